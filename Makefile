@@ -1,0 +1,45 @@
+# haplog — build, test, check, bench, fuzz, run.
+# `make run` and `make test` are the two commands a new machine needs.
+
+GO            ?= go
+BIN           := bin
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOBIN_DIR     := $(shell $(GO) env GOPATH)/bin
+# Packages that run goroutines get a second pass under the race detector.
+RACE_PKGS     ?= ./rotate/... ./syslogd/... ./proxy/... ./halog/...
+FUZZTIME      ?= 10s
+CMDS          := $(notdir $(wildcard cmd/*))
+
+.PHONY: all build test race check staticcheck bench fuzz run clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+test:
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+
+check: staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GOBIN_DIR)/staticcheck ./...
+
+staticcheck:
+	@test -x $(GOBIN_DIR)/staticcheck || $(GO) install $(STATICCHECK)
+
+bench: build
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	@if [ -x bench/run.sh ]; then bench/run.sh; fi
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+run: build
+	./scripts/run.sh
+
+clean:
+	rm -rf $(BIN) logs

@@ -1,0 +1,233 @@
+// Command proxy is an HAProxy-compatible load balancer for the haproxy.cfg
+// subset of haplog: it reads the same configuration files, accepts the
+// usual command line, and logs exactly what HAProxy 2.6 logs.
+//
+//	proxy -f haproxy.cfg [-f more.cfg] [-db] [-p pidfile] [-sf pid...] [-st pid...]
+//	proxy -c -f haproxy.cfg [-q]
+//
+// It always runs in the foreground: -D and the "daemon" keyword are
+// accepted and ignored (a note says so); run it under a supervisor.
+//
+// Signals: SIGUSR1 soft stop (stop listening, finish in-flight requests,
+// exit), SIGTERM/SIGINT hard stop. A reload is a new process started with
+// "-sf <old pid>": it binds the same addresses (SO_REUSEPORT) and then
+// asks the old process to soft-stop, so no connection is refused.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/haplog/haplog/proxy"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// version is reported by -v.
+const version = "haplog proxy (HAProxy 2.6 compatible subset)"
+
+type options struct {
+	files      []string
+	check      bool
+	quiet      bool
+	daemon     bool
+	pidfile    string
+	softPIDs   []int
+	hardPIDs   []int
+	showVer    bool
+	notes      []string
+	foreground bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage : proxy [-f <cfgfile>]* [ -vdV] [ -D ] [ -W ] [ -Ws ] [ -q ] [-c] [ -p <pidfile> ] [ -sf <pidlist>* ] [ -st <pidlist>* ]")
+}
+
+// parseArgs reads HAProxy's command line. -sf and -st take every following
+// numeric argument as a pid.
+func parseArgs(args []string) (*options, error) {
+	o := &options{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		next := func() (string, error) {
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("option %s requires an argument", a)
+			}
+			i++
+			return args[i], nil
+		}
+		switch a {
+		case "-f":
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			o.files = append(o.files, v)
+		case "--":
+			o.files = append(o.files, args[i+1:]...)
+			i = len(args)
+		case "-c":
+			o.check = true
+		case "-q":
+			o.quiet = true
+		case "-db":
+			o.foreground = true
+		case "-D":
+			o.daemon = true
+		case "-W", "-Ws":
+			o.notes = append(o.notes, "master-worker mode ("+a+") is not supported; running as a single process")
+		case "-p":
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			o.pidfile = v
+		case "-sf", "-st":
+			for i+1 < len(args) {
+				pid, err := strconv.Atoi(args[i+1])
+				if err != nil {
+					break
+				}
+				i++
+				if a == "-sf" {
+					o.softPIDs = append(o.softPIDs, pid)
+				} else {
+					o.hardPIDs = append(o.hardPIDs, pid)
+				}
+			}
+		case "-v", "-vv", "-V":
+			o.showVer = a != "-V"
+		case "-dW", "-N", "-n":
+			o.notes = append(o.notes, "option "+a+" ignored")
+			if a == "-N" || a == "-n" {
+				if _, err := next(); err != nil {
+					return nil, err
+				}
+			}
+		default:
+			if strings.HasPrefix(a, "-") {
+				return nil, fmt.Errorf("unknown option '%s'", a)
+			}
+			o.files = append(o.files, a)
+		}
+	}
+	return o, nil
+}
+
+func alertf(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "[ALERT]    (%d) : "+format+"\n", append([]any{os.Getpid()}, args...)...)
+}
+
+func notef(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "[NOTICE]   (%d) : "+format+"\n", append([]any{os.Getpid()}, args...)...)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args)
+	if err != nil {
+		alertf(stderr, "%v", err)
+		usage(stderr)
+		return 1
+	}
+	if o.showVer {
+		fmt.Fprintln(stdout, version)
+		return 0
+	}
+	if len(o.files) == 0 {
+		alertf(stderr, "No configuration file specified.")
+		usage(stderr)
+		return 1
+	}
+	if o.check {
+		return config.Check(stdout, stderr, o.files, o.quiet)
+	}
+	cfg, err := config.Parse(o.files...)
+	if err != nil {
+		alertf(stderr, "%v", err)
+		alertf(stderr, "Fatal errors found in configuration.")
+		return 1
+	}
+	if !o.quiet {
+		for _, d := range cfg.Warnings {
+			fmt.Fprintf(stderr, "[WARNING]  (%d) : %v\n", os.Getpid(), d)
+		}
+		for _, n := range o.notes {
+			notef(stderr, "%s", n)
+		}
+		if o.daemon || (cfg.Global.Daemon && !o.foreground) {
+			notef(stderr, "daemon mode is not supported: staying in the foreground")
+		}
+	}
+	return serve(cfg, o, stderr)
+}
+
+func serve(cfg *config.Config, o *options, stderr io.Writer) int {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	opts := proxy.Options{Logger: logger}
+	if !o.quiet {
+		opts.Stderr = stderr
+	}
+	p, err := proxy.New(cfg, opts)
+	if err != nil {
+		alertf(stderr, "%v", err)
+		return 1
+	}
+	if err := p.Listen(); err != nil {
+		alertf(stderr, "Starting %v", err)
+		return 1
+	}
+	pidfile := o.pidfile
+	if pidfile == "" {
+		pidfile = cfg.Global.PidFile
+	}
+	if pidfile != "" {
+		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			alertf(stderr, "cannot create pidfile %s: %v", pidfile, err)
+			return 1
+		}
+		defer os.Remove(pidfile)
+	}
+	// Listening: now ask the previous process to leave.
+	for _, pid := range o.softPIDs {
+		syscall.Kill(pid, syscall.SIGUSR1)
+	}
+	for _, pid := range o.hardPIDs {
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		for sig := range sigs {
+			switch sig {
+			case syscall.SIGUSR1:
+				p.SoftStop()
+				if d := cfg.Global.HardStopAfter; d > 0 {
+					time.AfterFunc(d, cancel)
+				}
+			case syscall.SIGHUP:
+				// HAProxy dumps server states; nothing to reopen here.
+			default:
+				cancel()
+			}
+		}
+	}()
+	if err := p.Serve(ctx); err != nil {
+		alertf(stderr, "%v", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,42 @@
+// Command syslogload measures a syslog receiver: it sends numbered
+// HAProxy-style datagrams at a target rate and checks the files the
+// receiver wrote for lost, duplicated and misrouted lines.
+//
+//	syslogload send  -addr 127.0.0.1:5140 -n 1000000 -rate 100000 -rid run1
+//	syslogload check -n 1000000 -rid run1 -want all    /var/log/haproxy/traffic.log
+//	syslogload check -n 1000000 -rid run1 -want notice /var/log/haproxy/admin.log
+//	syslogload bench -receiver syslogd -bin ./bin/syslogd -rates 50000,100000,200000,0
+//
+// Messages are RFC 3164 without hostname, as HAProxy sends them: 90% local0.info
+// (an httplog line), 7% local0.err (a 5xx line), 3% local0.notice (a server
+// DOWN event), chosen by sequence number, each carrying "rid=RID&seq=N".
+// check reads the file and its rotated backups (PATH.1, PATH-20261121,
+// .gz and .zst included).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: syslogload send|check|bench [flags] (-h for each)")
+		return 2
+	}
+	switch args[0] {
+	case "send":
+		return cmdSend(args[1:], stdout, stderr)
+	case "check":
+		return cmdCheck(args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "syslogload: unknown command %q (want send, check or bench)\n", args[0])
+	return 2
+}

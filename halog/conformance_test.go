@@ -1,0 +1,168 @@
+package halog
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// caseDir holds the golden runs of the real halog 2.6 (see
+// testdata/halog/README or shared/conformance/README.md): args, input,
+// stdout, stderr, exit.
+const (
+	caseDir = "../testdata/halog"
+	logDir  = "../testdata/logs"
+)
+
+type golden struct {
+	name           string
+	args           []string
+	input          string
+	stdout, stderr []byte
+	exit           int
+}
+
+func loadCases(t testing.TB) []golden {
+	t.Helper()
+	dirs, err := os.ReadDir(caseDir)
+	if err != nil {
+		t.Fatalf("read cases: %v", err)
+	}
+	var cases []golden
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		dir := filepath.Join(caseDir, d.Name())
+		read := func(f string) []byte {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatalf("case %s: %v", d.Name(), err)
+			}
+			return b
+		}
+		g := golden{name: d.Name(), stdout: read("stdout"), stderr: read("stderr")}
+		if a := read("args"); len(a) > 0 {
+			g.args = strings.Split(strings.TrimSuffix(string(a), "\n"), "\n")
+		}
+		in := strings.SplitN(string(read("input")), "\n", 2)[0]
+		g.input = filepath.Join(logDir, in)
+		g.exit, err = strconv.Atoi(strings.TrimSpace(string(read("exit"))))
+		if err != nil {
+			t.Fatalf("case %s: exit: %v", d.Name(), err)
+		}
+		cases = append(cases, g)
+	}
+	return cases
+}
+
+// firstDiff describes the first differing line of got and want.
+func firstDiff(got, want []byte) string {
+	gl := bytes.SplitAfter(got, []byte("\n"))
+	wl := bytes.SplitAfter(want, []byte("\n"))
+	for i := 0; i < len(gl) || i < len(wl); i++ {
+		var g, w []byte
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if !bytes.Equal(g, w) {
+			return fmt.Sprintf("line %d:\n got: %q\nwant: %q", i+1, trunc(g), trunc(w))
+		}
+	}
+	return "identical"
+}
+
+func trunc(b []byte) []byte {
+	if len(b) > 300 {
+		return b[:300]
+	}
+	return b
+}
+
+// runCase runs one golden case in process with the given parallelism and
+// block sizes (0 = defaults). With file set, stdin is the open file (which
+// the engine maps), otherwise a bytes.Reader (read in blocks).
+func runCase(t *testing.T, g golden, file bool, workers, readSize, chunkSize int) {
+	t.Helper()
+	var in io.Reader
+	if file {
+		f, err := os.Open(g.input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		in = f
+	} else {
+		b, err := os.ReadFile(g.input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = bytes.NewReader(b)
+	}
+	var stdout, stderr bytes.Buffer
+	env := Env{Stdin: in, Stdout: &stdout, Stderr: &stderr,
+		Location: time.UTC, Workers: workers}
+	exit := mainWithSizes(g.args, env, readSize, chunkSize)
+	if exit != g.exit {
+		t.Errorf("exit = %d, want %d", exit, g.exit)
+	}
+	if !bytes.Equal(stdout.Bytes(), g.stdout) {
+		t.Errorf("stdout differs, %s", firstDiff(stdout.Bytes(), g.stdout))
+	}
+	if !bytes.Equal(stderr.Bytes(), g.stderr) {
+		t.Errorf("stderr differs, %s", firstDiff(stderr.Bytes(), g.stderr))
+	}
+}
+
+// TestConformance runs every recorded halog case in process.
+func TestConformance(t *testing.T) {
+	for _, g := range loadCases(t) {
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
+			runCase(t, g, true, 0, 0, 0)
+		})
+	}
+}
+
+// TestConformanceReader runs every case with the input read through
+// read(2) in default blocks, as from a pipe.
+func TestConformanceReader(t *testing.T) {
+	for _, g := range loadCases(t) {
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
+			runCase(t, g, false, 0, 0, 0)
+		})
+	}
+}
+
+// TestConformanceMappedSmallChunks runs every case on the mapped input cut
+// into tiny chunks.
+func TestConformanceMappedSmallChunks(t *testing.T) {
+	for _, g := range loadCases(t) {
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
+			runCase(t, g, true, 3, 0, 1024)
+		})
+	}
+}
+
+// TestConformanceSmallChunks runs every case again with tiny chunks and
+// several workers, so that the in-order merge of per-chunk output,
+// diagnostics and aggregates is exercised on every input.
+func TestConformanceSmallChunks(t *testing.T) {
+	for _, g := range loadCases(t) {
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
+			runCase(t, g, false, 3, MaxLine+1, 2048)
+		})
+	}
+}

@@ -1,0 +1,71 @@
+package halog
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"syscall"
+)
+
+// mapInput maps in when it is a non-empty regular file, so that chunks are
+// slices of the page cache instead of copies. It returns nil when the input
+// cannot be mapped (pipes, terminals, empty files, other readers), and the
+// input then goes through read(2) as usual. The mapping starts at the
+// file's current offset, like a read would.
+func mapInput(in io.Reader) (data []byte, unmap func()) {
+	f, ok := in.(*os.File)
+	if !ok {
+		return nil, nil
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() == 0 || int64(int(st.Size())) != st.Size() {
+		return nil, nil
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil || off != 0 {
+		return nil, nil
+	}
+	m, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, nil
+	}
+	syscall.Madvise(m, syscall.MADV_SEQUENTIAL)
+	if bytes.HasPrefix(m, gzipMagic) || bytes.HasPrefix(m, zstdMagic) {
+		syscall.Munmap(m)
+		return nil, nil
+	}
+	// consume the input, as reading it would
+	f.Seek(0, io.SeekEnd)
+	return m, func() { syscall.Munmap(m) }
+}
+
+// runMapped sends chunks of data (the whole input) to out, applying the
+// same end-of-input rules as run.
+func (s *splitter) runMapped(data []byte, out chan<- chunk, done <-chan struct{}) error {
+	if i := bytes.LastIndexByte(data, '\n'); len(data)-i-1 >= MaxLine {
+		data = data[:i+1]
+	}
+	if i := longLine(data); i >= 0 {
+		data = data[:i]
+	}
+	blk := &block{}
+	blk.refs.Store(1 << 30) // never recycled
+	for len(data) > 0 {
+		end := min(s.chunkSize, len(data))
+		if end < len(data) {
+			if i := bytes.IndexByte(data[end-1:], '\n'); i >= 0 {
+				end += i
+			} else {
+				end = len(data)
+			}
+		}
+		select {
+		case out <- chunk{seq: s.seq, blk: blk, data: data[:end], ext: data}:
+			s.seq++
+		case <-done:
+			return nil
+		}
+		data = data[end:]
+	}
+	return nil
+}

@@ -1,0 +1,565 @@
+package halog
+
+import (
+	"strconv"
+
+	"github.com/haplog/haplog/formats"
+)
+
+// handler is the per-line output handler, chosen once per run with halog's
+// precedence (spec §5).
+type handler uint8
+
+const (
+	hCount  handler = iota // -c: count only
+	hPrint                 // default: print the line
+	hHoles                 // -ac / -ad
+	hGraphs                // -gt / -pct
+	hStatus                // -st
+	hCookie                // -cc
+	hTerm                  // -tc
+	hSrv                   // -srv
+	hURL                   // -u*
+	hIP                    // -ic (overrides a handler)
+	hHdr                   // -hdr (overrides a handler)
+)
+
+// config is what the per-line code needs, derived from Options once.
+type config struct {
+	o       *Options
+	h       handler
+	filters bool // any input filter set (disables the -c fast path)
+	// absolute field numbers (halog field constant + skip, 32-bit wrap)
+	srcN, accN int
+}
+
+func newConfig(o *Options) *config {
+	c := &config{o: o}
+	switch {
+	case o.AccHoles:
+		c.h = hHoles
+	case o.Graph || o.Percentile:
+		c.h = hGraphs
+	case o.StatusHist:
+		c.h = hStatus
+	case o.CookieHist:
+		c.h = hCookie
+	case o.TermHist:
+		c.h = hTerm
+	case o.Servers:
+		c.h = hSrv
+	case o.URL != 0:
+		c.h = hURL
+	case o.Count:
+		c.h = hCount
+	default:
+		c.h = hPrint
+	}
+	if c.h != hCount {
+		if o.IPCount {
+			c.h = hIP
+		} else if o.Header {
+			c.h = hHdr
+		}
+	}
+	c.filters = o.HTTPOnly || o.RespTime || o.Errors || o.Status || o.Queued ||
+		o.QueuedSrv || o.TermCode || o.TimeRange
+	c.srcN = int(int32(5) + o.Skip)
+	c.accN = int(int32(6) + o.Skip)
+	return c
+}
+
+// inputLimited reports whether -m can stop reading the input early, which
+// forces sequential processing.
+func (c *config) inputLimited() bool {
+	if c.o.MaxLines < 0 {
+		return false
+	}
+	if c.o.MaxLines == 0 {
+		return true
+	}
+	switch c.h {
+	case hPrint, hHdr, hCount, hGraphs:
+		return true
+	}
+	return false
+}
+
+// Relative positions of the fields halog uses, from the accept field.
+const (
+	offServer = formats.FieldServer - formats.FieldAccept
+	offTime   = formats.FieldTime - formats.FieldAccept
+	offStatus = formats.FieldStatus - formats.FieldAccept
+	offBytes  = formats.FieldBytes - formats.FieldAccept
+	offTerm   = formats.FieldTermState - formats.FieldAccept
+	offQueue  = formats.FieldQueue - formats.FieldAccept
+	offMeth   = formats.FieldMethod - formats.FieldAccept
+)
+
+// diag is one stderr message of a chunk: "Truncated line N: " + text when
+// line > 0 (N = chunk's first line number - 1 + line), else text as is.
+type diag struct {
+	line int
+	end  int // end of the text in chunkOut.diag
+}
+
+// chunkOut is what processing one chunk produced, merged in input order.
+type chunkOut struct {
+	seq      int
+	lines    int // lines read
+	linesOut int // increase of lines_out
+	parseErr int
+	stop     bool // -m reached: nothing after this chunk is read
+	out      []byte
+	diag     []byte
+	diags    []diag
+}
+
+func (r *chunkOut) reset(seq int) {
+	*r = chunkOut{seq: seq, out: r.out[:0], diag: r.diag[:0], diags: r.diags[:0]}
+}
+
+// proc holds one worker's aggregates and scratch state.
+type proc struct {
+	c    *config
+	cl   cline
+	line formats.Line
+	tv   [5]int32
+	agg  *aggregates
+	ts   tsCache
+	r    *chunkOut // current chunk output
+	lout int       // cumulative lines_out of this worker (for -m)
+	stop bool
+}
+
+func newProc(c *config) *proc {
+	return &proc{c: c, agg: newAggregates(c), ts: tsCache{loc: c.o.Location}}
+}
+
+func (p *proc) truncated(b []byte, lineno int) {
+	if p.c.o.Quiet {
+		return
+	}
+	r := p.r
+	r.diag = append(r.diag, b...)
+	r.diag = append(r.diag, '\n')
+	r.diags = append(r.diags, diag{line: lineno, end: len(r.diag)})
+}
+
+// processLine handles one line (already cut at its first NUL byte). lineno
+// is the line's number within the chunk (1-based). It reports whether the
+// line reached the output handler (halog then checks -m).
+func (p *proc) processLine(b []byte, lineno int) bool {
+	c := p.c
+	o := c.o
+	l := &p.line
+	l.Reset(b)
+	var acc int
+	var ok bool
+	if c.h == hIP {
+		if _, ok = l.Field(c.srcN); ok {
+			acc, ok = l.Field(c.srcN + 1)
+		}
+	} else {
+		acc, ok = l.Field(c.accN)
+	}
+	if !ok || b[acc] != '[' || formats.At(b, acc+1)-'0' > 3 {
+		p.r.parseErr++
+		return false
+	}
+	if c.filters {
+		test, abort := p.filter(b, acc, lineno)
+		if abort {
+			return false
+		}
+		if test == o.Invert {
+			return false
+		}
+	} else if o.Invert {
+		return false
+	}
+	switch c.h {
+	case hCount:
+		p.lout++
+	case hPrint:
+		p.r.out = append(p.r.out, b...)
+		p.r.out = append(p.r.out, '\n')
+		p.lout++
+	case hStatus:
+		p.countStatus(b, acc, lineno)
+	case hCookie, hTerm:
+		p.countCodes(b, acc, lineno)
+	case hSrv:
+		p.countSrv(b, acc, lineno)
+	case hURL:
+		p.countURL(b, acc, lineno)
+	case hIP:
+		p.countIP(b, acc, lineno)
+	case hGraphs:
+		p.graphs(b, acc, lineno)
+	case hHoles:
+		p.holes(b, acc, lineno)
+	case hHdr:
+		p.header(b, acc, lineno)
+	}
+	return true
+}
+
+// filter evaluates the input filters in halog's order. abort means the line
+// was reported as truncated or counted as a parse error.
+func (p *proc) filter(b []byte, acc, lineno int) (test, abort bool) {
+	o := p.c.o
+	l := &p.line
+	an := p.c.accN
+	if p.c.h == hIP {
+		an = p.c.srcN + 1
+	}
+	test = true
+	if o.TimeRange {
+		ts := p.ts.timestamp(&p.cl, acc)
+		test = ts >= o.TimeMin && ts <= o.TimeMax
+	}
+	if o.HTTPOnly || o.RespTime {
+		tp, ok := l.Field(an + offTime)
+		if !ok {
+			p.truncated(b, lineno)
+			return false, true
+		}
+		if o.HTTPOnly {
+			test = test && formats.CountParts(b, tp, 4) >= 4
+		}
+		if o.RespTime {
+			n, _ := formats.ParseTimers(b, tp, p.tv[:4])
+			if n < 4 {
+				p.r.parseErr++
+				return false, true
+			}
+			test = test && ((p.tv[3] >= o.RespTimeMin) != o.InvertRespTime)
+		}
+	}
+	if o.Errors || o.Status {
+		sp, ok := l.Field(an + offStatus)
+		if !ok {
+			p.truncated(b, lineno)
+			return false, true
+		}
+		v := formats.ParseInt(b, sp)
+		if o.Errors {
+			test = test && ((v < 0 || (v >= 500 && v <= 599)) != o.InvertErrors)
+		}
+		if o.Status {
+			test = test && ((v >= o.StatusMin && v <= o.StatusMax) != o.InvertStatus)
+		}
+	}
+	if o.Queued || o.QueuedSrv {
+		qp, ok := l.Field(an + offQueue)
+		if !ok {
+			p.truncated(b, lineno)
+			return false, true
+		}
+		if b[qp] == '0' {
+			if o.QueuedSrv {
+				test = false
+			} else {
+				pass := false
+				for i := qp + 1; i < len(b); i++ {
+					if b[i] == '/' {
+						pass = formats.At(b, i+1)-'1' < 9
+						break
+					}
+				}
+				test = test && pass
+			}
+		}
+	}
+	if o.TermCode {
+		tp, ok := l.Field(an + offTerm)
+		if !ok {
+			p.truncated(b, lineno)
+			return false, true
+		}
+		name := o.TermCodeName
+		m := b[tp] == atStr(name, 0) && formats.At(b, tp+1) == atStr(name, 1)
+		test = test && (m != o.InvertTermCode)
+	}
+	return test, false
+}
+
+func atStr(s string, i int) byte {
+	if i < len(s) {
+		return s[i]
+	}
+	return 0
+}
+
+func (p *proc) accN() int {
+	if p.c.h == hIP {
+		return p.c.srcN + 1
+	}
+	return p.c.accN
+}
+
+func (p *proc) countStatus(b []byte, acc, lineno int) {
+	sp, ok := p.line.Field(p.c.accN + offStatus)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	p.agg.status.add(formats.ParseInt(b, sp), 1)
+}
+
+func (p *proc) countCodes(b []byte, acc, lineno int) {
+	tp, ok := p.line.Field(p.c.accN + offTerm)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	if p.c.h == hCookie {
+		tp += 2
+	}
+	k := 256*int32(int8(p.cl.at(tp))) + int32(int8(p.cl.at(tp+1)))
+	p.agg.codes[k-codeMin]++
+}
+
+func (p *proc) countSrv(b []byte, acc, lineno int) {
+	l := &p.line
+	sp, ok := l.Field(p.c.accN + offServer)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	s := p.agg.server(b[sp:formats.FieldEnd(b, sp)])
+	tp, ok := l.Field(p.c.accN + offTime)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	n, neg := formats.ParseTimers(b, tp, p.tv[:5])
+	if n < 5 {
+		p.r.parseErr++
+		return
+	}
+	if !neg {
+		s.nbOK++
+	}
+	if p.tv[2] >= 0 {
+		s.cumCT += uint64(p.tv[2])
+		s.nbCT++
+	}
+	if p.tv[3] >= 0 {
+		s.cumRT += uint64(p.tv[3])
+		s.nbRT++
+	}
+	st, ok := l.Field(p.c.accN + offStatus)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	cl := 0
+	if d := b[st] - '0'; d >= 1 && d <= 5 {
+		cl = int(d)
+	}
+	s.st[cl]++
+}
+
+func (p *proc) countURL(b []byte, acc, lineno int) {
+	l := &p.line
+	an := p.c.accN
+	tp, ok := l.Field(an + offTime)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	v := &p.tv
+	n, neg := formats.ParseTimers(b, tp, v[:5])
+	if n < 5 {
+		p.r.parseErr++
+		return
+	}
+	var st urlStat
+	st.req = 1
+	if neg {
+		st.err = 1
+	}
+	if v[3] >= 0 {
+		st.ttot = uint64(int64(v[3]))
+		st.oktot = uint64(int64(v[3]))
+	} else {
+		st.ttot = uint64(int64(v[4]))
+	}
+	bp, _ := l.Field(an + offBytes)
+	st.btot = uint64(int64(formats.ParseInt(b, bp)))
+	e, _ := l.Field(an + offMeth)
+	for e < len(b) && b[e] != '"' {
+		if b[e] == '\\' && formats.At(b, e+1) == '"' {
+			break
+		}
+		e = formats.FieldStart(b, e, 2)
+	}
+	if e >= len(b) {
+		p.truncated(b, lineno)
+		return
+	}
+	u := formats.FieldStart(b, e, 2)
+	if u >= len(b) {
+		u = e
+	}
+	end := u
+	if p.c.o.Query {
+		end = formats.FieldEnd(b, u)
+	} else {
+		for end < len(b) {
+			ch := b[end]
+			if ch == ' ' || ch == '?' || ch == ';' {
+				break
+			}
+			end++
+		}
+	}
+	p.agg.addURL(b[u:end], &st)
+}
+
+func (p *proc) countIP(b []byte, acc, lineno int) {
+	l := &p.line
+	an := p.c.srcN + 1
+	tp, ok := l.Field(an + offTime)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	v := &p.tv
+	n, _ := formats.ParseTimers(b, tp, v[:5])
+	if n < 5 {
+		p.r.parseErr++
+		return
+	}
+	var st urlStat
+	st.req = 1
+	if v[0] < 0 || v[4] < 0 {
+		st.err = 1
+	}
+	if v[0] >= 0 {
+		st.ttot = uint64(int64(v[0]))
+		st.oktot = uint64(int64(v[0]))
+	} else {
+		st.ttot = uint64(int64(v[4]))
+	}
+	bp, _ := l.Field(an + offBytes)
+	st.btot = uint64(int64(formats.ParseInt(b, bp)))
+	s, _ := l.Field(p.c.srcN)
+	e := formats.FieldEnd(b, s)
+	for e > s && b[e-1] != ':' {
+		e--
+	}
+	key := b[s:]
+	if e > s {
+		key = b[s : e-1]
+	}
+	p.agg.addURL(key, &st)
+}
+
+func (p *proc) graphs(b []byte, acc, lineno int) {
+	tp, ok := p.line.Field(p.c.accN + offTime)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	v := &p.tv
+	n, neg := formats.ParseTimers(b, tp, v[:5])
+	if n < 5 {
+		p.r.parseErr++
+		return
+	}
+	a := p.agg
+	if neg {
+		if p.c.o.Graph {
+			a.gt[0].add(quantize(v[4]), 1)
+		}
+		return
+	}
+	p.lout++
+	td := v[4] - (v[0] + v[1] + v[2] + v[3])
+	if td < 0 && !p.c.o.Quiet {
+		r := p.r
+		r.diag = append(r.diag, "ERR: "...)
+		r.diag = append(r.diag, b...)
+		r.diag = append(r.diag, " ("...)
+		for i := range 5 {
+			r.diag = strconv.AppendInt(r.diag, int64(v[i]), 10)
+			r.diag = append(r.diag, ' ')
+		}
+		r.diag = append(r.diag, "=> "...)
+		r.diag = strconv.AppendInt(r.diag, int64(td), 10)
+		r.diag = append(r.diag, ")\n"...)
+		r.diags = append(r.diags, diag{end: len(r.diag)})
+	}
+	if p.c.o.Graph {
+		a.gt[1].add(quantize(v[0]), 1)
+		a.gt[2].add(quantize(v[2]), 1)
+		a.gt[3].add(quantize(v[3]), 1)
+		a.gt[4].add(quantize(td), 1)
+	} else {
+		a.pct[1].add(v[0], 1)
+		a.pct[2].add(v[2], 1)
+		a.pct[3].add(v[3], 1)
+		a.pct[4].add(td, 1)
+	}
+}
+
+func (p *proc) holes(b []byte, acc, lineno int) {
+	ms := acceptMillis(b, acc)
+	if ms < 0 {
+		p.truncated(b, lineno)
+		return
+	}
+	p.agg.holes[uint32(ms)]++
+}
+
+func (p *proc) header(b []byte, acc, lineno int) {
+	e, _ := p.line.Field(p.accN() + offMeth)
+	r := p.r
+	for blk := p.c.o.HdrBlock; blk > 0; blk-- {
+		for e < len(b) && b[e] != '"' && b[e] != '{' {
+			if b[e] == '\\' && formats.At(b, e+1) == '"' {
+				break
+			}
+			e = formats.FieldStart(b, e, 2)
+		}
+		if e >= len(b) {
+			p.truncated(b, lineno)
+			return
+		}
+		if b[e] != '{' {
+			r.out = append(r.out, '\n')
+			p.lout++
+			return
+		}
+		e++
+	}
+	for f := p.c.o.HdrField; f > 1; f-- {
+		for e < len(b) && b[e] != '|' && b[e] != '}' {
+			e++
+		}
+		if e >= len(b) {
+			p.truncated(b, lineno)
+			return
+		}
+		if b[e] == '}' {
+			r.out = append(r.out, '\n')
+			p.lout++
+			return
+		}
+		e++
+	}
+	s := e
+	for e < len(b) && b[e] != '|' && b[e] != '}' {
+		e++
+	}
+	if e >= len(b) {
+		p.truncated(b, lineno)
+		return
+	}
+	r.out = append(r.out, b[s:e]...)
+	r.out = append(r.out, '\n')
+	p.lout++
+}

@@ -1,0 +1,253 @@
+package proxy
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// server is the runtime state of one "server" line.
+type server struct {
+	cfg  *config.Server
+	be   *backend
+	addr string // host:port; port 0 = the client's destination port
+	// cur counts the streams using the server (served, for maxconn and %sc).
+	cur atomic.Int64
+	// up is false when health checks marked the server DOWN; maint when it
+	// is in maintenance (disabled).
+	up    atomic.Bool
+	maint atomic.Bool
+	// cum counts the connections ever made to it.
+	cum atomic.Int64
+}
+
+// usable reports whether the server can take new traffic.
+func (s *server) usable() bool { return s.up.Load() && !s.maint.Load() && s.cfg.Weight > 0 }
+
+// full reports whether the server reached its maxconn.
+func (s *server) full() bool {
+	return s.cfg.MaxConn > 0 && s.cur.Load() >= int64(s.cfg.MaxConn)
+}
+
+func (s *server) dialAddr(dstPort int) string {
+	if s.cfg.Addr.Port == 0 && dstPort > 0 {
+		return net.JoinHostPort(s.cfg.Addr.Host, strconv.Itoa(dstPort))
+	}
+	return s.addr
+}
+
+// waiter is a stream waiting in the backend queue.
+type waiter struct {
+	ready chan *server
+	// srv is set (under backend.mu) when a slot was handed over.
+	srv *server
+}
+
+// backend is the runtime state of a proxy with the backend capability.
+type backend struct {
+	p       *Proxy
+	cfg     *config.Proxy
+	servers []*server
+	bal     balancer
+	// beconn counts streams assigned to the backend (queued included).
+	beconn atomic.Int64
+	cum    atomic.Int64
+	logs   *sinkSet
+
+	mu    sync.Mutex
+	queue []*waiter
+}
+
+func newBackend(p *Proxy, cfg *config.Proxy) *backend {
+	b := &backend{p: p, cfg: cfg}
+	for _, sc := range cfg.Servers {
+		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
+		s.up.Store(true)
+		s.maint.Store(sc.Disabled)
+		b.servers = append(b.servers, s)
+	}
+	b.bal = newBalancer(cfg.Balance, b.servers)
+	return b
+}
+
+// pickResult is the outcome of server selection.
+type pickResult uint8
+
+const (
+	pickOK     pickResult = iota
+	pickNoSrv             // no usable server at all
+	pickQueued            // must wait in the queue
+)
+
+// candidates returns the servers the balancer may choose from: usable
+// active servers, else the first usable backup (all with allbackups).
+func (b *backend) candidates(dst []*server) []*server {
+	dst = dst[:0]
+	for _, s := range b.servers {
+		if !s.cfg.Backup && s.usable() {
+			dst = append(dst, s)
+		}
+	}
+	if len(dst) > 0 {
+		return dst
+	}
+	for _, s := range b.servers {
+		if s.cfg.Backup && s.usable() {
+			dst = append(dst, s)
+			if !b.cfg.AllBackups {
+				break
+			}
+		}
+	}
+	return dst
+}
+
+// usableCount returns the number of usable active and backup servers.
+func (b *backend) usableCount() (active, backup int) {
+	for _, s := range b.servers {
+		if s.usable() {
+			if s.cfg.Backup {
+				backup++
+			} else {
+				active++
+			}
+		}
+	}
+	return
+}
+
+// pick chooses a server for a stream. prefer is a server designated by
+// persistence (nil = none); avoid is excluded (redispatch). On pickQueued,
+// w is enqueued (unless nil) and pos is its position (queue length
+// including it).
+func (b *backend) pick(key *balanceKey, prefer, avoid *server, w *waiter) (s *server, res pickResult, pos int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if prefer != nil && prefer.usable() && !prefer.full() && len(b.queue) == 0 {
+		prefer.cur.Add(1)
+		return prefer, pickOK, 0
+	}
+	var buf [16]*server
+	cands := b.candidates(buf[:0])
+	if len(cands) == 0 {
+		return nil, pickNoSrv, 0
+	}
+	if len(b.queue) == 0 {
+		if s = b.bal.pick(cands, key, avoid); s != nil {
+			s.cur.Add(1)
+			return s, pickOK, 0
+		}
+	}
+	if w == nil {
+		return nil, pickQueued, 0
+	}
+	b.queue = append(b.queue, w)
+	return nil, pickQueued, len(b.queue)
+}
+
+// dequeue removes w from the queue; it reports false when a server was
+// already handed to it (the caller then owns that slot).
+func (b *backend) dequeue(w *waiter) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, q := range b.queue {
+		if q == w {
+			b.queue = append(b.queue[:i], b.queue[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// release gives back a server slot; a queued stream may take it over.
+func (b *backend) release(s *server) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s.cur.Add(-1)
+	b.serveQueueLocked()
+}
+
+// serveQueueLocked hands free slots to queued streams.
+func (b *backend) serveQueueLocked() {
+	for len(b.queue) > 0 {
+		var buf [16]*server
+		cands := b.candidates(buf[:0])
+		if len(cands) == 0 {
+			return
+		}
+		s := b.bal.pick(cands, nil, nil)
+		if s == nil {
+			return
+		}
+		w := b.queue[0]
+		b.queue = b.queue[1:]
+		s.cur.Add(1)
+		w.srv = s
+		w.ready <- s
+	}
+}
+
+// queueLen returns the current backend queue length.
+func (b *backend) queueLen() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}
+
+// assign selects a server, waiting in the queue when all are full. It
+// returns the server (slot taken), the queue position (0 when not queued)
+// and a result: pickOK, pickNoSrv, or pickQueued on a queue timeout.
+func (b *backend) assign(ctx context.Context, key *balanceKey, prefer, avoid *server) (*server, int, pickResult) {
+	s, res, _ := b.pick(key, prefer, avoid, nil)
+	if res != pickQueued {
+		return s, 0, res
+	}
+	// All servers are full: enqueue (a slot may have freed meanwhile).
+	w := &waiter{ready: make(chan *server, 1)}
+	s, res, pos := b.pick(key, prefer, avoid, w)
+	if res != pickQueued {
+		return s, 0, res
+	}
+	tq := b.cfg.Timeouts.Queue
+	if tq <= 0 {
+		tq = b.cfg.Timeouts.Connect
+	}
+	var timer <-chan time.Time
+	if tq > 0 {
+		t := time.NewTimer(tq)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case s = <-w.ready:
+		return s, pos, pickOK
+	case <-timer:
+	case <-ctx.Done():
+	}
+	if !b.dequeue(w) {
+		return <-w.ready, pos, pickOK
+	}
+	return nil, pos, pickQueued
+}
+
+// findCookie returns the server whose cookie value is v.
+func (b *backend) findCookie(v []byte) *server {
+	for _, s := range b.servers {
+		if s.cfg.Cookie != "" && s.cfg.Cookie == string(v) {
+			return s
+		}
+	}
+	return nil
+}
+
+// balanceKey carries what hashing balancers need.
+type balanceKey struct {
+	src netip.Addr
+	uri []byte
+}

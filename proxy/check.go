@@ -1,0 +1,306 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// checkResult is the outcome of one health check.
+type checkResult struct {
+	ok       bool
+	reason   string // HAProxy's "reason: ..." text
+	duration time.Duration
+}
+
+// startChecks starts one checker goroutine per server with "check".
+func (p *Proxy) startChecks(ctx context.Context, b *backend) {
+	for _, s := range b.servers {
+		if !s.cfg.Check || s.cfg.Disabled {
+			continue
+		}
+		p.checksWG.Add(1)
+		go func() {
+			defer p.checksWG.Done()
+			p.checkLoop(ctx, s)
+		}()
+	}
+}
+
+func defaults(cfg *config.Server) (rise, fall int, inter, fast, down time.Duration) {
+	rise, fall = cfg.Rise, cfg.Fall
+	if rise <= 0 {
+		rise = 2
+	}
+	if fall <= 0 {
+		fall = 3
+	}
+	inter = cfg.Inter
+	if inter <= 0 {
+		inter = 2 * time.Second
+	}
+	fast, down = cfg.FastInter, cfg.DownInter
+	if fast <= 0 {
+		fast = inter
+	}
+	if down <= 0 {
+		down = inter
+	}
+	return
+}
+
+// checkLoop runs the checks of s until ctx is done. Health goes from 0 to
+// rise+fall-1; the server is UP from rise on, and starts UP at the top.
+func (p *Proxy) checkLoop(ctx context.Context, s *server) {
+	rise, fall, inter, fast, down := defaults(s.cfg)
+	top := rise + fall - 1
+	health := top
+	for {
+		res := p.runCheck(ctx, s)
+		if ctx.Err() != nil {
+			return
+		}
+		wasUp := s.up.Load()
+		if res.ok {
+			if health < top {
+				health++
+			}
+			if !wasUp && health >= rise {
+				health = top
+				p.setUp(s, res)
+			}
+		} else {
+			if health > 0 {
+				health--
+			}
+			if wasUp && health < rise {
+				health = 0
+				p.setDown(s, res)
+			}
+		}
+		if s.be.cfg.LogHealthChecks && (res.ok != wasUp || (health != 0 && health != top)) {
+			p.logCheck(s, res, health, rise, top)
+		}
+		wait := fast
+		switch {
+		case s.up.Load() && health == top:
+			wait = inter
+		case !s.up.Load() && health == 0:
+			wait = down
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Proxy) setDown(s *server, res checkResult) {
+	s.up.Store(false)
+	b := s.be
+	active, backup := b.usableCount()
+	kind := "Server"
+	if s.cfg.Backup {
+		kind = "Backup Server"
+	}
+	onBackup := ""
+	if active == 0 && backup > 0 {
+		onBackup = " Running on backup."
+	}
+	p.adminf(b.logs, formats.AlertSev, "%s %s/%s is DOWN, reason: %s, check duration: %dms. %d active and %d backup servers left.%s %d sessions active, 0 requeued, 0 remaining in queue.",
+		kind, b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), active, backup, onBackup, s.cur.Load())
+	if active+backup == 0 {
+		typ := "backend"
+		if b.cfg.Cap&config.CapFrontend != 0 {
+			typ = "proxy"
+		}
+		p.adminf(b.logs, formats.Emerg, "%s %s has no server available!", typ, b.cfg.Name)
+	}
+}
+
+func (p *Proxy) setUp(s *server, res checkResult) {
+	s.up.Store(true)
+	b := s.be
+	active, backup := b.usableCount()
+	kind := "Server"
+	if s.cfg.Backup {
+		kind = "Backup Server"
+	}
+	reason := ", reason: " + res.reason + ", check duration: " + strconv.FormatInt(res.duration.Milliseconds(), 10) + "ms"
+	if b.cfg.LogHealthChecks {
+		reason = ""
+	}
+	p.adminf(b.logs, formats.Notice, "%s %s/%s is UP%s. %d active and %d backup servers online. 0 sessions requeued, %d total in queue.",
+		kind, b.cfg.Name, s.cfg.Name, reason, active, backup, b.queueLen())
+	b.mu.Lock()
+	b.serveQueueLocked()
+	b.mu.Unlock()
+}
+
+func (p *Proxy) logCheck(s *server, res checkResult, health, rise, top int) {
+	verb := "failed"
+	if res.ok {
+		verb = "succeeded"
+	}
+	kind := "server"
+	if s.cfg.Backup {
+		kind = "backup server"
+	}
+	state, cur, need := "DOWN", health, rise
+	if s.up.Load() {
+		state, cur, need = "UP", health-rise+1, top-rise+1
+	}
+	p.adminf(s.be.logs, formats.Notice, "Health check for %s %s/%s %s, reason: %s, check duration: %dms, status: %d/%d %s.",
+		kind, s.be.cfg.Name, s.cfg.Name, verb, res.reason, res.duration.Milliseconds(), cur, need, state)
+}
+
+// runCheck performs one TCP or HTTP check.
+func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
+	b := s.be.cfg
+	_, _, inter, _, _ := defaults(s.cfg)
+	cto := inter
+	if b.Timeouts.Connect > 0 && b.Timeouts.Connect < cto {
+		cto = b.Timeouts.Connect
+	}
+	rto := inter
+	if b.Timeouts.Check > 0 {
+		rto = b.Timeouts.Check
+	}
+	host, port := s.cfg.Addr.Host, s.cfg.Addr.Port
+	if s.cfg.CheckAddr != "" {
+		host = s.cfg.CheckAddr
+	}
+	if s.cfg.CheckPort > 0 {
+		port = s.cfg.CheckPort
+	}
+	start := time.Now()
+	d := net.Dialer{Timeout: cto}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return checkResult{reason: l4Reason(err), duration: time.Since(start)}
+	}
+	defer c.Close()
+	if b.Check != config.CheckHTTP || b.HTTPCheck == nil {
+		return checkResult{ok: true, reason: "Layer4 check passed", duration: time.Since(start)}
+	}
+	return httpCheck(c, b.HTTPCheck, start, rto)
+}
+
+func l4Reason(err error) string {
+	switch {
+	case isTimeout(err):
+		return "Layer4 timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return `Layer4 connection problem, info: "Connection refused"`
+	case errors.Is(err, syscall.ECONNRESET):
+		return `Layer4 connection problem, info: "Connection reset by peer"`
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return `Layer4 connection problem, info: "No route to host"`
+	}
+	return `Layer4 connection problem, info: "General socket error"`
+}
+
+// httpCheck sends the check request and judges the response.
+func httpCheck(c net.Conn, hc *config.HTTPCheck, start time.Time, rto time.Duration) checkResult {
+	method, uri, ver := hc.Method, hc.URI, hc.Version
+	if method == "" {
+		method = "OPTIONS"
+	}
+	if uri == "" {
+		uri = "/"
+	}
+	if ver == "" {
+		ver = "HTTP/1.0"
+	}
+	req := method + " " + uri + " " + ver + hc.Extra + "\r\n"
+	for _, h := range hc.Headers {
+		req += h.Name + ": " + h.Value + "\r\n"
+	}
+	if hc.Body != "" {
+		req += "content-length: " + strconv.Itoa(len(hc.Body)) + "\r\n"
+	}
+	req += "\r\n" + hc.Body
+	c.SetDeadline(time.Now().Add(rto))
+	if _, err := c.Write([]byte(req)); err != nil {
+		return checkResult{reason: l4Reason(err), duration: time.Since(start)}
+	}
+	var resp []byte
+	buf := make([]byte, 4096)
+	for len(resp) < 16384 {
+		n, err := c.Read(buf)
+		resp = append(resp, buf[:n]...)
+		if err != nil {
+			break
+		}
+		if !needMore(resp, hc) {
+			break
+		}
+	}
+	dur := time.Since(start)
+	if len(resp) == 0 {
+		return checkResult{reason: "Layer7 timeout", duration: dur}
+	}
+	line, _, _ := bytes.Cut(resp, []byte("\n"))
+	line = bytes.TrimRight(line, "\r")
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/")) {
+		return checkResult{reason: `Layer7 invalid response, info: "` + string(bytes.TrimSpace(line)) + `"`, duration: dur}
+	}
+	code, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return checkResult{reason: "Layer7 invalid response", duration: dur}
+	}
+	reason := ""
+	if len(line) > 13 {
+		reason = string(line[13:])
+	}
+	ok := code >= 200 && code < 400
+	if e := hc.Expect; e != nil {
+		switch e.Kind {
+		case config.ExpectStatus:
+			ok = false
+			for _, r := range e.Statuses {
+				if code >= r[0] && code <= r[1] {
+					ok = true
+				}
+			}
+		case config.ExpectRStatus:
+			ok = e.Regexp != nil && e.Regexp.MatchString(strconv.Itoa(code))
+		case config.ExpectString, config.ExpectRString:
+			_, body, _ := bytes.Cut(resp, []byte("\r\n\r\n"))
+			if e.Kind == config.ExpectString {
+				ok = bytes.Contains(body, []byte(e.Value))
+			} else {
+				ok = e.Regexp != nil && e.Regexp.Match(body)
+			}
+			if ok != e.Negate {
+				return checkResult{ok: true, reason: fmt.Sprintf("Layer7 check passed, code: %d", code), duration: dur}
+			}
+			return checkResult{reason: fmt.Sprintf(`Layer7 wrong status, code: %d, info: "TCPCHK did not match content '%s' at step 2"`, code, e.Value), duration: dur}
+		}
+		ok = ok != e.Negate
+	}
+	if ok {
+		return checkResult{ok: true, reason: fmt.Sprintf("Layer7 check passed, code: %d", code), duration: dur}
+	}
+	return checkResult{reason: fmt.Sprintf(`Layer7 wrong status, code: %d, info: "%s"`, code, reason), duration: dur}
+}
+
+// needMore reports whether a check must read further (a body match needs
+// the body; a status match only the status line).
+func needMore(resp []byte, hc *config.HTTPCheck) bool {
+	if hc.Expect == nil || hc.Expect.Kind == config.ExpectStatus || hc.Expect.Kind == config.ExpectRStatus {
+		return !bytes.Contains(resp, []byte("\n"))
+	}
+	return true
+}

@@ -1,0 +1,164 @@
+package config
+
+import (
+	"crypto/tls"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// bindIgnored are bind parameters accepted and ignored with a warning; the
+// value says whether they take an argument.
+var bindIgnored = map[string]bool{
+	"process": true, "thread": true, "backlog": true, "interface": true, "nice": true,
+	"id": true, "level": true, "severity-output": true, "maxconn": true,
+	"ciphers": true, "ciphersuites": true, "curves": true, "ecdhe": true,
+	"ssl-min-ver": true, "ssl-max-ver": true, "ca-file": true, "crl-file": true, "verify": true,
+	"npn": true, "mss": true, "tcp-ut": true, "namespace": true,
+	"mode": true, "uid": true, "gid": true, "user": true, "group": true, "proto": true,
+	"no-sslv3": false, "no-tlsv10": false, "no-tlsv11": false, "no-tlsv12": false, "no-tlsv13": false,
+	"force-tlsv12": false, "force-tlsv13": false, "strict-sni": false, "prefer-client-ciphers": false,
+	"allow-0rtt": false, "no-ca-names": false, "no-tls-tickets": false, "generate-certificates": false,
+	"ssl-reuse": false, "no-alpn": false, "quic-force-retry": false,
+}
+
+func (p *parser) kwBind(px *Proxy, w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments.")
+		return
+	}
+	var b Bind
+	b.File, b.Line = p.file, p.line
+	if err := p.bindParams(&b, w[2:]); err != nil {
+		p.alertErr(p.line, ErrSyntax, "'bind %s' : %v", w[1], err)
+		return
+	}
+	spec, err := expandAddrVars(w[1], p.env)
+	if err != nil {
+		p.alertErr(p.line, ErrSyntax, "'bind %s' : %v", w[1], err)
+		return
+	}
+	for _, one := range strings.Split(spec, ",") {
+		a, err := parseAddr(one, true, false)
+		if err != nil {
+			p.alertErr(p.line, ErrSyntax, "'bind %s' : %v", one, err)
+			return
+		}
+		if strings.HasPrefix(a.Network, "udp") {
+			p.alertErr(p.line, ErrSyntax, "'bind %s' : UDP addresses are not supported on a TCP/HTTP proxy.", one)
+			return
+		}
+		nb := b
+		nb.Addr = a
+		px.Binds = append(px.Binds, nb)
+	}
+}
+
+func (p *parser) bindParams(b *Bind, a []string) error {
+	for i := 0; i < len(a); i++ {
+		kw := a[i]
+		arg := func() (string, error) {
+			if i+1 >= len(a) || a[i+1] == "" {
+				return "", fmt.Errorf("'%s' : missing value", kw)
+			}
+			i++
+			return a[i], nil
+		}
+		switch kw {
+		case "ssl":
+			b.SSL = true
+		case "crt":
+			v, err := arg()
+			if err != nil {
+				return err
+			}
+			if err := p.loadCrt(v); err != nil {
+				return err
+			}
+			b.Crts = append(b.Crts, v)
+		case "crt-list":
+			return fmt.Errorf("'crt-list' is not supported by this implementation (use 'crt')")
+		case "name":
+			v, err := arg()
+			if err != nil {
+				return err
+			}
+			b.Name = v
+		case "alpn":
+			v, err := arg()
+			if err != nil {
+				return err
+			}
+			b.ALPN = v
+		case "accept-proxy":
+			b.AcceptProxy = true
+		case "v4v6":
+			b.V4V6 = true
+		case "v6only":
+			b.V6Only = true
+		case "transparent":
+			b.Transparent = true
+		case "tfo":
+			b.TFO = true
+		case "defer-accept":
+			b.DeferAccept = true
+		default:
+			takesArg, ok := bindIgnored[kw]
+			if !ok {
+				return fmt.Errorf("unknown keyword '%s'", kw)
+			}
+			if takesArg {
+				if _, err := arg(); err != nil {
+					return err
+				}
+			}
+			p.warnf(p.line, "'bind' : parameter '%s' is accepted but ignored by this implementation.", kw)
+		}
+	}
+	if len(b.Crts) > 0 && !b.SSL {
+		p.warnf(p.line, "'bind' : 'crt' given without 'ssl': the listener will not use TLS.")
+	}
+	if b.SSL && len(b.Crts) == 0 {
+		return fmt.Errorf("'ssl' requires a certificate ('crt')")
+	}
+	return nil
+}
+
+// loadCrt checks that a PEM file holds a certificate and its key, or that
+// a directory holds at least one such file.
+func (p *parser) loadCrt(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		ents, err := os.ReadDir(path)
+		if err != nil {
+			return fmt.Errorf("'crt' : %w", err)
+		}
+		n := 0
+		for _, e := range ents {
+			if e.IsDir() || strings.HasSuffix(e.Name(), ".key") || strings.HasSuffix(e.Name(), ".issuer") ||
+				strings.HasSuffix(e.Name(), ".ocsp") || strings.HasSuffix(e.Name(), ".sctl") {
+				continue
+			}
+			if err := p.loadCrt(filepath.Join(path, e.Name())); err != nil {
+				return err
+			}
+			n++
+		}
+		if n == 0 {
+			return fmt.Errorf("'crt' : no certificate found in directory '%s'", path)
+		}
+		return nil
+	}
+	data, err := p.readFile(path)
+	if err != nil {
+		return fmt.Errorf("unable to load SSL certificate file '%s' : %w", path, err)
+	}
+	key := data
+	if kd, err := p.readFile(path + ".key"); err == nil {
+		key = kd
+	}
+	if _, err := tls.X509KeyPair(data, key); err != nil {
+		return fmt.Errorf("unable to load SSL certificate from PEM file '%s' : %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// CheckOptions tune Check (the "-c" mode of the proxy command).
+type CheckOptions struct {
+	Options
+	// Quiet silences both outputs (-q); only the exit status remains.
+	Quiet bool
+	// MasterWorker is set with -W/-Ws: a configuration without listeners
+	// is then valid (the master keeps running).
+	MasterWorker bool
+	// PID is printed in the message prefix, as HAProxy does.
+	PID int
+}
+
+// Check parses the files like "haproxy -c -f file...": it writes
+// diagnostics to stderr in HAProxy's layout ("[WARNING]  (pid) : config :
+// parsing [file:line] : message") and the verdict to stdout, and returns
+// the exit status: 0 valid (warnings allowed), 1 errors (or warnings with
+// zero-warning), 2 valid but nothing to listen on.
+//
+// Messages carry the process id, as HAProxy's do.
+func Check(stdout, stderr io.Writer, files []string, quiet bool) int {
+	return CheckOptions{Quiet: quiet, PID: os.Getpid()}.Check(stdout, stderr, files)
+}
+
+// Check is like the package-level Check with options.
+func (o CheckOptions) Check(stdout, stderr io.Writer, files []string) int {
+	if o.Quiet {
+		stdout, stderr = io.Discard, io.Discard
+	}
+	p := newParser(o.Options)
+	for _, f := range files {
+		p.parsePath(f)
+	}
+	cfg, err := p.finish()
+	for _, d := range p.all {
+		writeDiag(stderr, o.PID, d)
+	}
+	if err != nil {
+		if p.zeroWarnAbort {
+			return 1
+		}
+		writeDiag(stderr, o.PID, Diag{Level: LevelAlert, Msg: "Fatal errors found in configuration."})
+		return 1
+	}
+	if len(cfg.Warnings) > 0 && hasWarning(cfg.Warnings) {
+		fmt.Fprintln(stdout, "Warnings were found.")
+	}
+	if !o.MasterWorker && !cfg.Global.MasterWorker && !cfg.HasListeners() {
+		fmt.Fprintln(stdout, "Configuration file has no error but will not start (no listener) => exit(2).")
+		return 2
+	}
+	fmt.Fprintln(stdout, "Configuration file is valid")
+	return 0
+}
+
+func hasWarning(ds []Diag) bool {
+	for _, d := range ds {
+		if d.Level == LevelWarning {
+			return true
+		}
+	}
+	return false
+}
+
+// HasListeners reports whether the configuration binds anything: a bind
+// line of an enabled frontend, or a stats socket.
+func (c *Config) HasListeners() bool {
+	if len(c.Global.StatsSockets) > 0 {
+		return true
+	}
+	for _, px := range c.Frontends {
+		if !px.Disabled && len(px.Binds) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// writeDiag prints d the way HAProxy does: level padded to 10 columns,
+// "(pid) : config : ", the located message, continuation lines prefixed
+// with "   | ".
+func writeDiag(w io.Writer, pid int, d Diag) {
+	lines := strings.Split(d.String(), "\n")
+	fmt.Fprintf(w, "%-10s (%d) : config : %s\n", "["+d.Level.String()+"]", pid, lines[0])
+	for _, l := range lines[1:] {
+		fmt.Fprintf(w, "   | %s\n", l)
+	}
+}

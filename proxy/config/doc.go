@@ -1,0 +1,55 @@
+// Package config parses the subset of HAProxy 2.6's haproxy.cfg that the
+// haplog proxy implements, into a resolved, typed model the runtime uses
+// as is.
+//
+// # What it owns
+//
+//   - The line syntax (Tokenize): comments, blanks, backslash escapes,
+//     double quotes with $VAR / ${VAR} / ${VAR-default} / ${VAR[*]}
+//     expansion, single quotes, and the conditional blocks .if / .elif /
+//     .else / .endif with .notice / .warning / .alert / .diag.
+//   - Sections global, defaults (anonymous and named, "from"), frontend,
+//     backend and listen. userlist, peers, resolvers, mailers, program,
+//     http-errors, ring, log-forward and cache sections are skipped with a
+//     warning.
+//   - The directive tables and their checks, with HAProxy's wording where
+//     it was verified against haproxy 2.6 ("unknown keyword 'x' in
+//     'global' section", "'bind' ignored because backend 'b' has no
+//     frontend capability.", "missing timeouts for frontend 'f'." ...).
+//   - The resolved model (Config, Global, Proxy, Server, LogTarget ...):
+//     defaults copied into each proxy, "log global" expanded, backend names
+//     turned into pointers, built-in log formats turned into their
+//     log-format strings, HTTP-only settings dropped (with HAProxy's
+//     warning) on TCP proxies.
+//   - ACL conditions (Cond, ACL, Matcher) with an allocation-free Eval over
+//     a small Sampler interface the runtime implements.
+//   - Check, the "-c" mode: HAProxy's output layout and exit statuses
+//     (0 valid, 1 errors, 2 valid but no listener).
+//
+// What it does not own: running anything. Files referenced by the
+// configuration (errorfile, acl -f, return file, bind crt) are read and
+// checked while parsing, as HAProxy does before chroot; nothing is bound,
+// resolved through DNS or executed.
+//
+// # Unsupported directives
+//
+// Keywords outside the subset are never silently dropped. Tuning knobs
+// with no observable effect here (tune.*, ssl-default-*, cpu-map, most
+// "option" performance switches, bind/server TLS tuning parameters) are
+// accepted with a warning saying they are ignored. Keywords that would
+// change behaviour if ignored (lua-load, tcp-request, stick tables,
+// unsupported http-request actions, balance hdr()/url_param/hash,
+// ring@/tcp@ log targets, crt-list, server track/source ...) are errors
+// wrapping ErrUnsupported. Two deliberate differences from HAProxy:
+// numeric arguments are validated (HAProxy reads "maxconn abc" as 0), and
+// server host names are kept as written (HAProxy resolves them during
+// the check).
+//
+// # Errors
+//
+// Parse returns an Errors value; each *Error carries File, Line and a
+// message, and wraps one of the sentinels (ErrUnknownKeyword, ErrSyntax,
+// ErrUnsupported, ErrReference, ErrWarnings) or the underlying I/O error.
+// The returned *Config is never nil: on error it carries the warnings
+// collected so far but must not be run.
+package config

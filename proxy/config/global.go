@@ -1,0 +1,290 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// globalIgnored lists global keywords that are accepted and ignored with a
+// warning: tuning knobs with no observable effect on this implementation.
+var globalIgnored = map[string]bool{
+	"ca-base": true, "crt-base": true, "spread-checks": true, "max-spread-checks": true,
+	"grace": true, "cpu-map": true, "description": true, "node": true, "maxconnrate": true,
+	"maxsessrate": true, "maxsslconn": true, "maxsslrate": true, "maxpipes": true,
+	"maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true, "ssl-server-verify": true,
+	"server-state-file": true, "server-state-base": true, "h1-case-adjust": true,
+	"h1-case-adjust-file": true, "quiet": true, "debug": true, "noepoll": true, "nopoll": true,
+	"nosplice": true, "nogetaddrinfo": true, "noreuseport": true, "busy-polling": true,
+	"set-dumpable": true, "strict-limits": true, "unix-bind": true, "ssl-dh-param-file": true,
+	"pp2-never-send-local": true, "numa-cpu-mapping": true, "no-memory-trimming": true,
+	"thread-groups": true, "thread-group": true, "insecure-setuid-wanted": true,
+	"mworker-max-reloads": true, "localpeer": true, "expose-experimental-directives": true,
+	"log-send-hostname-legacy": true, "ssl-engine": true, "ssl-mode-async": true,
+	"issuers-chain-path": true, "cluster-secret": true, "fd-hard-limit": true,
+	"uid-check": true, "stats maxconn": true, "stats bind-process": true,
+}
+
+// globalIgnoredPrefixes are keyword prefixes accepted and ignored.
+var globalIgnoredPrefixes = []string{"tune.", "ssl-default-bind-", "ssl-default-server-", "profiling.", "ssl-load-extra-", "httpclient."}
+
+func (p *parser) globalLine(w []string) {
+	g := &p.cfg.Global
+	kw := w[0]
+	switch kw {
+	case "log":
+		t, err := p.parseLogTarget(w[1:])
+		if err != nil {
+			p.alertErr(p.line, ErrSyntax, "log : %v", err)
+			return
+		}
+		g.Logs = append(g.Logs, t)
+	case "log-send-hostname":
+		if len(w) > 1 {
+			g.LogSendHostname = w[1]
+			return
+		}
+		h, err := p.hostname()
+		if err != nil {
+			p.alertf(p.line, "'%s': cannot get the system host name: %v", kw, err)
+			return
+		}
+		g.LogSendHostname = h
+	case "log-tag":
+		if p.needArgs(w, 1, "<tag>") {
+			g.LogTag = w[1]
+		}
+	case "maxconn":
+		p.globalInt(w, &g.MaxConn)
+	case "nbthread":
+		p.globalInt(w, &g.NbThread)
+		if g.NbThread == 0 && len(w) > 1 {
+			p.alertf(p.line, "'nbthread' must be a positive integer (got '%s')", w[1])
+		}
+	case "ulimit-n":
+		p.globalInt(w, &g.UlimitN)
+	case "daemon":
+		g.Daemon = true
+	case "master-worker":
+		g.MasterWorker = true
+	case "zero-warning":
+		g.ZeroWarning = true
+	case "external-check":
+		g.ExternalCheck = true
+	case "insecure-fork-wanted":
+		g.InsecureForkWanted = true
+	case "pidfile":
+		p.globalStr(w, &g.PidFile)
+	case "chroot":
+		p.globalStr(w, &g.Chroot)
+	case "user":
+		p.globalStr(w, &g.User)
+	case "group":
+		p.globalStr(w, &g.Group)
+	case "uid":
+		p.globalInt(w, &g.UID)
+	case "gid":
+		p.globalInt(w, &g.GID)
+	case "hard-stop-after":
+		if p.needArgs(w, 1, "<time>") {
+			d, err := ParseTime(w[1])
+			if err != nil {
+				p.alertf(p.line, "%v in '%s'", err, kw)
+				return
+			}
+			g.HardStopAfter = d
+		}
+	case "stats":
+		p.globalStats(w)
+	case "setenv", "presetenv", "unsetenv", "resetenv":
+		p.envDirective(w)
+	case "nbproc":
+		p.alertf(p.line, "nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available.")
+	case "lua-load", "lua-load-per-thread", "lua-prepend-path":
+		p.alertErr(p.line, ErrUnsupported, "'%s' is not supported by this implementation (no Lua engine).", kw)
+	default:
+		if globalIgnored[kw] || hasAnyPrefix(kw, globalIgnoredPrefixes) {
+			p.warnf(p.line, "'%s' is accepted but ignored by this implementation.", kw)
+			return
+		}
+		p.alertErr(p.line, ErrUnknownKeyword, "unknown keyword '%s' in 'global' section", kw)
+	}
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, pre := range prefixes {
+		if strings.HasPrefix(s, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) hostname() (string, error) {
+	if p.opts.Hostname != nil {
+		return p.opts.Hostname()
+	}
+	return osHostname()
+}
+
+// needArgs reports whether w has at least n arguments, recording an error
+// naming what is expected otherwise.
+func (p *parser) needArgs(w []string, n int, what string) bool {
+	if len(w)-1 >= n && w[n] != "" {
+		return true
+	}
+	p.alertErr(p.line, ErrSyntax, "'%s' expects %s as argument.", w[0], what)
+	return false
+}
+
+func (p *parser) globalInt(w []string, dst *int) {
+	if !p.needArgs(w, 1, "an integer") {
+		return
+	}
+	n, err := strconv.Atoi(w[1])
+	if err != nil || n < 0 {
+		p.alertErr(p.line, ErrSyntax, "'%s' expects an integer argument (got '%s').", w[0], w[1])
+		return
+	}
+	*dst = n
+}
+
+func (p *parser) globalStr(w []string, dst *string) {
+	if p.needArgs(w, 1, "a value") {
+		*dst = w[1]
+	}
+}
+
+func (p *parser) globalStats(w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "'stats' expects 'socket', 'timeout' or 'maxconn' as argument.")
+		return
+	}
+	switch w[1] {
+	case "socket":
+		p.statsSocket(w)
+	case "timeout":
+		if len(w) < 3 {
+			p.alertf(p.line, "'stats timeout' expects a time value")
+			return
+		}
+		d, err := ParseTime(w[2])
+		if err != nil || d == 0 {
+			p.alertf(p.line, "'stats timeout' : invalid timeout '%s'", w[2])
+			return
+		}
+		p.cfg.Global.StatsTimeout = d
+	case "maxconn", "bind-process":
+		p.warnf(p.line, "'stats %s' is accepted but ignored by this implementation.", w[1])
+	default:
+		p.alertf(p.line, "'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' in 'global' section")
+	}
+}
+
+func (p *parser) statsSocket(w []string) {
+	if len(w) < 3 {
+		p.alertf(p.line, "'stats socket' requires a path or an address")
+		return
+	}
+	addr, err := expandAddrVars(w[2], p.env)
+	if err == nil {
+		var s StatsSocket
+		s.Addr, err = parseAddr(addr, false, false)
+		if err == nil {
+			s.Level, s.File, s.Line = "admin", p.file, p.line
+			if err = p.statsSocketParams(&s, w[3:]); err == nil {
+				p.cfg.Global.StatsSockets = append(p.cfg.Global.StatsSockets, s)
+				return
+			}
+		}
+	}
+	p.alertErr(p.line, ErrSyntax, "'stats socket' : %v", err)
+}
+
+func (p *parser) statsSocketParams(s *StatsSocket, a []string) error {
+	for i := 0; i < len(a); i++ {
+		kw := a[i]
+		var val string
+		switch kw {
+		case "mode", "level", "user", "group", "uid", "gid", "expose-fd", "name", "severity-output", "maxconn", "process", "thread":
+			if i+1 >= len(a) {
+				return fmt.Errorf("'%s' : missing value", kw)
+			}
+			i++
+			val = a[i]
+		}
+		switch kw {
+		case "mode":
+			m, err := strconv.ParseUint(val, 8, 32)
+			if err != nil {
+				return fmt.Errorf("'mode' : invalid octal mode '%s'", val)
+			}
+			s.Mode = osFileMode(m)
+		case "level":
+			if val != "user" && val != "operator" && val != "admin" {
+				return fmt.Errorf("'level' only supports 'user', 'operator', and 'admin' (got '%s')", val)
+			}
+			s.Level = val
+		case "user", "uid":
+			s.User = val
+		case "group", "gid":
+			s.Group = val
+		case "expose-fd":
+			if val != "listeners" {
+				return fmt.Errorf("'expose-fd' only supports 'listeners' (got '%s')", val)
+			}
+			s.ExposeFDListeners = true
+		case "name", "severity-output", "maxconn", "process", "thread":
+			p.warnf(p.line, "'stats socket' : parameter '%s' is accepted but ignored by this implementation.", kw)
+		default:
+			return fmt.Errorf("unknown keyword '%s'", kw)
+		}
+	}
+	return nil
+}
+
+// envDirective applies setenv/presetenv/unsetenv/resetenv to the parser's
+// view of the environment (the process environment is not modified).
+func (p *parser) envDirective(w []string) {
+	base := p.opts.Env
+	if base == nil {
+		base = osLookupEnv
+	}
+	switch w[0] {
+	case "setenv", "presetenv":
+		if len(w) != 3 {
+			p.alertf(p.line, "'%s' expects exactly 2 arguments.", w[0])
+			return
+		}
+		name, val := w[1], w[2]
+		if _, set := base(name); set && w[0] == "presetenv" {
+			return
+		}
+		p.opts.Env = func(n string) (string, bool) {
+			if n == name {
+				return val, true
+			}
+			return base(n)
+		}
+	case "unsetenv":
+		names := w[1:]
+		p.opts.Env = func(n string) (string, bool) {
+			for _, x := range names {
+				if x == n {
+					return "", false
+				}
+			}
+			return base(n)
+		}
+	case "resetenv":
+		keep := w[1:]
+		p.opts.Env = func(n string) (string, bool) {
+			for _, x := range keep {
+				if x == n {
+					return base(n)
+				}
+			}
+			return "", false
+		}
+	}
+}

@@ -1,0 +1,250 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// parser holds the state of one Parse call.
+type parser struct {
+	opts Options
+	cfg  *Config
+	all  []Diag // every diagnostic in order, alerts included
+	errs Errors
+	nerr int
+	file string
+	line int
+	// section is the keyword of the current section ("" before the first).
+	section string
+	// cur is the proxy (or defaults) being parsed; nil in other sections.
+	cur *Proxy
+	// defaults is the last anonymous (or last declared) defaults section,
+	// copied into each new proxy.
+	defaults *Proxy
+	named    map[string]*Proxy // named defaults sections
+	byName   map[string][]*Proxy
+	conds    []condFrame
+	pending  []pendingRef
+	state    map[*Proxy]*proxyState
+	// deferred are errors HAProxy reports after parsing.
+	deferred      []Diag
+	zeroWarnAbort bool
+	// optName is the option being applied, for messages.
+	optName string
+}
+
+// proxyState is parse-time state of one proxy not kept in the model.
+type proxyState struct {
+	sawHTTPRule, sawUseBackend    bool
+	defaultBackend                string
+	defaultBackendLine            int
+	logFormatLine, forwardForLine int
+	defaultServer                 *Server
+}
+
+// pendingRef is a backend name to resolve once every proxy is known.
+type pendingRef struct {
+	px   *Proxy
+	name string
+	file string
+	line int
+	set  func(*Proxy)
+	what string // "use_backend" or "nbsrv"
+}
+
+func newParser(o Options) *parser {
+	return &parser{
+		opts:   o,
+		cfg:    &Config{Global: defaultGlobal()},
+		named:  map[string]*Proxy{},
+		byName: map[string][]*Proxy{},
+		state:  map[*Proxy]*proxyState{},
+	}
+}
+
+func defaultGlobal() Global {
+	return Global{LogTag: "haproxy", UID: -1, GID: -1}
+}
+
+// add records a diagnostic; alerts also become errors (err is the cause,
+// may be nil).
+func (p *parser) add(d Diag, err error) {
+	p.all = append(p.all, d)
+	if d.Level != LevelAlert {
+		p.cfg.Warnings = append(p.cfg.Warnings, d)
+		return
+	}
+	p.nerr++
+	p.errs = append(p.errs, &Error{File: d.File, Line: d.Line, Msg: d.Msg, Err: err})
+}
+
+// alertf records an error at line (0: no location) of the current file.
+func (p *parser) alertf(line int, format string, a ...any) {
+	p.alertErr(line, nil, format, a...)
+}
+
+func (p *parser) alertErr(line int, cause error, format string, a ...any) {
+	d := Diag{Level: LevelAlert, Msg: fmt.Sprintf(format, a...)}
+	if line > 0 {
+		d.File, d.Line = p.file, line
+	}
+	p.add(d, cause)
+}
+
+// warnf records a warning at line (0: no location) of the current file.
+func (p *parser) warnf(line int, format string, a ...any) {
+	d := Diag{Level: LevelWarning, Msg: fmt.Sprintf(format, a...)}
+	if line > 0 {
+		d.File, d.Line = p.file, line
+	}
+	p.add(d, nil)
+}
+
+func (p *parser) noticef(line int, format string, a ...any) {
+	p.add(Diag{Level: LevelNotice, File: p.file, Line: line, Msg: fmt.Sprintf(format, a...)}, nil)
+}
+
+// condFrame is one open .if block.
+type condFrame struct {
+	line         int
+	parentActive bool
+	active       bool // current branch is active
+	taken        bool // a branch was already active
+	sawElse      bool
+}
+
+func (p *parser) active() bool {
+	return len(p.conds) == 0 || p.conds[len(p.conds)-1].active
+}
+
+// directive handles lines starting with '.'.
+func (p *parser) directive(w []string) {
+	switch w[0] {
+	case ".if":
+		parent := p.active()
+		ok := parent && p.evalIf(w)
+		p.conds = append(p.conds, condFrame{line: p.line, parentActive: parent, active: ok, taken: ok})
+		return
+	case ".elif", ".else", ".endif":
+		if len(p.conds) == 0 {
+			p.alertf(p.line, "'%s' with no matching '.if'", w[0])
+			return
+		}
+		f := &p.conds[len(p.conds)-1]
+		switch w[0] {
+		case ".endif":
+			p.conds = p.conds[:len(p.conds)-1]
+		case ".else":
+			if f.sawElse {
+				p.alertf(p.line, "'.else' after '.else' is not permitted")
+				return
+			}
+			f.sawElse = true
+			f.active = f.parentActive && !f.taken
+			f.taken = f.taken || f.active
+		case ".elif":
+			if f.sawElse {
+				p.alertf(p.line, "'.elif' after '.else' is not permitted")
+				return
+			}
+			f.active = f.parentActive && !f.taken && p.evalIf(w)
+			f.taken = f.taken || f.active
+		}
+		return
+	}
+	if !p.active() {
+		return
+	}
+	msg := ""
+	if len(w) > 1 {
+		msg = w[1]
+	}
+	if len(w) > 2 {
+		p.alertf(p.line, "Unexpected argument '%s' for '%s'. Use quotes if the message should contain spaces.", w[2], w[0])
+		return
+	}
+	switch w[0] {
+	case ".notice", ".diag":
+		if w[0] == ".notice" {
+			p.noticef(p.line, "'%s'.", msg)
+		}
+	case ".warning":
+		p.warnf(p.line, "'%s'.", msg)
+	case ".alert":
+		p.alertf(p.line, "'%s'.", msg)
+	default:
+		p.alertf(p.line, "unknown directive '%s'", w[0])
+	}
+}
+
+// evalIf evaluates the single term of an .if/.elif line: 0/1, defined(V),
+// streq(a,b), strneq(a,b), feature(x), version_atleast(v),
+// version_before(v).
+func (p *parser) evalIf(w []string) bool {
+	if len(w) < 2 {
+		p.alertf(p.line, "missing condition after '%s'", w[0])
+		return false
+	}
+	t := strings.Join(w[1:], " ")
+	neg := strings.HasPrefix(t, "!")
+	t = strings.TrimSpace(strings.TrimPrefix(t, "!"))
+	var res bool
+	switch {
+	case t == "0" || t == "":
+		res = false
+	case t == "1":
+		res = true
+	case strings.HasSuffix(t, ")") && strings.Contains(t, "("):
+		i := strings.IndexByte(t, '(')
+		fn, args := t[:i], strings.Split(t[i+1:len(t)-1], ",")
+		switch fn {
+		case "defined":
+			_, res = p.env(args[0])
+		case "streq", "strneq":
+			if len(args) != 2 {
+				p.alertf(p.line, "'%s' expects 2 arguments", fn)
+				return false
+			}
+			res = (args[0] == args[1]) == (fn == "streq")
+		case "feature":
+			res = false
+		case "version_atleast":
+			res = versionCmp("2.6.12", args[0]) >= 0
+		case "version_before":
+			res = versionCmp("2.6.12", args[0]) < 0
+		default:
+			p.alertf(p.line, "unknown conditional expression term '%s'", fn)
+			return false
+		}
+	default:
+		// Any other non-empty word that is a number is true if non-zero.
+		if n, err := parseUint(t); err == nil {
+			res = n != 0
+		} else {
+			p.alertf(p.line, "unparsable conditional expression '%s'", t)
+			return false
+		}
+	}
+	return res != neg
+}
+
+// versionCmp compares dotted numeric versions.
+func versionCmp(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		var x, y int
+		if i < len(as) {
+			fmt.Sscanf(as[i], "%d", &x)
+		}
+		if i < len(bs) {
+			fmt.Sscanf(bs[i], "%d", &y)
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}

@@ -1,0 +1,703 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// where bits: in which sections a proxy keyword is allowed.
+const (
+	inD    uint8 = 1 << iota // defaults
+	inF                      // frontend capability
+	inB                      // backend capability
+	inDFBL = inD | inF | inB
+	inDF   = inD | inF
+	inDB   = inD | inB
+	inFB   = inF | inB
+)
+
+// kw describes a proxy keyword.
+type kw struct {
+	where uint8
+	// capAlert: using it without the capability is an error, not a
+	// warning.
+	capAlert bool
+	fn       func(p *parser, px *Proxy, w []string)
+}
+
+// proxyKeywords maps the first word of a proxy line to its handler.
+// Multi-word keywords dispatch further inside their handler.
+var proxyKeywords = map[string]kw{
+	"mode":                        {inDFBL, false, (*parser).kwMode},
+	"bind":                        {inF, false, (*parser).kwBind},
+	"log":                         {inDFBL, false, (*parser).proxyLog},
+	"no":                          {inDFBL, false, (*parser).kwNo},
+	"maxconn":                     {inDF, false, (*parser).kwMaxConn},
+	"timeout":                     {inDFBL, false, (*parser).kwTimeout},
+	"retries":                     {inDB, false, (*parser).kwRetries},
+	"option":                      {inDFBL, false, (*parser).kwOption},
+	"default_backend":             {inDF, false, (*parser).kwDefaultBackend},
+	"use_backend":                 {inF, false, (*parser).kwUseBackend},
+	"log-format":                  {inDFBL, false, (*parser).kwLogFormat},
+	"error-log-format":            {inDFBL, false, (*parser).kwLogFormat},
+	"log-format-sd":               {inDFBL, false, (*parser).kwLogFormat},
+	"log-tag":                     {inDFBL, false, (*parser).kwLogTag},
+	"capture":                     {inF, false, (*parser).kwCapture},
+	"errorfile":                   {inDFBL, false, (*parser).kwErrorFile},
+	"monitor-uri":                 {inDF, false, (*parser).kwMonitorURI},
+	"monitor":                     {inF, false, (*parser).kwMonitor},
+	"compression":                 {inDFBL, false, (*parser).kwCompression},
+	"stats":                       {inDFBL, false, (*parser).kwStats},
+	"balance":                     {inDB, false, (*parser).kwBalance},
+	"server":                      {inB, true, (*parser).kwServer},
+	"default-server":              {inDB, false, (*parser).kwDefaultServer},
+	"cookie":                      {inDB, false, (*parser).kwCookie},
+	"http-check":                  {inDB, false, (*parser).kwHTTPCheck},
+	"external-check":              {inDB, false, (*parser).kwExternalCheck},
+	"acl":                         {inFB, false, (*parser).kwACL},
+	"http-request":                {inFB, false, (*parser).kwHTTPRequest},
+	"http-response":               {inFB, false, (*parser).kwHTTPResponse},
+	"unique-id-format":            {inDF, false, (*parser).kwUniqueID},
+	"unique-id-header":            {inDF, false, (*parser).kwUniqueID},
+	"disabled":                    {inDFBL, false, func(_ *parser, px *Proxy, _ []string) { px.Disabled = true }},
+	"enabled":                     {inDFBL, false, func(_ *parser, px *Proxy, _ []string) { px.Disabled = false }},
+	"description":                 {inFB, false, func(*parser, *Proxy, []string) {}},
+	"id":                          {inFB, false, (*parser).kwID},
+	"tcp-request":                 {inFB, false, (*parser).kwUnsupportedRule},
+	"tcp-response":                {inB, false, (*parser).kwUnsupportedRule},
+	"tcp-check":                   {inDB, false, (*parser).kwUnsupportedRule},
+	"http-after-response":         {inFB, false, (*parser).kwUnsupportedRule},
+	"redirect":                    {inFB, false, (*parser).kwUnsupportedRule},
+	"use-server":                  {inB, false, (*parser).kwUnsupportedRule},
+	"stick-table":                 {inFB, false, (*parser).kwUnsupportedRule},
+	"stick":                       {inB, false, (*parser).kwUnsupportedRule},
+	"filter":                      {inFB, false, (*parser).kwUnsupportedRule},
+	"http-reuse":                  {inDB, false, (*parser).kwIgnored},
+	"hash-type":                   {inDB, false, (*parser).kwIgnored},
+	"fullconn":                    {inDB, false, (*parser).kwIgnored},
+	"backlog":                     {inDF, false, (*parser).kwIgnored},
+	"rate-limit":                  {inDF, false, (*parser).kwIgnored},
+	"retry-on":                    {inDB, false, (*parser).kwIgnored},
+	"max-keep-alive-queue":        {inDB, false, (*parser).kwIgnored},
+	"email-alert":                 {inDB, false, (*parser).kwIgnored},
+	"load-server-state-from-file": {inDB, false, (*parser).kwIgnored},
+	"server-state-file-name":      {inDB, false, (*parser).kwIgnored},
+	"errorloc":                    {inDFBL, false, (*parser).kwUnsupportedRule},
+	"errorloc302":                 {inDFBL, false, (*parser).kwUnsupportedRule},
+	"errorloc303":                 {inDFBL, false, (*parser).kwUnsupportedRule},
+	"errorfiles":                  {inDFBL, false, (*parser).kwUnsupportedRule},
+	"http-error":                  {inDFBL, false, (*parser).kwUnsupportedRule},
+	"source":                      {inDB, false, (*parser).kwUnsupportedRule},
+	"dispatch":                    {inB, false, (*parser).kwUnsupportedRule},
+	"server-template":             {inB, true, (*parser).kwUnsupportedRule},
+	"dynamic-cookie-key":          {inDB, false, (*parser).kwIgnored},
+	"declare":                     {inFB, false, (*parser).kwUnsupportedRule},
+}
+
+func (p *parser) kwIgnored(px *Proxy, w []string) {
+	p.warnf(p.line, "'%s' is accepted but ignored by this implementation.", w[0])
+}
+
+func (p *parser) kwUnsupportedRule(px *Proxy, w []string) {
+	p.alertErr(p.line, ErrUnsupported, "'%s' is not supported by this implementation.", w[0])
+}
+
+func capName(c Cap) string {
+	switch c {
+	case CapFrontend:
+		return "frontend"
+	case CapBackend:
+		return "backend"
+	}
+	return "listen"
+}
+
+func (p *parser) isDefaults(px *Proxy) bool { return p.section == "defaults" }
+
+// openProxy starts a defaults/frontend/backend/listen section.
+func (p *parser) openProxy(w []string) {
+	kind := w[0]
+	name, from := "", ""
+	rest := w[1:]
+	if len(rest) > 0 && rest[0] != "from" {
+		name, rest = rest[0], rest[1:]
+	}
+	if len(rest) >= 2 && rest[0] == "from" {
+		from, rest = rest[1], rest[2:]
+	}
+	if len(rest) > 0 {
+		p.alertf(p.line, "'%s' : unexpected argument '%s'.", kind, rest[0])
+	}
+	if kind != "defaults" && name == "" {
+		p.alertf(p.line, "'%s' expects <name> as argument.", kind)
+		name = "?"
+	}
+	if err := checkProxyName(name); err != nil {
+		p.alertf(p.line, "%s '%s' : %v", kind, name, err)
+	}
+	base := p.defaults
+	if from != "" {
+		d, ok := p.named[from]
+		if !ok {
+			p.alertErr(p.line, ErrReference, "%s '%s' : defaults section '%s' not found.", kind, name, from)
+		} else {
+			base = d
+		}
+	}
+	var px *Proxy
+	if kind == "defaults" {
+		px = newDefaults()
+		if from != "" && base != nil {
+			px = cloneProxy(base)
+		}
+	} else if base != nil {
+		px = cloneProxy(base)
+	} else {
+		px = newDefaults()
+	}
+	px.Name, px.File, px.Line = name, p.file, p.line
+	p.state[px] = &proxyState{}
+	if base != nil {
+		if ds := p.state[base]; ds != nil && ds.defaultServer != nil {
+			s := *ds.defaultServer
+			p.state[px].defaultServer = &s
+		}
+		if ds := p.state[base]; ds != nil {
+			p.state[px].defaultBackend = ds.defaultBackend
+			p.state[px].defaultBackendLine = ds.defaultBackendLine
+		}
+	}
+	switch kind {
+	case "defaults":
+		p.defaults = px
+		if name != "" {
+			p.named[name] = px
+		}
+		px.Cap = CapFrontend | CapBackend
+	case "frontend":
+		px.Cap = CapFrontend
+	case "backend":
+		px.Cap = CapBackend
+	case "listen":
+		px.Cap = CapFrontend | CapBackend
+	}
+	if kind != "defaults" {
+		p.register(px, kind)
+	}
+	p.cur = px
+}
+
+func newDefaults() *Proxy {
+	return &Proxy{Retries: 3, Balance: BalanceRoundRobin}
+}
+
+// register adds px to the config, checking for duplicates.
+func (p *parser) register(px *Proxy, kind string) {
+	for _, o := range p.byName[px.Name] {
+		if o.Cap&px.Cap != 0 {
+			p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("Parsing [%s:%d]: %s '%s' has the same name as %s '%s' declared at %s:%d.",
+				p.file, p.line, kind, px.Name, capName(o.Cap), o.Name, o.File, o.Line)}, ErrSyntax)
+			break
+		}
+	}
+	p.byName[px.Name] = append(p.byName[px.Name], px)
+	px.ID = len(p.cfg.Proxies) + 1
+	p.cfg.Proxies = append(p.cfg.Proxies, px)
+	if px.Cap&CapFrontend != 0 {
+		p.cfg.Frontends = append(p.cfg.Frontends, px)
+	}
+	if px.Cap&CapBackend != 0 {
+		p.cfg.Backends = append(p.cfg.Backends, px)
+	}
+}
+
+func checkProxyName(name string) error {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(isNameChar(c) || c == '-' || c == '.' || c == ':') {
+			return fmt.Errorf("character '%c' is not permitted in name '%s'", c, name)
+		}
+	}
+	return nil
+}
+
+// cloneProxy copies a defaults section for a new proxy, duplicating the
+// slices and maps it may append to.
+func cloneProxy(d *Proxy) *Proxy {
+	px := *d
+	px.Logs = slices.Clone(d.Logs)
+	px.ErrorFiles = maps.Clone(d.ErrorFiles)
+	px.Binds, px.Servers, px.UseBackends = nil, nil, nil
+	px.HTTPRequestRules, px.HTTPResponseRules = nil, nil
+	px.ACLs = nil
+	px.Captures = Captures{}
+	px.DefaultBackend = nil
+	if d.ForwardFor != nil {
+		f := *d.ForwardFor
+		px.ForwardFor = &f
+	}
+	if d.Compression != nil {
+		c := *d.Compression
+		c.Algos, c.Types = slices.Clone(c.Algos), slices.Clone(c.Types)
+		px.Compression = &c
+	}
+	if d.Stats != nil {
+		s := *d.Stats
+		s.Auth = slices.Clone(s.Auth)
+		px.Stats = &s
+	}
+	if d.Cookie != nil {
+		c := *d.Cookie
+		c.Domains, c.Attrs = slices.Clone(c.Domains), slices.Clone(c.Attrs)
+		px.Cookie = &c
+	}
+	if d.HTTPCheck != nil {
+		h := *d.HTTPCheck
+		h.Headers = slices.Clone(h.Headers)
+		if h.Expect != nil {
+			e := *h.Expect
+			h.Expect = &e
+		}
+		px.HTTPCheck = &h
+	}
+	if d.ExternalCheck != nil {
+		e := *d.ExternalCheck
+		px.ExternalCheck = &e
+	}
+	return &px
+}
+
+// closeProxy ends the current proxy section.
+func (p *parser) closeProxy() { p.cur = nil }
+
+// proxyLine dispatches one line of a defaults/frontend/backend/listen.
+func (p *parser) proxyLine(w []string) {
+	px := p.cur
+	if px == nil {
+		return
+	}
+	k, ok := proxyKeywords[w[0]]
+	if !ok {
+		p.alertErr(p.line, ErrUnknownKeyword, "unknown keyword '%s' in '%s' section", w[0], p.section)
+		return
+	}
+	if !p.allowed(px, k, w[0], w[0]) {
+		return
+	}
+	k.fn(p, px, w)
+}
+
+// allowed checks the section/capability rules for a keyword. name is how
+// messages call it.
+func (p *parser) allowed(px *Proxy, k kw, first, name string) bool {
+	if p.isDefaults(px) {
+		if k.where&inD == 0 {
+			p.alertf(p.line, "'%s' not allowed in 'defaults' section.", name)
+			return false
+		}
+		return true
+	}
+	var missing string
+	switch {
+	case k.where&(inF|inB) == inF && px.Cap&CapFrontend == 0:
+		missing = "frontend"
+	case k.where&(inF|inB) == inB && px.Cap&CapBackend == 0:
+		missing = "backend"
+	}
+	if missing == "" {
+		return true
+	}
+	if k.capAlert {
+		p.alertf(p.line, "'%s' not allowed because %s '%s' has no %s capability.", name, capName(px.Cap), px.Name, missing)
+		return false
+	}
+	p.warnf(p.line, "'%s' ignored because %s '%s' has no %s capability.", name, capName(px.Cap), px.Name, missing)
+	// HAProxy still parses the conditions of ignored switching rules.
+	if first == "use_backend" || first == "acl" {
+		return true
+	}
+	return false
+}
+
+func (p *parser) kwMode(px *Proxy, w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "'mode' expects one of 'http', 'tcp' as argument.")
+		return
+	}
+	switch w[1] {
+	case "http":
+		px.Mode = ModeHTTP
+	case "tcp":
+		px.Mode = ModeTCP
+	case "health", "log", "spop":
+		p.alertErr(p.line, ErrUnsupported, "mode '%s' is not supported by this implementation.", w[1])
+	default:
+		p.alertf(p.line, "unknown proxy mode '%s'.", w[1])
+	}
+}
+
+func (p *parser) kwMaxConn(px *Proxy, w []string) {
+	p.proxyInt(w, &px.MaxConn)
+}
+
+func (p *parser) kwRetries(px *Proxy, w []string) {
+	p.proxyInt(w, &px.Retries)
+}
+
+func (p *parser) kwID(px *Proxy, w []string) {
+	n := 0
+	p.proxyInt(w, &n)
+	if n > 0 {
+		px.ID = n
+	}
+}
+
+func (p *parser) proxyInt(w []string, dst *int) {
+	if !p.needArgs(w, 1, "an integer") {
+		return
+	}
+	n, err := parseUint(w[1])
+	if err != nil {
+		p.alertErr(p.line, ErrSyntax, "'%s' : %v.", w[0], err)
+		return
+	}
+	*dst = n
+}
+
+func (p *parser) kwNo(px *Proxy, w []string) {
+	if len(w) >= 2 && w[1] == "log" {
+		if len(w) > 2 {
+			p.alertf(p.line, "'no log' does not expect arguments.")
+			return
+		}
+		px.Logs = nil
+		return
+	}
+	if len(w) >= 3 && w[1] == "option" {
+		p.option(px, w[2:], true)
+		return
+	}
+	p.alertErr(p.line, ErrUnknownKeyword, "'no' only supports 'option' and 'log'.")
+}
+
+var timeoutWhere = map[string]uint8{
+	"client": inDF, "client-fin": inDF, "server": inDB, "server-fin": inDB, "connect": inDB,
+	"check": inDB, "queue": inDB, "tunnel": inDB, "http-request": inDFBL,
+	"http-keep-alive": inDFBL, "tarpit": inDFBL,
+}
+
+func (p *parser) kwTimeout(px *Proxy, w []string) {
+	name := ""
+	if len(w) > 1 {
+		name = w[1]
+	}
+	where, ok := timeoutWhere[name]
+	if !ok {
+		p.alertErr(p.line, ErrUnknownKeyword, "'timeout' supports 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' and 'server-fin' (got '%s')", name)
+		return
+	}
+	if len(w) < 3 {
+		p.alertf(p.line, "'timeout %s' expects an integer value (in milliseconds)", name)
+		return
+	}
+	d, err := ParseTime(w[2])
+	if err != nil {
+		p.alertErr(p.line, ErrSyntax, "%v in 'timeout %s'", err, name)
+		return
+	}
+	if len(w) > 3 {
+		p.alertf(p.line, "'timeout %s' : unexpected extra argument '%s'", name, w[3])
+		return
+	}
+	if !p.isDefaults(px) {
+		missing := ""
+		if where&(inF|inB) == inF && px.Cap&CapFrontend == 0 {
+			missing = "frontend"
+		} else if where&(inF|inB) == inB && px.Cap&CapBackend == 0 {
+			missing = "backend"
+		}
+		if missing != "" {
+			p.warnf(p.line, "'timeout %s' will be ignored because %s '%s' has no %s capability", name, capName(px.Cap), px.Name, missing)
+			return
+		}
+	}
+	t := &px.Timeouts
+	dst := map[string]*time.Duration{
+		"client": &t.Client, "client-fin": &t.ClientFin, "server": &t.Server, "server-fin": &t.ServerFin,
+		"connect": &t.Connect, "check": &t.Check, "queue": &t.Queue, "tunnel": &t.Tunnel,
+		"http-request": &t.HTTPRequest, "http-keep-alive": &t.HTTPKeepAlive, "tarpit": &t.Tarpit,
+	}[name]
+	*dst = d
+}
+
+func (p *parser) kwDefaultBackend(px *Proxy, w []string) {
+	if !p.needArgs(w, 1, "a backend name") {
+		return
+	}
+	st := p.state[px]
+	st.defaultBackend, st.defaultBackendLine = w[1], p.line
+}
+
+func (p *parser) kwUseBackend(px *Proxy, w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "'%s' expects a backend name.", w[0])
+		return
+	}
+	cond, ok := p.optCond(px, w[2:], "switching rule")
+	if !ok || px.Cap&CapFrontend == 0 {
+		return
+	}
+	ub := UseBackend{Cond: cond, File: p.file, Line: p.line}
+	px.UseBackends = append(px.UseBackends, ub)
+	idx := len(px.UseBackends) - 1
+	p.state[px].sawUseBackend = true
+	p.pending = append(p.pending, pendingRef{px: px, name: w[1], file: p.file, line: p.line, what: "use_backend",
+		set: func(b *Proxy) { px.UseBackends[idx].Backend = b }})
+}
+
+func (p *parser) kwLogFormat(px *Proxy, w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "%s expects an argument.", w[0])
+		return
+	}
+	if len(w) > 2 {
+		p.alertf(p.line, "%s expects only one argument, don't forget to escape spaces!", w[0])
+		return
+	}
+	if px.Cap&CapFrontend == 0 {
+		p.warnf(p.line, "backend '%s' : '%s' directive is ignored in backends.", px.Name, w[0])
+		return
+	}
+	switch w[0] {
+	case "log-format":
+		px.LogStyle, px.LogFormat = LogCustom, w[1]
+		p.state[px].logFormatLine = p.line
+	case "error-log-format":
+		px.ErrorLogFormat = w[1]
+	case "log-format-sd":
+		px.LogFormatSD = w[1]
+	}
+}
+
+func (p *parser) kwLogTag(px *Proxy, w []string) {
+	if p.needArgs(w, 1, "a tag") {
+		px.LogTag = w[1]
+	}
+}
+
+func (p *parser) kwUniqueID(px *Proxy, w []string) {
+	if !p.needArgs(w, 1, "an argument") {
+		return
+	}
+	if w[0] == "unique-id-format" {
+		px.UniqueIDFormat = w[1]
+	} else {
+		px.UniqueIDHeader = w[1]
+	}
+}
+
+func (p *parser) kwCapture(px *Proxy, w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "'capture' expects 'cookie', 'request header' or 'response header'.")
+		return
+	}
+	switch w[1] {
+	case "cookie":
+		if len(w) != 5 || w[3] != "len" {
+			p.alertf(p.line, "'capture cookie' expects <cookie_name> 'len' <len>.")
+			return
+		}
+		n, err := parseUint(w[4])
+		if err != nil || n == 0 {
+			p.alertf(p.line, "'capture cookie' : invalid length '%s'.", w[4])
+			return
+		}
+		if px.Captures.Cookie != nil {
+			p.warnf(p.line, "'capture cookie' : only one cookie capture is allowed, overriding the previous one.")
+		}
+		px.Captures.Cookie = &CookieCapture{Name: w[2], Len: n}
+	case "request", "response":
+		if len(w) != 6 || w[2] != "header" || w[4] != "len" {
+			p.alertf(p.line, "'capture %s header' expects <header_name> 'len' <len>.", w[1])
+			return
+		}
+		n, err := parseUint(w[5])
+		if err != nil || n == 0 {
+			p.alertf(p.line, "'capture %s header' : invalid length '%s'.", w[1], w[5])
+			return
+		}
+		hc := HeaderCapture{Name: w[3], Len: n}
+		if w[1] == "request" {
+			px.Captures.Request = append(px.Captures.Request, hc)
+		} else {
+			px.Captures.Response = append(px.Captures.Response, hc)
+		}
+	default:
+		p.alertf(p.line, "'capture' expects 'cookie', 'request header' or 'response header'.")
+	}
+}
+
+// errorCodes are the status codes errorfile accepts.
+var errorCodes = []int{200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504}
+
+func (p *parser) kwErrorFile(px *Proxy, w []string) {
+	if len(w) != 3 {
+		p.alertf(p.line, "'errorfile' expects <status_code> and <file> as arguments.")
+		return
+	}
+	code, err := parseUint(w[1])
+	if err != nil || !slices.Contains(errorCodes, code) {
+		p.alertErr(p.line, ErrSyntax, "errorfile : status code '%s' not handled.", w[1])
+		return
+	}
+	data, err := p.readFile(w[2])
+	if err != nil {
+		p.alertErr(p.line, err, "errorfile : error opening file '%s' (%v).", w[2], err)
+		return
+	}
+	if px.ErrorFiles == nil {
+		px.ErrorFiles = map[int]ErrorFile{}
+	}
+	px.ErrorFiles[code] = ErrorFile{Path: w[2], Data: data}
+}
+
+func (p *parser) kwMonitorURI(px *Proxy, w []string) {
+	if !p.needArgs(w, 1, "an URI") {
+		return
+	}
+	if !strings.HasPrefix(w[1], "/") {
+		p.warnf(p.line, "'monitor-uri' '%s' does not start with '/'.", w[1])
+	}
+	px.MonitorURI = w[1]
+}
+
+func (p *parser) kwMonitor(px *Proxy, w []string) {
+	if len(w) < 2 || w[1] != "fail" {
+		p.alertf(p.line, "'monitor' expects 'fail' and a condition.")
+		return
+	}
+	if len(w) < 3 || (w[2] != "if" && w[2] != "unless") {
+		p.alertf(p.line, "'monitor fail' expects 'if' or 'unless' followed by a condition.")
+		return
+	}
+	st := p.state[px]
+	if st.sawHTTPRule {
+		p.warnf(p.line, "a 'monitor fail' rule placed after an 'http-request' rule will still be processed before.")
+	} else if st.sawUseBackend {
+		p.warnf(p.line, "a 'monitor fail' rule placed after a 'use_backend' rule will still be processed before.")
+	}
+	cond, ok := p.optCond(px, w[2:], "monitor fail")
+	if ok {
+		px.MonitorFail = cond
+	}
+}
+
+func (p *parser) kwCompression(px *Proxy, w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "'compression' expects 'algo', 'type' or 'offload'.")
+		return
+	}
+	if px.Compression == nil {
+		px.Compression = &Compression{}
+	}
+	c := px.Compression
+	switch w[1] {
+	case "algo":
+		if len(w) < 3 {
+			p.alertf(p.line, "parsing 'compression algo' : expects at least one argument.")
+			return
+		}
+		c.Algos = c.Algos[:0]
+		for _, a := range w[2:] {
+			switch a {
+			case "identity", "gzip", "deflate", "raw-deflate":
+				c.Algos = append(c.Algos, a)
+			default:
+				p.alertf(p.line, "'compression algo' : '%s' is not a supported algorithm.", a)
+				return
+			}
+		}
+	case "type":
+		if len(w) < 3 {
+			p.alertf(p.line, "'compression type' expects mime types.")
+			return
+		}
+		c.Types = append(c.Types, w[2:]...)
+	case "offload":
+		if p.isDefaults(px) {
+			p.warnf(p.line, "'compression offload' ignored in 'defaults' section.")
+			return
+		}
+		c.Offload = true
+	default:
+		p.alertf(p.line, "'compression' expects 'algo', 'type' or 'offload'.")
+	}
+}
+
+func (p *parser) kwBalance(px *Proxy, w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "'balance' expects an algorithm.")
+		return
+	}
+	algo := w[1]
+	switch {
+	case algo == "roundrobin":
+		px.Balance = BalanceRoundRobin
+	case algo == "static-rr":
+		px.Balance = BalanceStaticRR
+	case algo == "leastconn":
+		px.Balance = BalanceLeastConn
+	case algo == "first":
+		px.Balance = BalanceFirst
+	case algo == "source":
+		px.Balance = BalanceSource
+	case algo == "uri":
+		px.Balance = BalanceURI
+		if err := p.balanceURI(px, w[2:]); err != nil {
+			p.alertf(p.line, "'balance uri' : %v", err)
+		}
+		return
+	case algo == "random" || algo == "url_param" || algo == "rdp-cookie" ||
+		algo == "hash" || strings.HasPrefix(algo, "hdr(") || strings.HasPrefix(algo, "random(") ||
+		strings.HasPrefix(algo, "rdp-cookie("):
+		p.alertErr(p.line, ErrUnsupported, "'balance %s' is not supported by this implementation (supported: roundrobin, static-rr, leastconn, first, source, uri).", algo)
+		return
+	default:
+		p.alertf(p.line, "'balance' only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hdr(name)', 'rdp-cookie(name)', 'random', 'hash' and 'first' options (got '%s').", algo)
+		return
+	}
+	if len(w) > 2 {
+		p.alertf(p.line, "'balance %s' : unexpected argument '%s'.", algo, w[2])
+	}
+}
+
+func (p *parser) balanceURI(px *Proxy, a []string) error {
+	px.BalanceURIWhole, px.BalanceURILen, px.BalanceURIDepth = false, 0, 0
+	for i := 0; i < len(a); i++ {
+		switch a[i] {
+		case "whole":
+			px.BalanceURIWhole = true
+		case "len", "depth":
+			if i+1 >= len(a) {
+				return fmt.Errorf("'%s' expects a positive integer", a[i])
+			}
+			n, err := parseUint(a[i+1])
+			if err != nil || n == 0 {
+				return fmt.Errorf("'%s' expects a positive integer", a[i])
+			}
+			if a[i] == "len" {
+				px.BalanceURILen = n
+			} else {
+				px.BalanceURIDepth = n
+			}
+			i++
+		case "path-only":
+		default:
+			return fmt.Errorf("unexpected argument '%s'", a[i])
+		}
+	}
+	return nil
+}

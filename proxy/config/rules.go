@@ -1,0 +1,311 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// unsupportedHTTPActions are actions HAProxy knows that this implementation
+// refuses (they would change behaviour if ignored).
+var unsupportedHTTPActions = []string{
+	"tarpit", "reject", "silent-drop", "capture", "replace-header", "replace-value",
+	"replace-path", "replace-pathq", "replace-uri", "set-uri", "set-query", "set-method",
+	"set-pathq", "set-dst", "set-dst-port", "set-src", "set-src-port", "set-tos", "set-mark",
+	"set-nice", "set-map", "del-map", "add-acl", "del-acl", "set-var", "set-var-fmt",
+	"unset-var", "track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
+	"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "use-service", "cache-use", "cache-store",
+	"do-resolve", "early-hint", "normalize-uri", "strict-mode", "wait-for-body",
+	"wait-for-handshake", "disable-l7-retry", "set-timeout", "send-spoe-group",
+	"set-priority-class", "set-priority-offset", "lua", "set-status",
+}
+
+func (p *parser) kwHTTPRequest(px *Proxy, w []string) {
+	r, ok := p.httpRule(px, w, true)
+	if !ok {
+		return
+	}
+	px.HTTPRequestRules = append(px.HTTPRequestRules, r)
+	p.state[px].sawHTTPRule = true
+}
+
+func (p *parser) kwHTTPResponse(px *Proxy, w []string) {
+	r, ok := p.httpRule(px, w, false)
+	if ok {
+		px.HTTPResponseRules = append(px.HTTPResponseRules, r)
+	}
+}
+
+// splitCond separates the action arguments from a trailing if/unless.
+func splitCond(a []string) (args, cond []string) {
+	for i, s := range a {
+		if s == "if" || s == "unless" {
+			return a[:i], a[i:]
+		}
+	}
+	return a, nil
+}
+
+func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
+	r := HTTPRule{File: p.file, Line: p.line}
+	if len(w) < 2 {
+		p.alertf(p.line, "'%s' expects an action.", w[0])
+		return r, false
+	}
+	act := w[1]
+	args, condW := splitCond(w[2:])
+	var err error
+	switch act {
+	case "allow":
+		r.Action, err = ActAllow, noArgs(args)
+	case "deny":
+		r.Action, r.Status = ActDeny, 403
+		err = p.denyArgs(&r, args)
+	case "set-header", "add-header":
+		r.Action = ActSetHeader
+		if act == "add-header" {
+			r.Action = ActAddHeader
+		}
+		if len(args) != 2 {
+			err = fmt.Errorf("expects exactly 2 arguments")
+		} else {
+			r.Name, r.Value = args[0], args[1]
+		}
+	case "del-header":
+		r.Action = ActDelHeader
+		if len(args) != 1 {
+			err = fmt.Errorf("expects exactly 1 argument (the '-m' option is not supported by this implementation)")
+		} else {
+			r.Name = args[0]
+		}
+	default:
+		if !req {
+			break
+		}
+		switch act {
+		case "redirect":
+			r.Action, r.Status = ActRedirect, 302
+			err = parseRedirect(&r, args)
+		case "return":
+			r.Action, r.Status = ActReturn, 200
+			err = p.returnArgs(&r, args)
+		case "auth":
+			r.Action = ActAuth
+			if len(args) == 2 && args[0] == "realm" {
+				r.Value = args[1]
+			} else if len(args) != 0 {
+				err = fmt.Errorf("expects [realm <realm>]")
+			}
+		case "set-log-level":
+			r.Action = ActSetLogLevel
+			if len(args) != 1 {
+				err = errors.New("expects exactly 1 argument")
+			} else if args[0] != "silent" {
+				_, err = parseLevel(args[0])
+			}
+			if err == nil {
+				r.Value = args[0]
+			}
+		case "set-path":
+			r.Action = ActSetPath
+			if len(args) != 1 {
+				err = errors.New("expects exactly 1 argument")
+			} else {
+				r.Value = args[0]
+			}
+		default:
+			act = "?" + act
+		}
+	}
+	if strings.HasPrefix(act, "?") || (!req && r.Action == ActAllow && act != "allow") {
+		act = strings.TrimPrefix(act, "?")
+		base := act
+		if i := strings.IndexByte(act, '('); i >= 0 {
+			base = act[:i]
+		}
+		for _, u := range unsupportedHTTPActions {
+			if base == u {
+				p.alertErr(p.line, ErrUnsupported, "'%s %s' is not supported by this implementation.", w[0], act)
+				return r, false
+			}
+		}
+		p.alertErr(p.line, ErrUnknownKeyword, "'%s' expects 'allow', 'deny', 'redirect', 'return', 'auth', 'set-header', 'add-header', 'del-header', 'set-path', 'set-log-level', but got '%s'.", w[0], act)
+		return r, false
+	}
+	if err != nil {
+		p.alertErr(p.line, ErrSyntax, "'%s %s' : %v.", w[0], act, err)
+		return r, false
+	}
+	cond, ok := p.optCond(px, condW, "an '"+w[0]+" "+act+"' condition")
+	r.Cond = cond
+	return r, ok
+}
+
+func noArgs(a []string) error {
+	if len(a) > 0 {
+		return fmt.Errorf("unexpected argument '%s'", a[0])
+	}
+	return nil
+}
+
+func (p *parser) denyArgs(r *HTTPRule, a []string) error {
+	for i := 0; i < len(a); i++ {
+		if i+1 >= len(a) {
+			return fmt.Errorf("'%s' expects an argument", a[i])
+		}
+		switch a[i] {
+		case "deny_status", "status":
+			n, err := strconv.Atoi(a[i+1])
+			if err != nil || n < 200 || n > 599 {
+				return fmt.Errorf("invalid status code '%s'", a[i+1])
+			}
+			r.Status = n
+		case "content-type":
+			r.ContentType = a[i+1]
+		case "string":
+			r.Body = []byte(a[i+1])
+		default:
+			return fmt.Errorf("unexpected argument '%s' (supported: deny_status, content-type, string)", a[i])
+		}
+		i++
+	}
+	return nil
+}
+
+func parseRedirect(r *HTTPRule, a []string) error {
+	if len(a) < 2 {
+		return errors.New("expects 'location', 'prefix' or 'scheme' followed by a value")
+	}
+	switch a[0] {
+	case "location":
+		r.Redirect = RedirectLocation
+	case "prefix":
+		r.Redirect = RedirectPrefix
+	case "scheme":
+		r.Redirect = RedirectScheme
+	default:
+		return fmt.Errorf("expects 'location', 'prefix' or 'scheme' (got '%s')", a[0])
+	}
+	r.Location = a[1]
+	for i := 2; i < len(a); i++ {
+		switch a[i] {
+		case "code":
+			if i+1 >= len(a) {
+				return errors.New("'code' expects a status code")
+			}
+			n, err := strconv.Atoi(a[i+1])
+			if err != nil || (n != 301 && n != 302 && n != 303 && n != 307 && n != 308) {
+				return fmt.Errorf("unsupported HTTP code '%s'", a[i+1])
+			}
+			r.Status = n
+			i++
+		default:
+			return fmt.Errorf("redirect option '%s' is not supported by this implementation (supported: code)", a[i])
+		}
+	}
+	return nil
+}
+
+func (p *parser) returnArgs(r *HTTPRule, a []string) error {
+	for i := 0; i < len(a); i++ {
+		if i+1 >= len(a) {
+			return fmt.Errorf("'%s' expects an argument", a[i])
+		}
+		v := a[i+1]
+		switch a[i] {
+		case "status":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 200 || n > 599 {
+				return fmt.Errorf("invalid status code '%s'", v)
+			}
+			r.Status = n
+		case "content-type":
+			r.ContentType = v
+		case "string":
+			r.Body = []byte(v)
+		case "file":
+			b, err := p.readFile(v)
+			if err != nil {
+				return fmt.Errorf("failed to read file '%s': %w", v, err)
+			}
+			r.Body = b
+		default:
+			return fmt.Errorf("'%s' is not supported by this implementation (supported: status, content-type, string, file)", a[i])
+		}
+		i++
+	}
+	if len(r.Body) > 0 && r.ContentType == "" {
+		return errors.New("a 'content-type' is required with a body")
+	}
+	return nil
+}
+
+func (p *parser) kwStats(px *Proxy, w []string) {
+	if len(w) < 2 {
+		p.alertf(p.line, "'stats' expects 'admin', 'auth', 'enable', 'hide-version', 'realm', 'refresh', 'scope', 'show-desc', 'show-legends', 'show-node' or 'uri'.")
+		return
+	}
+	if px.Stats == nil {
+		px.Stats = &Stats{URI: "/haproxy?stats", Realm: "HAProxy Statistics"}
+	}
+	s := px.Stats
+	arg := func() (string, bool) {
+		if len(w) < 3 {
+			p.alertf(p.line, "'stats %s' expects an argument.", w[1])
+			return "", false
+		}
+		return w[2], true
+	}
+	switch w[1] {
+	case "enable":
+		s.Enable = true
+	case "uri":
+		if v, ok := arg(); ok {
+			s.URI, s.Enable = v, true
+		}
+	case "realm":
+		if v, ok := arg(); ok {
+			s.Realm, s.Enable = v, true
+		}
+	case "auth":
+		if v, ok := arg(); ok {
+			u, pw, found := strings.Cut(v, ":")
+			if !found {
+				p.alertf(p.line, "'stats auth' expects <user>:<password> as argument.")
+				return
+			}
+			s.Auth, s.Enable = append(s.Auth, UserPass{User: u, Pass: pw}), true
+		}
+	case "refresh":
+		if v, ok := arg(); ok {
+			d, err := ParseTime(v)
+			if err != nil {
+				p.alertf(p.line, "'stats refresh' : %v", err)
+				return
+			}
+			s.Refresh, s.Enable = d, true
+		}
+	case "hide-version":
+		s.HideVersion, s.Enable = true, true
+	case "admin":
+		if p.isDefaults(px) {
+			p.alertf(p.line, "'stats admin' not allowed in 'defaults' section.")
+			return
+		}
+		cond, ok := p.optCond(px, w[2:], "'stats admin' rule")
+		if ok && cond == nil {
+			p.alertf(p.line, "'stats admin' requires either 'if <cond>' or 'unless <cond>' followed by a condition.")
+			return
+		}
+		s.Admin = cond
+	case "show-legends", "show-node", "show-desc", "scope", "show-modules", "bind-process":
+		p.warnf(p.line, "'stats %s' is accepted but ignored by this implementation.", w[1])
+	case "socket", "timeout", "maxconn":
+		p.alertf(p.line, "'stats %s' is only allowed in the 'global' section.", w[1])
+	case "http-request":
+		p.alertErr(p.line, ErrUnsupported, "'stats http-request' is not supported by this implementation.")
+	default:
+		p.alertErr(p.line, ErrUnknownKeyword, "'stats' expects 'admin', 'auth', 'enable', 'hide-version', 'realm', 'refresh', 'scope', 'show-desc', 'show-legends', 'show-node' or 'uri' (got '%s').", w[1])
+	}
+}

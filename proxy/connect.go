@@ -1,0 +1,107 @@
+package proxy
+
+import (
+	"context"
+	"net"
+	"time"
+)
+
+// connErr classifies a failed attempt to reach a server.
+type connErr uint8
+
+const (
+	connOK      connErr = iota
+	connNoSrv           // no usable server: 503 SC with <NOSRV>
+	connQueueTO         // queue timeout: 503 sQ
+	connRefused         // connection refused or reset: 503 SC
+	connTimeout         // connect timeout: 503 sC
+)
+
+// maxTurnAround is HAProxy's delay between two connection attempts when
+// the previous one failed at once.
+const maxTurnAround = time.Second
+
+// connect assigns a server to the stream (queueing when all are full) and
+// opens a connection to it, retrying and redispatching as configured. On
+// success the stream holds a slot on st.srv and the connection is returned.
+func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, prefer *server) (net.Conn, connErr) {
+	b := st.be
+	srv, pos, res := b.assign(ctx, key, prefer, nil)
+	st.bq = pos
+	switch res {
+	case pickNoSrv:
+		return nil, connNoSrv
+	case pickQueued:
+		st.queued = time.Now()
+		return nil, connQueueTO
+	}
+	st.queued = time.Now()
+	st.srv, st.slot = srv, true
+	retries := b.cfg.Retries
+	for attempt := 0; ; attempt++ {
+		c, err := s.dial(st.srv)
+		if err == nil {
+			st.connected = time.Now()
+			st.srv.cum.Add(1)
+			return c, connOK
+		}
+		kind := connRefused
+		if isTimeout(err) {
+			kind = connTimeout
+		}
+		if attempt >= retries {
+			return nil, kind
+		}
+		st.retries++
+		if kind == connRefused {
+			wait := min(b.cfg.Timeouts.Connect, maxTurnAround)
+			if wait <= 0 {
+				wait = maxTurnAround
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil, kind
+			}
+		}
+		if b.cfg.Redispatch && attempt == retries-1 {
+			st.redispatched = true
+			if next := s.redispatch(ctx, st, key); next != nil {
+				st.srv = next
+			}
+		}
+	}
+}
+
+// redispatch moves the stream's slot to another server for its last
+// attempt; it returns nil (keeping the current one) when none is free.
+func (s *session) redispatch(ctx context.Context, st *stream, key *balanceKey) *server {
+	b := st.be
+	s2, res, _ := b.pick(key, nil, st.srv, nil)
+	if res != pickOK || s2 == nil {
+		return nil
+	}
+	b.release(st.srv)
+	return s2
+}
+
+func (s *session) dial(srv *server) (net.Conn, error) {
+	to := srv.be.cfg.Timeouts.Connect
+	d := net.Dialer{Timeout: to}
+	if to <= 0 {
+		d.Timeout = 0
+	}
+	c, err := d.Dial("tcp", srv.dialAddr(int(s.local.Port())))
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+		if srv.be.cfg.TCPKA || srv.be.cfg.SrvTCPKA {
+			tc.SetKeepAlive(true)
+		}
+	}
+	return c, nil
+}

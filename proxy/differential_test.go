@@ -1,0 +1,147 @@
+package proxy
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+)
+
+// freePort returns a port nothing listens on right now.
+func freePort(t testing.TB, network string) int {
+	t.Helper()
+	l, err := net.Listen(network, "localhost:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startHAProxy runs the real haproxy in the foreground on text.
+func startHAProxy(t testing.TB, ctx context.Context, bin, text string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, bin, "-db", "-q", "-f", path)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+}
+
+// TestDifferentialHTTP runs the real HAProxy 2.6 and the proxy on the same
+// configuration and backends, sends each the same requests, and compares
+// their log lines field by field (client ports, dates and timer values
+// masked). It needs /usr/sbin/haproxy and skips without it; set
+// HAPLOG_HAPROXY to use another binary.
+func TestDifferentialHTTP(t *testing.T) {
+	bin := os.Getenv("HAPLOG_HAPROXY")
+	if bin == "" {
+		var err error
+		if bin, err = exec.LookPath("haproxy"); err != nil {
+			if bin, err = exec.LookPath("/usr/sbin/haproxy"); err != nil {
+				t.Skip("haproxy not installed")
+			}
+		}
+	}
+	if testing.Short() {
+		t.Skip("differential test skipped in -short mode")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ports := startBackends(t, ctx)
+	sinkH, sinkP := newLogSink(t), newLogSink(t)
+	hports := map[int]int{}
+	text := rewriteConfigBind(t, "testdata/haproxy-http.cfg", ports, sinkH.port(), func(orig int) int {
+		if hports[orig] == 0 {
+			hports[orig] = freePort(t, "tcp4")
+		}
+		return hports[orig]
+	})
+	text = strings.Replace(text, "    bind [::1]:"+strconv.Itoa(hports[20100])+"\n", "", 1)
+	startHAProxy(t, ctx, bin, text)
+	p := runProxy(t, strings.Replace(rewriteConfig(t, "testdata/haproxy-http.cfg", ports, sinkP.port()), "    bind [::1]:0\n", "", 1))
+
+	hweb := "127.0.0.1:" + strconv.Itoa(hports[20100])
+	waitFor(t, "haproxy listening", func() bool {
+		c, err := net.Dial("tcp", hweb)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	sinkH.next(t, `^Server be_down/d1 is DOWN`)
+	sinkP.next(t, `^Server be_down/d1 is DOWN`)
+
+	steps := []struct {
+		name, fe, req, re string
+		m                 mask
+	}{
+		{"rr-first", "fe_web", get("/a?st=200&sz=10", "Host: h", "User-Agent: ua"), `/a\?`, mask{}},
+		{"rr-second", "fe_web", get("/b?st=404&sz=1000&ck=1", "Host: h"), `/b\?`, mask{}},
+		{"rr-cookie", "fe_web", get("/c?st=200", "Cookie: SRVID=a1"), `/c\?`, mask{}},
+		{"rr-bad-cookie", "fe_web", get("/d?st=200", "Cookie: SRVID=zz"), `/d\?`, mask{}},
+		{"head", "fe_web", "HEAD /e?sz=5000 HTTP/1.1\r\nConnection: close\r\n\r\n", `/e\?`, mask{}},
+		{"http10", "fe_web", "GET /f?st=302&sz=17 HTTP/1.0\r\nHost: old\r\n\r\n", `/f\?`, mask{}},
+		{"leastconn", "fe_web", get("/lc/g?st=503&sz=1500"), `/lc/g`, mask{}},
+		{"captures-escape", "fe_web", get("/h", "Host: "+strings.Repeat("x", 40), `User-Agent: a|b{c}d "e" #f`), `/h `, mask{}},
+		{"deny", "fe_web", get("/forbidden/x"), `/forbidden/x`, mask{}},
+		{"redirect", "fe_web", get("/old/y"), `/old/y`, mask{}},
+		{"return", "fe_web", get("/health"), `/health`, mask{}},
+		{"nosrv", "fe_web", get("/down/z"), `/down/z`, mask{}},
+		{"dead", "fe_web", get("/dead/z"), `/dead/z`, mask{}},
+		{"server-timeout", "fe_plain", get("/slow/t?d=1500"), `/slow/t`, mask{}},
+		{"badreq", "fe_plain", "GET\r\n\r\n", `BADREQ`, mask{}},
+		{"partial", "fe_plain", "GET / HTTP/1.1\r\nHost", `BADREQ`, mask{}},
+		{"chunked-post", "fe_plain", "POST /i?sz=3 HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n", `/i\?`, mask{}},
+		{"long-uri", "fe_plain", get("/long/" + strings.Repeat("q", 1200) + "?st=200"), `/long/`, mask{}},
+	}
+	paddr := func(fe string) string { return addr(t, p, fe, false) }
+	haddr := map[string]string{"fe_web": hweb, "fe_plain": "127.0.0.1:" + strconv.Itoa(hports[20101])}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			send := func(address string) {
+				c, err := net.Dial("tcp", address)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				c.Write([]byte(st.req))
+				if strings.HasSuffix(st.req, "Host") {
+					return // partial request: close at once
+				}
+				buf := make([]byte, 65536)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+				}
+			}
+			send(haddr[st.fe])
+			want := payload(sinkH.next(t, st.re))
+			send(paddr(st.fe))
+			got := payload(sinkP.next(t, st.re))
+			caps := [2]int{2, 2}
+			if st.fe != "fe_web" {
+				caps = [2]int{}
+			}
+			m := st.m
+			m.acfc = true
+			sameShape(t, formats.HTTPLogFormat, caps, got, want, m)
+		})
+	}
+}

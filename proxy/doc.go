@@ -1,0 +1,65 @@
+// Package proxy is the runtime of haplog's HAProxy-compatible load
+// balancer: frontends, backends, servers, balancing, queueing, health
+// checks, and the access logger that sends HAProxy's exact log lines as
+// UDP syslog datagrams.
+//
+// It consumes a resolved configuration from proxy/config (which owns
+// parsing and `-c`) and renders log lines with the one log-format engine in
+// package formats (Record, Format.Append, Framer). It does not parse
+// configuration files and does not implement TLS.
+//
+// # Life cycle
+//
+//	p, err := proxy.New(cfg, proxy.Options{})
+//	err = p.Listen()      // bind every listener (SO_REUSEADDR+SO_REUSEPORT)
+//	err = p.Serve(ctx)    // until ctx is done (hard stop) or SoftStop drained
+//
+// SoftStop (SIGUSR1, or "-sf" from a new process) closes the listeners,
+// logs "Proxy <name> stopped (cumulated conns: ...)" per proxy, closes idle
+// keep-alive connections and lets active requests finish. Because
+// listeners use SO_REUSEPORT, a new process binds the same addresses before
+// the old one stops: a reload refuses no connection.
+//
+// # Why a hand-written HTTP/1.x engine
+//
+// net/http and httputil.ReverseProxy hide what HAProxy's logs report: the
+// instant the first request byte arrives (Ti), the end of the request head
+// (TR), the connect time (Tc) and the arrival of the response head (Tr) are
+// not observable, and neither are the failure phases behind the
+// termination states (CR/cR on a partial or late request, <BADREQ>, SH/sH/PH
+// before the response head, SD/CD/cD during the body). ReverseProxy also
+// rewrites messages in ways HAProxy does not. So the session code reads
+// heads into a fixed 16 KiB buffer (HAProxy's tune.bufsize), parses them in
+// place, forwards bodies by their framing (Content-Length, chunked or
+// until close) and stamps each event with the monotonic clock. TCP mode is
+// a plain two-goroutine tunnel with inactivity timeouts.
+//
+// # What the logs contain
+//
+//   - Timers TR/Tw/Tc/Tr/Ta/Tt come from those instants through
+//     formats.ComputeTimers (HAProxy's -1 rules).
+//   - %B counts response bytes the way HAProxy's HTX does: start line
+//     parts + 21, header names and values (Connection excluded), body
+//     payload (de-chunked). Generated responses (403, 503, 504, redirects,
+//     "http-request return") are counted the same way; the raw 400/408
+//     sent before a stream exists count 0, as in HAProxy.
+//   - %ac/%fc/%bc/%sc are read at log time after the stream released its
+//     server slot, so a lone request logs 1/1/0/0, as HAProxy does.
+//   - Queueing: a server's maxconn sends excess streams to the backend
+//     queue (%bq is the queue length including the stream); "timeout queue"
+//     expiry gives 503 sQ.
+//   - Admin events (server DOWN/UP, "has no server available!", "Proxy X
+//     stopped") use HAProxy's texts and levels.
+//
+// Sending a log line never blocks a request: datagrams are written with
+// MSG_DONTWAIT on a connected UDP socket; a full socket buffer drops the
+// line and counts it (Stats).
+//
+// # Limitations
+//
+// No TLS (a "bind ... ssl" line is refused at Listen), no compression, no
+// http-request set-header/add-header (parsed by config, not applied), no
+// http-response rules, no stats socket CLI, no master-worker mode, no UNIX
+// socket log targets. Request bodies are forwarded before the response is
+// read. The stats page is a small summary, not HAProxy's page.
+package proxy

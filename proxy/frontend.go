@@ -1,0 +1,159 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// frontend is the runtime state of a proxy with the frontend capability.
+type frontend struct {
+	p         *Proxy
+	cfg       *config.Proxy
+	listeners []net.Listener
+	logs      *sinkSet
+	format    *formats.Format // nil = legacy "Connect from" line
+	// slots bounds concurrent connections (maxconn); nil = unlimited.
+	slots  chan struct{}
+	feconn atomic.Int64
+	cum    atomic.Int64
+	// reqCounter numbers requests (%rt); logCounter log lines (%lc).
+	reqCounter, logCounter atomic.Uint64
+
+	rep       *replies
+	closeOnce sync.Once
+}
+
+func (fe *frontend) replies() *replies { return fe.rep }
+
+func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) {
+	fe := &frontend{p: p, cfg: cfg, logs: logs, rep: newReplies(cfg)}
+	src := cfg.LogFormat
+	if cfg.LogStyle == config.LogDefault || src == "" {
+		src = formats.DefaultTCPLogFormat
+		if cfg.Mode == config.ModeHTTP {
+			src = formats.DefaultLogFormat
+		}
+	}
+	f, err := formats.Compile(src)
+	if err != nil {
+		return nil, fmt.Errorf("log-format: %w", err)
+	}
+	fe.format = f
+	maxconn := cfg.MaxConn
+	if maxconn == 0 {
+		maxconn = p.cfg.Global.MaxConn
+	}
+	if maxconn > 0 {
+		fe.slots = make(chan struct{}, maxconn)
+	}
+	return fe, nil
+}
+
+// legacyLog reports whether the frontend logs HAProxy's accept-time
+// "Connect from" line instead of an end-of-session line.
+func (fe *frontend) legacyLog() bool {
+	return fe.cfg.LogStyle == config.LogDefault || fe.cfg.LogFormat == ""
+}
+
+func (fe *frontend) listen() error {
+	for _, b := range fe.cfg.Binds {
+		if b.SSL {
+			return fmt.Errorf("bind %s: ssl is not supported by this proxy", bindString(b.Addr))
+		}
+		end := b.Addr.PortEnd
+		if end < b.Addr.Port {
+			end = b.Addr.Port
+		}
+		for port := b.Addr.Port; port <= end; port++ {
+			network, addr := listenAddr(b.Addr, port)
+			l, err := listenReusePort(network, addr)
+			if err != nil {
+				return fmt.Errorf("cannot bind socket (%w) for [%s]", err, addr)
+			}
+			fe.listeners = append(fe.listeners, l)
+		}
+	}
+	return nil
+}
+
+func bindString(a config.Addr) string {
+	return net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
+}
+
+// listenAddr maps a bind address to Go's network and address: "*:p" and
+// ":p" are all IPv4 addresses, "::" the IPv6 wildcard.
+func listenAddr(a config.Addr, port int) (network, addr string) {
+	host := a.Host
+	network = "tcp4"
+	if host == "" || host == "*" {
+		host = "0.0.0.0"
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
+		network = "tcp6"
+	}
+	if a.Network == "tcp6" {
+		network = "tcp6"
+	}
+	return network, net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+func (fe *frontend) closeListeners() {
+	fe.closeOnce.Do(func() {
+		for _, l := range fe.listeners {
+			l.Close()
+		}
+	})
+}
+
+func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener) {
+	var delay time.Duration
+	for {
+		if fe.slots != nil {
+			select {
+			case fe.slots <- struct{}{}:
+			case <-fe.p.stopped:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+		c, err := l.Accept()
+		if err != nil {
+			if fe.slots != nil {
+				<-fe.slots
+			}
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil || fe.p.stopping.Load() {
+				return
+			}
+			// Transient (EMFILE...): back off like net/http.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			fe.p.log.Warn("accept failed", "frontend", fe.cfg.Name, "err", err)
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		delay = 0
+		s := newSession(fe, c)
+		fe.p.wg.Add(1)
+		go func() {
+			defer fe.p.wg.Done()
+			if fe.slots != nil {
+				defer func() { <-fe.slots }()
+			}
+			s.run()
+		}()
+	}
+}

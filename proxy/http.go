@@ -1,0 +1,569 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// httpTimeouts returns the wait allowed for the next request head: timeout
+// http-request for the first request, http-keep-alive for later ones (each
+// falling back as HAProxy's do, ending on timeout client).
+func (s *session) requestTimeout(first bool) time.Duration {
+	t := s.fe.cfg.Timeouts
+	if !first && t.HTTPKeepAlive > 0 {
+		return t.HTTPKeepAlive
+	}
+	if t.HTTPRequest > 0 {
+		return t.HTTPRequest
+	}
+	return t.Client
+}
+
+// serveHTTP runs the request loop of an HTTP connection.
+func (s *session) serveHTTP() {
+	base := s.accept
+	for first := true; ; first = false {
+		st := &s.st
+		st.reset(base)
+		if !s.readRequest(first) {
+			return
+		}
+		keep := s.handleRequest()
+		if !keep || s.p.stopping.Load() {
+			return
+		}
+		base = s.p.opts.Now()
+	}
+}
+
+// readRequest waits for and parses the next request head. It reports false
+// when the connection must end (after logging and answering as needed).
+func (s *session) readRequest(first bool) bool {
+	st := &s.st
+	to := s.requestTimeout(first)
+	var dl time.Time
+	if to > 0 {
+		dl = st.base.Add(to)
+	}
+	if !first {
+		if s.p.stopping.Load() {
+			return false
+		}
+		s.idle.Store(1)
+		if s.p.stopping.Load() {
+			s.idle.Store(0)
+			return false
+		}
+	}
+	n, err := s.rd.readHead(dl, func() { st.first = time.Now(); s.idle.Store(0) })
+	s.idle.Store(0)
+	if err == nil {
+		st.reqDone = time.Now()
+		if err = s.req.parseRequest(s.rd.buf[s.rd.r : s.rd.r+n]); err == nil {
+			s.saveRequest()
+			s.rd.consume(n)
+			return true
+		}
+	}
+	noData := st.first.IsZero()
+	if noData && !first {
+		return false // idle keep-alive connection closed or timed out
+	}
+	if noData && s.p.stopping.Load() {
+		return false
+	}
+	st.reqDone = time.Time{}
+	st.badReq = true
+	st.status = 400
+	switch {
+	case isTimeout(err):
+		st.status = 408
+		st.term[0], st.term[1] = 'c', 'R'
+		s.sendRaw(rawErrorReply(408))
+	case errors.Is(err, errBadMessage) || errors.Is(err, errHeadTooLarge):
+		st.term[0], st.term[1] = 'P', 'R'
+		st.reqDone = time.Time{}
+		s.sendRaw(rawErrorReply(400))
+	default:
+		st.term[0], st.term[1] = 'C', 'R'
+	}
+	if !(noData && s.fe.cfg.DontLogNull) {
+		s.logStream(time.Now())
+	}
+	return false
+}
+
+// sendRaw writes a reply that is not part of a stream.
+func (s *session) sendRaw(r reply) {
+	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+	s.c.Write(r.raw)
+}
+
+// saveRequest keeps what the log line needs from the request head, which
+// lives in the input buffer only until it is forwarded.
+func (s *session) saveRequest() {
+	h := &s.req
+	n := len(h.method) + len(h.uri) + len(h.version) + 2
+	b := make([]byte, 0, n)
+	b = append(b, h.method...)
+	b = append(b, ' ')
+	b = append(b, h.uri...)
+	b = append(b, ' ')
+	b = append(b, h.version...)
+	s.reqStr = string(b)
+	st := &s.st
+	caps := s.fe.cfg.Captures
+	for _, c := range caps.Request {
+		st.reqCaps = append(st.reqCaps, captureValue(h.lookup(lower(c.Name)), c.Len))
+	}
+	if caps.Cookie != nil {
+		st.reqCookie = findCookie(h, "cookie", caps.Cookie.Name, caps.Cookie.Len)
+	}
+}
+
+func (s *session) method() string { return s.reqStr[:len(s.req.method)] }
+func (s *session) uri() string {
+	return s.reqStr[len(s.req.method)+1 : len(s.req.method)+1+len(s.req.uri)]
+}
+func (s *session) version() string { return s.reqStr[len(s.reqStr)-len(s.req.version):] }
+
+func captureValue(v []byte, n int) string {
+	if len(v) > n {
+		v = v[:n]
+	}
+	return string(v)
+}
+
+// handleRequest processes one parsed request to the end and logs it. It
+// reports whether the connection may carry another request.
+func (s *session) handleRequest() bool {
+	st := &s.st
+	fe := s.fe
+	keep := s.clientKeepAlive()
+	if fe.cfg.MonitorURI != "" && s.uri() == fe.cfg.MonitorURI {
+		code := 200
+		if fe.cfg.MonitorFail != nil && fe.cfg.MonitorFail.Eval(s) {
+			code = 503
+		}
+		rep := errorReply(code)
+		return s.writeReply(rep, keep) && keep && s.skipBody()
+	}
+	if rep, handled, term := s.applyRules(); handled {
+		st.status = rep.status
+		st.term[0], st.term[1] = term, 'R'
+		ok := s.writeReply(rep, keep)
+		st.bytesOut = rep.htx
+		s.logStream(time.Now())
+		return ok && keep && s.skipBody()
+	}
+	be := s.chooseBackend()
+	if be == nil {
+		rep := fe.replies().get(503)
+		st.status, st.bytesOut = 503, rep.htx
+		st.term[0], st.term[1] = 'P', 'R'
+		s.writeReply(rep, false)
+		s.logStream(time.Now())
+		return false
+	}
+	st.setBackend(be)
+	if stats := be.cfg.Stats; stats != nil && stats.Enable && hasPrefix(s.uri(), statsURI(stats)) {
+		return s.serveStats(be, keep)
+	}
+	return s.forward(be, keep)
+}
+
+// clientKeepAlive reports whether the client connection may stay open
+// after this request.
+func (s *session) clientKeepAlive() bool {
+	h := &s.req
+	if h.connClose || s.fe.cfg.ConnMode == config.ConnClose {
+		return false
+	}
+	if !h.http11() && !h.connKA {
+		return false
+	}
+	return !s.p.stopping.Load()
+}
+
+// skipBody discards the request body of a request answered locally.
+func (s *session) skipBody() bool {
+	h := &s.req
+	if !h.chunked && h.contentLength <= 0 {
+		return true
+	}
+	c := conduit{src: s.rd, dst: discardConn{}, rto: s.fe.cfg.Timeouts.Client}
+	return c.copyBody(h, false)
+}
+
+func (s *session) writeReply(r reply, keep bool) bool {
+	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+	_, err := s.c.Write(r.raw)
+	if err != nil {
+		s.st.term[0] = 'C'
+		return false
+	}
+	return keep
+}
+
+// applyRules runs the http-request rules; handled is true when one of them
+// answered the request (deny, redirect, return).
+func (s *session) applyRules() (rep reply, handled bool, term byte) {
+	rules := s.fe.cfg.HTTPRequestRules
+	for i := range rules {
+		r := &rules[i]
+		if !r.Cond.Eval(s) {
+			continue
+		}
+		switch r.Action {
+		case config.ActAllow:
+			return reply{}, false, 0
+		case config.ActDeny:
+			code := r.Status
+			if code == 0 {
+				code = 403
+			}
+			return s.fe.replies().get(code), true, 'P'
+		case config.ActRedirect:
+			return redirectReply(r, s.req.uri), true, 'L'
+		case config.ActReturn:
+			return returnReply(r), true, 'L'
+		}
+	}
+	return reply{}, false, 0
+}
+
+// chooseBackend applies use_backend rules, then default_backend.
+func (s *session) chooseBackend() *backend {
+	for _, ub := range s.fe.cfg.UseBackends {
+		if ub.Cond.Eval(s) {
+			return s.p.backends[ub.Backend]
+		}
+	}
+	if s.fe.cfg.DefaultBackend != nil {
+		return s.p.backends[s.fe.cfg.DefaultBackend]
+	}
+	return nil
+}
+
+// forward sends the request to a server of be and relays the response.
+func (s *session) forward(be *backend, keep bool) bool {
+	st := &s.st
+	prefer := s.persistence(be)
+	s.key = balanceKey{src: s.client.Addr(), uri: s.req.uri}
+	key := &s.key
+	if s.srvConn != nil && s.srvFor != nil && s.srvFor.be == be && (prefer == nil || prefer == s.srvFor) &&
+		be.cfg.ConnMode == config.ConnKeepAlive && s.reuseSlot(st, be, s.srvFor) {
+		return s.exchange(be, keep, true)
+	}
+	s.closeServer()
+	conn, ce := s.connect(context.Background(), st, key, prefer)
+	if ce != connOK {
+		return s.connectFailed(ce)
+	}
+	s.setServer(conn, st.srv)
+	return s.exchange(be, keep, false)
+}
+
+// reuseSlot takes a slot on the server of an idle kept connection.
+func (s *session) reuseSlot(st *stream, be *backend, srv *server) bool {
+	if !srv.usable() {
+		return false
+	}
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	if srv.full() || len(be.queue) > 0 {
+		return false
+	}
+	srv.cur.Add(1)
+	now := time.Now()
+	st.srv, st.slot = srv, true
+	st.queued, st.connected = now, now
+	st.srvAP = addrPort(s.srvConn.RemoteAddr())
+	return true
+}
+
+func (s *session) connectFailed(ce connErr) bool {
+	st := &s.st
+	code := 503
+	switch ce {
+	case connNoSrv:
+		st.term[0], st.term[1] = 'S', 'C'
+		st.queued = time.Time{}
+	case connQueueTO:
+		st.term[0], st.term[1] = 's', 'Q'
+	case connRefused:
+		st.term[0], st.term[1] = 'S', 'C'
+	case connTimeout:
+		st.term[0], st.term[1] = 's', 'C'
+	}
+	rep := s.fe.replies().get(code)
+	st.status, st.bytesOut = code, rep.htx
+	s.writeReply(rep, false)
+	st.finish()
+	s.logStream(time.Now())
+	return false
+}
+
+// exchange writes the request to the server connection and relays the
+// response back. A kept server connection that turns out closed before
+// any response byte is replaced once by a fresh one (bodyless requests).
+func (s *session) exchange(be *backend, keep bool, reused bool) bool {
+	st := &s.st
+	srvKeep := be.cfg.ConnMode == config.ConnKeepAlive && s.fe.cfg.ConnMode == config.ConnKeepAlive
+	bodyless := !s.req.chunked && s.req.contentLength <= 0
+	n, err := 0, error(nil)
+	if !s.sendRequest(be, srvKeep) {
+		err = io.ErrUnexpectedEOF
+	} else {
+		n, err = s.readRespHead(be)
+	}
+	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 {
+		s.closeServer()
+		st.finish()
+		st.setBackend(be)
+		conn, ce := s.connect(context.Background(), st, &s.key, st.srv)
+		if ce != connOK {
+			return s.connectFailed(ce)
+		}
+		s.setServer(conn, st.srv)
+		if !s.sendRequest(be, srvKeep) {
+			err = io.ErrUnexpectedEOF
+		} else {
+			n, err = s.readRespHead(be)
+		}
+	}
+	switch {
+	case err == nil:
+	case isTimeout(err):
+		return s.serverFailed(be, 's', 'H', 504)
+	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage):
+		return s.serverFailed(be, 'P', 'H', 502)
+	case errors.Is(err, errClientGone):
+		st.term[0], st.term[1] = 'C', 'H'
+		s.closeServer()
+		s.logStream(time.Now())
+		return false
+	default:
+		return s.serverFailed(be, 'S', 'H', 502)
+	}
+	st.header = time.Now()
+	return s.relayResponse(be, keep, srvKeep, n)
+}
+
+var errClientGone = errors.New("client gone")
+
+// sendRequest forwards the request head and body to the server.
+func (s *session) sendRequest(be *backend, srvKeep bool) bool {
+	h := &s.req
+	w := s.wbuf[:0]
+	w = append(w, h.method...)
+	w = append(w, ' ')
+	w = append(w, h.uri...)
+	w = append(w, ' ')
+	w = append(w, h.version...)
+	w = append(w, "\r\n"...)
+	expect := false
+	for i := range h.hdrs {
+		hd := &h.hdrs[i]
+		if hd.skip {
+			continue
+		}
+		if equalFoldASCII(hd.name, "expect") && equalFoldASCII(hd.value, "100-continue") {
+			expect = true
+			continue
+		}
+		if be.cfg.Cookie != nil && be.cfg.Cookie.Indirect && equalFoldASCII(hd.name, "cookie") {
+			w = appendCookieWithout(w, hd.value, be.cfg.Cookie.Name)
+			continue
+		}
+		w = appendLower(w, hd.name)
+		w = append(w, ": "...)
+		w = append(w, hd.value...)
+		w = append(w, "\r\n"...)
+	}
+	if ff := s.forwardFor(be); ff != nil {
+		w = appendLower(w, []byte(ff.Header))
+		w = append(w, ": "...)
+		w = s.client.Addr().AppendTo(w)
+		w = append(w, "\r\n"...)
+	}
+	if !srvKeep && h.http11() {
+		w = append(w, "connection: close\r\n"...)
+	}
+	w = append(w, "\r\n"...)
+	s.wbuf = w
+	c := conduit{src: s.rd, dst: s.srvConn, rto: s.fe.cfg.Timeouts.Client, wto: be.cfg.Timeouts.Server}
+	if !c.write(w) {
+		return false
+	}
+	if !h.chunked && h.contentLength <= 0 {
+		return true
+	}
+	if expect {
+		s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+		if _, err := s.c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
+			return false
+		}
+	}
+	return c.copyBody(h, false)
+}
+
+func (s *session) forwardFor(be *backend) *config.ForwardFor {
+	ff := s.fe.cfg.ForwardFor
+	if ff == nil {
+		ff = be.cfg.ForwardFor
+	}
+	if ff == nil || (ff.Except.IsValid() && ff.Except.Contains(s.client.Addr())) {
+		return nil
+	}
+	if ff.IfNone && s.req.lookup(lower(ff.Header)) != nil {
+		return nil
+	}
+	if ff.Header == "" {
+		return &config.ForwardFor{Header: "X-Forwarded-For"}
+	}
+	return ff
+}
+
+// readRespHead reads the response head, forwarding 1xx interim responses
+// to the client, and returns the head length.
+func (s *session) readRespHead(be *backend) (int, error) {
+	rd := s.srvRd
+	for {
+		n, err := rd.readHead(deadline(be.cfg.Timeouts.Server), nil)
+		if err != nil {
+			return 0, err
+		}
+		if err := s.resp.parseResponse(rd.buf[rd.r : rd.r+n]); err != nil {
+			return 0, err
+		}
+		if s.resp.status >= 200 || s.resp.status == 101 {
+			return n, nil
+		}
+		s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+		if _, err := s.c.Write(rd.buf[rd.r : rd.r+n]); err != nil {
+			return 0, errClientGone
+		}
+		rd.consume(n)
+	}
+}
+
+// serverFailed answers with a generated error, closes the server
+// connection and logs. It always reports false (the connection ends).
+func (s *session) serverFailed(be *backend, cause, phase byte, code int) bool {
+	st := &s.st
+	st.term[0], st.term[1] = cause, phase
+	rep := s.fe.replies().get(code)
+	st.status, st.bytesOut = code, rep.htx
+	s.closeServer()
+	s.writeReply(rep, false)
+	st.finish()
+	s.logStream(time.Now())
+	return false
+}
+
+// relayResponse forwards the response head and body to the client.
+func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bool {
+	st := &s.st
+	h := &s.resp
+	st.status = h.status
+	noBody := string(s.req.method) == "HEAD" || h.status == 204 || h.status == 304 || h.status < 200
+	untilClose := !noBody && !h.chunked && h.contentLength < 0
+	if untilClose {
+		keep = false
+	}
+	if !h.http11() && !h.connKA || h.connClose || untilClose {
+		srvKeep = false
+	}
+	caps := s.fe.cfg.Captures
+	for _, c := range caps.Response {
+		st.respCaps = append(st.respCaps, captureValue(h.lookup(lower(c.Name)), c.Len))
+	}
+	if caps.Cookie != nil {
+		st.respCookie = findCookie(h, "set-cookie", caps.Cookie.Name, caps.Cookie.Len)
+	}
+	st.bytesOut = int64(htxStartLine(len(h.version), len(h.code), len(h.reason)) + h.htxHdrs)
+	w := s.wbuf[:0]
+	w = append(w, h.version...)
+	w = append(w, ' ')
+	w = append(w, h.code...)
+	if len(h.reason) > 0 {
+		w = append(w, ' ')
+		w = append(w, h.reason...)
+	}
+	w = append(w, "\r\n"...)
+	w = s.appendRespHeaders(w, be)
+	if !keep {
+		w = append(w, "connection: close\r\n"...)
+	} else if !s.req.http11() {
+		w = append(w, "connection: keep-alive\r\n"...)
+	}
+	w = append(w, "\r\n"...)
+	s.wbuf = w
+	s.srvRd.consume(headLen)
+	c := conduit{src: s.srvRd, dst: s.c, rto: be.cfg.Timeouts.Server, wto: s.fe.cfg.Timeouts.Client}
+	ok := c.write(w) && c.copyBody(h, noBody)
+	st.bytesOut += c.payload
+	if !ok {
+		keep, srvKeep = false, false
+		timeout := c.fail.timeout()
+		switch {
+		case c.fail.side == sideDst && timeout:
+			st.term[0] = 'c'
+		case c.fail.side == sideDst:
+			st.term[0] = 'C'
+		case timeout:
+			st.term[0] = 's'
+		default:
+			st.term[0] = 'S'
+		}
+		st.term[1] = 'D'
+	}
+	if !srvKeep {
+		s.closeServer()
+	}
+	st.finish()
+	end := time.Now()
+	if keep && !s.skipRemaining() {
+		keep = false
+	}
+	s.logStream(end)
+	return keep
+}
+
+// skipRemaining is a hook for request bodies not consumed by the server
+// exchange; bodies are always forwarded whole, so there is nothing left.
+func (s *session) skipRemaining() bool { return true }
+
+type discardConn struct{ net.Conn }
+
+func (discardConn) Write(b []byte) (int, error)      { return len(b), nil }
+func (discardConn) SetWriteDeadline(time.Time) error { return nil }
+
+var _ io.Writer = discardConn{}
+
+// logStream fills the record and sends the line (end-of-stream logging).
+func (s *session) logStream(end time.Time) {
+	st := &s.st
+	st.finish()
+	if s.fe.legacyLog() {
+		return
+	}
+	normal := st.term[0] == '-' || st.term[0] == 'L'
+	normal = normal && st.retries == 0 && !st.redispatched && st.status < 500
+	if normal && s.fe.cfg.DontLogNormal {
+		return
+	}
+	level := formats.Info
+	if !normal && s.fe.cfg.LogSeparateErrors {
+		level = formats.Err
+	}
+	s.fillRecord(end)
+	s.fe.logs.sendRecord(s.fe, level, &s.rec)
+}

@@ -1,0 +1,223 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// sink is one "log" target: a connected, non-blocking datagram socket.
+type sink struct {
+	target config.LogTarget
+	framer *formats.Framer
+	conn   *net.UDPConn
+	raw    syscall.RawConn
+	fd     int // for fd@N targets; -1 otherwise
+	// sampling state ("sample r:s")
+	mu      sync.Mutex
+	counter int
+	lastErr time.Time
+}
+
+// sinkSet is the loggers of a proxy (or the global ones).
+type sinkSet struct {
+	p     *Proxy
+	sinks []*sink
+}
+
+func (p *Proxy) newSinkSet(targets []config.LogTarget, tag string) (*sinkSet, error) {
+	set := &sinkSet{p: p}
+	for _, t := range targets {
+		s, err := p.newSink(t, tag)
+		if err != nil {
+			set.close()
+			return nil, fmt.Errorf("%s:%d: log target: %w", t.File, t.Line, err)
+		}
+		set.sinks = append(set.sinks, s)
+	}
+	return set, nil
+}
+
+func (p *Proxy) newSink(t config.LogTarget, tag string) (*sink, error) {
+	lf := formats.LogLocal
+	if t.Format != "" {
+		var err error
+		if lf, err = formats.ParseLogFormat(t.Format); err != nil {
+			return nil, err
+		}
+	} else if p.cfg.Global.LogSendHostname != "" {
+		lf = formats.LogRFC3164
+	}
+	s := &sink{target: t, fd: -1, framer: &formats.Framer{Format: lf, Facility: t.Facility,
+		Hostname: p.cfg.Global.LogSendHostname, Tag: tag, PID: p.opts.PID, MaxLen: t.Len}}
+	switch t.Addr.Network {
+	case "fd":
+		s.fd = t.Addr.FD
+		return s, nil
+	case "unix", "unixgram":
+		return nil, fmt.Errorf("UNIX socket log targets (%s) are not supported", t.Addr.Path)
+	}
+	port := t.Addr.Port
+	if port == 0 {
+		port = 514
+	}
+	ua, err := net.ResolveUDPAddr("udp", net.JoinHostPort(t.Addr.Host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, err
+	}
+	c, err := net.DialUDP("udp", nil, ua)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.SyscallConn()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	s.conn, s.raw = c, raw
+	return s, nil
+}
+
+func (set *sinkSet) close() {
+	if set == nil {
+		return
+	}
+	for _, s := range set.sinks {
+		if s.conn != nil {
+			s.conn.Close()
+		}
+	}
+}
+
+// bufPool holds line buffers; oversized ones are not kept.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// sendRecord encodes r with the frontend's format and sends it to every
+// logger of the set whose level filter lets it through.
+func (set *sinkSet) sendRecord(fe *frontend, level formats.Severity, r *formats.Record) {
+	if set == nil || len(set.sinks) == 0 {
+		return
+	}
+	bp := bufPool.Get().(*[]byte)
+	msg := fe.format.Append((*bp)[:0], r)
+	set.send(level, msg)
+	if cap(msg) <= 64<<10 {
+		*bp = msg[:0]
+		bufPool.Put(bp)
+	}
+}
+
+// send frames msg for each logger and sends it without ever blocking.
+func (set *sinkSet) send(level formats.Severity, msg []byte) {
+	if set == nil {
+		return
+	}
+	now := set.p.opts.Now()
+	for _, s := range set.sinks {
+		if level > s.target.MaxLevel || !s.sample() {
+			continue
+		}
+		lv := max(level, s.target.MinLevel) // more severe levels are raised to MinLevel
+		bp := bufPool.Get().(*[]byte)
+		dgram := s.framer.Append((*bp)[:0], lv, now, msg)
+		set.p.deliver(s, dgram)
+		if cap(dgram) <= 64<<10 {
+			*bp = dgram[:0]
+			bufPool.Put(bp)
+		}
+	}
+}
+
+// sample applies "sample ranges:size"; true when the line must be sent.
+func (s *sink) sample() bool {
+	if s.target.SampleSize <= 0 {
+		return true
+	}
+	s.mu.Lock()
+	s.counter = s.counter%s.target.SampleSize + 1
+	n := s.counter
+	s.mu.Unlock()
+	for _, r := range s.target.SampleRanges {
+		if n >= r[0] && n <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// sendOp is a pooled non-blocking send, so that RawConn.Write gets a
+// function value without allocating per line.
+type sendOp struct {
+	b   []byte
+	err error
+	fn  func(fd uintptr) bool
+}
+
+var opPool = sync.Pool{New: func() any {
+	op := &sendOp{}
+	op.fn = op.do
+	return op
+}}
+
+func (op *sendOp) do(fd uintptr) bool {
+	_, op.err = syscall.SendmsgN(int(fd), op.b, nil, nil, syscall.MSG_DONTWAIT)
+	return true // never wait for writability: drop instead
+}
+
+// deliver sends one datagram; failures are counted, never waited on.
+func (p *Proxy) deliver(s *sink, b []byte) {
+	var err error
+	if s.fd >= 0 {
+		_, err = syscall.Write(s.fd, b)
+	} else {
+		op := opPool.Get().(*sendOp)
+		op.b = b
+		if werr := s.raw.Write(op.fn); werr != nil {
+			err = werr
+		} else {
+			err = op.err
+		}
+		op.b, op.err = nil, nil
+		opPool.Put(op)
+	}
+	if err == nil {
+		p.stats.LogsSent.Add(1)
+		return
+	}
+	p.stats.LogsDropped.Add(1)
+	if errors.Is(err, syscall.EAGAIN) {
+		return
+	}
+	s.mu.Lock()
+	report := time.Since(s.lastErr) > 10*time.Second
+	if report {
+		s.lastErr = time.Now()
+	}
+	s.mu.Unlock()
+	if report {
+		p.log.Warn("log send failed", "target", s.target.Addr.Host, "err", err)
+	}
+}
+
+// adminf sends an admin/event message at level through set (falling back
+// to the global loggers when set has none) and copies it to Stderr.
+func (p *Proxy) adminf(set *sinkSet, level formats.Severity, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if set == nil || len(set.sinks) == 0 {
+		set = p.global
+	}
+	set.send(level, []byte(msg))
+	if p.opts.Stderr != nil {
+		word := map[formats.Severity]string{formats.Emerg: "[EMERG]", formats.AlertSev: "[ALERT]",
+			formats.Crit: "[CRIT]", formats.Err: "[ERR]", formats.Warning: "[WARNING]",
+			formats.Notice: "[NOTICE]", formats.Info: "[INFO]", formats.Debug: "[DEBUG]"}[level]
+		fmt.Fprintf(p.opts.Stderr, "%-10s (%d) : %s\n", word, p.opts.PID, msg)
+	}
+}

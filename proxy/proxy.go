@@ -1,0 +1,284 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// Options tune a Proxy. The zero value works.
+type Options struct {
+	// Logger receives diagnostics (bind errors, log send failures, rate
+	// limited). Nil discards them.
+	Logger *slog.Logger
+	// Stderr, when set, receives HAProxy-style "[WARNING]  (pid) : ..."
+	// copies of the admin messages (server DOWN/UP, proxy stopped), as
+	// HAProxy prints them when not daemonised. Nil = none.
+	Stderr io.Writer
+	// PID is the process id written in syslog headers and %pid; 0 means
+	// os.Getpid().
+	PID int
+	// Hostname is %H; empty means os.Hostname().
+	Hostname string
+	// Now returns the wall-clock time used for log dates; nil = time.Now.
+	Now func() time.Time
+}
+
+// Proxy runs the frontends and backends of one configuration.
+type Proxy struct {
+	cfg  *config.Config
+	opts Options
+	log  *slog.Logger
+
+	frontends []*frontend
+	backends  map[*config.Proxy]*backend
+	global    *sinkSet
+	// ordered lists every proxy in declaration order, for "stopped" lines.
+	ordered []*config.Proxy
+
+	actconn  atomic.Int64
+	stopping atomic.Bool
+	stopOnce sync.Once
+	stopped  chan struct{} // closed by SoftStop
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	wg       sync.WaitGroup
+	checksWG sync.WaitGroup
+	listened bool
+
+	// Stats counts log lines sent and dropped.
+	stats Stats
+}
+
+// Stats are counters a Proxy keeps about itself.
+type Stats struct {
+	// LogsSent counts datagrams handed to the kernel; LogsDropped those
+	// lost (socket buffer full or send error).
+	LogsSent, LogsDropped atomic.Int64
+}
+
+// New builds the runtime of cfg. It opens the log sockets but binds no
+// listener: call Listen, then Serve.
+func New(cfg *config.Config, opts Options) (*Proxy, error) {
+	if opts.PID == 0 {
+		opts.PID = os.Getpid()
+	}
+	if opts.Hostname == "" {
+		opts.Hostname, _ = os.Hostname()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p := &Proxy{cfg: cfg, opts: opts, log: opts.Logger, backends: make(map[*config.Proxy]*backend),
+		stopped: make(chan struct{}), sessions: make(map[*session]struct{})}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	tag := cfg.Global.LogTag
+	if tag == "" {
+		tag = "haproxy"
+	}
+	var err error
+	if p.global, err = p.newSinkSet(cfg.Global.Logs, tag); err != nil {
+		return nil, err
+	}
+	for _, pc := range cfg.Proxies {
+		if pc.Disabled {
+			continue
+		}
+		p.ordered = append(p.ordered, pc)
+		var logs *sinkSet
+		if logs, err = p.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
+			p.closeSinks()
+			return nil, err
+		}
+		if pc.Cap&config.CapBackend != 0 {
+			b := newBackend(p, pc)
+			b.logs = logs
+			p.backends[pc] = b
+		}
+		if pc.Cap&config.CapFrontend != 0 {
+			fe, err := newFrontend(p, pc, logs)
+			if err != nil {
+				p.closeSinks()
+				return nil, fmt.Errorf("proxy %q: %w", pc.Name, err)
+			}
+			p.frontends = append(p.frontends, fe)
+		}
+	}
+	return p, nil
+}
+
+func (p *Proxy) tagFor(pc *config.Proxy) string {
+	if pc.LogTag != "" {
+		return pc.LogTag
+	}
+	if p.cfg.Global.LogTag != "" {
+		return p.cfg.Global.LogTag
+	}
+	return "haproxy"
+}
+
+// Stats returns the proxy's counters.
+func (p *Proxy) Stats() *Stats { return &p.stats }
+
+// Listen binds every listener of every frontend. On error nothing stays
+// bound.
+func (p *Proxy) Listen() error {
+	for _, fe := range p.frontends {
+		if err := fe.listen(); err != nil {
+			for _, f := range p.frontends {
+				f.closeListeners()
+			}
+			return fmt.Errorf("frontend %q: %w", fe.cfg.Name, err)
+		}
+	}
+	p.listened = true
+	return nil
+}
+
+// Addrs returns the bound addresses of the named frontend (after Listen).
+func (p *Proxy) Addrs(frontend string) []net.Addr {
+	var out []net.Addr
+	for _, fe := range p.frontends {
+		if fe.cfg.Name == frontend {
+			for _, l := range fe.listeners {
+				out = append(out, l.Addr())
+			}
+		}
+	}
+	return out
+}
+
+// Serve accepts connections and runs health checks until ctx is done (hard
+// stop: every connection is closed) or SoftStop was called and the last
+// session ended. It calls Listen first when needed.
+func (p *Proxy) Serve(ctx context.Context) error {
+	if !p.listened {
+		if err := p.Listen(); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, b := range p.backends {
+		p.startChecks(ctx, b)
+	}
+	for _, fe := range p.frontends {
+		for _, l := range fe.listeners {
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				fe.acceptLoop(ctx, l)
+			}()
+		}
+	}
+	select {
+	case <-ctx.Done():
+		p.SoftStop()
+		p.closeAll()
+	case <-p.stopped:
+	}
+	p.wg.Wait() // listeners closed by SoftStop; sessions drain
+	cancel()
+	p.checksWG.Wait()
+	p.closeSinks()
+	if err := ctx.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// SoftStop stops listening, logs "Proxy <name> stopped" for every proxy,
+// closes idle keep-alive connections and lets active sessions finish; Serve
+// returns when the last one ends. It is what SIGUSR1 and -sf trigger.
+func (p *Proxy) SoftStop() {
+	p.stopOnce.Do(func() {
+		p.stopping.Store(true)
+		for _, fe := range p.frontends {
+			fe.closeListeners()
+		}
+		p.logStopped()
+		p.mu.Lock()
+		for s := range p.sessions {
+			s.wakeIfIdle()
+		}
+		p.mu.Unlock()
+		close(p.stopped)
+	})
+}
+
+// closeAll closes every client connection (hard stop).
+func (p *Proxy) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for s := range p.sessions {
+		s.c.Close()
+		s.closeServer()
+	}
+}
+
+func (p *Proxy) addSession(s *session) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sessions[s] = struct{}{}
+	return true
+}
+
+func (p *Proxy) removeSession(s *session) {
+	p.mu.Lock()
+	delete(p.sessions, s)
+	p.mu.Unlock()
+}
+
+func (p *Proxy) closeSinks() {
+	p.global.close()
+	seen := map[*sinkSet]bool{p.global: true}
+	for _, fe := range p.frontends {
+		if !seen[fe.logs] {
+			seen[fe.logs] = true
+			fe.logs.close()
+		}
+	}
+	for _, b := range p.backends {
+		if !seen[b.logs] {
+			seen[b.logs] = true
+			b.logs.close()
+		}
+	}
+}
+
+// logStopped emits HAProxy's soft-stop lines, one per proxy.
+func (p *Proxy) logStopped() {
+	for _, pc := range p.ordered {
+		var fe, be int64
+		for _, f := range p.frontends {
+			if f.cfg == pc {
+				fe = f.cum.Load()
+			}
+		}
+		var logs *sinkSet
+		if b := p.backends[pc]; b != nil {
+			be = b.cum.Load()
+			logs = b.logs
+		}
+		for _, f := range p.frontends {
+			if f.cfg == pc {
+				logs = f.logs
+			}
+		}
+		p.adminf(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
+	}
+	p.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
+}

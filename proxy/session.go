@@ -1,0 +1,184 @@
+package proxy
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// session is one client connection and the streams (requests) it carries.
+type session struct {
+	p      *Proxy
+	fe     *frontend
+	c      net.Conn
+	rd     *reader
+	client netip.AddrPort
+	local  netip.AddrPort
+	accept time.Time
+	// idle is 1 while waiting for the next request of a keep-alive
+	// connection (SoftStop may then close it).
+	idle atomic.Int32
+
+	// Server side, kept across requests of a keep-alive connection.
+	srvMu   sync.Mutex
+	srvConn net.Conn
+	srvRd   *reader
+	srvFor  *server
+
+	req, resp head
+	wbuf      []byte
+	st        stream
+	rec       formats.Record
+	sampleHdr []string // scratch for ACL header samples
+	reqStr    string   // method + " " + uri + " " + version of the current request
+	key       balanceKey
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ap := ta.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}
+
+func newSession(fe *frontend, c net.Conn) *session {
+	return &session{p: fe.p, fe: fe, c: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
+		accept: fe.p.opts.Now()}
+}
+
+func (s *session) run() {
+	p := s.p
+	p.actconn.Add(1)
+	s.fe.feconn.Add(1)
+	s.fe.cum.Add(1)
+	p.addSession(s)
+	defer func() {
+		p.removeSession(s)
+		s.closeServer()
+		s.c.Close()
+		s.fe.feconn.Add(-1)
+		p.actconn.Add(-1)
+	}()
+	if tc, ok := s.c.(*net.TCPConn); ok && (s.fe.cfg.TCPKA || s.fe.cfg.CliTCPKA) {
+		tc.SetKeepAlive(true)
+	}
+	if s.fe.legacyLog() {
+		s.logConnect()
+	}
+	if s.fe.cfg.Mode == config.ModeHTTP {
+		s.rd = newReader(s.c)
+		s.serveHTTP()
+		return
+	}
+	s.serveTCP()
+}
+
+// wakeIfIdle interrupts a keep-alive wait so that the session notices a
+// soft stop.
+func (s *session) wakeIfIdle() {
+	if s.idle.Load() == 1 {
+		s.c.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+func (s *session) closeServer() {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if s.srvConn != nil {
+		s.srvConn.Close()
+		s.srvConn, s.srvRd, s.srvFor = nil, nil, nil
+	}
+}
+
+func (s *session) setServer(c net.Conn, srv *server) {
+	s.st.srvAP = addrPort(c.RemoteAddr())
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	s.srvConn, s.srvFor = c, srv
+	if s.srvRd == nil {
+		s.srvRd = newReader(c)
+	} else {
+		s.srvRd.c = c
+		s.srvRd.r, s.srvRd.w, s.srvRd.scan = 0, 0, 0
+	}
+}
+
+// stream is one request (HTTP) or the whole connection (TCP): the instants
+// it went through and what the log line reports.
+type stream struct {
+	// base is the stream's start: the accept instant, or the end of the
+	// previous request on a keep-alive connection. Marks count from it.
+	base                                      time.Time
+	first, reqDone, queued, connected, header time.Time
+	be                                        *backend
+	srv                                       *server
+	srvName                                   string // overrides srv (e.g. <STATS>)
+	status                                    int
+	bytesOut                                  int64
+	term                                      [4]byte
+	retries                                   int
+	redispatched                              bool
+	sq, bq                                    int
+	reqCookie, respCookie                     string
+	respCaps                                  []string
+	reqCaps                                   []string
+	badReq                                    bool // log <BADREQ>
+	counted                                   bool // beconn was incremented
+	slot                                      bool // holds a slot on srv
+	srvAP                                     netip.AddrPort
+}
+
+func (st *stream) reset(base time.Time) {
+	caps := st.respCaps[:0]
+	rcaps := st.reqCaps[:0]
+	*st = stream{base: base, respCaps: caps, reqCaps: rcaps}
+	st.term = [4]byte{'-', '-', '-', '-'}
+}
+
+// ms returns the milliseconds from the stream's start to t, -1 when t is
+// zero (the event never happened).
+func (st *stream) ms(t time.Time) int64 {
+	if t.IsZero() {
+		return -1
+	}
+	return t.Sub(st.base).Milliseconds()
+}
+
+func (st *stream) marks(end time.Time) formats.Marks {
+	m := formats.Marks{
+		Idle:    st.ms(st.first),
+		Request: st.ms(st.reqDone),
+		Queue:   st.ms(st.queued),
+		Connect: st.ms(st.connected),
+		Data:    st.ms(st.header),
+		Close:   end.Sub(st.base).Milliseconds(),
+	}
+	return m
+}
+
+// setBackend accounts the stream on b (beconn).
+func (st *stream) setBackend(b *backend) {
+	st.be = b
+	b.beconn.Add(1)
+	b.cum.Add(1)
+	st.counted = true
+}
+
+// finish releases the server slot and backend count before logging, as
+// HAProxy does (the stream's own connection no longer counts in %bc/%sc).
+func (st *stream) finish() {
+	if st.slot {
+		st.be.release(st.srv)
+		st.slot = false
+	}
+	if st.counted {
+		st.be.beconn.Add(-1)
+		st.counted = false
+	}
+}

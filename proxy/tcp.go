@@ -1,0 +1,159 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// tcpBufPool holds the copy buffers of TCP tunnels.
+var tcpBufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
+// serveTCP runs a mode tcp session: pick a server, connect, then tunnel
+// bytes both ways until both sides closed, a side aborted or a timeout
+// fired.
+func (s *session) serveTCP() {
+	st := &s.st
+	st.reset(s.accept)
+	st.first, st.reqDone = s.accept, s.accept
+	be := s.chooseBackend()
+	if be == nil {
+		st.term[0], st.term[1] = 'P', 'R'
+		s.logTCP(time.Now(), 0)
+		return
+	}
+	st.setBackend(be)
+	conn, ce := s.connect(context.Background(), st, &balanceKey{src: s.client.Addr()}, nil)
+	if ce != connOK {
+		switch ce {
+		case connNoSrv:
+			st.term[0], st.term[1] = 'S', 'C'
+			st.queued = time.Time{}
+		case connQueueTO:
+			st.term[0], st.term[1] = 's', 'Q'
+		case connRefused:
+			st.term[0], st.term[1] = 'S', 'C'
+		case connTimeout:
+			st.term[0], st.term[1] = 's', 'C'
+		}
+		s.logTCP(time.Now(), 0)
+		return
+	}
+	s.setServer(conn, st.srv)
+	st.header = st.connected
+	t := tunnel{cli: s.c, srv: conn, cto: s.fe.cfg.Timeouts.Client, sto: be.cfg.Timeouts.Server}
+	t.run()
+	s.closeServer()
+	st.bytesOut = t.down.Load()
+	if t.term[0] != 0 {
+		st.term[0], st.term[1] = t.term[0], t.term[1]
+	}
+	s.logTCP(time.Now(), t.up.Load())
+}
+
+func (s *session) logTCP(end time.Time, up int64) {
+	if s.fe.cfg.DontLogNull && up == 0 && s.st.term[0] != 'S' && s.st.term[0] != 's' {
+		s.st.finish()
+		return
+	}
+	s.logStream(end)
+}
+
+// tunnel copies bytes between a client and a server connection.
+type tunnel struct {
+	cli, srv net.Conn
+	cto, sto time.Duration
+	up, down atomic.Int64 // bytes client->server, server->client
+	// last activity on each side (unix nano), for inactivity timeouts
+	cliAct, srvAct atomic.Int64
+	mu             sync.Mutex
+	term           [2]byte
+}
+
+func (t *tunnel) run() {
+	now := time.Now().UnixNano()
+	t.cliAct.Store(now)
+	t.srvAct.Store(now)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t.copy(t.srv, t.cli, &t.up, &t.cliAct, &t.srvAct, t.cto, 'C', 'c', 'S')
+	}()
+	t.copy(t.cli, t.srv, &t.down, &t.srvAct, &t.cliAct, t.sto, 'S', 's', 'C')
+	<-done
+}
+
+// abort records the termination cause (first one wins) and unblocks both
+// directions.
+func (t *tunnel) abort(cause, phase byte) {
+	t.mu.Lock()
+	if t.term[0] == 0 {
+		t.term = [2]byte{cause, phase}
+	}
+	t.mu.Unlock()
+	past := time.Unix(1, 0)
+	t.cli.SetDeadline(past)
+	t.srv.SetDeadline(past)
+}
+
+func (t *tunnel) aborted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.term[0] != 0
+}
+
+// copy moves bytes from src to dst. readAct is the activity clock of the
+// src side, writeAct the one of the dst side; to is the src side's
+// inactivity timeout. srcAbort/srcTimeout/dstAbort are the termination
+// causes for the respective failures.
+func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64, to time.Duration, srcAbort, srcTimeout, dstAbort byte) {
+	bp := tcpBufPool.Get().(*[]byte)
+	defer tcpBufPool.Put(bp)
+	buf := *bp
+	for {
+		if to > 0 {
+			last := time.Unix(0, max(readAct.Load(), writeAct.Load()))
+			src.SetReadDeadline(last.Add(to))
+		}
+		n, err := src.Read(buf)
+		if n > 0 {
+			readAct.Store(time.Now().UnixNano())
+			if to > 0 {
+				dst.SetWriteDeadline(time.Now().Add(to))
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				if !t.aborted() {
+					t.abort(dstAbort, 'D')
+				}
+				return
+			}
+			writeAct.Store(time.Now().UnixNano())
+			count.Add(int64(n))
+		}
+		if err == nil {
+			continue
+		}
+		if t.aborted() {
+			return
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+				cw.CloseWrite()
+			}
+			return
+		case isTimeout(err):
+			if to > 0 && time.Since(time.Unix(0, max(readAct.Load(), writeAct.Load()))) < to {
+				continue // the other direction kept this side busy
+			}
+			t.abort(srcTimeout, 'D')
+		default:
+			t.abort(srcAbort, 'D')
+		}
+		return
+	}
+}

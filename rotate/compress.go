@@ -1,0 +1,137 @@
+package rotate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	kgzip "github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// errAborted is returned by compressFile when the writer is closing.
+var errAborted = errors.New("compression aborted: writer closing")
+
+// validLevel checks a codec level (0 = default).
+func validLevel(c Codec, level int) error {
+	switch {
+	case level == 0:
+		return nil
+	case c == Gzip && (level < 1 || level > 9):
+		return fmt.Errorf("rotate: gzip level %d out of range 1-9", level)
+	case c == Zstd && (level < 1 || level > 22):
+		return fmt.Errorf("rotate: zstd level %d out of range 1-22", level)
+	}
+	return nil
+}
+
+// zstdLevel maps a zstd CLI level to the nearest klauspost encoder level.
+func zstdLevel(level int) zstd.EncoderLevel {
+	switch {
+	case level == 0:
+		return zstd.SpeedDefault
+	case level == 1:
+		return zstd.SpeedFastest
+	case level <= 4:
+		return zstd.SpeedDefault
+	case level <= 8:
+		return zstd.SpeedBetterCompression
+	}
+	return zstd.SpeedBestCompression
+}
+
+// newEncoder wraps dst with the codec's compressor.
+func newEncoder(dst io.Writer, c Codec, level int) (io.WriteCloser, error) {
+	switch c {
+	case Gzip:
+		if level == 0 {
+			level = 6
+		}
+		return kgzip.NewWriterLevel(dst, level)
+	case Zstd:
+		return zstd.NewWriter(dst, zstd.WithEncoderLevel(zstdLevel(level)), zstd.WithEncoderConcurrency(1))
+	}
+	return nil, fmt.Errorf("rotate: codec %v does not compress", c)
+}
+
+// abortReader fails reads once *stop is set, so a long compression stops
+// promptly when the writer closes.
+type abortReader struct {
+	r    io.Reader
+	stop *atomic.Bool
+}
+
+func (a abortReader) Read(p []byte) (int, error) {
+	if a.stop.Load() {
+		return 0, errAborted
+	}
+	return a.r.Read(p)
+}
+
+// compressFile compresses src into src+ext: it writes a temporary file
+// (src+ext+".tmp") in the same directory, fsyncs it, gives it the mode (and,
+// when possible, owner) of src, renames it into place, fsyncs the directory
+// and only then removes src. A crash leaves either src alone, src and a
+// ".tmp" that is removed at the next start, or src and a complete src+ext.
+func compressFile(src string, c Codec, level int, stop *atomic.Bool) (dst string, n int64, err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", 0, fmt.Errorf("open backup: %w", err)
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return "", 0, fmt.Errorf("stat backup: %w", err)
+	}
+	dst = src + c.Ext()
+	tmpName := dst + tmpSuffix
+	tmp, err := os.OpenFile(tmpName, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", 0, fmt.Errorf("create temporary file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmpName)
+		}
+	}()
+	enc, err := newEncoder(tmp, c, level)
+	if err != nil {
+		return "", 0, err
+	}
+	buf := make([]byte, 256<<10)
+	if n, err = io.CopyBuffer(enc, abortReader{in, stop}, buf); err != nil {
+		enc.Close()
+		return "", n, fmt.Errorf("compress %s: %w", src, err)
+	}
+	if err = enc.Close(); err != nil {
+		return "", n, fmt.Errorf("finish %s: %w", tmpName, err)
+	}
+	copyAttrs(tmp, fi)
+	if err = tmp.Sync(); err != nil {
+		return "", n, fmt.Errorf("fsync %s: %w", tmpName, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return "", n, fmt.Errorf("close %s: %w", tmpName, err)
+	}
+	if err = os.Rename(tmpName, dst); err != nil {
+		return "", n, fmt.Errorf("rename compressed backup: %w", err)
+	}
+	syncDir(filepath.Dir(dst))
+	if err := os.Remove(src); err != nil {
+		return dst, n, fmt.Errorf("remove compressed source: %w", err)
+	}
+	return dst, n, nil
+}
+
+// syncDir fsyncs a directory so that renames in it are durable. Errors are
+// ignored: some filesystems do not support it and the data itself is synced.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}

@@ -1,0 +1,243 @@
+package rotate
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"strconv"
+	"time"
+)
+
+// open opens w.path for appending, creating it (with Mode, or prevMode when
+// Mode is 0, then 0644) if it does not exist. It sets w.f, w.size, w.start.
+func (w *Writer) open(prevMode os.FileMode, now time.Time) error {
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = w.create(prevMode)
+		if err != nil {
+			return err
+		}
+	} else if err != nil {
+		return fmt.Errorf("rotate: open %s: %w", w.path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("rotate: stat %s: %w", w.path, err)
+	}
+	w.f, w.size, w.start = f, fi.Size(), now
+	return nil
+}
+
+// create makes a new file with the exact mode (umask not applied) and owner.
+func (w *Writer) create(prevMode os.FileMode) (*os.File, error) {
+	mode := w.opts.Mode.Perm()
+	if mode == 0 {
+		mode = prevMode.Perm()
+	}
+	if mode == 0 {
+		mode = defaultMode
+	}
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, mode)
+	if errors.Is(err, fs.ErrExist) { // someone else created it meanwhile
+		return os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rotate: create %s: %w", w.path, err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		w.opts.Logger.Warn("rotate: chmod failed", "file", w.path, "err", err)
+	}
+	if w.uid >= 0 || w.gid >= 0 {
+		if err := f.Chown(w.uid, w.gid); err != nil {
+			f.Close()
+			os.Remove(w.path)
+			return nil, fmt.Errorf("rotate: create %s: set owner %q group %q: %w", w.path, w.opts.Owner, w.opts.Group, err)
+		}
+	}
+	return f, nil
+}
+
+// rotateLocked renames the current file to its backup name and opens a new
+// one. The caller holds ioMu and has flushed what belongs to the old file.
+func (w *Writer) rotateLocked(reason string) error {
+	if w.opts.NotIfEmpty && w.size == 0 {
+		return nil
+	}
+	var mode os.FileMode
+	if w.f != nil {
+		if fi, err := w.f.Stat(); err == nil {
+			mode = fi.Mode()
+		}
+		if err := w.f.Close(); err != nil {
+			w.opts.Logger.Error("rotate: close before rotation", "file", w.path, "err", err)
+		}
+		w.f = nil
+	}
+	var to string
+	var err error
+	if w.opts.DateExt {
+		to, err = w.nm.dateName(w.start)
+	} else {
+		to = w.nm.pendingName(&w.pendSeq)
+	}
+	if err == nil {
+		err = os.Rename(w.path, to)
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		w.missing("rotation")
+	case err != nil:
+		w.st.rotateErrors.Add(1)
+		if oerr := w.open(mode, w.opts.Now()); oerr != nil {
+			return errors.Join(fmt.Errorf("rotate: rename %s: %w", w.path, err), oerr)
+		}
+		return fmt.Errorf("rotate: rename %s: %w", w.path, err)
+	}
+	if err := w.open(mode, w.opts.Now()); err != nil {
+		w.st.rotateErrors.Add(1)
+		return err
+	}
+	w.st.rotations.Add(1)
+	w.opts.Logger.Info("rotate: rotated", "file", w.path, "backup", to, "reason", reason)
+	w.wk.poke()
+	return nil
+}
+
+// reopenLocked writes complete lines to the open file and reopens the path.
+func (w *Writer) reopenLocked() error {
+	err := w.flushLocked(false)
+	var mode os.FileMode
+	if w.f != nil {
+		if fi, serr := w.f.Stat(); serr == nil {
+			mode = fi.Mode()
+		}
+		if cerr := w.f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("rotate: close %s: %w", w.path, cerr)
+		}
+		w.f = nil
+	}
+	if oerr := w.open(mode, w.opts.Now()); oerr != nil {
+		return errors.Join(err, oerr)
+	}
+	return err
+}
+
+// missing logs a log file that vanished under the writer.
+func (w *Writer) missing(when string) {
+	if w.opts.MissingOK {
+		w.opts.Logger.Info("rotate: log file missing, recreating", "file", w.path, "during", when)
+		return
+	}
+	w.opts.Logger.Error("rotate: log file missing, recreating", "file", w.path, "during", when)
+}
+
+// ticker flushes every FlushInterval, rotates at period boundaries and
+// follows a file renamed or deleted by someone else.
+func (w *Writer) ticker() {
+	defer close(w.tickDone)
+	every := w.opts.FlushInterval
+	if every <= 0 {
+		every = time.Second
+	}
+	tk := time.NewTicker(every)
+	defer tk.Stop()
+	boundary := time.NewTimer(w.untilNext())
+	defer boundary.Stop()
+	for {
+		select {
+		case <-w.quit:
+			return
+		case <-tk.C:
+			w.tick()
+		case <-boundary.C:
+			w.tick()
+			boundary.Reset(w.untilNext())
+		}
+	}
+}
+
+// untilNext is the real time to wait for the next boundary (at most an hour,
+// re-armed after it fires, so clock changes are caught up).
+func (w *Writer) untilNext() time.Duration {
+	w.ioMu.Lock()
+	next := w.next
+	w.ioMu.Unlock()
+	if next.IsZero() {
+		return time.Hour
+	}
+	d := next.Sub(w.opts.Now())
+	return min(max(d, time.Millisecond), time.Hour)
+}
+
+func (w *Writer) tick() {
+	w.ioMu.Lock()
+	defer w.ioMu.Unlock()
+	w.follow()
+	if err := w.flushLocked(false); err != nil {
+		return
+	}
+	now := w.opts.Now()
+	if !w.next.IsZero() && !now.Before(w.next) {
+		w.next = nextBoundary(w.opts.Every, w.opts.Weekday, now, w.opts.Location)
+		if w.opts.MinSize == 0 || w.size >= w.opts.MinSize {
+			if err := w.rotateLocked("time"); err != nil {
+				w.opts.Logger.Error("rotate: time rotation failed", "file", w.path, "err", err)
+			}
+		}
+	}
+}
+
+// follow reopens the path when the open file is no longer there.
+func (w *Writer) follow() {
+	if w.f == nil {
+		return
+	}
+	fi, err := os.Stat(w.path)
+	if err == nil && sameFile(w.f, fi) {
+		return
+	}
+	if err != nil {
+		w.missing("write")
+	} else {
+		w.opts.Logger.Info("rotate: log file replaced, reopening", "file", w.path)
+	}
+	if err := w.reopenLocked(); err != nil {
+		w.opts.Logger.Error("rotate: reopen failed", "file", w.path, "err", err)
+	}
+}
+
+// lookupOwner resolves user and group names (or numeric ids); -1 = unchanged.
+func lookupOwner(owner, group string) (uid, gid int, err error) {
+	uid, gid = -1, -1
+	if owner != "" {
+		if uid, err = strconv.Atoi(owner); err != nil {
+			u, lerr := user.Lookup(owner)
+			if lerr != nil {
+				return -1, -1, fmt.Errorf("rotate: owner %q: %w", owner, lerr)
+			}
+			uid, _ = strconv.Atoi(u.Uid)
+		}
+	}
+	if group != "" {
+		if gid, err = strconv.Atoi(group); err != nil {
+			g, lerr := user.LookupGroup(group)
+			if lerr != nil {
+				return -1, -1, fmt.Errorf("rotate: group %q: %w", group, lerr)
+			}
+			gid, _ = strconv.Atoi(g.Gid)
+		}
+	}
+	return uid, gid, nil
+}
+
+// sameFile reports whether fi (from Stat of the path) is the open file f.
+func sameFile(f *os.File, fi os.FileInfo) bool {
+	cur, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	return os.SameFile(cur, fi)
+}

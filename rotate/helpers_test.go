@@ -1,0 +1,118 @@
+package rotate
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// fakeClock is a settable clock for Options.Now.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// waitFor polls cond until it holds or 20s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond) // polling interval, not synchronisation
+	}
+}
+
+// readAny returns the content of a plain, .gz or .zst file, decoded with
+// readers independent of the encoders under test where possible (stdlib gzip).
+func readAny(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	switch filepath.Ext(path) {
+	case ".gz":
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		r = zr
+	case ".zst":
+		zr, err := zstd.NewReader(f)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
+}
+
+// listDir returns the sorted base names in dir.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// numberedChain concatenates NAME.k (highest first) ... NAME.1, NAME.
+func numberedChain(t *testing.T, path string) []byte {
+	t.Helper()
+	var out []byte
+	for k := 1000; k >= 1; k-- {
+		for _, ext := range []string{"", ".gz", ".zst"} {
+			p := fmt.Sprintf("%s.%d%s", path, k, ext)
+			if _, err := os.Stat(p); err == nil {
+				out = append(out, readAny(t, p)...)
+			}
+		}
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func lines(n int, prefix string) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&b, "%s line %06d %s\n", prefix, i, strings.Repeat("x", i%37))
+	}
+	return b.Bytes()
+}

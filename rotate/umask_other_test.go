@@ -1,0 +1,5 @@
+//go:build !unix
+
+package rotate
+
+func syscallUmask(m int) int { return 0 }

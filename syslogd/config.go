@@ -1,0 +1,451 @@
+package syslogd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is the part of an rsyslog configuration that syslogd understands:
+// inputs, templates and selector rules writing to files.
+type Config struct {
+	Inputs          []Input
+	Templates       map[string]*Template
+	Rules           []Rule
+	MaxMessageSize  int      // 0: DefaultMaxMessageSize
+	Warnings        []string // ignored directives, each "file:line: text"
+	DefaultTemplate string   // template of actions that name none
+}
+
+// InputKind is the transport of an Input.
+type InputKind string
+
+// Input kinds.
+const (
+	UDP  InputKind = "udp"
+	TCP  InputKind = "tcp"
+	Unix InputKind = "unix"
+)
+
+// Input is one listener.
+type Input struct {
+	Kind   InputKind
+	Addr   string // host:port, or a socket path for Unix
+	RcvBuf int    // requested receive buffer in bytes, 0: default
+}
+
+// Rule is one selector line and its action.
+type Rule struct {
+	Selector Selector
+	Stop     bool   // discard: later rules do not see matching messages
+	Path     string // file written
+	Template string // template name
+	Pos      string // file:line of the rule
+}
+
+// ConfigError is a configuration error at a file and line.
+type ConfigError struct {
+	File  string
+	Line  int
+	Field string // directive or parameter concerned, if any
+	Err   error
+}
+
+func (e *ConfigError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Field, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrUnsupported is wrapped by errors about configuration that syslogd
+// does not implement and that would change where messages go.
+var ErrUnsupported = errors.New("unsupported")
+
+// LoadConfig reads and parses an rsyslog configuration file.
+func LoadConfig(path string) (*Config, error) {
+	c := newConfig()
+	if err := c.loadFile(path, 0); err != nil {
+		return nil, err
+	}
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ParseConfig parses an rsyslog configuration held in memory; name is used
+// in error messages and to resolve relative includes.
+func ParseConfig(name string, data []byte) (*Config, error) {
+	c := newConfig()
+	if err := c.parse(name, string(data), 0); err != nil {
+		return nil, err
+	}
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func newConfig() *Config {
+	c := &Config{Templates: map[string]*Template{}, DefaultTemplate: "RSYSLOG_FileFormat"}
+	for name, s := range builtinTemplates() {
+		t, err := CompileTemplate(name, s)
+		if err == nil {
+			c.Templates[name] = t
+		}
+	}
+	return c
+}
+
+// finish checks that every rule names a known template.
+func (c *Config) finish() error {
+	for _, r := range c.Rules {
+		if r.Stop {
+			continue
+		}
+		if _, ok := c.Templates[r.Template]; !ok {
+			file, line := splitPos(r.Pos)
+			return &ConfigError{File: file, Line: line, Field: "template", Err: fmt.Errorf("template %q is not defined", r.Template)}
+		}
+	}
+	return nil
+}
+
+func splitPos(pos string) (string, int) {
+	i := strings.LastIndexByte(pos, ':')
+	if i < 0 {
+		return pos, 0
+	}
+	n, _ := strconv.Atoi(pos[i+1:])
+	return pos[:i], n
+}
+
+func (c *Config) loadFile(path string, depth int) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	return c.parse(path, string(data), depth)
+}
+
+// parser state for one file.
+type cfgParser struct {
+	c       *Config
+	file    string
+	depth   int
+	udpAddr string // $UDPServerAddress
+	last    *Selector
+}
+
+func (c *Config) parse(file, data string, depth int) error {
+	if depth > 8 {
+		return fmt.Errorf("%s: includes nested too deep", file)
+	}
+	p := &cfgParser{c: c, file: file, depth: depth}
+	lines := strings.Split(data, "\n")
+	for i := 0; i < len(lines); i++ {
+		lineNo := i + 1
+		line := strings.TrimSpace(strings.TrimSuffix(lines[i], "\r"))
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if strings.HasPrefix(line, "/*") {
+			for i < len(lines) && !strings.Contains(lines[i], "*/") {
+				i++
+			}
+			continue
+		}
+		// A RainerScript statement may span lines: join until the
+		// parentheses balance.
+		for parenDepth(line) > 0 && i+1 < len(lines) {
+			i++
+			line += " " + strings.TrimSpace(lines[i])
+		}
+		for strings.HasSuffix(line, "\\") && i+1 < len(lines) {
+			i++
+			line = strings.TrimSuffix(line, "\\") + strings.TrimSpace(lines[i])
+		}
+		if err := p.statement(line, lineNo); err != nil {
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				return err
+			}
+			return &ConfigError{File: file, Line: lineNo, Err: err}
+		}
+	}
+	return nil
+}
+
+// parenDepth returns the parenthesis depth at the end of s, outside quotes.
+func parenDepth(s string) int {
+	d, q := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && q:
+			i++
+		case c == '"':
+			q = !q
+		case !q && c == '(':
+			d++
+		case !q && c == ')':
+			d--
+		case !q && c == '#' && d == 0:
+			return d
+		}
+	}
+	return d
+}
+
+func (p *cfgParser) pos(line int) string { return fmt.Sprintf("%s:%d", p.file, line) }
+
+func (p *cfgParser) warn(line int, format string, args ...any) {
+	p.c.Warnings = append(p.c.Warnings, fmt.Sprintf("%s:%d: ", p.file, line)+fmt.Sprintf(format, args...))
+}
+
+func (p *cfgParser) errf(line int, field, format string, args ...any) error {
+	return &ConfigError{File: p.file, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+func (p *cfgParser) statement(line string, n int) error {
+	if line[0] == '$' {
+		return p.legacy(line, n)
+	}
+	if name, ok := objectName(line); ok {
+		return p.object(name, line, n)
+	}
+	if strings.HasPrefix(line, "if ") || strings.HasPrefix(line, "ruleset") || line[0] == ':' {
+		return p.errf(n, "", "%q: filters other than facility.priority selectors: %w", firstWord(line), ErrUnsupported)
+	}
+	if line[0] == '&' {
+		if p.last == nil {
+			return p.errf(n, "", "'&' action without a previous selector")
+		}
+		return p.action(*p.last, strings.TrimSpace(line[1:]), n)
+	}
+	sel, act := splitSelector(line)
+	if act == "" {
+		return p.errf(n, "", "%q: want a selector followed by an action", line)
+	}
+	s, err := ParseSelector(sel)
+	if err != nil {
+		return p.errf(n, "selector", "%w", err)
+	}
+	p.last = &s
+	return p.action(s, act, n)
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexAny(s, " \t("); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func splitSelector(line string) (sel, act string) {
+	i := strings.IndexAny(line, " \t")
+	if i < 0 {
+		return line, ""
+	}
+	return line[:i], strings.TrimSpace(line[i:])
+}
+
+var knownObjects = []string{"module", "input", "global", "template", "action", "main_queue",
+	"include", "parser", "timezone", "lookup_table", "dyn_stats", "percentile_stats", "license"}
+
+func objectName(line string) (string, bool) {
+	for _, o := range knownObjects {
+		if len(line) > len(o) && strings.EqualFold(line[:len(o)], o) {
+			rest := strings.TrimLeft(line[len(o):], " \t")
+			if strings.HasPrefix(rest, "(") {
+				return o, true
+			}
+		}
+	}
+	return "", false
+}
+
+// action handles the action part of a selector line.
+func (p *cfgParser) action(sel Selector, act string, n int) error {
+	r := Rule{Selector: sel, Pos: p.pos(n), Template: p.c.DefaultTemplate}
+	switch {
+	case act == "~" || act == "stop":
+		r.Stop = true
+	case strings.HasPrefix(strings.ToLower(act), "action"):
+		_, params, err := parseObject(act)
+		if err != nil {
+			return p.errf(n, "action", "%w", err)
+		}
+		if err := p.omfile(&r, params, n); err != nil {
+			return err
+		}
+	case act[0] == '/' || strings.HasPrefix(act, "-/"):
+		path := strings.TrimPrefix(act, "-")
+		if i := strings.IndexByte(path, ';'); i >= 0 {
+			r.Template = strings.TrimSpace(path[i+1:])
+			path = strings.TrimSpace(path[:i])
+		}
+		r.Path = path
+	default:
+		return p.errf(n, "action", "%q: only files, \"stop\" and \"~\" are supported: %w", act, ErrUnsupported)
+	}
+	p.c.Rules = append(p.c.Rules, r)
+	return nil
+}
+
+func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
+	if t := params["type"]; !strings.EqualFold(t, "omfile") {
+		return p.errf(n, "type", "action type %q: only omfile is supported: %w", t, ErrUnsupported)
+	}
+	for k, v := range params {
+		switch k {
+		case "type":
+		case "file":
+			r.Path = v
+		case "template":
+			r.Template = v
+		case "dynafile":
+			return p.errf(n, k, "dynamic file names: %w", ErrUnsupported)
+		default:
+			p.warn(n, "action parameter %s=%q ignored", k, v)
+		}
+	}
+	if r.Path == "" {
+		return p.errf(n, "file", "omfile action without file")
+	}
+	return nil
+}
+
+// legacy handles a "$Directive value" line.
+func (p *cfgParser) legacy(line string, n int) error {
+	name, arg := splitSelector(line)
+	key := strings.ToLower(name[1:])
+	switch key {
+	case "modload":
+		return p.loadModule(strings.TrimSpace(arg), nil, n)
+	case "udpserveraddress":
+		p.udpAddr = arg
+	case "udpserverrun":
+		p.c.Inputs = append(p.c.Inputs, Input{Kind: UDP, Addr: joinHostPort(p.udpAddr, arg)})
+	case "inputtcpserverrun":
+		p.c.Inputs = append(p.c.Inputs, Input{Kind: TCP, Addr: joinHostPort("", arg)})
+	case "addunixlistensocket":
+		p.c.Inputs = append(p.c.Inputs, Input{Kind: Unix, Addr: arg})
+	case "template":
+		return p.legacyTemplate(arg, n)
+	case "actionfiledefaulttemplate":
+		p.c.DefaultTemplate = arg
+	case "maxmessagesize":
+		v, err := parseSize(arg)
+		if err != nil {
+			return p.errf(n, name, "%w", err)
+		}
+		p.c.MaxMessageSize = int(v)
+	case "includeconfig":
+		return p.include(arg, n)
+	default:
+		if ignorableLegacy(key) {
+			p.warn(n, "%s ignored (does not change where messages go)", name)
+			return nil
+		}
+		return p.errf(n, name, "unknown directive: %w", ErrUnsupported)
+	}
+	return nil
+}
+
+var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory", "repeatedmsgreduction",
+	"fileowner", "filegroup", "filecreatemode", "dircreatemode", "dirowner", "dirgroup", "umask",
+	"privdropto", "actionfileenablesync", "omitlocallogging", "imuxsock", "systemlog", "preservefqdn",
+	"allowedsender", "klog", "escapecontrolcharactersonreceive", "createdirs", "failonchownfailure",
+	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
+	"maxopenfiles", "defaultnetstreamdriver", "localhostname", "udpserverrcvbufsize", "inputtcpmaxsessions",
+	"controlcharacterescapeprefix", "droptrailinglfonreception"}
+
+func ignorableLegacy(key string) bool {
+	for _, p := range ignorablePrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func joinHostPort(host, port string) string {
+	host = strings.TrimSpace(host)
+	if host == "" || host == "*" {
+		host = "127.0.0.1"
+	}
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + strings.TrimSpace(port)
+}
+
+// legacyTemplate parses `Name,"string"[,options]`.
+func (p *cfgParser) legacyTemplate(arg string, n int) error {
+	comma := strings.IndexByte(arg, ',')
+	if comma < 0 {
+		return p.errf(n, "$template", "want Name,\"string\"")
+	}
+	name := strings.TrimSpace(arg[:comma])
+	rest := strings.TrimSpace(arg[comma+1:])
+	s, after, err := quoted(rest)
+	if err != nil {
+		return p.errf(n, "$template", "template %q: %w", name, err)
+	}
+	if after = strings.TrimSpace(after); after != "" {
+		return p.errf(n, "$template", "template %q: options %q: %w", name, after, ErrUnsupported)
+	}
+	return p.addTemplate(name, s, n)
+}
+
+func (p *cfgParser) addTemplate(name, s string, n int) error {
+	t, err := CompileTemplate(name, s)
+	if err != nil {
+		return p.errf(n, "template", "%w", err)
+	}
+	p.c.Templates[name] = t
+	return nil
+}
+
+// quoted reads a double-quoted string at the start of s, keeping its
+// backslash escapes, and returns the rest after the closing quote.
+func quoted(s string) (val, rest string, err error) {
+	if !strings.HasPrefix(s, "\"") {
+		return "", s, fmt.Errorf("want a quoted string at %q", s)
+	}
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return s[1:i], s[i+1:], nil
+		}
+	}
+	return "", "", fmt.Errorf("unterminated string %q", s)
+}
+
+func (p *cfgParser) include(pattern string, n int) error {
+	pattern = strings.TrimSpace(pattern)
+	if !filepath.IsAbs(pattern) {
+		pattern = filepath.Join(filepath.Dir(p.file), pattern)
+	}
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		return p.errf(n, "include", "%w", err)
+	}
+	if len(files) == 0 && !strings.ContainsAny(pattern, "*?[") {
+		return p.errf(n, "include", "%s: no such file", pattern)
+	}
+	for _, f := range files {
+		if err := p.c.loadFile(f, p.depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}

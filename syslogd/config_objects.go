@@ -1,0 +1,208 @@
+package syslogd
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// parseObject parses a RainerScript object `name(key="value" key=value ...)`.
+// Keys are returned lowercased; values keep backslash escapes.
+func parseObject(s string) (name string, params map[string]string, err error) {
+	open := strings.IndexByte(s, '(')
+	if open < 0 {
+		return "", nil, fmt.Errorf("want name(...)")
+	}
+	name = strings.ToLower(strings.TrimSpace(s[:open]))
+	body := s[open+1:]
+	params = map[string]string{}
+	for {
+		body = strings.TrimLeft(body, " \t")
+		if body == "" {
+			return "", nil, fmt.Errorf("%s(: missing ')'", name)
+		}
+		if body[0] == ')' {
+			if rest := strings.TrimSpace(body[1:]); rest != "" && rest[0] != '#' {
+				return "", nil, fmt.Errorf("%s(...): unexpected %q after ')'", name, rest)
+			}
+			return name, params, nil
+		}
+		eq := strings.IndexByte(body, '=')
+		if eq <= 0 {
+			return "", nil, fmt.Errorf("%s(...): want key=\"value\" at %q", name, body)
+		}
+		key := strings.ToLower(strings.TrimSpace(body[:eq]))
+		body = strings.TrimLeft(body[eq+1:], " \t")
+		var val string
+		if strings.HasPrefix(body, "\"") {
+			val, body, err = quoted(body)
+			if err != nil {
+				return "", nil, fmt.Errorf("%s(...): %s: %w", name, key, err)
+			}
+		} else {
+			end := strings.IndexAny(body, " \t)")
+			if end < 0 {
+				end = len(body)
+			}
+			val, body = body[:end], body[end:]
+		}
+		params[key] = val
+	}
+}
+
+// object handles a top-level RainerScript object statement.
+func (p *cfgParser) object(name, line string, n int) error {
+	_, params, err := parseObject(line)
+	if err != nil {
+		return p.errf(n, name, "%w", err)
+	}
+	switch name {
+	case "module":
+		return p.loadModule(params["load"], params, n)
+	case "input":
+		return p.input(params, n)
+	case "global":
+		return p.global(params, n)
+	case "template":
+		return p.template(params, n)
+	case "action":
+		var all Selector
+		for i := range all {
+			all[i] = 0xff
+		}
+		return p.action(all, line, n)
+	case "include":
+		if f := params["file"]; f != "" {
+			return p.include(f, n)
+		}
+		return p.errf(n, "include", "include without file=: %w", ErrUnsupported)
+	case "main_queue", "license", "timezone", "dyn_stats", "percentile_stats":
+		p.warn(n, "%s(...) ignored (does not change where messages go)", name)
+		return nil
+	}
+	return p.errf(n, name, "%s(...): %w", name, ErrUnsupported)
+}
+
+func (p *cfgParser) loadModule(mod string, params map[string]string, n int) error {
+	switch strings.ToLower(mod) {
+	case "imudp", "imtcp":
+	case "imuxsock":
+		if params != nil && strings.EqualFold(params["syssock.use"], "off") {
+			return nil
+		}
+		path := "/dev/log"
+		if params != nil && params["syssock.name"] != "" {
+			path = params["syssock.name"]
+		}
+		p.c.Inputs = append(p.c.Inputs, Input{Kind: Unix, Addr: path})
+	case "builtin:omfile":
+		if params != nil && params["template"] != "" {
+			p.c.DefaultTemplate = params["template"]
+		}
+	case "imklog", "immark", "imjournal", "omfile", "builtin:omfwd":
+		p.warn(n, "module %s ignored", mod)
+	default:
+		return p.errf(n, "module", "module %q: %w", mod, ErrUnsupported)
+	}
+	return nil
+}
+
+func (p *cfgParser) input(params map[string]string, n int) error {
+	var in Input
+	switch strings.ToLower(params["type"]) {
+	case "imudp":
+		in.Kind = UDP
+	case "imtcp":
+		in.Kind = TCP
+	case "imuxsock":
+		in = Input{Kind: Unix, Addr: params["socket"]}
+		if in.Addr == "" {
+			return p.errf(n, "socket", "imuxsock input without socket=")
+		}
+		p.c.Inputs = append(p.c.Inputs, in)
+		return nil
+	default:
+		return p.errf(n, "type", "input type %q: %w", params["type"], ErrUnsupported)
+	}
+	port := params["port"]
+	if port == "" {
+		port = "514"
+	}
+	if strings.Contains(port, ",") || strings.Contains(port, "[") {
+		return p.errf(n, "port", "port lists %q: %w", port, ErrUnsupported)
+	}
+	in.Addr = joinHostPort(params["address"], port)
+	for k, v := range params {
+		switch k {
+		case "type", "port", "address":
+		case "rcvbufsize":
+			sz, err := parseSize(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			in.RcvBuf = int(sz)
+		case "ruleset":
+			return p.errf(n, k, "rulesets: %w", ErrUnsupported)
+		default:
+			p.warn(n, "input parameter %s=%q ignored", k, v)
+		}
+	}
+	p.c.Inputs = append(p.c.Inputs, in)
+	return nil
+}
+
+func (p *cfgParser) global(params map[string]string, n int) error {
+	for k, v := range params {
+		switch k {
+		case "maxmessagesize":
+			sz, err := parseSize(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			p.c.MaxMessageSize = int(sz)
+		default:
+			p.warn(n, "global parameter %s=%q ignored", k, v)
+		}
+	}
+	return nil
+}
+
+func (p *cfgParser) template(params map[string]string, n int) error {
+	name := params["name"]
+	if name == "" {
+		return p.errf(n, "name", "template without name=")
+	}
+	if t := strings.ToLower(params["type"]); t != "string" {
+		return p.errf(n, "type", "template %q: type %q (only type=\"string\"): %w", name, params["type"], ErrUnsupported)
+	}
+	for k := range params {
+		switch k {
+		case "name", "type", "string":
+		default:
+			return p.errf(n, k, "template %q: parameter %q: %w", name, k, ErrUnsupported)
+		}
+	}
+	return p.addTemplate(name, params["string"], n)
+}
+
+// parseSize parses "8096", "64k", "4m" (k and m are powers of 1024, as
+// in rsyslog).
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	if s != "" {
+		switch s[len(s)-1] {
+		case 'k', 'K':
+			mult, s = 1<<10, s[:len(s)-1]
+		case 'm', 'M':
+			mult, s = 1<<20, s[:len(s)-1]
+		case 'g', 'G':
+			mult, s = 1<<30, s[:len(s)-1]
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return v * mult, nil
+}

@@ -1,0 +1,160 @@
+package syslogd
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigIssueExample(t *testing.T) {
+	cfg, err := ParseConfig("issue.conf", []byte(issueConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Inputs) != 1 || cfg.Inputs[0] != (Input{Kind: UDP, Addr: "127.0.0.1:0"}) {
+		t.Fatalf("inputs = %+v", cfg.Inputs)
+	}
+	if len(cfg.Rules) != 3 {
+		t.Fatalf("%d rules", len(cfg.Rules))
+	}
+	want := []struct{ path, tmpl string }{
+		{"/x/haproxy-info.log", "Haproxy"},
+		{"/x/haproxy-allbutinfo.log", "RSYSLOG_FileFormat"},
+		{"/x/haproxy-traffic.log", "RSYSLOG_TraditionalFileFormat"},
+	}
+	for i, w := range want {
+		if r := cfg.Rules[i]; r.Path != w.path || r.Template != w.tmpl {
+			t.Errorf("rule %d = %s;%s, want %s;%s", i, r.Path, r.Template, w.path, w.tmpl)
+		}
+	}
+	if pos := cfg.Rules[2].Pos; pos != "issue.conf:7" {
+		t.Errorf("pos = %q", pos)
+	}
+}
+
+func TestConfigRainerScript(t *testing.T) {
+	conf := `module(load="imudp")
+input(type="imudp" address="127.0.0.1"
+      port="5140" rcvbufSize="4m")
+module(load="imtcp")
+input(type="imtcp" port="5141")
+global(workDirectory="/tmp")
+template(name="t1" type="string"
+         string="%HOSTNAME% %msg%\n")
+local0.* action(type="omfile" file="/x/a.log" template="t1")
+local1.* -/x/b.log
+& stop
+*.* /x/c.log
+`
+	cfg, err := ParseConfig("r.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIn := []Input{{Kind: UDP, Addr: "127.0.0.1:5140", RcvBuf: 4 << 20}, {Kind: TCP, Addr: "127.0.0.1:5141"}}
+	if len(cfg.Inputs) != 2 || cfg.Inputs[0] != wantIn[0] || cfg.Inputs[1] != wantIn[1] {
+		t.Fatalf("inputs = %+v", cfg.Inputs)
+	}
+	if len(cfg.Warnings) != 1 || !strings.HasPrefix(cfg.Warnings[0], "r.conf:6: ") {
+		t.Fatalf("warnings = %q", cfg.Warnings)
+	}
+	if len(cfg.Rules) != 4 || cfg.Rules[0].Template != "t1" || !cfg.Rules[2].Stop || cfg.Rules[1].Path != "/x/b.log" {
+		t.Fatalf("rules = %+v", cfg.Rules)
+	}
+	if cfg.Rules[0].Pos != "r.conf:9" || cfg.Rules[2].Pos != "r.conf:11" {
+		t.Fatalf("positions %q %q", cfg.Rules[0].Pos, cfg.Rules[2].Pos)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	f := func(conf, wantPos, wantText string) {
+		t.Helper()
+		_, err := ParseConfig("e.conf", []byte(conf))
+		if err == nil {
+			t.Fatalf("%q: no error", conf)
+		}
+		var ce *ConfigError
+		if !errors.As(err, &ce) {
+			t.Fatalf("%q: %v is not a *ConfigError", conf, err)
+		}
+		if !strings.HasPrefix(err.Error(), wantPos) || !strings.Contains(err.Error(), wantText) {
+			t.Fatalf("%q: error %q, want prefix %q containing %q", conf, err, wantPos, wantText)
+		}
+	}
+	f("# c\nlocal0.* @@remote:514\n", "e.conf:2:", "only files")
+	f("\n\nlocal9.* /x\n", "e.conf:3:", `facility "local9"`)
+	f("local0.bogus /x\n", "e.conf:1:", `severity "bogus"`)
+	f("$Foo bar\n", "e.conf:1:", "unknown directive")
+	f("if $msg contains 'x' then /x\n", "e.conf:1:", "unsupported")
+	f("local0.* /x;Nope\n", "e.conf:1:", `template "Nope" is not defined`)
+	f("$template T,\"%nosuch%\"\n", "e.conf:1:", `property "nosuch"`)
+	f("$template T,\"%msg:::frobnicate%\"\n", "e.conf:1:", `option "frobnicate"`)
+	f("module(load=\"imfile\")\n", "e.conf:1:", "imfile")
+	f("input(type=\"imudp\" port=\"514\" ruleset=\"r\")\n", "e.conf:1:", "rulesets")
+	f("local0.* action(type=\"omfwd\" target=\"x\")\n", "e.conf:1:", "omfwd")
+	f("template(name=\"x\" type=\"list\")\n", "e.conf:1:", "list")
+	f("local0.*\n", "e.conf:1:", "want a selector followed by an action")
+}
+
+func TestConfigWarningsOnly(t *testing.T) {
+	conf := "$WorkDirectory /var/spool/rsyslog\n$RepeatedMsgReduction on\n$FileCreateMode 0640\nmain_queue(queue.size=\"1000\")\n*.* /x\n"
+	cfg, err := ParseConfig("w.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 4 {
+		t.Fatalf("warnings = %q", cfg.Warnings)
+	}
+}
+
+func TestConfigInclude(t *testing.T) {
+	dir := t.TempDir()
+	main := filepath.Join(dir, "main.conf")
+	sub := filepath.Join(dir, "d", "h.conf")
+	if err := os.MkdirAll(filepath.Dir(sub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(main, []byte("$IncludeConfig d/*.conf\n*.* /x/all\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sub, []byte("local0.* /x/h\nlocal0.* nonsense\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(main)
+	if err == nil || !strings.HasPrefix(err.Error(), sub+":2:") {
+		t.Fatalf("error %v, want it at %s:2", err, sub)
+	}
+}
+
+func TestSelector(t *testing.T) {
+	f := func(sel string, fac, sev int, want bool) {
+		t.Helper()
+		s, err := ParseSelector(sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Match(fac, sev); got != want {
+			t.Errorf("%s matches fac %d sev %d: %v, want %v", sel, fac, sev, got, want)
+		}
+	}
+	f("local0.=info", 16, 6, true)
+	f("local0.=info", 16, 5, false)
+	f("local0.notice", 16, 5, true)
+	f("local0.notice", 16, 0, true)
+	f("local0.notice", 16, 6, false)
+	f("local0.*", 16, 7, true)
+	f("local0.*", 17, 7, false)
+	f("*.info;mail.none", 2, 0, false)
+	f("*.info;mail.none", 3, 6, true)
+	f("mail.*;mail.!=debug", 2, 7, false)
+	f("mail.*;mail.!=debug", 2, 6, true)
+	f("local7.*;local7.!err", 23, 3, false)
+	f("local7.*;local7.!err", 23, 4, true)
+	f("auth,authpriv.*", 10, 1, true)
+	f("auth,authpriv.*", 4, 1, true)
+	f("*.*", invalidFacility, 7, true)
+	f("*.=debug", invalidFacility, 7, true)
+	f("*.info", invalidFacility, 7, false)
+	f("user.*", invalidFacility, 7, false)
+}

@@ -1,0 +1,192 @@
+package syslogd
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haplog/haplog/rotate"
+)
+
+// receptionTime is when rsyslog received the crafted datagrams (lines
+// without a usable timestamp carry it); the fraction differs per line and
+// is masked.
+var receptionTime = time.Date(2026, 11, 21, 13, 47, 5, 0, time.UTC)
+
+var fracRE = regexp.MustCompile(`13:47:05\.\d{6}`)
+
+func maskFrac(b []byte) []byte { return fracRE.ReplaceAll(b, []byte("13:47:05.XXXXXX")) }
+
+// readDatagrams reads the 4-byte length framed datagrams of a capture.
+func readDatagrams(t testing.TB, path string) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for len(data) > 0 {
+		if len(data) < 4 {
+			t.Fatalf("%s: truncated length", path)
+		}
+		n := int(binary.BigEndian.Uint32(data))
+		data = data[4:]
+		if n > len(data) {
+			t.Fatalf("%s: truncated datagram", path)
+		}
+		out = append(out, data[:n])
+		data = data[n:]
+	}
+	return out
+}
+
+// testServer starts a server on 127.0.0.1:0 with the given config text (in
+// which OUTDIR stands for dir) and a fixed clock.
+func testServer(t *testing.T, conf, dir string, o Options) (*Server, func()) {
+	t.Helper()
+	conf = strings.ReplaceAll(conf, "OUTDIR", dir)
+	conf = strings.ReplaceAll(conf, "SPOOLDIR", dir)
+	cfg, err := ParseConfig("test.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Config = cfg
+	if o.UDP == nil {
+		o.UDP = []string{"127.0.0.1:0"}
+	}
+	if o.TCP == nil {
+		o.TCP = []string{}
+	}
+	if o.Unix == nil {
+		o.Unix = []string{}
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return receptionTime }
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.LookupAddr == nil {
+		o.LookupAddr = func(netip.Addr) string { return "localhost" }
+	}
+	if o.Readers == 0 {
+		o.Readers = 1
+	}
+	if o.Rotation == nil && o.Open == nil {
+		o.Rotation = func(string) rotate.Options { return rotate.Options{} }
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	stop := func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Run did not return")
+		}
+	}
+	return s, stop
+}
+
+// waitReceived polls until the server has received n messages.
+func waitReceived(t *testing.T, s *Server, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for s.Stats().Received < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("received %d of %d messages", s.Stats().Received, n)
+		}
+		time.Sleep(time.Millisecond) // polling interval, not synchronisation
+	}
+}
+
+func sendUDP(t *testing.T, addr net.Addr, msgs [][]byte) {
+	t.Helper()
+	c, err := net.Dial("udp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, m := range msgs {
+		if _, err := c.Write(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCraftedConformance sends the 252 crafted datagrams to syslogd with
+// the configuration rsyslog 8.2302 ran, and compares every output file with
+// the one rsyslog wrote (reception-time fractions masked).
+func TestCraftedConformance(t *testing.T) {
+	const root = "../testdata/syslog/crafted"
+	conf, err := os.ReadFile(filepath.Join(root, "rsyslog.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, stop := testServer(t, string(conf), dir, Options{})
+	msgs := readDatagrams(t, filepath.Join(root, "datagrams.bin"))
+	if len(msgs) != 252 {
+		t.Fatalf("%d datagrams, want 252", len(msgs))
+	}
+	udp, _, _ := s.Addrs()
+	sendUDP(t, udp[0], msgs)
+	waitReceived(t, s, uint64(len(msgs)))
+	stop()
+
+	want, err := filepath.Glob(filepath.Join(root, "rsyslog", "*.log"))
+	if err != nil || len(want) != 15 {
+		t.Fatalf("golden files: %v %v", want, err)
+	}
+	for _, w := range want {
+		name := filepath.Base(w)
+		t.Run(name, func(t *testing.T) {
+			exp, err := os.ReadFile(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareLines(t, maskFrac(got), maskFrac(exp))
+		})
+	}
+}
+
+// compareLines fails with the first differing line.
+func compareLines(t *testing.T, got, want []byte) {
+	t.Helper()
+	if bytes.Equal(got, want) {
+		return
+	}
+	g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl []byte
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if !bytes.Equal(gl, wl) {
+			t.Fatalf("line %d differs (got %d lines, want %d):\n got: %.300q\nwant: %.300q", i+1, len(g), len(w), gl, wl)
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package syslogd
+
+import (
+	"bytes"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func seedDatagrams(f *testing.F) {
+	f.Helper()
+	for _, p := range []string{"../testdata/syslog/crafted/datagrams.bin",
+		"../testdata/syslog/haproxy/rfc5424/wire-rfc5424-short.bin",
+		"../testdata/syslog/haproxy/rfc5424/wire-rfc5424-timed.bin"} {
+		for i, d := range readDatagrams(f, p) {
+			if len(d) < 2048 && (i%7 == 0 || filepath.Base(p) == "datagrams.bin") {
+				f.Add(d)
+			}
+		}
+	}
+}
+
+// within reports whether sub occurs in one of the buffers.
+func within(sub []byte, bufs ...[]byte) bool {
+	for _, b := range bufs {
+		if bytes.Contains(b, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzParse checks the header parser: no panic, no allocation-free
+// contract broken, every field inside the kept message (or the sender
+// name), the routing row in range, and the message body a suffix of the
+// raw message.
+func FuzzParse(f *testing.F) {
+	seedDatagrams(f)
+	const max = 512
+	p := NewParser(ParserOptions{MaxMessageSize: max, Location: time.UTC})
+	host, ip := []byte("localhost"), []byte("127.0.0.1")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m Message
+		if !p.Parse(&m, b, receptionTime, host, ip) {
+			if len(b) != 0 && !(len(b) == 1 && b[0] == '\n') {
+				t.Fatalf("non-empty datagram %q dropped", b)
+			}
+			return
+		}
+		if len(m.Raw) > 4*max {
+			t.Fatalf("raw of %d bytes", len(m.Raw))
+		}
+		if m.Facility < 0 || m.Facility >= numRows || m.Severity < 0 || m.Severity > 7 {
+			t.Fatalf("row %d sev %d", m.Facility, m.Severity)
+		}
+		if !bytes.HasSuffix(m.Raw, m.Msg) {
+			t.Fatalf("msg %q is not a suffix of raw %q", m.Msg, m.Raw)
+		}
+		for _, fld := range [][]byte{m.Hostname, m.ProcID, m.MsgID, m.SD, m.AppName} {
+			if !within(fld, m.Raw, host, nilValue) {
+				t.Fatalf("field %q outside the message %q", fld, m.Raw)
+			}
+		}
+		if !within(m.Tag, m.Raw, nilValue, p.tagBuf) {
+			t.Fatalf("tag %q outside the message", m.Tag)
+		}
+		for _, c := range m.Raw {
+			if c < 0x20 {
+				t.Fatalf("control byte left in %q", m.Raw)
+			}
+		}
+		for _, tmpl := range builtinTemplates() {
+			tt, _ := CompileTemplate("x", tmpl)
+			line := tt.Append(nil, &m)
+			if bytes.IndexByte(line[:len(line)-1], '\n') >= 0 {
+				t.Fatalf("template %s wrote a line break inside %q", tmpl, line)
+			}
+		}
+	})
+}
+
+// FuzzFrameReader checks TCP framing: no panic, no message above the
+// limit, and LF framing never returns a message containing LF.
+func FuzzFrameReader(f *testing.F) {
+	f.Add([]byte("3 abc2 de"))
+	f.Add([]byte("a\nb\n\nc"))
+	f.Add([]byte("182 <134>1 2026-11-21T13:37:09.402487+00:00 lb1.example haproxy 22493 - - x"))
+	f.Add([]byte("99999999999 x"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		const max = 64
+		fr := NewFrameReader(bytes.NewReader(b), max)
+		for i := 0; i <= len(b); i++ {
+			m, err := fr.Next()
+			if err != nil {
+				if err == io.EOF && fr.Framing() == FramingLF && len(b) > 0 && i == 0 && b[len(b)-1] != '\n' {
+					t.Fatalf("no message from %q", b)
+				}
+				return
+			}
+			if len(m) > max {
+				t.Fatalf("message of %d bytes", len(m))
+			}
+			if fr.Framing() == FramingLF && bytes.IndexByte(m, '\n') >= 0 {
+				t.Fatalf("LF inside %q", m)
+			}
+		}
+		t.Fatalf("more messages than bytes in %q", b)
+	})
+}

@@ -1,0 +1,440 @@
+package syslogd
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+)
+
+// invalidFacility is the routing row of messages whose PRI is invalid
+// (rsyslog shows their facility as "invld"). Only selectors with a "*"
+// facility reach it.
+const invalidFacility = formats.NumFacilities
+
+// numRows is the number of facility rows in a routing table.
+const numRows = formats.NumFacilities + 1
+
+// defaultPRI is the priority of a message that carries no PRI at all
+// (user.notice, as in rsyslog).
+const defaultPRI = 13
+
+// nilValue is what rsyslog prints for an absent RFC 5424 field.
+var nilValue = []byte("-")
+
+// Message is one received syslog message, split the way rsyslog 8 splits
+// it. The byte-slice fields point into the buffer given to Parse (or into
+// the parser's scratch buffer): they are valid until the next Parse with the
+// same Parser, and a caller that keeps them must copy them.
+type Message struct {
+	Raw      []byte // the message as kept: cut, last LF dropped, control characters escaped
+	PRI      int    // -1 when the PRI was invalid
+	Facility int    // 0..23, or invalidFacility
+	Severity int    // 0..7 (7 for an invalid PRI)
+	Protocol int    // 1 for RFC 5424, else 0
+
+	Reported  Timestamp // the sender's timestamp, or the reception time
+	Generated Timestamp // the reception time
+	Received  time.Time
+
+	Hostname []byte
+	Tag      []byte
+	ProcID   []byte // "-" when absent
+	MsgID    []byte // "-" when absent
+	SD       []byte // structured data, "-" when absent
+	AppName  []byte // RFC 5424 APP-NAME; nil for RFC 3164
+	Msg      []byte
+
+	FromHost []byte
+	FromIP   []byte
+}
+
+// Parser splits raw datagrams into Messages. It keeps a scratch buffer for
+// escaped control characters, so a Parser belongs to one goroutine. The zero
+// value is not usable; use NewParser.
+type Parser struct {
+	maxSize   int
+	loc       *time.Location
+	hostnames bool // parse a HOSTNAME field in RFC 3164 messages
+	scratch   []byte
+	rest      []byte    // header left to parse after Begin
+	tagBuf    []byte    // composed RFC 5424 tag
+	lastSec   int64     // unix second of lastTS
+	lastTS    Timestamp // reception stamp of lastSec, fraction aside
+}
+
+// ParserOptions configure a Parser.
+type ParserOptions struct {
+	// MaxMessageSize cuts longer messages (rsyslog's maxMessageSize).
+	// Zero means 8096.
+	MaxMessageSize int
+	// Location is the zone of RFC 3164 timestamps and of reception time
+	// stamps. Nil means time.Local.
+	Location *time.Location
+	// NoHostname disables hostname detection in RFC 3164 messages, as
+	// rsyslog does for the local log socket.
+	NoHostname bool
+}
+
+// DefaultMaxMessageSize is rsyslog's default maxMessageSize.
+const DefaultMaxMessageSize = 8096
+
+// NewParser returns a Parser.
+func NewParser(o ParserOptions) *Parser {
+	p := &Parser{maxSize: o.MaxMessageSize, loc: o.Location, hostnames: !o.NoHostname}
+	if p.maxSize <= 0 {
+		p.maxSize = DefaultMaxMessageSize
+	}
+	if p.loc == nil {
+		p.loc = time.Local
+	}
+	p.scratch = make([]byte, 0, 4*p.maxSize)
+	return p
+}
+
+// Parse fills m from the datagram b received at now from a sender whose
+// name and address are fromHost and fromIP. It never allocates; m's fields
+// point into b, fromHost, fromIP and the parser's scratch buffer. It returns
+// false for an empty datagram, which rsyslog drops.
+func (p *Parser) Parse(m *Message, b []byte, now time.Time, fromHost, fromIP []byte) bool {
+	if !p.Begin(m, b, now, fromHost, fromIP) {
+		return false
+	}
+	p.Header(m)
+	return true
+}
+
+// Begin is the first half of Parse: it cuts the message, escapes it and
+// reads the PRI, enough to route it. Header completes the parse.
+func (p *Parser) Begin(m *Message, b []byte, now time.Time, fromHost, fromIP []byte) bool {
+	if len(b) > p.maxSize {
+		b = b[:p.maxSize]
+	}
+	if len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+	}
+	if len(b) == 0 {
+		return false
+	}
+	b = p.escape(b)
+	*m = Message{Raw: b, Received: now, FromHost: fromHost, FromIP: fromIP,
+		Hostname: fromHost, ProcID: nilValue, MsgID: nilValue, SD: nilValue}
+	m.Generated = p.generated(now)
+	m.Reported = m.Generated
+	rest, ok := p.parsePRI(m, b)
+	if !ok {
+		m.Msg = b
+		m.Tag = b[:0]
+		p.rest = nil
+		return true
+	}
+	p.rest = rest
+	return true
+}
+
+// Header parses the RFC 5424 or RFC 3164 header of the message Begin
+// started.
+func (p *Parser) Header(m *Message) {
+	rest := p.rest
+	if rest == nil {
+		return
+	}
+	p.rest = nil
+	if len(rest) >= 2 && rest[0] == '1' && rest[1] == ' ' {
+		p.parse5424(m, rest[2:])
+		return
+	}
+	p.parse3164(m, rest)
+}
+
+// generated returns the reception stamp of now, computing the calendar
+// fields once per second.
+func (p *Parser) generated(now time.Time) Timestamp {
+	sec := now.Unix()
+	if sec != p.lastSec || p.lastTS.Year == 0 {
+		p.lastTS = timestampFromTime(now, p.loc, 6)
+		p.lastSec = sec
+	}
+	ts := p.lastTS
+	ts.Frac = now.Nanosecond() / 1000
+	return ts
+}
+
+// escape replaces control characters (below 0x20) by '#' and three octal
+// digits, as rsyslog does on reception. It returns b itself when there is
+// nothing to escape.
+func (p *Parser) escape(b []byte) []byte {
+	i := firstControl(b)
+	if i == len(b) {
+		return b
+	}
+	s := append(p.scratch[:0], b[:i]...)
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c >= 0x20 {
+			s = append(s, c)
+			continue
+		}
+		s = append(s, '#', '0'+c>>6, '0'+(c>>3)&7, '0'+c&7)
+	}
+	p.scratch = s
+	return s
+}
+
+// firstControl returns the index of the first byte below 0x20, or len(b).
+// It tests eight bytes at a time.
+func firstControl(b []byte) int {
+	const lo, hi = 0x2020202020202020, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if (x-lo)&^x&hi != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] < 0x20 {
+			return i
+		}
+	}
+	return i
+}
+
+// parsePRI reads the PRI by rsyslog's rules: "<>" is 0, leading zeros are
+// accepted, no '<' at all means user.notice with the text kept; anything
+// else malformed (non-digits, unterminated, above 191) makes the PRI
+// invalid: facility "invld", severity debug, no header parsing.
+func (p *Parser) parsePRI(m *Message, b []byte) (rest []byte, ok bool) {
+	if b[0] != '<' {
+		m.PRI, m.Facility, m.Severity = defaultPRI, defaultPRI>>3, defaultPRI&7
+		return b, true
+	}
+	pri := 0
+	i := 1
+	for ; i < len(b) && b[i] != '>'; i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			break
+		}
+		pri = pri*10 + int(c-'0')
+		if pri > 191 {
+			break
+		}
+	}
+	if i >= len(b) || b[i] != '>' {
+		m.PRI, m.Facility, m.Severity = -1, invalidFacility, int(formats.Debug)
+		return nil, false
+	}
+	m.PRI, m.Facility, m.Severity = pri, pri>>3, pri&7
+	return b[i+1:], true
+}
+
+// parse3164 splits an RFC 3164 header loosely, as rsyslog does: an optional
+// timestamp (RFC 3164 or RFC 3339), then a word made of hostname characters
+// and followed by a space is the hostname, then the tag runs up to a space
+// (excluded) or a colon (included); the rest is the message.
+func (p *Parser) parse3164(m *Message, b []byte) {
+	if ts, n, ok := parseRFC3339(b); ok {
+		m.Reported = ts
+		b = skipSpace1(b[n:])
+	} else if ts, n, ok := parseRFC3164(b); ok {
+		p.complete3164(&ts, m.Received)
+		m.Reported = ts
+		b = skipSpace1(b[n:])
+	} else if len(b) > 1 && b[0] == ' ' {
+		if ts, n, ok := parseRFC3164(b[1:]); ok {
+			p.complete3164(&ts, m.Received)
+			m.Reported = ts
+			b = skipSpace1(b[1+n:])
+		}
+	}
+	if p.hostnames && len(b) > 0 {
+		i := 0
+		for i < len(b) && i < 255 && isHostChar(b[i]) {
+			i++
+		}
+		switch {
+		case i == len(b):
+			m.Hostname = b
+			b = b[i:]
+		case i > 0 && b[i] == ' ':
+			m.Hostname = b[:i]
+			b = b[i+1:]
+		}
+	}
+	i := 0
+	for i < len(b) && i < maxTagSize && b[i] != ':' && b[i] != ' ' {
+		i++
+	}
+	if i < len(b) && b[i] == ':' {
+		i++
+	}
+	m.Tag = b[:i]
+	m.Msg = b[i:]
+	if pid := tagProcID(m.Tag); pid != nil {
+		m.ProcID = pid
+	}
+}
+
+// maxTagSize bounds the tag (rsyslog keeps long tags whole up to its own
+// limit of 512 bytes).
+const maxTagSize = 510
+
+func skipSpace1(b []byte) []byte {
+	if len(b) > 0 && b[0] == ' ' {
+		return b[1:]
+	}
+	return b
+}
+
+func (p *Parser) complete3164(ts *Timestamp, now time.Time) {
+	now = now.In(p.loc)
+	ts.Year = inferYear(ts.Month, now)
+	t := time.Date(ts.Year, ts.Month, ts.Day, ts.Hour, ts.Minute, ts.Second, 0, p.loc)
+	_, off := t.Zone()
+	ts.setOffset(off)
+}
+
+func isHostChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '.' || c == '_' || c == '-'
+}
+
+// tagProcID returns the text between '[' and ']' in a tag, or nil.
+func tagProcID(tag []byte) []byte {
+	for i, c := range tag {
+		if c == '[' {
+			for j := i + 1; j < len(tag); j++ {
+				if tag[j] == ']' {
+					return tag[i+1 : j]
+				}
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// programName returns the tag up to its first ':', '[' or '/'.
+func programName(tag []byte) []byte {
+	for i, c := range tag {
+		if c == ':' || c == '[' || c == '/' {
+			return tag[:i]
+		}
+	}
+	return tag
+}
+
+// parse5424 splits the header of an RFC 5424 message (b starts after
+// "<PRI>1 "). A bad timestamp leaves the rest as the message, with the
+// sender as hostname and an empty tag, as rsyslog does.
+func (p *Parser) parse5424(m *Message, b []byte) {
+	m.Protocol = 1
+	m.Tag = b[:0]
+	if len(b) > 0 && b[0] == '-' && (len(b) == 1 || b[1] == ' ') {
+		b = skipSpace1(b[1:])
+	} else if ts, n, ok := parseRFC3339(b); ok {
+		m.Reported = ts
+		b = skipSpace1(b[n:])
+	} else {
+		m.Msg = b
+		return
+	}
+	var host, app, procid, msgid []byte
+	host, b = field5424(b)
+	app, b = field5424(b)
+	procid, b = field5424(b)
+	msgid, b = field5424(b)
+	if host != nil {
+		m.Hostname = host
+	}
+	m.AppName = app
+	m.Tag = app
+	if procid != nil {
+		m.ProcID = procid
+		if app != nil && !(len(procid) == 1 && procid[0] == '-') {
+			// rsyslog's tag of an RFC 5424 message is APP-NAME[PROCID].
+			p.tagBuf = append(append(append(append(p.tagBuf[:0], app...), '['), procid...), ']')
+			m.Tag = p.tagBuf
+		}
+	}
+	if msgid != nil {
+		m.MsgID = msgid
+	}
+	if m.Tag == nil {
+		m.Tag = nilValue
+	}
+	if m.AppName == nil {
+		m.AppName = nilValue
+	}
+	p.sd5424(m, b)
+}
+
+// field5424 returns the next space-terminated header field and the rest.
+func field5424(b []byte) (field, rest []byte) {
+	if len(b) == 0 {
+		return nil, b
+	}
+	for i, c := range b {
+		if c == ' ' {
+			return b[:i], b[i+1:]
+		}
+	}
+	return b, b[len(b):]
+}
+
+// sd5424 reads STRUCTURED-DATA and MSG.
+func (p *Parser) sd5424(m *Message, b []byte) {
+	m.Msg = b[:0]
+	if len(b) == 0 {
+		return
+	}
+	if b[0] == '-' {
+		m.Msg = skipSpace1(b[1:])
+		return
+	}
+	if b[0] != '[' {
+		m.Msg = b
+		return
+	}
+	n, ok := sdLen(b)
+	if !ok {
+		// rsyslog keeps all but the last byte of an unterminated
+		// STRUCTURED-DATA as SD and the last byte as MSG.
+		m.SD = b[:len(b)-1]
+		m.Msg = b[len(b)-1:]
+		return
+	}
+	m.SD = b[:n]
+	m.Msg = skipSpace1(b[n:])
+}
+
+// sdLen returns the length of the SD-ELEMENTs at the start of b.
+func sdLen(b []byte) (int, bool) {
+	i := 0
+	for i < len(b) && b[i] == '[' {
+		i++
+		inQuote := false
+		for ; i < len(b); i++ {
+			c := b[i]
+			if inQuote {
+				if c == '\\' {
+					i++
+				} else if c == '"' {
+					inQuote = false
+				}
+				continue
+			}
+			if c == '"' {
+				inQuote = true
+			} else if c == ']' {
+				break
+			}
+		}
+		if i >= len(b) {
+			return 0, false
+		}
+		i++
+	}
+	return i, true
+}

@@ -1,0 +1,5 @@
+//go:build !(linux && (amd64 || arm64))
+
+package syslogd
+
+func newBatchReader(in *udpInput, slot int) batchReader { return newSimpleReader(in, slot) }

@@ -1,0 +1,338 @@
+package syslogd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Options configure a Server. The zero value of each field has a documented
+// default.
+type Options struct {
+	// ConfigPath is the rsyslog configuration file, re-read by Reload.
+	// Empty means Config is used and Reload only reopens files.
+	ConfigPath string
+	// Config is used when ConfigPath is empty.
+	Config *Config
+
+	// UDP, TCP and Unix, when non-nil, replace the listeners of the
+	// configuration (flags override the file). An empty non-nil slice
+	// disables that kind of input.
+	UDP, TCP, Unix []string
+
+	// Open opens the sink of an output path. Nil opens a rotate.Writer with
+	// the policy of Rotation.
+	Open func(path string) (Sink, error)
+	// Rotation returns the rotation policy of a path, used when Open is nil.
+	// Nil means DefaultRotation (daily, keep 90, gzip).
+	Rotation RotationFunc
+
+	// Readers is the number of goroutines reading each UDP socket.
+	// Zero means GOMAXPROCS.
+	Readers int
+	// RcvBuf is the receive buffer requested for UDP and unix sockets when
+	// the input does not set one. Zero means 8 MiB; negative leaves the
+	// kernel default.
+	RcvBuf int
+
+	// Now is the clock (nil: time.Now). Location is the zone of reception
+	// time stamps and of RFC 3164 timestamps (nil: time.Local).
+	Now      func() time.Time
+	Location *time.Location
+	// LookupAddr names a sender for %fromhost% and for RFC 3164 messages
+	// without hostname. Nil uses a reverse DNS lookup (cached); a lookup
+	// that fails gives the address.
+	LookupAddr func(netip.Addr) string
+	// LocalHostname names the sender of unix-socket messages (nil:
+	// os.Hostname).
+	LocalHostname string
+
+	// Logger receives warnings and rate-limited error reports (nil: discard).
+	Logger *slog.Logger
+}
+
+// DefaultRcvBuf is the UDP receive buffer requested by default.
+const DefaultRcvBuf = 8 << 20
+
+// Server receives syslog messages and writes them to files. Create it with
+// New, run it with Run.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	lookup func(netip.Addr) string
+	open   func(path string) (Sink, error)
+
+	reloadMu sync.Mutex   // serialises Reload
+	mu       sync.RWMutex // held for reading while a message is routed; Reload swaps under the write lock
+	cfg      *Config
+	router   *router
+	sinks    map[string]*fileSink // every open sink, by path
+	maxSize  int
+
+	udp       []*udpInput
+	tcp       []net.Listener
+	unix      []*udpInput
+	tcpConns  sync.WaitGroup
+	connMu    sync.Mutex
+	conns     map[net.Conn]struct{}
+	closeOnce sync.Once
+
+	stats counters
+}
+
+// New loads the configuration, opens the output files and binds the
+// listeners. Nothing is received until Run.
+func New(o Options) (*Server, error) {
+	s := &Server{opts: o, log: o.Logger, now: o.Now, lookup: o.LookupAddr, open: o.Open,
+		sinks: map[string]*fileSink{}, conns: map[net.Conn]struct{}{}}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.lookup == nil {
+		s.lookup = dnsLookup
+	}
+	if s.open == nil {
+		rot := o.Rotation
+		if rot == nil {
+			rot = DefaultRotation
+		}
+		s.open = func(path string) (Sink, error) { return openRotate(path, rot(path), s.now, s.log) }
+	}
+	cfg := o.Config
+	if o.ConfigPath != "" {
+		var err error
+		if cfg, err = LoadConfig(o.ConfigPath); err != nil {
+			return nil, err
+		}
+	}
+	if cfg == nil {
+		return nil, errors.New("syslogd: no configuration")
+	}
+	if err := s.apply(cfg); err != nil {
+		s.closeSinks(s.sinks)
+		return nil, err
+	}
+	if err := s.listen(cfg); err != nil {
+		s.closeListeners()
+		s.closeSinks(s.sinks)
+		return nil, err
+	}
+	return s, nil
+}
+
+// apply builds the router of cfg, reusing open sinks by path, and swaps it
+// in. Sinks no longer used are returned closed.
+func (s *Server) apply(cfg *Config) error {
+	for _, w := range cfg.Warnings {
+		s.log.Warn("config: " + w)
+	}
+	s.mu.RLock()
+	old := s.sinks
+	s.mu.RUnlock()
+	fresh := map[string]*fileSink{}
+	r, err := buildRouter(cfg, func(path string) (*fileSink, error) {
+		if fs, ok := old[path]; ok {
+			fresh[path] = fs
+			return fs, nil
+		}
+		w, err := s.open(path)
+		if err != nil {
+			// Keep receiving: the file is retried and its lines counted
+			// as dropped until it can be opened.
+			s.log.Error("cannot open output; retrying", "path", path, "err", err)
+			w = newRetrySink(path, s.open, s.now, err)
+		}
+		fs := &fileSink{path: path, w: w, log: s.log, stats: &s.stats}
+		fresh[path] = fs
+		return fs, nil
+	})
+	if err != nil {
+		for p, fs := range fresh {
+			if _, kept := old[p]; !kept {
+				_ = fs.w.Close()
+			}
+		}
+		return err
+	}
+	maxSize := cfg.MaxMessageSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxMessageSize
+	}
+	s.mu.Lock()
+	s.cfg, s.router, s.sinks, s.maxSize = cfg, r, fresh, maxSize
+	s.mu.Unlock()
+	gone := map[string]*fileSink{}
+	for p, fs := range old {
+		if _, ok := fresh[p]; !ok {
+			gone[p] = fs
+		}
+	}
+	s.closeSinks(gone)
+	return nil
+}
+
+func (s *Server) closeSinks(m map[string]*fileSink) {
+	for _, fs := range m {
+		if err := fs.w.Close(); err != nil {
+			s.log.Error("close output", "path", fs.path, "err", err)
+		}
+	}
+}
+
+// Reload re-reads the configuration file (when there is one), swaps the
+// rules and templates in, reopens every output file and closes the files
+// no rule uses any more. Messages keep being received meanwhile; none is
+// lost. Listener changes need a restart: they are reported and ignored.
+func (s *Server) Reload() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	s.mu.RLock()
+	cfg, oldInputs := s.cfg, s.cfg.Inputs
+	s.mu.RUnlock()
+	if s.opts.ConfigPath != "" {
+		var err error
+		if cfg, err = LoadConfig(s.opts.ConfigPath); err != nil {
+			return fmt.Errorf("reload: %w", err)
+		}
+		if !sameInputs(cfg.Inputs, oldInputs) {
+			s.log.Warn("reload: listener changes are ignored until restart")
+		}
+	}
+	if err := s.apply(cfg); err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var errs []error
+	for _, fs := range s.sinks {
+		if err := fs.w.Reopen(); err != nil {
+			errs = append(errs, fmt.Errorf("reopen %s: %w", fs.path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sameInputs(a, b []Input) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Paths returns the output files of the current configuration.
+func (s *Server) Paths() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.router.paths()
+}
+
+// Flush flushes every output file.
+func (s *Server) Flush() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var errs []error
+	for _, fs := range s.sinks {
+		if err := fs.w.Flush(); err != nil {
+			errs = append(errs, fmt.Errorf("flush %s: %w", fs.path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run receives until ctx is done, then drains what the sockets already
+// hold, flushes and closes the files. It returns nil after a clean
+// shutdown.
+func (s *Server) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	readers := s.opts.Readers
+	if readers <= 0 {
+		readers = runtime.GOMAXPROCS(0)
+	}
+	for _, in := range s.udp {
+		for range readers {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.readPackets(ctx, in) }()
+		}
+	}
+	for _, in := range s.unix {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.readPackets(ctx, in) }()
+	}
+	for _, l := range s.tcp {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.acceptTCP(ctx, l) }()
+	}
+	<-ctx.Done()
+	s.closeTCP()
+	wg.Wait()
+	s.tcpConns.Wait()
+	s.closeListeners()
+	s.mu.Lock()
+	sinks := s.sinks
+	s.sinks = map[string]*fileSink{}
+	s.mu.Unlock()
+	var errs []error
+	for _, fs := range sinks {
+		if err := fs.w.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", fs.path, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) closeTCP() {
+	for _, l := range s.tcp {
+		_ = l.Close()
+	}
+	s.connMu.Lock()
+	for c := range s.conns {
+		_ = c.SetReadDeadline(time.Now())
+	}
+	s.connMu.Unlock()
+}
+
+func (s *Server) closeListeners() {
+	s.closeOnce.Do(func() {
+		for _, in := range s.udp {
+			_ = in.conn.Close()
+		}
+		for _, in := range s.unix {
+			_ = in.conn.Close()
+			_ = os.Remove(in.path)
+		}
+		for _, l := range s.tcp {
+			_ = l.Close()
+		}
+	})
+}
+
+// Addrs returns the bound addresses of the UDP, TCP and unix listeners.
+func (s *Server) Addrs() (udp, tcp, unix []net.Addr) {
+	for _, in := range s.udp {
+		udp = append(udp, in.conn.LocalAddr())
+	}
+	for _, l := range s.tcp {
+		tcp = append(tcp, l.Addr())
+	}
+	for _, in := range s.unix {
+		unix = append(unix, in.conn.LocalAddr())
+	}
+	return udp, tcp, unix
+}

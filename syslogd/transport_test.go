@@ -1,0 +1,122 @@
+package syslogd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const msgOnlyConf = `$template M,"%fromhost-ip% %HOSTNAME% %syslogtag%|%msg%\n"
+*.* OUTDIR/all.log;M
+`
+
+func TestTCPFraming(t *testing.T) {
+	dir := t.TempDir()
+	s, stop := testServer(t, msgOnlyConf, dir, Options{UDP: []string{}, TCP: []string{"127.0.0.1:0"}})
+	_, tcp, _ := s.Addrs()
+	send := func(payload string) {
+		c, err := net.Dial("tcp", tcp[0].String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(c, payload); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	m1 := "<134>1 2026-11-21T13:37:09.402487+00:00 lb1 haproxy 22493 - - first\nwith LF inside"
+	m2 := "<134>Nov 21 13:37:09 lb1 haproxy[1]: second"
+	send(fmt.Sprintf("%d %s%d %s", len(m1), m1, len(m2), m2)) // HAProxy ring: octet counting, no LF
+	send("<13>Nov 21 13:30:00 h t: lf one\n<13>Nov 21 13:30:00 h t: lf two\n<13>Nov 21 13:30:00 h t: no final LF")
+	waitReceived(t, s, 5)
+	stop()
+	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"127.0.0.1 lb1 haproxy[22493]|first#012with LF inside",
+		"127.0.0.1 lb1 haproxy[1]:| second",
+		"127.0.0.1 h t:| lf one",
+		"127.0.0.1 h t:| lf two",
+		"127.0.0.1 h t:| no final LF",
+	}
+	lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+	// The two connections may be served in either order.
+	if strings.Join(sortedStrings(lines), "\n") != strings.Join(sortedStrings(want), "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
+	}
+}
+
+func sortedStrings(s []string) []string {
+	c := append([]string(nil), s...)
+	for i := range c {
+		for j := i + 1; j < len(c); j++ {
+			if c[j] < c[i] {
+				c[i], c[j] = c[j], c[i]
+			}
+		}
+	}
+	return c
+}
+
+func TestFrameReader(t *testing.T) {
+	f := func(stream string, max int, want []string, wantErr error) {
+		t.Helper()
+		fr := NewFrameReader(strings.NewReader(stream), max)
+		var got []string
+		var err error
+		for {
+			var m []byte
+			if m, err = fr.Next(); err != nil {
+				break
+			}
+			got = append(got, string(m))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%q: got %q, want %q", stream, got, want)
+		}
+		if wantErr == nil && err != io.EOF || wantErr != nil && !errors.Is(err, wantErr) {
+			t.Errorf("%q: error %v, want %v", stream, err, wantErr)
+		}
+	}
+	f("3 abc2 de", 100, []string{"abc", "de"}, nil)
+	f("5 abcdefg", 3, []string{"abc"}, ErrFrame) // cut to 3; then "fg" is not a count
+	f("5 abcde", 3, []string{"abc"}, nil)
+	f("a\nb\n\nc", 100, []string{"a", "b", "", "c"}, nil)
+	f("abcdef\nxy\n", 4, []string{"abcd", "xy"}, nil)
+	f("3 ab", 100, nil, io.ErrUnexpectedEOF)
+	f("12x", 100, nil, ErrFrame)
+	f("1234567890 x", 100, nil, ErrFrame)
+	f("", 100, nil, nil)
+}
+
+func TestUnixSocket(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "log.sock")
+	s, stop := testServer(t, msgOnlyConf, dir, Options{UDP: []string{}, Unix: []string{sock}, LocalHostname: "myhost"})
+	c, err := net.Dial("unixgram", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Local messages carry no hostname: "web" is the tag, not a host.
+	if _, err := c.Write([]byte("<14>Nov 21 13:30:00 web app: hello")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	waitReceived(t, s, 1)
+	stop()
+	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "127.0.0.1 myhost web| app: hello\n"; !bytes.Equal(got, []byte(want)) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

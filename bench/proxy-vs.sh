@@ -32,13 +32,17 @@ HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null || true)
 (cd "$ROOT" && go build -o "$WORK/proxy" ./cmd/proxy && go build -o "$WORK/demobackend" ./cmd/demobackend)
 
 cat >"$WORK/count.py" <<'PY'
-import socket, signal, sys
+import os, socket, signal, sys
+def save(n):
+    tmp = sys.argv[2] + ".tmp"
+    open(tmp, "w").write(str(n))
+    os.replace(tmp, sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 n = 0
 def dump(*_):
-    open(sys.argv[2], "w").write(str(n))
+    save(n)
     sys.exit(0)
 signal.signal(signal.SIGTERM, dump)
 s.settimeout(0.5)
@@ -47,7 +51,7 @@ while True:
         s.recv(65536)
         n += 1
     except socket.timeout:
-        open(sys.argv[2], "w").write(str(n))
+        save(n)
 PY
 
 cfg() { # port logport

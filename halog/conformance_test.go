@@ -136,6 +136,9 @@ func TestConformance(t *testing.T) {
 // TestConformanceReader runs every case with the input read through
 // read(2) in default blocks, as from a pipe.
 func TestConformanceReader(t *testing.T) {
+	if raceEnabled {
+		t.Skip("covered by TestConformanceSmallChunks under the race detector")
+	}
 	for _, g := range loadCases(t) {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel()
@@ -147,6 +150,9 @@ func TestConformanceReader(t *testing.T) {
 // TestConformanceMappedSmallChunks runs every case on the mapped input cut
 // into tiny chunks.
 func TestConformanceMappedSmallChunks(t *testing.T) {
+	if raceEnabled {
+		t.Skip("covered by TestConformanceSmallChunks under the race detector")
+	}
 	for _, g := range loadCases(t) {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel()

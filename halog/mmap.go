@@ -45,9 +45,6 @@ func (s *splitter) runMapped(data []byte, out chan<- chunk, done <-chan struct{}
 	if i := bytes.LastIndexByte(data, '\n'); len(data)-i-1 >= MaxLine {
 		data = data[:i+1]
 	}
-	if i := longLine(data); i >= 0 {
-		data = data[:i]
-	}
 	blk := &block{}
 	blk.refs.Store(1 << 30) // never recycled
 	for len(data) > 0 {
@@ -59,13 +56,35 @@ func (s *splitter) runMapped(data []byte, out chan<- chunk, done <-chan struct{}
 				end = len(data)
 			}
 		}
+		// chunks end at a LF, so a line of MaxLine bytes or more lies
+		// within one chunk; checking chunk by chunk touches no page early
+		last := false
+		if i := longLine(data[:end]); i >= 0 {
+			end, last = i, true
+		}
 		select {
 		case out <- chunk{seq: s.seq, blk: blk, data: data[:end], ext: data}:
 			s.seq++
 		case <-done:
 			return nil
 		}
+		if last {
+			return nil
+		}
 		data = data[end:]
 	}
 	return nil
+}
+
+// dropMapped tells the kernel that the pages wholly inside the chunk are
+// no longer needed, so that the resident set stays small on big files (the
+// pages stay in the page cache and fault back in if read again).
+func dropMapped(mapped []byte, ch chunk) {
+	pg := os.Getpagesize()
+	off := len(mapped) - len(ch.ext)
+	start := (off + pg - 1) / pg * pg
+	end := (off + len(ch.data)) / pg * pg
+	if end > start {
+		syscall.Madvise(mapped[start:end], syscall.MADV_DONTNEED)
+	}
 }

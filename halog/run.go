@@ -234,6 +234,9 @@ func (e *engine) run(in io.Reader, mapped []byte) (*aggregates, error) {
 				if !p.stop {
 					p.processChunk(ch.data, ch.ext, r)
 				}
+				if mapped != nil {
+					dropMapped(mapped, ch)
+				}
 				ch.blk.release()
 				results <- r
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -30,8 +31,21 @@ type reader struct {
 	scan int
 }
 
+// readerBufs recycles connection buffers between sessions.
+var readerBufs = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
 func newReader(c net.Conn) *reader {
-	return &reader{c: c, buf: make([]byte, bufSize)}
+	return &reader{c: c, buf: *readerBufs.Get().(*[]byte)}
+}
+
+// release returns the buffer to the pool; rd must not be used afterwards.
+func (rd *reader) release() {
+	if rd == nil || rd.buf == nil {
+		return
+	}
+	b := rd.buf[:bufSize]
+	rd.buf = nil
+	readerBufs.Put(&b)
 }
 
 func (rd *reader) buffered() int { return rd.w - rd.r }

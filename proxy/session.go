@@ -62,6 +62,11 @@ func (s *session) run() {
 		p.removeSession(s)
 		s.closeServer()
 		s.c.Close()
+		s.srvMu.Lock()
+		s.srvRd.release()
+		s.srvRd = nil
+		s.srvMu.Unlock()
+		s.rd.release()
 		s.fe.feconn.Add(-1)
 		p.actconn.Add(-1)
 	}()
@@ -92,7 +97,7 @@ func (s *session) closeServer() {
 	defer s.srvMu.Unlock()
 	if s.srvConn != nil {
 		s.srvConn.Close()
-		s.srvConn, s.srvRd, s.srvFor = nil, nil, nil
+		s.srvConn, s.srvFor = nil, nil // srvRd is kept for reuse
 	}
 }
 

@@ -8,10 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/genlog"
 )
 
 // corpus returns about size bytes of HAProxy log lines: the captured sample
@@ -141,40 +145,51 @@ func BenchmarkWriteParallel(b *testing.B) {
 	w.Close()
 }
 
-// BenchmarkCompress measures backup compression, file to file, with fsync.
-func BenchmarkCompress(b *testing.B) {
-	data := bytes.Join(corpus(b, 32<<20), nil)
-	for _, c := range []struct {
-		codec Codec
-		level int
-	}{{Gzip, 6}, {Gzip, 1}, {Zstd, 3}, {Zstd, 1}} {
-		b.Run(fmt.Sprintf("%v-%d", c.codec, c.level), func(b *testing.B) {
-			dir := b.TempDir()
-			src := filepath.Join(dir, "in")
-			var out int64
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				os.WriteFile(src, data, 0o644)
-				b.StartTimer()
-				dst, _, err := compressFile(src, c.codec, c.level, new(atomic.Bool))
-				if err != nil {
-					b.Fatal(err)
-				}
-				fi, _ := os.Stat(dst)
-				out = fi.Size()
-				os.Remove(dst)
+// countWriter counts and discards what is written.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// benchCompress measures compressBlocks in memory (no disk) on 16 MB of
+// genlog output, for each level and worker count.
+func benchCompress(b *testing.B, c Codec, levels []int) {
+	data := genCorpus(b, 16<<20)
+	for _, level := range levels {
+		for _, workers := range []int{1, 0} {
+			name := fmt.Sprintf("level=%d/workers=%d", level, workers)
+			if workers == 0 {
+				name = fmt.Sprintf("level=%d/workers=default(%d)", level, defaultConcurrency())
 			}
-			b.ReportMetric(float64(len(data))/float64(out), "ratio")
-		})
+			b.Run(name, func(b *testing.B) {
+				var out countWriter
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					out.n = 0
+					if _, err := compressBlocks(&out, bytes.NewReader(data), c, level, workers, new(atomic.Bool)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(data))/float64(out.n), "ratio")
+			})
+		}
 	}
 }
 
-// TestCompressVsGzipCLI compares backup compression with `gzip -6` (what
-// logrotate runs) and `zstd -3` on the same data, by CPU time (user+sys,
-// which a loaded machine distorts far less than wall time), round-robin over
-// the methods, median of 5 rounds. It only runs with HAPLOG_LOAD=1.
+// BenchmarkCompressGzip: level 0 is the default (6); 5 and 1 for comparison.
+func BenchmarkCompressGzip(b *testing.B) { benchCompress(b, Gzip, []int{0, 5, 1}) }
+
+// BenchmarkCompressZstd: level 0 is the default; 1 is SpeedFastest, 3 SpeedDefault.
+func BenchmarkCompressZstd(b *testing.B) { benchCompress(b, Zstd, []int{0, 1, 3}) }
+
+// TestCompressVsGzipCLI compares backup compression (compressFile: file to
+// file, with its fsyncs) with `gzip -6` as logrotate runs it (stdin from the
+// log file, stdout to the backup) and `zstd -3 -T1`, on genlog output. Both
+// wall time and CPU time (user+sys of the process or child) are measured,
+// round-robin over the methods, median of HAPLOG_ROUNDS rounds (5). The
+// corpus is HAPLOG_CORPUS (a file) or HAPLOG_LINES genlog lines (200000,
+// about 48 MB). Every output is checked to decompress to the input. It only
+// runs with HAPLOG_LOAD=1.
 func TestCompressVsGzipCLI(t *testing.T) {
 	if os.Getenv("HAPLOG_LOAD") == "" {
 		t.Skip("set HAPLOG_LOAD=1 to run the compression comparison")
@@ -182,67 +197,131 @@ func TestCompressVsGzipCLI(t *testing.T) {
 	if _, err := exec.LookPath("gzip"); err != nil {
 		t.Skip("no gzip")
 	}
-	data := bytes.Join(corpus(t, 32<<20), nil)
+	envInt := func(name string, def int) int {
+		if v := os.Getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				t.Fatalf("%s=%q: want a positive integer", name, v)
+			}
+			return n
+		}
+		return def
+	}
+	rounds := envInt("HAPLOG_ROUNDS", 5)
+	var data []byte
+	if path := os.Getenv("HAPLOG_CORPUS"); path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		g, err := genlog.New(genlog.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, _, err := g.Write(&buf, int64(envInt("HAPLOG_LINES", 200000)), 0); err != nil {
+			t.Fatal(err)
+		}
+		data = buf.Bytes()
+	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "in")
+	type result struct{ cpu, wall time.Duration }
 	type method struct {
-		name string
-		run  func() (cpu time.Duration, size int64, err error)
+		name  string
+		codec Codec
+		run   func() (r result, out string, err error)
 	}
-	cli := func(name string, args ...string) func() (time.Duration, int64, error) {
-		return func() (time.Duration, int64, error) {
-			out, err := os.Create(filepath.Join(dir, "cli.out"))
+	cli := func(name string, args ...string) func() (result, string, error) {
+		return func() (result, string, error) {
+			dst := filepath.Join(dir, "cli.out")
+			out, err := os.Create(dst)
 			if err != nil {
-				return 0, 0, err
+				return result{}, "", err
 			}
 			defer out.Close()
-			in, _ := os.Open(src)
+			in, err := os.Open(src)
+			if err != nil {
+				return result{}, "", err
+			}
 			defer in.Close()
 			cmd := exec.Command(name, args...)
 			cmd.Stdin, cmd.Stdout = in, out
+			t0 := time.Now()
 			if err := cmd.Run(); err != nil {
-				return 0, 0, err
+				return result{}, "", err
 			}
-			fi, _ := out.Stat()
-			return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), fi.Size(), nil
+			wall := time.Since(t0)
+			return result{cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), wall}, dst, nil
 		}
 	}
-	ours := func(c Codec, level int) func() (time.Duration, int64, error) {
-		return func() (time.Duration, int64, error) {
-			before := cpuTime()
-			dst, _, err := compressFile(src, c, level, new(atomic.Bool))
-			cpu := cpuTime() - before
-			if err != nil {
-				return 0, 0, err
-			}
-			fi, _ := os.Stat(dst)
-			os.Remove(dst)
-			return cpu, fi.Size(), nil
+	ours := func(c Codec, level, workers int) func() (result, string, error) {
+		return func() (result, string, error) {
+			c0, t0 := cpuTime(), time.Now()
+			dst, _, err := compressFile(src, c, level, workers, new(atomic.Bool))
+			return result{cpuTime() - c0, time.Since(t0)}, dst, err
 		}
 	}
-	methods := []method{{"gzip -6 (CLI)", cli("gzip", "-6", "-c")}, {"rotate gzip -6", ours(Gzip, 6)}, {"rotate gzip -1", ours(Gzip, 1)},
-		{"rotate zstd -3", ours(Zstd, 3)}, {"rotate zstd -1", ours(Zstd, 1)}}
+	def := defaultConcurrency()
+	methods := []method{
+		{"gzip -6 (CLI)", Gzip, cli("gzip", "-6", "-c")},
+		{fmt.Sprintf("rotate gzip (default: -6, %d workers)", def), Gzip, ours(Gzip, 0, 0)},
+		{"rotate gzip -6, 1 worker", Gzip, ours(Gzip, 6, 1)},
+		{fmt.Sprintf("rotate gzip -5, %d workers", def), Gzip, ours(Gzip, 5, 0)},
+		{"rotate gzip -5, 1 worker", Gzip, ours(Gzip, 5, 1)},
+		{fmt.Sprintf("rotate zstd (default: -1, %d workers)", def), Zstd, ours(Zstd, 0, 0)},
+		{"rotate zstd -1, 1 worker", Zstd, ours(Zstd, 1, 1)},
+		{fmt.Sprintf("rotate zstd -3, %d workers", def), Zstd, ours(Zstd, 3, 0)},
+		{"rotate zstd -3, 1 worker", Zstd, ours(Zstd, 3, 1)},
+	}
 	if _, err := exec.LookPath("zstd"); err == nil {
-		methods = append(methods, method{"zstd -3 (CLI)", cli("zstd", "-q", "-3", "-T1", "-c")})
+		methods = append(methods, method{"zstd -3 -T1 (CLI)", Zstd, cli("zstd", "-q", "-3", "-T1", "-c")})
 	}
-	cpus := make([][]time.Duration, len(methods))
+	res := make([][]result, len(methods))
 	sizes := make([]int64, len(methods))
-	for range 5 {
+	for round := range rounds {
 		for i, m := range methods {
-			os.WriteFile(src, data, 0o644)
-			cpu, size, err := m.run()
+			if err := os.WriteFile(src, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, dst, err := m.run()
 			if err != nil {
 				t.Fatalf("%s: %v", m.name, err)
 			}
-			cpus[i], sizes[i] = append(cpus[i], cpu), size
+			fi, err := os.Stat(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if round == 0 {
+				b, err := os.ReadFile(dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(decode(t, m.codec, b), data) {
+					t.Fatalf("%s: output does not decompress to the input", m.name)
+				}
+			}
+			os.Remove(dst)
+			res[i], sizes[i] = append(res[i], r), fi.Size()
 		}
 	}
+	median := func(rs []result, f func(result) time.Duration) float64 {
+		d := make([]time.Duration, len(rs))
+		for i, r := range rs {
+			d[i] = f(r)
+		}
+		slices.Sort(d)
+		return d[len(d)/2].Seconds()
+	}
+	cpuOf := func(r result) time.Duration { return r.cpu }
+	wallOf := func(r result) time.Duration { return r.wall }
 	mb := float64(len(data)) / 1e6
-	med := func(d []time.Duration) float64 { slices.Sort(d); return d[len(d)/2].Seconds() }
-	ref, refSize := med(cpus[0]), float64(sizes[0])
-	t.Logf("input %.1f MB; MB/s of input per CPU-second (median of 5)", mb)
+	refCPU, refWall, refSize := median(res[0], cpuOf), median(res[0], wallOf), float64(sizes[0])
+	t.Logf("input %.1f MB, GOMAXPROCS %d, median of %d rounds; speed and size relative to gzip -6 (CLI)", mb, runtime.GOMAXPROCS(0), rounds)
+	t.Logf("%-36s %9s %7s %9s %7s %6s %6s", "method", "wall MB/s", "speed", "CPU MB/s", "speed", "ratio", "size")
 	for i, m := range methods {
-		c := med(cpus[i])
-		t.Logf("%-15s %6.1f MB/s  ratio %.2f  speed %.2fx gzip -6  size %.3fx gzip -6", m.name, mb/c, float64(len(data))/float64(sizes[i]), ref/c, float64(sizes[i])/refSize)
+		c, w := median(res[i], cpuOf), median(res[i], wallOf)
+		t.Logf("%-36s %9.1f %6.2fx %9.1f %6.2fx %6.2f %5.3fx", m.name, mb/w, refWall/w, mb/c, refCPU/c, float64(len(data))/float64(sizes[i]), float64(sizes[i])/refSize)
 	}
 }

@@ -3,17 +3,18 @@ package rotate
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 
-	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
 
 // errAborted is returned by compressFile when the writer is closing.
 var errAborted = errors.New("compression aborted: writer closing")
+
+// defaultGzipLevel is the gzip level used when Options.Level is 0.
+const defaultGzipLevel = 6
 
 // validLevel checks a codec level (0 = default).
 func validLevel(c Codec, level int) error {
@@ -43,40 +44,14 @@ func zstdLevel(level int) zstd.EncoderLevel {
 	return zstd.SpeedBestCompression
 }
 
-// newEncoder wraps dst with the codec's compressor.
-func newEncoder(dst io.Writer, c Codec, level int) (io.WriteCloser, error) {
-	switch c {
-	case Gzip:
-		if level == 0 {
-			level = 6
-		}
-		return kgzip.NewWriterLevel(dst, level)
-	case Zstd:
-		return zstd.NewWriter(dst, zstd.WithEncoderLevel(zstdLevel(level)), zstd.WithEncoderConcurrency(1))
-	}
-	return nil, fmt.Errorf("rotate: codec %v does not compress", c)
-}
-
-// abortReader fails reads once *stop is set, so a long compression stops
-// promptly when the writer closes.
-type abortReader struct {
-	r    io.Reader
-	stop *atomic.Bool
-}
-
-func (a abortReader) Read(p []byte) (int, error) {
-	if a.stop.Load() {
-		return 0, errAborted
-	}
-	return a.r.Read(p)
-}
-
 // compressFile compresses src into src+ext: it writes a temporary file
 // (src+ext+".tmp") in the same directory, fsyncs it, gives it the mode (and,
 // when possible, owner) of src, renames it into place, fsyncs the directory
 // and only then removes src. A crash leaves either src alone, src and a
 // ".tmp" that is removed at the next start, or src and a complete src+ext.
-func compressFile(src string, c Codec, level int, stop *atomic.Bool) (dst string, n int64, err error) {
+// Up to workers goroutines compress it (0: the default, see
+// Options.CompressConcurrency).
+func compressFile(src string, c Codec, level, workers int, stop *atomic.Bool) (dst string, n int64, err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return "", 0, fmt.Errorf("open backup: %w", err)
@@ -98,17 +73,8 @@ func compressFile(src string, c Codec, level int, stop *atomic.Bool) (dst string
 			os.Remove(tmpName)
 		}
 	}()
-	enc, err := newEncoder(tmp, c, level)
-	if err != nil {
-		return "", 0, err
-	}
-	buf := make([]byte, 256<<10)
-	if n, err = io.CopyBuffer(enc, abortReader{in, stop}, buf); err != nil {
-		enc.Close()
+	if n, err = compressBlocks(tmp, in, c, level, workers, stop); err != nil {
 		return "", n, fmt.Errorf("compress %s: %w", src, err)
-	}
-	if err = enc.Close(); err != nil {
-		return "", n, fmt.Errorf("finish %s: %w", tmpName, err)
 	}
 	copyAttrs(tmp, fi)
 	if err = tmp.Sync(); err != nil {

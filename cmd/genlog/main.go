@@ -1,11 +1,3 @@
-// Command genlog writes a deterministic, realistic HAProxy 2.6 log (httplog
-// and tcplog lines behind an rsyslog file prefix) for benchmarks and load
-// tests. Same flags and seed ⇒ byte-identical output.
-//
-//	genlog -lines 10000000 -o big.log -stats
-//	genlog -mb 1000 -seed 7 -prefix rfc3339 > big.log
-//
-// See package internal/genlog for what the lines contain.
 package main
 
 import (

@@ -118,7 +118,8 @@ func parseArgs(args []string, stderr io.Writer) (string, rotate.Options, int) {
 		keep     = fs.Int("keep", 0, "backups to keep (0: all, -1: none)")
 		maxAge   = fs.Int("maxage", 0, "remove backups older than `DAYS` (0: no limit)")
 		codec    = fs.String("compress", "none", "compression of backups: gzip, zstd or none")
-		level    = fs.Int("level", 0, "compression level (0: gzip 6, zstd 3)")
+		level    = fs.Int("level", 0, "compression level (0: gzip 6, zstd 1)")
+		threads  = fs.Int("threads", 0, "goroutines compressing one backup (0: GOMAXPROCS, at most 8)")
 		delay    = fs.Bool("delaycompress", false, "leave the newest backup uncompressed")
 		dateExt  = fs.Bool("dateext", false, "name backups FILE-YYYYMMDD instead of FILE.1")
 		dateFmt  = fs.String("dateformat", "", "dateext `FORMAT` (default -%Y%m%d, hourly -%Y%m%d%H)")
@@ -190,6 +191,12 @@ func parseArgs(args []string, stderr io.Writer) (string, rotate.Options, int) {
 	}
 	if set["level"] {
 		o.Level = *level
+	}
+	if set["threads"] {
+		if *threads < 0 {
+			return fail("-threads %d: want 0 or more", *threads)
+		}
+		o.CompressConcurrency = *threads
 	}
 	if set["delaycompress"] {
 		o.DelayCompress = *delay

@@ -381,7 +381,7 @@ func TestLinesWellFormed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
 			tc.mod(&c)
-			const n = 30000
+			const n = 10000
 			nHTTP, nTCP := checkLines(t, generate(t, c, n), c)
 			if nHTTP+nTCP != n {
 				t.Fatalf("%d + %d lines, want %d", nHTTP, nTCP, n)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package halog
+
+const raceEnabled = false

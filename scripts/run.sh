@@ -20,6 +20,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+get() { # path: one HTTP/1.1 request with bash's /dev/tcp (no curl needed)
+  exec 3<>/dev/tcp/127.0.0.1/18080 || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:18080\r\nUser-Agent: haplog-demo\r\nConnection: close\r\n\r\n' "$1" >&3
+  timeout 5 cat <&3 >/dev/null || true
+  exec 3<&-
+}
+
 wait_port() { # host port: poll until something listens (bounded)
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
@@ -48,10 +55,10 @@ wait_port 127.0.0.1 18080
 echo "== pipeline up: proxy :18080 (http) :18090 (tcp) -> syslogd udp :5514 -> ./logs"
 requests=0
 for i in $(seq 1 30); do
-  curl -s -o /dev/null "http://127.0.0.1:18080/page/$i?st=200&sz=$((i * 100))" && requests=$((requests + 1))
+  get "/page/$i?st=200&sz=$((i * 100))" && requests=$((requests + 1))
 done
 for path in "/missing?st=404" "/oops?st=500" "/api/users?st=201" "/api/slow?d=50" "/admin/secret" "/api/x?st=503"; do
-  curl -s -o /dev/null "http://127.0.0.1:18080$path" && requests=$((requests + 1))
+  get "$path" && requests=$((requests + 1))
 done
 printf 'hello\n' | (exec 3<>/dev/tcp/127.0.0.1/18090; cat >&3; timeout 1 head -c 6 <&3 >/dev/null) || true
 

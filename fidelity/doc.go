@@ -45,4 +45,5 @@
 //	HAPLOG_HAPROXY=path       haproxy binary (default: PATH, then /usr/sbin)
 //	HAPLOG_PROXY=path         prebuilt proxy binary (default: go build ./cmd/proxy)
 //	HAPLOG_FIDELITY_REPORT=f  also write the per-scenario tables to f (markdown)
+//	HAPLOG_FIDELITY_VERBOSE=1 log every line of every step
 package fidelity

@@ -14,12 +14,11 @@ import (
 
 // lineFormat is the log format of one frontend, with what Parse needs.
 type lineFormat struct {
-	src        string
-	f          *formats.Format
-	vars       map[string]bool // variable names the format uses
-	reqCaps    int
-	respCaps   int
-	hasRequest bool
+	src      string
+	f        *formats.Format
+	vars     map[string]bool // variable names the format uses
+	reqCaps  int
+	respCaps int
 }
 
 var varNameRe = regexp.MustCompile(`%(?:\{[^}]*\})?([A-Za-z]+|\[[^\]]*\])`)
@@ -56,10 +55,14 @@ type parsed struct {
 
 // fieldsOf parses msg with lf and lists the fields the format shows, in a
 // fixed order, with masked values for what cannot be reproduced. now is
-// used to check that dates are plausible (the date itself is masked).
-func fieldsOf(lf *lineFormat, msg string, now time.Time) parsed {
+// used to check that dates (in zone loc) are plausible; the date itself
+// is masked.
+func fieldsOf(lf *lineFormat, msg string, now time.Time, loc *time.Location) parsed {
+	if lf.f == nil {
+		return parsed{err: fmt.Errorf("log format %q does not compile", lf.src)}
+	}
 	var r formats.Record
-	err := lf.f.Parse([]byte(msg), &r, formats.ParseOptions{Location: time.Local, ReqCaptures: lf.reqCaps, RespCaptures: lf.respCaps})
+	err := lf.f.Parse([]byte(msg), &r, formats.ParseOptions{Location: loc, ReqCaptures: lf.reqCaps, RespCaptures: lf.respCaps})
 	p := parsed{}
 	if err != nil {
 		if errors.Is(err, formats.ErrTruncated) {
@@ -113,9 +116,11 @@ func fieldsOf(lf *lineFormat, msg string, now time.Time) parsed {
 	}
 	if has("t", "T", "Tl", "Ts", "ms", "tr", "trg", "trl") {
 		// The date is masked, but it must be a plausible accept date.
-		at := r.AcceptTime
+		// %tr/%trg/%trl set RequestTime; %t sets AcceptTime (and %ms
+		// alone only its milliseconds).
+		at := r.RequestTime
 		if at.IsZero() {
-			at = r.RequestTime
+			at = r.AcceptTime
 		}
 		ok := "ok"
 		if d := now.Sub(at); at.IsZero() || d < -time.Minute || d > 10*time.Minute {

@@ -79,6 +79,7 @@ func findHAProxy() string {
 type env struct {
 	backends map[string]string // server name -> address
 	dead     string            // an address nothing listens on
+	flap     *flapper          // a server the steps start and stop
 	v6       bool
 }
 
@@ -119,6 +120,10 @@ func startEnv(t *testing.T) *env {
 	d := listen("dead")
 	e.dead = d.Addr().String()
 	d.Close()
+	f := listen("flap")
+	e.flap = &flapper{addr: f.Addr().String(), ctx: ctx}
+	f.Close()
+	t.Cleanup(func() { e.flap.down() })
 	if l, err := net.Listen("tcp6", "[::1]:0"); err == nil {
 		e.v6 = true
 		l.Close()
@@ -141,6 +146,7 @@ type side struct {
 	admin    map[string][]dgram // admin lines per logger
 	traffic  map[string][]dgram // comparable traffic lines per logger (for halog)
 	extra    map[string][]dgram // lines received outside any step
+	held     []net.Listener     // reserved ports, released at start
 }
 
 type syncBuffer struct {
@@ -160,13 +166,23 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freePort(network, host string) (int, error) {
+// reservePort binds a free port and keeps it bound (in s.held) until
+// releasePorts, so that no two names of either side get the same port.
+func (s *side) reservePort(network, host string) (int, error) {
 	l, err := net.Listen(network, net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	s.held = append(s.held, l)
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// releasePorts frees the reserved ports just before the process starts.
+func (s *side) releasePorts() {
+	for _, l := range s.held {
+		l.Close()
+	}
+	s.held = nil
 }
 
 // render writes the scenario's configuration for s.
@@ -183,7 +199,7 @@ func (s *side) render(t *testing.T, e *env, sc *scenario, dir string) string {
 				network, host = "tcp6", "::1"
 				s.v6[name] = true
 			}
-			p, err := freePort(network, host)
+			p, err := s.reservePort(network, host)
 			if err != nil {
 				ferr = err
 			}
@@ -210,6 +226,7 @@ func (s *side) render(t *testing.T, e *env, sc *scenario, dir string) string {
 			return a
 		},
 		"dead": func() string { return e.dead },
+		"flap": func() string { return e.flap.addr },
 		"v6":   func() bool { return e.v6 },
 	}
 	tm, err := template.New(sc.tmpl).Funcs(funcs).ParseFiles(filepath.Join("testdata", sc.tmpl))
@@ -244,6 +261,7 @@ func newSide(name, bin string, sc *scenario) *side {
 
 func (s *side) start(t *testing.T, cfg string) {
 	t.Helper()
+	s.releasePorts()
 	s.cmd = exec.Command(s.bin, "-db", "-f", cfg)
 	s.cmd.Stdout = s.stderr
 	s.cmd.Stderr = s.stderr
@@ -376,13 +394,13 @@ func (s *side) stepLines(id string, want int) (map[string][]dgram, []string) {
 }
 
 // waitAdmin waits until every pattern matched an admin line of the main
-// logger.
-func (s *side) waitAdmin(patterns []string, deadline time.Time) []string {
+// logger received after the first `from` ones.
+func (s *side) waitAdmin(patterns []string, deadline time.Time, from int) []string {
 	var missing []string
 	for _, p := range patterns {
 		re := regexp.MustCompile(p)
 		found := func() bool {
-			for _, d := range s.admin["main"] {
+			for _, d := range s.admin["main"][from:] {
 				if re.MatchString(d.msg) {
 					return true
 				}
@@ -489,4 +507,40 @@ func countBusy(ports map[int]bool) (int, bool) {
 		}
 	}
 	return n, read
+}
+
+// flapper is an HTTP test server at a fixed address that steps bring up
+// and down, so that health checks report it UP and DOWN.
+type flapper struct {
+	addr   string
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (f *flapper) up() error {
+	if f.cancel != nil {
+		return nil
+	}
+	l, err := net.Listen("tcp4", f.addr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	f.cancel, f.done = cancel, make(chan struct{})
+	h := &testbackend.HTTP{Name: "f1"}
+	go func() {
+		defer close(f.done)
+		h.Serve(ctx, l)
+	}()
+	return nil
+}
+
+func (f *flapper) down() {
+	if f.cancel == nil {
+		return
+	}
+	f.cancel()
+	<-f.done
+	f.cancel = nil
 }

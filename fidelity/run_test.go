@@ -30,10 +30,12 @@ type step struct {
 	fe        string // frontend whose log format the lines use
 	lines     int    // traffic lines HAProxy logs for it (per logger)
 	run       func(c *client)
-	cond      func(e *env) bool // nil: always run
-	unordered bool              // lines are paired after sorting, not by arrival
-	mask      []string          // fields not compared for this step
-	threshold map[string]int64  // timer classes "<N"/"≥N" instead of "≥0"
+	cond      func(e *env) bool  // nil: always run
+	before    func(e *env) error // run once before the step on both sides
+	admin     []string           // admin messages (regexps) the step must cause, waited for on both sides
+	unordered bool               // lines are paired after sorting, not by arrival
+	mask      []string           // fields not compared for this step
+	threshold map[string]int64   // timer classes "<N"/"≥N" instead of "≥0"
 }
 
 // stepResult is what one side logged for one step.
@@ -47,8 +49,14 @@ func runStep(s *side, st *step, id string) stepResult {
 	if !s.waitIdle(time.Now().Add(stepDeadline)) {
 		problems = append(problems, fmt.Sprintf("%s: connections still open before the step", s.name))
 	}
+	from := len(s.admin["main"])
 	c := &client{side: s}
 	st.run(c)
+	if len(st.admin) > 0 {
+		for _, p := range s.waitAdmin(st.admin, time.Now().Add(stepDeadline), from) {
+			problems = append(problems, fmt.Sprintf("%s: no admin line matching %q", s.name, p))
+		}
+	}
 	lines, more := s.stepLines(id, st.lines)
 	for lg, ds := range lines {
 		s.traffic[lg] = append(s.traffic[lg], ds...)
@@ -98,8 +106,9 @@ func runScenario(t *testing.T, e *env, sc *scenario, refBin, gotBin, gotName str
 	dir := t.TempDir()
 	ref, got := newSide("haproxy", refBin, sc), newSide(gotName, gotBin, sc)
 	sides := []*side{ref, got}
-	for _, s := range sides {
-		s.start(t, s.render(t, e, sc, dir))
+	cfgs := []string{ref.render(t, e, sc, dir), got.render(t, e, sc, dir)}
+	for i, s := range sides {
+		s.start(t, cfgs[i])
 	}
 	tb := newTable()
 	// Startup: health-check admin lines, then a first sync (which also
@@ -128,6 +137,11 @@ func runScenario(t *testing.T, e *env, sc *scenario, refBin, gotBin, gotName str
 			break
 		}
 		id := fmt.Sprintf("%s-%02d", sc.name, i)
+		if st.before != nil {
+			if err := st.before(e); err != nil {
+				t.Fatalf("[harness] step %s: %v", st.name, err)
+			}
+		}
 		var res [2]stepResult
 		parallel(func() { res[0] = runStep(ref, st, id) }, func() { res[1] = runStep(got, st, id) })
 		tb.steps++
@@ -158,7 +172,7 @@ func runScenario(t *testing.T, e *env, sc *scenario, refBin, gotBin, gotName str
 
 func startup(s *side, sc *scenario) []string {
 	var problems []string
-	for _, p := range s.waitAdmin(sc.startup, time.Now().Add(startupDeadline)) {
+	for _, p := range s.waitAdmin(sc.startup, time.Now().Add(startupDeadline), 0) {
 		problems = append(problems, fmt.Sprintf("%s: no admin line matching %q", s.name, p))
 	}
 	if err := s.syncRequest("start", time.Now().Add(startupDeadline)); err != nil {
@@ -184,13 +198,14 @@ func startup(s *side, sc *scenario) []string {
 }
 
 // lineFields is every compared field of a datagram: its header, then its
-// message read through the frontend's log format.
-func lineFields(s *side, d dgram, lf *lineFormat, now time.Time) parsed {
-	p := fieldsOf(lf, d.msg, now)
+// message read through the frontend's log format. procPID is the pid of
+// the process that sent it.
+func lineFields(d dgram, lf *lineFormat, procPID int, now time.Time, loc *time.Location) parsed {
+	p := fieldsOf(lf, d.msg, now, loc)
 	pid := "none"
 	switch {
 	case d.hdr.pid == 0:
-	case s.cmd != nil && s.cmd.Process != nil && d.hdr.pid == s.cmd.Process.Pid:
+	case d.hdr.pid == procPID:
 		pid = "process"
 	default:
 		pid = "other(" + strconv.Itoa(d.hdr.pid) + ")"
@@ -201,7 +216,7 @@ func lineFields(s *side, d dgram, lf *lineFormat, now time.Time) parsed {
 		{name: "hdr.host", value: d.hdr.host},
 		{name: "hdr.tag", value: d.hdr.tag},
 		{name: "hdr.pid", value: pid},
-		{name: "hdr.time", value: strconv.FormatBool(stampPlausible(d.hdr.stamp, now))},
+		{name: "hdr.time", value: strconv.FormatBool(stampPlausible(d.hdr.stamp, now, loc))},
 		{name: "hdr.lf", value: strconv.FormatBool(d.hdr.lf)},
 	}
 	if p.truncated {
@@ -239,6 +254,9 @@ func compareStep(t *testing.T, tb *table, sc *scenario, st *step, ref, got *side
 	now := time.Now()
 	for _, lg := range ref.loggers() {
 		rl, gl := r.lines[lg], g.lines[lg]
+		if os.Getenv("HAPLOG_FIDELITY_VERBOSE") != "" {
+			t.Logf("step %s: logger %s:\nhaproxy:\n%s%s:\n%s", st.name, lg, dump(rl), got.name, dump(gl))
+		}
 		if len(rl) != st.lines {
 			t.Errorf("[harness] step %s: logger %s: haproxy logged %d lines, the step expects %d:\n%s",
 				st.name, lg, len(rl), st.lines, dump(rl))
@@ -255,8 +273,8 @@ func compareStep(t *testing.T, tb *table, sc *scenario, st *step, ref, got *side
 		rp := make([]parsed, len(rl))
 		gp := make([]parsed, len(gl))
 		for i := range rl {
-			rp[i] = lineFields(ref, rl[i], lf, now)
-			gp[i] = lineFields(got, gl[i], lf, now)
+			rp[i] = lineFields(rl[i], lf, ref.cmd.Process.Pid, now, time.Local)
+			gp[i] = lineFields(gl[i], lf, got.cmd.Process.Pid, now, time.Local)
 		}
 		idx := func(ps []parsed) []int {
 			ix := make([]int, len(ps))
@@ -410,6 +428,7 @@ func compareHalog(t *testing.T, tb *table, sc *scenario, ref, got *side, args []
 		tb.add(name, false)
 		return
 	}
+	t.Logf("%s: %d parse errors on haproxy's %d lines, %d on %s's %d lines", name, rerr, len(ref.traffic["main"]), gerr, got.name, len(got.traffic["main"]))
 	tb.add(name+" parse errors", rerr == gerr)
 	if rerr != gerr {
 		t.Errorf("%s: parse errors: haproxy's lines %d, %s's lines %d", name, rerr, got.name, gerr)

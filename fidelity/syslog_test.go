@@ -94,9 +94,10 @@ func parseDgram(raw string, f framing) dgram {
 	return d
 }
 
-// stampPlausible reads a header timestamp (local time; legacy stamps get
-// the current year) and reports whether it lies within the last minutes.
-func stampPlausible(s string, now time.Time) bool {
+// stampPlausible reads a header timestamp (legacy stamps are in zone loc
+// and get now's year) and reports whether it lies within the last minutes
+// before now.
+func stampPlausible(s string, now time.Time, loc *time.Location) bool {
 	if s == "" {
 		return true
 	}
@@ -105,7 +106,7 @@ func stampPlausible(s string, now time.Time) bool {
 	if strings.Contains(s, "T") {
 		t, err = time.Parse("2006-01-02T15:04:05.000000-07:00", s)
 	} else {
-		t, err = time.ParseInLocation(time.Stamp, s, time.Local)
+		t, err = time.ParseInLocation(time.Stamp, s, loc)
 		t = t.AddDate(now.Year(), 0, 0)
 	}
 	if err != nil {

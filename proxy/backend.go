@@ -19,16 +19,39 @@ type server struct {
 	addr string // host:port; port 0 = the client's destination port
 	// cur counts the streams using the server (served, for maxconn and %sc).
 	cur atomic.Int64
-	// up is false when health checks marked the server DOWN; maint when it
-	// is in maintenance (disabled).
-	up    atomic.Bool
-	maint atomic.Bool
+	// up is false when health checks marked the server DOWN; adm holds
+	// the administrative flags (admFMaint, admCMaint, admFDrain).
+	up  atomic.Bool
+	adm atomic.Uint32
 	// cum counts the connections ever made to it.
 	cum atomic.Int64
+	// health is the health check counter (0..rise+fall-1) and check the
+	// last check status (hcStatus); lastChange the unix time in ns of the
+	// last state change. Read by the CLI.
+	health     atomic.Int32
+	check      atomic.Uint32
+	lastChange atomic.Int64
 }
 
-// usable reports whether the server can take new traffic.
-func (s *server) usable() bool { return s.up.Load() && !s.maint.Load() && s.cfg.Weight > 0 }
+// Administrative flags of a server, with HAProxy's values (as "show
+// servers state" prints them).
+const (
+	admFMaint = 0x01 // forced maintenance (CLI)
+	admCMaint = 0x04 // "disabled" in the configuration
+	admFDrain = 0x08 // forced drain (CLI)
+	admMaint  = admFMaint | admCMaint
+)
+
+func (s *server) maint() bool    { return s.adm.Load()&admMaint != 0 }
+func (s *server) draining() bool { return s.adm.Load()&admFDrain != 0 }
+
+// usable reports whether the balancer may give the server new traffic:
+// UP, not in maintenance, not draining, with a weight.
+func (s *server) usable() bool { return s.adm.Load() == 0 && s.up.Load() && s.cfg.Weight > 0 }
+
+// persistOK reports whether a request designated to the server by
+// persistence may use it: a draining server still takes those.
+func (s *server) persistOK() bool { return s.up.Load() && !s.maint() }
 
 // full reports whether the server reached its maxconn.
 func (s *server) full() bool {
@@ -62,6 +85,10 @@ type backend struct {
 
 	mu    sync.Mutex
 	queue []*waiter
+
+	// stateMu serialises server state changes (checks, CLI) with the
+	// admin messages that report them, so counts in a message match.
+	stateMu sync.Mutex
 }
 
 func newBackend(p *Proxy, cfg *config.Proxy) *backend {
@@ -69,7 +96,10 @@ func newBackend(p *Proxy, cfg *config.Proxy) *backend {
 	for _, sc := range cfg.Servers {
 		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
 		s.up.Store(true)
-		s.maint.Store(sc.Disabled)
+		if sc.Disabled {
+			s.adm.Store(admCMaint)
+		}
+		s.lastChange.Store(time.Now().UnixNano())
 		b.servers = append(b.servers, s)
 	}
 	b.bal = newBalancer(cfg.Balance, b.servers)
@@ -129,7 +159,7 @@ func (b *backend) usableCount() (active, backup int) {
 func (b *backend) pick(key *balanceKey, prefer, avoid *server, w *waiter) (s *server, res pickResult, pos int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if prefer != nil && prefer.usable() && !prefer.full() && len(b.queue) == 0 {
+	if prefer != nil && prefer.persistOK() && !prefer.full() && len(b.queue) == 0 {
 		prefer.cur.Add(1)
 		return prefer, pickOK, 0
 	}

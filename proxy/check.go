@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,7 +25,7 @@ type checkResult struct {
 // startChecks starts one checker goroutine per server with "check".
 func (p *Proxy) startChecks(ctx context.Context, b *backend) {
 	for _, s := range b.servers {
-		if !s.cfg.Check || s.cfg.Disabled {
+		if !s.cfg.Check {
 			continue
 		}
 		p.checksWG.Add(1)
@@ -61,34 +62,53 @@ func defaults(cfg *config.Server) (rise, fall int, inter, fast, down time.Durati
 // rise+fall-1; the server is UP from rise on, and starts UP at the top.
 func (p *Proxy) checkLoop(ctx context.Context, s *server) {
 	rise, fall, inter, fast, down := defaults(s.cfg)
-	top := rise + fall - 1
-	health := top
+	top := int32(rise + fall - 1)
+	s.health.Store(top)
 	for {
+		if s.maint() {
+			// Checks are paused in maintenance.
+			if !sleepCtx(ctx, inter) {
+				return
+			}
+			continue
+		}
 		res := p.runCheck(ctx, s)
 		if ctx.Err() != nil {
 			return
 		}
+		s.check.Store(uint32(res.status()))
+		b := s.be
+		b.stateMu.Lock()
+		if s.maint() { // entered maintenance during the check
+			b.stateMu.Unlock()
+			continue
+		}
+		health := s.health.Load()
 		wasUp := s.up.Load()
 		if res.ok {
 			if health < top {
 				health++
 			}
-			if !wasUp && health >= rise {
+			if !wasUp && health >= int32(rise) {
 				health = top
+				s.health.Store(health)
 				p.setUp(s, res)
 			}
 		} else {
 			if health > 0 {
 				health--
 			}
-			if wasUp && health < rise {
+			if wasUp && health < int32(rise) {
 				health = 0
+				s.health.Store(health)
 				p.setDown(s, res)
 			}
 		}
-		if s.be.cfg.LogHealthChecks && (res.ok != wasUp || (health != 0 && health != top)) {
-			p.logCheck(s, res, health, rise, top)
+		s.health.Store(health)
+		if b.cfg.LogHealthChecks && (res.ok != wasUp || (health != 0 && health != top)) {
+			p.logCheck(s, res, int(health), rise, int(top))
 		}
+		b.stateMu.Unlock()
 		wait := fast
 		switch {
 		case s.up.Load() && health == top:
@@ -96,47 +116,82 @@ func (p *Proxy) checkLoop(ctx context.Context, s *server) {
 		case !s.up.Load() && health == 0:
 			wait = down
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleepCtx(ctx, wait) {
 			return
-		case <-t.C:
 		}
 	}
 }
 
+// sleepCtx waits for d; it reports false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// Health check statuses, numbered as HAProxy's "show servers state"
+// prints them (srv_check_status).
+const (
+	hcUnknown = 0
+	hcIni     = 1
+	hcL4OK    = 6
+	hcL4Tout  = 7
+	hcL4Con   = 8
+	hcL7Tout  = 12
+	hcL7Rsp   = 13
+	hcL7OK    = 14
+	hcL7Sts   = 16
+)
+
+// status maps the result to its check status code.
+func (r checkResult) status() int {
+	switch {
+	case strings.HasPrefix(r.reason, "Layer4 check passed"):
+		return hcL4OK
+	case strings.HasPrefix(r.reason, "Layer4 timeout"):
+		return hcL4Tout
+	case strings.HasPrefix(r.reason, "Layer4"):
+		return hcL4Con
+	case strings.HasPrefix(r.reason, "Layer7 check passed"):
+		return hcL7OK
+	case strings.HasPrefix(r.reason, "Layer7 timeout"):
+		return hcL7Tout
+	case strings.HasPrefix(r.reason, "Layer7 invalid"):
+		return hcL7Rsp
+	case strings.HasPrefix(r.reason, "Layer7"):
+		return hcL7Sts
+	}
+	return hcUnknown
+}
+
+// setDown marks s DOWN after a failed check (b.stateMu held). The message
+// is an alert, a notice when the server was draining.
 func (p *Proxy) setDown(s *server, res checkResult) {
+	wasUsable := s.usable()
 	s.up.Store(false)
+	s.lastChange.Store(time.Now().UnixNano())
 	b := s.be
-	active, backup := b.usableCount()
-	kind := "Server"
-	if s.cfg.Backup {
-		kind = "Backup Server"
+	level := formats.AlertSev
+	if s.draining() {
+		level = formats.Notice
 	}
-	onBackup := ""
-	if active == 0 && backup > 0 {
-		onBackup = " Running on backup."
-	}
-	p.adminf(b.logs, formats.AlertSev, "%s %s/%s is DOWN, reason: %s, check duration: %dms. %d active and %d backup servers left.%s %d sessions active, 0 requeued, 0 remaining in queue.",
-		kind, b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), active, backup, onBackup, s.cur.Load())
-	if active+backup == 0 {
-		typ := "backend"
-		if b.cfg.Cap&config.CapFrontend != 0 {
-			typ = "proxy"
-		}
-		p.adminf(b.logs, formats.Emerg, "%s %s has no server available!", typ, b.cfg.Name)
-	}
+	p.adminf(b.logs, level, "%s %s/%s is DOWN, reason: %s, check duration: %dms. %s",
+		serverKind(s), b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), leftText(s))
+	p.noServerLeft(b, wasUsable)
 }
 
+// setUp marks s UP after successful checks (b.stateMu held).
 func (p *Proxy) setUp(s *server, res checkResult) {
 	s.up.Store(true)
+	s.lastChange.Store(time.Now().UnixNano())
 	b := s.be
 	active, backup := b.usableCount()
-	kind := "Server"
-	if s.cfg.Backup {
-		kind = "Backup Server"
-	}
+	kind := serverKind(s)
 	reason := ", reason: " + res.reason + ", check duration: " + strconv.FormatInt(res.duration.Milliseconds(), 10) + "ms"
 	if b.cfg.LogHealthChecks {
 		reason = ""

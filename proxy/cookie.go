@@ -109,7 +109,7 @@ func (s *session) persistence(be *backend) *server {
 		switch {
 		case srv == nil:
 			st.term[2] = 'I'
-		case !srv.usable():
+		case !srv.persistOK():
 			st.term[2] = 'D'
 		default:
 			st.term[2] = 'V'
@@ -133,7 +133,7 @@ func (s *session) appendRespHeaders(w []byte, be *backend) []byte {
 	}
 	for i := range h.hdrs {
 		hd := &h.hdrs[i]
-		if hd.skip {
+		if hd.skip || hd.del {
 			continue
 		}
 		if insert && equalFoldASCII(hd.name, "set-cookie") {

@@ -55,11 +55,41 @@
 // MSG_DONTWAIT on a connected UDP socket; a full socket buffer drops the
 // line and counts it (Stats).
 //
+// # Rules, stats socket, client aborts
+//
+// http-request rules (allow, deny, redirect, return, auth, set-header,
+// add-header, del-header, set-path, set-log-level) run in the frontend
+// then in the backend; http-response rules (allow, deny, set-header,
+// add-header, del-header) in the backend then the frontend. Header values
+// are log-format strings rendered with package formats when the rule runs.
+// %B counts the response head as the server sent it (HAProxy 2.6 does not
+// count what http-response rules change). Generated replies carry
+// "connection: close" when the connection ends, as HAProxy's do.
+//
+// "stats socket" opens a minimal HAProxy CLI (cli.go): help, prompt, quit,
+// operator, user, show info, show stat (HAProxy's CSV header, the fields
+// the proxy tracks), show servers state, show backend, show cli level,
+// show version, disable/enable server and set server <b>/<s> state
+// ready|drain|maint, with HAProxy's replies and admin log lines (drain,
+// maintenance, "has no server available!"), replayed against haproxy
+// 2.6.12 in the tests. A UNIX socket is bound under a temporary name and
+// renamed over its path (a reloading process takes it over) and removed
+// at exit when it is still ours.
+//
+// A client that closes or resets its connection while the server has not
+// answered (or while queued) does not abort the stream, with or without
+// "option abortonclose": haproxy 2.6.12 behaves so (measured), logging
+// "----" after a close and "CD--" after a reset once the response comes.
+//
+// Validate lists what the configuration package accepts but this runtime
+// cannot honour: alerts (refused by cmd/proxy and "-c") or warnings.
+//
 // # Limitations
 //
-// No TLS (a "bind ... ssl" line is refused at Listen), no compression, no
-// http-request set-header/add-header (parsed by config, not applied), no
-// http-response rules, no stats socket CLI, no master-worker mode, no UNIX
-// socket log targets. Request bodies are forwarded before the response is
-// read. The stats page is a small summary, not HAProxy's page.
+// No TLS (a "bind ... ssl" line is refused), no PROXY protocol, no
+// compression, no logasap, no unique-id, no master-worker mode, no UNIX
+// socket log targets: Validate reports each. The stats page is a small
+// summary, not HAProxy's page. Request bodies are forwarded before the
+// response is read. For a response denied by http-response deny, %B counts
+// only the 502 reply (HAProxy also counts part of the discarded response).
 package proxy

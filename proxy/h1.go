@@ -139,8 +139,9 @@ func (rd *reader) readHead(deadline time.Time, firstByte func()) (int, error) {
 // header is one header field; name and value point into the head.
 type header struct {
 	name, value []byte
-	// skip is set for headers the proxy removes when forwarding.
-	skip bool
+	// skip is set for headers the proxy removes when forwarding; del for
+	// headers removed by a rule (invisible to later fetches too).
+	skip, del bool
 }
 
 // head is a parsed request or response head.
@@ -175,7 +176,7 @@ func (h *head) http11() bool {
 func (h *head) lookup(name string) []byte {
 	var v []byte
 	for i := range h.hdrs {
-		if equalFoldASCII(h.hdrs[i].name, name) {
+		if !h.hdrs[i].del && equalFoldASCII(h.hdrs[i].name, name) {
 			v = h.hdrs[i].value
 		}
 	}

@@ -1,10 +1,12 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/haplog/haplog/formats"
@@ -117,6 +119,8 @@ func (s *session) saveRequest() {
 	b = append(b, ' ')
 	b = append(b, h.version...)
 	s.reqStr = string(b)
+	s.uriCur = ""
+	s.hbuf = s.hbuf[:0]
 	st := &s.st
 	caps := s.fe.cfg.Captures
 	for _, c := range caps.Request {
@@ -128,8 +132,10 @@ func (s *session) saveRequest() {
 }
 
 func (s *session) method() string { return s.reqStr[:len(s.req.method)] }
+
+// uri is the request URI as received (set-path does not change it).
 func (s *session) uri() string {
-	return s.reqStr[len(s.req.method)+1 : len(s.req.method)+1+len(s.req.uri)]
+	return s.reqStr[len(s.req.method)+1 : len(s.reqStr)-len(s.req.version)-1]
 }
 func (s *session) version() string { return s.reqStr[len(s.reqStr)-len(s.req.version):] }
 
@@ -154,13 +160,8 @@ func (s *session) handleRequest() bool {
 		rep := errorReply(code)
 		return s.writeReply(rep, keep) && keep && s.skipBody()
 	}
-	if rep, handled, term := s.applyRules(); handled {
-		st.status = rep.status
-		st.term[0], st.term[1] = term, 'R'
-		ok := s.writeReply(rep, keep)
-		st.bytesOut = rep.htx
-		s.logStream(time.Now())
-		return ok && keep && s.skipBody()
+	if rep, handled, term := s.applyRules(fe.cfg); handled {
+		return s.localReply(rep, term, keep)
 	}
 	be := s.chooseBackend()
 	if be == nil {
@@ -172,6 +173,11 @@ func (s *session) handleRequest() bool {
 		return false
 	}
 	st.setBackend(be)
+	if be.cfg != fe.cfg {
+		if rep, handled, term := s.applyRules(be.cfg); handled {
+			return s.localReply(rep, term, keep)
+		}
+	}
 	if stats := be.cfg.Stats; stats != nil && stats.Enable && hasPrefix(s.uri(), statsURI(stats)) {
 		return s.serveStats(be, keep)
 	}
@@ -201,9 +207,27 @@ func (s *session) skipBody() bool {
 	return c.copyBody(h, false)
 }
 
+// writeReply sends a generated response. Like HAProxy's H1 output it
+// carries "connection: close" when the connection ends after it (and
+// "connection: keep-alive" to an HTTP/1.0 client that keeps it).
 func (s *session) writeReply(r reply, keep bool) bool {
 	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
-	_, err := s.c.Write(r.raw)
+	raw := r.raw
+	conn := ""
+	switch {
+	case !keep:
+		conn = "connection: close\r\n"
+	case !s.req.http11():
+		conn = "connection: keep-alive\r\n"
+	}
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); conn != "" && i >= 0 {
+		w := append(s.wbuf[:0], raw[:i+2]...)
+		w = append(w, conn...)
+		w = append(w, raw[i+2:]...)
+		s.wbuf = w
+		raw = w
+	}
+	_, err := s.c.Write(raw)
 	if err != nil {
 		s.st.term[0] = 'C'
 		return false
@@ -211,10 +235,11 @@ func (s *session) writeReply(r reply, keep bool) bool {
 	return keep
 }
 
-// applyRules runs the http-request rules; handled is true when one of them
-// answered the request (deny, redirect, return).
-func (s *session) applyRules() (rep reply, handled bool, term byte) {
-	rules := s.fe.cfg.HTTPRequestRules
+// applyRules runs the http-request rules of pc; handled is true when one
+// of them answered the request (deny, redirect, return, auth).
+func (s *session) applyRules(pc *config.Proxy) (rep reply, handled bool, term byte) {
+	rules := pc.HTTPRequestRules
+	cr := s.p.rules[pc]
 	for i := range rules {
 		r := &rules[i]
 		if !r.Cond.Eval(s) {
@@ -233,9 +258,49 @@ func (s *session) applyRules() (rep reply, handled bool, term byte) {
 			return redirectReply(r, s.req.uri), true, 'L'
 		case config.ActReturn:
 			return returnReply(r), true, 'L'
+		case config.ActAuth:
+			return cr.req[i].auth, true, 'L'
+		case config.ActSetHeader, config.ActAddHeader, config.ActDelHeader:
+			s.applyHeaderRule(&s.req, r.Action, cr.req[i])
+		case config.ActSetLogLevel:
+			s.st.quiet = cr.req[i].quiet
+			s.st.level, s.st.levelSet = cr.req[i].level, !cr.req[i].quiet
+		case config.ActSetPath:
+			s.setPath(cr.req[i])
 		}
 	}
 	return reply{}, false, 0
+}
+
+// setPath replaces the path of the request URI, keeping the query string.
+func (s *session) setPath(r *hdrRule) {
+	cur := s.curURI()
+	_, query, hasQuery := strings.Cut(cur, "?")
+	start := len(s.hbuf)
+	if r.fmt == nil {
+		s.hbuf = append(s.hbuf, r.lit...)
+	} else {
+		s.hbuf = s.ruleValueAppend(s.hbuf, r)
+	}
+	if hasQuery {
+		s.hbuf = append(s.hbuf, '?')
+		s.hbuf = append(s.hbuf, query...)
+	}
+	u := s.hbuf[start:len(s.hbuf):len(s.hbuf)]
+	s.req.uri = u
+	s.uriCur = string(u)
+}
+
+// localReply answers the request with rep (a rule's or the stats page's)
+// and logs it.
+func (s *session) localReply(rep reply, term byte, keep bool) bool {
+	st := &s.st
+	st.status = rep.status
+	st.term[0], st.term[1] = term, 'R'
+	ok := s.writeReply(rep, keep)
+	st.bytesOut = rep.htx
+	s.logStream(time.Now())
+	return ok && keep && s.skipBody()
 }
 
 // chooseBackend applies use_backend rules, then default_backend.
@@ -371,7 +436,7 @@ func (s *session) sendRequest(be *backend, srvKeep bool) bool {
 	expect := false
 	for i := range h.hdrs {
 		hd := &h.hdrs[i]
-		if hd.skip {
+		if hd.skip || hd.del {
 			continue
 		}
 		if equalFoldASCII(hd.name, "expect") && equalFoldASCII(hd.value, "100-continue") {
@@ -488,7 +553,17 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	if caps.Cookie != nil {
 		st.respCookie = findCookie(h, "set-cookie", caps.Cookie.Name, caps.Cookie.Len)
 	}
+	// %B counts the head as the server sent it: HAProxy 2.6 does not
+	// count what http-response rules add or remove (verified).
 	st.bytesOut = int64(htxStartLine(len(h.version), len(h.code), len(h.reason)) + h.htxHdrs)
+	if deny, code := s.responseRules(be); deny {
+		s.srvRd.consume(headLen)
+		if code == 0 {
+			code = 502
+		}
+		st.header = time.Time{} // HAProxy logs Tr = -1 for a denied response
+		return s.serverFailed(be, 'P', 'H', code)
+	}
 	w := s.wbuf[:0]
 	w = append(w, h.version...)
 	w = append(w, ' ')
@@ -508,7 +583,22 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	s.wbuf = w
 	s.srvRd.consume(headLen)
 	c := conduit{src: s.srvRd, dst: s.c, rto: be.cfg.Timeouts.Server, wto: s.fe.cfg.Timeouts.Client}
-	ok := c.write(w) && c.copyBody(h, noBody)
+	var ok bool
+	if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= bufSize {
+		// The whole body is here: send head and body in one write, as
+		// HAProxy does. A client that closed (FIN) while waiting then
+		// still gets a clean "----" line, as with HAProxy; two writes
+		// would make the second one fail on the client's reset.
+		rd := s.srvRd
+		w = append(w, rd.buf[rd.r:rd.r+int(cl)]...)
+		s.wbuf = w
+		rd.consume(int(cl))
+		ok = c.write(w)
+		c.payload = cl // HAProxy counts the body it took from the server even when the client is gone
+
+	} else {
+		ok = c.write(w) && c.copyBody(h, noBody)
+	}
 	st.bytesOut += c.payload
 	if !ok {
 		keep, srvKeep = false, false
@@ -560,9 +650,15 @@ func (s *session) logStream(end time.Time) {
 	if normal && s.fe.cfg.DontLogNormal {
 		return
 	}
+	if st.quiet {
+		return
+	}
 	level := formats.Info
 	if !normal && s.fe.cfg.LogSeparateErrors {
 		level = formats.Err
+	}
+	if st.levelSet {
+		level = st.level
 	}
 	s.fillRecord(end)
 	s.fe.logs.sendRecord(s.fe, level, &s.rec)

@@ -59,6 +59,11 @@ type Proxy struct {
 
 	// Stats counts log lines sent and dropped.
 	stats Stats
+
+	rules map[*config.Proxy]*compiledRules
+
+	cli   cliState  // stats sockets
+	start time.Time // for "show info"
 }
 
 // Stats are counters a Proxy keeps about itself.
@@ -81,7 +86,8 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 		opts.Now = time.Now
 	}
 	p := &Proxy{cfg: cfg, opts: opts, log: opts.Logger, backends: make(map[*config.Proxy]*backend),
-		stopped: make(chan struct{}), sessions: make(map[*session]struct{})}
+		stopped: make(chan struct{}), sessions: make(map[*session]struct{}), start: opts.Now(),
+		rules: make(map[*config.Proxy]*compiledRules)}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -98,6 +104,12 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 			continue
 		}
 		p.ordered = append(p.ordered, pc)
+		cr, err := compileRules(pc)
+		if err != nil {
+			p.closeSinks()
+			return nil, err
+		}
+		p.rules[pc] = cr
 		var logs *sinkSet
 		if logs, err = p.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
 			p.closeSinks()
@@ -144,6 +156,12 @@ func (p *Proxy) Listen() error {
 			return fmt.Errorf("frontend %q: %w", fe.cfg.Name, err)
 		}
 	}
+	if err := p.listenCLI(); err != nil {
+		for _, f := range p.frontends {
+			f.closeListeners()
+		}
+		return err
+	}
 	p.listened = true
 	return nil
 }
@@ -175,6 +193,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	for _, b := range p.backends {
 		p.startChecks(ctx, b)
 	}
+	p.serveCLI()
 	for _, fe := range p.frontends {
 		for _, l := range fe.listeners {
 			p.wg.Add(1)
@@ -193,6 +212,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	p.wg.Wait() // listeners closed by SoftStop; sessions drain
 	cancel()
 	p.checksWG.Wait()
+	p.cli.wg.Wait()
 	p.closeSinks()
 	if err := ctx.Err(); err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -209,6 +229,7 @@ func (p *Proxy) SoftStop() {
 		for _, fe := range p.frontends {
 			fe.closeListeners()
 		}
+		p.closeCLI()
 		p.logStopped()
 		p.mu.Lock()
 		for s := range p.sessions {

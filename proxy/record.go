@@ -9,6 +9,14 @@ import (
 // fillRecord fills s.rec for the current stream ending at end. The strings
 // it stores belong to the session and stay valid until the next request.
 func (s *session) fillRecord(end time.Time) {
+	s.fillRecordAt(end)
+	s.rec.ReqCounter = s.fe.reqCounter.Add(1) - 1
+	s.rec.LogCounter = s.fe.logCounter.Add(1) - 1
+}
+
+// fillRecordAt fills s.rec as of instant end without consuming the
+// request and log counters (rules render values from it).
+func (s *session) fillRecordAt(end time.Time) {
 	st := &s.st
 	r := &s.rec
 	fe := s.fe
@@ -31,8 +39,8 @@ func (s *session) fillRecord(end time.Time) {
 		BackendQueue: st.bq,
 		PID:          s.p.opts.PID,
 		Hostname:     s.p.opts.Hostname,
-		ReqCounter:   fe.reqCounter.Add(1) - 1,
-		LogCounter:   fe.logCounter.Add(1) - 1,
+		ReqCounter:   fe.reqCounter.Load(),
+		LogCounter:   fe.logCounter.Load(),
 	}
 	r.Timers = formats.ComputeTimers(st.marks(end))
 	if st.be != nil {

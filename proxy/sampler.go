@@ -17,7 +17,7 @@ func (s *session) isHTTP() bool { return s.fe.cfg.Mode == config.ModeHTTP && s.r
 // path returns the path part of the URI: before '?', without scheme and
 // authority for an absolute URI.
 func (s *session) path() string {
-	u := s.uri()
+	u := s.curURI()
 	if i := strings.Index(u, "://"); i > 0 && !strings.HasPrefix(u, "/") {
 		rest := u[i+3:]
 		if j := strings.IndexByte(rest, '/'); j >= 0 {
@@ -32,6 +32,15 @@ func (s *session) path() string {
 	return u
 }
 
+// curURI is the request URI as rules left it (set-path); the log keeps
+// the original one.
+func (s *session) curURI() string {
+	if s.uriCur != "" {
+		return s.uriCur
+	}
+	return s.uri()
+}
+
 // SampleString implements config.Sampler.
 func (s *session) SampleString(f *config.Fetch) (string, bool) {
 	if !s.isHTTP() {
@@ -41,14 +50,14 @@ func (s *session) SampleString(f *config.Fetch) (string, bool) {
 	case config.FetchPath:
 		return s.path(), true
 	case config.FetchURL:
-		return s.uri(), true
+		return s.curURI(), true
 	case config.FetchMethod:
 		return s.method(), true
 	case config.FetchQuery:
-		_, q, ok := strings.Cut(s.uri(), "?")
+		_, q, ok := strings.Cut(s.curURI(), "?")
 		return q, ok
 	case config.FetchURLParam:
-		_, q, ok := strings.Cut(s.uri(), "?")
+		_, q, ok := strings.Cut(s.curURI(), "?")
 		for ok && q != "" {
 			var kv string
 			kv, q, _ = strings.Cut(q, "&")
@@ -69,7 +78,7 @@ func (s *session) SampleHeader(f *config.Fetch) []string {
 	out := s.sampleHdr[:0]
 	for i := range s.req.hdrs {
 		hd := &s.req.hdrs[i]
-		if strings.EqualFold(string(hd.name), f.Arg) {
+		if !hd.del && strings.EqualFold(string(hd.name), f.Arg) {
 			out = append(out, string(hd.value))
 		}
 	}

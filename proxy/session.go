@@ -36,6 +36,8 @@ type session struct {
 	rec       formats.Record
 	sampleHdr []string // scratch for ACL header samples
 	reqStr    string   // method + " " + uri + " " + version of the current request
+	uriCur    string   // the URI after set-path ("" = unchanged)
+	hbuf      []byte   // arena for header values rendered by rules
 	key       balanceKey
 }
 
@@ -137,6 +139,10 @@ type stream struct {
 	counted                                   bool // beconn was incremented
 	slot                                      bool // holds a slot on srv
 	srvAP                                     netip.AddrPort
+	// level overrides the log level (set-log-level) when levelSet; quiet
+	// suppresses the line (set-log-level silent).
+	level           formats.Severity
+	levelSet, quiet bool
 }
 
 func (st *stream) reset(base time.Time) {

@@ -103,7 +103,7 @@ func (p *Proxy) statsBody(csv bool) string {
 		for _, sv := range be.servers {
 			status := "UP"
 			switch {
-			case sv.maint.Load():
+			case sv.maint():
 				status = "MAINT"
 			case !sv.up.Load():
 				status = "DOWN"

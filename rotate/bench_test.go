@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -166,7 +167,7 @@ func benchCompress(b *testing.B, c Codec, levels []int) {
 				b.ReportAllocs()
 				for b.Loop() {
 					out.n = 0
-					if _, err := compressBlocks(&out, bytes.NewReader(data), c, level, workers, new(atomic.Bool)); err != nil {
+					if _, err := compressBlocks(&out, bytes.NewReader(data), compressParams{codec: c, level: level, workers: workers}, new(atomic.Bool)); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -188,7 +189,8 @@ func BenchmarkCompressZstd(b *testing.B) { benchCompress(b, Zstd, []int{0, 1, 3}
 // wall time and CPU time (user+sys of the process or child) are measured,
 // round-robin over the methods, median of HAPLOG_ROUNDS rounds (5). The
 // corpus is HAPLOG_CORPUS (a file) or HAPLOG_LINES genlog lines (200000,
-// about 48 MB). Every output is checked to decompress to the input. It only
+// about 48 MB); HAPLOG_METHODS, a regular expression, selects methods by
+// name. Every output is checked to decompress to the input. It only
 // runs with HAPLOG_LOAD=1.
 func TestCompressVsGzipCLI(t *testing.T) {
 	if os.Getenv("HAPLOG_LOAD") == "" {
@@ -259,7 +261,7 @@ func TestCompressVsGzipCLI(t *testing.T) {
 	ours := func(c Codec, level, workers int) func() (result, string, error) {
 		return func() (result, string, error) {
 			c0, t0 := cpuTime(), time.Now()
-			dst, _, err := compressFile(src, c, level, workers, new(atomic.Bool))
+			dst, _, err := compressFile(src, compressParams{codec: c, level: level, workers: workers}, new(atomic.Bool))
 			return result{cpuTime() - c0, time.Since(t0)}, dst, err
 		}
 	}
@@ -277,6 +279,13 @@ func TestCompressVsGzipCLI(t *testing.T) {
 	}
 	if _, err := exec.LookPath("zstd"); err == nil {
 		methods = append(methods, method{"zstd -3 -T1 (CLI)", Zstd, cli("zstd", "-q", "-3", "-T1", "-c")})
+	}
+	if re := os.Getenv("HAPLOG_METHODS"); re != "" { // keep gzip -6 (CLI), the reference
+		keep, err := regexp.Compile(re)
+		if err != nil {
+			t.Fatalf("HAPLOG_METHODS: %v", err)
+		}
+		methods = slices.DeleteFunc(methods, func(m method) bool { return m.name != methods[0].name && !keep.MatchString(m.name) })
 	}
 	res := make([][]result, len(methods))
 	sizes := make([]int64, len(methods))

@@ -30,11 +30,12 @@ func validLevel(c Codec, level int) error {
 }
 
 // zstdLevel maps a zstd CLI level to the nearest klauspost encoder level.
+// The default (0) is SpeedFastest: on HAProxy logs it is about 6 times
+// faster than gzip -6 for a 4% larger file, where SpeedDefault is 3 times
+// faster for a 2% smaller one (see TestCompressVsGzipCLI).
 func zstdLevel(level int) zstd.EncoderLevel {
 	switch {
-	case level == 0:
-		return zstd.SpeedDefault
-	case level == 1:
+	case level <= 1:
 		return zstd.SpeedFastest
 	case level <= 4:
 		return zstd.SpeedDefault
@@ -49,9 +50,7 @@ func zstdLevel(level int) zstd.EncoderLevel {
 // when possible, owner) of src, renames it into place, fsyncs the directory
 // and only then removes src. A crash leaves either src alone, src and a
 // ".tmp" that is removed at the next start, or src and a complete src+ext.
-// Up to workers goroutines compress it (0: the default, see
-// Options.CompressConcurrency).
-func compressFile(src string, c Codec, level, workers int, stop *atomic.Bool) (dst string, n int64, err error) {
+func compressFile(src string, p compressParams, stop *atomic.Bool) (dst string, n int64, err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return "", 0, fmt.Errorf("open backup: %w", err)
@@ -61,7 +60,7 @@ func compressFile(src string, c Codec, level, workers int, stop *atomic.Bool) (d
 	if err != nil {
 		return "", 0, fmt.Errorf("stat backup: %w", err)
 	}
-	dst = src + c.Ext()
+	dst = src + p.codec.Ext()
 	tmpName := dst + tmpSuffix
 	tmp, err := os.OpenFile(tmpName, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -73,7 +72,7 @@ func compressFile(src string, c Codec, level, workers int, stop *atomic.Bool) (d
 			os.Remove(tmpName)
 		}
 	}()
-	if n, err = compressBlocks(tmp, in, c, level, workers, stop); err != nil {
+	if n, err = compressBlocks(tmp, in, p, stop); err != nil {
 		return "", n, fmt.Errorf("compress %s: %w", src, err)
 	}
 	copyAttrs(tmp, fi)

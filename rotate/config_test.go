@@ -90,6 +90,9 @@ func TestParseDirectives(t *testing.T) {
 	f("rotate 2\ndaily\nmaxsize 1G\nminsize 5", Options{Every: Daily, MaxSize: 1 << 30, MinSize: 5, Keep: 2})
 	f("rotate 2\ndaily\nmaxage 30", Options{Every: Daily, Keep: 2, MaxAge: 30 * 24 * time.Hour})
 	f("rotate 2\ndaily\ncompress\ncompresscmd /usr/bin/zstd\ncompressext .zst\ncompressoptions -19 -T0", Options{Every: Daily, Keep: 2, Compress: Zstd, Level: 19})
+	f("rotate 2\ndaily\ncompress\ncompresscmd zstd\ncompressoptions -3 -T2", Options{Every: Daily, Keep: 2, Compress: Zstd, Level: 3, CompressConcurrency: 2})
+	f("rotate 2\ndaily\ncompress\ncompresscmd pigz\ncompressoptions -p 3 --best", Options{Every: Daily, Keep: 2, Compress: Gzip, Level: 9, CompressConcurrency: 3})
+	f("rotate 2\ndaily\ncompress\ncompresscmd zstd\ncompressoptions --threads=4", Options{Every: Daily, Keep: 2, Compress: Zstd, CompressConcurrency: 4})
 	f("rotate 2\ndaily\ncompress\ncompressoptions -9\nnocompress", Options{Every: Daily, Keep: 2, Compress: NoCompression, Level: 9})
 	f("rotate 2\ndaily\ndateext\ndateformat -%Y-%m-%d\ndateyesterday", Options{Every: Daily, Keep: 2, DateExt: true, DateFormat: "-%Y-%m-%d", Compress: NoCompression})
 	f("rotate 2\ndaily\ncreate 600\ncopytruncate\nsu root adm", Options{Every: Daily, Keep: 2, Mode: 0o600, Compress: NoCompression})
@@ -184,4 +187,19 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestCompressOptionsWarnings(t *testing.T) {
+	for _, opts := range []string{"-Tx", "--threads=-1", "-p many", "--rsyncable"} {
+		cfg, err := ParseConfig(strings.NewReader("/x.log {\nrotate 1\ndaily\ncompress\ncompressoptions "+opts+"\n}\n"), "t.conf")
+		if err != nil {
+			t.Fatalf("%q: %v", opts, err)
+		}
+		if len(cfg.Warnings) != 1 || cfg.Warnings[0].Line != 5 || !strings.Contains(cfg.Warnings[0].Msg, "ignored") {
+			t.Errorf("%q: warnings %v", opts, cfg.Warnings)
+		}
+		if c := cfg.Rules[0].Options.CompressConcurrency; c != 0 {
+			t.Errorf("%q: CompressConcurrency %d", opts, c)
+		}
+	}
 }

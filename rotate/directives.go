@@ -324,7 +324,16 @@ func compressExt(s *ruleState, ln line, a []string) error {
 }
 
 func compressOptions(s *ruleState, ln line, a []string) error {
-	for _, opt := range a {
+	threads := func(opt, v string) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			s.warn(ln, fmt.Sprintf("compressoptions %q ignored (want a thread count)", opt))
+			return
+		}
+		s.o.CompressConcurrency = n // zstd -T0 means all cores: our default
+	}
+	for i := 0; i < len(a); i++ {
+		opt := a[i]
 		switch {
 		case len(opt) > 1 && opt[0] == '-' && strings.Trim(opt[1:], "0123456789") == "":
 			s.o.Level, _ = strconv.Atoi(opt[1:])
@@ -332,8 +341,15 @@ func compressOptions(s *ruleState, ln line, a []string) error {
 			s.o.Level = 1
 		case opt == "--best":
 			s.o.Level = 9
+		case (opt == "-p" || opt == "--processes" || opt == "-T") && i+1 < len(a): // pigz -p N, zstd -T N
+			i++
+			threads(opt+" "+a[i], a[i])
+		case strings.HasPrefix(opt, "-T"): // zstd -TN
+			threads(opt, opt[2:])
+		case strings.HasPrefix(opt, "--threads="): // zstd --threads=N
+			threads(opt, opt[len("--threads="):])
 		default:
-			s.warn(ln, fmt.Sprintf("compressoptions %q ignored (only a level -N is used)", opt))
+			s.warn(ln, fmt.Sprintf("compressoptions %q ignored (only a level -N and a thread count are used)", opt))
 		}
 	}
 	return nil

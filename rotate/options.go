@@ -123,7 +123,7 @@ type Options struct {
 	Compress Codec
 
 	// Level is the codec level. 0 means the default: 6 for gzip (1-9, as
-	// gzip -N), 3 for zstd (1-22, mapped to the nearest klauspost level:
+	// gzip -N), 1 for zstd (1-22, mapped to the nearest klauspost level:
 	// 1 fastest, 2-4 default, 5-8 better, 9+ best).
 	Level int
 

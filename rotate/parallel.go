@@ -118,15 +118,25 @@ func newZstdBlockEncoder(level zstd.EncoderLevel) (func() (blockEncoder, error),
 	}, nil
 }
 
+// compressParams says how to compress a backup.
+type compressParams struct {
+	codec     Codec
+	level     int // 0: the codec's default
+	workers   int // 0: defaultConcurrency()
+	blockSize int // 0: gzipBlockSize or zstdBlockSize (tests use small blocks)
+}
+
 // compressBlocks reads src to its end and writes the compressed stream to
-// dst, compressing up to workers blocks at once. It returns the number of
+// dst, compressing up to p.workers blocks at once. It returns the number of
 // input bytes. Reading and writing happen on the calling goroutine, in
 // order; the workers only compress, and all of them have exited when
 // compressBlocks returns.
-func compressBlocks(dst io.Writer, src io.Reader, c Codec, level, workers int, stop *atomic.Bool) (n int64, err error) {
+func compressBlocks(dst io.Writer, src io.Reader, p compressParams, stop *atomic.Bool) (n int64, err error) {
 	var (
-		mk        func() (blockEncoder, error)
-		blockSize int
+		mk                 func() (blockEncoder, error)
+		c, level           = p.codec, p.level
+		workers, blockSize = p.workers, p.blockSize
+		defaultBlock       int
 	)
 	switch c {
 	case Gzip:
@@ -134,10 +144,10 @@ func compressBlocks(dst io.Writer, src io.Reader, c Codec, level, workers int, s
 			level = defaultGzipLevel
 		}
 		mk, err = newGzipBlockEncoder(level)
-		blockSize = gzipBlockSize
+		defaultBlock = gzipBlockSize
 	case Zstd:
 		mk, err = newZstdBlockEncoder(zstdLevel(level))
-		blockSize = zstdBlockSize
+		defaultBlock = zstdBlockSize
 	default:
 		return 0, fmt.Errorf("rotate: codec %v does not compress", c)
 	}
@@ -146,6 +156,9 @@ func compressBlocks(dst io.Writer, src io.Reader, c Codec, level, workers int, s
 	}
 	if workers <= 0 {
 		workers = defaultConcurrency()
+	}
+	if blockSize <= 0 {
+		blockSize = defaultBlock
 	}
 
 	work := make(chan *blockJob)

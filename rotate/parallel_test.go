@@ -86,10 +86,25 @@ func decode(t *testing.T, c Codec, b []byte) []byte {
 	return nil
 }
 
-func compressBytes(t testing.TB, c Codec, level, workers int, in []byte) []byte {
+// Small blocks make multi-block inputs small, which keeps the tests fast
+// under the race detector; TestCompressBlocksDefaultSizes covers the real ones.
+const (
+	testGzipBlock = 48 << 10
+	testZstdBlock = 96 << 10
+)
+
+func testParams(c Codec, level, workers int) compressParams {
+	bs := testGzipBlock
+	if c == Zstd {
+		bs = testZstdBlock
+	}
+	return compressParams{codec: c, level: level, workers: workers, blockSize: bs}
+}
+
+func compressBytes(t testing.TB, p compressParams, in []byte) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	n, err := compressBlocks(&out, bytes.NewReader(in), c, level, workers, new(atomic.Bool))
+	n, err := compressBlocks(&out, bytes.NewReader(in), p, new(atomic.Bool))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,18 +118,15 @@ func compressBytes(t testing.TB, c Codec, level, workers int, in []byte) []byte 
 // one byte, exact block multiples, a partial last block) decompresses to
 // the input, and that the output does not depend on the number of workers.
 func TestCompressBlocksRoundTrip(t *testing.T) {
-	data := genCorpus(t, 2*zstdBlockSize+zstdBlockSize/2)
+	data := genCorpus(t, 5*testZstdBlock+testZstdBlock/2)
 	for _, c := range []Codec{Gzip, Zstd} {
-		bs := gzipBlockSize
-		if c == Zstd {
-			bs = zstdBlockSize
-		}
+		bs := testParams(c, 0, 1).blockSize
 		for _, size := range []int{0, 1, 1000, bs - 1, bs, bs + 1, 2 * bs, len(data)} {
 			in := data[:size]
 			var first []byte
 			for _, workers := range []int{1, 2, 3, 8} {
 				t.Run(fmt.Sprintf("%v/size=%d/workers=%d", c, size, workers), func(t *testing.T) {
-					out := compressBytes(t, c, 0, workers, in)
+					out := compressBytes(t, testParams(c, 0, workers), in)
 					if got := decode(t, c, out); !bytes.Equal(got, in) {
 						t.Fatalf("round trip: got %d bytes, want %d (equal prefix: %v)", len(got), len(in), bytes.HasPrefix(in, got))
 					}
@@ -129,9 +141,24 @@ func TestCompressBlocksRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCompressBlocksDefaultSizes round-trips inputs a little longer than
+// the production block sizes.
+func TestCompressBlocksDefaultSizes(t *testing.T) {
+	for _, tc := range []struct {
+		codec Codec
+		size  int
+	}{{Gzip, 2*gzipBlockSize + 1}, {Zstd, zstdBlockSize + 1}} {
+		in := genCorpus(t, tc.size)[:tc.size]
+		out := compressBytes(t, compressParams{codec: tc.codec, workers: 2}, in)
+		if !bytes.Equal(decode(t, tc.codec, out), in) {
+			t.Fatalf("%v: round trip failed", tc.codec)
+		}
+	}
+}
+
 // TestCompressBlocksGzipDictionary checks that a deflate block may refer to
 // the end of the previous block. The input repeats a random 16 KiB pattern:
-// without the dictionary every 1 MiB block would start with 16 KiB of
+// without the dictionary every block would start with 16 KiB of
 // literals that the single stream encodes as matches.
 func TestCompressBlocksGzipDictionary(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
@@ -139,14 +166,13 @@ func TestCompressBlocksGzipDictionary(t *testing.T) {
 	for i := range pat {
 		pat[i] = byte(r.Uint32())
 	}
-	in := bytes.Repeat(pat, 8*gzipBlockSize/len(pat))
-	out := compressBytes(t, Gzip, 6, 2, in)
+	in := bytes.Repeat(pat, 8*testGzipBlock/len(pat))
+	out := compressBytes(t, testParams(Gzip, 6, 2), in)
 	if got := decode(t, Gzip, out); !bytes.Equal(got, in) {
 		t.Fatal("round trip failed")
 	}
 	// klauspost's own single stream sees the whole input; without the
-	// dictionary each of the 7 later blocks would add about 16 KiB of
-	// literals to it (+150%).
+	// dictionary each of the 7 later blocks would add 16 KiB of literals.
 	var ref bytes.Buffer
 	zw, _ := kgzip.NewWriterLevel(&ref, 6)
 	zw.Write(in)
@@ -160,9 +186,9 @@ func TestCompressBlocksGzipDictionary(t *testing.T) {
 // block-parallel stream stays within 1% of klauspost's own single-stream
 // gzip at the same level on log data.
 func TestCompressBlocksLevels(t *testing.T) {
-	data := genCorpus(t, 3*gzipBlockSize+12345)
+	data := genCorpus(t, 4*testZstdBlock)[:4*testZstdBlock-777]
 	for level := 1; level <= 9; level++ {
-		out := compressBytes(t, Gzip, level, 2, data)
+		out := compressBytes(t, testParams(Gzip, level, 2), data)
 		if !bytes.Equal(decode(t, Gzip, out), data) {
 			t.Fatalf("gzip level %d: round trip failed", level)
 		}
@@ -175,7 +201,7 @@ func TestCompressBlocksLevels(t *testing.T) {
 		}
 	}
 	for _, level := range []int{1, 3, 6, 19} {
-		out := compressBytes(t, Zstd, level, 2, data)
+		out := compressBytes(t, testParams(Zstd, level, 2), data)
 		if !bytes.Equal(decode(t, Zstd, out), data) {
 			t.Fatalf("zstd level %d: round trip failed", level)
 		}
@@ -183,7 +209,7 @@ func TestCompressBlocksLevels(t *testing.T) {
 }
 
 func TestCompressBlocksGzipHeader(t *testing.T) {
-	out := compressBytes(t, Gzip, 0, 1, []byte("x\n"))
+	out := compressBytes(t, testParams(Gzip, 0, 1), []byte("x\n"))
 	zr, err := gzip.NewReader(bytes.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
@@ -209,23 +235,23 @@ func (e *errReader) Read(p []byte) (int, error) {
 }
 
 func TestCompressBlocksErrors(t *testing.T) {
-	data := genCorpus(t, 3*gzipBlockSize)
+	data := genCorpus(t, 6*testZstdBlock)
 	boom := errors.New("boom")
 	for _, c := range []Codec{Gzip, Zstd} {
-		_, err := compressBlocks(io.Discard, &errReader{data, boom}, c, 0, 2, new(atomic.Bool))
+		_, err := compressBlocks(io.Discard, &errReader{data, boom}, testParams(c, 0, 2), new(atomic.Bool))
 		if !errors.Is(err, boom) {
 			t.Errorf("%v: read error: got %v", c, err)
 		}
 		stop := new(atomic.Bool)
 		stop.Store(true)
-		if _, err := compressBlocks(io.Discard, bytes.NewReader(data), c, 0, 2, stop); !errors.Is(err, errAborted) {
+		if _, err := compressBlocks(io.Discard, bytes.NewReader(data), testParams(c, 0, 2), stop); !errors.Is(err, errAborted) {
 			t.Errorf("%v: stop: got %v", c, err)
 		}
-		if _, err := compressBlocks(failWriter{boom}, bytes.NewReader(data), c, 0, 2, new(atomic.Bool)); !errors.Is(err, boom) {
+		if _, err := compressBlocks(failWriter{boom}, bytes.NewReader(data), testParams(c, 0, 2), new(atomic.Bool)); !errors.Is(err, boom) {
 			t.Errorf("%v: write error: got %v", c, err)
 		}
 	}
-	if _, err := compressBlocks(io.Discard, bytes.NewReader(data), NoCompression, 0, 2, new(atomic.Bool)); err == nil {
+	if _, err := compressBlocks(io.Discard, bytes.NewReader(data), testParams(NoCompression, 0, 2), new(atomic.Bool)); err == nil {
 		t.Error("NoCompression: no error")
 	}
 }
@@ -237,7 +263,7 @@ func (f failWriter) Write([]byte) (int, error) { return 0, f.err }
 // TestCompressedReadableByCLI decompresses compressFile's output with the
 // real zcat and zstd -d, when installed.
 func TestCompressedReadableByCLI(t *testing.T) {
-	data := genCorpus(t, 2*zstdBlockSize+777)
+	data := genCorpus(t, 5*testZstdBlock+777)
 	for _, tc := range []struct {
 		codec Codec
 		cmd   string
@@ -252,7 +278,7 @@ func TestCompressedReadableByCLI(t *testing.T) {
 				if err := os.WriteFile(src, data[:size], 0o644); err != nil {
 					t.Fatal(err)
 				}
-				dst, _, err := compressFile(src, tc.codec, 0, 2, new(atomic.Bool))
+				dst, _, err := compressFile(src, testParams(tc.codec, 0, 2), new(atomic.Bool))
 				if err != nil {
 					t.Fatal(err)
 				}

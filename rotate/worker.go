@@ -96,7 +96,7 @@ func (w *worker) pass() bool {
 		if b.ext != "" || w.opts.Compress == NoCompression || (i == 0 && w.opts.DelayCompress) {
 			continue
 		}
-		dst, n, err := compressFile(b.path, w.opts.Compress, w.opts.Level, w.opts.CompressConcurrency, &w.stop)
+		dst, n, err := compressFile(b.path, compressParams{codec: w.opts.Compress, level: w.opts.Level, workers: w.opts.CompressConcurrency}, &w.stop)
 		if errors.Is(err, errAborted) {
 			return false
 		}

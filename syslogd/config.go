@@ -95,7 +95,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 func newConfig() *Config {
 	c := &Config{Templates: map[string]*Template{}, DefaultTemplate: "RSYSLOG_FileFormat"}
 	for name, s := range builtinTemplates() {
-		t, err := CompileTemplate(name, s)
+		t, err := compileBuiltin(name, s)
 		if err == nil {
 			c.Templates[name] = t
 		}

@@ -126,7 +126,7 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 	}
 	port := params["port"]
 	if port == "" {
-		port = "514"
+		port = DefaultPort // rsyslog's 514 needs root
 	}
 	if strings.Contains(port, ",") || strings.Contains(port, "[") {
 		return p.errf(n, "port", "port lists %q: %w", port, ErrUnsupported)

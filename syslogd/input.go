@@ -9,6 +9,14 @@ import (
 	"time"
 )
 
+// DefaultPort is the port of an imudp/imtcp input that names none, and
+// DefaultUDPAddr the listener used when the configuration has no input:
+// unprivileged and local, unlike rsyslog's 514 on every interface.
+const (
+	DefaultPort    = "5140"
+	DefaultUDPAddr = "127.0.0.1:" + DefaultPort
+)
+
 // udpInput is a bound datagram socket (UDP or unix).
 type udpInput struct {
 	conn   net.PacketConn
@@ -65,7 +73,11 @@ func (s *Server) listen(cfg *Config) error {
 		}
 	}
 	if len(s.udp)+len(s.tcp)+len(s.unix) == 0 {
-		return errors.New("syslogd: no input configured (use imudp/imtcp in the config or -udp/-tcp/-unix)")
+		if len(cfg.Inputs) > 0 || s.opts.UDP != nil || s.opts.TCP != nil || s.opts.Unix != nil {
+			return errors.New("syslogd: every input is disabled")
+		}
+		s.log.Info("no input configured: listening on the default UDP address", "udp", DefaultUDPAddr)
+		return s.listenUDP(DefaultUDPAddr, rcv)
 	}
 	return nil
 }
@@ -134,14 +146,16 @@ func (s *Server) readPackets(ctx context.Context, in *udpInput) {
 			// Keep draining while datagrams arrive within the window.
 			_ = in.conn.SetReadDeadline(time.Now().Add(drainWindow))
 		}
+		w.begin()
 		for i := 0; i < n; i++ {
 			b, src := r.msg(i)
 			if in.udp != nil {
-				w.handleFrom(b, src)
+				w.route(b, w.sender(src))
 			} else {
-				w.handleLocal(b)
+				w.route(b, w.local)
 			}
 		}
+		w.end()
 	}
 }
 

@@ -289,7 +289,9 @@ func skipSpace1(b []byte) []byte {
 
 func (p *Parser) complete3164(ts *Timestamp, now time.Time) {
 	now = now.In(p.loc)
-	ts.Year = inferYear(ts.Month, now)
+	if ts.Year == 0 {
+		ts.Year = inferYear(ts.Month, now)
+	}
 	t := time.Date(ts.Year, ts.Month, ts.Day, ts.Hour, ts.Minute, ts.Second, 0, p.loc)
 	_, off := t.Zone()
 	ts.setOffset(off)
@@ -338,8 +340,11 @@ func (p *Parser) parse5424(m *Message, b []byte) {
 		b = skipSpace1(b[n:])
 	} else {
 		m.Msg = b
+		m.AppName = b[:0]
 		return
 	}
+	// A header cut short leaves the missing fields empty (and APP-NAME
+	// "-"), as rsyslog does.
 	var host, app, procid, msgid []byte
 	host, b = field5424(b)
 	app, b = field5424(b)
@@ -348,24 +353,26 @@ func (p *Parser) parse5424(m *Message, b []byte) {
 	if host != nil {
 		m.Hostname = host
 	}
+	if app == nil {
+		app = nilValue
+	}
 	m.AppName = app
 	m.Tag = app
-	if procid != nil {
-		m.ProcID = procid
-		if app != nil && !(len(procid) == 1 && procid[0] == '-') {
-			// rsyslog's tag of an RFC 5424 message is APP-NAME[PROCID].
-			p.tagBuf = append(append(append(append(p.tagBuf[:0], app...), '['), procid...), ']')
-			m.Tag = p.tagBuf
-		}
+	if procid == nil {
+		procid = b[:0]
 	}
-	if msgid != nil {
-		m.MsgID = msgid
+	m.ProcID = procid
+	if !(len(procid) == 1 && procid[0] == '-') {
+		// rsyslog's tag of an RFC 5424 message is APP-NAME[PROCID].
+		p.tagBuf = append(append(append(append(p.tagBuf[:0], app...), '['), procid...), ']')
+		m.Tag = p.tagBuf
 	}
-	if m.Tag == nil {
-		m.Tag = nilValue
+	if msgid == nil {
+		msgid = b[:0]
 	}
-	if m.AppName == nil {
-		m.AppName = nilValue
+	m.MsgID = msgid
+	if len(b) == 0 {
+		m.SD = b
 	}
 	p.sd5424(m, b)
 }

@@ -15,6 +15,9 @@ type mmsghdr struct {
 	_   [4]byte
 }
 
+// batchedReads tells that datagrams are read in batches.
+const batchedReads = true
+
 // batchSize is the number of datagrams one recvmmsg call can return.
 const batchSize = 64
 

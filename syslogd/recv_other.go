@@ -3,3 +3,5 @@
 package syslogd
 
 func newBatchReader(in *udpInput, slot int) batchReader { return newSimpleReader(in, slot) }
+
+const batchedReads = false

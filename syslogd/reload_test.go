@@ -98,6 +98,11 @@ func (f *flakySink) Write(p []byte) (int, error) {
 	return f.countSink.Write(p)
 }
 
+func flushed(t *testing.T, s *Server) {
+	t.Helper()
+	_ = s.Flush() // the error is what is under test; counters tell
+}
+
 // TestWriteErrorsCounted: while a file cannot be written, messages are
 // still received, the lost lines are counted, and writing resumes.
 func TestWriteErrorsCounted(t *testing.T) {
@@ -113,9 +118,11 @@ func TestWriteErrorsCounted(t *testing.T) {
 	}
 	sendUDP(t, udp[0], msgs(10))
 	waitReceived(t, s, 10)
+	flushed(t, s)
 	fs.broken.Store(true)
 	sendUDP(t, udp[0], msgs(7))
 	waitReceived(t, s, 17)
+	flushed(t, s)
 	fs.broken.Store(false)
 	sendUDP(t, udp[0], msgs(5))
 	waitReceived(t, s, 22)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,8 +36,9 @@ type Options struct {
 	// Nil means DefaultRotation (daily, keep 90, gzip).
 	Rotation RotationFunc
 
-	// Readers is the number of goroutines reading each UDP socket.
-	// Zero means GOMAXPROCS.
+	// Readers is the number of goroutines reading each UDP socket. Zero
+	// means one where datagrams are read in batches (recvmmsg on 64-bit
+	// Linux), else GOMAXPROCS.
 	Readers int
 	// RcvBuf is the receive buffer requested for UDP and unix sockets when
 	// the input does not set one. Zero means 8 MiB; negative leaves the
@@ -86,7 +88,8 @@ type Server struct {
 	conns     map[net.Conn]struct{}
 	closeOnce sync.Once
 
-	stats counters
+	stats   counters
+	sinkIDs atomic.Int64 // ids of fileSinks
 }
 
 // New loads the configuration, opens the output files and binds the
@@ -154,14 +157,14 @@ func (s *Server) apply(cfg *Config) error {
 			s.log.Error("cannot open output; retrying", "path", path, "err", err)
 			w = newRetrySink(path, s.open, s.now, err)
 		}
-		fs := &fileSink{path: path, w: w, log: s.log, stats: &s.stats}
+		fs := newFileSink(int(s.sinkIDs.Add(1)-1), path, w, s.log, &s.stats)
 		fresh[path] = fs
 		return fs, nil
 	})
 	if err != nil {
 		for p, fs := range fresh {
 			if _, kept := old[p]; !kept {
-				_ = fs.w.Close()
+				_ = fs.close()
 			}
 		}
 		return err
@@ -185,7 +188,7 @@ func (s *Server) apply(cfg *Config) error {
 
 func (s *Server) closeSinks(m map[string]*fileSink) {
 	for _, fs := range m {
-		if err := fs.w.Close(); err != nil {
+		if err := fs.close(); err != nil {
 			s.log.Error("close output", "path", fs.path, "err", err)
 		}
 	}
@@ -217,7 +220,7 @@ func (s *Server) Reload() error {
 	defer s.mu.RUnlock()
 	var errs []error
 	for _, fs := range s.sinks {
-		if err := fs.w.Reopen(); err != nil {
+		if err := fs.reopen(); err != nil {
 			errs = append(errs, fmt.Errorf("reopen %s: %w", fs.path, err))
 		}
 	}
@@ -249,7 +252,7 @@ func (s *Server) Flush() error {
 	defer s.mu.RUnlock()
 	var errs []error
 	for _, fs := range s.sinks {
-		if err := fs.w.Flush(); err != nil {
+		if err := fs.flush(); err != nil {
 			errs = append(errs, fmt.Errorf("flush %s: %w", fs.path, err))
 		}
 	}
@@ -264,6 +267,9 @@ func (s *Server) Run(ctx context.Context) error {
 	readers := s.opts.Readers
 	if readers <= 0 {
 		readers = runtime.GOMAXPROCS(0)
+		if batchedReads {
+			readers = 1
+		}
 	}
 	for _, in := range s.udp {
 		for range readers {
@@ -290,7 +296,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	var errs []error
 	for _, fs := range sinks {
-		if err := fs.w.Close(); err != nil {
+		if err := fs.close(); err != nil {
 			errs = append(errs, fmt.Errorf("close %s: %w", fs.path, err))
 		}
 	}
@@ -303,7 +309,8 @@ func (s *Server) closeTCP() {
 	}
 	s.connMu.Lock()
 	for c := range s.conns {
-		_ = c.SetReadDeadline(time.Now())
+		// Read what the peer already sent, then stop.
+		_ = c.SetReadDeadline(time.Now().Add(drainWindow))
 	}
 	s.connMu.Unlock()
 }

@@ -117,6 +117,7 @@ type part struct {
 	upper   bool
 	dropLF  bool
 	spIf    bool // sp-if-no-1st-sp: print only a space, when the value does not start with one
+	spEmpty bool // with spIf, a space for an empty value too (rsyslog's built-in file templates)
 	json    bool
 }
 
@@ -196,6 +197,10 @@ func compileProp(spec string) (part, error) {
 		}
 		p.from = n
 	}
+	if len(fields) == 2 && p.from > 0 {
+		// "%msg:N%" (no end position) is the first N characters in rsyslog.
+		p.from, p.to = 1, p.from
+	}
 	if len(fields) > 2 && fields[2] != "" {
 		n, err := strconv.Atoi(fields[2])
 		if err != nil || n < 1 {
@@ -245,6 +250,21 @@ const (
 	SyslogProtocol23Format   = `<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME% %APP-NAME% %PROCID% %MSGID% %STRUCTURED-DATA% %msg%\n`
 )
 
+// compileBuiltin compiles a built-in template. rsyslog renders
+// RSYSLOG_TraditionalFileFormat and RSYSLOG_FileFormat with dedicated code
+// that writes the space before an empty message, where the generic
+// sp-if-no-1st-sp option writes nothing.
+func compileBuiltin(name, s string) (*Template, error) {
+	t, err := CompileTemplate(name, s)
+	if err != nil {
+		return nil, err
+	}
+	for i := range t.parts {
+		t.parts[i].spEmpty = t.parts[i].spIf
+	}
+	return t, nil
+}
+
 // builtinTemplates returns rsyslog's built-in templates by name.
 func builtinTemplates() map[string]string {
 	return map[string]string{
@@ -270,10 +290,16 @@ func (t *Template) Append(dst []byte, m *Message) []byte {
 }
 
 func (p *part) append(dst []byte, m *Message) []byte {
+	if p.spIf && p.prop == propMsg {
+		if len(m.Msg) > 0 && m.Msg[0] == ' ' || len(m.Msg) == 0 && !p.spEmpty {
+			return dst
+		}
+		return append(dst, ' ')
+	}
 	start := len(dst)
 	dst = p.value(dst, m)
 	if p.spIf {
-		if len(dst) > start && dst[start] == ' ' {
+		if len(dst) > start && dst[start] == ' ' || len(dst) == start && !p.spEmpty {
 			return dst[:start]
 		}
 		return append(dst[:start], ' ')
@@ -321,7 +347,7 @@ func substr(dst []byte, start, from, to int) []byte {
 func jsonEscapeTail(dst []byte, start int) []byte {
 	n := 0
 	for _, c := range dst[start:] {
-		if c == '"' || c == '\\' || c < 0x20 {
+		if c == '"' || c == '\\' || c == '/' || c < 0x20 {
 			n++
 		}
 	}
@@ -333,7 +359,7 @@ func jsonEscapeTail(dst []byte, start int) []byte {
 	dst = dst[:start]
 	for _, c := range v {
 		switch {
-		case c == '"' || c == '\\':
+		case c == '"' || c == '\\' || c == '/':
 			dst = append(dst, '\\', c)
 		case c < 0x20:
 			dst = append(dst, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
@@ -366,7 +392,10 @@ func (p *part) value(dst []byte, m *Message) []byte {
 		if m.AppName != nil {
 			return append(dst, m.AppName...)
 		}
-		return append(dst, programName(m.Tag)...)
+		if pn := programName(m.Tag); len(pn) > 0 {
+			return append(dst, pn...)
+		}
+		return append(dst, '-')
 	case propProcID:
 		return append(dst, m.ProcID...)
 	case propMsgID:
@@ -381,11 +410,7 @@ func (p *part) value(dst []byte, m *Message) []byte {
 	case propPRIText:
 		dst = appendFacilityText(dst, m)
 		dst = append(dst, '.')
-		dst = append(dst, formats.Severity(m.Severity).String()...)
-		if m.PRI >= 0 {
-			dst = formats.AppendPRI(dst, m.PRI)
-		}
-		return dst
+		return append(dst, formats.Severity(m.Severity).String()...)
 	case propFacility:
 		if m.Facility == invalidFacility {
 			return append(dst, "invld"...)

@@ -268,7 +268,7 @@ func parseRFC3339(b []byte) (ts Timestamp, n int, ok bool) {
 
 // parseRFC3164 reads "Mmm dd hh:mm:ss" at the start of b (the day may be
 // padded with a space). The timestamp must be followed by a space or the end
-// of b. The year is not set.
+// of b. The year is set only when the sender wrote one.
 func parseRFC3164(b []byte) (ts Timestamp, n int, ok bool) {
 	if len(b) < 14 {
 		return ts, 0, false
@@ -286,6 +286,12 @@ func parseRFC3164(b []byte) (ts Timestamp, n int, ok bool) {
 		return ts, 0, false
 	}
 	i++
+	year := 0
+	// rsyslog also accepts a year before the time ("Nov 21 2026 13:30:00").
+	if i+5 <= len(b) && isDigits(b[i:i+4]) && b[i+4] == ' ' {
+		year = int(b[i]-'0')*1000 + int(b[i+1]-'0')*100 + int(b[i+2]-'0')*10 + int(b[i+3]-'0')
+		i += 5
+	}
 	h, i, ok := digits12(b, i)
 	if !ok || i >= len(b) || b[i] != ':' {
 		return ts, 0, false
@@ -298,10 +304,30 @@ func parseRFC3164(b []byte) (ts Timestamp, n int, ok bool) {
 	if !ok || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
 		return ts, 0, false
 	}
+	ts = Timestamp{Year: year, Month: mo, Day: d, Hour: h, Minute: mi, Second: s}
+	// ... and fractional seconds.
+	if i+1 < len(b) && b[i] == '.' && b[i+1] >= '0' && b[i+1] <= '9' {
+		i++
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			if ts.FracDigits < 9 {
+				ts.Frac = ts.Frac*10 + int(b[i]-'0')
+				ts.FracDigits++
+			}
+		}
+	}
 	if i < len(b) && b[i] != ' ' {
 		return ts, 0, false
 	}
-	return Timestamp{Month: mo, Day: d, Hour: h, Minute: mi, Second: s}, i, true
+	return ts, i, true
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func digits12(b []byte, i int) (v, next int, ok bool) {

@@ -15,7 +15,10 @@ type worker struct {
 	s     *Server
 	p     *Parser
 	m     Message
-	out   []byte
+	r     *router     // routing table of the current batch
+	now   time.Time   // reception time of the current batch
+	pend  [][]byte    // lines of the current batch, by fileSink.id
+	dirty []*fileSink // files with lines in pend
 	hosts map[netip.Addr]sender
 	local sender // unix socket sender
 }
@@ -34,8 +37,7 @@ func (s *Server) newWorker(local bool) *worker {
 	maxSize := s.maxSize
 	s.mu.RUnlock()
 	w := &worker{s: s, hosts: map[netip.Addr]sender{},
-		p:   NewParser(ParserOptions{MaxMessageSize: maxSize, Location: s.opts.Location, NoHostname: local}),
-		out: make([]byte, 0, 4*maxSize+1024)}
+		p: NewParser(ParserOptions{MaxMessageSize: maxSize, Location: s.opts.Location, NoHostname: local})}
 	if local {
 		name := s.opts.LocalHostname
 		if name == "" {
@@ -60,39 +62,70 @@ func (w *worker) sender(a netip.Addr) sender {
 }
 
 func (w *worker) handleFrom(b []byte, a netip.Addr) {
-	h := w.sender(a)
-	w.handle(b, h)
+	w.begin()
+	w.route(b, w.sender(a))
+	w.end()
 }
 
-func (w *worker) handleLocal(b []byte) { w.handle(b, w.local) }
-
-// handle routes one message. The fast path reads only the PRI: the header
-// is parsed when a matching rule's template needs it. It allocates nothing.
 func (w *worker) handle(b []byte, h sender) {
+	w.begin()
+	w.route(b, h)
+	w.end()
+}
+
+// begin starts a batch: the routing table cannot change until end, and all
+// messages of the batch share one reception time (as one recvmmsg call
+// returned them).
+func (w *worker) begin() {
+	w.s.mu.RLock()
+	w.r = w.s.router
+	w.now = w.s.now()
+}
+
+// end hands each file its lines of the batch (one lock per file and batch,
+// not per line) and releases the routing table.
+func (w *worker) end() {
+	for _, fs := range w.dirty {
+		fs.write(w.pend[fs.id])
+		w.pend[fs.id] = w.pend[fs.id][:0]
+	}
+	clear(w.dirty)
+	w.dirty = w.dirty[:0]
+	w.r = nil
+	w.s.mu.RUnlock()
+}
+
+// route renders one message into the batch buffers of the files it goes
+// to. The fast path reads only the PRI: the header is parsed when a
+// matching rule's template needs it. It allocates nothing.
+func (w *worker) route(b []byte, h sender) {
 	s := w.s
 	s.stats.received.Add(1)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	m := &w.m
-	if !w.p.Begin(m, b, s.now(), h.name, h.ip) {
+	if !w.p.Begin(m, b, w.now, h.name, h.ip) {
 		s.stats.empty.Add(1)
 		return
 	}
 	if m.PRI < 0 {
 		s.stats.malformed.Add(1)
 	}
-	r := s.router
-	acts := r.routes[m.Facility][m.Severity]
+	acts := w.r.routes[m.Facility][m.Severity]
 	if len(acts) == 0 {
 		s.stats.unrouted.Add(1)
 		return
 	}
-	if r.needsHeader[m.Facility][m.Severity] {
+	if w.r.needsHeader[m.Facility][m.Severity] {
 		w.p.Header(m)
 	}
 	for _, a := range acts {
-		w.out = a.tmpl.Append(w.out[:0], m)
-		a.sink.write(w.out)
+		id := a.sink.id
+		if id >= len(w.pend) {
+			w.pend = append(w.pend, make([][]byte, id+1-len(w.pend))...)
+		}
+		if len(w.pend[id]) == 0 {
+			w.dirty = append(w.dirty, a.sink)
+		}
+		w.pend[id] = a.tmpl.Append(w.pend[id], m)
 	}
 }
 

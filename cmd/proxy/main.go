@@ -15,6 +15,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -44,6 +45,9 @@ type options struct {
 	showVer    bool
 	notes      []string
 	foreground bool
+	// masterWorker is set by -W/-Ws, zeroWarning by -dW.
+	masterWorker bool
+	zeroWarning  bool
 }
 
 func main() {
@@ -86,7 +90,10 @@ func parseArgs(args []string) (*options, error) {
 		case "-D":
 			o.daemon = true
 		case "-W", "-Ws":
+			o.masterWorker = true
 			o.notes = append(o.notes, "master-worker mode ("+a+") is not supported; running as a single process")
+		case "-dW":
+			o.zeroWarning = true
 		case "-p":
 			v, err := next()
 			if err != nil {
@@ -108,7 +115,7 @@ func parseArgs(args []string) (*options, error) {
 			}
 		case "-v", "-vv", "-V":
 			o.showVer = a != "-V"
-		case "-dW", "-N", "-n":
+		case "-N", "-n":
 			o.notes = append(o.notes, "option "+a+" ignored")
 			if a == "-N" || a == "-n" {
 				if _, err := next(); err != nil {
@@ -150,17 +157,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if o.check {
-		return config.Check(stdout, stderr, o.files, o.quiet)
+		return checkConfig(o, stdout, stderr)
 	}
-	cfg, err := config.Parse(o.files...)
+	cfg, err := config.Options{ZeroWarning: o.zeroWarning}.Parse(o.files...)
 	if err != nil {
 		alertf(stderr, "%v", err)
 		alertf(stderr, "Fatal errors found in configuration.")
 		return 1
 	}
+	rt := proxy.Validate(cfg)
+	if hasLevel(rt, config.LevelAlert) {
+		for _, d := range rt {
+			writeDiag(stderr, d)
+		}
+		alertf(stderr, "Fatal errors found in configuration.")
+		return 1
+	}
+	if o.zeroWarning && hasLevel(rt, config.LevelWarning) {
+		for _, d := range rt {
+			writeDiag(stderr, d)
+		}
+		alertf(stderr, "Some warnings were found and 'zero-warning' is set. Aborting.")
+		return 1
+	}
 	if !o.quiet {
 		for _, d := range cfg.Warnings {
 			fmt.Fprintf(stderr, "[WARNING]  (%d) : %v\n", os.Getpid(), d)
+		}
+		for _, d := range rt {
+			writeDiag(stderr, d)
 		}
 		for _, n := range o.notes {
 			notef(stderr, "%s", n)
@@ -170,6 +195,62 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return serve(cfg, o, stderr)
+}
+
+// checkConfig is "-c": the configuration package's check (HAProxy's
+// messages, layout and exit statuses), completed by the runtime's own
+// verdict on what it cannot do (proxy.Validate).
+func checkConfig(o *options, stdout, stderr io.Writer) int {
+	co := config.CheckOptions{Quiet: o.quiet, PID: os.Getpid(), MasterWorker: o.masterWorker,
+		Options: config.Options{ZeroWarning: o.zeroWarning}}
+	var out, errs bytes.Buffer
+	rc := co.Check(&out, &errs, o.files)
+	if rc == 1 {
+		stdout.Write(out.Bytes())
+		stderr.Write(errs.Bytes())
+		return rc
+	}
+	// The files parsed cleanly: ask the runtime.
+	var rt []config.Diag
+	if cfg, err := co.Options.Parse(o.files...); err == nil {
+		rt = proxy.Validate(cfg)
+	}
+	if o.quiet {
+		stderr = io.Discard
+		stdout = io.Discard
+	}
+	stderr.Write(errs.Bytes())
+	for _, d := range rt {
+		writeDiag(stderr, d)
+	}
+	switch {
+	case hasLevel(rt, config.LevelAlert):
+		alertf(stderr, "config : Fatal errors found in configuration.")
+		return 1
+	case o.zeroWarning && hasLevel(rt, config.LevelWarning):
+		alertf(stderr, "config : Some warnings were found and 'zero-warning' is set. Aborting.")
+		return 1
+	}
+	verdict := out.Bytes()
+	if hasLevel(rt, config.LevelWarning) && !bytes.HasPrefix(verdict, []byte("Warnings were found.")) {
+		fmt.Fprintln(stdout, "Warnings were found.")
+	}
+	stdout.Write(verdict)
+	return rc
+}
+
+func hasLevel(ds []config.Diag, l config.Level) bool {
+	for _, d := range ds {
+		if d.Level == l {
+			return true
+		}
+	}
+	return false
+}
+
+// writeDiag prints a runtime diagnostic in HAProxy's layout.
+func writeDiag(w io.Writer, d config.Diag) {
+	fmt.Fprintf(w, "%-10s (%d) : config : %s\n", "["+d.Level.String()+"]", os.Getpid(), d)
 }
 
 func serve(cfg *config.Config, o *options, stderr io.Writer) int {

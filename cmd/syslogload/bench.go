@@ -53,7 +53,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.rcvbuf, "rcvbuf", "", "rcvbufSize for the imudp input (empty: each receiver's default)")
 	fs.StringVar(&o.rotSize, "rotate-size", "", "rotate syslogd's files in process at this size (logrotate `size`, e.g. 20M)")
 	hup := fs.String("hup-at", "", "comma-separated offsets into the blast at which files are renamed and the receiver gets SIGHUP")
-	fs.IntVar(&o.readers, "readers", 0, "syslogd -readers")
+	fs.IntVar(&o.readers, "readers", 0, "syslogd -readers (0: its default)")
 	fs.BoolVar(&o.profile, "profile", false, "write syslogd's CPU profile to DIR/cpu.pprof")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -61,6 +61,9 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 		r.Action, err = ActAllow, noArgs(args)
 	case "deny":
 		r.Action, r.Status = ActDeny, 403
+		if !req {
+			r.Status = 502 // http-response deny answers 502 by default
+		}
 		err = p.denyArgs(&r, args)
 	case "set-header", "add-header":
 		r.Action = ActSetHeader

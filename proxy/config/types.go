@@ -384,7 +384,7 @@ type HTTPRule struct {
 	Action HTTPAction
 	// Cond is nil for an unconditional rule.
 	Cond *Cond
-	// Status is the deny_status (deny, default 403) or return status
+	// Status is the deny_status (deny: default 403, 502 for http-response) or return status
 	// (default 200) or the redirect code (default 302).
 	Status int
 	// Name and Value: header name and log-format value for set-header,

@@ -1,0 +1,165 @@
+package proxy
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// Server state changes requested by an operator (stats socket CLI), with
+// the admin messages HAProxy 2.6 logs for each transition (texts and
+// levels recorded from haproxy 2.6.12, see proxy/testdata/cli/).
+
+// adminState is the target of "set server <b>/<s> state ...".
+type adminState uint8
+
+const (
+	stateReady adminState = iota
+	stateDrain
+	stateMaint
+)
+
+func serverKind(s *server) string {
+	if s.cfg.Backup {
+		return "Backup Server"
+	}
+	return "Server"
+}
+
+// runningOnBackup returns HAProxy's " Running on backup." insert.
+func runningOnBackup(active, backup int) string {
+	if active == 0 && backup > 0 {
+		return " Running on backup."
+	}
+	return ""
+}
+
+// leftText is the tail of DOWN / maintenance messages.
+func leftText(s *server) string {
+	active, backup := s.be.usableCount()
+	return fmt.Sprintf("%d active and %d backup servers left.%s %d sessions active, 0 requeued, 0 remaining in queue.",
+		active, backup, runningOnBackup(active, backup), s.cur.Load())
+}
+
+// onlineText is the tail of UP / drain messages.
+func onlineText(s *server) string {
+	active, backup := s.be.usableCount()
+	return fmt.Sprintf("%d active and %d backup servers online.%s 0 sessions requeued, %d total in queue.",
+		active, backup, runningOnBackup(active, backup), s.be.queueLen())
+}
+
+// noServerLeft logs "backend X has no server available!" when the
+// backend just lost its last usable server.
+func (p *Proxy) noServerLeft(b *backend, wasUsable bool) {
+	if !wasUsable {
+		return
+	}
+	if active, backup := b.usableCount(); active+backup > 0 {
+		return
+	}
+	typ := "backend"
+	if b.cfg.Cap&config.CapFrontend != 0 {
+		typ = "proxy"
+	}
+	p.adminf(b.logs, formats.Emerg, "%s %s has no server available!", typ, b.cfg.Name)
+}
+
+// setAdminState applies an operator's request. enable is "enable server"
+// (leave maintenance, keep a forced drain); stateReady also ends a drain.
+func (p *Proxy) setAdminState(s *server, target adminState, enable bool) {
+	b := s.be
+	b.stateMu.Lock()
+	defer b.stateMu.Unlock()
+	old := s.adm.Load()
+	wasUsable := s.usable()
+	name := serverKind(s) + " " + b.cfg.Name + "/" + s.cfg.Name
+	changed := false
+	switch target {
+	case stateMaint:
+		if old&admMaint != 0 {
+			s.adm.Store(old | admFMaint)
+			return
+		}
+		s.adm.Store(old | admFMaint)
+		changed = true
+		if !s.up.Load() {
+			p.adminf(b.logs, formats.Notice, "%s was DOWN and now enters maintenance.", name)
+			break
+		}
+		level := formats.AlertSev
+		if old&admFDrain != 0 {
+			level = formats.Notice
+		}
+		p.adminf(b.logs, level, "%s is going DOWN for maintenance. %s", name, leftText(s))
+		p.noServerLeft(b, wasUsable)
+	case stateReady:
+		clear := uint32(admMaint)
+		if !enable {
+			clear |= admFDrain
+		}
+		now := old &^ clear
+		if now == old {
+			return
+		}
+		s.adm.Store(now)
+		changed = true
+		if old&admMaint != 0 {
+			p.leaveMaint(s)
+			mode := "UP/READY"
+			if now&admFDrain != 0 {
+				mode = "UP/DRAIN"
+			}
+			p.adminf(b.logs, formats.Notice, "%s is %s (leaving forced maintenance).", name, mode)
+			break
+		}
+		word := "UP"
+		if !s.up.Load() {
+			word = "DOWN"
+		}
+		p.adminf(b.logs, formats.Notice, "%s is %s (leaving forced drain).", name, word)
+	case stateDrain:
+		if old&admMaint != 0 {
+			s.adm.Store(old&^admMaint | admFDrain)
+			changed = true
+			p.leaveMaint(s)
+			p.adminf(b.logs, formats.Notice, "%s is UP/DRAIN (leaving forced maintenance).", name)
+			if old&admFDrain != 0 {
+				p.adminf(b.logs, formats.Notice, "%s remains in forced drain mode.", name)
+			} else {
+				p.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, onlineText(s))
+			}
+			break
+		}
+		if old&admFDrain != 0 {
+			return
+		}
+		s.adm.Store(old | admFDrain)
+		changed = true
+		if !s.up.Load() {
+			p.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, leftText(s))
+			break
+		}
+		p.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, onlineText(s))
+		p.noServerLeft(b, wasUsable)
+	}
+	if changed {
+		s.lastChange.Store(time.Now().UnixNano())
+		b.mu.Lock()
+		b.serveQueueLocked()
+		b.mu.Unlock()
+	}
+}
+
+// leaveMaint resets a checked server when it leaves maintenance: HAProxy
+// reports it UP and lets the next checks decide (one failure brings it
+// down again).
+func (p *Proxy) leaveMaint(s *server) {
+	if !s.cfg.Check {
+		return
+	}
+	rise, _, _, _, _ := defaults(s.cfg)
+	s.health.Store(int32(rise))
+	s.up.Store(true)
+}

@@ -1,0 +1,249 @@
+package proxy
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// Runtime form of the http-request / http-response header rules.
+//
+// Order, as HAProxy 2.6 applies them (checked against haproxy 2.6.12):
+// http-request rules of the frontend, then those of the backend (when it
+// is another proxy); http-response rules of the backend, then those of
+// the frontend. set-header removes every occurrence and appends the new
+// header at the end, add-header appends, del-header removes. Values are
+// log-format strings ("%%" is a percent sign), rendered when the rule
+// runs.
+
+// hdrRule is the compiled form of a set/add/del-header rule.
+type hdrRule struct {
+	name  []byte
+	lit   []byte           // the value when it has no '%'
+	fmt   *formats.Format  // otherwise
+	auth  reply            // auth: the 401 answer
+	level formats.Severity // set-log-level
+	quiet bool             // set-log-level silent
+}
+
+// compiledRules holds the compiled header rules of one proxy, indexed like
+// its HTTPRequestRules / HTTPResponseRules (nil for other actions).
+type compiledRules struct {
+	req, resp []*hdrRule
+}
+
+// compileRules compiles the header rules of pc. The error names the
+// rule's file:line.
+func compileRules(pc *config.Proxy) (*compiledRules, error) {
+	cr := &compiledRules{}
+	var err error
+	if cr.req, err = compileRuleList(pc, pc.HTTPRequestRules, "http-request"); err != nil {
+		return nil, err
+	}
+	if cr.resp, err = compileRuleList(pc, pc.HTTPResponseRules, "http-response"); err != nil {
+		return nil, err
+	}
+	return cr, nil
+}
+
+func compileRuleList(pc *config.Proxy, rules []config.HTTPRule, kw string) ([]*hdrRule, error) {
+	out := make([]*hdrRule, len(rules))
+	for i := range rules {
+		r := &rules[i]
+		switch r.Action {
+		case config.ActSetHeader, config.ActAddHeader, config.ActDelHeader:
+			hr := &hdrRule{name: []byte(r.Name)}
+			if r.Action != config.ActDelHeader {
+				v, err := compileValue(r.Value)
+				if err != nil {
+					return nil, &config.Error{File: r.File, Line: r.Line,
+						Msg: fmt.Sprintf("'%s %s' : invalid value '%s': %v.", kw, actionName(r.Action), r.Value, err)}
+				}
+				hr.lit, hr.fmt = v.lit, v.fmt
+			}
+			out[i] = hr
+		case config.ActSetPath:
+			v, err := compileValue(r.Value)
+			if err != nil {
+				return nil, &config.Error{File: r.File, Line: r.Line,
+					Msg: fmt.Sprintf("'%s set-path' : invalid value '%s': %v.", kw, r.Value, err)}
+			}
+			out[i] = &hdrRule{lit: v.lit, fmt: v.fmt}
+		case config.ActAuth:
+			realm := r.Value
+			if realm == "" {
+				realm = pc.Name
+			}
+			body := "<html><body><h1>401 Unauthorized</h1>\n" + messages[401] + "\n</body></html>\n"
+			out[i] = &hdrRule{auth: buildReply(401, "Unauthorized", [][2]string{
+				{"content-length", strconv.Itoa(len(body))},
+				{"cache-control", "no-cache"},
+				{"content-type", "text/html"},
+				{"www-authenticate", `Basic realm="` + realm + `"`},
+			}, body)}
+		case config.ActSetLogLevel:
+			hr := &hdrRule{quiet: r.Value == "silent"}
+			if !hr.quiet {
+				lv, ok := severityByName[r.Value]
+				if !ok {
+					return nil, &config.Error{File: r.File, Line: r.Line,
+						Msg: fmt.Sprintf("'%s set-log-level' : unknown level '%s'.", kw, r.Value)}
+				}
+				hr.level = lv
+			}
+			out[i] = hr
+		}
+	}
+	return out, nil
+}
+
+var severityByName = map[string]formats.Severity{
+	"emerg": formats.Emerg, "alert": formats.AlertSev, "crit": formats.Crit, "err": formats.Err,
+	"warning": formats.Warning, "notice": formats.Notice, "info": formats.Info, "debug": formats.Debug,
+}
+
+type compiledValue struct {
+	lit []byte
+	fmt *formats.Format
+}
+
+// compileValue compiles a log-format value; one without '%' is a literal.
+func compileValue(v string) (compiledValue, error) {
+	if !strings.Contains(v, "%") {
+		return compiledValue{lit: []byte(v)}, nil
+	}
+	f, err := formats.Compile(v)
+	if err != nil {
+		return compiledValue{}, err
+	}
+	return compiledValue{fmt: f}, nil
+}
+
+func actionName(a config.HTTPAction) string {
+	switch a {
+	case config.ActSetHeader:
+		return "set-header"
+	case config.ActAddHeader:
+		return "add-header"
+	case config.ActDelHeader:
+		return "del-header"
+	}
+	return "?"
+}
+
+// ruleValue renders the value of r for the current stream into the
+// session's header arena. The returned slice stays valid until the next
+// request.
+func (s *session) ruleValue(r *hdrRule) []byte {
+	if r.fmt == nil {
+		return r.lit
+	}
+	start := len(s.hbuf)
+	s.hbuf = s.ruleValueAppend(s.hbuf, r)
+	return s.hbuf[start:len(s.hbuf):len(s.hbuf)]
+}
+
+// ruleValueAppend renders a log-format value as of now.
+func (s *session) ruleValueAppend(dst []byte, r *hdrRule) []byte {
+	s.fillRecordAt(time.Now())
+	return r.fmt.Append(dst, &s.rec)
+}
+
+// delHeader marks every occurrence of name deleted and keeps the HTX size
+// of the head in step.
+func (h *head) delHeader(name []byte) {
+	for i := range h.hdrs {
+		hd := &h.hdrs[i]
+		if hd.del || !equalFoldBytes(hd.name, name) {
+			continue
+		}
+		hd.del = true
+		if !hd.skip {
+			h.htxHdrs -= len(hd.name) + len(hd.value)
+		}
+	}
+}
+
+// addHeader appends a header.
+func (h *head) addHeader(name, value []byte) {
+	h.hdrs = append(h.hdrs, header{name: name, value: value})
+	h.htxHdrs += len(name) + len(value)
+}
+
+// applyHeaderRule runs a set/add/del-header rule on h.
+func (s *session) applyHeaderRule(h *head, act config.HTTPAction, r *hdrRule) {
+	switch act {
+	case config.ActDelHeader:
+		h.delHeader(r.name)
+	case config.ActSetHeader:
+		v := s.ruleValue(r)
+		h.delHeader(r.name)
+		h.addHeader(r.name, v)
+	case config.ActAddHeader:
+		h.addHeader(r.name, s.ruleValue(r))
+	}
+}
+
+func equalFoldBytes(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// respSampler evaluates http-response conditions. HAProxy 2.6 refuses
+// request fetches there ("acl will never match because it uses keyword
+// 'hdr' which is incompatible with 'frontend http-response header rule'"),
+// so string and header fetches never match; connection fetches (src, dst,
+// ports, nbsrv, always_true) answer as in requests.
+type respSampler struct{ s *session }
+
+func (r respSampler) SampleString(*config.Fetch) (string, bool)     { return "", false }
+func (r respSampler) SampleHeader(*config.Fetch) []string           { return nil }
+func (r respSampler) SampleAddr(f *config.Fetch) (netip.Addr, bool) { return r.s.SampleAddr(f) }
+func (r respSampler) SampleInt(f *config.Fetch) (int64, bool)       { return r.s.SampleInt(f) }
+
+// responseRules runs the http-response rules of the backend then the
+// frontend on s.resp. It reports a deny (with its status).
+func (s *session) responseRules(be *backend) (deny bool, status int) {
+	order := [2]*config.Proxy{be.cfg, s.fe.cfg}
+sets:
+	for i, pc := range order {
+		if i == 1 && pc == order[0] {
+			break
+		}
+		cr := s.p.rules[pc]
+		for j := range pc.HTTPResponseRules {
+			r := &pc.HTTPResponseRules[j]
+			if !r.Cond.Eval(respSampler{s}) {
+				continue
+			}
+			switch r.Action {
+			case config.ActAllow:
+				continue sets
+			case config.ActDeny:
+				return true, r.Status
+			default:
+				s.applyHeaderRule(&s.resp, r.Action, cr.resp[j])
+			}
+		}
+	}
+	return false, 0
+}

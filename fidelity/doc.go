@@ -11,7 +11,7 @@
 //     (testdata/wire/).
 //   - TestFidelity, the harness itself, runs only with HAPLOG_FIDELITY=1
 //     (`make fidelity`), because it needs /usr/sbin/haproxy, builds
-//     cmd/proxy and takes about two minutes. It skips with a message when
+//     cmd/proxy and takes about 35 s. It skips with a message when
 //     haproxy is missing or the proxy does not build.
 //
 // For each scenario (http, tcp, clf, custom, rfc5424) the harness renders

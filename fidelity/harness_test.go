@@ -64,7 +64,10 @@ func TestFidelity(t *testing.T) {
 
 func findHAProxy() string {
 	if p := os.Getenv("HAPLOG_HAPROXY"); p != "" {
-		return p
+		if p, err := exec.LookPath(p); err == nil {
+			return p
+		}
+		return ""
 	}
 	if p, err := exec.LookPath("haproxy"); err == nil {
 		return p

@@ -28,13 +28,33 @@
 // A background worker (one goroutine per Writer) gives numbered backups their
 // final names, removes backups beyond Options.Keep or older than
 // Options.MaxAge, and compresses the others with klauspost/compress gzip or
-// zstd, one at a time, off the write path. Compression writes NAME.gz.tmp,
+// zstd, one backup at a time, off the write path. Compression writes NAME.gz.tmp,
 // fsyncs it, renames it to NAME.gz and only then removes NAME, so a crash
 // never leaves a partial file with a final name; leftovers are cleaned up by
 // the next New for the same path, which also compresses backups a previous
 // run left uncompressed. In numbered mode a rotated file is first renamed
 // NAME.pending.N and receives its number from the worker, so renumbering
 // never races with compression.
+//
+// # Compression
+//
+// A backup is cut into blocks (1 MiB for gzip, 4 MiB for zstd) that
+// Options.CompressConcurrency goroutines (default GOMAXPROCS, at most 8)
+// compress at once, as pigz and zstd -T do. A .gz is a single gzip member:
+// each deflate block is primed with the last 32 KiB of the one before and
+// ends with a sync flush, so it compresses as a single stream would (within
+// 0.1%) and any gzip reader (zcat, zless, gzip -d, Go's compress/gzip)
+// reads it. A .zst is a sequence of zstd frames, one per block, which zstd
+// -d, zstdcat and every zstd library read as one stream. The output does
+// not depend on the number of goroutines.
+//
+// Defaults: gzip level 6 (as gzip -6, what logrotate runs) and zstd level 1
+// (klauspost SpeedFastest). On a day of HAProxy logs (internal/genlog, 1M
+// lines) both produce a backup several times faster than gzip -6, in wall
+// time and in CPU time, for a file at most 5% larger; see
+// TestCompressVsGzipCLI for the measurement and Options.Level to trade
+// speed for size. Compressing a backup holds about two blocks per goroutine
+// in memory.
 //
 // A file renamed or deleted by another program is noticed within a flush
 // interval and recreated (Reopen does it at once). If the file cannot be
@@ -66,7 +86,9 @@
 // copytruncate, su, mail, shred) are accepted with a Warning and not acted
 // on; olddir, extension, addextension, `start` other than 1 and compression
 // commands other than gzip/pigz/zstd are errors (ErrUnsupported); anything
-// else is ErrUnknownDirective. Errors are *ConfigError with file and line.
+// else is ErrUnknownDirective. From compressoptions, a level (-N, --fast,
+// --best) and a thread count (pigz -p N, zstd -TN or --threads=N) are used;
+// other options give a Warning. Errors are *ConfigError with file and line.
 // logrotate's compiled defaults apply: no interval and no size means size 1M,
 // no `rotate` means no backup is kept.
 //

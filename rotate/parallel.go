@@ -85,11 +85,11 @@ func (s *sliceBuf) Write(p []byte) (int, error) {
 // blockEncoder compresses one block into job.out. Each worker owns one.
 type blockEncoder func(j *blockJob) error
 
-func newGzipBlockEncoder(level int) (func() (blockEncoder, error), error) {
-	if _, err := flate.NewWriter(io.Discard, level); err != nil {
-		return nil, err
-	}
-	return func() (blockEncoder, error) {
+// newBlockEncoder returns an encoder for codec c at a level already
+// resolved (gzip 1-9; zstd: any Options.Level).
+func newBlockEncoder(c Codec, level int) (blockEncoder, error) {
+	switch c {
+	case Gzip:
 		fw, err := flate.NewWriter(io.Discard, level)
 		if err != nil {
 			return nil, err
@@ -101,12 +101,8 @@ func newGzipBlockEncoder(level int) (func() (blockEncoder, error), error) {
 			}
 			return fw.Flush()
 		}, nil
-	}, nil
-}
-
-func newZstdBlockEncoder(level zstd.EncoderLevel) (func() (blockEncoder, error), error) {
-	return func() (blockEncoder, error) {
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level), zstd.WithEncoderConcurrency(1),
+	case Zstd:
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstdLevel(level)), zstd.WithEncoderConcurrency(1),
 			zstd.WithZeroFrames(true))
 		if err != nil {
 			return nil, err
@@ -115,7 +111,8 @@ func newZstdBlockEncoder(level zstd.EncoderLevel) (func() (blockEncoder, error),
 			j.out.b = enc.EncodeAll(j.in, j.out.b[:0])
 			return nil
 		}, nil
-	}, nil
+	}
+	return nil, fmt.Errorf("rotate: codec %v does not compress", c)
 }
 
 // compressParams says how to compress a backup.
@@ -132,33 +129,24 @@ type compressParams struct {
 // order; the workers only compress, and all of them have exited when
 // compressBlocks returns.
 func compressBlocks(dst io.Writer, src io.Reader, p compressParams, stop *atomic.Bool) (n int64, err error) {
-	var (
-		mk                 func() (blockEncoder, error)
-		c, level           = p.codec, p.level
-		workers, blockSize = p.workers, p.blockSize
-		defaultBlock       int
-	)
+	c, level, workers, blockSize := p.codec, p.level, p.workers, p.blockSize
 	switch c {
 	case Gzip:
 		if level == 0 {
 			level = defaultGzipLevel
 		}
-		mk, err = newGzipBlockEncoder(level)
-		defaultBlock = gzipBlockSize
+		if blockSize <= 0 {
+			blockSize = gzipBlockSize
+		}
 	case Zstd:
-		mk, err = newZstdBlockEncoder(zstdLevel(level))
-		defaultBlock = zstdBlockSize
+		if blockSize <= 0 {
+			blockSize = zstdBlockSize
+		}
 	default:
 		return 0, fmt.Errorf("rotate: codec %v does not compress", c)
 	}
-	if err != nil {
-		return 0, err
-	}
 	if workers <= 0 {
 		workers = defaultConcurrency()
-	}
-	if blockSize <= 0 {
-		blockSize = defaultBlock
 	}
 
 	work := make(chan *blockJob)
@@ -169,7 +157,7 @@ func compressBlocks(dst io.Writer, src io.Reader, p compressParams, stop *atomic
 		wg.Wait()
 	}()
 	startWorker := func() error {
-		enc, err := mk()
+		enc, err := newBlockEncoder(c, level)
 		if err != nil {
 			return err
 		}
@@ -260,7 +248,7 @@ func compressBlocks(dst io.Writer, src io.Reader, p compressParams, stop *atomic
 	case c == Zstd && n == 0:
 		// An empty input still gets one (empty) frame: a zero-length
 		// file is not a valid zstd stream.
-		enc, err := mk()
+		enc, err := newBlockEncoder(c, level)
 		if err != nil {
 			return n, err
 		}

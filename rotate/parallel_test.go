@@ -254,6 +254,9 @@ func TestCompressBlocksErrors(t *testing.T) {
 	if _, err := compressBlocks(io.Discard, bytes.NewReader(data), testParams(NoCompression, 0, 2), new(atomic.Bool)); err == nil {
 		t.Error("NoCompression: no error")
 	}
+	if _, err := compressBlocks(io.Discard, bytes.NewReader(data), testParams(Gzip, 42, 2), new(atomic.Bool)); err == nil {
+		t.Error("gzip level 42: no error")
+	}
 }
 
 type failWriter struct{ err error }

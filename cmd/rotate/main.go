@@ -2,7 +2,8 @@
 // like Apache's rotatelogs or svlogd:
 //
 //	producer | rotate [-daily|-hourly|-weekly|-monthly] [-size 100M] [-keep 90]
-//	                  [-compress gzip|zstd|none] [-config logrotate-file] FILE
+//	                  [-compress gzip|zstd|none] [-level N] [-threads N]
+//	                  [-config logrotate-file] FILE
 //
 // SIGUSR1 rotates now, SIGHUP reopens FILE (after an outside tool moved it),
 // SIGTERM, SIGINT and end of input write everything (a partial last line

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/rotate"
 )
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -174,14 +176,23 @@ func TestUsageAndConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "bad.conf")
 	os.WriteFile(conf, []byte("/x.log {\n  daily\n  frobnicate\n}\n"), 0o644)
-	for _, args := range [][]string{{}, {"-compress", "bz2", "f"}, {"-size", "12Q", "f"}, {"-config", conf, "/x.log"}, {"a", "b"}} {
+	for _, args := range [][]string{{}, {"-compress", "bz2", "f"}, {"-size", "12Q", "f"}, {"-threads", "-1", "f"}, {"-config", conf, "/x.log"}, {"a", "b"}} {
 		var stderr bytes.Buffer
 		if code := run(args, strings.NewReader(""), &stderr, nil); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
-		if len(args) == 4 && !strings.Contains(stderr.String(), "bad.conf:3: frobnicate") {
+		if len(args) > 0 && args[0] == "-config" && !strings.Contains(stderr.String(), "bad.conf:3: frobnicate") {
 			t.Errorf("config error lacks position: %s", stderr.String())
 		}
+	}
+}
+
+func TestThreadsFlag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.log")
+	var stderr bytes.Buffer
+	_, o, code := parseArgs([]string{"-compress", "zstd", "-threads", "3", path}, &stderr)
+	if code != -1 || o.CompressConcurrency != 3 || o.Compress != rotate.Zstd {
+		t.Fatalf("code %d, options %+v: %s", code, o, stderr.String())
 	}
 }
 

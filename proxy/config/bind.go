@@ -2,7 +2,10 @@ package config
 
 import (
 	"crypto/tls"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +16,7 @@ import (
 var bindIgnored = map[string]bool{
 	"process": true, "thread": true, "backlog": true, "interface": true, "nice": true,
 	"id": true, "level": true, "severity-output": true, "maxconn": true,
-	"ciphers": true, "ciphersuites": true, "curves": true, "ecdhe": true,
-	"ssl-min-ver": true, "ssl-max-ver": true, "ca-file": true, "crl-file": true, "verify": true,
+	"ciphersuites": true, "curves": true, "ecdhe": true, "crl-file": true,
 	"npn": true, "mss": true, "tcp-ut": true, "namespace": true,
 	"mode": true, "uid": true, "gid": true, "user": true, "group": true, "proto": true,
 	"no-sslv3": false, "no-tlsv10": false, "no-tlsv11": false, "no-tlsv12": false, "no-tlsv13": false,
@@ -91,6 +93,31 @@ func (p *parser) bindParams(b *Bind, a []string) error {
 				return err
 			}
 			b.ALPN = v
+		case "ciphers", "ssl-min-ver", "ssl-max-ver", "verify", "ca-file":
+			v, err := arg()
+			if err != nil {
+				return err
+			}
+			switch kw {
+			case "ciphers":
+				b.Ciphers = v
+			case "ssl-min-ver", "ssl-max-ver":
+				if err := checkSSLVer(kw, v); err != nil {
+					return err
+				}
+				if kw == "ssl-min-ver" {
+					b.SSLMinVer = v
+				} else {
+					b.SSLMaxVer = v
+				}
+			case "verify":
+				if v != "none" && v != "optional" && v != "required" {
+					return fmt.Errorf("'verify' : unknown verify method '%s', only 'none', 'optional', and 'required' are supported", v)
+				}
+				b.Verify = v
+			case "ca-file":
+				b.CAFile = v
+			}
 		case "accept-proxy":
 			b.AcceptProxy = true
 		case "v4v6":
@@ -125,6 +152,15 @@ func (p *parser) bindParams(b *Bind, a []string) error {
 	return nil
 }
 
+// checkSSLVer checks an ssl-min-ver/ssl-max-ver value.
+func checkSSLVer(kw, v string) error {
+	switch v {
+	case "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3":
+		return nil
+	}
+	return fmt.Errorf("'%s' : unknown value '%s' (expects SSLv3, TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3)", kw, v)
+}
+
 // loadCrt checks that a PEM file holds a certificate and its key, or that
 // a directory holds at least one such file.
 func (p *parser) loadCrt(path string) error {
@@ -151,14 +187,38 @@ func (p *parser) loadCrt(path string) error {
 	}
 	data, err := p.readFile(path)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("unable to stat SSL certificate from file '%s' : No such file or directory", path)
+		}
 		return fmt.Errorf("unable to load SSL certificate file '%s' : %w", path, err)
 	}
 	key := data
 	if kd, err := p.readFile(path + ".key"); err == nil {
 		key = kd
 	}
+	if !pemHas(data, "CERTIFICATE") {
+		return fmt.Errorf("unable to load certificate from file '%s'", path)
+	}
+	if !pemHas(key, "PRIVATE KEY") {
+		return fmt.Errorf("No Private Key found in '%s.key'", path)
+	}
 	if _, err := tls.X509KeyPair(data, key); err != nil {
 		return fmt.Errorf("unable to load SSL certificate from PEM file '%s' : %w", path, err)
 	}
 	return nil
+}
+
+// pemHas reports whether data holds a PEM block whose type ends with
+// suffix ("CERTIFICATE", "PRIVATE KEY").
+func pemHas(data []byte, suffix string) bool {
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return false
+		}
+		if strings.HasSuffix(b.Type, suffix) {
+			return true
+		}
+	}
 }

@@ -15,10 +15,8 @@ func newServerTemplate() *Server {
 // serverIgnored are server parameters accepted and ignored with a warning;
 // the value says whether they take an argument.
 var serverIgnored = map[string]bool{
-	"check-ssl": false, "no-check-ssl": false, "check-send-proxy": false, "no-verifyhost": false,
-	"verify": true, "verifyhost": true, "sni": true, "ca-file": true, "crl-file": true, "crt": true,
-	"ciphers": true, "ciphersuites": true, "ssl-min-ver": true, "ssl-max-ver": true, "check-sni": true,
-	"check-alpn": true, "alpn": true, "npn": true, "on-marked-down": true, "on-marked-up": true,
+	"check-send-proxy": false, "crl-file": true, "ciphersuites": true, "check-alpn": true,
+	"alpn": true, "npn": true, "on-marked-down": true, "on-marked-up": true,
 	"on-error": true, "error-limit": true, "observe": true, "resolvers": true, "resolve-prefer": true,
 	"resolve-net": true, "resolve-opts": true, "init-addr": true, "pool-max-conn": true,
 	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "proto": true,
@@ -28,7 +26,7 @@ var serverIgnored = map[string]bool{
 	"stick": false, "no-tls-tickets": false, "no-sslv3": false, "no-tlsv10": false, "no-tlsv11": false,
 	"no-tlsv12": false, "no-tlsv13": false, "force-sslv3": false, "force-tlsv10": false,
 	"force-tlsv11": false, "force-tlsv12": false, "force-tlsv13": false, "send-proxy-v2": false,
-	"send-proxy-v2-ssl": false, "send-proxy-v2-ssl-cn": false, "no-ssl": false, "no-ssl-reuse": false,
+	"send-proxy-v2-ssl": false, "send-proxy-v2-ssl-cn": false, "no-ssl-reuse": false,
 	"allow-0rtt": false, "ssl-reuse": false,
 }
 
@@ -84,7 +82,8 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		val := ""
 		switch kw {
 		case "inter", "fastinter", "downinter", "rise", "fall", "weight", "maxconn", "maxqueue",
-			"cookie", "port", "addr", "slowstart", "id", "minconn":
+			"cookie", "port", "addr", "slowstart", "id", "minconn",
+			"verify", "verifyhost", "sni", "ca-file", "crt", "ciphers", "ssl-min-ver", "ssl-max-ver", "check-sni":
 			if i+1 >= len(a) {
 				return fmt.Errorf("'%s' expects an argument", kw)
 			}
@@ -155,7 +154,42 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 				s.ID = n
 			}
 		case "ssl":
-			p.warnf(p.line, "server parameter 'ssl' is not supported by this implementation: the connection to the server will NOT use TLS.")
+			s.SSL = true
+		case "no-ssl":
+			s.SSL = false
+		case "check-ssl":
+			s.CheckSSL, s.NoCheckSSL = true, false
+		case "no-check-ssl":
+			s.CheckSSL, s.NoCheckSSL = false, true
+		case "no-verifyhost":
+			s.NoVerifyHost = true
+		case "verify":
+			if val != "none" && val != "required" {
+				err = fmt.Errorf("'verify' : unknown verify method '%s', only 'none' and 'required' are supported", val)
+			}
+			s.Verify = val
+		case "verifyhost":
+			s.VerifyHost = val
+		case "sni":
+			s.SNI = val
+		case "check-sni":
+			s.CheckSNI = val
+		case "ca-file":
+			s.CAFile = val
+		case "crt":
+			if err = p.loadCrt(val); err == nil {
+				s.Crt = val
+			}
+		case "ciphers":
+			s.Ciphers = val
+		case "ssl-min-ver", "ssl-max-ver":
+			if err = checkSSLVer(kw, val); err == nil {
+				if kw == "ssl-min-ver" {
+					s.SSLMinVer = val
+				} else {
+					s.SSLMaxVer = val
+				}
+			}
 		case "track", "redir", "source", "usesrc":
 			return fmt.Errorf("'%s' is not supported by this implementation", kw)
 		default:

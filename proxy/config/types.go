@@ -312,7 +312,14 @@ type Bind struct {
 	SSL  bool
 	Crts []string
 	// ALPN is the "alpn" list as written.
-	ALPN        string
+	ALPN string
+	// Ciphers is the "ciphers" list (OpenSSL names, TLS <= 1.2);
+	// SSLMinVer and SSLMaxVer the "ssl-min-ver"/"ssl-max-ver" values
+	// ("TLSv1.2"...); Verify is "none", "optional" or "required" (client
+	// certificates, "" = none) and CAFile the "ca-file" that checks them.
+	Ciphers, SSLMinVer, SSLMaxVer string
+	Verify, CAFile                string
+
 	AcceptProxy bool
 	V4V6        bool
 	V6Only      bool
@@ -545,6 +552,20 @@ type Server struct {
 	CheckAddr string
 	SendProxy bool
 	SlowStart time.Duration
-	File      string
-	Line      int
+	// SSL is "ssl": TLS towards the server. Verify is "none" or
+	// "required" ("" = HAProxy's default, required); CAFile the "ca-file",
+	// SNI the "sni" sample expression, VerifyHost the "verifyhost" name
+	// (NoVerifyHost disables the host name check), Crt the client
+	// certificate ("crt"). CheckSSL/NoCheckSSL force TLS on or off for the
+	// health checks; CheckSNI is the SNI of TLS checks.
+	SSL                  bool
+	Verify, CAFile, SNI  string
+	VerifyHost, Crt      string
+	NoVerifyHost         bool
+	CheckSSL, NoCheckSSL bool
+	CheckSNI             string
+	// Ciphers, SSLMinVer and SSLMaxVer are as on a bind line.
+	Ciphers, SSLMinVer, SSLMaxVer string
+	File                          string
+	Line                          int
 }

@@ -10,7 +10,7 @@ RACE_PKGS     ?= ./rotate/... ./syslogd/... ./proxy/... ./halog/...
 FUZZTIME      ?= 10s
 CMDS          := $(notdir $(wildcard cmd/*))
 
-.PHONY: all build test race check staticcheck bench fuzz run clean
+.PHONY: all build test race check staticcheck bench fuzz fidelity run clean
 
 all: build
 
@@ -33,7 +33,15 @@ staticcheck:
 
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
-	@if [ -x bench/run.sh ]; then bench/run.sh; fi
+	bench/all.sh
+
+# Differential runs against the real HAProxy 2.6 / halog (apt-get install
+# haproxy); each test skips with a message when the program is missing.
+fidelity: build
+	HAPLOG_FIDELITY=1 $(GO) test -count=1 -v -run 'TestFidelity' ./fidelity/
+	$(GO) test -count=1 -v -run 'TestDifferential|Scenarios|TestHalogReadsLines|TestCLIAdminSequenceHAProxy' ./proxy/
+	$(GO) test -count=1 -v -run 'TestCheckVsHAProxy' ./cmd/proxy/
+	$(GO) test -count=1 -run 'TestHAProxyDifferential' ./formats/
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh

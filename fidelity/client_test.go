@@ -65,7 +65,11 @@ func req(method, path string, hdrs ...string) string {
 func get(path string, hdrs ...string) string { return req("GET", path, hdrs...) }
 
 // raw sends data and reads until the peer closes (or the deadline).
-func (c *client) raw(fe, data string) string {
+func (c *client) raw(fe, data string) string { return c.rawThen(fe, data, func() {}) }
+
+// rawThen is raw calling sent once the data is written.
+func (c *client) rawThen(fe, data string, sent func()) string {
+	defer sent()
 	conn := c.dial(fe)
 	if conn == nil {
 		return ""
@@ -74,6 +78,7 @@ func (c *client) raw(fe, data string) string {
 	if _, err := io.WriteString(conn, data); err != nil {
 		c.note("write %s: %v", fe, err)
 	}
+	sent()
 	out, _ := io.ReadAll(conn)
 	return string(out)
 }
@@ -81,6 +86,12 @@ func (c *client) raw(fe, data string) string {
 // closeAfter sends data, waits d (the client's scripted behaviour, not a
 // synchronisation) and closes; with rst the close sends a RST.
 func (c *client) closeAfter(fe, data string, d time.Duration, rst bool) {
+	c.closeAfterThen(fe, data, d, rst, func() {})
+}
+
+// closeAfterThen is closeAfter calling sent once the data is written.
+func (c *client) closeAfterThen(fe, data string, d time.Duration, rst bool, sent func()) {
+	defer sent()
 	conn := c.dial(fe)
 	if conn == nil {
 		return
@@ -88,6 +99,7 @@ func (c *client) closeAfter(fe, data string, d time.Duration, rst bool) {
 	if data != "" {
 		io.WriteString(conn, data)
 	}
+	sent()
 	time.Sleep(d)
 	if rst {
 		conn.(*net.TCPConn).SetLinger(0)
@@ -209,19 +221,24 @@ func parallel(fns ...func()) {
 	wg.Wait()
 }
 
-// staggered runs fns in order, each started d after the previous one, and
-// waits for all of them (so that queue positions are reproducible).
-func staggered(d time.Duration, fns ...func()) {
+// staggered runs fns in order: each one is started once the previous one
+// has sent its request (it calls sent; extra calls are harmless) and d
+// more has passed, so that arrival order, hence queue positions, is
+// reproducible. It waits for all of them.
+func staggered(d time.Duration, fns ...func(sent func())) {
 	var wg sync.WaitGroup
 	for i, f := range fns {
 		if i > 0 {
 			time.Sleep(d)
 		}
+		ch := make(chan struct{})
+		var once sync.Once
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f()
+			f(func() { once.Do(func() { close(ch) }) })
 		}()
+		<-ch
 	}
 	wg.Wait()
 }

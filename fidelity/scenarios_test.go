@@ -73,9 +73,11 @@ func httpSteps(fe string) []step {
 		simple("badreq-hello", fe, "HELLO\r\n\r\n"),
 		{name: "queue", fe: fe, lines: 3, unordered: true, threshold: map[string]int64{"Tw": 100},
 			run: func(c *client) {
-				var fns []func()
+				var fns []func(sent func())
 				for i := range 3 {
-					fns = append(fns, func() { c.raw(fe, get("/q/r"+strconv.Itoa(i)+"?st=200&sz=10&d=300", hostWWW)) })
+					fns = append(fns, func(sent func()) {
+						c.rawThen(fe, get("/q/r"+strconv.Itoa(i)+"?st=200&sz=10&d=300", hostWWW), sent)
+					})
 				}
 				staggered(100*time.Millisecond, fns...)
 			}},
@@ -142,17 +144,19 @@ func httpScenario() *scenario {
 		}},
 		{name: "queue", fe: "fe_web", lines: 3, unordered: true, threshold: map[string]int64{"Tw": 100},
 			run: func(c *client) {
-				var fns []func()
+				var fns []func(sent func())
 				for i := range 3 {
-					fns = append(fns, func() { c.raw("fe_web", get("/q/r"+strconv.Itoa(i)+"?st=200&sz=10&d=300", hostWWW)) })
+					fns = append(fns, func(sent func()) {
+						c.rawThen("fe_web", get("/q/r"+strconv.Itoa(i)+"?st=200&sz=10&d=300", hostWWW), sent)
+					})
 				}
 				staggered(100*time.Millisecond, fns...)
 			}},
 		{name: "queue-timeout", fe: "fe_web", lines: 2, unordered: true, threshold: map[string]int64{"Tw": 100},
 			run: func(c *client) {
 				staggered(100*time.Millisecond,
-					func() { c.raw("fe_web", get("/qto/a?st=200&sz=10&d=1000", hostWWW)) },
-					func() { c.raw("fe_web", get("/qto/b?st=200&sz=10", hostWWW)) })
+					func(sent func()) { c.rawThen("fe_web", get("/qto/a?st=200&sz=10&d=1000", hostWWW), sent) },
+					func(sent func()) { c.rawThen("fe_web", get("/qto/b?st=200&sz=10", hostWWW), sent) })
 			}},
 		{name: "server-up", fe: "fe_web", lines: 0, admin: []string{`^Server be_flap/f1 is UP`},
 			before: func(e *env) error { return e.flap.up() }, run: func(*client) {}},
@@ -227,13 +231,13 @@ func tcpScenario() *scenario {
 		{name: "server-closes", fe: "ft_close", lines: 1, run: func(c *client) { c.holdUntilClosed("ft_close", "") }},
 		{name: "queue", fe: "ft_queue", lines: 3, unordered: true, threshold: map[string]int64{"Tw": 100},
 			run: func(c *client) {
-				var fns []func()
+				var fns []func(sent func())
 				for i := range 3 {
 					// A holds the only slot 500 ms; B (queued at 150 ms)
 					// and C (300 ms) hold long enough to be served in turn.
 					hold := time.Duration(500+500*i) * time.Millisecond
-					fns = append(fns, func() {
-						c.closeAfter("ft_queue", "queued "+strconv.Itoa(i), hold, false)
+					fns = append(fns, func(sent func()) {
+						c.closeAfterThen("ft_queue", "queued "+strconv.Itoa(i), hold, false, sent)
 					})
 				}
 				staggered(150*time.Millisecond, fns...)

@@ -105,6 +105,14 @@ func FieldStart(b []byte, p, n int) int {
 	if n < 1 || p < 0 {
 		return len(b)
 	}
+	if len(b) >= 16 {
+		return fieldStart(b, p, n)
+	}
+	return fieldStartGeneric(b, p, n)
+}
+
+// fieldStartGeneric is FieldStart in portable Go, for n >= 1 and p >= 0.
+func fieldStartGeneric(b []byte, p, n int) int {
 	// Word at a time: a field starts on a non-space byte that follows a
 	// space (or is at p). prev holds the high bit of the previous byte's
 	// "is a space" flag, moved to byte 0.
@@ -143,6 +151,14 @@ func FieldEnd(b []byte, p int) int {
 	if p < 0 {
 		p = 0
 	}
+	if p < len(b) && len(b) >= 16 {
+		return fieldEnd(b, p)
+	}
+	return fieldEndGeneric(b, p)
+}
+
+// fieldEndGeneric is FieldEnd in portable Go, for p >= 0.
+func fieldEndGeneric(b []byte, p int) int {
 	for p+8 <= len(b) {
 		x := binary.LittleEndian.Uint64(b[p:]) ^ spaces
 		if t := (x - lsb) &^ x & msb; t != 0 {

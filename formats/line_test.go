@@ -193,3 +193,55 @@ func BenchmarkLineFields(b *testing.B) {
 		l.Field(18)
 	}
 }
+
+// TestFieldScanImpls checks the platform field scanners (SIMD on amd64)
+// against the portable ones and the naive model, for every start offset
+// and field number of lines of every length up to 80 bytes.
+func TestFieldScanImpls(t *testing.T) {
+	alphabet := []byte("  a\t\x00\xa0!")
+	seed := uint32(1)
+	next := func() uint32 { seed = seed*1664525 + 1013904223; return seed >> 8 }
+	for ln := 0; ln <= 80; ln++ {
+		for rep := 0; rep < 20; rep++ {
+			b := make([]byte, ln, ln+8)
+			for i := range b {
+				b[i] = alphabet[next()%uint32(len(alphabet))]
+			}
+			if rep == 0 {
+				copy(b, bytes.Repeat([]byte{'x'}, ln)) // no space at all
+			}
+			b = append(b, "        "...)[:ln] // spaces past len must be ignored
+			for p := 0; p <= ln+1; p++ {
+				// naive: field starts counted from p, where p itself starts a field
+				var starts []int
+				for i := p; i < ln; i++ {
+					if b[i] != ' ' && (i == p || b[i-1] == ' ') {
+						starts = append(starts, i)
+					}
+				}
+				for n := 1; n <= len(starts)+2; n++ {
+					want := ln
+					if n <= len(starts) {
+						want = starts[n-1]
+					}
+					if got := FieldStart(b, p, n); got != want {
+						t.Fatalf("FieldStart(%q, %d, %d) = %d, want %d", b, p, n, got, want)
+					}
+					if got := fieldStartGeneric(b, p, n); got != want {
+						t.Fatalf("fieldStartGeneric(%q, %d, %d) = %d, want %d", b, p, n, got, want)
+					}
+				}
+				want := p
+				for want < ln && b[want] != ' ' {
+					want++
+				}
+				if got := FieldEnd(b, p); got != want {
+					t.Fatalf("FieldEnd(%q, %d) = %d, want %d", b, p, got, want)
+				}
+				if got := fieldEndGeneric(b, p); got != want {
+					t.Fatalf("fieldEndGeneric(%q, %d) = %d, want %d", b, p, got, want)
+				}
+			}
+		}
+	}
+}

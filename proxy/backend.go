@@ -31,6 +31,8 @@ type server struct {
 	health     atomic.Int32
 	check      atomic.Uint32
 	lastChange atomic.Int64
+	// tls is the TLS setup towards the server ("ssl"); nil = clear text.
+	tls *srvTLS
 }
 
 // Administrative flags of a server, with HAProxy's values (as "show
@@ -91,10 +93,16 @@ type backend struct {
 	stateMu sync.Mutex
 }
 
-func newBackend(p *Proxy, cfg *config.Proxy) *backend {
+func newBackend(p *Proxy, cfg *config.Proxy) (*backend, error) {
 	b := &backend{p: p, cfg: cfg}
 	for _, sc := range cfg.Servers {
 		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
+		if sc.SSL {
+			var err error
+			if s.tls, err = serverTLS(sc); err != nil {
+				return nil, err
+			}
+		}
 		s.up.Store(true)
 		if sc.Disabled {
 			s.adm.Store(admCMaint)
@@ -103,7 +111,7 @@ func newBackend(p *Proxy, cfg *config.Proxy) *backend {
 		b.servers = append(b.servers, s)
 	}
 	b.bal = newBalancer(cfg.Balance, b.servers)
-	return b
+	return b, nil
 }
 
 // pickResult is the outcome of server selection.

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -22,18 +23,51 @@ type checkResult struct {
 	duration time.Duration
 }
 
-// startChecks starts one checker goroutine per server with "check".
-func (p *Proxy) startChecks(ctx context.Context, b *backend) {
-	for _, s := range b.servers {
-		if !s.cfg.Check {
+// startChecks starts one checker goroutine per server with "check". As
+// HAProxy does, the first checks are spread over the smallest check
+// interval of at least one second (max-spread-checks aside): the n-th of
+// N checked servers (in declaration order, all backends together) starts
+// after mininter*n/N.
+func (p *Proxy) startChecks(ctx context.Context) {
+	var all []*server
+	var mininter time.Duration
+	for _, pc := range p.ordered {
+		b := p.backends[pc]
+		if b == nil {
 			continue
 		}
+		for _, s := range b.servers {
+			if !s.cfg.Check {
+				continue
+			}
+			all = append(all, s)
+			if in := firstInter(s.cfg); in >= time.Second && (mininter == 0 || in < mininter) {
+				mininter = in
+			}
+		}
+	}
+	for i, s := range all {
+		delay := time.Duration(int64(mininter) * int64(i) / int64(len(all)))
 		p.checksWG.Add(1)
 		go func() {
 			defer p.checksWG.Done()
+			if delay > 0 && !sleepCtx(ctx, delay) {
+				return
+			}
 			p.checkLoop(ctx, s)
 		}()
 	}
+}
+
+// firstInter is the interval HAProxy uses for a server's first check: the
+// health starts at rise, so inter when that is already the top (fall 1),
+// fastinter otherwise.
+func firstInter(cfg *config.Server) time.Duration {
+	rise, fall, inter, fast, _ := defaults(cfg)
+	if rise+fall-1 == rise {
+		return inter
+	}
+	return fast
 }
 
 func defaults(cfg *config.Server) (rise, fall int, inter, fast, down time.Duration) {
@@ -58,12 +92,16 @@ func defaults(cfg *config.Server) (rise, fall int, inter, fast, down time.Durati
 	return
 }
 
-// checkLoop runs the checks of s until ctx is done. Health goes from 0 to
-// rise+fall-1; the server is UP from rise on, and starts UP at the top.
+// checkLoop runs the checks of s until ctx is done. As in HAProxy, health
+// goes from 0 to rise+fall-1 and the server is UP from rise on. A server
+// starts UP with health at rise: its first failed check takes it DOWN at
+// once, its first passed check to the top. Later, going DOWN takes fall
+// consecutive failures and coming back UP rise successes.
 func (p *Proxy) checkLoop(ctx context.Context, s *server) {
 	rise, fall, inter, fast, down := defaults(s.cfg)
 	top := int32(rise + fall - 1)
-	s.health.Store(top)
+	s.health.Store(int32(rise))
+	prev := hcIni
 	for {
 		if s.maint() {
 			// Checks are paused in maintenance.
@@ -76,7 +114,8 @@ func (p *Proxy) checkLoop(ctx context.Context, s *server) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.check.Store(uint32(res.status()))
+		status := res.status()
+		s.check.Store(uint32(status))
 		b := s.be
 		b.stateMu.Lock()
 		if s.maint() { // entered maintenance during the check
@@ -84,34 +123,36 @@ func (p *Proxy) checkLoop(ctx context.Context, s *server) {
 			continue
 		}
 		health := s.health.Load()
-		wasUp := s.up.Load()
-		if res.ok {
-			if health < top {
-				health++
-			}
-			if !wasUp && health >= int32(rise) {
-				health = top
-				s.health.Store(health)
-				p.setUp(s, res)
-			}
-		} else {
-			if health > 0 {
-				health--
-			}
-			if wasUp && health < int32(rise) {
+		report := false
+		switch {
+		case !res.ok && health > 0:
+			report = true
+			health--
+			if health < int32(rise) {
 				health = 0
-				s.health.Store(health)
-				p.setDown(s, res)
+			}
+		case res.ok && health < top:
+			report = true
+			health++
+			if health >= int32(rise) {
+				health = top
 			}
 		}
 		s.health.Store(health)
-		if b.cfg.LogHealthChecks && (res.ok != wasUp || (health != 0 && health != top)) {
+		if b.cfg.LogHealthChecks && (status != prev || report) {
 			p.logCheck(s, res, int(health), rise, int(top))
+		}
+		prev = status
+		switch {
+		case res.ok && health >= int32(rise) && !s.up.Load():
+			p.setUp(s, res)
+		case !res.ok && health == 0 && s.up.Load():
+			p.setDown(s, res)
 		}
 		b.stateMu.Unlock()
 		wait := fast
 		switch {
-		case s.up.Load() && health == top:
+		case health == top:
 			wait = inter
 		case !s.up.Load() && health == 0:
 			wait = down
@@ -142,6 +183,9 @@ const (
 	hcL4OK    = 6
 	hcL4Tout  = 7
 	hcL4Con   = 8
+	hcL6OK    = 9
+	hcL6Tout  = 10
+	hcL6Rsp   = 11
 	hcL7Tout  = 12
 	hcL7Rsp   = 13
 	hcL7OK    = 14
@@ -157,6 +201,12 @@ func (r checkResult) status() int {
 		return hcL4Tout
 	case strings.HasPrefix(r.reason, "Layer4"):
 		return hcL4Con
+	case strings.HasPrefix(r.reason, "Layer6 check passed"):
+		return hcL6OK
+	case strings.HasPrefix(r.reason, "Layer6 timeout"):
+		return hcL6Tout
+	case strings.HasPrefix(r.reason, "Layer6"):
+		return hcL6Rsp
 	case strings.HasPrefix(r.reason, "Layer7 check passed"):
 		return hcL7OK
 	case strings.HasPrefix(r.reason, "Layer7 timeout"):
@@ -180,8 +230,12 @@ func (p *Proxy) setDown(s *server, res checkResult) {
 	if s.draining() {
 		level = formats.Notice
 	}
-	p.adminf(b.logs, level, "%s %s/%s is DOWN, reason: %s, check duration: %dms. %s",
-		serverKind(s), b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), leftText(s))
+	if b.cfg.LogHealthChecks { // the reason is on the "Health check" line
+		p.adminf(b.logs, level, "%s %s/%s is DOWN. %s", serverKind(s), b.cfg.Name, s.cfg.Name, leftText(s))
+	} else {
+		p.adminf(b.logs, level, "%s %s/%s is DOWN, reason: %s, check duration: %dms. %s",
+			serverKind(s), b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), leftText(s))
+	}
 	p.noServerLeft(b, wasUsable)
 }
 
@@ -212,12 +266,25 @@ func (p *Proxy) logCheck(s *server, res checkResult, health, rise, top int) {
 	if s.cfg.Backup {
 		kind = "backup server"
 	}
+	// HAProxy prints the state the health implies, not the server's.
 	state, cur, need := "DOWN", health, rise
-	if s.up.Load() {
+	if health >= rise {
 		state, cur, need = "UP", health-rise+1, top-rise+1
+		if s.draining() {
+			state = "DRAIN"
+		}
 	}
 	p.adminf(s.be.logs, formats.Notice, "Health check for %s %s/%s %s, reason: %s, check duration: %dms, status: %d/%d %s.",
 		kind, s.be.cfg.Name, s.cfg.Name, verb, res.reason, res.duration.Milliseconds(), cur, need, state)
+}
+
+// checkTLS reports whether the checks of s use TLS: with "check-ssl", or
+// for an "ssl" server whose checks go to its own address and port.
+func (s *server) checkTLS() bool {
+	if s.tls == nil || s.cfg.NoCheckSSL {
+		return false
+	}
+	return s.cfg.CheckSSL || (s.cfg.CheckPort == 0 && s.cfg.CheckAddr == "")
 }
 
 // runCheck performs one TCP or HTTP check.
@@ -246,6 +313,20 @@ func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
 		return checkResult{reason: l4Reason(err), duration: time.Since(start)}
 	}
 	defer c.Close()
+	if s.checkTLS() {
+		tc := tls.Client(c, s.tls.client(s.tls.checkSNI.value(nil)))
+		tc.SetDeadline(time.Now().Add(rto))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			if isTimeout(err) {
+				return checkResult{reason: "Layer6 timeout", duration: time.Since(start)}
+			}
+			return checkResult{reason: `Layer6 invalid response, info: "SSL handshake failure"`, duration: time.Since(start)}
+		}
+		c = tc
+		if b.Check != config.CheckHTTP || b.HTTPCheck == nil {
+			return checkResult{ok: true, reason: "Layer6 check passed", duration: time.Since(start)}
+		}
+	}
 	if b.Check != config.CheckHTTP || b.HTTPCheck == nil {
 		return checkResult{ok: true, reason: "Layer4 check passed", duration: time.Since(start)}
 	}

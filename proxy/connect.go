@@ -103,5 +103,19 @@ func (s *session) dial(srv *server) (net.Conn, error) {
 			tc.SetKeepAlive(true)
 		}
 	}
+	if srv.tls != nil {
+		// The TLS handshake is part of the connection (Tc), bounded by
+		// timeout connect; a failed one counts as a failed connection.
+		var dl time.Time
+		if to > 0 {
+			dl = time.Now().Add(to)
+		}
+		tc, err := dialTLS(c, srv.tls, srv.tls.sni.value(s), dl)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
 	return c, nil
 }

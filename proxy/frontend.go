@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -20,6 +21,10 @@ type frontend struct {
 	p         *Proxy
 	cfg       *config.Proxy
 	listeners []net.Listener
+	// lmeta[i] describes listeners[i]: its TLS setup and its name for
+	// connection error lines.
+	lmeta     []*listenerMeta
+	bindTLS   []*tls.Config // per cfg.Binds entry; nil = clear text
 	logs      *sinkSet
 	format    *formats.Format // nil = legacy "Connect from" line
 	// slots bounds concurrent connections (maxconn); nil = unlimited.
@@ -31,9 +36,18 @@ type frontend struct {
 
 	rep       *replies
 	closeOnce sync.Once
+	// connErrFmt renders the head of a connection error line
+	// ("<ci>:<cp> [<date>]").
+	connErrFmt *formats.Format
 }
 
 func (fe *frontend) replies() *replies { return fe.rep }
+
+// listenerMeta is what a session needs to know of its listener.
+type listenerMeta struct {
+	tls  *tls.Config // nil: clear text
+	name string      // bind "name", else the listener's number in the frontend
+}
 
 func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) {
 	fe := &frontend{p: p, cfg: cfg, logs: logs, rep: newReplies(cfg)}
@@ -49,6 +63,18 @@ func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) 
 		return nil, fmt.Errorf("log-format: %w", err)
 	}
 	fe.format = f
+	if fe.connErrFmt, err = formats.Compile("%ci:%cp [%t]"); err != nil {
+		return nil, err
+	}
+	for i := range cfg.Binds {
+		var tc *tls.Config
+		if cfg.Binds[i].SSL {
+			if tc, err = bindTLS(&cfg.Binds[i], cfg.Mode); err != nil {
+				return nil, err
+			}
+		}
+		fe.bindTLS = append(fe.bindTLS, tc)
+	}
 	maxconn := cfg.MaxConn
 	if maxconn == 0 {
 		maxconn = p.cfg.Global.MaxConn
@@ -66,10 +92,9 @@ func (fe *frontend) legacyLog() bool {
 }
 
 func (fe *frontend) listen() error {
-	for _, b := range fe.cfg.Binds {
-		if b.SSL {
-			return fmt.Errorf("bind %s: ssl is not supported by this proxy", bindString(b.Addr))
-		}
+	for i := range fe.cfg.Binds {
+		b := &fe.cfg.Binds[i]
+		tc := fe.bindTLS[i]
 		end := b.Addr.PortEnd
 		if end < b.Addr.Port {
 			end = b.Addr.Port
@@ -81,6 +106,11 @@ func (fe *frontend) listen() error {
 				return fmt.Errorf("cannot bind socket (%w) for [%s]", err, addr)
 			}
 			fe.listeners = append(fe.listeners, l)
+			name := b.Name
+			if name == "" {
+				name = strconv.Itoa(len(fe.listeners))
+			}
+			fe.lmeta = append(fe.lmeta, &listenerMeta{tls: tc, name: name})
 		}
 	}
 	return nil
@@ -115,7 +145,7 @@ func (fe *frontend) closeListeners() {
 	})
 }
 
-func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener) {
+func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listenerMeta) {
 	var delay time.Duration
 	for {
 		if fe.slots != nil {
@@ -147,6 +177,7 @@ func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener) {
 		}
 		delay = 0
 		s := newSession(fe, c)
+		s.lis = lm
 		fe.p.wg.Add(1)
 		go func() {
 			defer fe.p.wg.Done()

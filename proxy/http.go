@@ -33,6 +33,9 @@ func (s *session) serveHTTP() {
 	for first := true; ; first = false {
 		st := &s.st
 		st.reset(base)
+		if first {
+			st.hs = s.tls.handshake
+		}
 		if !s.readRequest(first) {
 			return
 		}

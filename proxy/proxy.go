@@ -116,7 +116,12 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 			return nil, err
 		}
 		if pc.Cap&config.CapBackend != 0 {
-			b := newBackend(p, pc)
+			b, err := newBackend(p, pc)
+			if err != nil {
+				logs.close()
+				p.closeSinks()
+				return nil, fmt.Errorf("proxy %q: %w", pc.Name, err)
+			}
 			b.logs = logs
 			p.backends[pc] = b
 		}
@@ -190,16 +195,14 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for _, b := range p.backends {
-		p.startChecks(ctx, b)
-	}
+	p.startChecks(ctx)
 	p.serveCLI()
 	for _, fe := range p.frontends {
-		for _, l := range fe.listeners {
+		for i, l := range fe.listeners {
 			p.wg.Add(1)
 			go func() {
 				defer p.wg.Done()
-				fe.acceptLoop(ctx, l)
+				fe.acceptLoop(ctx, l, fe.lmeta[i])
 			}()
 		}
 	}
@@ -245,7 +248,7 @@ func (p *Proxy) closeAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for s := range p.sessions {
-		s.c.Close()
+		s.raw.Close()
 		s.closeServer()
 	}
 }

@@ -43,6 +43,10 @@ func (s *session) fillRecordAt(end time.Time) {
 		LogCounter:   fe.logCounter.Load(),
 	}
 	r.Timers = formats.ComputeTimers(st.marks(end))
+	if s.tls.on {
+		r.FrontendSSL, r.SSL = true, true
+		r.SNI, r.SSLVersion, r.SSLCipher, r.SSLResumed = s.tls.sni, s.tls.ver, s.tls.ciph, s.tls.resumed
+	}
 	if st.be != nil {
 		r.Backend = st.be.cfg.Name
 		r.BeConn = int(st.be.beconn.Load())
@@ -83,6 +87,35 @@ func fill(caps []string, n int) []string {
 		caps = append(caps, "")
 	}
 	return caps
+}
+
+// logConnError emits HAProxy's connection error line for a connection
+// that died before a stream existed (TLS handshake): "<ci>:<cp> [<accept
+// date>] <frontend>/<bind name or listener number>: <message>", at info
+// level (err with log-separate-errors).
+func (s *session) logConnError(msg string) {
+	set := s.fe.logs
+	if set == nil || len(set.sinks) == 0 {
+		return
+	}
+	r := &s.rec
+	*r = formats.Record{ClientAddr: s.client, FrontendAddr: s.local, AcceptTime: s.accept,
+		Frontend: s.fe.cfg.Name, PID: s.p.opts.PID}
+	bp := bufPool.Get().(*[]byte)
+	b := s.fe.connErrFmt.Append((*bp)[:0], r)
+	b = append(b, ' ')
+	b = append(b, s.fe.cfg.Name...)
+	b = append(b, '/')
+	b = append(b, s.lis.name...)
+	b = append(b, ": "...)
+	b = append(b, msg...)
+	level := formats.Info
+	if s.fe.cfg.LogSeparateErrors {
+		level = formats.Err
+	}
+	set.send(level, b)
+	*bp = b[:0]
+	bufPool.Put(bp)
 }
 
 // logConnect emits the legacy accept-time line of a frontend without log

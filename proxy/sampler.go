@@ -43,6 +43,9 @@ func (s *session) curURI() string {
 
 // SampleString implements config.Sampler.
 func (s *session) SampleString(f *config.Fetch) (string, bool) {
+	if f.Kind == config.FetchSSLFcSNI {
+		return s.tls.sni, s.tls.on && s.tls.sni != ""
+	}
 	if !s.isHTTP() {
 		return "", false
 	}
@@ -108,6 +111,9 @@ func (s *session) SampleInt(f *config.Fetch) (int64, bool) {
 	case config.FetchDstPort:
 		return int64(s.local.Port()), true
 	case config.FetchSSLFc:
+		if s.tls.on {
+			return 1, true
+		}
 		return 0, true
 	case config.FetchNbSrv:
 		if b := s.p.backends[f.Backend]; b != nil {

@@ -13,9 +13,14 @@ import (
 
 // session is one client connection and the streams (requests) it carries.
 type session struct {
-	p      *Proxy
-	fe     *frontend
+	p  *Proxy
+	fe *frontend
+	// c is the client connection (a *tls.Conn after a TLS handshake); raw
+	// is the accepted socket, which other goroutines may close or wake.
 	c      net.Conn
+	raw    net.Conn
+	lis    *listenerMeta
+	tls    tlsState
 	rd     *reader
 	client netip.AddrPort
 	local  netip.AddrPort
@@ -50,7 +55,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 }
 
 func newSession(fe *frontend, c net.Conn) *session {
-	return &session{p: fe.p, fe: fe, c: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
+	return &session{p: fe.p, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
 		accept: fe.p.opts.Now()}
 }
 
@@ -72,8 +77,16 @@ func (s *session) run() {
 		s.fe.feconn.Add(-1)
 		p.actconn.Add(-1)
 	}()
-	if tc, ok := s.c.(*net.TCPConn); ok && (s.fe.cfg.TCPKA || s.fe.cfg.CliTCPKA) {
+	if tc, ok := s.raw.(*net.TCPConn); ok && (s.fe.cfg.TCPKA || s.fe.cfg.CliTCPKA) {
 		tc.SetKeepAlive(true)
+	}
+	if s.lis != nil && s.lis.tls != nil {
+		if msg, got := s.handshake(s.lis.tls); msg != "" {
+			if got || !s.fe.cfg.DontLogNull {
+				s.logConnError(msg)
+			}
+			return
+		}
 	}
 	if s.fe.legacyLog() {
 		s.logConnect()
@@ -90,7 +103,7 @@ func (s *session) run() {
 // soft stop.
 func (s *session) wakeIfIdle() {
 	if s.idle.Load() == 1 {
-		s.c.SetReadDeadline(time.Unix(1, 0))
+		s.raw.SetReadDeadline(time.Unix(1, 0))
 	}
 }
 
@@ -143,6 +156,9 @@ type stream struct {
 	// suppresses the line (set-log-level silent).
 	level           formats.Severity
 	levelSet, quiet bool
+	// hs is the TLS handshake time (Th) for the first stream of a TLS
+	// connection, 0 otherwise.
+	hs int64
 }
 
 func (st *stream) reset(base time.Time) {
@@ -163,12 +179,16 @@ func (st *stream) ms(t time.Time) int64 {
 
 func (st *stream) marks(end time.Time) formats.Marks {
 	m := formats.Marks{
-		Idle:    st.ms(st.first),
-		Request: st.ms(st.reqDone),
-		Queue:   st.ms(st.queued),
-		Connect: st.ms(st.connected),
-		Data:    st.ms(st.header),
-		Close:   end.Sub(st.base).Milliseconds(),
+		Handshake: st.hs,
+		Idle:      st.ms(st.first),
+		Request:   st.ms(st.reqDone),
+		Queue:     st.ms(st.queued),
+		Connect:   st.ms(st.connected),
+		Data:      st.ms(st.header),
+		Close:     end.Sub(st.base).Milliseconds(),
+	}
+	if m.Idle >= 0 {
+		m.Idle = max(m.Idle-st.hs, 0) // Ti counts from the end of the handshake
 	}
 	return m
 }

@@ -19,6 +19,7 @@ var tcpBufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return 
 func (s *session) serveTCP() {
 	st := &s.st
 	st.reset(s.accept)
+	st.hs = s.tls.handshake
 	st.first, st.reqDone = s.accept, s.accept
 	be := s.chooseBackend()
 	if be == nil {

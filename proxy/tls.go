@@ -3,7 +3,6 @@ package proxy
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -501,20 +500,4 @@ func dialTLS(c net.Conn, t *srvTLS, sni string, deadline time.Time) (net.Conn, e
 	}
 	tc.SetDeadline(time.Time{})
 	return tc, nil
-}
-
-// pemBlocks counts the PEM blocks of data whose type ends with suffix
-// (used by tests and Validate-like checks).
-func pemBlocks(data []byte, suffix string) int {
-	n := 0
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			return n
-		}
-		if strings.HasSuffix(b.Type, suffix) {
-			n++
-		}
-	}
 }

@@ -75,7 +75,7 @@ func (v *validator) proxy(pc *config.Proxy) {
 	}
 	for _, b := range pc.Binds {
 		if b.SSL {
-			v.alert(b.File, b.Line, "'bind' : 'ssl' is not supported by this implementation (no TLS termination).")
+			v.bindTLS(pc, &b)
 		}
 		if b.AcceptProxy {
 			v.alert(b.File, b.Line, "'bind' : 'accept-proxy' is not supported by this implementation (no PROXY protocol).")
@@ -91,6 +91,9 @@ func (v *validator) proxy(pc *config.Proxy) {
 	for _, s := range pc.Servers {
 		if s.SendProxy {
 			v.alert(s.File, s.Line, "'server %s' : 'send-proxy' is not supported by this implementation (no PROXY protocol).", s.Name)
+		}
+		if s.SSL {
+			v.serverTLS(pc, s)
 		}
 		if s.MaxQueue > 0 {
 			v.warn(s.File, s.Line, "'server %s' : 'maxqueue' is ignored by this implementation (only the backend queue and 'timeout queue' apply).", s.Name)
@@ -139,4 +142,66 @@ func (v *validator) proxy(pc *config.Proxy) {
 	if st := pc.Stats; st != nil && st.Admin != nil {
 		v.warn(f, l, "%s : 'stats admin' is ignored by this implementation (the stats page is read-only; use the stats socket).", where)
 	}
+}
+
+// bindTLS reports what an "ssl" bind line asks that crypto/tls cannot do.
+func (v *validator) bindTLS(pc *config.Proxy, b *config.Bind) {
+	if _, err := bindTLS(b, pc.Mode); err != nil {
+		v.alert(b.File, b.Line, "'bind' : %s", stripWhere(err))
+	}
+	if b.Ciphers != "" {
+		if ids, unknown := parseCiphers(b.Ciphers); len(unknown) > 0 {
+			v.warn(b.File, b.Line, "'bind' : 'ciphers' : %s", cipherNote(ids, unknown))
+		}
+	}
+	if b.SSLMinVer == "SSLv3" || b.SSLMaxVer == "SSLv3" {
+		v.warn(b.File, b.Line, "'bind' : SSLv3 is not supported by this implementation: TLSv1.0 is used instead.")
+	}
+	if pc.Mode == config.ModeHTTP {
+		for _, p := range strings.Split(b.ALPN, ",") {
+			if p != "" && p != "http/1.1" && p != "http/1.0" {
+				v.warn(b.File, b.Line, "'bind' : 'alpn' : '%s' is not offered: this implementation speaks HTTP/1.x only.", p)
+			}
+		}
+	}
+}
+
+// serverTLS reports what a "ssl" server asks that cannot be done.
+func (v *validator) serverTLS(pc *config.Proxy, s *config.Server) {
+	if s.Verify != "none" && s.CAFile == "" {
+		v.alert(s.File, s.Line, "'server %s/%s' : verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default.", pc.Name, s.Name)
+	} else if _, err := serverTLS(s); err != nil {
+		v.alert(s.File, s.Line, "'server %s/%s' : %s", pc.Name, s.Name, stripWhere(err))
+	}
+	if s.Ciphers != "" {
+		if ids, unknown := parseCiphers(s.Ciphers); len(unknown) > 0 {
+			v.warn(s.File, s.Line, "'server %s/%s' : 'ciphers' : %s", pc.Name, s.Name, cipherNote(ids, unknown))
+		}
+	}
+}
+
+func cipherNote(ids []uint16, unknown []string) string {
+	what := "the listed suites it knows are used"
+	if len(ids) == 0 {
+		what = "Go's default suites are used"
+	}
+	return fmt.Sprintf("'%s' not understood by this implementation (it takes OpenSSL suite names, no expressions): %s.", strings.Join(unknown, ":"), what)
+}
+
+// stripWhere drops the "file:line: bind: " prefix bindTLS and serverTLS
+// put on their errors (the diagnostic carries the location).
+func stripWhere(err error) string {
+	msg := err.Error()
+	for _, sep := range []string{": bind: ", ": server "} {
+		if i := strings.Index(msg, sep); i >= 0 {
+			rest := msg[i+len(sep):]
+			if sep == ": server " {
+				if j := strings.Index(rest, ": "); j >= 0 {
+					rest = rest[j+2:]
+				}
+			}
+			return rest
+		}
+	}
+	return msg
 }

@@ -25,6 +25,10 @@ type udpInput struct {
 	path   string        // unix socket path
 	rcvBuf int           // effective receive buffer (bytes), 0 if unknown
 	inode  uint64        // socket inode, for kernel drop counters
+	// raw, when not -1, is the socket as a blocking descriptor outside
+	// the Go netpoller (see detachUDP); conn is then closed and serves
+	// only for its address.
+	raw int
 }
 
 func (s *Server) listen(cfg *Config) error {
@@ -91,11 +95,12 @@ func (s *Server) listenUDP(addr string, rcv int) error {
 	if err != nil {
 		return fmt.Errorf("listen udp %s: %w", addr, err)
 	}
-	in := &udpInput{conn: c, udp: c}
+	in := &udpInput{conn: c, udp: c, raw: -1}
 	if rcv > 0 {
 		in.rcvBuf = setRcvBuf(c, rcv)
 	}
 	in.inode = socketInode(c)
+	in.raw = detachUDP(c, drainWindow)
 	s.log.Info("listening", "udp", c.LocalAddr().String(), "rcvbuf", in.rcvBuf)
 	s.udp = append(s.udp, in)
 	return nil
@@ -110,7 +115,7 @@ func (s *Server) listenUnix(path string, rcv int) error {
 		return fmt.Errorf("listen unix %s: %w", path, err)
 	}
 	_ = os.Chmod(path, 0o666)
-	in := &udpInput{conn: c, ux: c, path: path}
+	in := &udpInput{conn: c, ux: c, path: path, raw: -1}
 	if rcv > 0 {
 		in.rcvBuf = setRcvBuf(c, rcv)
 	}
@@ -125,9 +130,12 @@ func (s *Server) listenUnix(path string, rcv int) error {
 func (s *Server) readPackets(ctx context.Context, in *udpInput) {
 	w := s.newWorker(in.ux != nil)
 	r := newBatchReader(in, w.p.maxSize)
+	// Unblock the read; the loop then drains what is queued. (A detached
+	// socket times out by itself every drainWindow.)
 	stop := context.AfterFunc(ctx, func() {
-		// Unblock the read; the loop then drains what is queued.
-		_ = in.conn.SetReadDeadline(time.Now().Add(drainWindow))
+		if in.raw < 0 {
+			_ = in.conn.SetReadDeadline(time.Now().Add(drainWindow))
+		}
 	})
 	defer stop()
 	for {
@@ -142,7 +150,7 @@ func (s *Server) readPackets(ctx context.Context, in *udpInput) {
 			}
 			continue
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && in.raw < 0 {
 			// Keep draining while datagrams arrive within the window.
 			_ = in.conn.SetReadDeadline(time.Now().Add(drainWindow))
 		}

@@ -2,6 +2,16 @@
 
 package syslogd
 
+import (
+	"net"
+	"time"
+)
+
 func newBatchReader(in *udpInput, slot int) batchReader { return newSimpleReader(in, slot) }
 
 const batchedReads = false
+
+// detachUDP keeps the socket in the Go netpoller on this platform.
+func detachUDP(*net.UDPConn, time.Duration) int { return -1 }
+
+func closeRaw(int) {}

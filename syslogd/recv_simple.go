@@ -9,6 +9,8 @@ type batchReader interface {
 	// msg returns datagram i of the last read (valid until the next
 	// read) and its source address (invalid for unix sockets).
 	msg(i int) ([]byte, netip.Addr)
+	// size is the most datagrams one read can return.
+	size() int
 }
 
 // simpleReader reads one datagram per call.
@@ -39,3 +41,5 @@ func (r *simpleReader) read() (int, error) {
 }
 
 func (r *simpleReader) msg(int) ([]byte, netip.Addr) { return r.buf[:r.n], r.src }
+
+func (r *simpleReader) size() int { return 1 }

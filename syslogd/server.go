@@ -319,6 +319,7 @@ func (s *Server) closeListeners() {
 	s.closeOnce.Do(func() {
 		for _, in := range s.udp {
 			_ = in.conn.Close()
+			closeRaw(in.raw)
 		}
 		for _, in := range s.unix {
 			_ = in.conn.Close()

@@ -20,6 +20,8 @@ type worker struct {
 	pend  [][]byte    // lines of the current batch, by fileSink.id
 	dirty []*fileSink // files with lines in pend
 	hosts map[netip.Addr]sender
+	last  netip.Addr // sender of the previous datagram, cached in lastS
+	lastS sender
 	local sender // unix socket sender
 }
 
@@ -50,7 +52,11 @@ func (s *Server) newWorker(local bool) *worker {
 
 func (w *worker) sender(a netip.Addr) sender {
 	a = a.Unmap()
+	if a == w.last && w.lastS.ip != nil {
+		return w.lastS // one sender sends most datagrams in a row
+	}
 	if h, ok := w.hosts[a]; ok {
+		w.last, w.lastS = a, h
 		return h
 	}
 	if len(w.hosts) >= maxHostCache {
@@ -58,6 +64,7 @@ func (w *worker) sender(a netip.Addr) sender {
 	}
 	h := sender{name: []byte(w.s.lookup(a)), ip: []byte(a.String())}
 	w.hosts[a] = h
+	w.last, w.lastS = a, h
 	return h
 }
 

@@ -9,7 +9,9 @@
 // The same Config (including Seed) always yields the same byte sequence:
 // the generator uses its own xoshiro256** random source and integer-only
 // arithmetic on the per-line path, so the output does not depend on the
-// math/rand implementation of the Go release. Tables (URLs, clients,
+// math/rand implementation of the Go release. (The tables built by New use
+// float64 math; identical output across CPU architectures is expected but
+// only checked on amd64.) Tables (URLs, clients,
 // servers, user agents) are built once in [New]; after that Next allocates
 // nothing when dst has room.
 //

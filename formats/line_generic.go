@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package formats
+
+func fieldStart(b []byte, p, n int) int { return fieldStartGeneric(b, p, n) }
+
+func fieldEnd(b []byte, p int) int { return fieldEndGeneric(b, p) }

@@ -76,10 +76,10 @@ func httpSteps(fe string) []step {
 				var fns []func(sent func())
 				for i := range 3 {
 					fns = append(fns, func(sent func()) {
-						c.rawThen(fe, get("/q/r"+strconv.Itoa(i)+"?st=200&sz=10&d=300", hostWWW), sent)
+						c.rawThen(fe, get("/q/r"+strconv.Itoa(i)+"?st=200&sz=10&d=1200", hostWWW), sent)
 					})
 				}
-				staggered(100*time.Millisecond, fns...)
+				staggered(300*time.Millisecond, fns...)
 			}},
 		{name: "abort-abortonclose", fe: fe, lines: 1, run: func(c *client) {
 			c.closeAfter(fe, get("/abort/a?st=200&d=800", hostWWW), 200*time.Millisecond, false)
@@ -147,15 +147,15 @@ func httpScenario() *scenario {
 				var fns []func(sent func())
 				for i := range 3 {
 					fns = append(fns, func(sent func()) {
-						c.rawThen("fe_web", get("/q/r"+strconv.Itoa(i)+"?st=200&sz=10&d=300", hostWWW), sent)
+						c.rawThen("fe_web", get("/q/r"+strconv.Itoa(i)+"?st=200&sz=10&d=1200", hostWWW), sent)
 					})
 				}
-				staggered(100*time.Millisecond, fns...)
+				staggered(300*time.Millisecond, fns...)
 			}},
 		{name: "queue-timeout", fe: "fe_web", lines: 2, unordered: true, threshold: map[string]int64{"Tw": 100},
 			run: func(c *client) {
-				staggered(100*time.Millisecond,
-					func(sent func()) { c.rawThen("fe_web", get("/qto/a?st=200&sz=10&d=1000", hostWWW), sent) },
+				staggered(250*time.Millisecond,
+					func(sent func()) { c.rawThen("fe_web", get("/qto/a?st=200&sz=10&d=1500", hostWWW), sent) },
 					func(sent func()) { c.rawThen("fe_web", get("/qto/b?st=200&sz=10", hostWWW), sent) })
 			}},
 		{name: "server-up", fe: "fe_web", lines: 0, admin: []string{`^Server be_flap/f1 is UP`},
@@ -233,14 +233,16 @@ func tcpScenario() *scenario {
 			run: func(c *client) {
 				var fns []func(sent func())
 				for i := range 3 {
-					// A holds the only slot 500 ms; B (queued at 150 ms)
-					// and C (300 ms) hold long enough to be served in turn.
-					hold := time.Duration(500+500*i) * time.Millisecond
+					// A holds the only slot 1200 ms; B (queued at 300 ms,
+					// holds until 2100 ms) and C (queued at 600 ms, holds
+					// until 3000 ms) are served in turn. Every event is
+					// 300+ ms away from the next one (a loaded machine).
+					hold := time.Duration(1200+600*i) * time.Millisecond
 					fns = append(fns, func(sent func()) {
 						c.closeAfterThen("ft_queue", "queued "+strconv.Itoa(i), hold, false, sent)
 					})
 				}
-				staggered(150*time.Millisecond, fns...)
+				staggered(300*time.Millisecond, fns...)
 			}},
 		{name: "ipv6-client", fe: "ft_v6", lines: 1, cond: func(e *env) bool { return e.v6 },
 			run: func(c *client) { c.tcpEcho("ft_v6", "hello over v6", 13) }},

@@ -205,31 +205,45 @@ func ParseInt(b []byte, p int) int32 {
 // control character) or after len(dst) parts. It returns the number of parts
 // stored.
 func ParseTimers(b []byte, p int, dst []int32) (n int, neg bool) {
-	if p < 0 {
+	if p < 0 || p >= len(b) {
 		return 0, false
 	}
-	for n < len(dst) && p < len(b) && b[p] > ' ' {
-		v := ParseInt(b, p)
+	// One pass over the field: each part is str2ic's optional '-' and
+	// digits, then anything up to the next '/' is skipped.
+	b = b[p:]
+	i := 0
+	for n < len(dst) && i < len(b) && b[i] > ' ' {
+		minus := b[i] == '-'
+		if minus {
+			i++
+		}
+		var u uint32
+		for ; i < len(b); i++ {
+			d := uint32(b[i]) - '0'
+			if d > 9 {
+				break
+			}
+			u = u*10 + d
+		}
+		v := int32(u)
+		if minus {
+			v = -v
+		}
 		if v < 0 {
 			v = -1
 			neg = true
 		}
 		dst[n] = v
 		n++
-		if n == len(dst) {
-			break
-		}
-		// advance past the next '/', or stop on a separator
-		for p < len(b) {
-			c := b[p]
+		for ; i < len(b); i++ {
+			c := b[i]
 			if c == '/' {
-				p++
+				i++
 				break
 			}
 			if c <= ' ' {
-				break
+				return n, neg
 			}
-			p++
 		}
 	}
 	return n, neg
@@ -239,23 +253,54 @@ func ParseTimers(b []byte, p int, dst []int32) (n int, neg bool) {
 // to max, with the same stopping rules as ParseTimers but without parsing
 // the numbers (halog's HTTP-log test counts 4 parts).
 func CountParts(b []byte, p, max int) int {
-	n := 0
-	for n < max && p >= 0 && p < len(b) && b[p] > ' ' {
-		n++
-		if n == max {
-			break
+	if p < 0 || p >= len(b) || max <= 0 || b[p] <= ' ' {
+		return 0
+	}
+	// a part starts at p and after every '/' followed by a byte > 0x20
+	n := 1
+	for b = b[p:]; n < max; b = b[1:] {
+		if len(b) < 2 {
+			return n
 		}
-		for p < len(b) {
-			c := b[p]
-			if c == '/' {
-				p++
-				break
+		if c := b[0]; c == '/' {
+			if b[1] <= ' ' {
+				return n
 			}
-			if c <= ' ' {
-				break
-			}
-			p++
+			n++
+		} else if c <= ' ' {
+			return n
 		}
 	}
 	return n
+}
+
+// FieldIndex stores the start offsets of the fields of b found from offset
+// p (the field containing p, if p is not on a space, comes first) into dst,
+// in order, until dst is full or b ends, and returns how many it stored.
+// Offsets are stored as int32: b must be shorter than 2 GiB. One call is
+// much cheaper than one FieldStart per field when several nearby fields
+// are needed.
+func FieldIndex(b []byte, p int, dst []int32) int {
+	if p < 0 {
+		p = 0
+	}
+	if len(b) >= 16 {
+		return fieldIndex(b, p, dst)
+	}
+	return fieldIndexGeneric(b, p, dst)
+}
+
+// fieldIndexGeneric is FieldIndex in portable Go, for p >= 0.
+func fieldIndexGeneric(b []byte, p int, dst []int32) int {
+	k := 0
+	wasSpace := true
+	for ; p < len(b) && k < len(dst); p++ {
+		isSpace := b[p] == ' '
+		if !isSpace && wasSpace {
+			dst[k] = int32(p)
+			k++
+		}
+		wasSpace = isSpace
+	}
+	return k
 }

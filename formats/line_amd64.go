@@ -13,3 +13,8 @@ func fieldStart(b []byte, p, n int) int
 //
 //go:noescape
 func fieldEnd(b []byte, p int) int
+
+// fieldIndex is FieldIndex for p >= 0 and len(b) >= 16 (line_amd64.s).
+//
+//go:noescape
+func fieldIndex(b []byte, p int, dst []int32) int

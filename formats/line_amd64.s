@@ -136,3 +136,89 @@ efound:
 eend:
 	MOVQ DX, ret+32(FP)
 	RET
+
+// func fieldIndex(b []byte, p int, dst []int32) int
+// Requires p >= 0 and len(b) >= 16.
+TEXT ·fieldIndex(SB), NOSPLIT, $0-64
+	MOVQ b_base+0(FP), SI
+	MOVQ b_len+8(FP), DX
+	MOVQ p+24(FP), DI
+	MOVQ dst_base+32(FP), R10
+	MOVQ dst_len+40(FP), R11
+	XORQ R12, R12 // fields stored
+	TESTQ R11, R11
+	JZ    idone
+	MOVQ $0x2020202020202020, AX
+	MOVQ AX, X1
+	PUNPCKLQDQ X1, X1
+	MOVL $1, R8
+	LEAQ 16(DI), AX
+	CMPQ AX, DX
+	JGT  itail
+
+iblock:
+	MOVOU    (SI)(DI*1), X0
+	PCMPEQB  X1, X0
+	PMOVMSKB X0, AX
+	MOVL     AX, BX
+	SHLL     $1, BX
+	ORL      R8, BX
+	MOVL     AX, R8
+	SHRL     $15, R8
+	NOTL     AX
+	ANDL     BX, AX
+	ANDL     $0xFFFF, AX
+	JZ       inext
+
+isel:
+	BSFL AX, BX
+	ADDL DI, BX
+	MOVL BX, (R10)(R12*4)
+	INCQ R12
+	CMPQ R12, R11
+	JEQ  idone
+	LEAL -1(AX), BX
+	ANDL BX, AX
+	JNZ  isel
+
+inext:
+	ADDQ $16, DI
+	LEAQ 16(DI), AX
+	CMPQ AX, DX
+	JLE  iblock
+
+itail:
+	CMPQ DI, DX
+	JGE  idone
+	MOVQ DX, R9
+	SUBQ $16, R9
+	MOVOU    (SI)(R9*1), X0
+	PCMPEQB  X1, X0
+	PMOVMSKB X0, AX
+	MOVQ DI, CX
+	SUBQ R9, CX
+	MOVL AX, BX
+	SHLL $1, BX
+	SHLL CL, R8
+	ORL  R8, BX
+	NOTL AX
+	ANDL BX, AX
+	SHRL CL, AX
+	SHLL CL, AX
+	ANDL $0xFFFF, AX
+	JZ   idone
+
+isel2:
+	BSFL AX, BX
+	ADDL R9, BX
+	MOVL BX, (R10)(R12*4)
+	INCQ R12
+	CMPQ R12, R11
+	JEQ  idone
+	LEAL -1(AX), BX
+	ANDL BX, AX
+	JNZ  isel2
+
+idone:
+	MOVQ R12, ret+56(FP)
+	RET

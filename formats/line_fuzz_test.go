@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -47,6 +48,33 @@ func naiveInt(b []byte) (int32, bool) {
 	return r, true
 }
 
+// naiveTimers is ParseTimers written differently: the field is cut at its
+// first byte <= 0x20 and split on '/'; a trailing empty part does not count.
+func naiveTimers(b []byte, max int) (parts []int32, neg, ok bool) {
+	end := 0
+	for end < len(b) && b[end] > ' ' {
+		end++
+	}
+	if end == 0 {
+		return nil, false, true
+	}
+	split := bytes.Split(b[:end], []byte("/"))
+	if len(split[len(split)-1]) == 0 {
+		split = split[:len(split)-1]
+	}
+	for _, part := range split[:min(len(split), max)] {
+		v, ok := naiveInt(part)
+		if !ok {
+			return nil, false, false
+		}
+		if v < 0 {
+			v, neg = -1, true
+		}
+		parts = append(parts, v)
+	}
+	return parts, neg, true
+}
+
 func FuzzLine(f *testing.F) {
 	for _, name := range []string{"../testdata/logs/edge/edge-fields.log", "../testdata/logs/edge/edge-timers.log"} {
 		data, err := os.ReadFile(name)
@@ -61,6 +89,15 @@ func FuzzLine(f *testing.F) {
 	f.Add([]byte("-3000000000/+1//x y"), 1)
 	f.Fuzz(func(t *testing.T, b []byte, n int) {
 		starts := naiveFieldStarts(b)
+		var idx [8]int32
+		if k := FieldIndex(b, 0, idx[:]); k != min(len(idx), len(starts)) {
+			t.Fatalf("FieldIndex stored %d fields, want %d", k, min(len(idx), len(starts)))
+		}
+		for i := range min(len(idx), len(starts)) {
+			if int(idx[i]) != starts[i] {
+				t.Fatalf("FieldIndex[%d] = %d, want %d", i, idx[i], starts[i])
+			}
+		}
 		var l Line
 		l.Reset(b)
 		// every field, in a scrambled order to exercise the cache
@@ -86,12 +123,14 @@ func FuzzLine(f *testing.F) {
 				t.Fatalf("ParseInt(%q) = %d, want %d", b[s:], got, want)
 			}
 			var tv [5]int32
-			k, _ := ParseTimers(b, s, tv[:])
-			if k > 5 || k < 0 {
-				t.Fatalf("ParseTimers parts = %d", k)
+			k, neg := ParseTimers(b, s, tv[:])
+			if want, wantNeg, ok := naiveTimers(b[s:], len(tv)); ok {
+				if k != len(want) || neg != wantNeg || !slices.Equal(tv[:k], want) {
+					t.Fatalf("ParseTimers(%q) = %v %v, want %v %v", b[s:], tv[:k], neg, want, wantNeg)
+				}
 			}
 			if c := CountParts(b, s, 4); c != min(k, 4) {
-				t.Fatalf("CountParts = %d, ParseTimers = %d", c, k)
+				t.Fatalf("CountParts(%q) = %d, ParseTimers = %d", b[s:], c, k)
 			}
 		}
 	})

@@ -194,9 +194,10 @@ func BenchmarkLineFields(b *testing.B) {
 	}
 }
 
-// TestFieldScanImpls checks the platform field scanners (SIMD on amd64)
-// against the portable ones and the naive model, for every start offset
-// and field number of lines of every length up to 80 bytes.
+// TestFieldScanImpls checks the platform field scanners (FieldStart,
+// FieldEnd, FieldIndex; SIMD on amd64) against the portable ones and the
+// naive model, for every start offset and field number of lines of every
+// length up to 80 bytes.
 func TestFieldScanImpls(t *testing.T) {
 	alphabet := []byte("  a\t\x00\xa0!")
 	seed := uint32(1)
@@ -229,6 +230,20 @@ func TestFieldScanImpls(t *testing.T) {
 					}
 					if got := fieldStartGeneric(b, p, n); got != want {
 						t.Fatalf("fieldStartGeneric(%q, %d, %d) = %d, want %d", b, p, n, got, want)
+					}
+				}
+				for size := 0; size <= len(starts)+1; size++ {
+					dst := make([]int32, size)
+					for _, impl := range []func([]byte, int, []int32) int{FieldIndex, fieldIndexGeneric} {
+						k := impl(b, p, dst)
+						if k != min(size, len(starts)) {
+							t.Fatalf("FieldIndex(%q, %d, [%d]) stored %d fields, want %d", b, p, size, k, min(size, len(starts)))
+						}
+						for i := range k {
+							if int(dst[i]) != starts[i] {
+								t.Fatalf("FieldIndex(%q, %d, [%d])[%d] = %d, want %d", b, p, size, i, dst[i], starts[i])
+							}
+						}
 					}
 				}
 				want := p

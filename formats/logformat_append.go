@@ -221,9 +221,9 @@ func appendSample(dst []byte, n *node, r *Record) []byte {
 			b = strconv.AppendInt(b, int64(r.SSLClientCAErr), 10)
 		}
 	case smpSSLResumed:
-		if r.FrontendSSL {
-			b = appendBool(b, r.SSLResumed)
-		}
+		// A boolean fetch: false (0) on a clear connection, as HAProxy
+		// logs it ("0/-/-/-/0").
+		b = appendBool(b, r.FrontendSSL && r.SSLResumed)
 	case smpCapReq:
 		if n.arg < len(r.ReqHeaders) {
 			return appendText(dst, r.ReqHeaders[n.arg], fl)

@@ -91,8 +91,10 @@ func (s *urlStat) add(o *urlStat) {
 type aggregates struct {
 	status  intHist
 	codes   []uint32 // indexed by code - codeMin
-	servers map[string]*srvStat
-	urls    map[string]*urlStat
+	servers keytab // server names, indexes into srv
+	srv     []srvStat
+	urls    keytab // URLs or client addresses, indexes into url
+	url     []urlStat
 	gt      [5]intHist
 	pct     [5]intHist
 	holes   map[uint32]uint32
@@ -106,9 +108,9 @@ func newAggregates(c *config) *aggregates {
 	case hCookie, hTerm:
 		a.codes = make([]uint32, codeMax-codeMin+1)
 	case hSrv:
-		a.servers = make(map[string]*srvStat)
+		a.servers = newKeytab()
 	case hURL, hIP:
-		a.urls = make(map[string]*urlStat)
+		a.urls = newKeytab()
 	case hGraphs:
 		for i := range a.gt {
 			if c.o.Graph {
@@ -124,21 +126,20 @@ func newAggregates(c *config) *aggregates {
 }
 
 func (a *aggregates) server(name []byte) *srvStat {
-	if s := a.servers[string(name)]; s != nil {
-		return s
+	i, isNew := a.servers.index(name)
+	if isNew {
+		a.srv = append(a.srv, srvStat{})
 	}
-	s := &srvStat{}
-	a.servers[string(name)] = s
-	return s
+	return &a.srv[i]
 }
 
 func (a *aggregates) addURL(key []byte, st *urlStat) {
-	if s := a.urls[string(key)]; s != nil {
-		s.add(st)
+	i, isNew := a.urls.index(key)
+	if isNew {
+		a.url = append(a.url, *st)
 		return
 	}
-	s := *st
-	a.urls[string(key)] = &s
+	a.url[i].add(st)
 }
 
 // merge adds o into a. Both were built from the same config.
@@ -149,12 +150,9 @@ func (a *aggregates) merge(o *aggregates) {
 	for i, n := range o.codes {
 		a.codes[i] += n
 	}
-	for k, s := range o.servers {
-		d := a.servers[k]
-		if d == nil {
-			a.servers[k] = s
-			continue
-		}
+	for j := range o.srv {
+		s := &o.srv[j]
+		d := a.server(o.servers.key(j))
 		for i := range d.st {
 			d.st[i] += s.st[i]
 		}
@@ -164,12 +162,8 @@ func (a *aggregates) merge(o *aggregates) {
 		d.cumCT += s.cumCT
 		d.cumRT += s.cumRT
 	}
-	for k, s := range o.urls {
-		if d := a.urls[k]; d != nil {
-			d.add(s)
-		} else {
-			a.urls[k] = s
-		}
+	for j := range o.url {
+		a.addURL(o.urls.key(j), &o.url[j])
 	}
 	for i := range a.gt {
 		if a.gt[i].dense != nil {

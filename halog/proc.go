@@ -31,6 +31,8 @@ type config struct {
 	filters bool // any input filter set (disables the -c fast path)
 	// absolute field numbers (halog field constant + skip, 32-bit wrap)
 	srcN, accN int
+	// fields located on every line by one scan (see fields)
+	need int
 }
 
 func newConfig(o *Options) *config {
@@ -66,7 +68,40 @@ func newConfig(o *Options) *config {
 		o.QueuedSrv || o.TermCode || o.TimeRange
 	c.srcN = int(int32(5) + o.Skip)
 	c.accN = int(int32(6) + o.Skip)
+	c.need = c.fieldsNeeded()
 	return c
+}
+
+// fieldsNeeded returns the number of leading fields that processLine uses
+// on a well-formed line, so that they are all located in one scan.
+func (c *config) fieldsNeeded() int {
+	o := c.o
+	off := 0
+	if o.HTTPOnly || o.RespTime {
+		off = max(off, offTime)
+	}
+	if o.Errors || o.Status {
+		off = max(off, offStatus)
+	}
+	if o.Queued || o.QueuedSrv {
+		off = max(off, offQueue)
+	}
+	if o.TermCode {
+		off = max(off, offTerm)
+	}
+	switch c.h {
+	case hStatus, hSrv:
+		off = max(off, offStatus)
+	case hCookie, hTerm:
+		off = max(off, offTerm)
+	case hURL, hHdr:
+		off = max(off, offMeth)
+	case hIP:
+		off = max(off, offBytes)
+	case hGraphs:
+		off = max(off, offTime)
+	}
+	return min(max(c.accN+off, 0), maxIndexed)
 }
 
 // inputLimited reports whether -m can stop reading the input early, which
@@ -123,7 +158,7 @@ func (r *chunkOut) reset(seq int) {
 type proc struct {
 	c    *config
 	cl   cline
-	line formats.Line
+	f    fields
 	tv   [5]int32
 	agg  *aggregates
 	ts   tsCache
@@ -152,16 +187,16 @@ func (p *proc) truncated(b []byte, lineno int) {
 func (p *proc) processLine(b []byte, lineno int) bool {
 	c := p.c
 	o := c.o
-	l := &p.line
-	l.Reset(b)
+	f := &p.f
+	f.reset(b, c.need)
 	var acc int
 	var ok bool
 	if c.h == hIP {
-		if _, ok = l.Field(c.srcN); ok {
-			acc, ok = l.Field(c.srcN + 1)
+		if _, ok = f.at(c.srcN); ok {
+			acc, ok = f.at(c.srcN + 1)
 		}
 	} else {
-		acc, ok = l.Field(c.accN)
+		acc, ok = f.at(c.accN)
 	}
 	if !ok || b[acc] != '[' || formats.At(b, acc+1)-'0' > 3 {
 		p.r.parseErr++
@@ -209,7 +244,7 @@ func (p *proc) processLine(b []byte, lineno int) bool {
 // was reported as truncated or counted as a parse error.
 func (p *proc) filter(b []byte, acc, lineno int) (test, abort bool) {
 	o := p.c.o
-	l := &p.line
+	f := &p.f
 	an := p.c.accN
 	if p.c.h == hIP {
 		an = p.c.srcN + 1
@@ -220,7 +255,7 @@ func (p *proc) filter(b []byte, acc, lineno int) (test, abort bool) {
 		test = ts >= o.TimeMin && ts <= o.TimeMax
 	}
 	if o.HTTPOnly || o.RespTime {
-		tp, ok := l.Field(an + offTime)
+		tp, ok := f.at(an + offTime)
 		if !ok {
 			p.truncated(b, lineno)
 			return false, true
@@ -238,7 +273,7 @@ func (p *proc) filter(b []byte, acc, lineno int) (test, abort bool) {
 		}
 	}
 	if o.Errors || o.Status {
-		sp, ok := l.Field(an + offStatus)
+		sp, ok := f.at(an + offStatus)
 		if !ok {
 			p.truncated(b, lineno)
 			return false, true
@@ -252,7 +287,7 @@ func (p *proc) filter(b []byte, acc, lineno int) (test, abort bool) {
 		}
 	}
 	if o.Queued || o.QueuedSrv {
-		qp, ok := l.Field(an + offQueue)
+		qp, ok := f.at(an + offQueue)
 		if !ok {
 			p.truncated(b, lineno)
 			return false, true
@@ -273,7 +308,7 @@ func (p *proc) filter(b []byte, acc, lineno int) (test, abort bool) {
 		}
 	}
 	if o.TermCode {
-		tp, ok := l.Field(an + offTerm)
+		tp, ok := f.at(an + offTerm)
 		if !ok {
 			p.truncated(b, lineno)
 			return false, true
@@ -300,7 +335,7 @@ func (p *proc) accN() int {
 }
 
 func (p *proc) countStatus(b []byte, acc, lineno int) {
-	sp, ok := p.line.Field(p.c.accN + offStatus)
+	sp, ok := p.f.at(p.c.accN + offStatus)
 	if !ok {
 		p.truncated(b, lineno)
 		return
@@ -309,7 +344,7 @@ func (p *proc) countStatus(b []byte, acc, lineno int) {
 }
 
 func (p *proc) countCodes(b []byte, acc, lineno int) {
-	tp, ok := p.line.Field(p.c.accN + offTerm)
+	tp, ok := p.f.at(p.c.accN + offTerm)
 	if !ok {
 		p.truncated(b, lineno)
 		return
@@ -322,14 +357,22 @@ func (p *proc) countCodes(b []byte, acc, lineno int) {
 }
 
 func (p *proc) countSrv(b []byte, acc, lineno int) {
-	l := &p.line
-	sp, ok := l.Field(p.c.accN + offServer)
+	f := &p.f
+	sp, ok := f.at(p.c.accN + offServer)
 	if !ok {
 		p.truncated(b, lineno)
 		return
 	}
-	s := p.agg.server(b[sp:formats.FieldEnd(b, sp)])
-	tp, ok := l.Field(p.c.accN + offTime)
+	// the server name ends before the spaces preceding the next field
+	tp, ok := f.at(p.c.accN + offTime)
+	var e int
+	if ok {
+		for e = tp - 1; b[e-1] == ' '; e-- {
+		}
+	} else {
+		e = formats.FieldEnd(b, sp)
+	}
+	s := p.agg.server(b[sp:e])
 	if !ok {
 		p.truncated(b, lineno)
 		return
@@ -350,7 +393,7 @@ func (p *proc) countSrv(b []byte, acc, lineno int) {
 		s.cumRT += uint64(p.tv[3])
 		s.nbRT++
 	}
-	st, ok := l.Field(p.c.accN + offStatus)
+	st, ok := f.at(p.c.accN + offStatus)
 	if !ok {
 		p.truncated(b, lineno)
 		return
@@ -363,9 +406,9 @@ func (p *proc) countSrv(b []byte, acc, lineno int) {
 }
 
 func (p *proc) countURL(b []byte, acc, lineno int) {
-	l := &p.line
+	f := &p.f
 	an := p.c.accN
-	tp, ok := l.Field(an + offTime)
+	tp, ok := f.at(an + offTime)
 	if !ok {
 		p.truncated(b, lineno)
 		return
@@ -387,9 +430,9 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 	} else {
 		st.ttot = uint64(int64(v[4]))
 	}
-	bp, _ := l.Field(an + offBytes)
+	bp, _ := f.at(an + offBytes)
 	st.btot = uint64(int64(formats.ParseInt(b, bp)))
-	e, _ := l.Field(an + offMeth)
+	e, _ := f.at(an + offMeth)
 	for e < len(b) && b[e] != '"' {
 		if b[e] == '\\' && formats.At(b, e+1) == '"' {
 			break
@@ -420,9 +463,9 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 }
 
 func (p *proc) countIP(b []byte, acc, lineno int) {
-	l := &p.line
+	f := &p.f
 	an := p.c.srcN + 1
-	tp, ok := l.Field(an + offTime)
+	tp, ok := f.at(an + offTime)
 	if !ok {
 		p.truncated(b, lineno)
 		return
@@ -444,9 +487,9 @@ func (p *proc) countIP(b []byte, acc, lineno int) {
 	} else {
 		st.ttot = uint64(int64(v[4]))
 	}
-	bp, _ := l.Field(an + offBytes)
+	bp, _ := f.at(an + offBytes)
 	st.btot = uint64(int64(formats.ParseInt(b, bp)))
-	s, _ := l.Field(p.c.srcN)
+	s, _ := f.at(p.c.srcN)
 	e := formats.FieldEnd(b, s)
 	for e > s && b[e-1] != ':' {
 		e--
@@ -459,7 +502,7 @@ func (p *proc) countIP(b []byte, acc, lineno int) {
 }
 
 func (p *proc) graphs(b []byte, acc, lineno int) {
-	tp, ok := p.line.Field(p.c.accN + offTime)
+	tp, ok := p.f.at(p.c.accN + offTime)
 	if !ok {
 		p.truncated(b, lineno)
 		return
@@ -516,7 +559,7 @@ func (p *proc) holes(b []byte, acc, lineno int) {
 }
 
 func (p *proc) header(b []byte, acc, lineno int) {
-	e, _ := p.line.Field(p.accN() + offMeth)
+	e, _ := p.f.at(p.accN() + offMeth)
 	r := p.r
 	for blk := p.c.o.HdrBlock; blk > 0; blk-- {
 		for e < len(b) && b[e] != '"' && b[e] != '{' {

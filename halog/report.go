@@ -2,10 +2,10 @@ package halog
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // reporter writes the final report. linesOut is halog's lines_out counter,
@@ -212,13 +212,13 @@ func (r *reporter) percentiles(a *aggregates) {
 
 func (r *reporter) servers(a *aggregates) {
 	r.w.WriteString("#srv_name 1xx 2xx 3xx 4xx 5xx other tot_req req_ok pct_ok avg_ct avg_rt\n")
-	names := make([]string, 0, len(a.servers))
-	for k := range a.servers {
-		names = append(names, k)
+	order := make([]int, len(a.srv))
+	for i := range order {
+		order[i] = i
 	}
-	slices.Sort(names)
-	for _, k := range names {
-		s := a.servers[k]
+	slices.SortFunc(order, func(x, y int) int { return bytes.Compare(a.servers.key(x), a.servers.key(y)) })
+	for _, i := range order {
+		k, s := a.servers.key(i), &a.srv[i]
 		var tot int32
 		for _, n := range s.st {
 			tot += int32(n)
@@ -250,15 +250,15 @@ func (r *reporter) servers(a *aggregates) {
 }
 
 type urlRow struct {
-	key string
+	key []byte
 	s   *urlStat
 	v   uint64
 }
 
 func (r *reporter) urls(o *Options, a *aggregates) {
-	rows := make([]urlRow, 0, len(a.urls))
-	for k, s := range a.urls {
-		rows = append(rows, urlRow{key: k, s: s})
+	rows := make([]urlRow, len(a.url))
+	for i := range rows {
+		rows[i] = urlRow{key: a.urls.key(i), s: &a.url[i]}
 	}
 	byName := o.URL&URLByName != 0
 	if !byName {
@@ -272,7 +272,7 @@ func (r *reporter) urls(o *Options, a *aggregates) {
 				return c
 			}
 		}
-		return strings.Compare(y.key, x.key)
+		return bytes.Compare(y.key, x.key)
 	})
 	r.w.WriteString("#req err ttot tavg oktot okavg bavg btot src\n")
 	for _, row := range rows {

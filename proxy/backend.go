@@ -99,7 +99,7 @@ func newBackend(p *Proxy, cfg *config.Proxy) (*backend, error) {
 		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
 		if sc.SSL {
 			var err error
-			if s.tls, err = serverTLS(sc); err != nil {
+			if s.tls, err = serverTLS(sc, p.cfg.Global.SSLServerVerify); err != nil {
 				return nil, err
 			}
 		}

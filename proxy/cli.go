@@ -117,7 +117,10 @@ func bindCLI(sc config.StatsSocket, pid int) (*cliListener, error) {
 
 // serveCLI accepts CLI connections on every stats socket.
 func (p *Proxy) serveCLI() {
-	for _, l := range p.cli.listeners {
+	p.cli.mu.Lock() // SoftStop may be closing them already
+	ls := p.cli.listeners
+	p.cli.mu.Unlock()
+	for _, l := range ls {
 		p.cli.wg.Add(1)
 		go func() {
 			defer p.cli.wg.Done()

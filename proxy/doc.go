@@ -6,7 +6,7 @@
 // It consumes a resolved configuration from proxy/config (which owns
 // parsing and `-c`) and renders log lines with the one log-format engine in
 // package formats (Record, Format.Append, Framer). It does not parse
-// configuration files and does not implement TLS.
+// configuration files.
 //
 // # Life cycle
 //
@@ -84,12 +84,60 @@
 // Validate lists what the configuration package accepts but this runtime
 // cannot honour: alerts (refused by cmd/proxy and "-c") or warnings.
 //
+// # TLS
+//
+// "bind ... ssl crt <pem|dir>" terminates TLS with crypto/tls (tls.go). A
+// PEM holds the certificate chain and the key (or the key sits in
+// "<pem>.key"); a directory loads every file in name order. SNI picks the
+// certificate whose subject CN or DNS names match (exact, then wildcard),
+// else the first one loaded, as HAProxy does. "alpn" (HTTP/1.x names only
+// in HTTP mode), "ssl-min-ver"/"ssl-max-ver" (default TLSv1.2), "ciphers"
+// (OpenSSL suite names for TLS <= 1.2) and "verify"/"ca-file" (client
+// certificates) apply. The handshake runs in the session's goroutine,
+// bounded by timeout client; its duration is Th. A connection that dies
+// in the handshake logs HAProxy's connection error line
+// ("<ci>:<cp> [<date>] <fe>/<bind name or listener number>: SSL handshake
+// failure", "Connection closed during SSL handshake", "Timeout during SSL
+// handshake"; dontlognull hides those that sent nothing). Log lines carry
+// "~" after %ft, %sslv/%sslc in OpenSSL's names (TLSv1.3,
+// ECDHE-RSA-AES128-GCM-SHA256), %[ssl_fc_sni], %[ssl_fc_is_resumed];
+// the ssl_fc and ssl_fc_sni ACL fetches answer.
+//
+// "server ... ssl" speaks TLS to the server: "verify required" (the
+// default, or "ssl-server-verify") checks the chain against "ca-file" and
+// the name against "verifyhost", else the SNI sent; "sni" takes
+// str(<name>), req.hdr(<name>)/hdr(<name>) (port removed) or ssl_fc_sni;
+// "crt" sends a client certificate. The handshake is part of the connect
+// (Tc, timeout connect); a failed one is a failed connection (SC after
+// retries). Sessions are resumed from a per-server cache. Health checks of
+// an "ssl" server use TLS unless "port"/"addr" send them elsewhere
+// ("check-ssl"/"no-check-ssl" force it), with HAProxy's Layer6 statuses.
+//
+// # Health checks
+//
+// As in HAProxy, a server starts UP with its health at rise: the first
+// failed check takes it DOWN whatever fall is, the first passed check
+// takes it to the top (rise+fall-1); after that, fall consecutive
+// failures take it down and rise successes bring it back. The first
+// checks are spread over the smallest interval of at least one second
+// (n-th of N checked servers after mininter*n/N). With log-health-checks,
+// a line is logged when the health or the status changes, before the
+// DOWN/UP line (which then carries no reason).
+//
 // # Limitations
 //
-// No TLS (a "bind ... ssl" line is refused), no PROXY protocol, no
-// compression, no logasap, no unique-id, no master-worker mode, no UNIX
-// socket log targets: Validate reports each. The stats page is a small
-// summary, not HAProxy's page. Request bodies are forwarded before the
-// response is read. For a response denied by http-response deny, %B counts
-// only the 502 reply (HAProxy also counts part of the discarded response).
+// No PROXY protocol, no compression, no logasap, no unique-id, no
+// master-worker mode, no UNIX socket log targets: Validate reports each.
+// TLS: crypto/tls chooses the cipher suite by its own preference where
+// OpenSSL applies the server's (TLS 1.3: TLS_AES_128_GCM_SHA256 where
+// HAProxy logs TLS_AES_256_GCM_SHA384; TLS 1.2 with several suites
+// offered: AES-128 where HAProxy picks AES-256), "ciphers" takes suite
+// names, not OpenSSL expressions ("HIGH:!aNULL" is warned about and Go's
+// defaults are used), "ciphersuites", curves, crt-list, OCSP, client
+// certificate error fetches (ssl_c_err stays 0), HTTP/2 over ALPN and
+// error-log-format are not supported, and SSLv3 maps to TLS 1.0. The stats
+// page is a small summary, not HAProxy's page. Request bodies are
+// forwarded before the response is read. For a response denied by
+// http-response deny, %B counts only the 502 reply (HAProxy also counts
+// part of the discarded response).
 package proxy

@@ -23,10 +23,10 @@ type frontend struct {
 	listeners []net.Listener
 	// lmeta[i] describes listeners[i]: its TLS setup and its name for
 	// connection error lines.
-	lmeta     []*listenerMeta
-	bindTLS   []*tls.Config // per cfg.Binds entry; nil = clear text
-	logs      *sinkSet
-	format    *formats.Format // nil = legacy "Connect from" line
+	lmeta   []*listenerMeta
+	bindTLS []*tls.Config // per cfg.Binds entry; nil = clear text
+	logs    *sinkSet
+	format  *formats.Format // nil = legacy "Connect from" line
 	// slots bounds concurrent connections (maxconn); nil = unlimited.
 	slots  chan struct{}
 	feconn atomic.Int64
@@ -114,10 +114,6 @@ func (fe *frontend) listen() error {
 		}
 	}
 	return nil
-}
-
-func bindString(a config.Addr) string {
-	return net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
 }
 
 // listenAddr maps a bind address to Go's network and address: "*:p" and

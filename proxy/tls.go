@@ -290,7 +290,7 @@ func bindTLS(b *config.Bind, mode config.Mode) (*tls.Config, error) {
 // serverTLS builds the TLS configuration towards a "ssl" server. The
 // chain is checked against ca-file with "verify required" (HAProxy's
 // default); the host name only when verifyhost or sni gives one.
-func serverTLS(sc *config.Server) (*srvTLS, error) {
+func serverTLS(sc *config.Server, defVerify string) (*srvTLS, error) {
 	where := func(err error) error { return fmt.Errorf("%s:%d: server %s: %w", sc.File, sc.Line, sc.Name, err) }
 	st := &srvTLS{}
 	c := &tls.Config{InsecureSkipVerify: true, ClientSessionCache: tls.NewLRUClientSessionCache(64)}
@@ -312,7 +312,7 @@ func serverTLS(sc *config.Server) (*srvTLS, error) {
 	if st.checkSNI, err = compileSNI(sc.CheckSNI); err != nil {
 		return nil, where(err)
 	}
-	if sc.Verify != "none" {
+	if verifyMode(sc, defVerify) != "none" {
 		if sc.CAFile == "" {
 			return nil, where(errors.New("verify is enabled by default but no CA file specified"))
 		}
@@ -329,6 +329,18 @@ func serverTLS(sc *config.Server) (*srvTLS, error) {
 	}
 	st.cfg = c
 	return st, nil
+}
+
+// verifyMode is a server's "verify": its own, else the global
+// ssl-server-verify, else required.
+func verifyMode(sc *config.Server, defVerify string) string {
+	switch {
+	case sc.Verify != "":
+		return sc.Verify
+	case defVerify != "":
+		return defVerify
+	}
+	return "required"
 }
 
 // srvTLS is a server's TLS setup.
@@ -432,11 +444,10 @@ func (e *sniExpr) value(s *session) string {
 // tlsState is what the log and the fetches know of a client connection's
 // TLS layer.
 type tlsState struct {
-	on              bool
-	sni, ver, ciph  string
-	resumed         bool
-	handshake       int64 // ms from accept to the end of the handshake
-	handshakePassed bool  // the first stream already accounted Th
+	on             bool
+	sni, ver, ciph string
+	resumed        bool
+	handshake      int64 // ms from accept to the end of the handshake
 }
 
 // hsConn watches a connection during the TLS handshake to tell HAProxy's

@@ -253,7 +253,7 @@ func TestTLSFrontend(t *testing.T) {
 			t.Errorf("ssl_fc true on a clear connection:\n%s", resp)
 		}
 		line := payload(sink.next(t, "/clear"))
-		if !strings.Contains(line, "] fe be/a1 ") || !strings.HasSuffix(line, `"GET /clear HTTP/1.1" 0/-/-/-/- -/-/-`) {
+		if !strings.Contains(line, "] fe be/a1 ") || !strings.HasSuffix(line, `"GET /clear HTTP/1.1" 0/-/-/-/0 -/-/-`) {
 			t.Errorf("clear line = %q", line)
 		}
 	})
@@ -474,6 +474,7 @@ func TestDifferentialTLS(t *testing.T) {
 			m := st.m
 			m.acfc = true
 			sameShape(t, formats.HTTPSLogFormat, [2]int{}, got, want, m)
+			sameText(t, got, want, m.cipher)
 		})
 	}
 	t.Run("clear", func(t *testing.T) {
@@ -483,6 +484,7 @@ func TestDifferentialTLS(t *testing.T) {
 		got := payload(sinkP.next(t, "/clear"))
 		t.Logf("haproxy: %s\nproxy:   %s", want, got)
 		sameShape(t, formats.HTTPSLogFormat, [2]int{}, got, want, mask{acfc: true})
+		sameText(t, got, want, false)
 	})
 	for _, c := range []struct {
 		name, data string
@@ -499,4 +501,50 @@ func TestDifferentialTLS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameText compares two lines as text with the client port, the date and
+// the timers masked (and the last field, the cipher, when cipher is set):
+// parsing alone would not tell "-" from "0" in boolean fetches.
+func sameText(t testing.TB, got, want string, cipher bool) {
+	t.Helper()
+	acfc := regexp.MustCompile(`^(\S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+) \d+/\d+/`) // ac/fc, as mask.acfc
+	g, w := acfc.ReplaceAllString(maskText(got), "$1 A/F/"), acfc.ReplaceAllString(maskText(want), "$1 A/F/")
+	if cipher {
+		g, w = g[:strings.LastIndexByte(g, '/')], w[:strings.LastIndexByte(w, '/')]
+	}
+	if g != w {
+		t.Errorf("text differs\n got: %s\nwant: %s", g, w)
+	}
+}
+
+// FuzzTLSParams feeds the "ciphers" list and "sni" expression parsers:
+// every suite returned is a configurable one named in the input, and a
+// compiled sni expression is one of the supported forms.
+func FuzzTLSParams(f *testing.F) {
+	for _, s := range []string{"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305", "HIGH:!aNULL:!MD5",
+		"str(backend.example.com)", "req.hdr(host)", "hdr(Host)", "ssl_fc_sni", "req.hdr(host),lower", "", "a,b c:!d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ids, unknown := parseCiphers(s)
+		for _, id := range ids {
+			n, ok := opensslCiphers[id]
+			if !ok || id>>8 == 0x13 || !strings.Contains(s, n) {
+				t.Fatalf("parseCiphers(%q) returned %#x (%q)", s, id, n)
+			}
+		}
+		for _, u := range unknown {
+			if !strings.Contains(s, u) {
+				t.Fatalf("parseCiphers(%q): unknown element %q not in the input", s, u)
+			}
+		}
+		e, err := compileSNI(s)
+		if err != nil || e == nil {
+			return
+		}
+		if e.fcSNI != (s == "ssl_fc_sni") || (e.header == "" && !e.fcSNI && !strings.Contains(s, e.constant)) {
+			t.Fatalf("compileSNI(%q) = %+v", s, *e)
+		}
+	})
 }

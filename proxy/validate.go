@@ -12,7 +12,8 @@ import (
 // configuration package accepted it, so that nothing is ignored silently.
 // Alerts are settings that would change behaviour if ignored (cmd/proxy
 // refuses to start and "-c" fails; New rejects an invalid rule value and
-// Listen an ssl bind); warnings name settings without effect here. Each diagnostic carries the file and line of the setting, or of
+// a TLS setup it cannot build); warnings name settings without effect
+// here. Each diagnostic carries the file and line of the setting, or of
 // its section when the setting has no line of its own (settings inherited
 // from a defaults section are reported once per proxy).
 func Validate(cfg *config.Config) []config.Diag {
@@ -37,7 +38,7 @@ func Validate(cfg *config.Config) []config.Diag {
 		if pc.Disabled {
 			continue
 		}
-		v.proxy(pc)
+		v.proxy(pc, g.SSLServerVerify)
 	}
 	return v.out
 }
@@ -62,7 +63,7 @@ func (v *validator) logs(ts []config.LogTarget) {
 	}
 }
 
-func (v *validator) proxy(pc *config.Proxy) {
+func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	f, l := pc.File, pc.Line
 	where := fmt.Sprintf("proxy '%s'", pc.Name)
 	if _, err := compileRules(pc); err != nil {
@@ -93,7 +94,7 @@ func (v *validator) proxy(pc *config.Proxy) {
 			v.alert(s.File, s.Line, "'server %s' : 'send-proxy' is not supported by this implementation (no PROXY protocol).", s.Name)
 		}
 		if s.SSL {
-			v.serverTLS(pc, s)
+			v.serverTLS(pc, s, cfgVerify)
 		}
 		if s.MaxQueue > 0 {
 			v.warn(s.File, s.Line, "'server %s' : 'maxqueue' is ignored by this implementation (only the backend queue and 'timeout queue' apply).", s.Name)
@@ -167,10 +168,10 @@ func (v *validator) bindTLS(pc *config.Proxy, b *config.Bind) {
 }
 
 // serverTLS reports what a "ssl" server asks that cannot be done.
-func (v *validator) serverTLS(pc *config.Proxy, s *config.Server) {
-	if s.Verify != "none" && s.CAFile == "" {
+func (v *validator) serverTLS(pc *config.Proxy, s *config.Server, defVerify string) {
+	if verifyMode(s, defVerify) != "none" && s.CAFile == "" {
 		v.alert(s.File, s.Line, "'server %s/%s' : verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default.", pc.Name, s.Name)
-	} else if _, err := serverTLS(s); err != nil {
+	} else if _, err := serverTLS(s, defVerify); err != nil {
 		v.alert(s.File, s.Line, "'server %s/%s' : %s", pc.Name, s.Name, stripWhere(err))
 	}
 	if s.Ciphers != "" {

@@ -265,17 +265,21 @@ func TestCompressVsGzipCLI(t *testing.T) {
 			return result{cpuTime() - c0, time.Since(t0)}, dst, err
 		}
 	}
-	def := defaultConcurrency()
-	methods := []method{
-		{"gzip -6 (CLI)", Gzip, cli("gzip", "-6", "-c")},
-		{fmt.Sprintf("rotate gzip (default: -6, %d workers)", def), Gzip, ours(Gzip, 0, 0)},
-		{"rotate gzip -6, 1 worker", Gzip, ours(Gzip, 6, 1)},
-		{fmt.Sprintf("rotate gzip -5, %d workers", def), Gzip, ours(Gzip, 5, 0)},
-		{"rotate gzip -5, 1 worker", Gzip, ours(Gzip, 5, 1)},
-		{fmt.Sprintf("rotate zstd (default: -1, %d workers)", def), Zstd, ours(Zstd, 0, 0)},
-		{"rotate zstd -1, 1 worker", Zstd, ours(Zstd, 1, 1)},
-		{fmt.Sprintf("rotate zstd -3, %d workers", def), Zstd, ours(Zstd, 3, 0)},
-		{"rotate zstd -3, 1 worker", Zstd, ours(Zstd, 3, 1)},
+	methods := []method{{"gzip -6 (CLI)", Gzip, cli("gzip", "-6", "-c")}}
+	procs := runtime.GOMAXPROCS(0)
+	for _, v := range []struct {
+		codec          Codec
+		level, workers int
+	}{{Gzip, 0, 0}, {Gzip, 5, procs}, {Gzip, 6, 1}, {Gzip, 6, procs}, {Zstd, 0, 0}, {Zstd, 1, procs}, {Zstd, 3, 1}, {Zstd, 3, procs}} {
+		name := fmt.Sprintf("rotate %v -%d, %d worker(s)", v.codec, v.level, v.workers)
+		if v.level == 0 {
+			lv := defaultGzipLevel
+			if v.codec == Zstd {
+				lv = 1
+			}
+			name = fmt.Sprintf("rotate %v default (-%d, %d)", v.codec, lv, defaultConcurrency())
+		}
+		methods = append(methods, method{name, v.codec, ours(v.codec, v.level, v.workers)})
 	}
 	if _, err := exec.LookPath("zstd"); err == nil {
 		methods = append(methods, method{"zstd -3 -T1 (CLI)", Zstd, cli("zstd", "-q", "-3", "-T1", "-c")})

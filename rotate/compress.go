@@ -14,7 +14,10 @@ import (
 var errAborted = errors.New("compression aborted: writer closing")
 
 // defaultGzipLevel is the gzip level used when Options.Level is 0.
-const defaultGzipLevel = 6
+// klauspost's level 5 compresses HAProxy logs 3.5-4 times faster than
+// gzip -6 for a 6% larger file; its level 6 gives a 3% larger file at about
+// 3 times the speed (see TestCompressVsGzipCLI).
+const defaultGzipLevel = 5
 
 // validLevel checks a codec level (0 = default).
 func validLevel(c Codec, level int) error {

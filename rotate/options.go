@@ -122,8 +122,10 @@ type Options struct {
 	// Compress is the codec for backups. Unset and NoCompression: none.
 	Compress Codec
 
-	// Level is the codec level. 0 means the default: 6 for gzip (1-9, as
-	// gzip -N), 1 for zstd (1-22, mapped to the nearest klauspost level:
+	// Level is the codec level. 0 means the default: 5 for gzip (1-9, as
+	// gzip -N; 5 is 3.5-4 times faster than the gzip -6 command for a 6%
+	// larger file on HAProxy logs, 6 gives 3% more than gzip -6 at 3 times
+	// its speed), 1 for zstd (1-22, mapped to the nearest klauspost level:
 	// 1 fastest, 2-4 default, 5-8 better, 9+ best).
 	Level int
 
@@ -131,8 +133,8 @@ type Options struct {
 	// backup, each taking a block of the file in turn (1 MiB for gzip,
 	// 4 MiB for zstd), as pigz and zstd -T do. The output does not depend on
 	// it: the same backup compresses to the same bytes with 1 or 8 workers.
-	// 0 means GOMAXPROCS, at most 8; 1 compresses on one core (the least
-	// competition with the writing process, the longest wall time).
+	// 0 means half of GOMAXPROCS, at least 1 and at most 4, which leaves
+	// cores to the writing process; 1 compresses on one core.
 	CompressConcurrency int
 
 	// DelayCompress leaves the most recent backup uncompressed until the next

@@ -43,10 +43,21 @@
 //
 // # Data path
 //
-// Each UDP socket is read by several goroutines (one per CPU by default),
-// each with its own 64 KiB buffer, parser and output buffer, and the socket
+// Each UDP socket is read by one goroutine by default (Options.Readers),
+// with its own datagram buffers, parser and output buffers, and the socket
 // asks for an 8 MiB receive buffer (SO_RCVBUFFORCE when allowed, else
-// SO_RCVBUF, capped by net.core.rmem_max). A datagram's PRI is read first
+// SO_RCVBUF, capped by net.core.rmem_max). On Linux (amd64, arm64) the
+// reader takes the socket out of the Go netpoller and blocks in
+// recvmmsg(2), up to 128 datagrams per call; after a short batch (the
+// socket is drained) it sleeps 2 ms so that the next call returns a full
+// batch rather than one datagram (skipped when the effective receive
+// buffer is under 4 MiB). At 100k msg/s that is about two system calls
+// and one thread wake-up per 200 datagrams; each batch takes the routing table
+// and the clock once and hands each file its lines under one lock.
+// Rendered lines wait in a per-file buffer that a flusher goroutine hands
+// to the file every 256 KiB or 100 ms. The parser caches the last RFC 3164
+// timestamp (text, inferred year and zone offset) per reception second.
+// A datagram's PRI is read first
 // and indexes a [facility][severity] table of actions; the header is parsed
 // only when a matching template needs it. Neither step allocates. The
 // parser is hand-written to follow rsyslog; github.com/leodido/go-syslog/v4

@@ -61,6 +61,42 @@ type Parser struct {
 	tagBuf    []byte    // composed RFC 5424 tag
 	lastSec   int64     // unix second of lastTS
 	lastTS    Timestamp // reception stamp of lastSec, fraction aside
+	ts3164    ts3164Cache
+}
+
+// ts3164Cache remembers the last RFC 3164 timestamp parsed, as text and as
+// completed Timestamp (year and zone offset inferred from the reception
+// second): a sender stamps every message of a second with the same text.
+type ts3164Cache struct {
+	text [maxTS3164]byte
+	n    int   // length of the timestamp text; 0: empty cache
+	sec  int64 // reception second the completion used
+	ts   Timestamp
+}
+
+// maxTS3164 is the longest RFC 3164 timestamp text the cache keeps
+// ("Mmm dd yyyy hh:mm:ss.fffffffff" is 30 bytes).
+const maxTS3164 = 32
+
+// get returns the cached timestamp if b starts with the cached text
+// followed by a space or nothing: parseRFC3164 reads no byte beyond that
+// one, so it would return the same fields and length.
+func (c *ts3164Cache) get(b []byte, sec int64) (Timestamp, int, bool) {
+	n := c.n
+	if n == 0 || sec != c.sec || len(b) < 14 || len(b) < n || (len(b) > n && b[n] != ' ') ||
+		string(b[:n]) != string(c.text[:n]) {
+		return Timestamp{}, 0, false
+	}
+	return c.ts, n, true
+}
+
+func (c *ts3164Cache) put(b []byte, n int, sec int64, ts *Timestamp) {
+	if n > maxTS3164 {
+		c.n = 0
+		return
+	}
+	c.n = copy(c.text[:], b[:n])
+	c.sec, c.ts = sec, *ts
 }
 
 // ParserOptions configure a Parser.
@@ -182,10 +218,17 @@ func (p *Parser) escape(b []byte) []byte {
 }
 
 // firstControl returns the index of the first byte below 0x20, or len(b).
-// It tests eight bytes at a time.
+// It tests sixteen, then eight bytes at a time.
 func firstControl(b []byte) int {
 	const lo, hi = 0x2020202020202020, 0x8080808080808080
 	i := 0
+	for ; i+16 <= len(b); i += 16 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		y := binary.LittleEndian.Uint64(b[i+8:])
+		if ((x-lo)&^x|(y-lo)&^y)&hi != 0 {
+			break
+		}
+	}
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
 		if (x-lo)&^x&hi != 0 {
@@ -237,8 +280,12 @@ func (p *Parser) parse3164(m *Message, b []byte) {
 	if ts, n, ok := parseRFC3339(b); ok {
 		m.Reported = ts
 		b = skipSpace1(b[n:])
+	} else if ts, n, ok := p.ts3164.get(b, m.Received.Unix()); ok {
+		m.Reported = ts
+		b = skipSpace1(b[n:])
 	} else if ts, n, ok := parseRFC3164(b); ok {
 		p.complete3164(&ts, m.Received)
+		p.ts3164.put(b, n, m.Received.Unix(), &ts)
 		m.Reported = ts
 		b = skipSpace1(b[n:])
 	} else if len(b) > 1 && b[0] == ' ' {
@@ -297,10 +344,17 @@ func (p *Parser) complete3164(ts *Timestamp, now time.Time) {
 	ts.setOffset(off)
 }
 
-func isHostChar(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '.' || c == '_' || c == '-'
-}
+func isHostChar(c byte) bool { return hostChars[c] }
+
+// hostChars marks the bytes rsyslog accepts in an RFC 3164 hostname:
+// letters, digits, '.', '_' and '-'.
+var hostChars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '.' || c == '_' || c == '-'
+	}
+	return t
+}()
 
 // tagProcID returns the text between '[' and ']' in a tag, or nil.
 func tagProcID(tag []byte) []byte {

@@ -66,6 +66,20 @@ var monthNames = [13]string{"", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
 
 // appendRFC3164 appends "Mmm dd hh:mm:ss" (day padded with a space).
 func (ts *Timestamp) appendRFC3164(dst []byte) []byte {
+	if ts.Day >= 0 && ts.Day <= 99 && uint(ts.Hour) <= 99 && uint(ts.Minute) <= 99 && uint(ts.Second) <= 99 {
+		// Fixed width: fill 15 bytes, append once.
+		var b [15]byte
+		copy(b[:3], monthName(ts.Month))
+		b[3], b[6], b[9], b[12] = ' ', ' ', ':', ':'
+		b[4], b[5] = byte('0'+ts.Day/10), byte('0'+ts.Day%10)
+		if ts.Day < 10 {
+			b[4] = ' '
+		}
+		b[7], b[8] = byte('0'+ts.Hour/10), byte('0'+ts.Hour%10)
+		b[10], b[11] = byte('0'+ts.Minute/10), byte('0'+ts.Minute%10)
+		b[13], b[14] = byte('0'+ts.Second/10), byte('0'+ts.Second%10)
+		return append(dst, b[:]...)
+	}
 	dst = append(dst, monthName(ts.Month)...)
 	dst = append(dst, ' ')
 	if ts.Day < 10 {

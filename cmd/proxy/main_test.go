@@ -64,6 +64,8 @@ var checkCases = []struct {
 	{"warning.cfg", "", 0, "Warnings were found.\nConfiguration file is valid\n"},
 	{"warning.cfg", "-dW", 1, ""},
 	{"warning.cfg", "-q", 0, ""},
+	{"tls.cfg", "", 0, "Configuration file is valid\n"},
+	{"tls-noca.cfg", "", 1, ""},
 }
 
 func TestCheck(t *testing.T) {
@@ -104,6 +106,43 @@ func TestCheckVsHAProxy(t *testing.T) {
 		if rc != c.rc || out != c.stdout {
 			t.Errorf("haproxy %v: exit %d stdout %q, recorded %d %q", args, rc, out, c.rc, c.stdout)
 		}
+	}
+}
+
+// TestCheckSeed: "-c" on the seed configuration (every construct of the
+// config spec, "bind ... ssl crt" included) is valid with warnings, as
+// with haproxy (compared live when it is installed).
+func TestCheckSeed(t *testing.T) {
+	dir := filepath.Join("..", "..", "proxy", "config")
+	self, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Warnings were found.\nConfiguration file is valid\n"
+	run := func(bin string, env []string) (int, string) {
+		cmd := exec.Command(bin, "-c", "-f", "testdata/seed/haproxy.cfg")
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+		out, err := cmd.Output()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	if rc, out := run(self, []string{"HAPLOG_PROXY_MAIN=1"}); rc != 0 || out != want {
+		t.Errorf("proxy -c seed: exit %d stdout %q, want 0 %q", rc, out, want)
+	}
+	bin := os.Getenv("HAPLOG_HAPROXY")
+	if bin == "" {
+		bin = "/usr/sbin/haproxy"
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Skip("haproxy not installed")
+	}
+	if rc, out := run(bin, nil); rc != 0 || out != want {
+		t.Errorf("haproxy -c seed: exit %d stdout %q, want 0 %q", rc, out, want)
 	}
 }
 

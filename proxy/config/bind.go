@@ -200,6 +200,7 @@ func (p *parser) loadCrt(path string) error {
 		return fmt.Errorf("unable to load certificate from file '%s'", path)
 	}
 	if !pemHas(key, "PRIVATE KEY") {
+		//lint:ignore ST1005 HAProxy's message, word for word
 		return fmt.Errorf("No Private Key found in '%s.key'", path)
 	}
 	if _, err := tls.X509KeyPair(data, key); err != nil {

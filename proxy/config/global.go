@@ -12,7 +12,7 @@ var globalIgnored = map[string]bool{
 	"ca-base": true, "crt-base": true, "spread-checks": true, "max-spread-checks": true,
 	"grace": true, "cpu-map": true, "description": true, "node": true, "maxconnrate": true,
 	"maxsessrate": true, "maxsslconn": true, "maxsslrate": true, "maxpipes": true,
-	"maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true, "ssl-server-verify": true,
+	"maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true,
 	"server-state-file": true, "server-state-base": true, "h1-case-adjust": true,
 	"h1-case-adjust-file": true, "quiet": true, "debug": true, "noepoll": true, "nopoll": true,
 	"nosplice": true, "nogetaddrinfo": true, "noreuseport": true, "busy-polling": true,
@@ -54,6 +54,15 @@ func (p *parser) globalLine(w []string) {
 		if p.needArgs(w, 1, "<tag>") {
 			g.LogTag = w[1]
 		}
+	case "ssl-server-verify":
+		if !p.needArgs(w, 1, "[none|required]") {
+			return
+		}
+		if w[1] != "none" && w[1] != "required" {
+			p.alertf(p.line, "'%s' : unknown value '%s', only 'none' and 'required' are supported.", kw, w[1])
+			return
+		}
+		g.SSLServerVerify = w[1]
 	case "maxconn":
 		p.globalInt(w, &g.MaxConn)
 	case "nbthread":

@@ -43,6 +43,9 @@ type Global struct {
 	LogSendHostname string
 	// LogTag is the syslog tag; "haproxy" unless log-tag is set.
 	LogTag string
+	// SSLServerVerify is "ssl-server-verify": the default "verify" of
+	// servers using ssl ("" = required).
+	SSLServerVerify string
 	// MaxConn is the process-wide connection limit; 0 = not set.
 	MaxConn int
 	// NbThread is the requested number of threads; 0 = not set.

@@ -1,0 +1,44 @@
+package halog
+
+import "github.com/haplog/haplog/formats"
+
+// maxIndexed bounds the number of fields located by the scan of each line.
+const maxIndexed = 24
+
+// fields locates the fields of one line: the first ones (as many as the
+// mode needs) in a single scan when the line is reset, any later one on
+// demand from the last located field.
+type fields struct {
+	b    []byte
+	n    int  // starts stored in pos
+	full bool // pos filled up: b may have more fields
+	pos  [maxIndexed]int32
+}
+
+// reset points f at b and locates its first need fields (need <= maxIndexed).
+func (f *fields) reset(b []byte, need int) {
+	f.b = b
+	f.n = formats.FieldIndex(b, 0, f.pos[:need])
+	f.full = f.n == need
+}
+
+// at returns the start of field j (1-based, as formats.Line.Field) and
+// whether it exists; when it does not, the offset is len(b).
+func (f *fields) at(j int) (int, bool) {
+	if uint(j-1) < uint(f.n) {
+		return int(f.pos[j-1]), true
+	}
+	return f.beyond(j)
+}
+
+func (f *fields) beyond(j int) (int, bool) {
+	if j < 1 || !f.full {
+		return len(f.b), false
+	}
+	p, m := 0, j
+	if f.n > 0 {
+		p, m = int(f.pos[f.n-1]), j-f.n+1
+	}
+	p = formats.FieldStart(f.b, p, m)
+	return p, p < len(f.b)
+}

@@ -1,0 +1,135 @@
+package halog
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// keytab maps byte-string keys (server names, URLs, client addresses) to
+// dense indexes 0, 1, 2, ... in order of first insertion, so that the
+// per-key statistics live in a plain slice. Keys are copied into one arena
+// (no per-key allocation, no pointers for the GC to scan). Lookups of keys
+// up to 16 bytes compare two machine words and the length; longer keys
+// are hashed with hash/maphash and compared in full.
+type keytab struct {
+	slots []slot // open addressing, linear probing; len is a power of 2
+	ents  []keyEnt
+	arena []byte
+	shift uint8 // 64 - log2(len(slots))
+	last  int32 // entry of the last hit, -1 if none
+	seed  uint64
+	mseed maphash.Seed
+}
+
+type slot struct {
+	tag uint32 // high bits of the hash | 1, 0 if the slot is empty
+	ent uint32
+}
+
+type keyEnt struct {
+	w0, w1 uint64 // first and last 8 bytes (zero-padded), see keyWords
+	off    uint64 // key bytes: arena[off:off+n]
+	n      uint32
+}
+
+func newKeytab() keytab {
+	const initial = 64
+	return keytab{
+		slots: make([]slot, initial),
+		shift: uint8(64 - bits.TrailingZeros(initial)),
+		last:  -1,
+		seed:  rand.Uint64() | 1,
+		mseed: maphash.MakeSeed(),
+	}
+}
+
+// keyWords returns the first and the last 8 bytes of k as integers (the
+// bytes of a shorter key in w0, w1 = 0). With the length they identify any
+// key of up to 16 bytes.
+func keyWords(k []byte) (w0, w1 uint64) {
+	if n := len(k); n >= 8 {
+		return binary.LittleEndian.Uint64(k), binary.LittleEndian.Uint64(k[n-8:])
+	}
+	for i := len(k) - 1; i >= 0; i-- {
+		w0 = w0<<8 | uint64(k[i])
+	}
+	return w0, 0
+}
+
+func (t *keytab) hash(k []byte, w0, w1 uint64) uint64 {
+	if len(k) > 16 {
+		return maphash.Bytes(t.mseed, k)
+	}
+	h := (w0 ^ t.seed) * 0x9E3779B97F4A7C15
+	h ^= (bits.RotateLeft64(w1, 31) ^ uint64(len(k))) * 0xC2B2AE3D27D4EB4F
+	return h ^ h>>29
+}
+
+// key returns the bytes of entry i (valid until the next insertion).
+func (t *keytab) key(i int) []byte {
+	e := &t.ents[i]
+	return t.arena[e.off : e.off+uint64(e.n)]
+}
+
+func (t *keytab) len() int { return len(t.ents) }
+
+func (t *keytab) match(e *keyEnt, k []byte, w0, w1 uint64) bool {
+	return e.w0 == w0 && e.w1 == w1 && int(e.n) == len(k) &&
+		(len(k) <= 16 || bytes.Equal(t.arena[e.off:e.off+uint64(e.n)], k))
+}
+
+// index returns the index of k, inserting it if needed (isNew).
+func (t *keytab) index(k []byte) (i int, isNew bool) {
+	w0, w1 := keyWords(k)
+	if t.last >= 0 && t.match(&t.ents[t.last], k, w0, w1) {
+		return int(t.last), false
+	}
+	h := t.hash(k, w0, w1)
+	tag := uint32(h>>32) | 1
+	mask := uint64(len(t.slots) - 1)
+	for s := h >> t.shift; ; s = (s + 1) & mask {
+		sl := &t.slots[s]
+		if sl.tag == 0 {
+			break
+		}
+		if sl.tag == tag && t.match(&t.ents[sl.ent], k, w0, w1) {
+			t.last = int32(sl.ent)
+			return int(sl.ent), false
+		}
+	}
+	// insert
+	i = len(t.ents)
+	t.ents = append(t.ents, keyEnt{w0: w0, w1: w1, off: uint64(len(t.arena)), n: uint32(len(k))})
+	t.arena = append(t.arena, k...)
+	if 2*len(t.ents) > len(t.slots) {
+		t.grow()
+	} else {
+		t.place(h, tag, uint32(i))
+	}
+	t.last = int32(i)
+	return i, true
+}
+
+func (t *keytab) place(h uint64, tag, ent uint32) {
+	mask := uint64(len(t.slots) - 1)
+	s := h >> t.shift
+	for t.slots[s].tag != 0 {
+		s = (s + 1) & mask
+	}
+	t.slots[s] = slot{tag: tag, ent: ent}
+}
+
+// grow doubles the slots and re-places every entry.
+func (t *keytab) grow() {
+	t.slots = make([]slot, 2*len(t.slots))
+	t.shift--
+	for i := range t.ents {
+		e := &t.ents[i]
+		k := t.arena[e.off : e.off+uint64(e.n)]
+		h := t.hash(k, e.w0, e.w1)
+		t.place(h, uint32(h>>32)|1, uint32(i))
+	}
+}

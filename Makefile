@@ -6,7 +6,7 @@ BIN           := bin
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOBIN_DIR     := $(shell $(GO) env GOPATH)/bin
 # Packages that run goroutines get a second pass under the race detector.
-RACE_PKGS     ?= ./rotate/... ./syslogd/... ./proxy/... ./halog/...
+RACE_PKGS     ?= ./rotate/... ./syslogd/... ./proxy/... ./halog/... ./e2e/... ./cmd/rotate/...
 FUZZTIME      ?= 10s
 CMDS          := $(notdir $(wildcard cmd/*))
 

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -120,13 +119,23 @@ func startEnv(t *testing.T) *env {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.Serve(ctx, l) }()
 	}
-	d := listen("dead")
-	e.dead = d.Addr().String()
-	d.Close()
-	f := listen("flap")
-	e.flap = &flapper{addr: f.Addr().String(), ctx: ctx}
-	f.Close()
-	t.Cleanup(func() { e.flap.down() })
+	// The dead server and the flapping one (while down) are ports bound
+	// without a listener: refused, and nobody else can take them.
+	dp, releaseDead, err := deadPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(releaseDead)
+	e.dead = "127.0.0.1:" + strconv.Itoa(dp)
+	fp, releaseFlap, err := deadPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.flap = &flapper{addr: "127.0.0.1:" + strconv.Itoa(fp), port: fp, ctx: ctx, release: releaseFlap}
+	t.Cleanup(func() {
+		e.flap.down()
+		e.flap.release()
+	})
 	if l, err := net.Listen("tcp6", "[::1]:0"); err == nil {
 		e.v6 = true
 		l.Close()
@@ -429,7 +438,7 @@ func (s *side) waitAdmin(patterns []string, deadline time.Time, from int) []stri
 func (s *side) stop() []string {
 	var problems []string
 	if s.alive() {
-		s.cmd.Process.Signal(syscall.SIGUSR1)
+		s.cmd.Process.Signal(softStop())
 		select {
 		case <-s.exited:
 		case <-time.After(stopDeadline):
@@ -515,16 +524,20 @@ func countBusy(ports map[int]bool) (int, bool) {
 // flapper is an HTTP test server at a fixed address that steps bring up
 // and down, so that health checks report it UP and DOWN.
 type flapper struct {
-	addr   string
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	addr    string
+	port    int
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+	release func() // frees the port held while down
 }
 
 func (f *flapper) up() error {
 	if f.cancel != nil {
 		return nil
 	}
+	f.release()
+	f.release = func() {}
 	l, err := net.Listen("tcp4", f.addr)
 	if err != nil {
 		return err
@@ -546,4 +559,7 @@ func (f *flapper) down() {
 	f.cancel()
 	<-f.done
 	f.cancel = nil
+	if r, err := holdPort(f.port); err == nil {
+		f.release = r
+	}
 }

@@ -116,7 +116,8 @@ func runScenario(t *testing.T, e *env, sc *scenario, refBin, gotBin, gotName str
 	var startProblems [2][]string
 	parallel(func() { startProblems[0] = startup(ref, sc) }, func() { startProblems[1] = startup(got, sc) })
 	if len(startProblems[0]) > 0 {
-		t.Fatalf("[harness] haproxy did not start as expected: %s\nstderr:\n%s", strings.Join(startProblems[0], "; "), ref.stderr)
+		t.Fatalf("[harness] haproxy did not start as expected: %s\nadmin lines received:\n%sstderr:\n%s",
+			strings.Join(startProblems[0], "; "), dump(ref.admin["main"]), ref.stderr)
 	}
 	for _, p := range startProblems[1] {
 		t.Errorf("startup: %s", p)

@@ -318,7 +318,7 @@ func TestAdminKey(t *testing.T) {
 // TestScenarios checks the scenario tables and that every template
 // renders (without starting anything).
 func TestScenarios(t *testing.T) {
-	e := &env{backends: map[string]string{}, dead: "127.0.0.1:9", flap: &flapper{addr: "127.0.0.1:11"}}
+	e := &env{backends: map[string]string{}, dead: "127.0.0.1:9", flap: &flapper{addr: "127.0.0.1:11", release: func() {}}}
 	for _, n := range []string{"a1", "a2", "a3", "slow1", "q1", "echo1", "echo2", "banner1", "silent1", "closer"} {
 		e.backends[n] = "127.0.0.1:10"
 	}

@@ -91,9 +91,11 @@ func At(b []byte, i int) byte {
 }
 
 const (
-	lsb    = 0x0101010101010101
-	msb    = 0x8080808080808080
-	spaces = 0x2020202020202020
+	lsb     = 0x0101010101010101
+	msb     = 0x8080808080808080
+	low7    = 0x7f7f7f7f7f7f7f7f
+	spaces  = 0x2020202020202020
+	slashes = 0x2f2f2f2f2f2f2f2f
 )
 
 // FieldStart returns the offset of the n-th field counted from offset p,
@@ -205,14 +207,15 @@ func ParseInt(b []byte, p int) int32 {
 // control character) or after len(dst) parts. It returns the number of parts
 // stored.
 func ParseTimers(b []byte, p int, dst []int32) (n int, neg bool) {
-	if p < 0 || p >= len(b) {
+	if p < 0 || p >= len(b) || b[p] <= ' ' || len(dst) == 0 {
 		return 0, false
 	}
 	// One pass over the field: each part is str2ic's optional '-' and
 	// digits, then anything up to the next '/' is skipped.
 	b = b[p:]
 	i := 0
-	for n < len(dst) && i < len(b) && b[i] > ' ' {
+	for {
+		// here i < len(b) and b[i] > ' ': a part starts at i
 		minus := b[i] == '-'
 		if minus {
 			i++
@@ -235,18 +238,20 @@ func ParseTimers(b []byte, p int, dst []int32) (n int, neg bool) {
 		}
 		dst[n] = v
 		n++
-		for ; i < len(b); i++ {
-			c := b[i]
-			if c == '/' {
-				i++
-				break
-			}
-			if c <= ' ' {
+		if n == len(dst) {
+			return n, neg
+		}
+		// skip to the byte after the next '/', or stop at a separator
+		for ; i < len(b) && b[i] != '/'; i++ {
+			if b[i] <= ' ' {
 				return n, neg
 			}
 		}
+		i++
+		if i >= len(b) || b[i] <= ' ' {
+			return n, neg
+		}
 	}
-	return n, neg
 }
 
 // CountParts counts the slash-separated parts of the field at offset p, up
@@ -256,22 +261,37 @@ func CountParts(b []byte, p, max int) int {
 	if p < 0 || p >= len(b) || max <= 0 || b[p] <= ' ' {
 		return 0
 	}
-	// a part starts at p and after every '/' followed by a byte > 0x20
+	// The field ends at its first byte <= 0x20 (or at the end of b).
+	// Every '/' before that end starts a part, unless it is the last byte.
 	n := 1
-	for b = b[p:]; n < max; b = b[1:] {
-		if len(b) < 2 {
-			return n
+	i := p
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		t := w ^ slashes
+		sl := ^(((t & low7) + low7) | t) & msb       // exact '/' flags
+		end := ^((w & low7) + 0x5f5f5f5f5f5f5f5f) &^ w & msb // exact <= 0x20 flags
+		if end != 0 {
+			k := bits.TrailingZeros64(end)
+			n += bits.OnesCount64(sl & (1<<k - 1))
+			i += k >> 3
+			break
 		}
-		if c := b[0]; c == '/' {
-			if b[1] <= ' ' {
-				return n
-			}
-			n++
-		} else if c <= ' ' {
-			return n
+		if n += bits.OnesCount64(sl); n > max {
+			return max
 		}
 	}
-	return n
+	if i+8 > len(b) {
+		for ; i < len(b) && b[i] > ' '; i++ {
+			if b[i] == '/' {
+				n++
+			}
+		}
+	}
+	// here i is the end of the field, and i > p
+	if b[i-1] == '/' {
+		n--
+	}
+	return min(n, max)
 }
 
 // FieldIndex stores the start offsets of the fields of b found from offset
@@ -285,7 +305,7 @@ func FieldIndex(b []byte, p int, dst []int32) int {
 		p = 0
 	}
 	if len(b) >= 16 {
-		return fieldIndex(b, p, dst)
+		return fieldIndexPlatform(b, p, dst)
 	}
 	return fieldIndexGeneric(b, p, dst)
 }

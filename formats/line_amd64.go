@@ -18,3 +18,20 @@ func fieldEnd(b []byte, p int) int
 //
 //go:noescape
 func fieldIndex(b []byte, p int, dst []int32) int
+
+// fieldIndexAVX2 is fieldIndex for CPUs with AVX2 and len(b) >= 32.
+//
+//go:noescape
+func fieldIndexAVX2(b []byte, p int, dst []int32) int
+
+func cpuHasAVX2() bool
+
+// useAVX2 is set once, before main, from the CPU's features.
+var useAVX2 = cpuHasAVX2()
+
+func fieldIndexPlatform(b []byte, p int, dst []int32) int {
+	if useAVX2 && len(b) >= 32 {
+		return fieldIndexAVX2(b, p, dst)
+	}
+	return fieldIndex(b, p, dst)
+}

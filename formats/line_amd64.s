@@ -222,3 +222,123 @@ isel2:
 idone:
 	MOVQ R12, ret+56(FP)
 	RET
+
+// func cpuHasAVX2() bool
+TEXT ·cpuHasAVX2(SB), NOSPLIT, $0-1
+	XORL AX, AX
+	XORL CX, CX
+	CPUID
+	CMPL AX, $7
+	JLT  no
+	// CPUID.1:ECX: OSXSAVE (bit 27) and AVX (bit 28)
+	MOVL $1, AX
+	XORL CX, CX
+	CPUID
+	ANDL $0x18000000, CX
+	CMPL CX, $0x18000000
+	JNE  no
+	// XCR0: the OS saves the XMM and YMM registers (bits 1 and 2)
+	XORL CX, CX
+	XGETBV
+	ANDL $6, AX
+	CMPL AX, $6
+	JNE  no
+	// CPUID.(7,0):EBX: AVX2 (bit 5)
+	MOVL $7, AX
+	XORL CX, CX
+	CPUID
+	BTL  $5, BX
+	JCC  no
+	MOVB $1, ret+0(FP)
+	RET
+
+no:
+	MOVB $0, ret+0(FP)
+	RET
+
+// func fieldIndexAVX2(b []byte, p int, dst []int32) int
+// fieldIndex with 32-byte blocks. Requires AVX2, p >= 0 and len(b) >= 32.
+TEXT ·fieldIndexAVX2(SB), NOSPLIT, $0-64
+	MOVQ b_base+0(FP), SI
+	MOVQ b_len+8(FP), DX
+	MOVQ p+24(FP), DI
+	MOVQ dst_base+32(FP), R10
+	MOVQ dst_len+40(FP), R11
+	XORQ R12, R12 // fields stored
+	TESTQ R11, R11
+	JZ    vret
+	MOVL $0x20, AX
+	MOVQ AX, X1
+	VPBROADCASTB X1, Y1
+	MOVL $1, R8
+	LEAQ 32(DI), AX
+	CMPQ AX, DX
+	JGT  vtail
+
+vblock:
+	VMOVDQU   (SI)(DI*1), Y0
+	VPCMPEQB  Y1, Y0, Y0
+	VPMOVMSKB Y0, AX // space flags
+	MOVL      AX, BX
+	SHLL      $1, BX
+	ORL       R8, BX
+	MOVL      AX, R8
+	SHRL      $31, R8
+	NOTL      AX
+	ANDL      BX, AX // field starts
+	JZ        vnext
+
+vsel:
+	BSFL AX, BX
+	ADDL DI, BX
+	MOVL BX, (R10)(R12*4)
+	INCQ R12
+	CMPQ R12, R11
+	JEQ  vdone
+	LEAL -1(AX), BX
+	ANDL BX, AX
+	JNZ  vsel
+
+vnext:
+	ADDQ $32, DI
+	LEAQ 32(DI), AX
+	CMPQ AX, DX
+	JLE  vblock
+
+vtail:
+	CMPQ DI, DX
+	JGE  vdone
+	MOVQ DX, R9
+	SUBQ $32, R9
+	VMOVDQU   (SI)(R9*1), Y0
+	VPCMPEQB  Y1, Y0, Y0
+	VPMOVMSKB Y0, AX
+	MOVQ DI, CX
+	SUBQ R9, CX // bytes already examined (1..31)
+	MOVL AX, BX
+	SHLL $1, BX
+	SHLL CL, R8
+	ORL  R8, BX
+	NOTL AX
+	ANDL BX, AX
+	SHRL CL, AX
+	SHLL CL, AX
+	JZ   vdone
+
+vsel2:
+	BSFL AX, BX
+	ADDL R9, BX
+	MOVL BX, (R10)(R12*4)
+	INCQ R12
+	CMPQ R12, R11
+	JEQ  vdone
+	LEAL -1(AX), BX
+	ANDL BX, AX
+	JNZ  vsel2
+
+vdone:
+	VZEROUPPER
+
+vret:
+	MOVQ R12, ret+56(FP)
+	RET

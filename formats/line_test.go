@@ -120,6 +120,14 @@ func TestCountParts(t *testing.T) {
 	f("a/b/c/d", 4)
 	f("1//", 2)
 	f("", 0)
+	// fields longer than a machine word
+	f("12345678/1/2/3 x", 4)
+	f("1234567/\t1/2/3", 1) // a '/' before the end does not start a part
+	f("\xff\xff\xff\xff\xff\xff\xff\xff/1", 2)
+	f("1/2/3/          ", 3)
+	f("1234567/", 1)
+	f("12345678/", 1)
+	f("123456789012/1\x01/2/3", 2)
 }
 
 func TestLineField(t *testing.T) {
@@ -199,7 +207,7 @@ func BenchmarkLineFields(b *testing.B) {
 // naive model, for every start offset and field number of lines of every
 // length up to 80 bytes.
 func TestFieldScanImpls(t *testing.T) {
-	alphabet := []byte("  a\t\x00\xa0!")
+	alphabet := []byte("  a\t\x00\xa0!\n")
 	seed := uint32(1)
 	next := func() uint32 { seed = seed*1664525 + 1013904223; return seed >> 8 }
 	for ln := 0; ln <= 80; ln++ {

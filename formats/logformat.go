@@ -36,6 +36,7 @@ type FormatError struct {
 	Msg string
 }
 
+// Error renders "log-format: position N: message".
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("log-format: position %d: %s", e.Pos, e.Msg)
 }

@@ -26,6 +26,7 @@ type ParseError struct {
 	Err   error
 }
 
+// Error renders the position, the field and the cause.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("log line: position %d: field %s: %v", e.Pos, e.Field, e.Err)
 }

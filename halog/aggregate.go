@@ -91,10 +91,8 @@ func (s *urlStat) add(o *urlStat) {
 type aggregates struct {
 	status  intHist
 	codes   []uint32 // indexed by code - codeMin
-	servers keytab // server names, indexes into srv
-	srv     []srvStat
-	urls    keytab // URLs or client addresses, indexes into url
-	url     []urlStat
+	servers keytab[srvStat]
+	urls    keytab[urlStat] // URLs or client addresses
 	gt      [5]intHist
 	pct     [5]intHist
 	holes   map[uint32]uint32
@@ -108,9 +106,9 @@ func newAggregates(c *config) *aggregates {
 	case hCookie, hTerm:
 		a.codes = make([]uint32, codeMax-codeMin+1)
 	case hSrv:
-		a.servers = newKeytab()
+		a.servers = newKeytab[srvStat]()
 	case hURL, hIP:
-		a.urls = newKeytab()
+		a.urls = newKeytab[urlStat]()
 	case hGraphs:
 		for i := range a.gt {
 			if c.o.Graph {
@@ -126,20 +124,13 @@ func newAggregates(c *config) *aggregates {
 }
 
 func (a *aggregates) server(name []byte) *srvStat {
-	i, isNew := a.servers.index(name)
-	if isNew {
-		a.srv = append(a.srv, srvStat{})
-	}
-	return &a.srv[i]
+	s, _ := a.servers.get(name)
+	return s
 }
 
 func (a *aggregates) addURL(key []byte, st *urlStat) {
-	i, isNew := a.urls.index(key)
-	if isNew {
-		a.url = append(a.url, *st)
-		return
-	}
-	a.url[i].add(st)
+	s, _ := a.urls.get(key)
+	s.add(st)
 }
 
 // merge adds o into a. Both were built from the same config.
@@ -150,8 +141,8 @@ func (a *aggregates) merge(o *aggregates) {
 	for i, n := range o.codes {
 		a.codes[i] += n
 	}
-	for j := range o.srv {
-		s := &o.srv[j]
+	for j := range o.servers.len() {
+		s := o.servers.val(j)
 		d := a.server(o.servers.key(j))
 		for i := range d.st {
 			d.st[i] += s.st[i]
@@ -162,8 +153,8 @@ func (a *aggregates) merge(o *aggregates) {
 		d.cumCT += s.cumCT
 		d.cumRT += s.cumRT
 	}
-	for j := range o.url {
-		a.addURL(o.urls.key(j), &o.url[j])
+	for j := range o.urls.len() {
+		a.addURL(o.urls.key(j), o.urls.val(j))
 	}
 	for i := range a.gt {
 		if a.gt[i].dense != nil {

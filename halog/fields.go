@@ -3,7 +3,7 @@ package halog
 import "github.com/haplog/haplog/formats"
 
 // maxIndexed bounds the number of fields located by the scan of each line.
-const maxIndexed = 24
+const maxIndexed = 32 // a power of 2 (see at)
 
 // fields locates the fields of one line: the first ones (as many as the
 // mode needs) in a single scan when the line is reset, any later one on
@@ -26,19 +26,20 @@ func (f *fields) reset(b []byte, need int) {
 // whether it exists; when it does not, the offset is len(b).
 func (f *fields) at(j int) (int, bool) {
 	if uint(j-1) < uint(f.n) {
-		return int(f.pos[j-1]), true
+		return int(f.pos[uint(j-1)%maxIndexed]), true
 	}
-	return f.beyond(j)
+	p := f.beyond(j)
+	return p, p < len(f.b)
 }
 
-func (f *fields) beyond(j int) (int, bool) {
+// beyond returns the start of field j > n, or len(b).
+func (f *fields) beyond(j int) int {
 	if j < 1 || !f.full {
-		return len(f.b), false
+		return len(f.b)
 	}
 	p, m := 0, j
 	if f.n > 0 {
 		p, m = int(f.pos[f.n-1]), j-f.n+1
 	}
-	p = formats.FieldStart(f.b, p, m)
-	return p, p < len(f.b)
+	return formats.FieldStart(f.b, p, m)
 }

@@ -9,14 +9,14 @@ import (
 )
 
 // keytab maps byte-string keys (server names, URLs, client addresses) to
-// dense indexes 0, 1, 2, ... in order of first insertion, so that the
-// per-key statistics live in a plain slice. Keys are copied into one arena
-// (no per-key allocation, no pointers for the GC to scan). Lookups of keys
-// up to 16 bytes compare two machine words and the length; longer keys
-// are hashed with hash/maphash and compared in full.
-type keytab struct {
+// values of type V (their statistics), stored with the keys' entries in one
+// slice in order of first insertion. Keys are copied into one arena (no
+// per-key allocation, no pointers for the GC to scan). Lookups of keys up
+// to 16 bytes compare two machine words and the length; longer keys are
+// hashed with hash/maphash and compared in full.
+type keytab[V any] struct {
 	slots []slot // open addressing, linear probing; len is a power of 2
-	ents  []keyEnt
+	ents  []keyEnt[V]
 	arena []byte
 	shift uint8 // 64 - log2(len(slots))
 	last  int32 // entry of the last hit, -1 if none
@@ -29,15 +29,16 @@ type slot struct {
 	ent uint32
 }
 
-type keyEnt struct {
+type keyEnt[V any] struct {
 	w0, w1 uint64 // first and last 8 bytes (zero-padded), see keyWords
 	off    uint64 // key bytes: arena[off:off+n]
 	n      uint32
+	val    V
 }
 
-func newKeytab() keytab {
+func newKeytab[V any]() keytab[V] {
 	const initial = 64
-	return keytab{
+	return keytab[V]{
 		slots: make([]slot, initial),
 		shift: uint8(64 - bits.TrailingZeros(initial)),
 		last:  -1,
@@ -59,7 +60,7 @@ func keyWords(k []byte) (w0, w1 uint64) {
 	return w0, 0
 }
 
-func (t *keytab) hash(k []byte, w0, w1 uint64) uint64 {
+func (t *keytab[V]) hash(k []byte, w0, w1 uint64) uint64 {
 	if len(k) > 16 {
 		return maphash.Bytes(t.mseed, k)
 	}
@@ -68,21 +69,32 @@ func (t *keytab) hash(k []byte, w0, w1 uint64) uint64 {
 	return h ^ h>>29
 }
 
+// len returns the number of keys.
+func (t *keytab[V]) len() int { return len(t.ents) }
+
+// val returns the value of entry i (valid until the next insertion).
+func (t *keytab[V]) val(i int) *V { return &t.ents[i].val }
+
 // key returns the bytes of entry i (valid until the next insertion).
-func (t *keytab) key(i int) []byte {
+func (t *keytab[V]) key(i int) []byte {
 	e := &t.ents[i]
 	return t.arena[e.off : e.off+uint64(e.n)]
 }
 
-func (t *keytab) len() int { return len(t.ents) }
-
-func (t *keytab) match(e *keyEnt, k []byte, w0, w1 uint64) bool {
+func (t *keytab[V]) match(e *keyEnt[V], k []byte, w0, w1 uint64) bool {
 	return e.w0 == w0 && e.w1 == w1 && int(e.n) == len(k) &&
 		(len(k) <= 16 || bytes.Equal(t.arena[e.off:e.off+uint64(e.n)], k))
 }
 
-// index returns the index of k, inserting it if needed (isNew).
-func (t *keytab) index(k []byte) (i int, isNew bool) {
+// get returns the value of k, inserting k with a zero value if needed
+// (isNew). The pointer is valid until the next insertion.
+func (t *keytab[V]) get(k []byte) (v *V, isNew bool) {
+	i, isNew := t.index(k)
+	return &t.ents[i].val, isNew
+}
+
+// index returns the entry of k, inserting it if needed (isNew).
+func (t *keytab[V]) index(k []byte) (i int, isNew bool) {
 	w0, w1 := keyWords(k)
 	if t.last >= 0 && t.match(&t.ents[t.last], k, w0, w1) {
 		return int(t.last), false
@@ -102,7 +114,7 @@ func (t *keytab) index(k []byte) (i int, isNew bool) {
 	}
 	// insert
 	i = len(t.ents)
-	t.ents = append(t.ents, keyEnt{w0: w0, w1: w1, off: uint64(len(t.arena)), n: uint32(len(k))})
+	t.ents = append(t.ents, keyEnt[V]{w0: w0, w1: w1, off: uint64(len(t.arena)), n: uint32(len(k))})
 	t.arena = append(t.arena, k...)
 	if 2*len(t.ents) > len(t.slots) {
 		t.grow()
@@ -113,7 +125,7 @@ func (t *keytab) index(k []byte) (i int, isNew bool) {
 	return i, true
 }
 
-func (t *keytab) place(h uint64, tag, ent uint32) {
+func (t *keytab[V]) place(h uint64, tag, ent uint32) {
 	mask := uint64(len(t.slots) - 1)
 	s := h >> t.shift
 	for t.slots[s].tag != 0 {
@@ -123,7 +135,7 @@ func (t *keytab) place(h uint64, tag, ent uint32) {
 }
 
 // grow doubles the slots and re-places every entry.
-func (t *keytab) grow() {
+func (t *keytab[V]) grow() {
 	t.slots = make([]slot, 2*len(t.slots))
 	t.shift--
 	for i := range t.ents {

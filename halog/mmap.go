@@ -80,10 +80,19 @@ func (s *splitter) runMapped(data []byte, out chan<- chunk, done <-chan struct{}
 // no longer needed, so that the resident set stays small on big files (the
 // pages stay in the page cache and fault back in if read again).
 func dropMapped(mapped []byte, ch chunk) {
-	pg := os.Getpagesize()
 	off := len(mapped) - len(ch.ext)
-	start := (off + pg - 1) / pg * pg
-	end := (off + len(ch.data)) / pg * pg
+	releaseMapped(mapped, off, off+len(ch.data))
+}
+
+// countPiece is the size of the pieces the -c fast path counts at once.
+const countPiece = 4 << 20
+
+// releaseMapped drops the pages wholly inside mapped[lo:hi] from the
+// resident set (they stay in the page cache).
+func releaseMapped(mapped []byte, lo, hi int) {
+	pg := os.Getpagesize()
+	start := (lo + pg - 1) / pg * pg
+	end := hi / pg * pg
 	if end > start {
 		syscall.Madvise(mapped[start:end], syscall.MADV_DONTNEED)
 	}

@@ -33,6 +33,9 @@ type config struct {
 	srcN, accN int
 	// fields located on every line by one scan (see fields)
 	need int
+	// the output handler parses the 5 timers (at the field the filters
+	// read them from)
+	timers bool
 }
 
 func newConfig(o *Options) *config {
@@ -69,6 +72,10 @@ func newConfig(o *Options) *config {
 	c.srcN = int(int32(5) + o.Skip)
 	c.accN = int(int32(6) + o.Skip)
 	c.need = c.fieldsNeeded()
+	switch c.h {
+	case hSrv, hURL, hIP, hGraphs:
+		c.timers = true
+	}
 	return c
 }
 
@@ -156,19 +163,44 @@ func (r *chunkOut) reset(seq int) {
 
 // proc holds one worker's aggregates and scratch state.
 type proc struct {
-	c    *config
-	cl   cline
-	f    fields
-	tv   [5]int32
-	agg  *aggregates
-	ts   tsCache
-	r    *chunkOut // current chunk output
-	lout int       // cumulative lines_out of this worker (for -m)
-	stop bool
+	c   *config
+	ext []byte // current chunk and the input after it
+	// current line: ext[ls:le] (up to, not including, its LF)
+	ls, le int
+	f      fields
+	tv     [5]int32
+	tvN    int  // parts parsed into tv (valid if tvDone)
+	tvNeg  bool // a part of tv is negative (valid if tvDone)
+	tvDone bool // tv holds the timers of the current line
+	agg    *aggregates
+	ts     tsCache
+	r      *chunkOut // current chunk output
+	lout   int       // cumulative lines_out of this worker (for -m)
+	stop   bool
 }
 
 func newProc(c *config) *proc {
 	return &proc{c: c, agg: newAggregates(c), ts: tsCache{loc: c.o.Location}}
+}
+
+// cline returns the current line b (cut at its first NUL) as halog's read
+// buffer holds it.
+func (p *proc) cline(b []byte) cline {
+	c := cline{b: b, raw: p.ext[p.ls:p.le]}
+	if p.le+1 < len(p.ext) {
+		c.next = p.ext[p.le+1:]
+	}
+	return c
+}
+
+// timers parses the 5 timers of the current line at tp into p.tv, once per
+// line: tp is always the same field.
+func (p *proc) timers(b []byte, tp int) (n int, neg bool) {
+	if !p.tvDone {
+		p.tvN, p.tvNeg = formats.ParseTimers(b, tp, p.tv[:5])
+		p.tvDone = true
+	}
+	return p.tvN, p.tvNeg
 }
 
 func (p *proc) truncated(b []byte, lineno int) {
@@ -181,14 +213,15 @@ func (p *proc) truncated(b []byte, lineno int) {
 	r.diags = append(r.diags, diag{line: lineno, end: len(r.diag)})
 }
 
-// processLine handles one line (already cut at its first NUL byte). lineno
-// is the line's number within the chunk (1-based). It reports whether the
-// line reached the output handler (halog then checks -m).
+// processLine handles one line (already cut at its first NUL byte), whose
+// first fields are in p.f. lineno is the line's number within the chunk
+// (1-based). It reports whether the line reached the output handler (halog
+// then checks -m).
 func (p *proc) processLine(b []byte, lineno int) bool {
 	c := p.c
 	o := c.o
-	f := &p.f
-	f.reset(b, c.need)
+	f := &p.f // located by processChunk
+	p.tvDone = false
 	var acc int
 	var ok bool
 	if c.h == hIP {
@@ -251,7 +284,8 @@ func (p *proc) filter(b []byte, acc, lineno int) (test, abort bool) {
 	}
 	test = true
 	if o.TimeRange {
-		ts := p.ts.timestamp(&p.cl, acc)
+		cl := p.cline(b)
+		ts := p.ts.timestamp(&cl, acc)
 		test = ts >= o.TimeMin && ts <= o.TimeMax
 	}
 	if o.HTTPOnly || o.RespTime {
@@ -260,10 +294,22 @@ func (p *proc) filter(b []byte, acc, lineno int) (test, abort bool) {
 			p.truncated(b, lineno)
 			return false, true
 		}
-		if o.HTTPOnly {
+		if p.c.timers {
+			// the output parses the same timers: parse them once (the
+			// first 4 parts do not depend on how many are parsed)
+			n, _ := p.timers(b, tp)
+			test = test && (!o.HTTPOnly || n >= 4)
+			if o.RespTime {
+				if n < 4 {
+					p.r.parseErr++
+					return false, true
+				}
+				test = test && ((p.tv[3] >= o.RespTimeMin) != o.InvertRespTime)
+			}
+		} else if o.HTTPOnly {
 			test = test && formats.CountParts(b, tp, 4) >= 4
 		}
-		if o.RespTime {
+		if o.RespTime && !p.c.timers {
 			n, _ := formats.ParseTimers(b, tp, p.tv[:4])
 			if n < 4 {
 				p.r.parseErr++
@@ -352,7 +398,8 @@ func (p *proc) countCodes(b []byte, acc, lineno int) {
 	if p.c.h == hCookie {
 		tp += 2
 	}
-	k := 256*int32(int8(p.cl.at(tp))) + int32(int8(p.cl.at(tp+1)))
+	cl := p.cline(b)
+	k := 256*int32(int8(cl.at(tp))) + int32(int8(cl.at(tp+1)))
 	p.agg.codes[k-codeMin]++
 }
 
@@ -377,7 +424,7 @@ func (p *proc) countSrv(b []byte, acc, lineno int) {
 		p.truncated(b, lineno)
 		return
 	}
-	n, neg := formats.ParseTimers(b, tp, p.tv[:5])
+	n, neg := p.timers(b, tp)
 	if n < 5 {
 		p.r.parseErr++
 		return
@@ -414,7 +461,7 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 		return
 	}
 	v := &p.tv
-	n, neg := formats.ParseTimers(b, tp, v[:5])
+	n, neg := p.timers(b, tp)
 	if n < 5 {
 		p.r.parseErr++
 		return
@@ -471,7 +518,7 @@ func (p *proc) countIP(b []byte, acc, lineno int) {
 		return
 	}
 	v := &p.tv
-	n, _ := formats.ParseTimers(b, tp, v[:5])
+	n, _ := p.timers(b, tp)
 	if n < 5 {
 		p.r.parseErr++
 		return
@@ -508,7 +555,7 @@ func (p *proc) graphs(b []byte, acc, lineno int) {
 		return
 	}
 	v := &p.tv
-	n, neg := formats.ParseTimers(b, tp, v[:5])
+	n, neg := p.timers(b, tp)
 	if n < 5 {
 		p.r.parseErr++
 		return

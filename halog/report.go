@@ -212,13 +212,13 @@ func (r *reporter) percentiles(a *aggregates) {
 
 func (r *reporter) servers(a *aggregates) {
 	r.w.WriteString("#srv_name 1xx 2xx 3xx 4xx 5xx other tot_req req_ok pct_ok avg_ct avg_rt\n")
-	order := make([]int, len(a.srv))
+	order := make([]int, a.servers.len())
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(x, y int) int { return bytes.Compare(a.servers.key(x), a.servers.key(y)) })
 	for _, i := range order {
-		k, s := a.servers.key(i), &a.srv[i]
+		k, s := a.servers.key(i), a.servers.val(i)
 		var tot int32
 		for _, n := range s.st {
 			tot += int32(n)
@@ -256,9 +256,9 @@ type urlRow struct {
 }
 
 func (r *reporter) urls(o *Options, a *aggregates) {
-	rows := make([]urlRow, len(a.url))
+	rows := make([]urlRow, a.urls.len())
 	for i := range rows {
-		rows[i] = urlRow{key: a.urls.key(i), s: &a.url[i]}
+		rows[i] = urlRow{key: a.urls.key(i), s: a.urls.val(i)}
 	}
 	byName := o.URL&URLByName != 0
 	if !byName {

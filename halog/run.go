@@ -293,26 +293,26 @@ func (e *engine) run(in io.Reader, mapped []byte) (*aggregates, error) {
 // starts with data and goes on with the input that follows it (if known).
 func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 	p.r = r
+	p.ext = ext
 	limit := p.c.o.MaxLines
 	start := p.lout
 	hasNUL := bytes.IndexByte(data, 0) >= 0
 	n := 0
+	need := p.c.need
+	f := &p.f
 	for s := 0; s < len(data); {
 		e := len(data)
 		if i := bytes.IndexByte(data[s:], '\n'); i >= 0 {
 			e = s + i
 		}
-		raw := data[s:e]
-		line := raw
+		line := data[s:e]
 		if hasNUL {
 			if i := bytes.IndexByte(line, 0); i >= 0 {
 				line = line[:i]
 			}
 		}
-		p.cl = cline{b: line, raw: raw}
-		if e+1 < len(ext) {
-			p.cl.next = ext[e+1:]
-		}
+		f.reset(line, need)
+		p.ls, p.le = s, e
 		s = e + 1
 		n++
 		if p.processLine(line, n) && limit >= 0 && p.lout >= int(limit) {
@@ -324,6 +324,7 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 	r.lines = n
 	r.linesOut = p.lout - start
 	p.r = nil
+	p.ext = nil
 }
 
 // run reads the input and sends chunks of whole lines to out until EOF, a
@@ -453,36 +454,53 @@ func mainWithSizes(args []string, env Env, readSize, chunkSize int) int {
 	return mainOpts(args, env, func(o *Options) { o.readSize, o.chunkSize = readSize, chunkSize })
 }
 
-// countMapped counts the lines of a mapped input, in parallel.
+// countMapped counts the lines of a mapped input, in parallel. Workers
+// take countPiece-byte pieces in turn and release each piece's pages once
+// counted, so that the resident set stays small on big files.
 func countMapped(data []byte, workers int) int {
 	if i := bytes.LastIndexByte(data, '\n'); len(data)-i-1 >= MaxLine {
 		data = data[:i+1]
 	}
-	if i := longLine(data); i >= 0 {
-		data = data[:i]
-	}
-	n := 0
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		n++
-	}
+	pieces := (len(data) + countPiece - 1) / countPiece
+	counts := make([]int, pieces)
+	long := make([]int, pieces) // start of the first long line of a piece, or -1
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	part := len(data)/workers + 1
-	counts := make([]int, workers)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := range workers {
-		lo := min(i*part, len(data))
-		hi := min(lo+part, len(data))
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			counts[i] = bytes.Count(data[lo:hi], []byte{'\n'})
+			for {
+				j := int(next.Add(1)) - 1
+				if j >= pieces {
+					return
+				}
+				lo := j * countPiece
+				hi := min(lo+countPiece, len(data))
+				// a long line starting in this piece ends the input; it
+				// is seen whole within MaxLine bytes past the piece
+				long[j] = -1
+				if i := longLine(data[lo:min(hi+MaxLine, len(data))]); i >= 0 && lo+i < hi {
+					long[j] = lo + i
+				}
+				counts[j] = bytes.Count(data[lo:hi], []byte{'\n'})
+				releaseMapped(data, lo, hi)
+			}
 		}()
 	}
 	wg.Wait()
-	for _, c := range counts {
+	n := 0
+	for j, c := range counts {
+		if long[j] >= 0 {
+			return n + bytes.Count(data[j*countPiece:long[j]], []byte{'\n'})
+		}
 		n += c
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
 	}
 	return n
 }

@@ -1,8 +1,11 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,68 +49,156 @@ backend be_q
     server a1 127.0.0.1:ORIGIN maxconn 1
 `
 
-// abortClient sends a request and then closes (rst: resets) after wait.
-func abortClient(t testing.TB, address, path string, rst bool, wait time.Duration) {
+// arrivals records which request targets reached an origin (its
+// OnRequest hook), so that clients act once their request is known to be
+// at the server instead of after a guessed delay.
+type arrivals struct {
+	mu   sync.Mutex
+	seen map[string]chan struct{}
+}
+
+func (a *arrivals) ch(target string) chan struct{} {
+	if a.seen == nil {
+		a.seen = map[string]chan struct{}{}
+	}
+	c, ok := a.seen[target]
+	if !ok {
+		c = make(chan struct{})
+		a.seen[target] = c
+	}
+	return c
+}
+
+// arrived is the origin's OnRequest hook.
+func (a *arrivals) arrived(target string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.ch(target)
+	select {
+	case <-c: // already seen (q2 reaches the origin after its client left)
+	default:
+		close(c)
+	}
+}
+
+// wait blocks until target reached the origin; it reports false (and
+// fails the test) after 10 s.
+func (a *arrivals) wait(t testing.TB, target string) bool {
+	a.mu.Lock()
+	c := a.ch(target)
+	a.mu.Unlock()
+	select {
+	case <-c:
+		return true
+	case <-time.After(10 * time.Second):
+		t.Errorf("%s never reached the origin", target)
+		return false
+	}
+}
+
+// When an abort client closes its connection.
+const (
+	closeAtArrival   = iota // as soon as the origin has the request (it answers after d ms)
+	closeAfterResp          // after reading the whole response
+	closeWhileQueued        // 150 ms after sending, while queued behind q1
+)
+
+var abortCases = []struct {
+	path       string
+	rst        bool // reset instead of FIN
+	when       int
+	startAfter string // a target that must reach the origin before this client starts
+	bytes      bool   // mask %B
+}{
+	{"/plain-close?d=1000", false, closeAtArrival, "", false},
+	{"/plain-rst?d=1000", true, closeAtArrival, "", false},
+	{"/abort-close?d=1000", false, closeAtArrival, "", false},
+	{"/abort-rst?d=1000", true, closeAtArrival, "", false},
+	// q1 holds be_q's only slot for 1.5 s; q2 queues behind it and its
+	// client leaves while it waits.
+	{"/q1?d=1500", false, closeAfterResp, "", false},
+	{"/q2-close?d=100", false, closeWhileQueued, "/q1?d=1500", false},
+}
+
+// abortClient sends a request for path and closes (rst: resets) the
+// connection at the moment given by when.
+func abortClient(t testing.TB, address, path string, rst bool, when int, a *arrivals) {
 	c, err := net.Dial("tcp", address)
 	if err != nil {
 		t.Error(err)
 		return
 	}
-	c.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"))
-	time.Sleep(wait) // the abort happens while the server is still working
-	if rst {
-		c.(*net.TCPConn).SetLinger(0)
+	defer func() {
+		if rst {
+			c.(*net.TCPConn).SetLinger(0)
+		}
+		c.Close()
+	}()
+	if _, err := c.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Error(err)
+		return
 	}
-	c.Close()
+	switch when {
+	case closeAtArrival:
+		a.wait(t, path)
+	case closeAfterResp:
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			return
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	case closeWhileQueued:
+		// No event marks "queued" on both HAProxy and the proxy; q1 holds
+		// the slot for 1.5 s after its arrival, far beyond this wait.
+		time.Sleep(150 * time.Millisecond)
+	}
 }
 
-var abortCases = []struct {
-	path  string
-	rst   bool
-	wait  time.Duration
-	bytes bool // mask %B
-}{
-	{"/plain-close?d=600", false, 150 * time.Millisecond, false},
-	{"/plain-rst?d=600", true, 150 * time.Millisecond, false},
-	{"/abort-close?d=600", false, 150 * time.Millisecond, false},
-	{"/abort-rst?d=600", true, 150 * time.Millisecond, false},
-	{"/q1?d=600", false, 900 * time.Millisecond, false},
-	{"/q2-close?d=600", false, 150 * time.Millisecond, false},
-}
-
-func runAbortCases(t testing.TB, address string) {
+func runAbortCases(t testing.TB, address string, a *arrivals) {
 	var wg sync.WaitGroup
-	for i, c := range abortCases {
+	for _, c := range abortCases {
+		if c.startAfter != "" && !a.wait(t, c.startAfter) {
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			abortClient(t, address, c.path, c.rst, c.wait)
+			abortClient(t, address, c.path, c.rst, c.when, a)
 		}()
-		if i == 4 {
-			time.Sleep(50 * time.Millisecond) // q1 takes the only slot before q2 queues
-		}
 	}
 	wg.Wait()
+}
+
+// startAbortOrigin starts an origin for one side of the comparison and
+// returns its port and the arrivals it records.
+func startAbortOrigin(t testing.TB, ctx context.Context) (int, *arrivals) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &arrivals{}
+	go (&testbackend.HTTP{Name: "a1", OnRequest: a.arrived}).Serve(ctx, l)
+	return l.Addr().(*net.TCPAddr).Port, a
 }
 
 func TestDifferentialClientAbort(t *testing.T) {
 	bin := haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go (&testbackend.HTTP{Name: "a1"}).Serve(ctx, l)
-	origin := l.Addr().(*net.TCPAddr).Port
-	text := func(logPort, bind int) string {
+	originH, arrH := startAbortOrigin(t, ctx)
+	originP, arrP := startAbortOrigin(t, ctx)
+	text := func(logPort, bind, origin int) string {
 		return strings.NewReplacer("LOGPORT", strconv.Itoa(logPort), "BINDPORT", strconv.Itoa(bind),
 			"ORIGIN", strconv.Itoa(origin)).Replace(abortConfig)
 	}
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
 	hport := freePort(t, "tcp4")
-	startHAProxy(t, ctx, bin, text(sinkH.port(), hport))
-	p := runProxy(t, text(sinkP.port(), 0))
+	startHAProxy(t, ctx, bin, text(sinkH.port(), hport, originH))
+	p := runProxy(t, text(sinkP.port(), 0, originP))
 	ha := "127.0.0.1:" + strconv.Itoa(hport)
 	waitFor(t, "haproxy listening", func() bool {
 		c, err := net.Dial("tcp", ha)
@@ -118,8 +209,8 @@ func TestDifferentialClientAbort(t *testing.T) {
 	})
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); runAbortCases(t, ha) }()
-	go func() { defer wg.Done(); runAbortCases(t, addr(t, p, "fe", false)) }()
+	go func() { defer wg.Done(); runAbortCases(t, ha, arrH) }()
+	go func() { defer wg.Done(); runAbortCases(t, addr(t, p, "fe", false), arrP) }()
 	wg.Wait()
 	hl, pl := collectLines(t, sinkH, len(abortCases)), collectLines(t, sinkP, len(abortCases))
 	for _, c := range abortCases {

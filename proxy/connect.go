@@ -17,6 +17,23 @@ const (
 	connTimeout         // connect timeout: 503 sC
 )
 
+// setTermConnErr sets the two termination characters of a stream that
+// could not reach a server: SC without a server or on a refused
+// connection, sQ on a queue timeout, sC on a connect timeout.
+func (st *stream) setTermConnErr(ce connErr) {
+	switch ce {
+	case connNoSrv:
+		st.term[0], st.term[1] = 'S', 'C'
+		st.queued = time.Time{}
+	case connQueueTO:
+		st.term[0], st.term[1] = 's', 'Q'
+	case connRefused:
+		st.term[0], st.term[1] = 'S', 'C'
+	case connTimeout:
+		st.term[0], st.term[1] = 's', 'C'
+	}
+}
+
 // maxTurnAround is HAProxy's delay between two connection attempts when
 // the previous one failed at once.
 const maxTurnAround = time.Second

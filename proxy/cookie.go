@@ -2,30 +2,26 @@ package proxy
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/haplog/haplog/proxy/config"
 )
-
-func lower(s string) string { return strings.ToLower(s) }
-
-func hasPrefix(s, prefix string) bool { return strings.HasPrefix(s, prefix) }
 
 // cookieValue finds cookie name in a Cookie header value.
 func cookieValue(v []byte, name string) ([]byte, bool) {
 	for len(v) > 0 {
 		var part []byte
-		if i := bytes.IndexByte(v, ';'); i >= 0 {
-			part, v = v[:i], v[i+1:]
-		} else {
-			part, v = v, nil
-		}
+		part, v, _ = bytes.Cut(v, []byte(";"))
 		part = bytes.TrimLeft(part, " \t")
-		if len(part) > len(name) && part[len(name)] == '=' && string(part[:len(name)]) == name {
+		if isCookie(part, name) {
 			return bytes.TrimRight(part[len(name)+1:], " \t"), true
 		}
 	}
 	return nil, false
+}
+
+// isCookie reports whether part is a "name=value" pair for cookie name.
+func isCookie(part []byte, name string) bool {
+	return len(part) > len(name) && part[len(name)] == '=' && string(part[:len(name)]) == name
 }
 
 // findCookie implements "capture cookie": the first "name=value" whose
@@ -40,11 +36,7 @@ func findCookie(h *head, hdr, prefix string, n int) string {
 		v := hd.value
 		for len(v) > 0 {
 			var part []byte
-			if j := bytes.IndexByte(v, ';'); j >= 0 {
-				part, v = v[:j], v[j+1:]
-			} else {
-				part, v = v, nil
-			}
+			part, v, _ = bytes.Cut(v, []byte(";"))
 			part = bytes.Trim(part, " \t")
 			if bytes.HasPrefix(part, []byte(prefix)) && bytes.IndexByte(part, '=') >= 0 {
 				return captureValue(part, n)
@@ -65,13 +57,9 @@ func appendCookieWithout(w, v []byte, name string) []byte {
 	n := 0
 	for len(v) > 0 {
 		var part []byte
-		if i := bytes.IndexByte(v, ';'); i >= 0 {
-			part, v = v[:i], v[i+1:]
-		} else {
-			part, v = v, nil
-		}
+		part, v, _ = bytes.Cut(v, []byte(";"))
 		part = bytes.Trim(part, " \t")
-		if len(part) == 0 || (len(part) > len(name) && part[len(name)] == '=' && string(part[:len(name)]) == name) {
+		if len(part) == 0 || isCookie(part, name) {
 			continue
 		}
 		if n > 0 {

@@ -320,11 +320,7 @@ func (h *head) parseFields(b []byte) error {
 func (h *head) parseConnection(v []byte) {
 	for len(v) > 0 {
 		var tok []byte
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			tok, v = v[:i], v[i+1:]
-		} else {
-			tok, v = v, nil
-		}
+		tok, v, _ = bytes.Cut(v, []byte(","))
 		tok = bytes.Trim(tok, " \t")
 		switch {
 		case equalFoldASCII(tok, "close"):

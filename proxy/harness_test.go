@@ -16,7 +16,6 @@ import (
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/proxy/config"
 )
 
 // logSink collects the datagrams sent to a UDP port.
@@ -152,14 +151,7 @@ func rewriteConfigBind(t testing.TB, path string, ports map[int]int, sinkPort in
 // runProxy parses text, starts the proxy and stops it at cleanup.
 func runProxy(t testing.TB, text string) *Proxy {
 	t.Helper()
-	cfg, err := config.ParseReader("test.cfg", strings.NewReader(text), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, text)
-	}
-	p, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newProxyCfg(t, text)
 	if err := p.Listen(); err != nil {
 		t.Fatal(err)
 	}

@@ -127,7 +127,7 @@ func (s *session) saveRequest() {
 	st := &s.st
 	caps := s.fe.cfg.Captures
 	for _, c := range caps.Request {
-		st.reqCaps = append(st.reqCaps, captureValue(h.lookup(lower(c.Name)), c.Len))
+		st.reqCaps = append(st.reqCaps, captureValue(h.lookup(strings.ToLower(c.Name)), c.Len))
 	}
 	if caps.Cookie != nil {
 		st.reqCookie = findCookie(h, "cookie", caps.Cookie.Name, caps.Cookie.Len)
@@ -181,7 +181,7 @@ func (s *session) handleRequest() bool {
 			return s.localReply(rep, term, keep)
 		}
 	}
-	if stats := be.cfg.Stats; stats != nil && stats.Enable && hasPrefix(s.uri(), statsURI(stats)) {
+	if stats := be.cfg.Stats; stats != nil && stats.Enable && strings.HasPrefix(s.uri(), statsURI(stats)) {
 		return s.serveStats(be, keep)
 	}
 	return s.forward(be, keep)
@@ -359,17 +359,7 @@ func (s *session) reuseSlot(st *stream, be *backend, srv *server) bool {
 func (s *session) connectFailed(ce connErr) bool {
 	st := &s.st
 	code := 503
-	switch ce {
-	case connNoSrv:
-		st.term[0], st.term[1] = 'S', 'C'
-		st.queued = time.Time{}
-	case connQueueTO:
-		st.term[0], st.term[1] = 's', 'Q'
-	case connRefused:
-		st.term[0], st.term[1] = 'S', 'C'
-	case connTimeout:
-		st.term[0], st.term[1] = 's', 'C'
-	}
+	st.setTermConnErr(ce)
 	rep := s.fe.replies().get(code)
 	st.status, st.bytesOut = code, rep.htx
 	s.writeReply(rep, false)
@@ -490,7 +480,7 @@ func (s *session) forwardFor(be *backend) *config.ForwardFor {
 	if ff == nil || (ff.Except.IsValid() && ff.Except.Contains(s.client.Addr())) {
 		return nil
 	}
-	if ff.IfNone && s.req.lookup(lower(ff.Header)) != nil {
+	if ff.IfNone && s.req.lookup(strings.ToLower(ff.Header)) != nil {
 		return nil
 	}
 	if ff.Header == "" {
@@ -551,7 +541,7 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	}
 	caps := s.fe.cfg.Captures
 	for _, c := range caps.Response {
-		st.respCaps = append(st.respCaps, captureValue(h.lookup(lower(c.Name)), c.Len))
+		st.respCaps = append(st.respCaps, captureValue(h.lookup(strings.ToLower(c.Name)), c.Len))
 	}
 	if caps.Cookie != nil {
 		st.respCookie = findCookie(h, "set-cookie", caps.Cookie.Name, caps.Cookie.Len)

@@ -22,7 +22,12 @@ func TestReloadSoftStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	origin := &testbackend.HTTP{Name: "s1"}
+	arrived := make(chan struct{}, 1)
+	origin := &testbackend.HTTP{Name: "s1", OnRequest: func(target string) {
+		if strings.HasPrefix(target, "/slow?") {
+			arrived <- struct{}{}
+		}
+	}}
 	go origin.Serve(ctx, bl)
 	sink := newLogSink(t)
 	port := freePort(t, "tcp4")
@@ -50,8 +55,13 @@ func TestReloadSoftStop(t *testing.T) {
 	address := "127.0.0.1:" + strconv.Itoa(port)
 
 	inflight := make(chan string, 1)
-	go func() { inflight <- roundTrip(t, address, get("/slow?d=300&sz=7")) }()
-	waitFor(t, "request in flight", func() bool { return old.actconn.Load() == 1 })
+	go func() { inflight <- roundTrip(t, address, get("/slow?d=800&sz=7")) }()
+	// The backend's cumulated count moves when the request reaches it.
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the in-flight request never reached the origin")
+	}
 
 	_, newDone := start(2222) // binds the same address while the old one listens
 	old.SoftStop()

@@ -30,17 +30,7 @@ func (s *session) serveTCP() {
 	st.setBackend(be)
 	conn, ce := s.connect(context.Background(), st, &balanceKey{src: s.client.Addr()}, nil)
 	if ce != connOK {
-		switch ce {
-		case connNoSrv:
-			st.term[0], st.term[1] = 'S', 'C'
-			st.queued = time.Time{}
-		case connQueueTO:
-			st.term[0], st.term[1] = 's', 'Q'
-		case connRefused:
-			st.term[0], st.term[1] = 'S', 'C'
-		case connTimeout:
-			st.term[0], st.term[1] = 's', 'C'
-		}
+		st.setTermConnErr(ce)
 		s.logTCP(time.Now(), 0)
 		return
 	}

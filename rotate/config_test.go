@@ -166,6 +166,7 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Add("/x {\n size 10k\n dateext\n dateformat -%Y%m%d%H%s\n create 0640 root root\n}\n")
 	f.Add("\"/a b\" '/c d'{\n}\n")
+	f.Add("/x {\n daily\n compress\n compresscmd pigz\n compressoptions -5 -p 2 -T3 --threads=4 -T\n}\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		if strings.Contains(s, "include") {
 			return // reads the file system

@@ -19,6 +19,11 @@ type HTTP struct {
 	Name string
 	// Delay is the default delay before answering when d= is absent.
 	Delay time.Duration
+	// OnRequest, when set, is called with the request target (path and
+	// query) once a request has been read, before the delay: tests use it
+	// to know that a request reached the origin. It may be called from
+	// several goroutines at once and must not be changed after Serve.
+	OnRequest func(target string)
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -35,7 +40,7 @@ const bodyPattern = "0123456789abcdef"
 // Serve accepts connections on l until ctx is done or l fails, then closes
 // every open connection and waits for their goroutines.
 func (h *HTTP) Serve(ctx context.Context, l net.Listener) error {
-	return serve(ctx, l, &h.mu, &h.conns, &h.wg, h.handleConn)
+	return serve(ctx, l, &h.mu, &h.conns, &h.wg, func(c net.Conn) { h.handleConn(ctx, c) })
 }
 
 // serve is the accept loop shared by the HTTP and TCP servers.
@@ -85,7 +90,7 @@ type request struct {
 	close          bool
 }
 
-func (h *HTTP) handleConn(c net.Conn) {
+func (h *HTTP) handleConn(ctx context.Context, c net.Conn) {
 	br := bufio.NewReaderSize(c, 16384)
 	bw := bufio.NewWriterSize(c, 32768)
 	for {
@@ -96,7 +101,10 @@ func (h *HTTP) handleConn(c net.Conn) {
 		if !drainBody(br, req) {
 			return
 		}
-		if !h.answer(c, bw, req) || req.close {
+		if h.OnRequest != nil {
+			h.OnRequest(req.target)
+		}
+		if !h.answer(ctx, bw, req) || req.close {
 			return
 		}
 	}
@@ -206,8 +214,9 @@ func intParam(target, key string, def int) (int, bool) {
 }
 
 // answer writes the response; it reports false when the connection must be
-// closed.
-func (h *HTTP) answer(c net.Conn, bw *bufio.Writer, req *request) bool {
+// closed (also when ctx ends during the delay, so that Serve returns
+// without waiting for delays to run out).
+func (h *HTTP) answer(ctx context.Context, bw *bufio.Writer, req *request) bool {
 	st, ok1 := intParam(req.target, "st", 200)
 	sz, ok2 := intParam(req.target, "sz", 100)
 	d, ok3 := intParam(req.target, "d", int(h.Delay/time.Millisecond))
@@ -215,7 +224,13 @@ func (h *HTTP) answer(c net.Conn, bw *bufio.Writer, req *request) bool {
 		st, sz, d = 400, 10, 0
 	}
 	if d > 0 {
-		time.Sleep(time.Duration(d) * time.Millisecond)
+		t := time.NewTimer(time.Duration(d) * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		}
 	}
 	switch bad, _ := queryParam(req.target, "bad"); bad {
 	case "1":

@@ -20,6 +20,7 @@ type TokenError struct {
 	Msg string
 }
 
+// Error renders the message and the 1-based position.
 func (e *TokenError) Error() string {
 	return fmt.Sprintf("%s at position %d", e.Msg, e.Pos+1)
 }

@@ -1,0 +1,221 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/haplog/haplog/internal/testbackend"
+)
+
+// TestBinaries is TestPipeline's traffic through the commands as users run
+// them: bin/syslogd -f rsyslog.conf -rotate-config logrotate.conf,
+// bin/proxy -db -f haproxy.cfg, then bin/halog -srv -H < traffic file. It
+// builds the three commands (skipped with -short).
+func TestBinaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the commands; skipped with -short")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	bin := t.TempDir()
+	build := exec.Command(goBin, "build", "-o", bin+"/", "../cmd/proxy", "../cmd/syslogd", "../cmd/halog")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+
+	// Backends, in process.
+	ports := map[string]int{}
+	for _, name := range []string{"web1", "web2", "api1", "echo1", "dead"} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[strings.ToUpper(name)] = l.Addr().(*net.TCPAddr).Port
+		switch name {
+		case "dead":
+			l.Close()
+		case "echo1":
+			go (&testbackend.TCP{Mode: testbackend.Echo}).Serve(ctx, l)
+		default:
+			go (&testbackend.HTTP{Name: name}).Serve(ctx, l)
+		}
+	}
+
+	// syslogd: listens on a port of its choice, which -v reports.
+	conf := strings.ReplaceAll(readTestdata(t, "rsyslog-haproxy.conf"), "/var/log/haproxy", dir)
+	rot := strings.ReplaceAll(readTestdata(t, "logrotate-haproxy"), "/var/log/haproxy", dir)
+	write(t, filepath.Join(dir, "rsyslog.conf"), conf)
+	write(t, filepath.Join(dir, "logrotate.conf"), rot)
+	syslogd := exec.Command(filepath.Join(bin, "syslogd"), "-v", "-f", filepath.Join(dir, "rsyslog.conf"),
+		"-rotate-config", filepath.Join(dir, "logrotate.conf"), "-udp", "127.0.0.1:0", "-tcp", "")
+	var stderr lockedBuffer
+	syslogd.Stderr = &stderr
+	start(t, syslogd)
+	var logPort string
+	portRe := regexp.MustCompile(`udp="?\[127\.0\.0\.1:(\d+)\]`)
+	poll(t, "UDP port in syslogd -v output", func() bool {
+		if m := portRe.FindStringSubmatch(stderr.String()); m != nil {
+			logPort = m[1]
+		}
+		return logPort != ""
+	})
+
+	// proxy: its listeners need known ports; take free ones from the kernel.
+	cfg := readTestdata(t, "haproxy.cfg")
+	for _, fe := range []string{"WEB", "ECHO"} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports["FE_"+fe] = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
+	cfg = strings.Replace(cfg, "bind 127.0.0.1:0", "bind 127.0.0.1:@FE_WEB@", 1)
+	cfg = strings.Replace(cfg, "bind 127.0.0.1:0", "bind 127.0.0.1:@FE_ECHO@", 1)
+	cfg = strings.ReplaceAll(cfg, "@LOG@", logPort)
+	for name, port := range ports {
+		cfg = strings.ReplaceAll(cfg, "@"+name+"@", strconv.Itoa(port))
+	}
+	write(t, filepath.Join(dir, "haproxy.cfg"), cfg)
+	proxy := exec.Command(filepath.Join(bin, "proxy"), "-db", "-f", filepath.Join(dir, "haproxy.cfg"))
+	start(t, proxy)
+	web := "127.0.0.1:" + strconv.Itoa(ports["FE_WEB"])
+	echo := "127.0.0.1:" + strconv.Itoa(ports["FE_ECHO"])
+
+	// Wait for web3 DOWN, then send the traffic.
+	traffic := filepath.Join(dir, trafficFile)
+	poll(t, "web3 DOWN in "+adminFile, func() bool {
+		for _, ln := range readLines(t, filepath.Join(dir, adminFile), true) {
+			if downRe.MatchString(payload(ln)) {
+				return true
+			}
+		}
+		return false
+	})
+	for _, a := range []string{web, echo} {
+		poll(t, "proxy listening on "+a, func() bool {
+			c, err := net.Dial("tcp", a)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
+	}
+	reqs := plan(40)
+	sendHTTP(t, web, reqs, 2, true)
+	sendTCP(t, echo, echoMsg)
+	// syslogd writes within its flush interval (100 ms).
+	poll(t, "traffic lines in "+trafficFile, func() bool {
+		return countTraffic(readLines(t, traffic, true)) >= len(reqs)+1
+	})
+	stop(t, proxy)
+	stop(t, syslogd)
+
+	lines := readLines(t, traffic, false)
+	admin := checkTraffic(t, trafficFile, lines, reqs, len(echoMsg))
+	cmd := exec.Command(filepath.Join(bin, "halog"), "-srv", "-H")
+	f, err := os.Open(traffic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd.Stdin = f
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("halog: %v\n%s", err, errOut.String())
+	}
+	want := strconv.Itoa(len(lines)) + " lines in, " + strconv.Itoa(len(expectedSrv(reqs))) + " lines out, " + strconv.Itoa(admin) + " parsing errors\n"
+	if errOut.String() != want {
+		t.Errorf("halog stderr %q, want %q", errOut.String(), want)
+	}
+	checkSrv(t, out.String(), reqs)
+}
+
+// lockedBuffer is a strings.Builder safe for one writer and one reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func write(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// start starts cmd and makes sure it is killed at the end of the test.
+func start(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+}
+
+// stop sends SIGTERM (a clean stop for both commands) and waits for the exit.
+func stop(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(cmd.Path), err)
+		}
+	case <-time.After(waitFor):
+		_ = cmd.Process.Kill()
+		t.Errorf("%s did not stop after SIGTERM", filepath.Base(cmd.Path))
+		<-done
+	}
+}
+
+// poll calls ok until it returns true, failing after waitFor.
+func poll(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after %v", what, waitFor)
+		}
+		<-tick.C
+	}
+}

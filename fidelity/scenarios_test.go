@@ -172,9 +172,9 @@ func httpScenario() *scenario {
 			run: func(c *client) { c.raw("fe_web6", get("/v6?st=200&sz=10", hostWWW)) }},
 	}
 	// Keep-alive and the bad requests come last: a difference in server
-	// choice there (the proxy does not rebalance a keep-alive request;
-	// it rejects HTTP/9.9, which HAProxy forwards) would shift the
-	// roundrobin of every later step.
+	// choice there (keep-alive requests are balanced one by one; HTTP/9.9
+	// is forwarded, not rejected) would shift the roundrobin of every
+	// later step.
 	steps = append(steps,
 		step{name: "keep-alive", fe: "fe_web", lines: 3, run: func(c *client) {
 			c.keepAlive("fe_web", ka("GET", "/k1?sz=0", hostWWW, uaCurl), ka("GET", "/k2?sz=100", hostWWW),

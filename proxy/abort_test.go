@@ -196,7 +196,7 @@ func TestDifferentialClientAbort(t *testing.T) {
 			"ORIGIN", strconv.Itoa(origin)).Replace(abortConfig)
 	}
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
-	hport := freePort(t, "tcp4")
+	hport := freePort(t)
 	startHAProxy(t, ctx, bin, text(sinkH.port(), hport, originH))
 	p := runProxy(t, text(sinkP.port(), 0, originP))
 	ha := "127.0.0.1:" + strconv.Itoa(hport)

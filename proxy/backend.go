@@ -17,8 +17,11 @@ type server struct {
 	cfg  *config.Server
 	be   *backend
 	addr string // host:port; port 0 = the client's destination port
-	// cur counts the streams using the server (served, for maxconn and %sc).
+	// cur counts the streams using the server (served, for maxconn).
 	cur atomic.Int64
+	// pending counts the slots handed to queued streams that have not
+	// resumed yet: HAProxy's %sc (cur_sess) does not count them.
+	pending atomic.Int64
 	// up is false when health checks marked the server DOWN; adm holds
 	// the administrative flags (admFMaint, admCMaint, admFDrain).
 	up  atomic.Bool
@@ -203,32 +206,50 @@ func (b *backend) dequeue(w *waiter) bool {
 	return false
 }
 
-// release gives back a server slot; a queued stream may take it over.
-func (b *backend) release(s *server) {
+// release gives back a server slot; a queued stream may take it over. The
+// streams handed a slot are appended to wake: the caller wakes them (wake)
+// once it has logged, as HAProxy runs a dequeued stream only after the
+// releasing one is done, so its %sc does not count it.
+func (b *backend) release(s *server, wake []*waiter) []*waiter {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s.cur.Add(-1)
-	b.serveQueueLocked()
+	return b.handOverLocked(wake)
 }
 
-// serveQueueLocked hands free slots to queued streams.
+// wake resumes queued streams that were handed a slot.
+func wake(ws []*waiter) {
+	for _, w := range ws {
+		w.ready <- w.srv
+	}
+}
+
+// serveQueueLocked hands free slots to queued streams and wakes them.
 func (b *backend) serveQueueLocked() {
+	var buf [4]*waiter
+	wake(b.handOverLocked(buf[:0]))
+}
+
+// handOverLocked hands free slots to queued streams, appending them to dst.
+func (b *backend) handOverLocked(dst []*waiter) []*waiter {
 	for len(b.queue) > 0 {
 		var buf [16]*server
 		cands := b.candidates(buf[:0])
 		if len(cands) == 0 {
-			return
+			return dst
 		}
 		s := b.bal.pick(cands, nil, nil)
 		if s == nil {
-			return
+			return dst
 		}
 		w := b.queue[0]
 		b.queue = b.queue[1:]
 		s.cur.Add(1)
+		s.pending.Add(1)
 		w.srv = s
-		w.ready <- s
+		dst = append(dst, w)
 	}
+	return dst
 }
 
 // queueLen returns the current backend queue length.
@@ -264,12 +285,15 @@ func (b *backend) assign(ctx context.Context, key *balanceKey, prefer, avoid *se
 	}
 	select {
 	case s = <-w.ready:
+		s.pending.Add(-1)
 		return s, pos, pickOK
 	case <-timer:
 	case <-ctx.Done():
 	}
 	if !b.dequeue(w) {
-		return <-w.ready, pos, pickOK
+		s = <-w.ready
+		s.pending.Add(-1)
+		return s, pos, pickOK
 	}
 	return nil, pos, pickQueued
 }

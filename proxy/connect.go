@@ -15,6 +15,7 @@ const (
 	connQueueTO         // queue timeout: 503 sQ
 	connRefused         // connection refused or reset: 503 SC
 	connTimeout         // connect timeout: 503 sC
+	connReused          // the kept server connection serves the stream (no new connection)
 )
 
 // setTermConnErr sets the two termination characters of a stream that
@@ -40,8 +41,11 @@ const maxTurnAround = time.Second
 
 // connect assigns a server to the stream (queueing when all are full) and
 // opens a connection to it, retrying and redispatching as configured. On
-// success the stream holds a slot on st.srv and the connection is returned.
-func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, prefer *server) (net.Conn, connErr) {
+// success the stream holds a slot on st.srv and the connection is returned;
+// when the chosen server is kept (the server of the session's idle
+// keep-alive connection), no connection is opened and connReused tells the
+// caller to use the kept one.
+func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, prefer, kept *server) (net.Conn, connErr) {
 	b := st.be
 	srv, pos, res := b.assign(ctx, key, prefer, nil)
 	st.bq = pos
@@ -54,6 +58,10 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 	}
 	st.queued = time.Now()
 	st.srv, st.slot = srv, true
+	if kept != nil && srv == kept {
+		st.connected = st.queued
+		return nil, connReused
+	}
 	retries := b.cfg.Retries
 	for attempt := 0; ; attempt++ {
 		c, err := s.dial(st.srv)
@@ -100,7 +108,7 @@ func (s *session) redispatch(ctx context.Context, st *stream, key *balanceKey) *
 	if res != pickOK || s2 == nil {
 		return nil
 	}
-	b.release(st.srv)
+	wake(b.release(st.srv, nil))
 	return s2
 }
 

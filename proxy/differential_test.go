@@ -12,17 +12,18 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/internal/testbackend"
 )
 
-// freePort returns a port nothing listens on right now.
-func freePort(t testing.TB, network string) int {
+// freePort returns a port nothing listens on right now, outside the
+// ephemeral range (see testbackend.FreePort).
+func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen(network, "localhost:0")
+	port, err := testbackend.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // startHAProxy runs the real haproxy in the foreground on text.
@@ -67,7 +68,7 @@ func TestDifferentialHTTP(t *testing.T) {
 	hports := map[int]int{}
 	text := rewriteConfigBind(t, "testdata/haproxy-http.cfg", ports, sinkH.port(), func(orig int) int {
 		if hports[orig] == 0 {
-			hports[orig] = freePort(t, "tcp4")
+			hports[orig] = freePort(t)
 		}
 		return hports[orig]
 	})

@@ -44,7 +44,17 @@
 //     "http-request return") are counted the same way; the raw 400/408
 //     sent before a stream exists count 0, as in HAProxy.
 //   - %ac/%fc/%bc/%sc are read at log time after the stream released its
-//     server slot, so a lone request logs 1/1/0/0, as HAProxy does.
+//     server slot, so a lone request logs 1/1/0/0, as HAProxy does. A
+//     queued stream handed the freed slot is woken after the line is
+//     sent and %sc does not count it until it resumes (HAProxy's
+//     cur_sess): the stream leaving logs 3/3/2/0/0, not 3/3/2/1/0.
+//   - Every request of a keep-alive connection is load-balanced again
+//     (roundrobin: a1 then a2 on one connection); cookie persistence
+//     still pins it. The kept server connection is reused only when the
+//     balancer picks its server.
+//   - Any "HTTP/<digit>.<digit>" request is accepted, as HAProxy 2.6
+//     does: above 1.1 (1.2, 2.0, 9.9) it is logged as received and sent
+//     to the server as HTTP/1.1; 1.0 and 0.9 are sent as received.
 //   - Queueing: a server's maxconn sends excess streams to the backend
 //     queue (%bq is the queue length including the stream); "timeout queue"
 //     expiry gives 503 sQ.

@@ -169,7 +169,7 @@ func (h *head) reset() {
 
 // http11 reports whether the version is HTTP/1.1 or later.
 func (h *head) http11() bool {
-	return len(h.version) == 8 && (h.version[5] > '1' || h.version[7] >= '1')
+	return len(h.version) == 8 && (h.version[5] > '1' || h.version[5] == '1' && h.version[7] >= '1')
 }
 
 // lookup returns the last value of header name (lower case), or nil.
@@ -228,7 +228,9 @@ func (h *head) parseRequest(b []byte) error {
 			return errBadMessage
 		}
 	}
-	if !validVersion(h.version) || h.version[5] != '1' {
+	// HAProxy 2.6 accepts any HTTP/<digit>.<digit> (HTTP/9.9 is
+	// forwarded as received, measured); only the form is checked.
+	if !validVersion(h.version) {
 		return errBadMessage
 	}
 	return h.parseFields(rest)

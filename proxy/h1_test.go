@@ -26,8 +26,13 @@ func TestParseRequest(t *testing.T) {
 	f("GET / HTTP/1.1\r\nHost: x\r\n\r\n", true, "GET", "/", "HTTP/1.1", -1, false, false)
 	f("POST /p?q=1 HTTP/1.0\r\nContent-Length: 5\r\nConnection: close\r\n\r\n", true, "POST", "/p?q=1", "HTTP/1.0", 5, false, true)
 	f("PUT /u HTTP/1.1\nTransfer-Encoding: chunked\nContent-Length: 3\n\n", true, "PUT", "/u", "HTTP/1.1", -1, true, false)
-	f("GET /\r\n\r\n", false, "", "", "", 0, false, false)                           // HTTP/0.9
-	f("GET / HTTP/2.0\r\n\r\n", false, "", "", "", 0, false, false)                  // not HTTP/1
+	f("GET /\r\n\r\n", false, "", "", "", 0, false, false) // HTTP/0.9
+	// haproxy 2.6.12 forwards any HTTP/<digit>.<digit> (measured: 0.9, 1.2, 2.0, 9.9).
+	f("GET / HTTP/2.0\r\n\r\n", true, "GET", "/", "HTTP/2.0", -1, false, false)
+	f("GET / HTTP/9.9\r\n\r\n", true, "GET", "/", "HTTP/9.9", -1, false, false)
+	f("GET / HTTP/0.9\r\n\r\n", true, "GET", "/", "HTTP/0.9", -1, false, false)
+	f("GET / HTTP/1.x\r\n\r\n", false, "", "", "", 0, false, false)
+	f("GET / HTTPS/1.1\r\n\r\n", false, "", "", "", 0, false, false)
 	f("GE(T / HTTP/1.1\r\n\r\n", false, "", "", "", 0, false, false)                 // bad method
 	f("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", false, "", "", "", 0, false, false) // space in name
 	f("GET / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", false, "", "", "", 0, false, false)

@@ -166,6 +166,15 @@ func (s *session) handleRequest() bool {
 	if rep, handled, term := s.applyRules(fe.cfg); handled {
 		return s.localReply(rep, term, keep)
 	}
+	if stats := fe.cfg.Stats; stats != nil && stats.Enable && strings.HasPrefix(s.uri(), statsURI(stats)) {
+		if lb := s.p.backends[fe.cfg]; lb != nil {
+			// A listen section answers its stats page in its frontend
+			// part, before any backend is assigned: HAProxy counts
+			// no backend connection (Proxy stats stopped ... BE: 0).
+			st.be = lb
+			return s.serveStats(lb, keep)
+		}
+	}
 	be := s.chooseBackend()
 	if be == nil {
 		rep := fe.replies().get(503)
@@ -176,6 +185,12 @@ func (s *session) handleRequest() bool {
 		return false
 	}
 	st.setBackend(be)
+	if be.cfg.Cookie != nil {
+		// HAProxy logs N (no cookie / none set) in the two cookie
+		// characters whenever the backend uses a cookie, even when no
+		// response arrived (502 PHNN, SHNN).
+		st.term[2], st.term[3] = 'N', 'N'
+	}
 	if be.cfg != fe.cfg {
 		if rep, handled, term := s.applyRules(be.cfg); handled {
 			return s.localReply(rep, term, keep)
@@ -325,35 +340,29 @@ func (s *session) forward(be *backend, keep bool) bool {
 	prefer := s.persistence(be)
 	s.key = balanceKey{src: s.client.Addr(), uri: s.req.uri}
 	key := &s.key
-	if s.srvConn != nil && s.srvFor != nil && s.srvFor.be == be && (prefer == nil || prefer == s.srvFor) &&
-		be.cfg.ConnMode == config.ConnKeepAlive && s.reuseSlot(st, be, s.srvFor) {
-		return s.exchange(be, keep, true)
+	// Every request of a keep-alive connection is load-balanced again, as
+	// in HAProxy (cookie persistence still pins it): the kept server
+	// connection serves it only when the balancer picks its server.
+	// "option prefer-last-server" changes nothing in haproxy 2.6.12
+	// either (measured: a1, a2, a1 with it), so it stays ignored.
+	var kept *server
+	if s.srvConn != nil && s.srvFor != nil && s.srvFor.be == be && be.cfg.ConnMode == config.ConnKeepAlive {
+		kept = s.srvFor
+	} else {
+		s.closeServer()
 	}
-	s.closeServer()
-	conn, ce := s.connect(context.Background(), st, key, prefer)
-	if ce != connOK {
+	conn, ce := s.connect(context.Background(), st, key, prefer, kept)
+	switch {
+	case ce == connReused:
+		st.srvAP = addrPort(s.srvConn.RemoteAddr())
+		return s.exchange(be, keep, true)
+	case ce != connOK:
+		s.closeServer()
 		return s.connectFailed(ce)
 	}
+	s.closeServer()
 	s.setServer(conn, st.srv)
 	return s.exchange(be, keep, false)
-}
-
-// reuseSlot takes a slot on the server of an idle kept connection.
-func (s *session) reuseSlot(st *stream, be *backend, srv *server) bool {
-	if !srv.usable() {
-		return false
-	}
-	be.mu.Lock()
-	defer be.mu.Unlock()
-	if srv.full() || len(be.queue) > 0 {
-		return false
-	}
-	srv.cur.Add(1)
-	now := time.Now()
-	st.srv, st.slot = srv, true
-	st.queued, st.connected = now, now
-	st.srvAP = addrPort(s.srvConn.RemoteAddr())
-	return true
 }
 
 func (s *session) connectFailed(ce connErr) bool {
@@ -384,8 +393,9 @@ func (s *session) exchange(be *backend, keep bool, reused bool) bool {
 	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 {
 		s.closeServer()
 		st.finish()
+		st.wakeQueued()
 		st.setBackend(be)
-		conn, ce := s.connect(context.Background(), st, &s.key, st.srv)
+		conn, ce := s.connect(context.Background(), st, &s.key, st.srv, nil)
 		if ce != connOK {
 			return s.connectFailed(ce)
 		}
@@ -424,7 +434,13 @@ func (s *session) sendRequest(be *backend, srvKeep bool) bool {
 	w = append(w, ' ')
 	w = append(w, h.uri...)
 	w = append(w, ' ')
-	w = append(w, h.version...)
+	if h.http11() {
+		// HAProxy sends HTTP/1.1 for any version above it (HTTP/1.2,
+		// 2.0, 9.9: measured); 1.0 and 0.9 go as received.
+		w = append(w, "HTTP/1.1"...)
+	} else {
+		w = append(w, h.version...)
+	}
 	w = append(w, "\r\n"...)
 	expect := false
 	for i := range h.hdrs {
@@ -635,6 +651,7 @@ var _ io.Writer = discardConn{}
 func (s *session) logStream(end time.Time) {
 	st := &s.st
 	st.finish()
+	defer st.wakeQueued() // after the line: see backend.release
 	if s.fe.legacyLog() {
 		return
 	}

@@ -56,7 +56,7 @@ func (s *session) fillRecordAt(end time.Time) {
 		r.Server = st.srvName
 	case st.srv != nil:
 		r.Server = st.srv.cfg.Name
-		r.SrvConn = int(st.srv.cur.Load())
+		r.SrvConn = int(st.srv.cur.Load() - st.srv.pending.Load())
 		r.ServerAddr = st.srvAP
 	}
 	if st.badReq {

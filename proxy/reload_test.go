@@ -30,13 +30,17 @@ func TestReloadSoftStop(t *testing.T) {
 	}}
 	go origin.Serve(ctx, bl)
 	sink := newLogSink(t)
-	port := freePort(t, "tcp4")
-	text := "global\n    log 127.0.0.1:" + strconv.Itoa(sink.port()) + " local0\n" +
-		"defaults\n    mode http\n    log global\n    option httplog\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n" +
-		"frontend fe\n    bind 127.0.0.1:" + strconv.Itoa(port) + "\n    default_backend be\n" +
-		"backend be\n    server s1 " + bl.Addr().String() + "\n"
-	start := func(pid int) (*Proxy, chan error) {
-		cfg, err := config.ParseReader("r.cfg", strings.NewReader(text), func(string) (string, bool) { return "", false })
+	// The first proxy binds port 0 and the second one the port it got: a
+	// port picked in advance could meanwhile be bound by another test
+	// process, and SO_REUSEPORT would then share it with that process.
+	text := func(port int) string {
+		return "global\n    log 127.0.0.1:" + strconv.Itoa(sink.port()) + " local0\n" +
+			"defaults\n    mode http\n    log global\n    option httplog\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n" +
+			"frontend fe\n    bind 127.0.0.1:" + strconv.Itoa(port) + "\n    default_backend be\n" +
+			"backend be\n    server s1 " + bl.Addr().String() + "\n"
+	}
+	start := func(pid, port int) (*Proxy, chan error) {
+		cfg, err := config.ParseReader("r.cfg", strings.NewReader(text(port)), func(string) (string, bool) { return "", false })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,8 +55,9 @@ func TestReloadSoftStop(t *testing.T) {
 		go func() { done <- p.Serve(ctx) }()
 		return p, done
 	}
-	old, oldDone := start(1111)
-	address := "127.0.0.1:" + strconv.Itoa(port)
+	old, oldDone := start(1111, 0)
+	address := addr(t, old, "fe", false)
+	port := old.Addrs("fe")[0].(*net.TCPAddr).Port
 
 	inflight := make(chan string, 1)
 	go func() { inflight <- roundTrip(t, address, get("/slow?d=800&sz=7")) }()
@@ -63,7 +68,7 @@ func TestReloadSoftStop(t *testing.T) {
 		t.Fatal("the in-flight request never reached the origin")
 	}
 
-	_, newDone := start(2222) // binds the same address while the old one listens
+	_, newDone := start(2222, port) // binds the same address while the old one listens
 	old.SoftStop()
 	if line := sink.next(t, `^Proxy fe stopped`); !strings.Contains(line, "haproxy[1111]: Proxy fe stopped (cumulated conns: FE: 1, BE: 0).") || !strings.HasPrefix(line, "<132>") {
 		t.Errorf("stopped line = %q", line)

@@ -183,7 +183,7 @@ func TestDifferentialHeaderRules(t *testing.T) {
 	defer cancel()
 	echo := echoHead(t, ctx)
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
-	hport := freePort(t, "tcp4")
+	hport := freePort(t)
 	startHAProxy(t, ctx, bin, rulesText(sinkH.port(), hport, echo))
 	p := runProxy(t, rulesText(sinkP.port(), 0, echo))
 	ha := "127.0.0.1:" + strconv.Itoa(hport)

@@ -67,6 +67,8 @@ func (s *session) run() {
 	p.addSession(s)
 	defer func() {
 		p.removeSession(s)
+		s.st.finish()
+		s.st.wakeQueued()
 		s.closeServer()
 		s.c.Close()
 		s.srvMu.Lock()
@@ -159,12 +161,17 @@ type stream struct {
 	// hs is the TLS handshake time (Th) for the first stream of a TLS
 	// connection, 0 otherwise.
 	hs int64
+	// wake holds the queued streams handed this stream's slot by finish;
+	// wakeQueued resumes them (after the log line).
+	wake []*waiter
 }
 
 func (st *stream) reset(base time.Time) {
+	st.wakeQueued()
 	caps := st.respCaps[:0]
 	rcaps := st.reqCaps[:0]
-	*st = stream{base: base, respCaps: caps, reqCaps: rcaps}
+	wk := st.wake[:0]
+	*st = stream{base: base, respCaps: caps, reqCaps: rcaps, wake: wk}
 	st.term = [4]byte{'-', '-', '-', '-'}
 }
 
@@ -193,6 +200,13 @@ func (st *stream) marks(end time.Time) formats.Marks {
 	return m
 }
 
+// wakeQueued resumes the queued streams handed a slot by finish.
+func (st *stream) wakeQueued() {
+	wake(st.wake)
+	clear(st.wake)
+	st.wake = st.wake[:0]
+}
+
 // setBackend accounts the stream on b (beconn).
 func (st *stream) setBackend(b *backend) {
 	st.be = b
@@ -205,7 +219,7 @@ func (st *stream) setBackend(b *backend) {
 // HAProxy does (the stream's own connection no longer counts in %bc/%sc).
 func (st *stream) finish() {
 	if st.slot {
-		st.be.release(st.srv)
+		st.wake = st.be.release(st.srv, st.wake)
 		st.slot = false
 	}
 	if st.counted {

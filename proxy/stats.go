@@ -53,11 +53,28 @@ func (s *session) serveStats(be *backend, keep bool) bool {
 		hdrs = append(hdrs, [2]string{"content-length", strconv.Itoa(len(body))})
 		rep = buildReply(200, "OK", hdrs, body)
 		st.term[0], st.term[1] = 'L', 'R'
+		s.captureReply(hdrs)
 	}
 	st.status, st.bytesOut = rep.status, rep.htx
 	ok := s.writeReply(rep, keep)
 	s.logStream(time.Now())
 	return ok && keep && s.skipBody()
+}
+
+// captureReply fills the response header captures from the headers of a
+// generated page: HAProxy passes the stats page through the response
+// analysers, so "capture response header Content-Type" logs text/html.
+func (s *session) captureReply(hdrs [][2]string) {
+	st := &s.st
+	for _, c := range s.fe.cfg.Captures.Response {
+		var v []byte
+		for _, h := range hdrs {
+			if strings.EqualFold(h[0], c.Name) {
+				v = []byte(h[1])
+			}
+		}
+		st.respCaps = append(st.respCaps, captureValue(v, c.Len))
+	}
 }
 
 func (s *session) statsAuthorized(cfg *config.Stats) bool {

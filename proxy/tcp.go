@@ -28,7 +28,7 @@ func (s *session) serveTCP() {
 		return
 	}
 	st.setBackend(be)
-	conn, ce := s.connect(context.Background(), st, &balanceKey{src: s.client.Addr()}, nil)
+	conn, ce := s.connect(context.Background(), st, &balanceKey{src: s.client.Addr()}, nil, nil)
 	if ce != connOK {
 		st.setTermConnErr(ce)
 		s.logTCP(time.Now(), 0)
@@ -49,6 +49,7 @@ func (s *session) serveTCP() {
 func (s *session) logTCP(end time.Time, up int64) {
 	if s.fe.cfg.DontLogNull && up == 0 && s.st.term[0] != 'S' && s.st.term[0] != 's' {
 		s.st.finish()
+		s.st.wakeQueued()
 		return
 	}
 	s.logStream(end)
@@ -138,10 +139,17 @@ func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64,
 			}
 			return
 		case isTimeout(err):
-			if to > 0 && time.Since(time.Unix(0, max(readAct.Load(), writeAct.Load()))) < to {
+			idle := time.Since(time.Unix(0, max(readAct.Load(), writeAct.Load())))
+			if to > 0 && idle < to {
 				continue // the other direction kept this side busy
 			}
-			t.abort(srcTimeout, 'D')
+			cause := srcTimeout
+			if cause == 's' && t.cto > 0 && idle >= t.cto {
+				// Both sides expired: HAProxy reports the client
+				// side (cD), whichever timer fired first here.
+				cause = 'c'
+			}
+			t.abort(cause, 'D')
 		default:
 			t.abort(srcAbort, 'D')
 		}

@@ -425,7 +425,7 @@ func TestDifferentialTLS(t *testing.T) {
 	ca, dir := tlsFixture(t)
 	echo := echoHead(t, ctx)
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
-	hp := [3]int{freePort(t, "tcp4"), freePort(t, "tcp4"), freePort(t, "tcp4")}
+	hp := [3]int{freePort(t), freePort(t), freePort(t)}
 	startHAProxy(t, ctx, bin, tlsFrontendText(sinkH.port(), hp[0], hp[1], hp[2], echo, dir))
 	p := runProxy(t, tlsFrontendText(sinkP.port(), 0, 0, 0, echo, dir))
 	pa := p.Addrs("fe")

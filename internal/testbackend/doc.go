@@ -20,5 +20,9 @@
 // Connection), in that order, so byte counts logged by a proxy in front of
 // it match those logged in front of backend.py.
 //
+// HTTP.OnRequest tells a test when a request reached the origin, so that
+// it can act on that event instead of sleeping. FreePort picks a port for
+// programs that cannot listen on port 0 (HAProxy in differential tests).
+//
 // It is not part of the proxy and is not meant for production.
 package testbackend

@@ -75,15 +75,15 @@ func TestBinaries(t *testing.T) {
 		return logPort != ""
 	})
 
-	// proxy: its listeners need known ports; take free ones from the kernel.
+	// proxy: its listeners need known ports; take free ones below the
+	// ephemeral range, so that no port-0 listener elsewhere can get them.
 	cfg := readTestdata(t, "haproxy.cfg")
 	for _, fe := range []string{"WEB", "ECHO"} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		port, err := testbackend.FreePort()
 		if err != nil {
 			t.Fatal(err)
 		}
-		ports["FE_"+fe] = l.Addr().(*net.TCPAddr).Port
-		l.Close()
+		ports["FE_"+fe] = port
 	}
 	cfg = strings.Replace(cfg, "bind 127.0.0.1:0", "bind 127.0.0.1:@FE_WEB@", 1)
 	cfg = strings.Replace(cfg, "bind 127.0.0.1:0", "bind 127.0.0.1:@FE_ECHO@", 1)

@@ -268,7 +268,7 @@ func CountParts(b []byte, p, max int) int {
 	for ; i+8 <= len(b); i += 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
 		t := w ^ slashes
-		sl := ^(((t & low7) + low7) | t) & msb       // exact '/' flags
+		sl := ^(((t & low7) + low7) | t) & msb               // exact '/' flags
 		end := ^((w & low7) + 0x5f5f5f5f5f5f5f5f) &^ w & msb // exact <= 0x20 flags
 		if end != 0 {
 			k := bits.TrailingZeros64(end)

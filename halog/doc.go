@@ -21,19 +21,29 @@
 //
 // # Engine
 //
-// The input is read in 4 MiB blocks cut into ~1 MiB chunks of whole lines.
-// Workers (Options.Workers, default GOMAXPROCS) parse chunks in parallel with
-// a formats.Line cursor that locates only the fields the active filters and
-// output need, and aggregate into per-worker tables (dense arrays for
-// statuses, codes and timer values, hash maps for servers, URLs and client
-// addresses; keys are copied only when first inserted). Per-chunk output
-// lines and diagnostics ("Truncated line N:", "ERR:") are kept with
-// chunk-relative line numbers and written in input order by a merger, so
-// the output does not depend on scheduling. When -m can stop the input
-// early (line-printing modes, -c with filters, -pct/-gt, or -m 0) a single
-// worker processes the chunks in order. Reports are sorted once at the end
-// with halog's orders (spec §8). Per-line processing allocates nothing once
-// the keys are known.
+// The input is read in 4 MiB blocks cut into ~1 MiB chunks of whole lines
+// (a regular file is mapped instead, and the pages of each chunk are
+// released once it is processed, so the resident set stays small).
+// Workers (Options.Workers, default GOMAXPROCS) parse chunks in parallel.
+// For each line, one scan (formats.FieldIndex: SSE2/AVX2 on amd64)
+// locates the start of every field up to the last one the active filters
+// and output need; later fields (the request after the captures) are
+// found on demand. The timers are parsed once per line even when a filter
+// and the output both read them. Per-worker aggregates are dense arrays
+// for statuses, codes and timer values, and for servers, URLs and client
+// addresses an open-addressing table whose keys are copied once into an
+// arena (no per-key allocation, nothing for the GC to scan). Per-chunk
+// output lines and diagnostics ("Truncated line N:", "ERR:") are kept
+// with chunk-relative line numbers and written in input order by a
+// merger, so the output does not depend on scheduling. When -m can stop
+// the input early (line-printing modes, -c with filters, -pct/-gt, or
+// -m 0) a single worker processes the chunks in order. Reports are sorted
+// once at the end with halog's orders (spec §8). Per-line processing
+// allocates nothing once the keys are known. -c without filters only
+// counts LFs, in parallel over 4 MiB pieces of the mapped file.
+//
+// cmd/halog is built with profile-guided optimisation (cmd/halog/
+// default.pgo, a CPU profile of BenchmarkRunSingle).
 //
 // # Known differences
 //

@@ -1,6 +1,7 @@
 package halog
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/haplog/haplog/formats"
@@ -31,8 +32,9 @@ type config struct {
 	filters bool // any input filter set (disables the -c fast path)
 	// absolute field numbers (halog field constant + skip, 32-bit wrap)
 	srcN, accN int
-	// fields located on every line by one scan (see fields)
-	need int
+	// fields located on every line by one scan, and up to needAll when
+	// the output asks for them (see fields)
+	need, needAll int
 	// the output handler parses the 5 timers (at the field the filters
 	// read them from)
 	timers bool
@@ -71,7 +73,7 @@ func newConfig(o *Options) *config {
 		o.QueuedSrv || o.TermCode || o.TimeRange
 	c.srcN = int(int32(5) + o.Skip)
 	c.accN = int(int32(6) + o.Skip)
-	c.need = c.fieldsNeeded()
+	c.need, c.needAll = c.fieldsNeeded()
 	switch c.h {
 	case hSrv, hURL, hIP, hGraphs:
 		c.timers = true
@@ -80,8 +82,10 @@ func newConfig(o *Options) *config {
 }
 
 // fieldsNeeded returns the number of leading fields that processLine uses
-// on a well-formed line, so that they are all located in one scan.
-func (c *config) fieldsNeeded() int {
+// on a well-formed line (all), and how many of them are located before the
+// filters run (first): only those the filters need when a status filter
+// (-e, -E, -hs, -HS) is set, as it usually rejects most lines, else all.
+func (c *config) fieldsNeeded() (first, all int) {
 	o := c.o
 	off := 0
 	if o.HTTPOnly || o.RespTime {
@@ -96,6 +100,7 @@ func (c *config) fieldsNeeded() int {
 	if o.TermCode {
 		off = max(off, offTerm)
 	}
+	filterOff := off
 	switch c.h {
 	case hStatus, hSrv:
 		off = max(off, offStatus)
@@ -108,7 +113,11 @@ func (c *config) fieldsNeeded() int {
 	case hGraphs:
 		off = max(off, offTime)
 	}
-	return min(max(c.accN+off, 0), maxIndexed)
+	all = min(max(c.accN+off, 0), maxIndexed)
+	if o.Errors || o.Status {
+		return min(max(c.accN+filterOff, 0), all), all
+	}
+	return all, all
 }
 
 // inputLimited reports whether -m can stop reading the input early, which
@@ -480,17 +489,19 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 	bp, _ := f.at(an + offBytes)
 	st.btot = uint64(int64(formats.ParseInt(b, bp)))
 	e, _ := f.at(an + offMeth)
-	for e < len(b) && b[e] != '"' {
-		if b[e] == '\\' && formats.At(b, e+1) == '"' {
-			break
-		}
-		e = formats.FieldStart(b, e, 2)
-	}
+	e = quoteField(b, e)
 	if e >= len(b) {
 		p.truncated(b, lineno)
 		return
 	}
-	u := formats.FieldStart(b, e, 2)
+	// the URL is the next field
+	u := e
+	for u < len(b) && b[u] != ' ' {
+		u++
+	}
+	for u < len(b) && b[u] == ' ' {
+		u++
+	}
 	if u >= len(b) {
 		u = e
 	}
@@ -507,6 +518,27 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 		}
 	}
 	p.agg.addURL(b[u:end], &st)
+}
+
+// quoteField returns the first field from the field starting at start (or
+// len(b)) that begins with '"' or with `\"` (halog's search for the
+// request), or len(b) if there is none. The quotes are located with
+// bytes.IndexByte rather than walking the fields one by one.
+func quoteField(b []byte, start int) int {
+	for q := start; q < len(b); q++ {
+		i := bytes.IndexByte(b[q:], '"')
+		if i < 0 {
+			break
+		}
+		q += i
+		if q == start || b[q-1] == ' ' {
+			return q
+		}
+		if b[q-1] == '\\' && (q-1 == start || b[q-2] == ' ') {
+			return q - 1
+		}
+	}
+	return len(b)
 }
 
 func (p *proc) countIP(b []byte, acc, lineno int) {
@@ -536,8 +568,12 @@ func (p *proc) countIP(b []byte, acc, lineno int) {
 	}
 	bp, _ := f.at(an + offBytes)
 	st.btot = uint64(int64(formats.ParseInt(b, bp)))
+	// the source field ends before the spaces preceding the accept field
 	s, _ := f.at(p.c.srcN)
-	e := formats.FieldEnd(b, s)
+	e := acc - 1
+	for b[e-1] == ' ' {
+		e--
+	}
 	for e > s && b[e-1] != ':' {
 		e--
 	}

@@ -298,7 +298,7 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 	start := p.lout
 	hasNUL := bytes.IndexByte(data, 0) >= 0
 	n := 0
-	need := p.c.need
+	need, needAll := p.c.need, p.c.needAll
 	f := &p.f
 	for s := 0; s < len(data); {
 		e := len(data)
@@ -311,7 +311,7 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 				line = line[:i]
 			}
 		}
-		f.reset(line, need)
+		f.reset(line, need, needAll)
 		p.ls, p.le = s, e
 		s = e + 1
 		n++

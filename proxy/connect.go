@@ -114,7 +114,10 @@ func (s *session) redispatch(ctx context.Context, st *stream, key *balanceKey) *
 
 func (s *session) dial(srv *server) (net.Conn, error) {
 	to := srv.be.cfg.Timeouts.Connect
-	d := net.Dialer{Timeout: to}
+	// KeepAlive -1: no SO_KEEPALIVE (and none of Go's four setsockopt
+	// calls per connection) unless "option tcpka"/"srvtcpka" asks, as in
+	// HAProxy. Go already sets TCP_NODELAY on every TCP connection.
+	d := net.Dialer{Timeout: to, KeepAlive: -1}
 	if to <= 0 {
 		d.Timeout = 0
 	}
@@ -122,11 +125,8 @@ func (s *session) dial(srv *server) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetNoDelay(true)
-		if srv.be.cfg.TCPKA || srv.be.cfg.SrvTCPKA {
-			tc.SetKeepAlive(true)
-		}
+	if tc, ok := c.(*net.TCPConn); ok && (srv.be.cfg.TCPKA || srv.be.cfg.SrvTCPKA) {
+		tc.SetKeepAlive(true)
 	}
 	if srv.tls != nil {
 		// The TLS handshake is part of the connection (Tc), bounded by

@@ -10,6 +10,6 @@ import (
 // listenReusePort listens normally: SO_REUSEPORT is only used on Linux, so
 // elsewhere a reload must wait for the old process to release the port.
 func listenReusePort(network, addr string) (net.Listener, error) {
-	var lc net.ListenConfig
+	lc := net.ListenConfig{KeepAlive: -1} // no SO_KEEPALIVE unless option tcpka
 	return lc.Listen(context.Background(), network, addr)
 }

@@ -1,0 +1,12 @@
+// Command rotate copies standard input into a log file that rotates itself,
+// like Apache's rotatelogs or svlogd:
+//
+//	producer | rotate [-daily|-hourly|-weekly|-monthly] [-size 100M] [-keep 90]
+//	                  [-compress gzip|zstd|none] [-level N] [-threads N]
+//	                  [-config logrotate-file] FILE
+//
+// SIGUSR1 rotates now, SIGHUP reopens FILE (after an outside tool moved it),
+// SIGTERM, SIGINT and end of input write everything (a partial last line
+// included) and exit 0. Exit status 1 means data could not be written, 2 a
+// usage or configuration error.
+package main

@@ -35,7 +35,7 @@ type frontend struct {
 	reqCounter, logCounter atomic.Uint64
 
 	// idle hands accepted sessions to workers waiting for one.
-	idle chan *session
+	idle chan accepted
 
 	rep       *replies
 	closeOnce sync.Once
@@ -53,7 +53,7 @@ type listenerMeta struct {
 }
 
 func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) {
-	fe := &frontend{p: p, cfg: cfg, logs: logs, rep: newReplies(cfg), idle: make(chan *session)}
+	fe := &frontend{p: p, cfg: cfg, logs: logs, rep: newReplies(cfg), idle: make(chan accepted)}
 	src := cfg.LogFormat
 	if cfg.LogStyle == config.LogDefault || src == "" {
 		src = formats.DefaultTCPLogFormat
@@ -175,30 +175,39 @@ func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listener
 			continue
 		}
 		delay = 0
-		s := newSession(fe, c)
-		s.lis = lm
+		a := accepted{c: c, lm: lm, at: fe.p.opts.Now()}
 		select {
-		case fe.idle <- s:
+		case fe.idle <- a:
 		default:
 			fe.p.wg.Add(1)
-			go fe.worker(s)
+			go fe.worker(a)
 		}
 	}
 }
 
-// worker runs s, then waits for the next session of the frontend until the
-// proxy stops. Reusing goroutines keeps their grown stacks: a new
-// goroutine per connection spent ~8% of the CPU growing (copying) its
-// stack in close mode.
-func (fe *frontend) worker(s *session) {
+// accepted is a connection handed by an accept loop to a worker.
+type accepted struct {
+	c  net.Conn
+	lm *listenerMeta
+	at time.Time // the accept instant
+}
+
+// worker serves a, then waits for the next connection of the frontend
+// until the proxy stops. Reusing goroutines keeps their grown stacks (a
+// new goroutine per connection spent ~8% of the CPU growing its stack in
+// close mode), and reusing the session keeps its buffers.
+func (fe *frontend) worker(a accepted) {
 	defer fe.p.wg.Done()
+	s := new(session)
 	for {
+		s.init(fe, a.c, a.at)
+		s.lis = a.lm
 		s.run()
 		if fe.slots != nil {
 			<-fe.slots
 		}
 		select {
-		case s = <-fe.idle:
+		case a = <-fe.idle:
 		case <-fe.p.stopped:
 			return
 		}

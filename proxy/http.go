@@ -650,8 +650,11 @@ var _ io.Writer = discardConn{}
 // logStream fills the record and sends the line (end-of-stream logging).
 func (s *session) logStream(end time.Time) {
 	st := &s.st
+	// The queued streams handed the slot (st.wake) are woken later: by
+	// st.reset when the connection carries another request, else by the
+	// session's teardown once feconn and actconn no longer count it, as
+	// HAProxy runs a dequeued stream only after the releasing one is done.
 	st.finish()
-	defer st.wakeQueued() // after the line: see backend.release
 	if s.fe.legacyLog() {
 		return
 	}

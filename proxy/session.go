@@ -54,9 +54,17 @@ func addrPort(a net.Addr) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-func newSession(fe *frontend, c net.Conn) *session {
-	return &session{p: fe.p, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
-		accept: fe.p.opts.Now()}
+// init prepares s, new or done with a previous connection, for the
+// connection c accepted at the instant at. Only the capacity of its
+// scratch slices carries over.
+func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
+	reqHdrs, respHdrs := s.req.hdrs[:0], s.resp.hdrs[:0]
+	wbuf, hbuf, sampleHdr := s.wbuf[:0], s.hbuf[:0], s.sampleHdr[:0]
+	respCaps, reqCaps, wk := s.st.respCaps[:0], s.st.reqCaps[:0], s.st.wake[:0]
+	*s = session{p: fe.p, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
+		accept: at, wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr}
+	s.req.hdrs, s.resp.hdrs = reqHdrs, respHdrs
+	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk
 }
 
 func (s *session) run() {
@@ -68,7 +76,6 @@ func (s *session) run() {
 	defer func() {
 		p.removeSession(s)
 		s.st.finish()
-		s.st.wakeQueued()
 		s.closeServer()
 		s.c.Close()
 		s.srvMu.Lock()
@@ -78,6 +85,9 @@ func (s *session) run() {
 		s.rd.release()
 		s.fe.feconn.Add(-1)
 		p.actconn.Add(-1)
+		// Last: a stream dequeued by this session's end must not see it
+		// in %ac/%fc (HAProxy frees the session before running it).
+		s.st.wakeQueued()
 	}()
 	if tc, ok := s.raw.(*net.TCPConn); ok && (s.fe.cfg.TCPKA || s.fe.cfg.CliTCPKA) {
 		tc.SetKeepAlive(true)

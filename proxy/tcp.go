@@ -48,8 +48,7 @@ func (s *session) serveTCP() {
 
 func (s *session) logTCP(end time.Time, up int64) {
 	if s.fe.cfg.DontLogNull && up == 0 && s.st.term[0] != 'S' && s.st.term[0] != 's' {
-		s.st.finish()
-		s.st.wakeQueued()
+		s.st.finish() // the session's teardown wakes the queued streams
 		return
 	}
 	s.logStream(end)

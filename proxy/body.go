@@ -26,7 +26,14 @@ type xferErr struct {
 func (e *xferErr) timeout() bool { return isTimeout(e.err) }
 
 func isTimeout(err error) bool {
-	return errors.Is(err, os.ErrDeadlineExceeded)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	// A dial that runs out of time returns the net package's own timeout
+	// error, which is not os.ErrDeadlineExceeded: HAProxy logs it as a
+	// connect timeout (sC), not a refusal (SC).
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // conduit moves bytes from a reader to a connection with per-operation

@@ -200,13 +200,7 @@ func TestDifferentialClientAbort(t *testing.T) {
 	startHAProxy(t, ctx, bin, text(sinkH.port(), hport, originH))
 	p := runProxy(t, text(sinkP.port(), 0, originP))
 	ha := "127.0.0.1:" + strconv.Itoa(hport)
-	waitFor(t, "haproxy listening", func() bool {
-		c, err := net.Dial("tcp", ha)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	waitListening(t, ha)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); runAbortCases(t, ha, arrH) }()

@@ -26,6 +26,19 @@ func freePort(t testing.TB) int {
 	return port
 }
 
+// waitListening polls (bounded by waitFor's deadline) until something
+// accepts TCP connections on addr.
+func waitListening(t testing.TB, addr string) {
+	t.Helper()
+	waitFor(t, addr+" listening", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+}
+
 // startHAProxy runs the real haproxy in the foreground on text.
 func startHAProxy(t testing.TB, ctx context.Context, bin, text string) {
 	t.Helper()
@@ -49,18 +62,7 @@ func startHAProxy(t testing.TB, ctx context.Context, bin, text string) {
 // masked). It needs /usr/sbin/haproxy and skips without it; set
 // HAPLOG_HAPROXY to use another binary.
 func TestDifferentialHTTP(t *testing.T) {
-	bin := os.Getenv("HAPLOG_HAPROXY")
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("haproxy"); err != nil {
-			if bin, err = exec.LookPath("/usr/sbin/haproxy"); err != nil {
-				t.Skip("haproxy not installed")
-			}
-		}
-	}
-	if testing.Short() {
-		t.Skip("differential test skipped in -short mode")
-	}
+	bin := haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ports := startBackends(t, ctx)
@@ -77,13 +79,7 @@ func TestDifferentialHTTP(t *testing.T) {
 	p := runProxy(t, strings.Replace(rewriteConfig(t, "testdata/haproxy-http.cfg", ports, sinkP.port()), "    bind [::1]:0\n", "", 1))
 
 	hweb := "127.0.0.1:" + strconv.Itoa(hports[20100])
-	waitFor(t, "haproxy listening", func() bool {
-		c, err := net.Dial("tcp", hweb)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	waitListening(t, hweb)
 	sinkH.next(t, `^Server be_down/d1 is DOWN`)
 	sinkP.next(t, `^Server be_down/d1 is DOWN`)
 

@@ -187,13 +187,7 @@ func TestDifferentialHeaderRules(t *testing.T) {
 	startHAProxy(t, ctx, bin, rulesText(sinkH.port(), hport, echo))
 	p := runProxy(t, rulesText(sinkP.port(), 0, echo))
 	ha := "127.0.0.1:" + strconv.Itoa(hport)
-	waitFor(t, "haproxy listening", func() bool {
-		c, err := net.Dial("tcp", ha)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	waitListening(t, ha)
 	sinkH.next(t, `.`) // the probe connection's 400/CR line, if any, is skipped below
 	pa := addr(t, p, "fe", false)
 	for _, rq := range rulesRequests {

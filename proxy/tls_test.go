@@ -430,13 +430,7 @@ func TestDifferentialTLS(t *testing.T) {
 	p := runProxy(t, tlsFrontendText(sinkP.port(), 0, 0, 0, echo, dir))
 	pa := p.Addrs("fe")
 	haddr := func(i int) string { return "127.0.0.1:" + strconv.Itoa(hp[i]) }
-	waitFor(t, "haproxy listening", func() bool {
-		c, err := net.Dial("tcp", haddr(2))
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	waitListening(t, haddr(2))
 	req := func(path string) string { return "GET " + path + " HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n" }
 	body := func(resp string) string { _, b, _ := strings.Cut(resp, "\r\n\r\n"); return b }
 	cacheH, cacheP := tls.NewLRUClientSessionCache(4), tls.NewLRUClientSessionCache(4)

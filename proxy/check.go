@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 // checkResult is the outcome of one health check.
 type checkResult struct {
 	ok       bool
+	code     int    // srv_check_status (hcL4OK …), set where the outcome is decided
 	reason   string // HAProxy's "reason: ..." text
 	duration time.Duration
 }
@@ -114,7 +114,7 @@ func (p *Proxy) checkLoop(ctx context.Context, s *server) {
 		if ctx.Err() != nil {
 			return
 		}
-		status := res.status()
+		status := res.code
 		s.check.Store(uint32(status))
 		b := s.be
 		b.stateMu.Lock()
@@ -191,33 +191,6 @@ const (
 	hcL7OK    = 14
 	hcL7Sts   = 16
 )
-
-// status maps the result to its check status code.
-func (r checkResult) status() int {
-	switch {
-	case strings.HasPrefix(r.reason, "Layer4 check passed"):
-		return hcL4OK
-	case strings.HasPrefix(r.reason, "Layer4 timeout"):
-		return hcL4Tout
-	case strings.HasPrefix(r.reason, "Layer4"):
-		return hcL4Con
-	case strings.HasPrefix(r.reason, "Layer6 check passed"):
-		return hcL6OK
-	case strings.HasPrefix(r.reason, "Layer6 timeout"):
-		return hcL6Tout
-	case strings.HasPrefix(r.reason, "Layer6"):
-		return hcL6Rsp
-	case strings.HasPrefix(r.reason, "Layer7 check passed"):
-		return hcL7OK
-	case strings.HasPrefix(r.reason, "Layer7 timeout"):
-		return hcL7Tout
-	case strings.HasPrefix(r.reason, "Layer7 invalid"):
-		return hcL7Rsp
-	case strings.HasPrefix(r.reason, "Layer7"):
-		return hcL7Sts
-	}
-	return hcUnknown
-}
 
 // setDown marks s DOWN after a failed check (b.stateMu held). The message
 // is an alert, a notice when the server was draining.
@@ -310,7 +283,7 @@ func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
 	d := net.Dialer{Timeout: cto}
 	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		return checkResult{reason: l4Reason(err), duration: time.Since(start)}
+		return l4Result(err, time.Since(start))
 	}
 	defer c.Close()
 	if s.checkTLS() {
@@ -318,19 +291,28 @@ func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
 		tc.SetDeadline(time.Now().Add(rto))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			if isTimeout(err) {
-				return checkResult{reason: "Layer6 timeout", duration: time.Since(start)}
+				return checkResult{code: hcL6Tout, reason: "Layer6 timeout", duration: time.Since(start)}
 			}
-			return checkResult{reason: `Layer6 invalid response, info: "SSL handshake failure"`, duration: time.Since(start)}
+			return checkResult{code: hcL6Rsp, reason: `Layer6 invalid response, info: "SSL handshake failure"`, duration: time.Since(start)}
 		}
 		c = tc
 		if b.Check != config.CheckHTTP || b.HTTPCheck == nil {
-			return checkResult{ok: true, reason: "Layer6 check passed", duration: time.Since(start)}
+			return checkResult{ok: true, code: hcL6OK, reason: "Layer6 check passed", duration: time.Since(start)}
 		}
 	}
 	if b.Check != config.CheckHTTP || b.HTTPCheck == nil {
-		return checkResult{ok: true, reason: "Layer4 check passed", duration: time.Since(start)}
+		return checkResult{ok: true, code: hcL4OK, reason: "Layer4 check passed", duration: time.Since(start)}
 	}
 	return httpCheck(c, b.HTTPCheck, start, rto)
+}
+
+// l4Result is the outcome of a check whose connection failed.
+func l4Result(err error, d time.Duration) checkResult {
+	code := hcL4Con
+	if isTimeout(err) {
+		code = hcL4Tout
+	}
+	return checkResult{code: code, reason: l4Reason(err), duration: d}
 }
 
 func l4Reason(err error) string {
@@ -369,7 +351,7 @@ func httpCheck(c net.Conn, hc *config.HTTPCheck, start time.Time, rto time.Durat
 	req += "\r\n" + hc.Body
 	c.SetDeadline(time.Now().Add(rto))
 	if _, err := c.Write([]byte(req)); err != nil {
-		return checkResult{reason: l4Reason(err), duration: time.Since(start)}
+		return l4Result(err, time.Since(start))
 	}
 	var resp []byte
 	buf := make([]byte, 4096)
@@ -385,16 +367,16 @@ func httpCheck(c net.Conn, hc *config.HTTPCheck, start time.Time, rto time.Durat
 	}
 	dur := time.Since(start)
 	if len(resp) == 0 {
-		return checkResult{reason: "Layer7 timeout", duration: dur}
+		return checkResult{code: hcL7Tout, reason: "Layer7 timeout", duration: dur}
 	}
 	line, _, _ := bytes.Cut(resp, []byte("\n"))
 	line = bytes.TrimRight(line, "\r")
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/")) {
-		return checkResult{reason: `Layer7 invalid response, info: "` + string(bytes.TrimSpace(line)) + `"`, duration: dur}
+		return checkResult{code: hcL7Rsp, reason: `Layer7 invalid response, info: "` + string(bytes.TrimSpace(line)) + `"`, duration: dur}
 	}
 	code, err := strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return checkResult{reason: "Layer7 invalid response", duration: dur}
+		return checkResult{code: hcL7Rsp, reason: "Layer7 invalid response", duration: dur}
 	}
 	reason := ""
 	if len(line) > 13 {
@@ -420,16 +402,16 @@ func httpCheck(c net.Conn, hc *config.HTTPCheck, start time.Time, rto time.Durat
 				ok = e.Regexp != nil && e.Regexp.Match(body)
 			}
 			if ok != e.Negate {
-				return checkResult{ok: true, reason: fmt.Sprintf("Layer7 check passed, code: %d", code), duration: dur}
+				return checkResult{ok: true, code: hcL7OK, reason: fmt.Sprintf("Layer7 check passed, code: %d", code), duration: dur}
 			}
-			return checkResult{reason: fmt.Sprintf(`Layer7 wrong status, code: %d, info: "TCPCHK did not match content '%s' at step 2"`, code, e.Value), duration: dur}
+			return checkResult{code: hcL7Sts, reason: fmt.Sprintf(`Layer7 wrong status, code: %d, info: "TCPCHK did not match content '%s' at step 2"`, code, e.Value), duration: dur}
 		}
 		ok = ok != e.Negate
 	}
 	if ok {
-		return checkResult{ok: true, reason: fmt.Sprintf("Layer7 check passed, code: %d", code), duration: dur}
+		return checkResult{ok: true, code: hcL7OK, reason: fmt.Sprintf("Layer7 check passed, code: %d", code), duration: dur}
 	}
-	return checkResult{reason: fmt.Sprintf(`Layer7 wrong status, code: %d, info: "%s"`, code, reason), duration: dur}
+	return checkResult{code: hcL7Sts, reason: fmt.Sprintf(`Layer7 wrong status, code: %d, info: "%s"`, code, reason), duration: dur}
 }
 
 // needMore reports whether a check must read further (a body match needs

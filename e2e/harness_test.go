@@ -22,6 +22,7 @@ import (
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/halog"
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/proxy"
 	"github.com/haplog/haplog/proxy/config"
 	"github.com/haplog/haplog/rotate"
@@ -513,8 +514,8 @@ func runHalog(t *testing.T, in []byte, args ...string) (out string, linesIn, lin
 // expects the same stdout and stderr as halog.Main.
 func compareRealHalog(t *testing.T, in []byte, args []string, stdout, stderr string) {
 	t.Helper()
-	bin, err := exec.LookPath("halog")
-	if err != nil || bytes.HasPrefix(in, []byte{0x1f, 0x8b}) {
+	bin, ok := testbin.Path("halog")
+	if !ok || bytes.HasPrefix(in, []byte{0x1f, 0x8b}) {
 		return // not installed, or gzip input, which only our halog reads
 	}
 	cmd := exec.Command(bin, args...)

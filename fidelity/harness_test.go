@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 const (
@@ -32,10 +33,7 @@ func TestFidelity(t *testing.T) {
 	if os.Getenv("HAPLOG_FIDELITY") == "" {
 		t.Skip("differential harness: set HAPLOG_FIDELITY=1 (make fidelity)")
 	}
-	hap := findHAProxy()
-	if hap == "" {
-		t.Skip("haproxy not installed (set HAPLOG_HAPROXY): differential harness skipped")
-	}
+	hap := testbin.Need(t, "haproxy")
 	other, otherName := "", "proxy"
 	if os.Getenv("HAPLOG_FIDELITY_SELF") != "" {
 		other, otherName = hap, "haproxy#2"
@@ -59,22 +57,6 @@ func TestFidelity(t *testing.T) {
 			t.Error(err)
 		}
 	}
-}
-
-func findHAProxy() string {
-	if p := os.Getenv("HAPLOG_HAPROXY"); p != "" {
-		if p, err := exec.LookPath(p); err == nil {
-			return p
-		}
-		return ""
-	}
-	if p, err := exec.LookPath("haproxy"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/sbin/haproxy"); err == nil {
-		return "/usr/sbin/haproxy"
-	}
-	return ""
 }
 
 // env is what both sides share: the backends.

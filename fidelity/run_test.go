@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // scenario is one configuration and the traffic driven against it.
@@ -379,8 +381,8 @@ var halogSummaryRe = regexp.MustCompile(`([0-9]+) lines in, ([0-9]+) lines out, 
 // (0), and outputs that do not depend on timings (-st, -tc) must match.
 func compareHalog(t *testing.T, tb *table, sc *scenario, ref, got *side, args []string, dir string) {
 	t.Helper()
-	bin, err := exec.LookPath("halog")
-	if err != nil {
+	bin, ok := testbin.Path("halog")
+	if !ok {
 		t.Logf("halog not installed: %v skipped", args)
 		return
 	}

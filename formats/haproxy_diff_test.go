@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // diffLogFormat exercises the variables and flags the conformance captures
@@ -29,12 +31,7 @@ const diffLogFormat = `%ci:%cp %{+X}ci:%{+X}cp %fi:%fp %si:%sp %bi:%bp [%t] [%T]
 // requests, and checks that every datagram it logs is reproduced byte for
 // byte by Parse, Append and Framer. It skips when haproxy is not installed.
 func TestHAProxyDifferential(t *testing.T) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/haproxy"); err != nil {
-			t.Skip("haproxy not installed")
-		}
-	}
+	bin := testbin.Need(t, "haproxy")
 	if testing.Short() {
 		t.Skip("starts haproxy")
 	}

@@ -22,20 +22,8 @@ import (
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/halog"
 	"github.com/haplog/haplog/internal/genlog"
+	"github.com/haplog/haplog/internal/testbin"
 )
-
-// referenceHalog returns the path of the real halog, or "".
-func referenceHalog() string {
-	if p, err := exec.LookPath("halog"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/bin/halog", "/usr/sbin/halog"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // diffOutputs are the output selections the fuzzer picks from: every mode
 // alone, plus the multi-mode combinations whose 2.6 result is deterministic
@@ -254,10 +242,7 @@ func diffSeeds(f *testing.F) [][]byte {
 }
 
 func FuzzAgainstReference(f *testing.F) {
-	bin := referenceHalog()
-	if bin == "" {
-		f.Skip("reference halog not installed")
-	}
+	bin := testbin.Need(f, "halog")
 	for i, s := range diffSeeds(f) {
 		// A few output modes per seed; all filter bits off but one.
 		for k := range 3 {
@@ -290,10 +275,7 @@ func FuzzAgainstReference(f *testing.F) {
 // input (which the Go halog decompresses, and the reference reads as
 // garbage) the two must differ.
 func TestDiffHarnessDetects(t *testing.T) {
-	bin := referenceHalog()
-	if bin == "" {
-		t.Skip("reference halog not installed")
-	}
+	bin := testbin.Need(t, "halog")
 	g, err := genlog.New(genlog.Config{Seed: 5})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // fuzzModes are argument sets the fuzz targets pick from. They avoid the
@@ -57,24 +59,10 @@ func FuzzRun(f *testing.F) {
 	})
 }
 
-// refHalog returns the path of the reference halog binary, or "".
-func refHalog() string {
-	if p, err := exec.LookPath("halog"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/sbin/halog"); err == nil {
-		return "/usr/sbin/halog"
-	}
-	return ""
-}
-
 // FuzzDifferential compares the output with the real halog (skipped when
 // it is not installed): same stdout, stderr and exit status.
 func FuzzDifferential(f *testing.F) {
-	ref := refHalog()
-	if ref == "" {
-		f.Skip("reference halog not installed")
-	}
+	ref := testbin.Need(f, "halog")
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte, mode uint8) {
 		args := strings.Fields(fuzzModes[int(mode)%len(fuzzModes)])

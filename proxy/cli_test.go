@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/proxy/config"
 )
 
@@ -253,23 +254,14 @@ func TestCLISocketLifecycle(t *testing.T) {
 	}
 }
 
-// haproxyBin returns the real haproxy, skipping the test without it or
-// with -short. HAPLOG_HAPROXY overrides the path.
+// haproxyBin returns the real haproxy (see testbin.Path for the overrides),
+// skipping the test without it or with -short.
 func haproxyBin(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: no differential run")
 	}
-	if bin := os.Getenv("HAPLOG_HAPROXY"); bin != "" {
-		return bin
-	}
-	for _, b := range []string{"haproxy", "/usr/sbin/haproxy"} {
-		if p, err := exec.LookPath(b); err == nil {
-			return p
-		}
-	}
-	t.Skip("haproxy not installed")
-	return ""
+	return testbin.Need(t, "haproxy")
 }
 
 // newProxyCfg parses text and builds a Proxy without listening.

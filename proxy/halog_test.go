@@ -7,16 +7,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // TestHalogReadsLines feeds the proxy's datagrams to the real halog
 // (-srv -H, skip 0 fields as for HAProxy's wire format) and expects no
 // parse error. Skips when halog is not installed.
 func TestHalogReadsLines(t *testing.T) {
-	bin, err := exec.LookPath("halog")
-	if err != nil {
-		t.Skip("halog not installed")
-	}
+	bin := testbin.Need(t, "halog")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ports := startBackends(t, ctx)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/genlog"
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // corpus returns about size bytes of HAProxy log lines: the captured sample
@@ -193,9 +194,7 @@ func TestCompressVsGzipCLI(t *testing.T) {
 	if os.Getenv("HAPLOG_LOAD") == "" {
 		t.Skip("set HAPLOG_LOAD=1 to run the compression comparison")
 	}
-	if _, err := exec.LookPath("gzip"); err != nil {
-		t.Skip("no gzip")
-	}
+	gzipBin := testbin.Need(t, "gzip")
 	envInt := func(name string, def int) int {
 		if v := os.Getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -262,7 +261,7 @@ func TestCompressVsGzipCLI(t *testing.T) {
 			return result{cpuTime() - c0, time.Since(t0)}, dst, err
 		}
 	}
-	methods := []method{{"gzip -6 (CLI)", Gzip, cli("gzip", "-6", "-c")}}
+	methods := []method{{"gzip -6 (CLI)", Gzip, cli(gzipBin, "-6", "-c")}}
 	procs := runtime.GOMAXPROCS(0)
 	for _, v := range []struct {
 		codec          Codec
@@ -278,8 +277,8 @@ func TestCompressVsGzipCLI(t *testing.T) {
 		}
 		methods = append(methods, method{name, v.codec, ours(v.codec, v.level, v.workers)})
 	}
-	if _, err := exec.LookPath("zstd"); err == nil {
-		methods = append(methods, method{"zstd -3 -T1 (CLI)", Zstd, cli("zstd", "-q", "-3", "-T1", "-c")})
+	if zstdBin, ok := testbin.Path("zstd"); ok {
+		methods = append(methods, method{"zstd -3 -T1 (CLI)", Zstd, cli(zstdBin, "-q", "-3", "-T1", "-c")})
 	}
 	if re := os.Getenv("HAPLOG_METHODS"); re != "" { // keep gzip -6 (CLI), the reference
 		keep, err := regexp.Compile(re)

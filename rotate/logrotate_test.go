@@ -8,21 +8,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // TestSameFilesAsLogrotate rotates the same content with the real logrotate
 // (forced runs) and with a Writer configured from the same block, and
 // compares the resulting file names and (decompressed) contents.
 func TestSameFilesAsLogrotate(t *testing.T) {
-	bin, err := exec.LookPath("logrotate")
-	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/logrotate"); err != nil {
-			t.Skip("logrotate not installed")
-		}
-	}
-	if _, err := exec.LookPath("gzip"); err != nil {
-		t.Skip("gzip not installed")
-	}
+	bin := testbin.Need(t, "logrotate")
+	testbin.Need(t, "gzip") // logrotate's compresscmd
 	for _, tc := range []struct {
 		name, block string
 		rotations   int

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/genlog"
+	"github.com/haplog/haplog/internal/testbin"
 	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
@@ -273,9 +274,7 @@ func TestCompressedReadableByCLI(t *testing.T) {
 		args  []string
 	}{{Gzip, "gzip", []string{"-dc"}}, {Gzip, "zcat", nil}, {Zstd, "zstd", []string{"-dc"}}} {
 		t.Run(tc.cmd, func(t *testing.T) {
-			if _, err := exec.LookPath(tc.cmd); err != nil {
-				t.Skipf("no %s", tc.cmd)
-			}
+			bin := testbin.Need(t, tc.cmd)
 			for _, size := range []int{0, len(data)} {
 				src := filepath.Join(t.TempDir(), "b.log")
 				if err := os.WriteFile(src, data[:size], 0o644); err != nil {
@@ -285,7 +284,7 @@ func TestCompressedReadableByCLI(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out, err := exec.Command(tc.cmd, append(tc.args, dst)...).Output()
+				out, err := exec.Command(bin, append(tc.args, dst)...).Output()
 				if err != nil {
 					t.Fatalf("%s %s: %v", tc.cmd, dst, err)
 				}
@@ -293,7 +292,7 @@ func TestCompressedReadableByCLI(t *testing.T) {
 					t.Fatalf("%s: %d bytes, want %d", tc.cmd, len(out), size)
 				}
 				if tc.cmd == "gzip" {
-					if msg, err := exec.Command("gzip", "-t", dst).CombinedOutput(); err != nil {
+					if msg, err := exec.Command(bin, "-t", dst).CombinedOutput(); err != nil {
 						t.Fatalf("gzip -t: %v %s", err, msg)
 					}
 				}

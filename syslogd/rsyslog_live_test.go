@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // liveConf writes the properties that do not depend on the reception time.
@@ -80,12 +82,7 @@ var liveCases = []string{
 // the same odd datagrams and compares the files (properties that do not
 // depend on the reception time). It is skipped when rsyslogd is absent.
 func TestLiveRsyslog(t *testing.T) {
-	bin, err := exec.LookPath("rsyslogd")
-	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/rsyslogd"); err != nil {
-			t.Skip("rsyslogd not installed")
-		}
-	}
+	bin := testbin.Need(t, "rsyslogd")
 	if testing.Short() {
 		t.Skip("-short")
 	}

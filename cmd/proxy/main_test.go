@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // TestMain lets the test binary act as the proxy command when
@@ -90,13 +92,7 @@ func TestCheck(t *testing.T) {
 // TestCheckVsHAProxy runs the real haproxy on the same cases (skipped when
 // it is not installed) so the recorded expectations cannot drift.
 func TestCheckVsHAProxy(t *testing.T) {
-	bin := os.Getenv("HAPLOG_HAPROXY")
-	if bin == "" {
-		bin = "/usr/sbin/haproxy"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip("haproxy not installed")
-	}
+	bin := testbin.Need(t, "haproxy")
 	for _, c := range checkCases {
 		args := []string{"-c", "-f", filepath.Join("testdata", c.file)}
 		if c.flag != "" {
@@ -134,13 +130,7 @@ func TestCheckSeed(t *testing.T) {
 	if rc, out := run(self, []string{"HAPLOG_PROXY_MAIN=1"}); rc != 0 || out != want {
 		t.Errorf("proxy -c seed: exit %d stdout %q, want 0 %q", rc, out, want)
 	}
-	bin := os.Getenv("HAPLOG_HAPROXY")
-	if bin == "" {
-		bin = "/usr/sbin/haproxy"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip("haproxy not installed")
-	}
+	bin := testbin.Need(t, "haproxy")
 	if rc, out := run(bin, nil); rc != 0 || out != want {
 		t.Errorf("haproxy -c seed: exit %d stdout %q, want 0 %q", rc, out, want)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 func mustNew(t testing.TB, c Config) *Generator {
@@ -395,21 +396,6 @@ func TestLinesWellFormed(t *testing.T) {
 	}
 }
 
-// halogPath returns the reference halog, or skips the test.
-func halogPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("halog")
-	if err != nil {
-		for _, c := range []string{"/usr/bin/halog", "/usr/sbin/halog"} {
-			if _, err := os.Stat(c); err == nil {
-				return c
-			}
-		}
-		t.Skip("halog not installed")
-	}
-	return p
-}
-
 func runHalog(t *testing.T, bin, file string, args ...string) (stdout, stderr string) {
 	t.Helper()
 	f, err := os.Open(file)
@@ -431,7 +417,7 @@ func runHalog(t *testing.T, bin, file string, args ...string) (stdout, stderr st
 // TestRealHalog feeds generated logs to the reference halog: no parsing
 // errors, and its counts agree with what the generator wrote.
 func TestRealHalog(t *testing.T) {
-	bin := halogPath(t)
+	bin := testbin.Need(t, "halog")
 	for _, tc := range []struct {
 		prefix Prefix
 		skip   string

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // checkResult is the outcome of a "-c" run, ours or HAProxy's.
@@ -151,10 +153,7 @@ func TestCheckGolden(t *testing.T) {
 // TestCheckVsHAProxy runs the real haproxy -c side by side on every
 // configuration of testdata (skipped when haproxy is not installed).
 func TestCheckVsHAProxy(t *testing.T) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy not installed")
-	}
+	bin := testbin.Need(t, "haproxy")
 	var cfgs []string
 	for _, g := range []string{"testdata/check/*.cfg", "testdata/conformance/*.cfg", "testdata/seed/*.cfg"} {
 		m, _ := filepath.Glob(g)

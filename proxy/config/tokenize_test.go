@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 var testEnv = map[string]string{"HOME": "/root", "EMPTYV": "", "LIST": "p q", "ADDR": "127.0.0.1"}
@@ -114,10 +116,7 @@ func TestExpandAddrVars(t *testing.T) {
 // TestTokenizeVsHAProxy feeds each single-word case to the real haproxy as
 // ".notice <word>" and compares the word it prints with ours.
 func TestTokenizeVsHAProxy(t *testing.T) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		t.Skip("haproxy not installed")
-	}
+	bin := testbin.Need(t, "haproxy")
 	var cfg strings.Builder
 	cfg.WriteString("global\n")
 	var cases []string

@@ -13,6 +13,7 @@ type counters struct {
 	readErrors atomic.Uint64 // socket read errors
 	tcpConns   atomic.Uint64 // TCP connections accepted
 	tcpErrors  atomic.Uint64 // TCP framing errors (connection closed)
+	goneDrops  atomic.Uint64 // kernel drops of closed listeners
 }
 
 // Stats is a snapshot of the server's counters.
@@ -42,9 +43,14 @@ func (s *Server) Stats() Stats {
 		ReadErrors: s.stats.readErrors.Load(), TCPConns: s.stats.tcpConns.Load(),
 		TCPErrors: s.stats.tcpErrors.Load(),
 	}
-	for _, in := range append(append([]*udpInput(nil), s.udp...), s.unix...) {
-		st.KernelDrops += kernelDrops(in.inode)
-		st.RcvBuf = append(st.RcvBuf, in.rcvBuf)
+	st.KernelDrops = s.stats.goneDrops.Load()
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	for _, l := range s.ls {
+		if l.dg != nil {
+			st.KernelDrops += kernelDrops(l.dg.inode)
+			st.RcvBuf = append(st.RcvBuf, l.dg.rcvBuf)
+		}
 	}
 	return st
 }

@@ -48,15 +48,19 @@
 // asks for an 8 MiB receive buffer (SO_RCVBUFFORCE when allowed, else
 // SO_RCVBUF, capped by net.core.rmem_max). On Linux (amd64, arm64) the
 // reader takes the socket out of the Go netpoller and blocks in
-// recvmmsg(2), up to 128 datagrams per call; after a short batch (the
-// socket is drained) it sleeps 2 ms so that the next call returns a full
-// batch rather than one datagram (skipped when the effective receive
-// buffer is under 4 MiB). At 100k msg/s that is about two system calls
-// and one thread wake-up per 200 datagrams; each batch takes the routing table
-// and the clock once and hands each file its lines under one lock.
+// recvmmsg(2), up to 256 datagrams per call, with no timeout (an idle
+// server uses no CPU; shutdown(2) wakes the reader, which then reads what
+// the socket still holds). After a short batch (the socket is drained) it
+// sleeps 4 ms so that the next call returns a full batch rather than one
+// datagram (skipped when the effective receive buffer is under 4 MiB). At
+// 100k msg/s that is about two system calls and one thread wake-up per
+// 400 datagrams; each batch takes the routing table and the clock once and
+// hands each file its lines under one lock.
 // Rendered lines wait in a per-file buffer that a flusher goroutine hands
-// to the file every 256 KiB or 100 ms. The parser caches the last RFC 3164
-// timestamp (text, inferred year and zone offset) per reception second.
+// to the file every 256 KiB or 100 ms; rotate.Writer writes such a run of
+// whole lines with one write(2) and no further copy. The parser caches the
+// last RFC 3164 timestamp (text, inferred year and zone offset) per
+// reception second.
 // A datagram's PRI is read first
 // and indexes a [facility][severity] table of actions; the header is parsed
 // only when a matching template needs it. Neither step allocates. The
@@ -68,13 +72,18 @@
 //
 // # Faults and reload
 //
-// A line that cannot be written (disk full, unwritable file) is counted as
-// dropped and reported in a rate-limited log; receiving goes on and writing
-// resumes when the file becomes writable (rotate buffers a bounded amount
-// meanwhile). A file that cannot be opened is retried. Reload (SIGHUP in
-// cmd/syslogd) swaps in the new rules atomically with respect to routing,
-// reopens every file and closes those no longer used, without losing a
-// message. Changing listeners needs a restart.
+// A file is created when the first line goes to it, as rsyslog's omfile
+// does. A line that cannot be written (disk full, unwritable file) is
+// counted as dropped and reported in a rate-limited log; receiving goes on
+// and writing resumes when the file becomes writable (rotate buffers a
+// bounded amount meanwhile). A file that cannot be opened is retried.
+// Reload (SIGHUP in cmd/syslogd) swaps in the new rules atomically with
+// respect to routing, reopens every file and closes those no longer used,
+// without losing a message. It also applies listener changes: inputs the
+// new configuration adds are bound first (one that cannot be bound fails
+// the reload, leaving the previous configuration in force), inputs it no
+// longer names are closed after their queued datagrams are read, the
+// others keep their sockets. The rotation policy is read at start.
 //
 // Counters (received, malformed, written, dropped, kernel receive-buffer
 // drops...) are available from Stats and, in the Prometheus text format,

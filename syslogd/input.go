@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
+	"sync"
 	"time"
 )
 
@@ -31,109 +33,231 @@ type udpInput struct {
 	raw int
 }
 
-func (s *Server) listen(cfg *Config) error {
-	udp, tcp, unix := s.opts.UDP, s.opts.TCP, s.opts.Unix
-	for _, in := range cfg.Inputs {
-		switch in.Kind {
-		case UDP:
-			if s.opts.UDP == nil {
-				udp = append(udp, in.Addr)
-			}
-		case TCP:
-			if s.opts.TCP == nil {
-				tcp = append(tcp, in.Addr)
-			}
-		case Unix:
-			if s.opts.Unix == nil {
-				unix = append(unix, in.Addr)
-			}
-		}
+// listener is one bound input: a datagram socket (UDP or unix) or a TCP
+// listening socket, with the goroutines that read it. Listeners are keyed
+// by kind and configured address: a reload keeps those it still wants,
+// binds the new ones and closes the others.
+type listener struct {
+	in     Input
+	dg     *udpInput    // UDP and unix
+	tcp    net.Listener // TCP
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+func (l *listener) key() string { return string(l.in.Kind) + " " + l.in.Addr }
+
+func (l *listener) addr() net.Addr {
+	if l.tcp != nil {
+		return l.tcp.Addr()
 	}
+	return l.dg.conn.LocalAddr()
+}
+
+// wanted returns the inputs of cfg, with the kinds the options set
+// replacing the configuration's, or the default UDP listener when neither
+// names any.
+func (s *Server) wanted(cfg *Config) ([]Input, error) {
 	rcv := s.opts.RcvBuf
 	if rcv == 0 {
 		rcv = DefaultRcvBuf
 	}
-	for _, a := range udp {
-		want := rcv
+	var ins []Input
+	seen := map[Input]bool{}
+	add := func(in Input) {
+		if in.Kind != TCP && in.RcvBuf == 0 && rcv > 0 {
+			in.RcvBuf = rcv
+		}
+		if k := (Input{Kind: in.Kind, Addr: in.Addr}); !seen[k] {
+			seen[k] = true
+			ins = append(ins, in)
+		}
+	}
+	for _, kind := range []InputKind{UDP, TCP, Unix} {
+		var flags []string
+		switch kind {
+		case UDP:
+			flags = s.opts.UDP
+		case TCP:
+			flags = s.opts.TCP
+		case Unix:
+			flags = s.opts.Unix
+		}
+		if flags != nil {
+			for _, a := range flags {
+				add(Input{Kind: kind, Addr: a})
+			}
+			continue
+		}
 		for _, in := range cfg.Inputs {
-			if in.Kind == UDP && in.Addr == a && in.RcvBuf > 0 {
-				want = in.RcvBuf
+			if in.Kind == kind {
+				add(in)
 			}
 		}
-		if err := s.listenUDP(a, want); err != nil {
-			return err
-		}
 	}
-	for _, a := range tcp {
-		l, err := net.Listen("tcp", a)
-		if err != nil {
-			return fmt.Errorf("listen tcp %s: %w", a, err)
-		}
-		s.tcp = append(s.tcp, l)
-	}
-	for _, p := range unix {
-		if err := s.listenUnix(p, rcv); err != nil {
-			return err
-		}
-	}
-	if len(s.udp)+len(s.tcp)+len(s.unix) == 0 {
+	if len(ins) == 0 {
 		if len(cfg.Inputs) > 0 || s.opts.UDP != nil || s.opts.TCP != nil || s.opts.Unix != nil {
-			return errors.New("syslogd: every input is disabled")
+			return nil, errors.New("syslogd: every input is disabled")
 		}
 		s.log.Info("no input configured: listening on the default UDP address", "udp", DefaultUDPAddr)
-		return s.listenUDP(DefaultUDPAddr, rcv)
+		add(Input{Kind: UDP, Addr: DefaultUDPAddr})
 	}
-	return nil
+	return ins, nil
 }
 
-func (s *Server) listenUDP(addr string, rcv int) error {
+// bind opens the socket of one input.
+func (s *Server) bind(in Input) (*listener, error) {
+	l := &listener{in: in}
+	var err error
+	switch in.Kind {
+	case UDP:
+		l.dg, err = s.listenUDP(in.Addr, in.RcvBuf)
+	case Unix:
+		l.dg, err = s.listenUnix(in.Addr, in.RcvBuf)
+	case TCP:
+		if l.tcp, err = net.Listen("tcp", in.Addr); err != nil {
+			err = fmt.Errorf("listen tcp %s: %w", in.Addr, err)
+		} else {
+			s.log.Info("listening", "tcp", l.tcp.Addr().String())
+		}
+	default:
+		err = fmt.Errorf("syslogd: unknown input kind %q", in.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// bindAll binds every input, or none.
+func (s *Server) bindAll(ins []Input) ([]*listener, error) {
+	var ls []*listener
+	for _, in := range ins {
+		l, err := s.bind(in)
+		if err != nil {
+			for _, l := range ls {
+				s.closeListener(l)
+			}
+			return nil, err
+		}
+		ls = append(ls, l)
+	}
+	return ls, nil
+}
+
+func (s *Server) listenUDP(addr string, rcv int) (*udpInput, error) {
 	ua, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
-		return fmt.Errorf("listen udp %s: %w", addr, err)
+		return nil, fmt.Errorf("listen udp %s: %w", addr, err)
 	}
 	c, err := net.ListenUDP("udp", ua)
 	if err != nil {
-		return fmt.Errorf("listen udp %s: %w", addr, err)
+		return nil, fmt.Errorf("listen udp %s: %w", addr, err)
 	}
 	in := &udpInput{conn: c, udp: c, raw: -1}
 	if rcv > 0 {
 		in.rcvBuf = setRcvBuf(c, rcv)
 	}
 	in.inode = socketInode(c)
-	in.raw = detachUDP(c, drainWindow)
+	in.raw = detachUDP(c)
 	s.log.Info("listening", "udp", c.LocalAddr().String(), "rcvbuf", in.rcvBuf)
-	s.udp = append(s.udp, in)
-	return nil
+	return in, nil
 }
 
-func (s *Server) listenUnix(path string, rcv int) error {
+func (s *Server) listenUnix(path string, rcv int) (*udpInput, error) {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
 		_ = os.Remove(path) // stale socket of a previous run
 	}
 	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
-		return fmt.Errorf("listen unix %s: %w", path, err)
+		return nil, fmt.Errorf("listen unix %s: %w", path, err)
 	}
 	_ = os.Chmod(path, 0o666)
 	in := &udpInput{conn: c, ux: c, path: path, raw: -1}
 	if rcv > 0 {
 		in.rcvBuf = setRcvBuf(c, rcv)
 	}
-	s.unix = append(s.unix, in)
-	return nil
+	s.log.Info("listening", "unix", path, "rcvbuf", in.rcvBuf)
+	return in, nil
+}
+
+// start runs the goroutines of l until ctx is done or l is stopped.
+func (s *Server) start(ctx context.Context, l *listener) {
+	ctx, l.cancel = context.WithCancel(ctx)
+	n := 1
+	if l.in.Kind == UDP {
+		n = s.readers()
+	}
+	for range n {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			if l.tcp != nil {
+				s.acceptTCP(ctx, l.tcp)
+			} else {
+				s.readPackets(ctx, l.dg)
+			}
+		}()
+	}
+	if l.tcp != nil {
+		context.AfterFunc(ctx, func() { _ = l.tcp.Close() })
+	}
+}
+
+// stop makes l's goroutines finish (a datagram reader first reads what the
+// socket holds), waits for them and closes l.
+func (s *Server) stop(l *listener) {
+	if l.cancel != nil {
+		l.cancel()
+	}
+	l.wg.Wait()
+	s.closeListener(l)
+}
+
+// closeListener closes l's socket (once). Its kernel drop count is kept in
+// the server's counters.
+func (s *Server) closeListener(l *listener) {
+	l.once.Do(func() {
+		if l.tcp != nil {
+			_ = l.tcp.Close()
+			return
+		}
+		s.stats.goneDrops.Add(kernelDrops(l.dg.inode))
+		_ = l.dg.conn.Close()
+		closeRaw(l.dg.raw)
+		if l.dg.path != "" {
+			_ = os.Remove(l.dg.path)
+		}
+	})
+}
+
+func (s *Server) readers() int {
+	if s.opts.Readers > 0 {
+		return s.opts.Readers
+	}
+	if batchedReads {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // readPackets is one reader goroutine of a datagram socket. Each reader owns
 // its buffers, its parser and its sender-name cache, so the steady state
 // allocates nothing. The read buffer of each datagram is the maximum message
 // size: the kernel cuts longer datagrams exactly where rsyslog does.
+//
+// When ctx is done the reader reads what the socket already holds, then
+// returns: a detached socket is shut down for reading (the blocked call
+// returns the queued datagrams, then end of file), others get a read
+// deadline renewed while datagrams keep arriving within drainWindow.
 func (s *Server) readPackets(ctx context.Context, in *udpInput) {
 	w := s.newWorker(in.ux != nil)
 	r := newBatchReader(in, w.p.maxSize)
-	// Unblock the read; the loop then drains what is queued. (A detached
-	// socket times out by itself every drainWindow.)
 	stop := context.AfterFunc(ctx, func() {
-		if in.raw < 0 {
+		if in.raw >= 0 {
+			shutdownRead(in.raw)
+		} else {
 			_ = in.conn.SetReadDeadline(time.Now().Add(drainWindow))
 		}
 	})
@@ -167,7 +291,8 @@ func (s *Server) readPackets(ctx context.Context, in *udpInput) {
 	}
 }
 
-// drainWindow is how long a reader waits for more datagrams at shutdown.
+// drainWindow is how long a reader in the netpoller waits for more
+// datagrams at shutdown, and how long TCP connections are read after it.
 const drainWindow = 50 * time.Millisecond
 
 func isTimeout(err error) bool {

@@ -2,16 +2,15 @@
 
 package syslogd
 
-import (
-	"net"
-	"time"
-)
+import "net"
 
 func newBatchReader(in *udpInput, slot int) batchReader { return newSimpleReader(in, slot) }
 
 const batchedReads = false
 
 // detachUDP keeps the socket in the Go netpoller on this platform.
-func detachUDP(*net.UDPConn, time.Duration) int { return -1 }
+func detachUDP(*net.UDPConn) int { return -1 }
+
+func shutdownRead(int) {}
 
 func closeRaw(int) {}

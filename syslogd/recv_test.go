@@ -15,7 +15,7 @@ func TestShutdownDrains(t *testing.T) {
 	dir := t.TempDir()
 	s, stop := testServer(t, msgOnlyConf, dir, Options{})
 	udp, _, _ := s.Addrs()
-	if batchedReads && s.udp[0].raw < 0 {
+	if batchedReads && s.ls[0].dg.raw < 0 {
 		t.Fatal("the UDP socket was not detached from the netpoller")
 	}
 	const n = 100

@@ -150,6 +150,10 @@ func TestUnopenableFile(t *testing.T) {
 	udp, _, _ := s.Addrs()
 	sendUDP(t, udp[0], [][]byte{[]byte("<13>h t: one")})
 	waitReceived(t, s, 1)
+	flushed(t, s) // the first write opens the file: it fails
+	if st := s.Stats(); st.Dropped != 1 {
+		t.Fatalf("after the failed open: stats %+v", st)
+	}
 	if err := os.Remove(blocker); err != nil {
 		t.Fatal(err)
 	}

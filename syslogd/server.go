@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +27,9 @@ type Options struct {
 	// disables that kind of input.
 	UDP, TCP, Unix []string
 
-	// Open opens the sink of an output path. Nil opens a rotate.Writer with
-	// the policy of Rotation.
+	// Open opens the sink of an output path, when the first line is
+	// written to it (as rsyslog creates a file on first write). Nil opens
+	// a rotate.Writer with the policy of Rotation.
 	Open func(path string) (Sink, error)
 	// Rotation returns the rotation policy of a path, used when Open is nil.
 	// Nil means DefaultRotation (daily, keep 90, gzip).
@@ -80,13 +79,13 @@ type Server struct {
 	sinks    map[string]*fileSink // every open sink, by path
 	maxSize  int
 
-	udp       []*udpInput
-	tcp       []net.Listener
-	unix      []*udpInput
-	tcpConns  sync.WaitGroup
-	connMu    sync.Mutex
-	conns     map[net.Conn]struct{}
-	closeOnce sync.Once
+	lmu      sync.Mutex // guards ls, runCtx, stopped
+	ls       []*listener
+	runCtx   context.Context // set by Run
+	stopped  bool            // Run is shutting down
+	tcpConns sync.WaitGroup
+	connMu   sync.Mutex
+	conns    map[net.Conn]struct{}
 
 	stats   counters
 	sinkIDs atomic.Int64 // ids of fileSinks
@@ -127,8 +126,11 @@ func New(o Options) (*Server, error) {
 		s.closeSinks(s.sinks)
 		return nil, err
 	}
-	if err := s.listen(cfg); err != nil {
-		s.closeListeners()
+	ins, err := s.wanted(cfg)
+	if err == nil {
+		s.ls, err = s.bindAll(ins)
+	}
+	if err != nil {
 		s.closeSinks(s.sinks)
 		return nil, err
 	}
@@ -150,13 +152,9 @@ func (s *Server) apply(cfg *Config) error {
 			fresh[path] = fs
 			return fs, nil
 		}
-		w, err := s.open(path)
-		if err != nil {
-			// Keep receiving: the file is retried and its lines counted
-			// as dropped until it can be opened.
-			s.log.Error("cannot open output; retrying", "path", path, "err", err)
-			w = newRetrySink(path, s.open, s.now, err)
-		}
+		// Opened at the first line written to it, as rsyslog does; until it
+		// can be opened its lines are counted as dropped (and reported).
+		w := newLazySink(path, s.open, s.now)
 		fs := newFileSink(int(s.sinkIDs.Add(1)-1), path, w, s.log, &s.stats)
 		fresh[path] = fs
 		return fs, nil
@@ -196,25 +194,75 @@ func (s *Server) closeSinks(m map[string]*fileSink) {
 
 // Reload re-reads the configuration file (when there is one), swaps the
 // rules and templates in, reopens every output file and closes the files
-// no rule uses any more. Messages keep being received meanwhile; none is
-// lost. Listener changes need a restart: they are reported and ignored.
+// no rule uses any more. Listeners follow the configuration too: new ones
+// are bound (before anything else changes: if one cannot be bound, the
+// reload fails and the previous configuration stays in force), those no
+// longer configured are closed after reading what they hold, the others
+// are kept as they are. Messages keep being received meanwhile; none is
+// lost.
 func (s *Server) Reload() error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	s.mu.RLock()
-	cfg, oldInputs := s.cfg, s.cfg.Inputs
+	cfg := s.cfg
 	s.mu.RUnlock()
 	if s.opts.ConfigPath != "" {
 		var err error
 		if cfg, err = LoadConfig(s.opts.ConfigPath); err != nil {
 			return fmt.Errorf("reload: %w", err)
 		}
-		if !sameInputs(cfg.Inputs, oldInputs) {
-			s.log.Warn("reload: listener changes are ignored until restart")
+	}
+	ins, err := s.wanted(cfg)
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	s.lmu.Lock()
+	old := map[string]*listener{}
+	for _, l := range s.ls {
+		old[l.key()] = l
+	}
+	var add []Input
+	for _, in := range ins {
+		if _, ok := old[(&listener{in: in}).key()]; !ok {
+			add = append(add, in)
 		}
 	}
-	if err := s.apply(cfg); err != nil {
+	s.lmu.Unlock()
+	added, err := s.bindAll(add)
+	if err != nil {
 		return fmt.Errorf("reload: %w", err)
+	}
+	if err := s.apply(cfg); err != nil {
+		for _, l := range added {
+			s.closeListener(l)
+		}
+		return fmt.Errorf("reload: %w", err)
+	}
+	s.lmu.Lock()
+	byKey := map[string]*listener{}
+	for _, l := range added {
+		byKey[l.key()] = l
+	}
+	var ls []*listener
+	for _, in := range ins {
+		k := (&listener{in: in}).key()
+		if l, ok := old[k]; ok {
+			ls = append(ls, l)
+			delete(old, k)
+		} else {
+			ls = append(ls, byKey[k])
+		}
+	}
+	s.ls = ls
+	if s.runCtx != nil && !s.stopped {
+		for _, l := range added {
+			s.start(s.runCtx, l)
+		}
+	}
+	s.lmu.Unlock()
+	for _, l := range old { // no longer configured
+		s.stop(l)
+		s.log.Info("reload: listener closed", string(l.in.Kind), l.in.Addr)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -225,18 +273,6 @@ func (s *Server) Reload() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func sameInputs(a, b []Input) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Paths returns the output files of the current configuration.
@@ -263,31 +299,30 @@ func (s *Server) Flush() error {
 // hold, flushes and closes the files. It returns nil after a clean
 // shutdown.
 func (s *Server) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	readers := s.opts.Readers
-	if readers <= 0 {
-		readers = runtime.GOMAXPROCS(0)
-		if batchedReads {
-			readers = 1
-		}
+	s.lmu.Lock()
+	if s.runCtx != nil {
+		s.lmu.Unlock()
+		return errors.New("syslogd: Run called twice")
 	}
-	for _, in := range s.udp {
-		for range readers {
-			wg.Add(1)
-			go func() { defer wg.Done(); s.readPackets(ctx, in) }()
-		}
+	s.runCtx = ctx
+	for _, l := range s.ls {
+		s.start(ctx, l)
 	}
-	for _, in := range s.unix {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.readPackets(ctx, in) }()
-	}
-	for _, l := range s.tcp {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.acceptTCP(ctx, l) }()
-	}
+	s.lmu.Unlock()
 	<-ctx.Done()
-	s.closeTCP()
-	wg.Wait()
+	s.lmu.Lock()
+	s.stopped = true
+	ls := s.ls
+	s.lmu.Unlock()
+	s.connMu.Lock()
+	for c := range s.conns {
+		// Read what the peer already sent, then stop.
+		_ = c.SetReadDeadline(time.Now().Add(drainWindow))
+	}
+	s.connMu.Unlock()
+	for _, l := range ls {
+		l.wg.Wait()
+	}
 	s.tcpConns.Wait()
 	s.closeListeners()
 	s.mu.Lock()
@@ -303,44 +338,29 @@ func (s *Server) Run(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (s *Server) closeTCP() {
-	for _, l := range s.tcp {
-		_ = l.Close()
-	}
-	s.connMu.Lock()
-	for c := range s.conns {
-		// Read what the peer already sent, then stop.
-		_ = c.SetReadDeadline(time.Now().Add(drainWindow))
-	}
-	s.connMu.Unlock()
-}
-
+// closeListeners closes every listener.
 func (s *Server) closeListeners() {
-	s.closeOnce.Do(func() {
-		for _, in := range s.udp {
-			_ = in.conn.Close()
-			closeRaw(in.raw)
-		}
-		for _, in := range s.unix {
-			_ = in.conn.Close()
-			_ = os.Remove(in.path)
-		}
-		for _, l := range s.tcp {
-			_ = l.Close()
-		}
-	})
+	s.lmu.Lock()
+	ls := s.ls
+	s.lmu.Unlock()
+	for _, l := range ls {
+		s.closeListener(l)
+	}
 }
 
 // Addrs returns the bound addresses of the UDP, TCP and unix listeners.
 func (s *Server) Addrs() (udp, tcp, unix []net.Addr) {
-	for _, in := range s.udp {
-		udp = append(udp, in.conn.LocalAddr())
-	}
-	for _, l := range s.tcp {
-		tcp = append(tcp, l.Addr())
-	}
-	for _, in := range s.unix {
-		unix = append(unix, in.conn.LocalAddr())
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	for _, l := range s.ls {
+		switch l.in.Kind {
+		case UDP:
+			udp = append(udp, l.addr())
+		case TCP:
+			tcp = append(tcp, l.addr())
+		case Unix:
+			unix = append(unix, l.addr())
+		}
 	}
 	return udp, tcp, unix
 }

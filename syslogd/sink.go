@@ -1,7 +1,6 @@
 package syslogd
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +28,7 @@ type fileSink struct {
 	mu      sync.Mutex
 	space   *sync.Cond // signalled when pending shrinks
 	pending []byte
+	pendN   int // messages in pending
 	spare   []byte
 	closed  bool
 	kick    chan struct{}
@@ -59,8 +59,8 @@ func newFileSink(id int, path string, w Sink, log *slog.Logger, st *counters) *f
 	return f
 }
 
-// write queues rendered lines (whole lines only).
-func (f *fileSink) write(line []byte) {
+// write queues the rendering of n messages (whole lines only).
+func (f *fileSink) write(line []byte, n int) {
 	f.mu.Lock()
 	if len(f.pending)+len(line) > maxPending && !f.closed {
 		deadline := time.Now().Add(blockFor)
@@ -72,10 +72,11 @@ func (f *fileSink) write(line []byte) {
 	}
 	if f.closed || len(f.pending)+len(line) > maxPending {
 		f.mu.Unlock()
-		f.dropped(bytes.Count(line, []byte{'\n'}), errors.New("output stalled: pending buffer full"))
+		f.dropped(n, errors.New("output stalled: pending buffer full"))
 		return
 	}
 	f.pending = append(f.pending, line...)
+	f.pendN += n
 	wake := len(f.pending) >= batchBytes
 	f.mu.Unlock()
 	if wake {
@@ -105,12 +106,11 @@ func (f *fileSink) handOver() {
 	f.ioMu.Lock()
 	defer f.ioMu.Unlock()
 	f.mu.Lock()
-	chunk := f.pending
-	f.pending = f.spare[:0]
+	chunk, lines := f.pending, f.pendN
+	f.pending, f.pendN = f.spare[:0], 0
 	f.space.Broadcast()
 	f.mu.Unlock()
-	if len(chunk) > 0 {
-		lines := bytes.Count(chunk, []byte{'\n'})
+	if len(chunk) > 0 || lines > 0 {
 		if _, err := f.w.Write(chunk); err != nil {
 			f.dropped(lines, err)
 		} else {
@@ -200,44 +200,57 @@ func openRotate(path string, o rotate.Options, now func() time.Time, log *slog.L
 
 var _ Sink = (*rotate.Writer)(nil)
 
-// retrySink stands for a file that could not be opened (missing directory,
-// permissions): writes fail and are counted while it retries the open, at
-// most once per retryEvery, so that writing resumes once the file can be
-// created.
-type retrySink struct {
+// lazySink opens its file on the first write, as rsyslog's omfile does:
+// a rule that never matches creates no file. A file that cannot be opened
+// (missing directory, permissions) does not stop the server: writes fail and
+// are counted while the open is retried, at most once per retryEvery (or at
+// the next write after Reopen), so that writing resumes once the file can
+// be created.
+type lazySink struct {
 	mu      sync.Mutex
 	path    string
 	open    func(string) (Sink, error)
 	now     func() time.Time
 	w       Sink
 	err     error
+	tried   bool
 	lastTry time.Time
 }
 
-// retryEvery paces the open attempts of a retrySink.
+// retryEvery paces the open attempts of a lazySink whose file cannot be
+// opened.
 const retryEvery = 5 * time.Second
 
-func newRetrySink(path string, open func(string) (Sink, error), now func() time.Time, err error) *retrySink {
-	return &retrySink{path: path, open: open, now: now, err: err, lastTry: now()}
+func newLazySink(path string, open func(string) (Sink, error), now func() time.Time) *lazySink {
+	return &lazySink{path: path, open: open, now: now}
 }
 
-func (r *retrySink) sink() (Sink, error) {
+// sink returns the open Sink, opening it if it is time to try.
+func (r *lazySink) sink() (Sink, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.w != nil {
 		return r.w, nil
 	}
-	if now := r.now(); now.Sub(r.lastTry) >= retryEvery {
-		r.lastTry = now
+	if now := r.now(); !r.tried || now.Sub(r.lastTry) >= retryEvery {
+		r.tried, r.lastTry = true, now
 		r.w, r.err = r.open(r.path)
 		if r.err == nil {
 			return r.w, nil
 		}
+		r.w = nil
 	}
 	return nil, fmt.Errorf("open %s: %w", r.path, r.err)
 }
 
-func (r *retrySink) Write(p []byte) (int, error) {
+// opened returns the Sink if the file is open.
+func (r *lazySink) opened() Sink {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.w
+}
+
+func (r *lazySink) Write(p []byte) (int, error) {
 	w, err := r.sink()
 	if err != nil {
 		return 0, err
@@ -245,25 +258,29 @@ func (r *retrySink) Write(p []byte) (int, error) {
 	return w.Write(p)
 }
 
-func (r *retrySink) Flush() error {
-	if w, err := r.sink(); err == nil {
+func (r *lazySink) Flush() error {
+	if w := r.opened(); w != nil {
 		return w.Flush()
 	}
 	return nil
 }
 
-func (r *retrySink) Reopen() error {
+// Reopen reopens an open file; a file not open yet stays so (it is created
+// by the next write, which retries a failed open at once).
+func (r *lazySink) Reopen() error {
 	r.mu.Lock()
-	r.lastTry = time.Time{} // retry now
+	w := r.w
+	if w == nil {
+		r.tried = false
+	}
 	r.mu.Unlock()
-	w, err := r.sink()
-	if err != nil {
-		return err
+	if w == nil {
+		return nil
 	}
 	return w.Reopen()
 }
 
-func (r *retrySink) Close() error {
+func (r *lazySink) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.w != nil {

@@ -18,6 +18,7 @@ type worker struct {
 	r     *router     // routing table of the current batch
 	now   time.Time   // reception time of the current batch
 	pend  [][]byte    // lines of the current batch, by fileSink.id
+	pendN []int       // number of lines in pend, by fileSink.id
 	dirty []*fileSink // files with lines in pend
 	hosts map[netip.Addr]sender
 	last  netip.Addr // sender of the previous datagram, cached in lastS
@@ -93,8 +94,9 @@ func (w *worker) begin() {
 // not per line) and releases the routing table.
 func (w *worker) end() {
 	for _, fs := range w.dirty {
-		fs.write(w.pend[fs.id])
+		fs.write(w.pend[fs.id], w.pendN[fs.id])
 		w.pend[fs.id] = w.pend[fs.id][:0]
+		w.pendN[fs.id] = 0
 	}
 	clear(w.dirty)
 	w.dirty = w.dirty[:0]
@@ -128,10 +130,12 @@ func (w *worker) route(b []byte, h sender) {
 		id := a.sink.id
 		if id >= len(w.pend) {
 			w.pend = append(w.pend, make([][]byte, id+1-len(w.pend))...)
+			w.pendN = append(w.pendN, make([]int, id+1-len(w.pendN))...)
 		}
-		if len(w.pend[id]) == 0 {
+		if w.pendN[id] == 0 {
 			w.dirty = append(w.dirty, a.sink)
 		}
+		w.pendN[id]++
 		w.pend[id] = a.tmpl.Append(w.pend[id], m)
 	}
 }

@@ -32,6 +32,7 @@ type fileSink struct {
 	spare   []byte
 	closed  bool
 	kick    chan struct{}
+	timer   *time.Timer // armed when the first line waits
 	done    chan struct{}
 	ioMu    sync.Mutex // serialises hand-overs to w
 
@@ -53,7 +54,8 @@ const (
 
 func newFileSink(id int, path string, w Sink, log *slog.Logger, st *counters) *fileSink {
 	f := &fileSink{id: id, path: path, w: w, log: log, stats: st,
-		kick: make(chan struct{}, 1), done: make(chan struct{})}
+		kick: make(chan struct{}, 1), done: make(chan struct{}), timer: time.NewTimer(time.Hour)}
+	f.timer.Stop()
 	f.space = sync.NewCond(&f.mu)
 	go f.flusher()
 	return f
@@ -75,10 +77,15 @@ func (f *fileSink) write(line []byte, n int) {
 		f.dropped(n, errors.New("output stalled: pending buffer full"))
 		return
 	}
+	first := len(f.pending) == 0
 	f.pending = append(f.pending, line...)
 	f.pendN += n
 	wake := len(f.pending) >= batchBytes
 	f.mu.Unlock()
+	if first {
+		// The lines wait at most flushEvery; an idle file has no timer.
+		f.timer.Reset(flushEvery)
+	}
 	if wake {
 		select {
 		case f.kick <- struct{}{}:
@@ -88,14 +95,13 @@ func (f *fileSink) write(line []byte, n int) {
 }
 
 func (f *fileSink) flusher() {
-	t := time.NewTicker(flushEvery)
-	defer t.Stop()
+	defer f.timer.Stop()
 	for {
 		select {
 		case <-f.done:
 			return
 		case <-f.kick:
-		case <-t.C:
+		case <-f.timer.C:
 		}
 		f.handOver()
 	}

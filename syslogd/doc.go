@@ -45,7 +45,7 @@
 //
 // Each UDP socket is read by one goroutine by default (Options.Readers),
 // with its own datagram buffers, parser and output buffers, and the socket
-// asks for an 8 MiB receive buffer (SO_RCVBUFFORCE when allowed, else
+// asks for a 32 MiB receive buffer (SO_RCVBUFFORCE when allowed, else
 // SO_RCVBUF, capped by net.core.rmem_max). On Linux (amd64, arm64) the
 // reader takes the socket out of the Go netpoller and blocks in
 // recvmmsg(2), up to 256 datagrams per call, with no timeout (an idle

@@ -29,7 +29,7 @@ const batchSize = 256
 // most 1 KiB of kernel memory per queued datagram and 1M datagrams/s, that
 // is 4 MiB per pause, with a safety factor of 2; a smaller buffer
 // (rsyslog's 212 KB default) is read as soon as it holds anything. (The
-// default 8 MiB request gives 16 MiB as root, 8 MiB when rmem_max allows.)
+// default 32 MiB request gives 64 MiB as root, rmem_max doubled otherwise.)
 const (
 	coalesceMinRcvBuf = 8 << 20
 	coalesceWait      = 4 * time.Millisecond

@@ -60,7 +60,7 @@ func run(args []string, stderr io.Writer) int {
 		rotConf  = fs.String("rotate-config", "", "logrotate configuration giving the rotation policy of each file (default: daily, rotate 90, compress)")
 		metrics  = fs.String("metrics", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9514)")
 		readers  = fs.Int("readers", 0, "reader goroutines per UDP socket (0: one on 64-bit Linux, else one per CPU)")
-		rcvbuf   = fs.Int("rcvbuf", 0, "UDP receive buffer in bytes (0: 8 MiB; -1: kernel default)")
+		rcvbuf   = fs.Int("rcvbuf", 0, "UDP receive buffer in bytes (0: 32 MiB; -1: kernel default)")
 		check    = fs.Bool("check", false, "check the configuration and exit")
 		verbose  = fs.Bool("v", false, "log informational messages")
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile to this file until exit")

@@ -80,7 +80,7 @@ func testServer(t *testing.T, conf, dir string, o Options) (*Server, func()) {
 	if o.Readers == 0 {
 		o.Readers = 1
 	}
-	if o.Rotation == nil && o.Open == nil {
+	if o.Rotation == nil && o.Open == nil && o.RotateConfig == "" {
 		o.Rotation = func(string) rotate.Options { return rotate.Options{} }
 	}
 	s, err := New(o)

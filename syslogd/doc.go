@@ -83,7 +83,9 @@
 // new configuration adds are bound first (one that cannot be bound fails
 // the reload, leaving the previous configuration in force), inputs it no
 // longer names are closed after their queued datagrams are read, the
-// others keep their sockets. The rotation policy is read at start.
+// others keep their sockets. With Options.RotateConfig (cmd/syslogd
+// -rotate-config) a reload re-reads the logrotate file too: a file whose
+// policy changed is closed and reopened under the new one.
 //
 // Counters (received, malformed, written, dropped, kernel receive-buffer
 // drops...) are available from Stats and, in the Prometheus text format,

@@ -164,3 +164,62 @@ func TestReloadListeners(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// TestReloadRotationPolicy: Reload re-reads the logrotate file; a file
+// whose policy changed is reopened under the new one (here: a size limit
+// appears and the next lines rotate it), and a logrotate file with an
+// error fails the reload, leaving the previous policy in force.
+func TestReloadRotationPolicy(t *testing.T) {
+	dir := t.TempDir()
+	rotPath := filepath.Join(dir, "logrotate.conf")
+	writeRot := func(body string) {
+		if err := os.WriteFile(rotPath, []byte(dir+"/a.log {\n"+body+"}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeRot("  size 1M\n  rotate 5\n")
+	s, stop := testServer(t, "$template M,\"%msg%\\n\"\n*.* OUTDIR/a.log;M\n", dir, Options{RotateConfig: rotPath})
+	udp, _, _ := s.Addrs()
+	send := func(from, to int) {
+		var m [][]byte
+		for i := from; i < to; i++ {
+			m = append(m, fmt.Appendf(nil, "<13>h t: line %03d %s", i, strings.Repeat("x", 60)))
+		}
+		sendUDP(t, udp[0], m)
+		waitReceived(t, s, uint64(to))
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(0, 20)
+	writeRot("  size 1M\n  rotate\n") // "rotate" without a count
+	if err := s.Reload(); err == nil {
+		t.Fatal("reload accepted a logrotate file with an error")
+	}
+	send(20, 40)
+	if _, err := os.Stat(filepath.Join(dir, "a.log.1")); err == nil {
+		t.Fatal("rotated under the 1M policy")
+	}
+	writeRot("  size 500\n  rotate 100\n")
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	send(40, 60)
+	stop()
+	if _, err := os.Stat(filepath.Join(dir, "a.log.1")); err != nil {
+		t.Fatalf("no rotation under the new 500-byte policy: %v", err)
+	}
+	data, files := readAll(t, filepath.Join(dir, "a.log"))
+	if files < 3 {
+		t.Fatalf("%d files, want several 500-byte pieces", files)
+	}
+	seen := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		seen[l]++
+	}
+	for i := range 60 {
+		if l := fmt.Sprintf(" line %03d %s", i, strings.Repeat("x", 60)); seen[l] != 1 {
+			t.Errorf("%q written %d times", l, seen[l])
+		}
+	}
+}

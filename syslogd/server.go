@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/haplog/haplog/rotate"
 )
 
 // Options configure a Server. The zero value of each field has a documented
@@ -32,8 +34,13 @@ type Options struct {
 	// a rotate.Writer with the policy of Rotation.
 	Open func(path string) (Sink, error)
 	// Rotation returns the rotation policy of a path, used when Open is nil.
-	// Nil means DefaultRotation (daily, keep 90, gzip).
+	// Nil means RotateConfig, or DefaultRotation (daily, keep 90, gzip).
 	Rotation RotationFunc
+	// RotateConfig is a logrotate configuration giving the rotation policy
+	// of each file (paths it does not cover get DefaultRotation), used when
+	// Open and Rotation are nil. Reload re-reads it: a file whose policy
+	// changed is closed and reopened under the new one.
+	RotateConfig string
 
 	// Readers is the number of goroutines reading each UDP socket. Zero
 	// means one where datagrams are read in batches (recvmmsg on 64-bit
@@ -93,6 +100,35 @@ type Server struct {
 
 	stats   counters
 	sinkIDs atomic.Int64 // ids of fileSinks
+
+	rotMu sync.Mutex
+	rot   RotationFunc // nil when Options.Open is set
+}
+
+// policy returns the rotation policy of path (nil Options.Open only).
+func (s *Server) policy(path string) rotate.Options {
+	s.rotMu.Lock()
+	rot := s.rot
+	s.rotMu.Unlock()
+	return rot(path)
+}
+
+// loadRotation reads Options.RotateConfig.
+func (s *Server) loadRotation() (RotationFunc, error) {
+	rc, err := rotate.LoadConfig(s.opts.RotateConfig)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range rc.Warnings {
+		s.log.Warn("rotate config: " + w.String())
+	}
+	return func(path string) rotate.Options {
+		if o, ok := rc.OptionsFor(path); ok {
+			return o
+		}
+		s.log.Warn("no rule for this file in the logrotate config: using the default policy", "path", path)
+		return DefaultRotation(path)
+	}, nil
 }
 
 // New loads the configuration, opens the output files and binds the
@@ -111,10 +147,19 @@ func New(o Options) (*Server, error) {
 	}
 	if s.open == nil {
 		rot := o.Rotation
+		if rot == nil && o.RotateConfig != "" {
+			var err error
+			if rot, err = s.loadRotation(); err != nil {
+				return nil, err
+			}
+		}
 		if rot == nil {
 			rot = DefaultRotation
 		}
-		s.open = func(path string) (Sink, error) { return openRotate(path, rot(path), s.now, s.log) }
+		s.rot = rot
+		s.open = func(path string) (Sink, error) {
+			return openRotate(path, s.policy(path), s.now, s.log)
+		}
 	}
 	cfg := o.Config
 	if o.ConfigPath != "" {
@@ -159,6 +204,9 @@ func (s *Server) apply(cfg *Config) error {
 		// Opened at the first line written to it, as rsyslog does; until it
 		// can be opened its lines are counted as dropped (and reported).
 		w := newLazySink(path, s.open, s.now)
+		if s.rot != nil {
+			w.policy = s.policy
+		}
 		fs := newFileSink(int(s.sinkIDs.Add(1)-1), path, w, s.log, &s.stats)
 		fresh[path] = fs
 		return fs, nil
@@ -220,6 +268,12 @@ func (s *Server) Reload() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
+	var rot RotationFunc
+	if s.opts.Open == nil && s.opts.Rotation == nil && s.opts.RotateConfig != "" {
+		if rot, err = s.loadRotation(); err != nil {
+			return fmt.Errorf("reload: %w", err)
+		}
+	}
 	s.lmu.Lock()
 	old := map[string]*listener{}
 	for _, l := range s.ls {
@@ -268,10 +322,18 @@ func (s *Server) Reload() error {
 		s.stop(l)
 		s.log.Info("reload: listener closed", string(l.in.Kind), l.in.Addr)
 	}
+	if rot != nil {
+		s.rotMu.Lock()
+		s.rot = rot
+		s.rotMu.Unlock()
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var errs []error
 	for _, fs := range s.sinks {
+		if lz, ok := fs.w.(*lazySink); ok && rot != nil {
+			lz.setPolicy(rot(fs.path))
+		}
 		if err := fs.reopen(); err != nil {
 			errs = append(errs, fmt.Errorf("reopen %s: %w", fs.path, err))
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,6 +112,10 @@ func (f *fileSink) flusher() {
 func (f *fileSink) handOver() {
 	f.ioMu.Lock()
 	defer f.ioMu.Unlock()
+	f.handOverLocked()
+}
+
+func (f *fileSink) handOverLocked() {
 	f.mu.Lock()
 	chunk, lines := f.pending, f.pendN
 	f.pending, f.pendN = f.spare[:0], 0
@@ -152,9 +157,12 @@ func (f *fileSink) flush() error {
 	return f.w.Flush()
 }
 
-// reopen hands the pending lines over, then reopens the file.
+// reopen hands the pending lines over, then reopens the file, with no
+// hand-over in between.
 func (f *fileSink) reopen() error {
-	f.handOver()
+	f.ioMu.Lock()
+	defer f.ioMu.Unlock()
+	f.handOverLocked()
 	return f.w.Reopen()
 }
 
@@ -212,15 +220,32 @@ var _ Sink = (*rotate.Writer)(nil)
 // are counted while the open is retried, at most once per retryEvery (or at
 // the next write after Reopen), so that writing resumes once the file can
 // be created.
+//
+// When the rotation policy comes from a logrotate file, the sink remembers
+// the policy its file was opened under; a reload that changes it (setPolicy)
+// makes the next Reopen close the file, which the next write opens under
+// the new policy.
 type lazySink struct {
 	mu      sync.Mutex
 	path    string
 	open    func(string) (Sink, error)
 	now     func() time.Time
+	policy  func(string) rotate.Options // nil: no policy tracking
 	w       Sink
 	err     error
 	tried   bool
 	lastTry time.Time
+	opened  rotate.Options // policy of the open file
+	stale   bool           // the policy changed: reopen under the new one
+}
+
+// setPolicy records the policy a reload gives the file.
+func (r *lazySink) setPolicy(o rotate.Options) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.w != nil && r.policy != nil && !reflect.DeepEqual(o, r.opened) {
+		r.stale = true
+	}
 }
 
 // retryEvery paces the open attempts of a lazySink whose file cannot be
@@ -240,6 +265,9 @@ func (r *lazySink) sink() (Sink, error) {
 	}
 	if now := r.now(); !r.tried || now.Sub(r.lastTry) >= retryEvery {
 		r.tried, r.lastTry = true, now
+		if r.policy != nil {
+			r.opened = r.policy(r.path)
+		}
 		r.w, r.err = r.open(r.path)
 		if r.err == nil {
 			return r.w, nil
@@ -249,8 +277,8 @@ func (r *lazySink) sink() (Sink, error) {
 	return nil, fmt.Errorf("open %s: %w", r.path, r.err)
 }
 
-// opened returns the Sink if the file is open.
-func (r *lazySink) opened() Sink {
+// current returns the Sink if the file is open.
+func (r *lazySink) current() Sink {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.w
@@ -265,7 +293,7 @@ func (r *lazySink) Write(p []byte) (int, error) {
 }
 
 func (r *lazySink) Flush() error {
-	if w := r.opened(); w != nil {
+	if w := r.current(); w != nil {
 		return w.Flush()
 	}
 	return nil
@@ -278,11 +306,17 @@ func (r *lazySink) Reopen() error {
 	w := r.w
 	if w == nil {
 		r.tried = false
-	}
-	r.mu.Unlock()
-	if w == nil {
+		r.mu.Unlock()
 		return nil
 	}
+	if r.stale {
+		// Closed under the lock, so that no write opens the file
+		// meanwhile; the next write opens it under the new policy.
+		defer r.mu.Unlock()
+		r.w, r.tried, r.stale = nil, false, false
+		return w.Close()
+	}
+	r.mu.Unlock()
 	return w.Reopen()
 }
 

@@ -57,7 +57,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var (
 		conf     = fs.String("f", "", "rsyslog configuration file (required)")
-		rotConf  = fs.String("rotate-config", "", "logrotate configuration giving the rotation policy of each file (default: daily, rotate 90, compress)")
+		rotConf  = fs.String("rotate-config", "", "logrotate configuration giving the rotation policy of each file, re-read on SIGHUP (default: daily, rotate 90, compress)")
 		metrics  = fs.String("metrics", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9514)")
 		readers  = fs.Int("readers", 0, "reader goroutines per UDP socket (0: one on 64-bit Linux, else one per CPU)")
 		rcvbuf   = fs.Int("rcvbuf", 0, "UDP receive buffer in bytes (0: 32 MiB; -1: kernel default)")
@@ -84,22 +84,17 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	rotation := syslogd.RotationFunc(syslogd.DefaultRotation)
 	if *rotConf != "" {
+		// Checked now, so that a bad file stops the start (and -check).
 		rc, err := rotate.LoadConfig(*rotConf)
 		if err != nil {
 			fmt.Fprintln(stderr, "syslogd:", err)
 			return 1
 		}
-		for _, w := range rc.Warnings {
-			log.Warn("rotate config: " + w.String())
-		}
-		rotation = func(path string) rotate.Options {
-			if o, ok := rc.OptionsFor(path); ok {
-				return o
+		if *check {
+			for _, w := range rc.Warnings {
+				fmt.Fprintln(stderr, "warning: rotate config:", w)
 			}
-			log.Warn("no rule for this file in the logrotate config: using the default policy", "path", path)
-			return syslogd.DefaultRotation(path)
 		}
 	}
 	if *check {
@@ -116,7 +111,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	s, err := syslogd.New(syslogd.Options{
 		ConfigPath: *conf, UDP: udp.value(), TCP: tcp.value(), Unix: unix.value(),
-		Rotation: rotation, Readers: *readers, RcvBuf: *rcvbuf, Logger: log,
+		RotateConfig: *rotConf, Readers: *readers, RcvBuf: *rcvbuf, Logger: log,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "syslogd:", err)

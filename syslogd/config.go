@@ -18,6 +18,21 @@ type Config struct {
 	MaxMessageSize  int      // 0: DefaultMaxMessageSize
 	Warnings        []string // ignored directives, each "file:line: text"
 	DefaultTemplate string   // template of actions that name none
+	// Umask is applied to the create mode of files ($Umask); -1: not
+	// set, the usual daemon umask 022 applies.
+	Umask int
+
+	file FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
+}
+
+// FileAttrs are the permissions and owner a file action creates its file
+// with: rsyslog's $FileCreateMode, $FileOwner and $FileGroup (in force
+// where the action is), omfile's fileCreateMode, fileOwner and fileGroup
+// parameters, or builtin:omfile's module defaults. A logrotate `create`
+// line for the file takes precedence.
+type FileAttrs struct {
+	Mode         os.FileMode // 0: rsyslog's default, 0644
+	Owner, Group string      // user and group names or ids; empty: the process's
 }
 
 // InputKind is the transport of an Input.
@@ -43,6 +58,7 @@ type Rule struct {
 	Stop     bool   // discard: later rules do not see matching messages
 	Path     string // file written
 	Template string // template name
+	File     FileAttrs
 	Pos      string // file:line of the rule
 }
 
@@ -93,7 +109,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 }
 
 func newConfig() *Config {
-	c := &Config{Templates: map[string]*Template{}, DefaultTemplate: "RSYSLOG_FileFormat"}
+	c := &Config{Templates: map[string]*Template{}, DefaultTemplate: "RSYSLOG_FileFormat", Umask: -1}
 	for name, s := range builtinTemplates() {
 		t, err := compileBuiltin(name, s)
 		if err == nil {
@@ -272,7 +288,7 @@ func objectName(line string) (string, bool) {
 
 // action handles the action part of a selector line.
 func (p *cfgParser) action(sel Selector, act string, n int) error {
-	r := Rule{Selector: sel, Pos: p.pos(n), Template: p.c.DefaultTemplate}
+	r := Rule{Selector: sel, Pos: p.pos(n), Template: p.c.DefaultTemplate, File: p.c.file}
 	switch {
 	case act == "~" || act == "stop":
 		r.Stop = true
@@ -311,6 +327,10 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 			r.Template = v
 		case "dynafile":
 			return p.errf(n, k, "dynamic file names: %w", ErrUnsupported)
+		case "filecreatemode", "fileowner", "filegroup":
+			if err := p.fileAttr(&r.File, k, v, n); err != nil {
+				return err
+			}
 		default:
 			p.warn(n, "action parameter %s=%q ignored", k, v)
 		}
@@ -348,6 +368,14 @@ func (p *cfgParser) legacy(line string, n int) error {
 		p.c.MaxMessageSize = int(v)
 	case "includeconfig":
 		return p.include(arg, n)
+	case "filecreatemode", "fileowner", "filegroup":
+		return p.fileAttr(&p.c.file, key, strings.TrimSpace(arg), n)
+	case "umask":
+		m, err := strconv.ParseUint(strings.TrimSpace(arg), 8, 32)
+		if err != nil || m > 0o777 {
+			return p.errf(n, name, "%q: want an octal mode such as 0022", arg)
+		}
+		p.c.Umask = int(m)
 	default:
 		if ignorableLegacy(key) {
 			p.warn(n, "%s ignored (does not change where messages go)", name)
@@ -359,7 +387,7 @@ func (p *cfgParser) legacy(line string, n int) error {
 }
 
 var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory", "repeatedmsgreduction",
-	"fileowner", "filegroup", "filecreatemode", "dircreatemode", "dirowner", "dirgroup", "umask",
+	"dircreatemode", "dirowner", "dirgroup",
 	"privdropto", "actionfileenablesync", "omitlocallogging", "imuxsock", "systemlog", "preservefqdn",
 	"allowedsender", "klog", "escapecontrolcharactersonreceive", "createdirs", "failonchownfailure",
 	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
@@ -373,6 +401,23 @@ func ignorableLegacy(key string) bool {
 		}
 	}
 	return false
+}
+
+// fileAttr sets one file attribute (key in lower case).
+func (p *cfgParser) fileAttr(a *FileAttrs, key, v string, n int) error {
+	switch key {
+	case "filecreatemode":
+		m, err := strconv.ParseUint(v, 8, 32)
+		if err != nil || m > 0o777 {
+			return p.errf(n, key, "%q: want an octal mode such as 0640", v)
+		}
+		a.Mode = os.FileMode(m)
+	case "fileowner":
+		a.Owner = v
+	case "filegroup":
+		a.Group = v
+	}
+	return nil
 }
 
 func joinHostPort(host, port string) string {

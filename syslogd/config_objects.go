@@ -96,8 +96,18 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 		}
 		p.c.Inputs = append(p.c.Inputs, Input{Kind: Unix, Addr: path})
 	case "builtin:omfile":
-		if params != nil && params["template"] != "" {
-			p.c.DefaultTemplate = params["template"]
+		for k, v := range params {
+			switch k = strings.ToLower(k); k {
+			case "load":
+			case "template":
+				p.c.DefaultTemplate = v
+			case "filecreatemode", "fileowner", "filegroup":
+				if err := p.fileAttr(&p.c.file, k, v, n); err != nil {
+					return err
+				}
+			default:
+				p.warn(n, "module builtin:omfile parameter %s=%q ignored", k, v)
+			}
 		}
 	case "imklog", "immark", "imjournal", "omfile", "builtin:omfwd":
 		p.warn(n, "module %s ignored", mod)

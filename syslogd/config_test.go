@@ -98,13 +98,52 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestConfigWarningsOnly(t *testing.T) {
-	conf := "$WorkDirectory /var/spool/rsyslog\n$RepeatedMsgReduction on\n$FileCreateMode 0640\nmain_queue(queue.size=\"1000\")\n*.* /x\n"
+	conf := "$WorkDirectory /var/spool/rsyslog\n$RepeatedMsgReduction on\n$DirCreateMode 0755\nmain_queue(queue.size=\"1000\")\n*.* /x\n"
 	cfg, err := ParseConfig("w.conf", []byte(conf))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cfg.Warnings) != 4 {
 		t.Fatalf("warnings = %q", cfg.Warnings)
+	}
+}
+
+// TestConfigFileAttrs: $FileCreateMode, $FileOwner and $FileGroup apply to
+// the actions after them (as in rsyslog), omfile parameters and the
+// builtin:omfile module defaults too; $Umask is global.
+func TestConfigFileAttrs(t *testing.T) {
+	conf := `*.* /a
+$FileOwner root
+$FileGroup adm
+$FileCreateMode 0640
+$Umask 0027
+*.* /b
+module(load="builtin:omfile" fileCreateMode="0600")
+*.* action(type="omfile" file="/c" fileOwner="syslog")
+*.* action(type="omfile" file="/d" fileCreateMode="0604" fileGroup="users")
+`
+	cfg, err := ParseConfig("f.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]FileAttrs{
+		"/a": {},
+		"/b": {Mode: 0o640, Owner: "root", Group: "adm"},
+		"/c": {Mode: 0o600, Owner: "syslog", Group: "adm"},
+		"/d": {Mode: 0o604, Owner: "root", Group: "users"},
+	}
+	for _, r := range cfg.Rules {
+		if r.File != want[r.Path] {
+			t.Errorf("%s: %+v, want %+v", r.Path, r.File, want[r.Path])
+		}
+	}
+	if cfg.Umask != 0o027 || len(cfg.Warnings) != 0 {
+		t.Errorf("umask %o, warnings %q", cfg.Umask, cfg.Warnings)
+	}
+	for _, bad := range []string{"$FileCreateMode rw-r-----\n", "$Umask 9\n", "*.* action(type=\"omfile\" file=\"/x\" fileCreateMode=\"1777\")\n"} {
+		if _, err := ParseConfig("bad.conf", []byte(bad)); err == nil || !strings.Contains(err.Error(), "bad.conf:1") {
+			t.Errorf("%q: err = %v, want an error at bad.conf:1", bad, err)
+		}
 	}
 }
 

@@ -21,9 +21,13 @@
 //
 // Supported: legacy directives ($ModLoad, $UDPServerAddress, $UDPServerRun,
 // $InputTCPServerRun, $AddUnixListenSocket, $template, $ActionFileDefaultTemplate,
-// $MaxMessageSize, $IncludeConfig) and RainerScript objects (module, input
-// for imudp/imtcp/imuxsock, global(maxMessageSize), template of type
-// "string", action(type="omfile"), include); selectors with ".=", ".!",
+// $MaxMessageSize, $IncludeConfig, $FileCreateMode, $FileOwner, $FileGroup,
+// $Umask) and RainerScript objects (module, input for imudp/imtcp/imuxsock,
+// builtin:omfile defaults, global(maxMessageSize), template of type
+// "string", action(type="omfile") with fileCreateMode/fileOwner/fileGroup,
+// include). A file is created with the mode, owner and group in force at
+// its first rule (mode less $Umask, 022 when unset), unless the logrotate
+// file's `create` line for it says otherwise; selectors with ".=", ".!",
 // ".!=", "*", "none", facility lists and ";"-joined parts; file actions
 // ("-" prefix accepted, ";Template"), "stop" and "~", "&" continuation.
 // Directives that do not change where messages go (queues, file modes,

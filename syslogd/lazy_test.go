@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -49,5 +50,33 @@ func TestFileCreatedOnFirstWrite(t *testing.T) {
 	}
 	if got, err := os.ReadFile(b); err != nil || string(got) != " seven\n" {
 		t.Fatalf("sub/b.log = %q, %v; want \" seven\\n\"", got, err)
+	}
+}
+
+// TestFileCreateMode: a file is created with $FileCreateMode (less
+// $Umask) and $FileOwner/$FileGroup, unless the logrotate file gives a
+// `create` mode, which wins.
+func TestFileCreateMode(t *testing.T) {
+	dir := t.TempDir()
+	rot := filepath.Join(dir, "logrotate.conf")
+	if err := os.WriteFile(rot, []byte(dir+"/c.log {\n  create 0600\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	uid, gid := strconv.Itoa(os.Getuid()), strconv.Itoa(os.Getgid())
+	conf := "$template M,\"%msg%\\n\"\n*.* OUTDIR/a.log;M\n$FileCreateMode 0666\n$Umask 0002\n" +
+		"$FileOwner " + uid + "\n$FileGroup " + gid + "\n*.* OUTDIR/b.log;M\n*.* OUTDIR/c.log;M\n"
+	s, stop := testServer(t, conf, dir, Options{RotateConfig: rot})
+	udp, _, _ := s.Addrs()
+	sendUDP(t, udp[0], [][]byte{[]byte("<13>h t: x")})
+	waitReceived(t, s, 1)
+	stop()
+	for name, want := range map[string]os.FileMode{"a.log": 0o644, "b.log": 0o664, "c.log": 0o600} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %o, want %o", name, got, want)
+		}
 	}
 }

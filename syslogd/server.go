@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,16 +102,37 @@ type Server struct {
 	stats   counters
 	sinkIDs atomic.Int64 // ids of fileSinks
 
-	rotMu sync.Mutex
-	rot   RotationFunc // nil when Options.Open is set
+	rotMu sync.Mutex           // guards rot, attrs, umask
+	rot   RotationFunc         // nil when Options.Open is set
+	attrs map[string]FileAttrs // by path, from the first rule naming it
+	umask int
 }
 
-// policy returns the rotation policy of path (nil Options.Open only).
+// policy returns the options a file is opened with (nil Options.Open
+// only): its rotation policy, with the mode, owner and group of the
+// rsyslog configuration where the logrotate file sets none.
 func (s *Server) policy(path string) rotate.Options {
 	s.rotMu.Lock()
-	rot := s.rot
+	rot, a, umask := s.rot, s.attrs[path], s.umask
 	s.rotMu.Unlock()
-	return rot(path)
+	o := rot(path)
+	if o.Mode == 0 {
+		mode := a.Mode
+		if mode == 0 {
+			mode = 0o644 // rsyslog's default $FileCreateMode
+		}
+		if umask < 0 {
+			umask = 0o022 // the usual daemon umask
+		}
+		o.Mode = mode &^ os.FileMode(umask)
+	}
+	if o.Owner == "" {
+		o.Owner = a.Owner
+	}
+	if o.Group == "" {
+		o.Group = a.Group
+	}
+	return o
 }
 
 // loadRotation reads Options.RotateConfig.
@@ -160,6 +182,7 @@ func New(o Options) (*Server, error) {
 		s.open = func(path string) (Sink, error) {
 			return openRotate(path, s.policy(path), s.now, s.log)
 		}
+		s.attrs = map[string]FileAttrs{}
 	}
 	cfg := o.Config
 	if o.ConfigPath != "" {
@@ -218,6 +241,17 @@ func (s *Server) apply(cfg *Config) error {
 			}
 		}
 		return err
+	}
+	if s.rot != nil {
+		attrs := map[string]FileAttrs{}
+		for _, rule := range cfg.Rules {
+			if _, ok := attrs[rule.Path]; !ok && !rule.Stop {
+				attrs[rule.Path] = rule.File
+			}
+		}
+		s.rotMu.Lock()
+		s.attrs, s.umask = attrs, cfg.Umask
+		s.rotMu.Unlock()
 	}
 	maxSize := cfg.MaxMessageSize
 	if maxSize <= 0 {
@@ -331,8 +365,8 @@ func (s *Server) Reload() error {
 	defer s.mu.RUnlock()
 	var errs []error
 	for _, fs := range s.sinks {
-		if lz, ok := fs.w.(*lazySink); ok && rot != nil {
-			lz.setPolicy(rot(fs.path))
+		if lz, ok := fs.w.(*lazySink); ok && lz.policy != nil {
+			lz.setPolicy(s.policy(fs.path))
 		}
 		if err := fs.reopen(); err != nil {
 			errs = append(errs, fmt.Errorf("reopen %s: %w", fs.path, err))

@@ -80,7 +80,7 @@ Try:
   ./bin/halog -st < logs/haproxy-traffic.log
   ./bin/halog -srv -H < logs/haproxy-traffic.log
   tail -f logs/haproxy-allbutinfo.log                       # admin events (web3 is down: nothing listens on 18089)
-  curl -s http://127.0.0.1:9514/metrics | grep haplog        # syslogd counters
+  curl -s http://127.0.0.1:9514/metrics | grep ^syslogd_       # syslogd counters
 EOT
 secs=${RUN_SECONDS:-}
 if [ -z "$secs" ]; then

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -79,18 +80,61 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%-8s %8s %9s %9s %8s %6s %6s %7s %9s %9s %s\n", "receiver", "target", "achieved", "messages", "lost%", "dup", "misrt", "kdrops", "cpu_us/msg", "cores", "admin")
 	for _, rate := range o.rates {
+		results := map[string][]trialResult{}
 		for t := 0; t < o.trials; t++ {
 			for _, rc := range o.receivers {
-				row, err := o.trial(rc, rate, t)
+				r, err := o.trial(rc, rate, t)
 				if err != nil {
 					fmt.Fprintf(stderr, "syslogload bench: %s at %d: %v\n", rc, rate, err)
 					return 1
 				}
-				fmt.Fprintln(stdout, row)
+				fmt.Fprintln(stdout, r.row)
+				results[rc] = append(results[rc], r)
 			}
 		}
+		fmt.Fprintln(stdout, summary(rate, results))
 	}
 	return 0
+}
+
+// trialResult is one receiver's run at one rate.
+type trialResult struct {
+	row       string
+	cpuPerMsg float64 // µs of CPU per message written
+	lostPct   float64
+}
+
+// summary gives, for one rate, each receiver's median CPU per message and
+// worst loss, and the ratio of the syslogd and rsyslog medians.
+func summary(rate int, results map[string][]trialResult) string {
+	med := func(rs []trialResult) (cpu, worst float64) {
+		v := make([]float64, 0, len(rs))
+		for _, r := range rs {
+			v = append(v, r.cpuPerMsg)
+			worst = max(worst, r.lostPct)
+		}
+		sort.Float64s(v)
+		if len(v) == 0 {
+			return 0, 0
+		}
+		if len(v)%2 == 1 {
+			return v[len(v)/2], worst
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2, worst
+	}
+	out := fmt.Sprintf("== rate %d:", rate)
+	var cpus = map[string]float64{}
+	for _, rc := range []string{"rsyslog", "syslogd"} {
+		if rs, ok := results[rc]; ok {
+			c, w := med(rs)
+			cpus[rc] = c
+			out += fmt.Sprintf(" %s median %.2f us/msg, worst loss %.3f%%;", rc, c, w)
+		}
+	}
+	if cpus["rsyslog"] > 0 && cpus["syslogd"] > 0 {
+		out += fmt.Sprintf(" CPU ratio syslogd/rsyslog %.2f", cpus["syslogd"]/cpus["rsyslog"])
+	}
+	return out
 }
 
 func freeUDPPort() (int, error) {
@@ -102,16 +146,16 @@ func freeUDPPort() (int, error) {
 	return c.LocalAddr().(*net.UDPAddr).Port, nil
 }
 
-func (o *benchOpts) trial(receiver string, rate, trial int) (string, error) {
+func (o *benchOpts) trial(receiver string, rate, trial int) (trialResult, error) {
 	port, err := freeUDPPort()
 	if err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	dir := filepath.Join(o.work, fmt.Sprintf("%s-%d-%d", receiver, rate, trial))
 	spool := filepath.Join(dir, "spool")
 	_ = os.RemoveAll(dir)
 	if err := os.MkdirAll(spool, 0o755); err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	rb := ""
 	if o.rcvbuf != "" {
@@ -120,7 +164,7 @@ func (o *benchOpts) trial(receiver string, rate, trial int) (string, error) {
 	conf := strings.NewReplacer("{spool}", spool, "{port}", strconv.Itoa(port), "{dir}", dir, "{rcvbuf}", rb).Replace(benchConf)
 	confPath := filepath.Join(dir, "receiver.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	var cmd *exec.Cmd
 	switch receiver {
@@ -132,7 +176,7 @@ func (o *benchOpts) trial(receiver string, rate, trial int) (string, error) {
 			rc := filepath.Join(dir, "logrotate.conf")
 			text := fmt.Sprintf("%s/*.log {\n  size %s\n  rotate 1000\n  compress\n}\n", dir, o.rotSize)
 			if err := os.WriteFile(rc, []byte(text), 0o644); err != nil {
-				return "", err
+				return trialResult{}, err
 			}
 			args = append(args, "-rotate-config", rc)
 		}
@@ -144,16 +188,16 @@ func (o *benchOpts) trial(receiver string, rate, trial int) (string, error) {
 		}
 		cmd = exec.Command(o.syslogd, args...)
 	default:
-		return "", fmt.Errorf("unknown receiver %q", receiver)
+		return trialResult{}, fmt.Errorf("unknown receiver %q", receiver)
 	}
 	logf, err := os.Create(filepath.Join(dir, "receiver.stderr"))
 	if err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	defer func() {
 		if cmd.Process != nil {
@@ -163,7 +207,7 @@ func (o *benchOpts) trial(receiver string, rate, trial int) (string, error) {
 	}()
 	inode, err := waitBound(port, 10*time.Second)
 	if err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	n := rate * int(o.duration/time.Second)
 	if rate == 0 {
@@ -187,7 +231,7 @@ func (o *benchOpts) trial(receiver string, rate, trial int) (string, error) {
 	}()
 	res, err := send(fmt.Sprintf("127.0.0.1:%d", port), n, rate, rid)
 	if err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	<-hupDone
 	waitQuiet(dir, 1500*time.Millisecond, 60*time.Second)
@@ -197,23 +241,26 @@ func (o *benchOpts) trial(receiver string, rate, trial int) (string, error) {
 	waitExit(cmd, 30*time.Second)
 	all, err := wanted("all")
 	if err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	notice, _ := wanted("notice")
 	tr, err := check(filepath.Join(dir, "traffic.log"), rid, n, all)
 	if err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	ad, err := check(filepath.Join(dir, "admin.log"), rid, n, notice)
 	if err != nil {
-		return "", err
+		return trialResult{}, err
 	}
 	achieved := float64(res.sent) / res.elapsed.Seconds()
 	wall := res.elapsed.Seconds()
-	return fmt.Sprintf("%-8s %8d %9.0f %9d %8.3f %6d %6d %7d %9.2f %9.2f lost %d dup %d misrouted %d; traffic files %d",
-		receiver, rate, achieved, n, 100*float64(tr.lost)/float64(n), tr.dup, tr.unexpected, drops,
-		float64(cpu.Microseconds())/float64(max(tr.lines, 1)), cpu.Seconds()/wall,
-		ad.lost, ad.dup, ad.unexpected, len(tr.files)), nil
+	r := trialResult{cpuPerMsg: float64(cpu.Microseconds()) / float64(max(tr.lines, 1)),
+		lostPct: 100 * float64(tr.lost) / float64(n)}
+	r.row = fmt.Sprintf("%-8s %8d %9.0f %9d %8.3f %6d %6d %7d %9.2f %9.2f lost %d dup %d misrouted %d; traffic files %d",
+		receiver, rate, achieved, n, r.lostPct, tr.dup, tr.unexpected, drops,
+		r.cpuPerMsg, cpu.Seconds()/wall,
+		ad.lost, ad.dup, ad.unexpected, len(tr.files))
+	return r, nil
 }
 
 // waitBound waits until a UDP socket is bound to port and returns its inode.

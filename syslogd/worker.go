@@ -24,6 +24,9 @@ type worker struct {
 	last  netip.Addr // sender of the previous datagram, cached in lastS
 	lastS sender
 	local sender // unix socket sender
+
+	// counts of the current batch, added to the server's at its end
+	received, empty, malformed, unrouted uint64
 }
 
 // sender is a resolved peer: its name and textual address.
@@ -102,25 +105,32 @@ func (w *worker) end() {
 	w.dirty = w.dirty[:0]
 	w.r = nil
 	w.s.mu.RUnlock()
+	st := &w.s.stats
+	st.received.Add(w.received)
+	if w.empty|w.malformed|w.unrouted != 0 {
+		st.empty.Add(w.empty)
+		st.malformed.Add(w.malformed)
+		st.unrouted.Add(w.unrouted)
+	}
+	w.received, w.empty, w.malformed, w.unrouted = 0, 0, 0, 0
 }
 
 // route renders one message into the batch buffers of the files it goes
 // to. The fast path reads only the PRI: the header is parsed when a
 // matching rule's template needs it. It allocates nothing.
 func (w *worker) route(b []byte, h sender) {
-	s := w.s
-	s.stats.received.Add(1)
+	w.received++
 	m := &w.m
 	if !w.p.Begin(m, b, w.now, h.name, h.ip) {
-		s.stats.empty.Add(1)
+		w.empty++
 		return
 	}
 	if m.PRI < 0 {
-		s.stats.malformed.Add(1)
+		w.malformed++
 	}
 	acts := w.r.routes[m.Facility][m.Severity]
 	if len(acts) == 0 {
-		s.stats.unrouted.Add(1)
+		w.unrouted++
 		return
 	}
 	if w.r.needsHeader[m.Facility][m.Severity] {

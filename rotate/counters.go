@@ -14,7 +14,7 @@ type counters struct {
 type Stats struct {
 	BytesWritten     int64 // bytes written to log files
 	BytesRejected    int64 // bytes refused by Write with ErrBufferFull
-	Buffered         int   // bytes accepted and not yet written
+	Buffered         int   // bytes accepted and not yet written (what MaxBuffer bounds)
 	Rotations        int64
 	Compressed       int64 // backups compressed
 	CompressedBytes  int64 // uncompressed size of the backups compressed
@@ -29,7 +29,7 @@ func (w *Writer) Stats() Stats {
 	return Stats{
 		BytesWritten:     w.st.written.Load(),
 		BytesRejected:    w.st.rejected.Load(),
-		Buffered:         w.bufLen(),
+		Buffered:         w.held(),
 		Rotations:        w.st.rotations.Load(),
 		Compressed:       w.st.compressed.Load(),
 		CompressedBytes:  w.st.compressedIn.Load(),

@@ -59,9 +59,22 @@
 // A file renamed or deleted by another program is noticed within a flush
 // interval and recreated (Reopen does it at once). If the file cannot be
 // written (disk full, permissions), data stays in memory and the write is
-// retried every flush interval; once Options.MaxBuffer bytes wait, Write
-// refuses new data with ErrBufferFull instead of dropping it silently. Flush
-// and Close return the write error while data is pending.
+// retried every flush interval; Write refuses new data with ErrBufferFull,
+// instead of dropping it silently, when it would take the data waiting (the
+// batch buffer and the unwritten rest of the failed write, reported by
+// Stats().Buffered) past Options.MaxBuffer. The memory held for a failing
+// file is thus at most MaxBuffer, or one Write when a single Write is larger
+// (it is accepted when nothing waits: a writable file never refuses data).
+// Flush and Close return the write error while data is pending. A failure is
+// logged when the file stops being writable and again when it recovers, at
+// most once a minute each: a disk that keeps filling and emptying does not
+// flood the log.
+//
+// A background step that fails (a compression on a full disk leaves its
+// backup uncompressed and no temporary file) is retried by the worker after
+// 30 seconds, then after doubling delays up to 10 minutes while it keeps
+// failing, so a backup is compressed soon after space returns even when no
+// rotation is due for a day.
 //
 // Close writes what is buffered, lets the worker finish compressing (for at
 // most Options.CloseWait) and stops both goroutines: no goroutine outlives a

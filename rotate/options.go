@@ -179,8 +179,11 @@ type Options struct {
 	BufferSize int
 
 	// MaxBuffer bounds the data held in memory while the file cannot be
-	// written (disk full, permission). Write returns ErrBufferFull instead of
-	// accepting more. 0 means 16 MiB.
+	// written (disk full, permission): the batch buffer and the unwritten
+	// rest of a failed write together (Stats().Buffered). Write returns
+	// ErrBufferFull instead of accepting more. A single Write larger than
+	// MaxBuffer is accepted when nothing is held (if that write fails, its
+	// rest is held). 0 means 16 MiB.
 	MaxBuffer int
 
 	// CloseWait bounds how long Close waits for the backup worker to finish
@@ -197,6 +200,10 @@ type Options struct {
 
 	// Logger receives rotation events and background errors. nil discards.
 	Logger *slog.Logger
+
+	// retryDelay is the first delay before the backup worker retries after
+	// a failure (tests shorten it). 0 means defaultRetryDelay.
+	retryDelay time.Duration
 }
 
 const (

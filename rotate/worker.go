@@ -13,20 +13,41 @@ import (
 // names, removes backups beyond Keep/MaxAge and compresses the others, one
 // file at a time. It is the only goroutine that renames or removes backups
 // after rotation, so none of these steps race with each other.
+//
+// A pass runs when the writer asks (start, rotation, Close) and, after a
+// failed step (a compression on a full disk), again after a delay that
+// starts at retryDelay and doubles up to retryMaxFactor times that while
+// the failures go on, so that a backup is compressed soon after space
+// returns without the worker spinning while the disk stays full.
 type worker struct {
-	n     *namer
-	opts  Options
-	log   *slog.Logger
-	st    *counters
-	kick  chan struct{}
-	quit  chan struct{}
-	stop  atomic.Bool
-	wg    sync.WaitGroup
-	first bool
+	n        *namer
+	opts     Options
+	log      *slog.Logger
+	st       *counters
+	kick     chan struct{}
+	quit     chan struct{}
+	stop     atomic.Bool
+	wg       sync.WaitGroup
+	first    bool
+	failed   bool          // a step failed in the current round (owned by the running goroutine)
+	retryMin time.Duration // first retry delay after a failed round
 }
 
+const (
+	// defaultRetryDelay is the first delay before the worker retries
+	// after a background error.
+	defaultRetryDelay = 30 * time.Second
+	// retryMaxFactor bounds the retry delay to that many times the first
+	// one (10 minutes by default).
+	retryMaxFactor = 20
+)
+
 func startWorker(n *namer, o Options, st *counters) *worker {
-	w := &worker{n: n, opts: o, log: o.Logger, st: st, kick: make(chan struct{}, 1), quit: make(chan struct{}), first: true}
+	w := &worker{n: n, opts: o, log: o.Logger, st: st, kick: make(chan struct{}, 1), quit: make(chan struct{}), first: true,
+		retryMin: o.retryDelay}
+	if w.retryMin <= 0 {
+		w.retryMin = defaultRetryDelay
+	}
 	w.wg.Add(1)
 	go w.run()
 	w.poke()
@@ -61,15 +82,37 @@ func (w *worker) close(wait time.Duration) {
 
 func (w *worker) run() {
 	defer w.wg.Done()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	var delay time.Duration // current retry delay; 0 after a clean round
 	for {
 		select {
 		case <-w.quit:
 			return
 		case <-w.kick:
+		case <-retry.C:
 		}
+		w.failed = false
 		for !w.stop.Load() && w.pass() {
 		}
+		if w.failed {
+			delay = nextRetry(delay, w.retryMin)
+			retry.Reset(delay)
+		} else {
+			delay = 0
+			retry.Stop()
+		}
 	}
+}
+
+// nextRetry is the delay after d (0 for the first retry): first, then
+// doubling, at most retryMaxFactor times first.
+func nextRetry(d, first time.Duration) time.Duration {
+	if d <= 0 {
+		return first
+	}
+	return min(2*d, retryMaxFactor*first)
 }
 
 // pass does one round of housekeeping and compresses at most one file. It
@@ -182,7 +225,10 @@ func (w *worker) remove(path, why string) {
 	w.log.Info("rotate: removed backup", "file", path, "reason", why)
 }
 
+// fail logs and counts a failed step (logged first: once the counter shows
+// it, the log has it) and makes the worker retry later.
 func (w *worker) fail(op string, err error) {
-	w.st.backgroundErrors.Add(1)
+	w.failed = true
 	w.log.Error("rotate: background "+op+" failed", "err", err)
+	w.st.backgroundErrors.Add(1)
 }

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// ErrBufferFull is returned by Write when the file has not been writable for
-// long enough that Options.MaxBuffer bytes are waiting: the caller's data was
-// not accepted. It wraps the write error that caused it.
+// ErrBufferFull is returned by Write when the file is not writable and the
+// data waiting for it, with the caller's, would exceed Options.MaxBuffer: the
+// caller's data was not accepted. It wraps the write error that caused it.
 var ErrBufferFull = errors.New("rotate: buffer full, file not writable")
 
 // ErrClosed is returned by methods called after Close.
@@ -26,10 +26,15 @@ type Writer struct {
 	nm   *namer
 	st   counters
 
-	mu     sync.Mutex // guards buf, closed, werr
+	mu     sync.Mutex // guards buf, outLen, closed, werr and the failure reports
 	buf    []byte     // accepted, not yet handed to the file
+	outLen int        // bytes of out (or of a direct write) not yet written
 	closed bool
 	werr   error // last write error, nil after a successful write
+
+	reported   bool      // the current failure was logged (so will its end be)
+	lastReport time.Time // when a failure was last logged (Options.Now)
+	unreported int       // failures since then that were not logged
 
 	ioMu    sync.Mutex // guards everything below; taken before mu
 	f       *os.File
@@ -93,29 +98,37 @@ func New(path string, opts Options) (*Writer, error) {
 // Write accepts p into the batch buffer and returns len(p), nil. Lines are
 // written to the file in whole-line batches, when BufferSize bytes are
 // waiting, every FlushInterval, and at Close; a trailing partial line waits
-// for its newline (or Close). If the file cannot be written, data stays
-// buffered and is retried every FlushInterval; once MaxBuffer bytes wait,
-// Write returns 0 and an error wrapping ErrBufferFull and the cause, and p
-// is not accepted. After Close it returns ErrClosed.
+// for its newline (or Close). A run of whole lines of at least BufferSize
+// with nothing waiting ahead of it is written at once, without a copy.
+//
+// If the file cannot be written, data stays in memory and is retried every
+// FlushInterval. Write then accepts p only while what waits (Stats().Buffered)
+// plus p fits in MaxBuffer; otherwise it returns 0 and an error wrapping
+// ErrBufferFull and the cause, and p is not accepted. A writable file never
+// refuses data: when nothing waits, or what waited could just be written, p
+// is accepted whatever its size (if the file fails during that very write,
+// up to len(p) plus a partial line may be held). After Close it returns
+// ErrClosed.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return 0, ErrClosed
-	}
-	if len(w.buf) > 0 && len(w.buf)+len(p) > w.opts.MaxBuffer {
-		w.mu.Unlock()
-		_ = w.flush(false)
-		w.mu.Lock()
-		if w.closed {
+	if w.closed || !w.fitsLocked(p) {
+		if err := w.admitLocked(p); err != nil {
 			w.mu.Unlock()
-			return 0, ErrClosed
+			return 0, err
 		}
-		if len(w.buf) > 0 && len(w.buf)+len(p) > w.opts.MaxBuffer {
-			err := w.werr
+	}
+	if len(w.buf) == 0 && w.outLen == 0 && len(p) >= w.opts.BufferSize && p[len(p)-1] == '\n' {
+		// A big run of whole lines with nothing ahead of it: write it
+		// as it is rather than copy it into the buffer first.
+		w.mu.Unlock()
+		if w.writeDirect(p) {
+			return len(p), nil
+		}
+		// Data got ahead of p meanwhile: p must fit with it.
+		w.mu.Lock()
+		if err := w.admitLocked(p); err != nil {
 			w.mu.Unlock()
-			w.st.rejected.Add(int64(len(p)))
-			return 0, fmt.Errorf("%w (%d bytes waiting): %w", ErrBufferFull, w.opts.MaxBuffer, err)
+			return 0, err
 		}
 	}
 	w.buf = append(w.buf, p...)
@@ -126,6 +139,38 @@ func (w *Writer) Write(p []byte) (int, error) {
 		_ = w.flush(false)
 	}
 	return len(p), nil
+}
+
+// admitLocked decides, with mu held, whether Write may take p: it may when
+// p fits in MaxBuffer with what is held (buf and the unwritten out), or when
+// nothing is held. Otherwise it writes what it can (releasing mu meanwhile)
+// and refuses p if the file is still failing and p still does not fit.
+func (w *Writer) admitLocked(p []byte) error {
+	if w.closed {
+		return ErrClosed
+	}
+	if w.fitsLocked(p) {
+		return nil
+	}
+	w.mu.Unlock()
+	_ = w.flush(false)
+	w.mu.Lock()
+	if w.closed {
+		return ErrClosed
+	}
+	held := len(w.buf) + w.outLen
+	if held == 0 || held+len(p) <= w.opts.MaxBuffer || w.werr == nil {
+		return nil
+	}
+	w.st.rejected.Add(int64(len(p)))
+	return fmt.Errorf("%w (%d bytes waiting, MaxBuffer %d): %w", ErrBufferFull, held, w.opts.MaxBuffer, w.werr)
+}
+
+// fitsLocked reports, with mu held, whether p may be taken without writing
+// first: nothing is held, or p fits in MaxBuffer with what is.
+func (w *Writer) fitsLocked(p []byte) bool {
+	held := len(w.buf) + w.outLen
+	return held == 0 || held+len(p) <= w.opts.MaxBuffer
 }
 
 // Flush writes every complete buffered line to the file. A trailing partial
@@ -201,7 +246,7 @@ func (w *Writer) Close() error {
 	w.ioMu.Lock()
 	var errs []error
 	if err := w.flushLocked(true); err != nil {
-		errs = append(errs, fmt.Errorf("rotate: %d bytes not written: %w", len(w.out)+w.bufLen(), err))
+		errs = append(errs, fmt.Errorf("rotate: %d bytes not written: %w", w.held(), err))
 	}
 	if w.f != nil {
 		if err := w.f.Sync(); err != nil {
@@ -226,10 +271,11 @@ func (w *Writer) isClosed() bool {
 	return w.closed
 }
 
-func (w *Writer) bufLen() int {
+// held is the number of bytes accepted and not yet written.
+func (w *Writer) held() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.buf)
+	return len(w.buf) + w.outLen
 }
 
 func (w *Writer) flush(all bool) error {
@@ -256,25 +302,72 @@ func (w *Writer) flushLocked(all bool) error {
 	}
 	rest := append(w.out[:0], w.buf[cut:]...)
 	w.out, w.buf = w.buf[:cut], rest
+	w.outLen = cut
 	w.mu.Unlock()
 	return w.writeOut()
 }
 
 // writeOut writes w.out, rotating by size between lines.
 func (w *Writer) writeOut() error {
+	done, err := w.writeData(w.out)
+	if err != nil {
+		return w.failed(done, err)
+	}
+	w.out = w.out[:0]
+	if cap(w.out) > 4*w.opts.BufferSize {
+		w.out = nil
+	}
+	w.setState(0, nil)
+	return nil
+}
+
+// writeDirect writes p (whole lines) to the file without copying it, when
+// no data waits ahead of it; it reports false, having done nothing,
+// otherwise. While it writes, p counts as held (so that concurrent Writes
+// respect MaxBuffer with it). If the write fails, the unwritten rest of p is
+// kept in w.out (a copy: p belongs to the caller) and retried like any
+// failed write.
+func (w *Writer) writeDirect(p []byte) bool {
+	w.ioMu.Lock()
+	defer w.ioMu.Unlock()
+	if len(w.out) > 0 {
+		return false
+	}
+	w.mu.Lock()
+	ok := len(w.buf) == 0 && !w.closed
+	if ok {
+		w.outLen = len(p)
+	}
+	w.mu.Unlock()
+	if !ok {
+		return false
+	}
+	done, err := w.writeData(p)
+	if err != nil {
+		w.out = append(w.out[:0], p[done:]...)
+		_ = w.failed(0, err)
+		return true
+	}
+	w.setState(0, nil)
+	return true
+}
+
+// writeData writes p, rotating by size between lines, and returns the
+// number of bytes written.
+func (w *Writer) writeData(p []byte) (int, error) {
 	done := 0
-	for done < len(w.out) {
+	for done < len(p) {
 		if w.f == nil {
 			if err := w.open(0, w.opts.Now()); err != nil {
-				return w.failed(done, err)
+				return done, err
 			}
 		}
-		chunk := w.sizeChunk(w.out[done:])
+		chunk := w.sizeChunk(p[done:])
 		if chunk == nil { // the file is full: rotate first
 			if err := w.rotateLocked("size"); err != nil {
 				w.st.rotateErrors.Add(1)
 				w.opts.Logger.Error("rotate: size rotation failed, writing on", "file", w.path, "err", err)
-				chunk = w.out[done:]
+				chunk = p[done:]
 			} else {
 				continue
 			}
@@ -284,15 +377,10 @@ func (w *Writer) writeOut() error {
 		w.st.written.Add(int64(n))
 		done += n
 		if err != nil {
-			return w.failed(done, fmt.Errorf("write %s: %w", w.path, err))
+			return done, err // an *os.PathError: "write PATH: cause"
 		}
 	}
-	w.out = w.out[:0]
-	if cap(w.out) > 4*w.opts.BufferSize {
-		w.out = nil
-	}
-	w.setErr(nil)
-	return nil
+	return done, nil
 }
 
 // sizeChunk returns the longest prefix of p made of whole lines that fits
@@ -317,24 +405,55 @@ func (w *Writer) sizeChunk(p []byte) []byte {
 	return p
 }
 
+// failLogEvery is the shortest time between two logged write failures: a
+// disk that fills and empties at every flush does not flood the log.
+const failLogEvery = time.Minute
+
 // failed keeps the unwritten part of w.out for the next attempt.
 func (w *Writer) failed(done int, err error) error {
 	w.out = w.out[:copy(w.out, w.out[done:])]
 	w.st.writeErrors.Add(1)
-	if w.setErr(err) {
-		w.opts.Logger.Error("rotate: write failed, buffering", "file", w.path, "err", err)
+	if report, before := w.setState(len(w.out), err); report {
+		if before > 0 {
+			w.opts.Logger.Error("rotate: write failed, buffering", "file", w.path, "err", err, "unreported_failures", before)
+		} else {
+			w.opts.Logger.Error("rotate: write failed, buffering", "file", w.path, "err", err)
+		}
 	}
 	return fmt.Errorf("rotate: %w", err)
 }
 
-// setErr records the current write state; it reports a change from ok to failing.
-func (w *Writer) setErr(err error) bool {
+// setState records, after a write attempt, the bytes of out still to write
+// and the write state. A failure is to be logged (report) if it is not
+// already, unless another was logged less than failLogEvery ago; it is then
+// logged at a later failed attempt, if it lasts. before is the number of
+// failures, over since the last one logged, that were not logged. The end of
+// a failure is logged here if the failure was.
+func (w *Writer) setState(outLen int, err error) (report bool, before int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.outLen = outLen
 	was := w.werr
 	w.werr = err
-	if was != nil && err == nil {
-		w.opts.Logger.Info("rotate: writing again", "file", w.path)
+	switch {
+	case err == nil:
+		if was != nil {
+			if w.reported {
+				w.opts.Logger.Info("rotate: writing again", "file", w.path)
+			} else {
+				w.unreported++
+			}
+		}
+		w.reported = false
+		return false, 0
+	case w.reported:
+		return false, 0
 	}
-	return was == nil && err != nil
+	now := w.opts.Now()
+	if !w.lastReport.IsZero() && now.Sub(w.lastReport) < failLogEvery && !now.Before(w.lastReport) {
+		return false, 0
+	}
+	before = w.unreported
+	w.reported, w.lastReport, w.unreported = true, now, 0
+	return true, before
 }

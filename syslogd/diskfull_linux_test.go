@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,14 +143,16 @@ func (d *diskSender) send(n int) {
 // kernel.
 func (d *diskSender) waitCounted() {
 	d.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		st := d.s.Stats()
 		if st.Received+st.KernelDrops >= uint64(d.sent) {
 			return
 		}
 		if time.Now().After(deadline) {
-			d.t.Fatalf("%d sent, %d received, %d dropped by the kernel", d.sent, st.Received, st.KernelDrops)
+			var dump strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&dump, 1)
+			d.t.Fatalf("%d sent, %d received, %d dropped by the kernel; goroutines:\n%s", d.sent, st.Received, st.KernelDrops, dump.String())
 		}
 		time.Sleep(100 * time.Microsecond) // polling interval, not synchronisation
 	}

@@ -21,6 +21,12 @@ type Config struct {
 	// Umask is applied to the create mode of files ($Umask); -1: not
 	// set, the usual daemon umask 022 applies.
 	Umask int
+	// Receive is what the parser does to a message on reception
+	// ($EscapeControlCharactersOnReceive, $ControlCharacterEscapePrefix,
+	// $DropTrailingLFOnReception, $Escape8BitCharactersOnReceive,
+	// $EscapeControlCharacterTab, $SpaceLFOnReceive and the parser.*
+	// parameters of global()).
+	Receive ReceiveOptions
 
 	file FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
 }
@@ -376,6 +382,15 @@ func (p *cfgParser) legacy(line string, n int) error {
 			return p.errf(n, name, "%q: want an octal mode such as 0022", arg)
 		}
 		p.c.Umask = int(m)
+	case "controlcharacterescapeprefix":
+		return p.legacyEscapePrefix(name, arg, n)
+	case "escapecontrolcharactersonreceive", "droptrailinglfonreception", "escape8bitcharactersonreceive",
+		"escapecontrolcharactertab", "spacelfonreceive":
+		on, err := legacyOnOff(arg)
+		if err != nil {
+			return p.errf(n, name, "%w", err)
+		}
+		receiveFlags[key](&p.c.Receive, on)
 	default:
 		if ignorableLegacy(key) {
 			p.warn(n, "%s ignored (does not change where messages go)", name)
@@ -389,10 +404,9 @@ func (p *cfgParser) legacy(line string, n int) error {
 var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory", "repeatedmsgreduction",
 	"dircreatemode", "dirowner", "dirgroup",
 	"privdropto", "actionfileenablesync", "omitlocallogging", "imuxsock", "systemlog", "preservefqdn",
-	"allowedsender", "klog", "escapecontrolcharactersonreceive", "createdirs", "failonchownfailure",
+	"allowedsender", "klog", "createdirs", "failonchownfailure",
 	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
-	"maxopenfiles", "defaultnetstreamdriver", "localhostname", "udpserverrcvbufsize", "inputtcpmaxsessions",
-	"controlcharacterescapeprefix", "droptrailinglfonreception"}
+	"maxopenfiles", "defaultnetstreamdriver", "localhostname", "udpserverrcvbufsize", "inputtcpmaxsessions"}
 
 func ignorableLegacy(key string) bool {
 	for _, p := range ignorablePrefixes {
@@ -401,6 +415,64 @@ func ignorableLegacy(key string) bool {
 		}
 	}
 	return false
+}
+
+// receiveFlags set the on/off reception options, by legacy directive
+// name in lower case (the global() parameter is "parser." and the same
+// name; escapecontrolcharacterscstyle has no legacy form).
+var receiveFlags = map[string]func(r *ReceiveOptions, on bool){
+	"escapecontrolcharactersonreceive": func(r *ReceiveOptions, on bool) { r.NoEscapeControl = !on },
+	"droptrailinglfonreception":        func(r *ReceiveOptions, on bool) { r.KeepTrailingLF = !on },
+	"escape8bitcharactersonreceive":    func(r *ReceiveOptions, on bool) { r.Escape8Bit = on },
+	"escapecontrolcharactertab":        func(r *ReceiveOptions, on bool) { r.NoEscapeTab = !on },
+	"escapecontrolcharacterscstyle":    func(r *ReceiveOptions, on bool) { r.CStyle = on },
+	"spacelfonreceive":                 func(r *ReceiveOptions, on bool) { r.SpaceLF = on },
+}
+
+// errOnOff is the error of a binary option that is neither "on" nor
+// "off" (rsyslog accepts no other spelling, upper case included).
+var errOnOff = errors.New("want on or off")
+
+// onOff parses the value of a binary option.
+func onOff(v string) (bool, error) {
+	switch v {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q: %w", v, errOnOff)
+}
+
+// legacyOnOff parses the argument of a legacy binary directive: "on" or
+// "off", optionally followed by a comment.
+func legacyOnOff(arg string) (bool, error) {
+	word, rest := splitSelector(strings.TrimSpace(arg))
+	if rest != "" && rest[0] != '#' {
+		return false, fmt.Errorf("%q: extra characters after the value", arg)
+	}
+	return onOff(word)
+}
+
+// legacyEscapePrefix handles $ControlCharacterEscapePrefix: its value is
+// the first character of the argument; a comment may follow. (rsyslog
+// 8.2302 crashes on this directive, rsyslog issue #5376; later versions
+// take the character as syslogd does. The RainerScript form,
+// global(parser.controlCharacterEscapePrefix=...), works in 8.2302.)
+func (p *cfgParser) legacyEscapePrefix(name, arg string, n int) error {
+	arg = strings.TrimSpace(arg)
+	switch {
+	case arg == "":
+		return p.errf(n, name, "no character")
+	case arg[0] == '\\':
+		// rsyslog's lexer rejects a backslash on a legacy line.
+		return p.errf(n, name, "a backslash cannot be given in the legacy form: use global(parser.controlCharacterEscapePrefix=\"\\\\\")")
+	}
+	if rest := strings.TrimSpace(arg[1:]); rest != "" && rest[0] != '#' {
+		return p.errf(n, name, "%q: want one character", arg)
+	}
+	p.c.Receive.EscapePrefix = arg[0]
+	return nil
 }
 
 // fileAttr sets one file attribute (key in lower case).

@@ -170,11 +170,47 @@ func (p *cfgParser) global(params map[string]string, n int) error {
 				return p.errf(n, k, "%w", err)
 			}
 			p.c.MaxMessageSize = int(sz)
+		case "parser.controlcharacterescapeprefix":
+			c, err := oneChar(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			p.c.Receive.EscapePrefix = c
+		case "parser.escapecontrolcharactersonreceive", "parser.droptrailinglfonreception",
+			"parser.escape8bitcharactersonreceive", "parser.escapecontrolcharactertab",
+			"parser.escapecontrolcharacterscstyle", "parser.spacelfonreceive":
+			on, err := onOff(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			receiveFlags[strings.TrimPrefix(k, "parser.")](&p.c.Receive, on)
 		default:
 			p.warn(n, "global parameter %s=%q ignored", k, v)
 		}
 	}
 	return nil
+}
+
+// oneChar returns the single character of a quoted parameter value (which
+// keeps its backslash escapes), as rsyslog requires for
+// parser.controlCharacterEscapePrefix.
+func oneChar(v string) (byte, error) {
+	if len(v) == 2 && v[0] == '\\' {
+		switch v[1] {
+		case '\\', '"', '\'', '/', '?':
+			return v[1], nil
+		case 'n':
+			return '\n', nil
+		case 't':
+			return '\t', nil
+		case 'r':
+			return '\r', nil
+		}
+	}
+	if len(v) != 1 {
+		return 0, fmt.Errorf("%q: want exactly one character", v)
+	}
+	return v[0], nil
 }
 
 func (p *cfgParser) template(params map[string]string, n int) error {

@@ -10,26 +10,45 @@
 // For the same datagrams and configuration, syslogd writes the same files as
 // rsyslog 8.2302 (lines stamped with the reception time aside); the tests
 // check it on 252 crafted datagrams (testdata/syslog/crafted) and on real
-// HAProxy 2.6 captures. That includes rsyslog's handling of odd input:
+// HAProxy 2.6 captures, and on 53 odd datagrams under 21 combinations of
+// the reception options below (testdata/rsyslog_options). That includes rsyslog's handling of odd input:
 // invalid PRI ("invld" facility, severity debug, whole datagram as message),
 // "<>" as PRI 0, no PRI as user.notice, loose RFC 3164 header splitting
 // (hostname heuristics, tag ending at ':' or space), RFC 5424 with
-// structured data, control characters escaped as #ooo, one trailing LF
-// dropped, messages cut at maxMessageSize (8096 bytes).
+// structured data, control characters escaped as #ooo, one trailing NUL
+// then one trailing LF dropped, messages cut at maxMessageSize (8096
+// bytes) before and after escaping.
 //
 // # Configuration
 //
 // Supported: legacy directives ($ModLoad, $UDPServerAddress, $UDPServerRun,
 // $InputTCPServerRun, $AddUnixListenSocket, $template, $ActionFileDefaultTemplate,
 // $MaxMessageSize, $IncludeConfig, $FileCreateMode, $FileOwner, $FileGroup,
-// $Umask) and RainerScript objects (module, input for imudp/imtcp/imuxsock,
-// builtin:omfile defaults, global(maxMessageSize), template of type
+// $Umask, $EscapeControlCharactersOnReceive, $ControlCharacterEscapePrefix,
+// $DropTrailingLFOnReception, $Escape8BitCharactersOnReceive,
+// $EscapeControlCharacterTab, $SpaceLFOnReceive) and RainerScript objects
+// (module, input for imudp/imtcp/imuxsock, builtin:omfile defaults,
+// global(maxMessageSize, parser.escapeControlCharactersOnReceive,
+// parser.controlCharacterEscapePrefix, parser.dropTrailingLFOnReception,
+// parser.escape8BitCharactersOnReceive, parser.escapeControlCharacterTab,
+// parser.escapeControlCharactersCStyle, parser.spaceLFOnReceive), template of type
 // "string", action(type="omfile") with fileCreateMode/fileOwner/fileGroup,
 // include). A file is created with the mode, owner and group in force at
 // its first rule (mode less $Umask, 022 when unset), unless the logrotate
 // file's `create` line for it says otherwise; selectors with ".=", ".!",
 // ".!=", "*", "none", facility lists and ";"-joined parts; file actions
 // ("-" prefix accepted, ";Template"), "stop" and "~", "&" continuation.
+// The reception options (ReceiveOptions: what rsyslog's parser does to a
+// message before reading its PRI) take "on" or "off" only, as in rsyslog,
+// and follow rsyslog 8.2302 byte for byte, oddities included: with
+// $SpaceLFOnReceive on, the other control characters are escaped only from
+// a byte that has to be escaped anyway ($Escape8BitCharactersOnReceive) or
+// when one ends the message, and kept as they are otherwise, NUL included;
+// with $EscapeControlCharactersOnReceive off, those from the byte before
+// the first NUL (or escaped 8-bit byte) on are dropped. $ControlCharacterEscapePrefix crashes
+// rsyslogd 8.2302 (rsyslog issue #5376): syslogd takes its first
+// character, as later rsyslog versions do. A reload applies new reception
+// options and maxMessageSize from the next batch each reader reads.
 // Directives that do not change where messages go (queues, file modes,
 // work directory...) are ignored with a warning; anything else unsupported
 // (property filters, if/then, rulesets, forwarding, dynamic files) is an

@@ -288,6 +288,11 @@ func (s *Server) readPackets(ctx context.Context, in *udpInput) {
 			}
 		}
 		w.end()
+		if slot := w.p.maxSize; slot != r.slot() {
+			// A reload changed maxMessageSize: read into slots of the
+			// new size from the next batch on.
+			r = newBatchReader(in, slot)
+		}
 	}
 }
 

@@ -223,3 +223,50 @@ func TestReloadRotationPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadReceiveOptions: a reload's reception options and maximum
+// message size apply to the sockets it keeps, from the next batch on.
+func TestReloadReceiveOptions(t *testing.T) {
+	dir := t.TempDir()
+	confPath := filepath.Join(dir, "s.conf")
+	write := func(extra string) {
+		c := extra + fmt.Sprintf("$template M,\"%%msg%%\\n\"\n*.* %s/all.log;M\n", dir)
+		if err := os.WriteFile(confPath, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("$MaxMessageSize 64\n")
+	s, stop := testServer(t, "", dir, Options{ConfigPath: confPath})
+	udp, _, _ := s.Addrs()
+	long := "<13>h t: " + strings.Repeat("y", 100)
+	sendUDP(t, udp[0], [][]byte{[]byte("<13>h t: a\x01b"), []byte(long)})
+	waitReceived(t, s, 2)
+	write("$MaxMessageSize 8k\n$EscapeControlCharactersOnReceive off\n")
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	// The reader picks the new options up at the batch after the reload
+	// (it may be blocked in a read begun before it); then all count.
+	deadline := time.Now().Add(10 * time.Second)
+	for sent := 2; ; {
+		sendUDP(t, udp[0], [][]byte{[]byte("<13>h t: c\x01d"), []byte(long)})
+		sent += 2
+		waitReceived(t, s, uint64(sent))
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "all.log"))
+		if strings.Contains(string(b), " c\x01d\n") && strings.Contains(string(b), strings.Repeat("y", 100)+"\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("new options not applied after the reload:\n%q", b)
+		}
+	}
+	stop()
+	b, _ := os.ReadFile(filepath.Join(dir, "all.log"))
+	first := strings.SplitN(string(b), "\n", 3)
+	if first[0] != " a#001b" || len(first[1]) != 64-len("<13>h t:") {
+		t.Fatalf("before the reload: %q", first[:2])
+	}
+}

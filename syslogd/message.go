@@ -27,7 +27,7 @@ var nilValue = []byte("-")
 // the parser's scratch buffer): they are valid until the next Parse with the
 // same Parser, and a caller that keeps them must copy them.
 type Message struct {
-	Raw      []byte // the message as kept: cut, last LF dropped, control characters escaped
+	Raw      []byte // the message as kept: cut, last NUL and LF dropped, control characters escaped
 	PRI      int    // -1 when the PRI was invalid
 	Facility int    // 0..23, or invalidFacility
 	Severity int    // 0..7 (7 for an invalid PRI)
@@ -56,6 +56,9 @@ type Parser struct {
 	maxSize   int
 	loc       *time.Location
 	hostnames bool // parse a HOSTNAME field in RFC 3164 messages
+	recv      ReceiveOptions
+	prefix    byte // escape prefix ('#' by default)
+	octal     bool // recv escapes control characters as prefix+octal and nothing else
 	scratch   []byte
 	rest      []byte    // header left to parse after Begin
 	tagBuf    []byte    // composed RFC 5424 tag
@@ -110,6 +113,51 @@ type ParserOptions struct {
 	// NoHostname disables hostname detection in RFC 3164 messages, as
 	// rsyslog does for the local log socket.
 	NoHostname bool
+	// Receive is what is done to a message on reception.
+	Receive ReceiveOptions
+}
+
+// ReceiveOptions are rsyslog's global settings of what its parser does to
+// a message on reception, before reading the PRI (rsyslog's SanitizeMsg).
+// The zero value is rsyslog's default: one trailing NUL, then one trailing
+// LF dropped; every other byte below 0x20 written as '#' and three octal
+// digits.
+//
+// Whatever the options, one trailing NUL is dropped and a NUL elsewhere is
+// escaped (even with NoEscapeControl), and an escaped message is cut at
+// the maximum message size. Bytes from 0x7f on are kept unless Escape8Bit.
+type ReceiveOptions struct {
+	// KeepTrailingLF keeps a trailing LF ($DropTrailingLFOnReception
+	// off, parser.dropTrailingLFOnReception="off").
+	KeepTrailingLF bool
+	// NoEscapeControl keeps control characters other than NUL
+	// ($EscapeControlCharactersOnReceive off,
+	// parser.escapeControlCharactersOnReceive="off"). As in rsyslog, those
+	// from the byte before the first character that has to be escaped
+	// anyway (a NUL, or a byte from 0x80 with Escape8Bit) on are dropped
+	// instead, TAB included unless NoEscapeTab.
+	NoEscapeControl bool
+	// EscapePrefix starts an octal escape ($ControlCharacterEscapePrefix,
+	// parser.controlCharacterEscapePrefix). Zero means '#'.
+	EscapePrefix byte
+	// NoEscapeTab keeps TAB characters
+	// (parser.escapeControlCharacterTab="off", $EscapeControlCharacterTab
+	// off).
+	NoEscapeTab bool
+	// CStyle escapes as C does (\0 \a \b \e \f \n \r \t \v, else
+	// \xHH), ignoring EscapePrefix
+	// (parser.escapeControlCharactersCStyle="on").
+	CStyle bool
+	// Escape8Bit escapes bytes from 0x80 too, as control characters
+	// ($Escape8BitCharactersOnReceive on,
+	// parser.escape8BitCharactersOnReceive="on").
+	Escape8Bit bool
+	// SpaceLF replaces LF characters by spaces ($SpaceLFOnReceive on,
+	// parser.spaceLFOnReceive="on"). rsyslog 8.2302 then keeps the other
+	// control characters as they are, NUL included, except the last byte
+	// of the message and, with Escape8Bit, those from the byte before the
+	// first byte from 0x80 on; syslogd does the same.
+	SpaceLF bool
 }
 
 // DefaultMaxMessageSize is rsyslog's default maxMessageSize.
@@ -117,21 +165,29 @@ const DefaultMaxMessageSize = 8096
 
 // NewParser returns a Parser.
 func NewParser(o ParserOptions) *Parser {
-	p := &Parser{maxSize: o.MaxMessageSize, loc: o.Location, hostnames: !o.NoHostname}
+	p := &Parser{maxSize: o.MaxMessageSize, loc: o.Location, hostnames: !o.NoHostname, recv: o.Receive}
 	if p.maxSize <= 0 {
 		p.maxSize = DefaultMaxMessageSize
 	}
 	if p.loc == nil {
 		p.loc = time.Local
 	}
-	p.scratch = make([]byte, 0, 4*p.maxSize)
+	p.prefix = o.Receive.EscapePrefix
+	if p.prefix == 0 {
+		p.prefix = '#'
+	}
+	r := o.Receive
+	p.octal = !r.NoEscapeControl && !r.NoEscapeTab && !r.CStyle && !r.Escape8Bit && !r.SpaceLF
+	// An escaped message is cut at maxSize.
+	p.scratch = make([]byte, 0, p.maxSize)
 	return p
 }
 
 // Parse fills m from the datagram b received at now from a sender whose
 // name and address are fromHost and fromIP. It never allocates; m's fields
 // point into b, fromHost, fromIP and the parser's scratch buffer. It returns
-// false for an empty datagram, which rsyslog drops.
+// false for an empty datagram, which rsyslog drops (one that is empty once
+// its trailing NUL and LF are dropped is kept, as in rsyslog).
 func (p *Parser) Parse(m *Message, b []byte, now time.Time, fromHost, fromIP []byte) bool {
 	if !p.Begin(m, b, now, fromHost, fromIP) {
 		return false
@@ -143,14 +199,18 @@ func (p *Parser) Parse(m *Message, b []byte, now time.Time, fromHost, fromIP []b
 // Begin is the first half of Parse: it cuts the message, escapes it and
 // reads the PRI, enough to route it. Header completes the parse.
 func (p *Parser) Begin(m *Message, b []byte, now time.Time, fromHost, fromIP []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
 	if len(b) > p.maxSize {
 		b = b[:p.maxSize]
 	}
-	if len(b) > 0 && b[len(b)-1] == '\n' {
-		b = b[:len(b)-1]
-	}
-	if len(b) == 0 {
-		return false
+	if c := b[len(b)-1]; c == '\n' {
+		if !p.recv.KeepTrailingLF {
+			b = b[:len(b)-1]
+		}
+	} else if c == 0 {
+		b = p.trimNUL(b)
 	}
 	b = p.escape(b)
 	*m = Message{Raw: b, Received: now, FromHost: fromHost, FromIP: fromIP,
@@ -166,6 +226,16 @@ func (p *Parser) Begin(m *Message, b []byte, now time.Time, fromHost, fromIP []b
 	}
 	p.rest = rest
 	return true
+}
+
+// trimNUL drops the trailing NUL of b, then a trailing LF unless the
+// options keep it, as rsyslog does.
+func (p *Parser) trimNUL(b []byte) []byte {
+	b = b[:len(b)-1]
+	if len(b) > 0 && b[len(b)-1] == '\n' && !p.recv.KeepTrailingLF {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // Header parses the RFC 5424 or RFC 3164 header of the message Begin
@@ -196,25 +266,147 @@ func (p *Parser) generated(now time.Time) Timestamp {
 	return ts
 }
 
-// escape replaces control characters (below 0x20) by '#' and three octal
-// digits, as rsyslog does on reception. It returns b itself when there is
-// nothing to escape.
+// escape does what rsyslog's SanitizeMsg does to a message once its
+// trailing NUL and LF are dropped: by default, control characters (below
+// 0x20) become the prefix ('#') and three octal digits. It returns b
+// itself when there is nothing to change, else the parser's scratch
+// buffer.
 func (p *Parser) escape(b []byte) []byte {
-	i := firstControl(b)
-	if i == len(b) {
-		return b
+	if !p.octal {
+		return p.sanitize(b)
 	}
-	s := append(p.scratch[:0], b[:i]...)
-	for ; i < len(b); i++ {
+	if i := firstControl(b); i < len(b) {
+		return p.escapeOctal(b, i)
+	}
+	return b
+}
+
+// escapeOctal escapes the control characters of b, the first of which is
+// at i, as the prefix and three octal digits. As rsyslog, it copies the
+// bytes before the one before i as they are, and cuts the result when it
+// reaches the maximum size less 3.
+func (p *Parser) escapeOctal(b []byte, i int) []byte {
+	start := max(i-1, 0)
+	limit := min(4*len(b), p.maxSize) - 3
+	s := append(p.scratch[:0], b[:start]...)
+	pre := p.prefix
+	for i = start; i < len(b) && len(s) < limit; i++ {
 		c := b[i]
 		if c >= 0x20 {
 			s = append(s, c)
 			continue
 		}
-		s = append(s, '#', '0'+c>>6, '0'+(c>>3)&7, '0'+c&7)
+		s = append(s, pre, '0'+c>>6, '0'+(c>>3)&7, '0'+c&7)
 	}
 	p.scratch = s
 	return s
+}
+
+// sanitize is escape for options other than the default ones; it follows
+// rsyslog 8.2302's SanitizeMsg step by step, oddities included. A first
+// pass looks for a byte that needs escaping, turning LFs into spaces on
+// the way with SpaceLF (which makes it go on to the end rather than stop
+// at the first control character). Then the bytes before the one before
+// where it stopped are copied as they are (LFs turned into spaces), and
+// each following byte is escaped, dropped or copied until the result
+// reaches the maximum size less 3.
+func (p *Parser) sanitize(b []byte) []byte {
+	o := &p.recv
+	need, stop, lf := false, len(b), false
+	for i, c := range b {
+		if c < 0x20 {
+			if o.SpaceLF && c == '\n' {
+				lf = true
+			} else if c == 0 || !o.NoEscapeControl {
+				need = true
+				if !o.SpaceLF {
+					stop = i
+					break
+				}
+			}
+		} else if c >= 0x80 && o.Escape8Bit {
+			need, stop = true, i
+			break
+		}
+	}
+	if !need && !lf {
+		return b
+	}
+	s := p.scratch[:0]
+	if !need {
+		s = appendSpaceLF(s, b)
+		p.scratch = s
+		return s
+	}
+	start := max(stop-1, 0)
+	if o.SpaceLF {
+		s = appendSpaceLF(s, b[:start])
+	} else {
+		s = append(s, b[:start]...)
+	}
+	limit := min(4*len(b), p.maxSize) - 3
+	for i := start; i < len(b) && len(s) < limit; i++ {
+		c := b[i]
+		if c == '\n' && o.SpaceLF && i < stop {
+			c = ' '
+		}
+		switch {
+		case c < 0x20 && (c != '\t' || !o.NoEscapeTab):
+			if c == 0 || !o.NoEscapeControl {
+				s = p.appendEscape(s, c)
+			}
+		case c >= 0x80 && o.Escape8Bit:
+			s = p.appendEscape(s, c)
+		default:
+			s = append(s, c)
+		}
+	}
+	p.scratch = s
+	return s
+}
+
+// appendSpaceLF appends b with its LFs turned into spaces.
+func appendSpaceLF(s, b []byte) []byte {
+	for _, c := range b {
+		if c == '\n' {
+			c = ' '
+		}
+		s = append(s, c)
+	}
+	return s
+}
+
+// appendEscape appends the escape of c: C style (\n, \xE9...), or the
+// prefix and three octal digits.
+func (p *Parser) appendEscape(s []byte, c byte) []byte {
+	if !p.recv.CStyle {
+		return append(s, p.prefix, '0'+c>>6, '0'+(c>>3)&7, '0'+c&7)
+	}
+	var e byte
+	switch c {
+	case 0:
+		e = '0'
+	case '\a':
+		e = 'a'
+	case '\b':
+		e = 'b'
+	case 0x1b:
+		e = 'e'
+	case '\f':
+		e = 'f'
+	case '\n':
+		e = 'n'
+	case '\r':
+		e = 'r'
+	case '\t':
+		e = 't'
+	case '\v':
+		e = 'v'
+	default:
+		const hex = "0123456789ABCDEF"
+		return append(s, '\\', 'x', hex[c>>4], hex[c&15])
+	}
+	return append(s, '\\', e)
 }
 
 // firstControl returns the index of the first byte below 0x20, or len(b).
@@ -248,7 +440,7 @@ func firstControl(b []byte) int {
 // else malformed (non-digits, unterminated, above 191) makes the PRI
 // invalid: facility "invld", severity debug, no header parsing.
 func (p *Parser) parsePRI(m *Message, b []byte) (rest []byte, ok bool) {
-	if b[0] != '<' {
+	if len(b) == 0 || b[0] != '<' {
 		m.PRI, m.Facility, m.Severity = defaultPRI, defaultPRI>>3, defaultPRI&7
 		return b, true
 	}

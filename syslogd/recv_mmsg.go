@@ -228,3 +228,5 @@ func (r *mmsgReader) msg(i int) ([]byte, netip.Addr) {
 }
 
 func (r *mmsgReader) size() int { return len(r.hdrs) }
+
+func (r *mmsgReader) slot() int { return len(r.bufs[0]) }

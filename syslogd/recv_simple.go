@@ -11,6 +11,8 @@ type batchReader interface {
 	msg(i int) ([]byte, netip.Addr)
 	// size is the most datagrams one read can return.
 	size() int
+	// slot is the largest datagram it reads whole.
+	slot() int
 }
 
 // simpleReader reads one datagram per call.
@@ -43,3 +45,5 @@ func (r *simpleReader) read() (int, error) {
 func (r *simpleReader) msg(int) ([]byte, netip.Addr) { return r.buf[:r.n], r.src }
 
 func (r *simpleReader) size() int { return 1 }
+
+func (r *simpleReader) slot() int { return len(r.buf) }

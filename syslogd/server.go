@@ -90,6 +90,7 @@ type Server struct {
 	router   *router
 	sinks    map[string]*fileSink // every open sink, by path
 	maxSize  int
+	gen      uint64 // configuration generation: readers rebuild their parser when it changes
 
 	lmu      sync.Mutex // guards ls, runCtx, stopped
 	ls       []*listener
@@ -259,6 +260,7 @@ func (s *Server) apply(cfg *Config) error {
 	}
 	s.mu.Lock()
 	s.cfg, s.router, s.sinks, s.maxSize = cfg, r, fresh, maxSize
+	s.gen++
 	s.mu.Unlock()
 	gone := map[string]*fileSink{}
 	for p, fs := range old {

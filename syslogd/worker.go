@@ -27,6 +27,18 @@ type worker struct {
 
 	// counts of the current batch, added to the server's at its end
 	received, empty, malformed, unrouted uint64
+
+	noHost bool   // unix socket: no hostname in RFC 3164 headers
+	gen    uint64 // configuration generation of p
+}
+
+// newParser builds the worker's parser from the current configuration
+// (s.mu held).
+func (w *worker) newParser() {
+	s := w.s
+	w.p = NewParser(ParserOptions{MaxMessageSize: s.maxSize, Location: s.opts.Location,
+		NoHostname: w.noHost, Receive: s.cfg.Receive})
+	w.gen = s.gen
 }
 
 // sender is a resolved peer: its name and textual address.
@@ -39,11 +51,10 @@ type sender struct {
 const maxHostCache = 4096
 
 func (s *Server) newWorker(local bool) *worker {
+	w := &worker{s: s, hosts: map[netip.Addr]sender{}, noHost: local}
 	s.mu.RLock()
-	maxSize := s.maxSize
+	w.newParser()
 	s.mu.RUnlock()
-	w := &worker{s: s, hosts: map[netip.Addr]sender{},
-		p: NewParser(ParserOptions{MaxMessageSize: maxSize, Location: s.opts.Location, NoHostname: local})}
 	if local {
 		name := s.opts.LocalHostname
 		if name == "" {
@@ -91,6 +102,11 @@ func (w *worker) begin() {
 	w.s.mu.RLock()
 	w.r = w.s.router
 	w.now = w.s.now()
+	if w.gen != w.s.gen {
+		// A reload changed the configuration: its reception options
+		// and maximum message size apply from this batch on.
+		w.newParser()
+	}
 }
 
 // end hands each file its lines of the batch (one lock per file and batch,

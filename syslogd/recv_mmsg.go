@@ -25,14 +25,21 @@ const batchedReads = true
 const batchSize = 256
 
 // coalesceMinRcvBuf is the smallest effective receive buffer for which a
-// reader pauses for coalesceWait after a short batch. The pause assumes at
-// most 1 KiB of kernel memory per queued datagram and 1M datagrams/s, that
-// is 4 MiB per pause, with a safety factor of 2; a smaller buffer
-// (rsyslog's 212 KB default) is read as soon as it holds anything. (The
-// default 32 MiB request gives 64 MiB as root, rmem_max doubled otherwise.)
+// reader pauses after a short batch. A pause lets about coalesceTarget
+// datagrams in (0.7 MiB at about 1.3 KiB of kernel memory each), more only
+// when the rate jumps: the pause at most halves per batch, and its longest
+// (maxPause) lets a flood of 1M datagrams/s fill at most half the buffer;
+// a smaller buffer (rsyslog's 212 KB default) is read as soon as it holds
+// anything. (The default 32 MiB request gives 64 MiB as root, rmem_max
+// doubled otherwise.)
 const (
 	coalesceMinRcvBuf = 8 << 20
-	coalesceWait      = 4 * time.Millisecond
+	coalesceWait      = 4 * time.Millisecond // first pause
+	coalesceMin       = time.Millisecond / 2
+	coalesceMax       = 10 * time.Millisecond
+	// coalesceTarget is the number of datagrams a pause aims to let in:
+	// two full batches (about 0.7 MiB of kernel memory).
+	coalesceTarget = 2 * batchSize
 )
 
 // mmsgReader reads up to batchSize datagrams per system call with
@@ -43,9 +50,9 @@ const (
 // kernel (MSG_WAITFORONE: until one datagram is there, then whatever else
 // is queued), so a batch costs one system call and one thread wake-up, not
 // an empty read, a netpoller round and a goroutine switch. After a short
-// batch (the socket is drained) the reader sleeps for coalesceWait so that
-// the next call returns a fuller batch: at 100k msg/s that is about 400
-// datagrams per wake-up instead of one or two. Otherwise (fd < 0) it waits
+// batch (the socket is drained) the reader pauses (see pause) so that the
+// next calls return full batches: at 100k msg/s about 512 datagrams per
+// wake-up instead of one or two. Otherwise (fd < 0) it waits
 // in the Go netpoller.
 type mmsgReader struct {
 	rc       syscall.RawConn // when fd < 0
@@ -58,13 +65,16 @@ type mmsgReader struct {
 	n        int
 	errno    syscall.Errno
 	eof      bool
+	wait     time.Duration // current pause after a short batch
+	maxWait  time.Duration // longest pause the receive buffer allows
+	got      int           // datagrams read since the last pause
 }
 
 func newBatchReader(in *udpInput, slot int) batchReader {
 	if in.udp == nil {
 		return newSimpleReader(in, slot)
 	}
-	r := &mmsgReader{fd: in.raw, coalesce: in.raw >= 0 && in.rcvBuf >= coalesceMinRcvBuf,
+	r := &mmsgReader{fd: in.raw, coalesce: in.raw >= 0 && in.rcvBuf >= coalesceMinRcvBuf, maxWait: maxPause(in.rcvBuf),
 		hdrs: make([]mmsghdr, batchSize), iovs: make([]syscall.Iovec, batchSize),
 		names: make([]syscall.RawSockaddrAny, batchSize), bufs: make([][]byte, batchSize)}
 	if r.fd < 0 {
@@ -180,7 +190,7 @@ func (r *mmsgReader) readBlocking() (int, error) {
 		// A short batch drained the socket: let the next one fill up.
 		// (A Go sleep, not nanosleep(2): parking keeps the scheduler
 		// from taking this goroutine for a long-running one.)
-		time.Sleep(coalesceWait)
+		time.Sleep(r.pause())
 	}
 	r.n = 0
 	for {
@@ -190,6 +200,7 @@ func (r *mmsgReader) readBlocking() (int, error) {
 		switch e {
 		case 0:
 			r.n = int(n)
+			r.got += r.n
 			// End of file (shut down for reading) comes as an empty
 			// message with no sender: a real empty datagram has one.
 			for i := 0; i < r.n; i++ {
@@ -209,6 +220,31 @@ func (r *mmsgReader) readBlocking() (int, error) {
 		}
 		return 0, os.NewSyscallError("recvmmsg", e)
 	}
+}
+
+// maxPause is the longest pause a receive buffer of rcvBuf bytes allows:
+// half of it filled by 1M datagrams/s of 1.3 KiB of kernel memory each,
+// within coalesceMin..coalesceMax.
+func maxPause(rcvBuf int) time.Duration {
+	d := time.Duration(int64(rcvBuf/2) * int64(time.Second) / (1_000_000 * 1300))
+	return min(max(d, coalesceMin), coalesceMax)
+}
+
+// pause returns how long to wait after a short batch: the last pause
+// scaled so that about coalesceTarget datagrams come in during the next one
+// at the rate seen during the last (at most halved or doubled at a time,
+// within coalesceMin..maxWait). At 100k msg/s that settles at about
+// 5 ms; a trickle waits maxWait, a flood coalesceMin.
+func (r *mmsgReader) pause() time.Duration {
+	w := r.wait
+	if w == 0 {
+		w = min(coalesceWait, r.maxWait)
+	} else {
+		next := time.Duration(int64(w) * coalesceTarget / int64(max(r.got, 1)))
+		w = min(max(next, w/2, coalesceMin), 2*w, r.maxWait)
+	}
+	r.wait, r.got = w, 0
+	return w
 }
 
 // msg returns datagram i of the last read and its source address.

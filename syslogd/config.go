@@ -28,7 +28,15 @@ type Config struct {
 	// parameters of global()).
 	Receive ReceiveOptions
 
-	file FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
+	// LocalHostname names the sender of messages from the local log socket
+	// ($LocalHostName, global(localHostname)); empty: the host's name.
+	LocalHostname string
+
+	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
+	sysSock struct {  // imuxsock's system socket
+		load, omit bool   // module loaded; $OmitLocalLogging / syssock.use="off"
+		path       string // $SystemLogSocketName / syssock.name; empty: /dev/log
+	}
 }
 
 // FileAttrs are the permissions and owner a file action creates its file
@@ -127,6 +135,13 @@ func newConfig() *Config {
 
 // finish checks that every rule names a known template.
 func (c *Config) finish() error {
+	if c.sysSock.load && !c.sysSock.omit {
+		path := c.sysSock.path
+		if path == "" {
+			path = "/dev/log"
+		}
+		c.Inputs = append(c.Inputs, Input{Kind: Unix, Addr: path})
+	}
 	for _, r := range c.Rules {
 		if r.Stop {
 			continue
@@ -376,6 +391,16 @@ func (p *cfgParser) legacy(line string, n int) error {
 		return p.include(arg, n)
 	case "filecreatemode", "fileowner", "filegroup":
 		return p.fileAttr(&p.c.file, key, strings.TrimSpace(arg), n)
+	case "omitlocallogging":
+		on, err := onOff(strings.TrimSpace(arg))
+		if err != nil {
+			return p.errf(n, name, "%w", err)
+		}
+		p.c.sysSock.omit = on
+	case "systemlogsocketname":
+		p.c.sysSock.path = strings.TrimSpace(arg)
+	case "localhostname":
+		p.c.LocalHostname = strings.TrimSpace(arg)
 	case "umask":
 		m, err := strconv.ParseUint(strings.TrimSpace(arg), 8, 32)
 		if err != nil || m > 0o777 {
@@ -403,10 +428,10 @@ func (p *cfgParser) legacy(line string, n int) error {
 
 var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory", "repeatedmsgreduction",
 	"dircreatemode", "dirowner", "dirgroup",
-	"privdropto", "actionfileenablesync", "omitlocallogging", "imuxsock", "systemlog", "preservefqdn",
+	"privdropto", "actionfileenablesync", "imuxsock", "systemlogratelimit", "preservefqdn",
 	"allowedsender", "klog", "createdirs", "failonchownfailure",
 	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
-	"maxopenfiles", "defaultnetstreamdriver", "localhostname", "udpserverrcvbufsize", "inputtcpmaxsessions"}
+	"maxopenfiles", "defaultnetstreamdriver", "udpserverrcvbufsize", "inputtcpmaxsessions"}
 
 func ignorableLegacy(key string) bool {
 	for _, p := range ignorablePrefixes {

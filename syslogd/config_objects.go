@@ -87,14 +87,15 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 	switch strings.ToLower(mod) {
 	case "imudp", "imtcp":
 	case "imuxsock":
+		// The system socket is added when the configuration is complete:
+		// $OmitLocalLogging and $SystemLogSocketName may come later.
+		p.c.sysSock.load = true
 		if params != nil && strings.EqualFold(params["syssock.use"], "off") {
-			return nil
+			p.c.sysSock.omit = true
 		}
-		path := "/dev/log"
 		if params != nil && params["syssock.name"] != "" {
-			path = params["syssock.name"]
+			p.c.sysSock.path = params["syssock.name"]
 		}
-		p.c.Inputs = append(p.c.Inputs, Input{Kind: Unix, Addr: path})
 	case "builtin:omfile":
 		for k, v := range params {
 			switch k = strings.ToLower(k); k {
@@ -164,6 +165,8 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 func (p *cfgParser) global(params map[string]string, n int) error {
 	for k, v := range params {
 		switch k {
+		case "localhostname":
+			p.c.LocalHostname = v
 		case "maxmessagesize":
 			sz, err := parseSize(v)
 			if err != nil {

@@ -120,3 +120,54 @@ func TestUnixSocket(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// TestLocalSocketDirectives: imuxsock's system socket follows
+// $SystemLogSocketName and $OmitLocalLogging wherever they stand, and
+// $LocalHostName names the sender of its messages.
+func TestLocalSocketDirectives(t *testing.T) {
+	inputs := func(conf string) []Input {
+		t.Helper()
+		cfg, err := ParseConfig("l.conf", []byte(conf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.Inputs
+	}
+	for conf, want := range map[string]string{
+		"$ModLoad imuxsock\n": "[{unix /dev/log 0}]",
+		"$ModLoad imuxsock\n$SystemLogSocketName /run/x.sock\n":            "[{unix /run/x.sock 0}]",
+		"$ModLoad imuxsock\n$OmitLocalLogging on\n":                        "[]",
+		"$OmitLocalLogging on\n$OmitLocalLogging off\n$ModLoad imuxsock\n": "[{unix /dev/log 0}]",
+		"module(load=\"imuxsock\" SysSock.Use=\"off\")\n":                  "[]",
+		"module(load=\"imuxsock\" SysSock.Name=\"/run/y\")\n":              "[{unix /run/y 0}]",
+		"$SystemLogSocketName /run/x.sock\n":                               "[]",
+	} {
+		if got := fmt.Sprint(inputs(conf)); got != want {
+			t.Errorf("%q: inputs %s, want %s", conf, got, want)
+		}
+	}
+	if _, err := ParseConfig("l.conf", []byte("$OmitLocalLogging maybe\n")); err == nil || !strings.Contains(err.Error(), "l.conf:1") {
+		t.Errorf("bad $OmitLocalLogging value: err = %v", err)
+	}
+
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "log.sock")
+	s, stop := testServer(t, "$LocalHostName box1\n"+msgOnlyConf, dir, Options{UDP: []string{}, Unix: []string{sock}})
+	c, err := net.Dial("unixgram", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("<14>Nov 21 13:30:00 app: hi")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	waitReceived(t, s, 1)
+	stop()
+	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "127.0.0.1 box1 app:| hi\n"; string(got) != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

@@ -39,6 +39,16 @@ func (w *worker) newParser() {
 	w.p = NewParser(ParserOptions{MaxMessageSize: s.maxSize, Location: s.opts.Location,
 		NoHostname: w.noHost, Receive: s.cfg.Receive})
 	w.gen = s.gen
+	if w.noHost {
+		name := s.opts.LocalHostname
+		if name == "" {
+			name = s.cfg.LocalHostname
+		}
+		if name == "" {
+			name, _ = os.Hostname()
+		}
+		w.local = sender{name: []byte(name), ip: []byte("127.0.0.1")}
+	}
 }
 
 // sender is a resolved peer: its name and textual address.
@@ -55,13 +65,6 @@ func (s *Server) newWorker(local bool) *worker {
 	s.mu.RLock()
 	w.newParser()
 	s.mu.RUnlock()
-	if local {
-		name := s.opts.LocalHostname
-		if name == "" {
-			name, _ = os.Hostname()
-		}
-		w.local = sender{name: []byte(name), ip: []byte("127.0.0.1")}
-	}
 	return w
 }
 

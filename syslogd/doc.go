@@ -26,7 +26,8 @@
 // $MaxMessageSize, $IncludeConfig, $FileCreateMode, $FileOwner, $FileGroup,
 // $Umask, $EscapeControlCharactersOnReceive, $ControlCharacterEscapePrefix,
 // $DropTrailingLFOnReception, $Escape8BitCharactersOnReceive,
-// $EscapeControlCharacterTab, $SpaceLFOnReceive) and RainerScript objects
+// $EscapeControlCharacterTab, $SpaceLFOnReceive, $OmitLocalLogging,
+// $SystemLogSocketName, $LocalHostName) and RainerScript objects
 // (module, input for imudp/imtcp/imuxsock, builtin:omfile defaults,
 // global(maxMessageSize, parser.escapeControlCharactersOnReceive,
 // parser.controlCharacterEscapePrefix, parser.dropTrailingLFOnReception,

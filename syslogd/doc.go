@@ -29,7 +29,7 @@
 // $EscapeControlCharacterTab, $SpaceLFOnReceive, $OmitLocalLogging,
 // $SystemLogSocketName, $LocalHostName) and RainerScript objects
 // (module, input for imudp/imtcp/imuxsock, builtin:omfile defaults,
-// global(maxMessageSize, parser.escapeControlCharactersOnReceive,
+// global(maxMessageSize, localHostname, parser.escapeControlCharactersOnReceive,
 // parser.controlCharacterEscapePrefix, parser.dropTrailingLFOnReception,
 // parser.escape8BitCharactersOnReceive, parser.escapeControlCharacterTab,
 // parser.escapeControlCharactersCStyle, parser.spaceLFOnReceive), template of type

@@ -130,6 +130,16 @@ func TestDifferentialHTTP(t *testing.T) {
 			}
 			send(haddr[st.fe])
 			want := payload(sinkH.next(t, st.re))
+			if st.name == "server-timeout" && !strings.Contains(want, " 504 ") {
+				// Seen once with every test package running at once:
+				// HAProxy, starved of CPU, took the late answer (200,
+				// Tr 948 ms for a 1.5 s delay: it corrects what looks
+				// like a clock jump). A reference run that contradicts
+				// its own "timeout server 1s" is run again.
+				t.Logf("HAProxy logged %q despite its server timeout; running the request again", want)
+				send(haddr[st.fe])
+				want = payload(sinkH.next(t, st.re))
+			}
 			send(paddr(st.fe))
 			got := payload(sinkP.next(t, st.re))
 			caps := [2]int{2, 2}

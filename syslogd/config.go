@@ -178,6 +178,15 @@ type cfgParser struct {
 	depth   int
 	udpAddr string // $UDPServerAddress
 	last    *Selector
+	body    tmplBody // the { ... } body following the template(...) being handled
+}
+
+// tmplBody is the body of a list template, the text between its braces
+// with the line ends kept.
+type tmplBody struct {
+	ok   bool
+	text string
+	line int // line of the '{'
 }
 
 func (c *Config) parse(file, data string, depth int) error {
@@ -200,7 +209,14 @@ func (c *Config) parse(file, data string, depth int) error {
 		}
 		// A RainerScript statement may span lines: join until the
 		// parentheses balance.
+		tmpl := false
+		if name, ok := objectName(line); ok && name == "template" {
+			tmpl = true
+		}
 		for parenDepth(line) > 0 && i+1 < len(lines) {
+			if _, _, closed := cutObject(line); tmpl && closed {
+				break // the rest is the body of a list template
+			}
 			i++
 			line += " " + strings.TrimSpace(lines[i])
 		}
@@ -208,7 +224,56 @@ func (c *Config) parse(file, data string, depth int) error {
 			i++
 			line = strings.TrimSuffix(line, "\\") + strings.TrimSpace(lines[i])
 		}
-		if err := p.statement(line, lineNo); err != nil {
+		if line == "" {
+			continue // a lone "\" before an empty line
+		}
+		// A template(...) may be followed by a { ... } body (a list
+		// template), on its line or from the next one: read up to the
+		// closing brace, outside quotes and comments. What follows it on
+		// its line is a statement of its own.
+		var rest string
+		restLine := 0
+		if tmpl {
+			head, after, _ := cutObject(line)
+			j := i
+			if after == "" || after[0] == '#' {
+				k := i + 1
+				for k < len(lines) {
+					if t := strings.TrimSpace(lines[k]); t != "" && t[0] != '#' {
+						break
+					}
+					k++
+				}
+				if k < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[k]), "{") {
+					j, after = k, strings.TrimSpace(lines[k])
+				}
+			}
+			if strings.HasPrefix(after, "{") {
+				braceLine := j + 1
+				text := after[1:]
+				end := braceEnd(text)
+				for end < 0 && j+1 < len(lines) {
+					j++
+					text += "\n" + strings.TrimSuffix(lines[j], "\r")
+					end = braceEnd(text)
+				}
+				if end < 0 {
+					return &ConfigError{File: file, Line: braceLine, Field: "template", Err: fmt.Errorf("'{' without a closing '}'")}
+				}
+				p.body = tmplBody{ok: true, text: text[:end], line: braceLine}
+				line, i = head, j
+				if r := strings.TrimSpace(text[end+1:]); r != "" && r[0] != '#' {
+					rest, restLine = r, j+1
+				}
+			}
+		}
+		err := p.statement(line, lineNo)
+		p.body = tmplBody{}
+		if err == nil && rest != "" {
+			lineNo = restLine
+			err = p.statement(rest, lineNo)
+		}
+		if err != nil {
 			var ce *ConfigError
 			if errors.As(err, &ce) {
 				return err
@@ -217,6 +282,69 @@ func (c *Config) parse(file, data string, depth int) error {
 		}
 	}
 	return nil
+}
+
+// cutObject splits `name(...) rest` after the parenthesis that closes the
+// object, outside quotes; rest is trimmed. closed is false when s does not
+// hold that parenthesis.
+func cutObject(s string) (head, rest string, closed bool) {
+	d, q := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && q:
+			i++
+		case c == '"':
+			q = !q
+		case !q && c == '(':
+			d++
+		case !q && c == ')':
+			d--
+			if d == 0 {
+				return s[:i+1], strings.TrimSpace(s[i+1:]), true
+			}
+		}
+	}
+	return s, "", false
+}
+
+// braceEnd returns the index in s of the '}' that closes a template body
+// opened before s, outside double quotes, # comments and /* */ comments;
+// -1 if s does not hold it.
+func braceEnd(s string) int {
+	d, q := 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				q = false
+			}
+		case c == '"':
+			q = true
+		case c == '#':
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				return -1
+			}
+			i += j
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			j := strings.Index(s[i+2:], "*/")
+			if j < 0 {
+				return -1
+			}
+			i += j + 3
+		case c == '{':
+			d++
+		case c == '}':
+			if d == 0 {
+				return i
+			}
+			d--
+		}
+	}
+	return -1
 }
 
 // parenDepth returns the parenthesis depth at the end of s, outside quotes.

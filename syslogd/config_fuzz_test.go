@@ -24,6 +24,16 @@ func FuzzParseConfig(f *testing.F) {
 		"template(name=\"t\" type=\"string\" string=\"%msg:2:$:drop-last-lf%\\n\")\n" +
 		"local0.*;local0.!=debug action(type=\"omfile\" file=\"/x\" template=\"t\" fileCreateMode=\"0640\")\n& stop\n")
 	f.Add("$FileCreateMode 0640\n$Umask 0022\nkern,mail.!err;*.none -/var/log/x;RSYSLOG_FileFormat\n*.* ~\n")
+	f.Add("\\\n") // a continuation before an empty line (found by fuzzing)
+	// list templates
+	f.Add(listConfFor(`global(parser.escapeControlCharactersOnReceive="off")`, "/spool", "514", "/out"))
+	f.Add("template(name=\"haproxy\" type=\"list\") {\n    property(name=\"timereported\" dateFormat=\"rfc3339\")\n" +
+		"    constant(value=\" \")\n    property(name=\"msg\" droplastlf=\"on\")\n    constant(value=\"\\n\")\n}\nlocal0.* /var/log/haproxy.log;haproxy\n")
+	f.Add("template(name=\"t\"\n type=\"list\" string=\"%msg%\")\n# c\n{ constant(value=\"} # /* \\\"\") /* } */ # }\n" +
+		"property(name=\"msg\" position.from=\"2\" position.to=\"9\" caseConversion=\"upper\" format=\"json\" controlCharacters=\"space\")\n" +
+		"} *.* /x;t\ntemplate(name=\"u\" type=\"string\" string=\"%msg%\") {\nconstant(value=\"x\")\n}\n& /y;u\n")
+	f.Add("template(name=\"t\" type=\"list\") {\nproperty(name=\"msg\" regex.expression=\"x\")\n")
+	f.Add("template(name=\"t\" type=\"list\") { property(name=\"hostname\" spifno1stsp=\"on\" outname=\"h\") constant(value=\"\\101\\t\" outname=\"c\") }\n*.* /z;t\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		cfg, err := ParseConfig("fuzz.conf", []byte(text))
 		if err != nil {

@@ -1,6 +1,7 @@
 package syslogd
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -221,9 +222,6 @@ func (p *cfgParser) template(params map[string]string, n int) error {
 	if name == "" {
 		return p.errf(n, "name", "template without name=")
 	}
-	if t := strings.ToLower(params["type"]); t != "string" {
-		return p.errf(n, "type", "template %q: type %q (only type=\"string\"): %w", name, params["type"], ErrUnsupported)
-	}
 	for k := range params {
 		switch k {
 		case "name", "type", "string":
@@ -231,7 +229,33 @@ func (p *cfgParser) template(params map[string]string, n int) error {
 			return p.errf(n, k, "template %q: parameter %q: %w", name, k, ErrUnsupported)
 		}
 	}
-	return p.addTemplate(name, params["string"], n)
+	switch strings.ToLower(params["type"]) {
+	case "string":
+		if p.body.ok {
+			// rsyslog 8.2302 warns and ignores the body.
+			p.warn(p.body.line, "template %q is not a list template: its { ... } body is ignored", name)
+		}
+		return p.addTemplate(name, params["string"], n)
+	case "list":
+		if _, ok := params["string"]; ok {
+			// rsyslog 8.2302 warns and ignores string=.
+			p.warn(n, "template %q is not a string template: its string= is ignored", name)
+		}
+		if !p.body.ok {
+			return p.errf(n, "type", "template %q: type \"list\" without a { ... } body", name)
+		}
+		t, err := CompileListTemplate(name, p.body.text)
+		if err != nil {
+			var le *ListTemplateError
+			if errors.As(err, &le) {
+				return p.errf(p.body.line+le.Line-1, le.Param, "template %q: %w", name, le.Err)
+			}
+			return p.errf(n, "template", "template %q: %w", name, err)
+		}
+		p.c.Templates[name] = t
+		return nil
+	}
+	return p.errf(n, "type", "template %q: type %q (only \"string\" and \"list\"): %w", name, params["type"], ErrUnsupported)
 }
 
 // parseSize parses "8096", "64k", "4m" (k and m are powers of 1024, as

@@ -33,7 +33,7 @@
 // parser.controlCharacterEscapePrefix, parser.dropTrailingLFOnReception,
 // parser.escape8BitCharactersOnReceive, parser.escapeControlCharacterTab,
 // parser.escapeControlCharactersCStyle, parser.spaceLFOnReceive), template of type
-// "string", action(type="omfile") with fileCreateMode/fileOwner/fileGroup,
+// "string" or "list", action(type="omfile") with fileCreateMode/fileOwner/fileGroup,
 // include). A file is created with the mode, owner and group in force at
 // its first rule (mode less $Umask, 022 when unset), unless the logrotate
 // file's `create` line for it says otherwise; selectors with ".=", ".!",
@@ -60,10 +60,30 @@
 // timegenerated, protocol-version, $now, $year, $month, $day, $hour,
 // $minute; options date-rfc3164, date-rfc3339, date-mysql,
 // date-unixtimestamp, date-year ... date-subseconds, lowercase, uppercase,
-// drop-last-lf, sp-if-no-1st-sp, json, and from:to character ranges.
+// drop-last-lf, sp-if-no-1st-sp, json (rsyslog's escapes: \t, \n...,
+// \u00XX in upper case, "\/"), escape-cc (as #ddd in decimal), space-cc,
+// drop-cc, and from:to character ranges.
 // Built-in templates: RSYSLOG_TraditionalFileFormat, RSYSLOG_FileFormat (the
 // default, as in rsyslog v8), RSYSLOG_TraditionalForwardFormat,
 // RSYSLOG_SyslogProtocol23Format.
+//
+// A template of type "list" has a { ... } body (from the template(...)
+// line or the next, over as many lines as needed, with # and /* */
+// comments) of constant(value="...") and property(name="..." ...)
+// statements; it compiles to the same parts as the equivalent string
+// template. Property parameters: dateFormat (rfc3164, rfc3339, mysql,
+// unixtimestamp, year, month, day, hour, minute, second, subseconds),
+// caseConversion (lower, upper), position.from and position.to (from
+// alone runs to the end, to alone starts at 1), droplastlf and spifno1stsp
+// ("on" or "off"), format="json", controlCharacters (escape, space, drop)
+// and outname (ignored, as rsyslog does outside jsonf); constants take
+// value and outname. Values keep rsyslog's escapes (\" \\ \n \t \r \b \f
+// \a \? \' and three octal digits). Anything else (regex.*, field.*,
+// format="jsonf"/"csv"/"jsonr", the other dateFormats, date.inUTC,
+// fixedWidth, mandatory, unknown parameters, negative positions or to
+// before from) is an error carrying file:line and the parameter. As in
+// rsyslog, string= on a list template, and a body after a string
+// template, are ignored with a warning.
 //
 // # Data path
 //
@@ -117,7 +137,7 @@
 // from MetricsHandler.
 //
 // What syslogd does not do: forwarding, filters other than selectors,
-// rulesets, queues, TLS, dynamic file names, list templates. HAProxy's
+// rulesets, queues, TLS, dynamic file names, subtree and plugin templates. HAProxy's
 // "raw" and "iso" formats carry no PRI and are stored as user.notice, and
 // "short"/"timed" carry only a severity (facility kern), exactly as rsyslog
 // stores them.

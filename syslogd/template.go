@@ -9,7 +9,7 @@ import (
 	"github.com/haplog/haplog/formats"
 )
 
-// Template is a compiled rsyslog string template. It is immutable and safe
+// Template is a compiled rsyslog template (string or list). It is immutable and safe
 // for concurrent use.
 type Template struct {
 	Name  string
@@ -119,7 +119,20 @@ type part struct {
 	spIf    bool // sp-if-no-1st-sp: print only a space, when the value does not start with one
 	spEmpty bool // with spIf, a space for an empty value too (rsyslog's built-in file templates)
 	json    bool
+	cc      ccMode // control characters left in the value (escape-cc, space-cc, drop-cc)
 }
+
+// ccMode is what rendering does to the control characters (bytes below
+// 0x20 and 0x7f) of a value. They are normally escaped on reception
+// already; these matter when reception escaping is off or for %rawmsg%.
+type ccMode uint8
+
+const (
+	ccKeep   ccMode = iota
+	ccEscape        // "#" and three decimal digits (reception escapes in octal)
+	ccSpace         // replaced by a space
+	ccDrop          // removed
+)
 
 // ErrTemplate is wrapped by template compilation errors.
 var ErrTemplate = errors.New("bad template")
@@ -166,6 +179,364 @@ func CompileTemplate(name, s string) (*Template, error) {
 	flush()
 	return t, nil
 }
+
+// ListTemplateError is an error in the body of a list template (the text
+// between its braces).
+type ListTemplateError struct {
+	Line  int    // line of the body, 1 being the line of its '{'
+	Param string // the statement or parameter concerned
+	Err   error
+}
+
+func (e *ListTemplateError) Error() string {
+	return fmt.Sprintf("line %d of the body: %s: %v", e.Line, e.Param, e.Err)
+}
+
+func (e *ListTemplateError) Unwrap() error { return e.Err }
+
+// listDateFormats are the dateFormat values of a list template property
+// that syslogd renders. rsyslog 8.2302 also knows pgsql, rfc3164-buggyday,
+// wdayname, wday, tzoffshour, tzoffsmin, tzoffsdirection, ordinal and week.
+var listDateFormats = map[string]dateFormat{
+	"rfc3164": dateRFC3164, "rfc3339": dateRFC3339, "mysql": dateMySQL,
+	"unixtimestamp": dateUnix, "year": dateYear, "month": dateMonth, "day": dateDay,
+	"hour": dateHour, "minute": dateMinute, "second": dateSecond, "subseconds": dateSubseconds,
+}
+
+// CompileListTemplate compiles the body of an rsyslog template of type
+// "list": the text between its braces, a sequence of constant(value="...")
+// and property(name="..." ...) statements with # and /* */ comments. The
+// result has the same parts as the equivalent string template. Values are
+// case-sensitive, as in rsyslog; names of statements and parameters are
+// not.
+func CompileListTemplate(name, body string) (*Template, error) {
+	t := &Template{Name: name}
+	l := listLexer{s: body}
+	n := 0
+	for {
+		l.skip()
+		if l.i >= len(l.s) {
+			break
+		}
+		stmtLine := l.line()
+		word := l.word()
+		if word == "" {
+			return nil, l.errf(stmtLine, "template body", "unexpected %q: want constant(...) or property(...): %w", l.rest(), ErrTemplate)
+		}
+		kind := strings.ToLower(word)
+		if kind != "constant" && kind != "property" {
+			return nil, l.errf(stmtLine, word, "statement %q in a list template: %w", word, ErrUnsupported)
+		}
+		l.skip()
+		if l.i >= len(l.s) || l.s[l.i] != '(' {
+			return nil, l.errf(stmtLine, word, "want '(' after %q: %w", word, ErrTemplate)
+		}
+		l.i++
+		params, lines, err := l.params(word)
+		if err != nil {
+			return nil, err
+		}
+		var p part
+		if kind == "constant" {
+			p, err = listConstant(params, lines, stmtLine, &l)
+		} else {
+			p, err = listProperty(params, lines, stmtLine, &l)
+		}
+		if err != nil {
+			return nil, err
+		}
+		n++
+		if !p.isProp {
+			// Adjacent constants make one literal, as in a string template.
+			if k := len(t.parts); k > 0 && !t.parts[k-1].isProp {
+				t.parts[k-1].literal = append(t.parts[k-1].literal, p.literal...)
+			} else if len(p.literal) > 0 {
+				t.parts = append(t.parts, p)
+			}
+			continue
+		}
+		t.parts = append(t.parts, p)
+		if p.prop.needsHeader() {
+			t.needsHeader = true
+		}
+	}
+	if n == 0 {
+		return nil, l.errf(1, "template body", "list template %q has no constant or property: %w", name, ErrTemplate)
+	}
+	return t, nil
+}
+
+func listConstant(params map[string]string, lines map[string]int, stmt int, l *listLexer) (part, error) {
+	v, ok := params["value"]
+	if !ok {
+		return part{}, l.errf(stmt, "constant", "constant without value=: %w", ErrTemplate)
+	}
+	for k := range params {
+		switch k {
+		case "value", "outname":
+		default:
+			return part{}, l.errf(lines[k], k, "constant parameter %q: %w", k, ErrUnsupported)
+		}
+	}
+	return part{literal: []byte(v)}, nil
+}
+
+func listProperty(params map[string]string, lines map[string]int, stmt int, l *listLexer) (part, error) {
+	pname, ok := params["name"]
+	if !ok {
+		return part{}, l.errf(stmt, "property", "property without name=: %w", ErrTemplate)
+	}
+	id, ok := propNames[strings.ToLower(pname)]
+	if !ok {
+		return part{}, l.errf(lines["name"], "name", "property %q: unknown: %w", pname, ErrTemplate)
+	}
+	p := part{prop: id, isProp: true}
+	bad := func(k, format string, args ...any) error {
+		return l.errf(lines[k], k, format, args...)
+	}
+	for k, v := range params {
+		switch k {
+		case "name", "outname":
+		case "dateformat":
+			d, ok := listDateFormats[v]
+			if !ok {
+				return part{}, bad(k, "dateFormat %q: %w", v, ErrUnsupported)
+			}
+			p.date = d
+		case "caseconversion":
+			switch v {
+			case "lower":
+				p.lower = true
+			case "upper":
+				p.upper = true
+			default:
+				return part{}, bad(k, "caseConversion %q (want lower or upper): %w", v, ErrTemplate)
+			}
+		case "controlcharacters":
+			switch v {
+			case "escape":
+				p.cc = ccEscape
+			case "space":
+				p.cc = ccSpace
+			case "drop":
+				p.cc = ccDrop
+			default:
+				return part{}, bad(k, "controlCharacters %q (want escape, space or drop): %w", v, ErrTemplate)
+			}
+		case "format":
+			if v != "json" {
+				return part{}, bad(k, "format %q (only json): %w", v, ErrUnsupported)
+			}
+			p.json = true
+		case "position.from", "position.to":
+			n, err := listPosition(v)
+			if err != nil {
+				return part{}, bad(k, "%q: %w", v, err)
+			}
+			if k == "position.from" {
+				p.from = n
+			} else {
+				p.to = n
+			}
+		case "droplastlf", "spifno1stsp":
+			on, err := onOff(v)
+			if err != nil {
+				return part{}, bad(k, "%w", err)
+			}
+			if k == "droplastlf" {
+				p.dropLF = on
+			} else {
+				p.spIf = on
+			}
+		default:
+			return part{}, bad(k, "property parameter %q: %w", k, ErrUnsupported)
+		}
+	}
+	if p.from == 0 && p.to > 0 {
+		p.from = 1 // as the string form %msg:1:N% compiles
+	}
+	if p.from > 0 && p.to > 0 && p.to < p.from {
+		// rsyslog 8.2302 warns, then stops rendering the whole template at
+		// this property.
+		return part{}, l.errf(lines["position.to"], "position.to", "position.to=%d is lower than position.from=%d: %w", p.to, p.from, ErrTemplate)
+	}
+	return p, nil
+}
+
+// listPosition parses a position: digits only, as rsyslog requires; 0 is
+// the start (from) or the end (to). rsyslog takes negative positions but
+// renders them as runs of spaces: syslogd refuses them.
+func listPosition(v string) (int, error) {
+	if v == "" || strings.Trim(v, "0123456789") != "" || len(v) > 9 {
+		return 0, fmt.Errorf("want a non-negative number: %w", ErrTemplate)
+	}
+	return strconv.Atoi(v)
+}
+
+// listLexer reads the body of a list template.
+type listLexer struct {
+	s string
+	i int
+}
+
+func (l *listLexer) line() int { return 1 + strings.Count(l.s[:l.i], "\n") }
+
+func (l *listLexer) rest() string {
+	r := l.s[l.i:]
+	if j := strings.IndexByte(r, '\n'); j >= 0 {
+		r = r[:j]
+	}
+	if len(r) > 40 {
+		r = r[:40]
+	}
+	return r
+}
+
+func (l *listLexer) errf(line int, param, format string, args ...any) error {
+	return &ListTemplateError{Line: line, Param: param, Err: fmt.Errorf(format, args...)}
+}
+
+// skip skips blanks, line ends and comments.
+func (l *listLexer) skip() {
+	for l.i < len(l.s) {
+		switch c := l.s[l.i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			l.i++
+		case c == '#':
+			if j := strings.IndexByte(l.s[l.i:], '\n'); j >= 0 {
+				l.i += j
+			} else {
+				l.i = len(l.s)
+			}
+		case strings.HasPrefix(l.s[l.i:], "/*"):
+			if j := strings.Index(l.s[l.i+2:], "*/"); j >= 0 {
+				l.i += j + 4
+			} else {
+				l.i = len(l.s)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// word reads a name: a letter, then letters, digits, '_' and '.'.
+func (l *listLexer) word() string {
+	j := l.i
+	for j < len(l.s) {
+		c := l.s[j] | 0x20
+		if c >= 'a' && c <= 'z' || j > l.i && (l.s[j] >= '0' && l.s[j] <= '9' || l.s[j] == '_' || l.s[j] == '.') {
+			j++
+			continue
+		}
+		break
+	}
+	w := l.s[l.i:j]
+	l.i = j
+	return w
+}
+
+// params reads `key="value" ...)` after a statement's '('. It returns the
+// unescaped values and the line of each parameter, by lower-case key.
+func (l *listLexer) params(stmt string) (map[string]string, map[string]int, error) {
+	params, lines := map[string]string{}, map[string]int{}
+	for {
+		l.skip()
+		if l.i >= len(l.s) {
+			return nil, nil, l.errf(l.line(), stmt, "missing ')': %w", ErrTemplate)
+		}
+		if l.s[l.i] == ')' {
+			l.i++
+			return params, lines, nil
+		}
+		line := l.line()
+		key := strings.ToLower(l.word())
+		if key == "" {
+			return nil, nil, l.errf(line, stmt, "unexpected %q: want name=\"value\": %w", l.rest(), ErrTemplate)
+		}
+		l.skip()
+		if l.i >= len(l.s) || l.s[l.i] != '=' {
+			return nil, nil, l.errf(line, key, "want =\"value\" after %q: %w", key, ErrTemplate)
+		}
+		l.i++
+		l.skip()
+		if l.i >= len(l.s) || l.s[l.i] != '"' {
+			return nil, nil, l.errf(line, key, "want a double-quoted value at %q: %w", l.rest(), ErrTemplate)
+		}
+		end := l.i + 1
+		for end < len(l.s) && l.s[end] != '"' {
+			if l.s[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(l.s) {
+			return nil, nil, l.errf(line, key, "unterminated string: %w", ErrTemplate)
+		}
+		v, err := unescapeRainer(l.s[l.i+1 : end])
+		if err != nil {
+			return nil, nil, l.errf(line, key, "%w", err)
+		}
+		l.i = end + 1
+		if _, dup := params[key]; dup {
+			return nil, nil, l.errf(line, key, "parameter %q given twice: %w", key, ErrTemplate)
+		}
+		params[key], lines[key] = v, line
+	}
+}
+
+// unescapeRainer resolves the backslash escapes of a RainerScript string
+// in an object: \" \' \? \\ \a \b \f \n \r \t and three octal digits.
+// rsyslog 8.2302 also takes one or two octal digits and \v but reads them
+// wrongly (it always consumes three characters; \v gives '?'): syslogd
+// refuses them, and NUL.
+func unescapeRainer(s string) (string, error) {
+	if !strings.Contains(s, "\\") {
+		return s, nil
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			b = append(b, c)
+			continue
+		}
+		if i+1 >= len(s) {
+			return "", fmt.Errorf("trailing backslash: %w", ErrTemplate)
+		}
+		i++
+		switch e := s[i]; e {
+		case '"', '\'', '?', '\\':
+			b = append(b, e)
+		case 'a':
+			b = append(b, 7)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		default:
+			if i+2 < len(s) && isOctal(e) && isOctal(s[i+1]) && isOctal(s[i+2]) {
+				v := int(e-'0')<<6 | int(s[i+1]-'0')<<3 | int(s[i+2]-'0')
+				if v == 0 || v > 0xff {
+					return "", fmt.Errorf("escape \\%s: not a byte other than NUL: %w", s[i:i+3], ErrTemplate)
+				}
+				b = append(b, byte(v))
+				i += 2
+				continue
+			}
+			return "", fmt.Errorf("escape \\%c: %w", e, ErrUnsupported)
+		}
+	}
+	return string(b), nil
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 func unescape(c byte) byte {
 	switch c {
@@ -234,8 +605,13 @@ func (p *part) setOption(opt string) error {
 		p.spIf = true
 	case "json":
 		p.json = true
-	case "escape-cc", "":
-		// control characters are already escaped on reception
+	case "escape-cc":
+		p.cc = ccEscape
+	case "space-cc":
+		p.cc = ccSpace
+	case "drop-cc":
+		p.cc = ccDrop
+	case "":
 	default:
 		return fmt.Errorf("option %q: unsupported: %w", opt, ErrTemplate)
 	}
@@ -290,25 +666,24 @@ func (t *Template) Append(dst []byte, m *Message) []byte {
 }
 
 func (p *part) append(dst []byte, m *Message) []byte {
-	if p.spIf && p.prop == propMsg {
+	if p.spIf && p.prop == propMsg && p.from == 0 && p.to == 0 {
 		if len(m.Msg) > 0 && m.Msg[0] == ' ' || len(m.Msg) == 0 && !p.spEmpty {
 			return dst
 		}
 		return append(dst, ' ')
 	}
+	// The steps come in rsyslog's order: substring, sp-if-no-1st-sp,
+	// case, control characters, drop-last-lf, json.
 	start := len(dst)
 	dst = p.value(dst, m)
+	if p.from > 0 || p.to > 0 {
+		dst = substr(dst, start, p.from, p.to)
+	}
 	if p.spIf {
 		if len(dst) > start && dst[start] == ' ' || len(dst) == start && !p.spEmpty {
 			return dst[:start]
 		}
 		return append(dst[:start], ' ')
-	}
-	if p.from > 0 || p.to > 0 {
-		dst = substr(dst, start, p.from, p.to)
-	}
-	if p.dropLF && len(dst) > start && dst[len(dst)-1] == '\n' {
-		dst = dst[:len(dst)-1]
 	}
 	if p.lower || p.upper {
 		for i := start; i < len(dst); i++ {
@@ -320,8 +695,59 @@ func (p *part) append(dst []byte, m *Message) []byte {
 			}
 		}
 	}
+	if p.cc != ccKeep {
+		dst = controlChars(dst, start, p.cc)
+	}
+	if p.dropLF && len(dst) > start && dst[len(dst)-1] == '\n' {
+		dst = dst[:len(dst)-1]
+	}
 	if p.json {
 		dst = jsonEscapeTail(dst, start)
+	}
+	return dst
+}
+
+func isCC(c byte) bool { return c < 0x20 || c == 0x7f }
+
+// controlChars applies mode to the control characters of dst[start:], in
+// place, as rsyslog's escape-cc, space-cc and drop-cc options do.
+func controlChars(dst []byte, start int, mode ccMode) []byte {
+	n := 0
+	for _, c := range dst[start:] {
+		if isCC(c) {
+			n++
+		}
+	}
+	if n == 0 {
+		return dst
+	}
+	switch mode {
+	case ccSpace:
+		for i := start; i < len(dst); i++ {
+			if isCC(dst[i]) {
+				dst[i] = ' '
+			}
+		}
+		return dst
+	case ccDrop:
+		w := start
+		for _, c := range dst[start:] {
+			if !isCC(c) {
+				dst[w] = c
+				w++
+			}
+		}
+		return dst[:w]
+	}
+	var tmp [4096]byte
+	v := append(tmp[:0], dst[start:]...)
+	dst = dst[:start]
+	for _, c := range v {
+		if isCC(c) {
+			dst = append(dst, '#', '0'+c/100, '0'+c/10%10, '0'+c%10)
+		} else {
+			dst = append(dst, c)
+		}
 	}
 	return dst
 }
@@ -343,7 +769,10 @@ func substr(dst []byte, start, from, to int) []byte {
 	return dst[:start+n]
 }
 
-// jsonEscapeTail escapes dst[start:] for a JSON string, in place.
+// jsonEscapeTail escapes dst[start:] for a JSON string, in place, as
+// rsyslog does: '"', '\\' and '/' take a backslash, BS, FF, LF, CR and TAB
+// their short escapes, the other bytes below 0x20 \u00XX (upper-case hex);
+// DEL and 8-bit bytes are kept.
 func jsonEscapeTail(dst []byte, start int) []byte {
 	n := 0
 	for _, c := range dst[start:] {
@@ -361,8 +790,18 @@ func jsonEscapeTail(dst []byte, start int) []byte {
 		switch {
 		case c == '"' || c == '\\' || c == '/':
 			dst = append(dst, '\\', c)
+		case c == '\b':
+			dst = append(dst, '\\', 'b')
+		case c == '\f':
+			dst = append(dst, '\\', 'f')
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
 		case c < 0x20:
-			dst = append(dst, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+			dst = append(dst, '\\', 'u', '0', '0', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
 		default:
 			dst = append(dst, c)
 		}

@@ -1,0 +1,170 @@
+package syslogd
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
+)
+
+var updateListGoldens = flag.Bool("listtmpl-update", false,
+	"TestLiveRsyslogListTemplates: write the datagrams and rsyslogd's files to "+listGoldenDir)
+
+// listHAProxyPerCapture is how many datagrams of each HAProxy capture go
+// into datagrams.bin.
+const listHAProxyPerCapture = 6
+
+// listSourceDatagrams are the datagrams -listtmpl-update stores: liveCases
+// and the first datagrams of each HAProxy capture (RFC 3164, RFC 5424,
+// short, timed, iso, raw, priority, 4096-byte lines).
+func listSourceDatagrams(t *testing.T) [][]byte {
+	var msgs [][]byte
+	for _, c := range liveCases {
+		msgs = append(msgs, []byte(c))
+	}
+	caps, err := filepath.Glob("../testdata/syslog/haproxy/rfc5424/*.bin")
+	if err != nil || len(caps) == 0 {
+		t.Fatalf("no HAProxy captures: %v", err)
+	}
+	for _, p := range caps {
+		d := readDatagrams(t, p)
+		msgs = append(msgs, d[:min(len(d), listHAProxyPerCapture)]...)
+	}
+	return msgs
+}
+
+// TestLiveRsyslogListTemplates runs the installed rsyslogd and syslogd with
+// the same list templates (listConf, in each of listVariants) over the same
+// datagrams and compares the files byte for byte, lines stamped with the
+// reception time masked. With -listtmpl-update it first rewrites
+// datagrams.bin from the sources and stores rsyslogd's files as the goldens
+// TestListTemplateGoldens checks. It is skipped when rsyslogd is absent.
+func TestLiveRsyslogListTemplates(t *testing.T) {
+	bin := testbin.Need(t, "rsyslogd")
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	if *updateListGoldens {
+		// The goldens are compared with a server that names 127.0.0.1
+		// "localhost" (testServer's default).
+		if name := dnsLookup(netip.MustParseAddr("127.0.0.1")); name != "localhost" {
+			t.Fatalf("127.0.0.1 resolves to %q here, not localhost: the goldens would not match", name)
+		}
+		for _, v := range listVariants {
+			if err := os.MkdirAll(filepath.Join(listGoldenDir, v.name), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(listGoldenDir, "datagrams.bin"), encodeDatagrams(listSourceDatagrams(t)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := readListDatagrams(t)
+	for _, v := range listVariants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			want := runRsyslogList(t, bin, v.opts, msgs)
+			if *updateListGoldens {
+				dir := filepath.Join(listGoldenDir, v.name)
+				for _, name := range listFiles {
+					if err := os.WriteFile(filepath.Join(dir, name+".log"), want[name], 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				conf := listConfFor(v.opts, "SPOOL", "PORT", "OUTDIR")
+				if err := os.WriteFile(filepath.Join(dir, "listtmpl.conf"), []byte(conf), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := runSyslogdList(t, v.opts, msgs, Options{LookupAddr: dnsLookup})
+			for _, name := range listFiles {
+				t.Run(name, func(t *testing.T) { compareListFile(t, got[name], want[name]) })
+			}
+		})
+	}
+}
+
+// runRsyslogList runs rsyslogd with listConf and the option lines opts,
+// sends msgs one at a time, each followed by its listSync (the next is
+// sent once count.log shows it, so that rsyslogd's lines come in sending
+// order) and returns what it
+// wrote to each file after its start-up probes.
+func runRsyslogList(t *testing.T, bin, opts string, msgs [][]byte) map[string][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	port := freeUDPPort(t)
+	confPath := filepath.Join(dir, "rsyslog.conf")
+	if err := os.WriteFile(confPath, []byte(listConfFor(opts, dir, fmt.Sprint(port), dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A configuration rsyslogd rejects in part would still run: check it
+	// first (-N1 exits non-zero on errors; warnings are printed too).
+	if out, err := exec.Command(bin, "-N1", "-f", confPath).CombinedOutput(); err != nil || bytes.Contains(out, []byte("error")) {
+		t.Fatalf("rsyslogd -N1: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-n", "-f", confPath, "-i", filepath.Join(dir, "pid"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Skipf("rsyslogd: %v", err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	count := filepath.Join(dir, "count.log")
+	// Probe until rsyslogd writes; then wait for a marker written after
+	// any late probe, and cut everything up to it.
+	deadline := time.Now().Add(30 * time.Second)
+	for !fileHas(count, "probe") {
+		if time.Now().After(deadline) {
+			t.Skip("rsyslogd did not start")
+		}
+		_, _ = c.Write([]byte("<13>h t: probe"))
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+	_, _ = c.Write([]byte("<13>h t: started"))
+	for !fileHas(count, " started\n") {
+		if time.Now().After(deadline) {
+			t.Fatal("rsyslogd did not write the start marker")
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval
+	}
+	start := map[string]int{}
+	for _, name := range listFiles {
+		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start[name] = len(b)
+	}
+	for i, m := range msgs {
+		_, _ = c.Write(m)
+		_, _ = c.Write(listSync(i))
+		for !fileHas(count, listSyncSeen(i)) {
+			if time.Now().After(deadline) {
+				t.Fatalf("rsyslogd did not write datagram %d (%q)\n%s", i, m, stderr.Bytes())
+			}
+			time.Sleep(time.Millisecond) // polling interval
+		}
+	}
+	out := map[string][]byte{}
+	for _, name := range listFiles {
+		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = b[start[name]:]
+	}
+	return out
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/haplog/haplog/proxy/config"
@@ -54,6 +55,9 @@ type cliState struct {
 	conns     map[net.Conn]struct{}
 	closed    bool
 	wg        sync.WaitGroup
+	// accepted counts CLI connections: haproxy's CumConns includes them
+	// (CurrConns does not).
+	accepted atomic.Int64
 }
 
 // listenCLI binds the stats sockets. A UNIX socket is bound under a
@@ -134,6 +138,7 @@ func (p *Proxy) serveCLI() {
 					}
 					continue
 				}
+				p.cli.accepted.Add(1)
 				if !p.cli.track(c) {
 					c.Close()
 					return

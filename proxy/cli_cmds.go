@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"time"
 
@@ -235,7 +234,7 @@ func (p *Proxy) cliSetServer(w *bytes.Buffer, args []string) {
 func (p *Proxy) showInfo(w *bytes.Buffer) {
 	up := p.opts.Now().Sub(p.start)
 	secs := int64(up / time.Second)
-	var cumConns, cumReq int64
+	cumConns, cumReq := p.cli.accepted.Load(), int64(0)
 	for _, fe := range p.frontends {
 		cumConns += fe.cum.Load()
 		cumReq += int64(fe.reqCounter.Load())
@@ -248,11 +247,11 @@ func (p *Proxy) showInfo(w *bytes.Buffer) {
 	if p.stopping.Load() {
 		stopping = 1
 	}
-	maxconn := p.cfg.Global.MaxConn
+	maxconn := p.lim.maxconn
 	kv := func(k string, v any) { fmt.Fprintf(w, "%s: %v\n", k, v) }
 	kv("Name", "HAProxy")
 	kv("Version", cliVersion)
-	kv("Nbthread", runtime.GOMAXPROCS(0))
+	kv("Nbthread", p.lim.nbthread)
 	kv("Nbproc", 1)
 	kv("Process_num", 1)
 	kv("Pid", p.opts.PID)
@@ -348,9 +347,7 @@ func (p *Proxy) showStat(w *bytes.Buffer, args []string) bool {
 			r.set("pxname", pc.Name)
 			r.set("svname", "FRONTEND")
 			r.set("scur", fe.feconn.Load())
-			if fe.slots != nil {
-				r.set("slim", cap(fe.slots))
-			}
+			r.set("slim", cap(fe.slots))
 			r.set("stot", fe.cum.Load())
 			status := "OPEN"
 			if p.stopping.Load() {
@@ -422,6 +419,7 @@ func (p *Proxy) showStat(w *bytes.Buffer, args []string) bool {
 		r.set("svname", "BACKEND")
 		r.set("qcur", b.queueLen())
 		r.set("scur", b.beconn.Load())
+		r.set("slim", p.lim.fullconn[pc])
 		r.set("stot", b.cum.Load())
 		status := "UP"
 		if act+bck == 0 {

@@ -134,6 +134,31 @@
 // a line is logged when the health or the status changes, before the
 // DOWN/UP line (which then carries no reason).
 //
+// # Connection limits
+//
+// As in haproxy 2.6.12 (measured; limits.go), every frontend has a
+// connection limit: its "maxconn" (or its defaults'), else the global
+// maxconn. Without a global "maxconn", the global limit is computed from
+// RLIMIT_NOFILE (the larger of the soft and hard limits):
+// (limit - reserved) / 2, at least 100, where reserved is 10 plus one
+// per listener (each port of each bind, disabled proxies included, each
+// stats socket), one per server with "check", 10 for the CLI when a stats
+// socket exists and 3 per thread ("nbthread", else the CPUs, at most 64).
+// "ulimit-n" does not change it. "show info" reports it as Maxconn and
+// Hard_maxconn; "show stat" gives each FRONTEND its maxconn as slim and
+// each BACKEND its fullconn: a tenth (rounded up, at least 1) of the
+// maxconn of the frontends that reach it by default_backend or
+// use_backend.
+//
+// A full frontend stops accepting: new connections wait in the kernel's
+// backlog (listen(2) backlog = the frontend's maxconn, capped by
+// somaxconn) and are accepted as soon as one of its connections ends.
+// The global maxconn bounds the connections of all frontends together
+// (the CLI is not counted, as in haproxy): when it is reached every
+// listener waits. On Linux an accept loop waits for a queued connection
+// before taking a slot, so an idle listener never holds a slot another
+// listener needs.
+//
 // # Limitations
 //
 // No PROXY protocol, no compression, no logasap, no unique-id, no
@@ -146,7 +171,11 @@
 // defaults are used), "ciphersuites", curves, crt-list, OCSP, client
 // certificate error fetches (ssl_c_err stays 0), HTTP/2 over ALPN and
 // error-log-format are not supported, and SSLv3 maps to TLS 1.0. The stats
-// page is a small summary, not HAProxy's page. Request bodies are
+// page is a small summary, not HAProxy's page. "fullconn" and "stats
+// maxconn" are not read (the backend slim and the computed maxconn assume
+// their defaults), and the process's RLIMIT_NOFILE is neither set to the
+// computed descriptor budget nor checked against it (haproxy refuses to
+// start when "maxconn" needs more descriptors than the hard limit). Request bodies are
 // forwarded before the response is read. For a response denied by
 // http-response deny, %B counts only the 502 reply (HAProxy also counts
 // part of the discarded response).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -23,11 +24,15 @@ type frontend struct {
 	listeners []net.Listener
 	// lmeta[i] describes listeners[i]: its TLS setup and its name for
 	// connection error lines.
-	lmeta   []*listenerMeta
+	lmeta []*listenerMeta
+	// waiters[i] waits for a connection queued on listeners[i] (nil
+	// where the platform cannot).
+	waiters []*pendingWaiter
 	bindTLS []*tls.Config // per cfg.Binds entry; nil = clear text
 	logs    *sinkSet
 	format  *formats.Format // nil = legacy "Connect from" line
-	// slots bounds concurrent connections (maxconn); nil = unlimited.
+	// slots bounds concurrent connections (maxconn, always set: the
+	// frontend's own, else the global one, as in haproxy).
 	slots  chan struct{}
 	feconn atomic.Int64
 	cum    atomic.Int64
@@ -78,13 +83,7 @@ func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) 
 		}
 		fe.bindTLS = append(fe.bindTLS, tc)
 	}
-	maxconn := cfg.MaxConn
-	if maxconn == 0 {
-		maxconn = p.cfg.Global.MaxConn
-	}
-	if maxconn > 0 {
-		fe.slots = make(chan struct{}, maxconn)
-	}
+	fe.slots = make(chan struct{}, max(p.lim.feMaxConn[cfg], 1))
 	return fe, nil
 }
 
@@ -108,7 +107,9 @@ func (fe *frontend) listen() error {
 			if err != nil {
 				return fmt.Errorf("cannot bind socket (%w) for [%s]", err, addr)
 			}
+			setBacklog(l, cap(fe.slots))
 			fe.listeners = append(fe.listeners, l)
+			fe.waiters = append(fe.waiters, newPendingWaiter(l))
 			name := b.Name
 			if name == "" {
 				name = strconv.Itoa(len(fe.listeners))
@@ -138,29 +139,35 @@ func listenAddr(a config.Addr, port int) (network, addr string) {
 
 func (fe *frontend) closeListeners() {
 	fe.closeOnce.Do(func() {
-		for _, l := range fe.listeners {
+		for i, l := range fe.listeners {
 			l.Close()
+			if w := fe.waiters[i]; w != nil {
+				w.close()
+			}
 		}
 	})
 }
 
-func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listenerMeta) {
+// acceptLoop accepts on l while slots are free. As in haproxy, a full
+// frontend (its maxconn) or a full process (the global maxconn, over all
+// frontends) stops accepting: connections wait in the kernel's backlog
+// and the loop resumes when a connection ends. On Linux the loop first
+// waits for a queued connection, so that an idle listener holds no slot
+// another listener of the process could use.
+func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listenerMeta, pw *pendingWaiter) {
 	var delay time.Duration
 	for {
-		if fe.slots != nil {
-			select {
-			case fe.slots <- struct{}{}:
-			case <-fe.p.stopped:
-				return
-			case <-ctx.Done():
+		if pw != nil {
+			if err := pw.wait(); err != nil && (errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || ctx.Err() != nil || fe.p.stopping.Load()) {
 				return
 			}
 		}
+		if !fe.acquire(ctx) {
+			return
+		}
 		c, err := l.Accept()
 		if err != nil {
-			if fe.slots != nil {
-				<-fe.slots
-			}
+			fe.release()
 			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil || fe.p.stopping.Load() {
 				return
 			}
@@ -185,6 +192,32 @@ func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listener
 	}
 }
 
+// acquire takes a slot of the frontend, then one of the process; it
+// returns false when the proxy stops first.
+func (fe *frontend) acquire(ctx context.Context) bool {
+	select {
+	case fe.slots <- struct{}{}:
+	case <-fe.p.stopped:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case fe.p.slots <- struct{}{}:
+		return true
+	case <-fe.p.stopped:
+	case <-ctx.Done():
+	}
+	<-fe.slots
+	return false
+}
+
+// release gives back the slots acquire took.
+func (fe *frontend) release() {
+	<-fe.p.slots
+	<-fe.slots
+}
+
 // accepted is a connection handed by an accept loop to a worker.
 type accepted struct {
 	c  net.Conn
@@ -203,9 +236,7 @@ func (fe *frontend) worker(a accepted) {
 		s.init(fe, a.c, a.at)
 		s.lis = a.lm
 		s.run()
-		if fe.slots != nil {
-			<-fe.slots
-		}
+		fe.release()
 		select {
 		case a = <-fe.idle:
 		case <-fe.p.stopped:

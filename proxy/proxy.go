@@ -46,7 +46,11 @@ type Proxy struct {
 	// ordered lists every proxy in declaration order, for "stopped" lines.
 	ordered []*config.Proxy
 
-	actconn  atomic.Int64
+	actconn atomic.Int64
+	// lim are the connection limits; slots bounds the connections of all
+	// frontends (the global maxconn).
+	lim      limits
+	slots    chan struct{}
 	stopping atomic.Bool
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by SoftStop
@@ -91,6 +95,8 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.lim = computeLimits(cfg, rlimitNofile())
+	p.slots = make(chan struct{}, p.lim.maxconn)
 	tag := cfg.Global.LogTag
 	if tag == "" {
 		tag = "haproxy"
@@ -202,7 +208,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 			p.wg.Add(1)
 			go func() {
 				defer p.wg.Done()
-				fe.acceptLoop(ctx, l, fe.lmeta[i])
+				fe.acceptLoop(ctx, l, fe.lmeta[i], fe.waiters[i])
 			}()
 		}
 	}

@@ -288,21 +288,8 @@ func (c *Config) parse(file, data string, depth int) error {
 // object, outside quotes; rest is trimmed. closed is false when s does not
 // hold that parenthesis.
 func cutObject(s string) (head, rest string, closed bool) {
-	d, q := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\' && q:
-			i++
-		case c == '"':
-			q = !q
-		case !q && c == '(':
-			d++
-		case !q && c == ')':
-			d--
-			if d == 0 {
-				return s[:i+1], strings.TrimSpace(s[i+1:]), true
-			}
-		}
+	if _, i := scanParens(s); i >= 0 {
+		return s[:i+1], strings.TrimSpace(s[i+1:]), true
 	}
 	return s, "", false
 }
@@ -349,7 +336,17 @@ func braceEnd(s string) int {
 
 // parenDepth returns the parenthesis depth at the end of s, outside quotes.
 func parenDepth(s string) int {
+	d, _ := scanParens(s)
+	return d
+}
+
+// scanParens walks s outside double quotes (whose backslash escapes it
+// skips) and returns the parenthesis depth where it stops, at the end of s
+// or at a '#' comment outside parentheses, and the index of the first ')'
+// that closes an outermost parenthesis (-1 if none).
+func scanParens(s string) (depth, closeAt int) {
 	d, q := 0, false
+	closeAt = -1
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '\\' && q:
@@ -360,11 +357,14 @@ func parenDepth(s string) int {
 			d++
 		case !q && c == ')':
 			d--
+			if d == 0 && closeAt < 0 {
+				closeAt = i
+			}
 		case !q && c == '#' && d == 0:
-			return d
+			return d, closeAt
 		}
 	}
-	return d
+	return d, closeAt
 }
 
 func (p *cfgParser) pos(line int) string { return fmt.Sprintf("%s:%d", p.file, line) }

@@ -1,7 +1,6 @@
 package syslogd
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -97,16 +96,19 @@ func TestFrameReader(t *testing.T) {
 	f("", 100, nil, nil)
 }
 
-func TestUnixSocket(t *testing.T) {
+// unixRoundTrip runs a server with conf on a unix datagram socket only,
+// sends it msg and returns what it wrote to OUTDIR/all.log.
+func unixRoundTrip(t *testing.T, conf string, o Options, msg string) string {
+	t.Helper()
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "log.sock")
-	s, stop := testServer(t, msgOnlyConf, dir, Options{UDP: []string{}, Unix: []string{sock}, LocalHostname: "myhost"})
+	o.UDP, o.Unix = []string{}, []string{sock}
+	s, stop := testServer(t, conf, dir, o)
 	c, err := net.Dial("unixgram", sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Local messages carry no hostname: "web" is the tag, not a host.
-	if _, err := c.Write([]byte("<14>Nov 21 13:30:00 web app: hello")); err != nil {
+	if _, err := c.Write([]byte(msg)); err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
@@ -116,7 +118,13 @@ func TestUnixSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "127.0.0.1 myhost web| app: hello\n"; !bytes.Equal(got, []byte(want)) {
+	return string(got)
+}
+
+func TestUnixSocket(t *testing.T) {
+	// Local messages carry no hostname: "web" is the tag, not a host.
+	got := unixRoundTrip(t, msgOnlyConf, Options{LocalHostname: "myhost"}, "<14>Nov 21 13:30:00 web app: hello")
+	if want := "127.0.0.1 myhost web| app: hello\n"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
@@ -150,24 +158,8 @@ func TestLocalSocketDirectives(t *testing.T) {
 		t.Errorf("bad $OmitLocalLogging value: err = %v", err)
 	}
 
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "log.sock")
-	s, stop := testServer(t, "$LocalHostName box1\n"+msgOnlyConf, dir, Options{UDP: []string{}, Unix: []string{sock}})
-	c, err := net.Dial("unixgram", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Write([]byte("<14>Nov 21 13:30:00 app: hi")); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	waitReceived(t, s, 1)
-	stop()
-	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "127.0.0.1 box1 app:| hi\n"; string(got) != want {
+	got := unixRoundTrip(t, "$LocalHostName box1\n"+msgOnlyConf, Options{}, "<14>Nov 21 13:30:00 app: hi")
+	if want := "127.0.0.1 box1 app:| hi\n"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }

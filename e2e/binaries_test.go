@@ -9,12 +9,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 // TestBinaries is TestPipeline's traffic through the commands as users run
@@ -63,7 +63,7 @@ func TestBinaries(t *testing.T) {
 	write(t, filepath.Join(dir, "logrotate.conf"), rot)
 	syslogd := exec.Command(filepath.Join(bin, "syslogd"), "-v", "-f", filepath.Join(dir, "rsyslog.conf"),
 		"-rotate-config", filepath.Join(dir, "logrotate.conf"), "-udp", "127.0.0.1:0", "-tcp", "")
-	var stderr lockedBuffer
+	var stderr testfs.LockedBuffer
 	syslogd.Stderr = &stderr
 	start(t, syslogd)
 	var logPort string
@@ -145,24 +145,6 @@ func TestBinaries(t *testing.T) {
 		t.Errorf("halog stderr %q, want %q", errOut.String(), want)
 	}
 	checkSrv(t, out.String(), reqs)
-}
-
-// lockedBuffer is a strings.Builder safe for one writer and one reader.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func write(t *testing.T, path, text string) {

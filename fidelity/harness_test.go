@@ -19,6 +19,7 @@ import (
 
 	"github.com/haplog/haplog/internal/testbackend"
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 const (
@@ -135,29 +136,12 @@ type side struct {
 	cols     map[string]*collector
 	framings map[string]framing
 	cmd      *exec.Cmd
-	stderr   *syncBuffer
+	stderr   *testfs.LockedBuffer
 	exited   chan struct{}
 	admin    map[string][]dgram // admin lines per logger
 	traffic  map[string][]dgram // comparable traffic lines per logger (for halog)
 	extra    map[string][]dgram // lines received outside any step
 	held     []net.Listener     // reserved ports, released at start
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // reservePort binds a free port and keeps it bound (in s.held) until
@@ -248,7 +232,7 @@ func (s *side) render(t *testing.T, e *env, sc *scenario, dir string) string {
 
 func newSide(name, bin string, sc *scenario) *side {
 	return &side{name: name, bin: bin, ports: map[string]int{}, v6: map[string]bool{},
-		cols: map[string]*collector{}, framings: sc.loggers, stderr: &syncBuffer{},
+		cols: map[string]*collector{}, framings: sc.loggers, stderr: &testfs.LockedBuffer{},
 		exited: make(chan struct{}), admin: map[string][]dgram{}, traffic: map[string][]dgram{},
 		extra: map[string][]dgram{}}
 }

@@ -14,35 +14,16 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 // These tests fill a real, size-limited tmpfs (ENOSPC from the kernel, with
 // its partial writes), which the /dev/full test (TestDiskFull) cannot show.
 // Mounting needs CAP_SYS_ADMIN: without it they skip.
-
-// mountSmallTmpfs mounts a tmpfs of the given size ("256k") on a fresh
-// temporary directory and unmounts it at cleanup (lazily if something still
-// holds it). It skips the test when the mount is not permitted.
-func mountSmallTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC, "size="+size+",mode=0755"); err != nil {
-		t.Skipf("cannot mount a %s tmpfs on %s (needs root or CAP_SYS_ADMIN): %v", size, dir, err)
-	}
-	// Registered after t.TempDir, so it runs before the directory is removed.
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			if lerr := syscall.Unmount(dir, syscall.MNT_DETACH); lerr != nil {
-				t.Errorf("unmount %s: %v; lazy unmount: %v", dir, err, lerr)
-			}
-		}
-	})
-	return dir
-}
 
 // freeSpace is the number of bytes an unprivileged write can still use in dir.
 func freeSpace(t *testing.T, dir string) int64 {
@@ -69,28 +50,11 @@ func fillTo(t *testing.T, dir, name string, leave int64) string {
 }
 
 // lockedLog is a slog destination safe to read while handlers write to it.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+type lockedLog struct{ testfs.LockedBuffer }
 
 // count returns how many records have the message msg.
 func (l *lockedLog) count(msg string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), fmt.Sprintf("msg=%q", msg))
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	return strings.Count(l.String(), fmt.Sprintf("msg=%q", msg))
 }
 
 // diskLineLen is the length of a diskLine.
@@ -224,7 +188,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 }
 
 func testDiskFullTmpfs(t *testing.T, per int) {
-	dir := mountSmallTmpfs(t, "256k")
+	dir := testfs.MountTmpfs(t, "256k")
 	filler := fillTo(t, dir, "filler", 64<<10)
 	const bufSize, maxBuffer = 4 << 10, 32 << 10
 	var logs lockedLog
@@ -326,7 +290,7 @@ func TestDiskFullRotationCompress(t *testing.T) {
 }
 
 func testDiskFullRotationCompress(t *testing.T, per int) {
-	dir := mountSmallTmpfs(t, "256k")
+	dir := testfs.MountTmpfs(t, "256k")
 	const maxSize, bufSize, maxBuffer = 32 << 10, 4 << 10, 32 << 10
 	// Room for one full file and 8 KiB: the compressed backup (about half
 	// of 32 KiB) cannot fit.
@@ -448,7 +412,7 @@ func TestDiskFullMemoryBound(t *testing.T) {
 }
 
 func testDiskFullMemoryBound(t *testing.T, per int, free int64, partial bool) {
-	dir := mountSmallTmpfs(t, "256k")
+	dir := testfs.MountTmpfs(t, "256k")
 	small := filepath.Join(dir, "small")
 	if err := os.WriteFile(small, make([]byte, 16<<10), 0o644); err != nil {
 		t.Fatal(err)
@@ -512,7 +476,7 @@ func testDiskFullMemoryBound(t *testing.T, per int, free int64, partial bool) {
 // and less often, and compressed as soon as a retry finds room, with no
 // rotation, Write, Flush or Close to prompt it.
 func TestDiskFullCompressRetry(t *testing.T) {
-	dir := mountSmallTmpfs(t, "256k")
+	dir := testfs.MountTmpfs(t, "256k")
 	var logs lockedLog
 	path := filepath.Join(dir, "app.log")
 	const first = 2 * time.Millisecond
@@ -594,7 +558,7 @@ func TestRetryBackoff(t *testing.T) {
 // failed compression stops the retry timer with the goroutines, and leaves
 // the backup uncompressed with no temporary file.
 func TestDiskFullCloseWhileRetrying(t *testing.T) {
-	dir := mountSmallTmpfs(t, "256k")
+	dir := testfs.MountTmpfs(t, "256k")
 	path := filepath.Join(dir, "app.log")
 	before := runtime.NumGoroutine()
 	w, err := New(path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,

@@ -15,50 +15,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/rotate"
 )
 
-// mountSmallTmpfs mounts a tmpfs of the given size ("256k") on a fresh
-// temporary directory and unmounts it at cleanup (lazily if something still
-// holds it). It skips the test when the mount is not permitted.
-func mountSmallTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC, "size="+size+",mode=0755"); err != nil {
-		t.Skipf("cannot mount a %s tmpfs on %s (needs root or CAP_SYS_ADMIN): %v", size, dir, err)
-	}
-	// Registered after t.TempDir, so it runs before the directory is removed.
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			if lerr := syscall.Unmount(dir, syscall.MNT_DETACH); lerr != nil {
-				t.Errorf("unmount %s: %v; lazy unmount: %v", dir, err, lerr)
-			}
-		}
-	})
-	return dir
-}
-
 // diskLog is a slog destination safe to read while handlers write to it.
-type diskLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *diskLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *diskLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type diskLog struct{ testfs.LockedBuffer }
 
 // count returns how many records have message msg and mention path.
 func (l *diskLog) count(msg, path string) int {
@@ -201,7 +166,7 @@ func liveHeap() uint64 {
 func TestDiskFullTmpfs(t *testing.T) {
 	// 2 MiB, of which 64 KiB free: once freed, the disk takes what the
 	// writer holds (a few hundred KiB) and what follows.
-	fullDir := mountSmallTmpfs(t, "2m")
+	fullDir := testfs.MountTmpfs(t, "2m")
 	okDir := t.TempDir()
 	filler := filepath.Join(fullDir, "filler")
 	if err := os.WriteFile(filler, make([]byte, 2<<20-64<<10), 0o644); err != nil {

@@ -4,15 +4,10 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"net"
-	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/haplog/haplog/internal/testbin"
 )
 
 var updateListGoldens = flag.Bool("listtmpl-update", false,
@@ -48,16 +43,9 @@ func listSourceDatagrams(t *testing.T) [][]byte {
 // datagrams.bin from the sources and stores rsyslogd's files as the goldens
 // TestListTemplateGoldens checks. It is skipped when rsyslogd is absent.
 func TestLiveRsyslogListTemplates(t *testing.T) {
-	bin := testbin.Need(t, "rsyslogd")
-	if testing.Short() {
-		t.Skip("-short")
-	}
+	bin := needLiveRsyslogd(t)
 	if *updateListGoldens {
-		// The goldens are compared with a server that names 127.0.0.1
-		// "localhost" (testServer's default).
-		if name := dnsLookup(netip.MustParseAddr("127.0.0.1")); name != "localhost" {
-			t.Fatalf("127.0.0.1 resolves to %q here, not localhost: the goldens would not match", name)
-		}
+		checkGoldenHost(t)
 		for _, v := range listVariants {
 			if err := os.MkdirAll(filepath.Join(listGoldenDir, v.name), 0o755); err != nil {
 				t.Fatal(err)
@@ -101,45 +89,19 @@ func runRsyslogList(t *testing.T, bin, opts string, msgs [][]byte) map[string][]
 	t.Helper()
 	dir := t.TempDir()
 	port := freeUDPPort(t)
-	confPath := filepath.Join(dir, "rsyslog.conf")
-	if err := os.WriteFile(confPath, []byte(listConfFor(opts, dir, fmt.Sprint(port), dir)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	confPath := writeRsyslogConf(t, dir, listConfFor(opts, dir, fmt.Sprint(port), dir))
 	// A configuration rsyslogd rejects in part would still run: check it
 	// first (-N1 exits non-zero on errors; warnings are printed too).
-	if out, err := exec.Command(bin, "-N1", "-f", confPath).CombinedOutput(); err != nil || bytes.Contains(out, []byte("error")) {
-		t.Fatalf("rsyslogd -N1: %v\n%s", err, out)
+	if out := checkRsyslogConf(t, bin, confPath); bytes.Contains(out, []byte("error")) {
+		t.Fatalf("rsyslogd -N1:\n%s", out)
 	}
-	cmd := exec.Command(bin, "-n", "-f", confPath, "-i", filepath.Join(dir, "pid"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Skipf("rsyslogd: %v", err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startRsyslogd(t, bin, confPath, dir, port)
 	count := filepath.Join(dir, "count.log")
 	// Probe until rsyslogd writes; then wait for a marker written after
 	// any late probe, and cut everything up to it.
 	deadline := time.Now().Add(30 * time.Second)
-	for !fileHas(count, "probe") {
-		if time.Now().After(deadline) {
-			t.Skip("rsyslogd did not start")
-		}
-		_, _ = c.Write([]byte("<13>h t: probe"))
-		time.Sleep(50 * time.Millisecond) // polling interval
-	}
-	_, _ = c.Write([]byte("<13>h t: started"))
-	for !fileHas(count, " started\n") {
-		if time.Now().After(deadline) {
-			t.Fatal("rsyslogd did not write the start marker")
-		}
-		time.Sleep(5 * time.Millisecond) // polling interval
-	}
+	probeRsyslogd(t, c, count, deadline)
+	markRsyslogdStarted(t, c, count, " started\n", deadline)
 	start := map[string]int{}
 	for _, name := range listFiles {
 		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
@@ -151,11 +113,8 @@ func runRsyslogList(t *testing.T, bin, opts string, msgs [][]byte) map[string][]
 	for i, m := range msgs {
 		_, _ = c.Write(m)
 		_, _ = c.Write(listSync(i))
-		for !fileHas(count, listSyncSeen(i)) {
-			if time.Now().After(deadline) {
-				t.Fatalf("rsyslogd did not write datagram %d (%q)\n%s", i, m, stderr.Bytes())
-			}
-			time.Sleep(time.Millisecond) // polling interval
+		if !waitFileHas(count, listSyncSeen(i), deadline, time.Millisecond) {
+			t.Fatalf("rsyslogd did not write datagram %d (%q)\n%s", i, m, rsyslogdStderr(dir))
 		}
 	}
 	out := map[string][]byte{}

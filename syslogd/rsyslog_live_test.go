@@ -4,13 +4,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/haplog/haplog/internal/testbin"
 )
 
 // liveConf writes the properties that do not depend on the reception time.
@@ -82,10 +79,7 @@ var liveCases = []string{
 // the same odd datagrams and compares the files (properties that do not
 // depend on the reception time). It is skipped when rsyslogd is absent.
 func TestLiveRsyslog(t *testing.T) {
-	bin := testbin.Need(t, "rsyslogd")
-	if testing.Short() {
-		t.Skip("-short")
-	}
+	bin := needLiveRsyslogd(t)
 	var msgs [][]byte
 	for _, c := range liveCases {
 		msgs = append(msgs, []byte(c))
@@ -93,47 +87,25 @@ func TestLiveRsyslog(t *testing.T) {
 	rdir := t.TempDir()
 	port := freeUDPPort(t)
 	conf := strings.NewReplacer("SPOOL", rdir, "PORT", fmt.Sprint(port), "OUTDIR", rdir).Replace(liveConf)
-	confPath := filepath.Join(rdir, "rsyslog.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-n", "-f", confPath, "-i", filepath.Join(rdir, "pid"))
-	if err := cmd.Start(); err != nil {
-		t.Skipf("rsyslogd: %v", err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	c := startRsyslogd(t, bin, writeRsyslogConf(t, rdir, conf), rdir, port)
 	// Probe until rsyslog writes, then send the cases.
-	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	probe := []byte("<13>h t: probe")
+	trad := filepath.Join(rdir, "trad.log")
 	deadline := time.Now().Add(20 * time.Second)
-	for !fileHas(filepath.Join(rdir, "trad.log"), "probe") {
-		if time.Now().After(deadline) {
-			t.Skip("rsyslogd did not start")
-		}
-		_, _ = c.Write(probe)
-		time.Sleep(50 * time.Millisecond) // polling interval
-	}
+	probeRsyslogd(t, c, trad, deadline)
 	for _, m := range msgs {
 		_, _ = c.Write(m)
 		time.Sleep(2 * time.Millisecond) // rsyslog's imudp is not ordered across batches otherwise
 	}
 	_, _ = c.Write([]byte("<13>h t: done"))
-	for !fileHas(filepath.Join(rdir, "trad.log"), "done") {
-		if time.Now().After(deadline) {
-			t.Fatal("rsyslogd did not write everything")
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
+	if !waitFileHas(trad, "done", deadline, 20*time.Millisecond) {
+		t.Fatal("rsyslogd did not write everything")
 	}
 
 	sdir := t.TempDir()
 	sconf := strings.NewReplacer("SPOOL", sdir, "PORT", "0", "OUTDIR", sdir).Replace(liveConf)
 	s, stop := testServer(t, sconf, sdir, Options{LookupAddr: dnsLookup})
 	udp, _, _ := s.Addrs()
-	sendUDP(t, udp[0], [][]byte{probe})
+	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe)})
 	sendUDP(t, udp[0], msgs)
 	sendUDP(t, udp[0], [][]byte{[]byte("<13>h t: done")})
 	waitReceived(t, s, uint64(len(msgs)+2))

@@ -280,6 +280,7 @@ func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
 		port = s.cfg.CheckPort
 	}
 	start := time.Now()
+	p.checkConns.Add(1) // haproxy counts each check in CumConns
 	d := net.Dialer{Timeout: cto}
 	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {

@@ -234,7 +234,7 @@ func (p *Proxy) cliSetServer(w *bytes.Buffer, args []string) {
 func (p *Proxy) showInfo(w *bytes.Buffer) {
 	up := p.opts.Now().Sub(p.start)
 	secs := int64(up / time.Second)
-	cumConns, cumReq := p.cli.accepted.Load(), int64(0)
+	cumConns, cumReq := p.cli.accepted.Load()+p.checkConns.Load(), int64(0)
 	for _, fe := range p.frontends {
 		cumConns += fe.cum.Load()
 		cumReq += int64(fe.reqCounter.Load())

@@ -142,13 +142,17 @@
 // RLIMIT_NOFILE (the larger of the soft and hard limits):
 // (limit - reserved) / 2, at least 100, where reserved is 10 plus one
 // per listener (each port of each bind, disabled proxies included, each
-// stats socket), one per server with "check", 10 for the CLI when a stats
-// socket exists and 3 per thread ("nbthread", else the CPUs, at most 64).
-// "ulimit-n" does not change it. "show info" reports it as Maxconn and
-// Hard_maxconn; "show stat" gives each FRONTEND its maxconn as slim and
-// each BACKEND its fullconn: a tenth (rounded up, at least 1) of the
+// stats socket), one per server with "check", the CLI's maxconn ("stats
+// maxconn", else 10) when any global "stats" line exists (socket,
+// timeout, maxconn or bind-process) and 3 per thread ("nbthread", else the
+// CPUs, at most 64). "ulimit-n" does not change it. "show info" reports it
+// as Maxconn and Hard_maxconn; "show stat" gives each FRONTEND its maxconn
+// as slim and each BACKEND its fullconn: "fullconn" (from the backend or
+// its defaults; 0 = unset), else a tenth (rounded up, at least 1) of the
 // maxconn of the frontends that reach it by default_backend or
-// use_backend.
+// use_backend. fullconn has no other effect (minconn is not supported).
+// "show info" CumConns counts the frontends' connections, CLI
+// connections and every health-check attempt, as haproxy does.
 //
 // A full frontend stops accepting: new connections wait in the kernel's
 // backlog (listen(2) backlog = the frontend's maxconn, capped by
@@ -171,11 +175,11 @@
 // defaults are used), "ciphersuites", curves, crt-list, OCSP, client
 // certificate error fetches (ssl_c_err stays 0), HTTP/2 over ALPN and
 // error-log-format are not supported, and SSLv3 maps to TLS 1.0. The stats
-// page is a small summary, not HAProxy's page. "fullconn" and "stats
-// maxconn" are not read (the backend slim and the computed maxconn assume
-// their defaults), and the process's RLIMIT_NOFILE is neither set to the
-// computed descriptor budget nor checked against it (haproxy refuses to
-// start when "maxconn" needs more descriptors than the hard limit). Request bodies are
+// page is a small summary, not HAProxy's page. "stats maxconn" only
+// sizes the computed maxconn: the CLI does not limit its connections. The
+// process's RLIMIT_NOFILE is neither set to the computed descriptor budget
+// nor checked against it (haproxy refuses to start when "maxconn" needs
+// more descriptors than the hard limit). Request bodies are
 // forwarded before the response is read. For a response denied by
 // http-response deny, %B counts only the 502 reply (HAProxy also counts
 // part of the discarded response).

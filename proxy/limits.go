@@ -14,8 +14,8 @@ const (
 	// baseFDs is the reserve global.maxsock starts with, before listeners,
 	// checks and the CLI add theirs.
 	baseFDs = 10
-	// cliMaxConn is the CLI frontend's maxconn ("stats maxconn", default
-	// 10), reserved in maxsock once when a stats socket exists.
+	// cliMaxConn is the CLI frontend's default maxconn ("stats maxconn"),
+	// reserved in maxsock once when the CLI frontend exists.
 	cliMaxConn = 10
 	// fdsPerThread: one poller and a wake-up pipe per thread.
 	fdsPerThread = 3
@@ -34,9 +34,10 @@ type limits struct {
 	// feMaxConn is each frontend's maxconn: its own (or its defaults'),
 	// else the global one.
 	feMaxConn map[*config.Proxy]int
-	// fullconn is each backend's fullconn: 10% (rounded up, at least 1) of
-	// the maxconn of the frontends that can use it (default_backend, or
-	// use_backend rules); the "slim" of its BACKEND row.
+	// fullconn is each backend's fullconn: its "fullconn", else 10%
+	// (rounded up, at least 1) of the maxconn of the frontends that can
+	// use it (default_backend, or use_backend rules); the "slim" of its
+	// BACKEND row.
 	fullconn map[*config.Proxy]int
 }
 
@@ -60,17 +61,21 @@ func nbThread(g *config.Global) int {
 // Measured against haproxy 2.6.12: with no global maxconn,
 // maxconn = max((fdMax - reserved) / 2, 100), where reserved is 10, plus
 // one per listener (each port of each bind line, disabled proxies
-// included, each stats socket), one per server with "check", 10 for the
-// CLI when a stats socket exists, and 3 per thread (haproxy's maxsock,
-// its descriptor budget, is then reserved + 2*maxconn). "ulimit-n" does
-// not change it (haproxy uses the limits it started with).
+// included, each stats socket), one per server with "check", the CLI's
+// maxconn ("stats maxconn", else 10) when a global "stats" line exists,
+// and 3 per thread (haproxy's maxsock, its descriptor budget, is then
+// reserved + 2*maxconn). "ulimit-n" does not change it (haproxy uses the
+// limits it started with).
 func computeLimits(cfg *config.Config, fdMax int) limits {
 	g := &cfg.Global
 	l := limits{nbthread: nbThread(g), feMaxConn: make(map[*config.Proxy]int), fullconn: make(map[*config.Proxy]int)}
 	reserved := baseFDs + l.nbthread*fdsPerThread
-	if len(g.StatsSockets) > 0 {
-		reserved += len(g.StatsSockets) + cliMaxConn
+	// The CLI frontend (any global "stats" line) reserves its maxconn.
+	cli := g.StatsMaxConn
+	if cli == 0 && len(g.StatsSockets) > 0 {
+		cli = cliMaxConn
 	}
+	reserved += len(g.StatsSockets) + cli
 	for _, pc := range cfg.Proxies {
 		// Listeners count when parsed, even in a disabled proxy; checks
 		// only in enabled ones.
@@ -126,7 +131,10 @@ func computeLimits(cfg *config.Config, fdMax int) limits {
 	}
 	for _, pc := range cfg.Proxies {
 		if !pc.Disabled && pc.Cap&config.CapBackend != 0 {
-			l.fullconn[pc] = max((total[pc]+9)/10, 1)
+			l.fullconn[pc] = pc.FullConn
+			if pc.FullConn == 0 {
+				l.fullconn[pc] = max((total[pc]+9)/10, 1)
+			}
 		}
 	}
 	return l

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/proxy/config"
 )
 
 // holdBackend accepts connections, reads the one byte each client sent
@@ -343,23 +345,46 @@ var limitCases = []limitCase{
 	{name: "frontend-10", fdMax: 20000, global: "    nbthread 3\n", body: strings.Replace(limitBody, "frontend fe\n", "frontend fe\n    maxconn 10\n", 1)},
 	{name: "frontend-above-global", fdMax: 20000, global: "    nbthread 2\n    maxconn 100\n", body: strings.Replace(limitBody, "frontend fe\n", "frontend fe\n    maxconn 500\n", 1)},
 	{name: "ulimit-n-ignored", fdMax: 4096, global: "    nbthread 2\n    ulimit-n 3000\n", body: limitBody},
+	// fullconn: be's own, be2 and unused inherit the defaults', li's 0
+	// means computed; "stats maxconn" replaces the CLI's 10 reserved fds.
+	{name: "fullconn", fdMax: 20000, global: "    nbthread 2\n", defaults: "    fullconn 33\n",
+		body: strings.Replace(strings.Replace(limitBody, "\nbackend be\n", "\nbackend be\n    fullconn 77\n", 1), "listen li\n", "listen li\n    fullconn 0\n", 1)},
+	{name: "stats-maxconn", fdMax: 20000, global: "    nbthread 2\n    stats maxconn 5\n", body: limitBody},
+	{name: "stats-maxconn-1024", fdMax: 1024, global: "    nbthread 1\n    stats maxconn 50\n", defaults: "    fullconn 7\n", body: limitBody},
 }
 
-// render fills the ports and the socket path.
-func (c limitCase) render(t *testing.T, sock string) string {
+// render fills the socket path, srv (the servers' port) and distinct
+// free ports for the listeners.
+func (c limitCase) render(t *testing.T, sock string, srv int) string {
 	text := "global\n    stats socket " + sock + " level admin\n" + c.global +
 		"defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n" + c.defaults + c.body
-	for _, k := range []string{"@P1@", "@P2@", "@P5@", "@P9@"} {
-		text = strings.ReplaceAll(text, k, strconv.Itoa(freePort(t)))
+	text = strings.ReplaceAll(text, "@P9@", strconv.Itoa(srv))
+	used := map[int]bool{srv: true}
+	// port returns a free port p, unused here, with p+1 unused too when
+	// pair is set (a bind range).
+	port := func(pair bool) int {
+		for range 100 {
+			p := freePort(t)
+			if !used[p] && !(pair && used[p+1]) {
+				used[p] = true
+				used[p+1] = used[p+1] || pair
+				return p
+			}
+		}
+		t.Fatal("no distinct free port")
+		return 0
 	}
-	p3 := freePort(t) // a range of 2; the next port is very likely free too
+	for _, k := range []string{"@P1@", "@P2@", "@P5@"} {
+		text = strings.ReplaceAll(text, k, strconv.Itoa(port(false)))
+	}
+	p3 := port(true) // a range of 2; the next port is very likely free too
 	text = strings.ReplaceAll(text, "@P3@", strconv.Itoa(p3))
 	return strings.ReplaceAll(text, "@P4@", strconv.Itoa(p3+1))
 }
 
 // limitLines extracts the limit figures: show info's Nbthread, Maxconn,
 // Hard_maxconn and CurrConns, and show stat's pxname,svname,slim
-// (CumConns differs: haproxy counts health check connections in it).
+// (CumConns depends on when the health checks ran: see checkConns).
 func limitLines(info, stat string) string {
 	var out []string
 	for _, ln := range strings.Split(info, "\n") {
@@ -378,6 +403,33 @@ func limitLines(info, stat string) string {
 	return strings.Join(out, "\n")
 }
 
+// checkConns waits until every checked server behind the CLI socket sock
+// has completed its first check ("show servers state" srv_check_status
+// no longer 0 or INI), then returns "show info" CumConns less the CLI
+// connections made to sock: cli before the call plus the helper's own.
+// That is the connections health checks made (no other traffic).
+func checkConns(t *testing.T, sock string, cli int) int {
+	t.Helper()
+	waitFor(t, "the first health checks", func() bool {
+		cli++
+		lines := strings.Split(cliDo(t, sock, "show servers state\n"), "\n")
+		for _, ln := range lines[min(2, len(lines)):] {
+			f := strings.Fields(ln)
+			// srv_check_status, srv_check_state (0 for unchecked servers)
+			if len(f) > 13 && f[13] != "0" && (f[10] == "0" || f[10] == "1") {
+				return false
+			}
+		}
+		return true
+	})
+	cli++
+	cum, err := strconv.Atoi(infoField(t, cliDo(t, sock, "show info\n"), "CumConns"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cum - cli
+}
+
 // TestLimitsMatchHAProxy starts haproxy under "ulimit -n" and the proxy
 // with the same descriptor limit on the same configuration, and compares
 // the limits "show info" and "show stat" report.
@@ -387,12 +439,21 @@ func TestLimitsMatchHAProxy(t *testing.T) {
 		t.Skip("no sh for ulimit")
 	}
 	defer func(f func() int) { rlimitNofile = f }(rlimitNofile)
+	// The servers' address: a listener that never accepts, so that the
+	// health checks (unused/s1) reach it and nothing else can take the
+	// port; the kernel completes their handshakes in its backlog.
+	srv, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srvPort := srv.Addr().(*net.TCPAddr).Port
 	for _, c := range limitCases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			hsock := filepath.Join(dir, "h.sock")
 			path := filepath.Join(dir, "h.cfg")
-			if err := os.WriteFile(path, []byte(c.render(t, hsock)), 0o644); err != nil {
+			if err := os.WriteFile(path, []byte(c.render(t, hsock, srvPort)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
@@ -416,15 +477,72 @@ func TestLimitsMatchHAProxy(t *testing.T) {
 				return err == nil
 			})
 			want := limitLines(cliDo(t, hsock, "show info\n"), cliDo(t, hsock, "show stat\n"))
+			wantChecks := checkConns(t, hsock, 2)
 
 			rlimitNofile = func() int { return c.fdMax }
 			osock := filepath.Join(dir, "o.sock")
-			runProxy(t, c.render(t, osock))
+			runProxy(t, c.render(t, osock, srvPort))
 			got := limitLines(cliDo(t, osock, "show info\n"), cliDo(t, osock, "show stat\n"))
 			t.Logf("haproxy:\n%s", want)
 			if got != want {
 				t.Errorf("limits differ:\nproxy:\n%s\nhaproxy:\n%s", got, want)
 			}
+			// CumConns counts CLI connections and health-check attempts
+			// (one per checked server so far: inter 60s).
+			if got := checkConns(t, osock, 2); got != wantChecks {
+				t.Errorf("CumConns less the CLI connections = %d, haproxy %d", got, wantChecks)
+			}
+		})
+	}
+}
+
+// TestStatsLinesReserveCLIFds: any global "stats" line creates haproxy's
+// CLI frontend, whose maxconn ("stats maxconn", else 10) is reserved from
+// the descriptors, socket or not. haproxy 2.6.12 under ulimit -n 20000,
+// read from its stats page (FRONTEND slim = the global maxconn):
+// nothing 9991, "stats timeout 30s" 9986, "stats maxconn 50" 9966.
+func TestStatsLinesReserveCLIFds(t *testing.T) {
+	body := "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n" +
+		"listen st\n    bind 127.0.0.1:18006\n    stats enable\n    stats uri /s\n"
+	for _, c := range []struct {
+		stats string
+		want  int
+	}{{"", 9991}, {"    stats timeout 30s\n", 9986}, {"    stats maxconn 50\n", 9966}} {
+		cfg, err := config.ParseReader("t.cfg", strings.NewReader("global\n    nbthread 2\n"+c.stats+body), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := computeLimits(cfg, 20000).maxconn; got != c.want {
+			t.Errorf("%q: maxconn %d, haproxy %d", c.stats, got, c.want)
+		}
+	}
+}
+
+// TestCumConnsCountsChecks: as in haproxy (measured: +8 in 2 s for two
+// servers checked every 500 ms, one passing, one refused), each
+// health-check attempt counts in "show info" CumConns, passed or not.
+func TestCumConnsCountsChecks(t *testing.T) {
+	srv, err := net.Listen("tcp", "127.0.0.1:0") // never accepts: checks pass in the backlog
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for name, addr := range map[string]string{"passed": srv.Addr().String(), "refused": fmt.Sprintf("127.0.0.1:%d", freePort(t))} {
+		t.Run(name, func(t *testing.T) {
+			sock := filepath.Join(t.TempDir(), "s.sock")
+			text := fmt.Sprintf("global\n    stats socket %s level admin\ndefaults\n    mode tcp\n    timeout connect 1s\n"+
+				"    timeout client 5s\n    timeout server 5s\nfrontend f\n    bind 127.0.0.1:%d\n    default_backend b\n"+
+				"backend b\n    server s %s check inter 100\n", sock, freePort(t), addr)
+			runProxy(t, text)
+			cli := 0
+			waitFor(t, "3 health checks in CumConns", func() bool {
+				cli++ // this connection
+				cum, err := strconv.Atoi(infoField(t, cliDo(t, sock, "show info\n"), "CumConns"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return cum-cli >= 3
+			})
 		})
 	}
 }

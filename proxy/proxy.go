@@ -47,6 +47,9 @@ type Proxy struct {
 	ordered []*config.Proxy
 
 	actconn atomic.Int64
+	// checkConns counts the connections health checks attempted:
+	// haproxy's CumConns includes them (each check run is a session).
+	checkConns atomic.Int64
 	// lim are the connection limits; slots bounds the connections of all
 	// frontends (the global maxconn).
 	lim      limits

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -22,7 +23,7 @@ var globalIgnored = map[string]bool{
 	"mworker-max-reloads": true, "localpeer": true, "expose-experimental-directives": true,
 	"log-send-hostname-legacy": true, "ssl-engine": true, "ssl-mode-async": true,
 	"issuers-chain-path": true, "cluster-secret": true, "fd-hard-limit": true,
-	"uid-check": true, "stats maxconn": true, "stats bind-process": true,
+	"uid-check": true, "stats bind-process": true,
 }
 
 // globalIgnoredPrefixes are keyword prefixes accepted and ignored.
@@ -164,10 +165,48 @@ func (p *parser) globalStr(w []string, dst *string) {
 	}
 }
 
+// defaultStatsMaxConn is the maxconn of haproxy's CLI frontend.
+const defaultStatsMaxConn = 10
+
+// atol is C's atol (glibc): optional blanks and sign, then decimal
+// digits up to the first other character; 0 without digits; saturated
+// on overflow.
+func atol(s string) int64 {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	limit := uint64(math.MaxInt64)
+	if neg {
+		limit++
+	}
+	var n uint64
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		d := uint64(s[i] - '0')
+		if n > (limit-d)/10 {
+			n = limit
+			break
+		}
+		n = n*10 + d
+	}
+	if neg {
+		return int64(-n) // two's complement: -(MaxInt64+1) is MinInt64
+	}
+	return int64(n)
+}
+
 func (p *parser) globalStats(w []string) {
 	if len(w) < 2 {
 		p.alertf(p.line, "'stats' expects 'socket', 'timeout' or 'maxconn' as argument.")
 		return
+	}
+	switch w[1] {
+	case "socket", "timeout", "maxconn", "bind-process":
+		// haproxy creates its CLI frontend (maxconn 10) on the first one.
+		if p.cfg.Global.StatsMaxConn == 0 {
+			p.cfg.Global.StatsMaxConn = defaultStatsMaxConn
+		}
 	}
 	switch w[1] {
 	case "socket":
@@ -183,7 +222,18 @@ func (p *parser) globalStats(w []string) {
 			return
 		}
 		p.cfg.Global.StatsTimeout = d
-	case "maxconn", "bind-process":
+	case "maxconn":
+		n := 0
+		if len(w) > 2 {
+			n = int(int32(atol(w[2]))) // haproxy: int maxconn = atol(...)
+		}
+		if n <= 0 {
+			p.alertf(p.line, "'stats maxconn' expects a positive value")
+			return
+		}
+		p.cfg.Global.StatsMaxConn = n
+		p.warnf(p.line, "'stats maxconn' only sizes the computed global maxconn: this implementation does not limit CLI connections.")
+	case "bind-process":
 		p.warnf(p.line, "'stats %s' is accepted but ignored by this implementation.", w[1])
 	default:
 		p.alertf(p.line, "'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' in 'global' section")

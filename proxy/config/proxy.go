@@ -77,7 +77,7 @@ var proxyKeywords = map[string]kw{
 	"filter":                      {inFB, false, (*parser).kwUnsupportedRule},
 	"http-reuse":                  {inDB, false, (*parser).kwIgnored},
 	"hash-type":                   {inDB, false, (*parser).kwIgnored},
-	"fullconn":                    {inDB, false, (*parser).kwIgnored},
+	"fullconn":                    {inDB, false, (*parser).kwFullConn},
 	"backlog":                     {inDF, false, (*parser).kwIgnored},
 	"rate-limit":                  {inDF, false, (*parser).kwIgnored},
 	"retry-on":                    {inDB, false, (*parser).kwIgnored},
@@ -341,6 +341,20 @@ func (p *parser) kwMode(px *Proxy, w []string) {
 
 func (p *parser) kwMaxConn(px *Proxy, w []string) {
 	p.proxyInt(w, &px.MaxConn)
+}
+
+// kwFullConn reads "fullconn" as haproxy does: atol into an unsigned
+// int; only a missing or an extra argument is an error.
+func (p *parser) kwFullConn(px *Proxy, w []string) {
+	if len(w) > 2 {
+		p.alertErr(p.line, ErrSyntax, "'%s' cannot handle unexpected argument '%s'.", w[0], w[2])
+		return
+	}
+	if len(w) < 2 || w[1] == "" {
+		p.alertErr(p.line, ErrSyntax, "'%s' expects an integer argument.", w[0])
+		return
+	}
+	px.FullConn = int(uint32(atol(w[1])))
 }
 
 func (p *parser) kwRetries(px *Proxy, w []string) {

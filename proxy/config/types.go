@@ -69,6 +69,12 @@ type Global struct {
 	StatsSockets []StatsSocket
 	// StatsTimeout is the CLI idle timeout (default 10s).
 	StatsTimeout time.Duration
+	// StatsMaxConn is the maxconn of haproxy's CLI frontend, which any
+	// global "stats" line (socket, timeout, maxconn, bind-process)
+	// creates: "stats maxconn", else 10; 0 when there is no such line.
+	// haproxy reserves that many descriptors, which lowers the maxconn it
+	// computes. The CLI itself does not limit its connections.
+	StatsMaxConn int
 	// ExternalCheck is true when "external-check" is present (needed by
 	// "option external-check"); InsecureForkWanted when
 	// "insecure-fork-wanted" is.
@@ -219,6 +225,9 @@ type Proxy struct {
 	// Frontend side.
 	Binds   []Bind
 	MaxConn int // 0 = use global maxconn
+	// FullConn is "fullconn" (backend side, inherited from defaults), as
+	// haproxy's unsigned int; 0 = not set (computed from the frontends).
+	FullConn int
 	// DefaultBackend is the backend used when no UseBackends rule matched
 	// (resolved; nil when none). A listen proxy with servers defaults to
 	// itself.

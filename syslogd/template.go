@@ -894,7 +894,7 @@ func appendFacilityText(dst []byte, m *Message) []byte {
 
 func rawAfterPRI(raw []byte) []byte {
 	if len(raw) > 0 && raw[0] == '<' {
-		for i := 1; i < len(raw) && i < 6; i++ {
+		for i := 1; i < len(raw) && i < 5; i++ { // a PRI of 1 to 3 digits, as rsyslog
 			if raw[i] == '>' {
 				return raw[i+1:]
 			}

@@ -110,12 +110,12 @@ func (f Facility) HAProxyName() string {
 // rsyslog, HAProxy and BSD spellings, case-insensitively.
 func ParseFacility(name string) (Facility, error) {
 	for i, n := range facilityNames {
-		if equalFold(n, name) {
+		if EqualFoldASCII(n, name) {
 			return Facility(i), nil
 		}
 	}
 	for n, f := range facilityAliases {
-		if equalFold(n, name) {
+		if EqualFoldASCII(n, name) {
 			return f, nil
 		}
 	}
@@ -135,12 +135,12 @@ func (s Severity) String() string {
 // aliases "panic", "error" and "warn", case-insensitively.
 func ParseSeverity(name string) (Severity, error) {
 	for i, n := range severityNames {
-		if equalFold(n, name) {
+		if EqualFoldASCII(n, name) {
 			return Severity(i), nil
 		}
 	}
 	for n, s := range severityAliases {
-		if equalFold(n, name) {
+		if EqualFoldASCII(n, name) {
 			return s, nil
 		}
 	}
@@ -191,7 +191,11 @@ func AppendPRI(dst []byte, pri int) []byte {
 	return append(dst, '>')
 }
 
-func equalFold(a, b string) bool {
+// EqualFoldASCII reports whether a and b are equal under ASCII case
+// folding only (as C's strncasecmp, which HAProxy and rsyslog use): unlike
+// strings.EqualFold, no Unicode folding ("K" does not match U+212A). It
+// does not allocate.
+func EqualFoldASCII[T ~string | ~[]byte](a, b T) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -102,3 +102,18 @@ func FuzzParsePRI(f *testing.F) {
 		}
 	})
 }
+
+func TestEqualFoldASCII(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{{"Local0", "local0", true}, {"KERN", "kern", true}, {"local0", "local1", false}, {"a", "ab", false},
+		{"\u212a", "k", false}, {"@[", "`{", false}, {"", "", true}} {
+		if got := EqualFoldASCII(c.a, c.b); got != c.want {
+			t.Errorf("EqualFoldASCII(%q, %q) = %v", c.a, c.b, got)
+		}
+		if got := EqualFoldASCII([]byte(c.a), []byte(c.b)); got != c.want {
+			t.Errorf("EqualFoldASCII([]byte %q, %q) = %v", c.a, c.b, got)
+		}
+	}
+}

@@ -159,7 +159,7 @@ func (s *session) ruleValueAppend(dst []byte, r *hdrRule) []byte {
 func (h *head) delHeader(name []byte) {
 	for i := range h.hdrs {
 		hd := &h.hdrs[i]
-		if hd.del || !equalFoldBytes(hd.name, name) {
+		if hd.del || !formats.EqualFoldASCII(hd.name, name) {
 			continue
 		}
 		hd.del = true
@@ -187,25 +187,6 @@ func (s *session) applyHeaderRule(h *head, act config.HTTPAction, r *hdrRule) {
 	case config.ActAddHeader:
 		h.addHeader(r.name, s.ruleValue(r))
 	}
-}
-
-func equalFoldBytes(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // respSampler evaluates http-response conditions. HAProxy 2.6 refuses

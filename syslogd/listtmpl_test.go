@@ -191,16 +191,10 @@ func listSyncSeen(i int) string { return fmt.Sprintf(" sync %03d\n", i) }
 
 // listSequence is every datagram sent, in order: each followed by its
 // sync datagram.
-func listSequence(msgs [][]byte) [][]byte {
-	var seq [][]byte
-	for i, m := range msgs {
-		seq = append(seq, m, listSync(i))
-	}
-	return seq
-}
+func listSequence(msgs [][]byte) [][]byte { return withSyncs(msgs, listSync) }
 
 func listConfFor(opts, spool, port, outdir string) string {
-	return strings.NewReplacer("OPTIONS", opts, "SPOOL", spool, "PORT", port, "OUTDIR", outdir).Replace(listConf)
+	return confFor(listConf, opts, spool, port, outdir)
 }
 
 // readListDatagrams reads the datagrams the goldens were made with.
@@ -271,7 +265,7 @@ func compareListFile(t *testing.T, got, want []byte) {
 		t.Errorf("got %d lines, want %d", n, m)
 	}
 	got, want = dropReceptionPairs(got, want)
-	compareOptionOutput(t, got, want)
+	compareLines(t, got, want)
 }
 
 // TestListTemplateGoldens compares syslogd's files with those rsyslogd

@@ -93,3 +93,20 @@ func FuzzParseHead(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkHeadParseRequest measures the proxy's request head parsing
+// (proxy/h1 plus the copy into the session's head) on a browser-like
+// request.
+func BenchmarkHeadParseRequest(b *testing.B) {
+	req := []byte("GET /index.html?q=1 HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n" +
+		"Accept: text/html,application/xhtml+xml\r\nAccept-Language: en-US,en;q=0.5\r\nAccept-Encoding: gzip, deflate\r\n" +
+		"Cookie: SRVID=s1; session=abcdef0123456789\r\nConnection: keep-alive\r\n\r\n")
+	var h head
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		if _, err := h.parseRequest(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

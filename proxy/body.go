@@ -137,6 +137,10 @@ func (c *conduit) copyChunked() bool {
 	var d h1.ChunkDecoder
 	d.Reset(&h1Limits)
 	var out [32]byte
+	if err := probeChunks(d, c.src.buf[c.src.r:c.src.w]); err != nil {
+		c.fail = xferErr{sideSrc, err}
+		return false
+	}
 	for {
 		n, ev, p, err := d.Next(c.src.buf[c.src.r:c.src.w])
 		if err != nil {
@@ -154,7 +158,12 @@ func (c *conduit) copyChunked() bool {
 				c.fail = xferErr{sideSrc, errBadMessage}
 				return false
 			}
-			ok = c.more()
+			if ok = c.more(); ok {
+				if err := probeChunks(d, c.src.buf[c.src.r:c.src.w]); err != nil {
+					c.fail = xferErr{sideSrc, err}
+					return false
+				}
+			}
 		case h1.Data:
 			c.payload += int64(len(p))
 			ok = c.writev(h1.AppendChunkHeader(out[:0], len(p)), p, crlf)
@@ -172,6 +181,23 @@ func (c *conduit) copyChunked() bool {
 }
 
 var crlf = []byte("\r\n")
+
+// probeChunks runs a copy of the decoder over the buffered data: a
+// framing error anywhere in what has arrived fails the transfer before
+// any of it is forwarded, as HAProxy parses what it holds before sending.
+func probeChunks(d h1.ChunkDecoder, b []byte) error {
+	for !d.Done() {
+		n, ev, _, err := d.Next(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		if n == 0 && ev == h1.NeedMore {
+			return nil
+		}
+	}
+	return nil
+}
 
 // writev writes the pieces of one chunk in one system call.
 func (c *conduit) writev(b ...[]byte) bool {

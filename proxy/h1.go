@@ -239,17 +239,7 @@ func checkBufferedBody(h *head, b []byte) error {
 	}
 	var d h1.ChunkDecoder
 	d.Reset(&h1Limits)
-	for !d.Done() {
-		n, ev, _, err := d.Next(b)
-		if err != nil {
-			return err
-		}
-		b = b[n:]
-		if n == 0 && ev == h1.NeedMore {
-			return nil
-		}
-	}
-	return nil
+	return probeChunks(d, b)
 }
 
 // equalFoldASCII compares b with the lower-case ASCII string s, ignoring

@@ -28,7 +28,11 @@ type Case struct {
 	// Normalised is set with Note: we forward the case differently from
 	// HAProxy 2.6.12 because a later 2.6.x fix normalises it.
 	Normalised bool
-	Line       int
+	// Split, when positive, makes the client send the first Split bytes,
+	// wait until the backend has received a request head, then send the
+	// rest (a body error found after the head was forwarded).
+	Split int
+	Line  int
 }
 
 // Verdict is what HAProxy did with a case, as recorded from a real run.
@@ -86,7 +90,8 @@ func ReadFile(path string) ([]Case, error) {
 // lines concatenated), rep (a count then a Go-quoted string), note,
 // stricter (a note on a case we reject although HAProxy 2.6.12 accepts),
 // normalised (a note on a case we forward in a form a later 2.6.x
-// release normalises).
+// release normalises), split (an offset: the client pauses there until
+// the backend has the head).
 func Parse(path string, data []byte) ([]Case, error) {
 	var out []Case
 	var cur *Case
@@ -100,6 +105,9 @@ func Parse(path string, data []byte) ([]Case, error) {
 		}
 		if len(cur.Raw) == 0 || cur.Source == "" {
 			return fmt.Errorf("%s:%d: case %q: raw and src are required", path, cur.Line, cur.Name)
+		}
+		if cur.Split >= len(cur.Raw) || cur.Split > 0 && cur.Response {
+			return fmt.Errorf("%s:%d: case %q: split must fall inside a request", path, cur.Line, cur.Name)
 		}
 		out = append(out, *cur)
 		cur = nil
@@ -146,6 +154,12 @@ func Parse(path string, data []byte) ([]Case, error) {
 			cur.Source = val
 		case "note":
 			cur.Note = val
+		case "split":
+			n, err := strconv.Atoi(val)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("%s:%d: split: bad offset %q", path, ln, val)
+			}
+			cur.Split = n
 		case "stricter":
 			cur.Note, cur.Stricter = val, true
 		case "normalised":

@@ -148,14 +148,15 @@ func decodeRecorded(t *testing.T, head, body string) string {
 
 // haproxyRejected tells from a recorded verdict whether HAProxy refused
 // a message of the case (a request answered 4xx/5xx by itself with
-// <BADREQ> and PR--, or a response replaced by its 502 PH--), and the
+// <BADREQ> and PR--, or 400 PH-- when its body failed after the head was
+// forwarded, or a response replaced by its 502 PH--), and the
 // status it answered.
 func haproxyRejected(c h1corpus.Case, v h1corpus.Verdict) (bool, int) {
 	for _, l := range v.Logs {
 		if c.Response && l.Term == "PH--" {
 			return true, 502
 		}
-		if !c.Response && l.BadReq && l.Term == "PR--" {
+		if !c.Response && (l.BadReq && l.Term == "PR--" || l.Status == 400 && l.Term == "PH--") {
 			return true, l.Status
 		}
 	}

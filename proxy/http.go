@@ -11,6 +11,7 @@ import (
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // httpTimeouts returns the wait allowed for the next request head: timeout
@@ -66,11 +67,11 @@ func (s *session) readRequest(first bool) bool {
 			return false
 		}
 	}
-	n, err := s.rd.readHead(dl, func() { st.first = time.Now(); s.idle.Store(0) })
+	n, err := s.rd.readHead(dl, func() { st.first = time.Now(); s.idle.Store(0) }, s.req.parseRequest)
 	s.idle.Store(0)
 	if err == nil {
 		st.reqDone = time.Now()
-		if err = s.req.parseRequest(s.rd.buf[s.rd.r : s.rd.r+n]); err == nil {
+		if err = checkBufferedBody(&s.req, s.rd.buf[s.rd.r+n:s.rd.w]); err == nil {
 			s.saveRequest()
 			s.rd.consume(n)
 			return true
@@ -91,10 +92,11 @@ func (s *session) readRequest(first bool) bool {
 		st.status = 408
 		st.term[0], st.term[1] = 'c', 'R'
 		s.sendRaw(rawErrorReply(408))
-	case errors.Is(err, errBadMessage) || errors.Is(err, errHeadTooLarge):
+	case h1.ReasonOf(err) != 0 || errors.Is(err, errHeadTooLarge):
 		st.term[0], st.term[1] = 'P', 'R'
 		st.reqDone = time.Time{}
-		s.sendRaw(rawErrorReply(400))
+		st.status = h1.ReasonOf(err).Status()
+		s.sendRaw(rejectReply(st.status))
 	default:
 		st.term[0], st.term[1] = 'C', 'R'
 	}
@@ -206,7 +208,7 @@ func (s *session) handleRequest() bool {
 // after this request.
 func (s *session) clientKeepAlive() bool {
 	h := &s.req
-	if h.connClose || s.fe.cfg.ConnMode == config.ConnClose {
+	if h.connClose || h.mustClose || s.fe.cfg.ConnMode == config.ConnClose {
 		return false
 	}
 	if !h.http11() && !h.connKA {
@@ -385,9 +387,7 @@ func (s *session) exchange(be *backend, keep bool, reused bool) bool {
 	srvKeep := be.cfg.ConnMode == config.ConnKeepAlive && s.fe.cfg.ConnMode == config.ConnKeepAlive
 	bodyless := !s.req.chunked && s.req.contentLength <= 0
 	n, err := 0, error(nil)
-	if !s.sendRequest(be, srvKeep) {
-		err = io.ErrUnexpectedEOF
-	} else {
+	if err = s.sendRequest(be, srvKeep); err == nil {
 		n, err = s.readRespHead(be)
 	}
 	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 {
@@ -400,17 +400,17 @@ func (s *session) exchange(be *backend, keep bool, reused bool) bool {
 			return s.connectFailed(ce)
 		}
 		s.setServer(conn, st.srv)
-		if !s.sendRequest(be, srvKeep) {
-			err = io.ErrUnexpectedEOF
-		} else {
+		if err = s.sendRequest(be, srvKeep); err == nil {
 			n, err = s.readRespHead(be)
 		}
 	}
 	switch {
 	case err == nil:
+	case errors.Is(err, errBadRequestBody):
+		return s.badRequestBody(be)
 	case isTimeout(err):
 		return s.serverFailed(be, 's', 'H', 504)
-	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage):
+	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage) || h1.ReasonOf(err) != 0:
 		return s.serverFailed(be, 'P', 'H', 502)
 	case errors.Is(err, errClientGone):
 		st.term[0], st.term[1] = 'C', 'H'
@@ -424,32 +424,42 @@ func (s *session) exchange(be *backend, keep bool, reused bool) bool {
 	return s.relayResponse(be, keep, srvKeep, n)
 }
 
-var errClientGone = errors.New("client gone")
+var (
+	errClientGone     = errors.New("client gone")
+	errBadRequestBody = errors.New("malformed request body")
+)
 
-// sendRequest forwards the request head and body to the server.
-func (s *session) sendRequest(be *backend, srvKeep bool) bool {
+// badRequestBody answers a request whose body framing turned out
+// malformed after its head was forwarded: HAProxy answers 400, logs PH--
+// and counts in %B the "connection: close" it adds (measured: 206 bytes
+// for its 400 page).
+func (s *session) badRequestBody(be *backend) bool {
+	st := &s.st
+	st.term[0], st.term[1] = 'P', 'H'
+	rep := s.fe.replies().get(400)
+	st.status, st.bytesOut = 400, rep.htx+int64(len("connection")+len("close"))
+	s.closeServer()
+	s.writeReply(rep, false)
+	st.finish()
+	s.logStream(time.Now())
+	return false
+}
+
+// sendRequest forwards the request head and body to the server. It
+// returns errBadRequestBody when the client's body framing is invalid,
+// io.ErrUnexpectedEOF on any other failure.
+func (s *session) sendRequest(be *backend, srvKeep bool) error {
 	h := &s.req
 	w := s.wbuf[:0]
-	w = append(w, h.method...)
-	w = append(w, ' ')
-	w = append(w, h.uri...)
-	w = append(w, ' ')
-	if h.http11() {
-		// HAProxy sends HTTP/1.1 for any version above it (HTTP/1.2,
-		// 2.0, 9.9: measured); 1.0 and 0.9 go as received.
-		w = append(w, "HTTP/1.1"...)
-	} else {
-		w = append(w, h.version...)
-	}
-	w = append(w, "\r\n"...)
-	expect := false
+	// h1.AppendRequestLine with the URI set-path may have changed.
+	h.msg.Method, h.msg.Target, h.msg.Version = h.method, h.uri, h.version
+	w = h1.AppendRequestLine(w, &h.msg)
+	// "Expect: 100-continue" is forwarded and the server's 100 relayed
+	// (readRespHead), as HAProxy does without http-buffer-request
+	// (testdata/h1: expect-100).
 	for i := range h.hdrs {
 		hd := &h.hdrs[i]
 		if hd.skip || hd.del {
-			continue
-		}
-		if equalFoldASCII(hd.name, "expect") && equalFoldASCII(hd.value, "100-continue") {
-			expect = true
 			continue
 		}
 		if be.cfg.Cookie != nil && be.cfg.Cookie.Indirect && equalFoldASCII(hd.name, "cookie") {
@@ -470,22 +480,27 @@ func (s *session) sendRequest(be *backend, srvKeep bool) bool {
 	if !srvKeep && h.http11() {
 		w = append(w, "connection: close\r\n"...)
 	}
+	if srvKeep && !h.http11() && !h.chunked {
+		// HAProxy asks an HTTP/1.0 request's server to keep the
+		// connection (measured; not for a chunked 1.0 request).
+		w = append(w, "connection: keep-alive\r\n"...)
+	}
 	w = append(w, "\r\n"...)
 	s.wbuf = w
 	c := conduit{src: s.rd, dst: s.srvConn, rto: s.fe.cfg.Timeouts.Client, wto: be.cfg.Timeouts.Server}
 	if !c.write(w) {
-		return false
+		return io.ErrUnexpectedEOF
 	}
 	if !h.chunked && h.contentLength <= 0 {
-		return true
+		return nil
 	}
-	if expect {
-		s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
-		if _, err := s.c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
-			return false
+	if !c.copyBody(h, false) {
+		if c.fail.side == sideSrc && h1.ReasonOf(c.fail.err) != 0 {
+			return errBadRequestBody
 		}
+		return io.ErrUnexpectedEOF
 	}
-	return c.copyBody(h, false)
+	return nil
 }
 
 func (s *session) forwardFor(be *backend) *config.ForwardFor {
@@ -510,11 +525,14 @@ func (s *session) forwardFor(be *backend) *config.ForwardFor {
 func (s *session) readRespHead(be *backend) (int, error) {
 	rd := s.srvRd
 	for {
-		n, err := rd.readHead(deadline(be.cfg.Timeouts.Server), nil)
-		if err != nil {
-			return 0, err
+		n, err := rd.readHead(deadline(be.cfg.Timeouts.Server), nil, s.resp.parseResponse)
+		if errors.Is(err, io.EOF) && rd.buffered() > 0 {
+			err = errBadMessage // closed inside the head: HAProxy logs PH
 		}
-		if err := s.resp.parseResponse(rd.buf[rd.r : rd.r+n]); err != nil {
+		if err == nil {
+			err = s.resp.msg.CheckResponseTo(&s.req.msg)
+		}
+		if err != nil {
 			return 0, err
 		}
 		if s.resp.status >= 200 || s.resp.status == 101 {
@@ -552,7 +570,7 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	if untilClose {
 		keep = false
 	}
-	if !h.http11() && !h.connKA || h.connClose || untilClose {
+	if !h.http11() && !h.connKA || h.connClose || h.mustClose || untilClose {
 		srvKeep = false
 	}
 	caps := s.fe.cfg.Captures
@@ -565,6 +583,14 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	// %B counts the head as the server sent it: HAProxy 2.6 does not
 	// count what http-response rules add or remove (verified).
 	st.bytesOut = int64(htxStartLine(len(h.version), len(h.code), len(h.reason)) + h.htxHdrs)
+	if !noBody {
+		if err := checkBufferedBody(h, s.srvRd.buf[s.srvRd.r+headLen:s.srvRd.w]); err != nil {
+			// HAProxy parses the body it holds before forwarding the
+			// head: a bad chunk there is a 502 PH--.
+			s.srvRd.consume(headLen)
+			return s.serverFailed(be, 'P', 'H', 502)
+		}
+	}
 	if deny, code := s.responseRules(be); deny {
 		s.srvRd.consume(headLen)
 		if code == 0 {
@@ -574,7 +600,11 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 		return s.serverFailed(be, 'P', 'H', code)
 	}
 	w := s.wbuf[:0]
-	w = append(w, h.version...)
+	if h.http11() {
+		w = append(w, "HTTP/1.1"...) // HTTP/2.0 from an HTTP/1 server too (measured)
+	} else {
+		w = append(w, h.version...)
+	}
 	w = append(w, ' ')
 	w = append(w, h.code...)
 	if len(h.reason) > 0 {

@@ -137,7 +137,7 @@ func (s *session) setServer(c net.Conn, srv *server) {
 		s.srvRd = newReader(c)
 	} else {
 		s.srvRd.c = c
-		s.srvRd.r, s.srvRd.w, s.srvRd.scan = 0, 0, 0
+		s.srvRd.r, s.srvRd.w = 0, 0
 	}
 }
 

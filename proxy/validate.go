@@ -19,21 +19,14 @@ import (
 func Validate(cfg *config.Config) []config.Diag {
 	var v validator
 	g := &cfg.Global
-	if g.Chroot != "" || g.User != "" || g.Group != "" || g.UID >= 0 || g.GID >= 0 {
-		v.warn(g.File, g.Line, "'chroot', 'user', 'group', 'uid' and 'gid' are not supported by this implementation: the process keeps its directory and privileges.")
-	}
 	if g.UlimitN > 0 {
 		v.warn(g.File, g.Line, "'ulimit-n' is not applied by this implementation: the process keeps its RLIMIT_NOFILE.")
 	}
 	for _, sc := range g.StatsSockets {
-		if sc.User != "" || sc.Group != "" {
-			v.warn(sc.File, sc.Line, "'stats socket' : 'user'/'group' are ignored by this implementation: the socket belongs to the process user.")
-		}
 		if sc.ExposeFDListeners {
 			v.warn(sc.File, sc.Line, "'stats socket' : 'expose-fd listeners' is ignored by this implementation (no socket transfer; reloads rely on SO_REUSEPORT).")
 		}
 	}
-	v.logs(g.Logs)
 	for _, pc := range cfg.Proxies {
 		if pc.Disabled {
 			continue
@@ -53,14 +46,6 @@ func (v *validator) alert(file string, line int, format string, args ...any) {
 
 func (v *validator) warn(file string, line int, format string, args ...any) {
 	v.out = append(v.out, config.Diag{Level: config.LevelWarning, File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (v *validator) logs(ts []config.LogTarget) {
-	for _, t := range ts {
-		if t.Addr.Network == "unix" || t.Addr.Network == "unixgram" {
-			v.alert(t.File, t.Line, "'log' : UNIX socket targets are not supported by this implementation (use a UDP address, stdout or stderr).")
-		}
-	}
 }
 
 func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
@@ -88,7 +73,6 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 			v.warn(b.File, b.Line, "'bind' : 'v4v6', 'v6only', 'defer-accept' and 'tfo' are ignored by this implementation (Go's socket defaults apply).")
 		}
 	}
-	v.logs(pc.Logs)
 	for _, s := range pc.Servers {
 		if s.SendProxy {
 			v.alert(s.File, s.Line, "'server %s' : 'send-proxy' is not supported by this implementation (no PROXY protocol).", s.Name)

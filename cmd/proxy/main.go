@@ -265,6 +265,11 @@ func serve(cfg *config.Config, o *options, stderr io.Writer) int {
 		}
 		defer os.Remove(pidfile)
 	}
+	// Bound and pid file written: chroot and drop privileges as HAProxy.
+	if err := proxy.DropPrivileges(&cfg.Global); err != nil {
+		alertf(stderr, "%v", err)
+		return 1
+	}
 	// Listening: now ask the previous process to leave.
 	for _, pid := range o.softPIDs {
 		syscall.Kill(pid, syscall.SIGUSR1)

@@ -88,9 +88,23 @@ func (p *parser) globalLine(w []string) {
 	case "chroot":
 		p.globalStr(w, &g.Chroot)
 	case "user":
-		p.globalStr(w, &g.User)
+		if p.needArgs(w, 1, "a user name") {
+			uid, err := lookupUser(w[1])
+			if err != nil {
+				p.alertErr(p.line, ErrReference, "cannot find user id for '%s' (%v)", w[1], err)
+				return
+			}
+			g.User, g.UID = w[1], uid
+		}
 	case "group":
-		p.globalStr(w, &g.Group)
+		if p.needArgs(w, 1, "a group name") {
+			gid, err := lookupGroup(w[1])
+			if err != nil {
+				p.alertErr(p.line, ErrReference, "cannot find group id for '%s' (%v)", w[1], err)
+				return
+			}
+			g.Group, g.GID = w[1], gid
+		}
 	case "uid":
 		p.globalInt(w, &g.UID)
 	case "gid":
@@ -251,6 +265,7 @@ func (p *parser) statsSocket(w []string) {
 		s.Addr, err = parseAddr(addr, false, false)
 		if err == nil {
 			s.Level, s.File, s.Line = "admin", p.file, p.line
+			s.UID, s.GID = -1, -1
 			if err = p.statsSocketParams(&s, w[3:]); err == nil {
 				p.cfg.Global.StatsSockets = append(p.cfg.Global.StatsSockets, s)
 				return
@@ -286,8 +301,26 @@ func (p *parser) statsSocketParams(s *StatsSocket, a []string) error {
 			s.Level = val
 		case "user", "uid":
 			s.User = val
+			id, err := strconv.Atoi(val)
+			if kw == "user" {
+				if id, err = lookupUser(val); err != nil {
+					return fmt.Errorf("'user' : unknown user '%s'", val)
+				}
+			} else if err != nil {
+				return fmt.Errorf("'uid' : invalid uid '%s'", val)
+			}
+			s.UID = id
 		case "group", "gid":
 			s.Group = val
+			id, err := strconv.Atoi(val)
+			if kw == "group" {
+				if id, err = lookupGroup(val); err != nil {
+					return fmt.Errorf("'group' : unknown group '%s'", val)
+				}
+			} else if err != nil {
+				return fmt.Errorf("'gid' : invalid gid '%s'", val)
+			}
+			s.GID = id
 		case "expose-fd":
 			if val != "listeners" {
 				return fmt.Errorf("'expose-fd' only supports 'listeners' (got '%s')", val)

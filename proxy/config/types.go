@@ -59,8 +59,9 @@ type Global struct {
 	MasterWorker bool
 	// PidFile is the path of the pid file; empty = none.
 	PidFile string
-	// User and Group are the names to switch to after binding (user/group);
-	// UID and GID the numeric forms (uid/gid), -1 when not set.
+	// User and Group are the names given to "user"/"group" (resolved
+	// while parsing, as HAProxy does); UID and GID the ids to switch to
+	// after binding (from user/group or uid/gid), -1 when not set.
 	User, Group string
 	UID, GID    int
 	// Chroot is the directory to chroot into after binding; empty = none.
@@ -97,8 +98,10 @@ type StatsSocket struct {
 	Level string
 	// ExposeFDListeners is true with "expose-fd listeners".
 	ExposeFDListeners bool
-	// User and Group own the UNIX socket; empty = not set.
+	// User and Group own the UNIX socket (as written); UID and GID are
+	// the resolved ids, -1 when not set.
 	User, Group string
+	UID, GID    int
 	File        string
 	Line        int
 }

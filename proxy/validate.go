@@ -134,14 +134,6 @@ func (v *validator) bindTLS(pc *config.Proxy, b *config.Bind) {
 	if _, err := bindTLS(b, pc.Mode); err != nil {
 		v.alert(b.File, b.Line, "'bind' : %s", stripWhere(err))
 	}
-	if b.Ciphers != "" {
-		if ids, unknown := parseCiphers(b.Ciphers); len(unknown) > 0 {
-			v.warn(b.File, b.Line, "'bind' : 'ciphers' : %s", cipherNote(ids, unknown))
-		}
-	}
-	if b.SSLMinVer == "SSLv3" || b.SSLMaxVer == "SSLv3" {
-		v.warn(b.File, b.Line, "'bind' : SSLv3 is not supported by this implementation: TLSv1.0 is used instead.")
-	}
 	if pc.Mode == config.ModeHTTP {
 		for _, p := range strings.Split(b.ALPN, ",") {
 			if p != "" && p != "http/1.1" && p != "http/1.0" {
@@ -158,19 +150,6 @@ func (v *validator) serverTLS(pc *config.Proxy, s *config.Server, defVerify stri
 	} else if _, err := serverTLS(s, defVerify); err != nil {
 		v.alert(s.File, s.Line, "'server %s/%s' : %s", pc.Name, s.Name, stripWhere(err))
 	}
-	if s.Ciphers != "" {
-		if ids, unknown := parseCiphers(s.Ciphers); len(unknown) > 0 {
-			v.warn(s.File, s.Line, "'server %s/%s' : 'ciphers' : %s", pc.Name, s.Name, cipherNote(ids, unknown))
-		}
-	}
-}
-
-func cipherNote(ids []uint16, unknown []string) string {
-	what := "the listed suites it knows are used"
-	if len(ids) == 0 {
-		what = "Go's default suites are used"
-	}
-	return fmt.Sprintf("'%s' not understood by this implementation (it takes OpenSSL suite names, no expressions): %s.", strings.Join(unknown, ":"), what)
 }
 
 // stripWhere drops the "file:line: bind: " prefix bindTLS and serverTLS

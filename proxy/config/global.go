@@ -10,7 +10,7 @@ import (
 // globalIgnored lists global keywords that are accepted and ignored with a
 // warning: tuning knobs with no observable effect on this implementation.
 var globalIgnored = map[string]bool{
-	"ca-base": true, "crt-base": true, "spread-checks": true, "max-spread-checks": true,
+	"spread-checks": true, "max-spread-checks": true,
 	"grace": true, "cpu-map": true, "description": true, "node": true, "maxconnrate": true,
 	"maxsessrate": true, "maxsslconn": true, "maxsslrate": true, "maxpipes": true,
 	"maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true,
@@ -27,7 +27,7 @@ var globalIgnored = map[string]bool{
 }
 
 // globalIgnoredPrefixes are keyword prefixes accepted and ignored.
-var globalIgnoredPrefixes = []string{"tune.", "ssl-default-bind-", "ssl-default-server-", "profiling.", "ssl-load-extra-", "httpclient."}
+var globalIgnoredPrefixes = []string{"tune.", "profiling.", "ssl-load-extra-", "httpclient."}
 
 func (p *parser) globalLine(w []string) {
 	g := &p.cfg.Global
@@ -70,6 +70,40 @@ func (p *parser) globalLine(w []string) {
 		p.globalInt(w, &g.NbThread)
 		if g.NbThread == 0 && len(w) > 1 {
 			p.alertf(p.line, "'nbthread' must be a positive integer (got '%s')", w[1])
+		}
+	case "ca-base", "crt-base":
+		if !p.needArgs(w, 1, "a directory path") {
+			return
+		}
+		dst := &g.CABase
+		if kw == "crt-base" {
+			dst = &g.CRTBase
+		}
+		if *dst != "" {
+			p.alertf(p.line, "'%s' already specified. Continuing.", kw)
+			return
+		}
+		*dst = w[1]
+	case "ssl-default-bind-ciphers", "ssl-default-bind-ciphersuites", "ssl-default-server-ciphers", "ssl-default-server-ciphersuites":
+		if !p.needArgs(w, 1, "a cipher suite list") {
+			return
+		}
+		o := &g.SSLDefaultBind
+		if strings.HasPrefix(kw, "ssl-default-server-") {
+			o = &g.SSLDefaultServer
+		}
+		if strings.HasSuffix(kw, "ciphersuites") {
+			o.Ciphersuites = w[1]
+		} else {
+			o.Ciphers = w[1]
+		}
+	case "ssl-default-bind-options", "ssl-default-server-options":
+		o := &g.SSLDefaultBind
+		if kw == "ssl-default-server-options" {
+			o = &g.SSLDefaultServer
+		}
+		if err := parseDefaultOptions(o, w[1:], o == &g.SSLDefaultBind); err != nil {
+			p.alertErr(p.line, ErrUnsupported, "%s on global statement '%s'.", err, kw)
 		}
 	case "ulimit-n":
 		p.globalInt(w, &g.UlimitN)

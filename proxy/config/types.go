@@ -82,6 +82,11 @@ type Global struct {
 	ExternalCheck, InsecureForkWanted bool
 	// HardStopAfter bounds a soft stop; 0 = unbounded.
 	HardStopAfter time.Duration
+	// CABase and CRTBase prefix relative ca-file/crl-file and crt paths.
+	CABase, CRTBase string
+	// SSLDefaultBind and SSLDefaultServer are the ssl-default-bind-* and
+	// ssl-default-server-* settings every bind/server line starts from.
+	SSLDefaultBind, SSLDefaultServer TLSOptions
 	// ZeroWarning makes warnings fatal, like -dW.
 	ZeroWarning bool
 	// File and Line locate the first global section.
@@ -328,12 +333,15 @@ type Bind struct {
 	Crts []string
 	// ALPN is the "alpn" list as written.
 	ALPN string
-	// Ciphers is the "ciphers" list (OpenSSL names, TLS <= 1.2);
-	// SSLMinVer and SSLMaxVer the "ssl-min-ver"/"ssl-max-ver" values
-	// ("TLSv1.2"...); Verify is "none", "optional" or "required" (client
-	// certificates, "" = none) and CAFile the "ca-file" that checks them.
-	Ciphers, SSLMinVer, SSLMaxVer string
-	Verify, CAFile                string
+	// TLSOptions are the ciphers, versions, tickets and curves (from
+	// ssl-default-bind-* then the line), resolved when SSL is set.
+	TLSOptions
+	// Verify is "none", "optional" or "required" (client certificates,
+	// "" = none) and CAFile the "ca-file" that checks them (ca-base
+	// applied).
+	Verify, CAFile string
+	// StrictSNI refuses a handshake whose SNI matches no certificate.
+	StrictSNI bool
 
 	AcceptProxy bool
 	V4V6        bool
@@ -579,8 +587,12 @@ type Server struct {
 	NoVerifyHost         bool
 	CheckSSL, NoCheckSSL bool
 	CheckSNI             string
-	// Ciphers, SSLMinVer and SSLMaxVer are as on a bind line.
-	Ciphers, SSLMinVer, SSLMaxVer string
+	// TLSOptions are as on a bind line (defaults from
+	// ssl-default-server-*); NoSSLReuse disables session resumption.
+	TLSOptions
+	NoSSLReuse bool
+	// ALPN is the "alpn" list offered to the server (HTTP/1.x only).
+	ALPN string
 	File                          string
 	Line                          int
 }

@@ -102,8 +102,8 @@ type certStore struct {
 	// strict: no certificate for an SNI that matches none (strict-sni).
 	strict bool
 	certs  []*tls.Certificate
-	exact map[string]*tls.Certificate
-	wild  map[string]*tls.Certificate // "*.example.com" stored as "example.com"
+	exact  map[string]*tls.Certificate
+	wild   map[string]*tls.Certificate // "*.example.com" stored as "example.com"
 }
 
 func (cs *certStore) add(c *tls.Certificate) {

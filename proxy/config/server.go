@@ -400,4 +400,3 @@ func parseSend(hc *HTTPCheck, a []string) error {
 	}
 	return nil
 }
-

@@ -84,7 +84,7 @@ func TestTLSVersionOptions(t *testing.T) {
 func TestTLSRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		global, params, want string
-		unsupported         bool
+		unsupported          bool
 	}{
 		{"", "ciphers eNULL", "no cipher match", false},
 		{"", "ciphersuites TLS_AES_256_GCM_SHA384", "cannot restrict TLS 1.3 suites", false},

@@ -593,6 +593,6 @@ type Server struct {
 	NoSSLReuse bool
 	// ALPN is the "alpn" list offered to the server (HTTP/1.x only).
 	ALPN string
-	File                          string
-	Line                          int
+	File string
+	Line int
 }

@@ -106,21 +106,6 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	if t.Tunnel > 0 || t.ClientFin > 0 || t.ServerFin > 0 {
 		v.warn(f, l, "%s : 'timeout tunnel', 'timeout client-fin' and 'timeout server-fin' are ignored by this implementation (client/server timeouts apply).", where)
 	}
-	if ck := pc.Cookie; ck != nil {
-		var set []string
-		for _, o := range []struct {
-			on   bool
-			name string
-		}{{ck.NoCache, "nocache"}, {ck.PostOnly, "postonly"}, {ck.Preserve, "preserve"}, {ck.Dynamic, "dynamic"},
-			{len(ck.Attrs) > 0, "attr"}, {ck.MaxIdle > 0, "maxidle"}, {ck.MaxLife > 0, "maxlife"}} {
-			if o.on {
-				set = append(set, "'"+o.name+"'")
-			}
-		}
-		if len(set) > 0 {
-			v.warn(f, l, "%s : 'cookie' option(s) %s ignored by this implementation.", where, strings.Join(set, ", "))
-		}
-	}
 	if pc.BalanceURIWhole || pc.BalanceURILen > 0 || pc.BalanceURIDepth > 0 {
 		v.warn(f, l, "%s : 'balance uri' options 'whole', 'len' and 'depth' are ignored by this implementation (the path is hashed).", where)
 	}

@@ -93,7 +93,7 @@ var proxyKeywords = map[string]kw{
 	"source":                      {inDB, false, (*parser).kwUnsupportedRule},
 	"dispatch":                    {inB, false, (*parser).kwUnsupportedRule},
 	"server-template":             {inB, true, (*parser).kwUnsupportedRule},
-	"dynamic-cookie-key":          {inDB, false, (*parser).kwIgnored},
+	"dynamic-cookie-key":          {inDB, false, (*parser).kwIgnored}, // no effect: "dynamic" cookies are refused
 	"declare":                     {inFB, false, (*parser).kwUnsupportedRule},
 }
 

@@ -261,14 +261,13 @@ func (p *parser) kwCookie(px *Proxy, w []string) {
 			c.NoCache = true
 		case "postonly":
 			c.PostOnly = true
-		case "preserve":
-			c.Preserve = true
+		case "preserve", "dynamic":
+			p.alertErr(p.line, ErrUnsupported, "'cookie' : '%s' is not supported by this implementation.", a[i])
+			return
 		case "httponly":
 			c.HTTPOnly = true
 		case "secure":
 			c.Secure = true
-		case "dynamic":
-			c.Dynamic = true
 		case "domain", "attr", "maxidle", "maxlife":
 			if i+1 >= len(a) {
 				p.alertf(p.line, "'cookie' : '%s' expects a value.", a[i])
@@ -281,16 +280,8 @@ func (p *parser) kwCookie(px *Proxy, w []string) {
 			case "attr":
 				c.Attrs = append(c.Attrs, a[i])
 			default:
-				d, err := ParseTime(a[i])
-				if err != nil {
-					p.alertf(p.line, "'cookie' : %v in '%s'.", err, a[i-1])
-					return
-				}
-				if a[i-1] == "maxidle" {
-					c.MaxIdle = d
-				} else {
-					c.MaxLife = d
-				}
+				p.alertErr(p.line, ErrUnsupported, "'cookie' : '%s' is not supported by this implementation (no cookie dates).", a[i-1])
+				return
 			}
 		default:
 			p.alertf(p.line, "'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'dynamic', 'maxlife' and 'attr' options.")

@@ -487,13 +487,16 @@ const (
 
 // Cookie holds the "cookie" persistence settings of a backend.
 type Cookie struct {
-	Name                                                    string
-	Mode                                                    CookieMode
-	Indirect, NoCache, PostOnly, Preserve, HTTPOnly, Secure bool
-	Dynamic                                                 bool
-	Domains                                                 []string
-	Attrs                                                   []string
-	MaxIdle, MaxLife                                        time.Duration
+	Name string
+	Mode CookieMode
+	// Indirect, NoCache (adds "cache-control: private" to cacheable
+	// responses carrying the inserted cookie), PostOnly (insert on POST
+	// only), HTTPOnly and Secure are the keyword options; Domains and
+	// Attrs the "domain" and "attr" values. preserve, dynamic, maxidle and
+	// maxlife are refused while parsing.
+	Indirect, NoCache, PostOnly, HTTPOnly, Secure bool
+	Domains                                       []string
+	Attrs                                         []string
 }
 
 // CheckKind is the kind of health check of a backend.

@@ -19,9 +19,6 @@ import (
 func Validate(cfg *config.Config) []config.Diag {
 	var v validator
 	g := &cfg.Global
-	if g.UlimitN > 0 {
-		v.warn(g.File, g.Line, "'ulimit-n' is not applied by this implementation: the process keeps its RLIMIT_NOFILE.")
-	}
 	for _, sc := range g.StatsSockets {
 		if sc.ExposeFDListeners {
 			v.warn(sc.File, sc.Line, "'stats socket' : 'expose-fd listeners' is ignored by this implementation (no socket transfer; reloads rely on SO_REUSEPORT).")

@@ -240,6 +240,11 @@ func writeDiag(w io.Writer, d config.Diag) {
 }
 
 func serve(cfg *config.Config, o *options, stderr io.Writer) int {
+	// Descriptors first, as HAProxy: "Cannot raise FD limit" is fatal.
+	if err := proxy.RaiseFDLimit(cfg); err != nil {
+		alertf(stderr, "%v", err)
+		return 1
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := proxy.Options{Logger: logger}
 	if !o.quiet {

@@ -245,7 +245,7 @@ func serve(cfg *config.Config, o *options, stderr io.Writer) int {
 		alertf(stderr, "%v", err)
 		return 1
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := slog.New(proxy.NewStderrHandler(stderr, os.Getpid(), slog.LevelWarn))
 	opts := proxy.Options{Logger: logger}
 	if !o.quiet {
 		opts.Stderr = stderr

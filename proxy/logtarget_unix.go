@@ -29,7 +29,7 @@ func newUnixTarget(path string) (*unixTarget, error) {
 	if len(path) >= 108 { // sizeof(sun_path)
 		return nil, fmt.Errorf("UNIX socket path '%s' is too long", path)
 	}
-	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|unixLogSockFlags, 0)
 	if err != nil {
 		return nil, fmt.Errorf("socket(): %w", err)
 	}
@@ -41,7 +41,7 @@ func newUnixTarget(path string) (*unixTarget, error) {
 
 // send sends one datagram without blocking.
 func (u *unixTarget) send(b []byte) error {
-	return syscall.Sendto(u.fd, b, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL, &u.sa)
+	return syscall.Sendto(u.fd, b, unixLogSendFlags, &u.sa)
 }
 
 func (u *unixTarget) close() {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/haplog/haplog/proxy/config"
 )
@@ -24,22 +23,21 @@ import (
 // names the hard limit where haproxy names the soft one it started with
 // (the same number when both are equal, as under prlimit --nofile=N:N).
 func RaiseFDLimit(cfg *config.Config) error {
-	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &cur); err != nil {
+	cur, hard, err := getNofile()
+	if err != nil {
 		return fmt.Errorf("getrlimit(RLIMIT_NOFILE): %w", err)
 	}
 	want := uint64(cfg.Global.UlimitN)
 	if want == 0 {
 		want = uint64(computeLimits(cfg, rlimitNofile()).maxsock)
 	}
-	if want <= cur.Cur {
+	if want <= cur {
 		return nil
 	}
-	nl := syscall.Rlimit{Cur: want, Max: max(cur.Max, want)}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &nl); err != nil {
-		syscall.Getrlimit(syscall.RLIMIT_NOFILE, &cur)
+	if err := setNofile(want, max(hard, want)); err != nil {
+		cur, _, _ = getNofile()
 		//lint:ignore ST1005 HAProxy's message, word for word
-		return fmt.Errorf("[%s.main()] Cannot raise FD limit to %d, limit is %d.", filepath.Base(os.Args[0]), want, cur.Cur)
+		return fmt.Errorf("[%s.main()] Cannot raise FD limit to %d, limit is %d.", filepath.Base(os.Args[0]), want, cur)
 	}
 	return nil
 }

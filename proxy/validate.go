@@ -63,9 +63,6 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 		if b.AcceptProxy {
 			v.alert(b.File, b.Line, "'bind' : 'accept-proxy' is not supported by this implementation (no PROXY protocol).")
 		}
-		if b.Transparent {
-			v.warn(b.File, b.Line, "'bind' : 'transparent' is ignored by this implementation.")
-		}
 		if b.V4V6 || b.V6Only || b.DeferAccept || b.TFO {
 			v.warn(b.File, b.Line, "'bind' : 'v4v6', 'v6only', 'defer-accept' and 'tfo' are ignored by this implementation (Go's socket defaults apply).")
 		}
@@ -84,8 +81,14 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 			v.warn(s.File, s.Line, "'server %s' : 'slowstart' is ignored by this implementation (full weight at once).", s.Name)
 		}
 	}
-	if pc.Compression != nil {
-		v.warn(f, l, "%s : 'compression' is ignored by this implementation: responses are forwarded uncompressed.", where)
+	if c := pc.Compression; c != nil && pc.Mode == config.ModeHTTP {
+		for _, a := range c.Algos {
+			if a != "identity" {
+				// TCP proxies: HAProxy ignores compression silently.
+				v.alert(c.File, c.Line, "%s : 'compression algo %s' is not supported by this implementation (responses would be forwarded uncompressed).", where, a)
+				break
+			}
+		}
 	}
 	if pc.LogASAP {
 		v.warn(f, l, "%s : 'option logasap' is ignored by this implementation: lines are logged at the end of the stream.", where)

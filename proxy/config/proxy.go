@@ -625,6 +625,7 @@ func (p *parser) kwCompression(px *Proxy, w []string) {
 			return
 		}
 		c.Algos = c.Algos[:0]
+		c.File, c.Line = p.file, p.line
 		for _, a := range w[2:] {
 			switch a {
 			case "identity", "gzip", "deflate", "raw-deflate":

@@ -453,6 +453,9 @@ type Compression struct {
 	Algos   []string // identity, gzip, deflate, raw-deflate
 	Types   []string // empty = any type
 	Offload bool
+	// File and Line locate the last "compression algo" line.
+	File string
+	Line int
 }
 
 // Stats holds the statistics page settings.

@@ -63,8 +63,8 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 		if b.AcceptProxy {
 			v.alert(b.File, b.Line, "'bind' : 'accept-proxy' is not supported by this implementation (no PROXY protocol).")
 		}
-		if b.V4V6 || b.V6Only || b.DeferAccept || b.TFO {
-			v.warn(b.File, b.Line, "'bind' : 'v4v6', 'v6only', 'defer-accept' and 'tfo' are ignored by this implementation (Go's socket defaults apply).")
+		if b.DeferAccept || b.TFO {
+			v.warn(b.File, b.Line, "'bind' : 'defer-accept' and 'tfo' are ignored by this implementation (accept-time tuning only).")
 		}
 	}
 	for _, s := range pc.Servers {
@@ -75,10 +75,10 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 			v.serverTLS(pc, s, cfgVerify)
 		}
 		if s.MaxQueue > 0 {
-			v.warn(s.File, s.Line, "'server %s' : 'maxqueue' is ignored by this implementation (only the backend queue and 'timeout queue' apply).", s.Name)
+			v.alert(s.File, s.Line, "'server %s' : 'maxqueue' is not supported by this implementation (only the backend queue and 'timeout queue' apply).", s.Name)
 		}
 		if s.SlowStart > 0 {
-			v.warn(s.File, s.Line, "'server %s' : 'slowstart' is ignored by this implementation (full weight at once).", s.Name)
+			v.alert(s.File, s.Line, "'server %s' : 'slowstart' is not supported by this implementation (full weight at once).", s.Name)
 		}
 	}
 	if c := pc.Compression; c != nil && pc.Mode == config.ModeHTTP {
@@ -91,26 +91,26 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 		}
 	}
 	if pc.LogASAP {
-		v.warn(f, l, "%s : 'option logasap' is ignored by this implementation: lines are logged at the end of the stream.", where)
+		v.alert(f, l, "%s : 'option logasap' is not supported by this implementation: lines are logged at the end of the stream.", where)
 	}
 	if pc.UniqueIDFormat != "" || pc.UniqueIDHeader != "" {
-		v.warn(f, l, "%s : 'unique-id-format'/'unique-id-header' are ignored by this implementation (no header is added, %%ID logs '-').", where)
+		v.alert(f, l, "%s : 'unique-id-format'/'unique-id-header' are not supported by this implementation (no header is added, %%ID logs '-').", where)
 	}
 	if pc.ErrorLogFormat != "" || pc.LogFormatSD != "" {
-		v.warn(f, l, "%s : 'error-log-format'/'log-format-sd' are ignored by this implementation.", where)
+		v.alert(f, l, "%s : 'error-log-format'/'log-format-sd' are not supported by this implementation.", where)
 	}
 	if pc.ExternalCheck != nil {
 		v.warn(f, l, "%s : 'option external-check' is not supported by this implementation: a plain TCP connect check is used instead.", where)
 	}
 	t := pc.Timeouts
 	if t.Tunnel > 0 || t.ClientFin > 0 || t.ServerFin > 0 {
-		v.warn(f, l, "%s : 'timeout tunnel', 'timeout client-fin' and 'timeout server-fin' are ignored by this implementation (client/server timeouts apply).", where)
+		v.alert(f, l, "%s : 'timeout tunnel', 'timeout client-fin' and 'timeout server-fin' are not supported by this implementation (client/server timeouts apply).", where)
 	}
 	if pc.BalanceURIWhole || pc.BalanceURILen > 0 || pc.BalanceURIDepth > 0 {
-		v.warn(f, l, "%s : 'balance uri' options 'whole', 'len' and 'depth' are ignored by this implementation (the path is hashed).", where)
+		v.alert(f, l, "%s : 'balance uri' options 'whole', 'len' and 'depth' are not supported by this implementation (the path is hashed).", where)
 	}
 	if st := pc.Stats; st != nil && st.Admin != nil {
-		v.warn(f, l, "%s : 'stats admin' is ignored by this implementation (the stats page is read-only; use the stats socket).", where)
+		v.alert(f, l, "%s : 'stats admin' is not supported by this implementation (the stats page is read-only; use the stats socket).", where)
 	}
 }
 
@@ -122,7 +122,7 @@ func (v *validator) bindTLS(pc *config.Proxy, b *config.Bind) {
 	if pc.Mode == config.ModeHTTP {
 		for _, p := range strings.Split(b.ALPN, ",") {
 			if p != "" && p != "http/1.1" && p != "http/1.0" {
-				v.warn(b.File, b.Line, "'bind' : 'alpn' : '%s' is not offered: this implementation speaks HTTP/1.x only.", p)
+				v.alert(b.File, b.Line, "'bind' : 'alpn' : '%s' is not supported by this implementation (it speaks HTTP/1.x only).", p)
 			}
 		}
 	}

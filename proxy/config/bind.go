@@ -15,8 +15,7 @@ import (
 // value says whether they take an argument.
 var bindIgnored = map[string]bool{
 	"process": true, "thread": true, "backlog": true, "nice": true,
-	"id": true, "level": true, "severity-output": true, "maxconn": true,
-	"mss": true, "mode": true, "uid": true, "gid": true, "user": true, "group": true,
+	"id": true, "level": true, "severity-output": true, "mss": true,
 }
 
 // bindUnsupported are bind parameters HAProxy honours and this
@@ -28,6 +27,8 @@ var bindUnsupported = map[string]bool{
 	"ca-sign-file": true, "ca-sign-pass": true, "npn": true, "sigalgs": true, "client-sigalgs": true,
 	"prefer-client-ciphers": false, "allow-0rtt": false, "no-ca-names": false,
 	"generate-certificates": false, "quic-force-retry": false, "ssl-reuse": false,
+	"maxconn": true, "mode": true, "uid": true, "gid": true, "user": true, "group": true,
+	"v4v6": false, "v6only": false,
 }
 
 func (p *parser) kwBind(px *Proxy, w []string) {
@@ -120,10 +121,6 @@ func (p *parser) bindParams(b *Bind, a []string) error {
 			}
 		case "accept-proxy":
 			b.AcceptProxy = true
-		case "v4v6":
-			b.V4V6 = true
-		case "v6only":
-			b.V6Only = true
 		case "transparent":
 			b.Transparent = true
 		case "tfo":

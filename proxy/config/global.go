@@ -7,27 +7,45 @@ import (
 	"strings"
 )
 
-// globalIgnored lists global keywords that are accepted and ignored with a
-// warning: tuning knobs with no observable effect on this implementation.
+// globalIgnored lists global keywords accepted with a warning because they
+// have no effect on what this implementation does: performance tuning,
+// debugging switches, and settings of features refused elsewhere (peers,
+// compression, PROXY protocol, QUIC). docs/haproxy-directives.md lists
+// them with the reason.
 var globalIgnored = map[string]bool{
-	"spread-checks": true, "max-spread-checks": true,
-	"grace": true, "cpu-map": true, "description": true, "node": true, "maxconnrate": true,
-	"maxsessrate": true, "maxsslconn": true, "maxsslrate": true, "maxpipes": true,
-	"maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true,
+	"spread-checks": true, "max-spread-checks": true, "cpu-map": true, "description": true,
+	"node": true, "maxpipes": true, "maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true,
 	"server-state-file": true, "server-state-base": true, "h1-case-adjust": true,
 	"h1-case-adjust-file": true, "quiet": true, "debug": true, "noepoll": true, "nopoll": true,
 	"nosplice": true, "nogetaddrinfo": true, "noreuseport": true, "busy-polling": true,
-	"set-dumpable": true, "strict-limits": true, "unix-bind": true, "ssl-dh-param-file": true,
+	"set-dumpable": true, "strict-limits": true, "ssl-dh-param-file": true,
 	"pp2-never-send-local": true, "numa-cpu-mapping": true, "no-memory-trimming": true,
 	"thread-groups": true, "thread-group": true, "insecure-setuid-wanted": true,
 	"mworker-max-reloads": true, "localpeer": true, "expose-experimental-directives": true,
-	"log-send-hostname-legacy": true, "ssl-engine": true, "ssl-mode-async": true,
-	"issuers-chain-path": true, "cluster-secret": true, "fd-hard-limit": true,
-	"uid-check": true, "stats bind-process": true,
+	"ssl-engine": true, "ssl-mode-async": true, "cluster-secret": true,
 }
 
-// globalIgnoredPrefixes are keyword prefixes accepted and ignored.
-var globalIgnoredPrefixes = []string{"tune.", "profiling.", "ssl-load-extra-", "httpclient."}
+// globalIgnoredPrefixes are keyword prefixes accepted and ignored (after
+// globalRefused).
+var globalIgnoredPrefixes = []string{"tune.", "profiling.", "httpclient."}
+
+// globalRefused are global keywords HAProxy honours and this
+// implementation cannot: fatal rather than ignored.
+var globalRefused = map[string]string{
+	"grace":                  "soft stops do not wait",
+	"maxconnrate":            "no accept rate limit",
+	"maxsessrate":            "no session rate limit",
+	"maxsslrate":             "no TLS handshake rate limit",
+	"maxsslconn":             "no TLS connection limit",
+	"unix-bind":              "UNIX sockets get no default prefix, mode or owner",
+	"issuers-chain-path":     "no certificate chain completion",
+	"fd-hard-limit":          "the descriptor limit is not capped",
+	"ssl-load-extra-files":   "certificate side files are always looked up as '<crt>.key'",
+	"ssl-load-extra-del-ext": "certificate side files are always looked up as '<crt>.key'",
+	"tune.bufsize":           "the buffer size is fixed",
+	"tune.http.maxhdr":       "the header count limit is fixed",
+	"tune.maxrewrite":        "the rewrite reserve is fixed",
+}
 
 func (p *parser) globalLine(w []string) {
 	g := &p.cfg.Global
@@ -161,6 +179,10 @@ func (p *parser) globalLine(w []string) {
 	case "lua-load", "lua-load-per-thread", "lua-prepend-path":
 		p.alertErr(p.line, ErrUnsupported, "'%s' is not supported by this implementation (no Lua engine).", kw)
 	default:
+		if why, ok := globalRefused[kw]; ok {
+			p.alertErr(p.line, ErrUnsupported, "'%s' is not supported by this implementation (%s).", kw, why)
+			return
+		}
 		if globalIgnored[kw] || hasAnyPrefix(kw, globalIgnoredPrefixes) {
 			p.warnf(p.line, "'%s' is accepted but ignored by this implementation.", kw)
 			return

@@ -209,8 +209,8 @@ func (p *parser) handleLine(line string) {
 
 // skippedSections are parsed and skipped with a warning.
 var skippedSections = map[string]bool{
-	"userlist": true, "peers": true, "resolvers": true, "mailers": true, "program": true,
-	"http-errors": true, "ring": true, "log-forward": true, "cache": true,
+	"userlist": true, "peers": true, "resolvers": true, "mailers": true,
+	"http-errors": true, "ring": true, "cache": true,
 }
 
 func (p *parser) startSection(w []string) bool {
@@ -230,6 +230,13 @@ func (p *parser) startSection(w []string) bool {
 		p.closeProxy()
 		p.section = kw
 		p.openProxy(w)
+		return true
+	}
+	if kw == "program" || kw == "log-forward" {
+		p.closeProxy()
+		p.section = kw
+		p.alertErr(p.line, ErrUnsupported, "section '%s' is not supported by this implementation (it would run a %s).", kw,
+			map[string]string{"program": "program under the master", "log-forward": "syslog listener"}[kw])
 		return true
 	}
 	if skippedSections[kw] {

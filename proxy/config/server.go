@@ -154,7 +154,7 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		case "maxqueue":
 			s.MaxQueue, err = parseUint(val)
 		case "minconn":
-			p.warnf(p.line, "server parameter 'minconn' is accepted but ignored by this implementation (maxconn is used).")
+			return unsupported("'minconn' is not supported by this implementation (no dynamic maxconn)")
 		case "cookie":
 			s.Cookie = val
 		case "port":
@@ -315,8 +315,10 @@ func (p *parser) kwHTTPCheck(px *Proxy, w []string) {
 		if err := parseSend(hc, w[2:]); err != nil {
 			p.alertf(p.line, "'http-check send' : %v", err)
 		}
-	case "connect", "disable-on-404", "send-state", "comment", "set-var", "unset-var":
-		p.warnf(p.line, "'http-check %s' is accepted but ignored by this implementation.", w[1])
+	case "comment":
+		// No effect on the check.
+	case "connect", "disable-on-404", "send-state", "set-var", "unset-var":
+		p.alertErr(p.line, ErrUnsupported, "'http-check %s' is not supported by this implementation.", w[1])
 	default:
 		p.alertf(p.line, "'http-check' only supports 'expect', 'send', 'connect', 'disable-on-404', 'send-state' and 'comment' (got '%s').", w[1])
 	}

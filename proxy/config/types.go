@@ -344,8 +344,6 @@ type Bind struct {
 	StrictSNI bool
 
 	AcceptProxy bool
-	V4V6        bool
-	V6Only      bool
 	DeferAccept bool
 	TFO         bool
 	Transparent bool

@@ -45,6 +45,8 @@ var globalRefused = map[string]string{
 	"tune.bufsize":           "the buffer size is fixed",
 	"tune.http.maxhdr":       "the header count limit is fixed",
 	"tune.maxrewrite":        "the rewrite reserve is fixed",
+	"tune.http.cookielen":    "captured cookies are logged at their capture length",
+	"tune.http.logurilen":    "logged URIs are not truncated at that length",
 }
 
 func (p *parser) globalLine(w []string) {

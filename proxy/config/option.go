@@ -22,14 +22,14 @@ func ignoredOpt(where uint8) opt {
 	}}
 }
 
-// fallbackCheckOpt: protocol-specific health checks fall back to TCP.
+// fallbackCheckOpt: protocol-specific health checks are refused (a plain
+// TCP connect check would mark servers up that HAProxy marks down).
 func fallbackCheckOpt() opt {
 	return opt{inDB, func(p *parser, px *Proxy, neg bool, _ []string) {
 		if neg {
 			return
 		}
-		px.Check, px.HTTPCheck, px.ExternalCheck = CheckTCP, nil, nil
-		p.warnf(p.line, "'option %s' is not supported by this implementation: a plain TCP connect check is used instead.", p.optName)
+		p.alertErr(p.line, ErrUnsupported, "'option %s' is not supported by this implementation (a TCP connect check is not the same check).", p.optName)
 	}}
 }
 

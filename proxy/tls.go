@@ -21,13 +21,6 @@ import (
 // logs: %sslv prints OpenSSL's version names ("TLSv1.3") and %sslc
 // OpenSSL's cipher names ("ECDHE-RSA-AES128-GCM-SHA256").
 
-// tlsVersions maps ssl-min-ver/ssl-max-ver values to crypto/tls versions.
-// SSLv3 has no crypto/tls support: it maps to TLS 1.0, the lowest there is.
-var tlsVersions = map[string]uint16{
-	"SSLv3": tls.VersionTLS10, "TLSv1.0": tls.VersionTLS10, "TLSv1.1": tls.VersionTLS11,
-	"TLSv1.2": tls.VersionTLS12, "TLSv1.3": tls.VersionTLS13,
-}
-
 // versionName returns OpenSSL's name of a TLS version (%sslv).
 func versionName(v uint16) string {
 	switch v {

@@ -73,25 +73,25 @@ func template(context, cols, line string) string {
 
 // diagnose parses text and runs the runtime's verdict; it returns the
 // error (nil when valid) and every diagnostic message.
-func diagnose(text string) (error, []config.Diag) {
+func diagnose(text string) ([]config.Diag, error) {
 	cfg, err := config.ParseReader("k.cfg", strings.NewReader(text), nil)
 	if err != nil {
-		return err, cfg.Warnings
+		return cfg.Warnings, err
 	}
 	ds := append([]config.Diag(nil), cfg.Warnings...)
 	ds = append(ds, proxy.Validate(cfg)...)
 	for _, d := range ds {
 		if d.Level == config.LevelAlert {
-			return errors.New(d.Msg), ds
+			return ds, errors.New(d.Msg)
 		}
 	}
-	return nil, ds
+	return ds, nil
 }
 
 // classify finds how one keyword is treated.
 func classify(t *testing.T, context, cols string, words []string) kwStatus {
 	st := kwStatus{context: context, keyword: strings.Join(words, " ")}
-	_, base := diagnose(template(context, cols, "#"))
+	base, _ := diagnose(template(context, cols, "#"))
 	baseMsgs := map[string]bool{}
 	for _, d := range base {
 		baseMsgs[d.Msg] = true
@@ -102,7 +102,7 @@ func classify(t *testing.T, context, cols string, words []string) kwStatus {
 		if context == "bind" && cols == "ssl" {
 			line = "ssl crt testdata/seed/site.pem " + line
 		}
-		err, ds := diagnose(template(context, cols, line))
+		ds, err := diagnose(template(context, cols, line))
 		if err != nil {
 			if errors.Is(err, config.ErrUnsupported) || errors.Is(err, config.ErrUnknownKeyword) ||
 				strings.Contains(err.Error(), "not supported") || strings.Contains(err.Error(), "unknown keyword") {

@@ -19,11 +19,6 @@ import (
 func Validate(cfg *config.Config) []config.Diag {
 	var v validator
 	g := &cfg.Global
-	for _, sc := range g.StatsSockets {
-		if sc.ExposeFDListeners {
-			v.warn(sc.File, sc.Line, "'stats socket' : 'expose-fd listeners' is ignored by this implementation (no socket transfer; reloads rely on SO_REUSEPORT).")
-		}
-	}
 	for _, pc := range cfg.Proxies {
 		if pc.Disabled {
 			continue

@@ -176,13 +176,22 @@ func (o *TLSOptions) resolve() (warn string, err error) {
 			return "", fmt.Errorf("'ciphersuites' : %w", err)
 		}
 	}
-	o.CipherSuites = nil
-	if o.Ciphers != "" {
-		ids, err := EvalCipherList(o.Ciphers)
-		if err != nil {
-			return "", fmt.Errorf("'ciphers' : %w", err)
-		}
-		o.CipherSuites = ids
+	// No "ciphers": OpenSSL's DEFAULT list, which (unlike crypto/tls's
+	// defaults) includes the RSA key exchange and CBC-SHA256 suites.
+	expr := o.Ciphers
+	if expr == "" {
+		expr = "DEFAULT"
+	}
+	ids, sec, err := evalCipherList(expr)
+	if err != nil {
+		return "", fmt.Errorf("'ciphers' : %w", err)
+	}
+	o.CipherSuites = ids
+	if sec >= 1 && o.MinVersion < tls.VersionTLS12 {
+		// OpenSSL 3 refuses TLS 1.0/1.1 handshakes from security level 1
+		// on; with ssl-max-ver below TLSv1.2 no handshake completes,
+		// as with haproxy.
+		o.MinVersion = tls.VersionTLS12
 	}
 	o.CurveIDs = nil
 	if o.Curves != "" {

@@ -63,7 +63,10 @@ func TestTLSVersionOptions(t *testing.T) {
 		{"", tls.VersionTLS12, tls.VersionTLS13},
 		{"no-tlsv12", tls.VersionTLS13, tls.VersionTLS13},
 		{"no-tlsv13", tls.VersionTLS12, tls.VersionTLS12},
-		{"ssl-min-ver TLSv1.1 ssl-max-ver TLSv1.2", tls.VersionTLS11, tls.VersionTLS12},
+		// OpenSSL 3's security level refuses TLS < 1.2 (see
+		// TestTLSPolicyVsHAProxy), unless the list sets @SECLEVEL=0.
+		{"ssl-min-ver TLSv1.1 ssl-max-ver TLSv1.2", tls.VersionTLS12, tls.VersionTLS12},
+		{"ssl-min-ver TLSv1.1 ssl-max-ver TLSv1.2 ciphers DEFAULT:@SECLEVEL=0", tls.VersionTLS11, tls.VersionTLS12},
 		{"force-tlsv13", tls.VersionTLS13, tls.VersionTLS13},
 		{"ciphersuites TLS_AES_128_CCM_SHA256", tls.VersionTLS12, tls.VersionTLS12}, // no TLS 1.3 suite Go has
 	} {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -20,7 +21,11 @@ import (
 // Nothing is done for a setting left out; uid/gid 0 count as not set, as
 // in HAProxy. Files the runtime opens later (UNIX log sockets, resolved
 // at each send) are looked up inside the new root.
-func DropPrivileges(g *config.Global) error {
+//
+// When the supplementary groups cannot be dropped, HAProxy's warning
+// ("Failed to drop supplementary groups. ...") is written to stderr (nil:
+// not printed) and setgid decides.
+func DropPrivileges(g *config.Global, stderr io.Writer) error {
 	//lint:file-ignore ST1005 HAProxy's messages, word for word
 	prog := filepath.Base(os.Args[0])
 	if g.Chroot != "" {
@@ -32,10 +37,8 @@ func DropPrivileges(g *config.Global) error {
 		}
 	}
 	if g.GID > 0 {
-		// A process without CAP_SETGID keeps its supplementary groups
-		// (HAProxy warns, then setgid decides).
-		if n, _ := syscall.Getgroups(); len(n) > 0 {
-			_ = syscall.Setgroups(nil)
+		if n, _ := syscall.Getgroups(); len(n) > 0 && syscall.Setgroups([]int{}) != nil && stderr != nil {
+			fmt.Fprintf(stderr, "[WARNING]  (%d) : [%s.main()] Failed to drop supplementary groups. Using 'gid'/'group' without 'uid'/'user' is generally useless.\n", os.Getpid(), prog)
 		}
 		if err := syscall.Setgid(g.GID); err != nil {
 			return fmt.Errorf("[%s.main()] Cannot set gid %d.", prog, g.GID)

@@ -271,7 +271,7 @@ func serve(cfg *config.Config, o *options, stderr io.Writer) int {
 		defer os.Remove(pidfile)
 	}
 	// Bound and pid file written: chroot and drop privileges as HAProxy.
-	if err := proxy.DropPrivileges(&cfg.Global); err != nil {
+	if err := proxy.DropPrivileges(&cfg.Global, stderr); err != nil {
 		alertf(stderr, "%v", err)
 		return 1
 	}

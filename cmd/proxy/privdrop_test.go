@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,63 @@ frontend fe
 				t.Errorf("%s: log line %q", who, line)
 			}
 		})
+	}
+}
+
+// TestUserGroupRefusedVsHAProxy: run as nobody (with and without
+// supplementary groups), "user haproxy"/"group haproxy" cannot be applied:
+// the same warning, alert and exit status as haproxy 2.6.
+func TestUserGroupRefusedVsHAProxy(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to start the processes as nobody")
+	}
+	hap := testbin.Need(t, "haproxy")
+	setpriv := testbin.Need(t, "setpriv")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755) // t.TempDir's parent is 0700
+	cfg := filepath.Join(dir, "p.cfg")
+	text := fmt.Sprintf("global\n    user haproxy\n    group haproxy\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", port)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	self, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := regexp.MustCompile(`\[[^\]]*\.main\(\)\]`) // haproxy prints argv[0] as given
+	for _, groups := range []string{"--clear-groups", "--init-groups"} {
+		run := func(env []string, bin string) (int, string) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, setpriv, "--reuid=nobody", "--regid=nogroup", groups, bin, "-db", "-f", cfg)
+			cmd.Env = append(os.Environ(), env...)
+			out, _ := cmd.CombinedOutput()
+			rc := cmd.ProcessState.ExitCode()
+			if ctx.Err() != nil {
+				rc = -1
+			}
+			var keep []string
+			for _, ln := range strings.Split(string(out), "\n") {
+				if strings.HasPrefix(ln, "[ALERT]") || strings.HasPrefix(ln, "[WARNING]") {
+					if i := strings.Index(ln, ") : "); i >= 0 {
+						ln = ln[:strings.Index(ln, "(")] + ln[i+4:]
+					}
+					keep = append(keep, prog.ReplaceAllString(ln, "[P.main()]"))
+				}
+			}
+			return rc, strings.Join(keep, "\n")
+		}
+		wantRC, want := run(nil, hap)
+		gotRC, got := run([]string{"HAPLOG_PROXY_MAIN=1"}, self)
+		if gotRC != wantRC || got != want {
+			t.Errorf("%s: exit %d\n%s\nhaproxy: exit %d\n%s", groups, gotRC, got, wantRC, want)
+		}
 	}
 }

@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 	"regexp"
@@ -10,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -150,5 +154,96 @@ func TestLogSendErrors(t *testing.T) {
 	}
 	if got := stderr2.String(); got != "" {
 		t.Errorf("closed UDP port: stderr = %q, want nothing", got)
+	}
+}
+
+// TestUnixLogVsHAProxy: the same request through haproxy and the proxy,
+// both logging to a "log unix@PATH" socket with tag and host name set,
+// gives the same datagram once the date, pid, client port and timers are
+// masked (header layout, facility/level, tag, payload, final "\n").
+func TestUnixLogVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	for _, format := range []string{"", "format rfc5424 ", "format short "} {
+		var got [2]string
+		for i, who := range []string{"haproxy", "proxy"} {
+			path := filepath.Join(t.TempDir(), "log.sock")
+			ux, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			port := freePort(t)
+			if who == "proxy" {
+				port = 0
+			}
+			cfg := fmt.Sprintf(`global
+    log unix@%s %slocal3 info
+    log-tag mytag
+    log-send-hostname myhost
+defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend fe
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain string ok
+`, path, format, port)
+			var a string
+			if who == "haproxy" {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				startHAProxy(t, ctx, bin, cfg)
+				a = fmt.Sprintf("127.0.0.1:%d", port)
+				waitListening(t, a)
+			} else {
+				a = addr(t, runProxy(t, cfg), "fe", false)
+			}
+			c, err := net.Dial("tcp", a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(c, "GET /u HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			io.Copy(io.Discard, c)
+			c.Close()
+			buf := make([]byte, 4096)
+			for {
+				ux.SetReadDeadline(time.Now().Add(10 * time.Second))
+				n, err := ux.Read(buf)
+				if err != nil {
+					t.Fatalf("%s %q: no datagram: %v", who, format, err)
+				}
+				if d := string(buf[:n]); strings.Contains(d, "GET /u") {
+					got[i] = d
+					break
+				}
+			}
+			ux.Close()
+		}
+		// The connection counters are masked too: haproxy still counts the
+		// probe connection of waitListening.
+		conns := regexp.MustCompile(`(\S{4}) \d+/\d+/\d+/\d+/\d+ `)
+		mask := regexp.MustCompile(`^(<\d+>)(1 \S+|\w{3} [ \d]\d \d\d:\d\d:\d\d)( \S+ \S+)(\[\d+\]:| \d+ - -) (.*)$`)
+		norm := func(d string) string {
+			m := mask.FindStringSubmatch(strings.TrimSuffix(d, "\n"))
+			if m == nil {
+				return "unparsed: " + d
+			}
+			return m[1] + "DATE" + m[3] + strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return 'N'
+				}
+				return r
+			}, m[4]) + " " + conns.ReplaceAllString(maskText(m[5]), "$1 C ") + fmt.Sprint(strings.HasSuffix(d, "\n"))
+		}
+		if format == "format short " {
+			norm = func(d string) string {
+				return conns.ReplaceAllString(maskText(strings.TrimSuffix(strings.TrimPrefix(d, "<158>"), "\n")), "$1 C ")
+			}
+		}
+		if g, w := norm(got[1]), norm(got[0]); g != w {
+			t.Errorf("%q:\n got  %q\n want %q", format, got[1], got[0])
+		}
 	}
 }

@@ -76,14 +76,8 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 			v.alert(s.File, s.Line, "'server %s' : 'slowstart' is not supported by this implementation (full weight at once).", s.Name)
 		}
 	}
-	if c := pc.Compression; c != nil && pc.Mode == config.ModeHTTP {
-		for _, a := range c.Algos {
-			if a != "identity" {
-				// TCP proxies: HAProxy ignores compression silently.
-				v.alert(c.File, c.Line, "%s : 'compression algo %s' is not supported by this implementation (responses would be forwarded uncompressed).", where, a)
-				break
-			}
-		}
+	if c := pc.Compression; c != nil && c.Offload && pc.Mode == config.ModeHTTP {
+		v.alert(c.File, c.Line, "%s : 'compression offload' is not supported by this implementation (Accept-Encoding would reach the server).", where)
 	}
 	if pc.LogASAP {
 		v.alert(f, l, "%s : 'option logasap' is not supported by this implementation: lines are logged at the end of the stream.", where)

@@ -173,7 +173,7 @@ func TestModelSeed(t *testing.T) {
 	if len(fe.Binds) != 2 || !fe.Binds[1].SSL || fe.Binds[1].Crts[0] != "testdata/seed/site.pem" || fe.Binds[0].Addr.Host != "" {
 		t.Errorf("binds %+v", fe.Binds)
 	}
-	if fe.Compression == nil || fe.Compression.Algos[0] != "identity" {
+	if fe.Compression == nil || fe.Compression.Algos[0] != "gzip" {
 		t.Errorf("compression %+v", fe.Compression)
 	}
 	badUA := fe.ACLs["bad_ua"].Matchers[0]

@@ -647,6 +647,7 @@ func (p *parser) kwCompression(px *Proxy, w []string) {
 			return
 		}
 		c.Offload = true
+		c.File, c.Line = p.file, p.line
 	default:
 		p.alertf(p.line, "'compression' expects 'algo', 'type' or 'offload'.")
 	}

@@ -147,8 +147,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := config.Options{ZeroWarning: o.zeroWarning}.Parse(o.files...)
 	if err != nil {
-		alertf(stderr, "%v", err)
-		alertf(stderr, "Fatal errors found in configuration.")
+		// Every diagnostic on its own line in HAProxy's layout, as -c.
+		config.CheckOptions{PID: os.Getpid(), Options: config.Options{ZeroWarning: o.zeroWarning}}.Check(io.Discard, stderr, o.files)
 		return 1
 	}
 	rt := proxy.Validate(cfg)
@@ -168,7 +168,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if !o.quiet {
 		for _, d := range cfg.Warnings {
-			fmt.Fprintf(stderr, "[WARNING]  (%d) : %v\n", os.Getpid(), d)
+			writeDiag(stderr, d)
 		}
 		for _, d := range rt {
 			writeDiag(stderr, d)

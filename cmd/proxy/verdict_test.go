@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -53,6 +54,49 @@ func TestVerdictVsHAProxy(t *testing.T) {
 		}
 		if !strings.Contains(wantErr, "[WARNING]") && strings.Contains(gotErr, "[WARNING]") {
 			t.Errorf("%s: warnings where haproxy -c prints none:\n%s", cfg, gotErr)
+		}
+	}
+}
+
+// TestStartErrorsLayout: a configuration that does not parse is reported
+// at start exactly as haproxy 2.6 reports it (one "[ALERT] (pid) : config
+// : ..." line per problem, then "Fatal errors found in configuration."),
+// pids and the version NOTICE lines aside.
+func TestStartErrorsLayout(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "bad.cfg")
+	if err := os.WriteFile(cfg, []byte("global\n    bogus1\n    bogus2\ndefaults\n    mode http\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	self, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := regexp.MustCompile(`\(\d+\)`)
+	for _, f := range []string{cfg, filepath.Join(dir, "missing.cfg")} {
+		run := func(bin string, env []string) (int, string) {
+			cmd := exec.Command(bin, "-db", "-f", f)
+			cmd.Env = append(os.Environ(), env...)
+			out, err := cmd.CombinedOutput()
+			rc := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				rc = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			var keep []string
+			for _, ln := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				if !strings.HasPrefix(ln, "[NOTICE]") {
+					keep = append(keep, pid.ReplaceAllString(ln, "(N)"))
+				}
+			}
+			return rc, strings.Join(keep, "\n")
+		}
+		wantRC, want := run(bin, nil)
+		gotRC, got := run(self, []string{"HAPLOG_PROXY_MAIN=1"})
+		if gotRC != wantRC || got != want {
+			t.Errorf("%s: exit %d\n%s\nhaproxy: exit %d\n%s", filepath.Base(f), gotRC, got, wantRC, want)
 		}
 	}
 }

@@ -41,7 +41,9 @@ func Parse(files ...string) (*Config, error) {
 func (o Options) Parse(files ...string) (*Config, error) {
 	p := newParser(o)
 	for _, f := range files {
-		p.parsePath(f)
+		if p.parsePath(f); p.openFailed {
+			break // haproxy stops at the first file it cannot open
+		}
 	}
 	return p.finish()
 }
@@ -97,6 +99,7 @@ func (p *parser) fileAlert(path string, err error) {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
+	p.openFailed = true
 	msg := fmt.Sprintf("Cannot open configuration file/directory %s : %s", path, errText(err))
 	p.add(Diag{Level: LevelAlert, Msg: msg}, fmt.Errorf("%s: %w", path, err))
 }

@@ -116,3 +116,16 @@ func TestTLSRefusals(t *testing.T) {
 		t.Errorf("unused default cipher list: %v", err)
 	}
 }
+
+// TestCheckStopsAtUnopenableFile: as haproxy 2.6 (measured with
+// "haproxy -c -f missing -f bad.cfg"), the first file that cannot be
+// opened ends the run: one alert, no summary line, exit 1.
+func TestCheckStopsAtUnopenableFile(t *testing.T) {
+	missing := t.TempDir() + "/missing.cfg"
+	var out, errb strings.Builder
+	code := CheckOptions{PID: 5}.Check(&out, &errb, []string{missing, "testdata/check/syntax.cfg"})
+	want := "[ALERT]    (5) : config : Cannot open configuration file/directory " + missing + " : No such file or directory\n"
+	if code != 1 || errb.String() != want || out.Len() != 0 {
+		t.Errorf("exit %d stdout %q stderr %q, want 1 \"\" %q", code, out.String(), errb.String(), want)
+	}
+}

@@ -104,3 +104,40 @@ frontend fe
 		})
 	}
 }
+
+// TestStrictSNIVsHAProxy: with "strict-sni", a handshake whose SNI
+// matches no certificate (or that sends none) fails, as with haproxy;
+// without it the first certificate is used.
+func TestStrictSNIVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	crt, err := filepath.Abs("config/testdata/seed/site.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, strict := range []string{"strict-sni", ""} {
+		cfg := func(port int) string {
+			return "defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n" +
+				"frontend fe\n    bind 127.0.0.1:" + strconv.Itoa(port) + " ssl crt " + crt + " " + strict + "\n    http-request return status 200\n"
+		}
+		hp := freePort(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		startHAProxy(t, ctx, bin, cfg(hp))
+		haddr := "127.0.0.1:" + strconv.Itoa(hp)
+		waitListening(t, haddr)
+		oaddr := addr(t, runProxy(t, cfg(0)), "fe", false)
+		probe := func(a, sni string) bool {
+			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", a, &tls.Config{ServerName: sni, InsecureSkipVerify: true})
+			if err != nil {
+				return false
+			}
+			c.Close()
+			return true
+		}
+		for _, sni := range []string{"localhost", "LOCALHOST", "other.example", ""} {
+			if got, want := probe(oaddr, sni), probe(haddr, sni); got != want {
+				t.Errorf("%q sni %q: handshake ok=%v, haproxy %v", strict, sni, got, want)
+			}
+		}
+		cancel()
+	}
+}

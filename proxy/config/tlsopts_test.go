@@ -129,3 +129,16 @@ func TestCheckStopsAtUnopenableFile(t *testing.T) {
 		t.Errorf("exit %d stdout %q stderr %q, want 1 \"\" %q", code, out.String(), errb.String(), want)
 	}
 }
+
+// TestLogUnixPathTooLong: haproxy 2.6.12 -c accepts a 97-byte log socket
+// path and refuses 98 bytes with this message (measured).
+func TestLogUnixPathTooLong(t *testing.T) {
+	long := "/tmp/" + strings.Repeat("a", 93) // 98 bytes: one too many
+	_, err := parseText(t, "global\n    log "+long+" local0\n")
+	if err == nil || !strings.Contains(err.Error(), "too long (max 97)") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := parseText(t, "global\n    log "+long[:len(long)-1]+" local0\n"); err != nil {
+		t.Errorf("97-byte path: %v", err)
+	}
+}

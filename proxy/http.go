@@ -599,6 +599,7 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 		st.header = time.Time{} // HAProxy logs Tr = -1 for a denied response
 		return s.serverFailed(be, 'P', 'H', code)
 	}
+	cz := s.startCompression(be, noBody) // compress.go; nil: sent as is
 	w := s.wbuf[:0]
 	if h.http11() {
 		w = append(w, "HTTP/1.1"...) // HTTP/2.0 from an HTTP/1 server too (measured)
@@ -613,6 +614,9 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	}
 	w = append(w, "\r\n"...)
 	w = s.appendRespHeaders(w, be)
+	if cz != nil {
+		w = cz.appendHeaders(w, h.chunked)
+	}
 	if !keep {
 		w = append(w, "connection: close\r\n"...)
 	} else if !s.req.http11() {
@@ -623,7 +627,9 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	s.srvRd.consume(headLen)
 	c := conduit{src: s.srvRd, dst: s.c, rto: be.cfg.Timeouts.Server, wto: s.fe.cfg.Timeouts.Client}
 	var ok bool
-	if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= bufSize {
+	if cz != nil {
+		ok = c.write(w) && cz.copyBody(&c, h)
+	} else if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= bufSize {
 		// The whole body is here: send head and body in one write, as
 		// HAProxy does. A client that closed (FIN) while waiting then
 		// still gets a clean "----" line, as with HAProxy; two writes

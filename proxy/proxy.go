@@ -71,6 +71,7 @@ type Proxy struct {
 
 	cli   cliState  // stats sockets
 	start time.Time // for "show info"
+	logAlert
 }
 
 // Stats are counters a Proxy keeps about itself.

@@ -37,6 +37,10 @@ func (s *session) serveTCP() {
 	s.setServer(conn, st.srv)
 	st.header = st.connected
 	t := tunnel{cli: s.c, srv: conn, cto: s.fe.cfg.Timeouts.Client, sto: be.cfg.Timeouts.Server}
+	if tt := be.cfg.Timeouts.Tunnel; tt > 0 {
+		// "timeout tunnel" supersedes both once connected (TCP mode).
+		t.cto, t.sto = tt, tt
+	}
 	t.run()
 	s.closeServer()
 	st.bytesOut = t.down.Load()

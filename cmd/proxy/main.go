@@ -147,8 +147,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := config.Options{ZeroWarning: o.zeroWarning}.Parse(o.files...)
 	if err != nil {
-		alertf(stderr, "%v", err)
-		alertf(stderr, "Fatal errors found in configuration.")
+		// Every diagnostic on its own line in HAProxy's layout, as -c.
+		config.CheckOptions{PID: os.Getpid(), Options: config.Options{ZeroWarning: o.zeroWarning}}.Check(io.Discard, stderr, o.files)
 		return 1
 	}
 	rt := proxy.Validate(cfg)
@@ -168,7 +168,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if !o.quiet {
 		for _, d := range cfg.Warnings {
-			fmt.Fprintf(stderr, "[WARNING]  (%d) : %v\n", os.Getpid(), d)
+			writeDiag(stderr, d)
 		}
 		for _, d := range rt {
 			writeDiag(stderr, d)
@@ -240,7 +240,12 @@ func writeDiag(w io.Writer, d config.Diag) {
 }
 
 func serve(cfg *config.Config, o *options, stderr io.Writer) int {
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Descriptors first, as HAProxy: "Cannot raise FD limit" is fatal.
+	if err := proxy.RaiseFDLimit(cfg); err != nil {
+		alertf(stderr, "%v", err)
+		return 1
+	}
+	logger := slog.New(proxy.NewStderrHandler(stderr, os.Getpid(), slog.LevelWarn))
 	opts := proxy.Options{Logger: logger}
 	if !o.quiet {
 		opts.Stderr = stderr
@@ -264,6 +269,11 @@ func serve(cfg *config.Config, o *options, stderr io.Writer) int {
 			return 1
 		}
 		defer os.Remove(pidfile)
+	}
+	// Bound and pid file written: chroot and drop privileges as HAProxy.
+	if err := proxy.DropPrivileges(&cfg.Global, stderr); err != nil {
+		alertf(stderr, "%v", err)
+		return 1
 	}
 	// Listening: now ask the previous process to leave.
 	for _, pid := range o.softPIDs {

@@ -260,9 +260,12 @@ func (s *server) checkTLS() bool {
 	return s.cfg.CheckSSL || (s.cfg.CheckPort == 0 && s.cfg.CheckAddr == "")
 }
 
-// runCheck performs one TCP or HTTP check.
+// runCheck performs one TCP, HTTP or external check.
 func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
 	b := s.be.cfg
+	if b.Check == config.CheckExternal && b.ExternalCheck != nil {
+		return p.runExternalCheck(ctx, s)
+	}
 	_, _, inter, _, _ := defaults(s.cfg)
 	cto := inter
 	if b.Timeouts.Connect > 0 && b.Timeouts.Connect < cto {

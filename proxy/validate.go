@@ -115,9 +115,6 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	if pc.ErrorLogFormat != "" || pc.LogFormatSD != "" {
 		v.warn(f, l, "%s : 'error-log-format'/'log-format-sd' are ignored by this implementation.", where)
 	}
-	if pc.ExternalCheck != nil {
-		v.warn(f, l, "%s : 'option external-check' is not supported by this implementation: a plain TCP connect check is used instead.", where)
-	}
 	t := pc.Timeouts
 	if t.Tunnel > 0 || t.ClientFin > 0 || t.ServerFin > 0 {
 		v.warn(f, l, "%s : 'timeout tunnel', 'timeout client-fin' and 'timeout server-fin' are ignored by this implementation (client/server timeouts apply).", where)

@@ -32,6 +32,10 @@ type Options struct {
 	Hostname string
 	// Now returns the wall-clock time used for log dates; nil = time.Now.
 	Now func() time.Time
+	// Inherited are listening sockets handed over by a previous process
+	// (master-worker reload), keyed by ListenerKey: a frontend address
+	// found here is served on that socket instead of being bound again.
+	Inherited map[string]net.Listener
 }
 
 // Proxy runs the frontends and backends of one configuration.

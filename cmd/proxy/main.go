@@ -323,7 +323,7 @@ func serve(cfg *config.Config, o *options, stderr io.Writer, h *serveHooks) int 
 				alertf(stderr, "cannot create pidfile %s: %v", o.pidfile, err)
 				return 1
 			}
-			defer os.Remove(o.pidfile)
+			defer removePidfile(o.pidfile)
 		}
 		// Listening: now ask the previous process to leave.
 		for _, pid := range o.softPIDs {
@@ -362,4 +362,12 @@ func serve(cfg *config.Config, o *options, stderr io.Writer, h *serveHooks) int 
 		return 128 + int(syscall.SIGTERM)
 	}
 	return 0
+}
+
+// removePidfile removes path if it still holds our pid: after a reload
+// with -sf the file already names the new process.
+func removePidfile(path string) {
+	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
+		os.Remove(path)
+	}
 }

@@ -122,7 +122,7 @@ func runMaster(o *options, args []string, stderr io.Writer, ready func()) int {
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(m.pid)+"\n"), 0o644); err != nil {
 			m.alertf("cannot create pidfile %s: %v", pidfile, err)
 		} else {
-			defer os.Remove(pidfile)
+			defer removePidfile(pidfile)
 		}
 	}
 	for _, pid := range o.softPIDs {

@@ -355,3 +355,60 @@ func isZombie(pid int) bool {
 	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	return err != nil || strings.Contains(string(st), ") Z ")
 }
+
+// TestSystemdUnit runs the check commands of dist/systemd/haplog-proxy.service
+// (ExecStartPre, the first ExecReload) with this binary on a valid and a
+// broken file, checks the settings that the master relies on, and has
+// systemd-analyze verify the unit when it is installed.
+func TestSystemdUnit(t *testing.T) {
+	b, err := os.ReadFile("../../dist/systemd/haplog-proxy.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := string(b)
+	for _, want := range []string{"Type=notify", "KillMode=mixed", "SuccessExitStatus=143",
+		"ExecReload=/bin/kill -USR2 $MAINPID", "ExecStart=/usr/local/sbin/haplog-proxy -Ws "} {
+		if !strings.Contains(unit, "\n"+want) {
+			t.Errorf("unit lacks %q", want)
+		}
+	}
+	dir := t.TempDir()
+	valid := filepath.Join(dir, "valid.cfg")
+	broken := filepath.Join(dir, "broken.cfg")
+	os.WriteFile(valid, []byte(mwConfig(8080, 8081)), 0o644)
+	os.WriteFile(broken, []byte(mwConfig(8080, 8081)+"    bogus-keyword\n"), 0o644)
+	var checks []string
+	for _, l := range strings.Split(unit, "\n") {
+		if (strings.HasPrefix(l, "ExecStartPre=") || strings.HasPrefix(l, "ExecReload=")) && strings.Contains(l, " -c ") {
+			checks = append(checks, l[strings.Index(l, "=")+1:])
+		}
+	}
+	if len(checks) != 2 {
+		t.Fatalf("want 2 check commands, got %q", checks)
+	}
+	for _, c := range checks {
+		for file, rc := range map[string]int{valid: 0, broken: 1} {
+			var args []string
+			for _, w := range strings.Fields(c)[1:] {
+				switch w {
+				case "$CONFIG":
+					args = append(args, file)
+				case "$EXTRAOPTS":
+				default:
+					args = append(args, w)
+				}
+			}
+			if got, _, stderr := self(t, args...); got != rc {
+				t.Errorf("%v: exit %d, want %d\n%s", args, got, rc, stderr)
+			}
+		}
+	}
+	if sa, err := exec.LookPath("systemd-analyze"); err == nil {
+		// verify wants the binary the unit names: point it at this one.
+		local := filepath.Join(dir, "haplog-proxy.service")
+		os.WriteFile(local, []byte(strings.ReplaceAll(unit, "/usr/local/sbin/haplog-proxy", os.Args[0])), 0o644)
+		if out, err := exec.Command(sa, "verify", local).CombinedOutput(); err != nil || len(out) > 0 {
+			t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+		}
+	}
+}

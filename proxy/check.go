@@ -210,6 +210,9 @@ func (p *Proxy) setDown(s *server, res checkResult) {
 			serverKind(s), b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), leftText(s))
 	}
 	p.noServerLeft(b, wasUsable)
+	if s.cfg.ShutdownOnDown {
+		p.shutdownSessions(b, func(x *server) bool { return x == s })
+	}
 }
 
 // setUp marks s UP after successful checks (b.stateMu held).
@@ -228,6 +231,9 @@ func (p *Proxy) setUp(s *server, res checkResult) {
 	b.mu.Lock()
 	b.serveQueueLocked()
 	b.mu.Unlock()
+	if s.cfg.ShutdownBackupOnUp && !s.cfg.Backup {
+		p.shutdownSessions(b, func(x *server) bool { return x.cfg.Backup })
+	}
 }
 
 func (p *Proxy) logCheck(s *server, res checkResult, health, rise, top int) {

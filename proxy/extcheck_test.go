@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testbackend"
 )
 
 // namedServer accepts TCP connections on 127.0.0.1 and writes its name on
@@ -305,5 +307,116 @@ frontend fe
 	}
 	if lines[0] != lines[1] {
 		t.Errorf("timeout line:\nhaproxy: %s\nproxy:   %s", lines[0], lines[1])
+	}
+}
+
+// TestDifferentialOnMarkedDown: with "on-marked-down shutdown-sessions",
+// a TCP session and an HTTP request waiting for its response are cut when
+// the external check marks the server DOWN; the termination states (and
+// the HTTP status) match haproxy 2.6's.
+func TestDifferentialOnMarkedDown(t *testing.T) {
+	bin := haproxyBin(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	echo, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go (&testbackend.TCP{Mode: testbackend.Echo}).Serve(ctx, echo)
+	web, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived := make(chan string, 16)
+	go (&testbackend.HTTP{Name: "w", OnRequest: func(target string) { arrived <- target }}).Serve(ctx, web)
+	var got [2][2]string
+	for i, name := range []string{"haproxy", "proxy"} {
+		dir := t.TempDir()
+		state := filepath.Join(dir, "state")
+		os.WriteFile(state, []byte("up\n"), 0o644)
+		script := "#!/bin/sh\nread r < " + state + "\n[ \"$r\" = up ]\n"
+		if err := os.WriteFile(filepath.Join(dir, "chk.sh"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		sink := newLogSink(t)
+		tport, hport := freePort(t), freePort(t)
+		text := fmt.Sprintf(`global
+    log 127.0.0.1:%d local0
+    external-check
+    insecure-fork-wanted
+defaults
+    log global
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+    option external-check
+    external-check command %s/chk.sh
+listen t
+    mode tcp
+    option tcplog
+    bind 127.0.0.1:%d
+    server s1 %s check inter 300 fall 1 rise 1 on-marked-down shutdown-sessions
+listen h
+    mode http
+    option httplog
+    bind 127.0.0.1:%d
+    server s1 %s check inter 300 fall 1 rise 1 on-marked-down shutdown-sessions
+`, sink.port(), dir, tport, echo.Addr(), hport, web.Addr())
+		if name == "haproxy" {
+			startHAProxy(t, ctx, bin, text)
+			waitListening(t, "127.0.0.1:"+strconv.Itoa(hport))
+		} else {
+			runProxy(t, text)
+		}
+		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(tport))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write([]byte("hello\n"))
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			t.Fatalf("%s: echo: %v", name, err)
+		}
+		h, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(hport))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		h.Write([]byte("GET /?d=8000&run=" + name + " HTTP/1.1\r\nHost: x\r\n\r\n"))
+		for reached := false; !reached; {
+			select {
+			case target := <-arrived:
+				reached = strings.HasSuffix(target, "run="+name)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: the request did not reach the origin", name)
+			}
+		}
+		// Both sessions are now with the servers: mark them DOWN.
+		os.WriteFile(state, []byte("down\n"), 0o644)
+		// The two lines come in either order.
+		var tl, hl string
+		for tl == "" || hl == "" {
+			l := payload(sink.next(t, `\] [th] [th]/s1 `))
+			if strings.Contains(l, "] t t/s1 ") {
+				tl = l
+			} else {
+				hl = l
+			}
+		}
+		tcpRe := regexp.MustCompile(`\] t t/s1 \S+ \d+ (\S\S) `)
+		httpRe := regexp.MustCompile(`\] h h/s1 \S+ (\d+) \d+ - - (\S{4}) `)
+		m1, m2 := tcpRe.FindStringSubmatch(tl), httpRe.FindStringSubmatch(hl)
+		if m1 == nil || m2 == nil {
+			t.Fatalf("%s: unexpected lines:\n%s\n%s", name, tl, hl)
+		}
+		got[i] = [2]string{m1[1], m2[1] + " " + m2[2]}
+	}
+	if got[0] != got[1] {
+		t.Errorf("termination (tcp, http): haproxy %q, proxy %q", got[0], got[1])
+	}
+	t.Logf("haproxy %q, proxy %q", got[0], got[1])
+	if got[1][0] != "D-" {
+		t.Errorf("tcp termination %q, want D-", got[1][0])
 	}
 }

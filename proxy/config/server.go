@@ -16,7 +16,7 @@ func newServerTemplate() *Server {
 // the value says whether they take an argument.
 var serverIgnored = map[string]bool{
 	"check-send-proxy": false, "crl-file": true, "ciphersuites": true, "check-alpn": true,
-	"alpn": true, "npn": true, "on-marked-down": true, "on-marked-up": true,
+	"alpn": true, "npn": true,
 	"on-error": true, "error-limit": true, "observe": true, "resolvers": true, "resolve-prefer": true,
 	"resolve-net": true, "resolve-opts": true, "init-addr": true, "pool-max-conn": true,
 	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "proto": true,
@@ -92,6 +92,12 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		}
 		var err error
 		switch kw {
+		case "on-marked-down", "on-marked-up":
+			if i+1 < len(a) {
+				i++
+				val = a[i]
+			}
+			err = serverOnMarked(s, kw, val)
 		case "check":
 			s.Check = true
 		case "no-check":

@@ -40,8 +40,6 @@ func (h *handover) close() {
 type worker struct {
 	cmd *exec.Cmd
 	pid int
-	// ready receives the worker's listening sockets once it serves.
-	ready chan *handover
 	// exited is closed when the process has ended; status is then set.
 	exited chan struct{}
 	status string
@@ -106,14 +104,11 @@ func runMaster(o *options, args []string, stderr io.Writer, ready func()) int {
 		return 1
 	}
 	// The first worker must come up, or the master gives up.
-	for {
-		ev := <-m.events
-		if ev.ready == nil {
-			m.alertf("Current worker (%d) exited with code %d (%s)", w.pid, w.code, w.status)
-			return 1
-		}
+	if ev := <-m.events; ev.ready == nil {
+		m.alertf("Current worker (%d) exited with code %d (%s)", w.pid, w.code, w.status)
+		return 1
+	} else {
 		m.adopt(w, ev.ready)
-		break
 	}
 	m.notef("Loading success.")
 	m.sdNotify(sdnotify.Ready(m.pid))
@@ -135,7 +130,7 @@ func runMaster(o *options, args []string, stderr io.Writer, ready func()) int {
 		ready()
 	}
 	var pending *worker // a new worker not ready yet
-	stopping := false
+	stopping, exitCode := false, 0
 	for {
 		select {
 		case sig := <-sigs:
@@ -193,15 +188,13 @@ func runMaster(o *options, args []string, stderr io.Writer, ready func()) int {
 					m.alertf("exit-on-failure: killing every processes with SIGTERM")
 					stopping = true
 					m.signalAll(syscall.SIGTERM)
-					if w.code != 0 {
-						defer func(code int) { os.Exit(code) }(w.code)
-					}
+					exitCode = w.code
 				}
 			}
 			if stopping && m.cur == nil && len(m.old) == 0 && pending == nil {
 				m.sockets.close()
-				m.warnf("All workers exited. Exiting... (0)")
-				return 0
+				m.warnf("All workers exited. Exiting... (%d)", exitCode)
+				return exitCode
 			}
 		}
 	}

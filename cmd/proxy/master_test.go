@@ -412,3 +412,74 @@ func TestSystemdUnit(t *testing.T) {
 		}
 	}
 }
+
+// TestMasterExitOnFailure: when the worker dies (SIGKILL), the master
+// stops everything and exits with the worker's status, printing what
+// haproxy 2.6.12 prints (compared live when haproxy is installed).
+func TestMasterExitOnFailure(t *testing.T) {
+	play := func(bin string, env []string) (int, string) {
+		port, err := testbackend.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := filepath.Join(t.TempDir(), "p.cfg")
+		os.WriteFile(cfg, []byte(mwConfig(port, 1)), 0o644)
+		errf, err := os.Create(cfg + ".stderr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer errf.Close()
+		cmd := exec.Command(bin, "-W", "-f", cfg)
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stderr = errf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer cmd.Process.Kill()
+		var ws []int
+		waitUntil(t, "a worker", func() bool { ws = children(cmd.Process.Pid); return len(ws) == 1 })
+		waitUntil(t, "serving", func() bool {
+			c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
+		syscall.Kill(ws[0], syscall.SIGKILL)
+		rc := 0
+		if err := cmd.Wait(); err != nil {
+			ee, ok := err.(*exec.ExitError)
+			if !ok {
+				t.Fatal(err)
+			}
+			rc = ee.ExitCode()
+		}
+		b, _ := os.ReadFile(errf.Name())
+		var lines []string
+		pids := regexp.MustCompile(`\(\d+\)`)
+		for _, l := range strings.Split(string(b), "\n") {
+			if l != "" && !strings.Contains(l, "haproxy version is") && !strings.Contains(l, "path to executable") {
+				lines = append(lines, pids.ReplaceAllString(l, "(N)"))
+			}
+		}
+		return rc, strings.Join(lines, "\n")
+	}
+	rc, out := play(os.Args[0], []string{"HAPLOG_PROXY_MAIN=1"})
+	if rc != 137 {
+		t.Errorf("exit status %d, want 137\n%s", rc, out)
+	}
+	if !strings.Contains(out, "[ALERT]    (N) : Current worker (N) exited with code 137 (Killed)") {
+		t.Errorf("stderr:\n%s", out)
+	}
+	if testing.Short() {
+		return
+	}
+	bin, ok := testbin.Path("haproxy")
+	if !ok {
+		t.Skip("haproxy not installed: no comparison")
+	}
+	refRC, ref := play(bin, nil)
+	if refRC != rc || ref != out {
+		t.Errorf("haproxy (%d):\n%s\nours (%d):\n%s", refRC, ref, rc, out)
+	}
+}

@@ -225,7 +225,16 @@ func (p *Proxy) Serve(ctx context.Context) error {
 		p.closeAll()
 	case <-p.stopped:
 	}
-	p.wg.Wait() // listeners closed by SoftStop; sessions drain
+	// Listeners closed by SoftStop; sessions drain, unless ctx ends
+	// first (hard-stop-after): then they are closed.
+	drained := make(chan struct{})
+	go func() { p.wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		p.closeAll()
+		<-drained
+	}
 	cancel()
 	p.checksWG.Wait()
 	p.cli.wg.Wait()

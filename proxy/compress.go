@@ -11,6 +11,7 @@ import (
 	"github.com/klauspost/compress/zlib"
 
 	"github.com/haplog/haplog/proxy/config"
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // HTTP response compression ("compression algo/type"), as HAProxy 2.6's
@@ -95,7 +96,7 @@ func (s *session) selectAlgo(algos []string) string {
 				continue
 			}
 			tok := 0
-			for tok < len(el) && isToken(el[tok]) {
+			for tok < len(el) && h1.IsToken(el[tok]) {
 				tok++
 			}
 			q := qValue(el[tok:])
@@ -382,8 +383,10 @@ func (z *compression) copyBody(c *conduit, h *head) bool {
 		}
 		return true
 	}
+	var d h1.ChunkDecoder
+	d.Reset(&h1Limits)
 	if h.chunked {
-		if !c.readChunked(feed) {
+		if !c.readChunked(&d, feed) {
 			return false
 		}
 	} else if !c.readN(h.contentLength, feed) {
@@ -392,13 +395,14 @@ func (z *compression) copyBody(c *conduit, h *head) bool {
 	if enc.Close() != nil || !cw.ok {
 		return false
 	}
-	if !c.write([]byte("0\r\n")) {
+	var out [8]byte
+	if !c.write(h1.AppendLastChunk(out[:0])) {
 		return false
 	}
 	if h.chunked {
-		return c.copyTrailers()
+		return c.readTrailers(&d)
 	}
-	return c.write([]byte("\r\n"))
+	return c.write(crlf)
 }
 
 // readN passes exactly n body bytes to fn.
@@ -420,34 +424,73 @@ func (c *conduit) readN(n int64, fn func([]byte) bool) bool {
 	return true
 }
 
-// readChunked passes the data of a chunked body to fn and stops after
-// the last-chunk line (the trailers stay in the source).
-func (c *conduit) readChunked(fn func([]byte) bool) bool {
+// readChunked passes the data of a chunked body, validated by proxy/h1's
+// decoder, to fn and stops after the last-chunk line (the trailers stay
+// in the source for readTrailers).
+func (c *conduit) readChunked(d *h1.ChunkDecoder, fn func([]byte) bool) bool {
 	for {
-		ln, ok := c.line()
-		if !ok {
+		n, ev, p, err := d.Next(c.src.buf[c.src.r:c.src.w])
+		if err != nil {
+			c.fail = xferErr{sideSrc, err}
 			return false
 		}
-		size, ok := chunkSize(ln)
-		if !ok {
-			c.fail = xferErr{sideSrc, errBadMessage}
-			return false
-		}
-		c.src.consume(len(ln))
-		if size == 0 {
+		c.src.consume(n)
+		switch ev {
+		case h1.NeedMore:
+			if n > 0 {
+				continue
+			}
+			if c.src.buffered() >= len(c.src.buf) {
+				c.fail = xferErr{sideSrc, errBadMessage}
+				return false
+			}
+			if !c.more() {
+				return false
+			}
+		case h1.Data:
+			if !fn(p) {
+				return false
+			}
+		case h1.LastChunk:
 			return true
-		}
-		if !c.readN(size, fn) {
-			return false
-		}
-		crlf, ok := c.line()
-		if !ok {
-			return false
-		}
-		if len(trimCRLF(crlf)) != 0 {
+		default:
 			c.fail = xferErr{sideSrc, errBadMessage}
 			return false
 		}
-		c.src.consume(len(crlf))
+	}
+}
+
+// readTrailers forwards the trailers after the last chunk and the final
+// empty line.
+func (c *conduit) readTrailers(d *h1.ChunkDecoder) bool {
+	for {
+		n, ev, p, err := d.Next(c.src.buf[c.src.r:c.src.w])
+		if err != nil {
+			c.fail = xferErr{sideSrc, err}
+			return false
+		}
+		c.src.consume(n)
+		switch ev {
+		case h1.NeedMore:
+			if n > 0 {
+				continue
+			}
+			if c.src.buffered() >= len(c.src.buf) {
+				c.fail = xferErr{sideSrc, errBadMessage}
+				return false
+			}
+			if !c.more() {
+				return false
+			}
+		case h1.Trailer:
+			if !c.writeTrailer(p) {
+				return false
+			}
+		case h1.End:
+			return c.write(crlf)
+		default:
+			c.fail = xferErr{sideSrc, errBadMessage}
+			return false
+		}
 	}
 }

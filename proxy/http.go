@@ -390,7 +390,7 @@ func (s *session) exchange(be *backend, keep bool, reused bool) bool {
 	if err = s.sendRequest(be, srvKeep); err == nil {
 		n, err = s.readRespHead(be)
 	}
-	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 {
+	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 && !s.killed.Load() {
 		s.closeServer()
 		st.finish()
 		st.wakeQueued()
@@ -550,6 +550,9 @@ func (s *session) readRespHead(be *backend) (int, error) {
 // connection and logs. It always reports false (the connection ends).
 func (s *session) serverFailed(be *backend, cause, phase byte, code int) bool {
 	st := &s.st
+	if s.killed.Load() {
+		cause = 'D'
+	}
 	st.term[0], st.term[1] = cause, phase
 	rep := s.fe.replies().get(code)
 	st.status, st.bytesOut = code, rep.htx

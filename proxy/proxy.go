@@ -32,6 +32,10 @@ type Options struct {
 	Hostname string
 	// Now returns the wall-clock time used for log dates; nil = time.Now.
 	Now func() time.Time
+	// Inherited are listening sockets handed over by a previous process
+	// (master-worker reload), keyed by ListenerKey: a frontend address
+	// found here is served on that socket instead of being bound again.
+	Inherited map[string]net.Listener
 }
 
 // Proxy runs the frontends and backends of one configuration.
@@ -222,7 +226,16 @@ func (p *Proxy) Serve(ctx context.Context) error {
 		p.closeAll()
 	case <-p.stopped:
 	}
-	p.wg.Wait() // listeners closed by SoftStop; sessions drain
+	// Listeners closed by SoftStop; sessions drain, unless ctx ends
+	// first (hard-stop-after): then they are closed.
+	drained := make(chan struct{})
+	go func() { p.wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		p.closeAll()
+		<-drained
+	}
 	cancel()
 	p.checksWG.Wait()
 	p.cli.wg.Wait()

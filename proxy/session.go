@@ -34,6 +34,9 @@ type session struct {
 	srvConn net.Conn
 	srvRd   *reader
 	srvFor  *server
+	// killed is set when on-marked-down/up closed the server side
+	// (termination cause 'D'); see extcheck_shutdown.go.
+	killed atomic.Bool
 
 	req, resp head
 	wbuf      []byte

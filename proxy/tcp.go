@@ -47,6 +47,9 @@ func (s *session) serveTCP() {
 	if t.term[0] != 0 {
 		st.term[0], st.term[1] = t.term[0], t.term[1]
 	}
+	if s.killed.Load() {
+		st.term[0], st.term[1] = 'D', '-' // as haproxy 2.6 logs it
+	}
 	s.logTCP(time.Now(), t.up.Load())
 }
 

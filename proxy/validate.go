@@ -88,9 +88,6 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	if pc.ErrorLogFormat != "" || pc.LogFormatSD != "" {
 		v.alert(f, l, "%s : 'error-log-format'/'log-format-sd' are not supported by this implementation.", where)
 	}
-	if pc.ExternalCheck != nil {
-		v.warn(f, l, "%s : 'option external-check' is not supported by this implementation: a plain TCP connect check is used instead.", where)
-	}
 	t := pc.Timeouts
 	if t.ClientFin > 0 || t.ServerFin > 0 {
 		v.alert(f, l, "%s : 'timeout client-fin' and 'timeout server-fin' are not supported by this implementation (client/server timeouts apply after a half-close).", where)

@@ -31,7 +31,6 @@ var serverUnsupported = map[string]bool{
 	"agent-port": true, "agent-inter": true, "agent-addr": true, "agent-send": true,
 	"ws": true, "log-proto": true, "send-proxy-v2": false, "send-proxy-v2-ssl": false,
 	"send-proxy-v2-ssl-cn": false, "allow-0rtt": false, "sigalgs": true, "client-sigalgs": true,
-	"on-marked-down": true, "on-marked-up": true,
 }
 
 func (p *parser) kwDefaultServer(px *Proxy, w []string) {
@@ -105,6 +104,12 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		}
 		var err error
 		switch kw {
+		case "on-marked-down", "on-marked-up":
+			if i+1 < len(a) {
+				i++
+				val = a[i]
+			}
+			err = serverOnMarked(s, kw, val)
 		case "check":
 			s.Check = true
 		case "no-check":

@@ -578,6 +578,12 @@ type Server struct {
 	CheckPort int
 	CheckAddr string
 	SendProxy bool
+	// ShutdownOnDown is "on-marked-down shutdown-sessions": the server's
+	// sessions are closed when checks mark it DOWN; ShutdownBackupOnUp is
+	// "on-marked-up shutdown-backup-sessions": the backup servers'
+	// sessions are closed when it comes UP (proxy/extcheck_shutdown.go).
+	ShutdownOnDown, ShutdownBackupOnUp bool
+
 	SlowStart time.Duration
 	// SSL is "ssl": TLS towards the server. Verify is "none" or
 	// "required" ("" = HAProxy's default, required); CAFile the "ca-file",

@@ -99,7 +99,12 @@
 // copytruncate, su, mail, shred) are accepted with a Warning and not acted
 // on; olddir, extension, addextension, `start` other than 1 and compression
 // commands other than gzip/pigz/zstd are errors (ErrUnsupported); anything
-// else is ErrUnknownDirective. From compressoptions, a level (-N, --fast,
+// else is ErrUnknownDirective. What `logrotate -d` rejects is rejected too,
+// at the same line (TestConfigVerdictsMatchLogrotate runs both on the same
+// files): users and groups of create, su and createolddir must exist on
+// this machine (ErrUnknownID), numbers and sizes must parse, an olddir that
+// does not exist is reported as such, tabooext and taboopat are refused
+// inside a block. From compressoptions, a level (-N, --fast,
 // --best) and a thread count (pigz -p N, zstd -TN or --threads=N) are used;
 // other options give a Warning. Errors are *ConfigError with file and line.
 // logrotate's compiled defaults apply: no interval and no size means size 1M,

@@ -213,24 +213,45 @@ func (w *Writer) follow() {
 func lookupOwner(owner, group string) (uid, gid int, err error) {
 	uid, gid = -1, -1
 	if owner != "" {
-		if uid, err = strconv.Atoi(owner); err != nil {
-			u, lerr := user.Lookup(owner)
-			if lerr != nil {
-				return -1, -1, fmt.Errorf("rotate: owner %q: %w", owner, lerr)
-			}
-			uid, _ = strconv.Atoi(u.Uid)
+		if uid, err = lookupUser(owner); err != nil {
+			return -1, -1, fmt.Errorf("rotate: owner %q: %w", owner, err)
 		}
 	}
 	if group != "" {
-		if gid, err = strconv.Atoi(group); err != nil {
-			g, lerr := user.LookupGroup(group)
-			if lerr != nil {
-				return -1, -1, fmt.Errorf("rotate: group %q: %w", group, lerr)
-			}
-			gid, _ = strconv.Atoi(g.Gid)
+		if gid, err = lookupGroup(group); err != nil {
+			return -1, -1, fmt.Errorf("rotate: group %q: %w", group, err)
 		}
 	}
 	return uid, gid, nil
+}
+
+// lookupUser resolves a user name, or a numeric id that names an existing
+// user (logrotate refuses ids with no passwd entry).
+func lookupUser(name string) (int, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		if _, nerr := strconv.Atoi(name); nerr != nil {
+			return -1, err
+		}
+		if u, err = user.LookupId(name); err != nil {
+			return -1, err
+		}
+	}
+	return strconv.Atoi(u.Uid)
+}
+
+// lookupGroup resolves a group name, or a numeric id of an existing group.
+func lookupGroup(name string) (int, error) {
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		if _, nerr := strconv.Atoi(name); nerr != nil {
+			return -1, err
+		}
+		if g, err = user.LookupGroupId(name); err != nil {
+			return -1, err
+		}
+	}
+	return strconv.Atoi(g.Gid)
 }
 
 // sameFile reports whether fi (from Stat of the path) is the open file f.

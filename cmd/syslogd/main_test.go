@@ -87,3 +87,23 @@ func TestSignals(t *testing.T) {
 		t.Fatal("no exit after SIGTERM")
 	}
 }
+
+// TestRotateConfigRejected: a logrotate file that `logrotate -d` rejects
+// (unknown group, rotate/logrotate_check_test.go compares the verdicts)
+// stops -check and the start, naming file:line.
+func TestRotateConfigRejected(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "s.conf")
+	rot := filepath.Join(dir, "rot.conf")
+	os.WriteFile(conf, []byte("*.* "+dir+"/x.log\n"), 0o644)
+	os.WriteFile(rot, []byte(dir+"/x.log {\n daily\n rotate 7\n missingok\n notifempty\n compress\n delaycompress\n create 0644 nobody nosuchgroup\n}\n"), 0o644)
+	for _, args := range [][]string{
+		{"-check", "-f", conf, "-rotate-config", rot},
+		{"-f", conf, "-rotate-config", rot, "-udp", "127.0.0.1:0", "-tcp", "", "-unix", ""},
+	} {
+		var out bytes.Buffer
+		if rc := run(args, &out); rc != 1 || !strings.Contains(out.String(), rot+`:8: create: unknown group "nosuchgroup"`) {
+			t.Errorf("%q: rc %d: %s", args, rc, out.String())
+		}
+	}
+}

@@ -62,6 +62,13 @@ func (w *Writer) create(prevMode os.FileMode) (*os.File, error) {
 
 // rotateLocked renames the current file to its backup name and opens a new
 // one. The caller holds ioMu and has flushed what belongs to the old file.
+//
+// Nothing is dropped when the new file cannot be created (directory not
+// writable, no inode left, chown refused): the backup is renamed back to
+// the log file's name and writing goes on in the old file, and the error is
+// returned for the caller to log. Size rotation is then retried after
+// rotateRetry, time rotation at the next boundary, so a lasting failure is
+// not attempted (and logged) at every write.
 func (w *Writer) rotateLocked(reason string) error {
 	if w.opts.NotIfEmpty && w.size == 0 {
 		return nil
@@ -71,10 +78,6 @@ func (w *Writer) rotateLocked(reason string) error {
 		if fi, err := w.f.Stat(); err == nil {
 			mode = fi.Mode()
 		}
-		if err := w.f.Close(); err != nil {
-			w.opts.Logger.Error("rotate: close before rotation", "file", w.path, "err", err)
-		}
-		w.f = nil
 	}
 	var to string
 	var err error
@@ -84,27 +87,58 @@ func (w *Writer) rotateLocked(reason string) error {
 		to = w.nm.pendingName(&w.pendSeq)
 	}
 	if err == nil {
-		err = os.Rename(w.path, to)
+		// Marked ours before it gets a backup name, so that the backup
+		// worker never sees it unmarked.
+		w.nm.own.mark(w.path)
+		if err = os.Rename(w.path, to); err != nil {
+			w.nm.own.unmark(w.path)
+		}
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		w.missing("rotation")
 	case err != nil:
 		w.st.rotateErrors.Add(1)
-		if oerr := w.open(mode, w.opts.Now()); oerr != nil {
-			return errors.Join(fmt.Errorf("rotate: rename %s: %w", w.path, err), oerr)
+		w.rotRetry = w.opts.Now().Add(rotateRetry)
+		if w.f == nil {
+			if oerr := w.open(mode, w.opts.Now()); oerr != nil {
+				return errors.Join(fmt.Errorf("rotate: rename %s: %w", w.path, err), oerr)
+			}
 		}
 		return fmt.Errorf("rotate: rename %s: %w", w.path, err)
 	}
+	old := w.f
+	w.f = nil
 	if err := w.open(mode, w.opts.Now()); err != nil {
 		w.st.rotateErrors.Add(1)
-		return err
+		w.rotRetry = w.opts.Now().Add(rotateRetry)
+		if old == nil {
+			return err
+		}
+		// Keep writing the old file, under its own name again.
+		w.f = old
+		if rerr := os.Rename(to, w.path); rerr == nil {
+			w.nm.own.unmark(w.path)
+		} else {
+			// The old file stays open under the backup name: still
+			// nothing is lost, and the next rotation tries again.
+			return errors.Join(err, fmt.Errorf("rotate: rename %s back: %w; writing on to %s", to, rerr, to))
+		}
+		return fmt.Errorf("%w; writing on to the old file", err)
+	}
+	if old != nil {
+		if err := old.Close(); err != nil {
+			w.opts.Logger.Error("rotate: close after rotation", "file", to, "err", err)
+		}
 	}
 	w.st.rotations.Add(1)
 	w.opts.Logger.Info("rotate: rotated", "file", w.path, "backup", to, "reason", reason)
 	w.wk.poke()
 	return nil
 }
+
+// rotateRetry is how long a failed size rotation waits before the next try.
+const rotateRetry = time.Minute
 
 // reopenLocked writes complete lines to the open file and reopens the path.
 func (w *Writer) reopenLocked() error {
@@ -197,6 +231,12 @@ func (w *Writer) follow() {
 	}
 	fi, err := os.Stat(w.path)
 	if err == nil && sameFile(w.f, fi) {
+		if fi.Size() < w.size {
+			// Truncated by someone else (logrotate copytruncate):
+			// appends go on at the new end; size rotation counts
+			// from there.
+			w.size = fi.Size()
+		}
 		return
 	}
 	if err != nil {

@@ -45,6 +45,9 @@ type Writer struct {
 	uid     int
 	gid     int
 	pendSeq int
+	// rotRetry: after a failed size rotation, the next one is not tried
+	// before this time (the file is written on meanwhile).
+	rotRetry time.Time
 
 	wk       *worker
 	quit     chan struct{}
@@ -85,9 +88,8 @@ func New(path string, opts Options) (*Writer, error) {
 	w.wk = startWorker(w.nm, o, &w.st)
 	if o.Every != None && w.size > 0 && periodKey(o.Every, o.Weekday, w.start.In(o.Location)) != periodKey(o.Every, o.Weekday, now.In(o.Location)) {
 		if err := w.rotateLocked("catch-up"); err != nil {
-			w.wk.close(-1)
-			w.f.Close()
-			return nil, err
+			// The old file is still open: write on to it.
+			o.Logger.Error("rotate: catch-up rotation failed, writing on", "file", abs, "err", err)
 		}
 	}
 	w.quit, w.tickDone = make(chan struct{}), make(chan struct{})
@@ -363,7 +365,9 @@ func (w *Writer) writeData(p []byte) (int, error) {
 			}
 		}
 		chunk := w.sizeChunk(p[done:])
-		if chunk == nil { // the file is full: rotate first
+		if chunk == nil && w.opts.Now().Before(w.rotRetry) {
+			chunk = p[done:] // a rotation failed lately: write on, past MaxSize
+		} else if chunk == nil { // the file is full: rotate first
 			if err := w.rotateLocked("size"); err != nil {
 				w.st.rotateErrors.Add(1)
 				w.opts.Logger.Error("rotate: size rotation failed, writing on", "file", w.path, "err", err)

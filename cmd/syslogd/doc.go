@@ -2,8 +2,26 @@
 // writes them to files as an rsyslog configuration says, rotating them in
 // process: it replaces rsyslog + logrotate for HAProxy logs.
 //
-//	syslogd -f /etc/rsyslog.d/haproxy.conf [-rotate-config /etc/logrotate.d/haproxy] [-metrics 127.0.0.1:9514]
+//	syslogd -f /etc/rsyslog.d/haproxy.conf [-rotate-config /etc/logrotate.d/haproxy] [-i /run/haplog-syslogd.pid] [-metrics 127.0.0.1:9514]
 //
-// SIGHUP re-reads the configuration and reopens the files; SIGTERM and
-// SIGINT drain the sockets, flush and exit.
+// Signals follow rsyslogd's where it has them:
+//
+//   - SIGHUP closes and reopens the output files (rsyslogd's meaning since
+//     v3: "HUP lets rsyslogd close all open files"; rsyslogd cannot re-read
+//     its configuration). A logrotate postrotate `kill -HUP` therefore works
+//     unchanged, though it is not needed: a file renamed, removed or
+//     truncated by another program is noticed within a flush interval.
+//   - SIGUSR1 rotates every output file now, in process (backup names,
+//     compression and retention of its policy).
+//   - SIGUSR2 re-reads the rsyslog and logrotate configurations (what
+//     SIGHUP did before): new listeners are bound, files whose policy
+//     changed are reopened under the new one; a bad file leaves the
+//     previous configuration in force.
+//   - SIGTERM and SIGINT drain the sockets, flush and exit.
+//
+// -i PIDFILE (rsyslogd's flag) writes the process id once the sockets are
+// bound and removes the file at exit; "NONE" writes none, as rsyslogd. There
+// is no default pid file (rsyslogd's /run/rsyslogd.pid belongs to rsyslogd).
+// rsyslogd 8.2302 has no global(pidFile=...) parameter (it rejects it as
+// unknown), so neither does the configuration reader.
 package main

@@ -224,13 +224,19 @@ func (w *Writer) tick() {
 	}
 }
 
-// follow reopens the path when the open file is no longer there.
+// follow reopens the path when the open file is no longer there (renamed
+// or removed by another program). What waits to be written goes to the new
+// file: the old one may already be in that program's hands (logrotate
+// without delaycompress compresses and removes it right after the rename).
+// It is called before every batch write and every tick: a stat of the path
+// and of the open file.
 func (w *Writer) follow() {
 	if w.f == nil {
 		return
 	}
 	fi, err := os.Stat(w.path)
-	if err == nil && sameFile(w.f, fi) {
+	cur, cerr := w.f.Stat()
+	if err == nil && cerr == nil && os.SameFile(cur, fi) {
 		if fi.Size() < w.size {
 			// Truncated by someone else (logrotate copytruncate):
 			// appends go on at the new end; size rotation counts
@@ -244,7 +250,16 @@ func (w *Writer) follow() {
 	} else {
 		w.opts.Logger.Info("rotate: log file replaced, reopening", "file", w.path)
 	}
-	if err := w.reopenLocked(); err != nil {
+	var mode os.FileMode
+	if cerr == nil {
+		mode = cur.Mode()
+	}
+	if cerr := w.f.Close(); cerr != nil {
+		w.opts.Logger.Error("rotate: close replaced file", "file", w.path, "err", cerr)
+	}
+	w.f = nil
+	if err := w.open(mode, w.opts.Now()); err != nil {
+		// w.f stays nil: the next write retries the open.
 		w.opts.Logger.Error("rotate: reopen failed", "file", w.path, "err", err)
 	}
 }

@@ -227,7 +227,10 @@ func TestReopenAndFollow(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path + ".moved"); string(b) != "one\ntwo\n" {
+	// "two", written after the rename, goes to the new file: the writer
+	// checks the path before each batch write, and a renamed file may
+	// already be in another program's hands.
+	if b, _ := os.ReadFile(path + ".moved"); string(b) != "one\n" {
 		t.Errorf("moved file %q", b)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "four\n" {

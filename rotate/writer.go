@@ -311,6 +311,9 @@ func (w *Writer) flushLocked(all bool) error {
 
 // writeOut writes w.out, rotating by size between lines.
 func (w *Writer) writeOut() error {
+	if len(w.out) > 0 {
+		w.follow()
+	}
 	done, err := w.writeData(w.out)
 	if err != nil {
 		return w.failed(done, err)
@@ -344,6 +347,7 @@ func (w *Writer) writeDirect(p []byte) bool {
 	if !ok {
 		return false
 	}
+	w.follow()
 	done, err := w.writeData(p)
 	if err != nil {
 		w.out = append(w.out[:0], p[done:]...)

@@ -19,6 +19,12 @@
 //     previous configuration in force.
 //   - SIGTERM and SIGINT drain the sockets, flush and exit.
 //
+// rsyslogd's command lines are read as rsyslogd reads them: -n (foreground:
+// always the case) is accepted, -iNONE and -iPIDFILE are -i's short forms,
+// -N1 checks the configuration (-check). -no-rotate leaves rotation to an
+// outside logrotate: files are followed, never rotated, compressed or
+// removed.
+//
 // -i PIDFILE (rsyslogd's flag) writes the process id once the sockets are
 // bound and removes the file at exit; "NONE" writes none, as rsyslogd. There
 // is no default pid file (rsyslogd's /run/rsyslogd.pid belongs to rsyslogd).

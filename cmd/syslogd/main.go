@@ -66,13 +66,19 @@ func run(args []string, stderr io.Writer) int {
 		check    = fs.Bool("check", false, "check the configuration and exit")
 		verbose  = fs.Bool("v", false, "log informational messages")
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile to this file until exit")
+		noRotate = fs.Bool("no-rotate", false, "never rotate, compress or remove: an outside logrotate rotates the files, syslogd only follows them (reopens a file renamed, removed or truncated within a second)")
+		_        = fs.Bool("n", false, "run in the foreground (rsyslogd's -n; always the case, accepted for rsyslogd command lines)")
 		udp, tcp listFlag
 		unix     listFlag
 	)
 	fs.Var(&udp, "udp", "UDP listen addresses, comma-separated (overrides the config; \"\" disables)")
 	fs.Var(&tcp, "tcp", "TCP listen addresses, comma-separated (overrides the config; \"\" disables)")
 	fs.Var(&unix, "unix", "unix datagram socket paths, comma-separated (overrides the config; \"\" disables)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(rsyslogdArgs(args)); err != nil {
+		return 2
+	}
+	if *noRotate && *rotConf != "" {
+		fmt.Fprintln(stderr, "syslogd: -no-rotate and -rotate-config exclude each other")
 		return 2
 	}
 	if *conf == "" {
@@ -121,6 +127,7 @@ func run(args []string, stderr io.Writer) int {
 	s, err := syslogd.New(syslogd.Options{
 		ConfigPath: *conf, UDP: udp.value(), TCP: tcp.value(), Unix: unix.value(),
 		RotateConfig: *rotConf, Readers: *readers, RcvBuf: *rcvbuf, Logger: log,
+		Rotation: rotation(*noRotate),
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "syslogd:", err)
@@ -241,4 +248,40 @@ func removePidFile(path string) {
 	if err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
 		os.Remove(path)
 	}
+}
+
+// rotation is the policy of -no-rotate (nil otherwise: -rotate-config or
+// the default). The zero rotate.Options never rotates, compresses or
+// removes anything; the Writer still follows a file another program
+// renamed, removed or truncated.
+func rotation(none bool) syslogd.RotationFunc {
+	if !none {
+		return nil
+	}
+	return func(string) rotate.Options { return rotate.Options{} }
+}
+
+// rsyslogdArgs rewrites the forms of rsyslogd's command line that Go's
+// flag package reads differently: "-iPIDFILE" (Debian's unit runs
+// `rsyslogd -n -iNONE`) becomes "-i PIDFILE", and rsyslogd's
+// configuration check "-N1" (or "-N 1") becomes -check.
+func rsyslogdArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(out, args[i:]...)
+		case len(a) > 2 && strings.HasPrefix(a, "-i") && !strings.HasPrefix(a, "-i=") && a[2] != '-':
+			out = append(out, "-i", a[2:])
+		case len(a) == 3 && strings.HasPrefix(a, "-N") && a[2] >= '0' && a[2] <= '9':
+			out = append(out, "-check")
+		case a == "-N" && i+1 < len(args) && len(args[i+1]) == 1 && args[i+1][0] >= '0' && args[i+1][0] <= '9':
+			out = append(out, "-check")
+			i++
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
 }

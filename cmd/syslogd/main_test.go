@@ -174,3 +174,32 @@ func TestRotateConfigRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestRsyslogdCommandLine: rsyslogd's own command lines work: Debian's
+// unit runs `rsyslogd -n -iNONE`, and `rsyslogd -N1 -f FILE` checks a
+// configuration.
+func TestRsyslogdCommandLine(t *testing.T) {
+	for _, tc := range []struct{ in, want []string }{
+		{[]string{"-n", "-iNONE"}, []string{"-n", "-i", "NONE"}},
+		{[]string{"-i/run/x.pid", "-f", "c"}, []string{"-i", "/run/x.pid", "-f", "c"}},
+		{[]string{"-N1", "-f", "c"}, []string{"-check", "-f", "c"}},
+		{[]string{"-N", "1", "-f", "c"}, []string{"-check", "-f", "c"}},
+		{[]string{"-i", "p", "-f", "-iNONE"}, []string{"-i", "p", "-f", "-i", "NONE"}},
+		{[]string{"--", "-iNONE"}, []string{"--", "-iNONE"}},
+	} {
+		if got := rsyslogdArgs(tc.in); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "s.conf")
+	os.WriteFile(conf, []byte("*.* "+dir+"/x.log\n"), 0o644)
+	var out bytes.Buffer
+	if rc := run([]string{"-N1", "-f", conf}, &out); rc != 0 || !strings.Contains(out.String(), ": OK") {
+		t.Errorf("-N1: rc %d: %s", rc, out.String())
+	}
+	out.Reset()
+	if rc := run([]string{"-no-rotate", "-rotate-config", conf, "-f", conf}, &out); rc != 2 {
+		t.Errorf("-no-rotate with -rotate-config: rc %d: %s", rc, out.String())
+	}
+}

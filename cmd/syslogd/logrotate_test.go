@@ -60,10 +60,27 @@ func buildSyslogload(t *testing.T) string {
 // by itself, and every message is in exactly one of logrotate's files
 // (haproxy.log, haproxy.log.1, haproxy.log.2.gz). At stop, syslogd leaves
 // logrotate's haproxy.log.1 as logrotate left it (delaycompress: plain).
+//
+// It runs twice: with syslogd's default policy (it has rotations of its own
+// to manage, and used to compress logrotate's haproxy.log.1 at stop), the
+// 300,000-message goal, and with -no-rotate (60,000 messages).
 func TestOutsideLogrotate(t *testing.T) {
 	lr := testbin.Need(t, "logrotate")
 	testbin.Need(t, "gzip") // logrotate's compresscmd
 	load := buildSyslogload(t)
+	for _, tc := range []struct {
+		name  string
+		n     int
+		flags []string
+	}{
+		{"default-policy", 300000, nil},
+		{"no-rotate", 60000, []string{"-no-rotate"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { outsideLogrotate(t, lr, load, tc.n, tc.flags) })
+	}
+}
+
+func outsideLogrotate(t *testing.T, lr, load string, n int, flags []string) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "haproxy.log")
 	conf := filepath.Join(dir, "rsyslog.conf")
@@ -73,7 +90,8 @@ func TestOutsideLogrotate(t *testing.T) {
 	addr := freePort(t)
 	var stderr testfs.LockedBuffer
 	done := make(chan int, 1)
-	go func() { done <- run([]string{"-f", conf, "-udp", addr, "-tcp", "", "-unix", ""}, &stderr) }()
+	args := append([]string{"-f", conf, "-udp", addr, "-tcp", "", "-unix", ""}, flags...)
+	go func() { done <- run(args, &stderr) }()
 	stop := func() int {
 		t.Helper()
 		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
@@ -103,7 +121,7 @@ func TestOutsideLogrotate(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // polling interval
 	}
 
-	const n, rate = 300000, 30000
+	const rate = 30000
 	sender := exec.Command(load, "send", "-addr", addr, "-n", fmt.Sprint(n), "-rate", fmt.Sprint(rate), "-rid", "goal")
 	var sendOut bytes.Buffer
 	sender.Stdout, sender.Stderr = &sendOut, &sendOut
@@ -112,7 +130,7 @@ func TestOutsideLogrotate(t *testing.T) {
 	}
 	// Two logrotate runs while traffic flows, each once the live file
 	// holds about a quarter of the messages (~250 bytes each).
-	const quarter = n / 4 * 250
+	quarter := int64(n / 4 * 250)
 	for i := range 2 {
 		deadline := time.Now().Add(30 * time.Second)
 		for {

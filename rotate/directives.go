@@ -184,13 +184,6 @@ func ignored(msg string) handler {
 	}
 }
 
-func ignoredArgs(msg string) handler {
-	return func(s *ruleState, ln line, _ []string) error {
-		s.warn(ln, msg)
-		return nil
-	}
-}
-
 func unsupported(why string) handler {
 	return func(_ *ruleState, ln line, _ []string) error {
 		return ln.errf(dname(ln), "%w: %s", ErrUnsupported, why)

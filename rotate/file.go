@@ -28,6 +28,7 @@ func (w *Writer) open(prevMode os.FileMode, now time.Time) error {
 		return fmt.Errorf("rotate: stat %s: %w", w.path, err)
 	}
 	w.f, w.size, w.start = f, fi.Size(), now
+	w.fid, w.fidOK = idOf(fi)
 	return nil
 }
 
@@ -235,8 +236,15 @@ func (w *Writer) follow() {
 		return
 	}
 	fi, err := os.Stat(w.path)
-	cur, cerr := w.f.Stat()
-	if err == nil && cerr == nil && os.SameFile(cur, fi) {
+	same := false
+	if err == nil {
+		if id, ok := idOf(fi); ok && w.fidOK {
+			same = id == w.fid // no fstat: one stat per batch
+		} else if cur, cerr := w.f.Stat(); cerr == nil {
+			same = os.SameFile(cur, fi)
+		}
+	}
+	if same {
 		if fi.Size() < w.size {
 			// Truncated by someone else (logrotate copytruncate):
 			// appends go on at the new end; size rotation counts
@@ -251,7 +259,7 @@ func (w *Writer) follow() {
 		w.opts.Logger.Info("rotate: log file replaced, reopening", "file", w.path)
 	}
 	var mode os.FileMode
-	if cerr == nil {
+	if cur, cerr := w.f.Stat(); cerr == nil {
 		mode = cur.Mode()
 	}
 	if cerr := w.f.Close(); cerr != nil {
@@ -307,13 +315,4 @@ func lookupGroup(name string) (int, error) {
 		}
 	}
 	return strconv.Atoi(g.Gid)
-}
-
-// sameFile reports whether fi (from Stat of the path) is the open file f.
-func sameFile(f *os.File, fi os.FileInfo) bool {
-	cur, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	return os.SameFile(cur, fi)
 }

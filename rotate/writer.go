@@ -38,6 +38,8 @@ type Writer struct {
 
 	ioMu    sync.Mutex // guards everything below; taken before mu
 	f       *os.File
+	fid     fileID // device and inode of f
+	fidOK   bool
 	size    int64
 	out     []byte    // being written; kept across a failed write
 	start   time.Time // when the current file's content starts

@@ -6,9 +6,9 @@
 //
 // Signals follow rsyslogd's where it has them:
 //
-//   - SIGHUP closes and reopens the output files (rsyslogd's meaning since
-//     v3: "HUP lets rsyslogd close all open files"; rsyslogd cannot re-read
-//     its configuration). A logrotate postrotate `kill -HUP` therefore works
+//   - SIGHUP closes and reopens the output files (rsyslogd's meaning,
+//     rsyslogd(8) of 8.2302: "HUP: This lets rsyslogd perform close all
+//     open files"; rsyslogd cannot re-read its configuration). A logrotate postrotate `kill -HUP` therefore works
 //     unchanged, though it is not needed: a file renamed, removed or
 //     truncated by another program is noticed within a flush interval.
 //   - SIGUSR1 rotates every output file now, in process (backup names,

@@ -12,7 +12,7 @@
 //     unchanged, though it is not needed: a file renamed, removed or
 //     truncated by another program is noticed within a flush interval.
 //   - SIGUSR1 rotates every output file now, in process (backup names,
-//     compression and retention of its policy).
+//     compression and retention of its policy); ignored with -no-rotate.
 //   - SIGUSR2 re-reads the rsyslog and logrotate configurations (what
 //     SIGHUP did before): new listeners are bound, files whose policy
 //     changed are reopened under the new one; a bad file leaves the

@@ -180,7 +180,7 @@ func run(args []string, stderr io.Writer) int {
 			case <-ctx.Done():
 				return
 			case sig := <-sigs:
-				handleSignal(sig, s, log)
+				handleSignal(sig, s, log, *noRotate)
 			}
 		}
 	}()
@@ -192,7 +192,7 @@ func run(args []string, stderr io.Writer) int {
 }
 
 // handleSignal does what sig asks of the running server.
-func handleSignal(sig os.Signal, s *syslogd.Server, log *slog.Logger) {
+func handleSignal(sig os.Signal, s *syslogd.Server, log *slog.Logger, noRotate bool) {
 	switch sig {
 	case syscall.SIGHUP:
 		if err := s.Reopen(); err != nil {
@@ -201,6 +201,10 @@ func handleSignal(sig os.Signal, s *syslogd.Server, log *slog.Logger) {
 			log.Info("SIGHUP: files reopened", "files", len(s.Paths()))
 		}
 	case syscall.SIGUSR1:
+		if noRotate {
+			log.Warn("SIGUSR1 ignored: -no-rotate leaves rotation to another program")
+			return
+		}
 		if err := s.Rotate(); err != nil {
 			log.Error("SIGUSR1: rotation failed", "err", err)
 		} else {

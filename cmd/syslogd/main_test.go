@@ -203,3 +203,48 @@ func TestRsyslogdCommandLine(t *testing.T) {
 		t.Errorf("-no-rotate with -rotate-config: rc %d: %s", rc, out.String())
 	}
 }
+
+// TestNoRotateIgnoresUSR1: with -no-rotate another program rotates, so
+// SIGUSR1 rotates nothing (a NAME.1 of ours would take logrotate's name).
+func TestNoRotateIgnoresUSR1(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "s.conf")
+	out := filepath.Join(dir, "out.log")
+	os.WriteFile(conf, []byte("*.* "+out+"\n"), 0o644)
+	addr := freePort(t)
+	var stderr testfs.LockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"-f", conf, "-udp", addr, "-tcp", "", "-unix", "", "-no-rotate"}, &stderr)
+	}()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c.Write([]byte("<13>h t: first"))
+		if b, _ := os.ReadFile(out); strings.Contains(string(b), "first") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never written: %s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	for !strings.Contains(stderr.String(), "SIGUSR1 ignored") {
+		if time.Now().After(deadline) {
+			t.Fatalf("SIGUSR1 not logged as ignored: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	if rc := <-done; rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	if names := strings.Join(mustReadDir(t, dir), " "); names != "out.log s.conf" {
+		t.Errorf("files %q", names)
+	}
+}

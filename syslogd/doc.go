@@ -122,7 +122,7 @@
 // counted as dropped and reported in a rate-limited log; receiving goes on
 // and writing resumes when the file becomes writable (rotate buffers a
 // bounded amount meanwhile). A file that cannot be opened is retried.
-// Reload (SIGHUP in cmd/syslogd) swaps in the new rules atomically with
+// Reload (SIGUSR2 in cmd/syslogd) swaps in the new rules atomically with
 // respect to routing, reopens every file and closes those no longer used,
 // without losing a message. It also applies listener changes: inputs the
 // new configuration adds are bound first (one that cannot be bound fails

@@ -101,9 +101,17 @@
 // that is a 5 ms pause and three system calls and one thread wake-up per
 // 512 datagrams; each batch takes the routing table and the clock once and
 // hands each file its lines under one lock.
-// Rendered lines wait in a per-file buffer that a flusher goroutine hands
-// to the file every 256 KiB or 100 ms; rotate.Writer writes such a run of
-// whole lines with one write(2) and no further copy. The parser caches the
+// The routing table, the output files and the parser settings form an
+// immutable snapshot behind an atomic.Pointer: a batch references the
+// snapshot of its start (no lock), senders are named (reverse DNS) before
+// the batch starts, and a reload builds the next snapshot off the hot path,
+// publishes it, and closes the files it no longer uses once the batches
+// holding the old one are done.
+// Rendered lines wait in a per-file buffer (the only one between the
+// router and the file) that a flusher goroutine hands to the file every
+// 256 KiB or 100 ms; rotate.Writer writes such a run of whole lines with
+// one write(2) and no further copy (it buffers only while the file cannot
+// be written). The parser caches the
 // last RFC 3164 timestamp (text, inferred year and zone offset) per
 // reception second.
 // A datagram's PRI is read first

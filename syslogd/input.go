@@ -278,11 +278,20 @@ func (s *Server) readPackets(ctx context.Context, in *udpInput) {
 			// Keep draining while datagrams arrive within the window.
 			_ = in.conn.SetReadDeadline(time.Now().Add(drainWindow))
 		}
+		// Senders are named (a DNS lookup for a new one) before the
+		// batch takes its snapshot.
+		w.froms = w.froms[:0]
+		if in.udp != nil {
+			for i := 0; i < n; i++ {
+				_, src := r.msg(i)
+				w.froms = append(w.froms, w.sender(src))
+			}
+		}
 		w.begin()
 		for i := 0; i < n; i++ {
-			b, src := r.msg(i)
+			b, _ := r.msg(i)
 			if in.udp != nil {
-				w.route(b, w.sender(src))
+				w.route(b, w.froms[i])
 			} else {
 				w.route(b, w.local)
 			}

@@ -645,10 +645,13 @@ func (p *cfgParser) fileAttr(a *FileAttrs, key, v string, n int) error {
 	return nil
 }
 
+// joinHostPort makes the listen address of an input. With no address (or
+// "*") rsyslogd binds every IPv4 and IPv6 address, and so does the result
+// (":port"); syslogd's own default input (DefaultUDPAddr) is 127.0.0.1.
 func joinHostPort(host, port string) string {
 	host = strings.TrimSpace(host)
-	if host == "" || host == "*" {
-		host = "127.0.0.1"
+	if host == "*" {
+		host = ""
 	}
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
 		host = "[" + host + "]"

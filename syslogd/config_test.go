@@ -52,7 +52,7 @@ local1.* -/x/b.log
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantIn := []Input{{Kind: UDP, Addr: "127.0.0.1:5140", RcvBuf: 4 << 20}, {Kind: TCP, Addr: "127.0.0.1:5141"}}
+	wantIn := []Input{{Kind: UDP, Addr: "127.0.0.1:5140", RcvBuf: 4 << 20}, {Kind: TCP, Addr: ":5141"}} // no address: all, as rsyslogd
 	if len(cfg.Inputs) != 2 || cfg.Inputs[0] != wantIn[0] || cfg.Inputs[1] != wantIn[1] {
 		t.Fatalf("inputs = %+v", cfg.Inputs)
 	}

@@ -21,6 +21,12 @@
 //
 // # Configuration
 //
+// An input that names no address (input(type="imudp" port="514"),
+// $UDPServerRun 514 without $UDPServerAddress) listens on every IPv4 and
+// IPv6 address, as rsyslogd does; with no input configured at all,
+// syslogd listens on DefaultUDPAddr (127.0.0.1). Run logs one "started"
+// line naming every address it listens on.
+//
 // Supported: legacy directives ($ModLoad, $UDPServerAddress, $UDPServerRun,
 // $InputTCPServerRun, $AddUnixListenSocket, $template, $ActionFileDefaultTemplate,
 // $MaxMessageSize, $IncludeConfig, $FileCreateMode, $FileOwner, $FileGroup,

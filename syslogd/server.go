@@ -402,6 +402,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.start(ctx, l)
 	}
 	s.lmu.Unlock()
+	s.logListening("started")
 	<-ctx.Done()
 	s.lmu.Lock()
 	s.stopped = true
@@ -457,4 +458,21 @@ func (s *Server) Addrs() (udp, tcp, unix []net.Addr) {
 		}
 	}
 	return udp, tcp, unix
+}
+
+// logListening logs one line naming every address listened on ("[::]:514"
+// is every IPv4 and IPv6 address).
+func (s *Server) logListening(msg string) {
+	udp, tcp, unix := s.Addrs()
+	names := func(as []net.Addr) string {
+		var b []byte
+		for i, a := range as {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, a.String()...)
+		}
+		return string(b)
+	}
+	s.log.Info(msg, "udp", names(udp), "tcp", names(tcp), "unix", names(unix))
 }

@@ -94,7 +94,7 @@ func TestConfigErrors(t *testing.T) {
 	f("input(type=\"imudp\" port=\"514\" ruleset=\"r\")\n", "e.conf:1:", "rulesets")
 	f("local0.* action(type=\"omfwd\" target=\"x\")\n", "e.conf:1:", "omfwd")
 	f("template(name=\"x\" type=\"list\")\n", "e.conf:1:", "list")
-	f("local0.*\n", "e.conf:1:", "want a selector followed by an action")
+	f("local0.*\n", "e.conf:1:", "want a selector or filter followed by an action")
 }
 
 func TestConfigWarningsOnly(t *testing.T) {

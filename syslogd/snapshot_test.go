@@ -48,3 +48,46 @@ func TestReloadDuringDNSLookup(t *testing.T) {
 		t.Fatal("message not written")
 	}
 }
+
+// TestFilterRouteAllocs: a datagram through a property filter (a regex
+// included) and a filtered stop allocates nothing.
+func TestFilterRouteAllocs(t *testing.T) {
+	cfg, err := ParseConfig("f.conf", []byte(":programname, startswith, \"haproxy\" {\n /x/h.log\n stop\n}\n"+
+		":msg, ereregex, \"GET (/|/x)\" /x/get.log\n*.* /x/all.log\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sinks := &sinkSet{m: map[string]*countSink{}}
+	s, err := New(Options{Config: cfg, UDP: []string{"127.0.0.1:0"},
+		LookupAddr: func(netip.Addr) string { return "localhost" },
+		Now:        func() time.Time { return receptionTime }, Location: time.UTC,
+		Open: func(p string) (Sink, error) {
+			c := &countSink{}
+			sinks.mu.Lock()
+			sinks.m[p] = c
+			sinks.mu.Unlock()
+			return c, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.closeListeners() })
+	w := s.newWorker(false)
+	from := netip.MustParseAddr("127.0.0.1")
+	other := []byte("<13>Nov 21 13:40:01 host app: GET /x")
+	w.handleFrom(haproxyLine, from)
+	w.handleFrom(other, from)
+	allocs := testing.AllocsPerRun(500, func() {
+		w.handleFrom(haproxyLine, from)
+		w.handleFrom(other, from)
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per pair of datagrams, want 0", allocs)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if h, g, a := sinks.get("/x/h.log").lines.Load(), sinks.get("/x/get.log").lines.Load(), sinks.get("/x/all.log").lines.Load(); h != 502 || g != 502 || a != 502 {
+		t.Fatalf("h.log %d, get.log %d, all.log %d lines; want 502 each (haproxy stops, the other goes on)", h, g, a)
+	}
+}

@@ -33,6 +33,19 @@ type worker struct {
 	gen    uint64 // configuration generation of p
 
 	froms []sender // senders of the current batch, resolved before it starts
+	fbuf  []byte   // a property value a filter compares
+}
+
+// pass reports whether the current message passes every filter.
+func (w *worker) pass(fs []*propFilter) bool {
+	for _, f := range fs {
+		ok, v := f.match(&w.m, w.fbuf)
+		w.fbuf = v[:0]
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // newParser builds the worker's parser from the configuration of sn.
@@ -159,7 +172,14 @@ func (w *worker) route(b []byte, h sender) {
 	if w.r.needsHeader[m.Facility][m.Severity] {
 		w.p.Header(m)
 	}
-	for _, a := range acts {
+	for i := range acts {
+		a := &acts[i]
+		if a.filters != nil && !w.pass(a.filters) {
+			continue
+		}
+		if a.stop {
+			break
+		}
 		id := a.sink.id
 		if id >= len(w.pend) {
 			w.pend = append(w.pend, make([][]byte, id+1-len(w.pend))...)

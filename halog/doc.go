@@ -12,12 +12,48 @@
 //
 // # Input
 //
-// The log is read from an io.Reader (stdin for the command). Lines end at
-// LF; a NUL byte truncates a line; a line of MaxLine (262144) bytes or more
-// ends the input, as in halog. If the input starts with a gzip or zstd
-// magic number it is decompressed transparently (a plain HAProxy log never
-// starts with those bytes); this extension is not mentioned by -h, whose
-// text must stay byte-identical to the reference.
+// halog [options] [FILE...] reads the files in order ("-" is stdin), stdin
+// when none is given. Each file is decompressed when it starts with a gzip
+// or zstd magic number (a plain HAProxy log never starts with those bytes),
+// and a file whose last line lacks its LF does not merge it with the next
+// file's first line. halog 2.6 itself reads only stdin and silently ignores
+// everything from the first argument that is not an option: for that
+// compatibility, when the first file name does not exist and stdin is not a
+// terminal, the names are ignored and stdin is read (halog -c foo < log
+// counts the log, as halog does); any other missing file is an error. These
+// extensions are not mentioned by -h, whose text must stay byte-identical
+// to the reference.
+//
+// Lines end at LF; a NUL byte truncates a line; a line of MaxLine (262144)
+// bytes or more ends the input, as in halog.
+//
+// # Log formats
+//
+// Without -log-format, lines are read in halog's fixed httplog/tcplog
+// layout after -s header fields (default: a 5-field RFC 3164 header), so
+// every output is byte-identical to halog 2.6.
+//
+// -log-format FMT (an HAProxy log-format string, or httplog, tcplog,
+// httpslog, clf) or -haproxy-cfg FILE [-proxy NAME] (the format of the
+// frontend or listen section that defines one; -proxy picks among several,
+// else the error lists them) selects the format of the lines. The syslog
+// header of each line is then detected on its own (RFC 3164 with or
+// without host, RFC 5424, a bare PRI or timestamp, none; formats.
+// MessageStart), unless -s is given. The format is compiled by the proxy's
+// own compiler (formats.Compile) into a formats.Reader, which locates the
+// value of every variable of a line without copying; each matching line is
+// rewritten, into a per-worker buffer, in the httplog layout (tcplog for a
+// format with %Tt and no HTTP timer), copying the bytes of each value as
+// logged, and read by the same code as a halog line. So every filter and
+// report gives on a custom-format line exactly what halog gives on the
+// same request logged with option httplog (checked against the real halog
+// on generated traffic rendered in both formats), including bad requests
+// (<BADREQ>, no captures) and lines cut at tune.http.logurilen. Lines that
+// do not match the format (server state messages) are read as they are,
+// as halog reads them in an httplog file. Printed lines and diagnostics
+// quote the line as read. A filter or report that needs a variable the
+// format lacks (-tc and %tsc, -Q and %sq/%bq, -srv and %b, ...) is an
+// error naming it (exit status 1). Reading a line allocates nothing.
 //
 // # Engine
 //

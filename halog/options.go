@@ -127,6 +127,20 @@ type Options struct {
 	HdrBlock   uint32 // -hdr block
 	HdrField   uint32 // -hdr field
 
+	// Extensions (not in halog 2.6, which ignores unknown options).
+
+	// Files are the input files, read in order ("-" is stdin); none means
+	// stdin.
+	Files []string
+	// LogFormat is the -log-format argument: an HAProxy log-format string
+	// or one of httplog, tcplog, httpslog, clf. With it (or HAProxyCfg),
+	// lines are read with that format and the syslog header of each line is
+	// detected (unless -s is given).
+	LogFormat string
+	// HAProxyCfg and Proxy (-haproxy-cfg, -proxy) take the log format from
+	// an HAProxy configuration file.
+	HAProxyCfg, Proxy string
+
 	// Location is the time zone used by -time to convert accept dates to
 	// epoch seconds (halog uses the local zone). nil means UTC.
 	Location *time.Location
@@ -134,8 +148,8 @@ type Options struct {
 	// runtime.GOMAXPROCS(0). The output does not depend on it.
 	Workers int
 
-	action, accCountSet, accDelaySet bool
-	readSize, chunkSize              int // input block sizes (tests use small ones)
+	action, accCountSet, accDelaySet, skipSet bool
+	readSize, chunkSize                       int // input block sizes (tests use small ones)
 }
 
 // Parse parses halog's arguments (without the program name) exactly as
@@ -148,7 +162,10 @@ func Parse(args []string) (*Options, error) {
 	var outFile bool
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if !strings.HasPrefix(a, "-") {
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			// halog 2.6 stops here and ignores the rest; they are the
+			// input files (see openInput for the compatibility rule)
+			o.Files = args[i:]
 			break
 		}
 		next := func(msg string) (string, error) {
@@ -184,7 +201,14 @@ func Parse(args []string) (*Options, error) {
 		case "-s":
 			if v, err = next("missing option for -s"); err == nil {
 				o.Skip = int32(atol(v))
+				o.skipSet = true
 			}
+		case "-log-format":
+			o.LogFormat, err = next("missing option for -log-format")
+		case "-haproxy-cfg":
+			o.HAProxyCfg, err = next("missing option for -haproxy-cfg")
+		case "-proxy":
+			o.Proxy, err = next("missing option for -proxy")
 		case "-m":
 			if v, err = next("missing option for -m"); err == nil {
 				o.MaxLines = int32(atol(v))

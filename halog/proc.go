@@ -38,10 +38,12 @@ type config struct {
 	// the output handler parses the 5 timers (at the field the filters
 	// read them from)
 	timers bool
+	// lf reads lines of a -log-format (nil: halog's fixed layout)
+	lf *lineFormat
 }
 
-func newConfig(o *Options) *config {
-	c := &config{o: o}
+func newConfig(o *Options, lf *lineFormat) *config {
+	c := &config{o: o, lf: lf}
 	switch {
 	case o.AccHoles:
 		c.h = hHoles
@@ -73,6 +75,10 @@ func newConfig(o *Options) *config {
 		o.QueuedSrv || o.TermCode || o.TimeRange
 	c.srcN = int(int32(5) + o.Skip)
 	c.accN = int(int32(6) + o.Skip)
+	if lf != nil {
+		// the message (its header removed) is in halog's layout
+		c.srcN, c.accN = 1, 2
+	}
 	c.need, c.needAll = c.fieldsNeeded()
 	switch c.h {
 	case hSrv, hURL, hIP, hGraphs:
@@ -186,15 +192,37 @@ type proc struct {
 	r      *chunkOut // current chunk output
 	lout   int       // cumulative lines_out of this worker (for -m)
 	stop   bool
+	// with a -log-format: the line as read (printed and quoted in
+	// diagnostics) while the handlers read its rewrite (xlat)
+	orig  []byte
+	xlat  bool
+	tbuf  []byte
+	spans []formats.Span
 }
 
 func newProc(c *config) *proc {
-	return &proc{c: c, agg: newAggregates(c), ts: tsCache{loc: c.o.Location}}
+	p := &proc{c: c, agg: newAggregates(c), ts: tsCache{loc: c.o.Location}}
+	if c.lf != nil {
+		p.spans = make([]formats.Span, c.lf.rd.Slots())
+		p.tbuf = make([]byte, 0, 4096)
+	}
+	return p
+}
+
+// line returns the line to print or quote for b, the line being handled.
+func (p *proc) line(b []byte) []byte {
+	if p.orig != nil {
+		return p.orig
+	}
+	return b
 }
 
 // cline returns the current line b (cut at its first NUL) as halog's read
 // buffer holds it.
 func (p *proc) cline(b []byte) cline {
+	if p.xlat {
+		return cline{b: b, raw: b}
+	}
 	c := cline{b: b, raw: p.ext[p.ls:p.le]}
 	if p.le+1 < len(p.ext) {
 		c.next = p.ext[p.le+1:]
@@ -217,7 +245,7 @@ func (p *proc) truncated(b []byte, lineno int) {
 		return
 	}
 	r := p.r
-	r.diag = append(r.diag, b...)
+	r.diag = append(r.diag, p.line(b)...)
 	r.diag = append(r.diag, '\n')
 	r.diags = append(r.diags, diag{line: lineno, end: len(r.diag)})
 }
@@ -259,7 +287,7 @@ func (p *proc) processLine(b []byte, lineno int) bool {
 	case hCount:
 		p.lout++
 	case hPrint:
-		p.r.out = append(p.r.out, b...)
+		p.r.out = append(p.r.out, p.line(b)...)
 		p.r.out = append(p.r.out, '\n')
 		p.lout++
 	case hStatus:
@@ -608,7 +636,7 @@ func (p *proc) graphs(b []byte, acc, lineno int) {
 	if td < 0 && !p.c.o.Quiet {
 		r := p.r
 		r.diag = append(r.diag, "ERR: "...)
-		r.diag = append(r.diag, b...)
+		r.diag = append(r.diag, p.line(b)...)
 		r.diag = append(r.diag, " ("...)
 		for i := range 5 {
 			r.diag = strconv.AppendInt(r.diag, int64(v[i]), 10)

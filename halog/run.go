@@ -50,7 +50,13 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 	if tweak != nil {
 		tweak(o)
 	}
-	if err := Run(o, env.Stdin, env.Stdout, env.Stderr); err != nil {
+	in, closeIn, err := openInput(o, env.Stdin)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+		return 1
+	}
+	defer closeIn()
+	if err := Run(o, in, env.Stdout, env.Stderr); err != nil {
 		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
 		return 1
 	}
@@ -60,7 +66,14 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 // Run processes the log read from in according to o and writes the output
 // to stdout and the diagnostics and summary to stderr.
 func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
-	c := newConfig(o)
+	var lf *lineFormat
+	if o.LogFormat != "" || o.HAProxyCfg != "" {
+		var err error
+		if lf, err = resolveFormat(o); err != nil {
+			return err
+		}
+	}
+	c := newConfig(o, lf)
 	w := bufio.NewWriterSize(stdout, 256<<10)
 	mapped, unmap := mapInput(in)
 	if unmap != nil {
@@ -311,6 +324,9 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 				line = line[:i]
 			}
 		}
+		if p.c.lf != nil {
+			line = p.message(line)
+		}
 		f.reset(line, need, needAll)
 		p.ls, p.le = s, e
 		s = e + 1
@@ -325,6 +341,7 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 	r.linesOut = p.lout - start
 	p.r = nil
 	p.ext = nil
+	p.orig = nil
 }
 
 // run reads the input and sends chunks of whole lines to out until EOF, a

@@ -55,6 +55,21 @@
 // format lacks (-tc and %tsc, -Q and %sq/%bq, -srv and %b, ...) is an
 // error naming it (exit status 1). Reading a line allocates nothing.
 //
+// # Percentiles per key
+//
+// -pct-by srv|be|fe|url|ip|status [-timer Th|Ti|TR|Tw|Tc|Tr|Ta|Tt] (Ta by
+// default; HAProxy's names, case matters) prints, after the header
+// "#key count p50 p90 p95 p99 p99.9 max", one row per key in ascending
+// byte order: the nearest-rank percentiles pN = v[ceil(N/100*n)] of the
+// sorted values of the requests whose timer is >= 0 (a key without such a
+// request is absent). srv is backend/server as -srv prints it, url the key
+// of -u (-query applies), ip the -ic key. TR, Tw, Tc, Tr and Ta are read
+// in the httplog layout; Th, Ti and Tt need a -log-format that logs them.
+// Filters and -m apply as to other reports. Memory is bounded for huge
+// inputs: values are exact up to 1M per key (and 16M per worker in all),
+// beyond which a key switches to a logarithmic sketch whose percentiles are
+// within 1 % (see pctExactMax).
+//
 // # Engine
 //
 // The input is read in 4 MiB blocks cut into ~1 MiB chunks of whole lines

@@ -523,6 +523,7 @@ func (p *proc) message(line []byte) []byte {
 		h = formats.MessageStart(line)
 	}
 	msg := line[h:]
+	p.msg = msg
 	lf := p.c.lf
 	if lf.identity {
 		return msg

@@ -140,6 +140,9 @@ type Options struct {
 	// HAProxyCfg and Proxy (-haproxy-cfg, -proxy) take the log format from
 	// an HAProxy configuration file.
 	HAProxyCfg, Proxy string
+	// PctBy and PctTimer (-pct-by, -timer): per-key percentiles of a
+	// timer (Ta by default).
+	PctBy, PctTimer string
 
 	// Location is the time zone used by -time to convert accept dates to
 	// epoch seconds (halog uses the local zone). nil means UTC.
@@ -207,6 +210,12 @@ func Parse(args []string) (*Options, error) {
 			o.LogFormat, err = next("missing option for -log-format")
 		case "-haproxy-cfg":
 			o.HAProxyCfg, err = next("missing option for -haproxy-cfg")
+		case "-pct-by":
+			if o.PctBy, err = next("missing option for -pct-by"); err == nil {
+				o.action = true
+			}
+		case "-timer":
+			o.PctTimer, err = next("missing option for -timer")
 		case "-proxy":
 			o.Proxy, err = next("missing option for -proxy")
 		case "-m":

@@ -23,6 +23,7 @@ const (
 	hURL                   // -u*
 	hIP                    // -ic (overrides a handler)
 	hHdr                   // -hdr (overrides a handler)
+	hPctBy                 // -pct-by (extension; overrides everything)
 )
 
 // config is what the per-line code needs, derived from Options once.
@@ -40,6 +41,9 @@ type config struct {
 	timers bool
 	// lf reads lines of a -log-format (nil: halog's fixed layout)
 	lf *lineFormat
+	// -pct-by: the httplog timer part (0-4), else -1 and the slot of the
+	// timer in lf
+	pctPart, pctSlot int
 }
 
 func newConfig(o *Options, lf *lineFormat) *config {
@@ -71,6 +75,13 @@ func newConfig(o *Options, lf *lineFormat) *config {
 			c.h = hHdr
 		}
 	}
+	if o.PctBy != "" {
+		c.h = hPctBy
+		c.pctPart, c.pctSlot = timerPart(o.PctTimer), -1
+		if c.pctPart < 0 && lf != nil {
+			c.pctSlot = lf.rd.Slot(o.PctTimer)
+		}
+	}
 	c.filters = o.HTTPOnly || o.RespTime || o.Errors || o.Status || o.Queued ||
 		o.QueuedSrv || o.TermCode || o.TimeRange
 	c.srcN = int(int32(5) + o.Skip)
@@ -81,7 +92,7 @@ func newConfig(o *Options, lf *lineFormat) *config {
 	}
 	c.need, c.needAll = c.fieldsNeeded()
 	switch c.h {
-	case hSrv, hURL, hIP, hGraphs:
+	case hSrv, hURL, hIP, hGraphs, hPctBy:
 		c.timers = true
 	}
 	return c
@@ -118,6 +129,11 @@ func (c *config) fieldsNeeded() (first, all int) {
 		off = max(off, offBytes)
 	case hGraphs:
 		off = max(off, offTime)
+	case hPctBy:
+		off = max(off, offStatus)
+		if o.PctBy == "url" {
+			off = max(off, offMeth)
+		}
 	}
 	all = min(max(c.accN+off, 0), maxIndexed)
 	if o.Errors || o.Status {
@@ -198,6 +214,9 @@ type proc struct {
 	xlat  bool
 	tbuf  []byte
 	spans []formats.Span
+	msg   []byte // the message of the line (spans index it)
+	// exact values held by -pct-by (see pctBudget)
+	pctExact int
 }
 
 func newProc(c *config) *proc {
@@ -306,6 +325,8 @@ func (p *proc) processLine(b []byte, lineno int) bool {
 		p.holes(b, acc, lineno)
 	case hHdr:
 		p.header(b, acc, lineno)
+	case hPctBy:
+		p.pctBy(b, acc, lineno)
 	}
 	return true
 }

@@ -73,6 +73,11 @@ func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if o.PctBy != "" {
+		if err := checkPctBy(o, lf); err != nil {
+			return err
+		}
+	}
 	c := newConfig(o, lf)
 	w := bufio.NewWriterSize(stdout, 256<<10)
 	mapped, unmap := mapInput(in)

@@ -70,6 +70,21 @@
 // beyond which a key switches to a logarithmic sketch whose percentiles are
 // within 1 % (see pctExactMax).
 //
+// # Output forms and date window
+//
+// Every report (and -c, and the printed lines) can be written as JSON
+// (-json: {"summary": {"lines_in": N, "lines_out": M, "parse_errors": K},
+// "<report>": [{column: value, ...}, ...]}, columns named as halog's header
+// line or, for reports without one, status/code/count, pct/count/TR/Tc/Tr/
+// Td, series/value/weight, time/ms/gap/count, line), as CSV with a header
+// row (-csv), or as an aligned terminal table (-table,
+// github.com/olekukonko/tablewriter). The rows are those of the text
+// report, which stays the default; the stderr summary is printed as usual.
+//
+// -since and -until (RFC 3339, or HAProxy's dd/Mon/yyyy:HH:MM:SS[.mmm] in
+// the local zone) keep the lines whose accept date is in [since, until),
+// with the -time machinery (whole seconds, intersected with -time).
+//
 // # Engine
 //
 // The input is read in 4 MiB blocks cut into ~1 MiB chunks of whole lines

@@ -143,6 +143,13 @@ type Options struct {
 	// PctBy and PctTimer (-pct-by, -timer): per-key percentiles of a
 	// timer (Ta by default).
 	PctBy, PctTimer string
+	// Output is "json", "table" or "csv" (-json, -table, -csv); empty
+	// means halog's text.
+	Output string
+	// Since and Until (-since, -until) keep the lines whose accept date
+	// is in [Since, Until): RFC 3339, or dd/Mon/yyyy:HH:MM:SS[.mmm] in
+	// Location.
+	Since, Until string
 
 	// Location is the time zone used by -time to convert accept dates to
 	// epoch seconds (halog uses the local zone). nil means UTC.
@@ -213,6 +220,17 @@ func Parse(args []string) (*Options, error) {
 		case "-pct-by":
 			if o.PctBy, err = next("missing option for -pct-by"); err == nil {
 				o.action = true
+			}
+		case "-json", "-table", "-csv":
+			o.Output = a[1:]
+		case "-since", "-until":
+			if v, err = next("missing option for " + a); err == nil {
+				o.action = true
+				if a == "-since" {
+					o.Since = v
+				} else {
+					o.Until = v
+				}
 			}
 		case "-timer":
 			o.PctTimer, err = next("missing option for -timer")

@@ -78,7 +78,29 @@ func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if o.Since != "" || o.Until != "" {
+		if err := applySinceUntil(o); err != nil {
+			return err
+		}
+	}
 	c := newConfig(o, lf)
+	if o.Output != "" {
+		// run in text, then convert the report
+		var text bytes.Buffer
+		st := &runStats{}
+		if err := runText(o, c, in, &text, stderr, st); err != nil {
+			return err
+		}
+		return writeStructured(stdout, o, c, text.Bytes(), st.in, st.out, st.errs)
+	}
+	return runText(o, c, in, stdout, stderr, &runStats{})
+}
+
+// runStats is the summary of a run (the counts of halog's summary line).
+type runStats struct{ in, out, errs int32 }
+
+// runText is Run with halog's text output.
+func runText(o *Options, c *config, in io.Reader, stdout, stderr io.Writer, st *runStats) error {
 	w := bufio.NewWriterSize(stdout, 256<<10)
 	mapped, unmap := mapInput(in)
 	if unmap != nil {
@@ -96,6 +118,7 @@ func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
 			}
 		}
 		w.WriteString(strconv.Itoa(int(int32(n))) + "\n")
+		st.out = int32(n)
 		return w.Flush()
 	}
 	if mapped == nil {
@@ -109,6 +132,7 @@ func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	st.in, st.out, st.errs = int32(e.linesIn), int32(e.linesOut), int32(e.parseErr)
 	if o.Count {
 		w.WriteString(strconv.Itoa(int(int32(e.linesOut))) + "\n")
 		return w.Flush()
@@ -118,6 +142,7 @@ func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	st.out = rep.linesOut
 	if !o.Quiet {
 		fmt.Fprintf(stderr, "%d lines in, %d lines out, %d parsing errors\n",
 			int32(e.linesIn), rep.linesOut, int32(e.parseErr))

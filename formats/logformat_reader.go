@@ -214,11 +214,14 @@ func (r *Reader) value(line []byte, pos int, n *node, stop int) (s, e, next int)
 		}
 		return quotedSpan(line, pos, fl&flagEscape != 0)
 	}
-	e = pos
-	for e < len(line) && int(line[e]) != stop {
-		e++
+	if stop < 0 {
+		return pos, len(line), len(line)
 	}
-	return pos, e, e
+	e = bytes.IndexByte(line[pos:], byte(stop))
+	if e < 0 {
+		return pos, len(line), len(line)
+	}
+	return pos, pos + e, pos + e
 }
 
 // numberEnd returns the end of the number at line[pos] ('+' and '-'

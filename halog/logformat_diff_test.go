@@ -108,7 +108,7 @@ func header(i int, t time.Time) string {
 // writeLogs renders recs with httplog (under a RFC 3164 header, as C halog
 // reads by default) and with custom (headers of every kind), plus a few
 // non-traffic lines in both.
-func writeLogs(t *testing.T, recs []formats.Record, custom string) (httpPath, customPath string) {
+func writeLogs(t testing.TB, recs []formats.Record, custom string) (httpPath, customPath string) {
 	t.Helper()
 	hf, err := formats.Compile(formats.HTTPLogFormat)
 	if err != nil {

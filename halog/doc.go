@@ -57,13 +57,14 @@
 //
 // # Percentiles per key
 //
-// -pct-by srv|be|fe|url|ip|status [-timer Th|Ti|TR|Tw|Tc|Tr|Ta|Tt] (Ta by
+// -pct-by srv|be|fe|url|ip|status|minute [-timer Th|Ti|TR|Tw|Tc|Tr|Ta|Tt] (Ta by
 // default; HAProxy's names, case matters) prints, after the header
 // "#key count p50 p90 p95 p99 p99.9 max", one row per key in ascending
 // byte order: the nearest-rank percentiles pN = v[ceil(N/100*n)] of the
 // sorted values of the requests whose timer is >= 0 (a key without such a
 // request is absent). srv is backend/server as -srv prints it, url the key
-// of -u (-query applies), ip the -ic key. TR, Tw, Tc, Tr and Ta are read
+// of -u (-query applies), ip the -ic key, minute the accept date up to
+// the minute. TR, Tw, Tc, Tr and Ta are read
 // in the httplog layout; Th, Ti and Tt need a -log-format that logs them.
 // Filters and -m apply as to other reports. Memory is bounded for huge
 // inputs: values are exact up to 1M per key (and 16M per worker in all),
@@ -84,6 +85,20 @@
 // -since and -until (RFC 3339, or HAProxy's dd/Mon/yyyy:HH:MM:SS[.mmm] in
 // the local zone) keep the lines whose accept date is in [since, until),
 // with the -time machinery (whole seconds, intersected with -time).
+//
+// # HTML report
+//
+// -html OUT.html FILE... writes one self-contained page (inline style and
+// SVG; no script, font, image or link, so it renders with no network): the
+// -srv table, the status codes, the 20 URLs of highest average time (-ua),
+// and two SVG line charts per minute of accept date: requests and errors
+// (-e), and the p99 of Ta. Each part is one pass of the ordinary reports
+// (-pct-by minute gives the per-minute counts and percentiles), so the
+// input must be files; the page size does not grow with the input beyond
+// the number of servers, status codes and minutes. The test renders the
+// page in headless Chromium (chromium --dump-dom: the browser's DOM, with
+// no Go dependency) and compares its tables and charts with the text
+// reports; it fails when Chromium is missing under CI.
 //
 // # Engine
 //

@@ -37,7 +37,7 @@ func openInput(o *Options, stdin io.Reader) (io.Reader, func(), error) {
 		}
 		f, err := os.Open(name)
 		if err != nil {
-			if i == 0 && errors.Is(err, fs.ErrNotExist) && !isTerminal(stdin) {
+			if i == 0 && errors.Is(err, fs.ErrNotExist) && stdin != nil && !isTerminal(stdin) {
 				closeAll()
 				return stdin, func() {}, nil
 			}

@@ -150,6 +150,8 @@ type Options struct {
 	// is in [Since, Until): RFC 3339, or dd/Mon/yyyy:HH:MM:SS[.mmm] in
 	// Location.
 	Since, Until string
+	// HTML is the file -html writes the self-contained HTML report to.
+	HTML string
 
 	// Location is the time zone used by -time to convert accept dates to
 	// epoch seconds (halog uses the local zone). nil means UTC.
@@ -231,6 +233,10 @@ func Parse(args []string) (*Options, error) {
 				} else {
 					o.Until = v
 				}
+			}
+		case "-html":
+			if o.HTML, err = next("missing option for -html"); err == nil {
+				o.action = true
 			}
 		case "-timer":
 			o.PctTimer, err = next("missing option for -timer")

@@ -36,7 +36,7 @@ var (
 
 // pctKeys are the -pct-by keys, pctTimers the -timer names (HAProxy's).
 var (
-	pctKeys   = []string{"srv", "be", "fe", "url", "ip", "status"}
+	pctKeys   = []string{"srv", "be", "fe", "url", "ip", "status", "minute"}
 	pctTimers = []string{"Th", "Ti", "TR", "Tw", "Tc", "Tr", "Ta", "Tt"}
 )
 
@@ -125,7 +125,7 @@ func (v *pctVals) merge(o *pctVals) {
 // checkPctBy validates -pct-by and -timer.
 func checkPctBy(o *Options, lf *lineFormat) error {
 	if !slices.Contains(pctKeys, o.PctBy) {
-		return fmt.Errorf("-pct-by %q: the key is one of srv, be, fe, url, ip, status", o.PctBy)
+		return fmt.Errorf("-pct-by %q: the key is one of srv, be, fe, url, ip, status, minute", o.PctBy)
 	}
 	if o.PctTimer == "" {
 		o.PctTimer = "Ta"
@@ -218,6 +218,17 @@ func (p *proc) pctBy(b []byte, acc, lineno int) {
 			return
 		}
 		key = b[fp:formats.FieldEnd(b, fp)]
+	case "minute":
+		// the accept date up to the minute: "[21/Nov/2026:13:35"
+		e := acc + 1
+		for c := 0; e < len(b) && b[e] != ' '; e++ {
+			if b[e] == ':' {
+				if c++; c == 3 {
+					break
+				}
+			}
+		}
+		key = b[acc+1 : e]
 	case "status":
 		sp, ok := f.at(an + offStatus)
 		if !ok {

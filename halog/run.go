@@ -50,6 +50,13 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 	if tweak != nil {
 		tweak(o)
 	}
+	if o.HTML != "" {
+		if err := writeHTML(o, env.Stderr); err != nil {
+			fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	in, closeIn, err := openInput(o, env.Stdin)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "halog: %v\n", err)

@@ -100,6 +100,21 @@
 // no Go dependency) and compares its tables and charts with the text
 // reports; it fails when Chromium is missing under CI.
 //
+// # Live mode
+//
+// -follow FILE reads the lines appended to FILE from now on, like tail -F:
+// through rename + create (the name points to a new inode: the old file
+// is finished, the new one read from its start) and copytruncate (the file
+// shrank, or changed without growing since it was last seen at its end:
+// read again from the start; a truncation and a rewrite that overtake the
+// reader between two reads are missed, as with tail -F). With -metrics
+// ADDR it serves Prometheus text on http://ADDR/metrics: halog_lines_total,
+// halog_parse_errors_total, halog_responses_total{code} and the histograms
+// halog_timer_milliseconds{backend,server,timer} of TR Tw Tc Tr Ta (values
+// >= 0). On a terminal, stderr shows a progress line (lines, lines/s,
+// MB/s) once a second. It runs until the Env's Context ends (SIGINT or
+// SIGTERM for the command).
+//
 // # Engine
 //
 // The input is read in 4 MiB blocks cut into ~1 MiB chunks of whole lines

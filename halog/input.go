@@ -57,8 +57,9 @@ func openInput(o *Options, stdin io.Reader) (io.Reader, func(), error) {
 	return io.MultiReader(rs...), closeAll, nil
 }
 
-// isTerminal reports whether r is a character device (a terminal).
-func isTerminal(r io.Reader) bool {
+// isTerminal reports whether r (a reader or writer) is a character device
+// (a terminal).
+func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
 	if !ok {
 		return false

@@ -152,6 +152,10 @@ type Options struct {
 	Since, Until string
 	// HTML is the file -html writes the self-contained HTML report to.
 	HTML string
+	// Follow (-follow) tails the file through rotations and feeds the
+	// Prometheus metrics served on Metrics (-metrics ADDR).
+	Follow  bool
+	Metrics string
 
 	// Location is the time zone used by -time to convert accept dates to
 	// epoch seconds (halog uses the local zone). nil means UTC.
@@ -238,6 +242,10 @@ func Parse(args []string) (*Options, error) {
 			if o.HTML, err = next("missing option for -html"); err == nil {
 				o.action = true
 			}
+		case "-follow":
+			o.Follow, o.action = true, true
+		case "-metrics":
+			o.Metrics, err = next("missing option for -metrics")
 		case "-timer":
 			o.PctTimer, err = next("missing option for -timer")
 		case "-proxy":

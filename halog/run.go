@@ -3,6 +3,7 @@ package halog
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Location       *time.Location // nil means UTC
 	Workers        int            // 0 means GOMAXPROCS
+	// Context ends -follow (nil: never).
+	Context context.Context
 }
 
 // Main runs halog with the given arguments (without the program name) and
@@ -49,6 +52,17 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 	o.Location = env.Location
 	if tweak != nil {
 		tweak(o)
+	}
+	if o.Follow {
+		ctx := env.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		if err := follow(ctx, o, env); err != nil {
+			fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	if o.HTML != "" {
 		if err := writeHTML(o, env.Stderr); err != nil {

@@ -103,6 +103,13 @@ func (r *Reader) Slot(name string) int {
 // Bytes after the last element of the format are ignored. Read allocates
 // nothing.
 func (r *Reader) Read(line []byte, sp []Span) (n int, ok, cut bool) {
+	return r.ReadSlots(line, sp, r.nslots)
+}
+
+// ReadSlots is Read stopping after the first upto slots (the variables
+// after them are left absent and the rest of the line unchecked), for a
+// caller that needs only those.
+func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut bool) {
 	sp = sp[:r.nslots]
 	for i := range sp {
 		sp[i] = Span{-1, -1}
@@ -110,6 +117,9 @@ func (r *Reader) Read(line []byte, sp []Span) (n int, ok, cut bool) {
 	pos := 0
 	nodes := r.f.nodes
 	for i := range nodes {
+		if int(r.slot[i]) >= upto {
+			return pos, true, false
+		}
 		n := &nodes[i]
 		switch n.kind {
 		case nodeSep:

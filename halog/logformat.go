@@ -43,7 +43,12 @@ type lineFormat struct {
 	ac, fc, bc, sc, rc, sq, bq      int
 	hr, hs, r, hm, hu, hp, hv       int
 	identity                        bool // the format is httplog itself
-	loc                             *time.Location
+	// what the selected filters and reports read: the request (-u*, -hdr,
+	// -pct-by url), the captures (-hdr), and the slots up to the last one
+	// they need (Read stops there)
+	needReq, needCaps bool
+	upto              int
+	loc               *time.Location
 }
 
 // resolveFormat compiles the log format selected by -log-format or
@@ -80,6 +85,23 @@ func resolveFormat(o *Options) (*lineFormat, error) {
 	l.tcp = l.TR < 0 && l.Tr < 0 && l.Ta < 0 && l.Tt >= 0
 	if err := l.check(o); err != nil {
 		return nil, err
+	}
+	l.needReq = o.URL != 0 || o.Header || o.PctBy == "url"
+	l.needCaps = o.Header
+	l.upto = 0
+	for _, s := range []int{l.ci, l.cp, l.srcIP, l.tr, l.t, l.trz, l.tz, l.ts, l.ms, l.ft, l.f, l.b, l.s,
+		l.TR, l.Tw, l.Tc, l.Tr, l.Ta, l.Tt, l.st, l.bytes, l.cc, l.cs, l.tsc, l.tsShort,
+		l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq} {
+		l.upto = max(l.upto, s+1)
+	}
+	if l.needReq {
+		l.upto = max(l.upto, l.r+1, l.hm+1, l.hu+1, l.hp+1, l.hv+1)
+	}
+	if l.needCaps || l.needReq { // -u finds the request after the captures
+		l.upto = max(l.upto, l.hr+1, l.hs+1)
+	}
+	if o.PctBy != "" && timerPart(o.PctTimer) < 0 {
+		l.upto = max(l.upto, rd.Slot(o.PctTimer)+1)
 	}
 	return l, nil
 }
@@ -174,7 +196,7 @@ func (l *lineFormat) check(o *Options) error {
 // its first value lost to the cut, as the same cut would leave an httplog
 // line truncated.
 func (l *lineFormat) rewrite(dst, msg []byte, sp []formats.Span) (_ []byte, ok bool) {
-	_, ok, cut := l.rd.Read(msg, sp)
+	_, ok, cut := l.rd.ReadSlots(msg, sp, l.upto)
 	if !ok {
 		return dst, false
 	}
@@ -233,6 +255,10 @@ func (l *lineFormat) rewrite(dst, msg []byte, sp []formats.Span) (_ []byte, ok b
 	w.list('/', sd{l.ac, "0"}, sd{l.fc, "0"}, sd{l.bc, "0"}, sd{l.sc, "0"}, sd{l.rc, "0"})
 	w.field()
 	w.list('/', sd{l.sq, "0"}, sd{l.bq, "0"})
+	if !l.needReq && !l.needCaps {
+		// nothing reads the captures and the request: leave them out
+		return w.done(), true
+	}
 	if w.has(l.hr) {
 		w.field()
 		w.put(l.hr, "")

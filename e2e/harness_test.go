@@ -22,7 +22,7 @@ import (
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/halog"
 	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/proxy"
 	"github.com/haplog/haplog/proxy/config"
 	"github.com/haplog/haplog/rotate"
@@ -199,22 +199,17 @@ func startPipeline(t *testing.T, logrotateConf string) *pipeline {
 // waitLines polls path (flushing syslogd first) until ok accepts its lines.
 func (pl *pipeline) waitLines(t *testing.T, name, what string, ok func([]string) bool) []string {
 	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	var lines []string
+	if !testkit.Poll(waitFor, func() bool {
 		if err := pl.srv.Flush(); err != nil {
 			t.Fatalf("syslogd flush: %v", err)
 		}
-		lines := readLines(t, filepath.Join(pl.dir, name), true)
-		if ok(lines) {
-			return lines
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: no %s after %v; %d lines:\n%s", name, what, waitFor, len(lines), strings.Join(lines, "\n"))
-		}
-		<-tick.C
+		lines = readLines(t, filepath.Join(pl.dir, name), true)
+		return ok(lines)
+	}) {
+		t.Fatalf("%s: no %s after %v; %d lines:\n%s", name, what, waitFor, len(lines), strings.Join(lines, "\n"))
 	}
+	return lines
 }
 
 func readTestdata(t *testing.T, name string) string {
@@ -514,9 +509,12 @@ func runHalog(t *testing.T, in []byte, args ...string) (out string, linesIn, lin
 // expects the same stdout and stderr as halog.Main.
 func compareRealHalog(t *testing.T, in []byte, args []string, stdout, stderr string) {
 	t.Helper()
-	bin, ok := testbin.Path("halog")
-	if !ok || bytes.HasPrefix(in, []byte{0x1f, 0x8b}) {
-		return // not installed, or gzip input, which only our halog reads
+	if bytes.HasPrefix(in, []byte{0x1f, 0x8b}) {
+		return // gzip input, which only our halog reads
+	}
+	bin, ok := testkit.Want(t, "halog")
+	if !ok {
+		return
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = bytes.NewReader(in)

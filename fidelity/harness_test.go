@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 const (
@@ -29,12 +29,12 @@ const (
 )
 
 // TestFidelity is the differential harness (see the package doc). It runs
-// with HAPLOG_FIDELITY=1 only.
+// with HAPLOG_FIDELITY=1 or under CI=true (where it must not skip).
 func TestFidelity(t *testing.T) {
-	if os.Getenv("HAPLOG_FIDELITY") == "" {
-		t.Skip("differential harness: set HAPLOG_FIDELITY=1 (make fidelity)")
+	if os.Getenv("HAPLOG_FIDELITY") == "" && !testkit.InCI() {
+		t.Skip("differential harness: set HAPLOG_FIDELITY=1 (make fidelity); CI=true runs it too")
 	}
-	hap := testbin.Need(t, "haproxy")
+	hap := testkit.HAProxy(t)
 	other, otherName := "", "proxy"
 	if os.Getenv("HAPLOG_FIDELITY_SELF") != "" {
 		other, otherName = hap, "haproxy#2"
@@ -42,6 +42,9 @@ func TestFidelity(t *testing.T) {
 		other = filepath.Join(t.TempDir(), "proxy")
 		out, err := exec.Command("go", "build", "-o", other, "github.com/haplog/haplog/cmd/proxy").CombinedOutput()
 		if err != nil {
+			if testkit.InCI() {
+				t.Fatalf("cannot build cmd/proxy: %v\n%s", err, out)
+			}
 			t.Skipf("cannot build cmd/proxy, harness skipped: %v\n%s", err, out)
 		}
 	}

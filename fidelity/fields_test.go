@@ -89,30 +89,21 @@ func fieldsOf(lf *lineFormat, msg string, now time.Time, loc *time.Location) par
 		return a.Addr().String()
 	}
 	port := func(a netip.AddrPort) string { return strconv.Itoa(int(a.Port())) }
-	if has("ci") {
-		add("ci", addr(r.ClientAddr))
-	}
-	if has("cp") {
-		mask("cp", port(r.ClientAddr))
-	}
-	if has("fi") {
-		add("fi", addr(r.FrontendAddr))
-	}
-	if has("fp") {
-		mask("fp", port(r.FrontendAddr))
-	}
-	if has("bi") {
-		add("bi", addr(r.BackendAddr))
-	}
-	if has("bp") {
-		mask("bp", port(r.BackendAddr))
-	}
-	if has("si") {
-		add("si", addr(r.ServerAddr))
-	}
-	if has("sp") {
-		// Server ports are the test's backends: same on both sides.
-		add("sp", port(r.ServerAddr))
+	for _, a := range []struct {
+		ip, port string
+		v        netip.AddrPort
+	}{{"ci", "cp", r.ClientAddr}, {"fi", "fp", r.FrontendAddr}, {"bi", "bp", r.BackendAddr}, {"si", "sp", r.ServerAddr}} {
+		if has(a.ip) {
+			add(a.ip, addr(a.v))
+		}
+		switch {
+		case !has(a.port):
+		case a.port == "sp":
+			// Server ports are the test's backends: same on both sides.
+			add(a.port, port(a.v))
+		default:
+			mask(a.port, port(a.v))
+		}
 	}
 	if has("t", "T", "Tl", "Ts", "ms", "tr", "trg", "trl") {
 		// The date is masked, but it must be a plausible accept date.

@@ -92,6 +92,14 @@ func (w *worker) run() {
 		case <-w.quit:
 			return
 		case <-w.kick:
+			// After a failed round only the retry timer retries, unless a
+			// rotation left a new backup to name: the poke of a rotation
+			// whose backup the failed round already handled (rename, then
+			// poke, with the worker scanning in between) is not a reason
+			// to retry early.
+			if delay > 0 && !w.hasPending() {
+				continue
+			}
 		case <-retry.C:
 		}
 		w.failed = false
@@ -105,6 +113,13 @@ func (w *worker) run() {
 			retry.Stop()
 		}
 	}
+}
+
+// hasPending reports whether a rotated file waits for its numbered name (or
+// the directory cannot be read, which a round reports).
+func (w *worker) hasPending() bool {
+	_, pending, _, err := w.n.scan()
+	return err != nil || len(pending) > 0
 }
 
 // nextRetry is the delay after d (0 for the first retry): first, then

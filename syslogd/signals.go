@@ -15,10 +15,11 @@ import (
 // to the old file first. (Files renamed or removed by another program are
 // also noticed without it, within the flush interval.)
 func (s *Server) Reopen() error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	// Serialised with Reload, so that no sink is closed under us.
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	var errs []error
-	for _, fs := range s.sinks {
+	for _, fs := range s.snap.Load().sinks {
 		if err := fs.reopen(); err != nil {
 			errs = append(errs, fmt.Errorf("reopen %s: %w", fs.path, err))
 		}
@@ -31,10 +32,11 @@ func (s *Server) Reopen() error {
 // boundary. An output whose Sink cannot rotate (Options.Open returned
 // one without a Rotate method) is reopened instead.
 func (s *Server) Rotate() error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	// Serialised with Reload, so that no sink is closed under us.
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	var errs []error
-	for _, fs := range s.sinks {
+	for _, fs := range s.snap.Load().sinks {
 		if err := fs.rotate(); err != nil {
 			errs = append(errs, fmt.Errorf("rotate %s: %w", fs.path, err))
 		}

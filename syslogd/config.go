@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/haplog/haplog/internal/diag"
 )
 
 // Config is the part of an rsyslog configuration that syslogd understands:
@@ -15,9 +17,9 @@ type Config struct {
 	Inputs          []Input
 	Templates       map[string]*Template
 	Rules           []Rule
-	MaxMessageSize  int      // 0: DefaultMaxMessageSize
-	Warnings        []string // ignored directives, each "file:line: text"
-	DefaultTemplate string   // template of actions that name none
+	MaxMessageSize  int          // 0: DefaultMaxMessageSize
+	Warnings        []*diag.Diag // ignored directives, "file:line: warning: text"
+	DefaultTemplate string       // template of actions that name none
 	// Umask is applied to the create mode of files ($Umask); -1: not
 	// set, the usual daemon umask 022 applies.
 	Umask int
@@ -80,22 +82,16 @@ type Rule struct {
 	filters []*propFilter
 }
 
-// ConfigError is a configuration error at a file and line.
-type ConfigError struct {
-	File  string
-	Line  int
-	Field string // directive or parameter concerned, if any
-	Err   error
-}
+// ConfigError is a configuration error at a file and line: the one
+// diagnostics type of every config reader (internal/diag), printed
+// "FILE:LINE: error: DIRECTIVE: MESSAGE". Directive names the directive or
+// parameter concerned, if any; Err is the cause (errors.Is/As see it).
+type ConfigError = diag.Diag
 
-func (e *ConfigError) Error() string {
-	if e.Field != "" {
-		return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Field, e.Err)
-	}
-	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+// configErr returns the error err at file:line about field.
+func configErr(file string, line int, field string, err error) *ConfigError {
+	return diag.Pos{File: file, Line: line}.Wrap(field, err)
 }
-
-func (e *ConfigError) Unwrap() error { return e.Err }
 
 // ErrUnsupported is wrapped by errors about configuration that syslogd
 // does not implement and that would change where messages go.
@@ -152,7 +148,7 @@ func (c *Config) finish() error {
 		}
 		if _, ok := c.Templates[r.Template]; !ok {
 			file, line := splitPos(r.Pos)
-			return &ConfigError{File: file, Line: line, Field: "template", Err: fmt.Errorf("template %q is not defined", r.Template)}
+			return configErr(file, line, "template", fmt.Errorf("template %q is not defined", r.Template))
 		}
 	}
 	return nil
@@ -290,7 +286,7 @@ func (c *Config) parse(file, data string, depth int) error {
 					end = braceEnd(text)
 				}
 				if end < 0 {
-					return &ConfigError{File: file, Line: braceLine, Field: "template", Err: fmt.Errorf("'{' without a closing '}'")}
+					return configErr(file, braceLine, "template", fmt.Errorf("'{' without a closing '}'"))
 				}
 				p.body = tmplBody{ok: true, text: text[:end], line: braceLine}
 				line, i = head, j
@@ -310,11 +306,11 @@ func (c *Config) parse(file, data string, depth int) error {
 			if errors.As(err, &ce) {
 				return err
 			}
-			return &ConfigError{File: file, Line: lineNo, Err: err}
+			return configErr(file, lineNo, "", err)
 		}
 	}
 	if len(p.blocks) > 0 {
-		return &ConfigError{File: file, Line: len(lines), Err: fmt.Errorf("%d block(s) opened with '{' not closed", len(p.blocks))}
+		return configErr(file, len(lines), "", fmt.Errorf("%d block(s) opened with '{' not closed", len(p.blocks)))
 	}
 	return nil
 }
@@ -405,11 +401,11 @@ func scanParens(s string) (depth, closeAt int) {
 func (p *cfgParser) pos(line int) string { return fmt.Sprintf("%s:%d", p.file, line) }
 
 func (p *cfgParser) warn(line int, format string, args ...any) {
-	p.c.Warnings = append(p.c.Warnings, fmt.Sprintf("%s:%d: ", p.file, line)+fmt.Sprintf(format, args...))
+	p.c.Warnings = append(p.c.Warnings, diag.Pos{File: p.file, Line: line}.Warnf("", format, args...))
 }
 
 func (p *cfgParser) errf(line int, field, format string, args ...any) error {
-	return &ConfigError{File: p.file, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
+	return configErr(p.file, line, field, fmt.Errorf(format, args...))
 }
 
 // blockStatement handles the braces of { ... } blocks around statements:

@@ -209,7 +209,7 @@ func New(o Options) (*Server, error) {
 // alone used are closed. Callers serialise apply.
 func (s *Server) apply(cfg *Config) error {
 	for _, w := range cfg.Warnings {
-		s.log.Warn("config: " + w)
+		s.log.Warn("config: " + w.String())
 	}
 	prev := s.snap.Load()
 	var old map[string]*fileSink

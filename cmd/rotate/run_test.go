@@ -181,7 +181,7 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		if code := run(args, strings.NewReader(""), &stderr, nil); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
-		if len(args) > 0 && args[0] == "-config" && !strings.Contains(stderr.String(), "bad.conf:3: frobnicate") {
+		if len(args) > 0 && args[0] == "-config" && !strings.Contains(stderr.String(), "bad.conf:3: error: frobnicate") {
 			t.Errorf("config error lacks position: %s", stderr.String())
 		}
 	}
@@ -206,7 +206,7 @@ func TestConfigFileOptions(t *testing.T) {
 	if code := run([]string{"-config", conf, path}, in, &stderr, nil); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "h.conf:8: postrotate script is not run") {
+	if !strings.Contains(stderr.String(), "h.conf:8: warning: postrotate script is not run") {
 		t.Errorf("no warning about postrotate: %s", stderr.String())
 	}
 	var names []string

@@ -102,7 +102,7 @@ func run(args []string, stderr io.Writer) int {
 		}
 		if *check {
 			for _, w := range rc.Warnings {
-				fmt.Fprintln(stderr, "warning: rotate config:", w)
+				fmt.Fprintln(stderr, "rotate config:", w)
 			}
 		}
 	}
@@ -113,7 +113,7 @@ func run(args []string, stderr io.Writer) int {
 			return 1
 		}
 		for _, w := range cfg.Warnings {
-			fmt.Fprintln(stderr, "warning:", w)
+			fmt.Fprintln(stderr, w)
 		}
 		fmt.Fprintf(stderr, "%s: %d inputs, %d rules: OK\n", *conf, len(cfg.Inputs), len(cfg.Rules))
 		return 0

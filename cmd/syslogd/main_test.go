@@ -190,7 +190,7 @@ func TestRotateConfigRejected(t *testing.T) {
 		{"-f", conf, "-rotate-config", rot, "-udp", "127.0.0.1:0", "-tcp", "", "-unix", ""},
 	} {
 		var out bytes.Buffer
-		if rc := run(args, &out); rc != 1 || !strings.Contains(out.String(), rot+`:8: create: unknown group "nosuchgroup"`) {
+		if rc := run(args, &out); rc != 1 || !strings.Contains(out.String(), rot+`:8: error: create: unknown group "nosuchgroup"`) {
 			t.Errorf("%q: rc %d: %s", args, rc, out.String())
 		}
 	}

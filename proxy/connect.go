@@ -24,14 +24,14 @@ const (
 func (st *stream) setTermConnErr(ce connErr) {
 	switch ce {
 	case connNoSrv:
-		st.term[0], st.term[1] = 'S', 'C'
+		st.term.set(causeServerAbort, phaseConnect)
 		st.queued = time.Time{}
 	case connQueueTO:
-		st.term[0], st.term[1] = 's', 'Q'
+		st.term.set(causeServerTimeout, phaseQueue)
 	case connRefused:
-		st.term[0], st.term[1] = 'S', 'C'
+		st.term.set(causeServerAbort, phaseConnect)
 	case connTimeout:
-		st.term[0], st.term[1] = 's', 'C'
+		st.term.set(causeServerTimeout, phaseConnect)
 	}
 }
 

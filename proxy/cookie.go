@@ -83,7 +83,7 @@ func (s *session) persistence(be *backend) *server {
 		return nil
 	}
 	st := &s.st
-	st.term[2] = 'N'
+	st.term.setCookieReq(cookieReqAbsent)
 	for i := range s.req.hdrs {
 		hd := &s.req.hdrs[i]
 		if !equalFoldASCII(hd.name, "cookie") {
@@ -96,11 +96,11 @@ func (s *session) persistence(be *backend) *server {
 		srv := be.findCookie(v)
 		switch {
 		case srv == nil:
-			st.term[2] = 'I'
+			st.term.setCookieReq(cookieReqInvalid)
 		case !srv.persistOK():
-			st.term[2] = 'D'
+			st.term.setCookieReq(cookieReqDown)
 		default:
-			st.term[2] = 'V'
+			st.term.setCookieReq(cookieReqValid)
 			return srv
 		}
 		return nil
@@ -117,7 +117,7 @@ func (s *session) appendRespHeaders(w []byte, be *backend) []byte {
 	ck := be.cfg.Cookie
 	insert := ck != nil && ck.Mode == config.CookieInsert
 	if ck != nil {
-		st.term[3] = 'N'
+		st.term.setCookieResp(cookieRespAbsent)
 	}
 	for i := range h.hdrs {
 		hd := &h.hdrs[i]
@@ -126,7 +126,7 @@ func (s *session) appendRespHeaders(w []byte, be *backend) []byte {
 		}
 		if insert && equalFoldASCII(hd.name, "set-cookie") {
 			if _, ok := setCookieName(hd.value, ck.Name); ok {
-				st.term[3] = 'D'
+				st.term.setCookieResp(cookieRespDeleted)
 				continue
 			}
 		}
@@ -135,7 +135,7 @@ func (s *session) appendRespHeaders(w []byte, be *backend) []byte {
 		w = append(w, hd.value...)
 		w = append(w, "\r\n"...)
 	}
-	if insert && st.term[2] != 'V' && st.srv != nil && st.srv.cfg.Cookie != "" {
+	if insert && st.term.cookieReq() != cookieReqValid && st.srv != nil && st.srv.cfg.Cookie != "" {
 		w = append(w, "set-cookie: "...)
 		w = append(w, ck.Name...)
 		w = append(w, '=')
@@ -152,7 +152,7 @@ func (s *session) appendRespHeaders(w []byte, be *backend) []byte {
 			w = append(w, "; Secure"...)
 		}
 		w = append(w, "\r\n"...)
-		st.term[3] = 'I'
+		st.term.setCookieResp(cookieRespInserted)
 	}
 	return w
 }

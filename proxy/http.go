@@ -89,14 +89,14 @@ func (s *session) readRequest(first bool) bool {
 	switch {
 	case isTimeout(err):
 		st.status = 408
-		st.term[0], st.term[1] = 'c', 'R'
+		st.term.set(causeClientTimeout, phaseRequest)
 		s.sendRaw(rawErrorReply(408))
 	case errors.Is(err, errBadMessage) || errors.Is(err, errHeadTooLarge):
-		st.term[0], st.term[1] = 'P', 'R'
+		st.term.set(causeProxy, phaseRequest)
 		st.reqDone = time.Time{}
 		s.sendRaw(rawErrorReply(400))
 	default:
-		st.term[0], st.term[1] = 'C', 'R'
+		st.term.set(causeClientAbort, phaseRequest)
 	}
 	if !(noData && s.fe.cfg.DontLogNull) {
 		s.logStream(time.Now())
@@ -179,7 +179,7 @@ func (s *session) handleRequest() bool {
 	if be == nil {
 		rep := fe.replies().get(503)
 		st.status, st.bytesOut = 503, rep.htx
-		st.term[0], st.term[1] = 'P', 'R'
+		st.term.set(causeProxy, phaseRequest)
 		s.writeReply(rep, false)
 		s.logStream(time.Now())
 		return false
@@ -189,7 +189,8 @@ func (s *session) handleRequest() bool {
 		// HAProxy logs N (no cookie / none set) in the two cookie
 		// characters whenever the backend uses a cookie, even when no
 		// response arrived (502 PHNN, SHNN).
-		st.term[2], st.term[3] = 'N', 'N'
+		st.term.setCookieReq(cookieReqAbsent)
+		st.term.setCookieResp(cookieRespAbsent)
 	}
 	if be.cfg != fe.cfg {
 		if rep, handled, term := s.applyRules(be.cfg); handled {
@@ -247,7 +248,7 @@ func (s *session) writeReply(r reply, keep bool) bool {
 	}
 	_, err := s.c.Write(raw)
 	if err != nil {
-		s.st.term[0] = 'C'
+		s.st.term.setCause(causeClientAbort)
 		return false
 	}
 	return keep
@@ -255,7 +256,7 @@ func (s *session) writeReply(r reply, keep bool) bool {
 
 // applyRules runs the http-request rules of pc; handled is true when one
 // of them answered the request (deny, redirect, return, auth).
-func (s *session) applyRules(pc *config.Proxy) (rep reply, handled bool, term byte) {
+func (s *session) applyRules(pc *config.Proxy) (rep reply, handled bool, term termCause) {
 	rules := pc.HTTPRequestRules
 	cr := s.p.rules[pc]
 	for i := range rules {
@@ -271,13 +272,13 @@ func (s *session) applyRules(pc *config.Proxy) (rep reply, handled bool, term by
 			if code == 0 {
 				code = 403
 			}
-			return s.fe.replies().get(code), true, 'P'
+			return s.fe.replies().get(code), true, causeProxy
 		case config.ActRedirect:
-			return redirectReply(r, s.req.uri), true, 'L'
+			return redirectReply(r, s.req.uri), true, causeLocal
 		case config.ActReturn:
-			return returnReply(r), true, 'L'
+			return returnReply(r), true, causeLocal
 		case config.ActAuth:
-			return cr.req[i].auth, true, 'L'
+			return cr.req[i].auth, true, causeLocal
 		case config.ActSetHeader, config.ActAddHeader, config.ActDelHeader:
 			s.applyHeaderRule(&s.req, r.Action, cr.req[i])
 		case config.ActSetLogLevel:
@@ -311,10 +312,10 @@ func (s *session) setPath(r *hdrRule) {
 
 // localReply answers the request with rep (a rule's or the stats page's)
 // and logs it.
-func (s *session) localReply(rep reply, term byte, keep bool) bool {
+func (s *session) localReply(rep reply, term termCause, keep bool) bool {
 	st := &s.st
 	st.status = rep.status
-	st.term[0], st.term[1] = term, 'R'
+	st.term.set(term, phaseRequest)
 	ok := s.writeReply(rep, keep)
 	st.bytesOut = rep.htx
 	s.logStream(time.Now())
@@ -409,16 +410,16 @@ func (s *session) exchange(be *backend, keep bool, reused bool) bool {
 	switch {
 	case err == nil:
 	case isTimeout(err):
-		return s.serverFailed(be, 's', 'H', 504)
+		return s.serverFailed(be, causeServerTimeout, phaseHeaders, 504)
 	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage):
-		return s.serverFailed(be, 'P', 'H', 502)
+		return s.serverFailed(be, causeProxy, phaseHeaders, 502)
 	case errors.Is(err, errClientGone):
-		st.term[0], st.term[1] = 'C', 'H'
+		st.term.set(causeClientAbort, phaseHeaders)
 		s.closeServer()
 		s.logStream(time.Now())
 		return false
 	default:
-		return s.serverFailed(be, 'S', 'H', 502)
+		return s.serverFailed(be, causeServerAbort, phaseHeaders, 502)
 	}
 	st.header = time.Now()
 	return s.relayResponse(be, keep, srvKeep, n)
@@ -530,9 +531,9 @@ func (s *session) readRespHead(be *backend) (int, error) {
 
 // serverFailed answers with a generated error, closes the server
 // connection and logs. It always reports false (the connection ends).
-func (s *session) serverFailed(be *backend, cause, phase byte, code int) bool {
+func (s *session) serverFailed(be *backend, cause termCause, phase termPhase, code int) bool {
 	st := &s.st
-	st.term[0], st.term[1] = cause, phase
+	st.term.set(cause, phase)
 	rep := s.fe.replies().get(code)
 	st.status, st.bytesOut = code, rep.htx
 	s.closeServer()
@@ -571,7 +572,7 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 			code = 502
 		}
 		st.header = time.Time{} // HAProxy logs Tr = -1 for a denied response
-		return s.serverFailed(be, 'P', 'H', code)
+		return s.serverFailed(be, causeProxy, phaseHeaders, code)
 	}
 	w := s.wbuf[:0]
 	w = append(w, h.version...)
@@ -612,17 +613,16 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	if !ok {
 		keep, srvKeep = false, false
 		timeout := c.fail.timeout()
+		cause := causeServerAbort
 		switch {
 		case c.fail.side == sideDst && timeout:
-			st.term[0] = 'c'
+			cause = causeClientTimeout
 		case c.fail.side == sideDst:
-			st.term[0] = 'C'
+			cause = causeClientAbort
 		case timeout:
-			st.term[0] = 's'
-		default:
-			st.term[0] = 'S'
+			cause = causeServerTimeout
 		}
-		st.term[1] = 'D'
+		st.term.set(cause, phaseData)
 	}
 	if !srvKeep {
 		s.closeServer()
@@ -658,7 +658,7 @@ func (s *session) logStream(end time.Time) {
 	if s.fe.legacyLog() {
 		return
 	}
-	normal := st.term[0] == '-' || st.term[0] == 'L'
+	normal := st.term.cause() == causeNone || st.term.cause() == causeLocal
 	normal = normal && st.retries == 0 && !st.redispatched && st.status < 500
 	if normal && s.fe.cfg.DontLogNormal {
 		return

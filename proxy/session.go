@@ -153,7 +153,7 @@ type stream struct {
 	srvName                                   string // overrides srv (e.g. <STATS>)
 	status                                    int
 	bytesOut                                  int64
-	term                                      [4]byte
+	term                                      termState
 	retries                                   int
 	redispatched                              bool
 	sq, bq                                    int
@@ -182,7 +182,7 @@ func (st *stream) reset(base time.Time) {
 	rcaps := st.reqCaps[:0]
 	wk := st.wake[:0]
 	*st = stream{base: base, respCaps: caps, reqCaps: rcaps, wake: wk}
-	st.term = [4]byte{'-', '-', '-', '-'}
+	st.term = termNormal
 }
 
 // ms returns the milliseconds from the stream's start to t, -1 when t is

@@ -39,7 +39,7 @@ func (s *session) serveStats(be *backend, keep bool) bool {
 			{"content-type", "text/html"},
 			{"www-authenticate", `Basic realm="` + realm + `"`},
 		}, body)
-		st.term[0], st.term[1] = 'P', 'R'
+		st.term.set(causeProxy, phaseRequest)
 	} else {
 		csv := strings.HasSuffix(s.path(), ";csv") || strings.Contains(s.uri(), ";csv")
 		body, ctype := s.p.statsBody(csv), "text/html"
@@ -52,7 +52,7 @@ func (s *session) serveStats(be *backend, keep bool) bool {
 		}
 		hdrs = append(hdrs, [2]string{"content-length", strconv.Itoa(len(body))})
 		rep = buildReply(200, "OK", hdrs, body)
-		st.term[0], st.term[1] = 'L', 'R'
+		st.term.set(causeLocal, phaseRequest)
 		s.captureReply(hdrs)
 	}
 	st.status, st.bytesOut = rep.status, rep.htx

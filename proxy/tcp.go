@@ -23,7 +23,7 @@ func (s *session) serveTCP() {
 	st.first, st.reqDone = s.accept, s.accept
 	be := s.chooseBackend()
 	if be == nil {
-		st.term[0], st.term[1] = 'P', 'R'
+		st.term.set(causeProxy, phaseRequest)
 		s.logTCP(time.Now(), 0)
 		return
 	}
@@ -40,14 +40,14 @@ func (s *session) serveTCP() {
 	t.run()
 	s.closeServer()
 	st.bytesOut = t.down.Load()
-	if t.term[0] != 0 {
-		st.term[0], st.term[1] = t.term[0], t.term[1]
+	if t.cause != 0 {
+		st.term.set(t.cause, t.phase)
 	}
 	s.logTCP(time.Now(), t.up.Load())
 }
 
 func (s *session) logTCP(end time.Time, up int64) {
-	if s.fe.cfg.DontLogNull && up == 0 && s.st.term[0] != 'S' && s.st.term[0] != 's' {
+	if s.fe.cfg.DontLogNull && up == 0 && !s.st.term.cause().serverSide() {
 		s.st.finish() // the session's teardown wakes the queued streams
 		return
 	}
@@ -62,7 +62,9 @@ type tunnel struct {
 	// last activity on each side (unix nano), for inactivity timeouts
 	cliAct, srvAct atomic.Int64
 	mu             sync.Mutex
-	term           [2]byte
+	// cause and phase of the first abort (cause 0: none yet)
+	cause termCause
+	phase termPhase
 }
 
 func (t *tunnel) run() {
@@ -72,18 +74,18 @@ func (t *tunnel) run() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t.copy(t.srv, t.cli, &t.up, &t.cliAct, &t.srvAct, t.cto, 'C', 'c', 'S')
+		t.copy(t.srv, t.cli, &t.up, &t.cliAct, &t.srvAct, t.cto, causeClientAbort, causeClientTimeout, causeServerAbort)
 	}()
-	t.copy(t.cli, t.srv, &t.down, &t.srvAct, &t.cliAct, t.sto, 'S', 's', 'C')
+	t.copy(t.cli, t.srv, &t.down, &t.srvAct, &t.cliAct, t.sto, causeServerAbort, causeServerTimeout, causeClientAbort)
 	<-done
 }
 
 // abort records the termination cause (first one wins) and unblocks both
 // directions.
-func (t *tunnel) abort(cause, phase byte) {
+func (t *tunnel) abort(cause termCause, phase termPhase) {
 	t.mu.Lock()
-	if t.term[0] == 0 {
-		t.term = [2]byte{cause, phase}
+	if t.cause == 0 {
+		t.cause, t.phase = cause, phase
 	}
 	t.mu.Unlock()
 	past := time.Unix(1, 0)
@@ -94,14 +96,14 @@ func (t *tunnel) abort(cause, phase byte) {
 func (t *tunnel) aborted() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.term[0] != 0
+	return t.cause != 0
 }
 
 // copy moves bytes from src to dst. readAct is the activity clock of the
 // src side, writeAct the one of the dst side; to is the src side's
 // inactivity timeout. srcAbort/srcTimeout/dstAbort are the termination
 // causes for the respective failures.
-func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64, to time.Duration, srcAbort, srcTimeout, dstAbort byte) {
+func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64, to time.Duration, srcAbort, srcTimeout, dstAbort termCause) {
 	bp := tcpBufPool.Get().(*[]byte)
 	defer tcpBufPool.Put(bp)
 	buf := *bp
@@ -118,7 +120,7 @@ func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64,
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				if !t.aborted() {
-					t.abort(dstAbort, 'D')
+					t.abort(dstAbort, phaseData)
 				}
 				return
 			}
@@ -143,14 +145,14 @@ func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64,
 				continue // the other direction kept this side busy
 			}
 			cause := srcTimeout
-			if cause == 's' && t.cto > 0 && idle >= t.cto {
+			if cause == causeServerTimeout && t.cto > 0 && idle >= t.cto {
 				// Both sides expired: HAProxy reports the client
 				// side (cD), whichever timer fired first here.
-				cause = 'c'
+				cause = causeClientTimeout
 			}
-			t.abort(cause, 'D')
+			t.abort(cause, phaseData)
 		default:
-			t.abort(srcAbort, 'D')
+			t.abort(srcAbort, phaseData)
 		}
 		return
 	}

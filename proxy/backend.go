@@ -110,7 +110,7 @@ func newBackend(p *Proxy, cfg *config.Proxy) (*backend, error) {
 		if sc.Disabled {
 			s.adm.Store(admCMaint)
 		}
-		s.lastChange.Store(time.Now().UnixNano())
+		s.lastChange.Store(p.now().UnixNano())
 		b.servers = append(b.servers, s)
 	}
 	b.bal = newBalancer(cfg.Balance, b.servers)

@@ -53,10 +53,10 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 	case pickNoSrv:
 		return nil, connNoSrv
 	case pickQueued:
-		st.queued = time.Now()
+		st.queued = s.p.now()
 		return nil, connQueueTO
 	}
-	st.queued = time.Now()
+	st.queued = s.p.now()
 	st.srv, st.slot = srv, true
 	if kept != nil && srv == kept {
 		st.connected = st.queued
@@ -66,7 +66,7 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 	for attempt := 0; ; attempt++ {
 		c, err := s.dial(st.srv)
 		if err == nil {
-			st.connected = time.Now()
+			st.connected = s.p.now()
 			st.srv.cum.Add(1)
 			return c, connOK
 		}
@@ -133,7 +133,7 @@ func (s *session) dial(srv *server) (net.Conn, error) {
 		// timeout connect; a failed one counts as a failed connection.
 		var dl time.Time
 		if to > 0 {
-			dl = time.Now().Add(to)
+			dl = s.p.now().Add(to)
 		}
 		tc, err := dialTLS(c, srv.tls, srv.tls.sni.value(s), dl)
 		if err != nil {

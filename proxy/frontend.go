@@ -182,7 +182,7 @@ func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listener
 			continue
 		}
 		delay = 0
-		a := accepted{c: c, lm: lm, at: fe.p.opts.Now()}
+		a := accepted{c: c, lm: lm, at: fe.p.now()}
 		select {
 		case fe.idle <- a:
 		default:

@@ -43,7 +43,7 @@ func (s *session) serveHTTP() {
 		if !keep || s.p.stopping.Load() {
 			return
 		}
-		base = s.p.opts.Now()
+		base = s.p.now()
 	}
 }
 
@@ -66,10 +66,10 @@ func (s *session) readRequest(first bool) bool {
 			return false
 		}
 	}
-	n, err := s.rd.readHead(dl, func() { st.first = time.Now(); s.idle.Store(0) })
+	n, err := s.rd.readHead(dl, func() { st.first = s.p.now(); s.idle.Store(0) })
 	s.idle.Store(0)
 	if err == nil {
-		st.reqDone = time.Now()
+		st.reqDone = s.p.now()
 		if err = s.req.parseRequest(s.rd.buf[s.rd.r : s.rd.r+n]); err == nil {
 			s.saveRequest()
 			s.rd.consume(n)
@@ -99,7 +99,7 @@ func (s *session) readRequest(first bool) bool {
 		st.term.set(causeClientAbort, phaseRequest)
 	}
 	if !(noData && s.fe.cfg.DontLogNull) {
-		s.logStream(time.Now())
+		s.logStream(s.p.now())
 	}
 	return false
 }
@@ -181,7 +181,7 @@ func (s *session) handleRequest() bool {
 		st.status, st.bytesOut = 503, rep.htx
 		st.term.set(causeProxy, phaseRequest)
 		s.writeReply(rep, false)
-		s.logStream(time.Now())
+		s.logStream(s.p.now())
 		return false
 	}
 	st.setBackend(be)
@@ -318,7 +318,7 @@ func (s *session) localReply(rep reply, term termCause, keep bool) bool {
 	st.term.set(term, phaseRequest)
 	ok := s.writeReply(rep, keep)
 	st.bytesOut = rep.htx
-	s.logStream(time.Now())
+	s.logStream(s.p.now())
 	return ok && keep && s.skipBody()
 }
 
@@ -374,7 +374,7 @@ func (s *session) connectFailed(ce connErr) bool {
 	st.status, st.bytesOut = code, rep.htx
 	s.writeReply(rep, false)
 	st.finish()
-	s.logStream(time.Now())
+	s.logStream(s.p.now())
 	return false
 }
 
@@ -416,12 +416,12 @@ func (s *session) exchange(be *backend, keep bool, reused bool) bool {
 	case errors.Is(err, errClientGone):
 		st.term.set(causeClientAbort, phaseHeaders)
 		s.closeServer()
-		s.logStream(time.Now())
+		s.logStream(s.p.now())
 		return false
 	default:
 		return s.serverFailed(be, causeServerAbort, phaseHeaders, 502)
 	}
-	st.header = time.Now()
+	st.header = s.p.now()
 	return s.relayResponse(be, keep, srvKeep, n)
 }
 
@@ -539,7 +539,7 @@ func (s *session) serverFailed(be *backend, cause termCause, phase termPhase, co
 	s.closeServer()
 	s.writeReply(rep, false)
 	st.finish()
-	s.logStream(time.Now())
+	s.logStream(s.p.now())
 	return false
 }
 
@@ -628,7 +628,7 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 		s.closeServer()
 	}
 	st.finish()
-	end := time.Now()
+	end := s.p.now()
 	if keep && !s.skipRemaining() {
 		keep = false
 	}

@@ -119,7 +119,7 @@ func (set *sinkSet) send(level formats.Severity, msg []byte) {
 	if set == nil {
 		return
 	}
-	now := set.p.opts.Now()
+	now := set.p.now()
 	for _, s := range set.sinks {
 		if level > s.target.MaxLevel || !s.sample() {
 			continue
@@ -196,9 +196,9 @@ func (p *Proxy) deliver(s *sink, b []byte) {
 		return
 	}
 	s.mu.Lock()
-	report := time.Since(s.lastErr) > 10*time.Second
+	report := p.now().Sub(s.lastErr) > 10*time.Second
 	if report {
-		s.lastErr = time.Now()
+		s.lastErr = p.now()
 	}
 	s.mu.Unlock()
 	if report {

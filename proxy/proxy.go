@@ -30,7 +30,9 @@ type Options struct {
 	PID int
 	// Hostname is %H; empty means os.Hostname().
 	Hostname string
-	// Now returns the wall-clock time used for log dates; nil = time.Now.
+	// Now is the proxy's one clock: log dates, the instants behind the
+	// timers, socket deadlines (so it must run at the real pace); nil =
+	// time.Now.
 	Now func() time.Time
 }
 

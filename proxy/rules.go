@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -150,7 +149,7 @@ func (s *session) ruleValue(r *hdrRule) []byte {
 
 // ruleValueAppend renders a log-format value as of now.
 func (s *session) ruleValueAppend(dst []byte, r *hdrRule) []byte {
-	s.fillRecordAt(time.Now())
+	s.fillRecordAt(s.p.now())
 	return r.fmt.Append(dst, &s.rec)
 }
 

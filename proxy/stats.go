@@ -22,7 +22,7 @@ func statsURI(st *config.Stats) string {
 // server <STATS>, LR--, timers 0/0/0/0/Ta.
 func (s *session) serveStats(be *backend, keep bool) bool {
 	st := &s.st
-	now := time.Now()
+	now := s.p.now()
 	st.queued, st.connected, st.header = now, now, now
 	st.srvName = "<STATS>"
 	cfg := be.cfg.Stats
@@ -57,7 +57,7 @@ func (s *session) serveStats(be *backend, keep bool) bool {
 	}
 	st.status, st.bytesOut = rep.status, rep.htx
 	ok := s.writeReply(rep, keep)
-	s.logStream(time.Now())
+	s.logStream(s.p.now())
 	return ok && keep && s.skipBody()
 }
 

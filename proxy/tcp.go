@@ -24,26 +24,26 @@ func (s *session) serveTCP() {
 	be := s.chooseBackend()
 	if be == nil {
 		st.term.set(causeProxy, phaseRequest)
-		s.logTCP(time.Now(), 0)
+		s.logTCP(s.p.now(), 0)
 		return
 	}
 	st.setBackend(be)
 	conn, ce := s.connect(context.Background(), st, &balanceKey{src: s.client.Addr()}, nil, nil)
 	if ce != connOK {
 		st.setTermConnErr(ce)
-		s.logTCP(time.Now(), 0)
+		s.logTCP(s.p.now(), 0)
 		return
 	}
 	s.setServer(conn, st.srv)
 	st.header = st.connected
-	t := tunnel{cli: s.c, srv: conn, cto: s.fe.cfg.Timeouts.Client, sto: be.cfg.Timeouts.Server}
+	t := tunnel{now: s.p.opts.Now, cli: s.c, srv: conn, cto: s.fe.cfg.Timeouts.Client, sto: be.cfg.Timeouts.Server}
 	t.run()
 	s.closeServer()
 	st.bytesOut = t.down.Load()
 	if t.cause != 0 {
 		st.term.set(t.cause, t.phase)
 	}
-	s.logTCP(time.Now(), t.up.Load())
+	s.logTCP(s.p.now(), t.up.Load())
 }
 
 func (s *session) logTCP(end time.Time, up int64) {
@@ -56,6 +56,7 @@ func (s *session) logTCP(end time.Time, up int64) {
 
 // tunnel copies bytes between a client and a server connection.
 type tunnel struct {
+	now      func() time.Time // the proxy's clock
 	cli, srv net.Conn
 	cto, sto time.Duration
 	up, down atomic.Int64 // bytes client->server, server->client
@@ -68,7 +69,7 @@ type tunnel struct {
 }
 
 func (t *tunnel) run() {
-	now := time.Now().UnixNano()
+	now := t.now().UnixNano()
 	t.cliAct.Store(now)
 	t.srvAct.Store(now)
 	done := make(chan struct{})
@@ -114,9 +115,9 @@ func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64,
 		}
 		n, err := src.Read(buf)
 		if n > 0 {
-			readAct.Store(time.Now().UnixNano())
+			readAct.Store(t.now().UnixNano())
 			if to > 0 {
-				dst.SetWriteDeadline(time.Now().Add(to))
+				dst.SetWriteDeadline(t.now().Add(to))
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				if !t.aborted() {
@@ -124,7 +125,7 @@ func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64,
 				}
 				return
 			}
-			writeAct.Store(time.Now().UnixNano())
+			writeAct.Store(t.now().UnixNano())
 			count.Add(int64(n))
 		}
 		if err == nil {
@@ -140,7 +141,7 @@ func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64,
 			}
 			return
 		case isTimeout(err):
-			idle := time.Since(time.Unix(0, max(readAct.Load(), writeAct.Load())))
+			idle := t.now().Sub(time.Unix(0, max(readAct.Load(), writeAct.Load())))
 			if to > 0 && idle < to {
 				continue // the other direction kept this side busy
 			}

@@ -87,6 +87,8 @@ type backend struct {
 	beconn atomic.Int64
 	cum    atomic.Int64
 	logs   *sinkSet
+	// rules are the backend's compiled http-request/response rules.
+	rules *compiledRules
 
 	mu    sync.Mutex
 	queue []*waiter

@@ -42,7 +42,11 @@ type frontend struct {
 	// idle hands accepted sessions to workers waiting for one.
 	idle chan accepted
 
-	rep       *replies
+	rep *replies
+	// rules are the frontend's compiled http-request/response rules and
+	// route its resolved backend choice (both set once by New).
+	rules     *compiledRules
+	route     route
 	closeOnce sync.Once
 	// connErrFmt renders the head of a connection error line
 	// ("<ci>:<cp> [<date>]").
@@ -50,6 +54,20 @@ type frontend struct {
 }
 
 func (fe *frontend) replies() *replies { return fe.rep }
+
+// route is a frontend's backend choice with every reference resolved.
+type route struct {
+	rules []useRule
+	def   *backend // default_backend (nil: none)
+	// self is the backend part of a listen section (nil for a frontend).
+	self *backend
+}
+
+// useRule is one use_backend line.
+type useRule struct {
+	cond *config.Cond // nil: unconditional
+	be   *backend
+}
 
 // listenerMeta is what a session needs to know of its listener.
 type listenerMeta struct {

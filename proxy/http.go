@@ -163,11 +163,11 @@ func (s *session) handleRequest() bool {
 		rep := errorReply(code)
 		return s.writeReply(rep, keep) && keep && s.skipBody()
 	}
-	if rep, handled, term := s.applyRules(fe.cfg); handled {
+	if rep, handled, term := s.applyRules(fe.rules); handled {
 		return s.localReply(rep, term, keep)
 	}
 	if stats := fe.cfg.Stats; stats != nil && stats.Enable && strings.HasPrefix(s.uri(), statsURI(stats)) {
-		if lb := s.p.backends[fe.cfg]; lb != nil {
+		if lb := fe.route.self; lb != nil {
 			// A listen section answers its stats page in its frontend
 			// part, before any backend is assigned: HAProxy counts
 			// no backend connection (Proxy stats stopped ... BE: 0).
@@ -192,8 +192,8 @@ func (s *session) handleRequest() bool {
 		st.term.setCookieReq(cookieReqAbsent)
 		st.term.setCookieResp(cookieRespAbsent)
 	}
-	if be.cfg != fe.cfg {
-		if rep, handled, term := s.applyRules(be.cfg); handled {
+	if be.rules != fe.rules {
+		if rep, handled, term := s.applyRules(be.rules); handled {
 			return s.localReply(rep, term, keep)
 		}
 	}
@@ -254,11 +254,10 @@ func (s *session) writeReply(r reply, keep bool) bool {
 	return keep
 }
 
-// applyRules runs the http-request rules of pc; handled is true when one
+// applyRules runs the http-request rules of cr; handled is true when one
 // of them answered the request (deny, redirect, return, auth).
-func (s *session) applyRules(pc *config.Proxy) (rep reply, handled bool, term termCause) {
-	rules := pc.HTTPRequestRules
-	cr := s.p.rules[pc]
+func (s *session) applyRules(cr *compiledRules) (rep reply, handled bool, term termCause) {
+	rules := cr.reqCfg
 	for i := range rules {
 		r := &rules[i]
 		if !r.Cond.Eval(s) {
@@ -324,15 +323,13 @@ func (s *session) localReply(rep reply, term termCause, keep bool) bool {
 
 // chooseBackend applies use_backend rules, then default_backend.
 func (s *session) chooseBackend() *backend {
-	for _, ub := range s.fe.cfg.UseBackends {
-		if ub.Cond.Eval(s) {
-			return s.p.backends[ub.Backend]
+	rt := &s.fe.route
+	for i := range rt.rules {
+		if rt.rules[i].cond.Eval(s) {
+			return rt.rules[i].be
 		}
 	}
-	if s.fe.cfg.DefaultBackend != nil {
-		return s.p.backends[s.fe.cfg.DefaultBackend]
-	}
-	return nil
+	return rt.def
 }
 
 // forward sends the request to a server of be and relays the response.

@@ -69,8 +69,6 @@ type Proxy struct {
 	// Stats counts log lines sent and dropped.
 	stats Stats
 
-	rules map[*config.Proxy]*compiledRules
-
 	cli   cliState  // stats sockets
 	start time.Time // for "show info"
 }
@@ -95,8 +93,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 		opts.Now = time.Now
 	}
 	p := &Proxy{cfg: cfg, opts: opts, log: opts.Logger, backends: make(map[*config.Proxy]*backend),
-		stopped: make(chan struct{}), sessions: make(map[*session]struct{}), start: opts.Now(),
-		rules: make(map[*config.Proxy]*compiledRules)}
+		stopped: make(chan struct{}), sessions: make(map[*session]struct{}), start: opts.Now()}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -120,7 +117,6 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 			p.closeSinks()
 			return nil, err
 		}
-		p.rules[pc] = cr
 		var logs *sinkSet
 		if logs, err = p.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
 			p.closeSinks()
@@ -133,7 +129,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 				p.closeSinks()
 				return nil, fmt.Errorf("proxy %q: %w", pc.Name, err)
 			}
-			b.logs = logs
+			b.logs, b.rules = logs, cr
 			p.backends[pc] = b
 		}
 		if pc.Cap&config.CapFrontend != 0 {
@@ -142,10 +138,28 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 				p.closeSinks()
 				return nil, fmt.Errorf("proxy %q: %w", pc.Name, err)
 			}
+			fe.rules = cr
 			p.frontends = append(p.frontends, fe)
 		}
 	}
+	for _, fe := range p.frontends {
+		fe.route = p.resolveRoute(fe.cfg)
+	}
 	return p, nil
+}
+
+// resolveRoute turns the use_backend and default_backend references of
+// pc into the backends they name, once at load: the request path follows
+// pointers and looks nothing up.
+func (p *Proxy) resolveRoute(pc *config.Proxy) route {
+	r := route{self: p.backends[pc]}
+	for _, ub := range pc.UseBackends {
+		r.rules = append(r.rules, useRule{cond: ub.Cond, be: p.backends[ub.Backend]})
+	}
+	if pc.DefaultBackend != nil {
+		r.def = p.backends[pc.DefaultBackend]
+	}
+	return r
 }
 
 func (p *Proxy) tagFor(pc *config.Proxy) string {

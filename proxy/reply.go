@@ -97,25 +97,29 @@ func rawErrorReply(code int) reply {
 }
 
 // replies holds a proxy's generated responses, errorfile overrides
-// included.
+// included, built once at load and indexed by status code.
 type replies struct {
-	byCode map[int]reply
+	byCode [600 - minReplyCode]reply // status 0: none
 }
 
+const minReplyCode = 200
+
 func newReplies(cfg *config.Proxy) *replies {
-	r := &replies{byCode: make(map[int]reply)}
+	r := &replies{}
 	for code := range messages {
-		r.byCode[code] = errorReply(code)
+		r.byCode[code-minReplyCode] = errorReply(code)
 	}
 	for code, ef := range cfg.ErrorFiles {
-		r.byCode[code] = fileReply(code, ef.Data)
+		if code >= minReplyCode && code < minReplyCode+len(r.byCode) {
+			r.byCode[code-minReplyCode] = fileReply(code, ef.Data)
+		}
 	}
 	return r
 }
 
 func (r *replies) get(code int) reply {
-	if rep, ok := r.byCode[code]; ok {
-		return rep
+	if i := code - minReplyCode; i >= 0 && i < len(r.byCode) && r.byCode[i].status != 0 {
+		return r.byCode[i]
 	}
 	return errorReply(code)
 }

@@ -33,13 +33,14 @@ type hdrRule struct {
 // compiledRules holds the compiled header rules of one proxy, indexed like
 // its HTTPRequestRules / HTTPResponseRules (nil for other actions).
 type compiledRules struct {
-	req, resp []*hdrRule
+	reqCfg, respCfg []config.HTTPRule
+	req, resp       []*hdrRule
 }
 
 // compileRules compiles the header rules of pc. The error names the
 // rule's file:line.
 func compileRules(pc *config.Proxy) (*compiledRules, error) {
-	cr := &compiledRules{}
+	cr := &compiledRules{reqCfg: pc.HTTPRequestRules, respCfg: pc.HTTPResponseRules}
 	var err error
 	if cr.req, err = compileRuleList(pc, pc.HTTPRequestRules, "http-request"); err != nil {
 		return nil, err
@@ -203,15 +204,14 @@ func (r respSampler) SampleInt(f *config.Fetch) (int64, bool)       { return r.s
 // responseRules runs the http-response rules of the backend then the
 // frontend on s.resp. It reports a deny (with its status).
 func (s *session) responseRules(be *backend) (deny bool, status int) {
-	order := [2]*config.Proxy{be.cfg, s.fe.cfg}
+	order := [2]*compiledRules{be.rules, s.fe.rules}
 sets:
-	for i, pc := range order {
-		if i == 1 && pc == order[0] {
+	for i, cr := range order {
+		if i == 1 && cr == order[0] {
 			break
 		}
-		cr := s.p.rules[pc]
-		for j := range pc.HTTPResponseRules {
-			r := &pc.HTTPResponseRules[j]
+		for j := range cr.respCfg {
+			r := &cr.respCfg[j]
 			if !r.Cond.Eval(respSampler{s}) {
 				continue
 			}

@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// Stage 5, connect: assign a server (queueing when all are full), dial
+// it, retry and redispatch; a failure becomes a 503 with sQ/sC/SC.
+
 // connErr classifies a failed attempt to reach a server.
 type connErr uint8
 
@@ -143,4 +146,16 @@ func (s *session) dial(srv *server) (net.Conn, error) {
 		return tc, nil
 	}
 	return c, nil
+}
+
+func (s *session) connectFailed(ce connErr) bool {
+	st := &s.st
+	code := 503
+	st.setTermConnErr(ce)
+	rep := s.fe.replies().get(code)
+	st.status, st.bytesOut = code, rep.htx
+	s.writeReply(rep, false)
+	st.finish()
+	s.logStream(s.p.now())
+	return false
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
-	"github.com/haplog/haplog/proxy/config"
 )
 
 // session is one client connection and the streams (requests) it carries.
@@ -65,58 +64,6 @@ func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 		accept: at, wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr}
 	s.req.hdrs, s.resp.hdrs = reqHdrs, respHdrs
 	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk
-}
-
-func (s *session) run() {
-	p := s.p
-	p.actconn.Add(1)
-	s.fe.feconn.Add(1)
-	s.fe.cum.Add(1)
-	p.addSession(s)
-	defer func() {
-		p.removeSession(s)
-		s.st.finish()
-		s.closeServer()
-		s.c.Close()
-		s.srvMu.Lock()
-		s.srvRd.release()
-		s.srvRd = nil
-		s.srvMu.Unlock()
-		s.rd.release()
-		s.fe.feconn.Add(-1)
-		p.actconn.Add(-1)
-		// Last: a stream dequeued by this session's end must not see it
-		// in %ac/%fc (HAProxy frees the session before running it).
-		s.st.wakeQueued()
-	}()
-	if tc, ok := s.raw.(*net.TCPConn); ok && (s.fe.cfg.TCPKA || s.fe.cfg.CliTCPKA) {
-		tc.SetKeepAlive(true)
-	}
-	if s.lis != nil && s.lis.tls != nil {
-		if msg, got := s.handshake(s.lis.tls); msg != "" {
-			if got || !s.fe.cfg.DontLogNull {
-				s.logConnError(msg)
-			}
-			return
-		}
-	}
-	if s.fe.legacyLog() {
-		s.logConnect()
-	}
-	if s.fe.cfg.Mode == config.ModeHTTP {
-		s.rd = newReader(s.c)
-		s.serveHTTP()
-		return
-	}
-	s.serveTCP()
-}
-
-// wakeIfIdle interrupts a keep-alive wait so that the session notices a
-// soft stop.
-func (s *session) wakeIfIdle() {
-	if s.idle.Load() == 1 {
-		s.raw.SetReadDeadline(time.Unix(1, 0))
-	}
 }
 
 func (s *session) closeServer() {

@@ -6,6 +6,9 @@ import (
 	"github.com/haplog/haplog/formats"
 )
 
+// Stage 8, log: fill the formats.Record of the stream at its end and send
+// the line through the frontend's sinks (logger.go).
+
 // fillRecord fills s.rec for the current stream ending at end. The strings
 // it stores belong to the session and stay valid until the next request.
 func (s *session) fillRecord(end time.Time) {
@@ -125,4 +128,34 @@ func (s *session) logConnect() {
 	*r = formats.Record{ClientAddr: s.client, FrontendAddr: s.local, AcceptTime: s.accept,
 		Frontend: s.fe.cfg.Name, PID: s.p.opts.PID}
 	s.fe.logs.sendRecord(s.fe, formats.Info, r)
+}
+
+// logStream fills the record and sends the line (end-of-stream logging).
+func (s *session) logStream(end time.Time) {
+	st := &s.st
+	// The queued streams handed the slot (st.wake) are woken later: by
+	// st.reset when the connection carries another request, else by the
+	// session's teardown once feconn and actconn no longer count it, as
+	// HAProxy runs a dequeued stream only after the releasing one is done.
+	st.finish()
+	if s.fe.legacyLog() {
+		return
+	}
+	normal := st.term.cause() == causeNone || st.term.cause() == causeLocal
+	normal = normal && st.retries == 0 && !st.redispatched && st.status < 500
+	if normal && s.fe.cfg.DontLogNormal {
+		return
+	}
+	if st.quiet {
+		return
+	}
+	level := formats.Info
+	if !normal && s.fe.cfg.LogSeparateErrors {
+		level = formats.Err
+	}
+	if st.levelSet {
+		level = st.level
+	}
+	s.fillRecord(end)
+	s.fe.logs.sendRecord(s.fe, level, &s.rec)
 }

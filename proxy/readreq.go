@@ -1,0 +1,128 @@
+package proxy
+
+import (
+	"errors"
+	"strings"
+	"time"
+)
+
+// Stage 2, read request: wait for the next request head within
+// timeout http-request / http-keep-alive, parse it, keep what the log line
+// needs; a bad, late or aborted request is answered and logged here.
+
+// httpTimeouts returns the wait allowed for the next request head: timeout
+// http-request for the first request, http-keep-alive for later ones (each
+// falling back as HAProxy's do, ending on timeout client).
+func (s *session) requestTimeout(first bool) time.Duration {
+	t := s.fe.cfg.Timeouts
+	if !first && t.HTTPKeepAlive > 0 {
+		return t.HTTPKeepAlive
+	}
+	if t.HTTPRequest > 0 {
+		return t.HTTPRequest
+	}
+	return t.Client
+}
+
+// readRequest waits for and parses the next request head. It reports false
+// when the connection must end (after logging and answering as needed).
+func (s *session) readRequest(first bool) bool {
+	st := &s.st
+	to := s.requestTimeout(first)
+	var dl time.Time
+	if to > 0 {
+		dl = st.base.Add(to)
+	}
+	if !first {
+		if s.p.stopping.Load() {
+			return false
+		}
+		s.idle.Store(1)
+		if s.p.stopping.Load() {
+			s.idle.Store(0)
+			return false
+		}
+	}
+	n, err := s.rd.readHead(dl, func() { st.first = s.p.now(); s.idle.Store(0) })
+	s.idle.Store(0)
+	if err == nil {
+		st.reqDone = s.p.now()
+		if err = s.req.parseRequest(s.rd.buf[s.rd.r : s.rd.r+n]); err == nil {
+			s.saveRequest()
+			s.rd.consume(n)
+			return true
+		}
+	}
+	noData := st.first.IsZero()
+	if noData && !first {
+		return false // idle keep-alive connection closed or timed out
+	}
+	if noData && s.p.stopping.Load() {
+		return false
+	}
+	st.reqDone = time.Time{}
+	st.badReq = true
+	st.status = 400
+	switch {
+	case isTimeout(err):
+		st.status = 408
+		st.term.set(causeClientTimeout, phaseRequest)
+		s.sendRaw(rawErrorReply(408))
+	case errors.Is(err, errBadMessage) || errors.Is(err, errHeadTooLarge):
+		st.term.set(causeProxy, phaseRequest)
+		st.reqDone = time.Time{}
+		s.sendRaw(rawErrorReply(400))
+	default:
+		st.term.set(causeClientAbort, phaseRequest)
+	}
+	if !(noData && s.fe.cfg.DontLogNull) {
+		s.logStream(s.p.now())
+	}
+	return false
+}
+
+// sendRaw writes a reply that is not part of a stream.
+func (s *session) sendRaw(r reply) {
+	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+	s.c.Write(r.raw)
+}
+
+// saveRequest keeps what the log line needs from the request head, which
+// lives in the input buffer only until it is forwarded.
+func (s *session) saveRequest() {
+	h := &s.req
+	n := len(h.method) + len(h.uri) + len(h.version) + 2
+	b := make([]byte, 0, n)
+	b = append(b, h.method...)
+	b = append(b, ' ')
+	b = append(b, h.uri...)
+	b = append(b, ' ')
+	b = append(b, h.version...)
+	s.reqStr = string(b)
+	s.uriCur = ""
+	s.hbuf = s.hbuf[:0]
+	st := &s.st
+	caps := s.fe.cfg.Captures
+	for _, c := range caps.Request {
+		st.reqCaps = append(st.reqCaps, captureValue(h.lookup(strings.ToLower(c.Name)), c.Len))
+	}
+	if caps.Cookie != nil {
+		st.reqCookie = findCookie(h, "cookie", caps.Cookie.Name, caps.Cookie.Len)
+	}
+}
+
+func (s *session) method() string { return s.reqStr[:len(s.req.method)] }
+
+// uri is the request URI as received (set-path does not change it).
+func (s *session) uri() string {
+	return s.reqStr[len(s.req.method)+1 : len(s.reqStr)-len(s.req.version)-1]
+}
+
+func (s *session) version() string { return s.reqStr[len(s.reqStr)-len(s.req.version):] }
+
+func captureValue(v []byte, n int) string {
+	if len(v) > n {
+		v = v[:n]
+	}
+	return string(v)
+}

@@ -139,20 +139,20 @@ func (s *session) run() {
 	if s.lis != nil && s.lis.tls != nil {
 		if msg, got := s.handshake(s.lis.tls); msg != "" {
 			if got || !s.fe.cfg.DontLogNull {
-				s.logConnError(msg)
+				logConnError(s, msg)
 			}
 			return
 		}
 	}
 	if s.fe.legacyLog() {
-		s.logConnect()
+		logConnect(s)
 	}
 	if s.fe.cfg.Mode == config.ModeHTTP {
 		s.rd = newReader(s.c)
-		s.serveHTTP()
+		serveHTTP(s)
 		return
 	}
-	s.serveTCP()
+	serveTCP(s)
 }
 
 // wakeIfIdle interrupts a keep-alive wait so that the session notices a

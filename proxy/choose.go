@@ -4,7 +4,7 @@ package proxy
 // *backend at load) and cookie persistence, which designates a server.
 
 // chooseBackend applies use_backend rules, then default_backend.
-func (s *session) chooseBackend() *backend {
+func chooseBackend(s *session) *backend {
 	rt := &s.fe.route
 	for i := range rt.rules {
 		if rt.rules[i].cond.Eval(s) {
@@ -17,7 +17,7 @@ func (s *session) chooseBackend() *backend {
 // persistence reads the backend's persistence cookie from the request and
 // returns the designated server when it can be used. It sets the third
 // termination character (N, I, D or V).
-func (s *session) persistence(be *backend) *server {
+func persistence(s *session, be *backend) *server {
 	ck := be.cfg.Cookie
 	if ck == nil {
 		return nil

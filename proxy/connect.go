@@ -48,7 +48,7 @@ const maxTurnAround = time.Second
 // when the chosen server is kept (the server of the session's idle
 // keep-alive connection), no connection is opened and connReused tells the
 // caller to use the kept one.
-func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, prefer, kept *server) (net.Conn, connErr) {
+func connect(s *session, ctx context.Context, st *stream, key *balanceKey, prefer, kept *server) (net.Conn, connErr) {
 	b := st.be
 	srv, pos, res := b.assign(ctx, key, prefer, nil)
 	st.bq = pos
@@ -67,7 +67,7 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 	}
 	retries := b.cfg.Retries
 	for attempt := 0; ; attempt++ {
-		c, err := s.dial(st.srv)
+		c, err := dial(s, st.srv)
 		if err == nil {
 			st.connected = s.p.now()
 			st.srv.cum.Add(1)
@@ -96,7 +96,7 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 		}
 		if b.cfg.Redispatch && attempt == retries-1 {
 			st.redispatched = true
-			if next := s.redispatch(ctx, st, key); next != nil {
+			if next := redispatch(s, ctx, st, key); next != nil {
 				st.srv = next
 			}
 		}
@@ -105,7 +105,7 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 
 // redispatch moves the stream's slot to another server for its last
 // attempt; it returns nil (keeping the current one) when none is free.
-func (s *session) redispatch(ctx context.Context, st *stream, key *balanceKey) *server {
+func redispatch(s *session, ctx context.Context, st *stream, key *balanceKey) *server {
 	b := st.be
 	s2, res, _ := b.pick(key, nil, st.srv, nil)
 	if res != pickOK || s2 == nil {
@@ -115,7 +115,7 @@ func (s *session) redispatch(ctx context.Context, st *stream, key *balanceKey) *
 	return s2
 }
 
-func (s *session) dial(srv *server) (net.Conn, error) {
+func dial(s *session, srv *server) (net.Conn, error) {
 	to := srv.be.cfg.Timeouts.Connect
 	// KeepAlive -1: no SO_KEEPALIVE (and none of Go's four setsockopt
 	// calls per connection) unless "option tcpka"/"srvtcpka" asks, as in
@@ -148,14 +148,14 @@ func (s *session) dial(srv *server) (net.Conn, error) {
 	return c, nil
 }
 
-func (s *session) connectFailed(ce connErr) bool {
+func connectFailed(s *session, ce connErr) bool {
 	st := &s.st
 	code := 503
 	st.setTermConnErr(ce)
 	rep := s.fe.replies().get(code)
 	st.status, st.bytesOut = code, rep.htx
-	s.writeReply(rep, false)
+	writeReply(s, rep, false)
 	st.finish()
-	s.logStream(s.p.now())
+	logStream(s, s.p.now())
 	return false
 }

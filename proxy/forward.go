@@ -14,9 +14,9 @@ import (
 // its server again.
 
 // forward sends the request to a server of be and relays the response.
-func (s *session) forward(be *backend, keep bool) bool {
+func forward(s *session, be *backend, keep bool) bool {
 	st := &s.st
-	prefer := s.persistence(be)
+	prefer := persistence(s, be)
 	s.key = balanceKey{src: s.client.Addr(), uri: s.req.uri}
 	key := &s.key
 	// Every request of a keep-alive connection is load-balanced again, as
@@ -30,71 +30,71 @@ func (s *session) forward(be *backend, keep bool) bool {
 	} else {
 		s.closeServer()
 	}
-	conn, ce := s.connect(context.Background(), st, key, prefer, kept)
+	conn, ce := connect(s, context.Background(), st, key, prefer, kept)
 	switch {
 	case ce == connReused:
 		st.srvAP = addrPort(s.srvConn.RemoteAddr())
-		return s.exchange(be, keep, true)
+		return exchange(s, be, keep, true)
 	case ce != connOK:
 		s.closeServer()
-		return s.connectFailed(ce)
+		return connectFailed(s, ce)
 	}
 	s.closeServer()
 	s.setServer(conn, st.srv)
-	return s.exchange(be, keep, false)
+	return exchange(s, be, keep, false)
 }
 
 // exchange writes the request to the server connection and relays the
 // response back. A kept server connection that turns out closed before
 // any response byte is replaced once by a fresh one (bodyless requests).
-func (s *session) exchange(be *backend, keep bool, reused bool) bool {
+func exchange(s *session, be *backend, keep bool, reused bool) bool {
 	st := &s.st
 	srvKeep := be.cfg.ConnMode == config.ConnKeepAlive && s.fe.cfg.ConnMode == config.ConnKeepAlive
 	bodyless := !s.req.chunked && s.req.contentLength <= 0
 	n, err := 0, error(nil)
-	if !s.sendRequest(be, srvKeep) {
+	if !sendRequest(s, be, srvKeep) {
 		err = io.ErrUnexpectedEOF
 	} else {
-		n, err = s.readRespHead(be)
+		n, err = readRespHead(s, be)
 	}
 	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 {
 		s.closeServer()
 		st.finish()
 		st.wakeQueued()
 		st.setBackend(be)
-		conn, ce := s.connect(context.Background(), st, &s.key, st.srv, nil)
+		conn, ce := connect(s, context.Background(), st, &s.key, st.srv, nil)
 		if ce != connOK {
-			return s.connectFailed(ce)
+			return connectFailed(s, ce)
 		}
 		s.setServer(conn, st.srv)
-		if !s.sendRequest(be, srvKeep) {
+		if !sendRequest(s, be, srvKeep) {
 			err = io.ErrUnexpectedEOF
 		} else {
-			n, err = s.readRespHead(be)
+			n, err = readRespHead(s, be)
 		}
 	}
 	switch {
 	case err == nil:
 	case isTimeout(err):
-		return s.serverFailed(be, causeServerTimeout, phaseHeaders, 504)
+		return serverFailed(s, be, causeServerTimeout, phaseHeaders, 504)
 	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage):
-		return s.serverFailed(be, causeProxy, phaseHeaders, 502)
+		return serverFailed(s, be, causeProxy, phaseHeaders, 502)
 	case errors.Is(err, errClientGone):
 		st.term.set(causeClientAbort, phaseHeaders)
 		s.closeServer()
-		s.logStream(s.p.now())
+		logStream(s, s.p.now())
 		return false
 	default:
-		return s.serverFailed(be, causeServerAbort, phaseHeaders, 502)
+		return serverFailed(s, be, causeServerAbort, phaseHeaders, 502)
 	}
 	st.header = s.p.now()
-	return s.relayResponse(be, keep, srvKeep, n)
+	return relayResponse(s, be, keep, srvKeep, n)
 }
 
 var errClientGone = errors.New("client gone")
 
 // sendRequest forwards the request head and body to the server.
-func (s *session) sendRequest(be *backend, srvKeep bool) bool {
+func sendRequest(s *session, be *backend, srvKeep bool) bool {
 	h := &s.req
 	w := s.wbuf[:0]
 	w = append(w, h.method...)
@@ -128,7 +128,7 @@ func (s *session) sendRequest(be *backend, srvKeep bool) bool {
 		w = append(w, hd.value...)
 		w = append(w, "\r\n"...)
 	}
-	if ff := s.forwardFor(be); ff != nil {
+	if ff := forwardFor(s, be); ff != nil {
 		w = appendLower(w, []byte(ff.Header))
 		w = append(w, ": "...)
 		w = s.client.Addr().AppendTo(w)
@@ -155,7 +155,7 @@ func (s *session) sendRequest(be *backend, srvKeep bool) bool {
 	return c.copyBody(h, false)
 }
 
-func (s *session) forwardFor(be *backend) *config.ForwardFor {
+func forwardFor(s *session, be *backend) *config.ForwardFor {
 	ff := s.fe.cfg.ForwardFor
 	if ff == nil {
 		ff = be.cfg.ForwardFor

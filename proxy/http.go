@@ -12,7 +12,7 @@ import (
 // (respond.go), log (log.go) — until the connection ends.
 
 // serveHTTP runs the request loop of an HTTP connection.
-func (s *session) serveHTTP() {
+func serveHTTP(s *session) {
 	base := s.accept
 	for first := true; ; first = false {
 		st := &s.st
@@ -20,10 +20,10 @@ func (s *session) serveHTTP() {
 		if first {
 			st.hs = s.tls.handshake
 		}
-		if !s.readRequest(first) {
+		if !readRequest(s, first) {
 			return
 		}
-		keep := s.handleRequest()
+		keep := handleRequest(s)
 		if !keep || s.p.stopping.Load() {
 			return
 		}
@@ -33,20 +33,20 @@ func (s *session) serveHTTP() {
 
 // handleRequest processes one parsed request to the end and logs it. It
 // reports whether the connection may carry another request.
-func (s *session) handleRequest() bool {
+func handleRequest(s *session) bool {
 	st := &s.st
 	fe := s.fe
-	keep := s.clientKeepAlive()
+	keep := clientKeepAlive(s)
 	if fe.cfg.MonitorURI != "" && s.uri() == fe.cfg.MonitorURI {
 		code := 200
 		if fe.cfg.MonitorFail != nil && fe.cfg.MonitorFail.Eval(s) {
 			code = 503
 		}
 		rep := errorReply(code)
-		return s.writeReply(rep, keep) && keep && s.skipBody()
+		return writeReply(s, rep, keep) && keep && skipBody(s)
 	}
-	if rep, handled, term := s.applyRules(fe.rules); handled {
-		return s.localReply(rep, term, keep)
+	if rep, handled, term := applyRules(s, fe.rules); handled {
+		return localReply(s, rep, term, keep)
 	}
 	if stats := fe.cfg.Stats; stats != nil && stats.Enable && strings.HasPrefix(s.uri(), statsURI(stats)) {
 		if lb := fe.route.self; lb != nil {
@@ -54,16 +54,16 @@ func (s *session) handleRequest() bool {
 			// part, before any backend is assigned: HAProxy counts
 			// no backend connection (Proxy stats stopped ... BE: 0).
 			st.be = lb
-			return s.serveStats(lb, keep)
+			return serveStats(s, lb, keep)
 		}
 	}
-	be := s.chooseBackend()
+	be := chooseBackend(s)
 	if be == nil {
 		rep := fe.replies().get(503)
 		st.status, st.bytesOut = 503, rep.htx
 		st.term.set(causeProxy, phaseRequest)
-		s.writeReply(rep, false)
-		s.logStream(s.p.now())
+		writeReply(s, rep, false)
+		logStream(s, s.p.now())
 		return false
 	}
 	st.setBackend(be)
@@ -75,19 +75,19 @@ func (s *session) handleRequest() bool {
 		st.term.setCookieResp(cookieRespAbsent)
 	}
 	if be.rules != fe.rules {
-		if rep, handled, term := s.applyRules(be.rules); handled {
-			return s.localReply(rep, term, keep)
+		if rep, handled, term := applyRules(s, be.rules); handled {
+			return localReply(s, rep, term, keep)
 		}
 	}
 	if stats := be.cfg.Stats; stats != nil && stats.Enable && strings.HasPrefix(s.uri(), statsURI(stats)) {
-		return s.serveStats(be, keep)
+		return serveStats(s, be, keep)
 	}
-	return s.forward(be, keep)
+	return forward(s, be, keep)
 }
 
 // clientKeepAlive reports whether the client connection may stay open
 // after this request.
-func (s *session) clientKeepAlive() bool {
+func clientKeepAlive(s *session) bool {
 	h := &s.req
 	if h.connClose || s.fe.cfg.ConnMode == config.ConnClose {
 		return false

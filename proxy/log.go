@@ -11,15 +11,15 @@ import (
 
 // fillRecord fills s.rec for the current stream ending at end. The strings
 // it stores belong to the session and stay valid until the next request.
-func (s *session) fillRecord(end time.Time) {
-	s.fillRecordAt(end)
+func fillRecord(s *session, end time.Time) {
+	fillRecordAt(s, end)
 	s.rec.ReqCounter = s.fe.reqCounter.Add(1) - 1
 	s.rec.LogCounter = s.fe.logCounter.Add(1) - 1
 }
 
 // fillRecordAt fills s.rec as of instant end without consuming the
 // request and log counters (rules render values from it).
-func (s *session) fillRecordAt(end time.Time) {
+func fillRecordAt(s *session, end time.Time) {
 	st := &s.st
 	r := &s.rec
 	fe := s.fe
@@ -96,7 +96,7 @@ func fill(caps []string, n int) []string {
 // that died before a stream existed (TLS handshake): "<ci>:<cp> [<accept
 // date>] <frontend>/<bind name or listener number>: <message>", at info
 // level (err with log-separate-errors).
-func (s *session) logConnError(msg string) {
+func logConnError(s *session, msg string) {
 	set := s.fe.logs
 	if set == nil || len(set.sinks) == 0 {
 		return
@@ -123,7 +123,7 @@ func (s *session) logConnError(msg string) {
 
 // logConnect emits the legacy accept-time line of a frontend without log
 // options ("Connect from ... to ... (fe/MODE)").
-func (s *session) logConnect() {
+func logConnect(s *session) {
 	r := &s.rec
 	*r = formats.Record{ClientAddr: s.client, FrontendAddr: s.local, AcceptTime: s.accept,
 		Frontend: s.fe.cfg.Name, PID: s.p.opts.PID}
@@ -131,7 +131,7 @@ func (s *session) logConnect() {
 }
 
 // logStream fills the record and sends the line (end-of-stream logging).
-func (s *session) logStream(end time.Time) {
+func logStream(s *session, end time.Time) {
 	st := &s.st
 	// The queued streams handed the slot (st.wake) are woken later: by
 	// st.reset when the connection carries another request, else by the
@@ -156,6 +156,6 @@ func (s *session) logStream(end time.Time) {
 	if st.levelSet {
 		level = st.level
 	}
-	s.fillRecord(end)
+	fillRecord(s, end)
 	s.fe.logs.sendRecord(s.fe, level, &s.rec)
 }

@@ -13,7 +13,7 @@ import (
 // httpTimeouts returns the wait allowed for the next request head: timeout
 // http-request for the first request, http-keep-alive for later ones (each
 // falling back as HAProxy's do, ending on timeout client).
-func (s *session) requestTimeout(first bool) time.Duration {
+func requestTimeout(s *session, first bool) time.Duration {
 	t := s.fe.cfg.Timeouts
 	if !first && t.HTTPKeepAlive > 0 {
 		return t.HTTPKeepAlive
@@ -26,9 +26,9 @@ func (s *session) requestTimeout(first bool) time.Duration {
 
 // readRequest waits for and parses the next request head. It reports false
 // when the connection must end (after logging and answering as needed).
-func (s *session) readRequest(first bool) bool {
+func readRequest(s *session, first bool) bool {
 	st := &s.st
-	to := s.requestTimeout(first)
+	to := requestTimeout(s, first)
 	var dl time.Time
 	if to > 0 {
 		dl = st.base.Add(to)
@@ -48,7 +48,7 @@ func (s *session) readRequest(first bool) bool {
 	if err == nil {
 		st.reqDone = s.p.now()
 		if err = s.req.parseRequest(s.rd.buf[s.rd.r : s.rd.r+n]); err == nil {
-			s.saveRequest()
+			saveRequest(s)
 			s.rd.consume(n)
 			return true
 		}
@@ -67,29 +67,29 @@ func (s *session) readRequest(first bool) bool {
 	case isTimeout(err):
 		st.status = 408
 		st.term.set(causeClientTimeout, phaseRequest)
-		s.sendRaw(rawErrorReply(408))
+		sendRaw(s, rawErrorReply(408))
 	case errors.Is(err, errBadMessage) || errors.Is(err, errHeadTooLarge):
 		st.term.set(causeProxy, phaseRequest)
 		st.reqDone = time.Time{}
-		s.sendRaw(rawErrorReply(400))
+		sendRaw(s, rawErrorReply(400))
 	default:
 		st.term.set(causeClientAbort, phaseRequest)
 	}
 	if !(noData && s.fe.cfg.DontLogNull) {
-		s.logStream(s.p.now())
+		logStream(s, s.p.now())
 	}
 	return false
 }
 
 // sendRaw writes a reply that is not part of a stream.
-func (s *session) sendRaw(r reply) {
+func sendRaw(s *session, r reply) {
 	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
 	s.c.Write(r.raw)
 }
 
 // saveRequest keeps what the log line needs from the request head, which
 // lives in the input buffer only until it is forwarded.
-func (s *session) saveRequest() {
+func saveRequest(s *session) {
 	h := &s.req
 	n := len(h.method) + len(h.uri) + len(h.version) + 2
 	b := make([]byte, 0, n)
@@ -111,14 +111,14 @@ func (s *session) saveRequest() {
 	}
 }
 
-func (s *session) method() string { return s.reqStr[:len(s.req.method)] }
+func (t *txn) method() string { return t.reqStr[:len(t.req.method)] }
 
 // uri is the request URI as received (set-path does not change it).
-func (s *session) uri() string {
-	return s.reqStr[len(s.req.method)+1 : len(s.reqStr)-len(s.req.version)-1]
+func (t *txn) uri() string {
+	return t.reqStr[len(t.req.method)+1 : len(t.reqStr)-len(t.req.version)-1]
 }
 
-func (s *session) version() string { return s.reqStr[len(s.reqStr)-len(s.req.version):] }
+func (t *txn) version() string { return t.reqStr[len(t.reqStr)-len(t.req.version):] }
 
 func captureValue(v []byte, n int) string {
 	if len(v) > n {

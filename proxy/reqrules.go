@@ -12,7 +12,7 @@ import (
 
 // applyRules runs the http-request rules of cr; handled is true when one
 // of them answered the request (deny, redirect, return, auth).
-func (s *session) applyRules(cr *compiledRules) (rep reply, handled bool, term termCause) {
+func applyRules(s *session, cr *compiledRules) (rep reply, handled bool, term termCause) {
 	rules := cr.reqCfg
 	for i := range rules {
 		r := &rules[i]
@@ -35,26 +35,26 @@ func (s *session) applyRules(cr *compiledRules) (rep reply, handled bool, term t
 		case config.ActAuth:
 			return cr.req[i].auth, true, causeLocal
 		case config.ActSetHeader, config.ActAddHeader, config.ActDelHeader:
-			s.applyHeaderRule(&s.req, r.Action, cr.req[i])
+			applyHeaderRule(s, &s.req, r.Action, cr.req[i])
 		case config.ActSetLogLevel:
 			s.st.quiet = cr.req[i].quiet
 			s.st.level, s.st.levelSet = cr.req[i].level, !cr.req[i].quiet
 		case config.ActSetPath:
-			s.setPath(cr.req[i])
+			setPath(s, cr.req[i])
 		}
 	}
 	return reply{}, false, 0
 }
 
 // setPath replaces the path of the request URI, keeping the query string.
-func (s *session) setPath(r *hdrRule) {
+func setPath(s *session, r *hdrRule) {
 	cur := s.curURI()
 	_, query, hasQuery := strings.Cut(cur, "?")
 	start := len(s.hbuf)
 	if r.fmt == nil {
 		s.hbuf = append(s.hbuf, r.lit...)
 	} else {
-		s.hbuf = s.ruleValueAppend(s.hbuf, r)
+		s.hbuf = ruleValueAppend(s, s.hbuf, r)
 	}
 	if hasQuery {
 		s.hbuf = append(s.hbuf, '?')
@@ -67,12 +67,12 @@ func (s *session) setPath(r *hdrRule) {
 
 // localReply answers the request with rep (a rule's or the stats page's)
 // and logs it.
-func (s *session) localReply(rep reply, term termCause, keep bool) bool {
+func localReply(s *session, rep reply, term termCause, keep bool) bool {
 	st := &s.st
 	st.status = rep.status
 	st.term.set(term, phaseRequest)
-	ok := s.writeReply(rep, keep)
+	ok := writeReply(s, rep, keep)
 	st.bytesOut = rep.htx
-	s.logStream(s.p.now())
-	return ok && keep && s.skipBody()
+	logStream(s, s.p.now())
+	return ok && keep && skipBody(s)
 }

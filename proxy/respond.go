@@ -15,7 +15,7 @@ import (
 // replies (errors, rule answers) are written here too.
 
 // skipBody discards the request body of a request answered locally.
-func (s *session) skipBody() bool {
+func skipBody(s *session) bool {
 	h := &s.req
 	if !h.chunked && h.contentLength <= 0 {
 		return true
@@ -27,7 +27,7 @@ func (s *session) skipBody() bool {
 // writeReply sends a generated response. Like HAProxy's H1 output it
 // carries "connection: close" when the connection ends after it (and
 // "connection: keep-alive" to an HTTP/1.0 client that keeps it).
-func (s *session) writeReply(r reply, keep bool) bool {
+func writeReply(s *session, r reply, keep bool) bool {
 	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
 	raw := r.raw
 	conn := ""
@@ -54,7 +54,7 @@ func (s *session) writeReply(r reply, keep bool) bool {
 
 // readRespHead reads the response head, forwarding 1xx interim responses
 // to the client, and returns the head length.
-func (s *session) readRespHead(be *backend) (int, error) {
+func readRespHead(s *session, be *backend) (int, error) {
 	rd := s.srvRd
 	for {
 		n, err := rd.readHead(deadline(be.cfg.Timeouts.Server), nil)
@@ -77,20 +77,20 @@ func (s *session) readRespHead(be *backend) (int, error) {
 
 // serverFailed answers with a generated error, closes the server
 // connection and logs. It always reports false (the connection ends).
-func (s *session) serverFailed(be *backend, cause termCause, phase termPhase, code int) bool {
+func serverFailed(s *session, be *backend, cause termCause, phase termPhase, code int) bool {
 	st := &s.st
 	st.term.set(cause, phase)
 	rep := s.fe.replies().get(code)
 	st.status, st.bytesOut = code, rep.htx
 	s.closeServer()
-	s.writeReply(rep, false)
+	writeReply(s, rep, false)
 	st.finish()
-	s.logStream(s.p.now())
+	logStream(s, s.p.now())
 	return false
 }
 
 // relayResponse forwards the response head and body to the client.
-func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bool {
+func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) bool {
 	st := &s.st
 	h := &s.resp
 	st.status = h.status
@@ -112,13 +112,13 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	// %B counts the head as the server sent it: HAProxy 2.6 does not
 	// count what http-response rules add or remove (verified).
 	st.bytesOut = int64(htxStartLine(len(h.version), len(h.code), len(h.reason)) + h.htxHdrs)
-	if deny, code := s.responseRules(be); deny {
+	if deny, code := responseRules(s, be); deny {
 		s.srvRd.consume(headLen)
 		if code == 0 {
 			code = 502
 		}
 		st.header = time.Time{} // HAProxy logs Tr = -1 for a denied response
-		return s.serverFailed(be, causeProxy, phaseHeaders, code)
+		return serverFailed(s, be, causeProxy, phaseHeaders, code)
 	}
 	w := s.wbuf[:0]
 	w = append(w, h.version...)
@@ -129,7 +129,7 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 		w = append(w, h.reason...)
 	}
 	w = append(w, "\r\n"...)
-	w = s.appendRespHeaders(w, be)
+	w = appendRespHeaders(s, w, be)
 	if !keep {
 		w = append(w, "connection: close\r\n"...)
 	} else if !s.req.http11() {
@@ -175,16 +175,16 @@ func (s *session) relayResponse(be *backend, keep, srvKeep bool, headLen int) bo
 	}
 	st.finish()
 	end := s.p.now()
-	if keep && !s.skipRemaining() {
+	if keep && !skipRemaining(s) {
 		keep = false
 	}
-	s.logStream(end)
+	logStream(s, end)
 	return keep
 }
 
 // skipRemaining is a hook for request bodies not consumed by the server
 // exchange; bodies are always forwarded whole, so there is nothing left.
-func (s *session) skipRemaining() bool { return true }
+func skipRemaining(s *session) bool { return true }
 
 type discardConn struct{ net.Conn }
 
@@ -197,7 +197,7 @@ var _ io.Writer = discardConn{}
 // appendRespHeaders appends the response headers for the client: names in
 // lower case (as HAProxy's HTX emits them), Connection removed, and cookie
 // persistence applied (fourth termination character).
-func (s *session) appendRespHeaders(w []byte, be *backend) []byte {
+func appendRespHeaders(s *session, w []byte, be *backend) []byte {
 	h := &s.resp
 	st := &s.st
 	ck := be.cfg.Cookie

@@ -139,18 +139,18 @@ func actionName(a config.HTTPAction) string {
 // ruleValue renders the value of r for the current stream into the
 // session's header arena. The returned slice stays valid until the next
 // request.
-func (s *session) ruleValue(r *hdrRule) []byte {
+func ruleValue(s *session, r *hdrRule) []byte {
 	if r.fmt == nil {
 		return r.lit
 	}
 	start := len(s.hbuf)
-	s.hbuf = s.ruleValueAppend(s.hbuf, r)
+	s.hbuf = ruleValueAppend(s, s.hbuf, r)
 	return s.hbuf[start:len(s.hbuf):len(s.hbuf)]
 }
 
 // ruleValueAppend renders a log-format value as of now.
-func (s *session) ruleValueAppend(dst []byte, r *hdrRule) []byte {
-	s.fillRecordAt(s.p.now())
+func ruleValueAppend(s *session, dst []byte, r *hdrRule) []byte {
+	fillRecordAt(s, s.p.now())
 	return r.fmt.Append(dst, &s.rec)
 }
 
@@ -176,16 +176,16 @@ func (h *head) addHeader(name, value []byte) {
 }
 
 // applyHeaderRule runs a set/add/del-header rule on h.
-func (s *session) applyHeaderRule(h *head, act config.HTTPAction, r *hdrRule) {
+func applyHeaderRule(s *session, h *head, act config.HTTPAction, r *hdrRule) {
 	switch act {
 	case config.ActDelHeader:
 		h.delHeader(r.name)
 	case config.ActSetHeader:
-		v := s.ruleValue(r)
+		v := ruleValue(s, r)
 		h.delHeader(r.name)
 		h.addHeader(r.name, v)
 	case config.ActAddHeader:
-		h.addHeader(r.name, s.ruleValue(r))
+		h.addHeader(r.name, ruleValue(s, r))
 	}
 }
 
@@ -203,7 +203,7 @@ func (r respSampler) SampleInt(f *config.Fetch) (int64, bool)       { return r.s
 
 // responseRules runs the http-response rules of the backend then the
 // frontend on s.resp. It reports a deny (with its status).
-func (s *session) responseRules(be *backend) (deny bool, status int) {
+func responseRules(s *session, be *backend) (deny bool, status int) {
 	order := [2]*compiledRules{be.rules, s.fe.rules}
 sets:
 	for i, cr := range order {
@@ -221,7 +221,7 @@ sets:
 			case config.ActDeny:
 				return true, r.Status
 			default:
-				s.applyHeaderRule(&s.resp, r.Action, cr.resp[j])
+				applyHeaderRule(s, &s.resp, r.Action, cr.resp[j])
 			}
 		}
 	}

@@ -11,6 +11,8 @@ import (
 )
 
 // session is one client connection and the streams (requests) it carries.
+// The stages of the request path (see doc.go) are functions over it; the
+// request in progress is its embedded txn.
 type session struct {
 	p  *Proxy
 	fe *frontend
@@ -34,6 +36,13 @@ type session struct {
 	srvRd   *reader
 	srvFor  *server
 
+	txn
+}
+
+// txn is the request in progress (HTTP) or the connection's one stream
+// (TCP): the parsed heads, the stream's instants and outcome, the log
+// record, and the scratch space reused from one request to the next.
+type txn struct {
 	req, resp head
 	wbuf      []byte
 	st        stream
@@ -61,7 +70,7 @@ func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 	wbuf, hbuf, sampleHdr := s.wbuf[:0], s.hbuf[:0], s.sampleHdr[:0]
 	respCaps, reqCaps, wk := s.st.respCaps[:0], s.st.reqCaps[:0], s.st.wake[:0]
 	*s = session{p: fe.p, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
-		accept: at, wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr}
+		accept: at, txn: txn{wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr}}
 	s.req.hdrs, s.resp.hdrs = reqHdrs, respHdrs
 	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk
 }

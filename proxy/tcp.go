@@ -16,22 +16,22 @@ var tcpBufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return 
 // serveTCP runs a mode tcp session: pick a server, connect, then tunnel
 // bytes both ways until both sides closed, a side aborted or a timeout
 // fired.
-func (s *session) serveTCP() {
+func serveTCP(s *session) {
 	st := &s.st
 	st.reset(s.accept)
 	st.hs = s.tls.handshake
 	st.first, st.reqDone = s.accept, s.accept
-	be := s.chooseBackend()
+	be := chooseBackend(s)
 	if be == nil {
 		st.term.set(causeProxy, phaseRequest)
-		s.logTCP(s.p.now(), 0)
+		logTCP(s, s.p.now(), 0)
 		return
 	}
 	st.setBackend(be)
-	conn, ce := s.connect(context.Background(), st, &balanceKey{src: s.client.Addr()}, nil, nil)
+	conn, ce := connect(s, context.Background(), st, &balanceKey{src: s.client.Addr()}, nil, nil)
 	if ce != connOK {
 		st.setTermConnErr(ce)
-		s.logTCP(s.p.now(), 0)
+		logTCP(s, s.p.now(), 0)
 		return
 	}
 	s.setServer(conn, st.srv)
@@ -43,15 +43,15 @@ func (s *session) serveTCP() {
 	if t.cause != 0 {
 		st.term.set(t.cause, t.phase)
 	}
-	s.logTCP(s.p.now(), t.up.Load())
+	logTCP(s, s.p.now(), t.up.Load())
 }
 
-func (s *session) logTCP(end time.Time, up int64) {
+func logTCP(s *session, end time.Time, up int64) {
 	if s.fe.cfg.DontLogNull && up == 0 && !s.st.term.cause().serverSide() {
 		s.st.finish() // the session's teardown wakes the queued streams
 		return
 	}
-	s.logStream(end)
+	logStream(s, end)
 }
 
 // tunnel copies bytes between a client and a server connection.

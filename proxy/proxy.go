@@ -143,7 +143,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 		}
 	}
 	for _, fe := range p.frontends {
-		fe.route = p.resolveRoute(fe.cfg)
+		fe.route = resolveRoute(p.backends, fe.cfg)
 	}
 	return p, nil
 }
@@ -151,13 +151,13 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 // resolveRoute turns the use_backend and default_backend references of
 // pc into the backends they name, once at load: the request path follows
 // pointers and looks nothing up.
-func (p *Proxy) resolveRoute(pc *config.Proxy) route {
-	r := route{self: p.backends[pc]}
+func resolveRoute(backends map[*config.Proxy]*backend, pc *config.Proxy) route {
+	r := route{self: backends[pc]}
 	for _, ub := range pc.UseBackends {
-		r.rules = append(r.rules, useRule{cond: ub.Cond, be: p.backends[ub.Backend]})
+		r.rules = append(r.rules, useRule{cond: ub.Cond, be: backends[ub.Backend]})
 	}
 	if pc.DefaultBackend != nil {
-		r.def = p.backends[pc.DefaultBackend]
+		r.def = backends[pc.DefaultBackend]
 	}
 	return r
 }

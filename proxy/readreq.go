@@ -10,7 +10,7 @@ import (
 // timeout http-request / http-keep-alive, parse it, keep what the log line
 // needs; a bad, late or aborted request is answered and logged here.
 
-// httpTimeouts returns the wait allowed for the next request head: timeout
+// requestTimeout returns the wait allowed for the next request head: timeout
 // http-request for the first request, http-keep-alive for later ones (each
 // falling back as HAProxy's do, ending on timeout client).
 func requestTimeout(s *session, first bool) time.Duration {

@@ -16,6 +16,11 @@ const (
 	causeServerTimeout termCause = 's' // timeout server, connect or queue
 	causeProxy         termCause = 'P' // the proxy refused: bad message, deny, no backend
 	causeLocal         termCause = 'L' // the proxy answered itself: redirect, return, auth, stats
+	causeResource      termCause = 'R' // a resource ran out (memory, sockets, ports)
+	causeInternal      termCause = 'I' // an internal error
+	causeDown          termCause = 'D' // killed because its server went down (on-marked-down)
+	causeUp            termCause = 'U' // killed because a backup server came up (on-marked-up)
+	causeKilled        termCause = 'K' // killed by the administrator (CLI)
 )
 
 // termPhase is the second character: where the stream was when it ended.
@@ -28,6 +33,8 @@ const (
 	phaseConnect termPhase = 'C' // connecting to the server
 	phaseHeaders termPhase = 'H' // waiting for or reading the response head
 	phaseData    termPhase = 'D' // transferring the body (or the TCP tunnel)
+	phaseLast    termPhase = 'L' // sending the last data to the client
+	phaseTarpit  termPhase = 'T' // held in the tarpit
 )
 
 // cookieReq is the third character: the persistence cookie the client

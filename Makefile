@@ -37,7 +37,9 @@ bench: build
 	bench/all.sh
 
 # Differential runs against the real HAProxy 2.6 / halog (apt-get install
-# haproxy); each test skips with a message when the program is missing.
+# haproxy); each test skips with a message when the program is missing, and
+# fails instead under CI=true (.ci/run installs them and sets it, which also
+# makes `make test` run TestFidelity).
 fidelity: build
 	HAPLOG_FIDELITY=1 $(GO) test -count=1 -v -run 'TestFidelity' ./fidelity/
 	$(GO) test -count=1 -v -run 'TestDifferential|Scenarios|TestHalogReadsLines|TestCLIAdminSequenceHAProxy' ./proxy/

@@ -14,6 +14,13 @@
 # Environment: WORK (default /tmp/haplog-bench) receives the run directory and
 # the results file (also copied to $WORK/halog-vs-latest.txt);
 # HALOG_VS_MODES overrides the mode list ('|'-separated, e.g. '-c|-st').
+# HALOG_VS_CAND_LOG and HALOG_VS_CAND_FORMAT make the candidate read another
+# log, the same traffic logged with that log-format (the reference keeps
+# LOG, in httplog): the candidate runs with -log-format FORMAT CAND_LOG and
+# its output must still equal the reference's (issue 14's custom-format
+# comparison; BenchmarkCustomFormat in halog/ generates such a pair). Only
+# the stderr lines that quote a log line ("ERR:", "Truncated line") differ
+# then, as they quote the line as read: such modes (-pct) show same=NO.
 # Needs bash, coreutils and GNU time (/usr/bin/time) for the RSS columns;
 # without GNU time the RSS columns read "n/a".
 set -u
@@ -70,12 +77,17 @@ run() {
 	esac
 	# shellcheck disable=SC2206 # the mode is a list of words on purpose
 	local -a args=($mode)
+	local in=$LOG
+	if [ "$kind" != ref ] && [ -n "${HALOG_VS_CAND_LOG:-}" ]; then
+		in=$HALOG_VS_CAND_LOG
+		args=(-log-format "${HALOG_VS_CAND_FORMAT:-httplog}" "${args[@]}")
+	fi
 	t0=$EPOCHREALTIME
 	if [ -n "$GTIME" ]; then
-		"$GTIME" -f %M -o "$DIR/$tag.rss" "${cmd[@]}" "${args[@]}" <"$LOG" >"$DIR/$tag.out" 2>"$DIR/$tag.err"
+		"$GTIME" -f %M -o "$DIR/$tag.rss" "${cmd[@]}" "${args[@]}" <"$in" >"$DIR/$tag.out" 2>"$DIR/$tag.err"
 		rc=$?
 	else
-		"${cmd[@]}" "${args[@]}" <"$LOG" >"$DIR/$tag.out" 2>"$DIR/$tag.err"
+		"${cmd[@]}" "${args[@]}" <"$in" >"$DIR/$tag.out" 2>"$DIR/$tag.err"
 		rc=$?
 		echo n/a >"$DIR/$tag.rss"
 	fi
@@ -121,6 +133,7 @@ mib() { awk -v k="$1" 'BEGIN { if (k == "n/a") print "n/a"; else printf "%.1f", 
 {
 	echo "# halog-vs $STAMP: REF=$REF CAND=$CAND"
 	echo "# LOG=$LOG ($SIZE bytes, $LINES lines), $RUNS runs after 1 warm-up, interleaved ref/cand/cand GOMAXPROCS=1"
+	[ -z "${HALOG_VS_CAND_LOG:-}" ] || echo "# candidate: -log-format '${HALOG_VS_CAND_FORMAT:-httplog}' < $HALOG_VS_CAND_LOG"
 	echo "# host: $(nproc) cpu, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '| %-16s | %-22s | %-22s | %-22s | %8s | %8s | %8s | %6s | %6s | %6s | %7s | %7s | %7s | %s |\n' \
 		mode "ref s med (min–max)" "cand s med (min–max)" "cand1 s med (min–max)" "ref MB/s" "cand MB/s" "cand1 MB/s" \

@@ -15,6 +15,7 @@ import (
 
 	"github.com/haplog/haplog/internal/testbackend"
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestBinaries is TestPipeline's traffic through the commands as users run
@@ -68,7 +69,7 @@ func TestBinaries(t *testing.T) {
 	start(t, syslogd)
 	var logPort string
 	portRe := regexp.MustCompile(`udp="?\[127\.0\.0\.1:(\d+)\]`)
-	poll(t, "UDP port in syslogd -v output", func() bool {
+	testkit.Eventually(t, "UDP port in syslogd -v output", func() bool {
 		if m := portRe.FindStringSubmatch(stderr.String()); m != nil {
 			logPort = m[1]
 		}
@@ -99,7 +100,7 @@ func TestBinaries(t *testing.T) {
 
 	// Wait for web3 DOWN, then send the traffic.
 	traffic := filepath.Join(dir, trafficFile)
-	poll(t, "web3 DOWN in "+adminFile, func() bool {
+	testkit.Eventually(t, "web3 DOWN in "+adminFile, func() bool {
 		for _, ln := range readLines(t, filepath.Join(dir, adminFile), true) {
 			if downRe.MatchString(payload(ln)) {
 				return true
@@ -108,19 +109,13 @@ func TestBinaries(t *testing.T) {
 		return false
 	})
 	for _, a := range []string{web, echo} {
-		poll(t, "proxy listening on "+a, func() bool {
-			c, err := net.Dial("tcp", a)
-			if err == nil {
-				c.Close()
-			}
-			return err == nil
-		})
+		testkit.WaitDial(t, "tcp", a)
 	}
 	reqs := plan(40)
 	sendHTTP(t, web, reqs, 2, true)
 	sendTCP(t, echo, echoMsg)
 	// syslogd writes within its flush interval (100 ms).
-	poll(t, "traffic lines in "+trafficFile, func() bool {
+	testkit.Eventually(t, "traffic lines in "+trafficFile, func() bool {
 		return countTraffic(readLines(t, traffic, true)) >= len(reqs)+1
 	})
 	stop(t, proxy)
@@ -185,19 +180,5 @@ func stop(t *testing.T, cmd *exec.Cmd) {
 		_ = cmd.Process.Kill()
 		t.Errorf("%s did not stop after SIGTERM", filepath.Base(cmd.Path))
 		<-done
-	}
-}
-
-// poll calls ok until it returns true, failing after waitFor.
-func poll(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s after %v", what, waitFor)
-		}
-		<-tick.C
 	}
 }

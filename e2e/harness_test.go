@@ -16,13 +16,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/halog"
 	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/proxy"
 	"github.com/haplog/haplog/proxy/config"
 	"github.com/haplog/haplog/rotate"
@@ -126,26 +127,7 @@ func startPipeline(t *testing.T, logrotateConf string) *pipeline {
 	if len(udp) != 1 {
 		t.Fatalf("syslogd UDP addresses: %v", udp)
 	}
-	sctx, scancel := context.WithCancel(context.Background())
-	sdone := make(chan error, 1)
-	go func() { sdone <- srv.Run(sctx) }()
-	stopped := false
-	pl.stopSyslogd = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		scancel()
-		select {
-		case err := <-sdone:
-			if err != nil {
-				t.Errorf("syslogd.Run: %v", err)
-			}
-		case <-time.After(waitFor):
-			t.Error("syslogd did not stop")
-		}
-	}
-	t.Cleanup(pl.stopSyslogd)
+	pl.stopSyslogd = runStoppable(t, "syslogd", srv.Run)
 
 	// Proxy.
 	cfgText := readTestdata(t, "haproxy.cfg")
@@ -167,23 +149,7 @@ func startPipeline(t *testing.T, logrotateConf string) *pipeline {
 	pl.px = px
 	pl.web = px.Addrs("web")[0].String()
 	pl.echo = px.Addrs("echo")[0].String()
-	pctx, pcancel := context.WithCancel(context.Background())
-	pdone := make(chan error, 1)
-	go func() { pdone <- px.Serve(pctx) }()
-	pstopped := false
-	pl.stopProxy = func() {
-		if pstopped {
-			return
-		}
-		pstopped = true
-		pcancel()
-		select {
-		case <-pdone:
-		case <-time.After(waitFor):
-			t.Error("proxy did not stop")
-		}
-	}
-	t.Cleanup(pl.stopProxy)
+	pl.stopProxy = runStoppable(t, "proxy", px.Serve)
 
 	pl.waitLines(t, adminFile, "web3 DOWN line", func(lines []string) bool {
 		for _, ln := range lines {
@@ -196,25 +162,46 @@ func startPipeline(t *testing.T, logrotateConf string) *pipeline {
 	return pl
 }
 
+// runStoppable runs run in a goroutine until the returned stop function
+// (also called at cleanup; later calls do nothing) cancels its context; stop
+// waits for it to return, and reports an error it returns or a run that
+// does not stop within waitFor.
+func runStoppable(t *testing.T, name string, run func(context.Context) error) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			case <-time.After(waitFor):
+				t.Errorf("%s did not stop", name)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
 // waitLines polls path (flushing syslogd first) until ok accepts its lines.
 func (pl *pipeline) waitLines(t *testing.T, name, what string, ok func([]string) bool) []string {
 	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	var lines []string
+	if !testkit.Poll(waitFor, func() bool {
 		if err := pl.srv.Flush(); err != nil {
 			t.Fatalf("syslogd flush: %v", err)
 		}
-		lines := readLines(t, filepath.Join(pl.dir, name), true)
-		if ok(lines) {
-			return lines
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: no %s after %v; %d lines:\n%s", name, what, waitFor, len(lines), strings.Join(lines, "\n"))
-		}
-		<-tick.C
+		lines = readLines(t, filepath.Join(pl.dir, name), true)
+		return ok(lines)
+	}) {
+		t.Fatalf("%s: no %s after %v; %d lines:\n%s", name, what, waitFor, len(lines), strings.Join(lines, "\n"))
 	}
+	return lines
 }
 
 func readTestdata(t *testing.T, name string) string {
@@ -514,9 +501,12 @@ func runHalog(t *testing.T, in []byte, args ...string) (out string, linesIn, lin
 // expects the same stdout and stderr as halog.Main.
 func compareRealHalog(t *testing.T, in []byte, args []string, stdout, stderr string) {
 	t.Helper()
-	bin, ok := testbin.Path("halog")
-	if !ok || bytes.HasPrefix(in, []byte{0x1f, 0x8b}) {
-		return // not installed, or gzip input, which only our halog reads
+	if bytes.HasPrefix(in, []byte{0x1f, 0x8b}) {
+		return // gzip input, which only our halog reads
+	}
+	bin, ok := testkit.Want(t, "halog")
+	if !ok {
+		return
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = bytes.NewReader(in)

@@ -53,13 +53,7 @@ func (c *client) dial(fe string) net.Conn {
 // req builds an HTTP/1.1 request with the given header lines and
 // "Connection: close".
 func req(method, path string, hdrs ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", method, path)
-	for _, h := range hdrs {
-		b.WriteString(h + "\r\n")
-	}
-	b.WriteString("Connection: close\r\n\r\n")
-	return b.String()
+	return ka(method, path, append(hdrs, "Connection: close")...)
 }
 
 func get(path string, hdrs ...string) string { return req("GET", path, hdrs...) }

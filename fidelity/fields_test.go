@@ -82,6 +82,11 @@ func fieldsOf(lf *lineFormat, msg string, now time.Time, loc *time.Location) par
 	}
 	add := func(name, value string) { p.fields = append(p.fields, field{name: name, value: value}) }
 	mask := func(name, value string) { p.fields = append(p.fields, field{name: name, value: value, masked: true}) }
+	addIf := func(name, value string) {
+		if has(name) {
+			add(name, value)
+		}
+	}
 	addr := func(a netip.AddrPort) string {
 		if !a.Addr().IsValid() {
 			return "-"
@@ -89,30 +94,21 @@ func fieldsOf(lf *lineFormat, msg string, now time.Time, loc *time.Location) par
 		return a.Addr().String()
 	}
 	port := func(a netip.AddrPort) string { return strconv.Itoa(int(a.Port())) }
-	if has("ci") {
-		add("ci", addr(r.ClientAddr))
-	}
-	if has("cp") {
-		mask("cp", port(r.ClientAddr))
-	}
-	if has("fi") {
-		add("fi", addr(r.FrontendAddr))
-	}
-	if has("fp") {
-		mask("fp", port(r.FrontendAddr))
-	}
-	if has("bi") {
-		add("bi", addr(r.BackendAddr))
-	}
-	if has("bp") {
-		mask("bp", port(r.BackendAddr))
-	}
-	if has("si") {
-		add("si", addr(r.ServerAddr))
-	}
-	if has("sp") {
-		// Server ports are the test's backends: same on both sides.
-		add("sp", port(r.ServerAddr))
+	for _, a := range []struct {
+		ip, port string
+		v        netip.AddrPort
+	}{{"ci", "cp", r.ClientAddr}, {"fi", "fp", r.FrontendAddr}, {"bi", "bp", r.BackendAddr}, {"si", "sp", r.ServerAddr}} {
+		if has(a.ip) {
+			add(a.ip, addr(a.v))
+		}
+		switch {
+		case !has(a.port):
+		case a.port == "sp":
+			// Server ports are the test's backends: same on both sides.
+			add(a.port, port(a.v))
+		default:
+			mask(a.port, port(a.v))
+		}
 	}
 	if has("t", "T", "Tl", "Ts", "ms", "tr", "trg", "trl") {
 		// The date is masked, but it must be a plausible accept date.
@@ -136,12 +132,8 @@ func fieldsOf(lf *lineFormat, msg string, now time.Time, loc *time.Location) par
 		}
 		add("ft", v)
 	}
-	if has("b") {
-		add("b", r.Backend)
-	}
-	if has("s") {
-		add("s", orDefault(r.Server, "<NOSRV>"))
-	}
+	addIf("b", r.Backend)
+	addIf("s", orDefault(r.Server, "<NOSRV>"))
 	timers := []struct {
 		name string
 		v    int64
@@ -155,36 +147,18 @@ func fieldsOf(lf *lineFormat, msg string, now time.Time, loc *time.Location) par
 	if has("Ta", "Tt", "Tu", "B") {
 		add("logasap", strconv.FormatBool(r.LogASAP))
 	}
-	if has("ST") {
-		add("ST", strconv.Itoa(r.Status))
-	}
-	if has("B") {
-		add("B", strconv.FormatInt(r.BytesOut, 10))
-	}
-	if has("U") {
-		add("U", strconv.FormatInt(r.BytesIn, 10))
-	}
-	if has("CC") {
-		add("CC", r.ReqCookie)
-	}
-	if has("CS") {
-		add("CS", r.RespCookie)
-	}
+	addIf("ST", strconv.Itoa(r.Status))
+	addIf("B", strconv.FormatInt(r.BytesOut, 10))
+	addIf("U", strconv.FormatInt(r.BytesIn, 10))
+	addIf("CC", r.ReqCookie)
+	addIf("CS", r.RespCookie)
 	if has("ts", "tsc") {
 		add("tsc", termString(r.TermState))
 	}
-	if has("ac") {
-		add("ac", strconv.Itoa(r.ActConn))
-	}
-	if has("fc") {
-		add("fc", strconv.Itoa(r.FeConn))
-	}
-	if has("bc") {
-		add("bc", strconv.Itoa(r.BeConn))
-	}
-	if has("sc") {
-		add("sc", strconv.Itoa(r.SrvConn))
-	}
+	addIf("ac", strconv.Itoa(r.ActConn))
+	addIf("fc", strconv.Itoa(r.FeConn))
+	addIf("bc", strconv.Itoa(r.BeConn))
+	addIf("sc", strconv.Itoa(r.SrvConn))
 	if has("rc") {
 		v := strconv.Itoa(r.Retries)
 		if r.Redispatched {
@@ -192,12 +166,8 @@ func fieldsOf(lf *lineFormat, msg string, now time.Time, loc *time.Location) par
 		}
 		add("rc", v)
 	}
-	if has("sq") {
-		add("sq", strconv.Itoa(r.SrvQueue))
-	}
-	if has("bq") {
-		add("bq", strconv.Itoa(r.BackendQueue))
-	}
+	addIf("sq", strconv.Itoa(r.SrvQueue))
+	addIf("bq", strconv.Itoa(r.BackendQueue))
 	if has("hr", "hrl") {
 		add("hr.n", strconv.Itoa(len(r.ReqHeaders)))
 		for i, h := range r.ReqHeaders {
@@ -215,21 +185,13 @@ func fieldsOf(lf *lineFormat, msg string, now time.Time, loc *time.Location) par
 		add("HU", r.URI)
 		add("HV", r.Version)
 	}
-	if has("ID") {
-		add("ID", r.UniqueID)
-	}
-	if has("H") {
-		add("H", r.Hostname)
-	}
+	addIf("ID", r.UniqueID)
+	addIf("H", r.Hostname)
 	if has("pid") {
 		mask("pid", strconv.Itoa(r.PID))
 	}
-	if has("rt") {
-		add("rt", strconv.FormatUint(r.ReqCounter, 10))
-	}
-	if has("lc") {
-		add("lc", strconv.FormatUint(r.LogCounter, 10))
-	}
+	addIf("rt", strconv.FormatUint(r.ReqCounter, 10))
+	addIf("lc", strconv.FormatUint(r.LogCounter, 10))
 	return p
 }
 

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 const (
@@ -29,12 +29,12 @@ const (
 )
 
 // TestFidelity is the differential harness (see the package doc). It runs
-// with HAPLOG_FIDELITY=1 only.
+// with HAPLOG_FIDELITY=1 or under CI=true (where it must not skip).
 func TestFidelity(t *testing.T) {
-	if os.Getenv("HAPLOG_FIDELITY") == "" {
-		t.Skip("differential harness: set HAPLOG_FIDELITY=1 (make fidelity)")
+	if os.Getenv("HAPLOG_FIDELITY") == "" && !testkit.InCI() {
+		t.Skip("differential harness: set HAPLOG_FIDELITY=1 (make fidelity); CI=true runs it too")
 	}
-	hap := testbin.Need(t, "haproxy")
+	hap := testkit.HAProxy(t)
 	other, otherName := "", "proxy"
 	if os.Getenv("HAPLOG_FIDELITY_SELF") != "" {
 		other, otherName = hap, "haproxy#2"
@@ -42,6 +42,9 @@ func TestFidelity(t *testing.T) {
 		other = filepath.Join(t.TempDir(), "proxy")
 		out, err := exec.Command("go", "build", "-o", other, "github.com/haplog/haplog/cmd/proxy").CombinedOutput()
 		if err != nil {
+			if testkit.InCI() {
+				t.Fatalf("cannot build cmd/proxy: %v\n%s", err, out)
+			}
 			t.Skipf("cannot build cmd/proxy, harness skipped: %v\n%s", err, out)
 		}
 	}
@@ -135,9 +138,9 @@ type side struct {
 	v6       map[string]bool
 	cols     map[string]*collector
 	framings map[string]framing
-	cmd      *exec.Cmd
+	proc     *testkit.Process
+	cmd      *exec.Cmd // proc.Cmd
 	stderr   *testfs.LockedBuffer
-	exited   chan struct{}
 	admin    map[string][]dgram // admin lines per logger
 	traffic  map[string][]dgram // comparable traffic lines per logger (for halog)
 	extra    map[string][]dgram // lines received outside any step
@@ -233,7 +236,7 @@ func (s *side) render(t *testing.T, e *env, sc *scenario, dir string) string {
 func newSide(name, bin string, sc *scenario) *side {
 	return &side{name: name, bin: bin, ports: map[string]int{}, v6: map[string]bool{},
 		cols: map[string]*collector{}, framings: sc.loggers, stderr: &testfs.LockedBuffer{},
-		exited: make(chan struct{}), admin: map[string][]dgram{}, traffic: map[string][]dgram{},
+		admin: map[string][]dgram{}, traffic: map[string][]dgram{},
 		extra: map[string][]dgram{}}
 }
 
@@ -243,34 +246,15 @@ func (s *side) start(t *testing.T, cfg string) {
 	s.cmd = exec.Command(s.bin, "-db", "-f", cfg)
 	s.cmd.Stdout = s.stderr
 	s.cmd.Stderr = s.stderr
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("%s: %v", s.name, err)
-	}
-	go func() {
-		s.cmd.Wait()
-		close(s.exited)
-	}()
+	s.proc = testkit.Start(t, s.cmd) // killed at cleanup, after the collectors close
 	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
 		for _, c := range s.cols {
 			c.close()
 		}
 	})
 }
 
-func (s *side) alive() bool {
-	select {
-	case <-s.exited:
-		return false
-	default:
-		return true
-	}
-}
+func (s *side) alive() bool { return s.proc.Running() }
 
 func (s *side) loggers() []string {
 	names := make([]string, 0, len(s.cols))
@@ -406,11 +390,11 @@ func (s *side) stop() []string {
 	if s.alive() {
 		s.cmd.Process.Signal(softStop())
 		select {
-		case <-s.exited:
+		case <-s.proc.Exited():
 		case <-time.After(stopDeadline):
 			problems = append(problems, fmt.Sprintf("%s: did not exit %v after SIGUSR1", s.name, stopDeadline))
 			s.cmd.Process.Kill()
-			<-s.exited
+			<-s.proc.Exited()
 		}
 	} else {
 		problems = append(problems, fmt.Sprintf("%s: exited before the end of the scenario: %v", s.name, s.cmd.ProcessState))

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // scenario is one configuration and the traffic driven against it.
@@ -381,9 +381,8 @@ var halogSummaryRe = regexp.MustCompile(`([0-9]+) lines in, ([0-9]+) lines out, 
 // (0), and outputs that do not depend on timings (-st, -tc) must match.
 func compareHalog(t *testing.T, tb *table, sc *scenario, ref, got *side, args []string, dir string) {
 	t.Helper()
-	bin, ok := testbin.Path("halog")
+	bin, ok := testkit.Want(t, "halog")
 	if !ok {
-		t.Logf("halog not installed: %v skipped", args)
 		return
 	}
 	skip := "0"

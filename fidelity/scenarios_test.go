@@ -263,26 +263,24 @@ func tcpScenario() *scenario {
 const customLogFormat = `%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`
 
 func clfScenario() *scenario {
-	clf := mustFormat(formats.CLFLogFormat, 2, 1)
-	return &scenario{
-		name:    "clf",
-		tmpl:    "clf.cfg.tmpl",
-		loggers: map[string]framing{"main": frameLocal},
-		formats: map[string]*lineFormat{"": mustFormat(formats.CLFLogFormat, 0, 0), "fe_clf": clf, "fe_clf6": clf},
-		startup: []string{`^Server be_down/d1 is DOWN`, `^backend be_down has no server available!`},
-		steps:   httpSteps("fe_clf"),
-	}
+	return httpVariant("clf", "fe_clf", mustFormat(formats.CLFLogFormat, 0, 0), mustFormat(formats.CLFLogFormat, 2, 1))
 }
 
 func customScenario() *scenario {
-	custom := mustFormat(customLogFormat, 2, 0)
+	return httpVariant("custom", "fe_custom", mustFormat(formats.HTTPLogFormat, 0, 0), mustFormat(customLogFormat, 2, 0))
+}
+
+// httpVariant is the http steps on frontend fe (and fe+"6", its IPv6
+// twin) logging with format f, other lines with def; the config is
+// name.cfg.tmpl.
+func httpVariant(name, fe string, def, f *lineFormat) *scenario {
 	return &scenario{
-		name:    "custom",
-		tmpl:    "custom.cfg.tmpl",
+		name:    name,
+		tmpl:    name + ".cfg.tmpl",
 		loggers: map[string]framing{"main": frameLocal},
-		formats: map[string]*lineFormat{"": mustFormat(formats.HTTPLogFormat, 0, 0), "fe_custom": custom, "fe_custom6": custom},
+		formats: map[string]*lineFormat{"": def, fe: f, fe + "6": f},
 		startup: []string{`^Server be_down/d1 is DOWN`, `^backend be_down has no server available!`},
-		steps:   httpSteps("fe_custom"),
+		steps:   httpSteps(fe),
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // These tests check the harness's own machinery against datagrams HAProxy
@@ -366,7 +366,7 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("%s: step %s uses frontend %s, which the config does not bind", sc.name, st.name, st.fe)
 			}
 		}
-		if hap, ok := testbin.Path("haproxy"); ok {
+		if hap, ok := testkit.Want(t, "haproxy"); ok {
 			// The reference must accept what the harness renders.
 			if out, err := exec.Command(hap, "-c", "-q", "-f", path).CombinedOutput(); err != nil {
 				t.Errorf("%s: haproxy -c: %v\n%s", sc.name, err, out)

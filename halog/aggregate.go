@@ -96,6 +96,7 @@ type aggregates struct {
 	gt      [5]intHist
 	pct     [5]intHist
 	holes   map[uint32]uint32
+	pcts    keytab[pctVals] // -pct-by
 }
 
 func newAggregates(c *config) *aggregates {
@@ -119,6 +120,8 @@ func newAggregates(c *config) *aggregates {
 		}
 	case hHoles:
 		a.holes = make(map[uint32]uint32)
+	case hPctBy:
+		a.pcts = newKeytab[pctVals]()
 	}
 	return a
 }
@@ -166,6 +169,10 @@ func (a *aggregates) merge(o *aggregates) {
 	}
 	for k, n := range o.holes {
 		a.holes[k] += n
+	}
+	for j := range o.pcts.len() {
+		v, _ := a.pcts.get(o.pcts.key(j))
+		v.merge(o.pcts.val(j))
 	}
 }
 

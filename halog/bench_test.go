@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
 )
 
 // benchInput is the classic-syslog synthetic corpus, repeated to ~45 MB.
@@ -47,5 +51,56 @@ func BenchmarkRun(b *testing.B) {
 func BenchmarkRunSingle(b *testing.B) {
 	for _, m := range benchModes {
 		b.Run(strings.ReplaceAll(m, " ", "_"), func(b *testing.B) { benchMode(b, m, 1) })
+	}
+}
+
+// BenchmarkCustomFormat reads 200k generated requests logged with issue
+// 14's custom format (-log-format, header detected per line) and reports,
+// next to our time, the real halog's on the same requests logged with
+// option httplog (ref-ns/line, the best of 3 runs; absent without
+// /usr/sbin/halog) and the ratio ref/ours (x-ref, > 1: faster).
+func BenchmarkCustomFormat(b *testing.B) {
+	recs := genRecords(200000, 3)
+	httpLog, customLog := writeLogs(b, recs, issueFormat)
+	st, err := os.Stat(customLog)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ref, haveRef := testbin.Path("halog")
+	for _, m := range []string{"-srv -H", "-st", "-u", "-pct", "-ic"} {
+		b.Run(strings.ReplaceAll(m, " ", "_"), func(b *testing.B) {
+			refNs := 0.0
+			if haveRef {
+				for range 3 {
+					in, _ := os.Open(httpLog)
+					cmd := exec.Command(ref, strings.Fields(m)...)
+					cmd.Stdin, cmd.Stdout, cmd.Stderr = in, io.Discard, io.Discard
+					t0 := time.Now()
+					if err := cmd.Run(); err != nil {
+						b.Fatal(err)
+					}
+					d := float64(time.Since(t0).Nanoseconds()) / float64(len(recs))
+					in.Close()
+					if refNs == 0 || d < refNs {
+						refNs = d
+					}
+				}
+			}
+			args := append([]string{"-log-format", issueFormat, "-q"}, strings.Fields(m)...)
+			args = append(args, customLog)
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			for b.Loop() {
+				if Main(args, Env{Stdout: io.Discard, Stderr: io.Discard, Location: time.UTC}) != 0 {
+					b.Fatal("exit")
+				}
+			}
+			ours := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(recs))
+			b.ReportMetric(ours, "ns/line")
+			if refNs > 0 {
+				b.ReportMetric(refNs, "ref-ns/line")
+				b.ReportMetric(refNs/ours, "x-ref")
+			}
+		})
 	}
 }

@@ -12,12 +12,108 @@
 //
 // # Input
 //
-// The log is read from an io.Reader (stdin for the command). Lines end at
-// LF; a NUL byte truncates a line; a line of MaxLine (262144) bytes or more
-// ends the input, as in halog. If the input starts with a gzip or zstd
-// magic number it is decompressed transparently (a plain HAProxy log never
-// starts with those bytes); this extension is not mentioned by -h, whose
-// text must stay byte-identical to the reference.
+// halog [options] [FILE...] reads the files in order ("-" is stdin), stdin
+// when none is given. Each file is decompressed when it starts with a gzip
+// or zstd magic number (a plain HAProxy log never starts with those bytes),
+// and a file whose last line lacks its LF does not merge it with the next
+// file's first line. halog 2.6 itself reads only stdin and silently ignores
+// everything from the first argument that is not an option: for that
+// compatibility, when the first file name does not exist and stdin is not a
+// terminal, the names are ignored and stdin is read (halog -c foo < log
+// counts the log, as halog does); any other missing file is an error. These
+// extensions are not mentioned by -h, whose text must stay byte-identical
+// to the reference.
+//
+// Lines end at LF; a NUL byte truncates a line; a line of MaxLine (262144)
+// bytes or more ends the input, as in halog.
+//
+// # Log formats
+//
+// Without -log-format, lines are read in halog's fixed httplog/tcplog
+// layout after -s header fields (default: a 5-field RFC 3164 header), so
+// every output is byte-identical to halog 2.6.
+//
+// -log-format FMT (an HAProxy log-format string, or httplog, tcplog,
+// httpslog, clf) or -haproxy-cfg FILE [-proxy NAME] (the format of the
+// frontend or listen section that defines one; -proxy picks among several,
+// else the error lists them) selects the format of the lines. The syslog
+// header of each line is then detected on its own (RFC 3164 with or
+// without host, RFC 5424, a bare PRI or timestamp, none; formats.
+// MessageStart), unless -s is given. The format is compiled by the proxy's
+// own compiler (formats.Compile) into a formats.Reader, which locates the
+// value of every variable of a line without copying; each matching line is
+// rewritten, into a per-worker buffer, in the httplog layout (tcplog for a
+// format with %Tt and no HTTP timer), copying the bytes of each value as
+// logged, and read by the same code as a halog line. So every filter and
+// report gives on a custom-format line exactly what halog gives on the
+// same request logged with option httplog (checked against the real halog
+// on generated traffic rendered in both formats), including bad requests
+// (<BADREQ>, no captures) and lines cut at tune.http.logurilen. Lines that
+// do not match the format (server state messages) are read as they are,
+// as halog reads them in an httplog file. Printed lines and diagnostics
+// quote the line as read. A filter or report that needs a variable the
+// format lacks (-tc and %tsc, -Q and %sq/%bq, -srv and %b, ...) is an
+// error naming it (exit status 1). Reading a line allocates nothing.
+//
+// # Percentiles per key
+//
+// -pct-by srv|be|fe|url|ip|status|minute [-timer Th|Ti|TR|Tw|Tc|Tr|Ta|Tt] (Ta by
+// default; HAProxy's names, case matters) prints, after the header
+// "#key count p50 p90 p95 p99 p99.9 max", one row per key in ascending
+// byte order: the nearest-rank percentiles pN = v[ceil(N/100*n)] of the
+// sorted values of the requests whose timer is >= 0 (a key without such a
+// request is absent). srv is backend/server as -srv prints it, url the key
+// of -u (-query applies), ip the -ic key, minute the accept date up to
+// the minute. TR, Tw, Tc, Tr and Ta are read
+// in the httplog layout; Th, Ti and Tt need a -log-format that logs them.
+// Filters and -m apply as to other reports. Memory is bounded for huge
+// inputs: values are exact up to 1M per key (and 16M per worker in all),
+// beyond which a key switches to a logarithmic sketch whose percentiles are
+// within 1 % (see pctExactMax).
+//
+// # Output forms and date window
+//
+// Every report (and -c, and the printed lines) can be written as JSON
+// (-json: {"summary": {"lines_in": N, "lines_out": M, "parse_errors": K},
+// "<report>": [{column: value, ...}, ...]}, columns named as halog's header
+// line or, for reports without one, status/code/count, pct/count/TR/Tc/Tr/
+// Td, series/value/weight, time/ms/gap/count, line), as CSV with a header
+// row (-csv), or as an aligned terminal table (-table,
+// github.com/olekukonko/tablewriter). The rows are those of the text
+// report, which stays the default; the stderr summary is printed as usual.
+//
+// -since and -until (RFC 3339, or HAProxy's dd/Mon/yyyy:HH:MM:SS[.mmm] in
+// the local zone) keep the lines whose accept date is in [since, until),
+// with the -time machinery (whole seconds, intersected with -time).
+//
+// # HTML report
+//
+// -html OUT.html FILE... writes one self-contained page (inline style and
+// SVG; no script, font, image or link, so it renders with no network): the
+// -srv table, the status codes, the 20 URLs of highest average time (-ua),
+// and two SVG line charts per minute of accept date: requests and errors
+// (-e), and the p99 of Ta. Each part is one pass of the ordinary reports
+// (-pct-by minute gives the per-minute counts and percentiles), so the
+// input must be files; the page size does not grow with the input beyond
+// the number of servers, status codes and minutes. The test renders the
+// page in headless Chromium (chromium --dump-dom: the browser's DOM, with
+// no Go dependency) and compares its tables and charts with the text
+// reports; it fails when Chromium is missing under CI.
+//
+// # Live mode
+//
+// -follow FILE reads the lines appended to FILE from now on, like tail -F:
+// through rename + create (the name points to a new inode: the old file
+// is finished, the new one read from its start) and copytruncate (the file
+// shrank, or changed without growing since it was last seen at its end:
+// read again from the start; a truncation and a rewrite that overtake the
+// reader between two reads are missed, as with tail -F). With -metrics
+// ADDR it serves Prometheus text on http://ADDR/metrics: halog_lines_total,
+// halog_parse_errors_total, halog_responses_total{code} and the histograms
+// halog_timer_milliseconds{backend,server,timer} of TR Tw Tc Tr Ta (values
+// >= 0). On a terminal, stderr shows a progress line (lines, lines/s,
+// MB/s) once a second. It runs until the Env's Context ends (SIGINT or
+// SIGTERM for the command).
 //
 // # Engine
 //

@@ -28,7 +28,7 @@ func TestProcessNoAlloc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := newProc(newConfig(o))
+		p := newProc(newConfig(o, nil))
 		r := new(chunkOut)
 		run := func() {
 			r.reset(0)

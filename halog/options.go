@@ -127,6 +127,36 @@ type Options struct {
 	HdrBlock   uint32 // -hdr block
 	HdrField   uint32 // -hdr field
 
+	// Extensions (not in halog 2.6, which ignores unknown options).
+
+	// Files are the input files, read in order ("-" is stdin); none means
+	// stdin.
+	Files []string
+	// LogFormat is the -log-format argument: an HAProxy log-format string
+	// or one of httplog, tcplog, httpslog, clf. With it (or HAProxyCfg),
+	// lines are read with that format and the syslog header of each line is
+	// detected (unless -s is given).
+	LogFormat string
+	// HAProxyCfg and Proxy (-haproxy-cfg, -proxy) take the log format from
+	// an HAProxy configuration file.
+	HAProxyCfg, Proxy string
+	// PctBy and PctTimer (-pct-by, -timer): per-key percentiles of a
+	// timer (Ta by default).
+	PctBy, PctTimer string
+	// Output is "json", "table" or "csv" (-json, -table, -csv); empty
+	// means halog's text.
+	Output string
+	// Since and Until (-since, -until) keep the lines whose accept date
+	// is in [Since, Until): RFC 3339, or dd/Mon/yyyy:HH:MM:SS[.mmm] in
+	// Location.
+	Since, Until string
+	// HTML is the file -html writes the self-contained HTML report to.
+	HTML string
+	// Follow (-follow) tails the file through rotations and feeds the
+	// Prometheus metrics served on Metrics (-metrics ADDR).
+	Follow  bool
+	Metrics string
+
 	// Location is the time zone used by -time to convert accept dates to
 	// epoch seconds (halog uses the local zone). nil means UTC.
 	Location *time.Location
@@ -134,8 +164,8 @@ type Options struct {
 	// runtime.GOMAXPROCS(0). The output does not depend on it.
 	Workers int
 
-	action, accCountSet, accDelaySet bool
-	readSize, chunkSize              int // input block sizes (tests use small ones)
+	action, accCountSet, accDelaySet, skipSet bool
+	readSize, chunkSize                       int // input block sizes (tests use small ones)
 }
 
 // Parse parses halog's arguments (without the program name) exactly as
@@ -148,7 +178,10 @@ func Parse(args []string) (*Options, error) {
 	var outFile bool
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if !strings.HasPrefix(a, "-") {
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			// halog 2.6 stops here and ignores the rest; they are the
+			// input files (see openInput for the compatibility rule)
+			o.Files = args[i:]
 			break
 		}
 		next := func(msg string) (string, error) {
@@ -184,7 +217,39 @@ func Parse(args []string) (*Options, error) {
 		case "-s":
 			if v, err = next("missing option for -s"); err == nil {
 				o.Skip = int32(atol(v))
+				o.skipSet = true
 			}
+		case "-log-format":
+			o.LogFormat, err = next("missing option for -log-format")
+		case "-haproxy-cfg":
+			o.HAProxyCfg, err = next("missing option for -haproxy-cfg")
+		case "-pct-by":
+			if o.PctBy, err = next("missing option for -pct-by"); err == nil {
+				o.action = true
+			}
+		case "-json", "-table", "-csv":
+			o.Output = a[1:]
+		case "-since", "-until":
+			if v, err = next("missing option for " + a); err == nil {
+				o.action = true
+				if a == "-since" {
+					o.Since = v
+				} else {
+					o.Until = v
+				}
+			}
+		case "-html":
+			if o.HTML, err = next("missing option for -html"); err == nil {
+				o.action = true
+			}
+		case "-follow":
+			o.Follow, o.action = true, true
+		case "-metrics":
+			o.Metrics, err = next("missing option for -metrics")
+		case "-timer":
+			o.PctTimer, err = next("missing option for -timer")
+		case "-proxy":
+			o.Proxy, err = next("missing option for -proxy")
 		case "-m":
 			if v, err = next("missing option for -m"); err == nil {
 				o.MaxLines = int32(atol(v))

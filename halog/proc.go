@@ -23,6 +23,7 @@ const (
 	hURL                   // -u*
 	hIP                    // -ic (overrides a handler)
 	hHdr                   // -hdr (overrides a handler)
+	hPctBy                 // -pct-by (extension; overrides everything)
 )
 
 // config is what the per-line code needs, derived from Options once.
@@ -38,10 +39,15 @@ type config struct {
 	// the output handler parses the 5 timers (at the field the filters
 	// read them from)
 	timers bool
+	// lf reads lines of a -log-format (nil: halog's fixed layout)
+	lf *lineFormat
+	// -pct-by: the httplog timer part (0-4), else -1 and the slot of the
+	// timer in lf
+	pctPart, pctSlot int
 }
 
-func newConfig(o *Options) *config {
-	c := &config{o: o}
+func newConfig(o *Options, lf *lineFormat) *config {
+	c := &config{o: o, lf: lf}
 	switch {
 	case o.AccHoles:
 		c.h = hHoles
@@ -69,13 +75,24 @@ func newConfig(o *Options) *config {
 			c.h = hHdr
 		}
 	}
+	if o.PctBy != "" {
+		c.h = hPctBy
+		c.pctPart, c.pctSlot = timerPart(o.PctTimer), -1
+		if c.pctPart < 0 && lf != nil {
+			c.pctSlot = lf.rd.Slot(o.PctTimer)
+		}
+	}
 	c.filters = o.HTTPOnly || o.RespTime || o.Errors || o.Status || o.Queued ||
 		o.QueuedSrv || o.TermCode || o.TimeRange
 	c.srcN = int(int32(5) + o.Skip)
 	c.accN = int(int32(6) + o.Skip)
+	if lf != nil {
+		// the message (its header removed) is in halog's layout
+		c.srcN, c.accN = 1, 2
+	}
 	c.need, c.needAll = c.fieldsNeeded()
 	switch c.h {
-	case hSrv, hURL, hIP, hGraphs:
+	case hSrv, hURL, hIP, hGraphs, hPctBy:
 		c.timers = true
 	}
 	return c
@@ -112,6 +129,11 @@ func (c *config) fieldsNeeded() (first, all int) {
 		off = max(off, offBytes)
 	case hGraphs:
 		off = max(off, offTime)
+	case hPctBy:
+		off = max(off, offStatus)
+		if o.PctBy == "url" {
+			off = max(off, offMeth)
+		}
 	}
 	all = min(max(c.accN+off, 0), maxIndexed)
 	if o.Errors || o.Status {
@@ -186,15 +208,40 @@ type proc struct {
 	r      *chunkOut // current chunk output
 	lout   int       // cumulative lines_out of this worker (for -m)
 	stop   bool
+	// with a -log-format: the line as read (printed and quoted in
+	// diagnostics) while the handlers read its rewrite (xlat)
+	orig  []byte
+	xlat  bool
+	tbuf  []byte
+	spans []formats.Span
+	msg   []byte // the message of the line (spans index it)
+	// exact values held by -pct-by (see pctBudget)
+	pctExact int
 }
 
 func newProc(c *config) *proc {
-	return &proc{c: c, agg: newAggregates(c), ts: tsCache{loc: c.o.Location}}
+	p := &proc{c: c, agg: newAggregates(c), ts: tsCache{loc: c.o.Location}}
+	if c.lf != nil {
+		p.spans = make([]formats.Span, c.lf.rd.Slots())
+		p.tbuf = make([]byte, 0, 4096)
+	}
+	return p
+}
+
+// line returns the line to print or quote for b, the line being handled.
+func (p *proc) line(b []byte) []byte {
+	if p.orig != nil {
+		return p.orig
+	}
+	return b
 }
 
 // cline returns the current line b (cut at its first NUL) as halog's read
 // buffer holds it.
 func (p *proc) cline(b []byte) cline {
+	if p.xlat {
+		return cline{b: b, raw: b}
+	}
 	c := cline{b: b, raw: p.ext[p.ls:p.le]}
 	if p.le+1 < len(p.ext) {
 		c.next = p.ext[p.le+1:]
@@ -217,7 +264,7 @@ func (p *proc) truncated(b []byte, lineno int) {
 		return
 	}
 	r := p.r
-	r.diag = append(r.diag, b...)
+	r.diag = append(r.diag, p.line(b)...)
 	r.diag = append(r.diag, '\n')
 	r.diags = append(r.diags, diag{line: lineno, end: len(r.diag)})
 }
@@ -259,7 +306,7 @@ func (p *proc) processLine(b []byte, lineno int) bool {
 	case hCount:
 		p.lout++
 	case hPrint:
-		p.r.out = append(p.r.out, b...)
+		p.r.out = append(p.r.out, p.line(b)...)
 		p.r.out = append(p.r.out, '\n')
 		p.lout++
 	case hStatus:
@@ -278,6 +325,8 @@ func (p *proc) processLine(b []byte, lineno int) bool {
 		p.holes(b, acc, lineno)
 	case hHdr:
 		p.header(b, acc, lineno)
+	case hPctBy:
+		p.pctBy(b, acc, lineno)
 	}
 	return true
 }
@@ -608,7 +657,7 @@ func (p *proc) graphs(b []byte, acc, lineno int) {
 	if td < 0 && !p.c.o.Quiet {
 		r := p.r
 		r.diag = append(r.diag, "ERR: "...)
-		r.diag = append(r.diag, b...)
+		r.diag = append(r.diag, p.line(b)...)
 		r.diag = append(r.diag, " ("...)
 		for i := range 5 {
 			r.diag = strconv.AppendInt(r.diag, int64(v[i]), 10)

@@ -39,6 +39,8 @@ func (r *reporter) sp() { r.buf = append(r.buf, ' ') }
 // report writes the report selected by halog's final-report precedence.
 func (r *reporter) report(o *Options, a *aggregates) {
 	switch {
+	case o.PctBy != "":
+		r.pctBy(a)
 	case o.AccHoles:
 		r.holes(o, a)
 	case o.Graph:

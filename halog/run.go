@@ -3,6 +3,7 @@ package halog
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Location       *time.Location // nil means UTC
 	Workers        int            // 0 means GOMAXPROCS
+	// Context ends -follow (nil: never).
+	Context context.Context
 }
 
 // Main runs halog with the given arguments (without the program name) and
@@ -50,7 +53,31 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 	if tweak != nil {
 		tweak(o)
 	}
-	if err := Run(o, env.Stdin, env.Stdout, env.Stderr); err != nil {
+	if o.Follow {
+		ctx := env.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		if err := follow(ctx, o, env); err != nil {
+			fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	if o.HTML != "" {
+		if err := writeHTML(o, env.Stderr); err != nil {
+			fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	in, closeIn, err := openInput(o, env.Stdin)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+		return 1
+	}
+	defer closeIn()
+	if err := Run(o, in, env.Stdout, env.Stderr); err != nil {
 		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
 		return 1
 	}
@@ -60,7 +87,41 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 // Run processes the log read from in according to o and writes the output
 // to stdout and the diagnostics and summary to stderr.
 func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
-	c := newConfig(o)
+	var lf *lineFormat
+	if o.LogFormat != "" || o.HAProxyCfg != "" {
+		var err error
+		if lf, err = resolveFormat(o); err != nil {
+			return err
+		}
+	}
+	if o.PctBy != "" {
+		if err := checkPctBy(o, lf); err != nil {
+			return err
+		}
+	}
+	if o.Since != "" || o.Until != "" {
+		if err := applySinceUntil(o); err != nil {
+			return err
+		}
+	}
+	c := newConfig(o, lf)
+	if o.Output != "" {
+		// run in text, then convert the report
+		var text bytes.Buffer
+		st := &runStats{}
+		if err := runText(o, c, in, &text, stderr, st); err != nil {
+			return err
+		}
+		return writeStructured(stdout, o, c, text.Bytes(), st.in, st.out, st.errs)
+	}
+	return runText(o, c, in, stdout, stderr, &runStats{})
+}
+
+// runStats is the summary of a run (the counts of halog's summary line).
+type runStats struct{ in, out, errs int32 }
+
+// runText is Run with halog's text output.
+func runText(o *Options, c *config, in io.Reader, stdout, stderr io.Writer, st *runStats) error {
 	w := bufio.NewWriterSize(stdout, 256<<10)
 	mapped, unmap := mapInput(in)
 	if unmap != nil {
@@ -78,6 +139,7 @@ func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
 			}
 		}
 		w.WriteString(strconv.Itoa(int(int32(n))) + "\n")
+		st.out = int32(n)
 		return w.Flush()
 	}
 	if mapped == nil {
@@ -91,6 +153,7 @@ func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	st.in, st.out, st.errs = int32(e.linesIn), int32(e.linesOut), int32(e.parseErr)
 	if o.Count {
 		w.WriteString(strconv.Itoa(int(int32(e.linesOut))) + "\n")
 		return w.Flush()
@@ -100,6 +163,7 @@ func Run(o *Options, in io.Reader, stdout, stderr io.Writer) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	st.out = rep.linesOut
 	if !o.Quiet {
 		fmt.Fprintf(stderr, "%d lines in, %d lines out, %d parsing errors\n",
 			int32(e.linesIn), rep.linesOut, int32(e.parseErr))
@@ -311,6 +375,9 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 				line = line[:i]
 			}
 		}
+		if p.c.lf != nil {
+			line = p.message(line)
+		}
 		f.reset(line, need, needAll)
 		p.ls, p.le = s, e
 		s = e + 1
@@ -325,6 +392,7 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 	r.linesOut = p.lout - start
 	p.r = nil
 	p.ext = nil
+	p.orig = nil
 }
 
 // run reads the input and sends chunks of whole lines to out until EOF, a

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // side tells which end of a transfer failed.
@@ -128,113 +130,94 @@ func (c *conduit) copyEOF() bool {
 	}
 }
 
-// line returns the next complete line (with its LF) from the source,
-// reading as needed; it stays valid until the next read.
-func (c *conduit) line() ([]byte, bool) {
-	for {
-		b := c.src.buf[c.src.r:c.src.w]
-		for i, ch := range b {
-			if ch == '\n' {
-				return b[:i+1], true
-			}
-		}
-		if c.src.buffered() >= 4096 {
-			c.fail = xferErr{sideSrc, errBadMessage}
-			return nil, false
-		}
-		if !c.more() {
-			return nil, false
-		}
-	}
-}
-
-// copyChunked forwards a chunked body as is, trailers included.
+// copyChunked forwards a chunked body, validated and re-framed by
+// proxy/h1's decoder as HAProxy does: one chunk per piece of data read,
+// extensions dropped, trailer names in lower case.
 func (c *conduit) copyChunked() bool {
+	var d h1.ChunkDecoder
+	d.Reset(&h1Limits)
+	var out [32]byte
+	if err := probeChunks(d, c.src.buf[c.src.r:c.src.w]); err != nil {
+		c.fail = xferErr{sideSrc, err}
+		return false
+	}
 	for {
-		ln, ok := c.line()
+		n, ev, p, err := d.Next(c.src.buf[c.src.r:c.src.w])
+		if err != nil {
+			c.fail = xferErr{sideSrc, err}
+			return false
+		}
+		c.src.consume(n)
+		var ok bool
+		switch ev {
+		case h1.NeedMore:
+			if n > 0 {
+				continue
+			}
+			if c.src.buffered() >= len(c.src.buf) {
+				c.fail = xferErr{sideSrc, errBadMessage}
+				return false
+			}
+			if ok = c.more(); ok {
+				if err := probeChunks(d, c.src.buf[c.src.r:c.src.w]); err != nil {
+					c.fail = xferErr{sideSrc, err}
+					return false
+				}
+			}
+		case h1.Data:
+			c.payload += int64(len(p))
+			ok = c.writev(h1.AppendChunkHeader(out[:0], len(p)), p, crlf)
+		case h1.LastChunk:
+			ok = c.write(h1.AppendLastChunk(out[:0]))
+		case h1.Trailer:
+			ok = c.writeTrailer(p)
+		case h1.End:
+			return c.write(crlf)
+		}
 		if !ok {
-			return false
-		}
-		size, ok := chunkSize(ln)
-		if !ok {
-			c.fail = xferErr{sideSrc, errBadMessage}
-			return false
-		}
-		c.src.consume(len(ln))
-		if !c.write(ln) {
-			return false
-		}
-		if size == 0 {
-			return c.copyTrailers()
-		}
-		before := c.payload
-		if !c.copyN(size) {
-			return false
-		}
-		c.payload = before + size
-		crlf, ok := c.line()
-		if !ok {
-			return false
-		}
-		if len(trimCRLF(crlf)) != 0 {
-			c.fail = xferErr{sideSrc, errBadMessage}
-			return false
-		}
-		c.src.consume(len(crlf))
-		if !c.write(crlf) {
 			return false
 		}
 	}
 }
 
-func (c *conduit) copyTrailers() bool {
-	for {
-		ln, ok := c.line()
-		if !ok {
-			return false
+var crlf = []byte("\r\n")
+
+// probeChunks runs a copy of the decoder over the buffered data: a
+// framing error anywhere in what has arrived fails the transfer before
+// any of it is forwarded, as HAProxy parses what it holds before sending.
+func probeChunks(d h1.ChunkDecoder, b []byte) error {
+	for !d.Done() {
+		n, ev, _, err := d.Next(b)
+		if err != nil {
+			return err
 		}
-		c.src.consume(len(ln))
-		if !c.write(ln) {
-			return false
-		}
-		if len(trimCRLF(ln)) == 0 {
-			return true
+		b = b[n:]
+		if n == 0 && ev == h1.NeedMore {
+			return nil
 		}
 	}
+	return nil
 }
 
-func trimCRLF(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
+// writev writes the pieces of one chunk in one system call.
+func (c *conduit) writev(b ...[]byte) bool {
+	if err := c.dst.SetWriteDeadline(deadline(c.wto)); err != nil {
+		c.fail = xferErr{sideDst, err}
+		return false
 	}
-	return b
+	bufs := net.Buffers(b)
+	if _, err := bufs.WriteTo(c.dst); err != nil {
+		c.fail = xferErr{sideDst, err}
+		return false
+	}
+	return true
 }
 
-func chunkSize(ln []byte) (int64, bool) {
-	ln = trimCRLF(ln)
-	var n int64
-	digits := 0
-	for _, ch := range ln {
-		var v byte
-		switch {
-		case ch >= '0' && ch <= '9':
-			v = ch - '0'
-		case ch >= 'a' && ch <= 'f':
-			v = ch - 'a' + 10
-		case ch >= 'A' && ch <= 'F':
-			v = ch - 'A' + 10
-		case ch == ';' || ch == ' ' || ch == '\t':
-			return n, digits > 0
-		default:
-			return 0, false
-		}
-		if digits >= 15 {
-			return 0, false
-		}
-		n = n<<4 | int64(v)
-		digits++
-	}
-	return n, digits > 0
+// writeTrailer writes one trailer field (p points into the source
+// buffer, already consumed but not yet overwritten).
+func (c *conduit) writeTrailer(p []byte) bool {
+	var tmp [256]byte
+	return c.write(h1.AppendTrailer(tmp[:0], p))
 }
 
 // copyBody forwards the body announced by h.

@@ -210,6 +210,9 @@ func (p *Proxy) setDown(s *server, res checkResult) {
 			serverKind(s), b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), leftText(s))
 	}
 	p.noServerLeft(b, wasUsable)
+	if s.cfg.ShutdownOnDown {
+		p.shutdownSessions(b, func(x *server) bool { return x == s })
+	}
 }
 
 // setUp marks s UP after successful checks (b.stateMu held).
@@ -228,6 +231,9 @@ func (p *Proxy) setUp(s *server, res checkResult) {
 	b.mu.Lock()
 	b.serveQueueLocked()
 	b.mu.Unlock()
+	if s.cfg.ShutdownBackupOnUp && !s.cfg.Backup {
+		p.shutdownSessions(b, func(x *server) bool { return x.cfg.Backup })
+	}
 }
 
 func (p *Proxy) logCheck(s *server, res checkResult, health, rise, top int) {
@@ -260,9 +266,12 @@ func (s *server) checkTLS() bool {
 	return s.cfg.CheckSSL || (s.cfg.CheckPort == 0 && s.cfg.CheckAddr == "")
 }
 
-// runCheck performs one TCP or HTTP check.
+// runCheck performs one TCP, HTTP or external check.
 func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
 	b := s.be.cfg
+	if b.Check == config.CheckExternal && b.ExternalCheck != nil {
+		return p.runExternalCheck(ctx, s)
+	}
 	_, _, inter, _, _ := defaults(s.cfg)
 	cto := inter
 	if b.Timeouts.Connect > 0 && b.Timeouts.Connect < cto {

@@ -102,6 +102,11 @@ func bindCLI(sc config.StatsSocket, pid int) (*cliListener, error) {
 		os.Remove(tmp)
 		return nil, err
 	}
+	if sc.UID >= 0 || sc.GID >= 0 {
+		if err := os.Lchown(tmp, sc.UID, sc.GID); err != nil {
+			return fail(fmt.Errorf("cannot change UNIX socket ownership (%w) [%s]", err, a.Path))
+		}
+	}
 	if sc.Mode != 0 {
 		if err := os.Chmod(tmp, sc.Mode); err != nil {
 			return fail(fmt.Errorf("cannot change UNIX socket permissions (%w) [%s]", err, a.Path))

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/proxy/config"
 )
 
@@ -21,20 +23,45 @@ import (
 // answers until it closes the connection.
 func cliDo(t testing.TB, path, raw string) string {
 	t.Helper()
+	out, err := cliTry(path, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// cliTry sends raw to the CLI socket at path and returns the reply.
+func cliTry(path, raw string) (string, error) {
 	c, err := net.DialTimeout("unix", path, 5*time.Second)
 	if err != nil {
-		t.Fatalf("dial %s: %v", path, err)
+		return "", fmt.Errorf("dial %s: %w", path, err)
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.WriteString(c, raw); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	out, err := io.ReadAll(c)
 	if err != nil {
-		t.Fatalf("CLI %q: %v (read %q)", raw, err, out)
+		return "", fmt.Errorf("CLI %q: %w (read %q)", raw, err, out)
 	}
-	return string(out)
+	return string(out), nil
+}
+
+// cliFirst waits until the CLI socket at path answers raw and returns the
+// reply. haproxy creates the socket file before it listens on it, so the
+// file's existence is no sign of readiness; a refused attempt is never
+// accepted, so it is not counted in CumConns: the connections counted
+// are the same as one cliDo's.
+func cliFirst(t testing.TB, p *testkit.Process, path, raw string) string {
+	t.Helper()
+	var out string
+	p.Eventually(t, "haproxy's stats socket "+path, func() bool {
+		var err error
+		out, err = cliTry(path, raw)
+		return err == nil
+	})
+	return out
 }
 
 // nextAny returns the next datagram, stripped to "<PRI>message".

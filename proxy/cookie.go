@@ -72,6 +72,69 @@ func appendCookieWithout(w, v []byte, name string) []byte {
 	return append(w, "\r\n"...)
 }
 
+// cacheableResponse tells whether a shared cache could store the
+// response, by the rules HAProxy 2.6 applies for "cookie ... nocache"
+// (measured against haproxy 2.6.12, see TestCookieNocacheVsHAProxy): a
+// GET, HEAD, OPTIONS or TRACE request; status 200, 203, 204, 206, 300,
+// 301, 404, 405, 410, 414 or 501; no Cache-Control element "no-cache",
+// "no-store", "max-age=0", "s-maxage=0" (any case) or "private" (exact);
+// no "Pragma: no-cache"; and freshness (a Cache-Control element starting
+// with max-age or s-maxage, or an Expires header) or a validator (ETag,
+// Last-Modified).
+func cacheableResponse(s *session) bool {
+	switch string(s.req.method) {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+	default:
+		return false
+	}
+	switch s.resp.status {
+	case 200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501:
+	default:
+		return false
+	}
+	fresh, validator := false, false
+	for i := range s.resp.hdrs {
+		hd := &s.resp.hdrs[i]
+		if hd.del {
+			continue
+		}
+		switch {
+		case equalFoldASCII(hd.name, "cache-control"):
+			v := hd.value
+			for len(v) > 0 {
+				var el []byte
+				if j := bytes.IndexByte(v, ','); j >= 0 {
+					el, v = v[:j], v[j+1:]
+				} else {
+					el, v = v, nil
+				}
+				el = bytes.Trim(el, " \t")
+				switch {
+				case equalFoldASCII(el, "no-cache"), equalFoldASCII(el, "no-store"),
+					equalFoldASCII(el, "max-age=0"), equalFoldASCII(el, "s-maxage=0"),
+					string(el) == "private":
+					return false
+				case hasPrefixFold(el, "max-age"), hasPrefixFold(el, "s-maxage"):
+					fresh = true
+				}
+			}
+		case equalFoldASCII(hd.name, "pragma"):
+			if equalFoldASCII(bytes.Trim(hd.value, " \t"), "no-cache") {
+				return false
+			}
+		case equalFoldASCII(hd.name, "expires"):
+			fresh = true
+		case equalFoldASCII(hd.name, "etag"), equalFoldASCII(hd.name, "last-modified"):
+			validator = true
+		}
+	}
+	return fresh || validator
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && equalFoldASCII(b[:len(prefix)], prefix)
+}
+
 func setCookieName(v []byte, name string) ([]byte, bool) {
 	v = bytes.TrimLeft(v, " \t")
 	if len(v) > len(name) && v[len(name)] == '=' && string(v[:len(name)]) == name {

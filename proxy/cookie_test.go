@@ -45,7 +45,9 @@ func TestParseConnectionTokens(t *testing.T) {
 		{"closed, keep-alive-x", false, false},
 	} {
 		var h head
-		h.parseConnection([]byte(c.v))
+		if _, err := h.parseRequest([]byte("GET / HTTP/1.1\r\nConnection: " + c.v + "\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
 		if h.connClose != c.close || h.connKA != c.ka {
 			t.Errorf("parseConnection(%q): close=%v ka=%v, want %v %v", c.v, h.connClose, h.connKA, c.close, c.ka)
 		}
@@ -61,7 +63,7 @@ func TestHeadParsingAllocs(t *testing.T) {
 	var h head
 	n := testing.AllocsPerRun(200, func() {
 		h.reset()
-		if err := h.parseRequest(req); err != nil {
+		if _, err := h.parseRequest(req); err != nil {
 			t.Fatal(err)
 		}
 		if v, ok := cookieValue(h.lookup("cookie"), "SRV"); !ok || string(v) != "s1" {

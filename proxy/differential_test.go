@@ -13,6 +13,7 @@ import (
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // freePort returns a port nothing listens on right now, outside the
@@ -39,21 +40,15 @@ func waitListening(t testing.TB, addr string) {
 	})
 }
 
-// startHAProxy runs the real haproxy in the foreground on text.
-func startHAProxy(t testing.TB, ctx context.Context, bin, text string) {
+// startHAProxy runs the real haproxy in the foreground on text, until ctx
+// is done or the test ends.
+func startHAProxy(t testing.TB, ctx context.Context, bin, text string) *testkit.Process {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, bin, "-db", "-q", "-f", path)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
+	return testkit.Start(t, exec.CommandContext(ctx, bin, "-db", "-q", "-f", path))
 }
 
 // TestDifferentialHTTP runs the real HAProxy 2.6 and the proxy on the same

@@ -23,8 +23,11 @@
 //	connect           connect.go   connect                balance, queue, dial, retries, redispatch (sQ/sC/SC)
 //	forward           forward.go   forward, sendRequest   request head and body to the server, kept conns
 //	respond           respond.go   relayResponse          response head, http-response rules, body, replies
+//	                  compress.go  startCompression       compression (gzip/deflate) of the response body
 //	log               log.go       logStream              fill formats.Record, send through logger.go
 //
+// HTTP/1 messages are parsed and re-framed by package proxy/h1 (h1.go and
+// body.go adapt it: the request and response heads, chunked bodies).
 // http.go is the loop that calls them (serveHTTP, handleRequest); tcp.go
 // is mode tcp (choose, connect, then a two-way tunnel, then log). The
 // types they share:

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/haplog/haplog/proxy/config"
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // Stage 6, forward: send the request head (normalised) and its body to
@@ -52,12 +53,10 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 	srvKeep := be.cfg.ConnMode == config.ConnKeepAlive && s.fe.cfg.ConnMode == config.ConnKeepAlive
 	bodyless := !s.req.chunked && s.req.contentLength <= 0
 	n, err := 0, error(nil)
-	if !sendRequest(s, be, srvKeep) {
-		err = io.ErrUnexpectedEOF
-	} else {
+	if err = sendRequest(s, be, srvKeep); err == nil {
 		n, err = readRespHead(s, be)
 	}
-	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 {
+	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 && !s.killed.Load() {
 		s.closeServer()
 		st.finish()
 		st.wakeQueued()
@@ -67,17 +66,17 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 			return connectFailed(s, ce)
 		}
 		s.setServer(conn, st.srv)
-		if !sendRequest(s, be, srvKeep) {
-			err = io.ErrUnexpectedEOF
-		} else {
+		if err = sendRequest(s, be, srvKeep); err == nil {
 			n, err = readRespHead(s, be)
 		}
 	}
 	switch {
 	case err == nil:
+	case errors.Is(err, errBadRequestBody):
+		return badRequestBody(s, be)
 	case isTimeout(err):
 		return serverFailed(s, be, causeServerTimeout, phaseHeaders, 504)
-	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage):
+	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage) || h1.ReasonOf(err) != 0:
 		return serverFailed(s, be, causeProxy, phaseHeaders, 502)
 	case errors.Is(err, errClientGone):
 		st.term.set(causeClientAbort, phaseHeaders)
@@ -91,32 +90,42 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 	return relayResponse(s, be, keep, srvKeep, n)
 }
 
-var errClientGone = errors.New("client gone")
+var (
+	errClientGone     = errors.New("client gone")
+	errBadRequestBody = errors.New("malformed request body")
+)
 
-// sendRequest forwards the request head and body to the server.
-func sendRequest(s *session, be *backend, srvKeep bool) bool {
+// badRequestBody answers a request whose body framing turned out
+// malformed after its head was forwarded: HAProxy answers 400, logs PH--
+// and counts in %B the "connection: close" it adds (measured: 206 bytes
+// for its 400 page).
+func badRequestBody(s *session, be *backend) bool {
+	st := &s.st
+	st.term.set(causeProxy, phaseHeaders)
+	rep := s.fe.replies().get(400)
+	st.status, st.bytesOut = 400, rep.htx+int64(len("connection")+len("close"))
+	s.closeServer()
+	writeReply(s, rep, false)
+	st.finish()
+	logStream(s, s.p.now())
+	return false
+}
+
+// sendRequest forwards the request head and body to the server. It
+// returns errBadRequestBody when the client's body framing is invalid,
+// io.ErrUnexpectedEOF on any other failure.
+func sendRequest(s *session, be *backend, srvKeep bool) error {
 	h := &s.req
 	w := s.wbuf[:0]
-	w = append(w, h.method...)
-	w = append(w, ' ')
-	w = append(w, h.uri...)
-	w = append(w, ' ')
-	if h.http11() {
-		// HAProxy sends HTTP/1.1 for any version above it (HTTP/1.2,
-		// 2.0, 9.9: measured); 1.0 and 0.9 go as received.
-		w = append(w, "HTTP/1.1"...)
-	} else {
-		w = append(w, h.version...)
-	}
-	w = append(w, "\r\n"...)
-	expect := false
+	// h1.AppendRequestLine with the URI set-path may have changed.
+	h.msg.Method, h.msg.Target, h.msg.Version = h.method, h.uri, h.version
+	w = h1.AppendRequestLine(w, &h.msg)
+	// "Expect: 100-continue" is forwarded and the server's 100 relayed
+	// (readRespHead), as HAProxy does without http-buffer-request
+	// (testdata/h1: expect-100).
 	for i := range h.hdrs {
 		hd := &h.hdrs[i]
 		if hd.skip || hd.del {
-			continue
-		}
-		if equalFoldASCII(hd.name, "expect") && equalFoldASCII(hd.value, "100-continue") {
-			expect = true
 			continue
 		}
 		if be.cfg.Cookie != nil && be.cfg.Cookie.Indirect && equalFoldASCII(hd.name, "cookie") {
@@ -137,22 +146,27 @@ func sendRequest(s *session, be *backend, srvKeep bool) bool {
 	if !srvKeep && h.http11() {
 		w = append(w, "connection: close\r\n"...)
 	}
+	if srvKeep && !h.http11() && !h.chunked {
+		// HAProxy asks an HTTP/1.0 request's server to keep the
+		// connection (measured; not for a chunked 1.0 request).
+		w = append(w, "connection: keep-alive\r\n"...)
+	}
 	w = append(w, "\r\n"...)
 	s.wbuf = w
 	c := conduit{src: s.rd, dst: s.srvConn, rto: s.fe.cfg.Timeouts.Client, wto: be.cfg.Timeouts.Server}
 	if !c.write(w) {
-		return false
+		return io.ErrUnexpectedEOF
 	}
 	if !h.chunked && h.contentLength <= 0 {
-		return true
+		return nil
 	}
-	if expect {
-		s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
-		if _, err := s.c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
-			return false
+	if !c.copyBody(h, false) {
+		if c.fail.side == sideSrc && h1.ReasonOf(c.fail.err) != 0 {
+			return errBadRequestBody
 		}
+		return io.ErrUnexpectedEOF
 	}
-	return c.copyBody(h, false)
+	return nil
 }
 
 func forwardFor(s *session, be *backend) *config.ForwardFor {

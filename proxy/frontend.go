@@ -117,7 +117,10 @@ func (fe *frontend) listen() error {
 		}
 		for port := b.Addr.Port; port <= end; port++ {
 			network, addr := listenAddr(b.Addr, port)
-			l, err := listenReusePort(network, addr)
+			l, err := fe.p.takeInherited(network, addr)
+			if l == nil && err == nil {
+				l, err = listenReusePort(network, addr, b.Transparent)
+			}
 			if err != nil {
 				return fmt.Errorf("cannot bind socket (%w) for [%s]", err, addr)
 			}

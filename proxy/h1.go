@@ -1,20 +1,23 @@
 package proxy
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // bufSize is the size of a connection's input buffer, HAProxy's default
 // tune.bufsize. A request or response head must fit in it.
 const bufSize = 16384
 
-// maxHead is the largest accepted message head (bufsize - maxrewrite).
-const maxHead = bufSize - 1024
+// h1Limits are the HTTP/1 parsing limits: HAProxy's defaults for
+// tune.bufsize (bufSize), tune.maxrewrite and tune.http.maxhdr.
+var h1Limits = h1.LimitsFor(bufSize, 1024, 101)
 
 var (
 	errHeadTooLarge = errors.New("message head too large")
@@ -27,8 +30,6 @@ type reader struct {
 	c    net.Conn
 	buf  []byte
 	r, w int
-	// scan is where the next search for the end of the head resumes.
-	scan int
 }
 
 // readerBufs recycles connection buffers between sessions.
@@ -56,11 +57,7 @@ func (rd *reader) fill() (int, error) {
 	if rd.r > 0 && (rd.w == len(rd.buf) || rd.r == rd.w) {
 		copy(rd.buf, rd.buf[rd.r:rd.w])
 		rd.w -= rd.r
-		rd.scan -= rd.r
 		rd.r = 0
-		if rd.scan < 0 {
-			rd.scan = 0
-		}
 	}
 	if rd.w == len(rd.buf) {
 		return 0, errHeadTooLarge
@@ -72,51 +69,25 @@ func (rd *reader) fill() (int, error) {
 
 func (rd *reader) consume(n int) {
 	rd.r += n
-	if rd.scan < rd.r {
-		rd.scan = rd.r
-	}
 	if rd.r == rd.w {
-		rd.r, rd.w, rd.scan = 0, 0, 0
+		rd.r, rd.w = 0, 0
 	}
 }
 
-// headEnd returns the length of a complete head at the start of the
-// buffered data (including the empty line), or 0.
-func (rd *reader) headEnd() int {
-	start := max(rd.scan-3, rd.r)
-	b := rd.buf[:rd.w]
-	for i := start; i < len(b); i++ {
-		if b[i] != '\n' {
-			continue
-		}
-		if i+1 < len(b) && b[i+1] == '\n' {
-			return i + 2 - rd.r
-		}
-		if i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n' {
-			return i + 3 - rd.r
-		}
-	}
-	rd.scan = len(b)
-	return 0
-}
-
-// readHead reads until a whole head is buffered and returns its length.
+// readHead reads until parse accepts a whole head at the start of the
+// buffered data and returns its length; parse reports h1.ErrIncomplete
+// while more is needed (and rejects a bad head as soon as it can).
 // firstByte is called once when the first byte of the head arrives.
-func (rd *reader) readHead(deadline time.Time, firstByte func()) (int, error) {
+func (rd *reader) readHead(deadline time.Time, firstByte func(), parse func([]byte) (int, error)) (int, error) {
 	if rd.buffered() > 0 && firstByte != nil {
 		firstByte()
 		firstByte = nil
 	}
 	for {
 		if rd.buffered() > 0 {
-			if n := rd.headEnd(); n > 0 {
-				if n > maxHead {
-					return 0, errHeadTooLarge
-				}
-				return n, nil
-			}
-			if rd.buffered() > maxHead {
-				return 0, errHeadTooLarge
+			n, err := parse(rd.buf[rd.r:rd.w])
+			if !errors.Is(err, h1.ErrIncomplete) {
+				return n, err
 			}
 		}
 		if err := rd.c.SetReadDeadline(deadline); err != nil {
@@ -156,6 +127,11 @@ type head struct {
 	// htxHdrs is the HTX size of the headers (sum of name+value lengths,
 	// without Connection), as HAProxy counts them in %B.
 	htxHdrs int
+	// mustClose: the client connection closes after this exchange
+	// (Content-Length beside Transfer-Encoding, as HAProxy does).
+	mustClose bool
+	// msg is the parsed message the fields above are copied from.
+	msg h1.Message
 }
 
 func (h *head) reset() {
@@ -165,6 +141,7 @@ func (h *head) reset() {
 	h.contentLength = -1
 	h.chunked, h.connClose, h.connKA = false, false, false
 	h.htxHdrs = 0
+	h.mustClose = false
 }
 
 // http11 reports whether the version is HTTP/1.1 or later.
@@ -183,175 +160,86 @@ func (h *head) lookup(name string) []byte {
 	return v
 }
 
-func isToken(c byte) bool {
-	return c > 0x20 && c < 0x7f && bytes.IndexByte([]byte("\"(),/:;<=>?@[\\]{}"), c) < 0
-}
-
-func nextLine(b []byte) (line, rest []byte) {
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return b, nil
-	}
-	line = b[:i]
-	if len(line) > 0 && line[len(line)-1] == '\r' {
-		line = line[:len(line)-1]
-	}
-	return line, b[i+1:]
-}
-
-func validVersion(v []byte) bool {
-	return len(v) == 8 && string(v[:5]) == "HTTP/" && v[5] >= '0' && v[5] <= '9' && v[6] == '.' && v[7] >= '0' && v[7] <= '9'
-}
-
-// parseRequest parses a request head (b includes the final empty line).
-func (h *head) parseRequest(b []byte) error {
+// parseRequest parses the request head at the start of b (which may
+// hold more) in place with proxy/h1 and returns its length.
+func (h *head) parseRequest(b []byte) (int, error) {
 	h.reset()
-	line, rest := nextLine(b)
-	sp1 := bytes.IndexByte(line, ' ')
-	if sp1 <= 0 {
-		return errBadMessage
+	n, err := h1.ParseRequest(b, &h.msg, &h1Limits)
+	if err != nil {
+		return 0, err
 	}
-	h.method = line[:sp1]
-	for _, c := range h.method {
-		if !isToken(c) {
-			return errBadMessage
-		}
-	}
-	line = line[sp1+1:]
-	sp2 := bytes.LastIndexByte(line, ' ')
-	if sp2 <= 0 {
-		return errBadMessage // HTTP/0.9 or no URI
-	}
-	h.uri, h.version = line[:sp2], line[sp2+1:]
-	for _, c := range h.uri {
-		if c <= 0x20 || c == 0x7f {
-			return errBadMessage
-		}
-	}
-	// HAProxy 2.6 accepts any HTTP/<digit>.<digit> (HTTP/9.9 is
-	// forwarded as received, measured); only the form is checked.
-	if !validVersion(h.version) {
-		return errBadMessage
-	}
-	return h.parseFields(rest)
+	m := &h.msg
+	h.method, h.uri, h.version = m.Method, m.Target, m.Version
+	h.copyFields(false)
+	return n, nil
 }
 
-// parseResponse parses a response head.
-func (h *head) parseResponse(b []byte) error {
+// parseResponse parses a response head as parseRequest does.
+func (h *head) parseResponse(b []byte) (int, error) {
 	h.reset()
-	line, rest := nextLine(b)
-	if len(line) < 12 || !validVersion(line[:8]) || line[8] != ' ' {
-		return errBadMessage
+	n, err := h1.ParseResponse(b, &h.msg, &h1Limits)
+	if err != nil {
+		return 0, err
 	}
-	h.version = line[:8]
-	h.code = line[9:12]
-	st := 0
-	for _, c := range h.code {
-		if c < '0' || c > '9' {
-			return errBadMessage
-		}
-		st = st*10 + int(c-'0')
-	}
-	if st < 100 {
-		return errBadMessage
-	}
-	h.status = st
-	if len(line) > 12 {
-		if line[12] != ' ' {
-			return errBadMessage
-		}
-		h.reason = line[13:]
-	}
-	return h.parseFields(rest)
+	m := &h.msg
+	h.version, h.code, h.reason, h.status = m.Version, m.Code, m.Reason, m.Status
+	h.copyFields(true)
+	return n, nil
 }
 
-func (h *head) parseFields(b []byte) error {
-	for len(b) > 0 {
-		var line []byte
-		line, b = nextLine(b)
-		if len(line) == 0 {
-			break
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return errBadMessage // obsolete line folding
-		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
-			return errBadMessage
-		}
-		name := line[:colon]
-		for _, c := range name {
-			if !isToken(c) {
-				return errBadMessage
-			}
-		}
-		value := bytes.Trim(line[colon+1:], " \t")
-		hd := header{name: name, value: value}
-		switch {
-		case equalFoldASCII(name, "content-length"):
-			n, ok := parseContentLength(value)
-			if !ok || (h.contentLength >= 0 && h.contentLength != n) {
-				return errBadMessage
-			}
-			h.contentLength = n
-		case equalFoldASCII(name, "transfer-encoding"):
-			if !equalFoldASCII(lastToken(value), "chunked") {
-				return errBadMessage
-			}
-			h.chunked = true
-		case equalFoldASCII(name, "connection"):
-			h.parseConnection(value)
+// copyFields copies the parsed fields. A response's Connection header is
+// never forwarded (the proxy writes its own); a request's is when tokens
+// other than close/keep-alive remain (Upgrade), as HAProxy does.
+func (h *head) copyFields(resp bool) {
+	m := &h.msg
+	h.contentLength, h.chunked = m.ContentLength, m.Chunked
+	h.connClose, h.connKA, h.mustClose = m.ConnClose, m.ConnKeepAlive, m.MustClose
+	for i := range m.Headers {
+		f := &m.Headers[i]
+		hd := header{name: f.Name, value: f.Value, skip: f.Skip}
+		conn := h1.EqualFold(f.Name, "connection")
+		if conn && resp {
 			hd.skip = true
 		}
-		if !hd.skip {
-			h.htxHdrs += len(name) + len(value)
+		if !conn && !f.Skip {
+			h.htxHdrs += len(f.Name) + len(f.Value)
 		}
 		h.hdrs = append(h.hdrs, hd)
 	}
-	if h.chunked {
-		h.contentLength = -1
-		for i := range h.hdrs {
-			if equalFoldASCII(h.hdrs[i].name, "content-length") {
-				h.hdrs[i].skip = true
-			}
-		}
-	}
-	return nil
 }
 
-func (h *head) parseConnection(v []byte) {
-	for len(v) > 0 {
-		var tok []byte
-		tok, v, _ = bytes.Cut(v, []byte(","))
-		tok = bytes.Trim(tok, " \t")
-		switch {
-		case equalFoldASCII(tok, "close"):
-			h.connClose = true
-		case equalFoldASCII(tok, "keep-alive"):
-			h.connKA = true
-		}
+// rejectReply is what HAProxy answers a request its parser refused:
+// its legacy 400 (with Connection: close), or the 413 / 422 the H1 mux
+// sends (measured on 2.6.12: same form, without Connection).
+func rejectReply(code int) reply {
+	switch code {
+	case 413:
+		return rawMuxReply(413, "Payload Too Large", "The request entity exceeds the maximum allowed.")
+	case 422:
+		return rawMuxReply(422, "Unprocessable Content", "The server cannot process the contained instructions.")
 	}
+	return rawErrorReply(400)
 }
 
-func lastToken(v []byte) []byte {
-	if i := bytes.LastIndexByte(v, ','); i >= 0 {
-		v = v[i+1:]
-	}
-	return bytes.Trim(v, " \t")
+func rawMuxReply(code int, reason, msg string) reply {
+	c := strconv.Itoa(code)
+	body := "<html><body><h1>" + c + " " + reason + "</h1>\n" + msg + "\n</body></html>\n"
+	raw := "HTTP/1.1 " + c + " " + reason + "\r\nContent-length: " + strconv.Itoa(len(body)) +
+		"\r\nCache-Control: no-cache\r\nContent-Type: text/html\r\n\r\n" + body
+	return reply{status: code, raw: []byte(raw)}
 }
 
-func parseContentLength(v []byte) (int64, bool) {
-	if len(v) == 0 || len(v) > 18 {
-		return 0, false
+// checkBufferedBody validates the part of a chunked request body already
+// buffered, so that a body HAProxy would refuse before forwarding
+// anything (it parses what it holds before sending the head) is refused
+// here before the head goes out too.
+func checkBufferedBody(h *head, b []byte) error {
+	if !h.chunked {
+		return nil
 	}
-	var n int64
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
+	var d h1.ChunkDecoder
+	d.Reset(&h1Limits)
+	return probeChunks(d, b)
 }
 
 // equalFoldASCII compares b with the lower-case ASCII string s, ignoring

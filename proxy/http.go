@@ -89,7 +89,7 @@ func handleRequest(s *session) bool {
 // after this request.
 func clientKeepAlive(s *session) bool {
 	h := &s.req
-	if h.connClose || s.fe.cfg.ConnMode == config.ConnClose {
+	if h.connClose || h.mustClose || s.fe.cfg.ConnMode == config.ConnClose {
 		return false
 	}
 	if !h.http11() && !h.connKA {

@@ -31,6 +31,9 @@ type limits struct {
 	maxconn int
 	// nbthread is the thread count haproxy would run ("show info").
 	nbthread int
+	// maxsock is haproxy's descriptor budget: the reserved descriptors
+	// plus two per connection (ulimit.go raises RLIMIT_NOFILE to it).
+	maxsock int
 	// feMaxConn is each frontend's maxconn: its own (or its defaults'),
 	// else the global one.
 	feMaxConn map[*config.Proxy]int
@@ -96,6 +99,7 @@ func computeLimits(cfg *config.Config, fdMax int) limits {
 	if l.maxconn <= 0 {
 		l.maxconn = max((fdMax-reserved)/2, defaultMaxConn)
 	}
+	l.maxsock = reserved + 2*l.maxconn
 
 	// proxy_adjust_all_maxconn: frontends default to the global maxconn;
 	// each adds its maxconn to the backends it can reach, once each.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/proxy/config"
 )
 
@@ -153,12 +154,7 @@ func realHAProxy(t *testing.T) limitTarget {
 	return func(t *testing.T, text, sock string) (string, string) {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
-		startHAProxy(t, ctx, bin, text)
-		waitFor(t, "haproxy's stats socket", func() bool {
-			_, err := os.Stat(sock)
-			return err == nil
-		})
-		cliDo(t, sock, "show info\n")
+		cliFirst(t, startHAProxy(t, ctx, bin, text), sock, "show info\n")
 		a := frontendAddrs(text)
 		return a[0], a[1]
 	}
@@ -458,25 +454,11 @@ func TestLimitsMatchHAProxy(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			cmd := exec.CommandContext(ctx, "sh", "-c", `ulimit -n "$1" && exec "$2" -db -q -f "$3"`, "sh", strconv.Itoa(c.fdMax), bin, path)
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan struct{})
-			go func() { cmd.Wait(); close(exited) }()
-			defer func() { cmd.Process.Kill(); <-exited }()
-			waitFor(t, "haproxy's stats socket", func() bool {
-				select {
-				case <-exited:
-					t.Fatalf("haproxy exited: %s", stderr.String())
-				default:
-				}
-				_, err := os.Stat(hsock)
-				return err == nil
-			})
-			want := limitLines(cliDo(t, hsock, "show info\n"), cliDo(t, hsock, "show stat\n"))
+			hap := testkit.Start(t, exec.CommandContext(ctx, "sh", "-c", `ulimit -n "$1" && exec "$2" -db -q -f "$3"`, "sh", strconv.Itoa(c.fdMax), bin, path))
+			// Not the socket file: haproxy binds it (the file appears)
+			// before it listens on it, and a connection in between was
+			// refused (the cause of this test's past flakiness).
+			want := limitLines(cliFirst(t, hap, hsock, "show info\n"), cliDo(t, hsock, "show stat\n"))
 			wantChecks := checkConns(t, hsock, 2)
 
 			rlimitNofile = func() int { return c.fdMax }

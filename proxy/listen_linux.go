@@ -14,8 +14,10 @@ const soReusePort = 0xf
 
 // listenReusePort listens with SO_REUSEADDR and SO_REUSEPORT, so that a
 // new process can bind the same addresses while the old one still serves
-// them (seamless reload), as HAProxy does.
-func listenReusePort(network, addr string) (net.Listener, error) {
+// them (seamless reload), as HAProxy does. transparent ("bind ...
+// transparent") makes the socket able to take a foreign address before
+// bind(), as HAProxy does (makeTransparent).
+func listenReusePort(network, addr string, transparent bool) (net.Listener, error) {
 	// KeepAlive -1: accepted connections get no SO_KEEPALIVE (saving
 	// four setsockopt calls each) unless "option tcpka"/"clitcpka" asks.
 	lc := net.ListenConfig{KeepAlive: -1, Control: func(_, _ string, c syscall.RawConn) error {
@@ -24,7 +26,10 @@ func listenReusePort(network, addr string) (net.Listener, error) {
 			if serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); serr != nil {
 				return
 			}
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soReusePort, 1)
+			if serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soReusePort, 1); serr != nil || !transparent {
+				return
+			}
+			serr = makeTransparent(int(fd))
 		})
 		if err != nil {
 			return err
@@ -127,3 +132,46 @@ func (w *pendingWaiter) wait() error { return w.rc.Read(acceptQueued) }
 
 // close releases the duplicate descriptor (wait then returns an error).
 func (w *pendingWaiter) close() { w.f.Close() }
+
+// makeTransparent makes a listening socket accept a foreign address as
+// HAProxy 2.6's sock_inet_make_foreign does (observed with strace):
+// IP_TRANSPARENT (IPV6_TRANSPARENT), which needs CAP_NET_ADMIN, else
+// IP_FREEBIND (IPV6_FREEBIND), which any user may set; it fails only when
+// both are refused.
+func makeTransparent(fd int) error {
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		return err
+	}
+	if _, v6 := sa.(*syscall.SockaddrInet6); v6 {
+		if err = syscall.SetsockoptInt(fd, syscall.SOL_IPV6, ipv6Transparent, 1); err == nil {
+			return nil
+		}
+		if syscall.SetsockoptInt(fd, syscall.SOL_IPV6, ipv6Freebind, 1) == nil {
+			return nil
+		}
+	} else {
+		if err = syscall.SetsockoptInt(fd, syscall.SOL_IP, syscall.IP_TRANSPARENT, 1); err == nil {
+			return nil
+		}
+	}
+	if syscall.SetsockoptInt(fd, syscall.SOL_IP, ipFreebind, 1) == nil {
+		return nil
+	}
+	return &transparentError{err}
+}
+
+// Socket options absent from package syscall.
+const (
+	ipFreebind      = 15 // IP_FREEBIND
+	ipv6Transparent = 75 // IPV6_TRANSPARENT
+	ipv6Freebind    = 78 // IPV6_FREEBIND
+)
+
+// transparentError reads as HAProxy's message, the errno kept as cause.
+type transparentError struct{ err error }
+
+func (e *transparentError) Error() string {
+	return "cannot make listening socket transparent (" + e.err.Error() + ")"
+}
+func (e *transparentError) Unwrap() error { return e.err }

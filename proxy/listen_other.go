@@ -4,12 +4,16 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"net"
 )
 
 // listenReusePort listens normally: SO_REUSEPORT is only used on Linux, so
 // elsewhere a reload must wait for the old process to release the port.
-func listenReusePort(network, addr string) (net.Listener, error) {
+func listenReusePort(network, addr string, transparent bool) (net.Listener, error) {
+	if transparent {
+		return nil, errors.New("cannot make listening socket transparent (not supported on this platform)")
+	}
 	lc := net.ListenConfig{KeepAlive: -1} // no SO_KEEPALIVE unless option tcpka
 	return lc.Listen(context.Background(), network, addr)
 }

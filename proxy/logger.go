@@ -1,13 +1,11 @@
 package proxy
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -19,11 +17,12 @@ type sink struct {
 	framer *formats.Framer
 	conn   *net.UDPConn
 	raw    syscall.RawConn
-	fd     int // for fd@N targets; -1 otherwise
+	fd     int         // for fd@N targets; -1 otherwise
+	ux     *unixTarget // for UNIX socket targets (logtarget_unix.go)
+	index  int         // 1-based position in its set, for error messages
 	// sampling state ("sample r:s")
 	mu      sync.Mutex
 	counter int
-	lastErr time.Time
 }
 
 // sinkSet is the loggers of a proxy (or the global ones).
@@ -40,6 +39,7 @@ func (p *Proxy) newSinkSet(targets []config.LogTarget, tag string) (*sinkSet, er
 			set.close()
 			return nil, fmt.Errorf("%s:%d: log target: %w", t.File, t.Line, err)
 		}
+		s.index = len(set.sinks) + 1
 		set.sinks = append(set.sinks, s)
 	}
 	return set, nil
@@ -62,7 +62,9 @@ func (p *Proxy) newSink(t config.LogTarget, tag string) (*sink, error) {
 		s.fd = t.Addr.FD
 		return s, nil
 	case "unix", "unixgram":
-		return nil, fmt.Errorf("UNIX socket log targets (%s) are not supported", t.Addr.Path)
+		var err error
+		s.ux, err = newUnixTarget(t.Addr.Path)
+		return s, err
 	}
 	port := t.Addr.Port
 	if port == 0 {
@@ -93,6 +95,7 @@ func (set *sinkSet) close() {
 		if s.conn != nil {
 			s.conn.Close()
 		}
+		s.ux.close()
 	}
 }
 
@@ -174,7 +177,9 @@ func (op *sendOp) do(fd uintptr) bool {
 // deliver sends one datagram; failures are counted, never waited on.
 func (p *Proxy) deliver(s *sink, b []byte) {
 	var err error
-	if s.fd >= 0 {
+	if s.ux != nil {
+		err = s.ux.send(b)
+	} else if s.fd >= 0 {
 		_, err = syscall.Write(s.fd, b)
 	} else {
 		op := opPool.Get().(*sendOp)
@@ -192,18 +197,7 @@ func (p *Proxy) deliver(s *sink, b []byte) {
 		return
 	}
 	p.stats.LogsDropped.Add(1)
-	if errors.Is(err, syscall.EAGAIN) {
-		return
-	}
-	s.mu.Lock()
-	report := p.now().Sub(s.lastErr) > 10*time.Second
-	if report {
-		s.lastErr = p.now()
-	}
-	s.mu.Unlock()
-	if report {
-		p.log.Warn("log send failed", "target", s.target.Addr.Host, "err", err)
-	}
+	p.sendFailed(s, err)
 }
 
 // adminf sends an admin/event message at level through set (falling back

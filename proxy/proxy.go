@@ -34,6 +34,10 @@ type Options struct {
 	// timers, socket deadlines (so it must run at the real pace); nil =
 	// time.Now.
 	Now func() time.Time
+	// Inherited are listening sockets handed over by a previous process
+	// (master-worker reload), keyed by ListenerKey: a frontend address
+	// found here is served on that socket instead of being bound again.
+	Inherited map[string]net.Listener
 }
 
 // Proxy runs the frontends and backends of one configuration.
@@ -71,6 +75,7 @@ type Proxy struct {
 
 	cli   cliState  // stats sockets
 	start time.Time // for "show info"
+	logAlert
 }
 
 // Stats are counters a Proxy keeps about itself.
@@ -237,7 +242,16 @@ func (p *Proxy) Serve(ctx context.Context) error {
 		p.closeAll()
 	case <-p.stopped:
 	}
-	p.wg.Wait() // listeners closed by SoftStop; sessions drain
+	// Listeners closed by SoftStop; sessions drain, unless ctx ends
+	// first (hard-stop-after): then they are closed.
+	drained := make(chan struct{})
+	go func() { p.wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		p.closeAll()
+		<-drained
+	}
 	cancel()
 	p.checksWG.Wait()
 	p.cli.wg.Wait()

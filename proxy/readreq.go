@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // Stage 2, read request: wait for the next request head within
@@ -43,11 +45,11 @@ func readRequest(s *session, first bool) bool {
 			return false
 		}
 	}
-	n, err := s.rd.readHead(dl, func() { st.first = s.p.now(); s.idle.Store(0) })
+	n, err := s.rd.readHead(dl, func() { st.first = s.p.now(); s.idle.Store(0) }, s.req.parseRequest)
 	s.idle.Store(0)
 	if err == nil {
 		st.reqDone = s.p.now()
-		if err = s.req.parseRequest(s.rd.buf[s.rd.r : s.rd.r+n]); err == nil {
+		if err = checkBufferedBody(&s.req, s.rd.buf[s.rd.r+n:s.rd.w]); err == nil {
 			saveRequest(s)
 			s.rd.consume(n)
 			return true
@@ -68,10 +70,11 @@ func readRequest(s *session, first bool) bool {
 		st.status = 408
 		st.term.set(causeClientTimeout, phaseRequest)
 		sendRaw(s, rawErrorReply(408))
-	case errors.Is(err, errBadMessage) || errors.Is(err, errHeadTooLarge):
+	case h1.ReasonOf(err) != 0 || errors.Is(err, errHeadTooLarge):
 		st.term.set(causeProxy, phaseRequest)
 		st.reqDone = time.Time{}
-		sendRaw(s, rawErrorReply(400))
+		st.status = h1.ReasonOf(err).Status()
+		sendRaw(s, rejectReply(st.status))
 	default:
 		st.term.set(causeClientAbort, phaseRequest)
 	}

@@ -138,7 +138,8 @@ func fileReply(code int, data []byte) reply {
 			break
 		}
 	}
-	if h.parseResponse(data[:end]) == nil {
+	// A copy: the parser normalises in place.
+	if _, err := h.parseResponse(append([]byte(nil), data[:end]...)); err == nil {
 		rep.status = h.status
 		rep.htx = int64(htxStartLine(len(h.version), len(h.code), len(h.reason)) + h.htxHdrs + len(data) - end)
 	}

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"strings"
@@ -57,11 +58,14 @@ func writeReply(s *session, r reply, keep bool) bool {
 func readRespHead(s *session, be *backend) (int, error) {
 	rd := s.srvRd
 	for {
-		n, err := rd.readHead(deadline(be.cfg.Timeouts.Server), nil)
-		if err != nil {
-			return 0, err
+		n, err := rd.readHead(deadline(be.cfg.Timeouts.Server), nil, s.resp.parseResponse)
+		if errors.Is(err, io.EOF) && rd.buffered() > 0 {
+			err = errBadMessage // closed inside the head: HAProxy logs PH
 		}
-		if err := s.resp.parseResponse(rd.buf[rd.r : rd.r+n]); err != nil {
+		if err == nil {
+			err = s.resp.msg.CheckResponseTo(&s.req.msg)
+		}
+		if err != nil {
 			return 0, err
 		}
 		if s.resp.status >= 200 || s.resp.status == 101 {
@@ -79,6 +83,9 @@ func readRespHead(s *session, be *backend) (int, error) {
 // connection and logs. It always reports false (the connection ends).
 func serverFailed(s *session, be *backend, cause termCause, phase termPhase, code int) bool {
 	st := &s.st
+	if s.killed.Load() {
+		cause = causeDown
+	}
 	st.term.set(cause, phase)
 	rep := s.fe.replies().get(code)
 	st.status, st.bytesOut = code, rep.htx
@@ -99,7 +106,7 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	if untilClose {
 		keep = false
 	}
-	if !h.http11() && !h.connKA || h.connClose || untilClose {
+	if !h.http11() && !h.connKA || h.connClose || h.mustClose || untilClose {
 		srvKeep = false
 	}
 	caps := s.fe.cfg.Captures
@@ -112,6 +119,14 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	// %B counts the head as the server sent it: HAProxy 2.6 does not
 	// count what http-response rules add or remove (verified).
 	st.bytesOut = int64(htxStartLine(len(h.version), len(h.code), len(h.reason)) + h.htxHdrs)
+	if !noBody {
+		if err := checkBufferedBody(h, s.srvRd.buf[s.srvRd.r+headLen:s.srvRd.w]); err != nil {
+			// HAProxy parses the body it holds before forwarding the
+			// head: a bad chunk there is a 502 PH--.
+			s.srvRd.consume(headLen)
+			return serverFailed(s, be, causeProxy, phaseHeaders, 502)
+		}
+	}
 	if deny, code := responseRules(s, be); deny {
 		s.srvRd.consume(headLen)
 		if code == 0 {
@@ -120,8 +135,13 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 		st.header = time.Time{} // HAProxy logs Tr = -1 for a denied response
 		return serverFailed(s, be, causeProxy, phaseHeaders, code)
 	}
+	cz := startCompression(s, be, noBody) // compress.go; nil: sent as is
 	w := s.wbuf[:0]
-	w = append(w, h.version...)
+	if h.http11() {
+		w = append(w, "HTTP/1.1"...) // HTTP/2.0 from an HTTP/1 server too (measured)
+	} else {
+		w = append(w, h.version...)
+	}
 	w = append(w, ' ')
 	w = append(w, h.code...)
 	if len(h.reason) > 0 {
@@ -130,6 +150,9 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	}
 	w = append(w, "\r\n"...)
 	w = appendRespHeaders(s, w, be)
+	if cz != nil {
+		w = cz.appendHeaders(w, h.chunked)
+	}
 	if !keep {
 		w = append(w, "connection: close\r\n"...)
 	} else if !s.req.http11() {
@@ -140,7 +163,9 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	s.srvRd.consume(headLen)
 	c := conduit{src: s.srvRd, dst: s.c, rto: be.cfg.Timeouts.Server, wto: s.fe.cfg.Timeouts.Client}
 	var ok bool
-	if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= bufSize {
+	if cz != nil {
+		ok = c.write(w) && cz.copyBody(&c, h)
+	} else if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= bufSize {
 		// The whole body is here: send head and body in one write, as
 		// HAProxy does. A client that closed (FIN) while waiting then
 		// still gets a clean "----" line, as with HAProxy; two writes
@@ -221,7 +246,8 @@ func appendRespHeaders(s *session, w []byte, be *backend) []byte {
 		w = append(w, hd.value...)
 		w = append(w, "\r\n"...)
 	}
-	if insert && st.term.cookieReq() != cookieReqValid && st.srv != nil && st.srv.cfg.Cookie != "" {
+	if insert && st.term.cookieReq() != cookieReqValid && st.srv != nil && st.srv.cfg.Cookie != "" &&
+		(!ck.PostOnly || string(s.req.method) == "POST") {
 		w = append(w, "set-cookie: "...)
 		w = append(w, ck.Name...)
 		w = append(w, '=')
@@ -237,8 +263,15 @@ func appendRespHeaders(s *session, w []byte, be *backend) []byte {
 		if ck.Secure {
 			w = append(w, "; Secure"...)
 		}
+		for _, a := range ck.Attrs {
+			w = append(w, "; "...)
+			w = append(w, a...)
+		}
 		w = append(w, "\r\n"...)
 		st.term.setCookieResp(cookieRespInserted)
+		if ck.NoCache && cacheableResponse(s) {
+			w = append(w, "cache-control: private\r\n"...)
+		}
 	}
 	return w
 }

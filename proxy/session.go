@@ -35,6 +35,9 @@ type session struct {
 	srvConn net.Conn
 	srvRd   *reader
 	srvFor  *server
+	// killed is set when on-marked-down/up closed the server side
+	// (termination cause 'D'); see extcheck_shutdown.go.
+	killed atomic.Bool
 
 	txn
 }
@@ -93,7 +96,7 @@ func (s *session) setServer(c net.Conn, srv *server) {
 		s.srvRd = newReader(c)
 	} else {
 		s.srvRd.c = c
-		s.srvRd.r, s.srvRd.w, s.srvRd.scan = 0, 0, 0
+		s.srvRd.r, s.srvRd.w = 0, 0
 	}
 }
 

@@ -37,11 +37,18 @@ func serveTCP(s *session) {
 	s.setServer(conn, st.srv)
 	st.header = st.connected
 	t := tunnel{now: s.p.opts.Now, cli: s.c, srv: conn, cto: s.fe.cfg.Timeouts.Client, sto: be.cfg.Timeouts.Server}
+	if tt := be.cfg.Timeouts.Tunnel; tt > 0 {
+		// "timeout tunnel" supersedes both once connected (TCP mode).
+		t.cto, t.sto = tt, tt
+	}
 	t.run()
 	s.closeServer()
 	st.bytesOut = t.down.Load()
 	if t.cause != 0 {
 		st.term.set(t.cause, t.phase)
+	}
+	if s.killed.Load() {
+		st.term.set(causeDown, phaseNone) // "D-", as haproxy 2.6 logs it
 	}
 	logTCP(s, s.p.now(), t.up.Load())
 }

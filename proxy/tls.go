@@ -21,13 +21,6 @@ import (
 // logs: %sslv prints OpenSSL's version names ("TLSv1.3") and %sslc
 // OpenSSL's cipher names ("ECDHE-RSA-AES128-GCM-SHA256").
 
-// tlsVersions maps ssl-min-ver/ssl-max-ver values to crypto/tls versions.
-// SSLv3 has no crypto/tls support: it maps to TLS 1.0, the lowest there is.
-var tlsVersions = map[string]uint16{
-	"SSLv3": tls.VersionTLS10, "TLSv1.0": tls.VersionTLS10, "TLSv1.1": tls.VersionTLS11,
-	"TLSv1.2": tls.VersionTLS12, "TLSv1.3": tls.VersionTLS13,
-}
-
 // versionName returns OpenSSL's name of a TLS version (%sslv).
 func versionName(v uint16) string {
 	switch v {
@@ -82,50 +75,28 @@ func cipherName(id uint16) string {
 	return tls.CipherSuiteName(id)
 }
 
-// parseCiphers reads an OpenSSL cipher list as a list of suite names
-// separated by ':' (also ',' or ' '). It returns the suites it knows, in
-// order, and the elements it does not understand (OpenSSL expressions
-// such as "HIGH:!aNULL", or suites crypto/tls lacks). Negated elements
-// ("!x", "-x") are skipped.
-func parseCiphers(list string) (ids []uint16, unknown []string) {
-	byName := make(map[string]uint16, len(opensslCiphers))
-	for id, n := range opensslCiphers {
-		if id>>8 != 0x13 { // TLS 1.3 suites are not configurable
-			byName[n] = id
-		}
+// applyTLSOptions sets the resolved versions, suites, tickets and curves
+// (config.TLSOptions, checked while parsing). A zero range is HAProxy's
+// default, TLSv1.2 and above.
+func applyTLSOptions(c *tls.Config, o *config.TLSOptions) {
+	c.MinVersion, c.MaxVersion = o.MinVersion, o.MaxVersion
+	if c.MinVersion == 0 {
+		c.MinVersion = tls.VersionTLS12
 	}
-	for _, e := range strings.FieldsFunc(list, func(r rune) bool { return r == ':' || r == ',' || r == ' ' }) {
-		if strings.HasPrefix(e, "!") || strings.HasPrefix(e, "-") {
-			continue
-		}
-		if id, ok := byName[e]; ok {
-			ids = append(ids, id)
-			continue
-		}
-		unknown = append(unknown, e)
-	}
-	return ids, unknown
-}
-
-// tlsVersionRange applies ssl-min-ver/ssl-max-ver (HAProxy's default
-// minimum is TLS 1.2).
-func tlsVersionRange(c *tls.Config, minVer, maxVer string) {
-	c.MinVersion = tls.VersionTLS12
-	if v, ok := tlsVersions[minVer]; ok {
-		c.MinVersion = v
-	}
-	if v, ok := tlsVersions[maxVer]; ok {
-		c.MaxVersion = v
-	}
+	c.CipherSuites = o.CipherSuites
+	c.SessionTicketsDisabled = o.NoTLSTickets
+	c.CurvePreferences = o.CurveIDs
 }
 
 // certStore holds a bind line's certificates and picks one by SNI, as
 // HAProxy does: an exact name (subject CN or DNS SAN) first, then a
 // wildcard, else the first certificate loaded.
 type certStore struct {
-	certs []*tls.Certificate
-	exact map[string]*tls.Certificate
-	wild  map[string]*tls.Certificate // "*.example.com" stored as "example.com"
+	// strict: no certificate for an SNI that matches none (strict-sni).
+	strict bool
+	certs  []*tls.Certificate
+	exact  map[string]*tls.Certificate
+	wild   map[string]*tls.Certificate // "*.example.com" stored as "example.com"
 }
 
 func (cs *certStore) add(c *tls.Certificate) {
@@ -163,6 +134,9 @@ func (cs *certStore) get(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 				return c, nil
 			}
 		}
+	}
+	if cs.strict {
+		return nil, errors.New("no certificate matches the SNI (strict-sni)")
 	}
 	return cs.certs[0], nil
 }
@@ -244,7 +218,7 @@ func loadCAs(path string) (*x509.CertPool, error) {
 // HTTP/2; Validate warns about it).
 func bindTLS(b *config.Bind, mode config.Mode) (*tls.Config, error) {
 	where := func(err error) error { return fmt.Errorf("%s:%d: bind: %w", b.File, b.Line, err) }
-	cs := &certStore{exact: map[string]*tls.Certificate{}, wild: map[string]*tls.Certificate{}}
+	cs := &certStore{strict: b.StrictSNI, exact: map[string]*tls.Certificate{}, wild: map[string]*tls.Certificate{}}
 	for _, crt := range b.Crts {
 		certs, err := loadCerts(crt)
 		if err != nil {
@@ -258,10 +232,7 @@ func bindTLS(b *config.Bind, mode config.Mode) (*tls.Config, error) {
 		return nil, where(errors.New("no SSL certificate specified (use 'crt')"))
 	}
 	c := &tls.Config{GetCertificate: cs.get}
-	tlsVersionRange(c, b.SSLMinVer, b.SSLMaxVer)
-	if b.Ciphers != "" {
-		c.CipherSuites, _ = parseCiphers(b.Ciphers)
-	}
+	applyTLSOptions(c, &b.TLSOptions)
 	for _, p := range strings.Split(b.ALPN, ",") {
 		if p == "" || (mode == config.ModeHTTP && p != "http/1.1" && p != "http/1.0") {
 			continue
@@ -293,10 +264,13 @@ func bindTLS(b *config.Bind, mode config.Mode) (*tls.Config, error) {
 func serverTLS(sc *config.Server, defVerify string) (*srvTLS, error) {
 	where := func(err error) error { return fmt.Errorf("%s:%d: server %s: %w", sc.File, sc.Line, sc.Name, err) }
 	st := &srvTLS{}
-	c := &tls.Config{InsecureSkipVerify: true, ClientSessionCache: tls.NewLRUClientSessionCache(64)}
-	tlsVersionRange(c, sc.SSLMinVer, sc.SSLMaxVer)
-	if sc.Ciphers != "" {
-		c.CipherSuites, _ = parseCiphers(sc.Ciphers)
+	c := &tls.Config{InsecureSkipVerify: true}
+	if !sc.NoSSLReuse {
+		c.ClientSessionCache = tls.NewLRUClientSessionCache(64)
+	}
+	applyTLSOptions(c, &sc.TLSOptions)
+	if sc.ALPN != "" {
+		c.NextProtos = strings.Split(sc.ALPN, ",")
 	}
 	if sc.Crt != "" {
 		cert, err := loadPEM(sc.Crt)

@@ -19,21 +19,6 @@ import (
 func Validate(cfg *config.Config) []config.Diag {
 	var v validator
 	g := &cfg.Global
-	if g.Chroot != "" || g.User != "" || g.Group != "" || g.UID >= 0 || g.GID >= 0 {
-		v.warn(g.File, g.Line, "'chroot', 'user', 'group', 'uid' and 'gid' are not supported by this implementation: the process keeps its directory and privileges.")
-	}
-	if g.UlimitN > 0 {
-		v.warn(g.File, g.Line, "'ulimit-n' is not applied by this implementation: the process keeps its RLIMIT_NOFILE.")
-	}
-	for _, sc := range g.StatsSockets {
-		if sc.User != "" || sc.Group != "" {
-			v.warn(sc.File, sc.Line, "'stats socket' : 'user'/'group' are ignored by this implementation: the socket belongs to the process user.")
-		}
-		if sc.ExposeFDListeners {
-			v.warn(sc.File, sc.Line, "'stats socket' : 'expose-fd listeners' is ignored by this implementation (no socket transfer; reloads rely on SO_REUSEPORT).")
-		}
-	}
-	v.logs(g.Logs)
 	for _, pc := range cfg.Proxies {
 		if pc.Disabled {
 			continue
@@ -55,14 +40,6 @@ func (v *validator) warn(file string, line int, format string, args ...any) {
 	v.out = append(v.out, config.Diag{Level: config.LevelWarning, File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (v *validator) logs(ts []config.LogTarget) {
-	for _, t := range ts {
-		if t.Addr.Network == "unix" || t.Addr.Network == "unixgram" {
-			v.alert(t.File, t.Line, "'log' : UNIX socket targets are not supported by this implementation (use a UDP address, stdout or stderr).")
-		}
-	}
-}
-
 func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	f, l := pc.File, pc.Line
 	where := fmt.Sprintf("proxy '%s'", pc.Name)
@@ -81,14 +58,10 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 		if b.AcceptProxy {
 			v.alert(b.File, b.Line, "'bind' : 'accept-proxy' is not supported by this implementation (no PROXY protocol).")
 		}
-		if b.Transparent {
-			v.warn(b.File, b.Line, "'bind' : 'transparent' is ignored by this implementation.")
-		}
-		if b.V4V6 || b.V6Only || b.DeferAccept || b.TFO {
-			v.warn(b.File, b.Line, "'bind' : 'v4v6', 'v6only', 'defer-accept' and 'tfo' are ignored by this implementation (Go's socket defaults apply).")
+		if b.DeferAccept || b.TFO {
+			v.warn(b.File, b.Line, "'bind' : 'defer-accept' and 'tfo' are ignored by this implementation (accept-time tuning only).")
 		}
 	}
-	v.logs(pc.Logs)
 	for _, s := range pc.Servers {
 		if s.SendProxy {
 			v.alert(s.File, s.Line, "'server %s' : 'send-proxy' is not supported by this implementation (no PROXY protocol).", s.Name)
@@ -97,51 +70,36 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 			v.serverTLS(pc, s, cfgVerify)
 		}
 		if s.MaxQueue > 0 {
-			v.warn(s.File, s.Line, "'server %s' : 'maxqueue' is ignored by this implementation (only the backend queue and 'timeout queue' apply).", s.Name)
+			v.alert(s.File, s.Line, "'server %s' : 'maxqueue' is not supported by this implementation (only the backend queue and 'timeout queue' apply).", s.Name)
 		}
 		if s.SlowStart > 0 {
-			v.warn(s.File, s.Line, "'server %s' : 'slowstart' is ignored by this implementation (full weight at once).", s.Name)
+			v.alert(s.File, s.Line, "'server %s' : 'slowstart' is not supported by this implementation (full weight at once).", s.Name)
 		}
 	}
-	if pc.Compression != nil {
-		v.warn(f, l, "%s : 'compression' is ignored by this implementation: responses are forwarded uncompressed.", where)
+	if c := pc.Compression; c != nil && c.Offload && pc.Mode == config.ModeHTTP {
+		v.alert(c.File, c.Line, "%s : 'compression offload' is not supported by this implementation (Accept-Encoding would reach the server).", where)
 	}
 	if pc.LogASAP {
-		v.warn(f, l, "%s : 'option logasap' is ignored by this implementation: lines are logged at the end of the stream.", where)
+		v.alert(f, l, "%s : 'option logasap' is not supported by this implementation: lines are logged at the end of the stream.", where)
 	}
 	if pc.UniqueIDFormat != "" || pc.UniqueIDHeader != "" {
-		v.warn(f, l, "%s : 'unique-id-format'/'unique-id-header' are ignored by this implementation (no header is added, %%ID logs '-').", where)
+		v.alert(f, l, "%s : 'unique-id-format'/'unique-id-header' are not supported by this implementation (no header is added, %%ID logs '-').", where)
 	}
 	if pc.ErrorLogFormat != "" || pc.LogFormatSD != "" {
-		v.warn(f, l, "%s : 'error-log-format'/'log-format-sd' are ignored by this implementation.", where)
-	}
-	if pc.ExternalCheck != nil {
-		v.warn(f, l, "%s : 'option external-check' is not supported by this implementation: a plain TCP connect check is used instead.", where)
+		v.alert(f, l, "%s : 'error-log-format'/'log-format-sd' are not supported by this implementation.", where)
 	}
 	t := pc.Timeouts
-	if t.Tunnel > 0 || t.ClientFin > 0 || t.ServerFin > 0 {
-		v.warn(f, l, "%s : 'timeout tunnel', 'timeout client-fin' and 'timeout server-fin' are ignored by this implementation (client/server timeouts apply).", where)
+	if t.ClientFin > 0 || t.ServerFin > 0 {
+		v.alert(f, l, "%s : 'timeout client-fin' and 'timeout server-fin' are not supported by this implementation (client/server timeouts apply after a half-close).", where)
 	}
-	if ck := pc.Cookie; ck != nil {
-		var set []string
-		for _, o := range []struct {
-			on   bool
-			name string
-		}{{ck.NoCache, "nocache"}, {ck.PostOnly, "postonly"}, {ck.Preserve, "preserve"}, {ck.Dynamic, "dynamic"},
-			{len(ck.Attrs) > 0, "attr"}, {ck.MaxIdle > 0, "maxidle"}, {ck.MaxLife > 0, "maxlife"}} {
-			if o.on {
-				set = append(set, "'"+o.name+"'")
-			}
-		}
-		if len(set) > 0 {
-			v.warn(f, l, "%s : 'cookie' option(s) %s ignored by this implementation.", where, strings.Join(set, ", "))
-		}
+	if t.Tunnel > 0 && pc.Mode == config.ModeHTTP && pc.Cap&config.CapBackend != 0 {
+		v.warn(f, l, "%s : 'timeout tunnel' is ignored by this implementation in HTTP mode (upgraded connections are not relayed).", where)
 	}
 	if pc.BalanceURIWhole || pc.BalanceURILen > 0 || pc.BalanceURIDepth > 0 {
-		v.warn(f, l, "%s : 'balance uri' options 'whole', 'len' and 'depth' are ignored by this implementation (the path is hashed).", where)
+		v.alert(f, l, "%s : 'balance uri' options 'whole', 'len' and 'depth' are not supported by this implementation (the path is hashed).", where)
 	}
 	if st := pc.Stats; st != nil && st.Admin != nil {
-		v.warn(f, l, "%s : 'stats admin' is ignored by this implementation (the stats page is read-only; use the stats socket).", where)
+		v.alert(f, l, "%s : 'stats admin' is not supported by this implementation (the stats page is read-only; use the stats socket).", where)
 	}
 }
 
@@ -150,18 +108,10 @@ func (v *validator) bindTLS(pc *config.Proxy, b *config.Bind) {
 	if _, err := bindTLS(b, pc.Mode); err != nil {
 		v.alert(b.File, b.Line, "'bind' : %s", stripWhere(err))
 	}
-	if b.Ciphers != "" {
-		if ids, unknown := parseCiphers(b.Ciphers); len(unknown) > 0 {
-			v.warn(b.File, b.Line, "'bind' : 'ciphers' : %s", cipherNote(ids, unknown))
-		}
-	}
-	if b.SSLMinVer == "SSLv3" || b.SSLMaxVer == "SSLv3" {
-		v.warn(b.File, b.Line, "'bind' : SSLv3 is not supported by this implementation: TLSv1.0 is used instead.")
-	}
 	if pc.Mode == config.ModeHTTP {
 		for _, p := range strings.Split(b.ALPN, ",") {
 			if p != "" && p != "http/1.1" && p != "http/1.0" {
-				v.warn(b.File, b.Line, "'bind' : 'alpn' : '%s' is not offered: this implementation speaks HTTP/1.x only.", p)
+				v.alert(b.File, b.Line, "'bind' : 'alpn' : '%s' is not supported by this implementation (it speaks HTTP/1.x only).", p)
 			}
 		}
 	}
@@ -174,19 +124,6 @@ func (v *validator) serverTLS(pc *config.Proxy, s *config.Server, defVerify stri
 	} else if _, err := serverTLS(s, defVerify); err != nil {
 		v.alert(s.File, s.Line, "'server %s/%s' : %s", pc.Name, s.Name, stripWhere(err))
 	}
-	if s.Ciphers != "" {
-		if ids, unknown := parseCiphers(s.Ciphers); len(unknown) > 0 {
-			v.warn(s.File, s.Line, "'server %s/%s' : 'ciphers' : %s", pc.Name, s.Name, cipherNote(ids, unknown))
-		}
-	}
-}
-
-func cipherNote(ids []uint16, unknown []string) string {
-	what := "the listed suites it knows are used"
-	if len(ids) == 0 {
-		what = "Go's default suites are used"
-	}
-	return fmt.Sprintf("'%s' not understood by this implementation (it takes OpenSSL suite names, no expressions): %s.", strings.Join(unknown, ":"), what)
 }
 
 // stripWhere drops the "file:line: bind: " prefix bindTLS and serverTLS

@@ -85,6 +85,9 @@ func compressFile(src string, p compressParams, stop *atomic.Bool) (dst string, 
 	if err = tmp.Close(); err != nil {
 		return "", n, fmt.Errorf("close %s: %w", tmpName, err)
 	}
+	if p.mark != nil {
+		p.mark(tmpName)
+	}
 	if err = os.Rename(tmpName, dst); err != nil {
 		return "", n, fmt.Errorf("rename compressed backup: %w", err)
 	}

@@ -16,6 +16,7 @@ var (
 	ErrSyntax           = errors.New("syntax error")
 	ErrUnknownDirective = errors.New("unknown directive")
 	ErrUnsupported      = errors.New("not supported")
+	ErrUnknownID        = errors.New("no such user or group")
 )
 
 // ConfigError is a logrotate configuration error with its position.

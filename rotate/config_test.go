@@ -2,6 +2,7 @@ package rotate
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,7 +20,7 @@ func TestParseSeedConfig(t *testing.T) {
 		t.Fatalf("%d rules", len(cfg.Rules))
 	}
 	r := cfg.Rules[0]
-	want := Options{Every: Daily, Keep: 90, Mode: 0o644, Owner: "nobody", Group: "nobody", MissingOK: true, NotIfEmpty: true, Compress: Gzip}
+	want := Options{Every: Daily, Keep: 90, Mode: 0o644, Owner: "nobody", Group: "nogroup", MissingOK: true, NotIfEmpty: true, Compress: Gzip}
 	if !reflect.DeepEqual(r.Options, want) {
 		t.Errorf("options\n got %+v\nwant %+v", r.Options, want)
 	}
@@ -119,7 +120,11 @@ func TestParseErrors(t *testing.T) {
 	f("/x {\n  daily\n  frobnicate 3\n}\n", 3, "frobnicate", ErrUnknownDirective)
 	f("/x {\n  rotate many\n}\n", 2, "rotate", ErrSyntax)
 	f("/x {\n  size 10Q\n}\n", 2, "size", ErrSyntax)
-	f("/x {\n  olddir /old\n}\n", 2, "olddir", ErrUnsupported)
+	f("/x {\n  olddir /nonexistent-olddir\n}\n", 2, "olddir", fs.ErrNotExist)
+	f("/x {\n  olddir "+t.TempDir()+"\n}\n", 2, "olddir", ErrUnsupported)
+	f("/x {\n  create 0644 nobody nosuchgroup\n}\n", 2, "create", ErrUnknownID)
+	f("/x {\n  su root\n}\n", 2, "su", ErrSyntax)
+	f("/x {\n  tabooext + .x\n}\n", 2, "tabooext", ErrSyntax)
 	f("/x {\n  compresscmd bzip2\n}\n", 2, "compresscmd", ErrUnsupported)
 	f("/x {\n  compress\n  compressext .bz2\n}\n", 3, "compressext", ErrUnsupported)
 	f("/x {\n  weekly 9\n}\n", 2, "weekly", ErrSyntax)

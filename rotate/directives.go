@@ -32,6 +32,7 @@ type ruleState struct {
 	ext      string
 	ext1     line // where compressext was set
 	keepSet  bool
+	inBlock  bool // a { } block, not the global section
 	scripts  map[string]string
 	warnings []Warning
 }
@@ -42,6 +43,7 @@ func (s *ruleState) clone() *ruleState {
 	c := *s
 	c.scripts = maps.Clone(s.scripts)
 	c.warnings = nil
+	c.inBlock = true
 	return &c
 }
 
@@ -115,20 +117,20 @@ var directives = map[string]handler{
 	"nocopytruncate":   flag(func(*ruleState) {}),
 	"nocopy":           flag(func(*ruleState) {}),
 	"norenamecopy":     flag(func(*ruleState) {}),
-	"su":               ignoredArgs("su is ignored: files are written with the writer process's own rights"),
-	"minage":           ignoredArgs("minage is ignored"),
+	"su":               su,
+	"minage":           checkedInt("minage is ignored"),
 	"shred":            ignored("shred is not supported: removed backups are unlinked"),
 	"noshred":          flag(func(*ruleState) {}),
-	"shredcycles":      ignoredArgs("shredcycles is ignored"),
-	"mail":             ignoredArgs("mail is not supported: removed backups are not mailed"),
+	"shredcycles":      checkedInt("shredcycles is ignored"),
+	"mail":             mail,
 	"nomail":           flag(func(*ruleState) {}),
 	"mailfirst":        flag(func(*ruleState) {}),
 	"maillast":         flag(func(*ruleState) {}),
-	"tabooext":         ignoredArgs("tabooext is ignored: included directories skip logrotate's default taboo list"),
-	"taboopat":         ignoredArgs("taboopat is ignored: included directories skip logrotate's default taboo list"),
+	"tabooext":         globalOnly("tabooext is ignored: included directories skip logrotate's default taboo list"),
+	"taboopat":         globalOnly("taboopat is ignored: included directories skip logrotate's default taboo list"),
 	"noolddir":         flag(func(*ruleState) {}),
-	"olddir":           unsupported("backups are kept next to the log file"),
-	"createolddir":     ignoredArgs("createolddir is ignored (olddir is not supported)"),
+	"olddir":           olddir,
+	"createolddir":     createOldDir,
 	"nocreateolddir":   flag(func(*ruleState) {}),
 	"extension":        unsupported("backups keep the full log file name"),
 	"addextension":     unsupported("backups keep the full log file name"),
@@ -182,17 +184,86 @@ func ignored(msg string) handler {
 	}
 }
 
-func ignoredArgs(msg string) handler {
-	return func(s *ruleState, ln line, _ []string) error {
+func unsupported(why string) handler {
+	return func(_ *ruleState, ln line, _ []string) error {
+		return ln.errf(dname(ln), "%w: %s", ErrUnsupported, why)
+	}
+}
+
+// checkedInt checks a numeric argument, as logrotate does, then warns.
+func checkedInt(msg string) handler {
+	return func(s *ruleState, ln line, a []string) error {
+		if _, err := intArg(ln, a); err != nil {
+			return err
+		}
 		s.warn(ln, msg)
 		return nil
 	}
 }
 
-func unsupported(why string) handler {
-	return func(_ *ruleState, ln line, _ []string) error {
-		return ln.errf(dname(ln), "%w: %s", ErrUnsupported, why)
+// globalOnly is a directive logrotate allows only outside { } blocks.
+func globalOnly(msg string) handler {
+	return func(s *ruleState, ln line, _ []string) error {
+		if s.inBlock {
+			return ln.errf(dname(ln), "%w: only allowed outside { } blocks (as logrotate)", ErrSyntax)
+		}
+		s.warn(ln, msg)
+		return nil
 	}
+}
+
+func mail(s *ruleState, ln line, a []string) error {
+	if len(a) != 1 {
+		return ln.errf("mail", "%w: want one address", ErrSyntax)
+	}
+	s.warn(ln, "mail is not supported: removed backups are not mailed")
+	return nil
+}
+
+// su USER GROUP: both must exist (logrotate checks them when it reads the
+// file); the directive itself is not acted on.
+func su(s *ruleState, ln line, a []string) error {
+	switch len(a) {
+	case 0:
+		return ln.errf("su", "%w: no user", ErrSyntax)
+	case 1:
+		return ln.errf("su", "%w: no group", ErrSyntax)
+	case 2:
+	default:
+		return ln.errf("su", "%w: want USER GROUP", ErrSyntax)
+	}
+	if err := checkOwner(ln, "su", a[0], a[1]); err != nil {
+		return err
+	}
+	s.warn(ln, "su is ignored: files are written with the writer process's own rights")
+	return nil
+}
+
+// olddir is not supported; a directory that does not exist is reported as
+// such first (logrotate's own error).
+func olddir(_ *ruleState, ln line, a []string) error {
+	if len(a) != 1 {
+		return ln.errf("olddir", "%w: want one directory", ErrSyntax)
+	}
+	dir := a[0]
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(filepath.Dir(ln.file), dir)
+	}
+	if fi, err := os.Stat(dir); err != nil {
+		return ln.errf("olddir", "%w", err)
+	} else if !fi.IsDir() {
+		return ln.errf("olddir", "%w: %s is not a directory", ErrSyntax, dir)
+	}
+	return ln.errf("olddir", "%w: backups are kept next to the log file", ErrUnsupported)
+}
+
+// createolddir [mode [owner [group]]] is checked like create, then ignored.
+func createOldDir(s *ruleState, ln line, a []string) error {
+	if _, _, _, err := modeOwnerGroup(ln, "createolddir", a); err != nil {
+		return err
+	}
+	s.warn(ln, "createolddir is ignored (olddir is not supported)")
+	return nil
 }
 
 func period(p Period) handler {
@@ -324,6 +395,9 @@ func compressExt(s *ruleState, ln line, a []string) error {
 }
 
 func compressOptions(s *ruleState, ln line, a []string) error {
+	if len(a) == 0 {
+		return ln.errf("compressoptions", "%w: want options", ErrSyntax)
+	}
 	threads := func(opt, v string) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -368,27 +442,55 @@ func dateFormat(s *ruleState, ln line, a []string) error {
 
 // create [mode] [owner [group]]
 func create(s *ruleState, ln line, a []string) error {
-	if len(a) > 3 {
-		return ln.errf("create", "%w: want [mode] [owner [group]]", ErrSyntax)
+	mode, owner, group, err := modeOwnerGroup(ln, "create", a)
+	if err != nil {
+		return err
 	}
-	s.o.Mode, s.o.Owner, s.o.Group = 0, "", ""
+	s.o.Mode, s.o.Owner, s.o.Group = mode, owner, group
+	return nil
+}
+
+// modeOwnerGroup parses [mode] [owner [group]] (create, createolddir) and
+// checks that owner and group exist on this machine, as logrotate does when
+// it reads the file: a name that does not resolve would fail every rotation.
+func modeOwnerGroup(ln line, d string, a []string) (os.FileMode, string, string, error) {
+	var mode os.FileMode
 	if len(a) > 0 && a[0] != "" && a[0][0] >= '0' && a[0][0] <= '9' {
 		m, err := strconv.ParseUint(a[0], 8, 32)
 		if err != nil || m > 0o7777 {
-			return ln.errf("create", "%w: mode %q is not octal", ErrSyntax, a[0])
+			return 0, "", "", ln.errf(d, "%w: mode %q is not an octal mode (0000-7777)", ErrSyntax, a[0])
 		}
-		s.o.Mode, a = os.FileMode(m), a[1:]
+		mode, a = os.FileMode(m), a[1:]
 	}
 	if len(a) > 2 {
-		return ln.errf("create", "%w: want [mode] [owner [group]]", ErrSyntax)
+		return 0, "", "", ln.errf(d, "%w: extra arguments (want [mode] [owner [group]])", ErrSyntax)
 	}
+	var owner, group string
 	if len(a) > 0 {
-		s.o.Owner = a[0]
+		owner = a[0]
 	}
 	if len(a) > 1 {
-		s.o.Group = a[1]
+		group = a[1]
 	}
-	return nil // names are resolved by New, on the machine that writes
+	if err := checkOwner(ln, d, owner, group); err != nil {
+		return 0, "", "", err
+	}
+	return mode, owner, group, nil
+}
+
+// checkOwner reports a user or group ("" skipped) unknown on this machine.
+func checkOwner(ln line, d, owner, group string) error {
+	if owner != "" {
+		if _, err := lookupUser(owner); err != nil {
+			return ln.errf(d, "unknown user %q: %w", owner, ErrUnknownID)
+		}
+	}
+	if group != "" {
+		if _, err := lookupGroup(group); err != nil {
+			return ln.errf(d, "unknown group %q: %w", group, ErrUnknownID)
+		}
+	}
+	return nil
 }
 
 // finish turns the state into a Rule.

@@ -57,7 +57,20 @@
 // the measurement; Options.Level trades speed for size).
 //
 // A file renamed or deleted by another program is noticed within a flush
-// interval and recreated (Reopen does it at once). If the file cannot be
+// interval and recreated (Reopen does it at once); a file truncated in place
+// (logrotate copytruncate) is appended to at its new end. Files another
+// program rotated are never renamed, compressed or removed: the worker acts
+// only on backups the Writer made itself, marked by device and inode and by
+// the extended attribute user.haplog.rotated, which survives renames and
+// restarts (on a file system without user xattrs, an earlier run's backups
+// are left alone too). If another program's backup takes the name ours
+// would get (both rotate the same file), ours keeps its NAME.pending.N name
+// and the worker reports it.
+//
+// If the new file cannot be created at rotation (no inode left, directory
+// not writable, chown refused), nothing is dropped: the backup is renamed
+// back and writing goes on in the old file; the error is returned (logged
+// for size and time rotations) and size rotation is retried a minute later. If the file cannot be
 // written (disk full, permissions), data stays in memory and the write is
 // retried every flush interval; Write refuses new data with ErrBufferFull,
 // instead of dropping it silently, when it would take the data waiting (the
@@ -99,7 +112,12 @@
 // copytruncate, su, mail, shred) are accepted with a Warning and not acted
 // on; olddir, extension, addextension, `start` other than 1 and compression
 // commands other than gzip/pigz/zstd are errors (ErrUnsupported); anything
-// else is ErrUnknownDirective. From compressoptions, a level (-N, --fast,
+// else is ErrUnknownDirective. What `logrotate -d` rejects is rejected too,
+// at the same line (TestConfigVerdictsMatchLogrotate runs both on the same
+// files): users and groups of create, su and createolddir must exist on
+// this machine (ErrUnknownID), numbers and sizes must parse, an olddir that
+// does not exist is reported as such, tabooext and taboopat are refused
+// inside a block. From compressoptions, a level (-N, --fast,
 // --best) and a thread count (pigz -p N, zstd -TN or --threads=N) are used;
 // other options give a Warning. Errors are *ConfigError with file and line.
 // logrotate's compiled defaults apply: no interval and no size means size 1M,

@@ -28,6 +28,7 @@ func (w *Writer) open(prevMode os.FileMode, now time.Time) error {
 		return fmt.Errorf("rotate: stat %s: %w", w.path, err)
 	}
 	w.f, w.size, w.start = f, fi.Size(), now
+	w.fid, w.fidOK = idOf(fi)
 	return nil
 }
 
@@ -62,6 +63,13 @@ func (w *Writer) create(prevMode os.FileMode) (*os.File, error) {
 
 // rotateLocked renames the current file to its backup name and opens a new
 // one. The caller holds ioMu and has flushed what belongs to the old file.
+//
+// Nothing is dropped when the new file cannot be created (directory not
+// writable, no inode left, chown refused): the backup is renamed back to
+// the log file's name and writing goes on in the old file, and the error is
+// returned for the caller to log. Size rotation is then retried after
+// rotateRetry, time rotation at the next boundary, so a lasting failure is
+// not attempted (and logged) at every write.
 func (w *Writer) rotateLocked(reason string) error {
 	if w.opts.NotIfEmpty && w.size == 0 {
 		return nil
@@ -71,10 +79,6 @@ func (w *Writer) rotateLocked(reason string) error {
 		if fi, err := w.f.Stat(); err == nil {
 			mode = fi.Mode()
 		}
-		if err := w.f.Close(); err != nil {
-			w.opts.Logger.Error("rotate: close before rotation", "file", w.path, "err", err)
-		}
-		w.f = nil
 	}
 	var to string
 	var err error
@@ -84,27 +88,58 @@ func (w *Writer) rotateLocked(reason string) error {
 		to = w.nm.pendingName(&w.pendSeq)
 	}
 	if err == nil {
-		err = os.Rename(w.path, to)
+		// Marked ours before it gets a backup name, so that the backup
+		// worker never sees it unmarked.
+		w.nm.own.mark(w.path)
+		if err = os.Rename(w.path, to); err != nil {
+			w.nm.own.unmark(w.path)
+		}
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		w.missing("rotation")
 	case err != nil:
 		w.st.rotateErrors.Add(1)
-		if oerr := w.open(mode, w.opts.Now()); oerr != nil {
-			return errors.Join(fmt.Errorf("rotate: rename %s: %w", w.path, err), oerr)
+		w.rotRetry = w.opts.Now().Add(rotateRetry)
+		if w.f == nil {
+			if oerr := w.open(mode, w.opts.Now()); oerr != nil {
+				return errors.Join(fmt.Errorf("rotate: rename %s: %w", w.path, err), oerr)
+			}
 		}
 		return fmt.Errorf("rotate: rename %s: %w", w.path, err)
 	}
+	old := w.f
+	w.f = nil
 	if err := w.open(mode, w.opts.Now()); err != nil {
 		w.st.rotateErrors.Add(1)
-		return err
+		w.rotRetry = w.opts.Now().Add(rotateRetry)
+		if old == nil {
+			return err
+		}
+		// Keep writing the old file, under its own name again.
+		w.f = old
+		if rerr := os.Rename(to, w.path); rerr == nil {
+			w.nm.own.unmark(w.path)
+		} else {
+			// The old file stays open under the backup name: still
+			// nothing is lost, and the next rotation tries again.
+			return errors.Join(err, fmt.Errorf("rotate: rename %s back: %w; writing on to %s", to, rerr, to))
+		}
+		return fmt.Errorf("%w; writing on to the old file", err)
+	}
+	if old != nil {
+		if err := old.Close(); err != nil {
+			w.opts.Logger.Error("rotate: close after rotation", "file", to, "err", err)
+		}
 	}
 	w.st.rotations.Add(1)
 	w.opts.Logger.Info("rotate: rotated", "file", w.path, "backup", to, "reason", reason)
 	w.wk.poke()
 	return nil
 }
+
+// rotateRetry is how long a failed size rotation waits before the next try.
+const rotateRetry = time.Minute
 
 // reopenLocked writes complete lines to the open file and reopens the path.
 func (w *Writer) reopenLocked() error {
@@ -190,13 +225,32 @@ func (w *Writer) tick() {
 	}
 }
 
-// follow reopens the path when the open file is no longer there.
+// follow reopens the path when the open file is no longer there (renamed
+// or removed by another program). What waits to be written goes to the new
+// file: the old one may already be in that program's hands (logrotate
+// without delaycompress compresses and removes it right after the rename).
+// It is called before every batch write and every tick: a stat of the path
+// and of the open file.
 func (w *Writer) follow() {
 	if w.f == nil {
 		return
 	}
 	fi, err := os.Stat(w.path)
-	if err == nil && sameFile(w.f, fi) {
+	same := false
+	if err == nil {
+		if id, ok := idOf(fi); ok && w.fidOK {
+			same = id == w.fid // no fstat: one stat per batch
+		} else if cur, cerr := w.f.Stat(); cerr == nil {
+			same = os.SameFile(cur, fi)
+		}
+	}
+	if same {
+		if fi.Size() < w.size {
+			// Truncated by someone else (logrotate copytruncate):
+			// appends go on at the new end; size rotation counts
+			// from there.
+			w.size = fi.Size()
+		}
 		return
 	}
 	if err != nil {
@@ -204,7 +258,16 @@ func (w *Writer) follow() {
 	} else {
 		w.opts.Logger.Info("rotate: log file replaced, reopening", "file", w.path)
 	}
-	if err := w.reopenLocked(); err != nil {
+	var mode os.FileMode
+	if cur, cerr := w.f.Stat(); cerr == nil {
+		mode = cur.Mode()
+	}
+	if cerr := w.f.Close(); cerr != nil {
+		w.opts.Logger.Error("rotate: close replaced file", "file", w.path, "err", cerr)
+	}
+	w.f = nil
+	if err := w.open(mode, w.opts.Now()); err != nil {
+		// w.f stays nil: the next write retries the open.
 		w.opts.Logger.Error("rotate: reopen failed", "file", w.path, "err", err)
 	}
 }
@@ -213,31 +276,43 @@ func (w *Writer) follow() {
 func lookupOwner(owner, group string) (uid, gid int, err error) {
 	uid, gid = -1, -1
 	if owner != "" {
-		if uid, err = strconv.Atoi(owner); err != nil {
-			u, lerr := user.Lookup(owner)
-			if lerr != nil {
-				return -1, -1, fmt.Errorf("rotate: owner %q: %w", owner, lerr)
-			}
-			uid, _ = strconv.Atoi(u.Uid)
+		if uid, err = lookupUser(owner); err != nil {
+			return -1, -1, fmt.Errorf("rotate: owner %q: %w", owner, err)
 		}
 	}
 	if group != "" {
-		if gid, err = strconv.Atoi(group); err != nil {
-			g, lerr := user.LookupGroup(group)
-			if lerr != nil {
-				return -1, -1, fmt.Errorf("rotate: group %q: %w", group, lerr)
-			}
-			gid, _ = strconv.Atoi(g.Gid)
+		if gid, err = lookupGroup(group); err != nil {
+			return -1, -1, fmt.Errorf("rotate: group %q: %w", group, err)
 		}
 	}
 	return uid, gid, nil
 }
 
-// sameFile reports whether fi (from Stat of the path) is the open file f.
-func sameFile(f *os.File, fi os.FileInfo) bool {
-	cur, err := f.Stat()
+// lookupUser resolves a user name, or a numeric id that names an existing
+// user (logrotate refuses ids with no passwd entry).
+func lookupUser(name string) (int, error) {
+	u, err := user.Lookup(name)
 	if err != nil {
-		return false
+		if _, nerr := strconv.Atoi(name); nerr != nil {
+			return -1, err
+		}
+		if u, err = user.LookupId(name); err != nil {
+			return -1, err
+		}
 	}
-	return os.SameFile(cur, fi)
+	return strconv.Atoi(u.Uid)
+}
+
+// lookupGroup resolves a group name, or a numeric id of an existing group.
+func lookupGroup(name string) (int, error) {
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		if _, nerr := strconv.Atoi(name); nerr != nil {
+			return -1, err
+		}
+		if g, err = user.LookupGroupId(name); err != nil {
+			return -1, err
+		}
+	}
+	return strconv.Atoi(g.Gid)
 }

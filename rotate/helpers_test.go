@@ -116,3 +116,17 @@ func lines(n int, prefix string) []byte {
 	}
 	return b.Bytes()
 }
+
+// markPreviousRun gives files the mark a Writer sets on its backups, as if
+// an earlier run had made them (skips where the file system has no user
+// extended attributes).
+func markPreviousRun(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		setXattr(p)
+		if !hasXattr(p) {
+			t.Skipf("%s: no user extended attributes here", p)
+		}
+	}
+}

@@ -104,6 +104,9 @@ type backup struct {
 	t     time.Time // dateext: the date in the name
 	seq   int       // dateext: same-date suffix; numbered: N; pending: counter
 	mtime time.Time
+	// foreign: not made by this package (see ownership): never renamed,
+	// compressed or removed, and not counted for retention.
+	foreign bool
 }
 
 // namer knows the backup names of one log file.
@@ -115,11 +118,12 @@ type namer struct {
 	re      *regexp.Regexp // matches base names of backups (dateext or numbered)
 	pend    *regexp.Regexp // numbered mode: pending names
 	fields  []byte
+	own     *ownership
 }
 
 func newNamer(path string, o Options) *namer {
 	base := regexp.QuoteMeta(filepath.Base(path))
-	n := &namer{path: path, dateExt: o.DateExt, format: o.DateFormat, loc: o.Location}
+	n := &namer{path: path, dateExt: o.DateExt, format: o.DateFormat, loc: o.Location, own: newOwnership()}
 	ext := `((?:\.gz|\.zst)?)`
 	if o.DateExt {
 		dre, fields := dateRegexp(o.DateFormat)
@@ -198,9 +202,12 @@ func (n *namer) scan() (backups []backup, pending []backup, stale []string, err 
 		}
 		b.path = filepath.Join(dir, name)
 		b.stem = strings.TrimSuffix(b.path, b.ext)
-		if info, err := e.Info(); err == nil {
-			b.mtime = info.ModTime()
+		info, err := e.Info()
+		if err != nil {
+			continue // gone meanwhile
 		}
+		b.mtime = info.ModTime()
+		b.foreign = !n.own.owns(b.path, info)
 		backups = append(backups, b)
 	}
 	slices.SortFunc(backups, n.newerFirst)

@@ -121,9 +121,10 @@ func newBlockEncoder(c Codec, level int) (blockEncoder, error) {
 // compressParams says how to compress a backup.
 type compressParams struct {
 	codec     Codec
-	level     int // 0: the codec's default
-	workers   int // 0: defaultConcurrency()
-	blockSize int // 0: gzipBlockSize or zstdBlockSize (tests use small blocks)
+	level     int               // 0: the codec's default
+	workers   int               // 0: defaultConcurrency()
+	blockSize int               // 0: gzipBlockSize or zstdBlockSize (tests use small blocks)
+	mark      func(path string) // nil, or marks the complete temporary file as ours
 }
 
 // compressBlocks reads src to its end and writes the compressed stream to

@@ -2,6 +2,7 @@ package rotate
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -91,6 +92,14 @@ func (w *worker) run() {
 		case <-w.quit:
 			return
 		case <-w.kick:
+			// After a failed round only the retry timer retries, unless a
+			// rotation left a new backup to name: the poke of a rotation
+			// whose backup the failed round already handled (rename, then
+			// poke, with the worker scanning in between) is not a reason
+			// to retry early.
+			if delay > 0 && !w.hasPending() {
+				continue
+			}
 		case <-retry.C:
 		}
 		w.failed = false
@@ -104,6 +113,13 @@ func (w *worker) run() {
 			retry.Stop()
 		}
 	}
+}
+
+// hasPending reports whether a rotated file waits for its numbered name (or
+// the directory cannot be read, which a round reports).
+func (w *worker) hasPending() bool {
+	_, pending, _, err := w.n.scan()
+	return err != nil || len(pending) > 0
 }
 
 // nextRetry is the delay after d (0 for the first retry): first, then
@@ -126,8 +142,21 @@ func (w *worker) pass() bool {
 	for _, s := range stale {
 		w.remove(s, "stale temporary file")
 	}
+	var foreign map[string]bool // stems of backups another program made
+	mine := backups[:0:0]
+	for _, b := range backups {
+		if b.foreign {
+			if foreign == nil {
+				foreign = map[string]bool{}
+			}
+			foreign[b.stem] = true
+			continue
+		}
+		mine = append(mine, b)
+	}
+	backups = mine
 	if len(pending) > 0 {
-		return w.shift(backups, pending)
+		return w.shift(backups, pending, foreign)
 	}
 	backups = w.dedupe(backups)
 	backups = w.prune(backups)
@@ -139,7 +168,8 @@ func (w *worker) pass() bool {
 		if b.ext != "" || w.opts.Compress == NoCompression || (i == 0 && w.opts.DelayCompress) {
 			continue
 		}
-		dst, n, err := compressFile(b.path, compressParams{codec: w.opts.Compress, level: w.opts.Level, workers: w.opts.CompressConcurrency}, &w.stop)
+		w.n.own.forget(b.path)
+		dst, n, err := compressFile(b.path, compressParams{codec: w.opts.Compress, level: w.opts.Level, workers: w.opts.CompressConcurrency, mark: w.n.own.mark}, &w.stop)
 		if errors.Is(err, errAborted) {
 			return false
 		}
@@ -156,12 +186,18 @@ func (w *worker) pass() bool {
 }
 
 // shift gives pending numbered backups their final names: every existing
-// NAME.N becomes NAME.N+1 and the oldest pending file becomes NAME.1.
-func (w *worker) shift(backups, pending []backup) bool {
+// NAME.N becomes NAME.N+1 and the oldest pending file becomes NAME.1. A name
+// taken by a backup another program made (foreign, by stem) is not
+// overwritten: the pending file waits, and the error is retried.
+func (w *worker) shift(backups, pending []backup, foreign map[string]bool) bool {
 	for _, p := range pending {
 		for i := len(backups) - 1; i >= 0; i-- { // highest number first
 			b := &backups[i]
 			to := w.n.numbered(b.seq+1) + b.ext
+			if foreign[w.n.numbered(b.seq+1)] {
+				w.fail("shift", fmt.Errorf("%s is taken by a file this writer did not rotate (another program rotates %s too); %s keeps its name", w.n.numbered(b.seq+1), w.n.path, p.path))
+				return false
+			}
 			if err := os.Rename(b.path, to); err != nil {
 				w.fail("shift", err)
 				return false
@@ -170,6 +206,10 @@ func (w *worker) shift(backups, pending []backup) bool {
 			b.path, b.stem = to, w.n.numbered(b.seq)
 		}
 		to := w.n.numbered(1)
+		if foreign[to] {
+			w.fail("shift", fmt.Errorf("%s is taken by a file this writer did not rotate (another program rotates %s too); %s keeps its name", to, w.n.path, p.path))
+			return false
+		}
 		if err := os.Rename(p.path, to); err != nil {
 			w.fail("rename pending", err)
 			return false
@@ -217,6 +257,7 @@ func (w *worker) prune(backups []backup) []backup {
 }
 
 func (w *worker) remove(path, why string) {
+	w.n.own.forget(path)
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		w.fail("remove", err)
 		return

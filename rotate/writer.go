@@ -38,6 +38,8 @@ type Writer struct {
 
 	ioMu    sync.Mutex // guards everything below; taken before mu
 	f       *os.File
+	fid     fileID // device and inode of f
+	fidOK   bool
 	size    int64
 	out     []byte    // being written; kept across a failed write
 	start   time.Time // when the current file's content starts
@@ -45,6 +47,9 @@ type Writer struct {
 	uid     int
 	gid     int
 	pendSeq int
+	// rotRetry: after a failed size rotation, the next one is not tried
+	// before this time (the file is written on meanwhile).
+	rotRetry time.Time
 
 	wk       *worker
 	quit     chan struct{}
@@ -85,9 +90,8 @@ func New(path string, opts Options) (*Writer, error) {
 	w.wk = startWorker(w.nm, o, &w.st)
 	if o.Every != None && w.size > 0 && periodKey(o.Every, o.Weekday, w.start.In(o.Location)) != periodKey(o.Every, o.Weekday, now.In(o.Location)) {
 		if err := w.rotateLocked("catch-up"); err != nil {
-			w.wk.close(-1)
-			w.f.Close()
-			return nil, err
+			// The old file is still open: write on to it.
+			o.Logger.Error("rotate: catch-up rotation failed, writing on", "file", abs, "err", err)
 		}
 	}
 	w.quit, w.tickDone = make(chan struct{}), make(chan struct{})
@@ -309,6 +313,9 @@ func (w *Writer) flushLocked(all bool) error {
 
 // writeOut writes w.out, rotating by size between lines.
 func (w *Writer) writeOut() error {
+	if len(w.out) > 0 {
+		w.follow()
+	}
 	done, err := w.writeData(w.out)
 	if err != nil {
 		return w.failed(done, err)
@@ -342,6 +349,7 @@ func (w *Writer) writeDirect(p []byte) bool {
 	if !ok {
 		return false
 	}
+	w.follow()
 	done, err := w.writeData(p)
 	if err != nil {
 		w.out = append(w.out[:0], p[done:]...)
@@ -363,7 +371,9 @@ func (w *Writer) writeData(p []byte) (int, error) {
 			}
 		}
 		chunk := w.sizeChunk(p[done:])
-		if chunk == nil { // the file is full: rotate first
+		if chunk == nil && w.opts.Now().Before(w.rotRetry) {
+			chunk = p[done:] // a rotation failed lately: write on, past MaxSize
+		} else if chunk == nil { // the file is full: rotate first
 			if err := w.rotateLocked("size"); err != nil {
 				w.st.rotateErrors.Add(1)
 				w.opts.Logger.Error("rotate: size rotation failed, writing on", "file", w.path, "err", err)

@@ -74,6 +74,10 @@ type Rule struct {
 	Template string // template name
 	File     FileAttrs
 	Pos      string // file:line of the rule
+
+	// filters are the property filters the message must also pass
+	// (its own and those of the blocks it is in), in order.
+	filters []*propFilter
 }
 
 // ConfigError is a configuration error at a file and line.
@@ -176,9 +180,37 @@ type cfgParser struct {
 	c       *Config
 	file    string
 	depth   int
-	udpAddr string // $UDPServerAddress
-	last    *Selector
+	udpAddr string   // $UDPServerAddress
+	last    *cond    // filter of the previous rule, for '&'
 	body    tmplBody // the { ... } body following the template(...) being handled
+	blocks  []cond   // the { ... } blocks the parser is in, outermost first
+}
+
+// cond is what a rule is subject to: a selector and property filters.
+type cond struct {
+	sel     Selector
+	filters []*propFilter
+}
+
+// allSelector matches every message.
+func allSelector() Selector {
+	var s Selector
+	for i := range s {
+		s[i] = 0xff
+	}
+	return s
+}
+
+// within returns c restricted by the enclosing blocks.
+func (p *cfgParser) within(c cond) cond {
+	for i := len(p.blocks) - 1; i >= 0; i-- {
+		b := p.blocks[i]
+		for r := range c.sel {
+			c.sel[r] &= b.sel[r]
+		}
+		c.filters = append(append([]*propFilter(nil), b.filters...), c.filters...)
+	}
+	return c
 }
 
 // tmplBody is the body of a list template, the text between its braces
@@ -267,7 +299,7 @@ func (c *Config) parse(file, data string, depth int) error {
 				}
 			}
 		}
-		err := p.statement(line, lineNo)
+		err := p.blockStatement(line, lineNo)
 		p.body = tmplBody{}
 		if err == nil && rest != "" {
 			lineNo = restLine
@@ -280,6 +312,9 @@ func (c *Config) parse(file, data string, depth int) error {
 			}
 			return &ConfigError{File: file, Line: lineNo, Err: err}
 		}
+	}
+	if len(p.blocks) > 0 {
+		return &ConfigError{File: file, Line: len(lines), Err: fmt.Errorf("%d block(s) opened with '{' not closed", len(p.blocks))}
 	}
 	return nil
 }
@@ -377,32 +412,93 @@ func (p *cfgParser) errf(line int, field, format string, args ...any) error {
 	return &ConfigError{File: p.file, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
 }
 
+// blockStatement handles the braces of { ... } blocks around statements:
+// a filter ending in '{' opens a block, a '}' closes one, before or after
+// a statement on the same line.
+func (p *cfgParser) blockStatement(line string, n int) error {
+	for strings.HasPrefix(line, "}") {
+		if len(p.blocks) == 0 {
+			return p.errf(n, "", "'}' without a block")
+		}
+		p.blocks = p.blocks[:len(p.blocks)-1]
+		line = strings.TrimSpace(line[1:])
+	}
+	closes := 0
+	for line != "" && line[0] != '$' && strings.HasSuffix(line, "}") && !strings.HasSuffix(line, "{}") {
+		closes++
+		line = strings.TrimSpace(line[:len(line)-1])
+	}
+	if line != "" {
+		if err := p.statement(line, n); err != nil {
+			return err
+		}
+	}
+	for ; closes > 0; closes-- {
+		if len(p.blocks) == 0 {
+			return p.errf(n, "", "'}' without a block")
+		}
+		p.blocks = p.blocks[:len(p.blocks)-1]
+	}
+	return nil
+}
+
 func (p *cfgParser) statement(line string, n int) error {
 	if line[0] == '$' {
 		return p.legacy(line, n)
 	}
-	if name, ok := objectName(line); ok {
+	if name, ok := objectName(line); ok && name != "action" {
 		return p.object(name, line, n)
 	}
-	if strings.HasPrefix(line, "if ") || strings.HasPrefix(line, "ruleset") || line[0] == ':' {
-		return p.errf(n, "", "%q: filters other than facility.priority selectors: %w", firstWord(line), ErrUnsupported)
+	if strings.HasPrefix(line, "if ") || strings.HasPrefix(line, "if(") || strings.HasPrefix(line, "ruleset") ||
+		strings.HasPrefix(line, "call ") || strings.HasPrefix(line, "set ") || strings.HasPrefix(line, "unset ") {
+		return p.errf(n, "", "%q: RainerScript statement: %w", firstWord(line), ErrUnsupported)
 	}
 	if line[0] == '&' {
 		if p.last == nil {
-			return p.errf(n, "", "'&' action without a previous selector")
+			return p.errf(n, "", "'&' action without a previous filter")
 		}
 		return p.action(*p.last, strings.TrimSpace(line[1:]), n)
 	}
-	sel, act := splitSelector(line)
+	var c cond
+	var act string
+	switch {
+	case line[0] == ':' && !strings.HasPrefix(line, ":om"):
+		f, rest, err := parsePropFilter(line)
+		if err != nil {
+			return p.errf(n, "filter", "%w", err)
+		}
+		c, act = cond{sel: allSelector(), filters: []*propFilter{f}}, rest
+	case bareAction(line):
+		// An action with no filter: every message (in the blocks around).
+		c, act = cond{sel: allSelector()}, line
+	default:
+		sel, rest := splitSelector(line)
+		s, err := ParseSelector(sel)
+		if err != nil {
+			return p.errf(n, "selector", "%w", err)
+		}
+		c, act = cond{sel: s}, rest
+	}
+	c = p.within(c)
+	if act == "{" {
+		p.blocks = append(p.blocks, c)
+		p.last = nil
+		return nil
+	}
 	if act == "" {
-		return p.errf(n, "", "%q: want a selector followed by an action", line)
+		return p.errf(n, "", "%q: want a selector or filter followed by an action", line)
 	}
-	s, err := ParseSelector(sel)
-	if err != nil {
-		return p.errf(n, "selector", "%w", err)
+	p.last = &c
+	return p.action(c, act, n)
+}
+
+// bareAction reports whether a statement is an action with no filter.
+func bareAction(s string) bool {
+	if s == "stop" || s == "~" || s[0] == '/' || strings.HasPrefix(s, "-/") || strings.HasPrefix(s, ":om") {
+		return true
 	}
-	p.last = &s
-	return p.action(s, act, n)
+	name, ok := objectName(s)
+	return ok && name == "action"
 }
 
 func firstWord(s string) string {
@@ -436,8 +532,8 @@ func objectName(line string) (string, bool) {
 }
 
 // action handles the action part of a selector line.
-func (p *cfgParser) action(sel Selector, act string, n int) error {
-	r := Rule{Selector: sel, Pos: p.pos(n), Template: p.c.DefaultTemplate, File: p.c.file}
+func (p *cfgParser) action(c cond, act string, n int) error {
+	r := Rule{Selector: c.sel, filters: c.filters, Pos: p.pos(n), Template: p.c.DefaultTemplate, File: p.c.file}
 	switch {
 	case act == "~" || act == "stop":
 		r.Stop = true
@@ -645,10 +741,13 @@ func (p *cfgParser) fileAttr(a *FileAttrs, key, v string, n int) error {
 	return nil
 }
 
+// joinHostPort makes the listen address of an input. With no address (or
+// "*") rsyslogd binds every IPv4 and IPv6 address, and so does the result
+// (":port"); syslogd's own default input (DefaultUDPAddr) is 127.0.0.1.
 func joinHostPort(host, port string) string {
 	host = strings.TrimSpace(host)
-	if host == "" || host == "*" {
-		host = "127.0.0.1"
+	if host == "*" {
+		host = ""
 	}
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
 		host = "[" + host + "]"

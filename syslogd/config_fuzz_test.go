@@ -24,6 +24,8 @@ func FuzzParseConfig(f *testing.F) {
 		"template(name=\"t\" type=\"string\" string=\"%msg:2:$:drop-last-lf%\\n\")\n" +
 		"local0.*;local0.!=debug action(type=\"omfile\" file=\"/x\" template=\"t\" fileCreateMode=\"0640\")\n& stop\n")
 	f.Add("$FileCreateMode 0640\n$Umask 0022\nkern,mail.!err;*.none -/var/log/x;RSYSLOG_FileFormat\n*.* ~\n")
+	f.Add(filterConf)
+	f.Add(":msg, !regex, \"a\\\\(b\\\\)\" { /x\n& stop }\n}\n{\n")
 	f.Add("\\\n") // a continuation before an empty line (found by fuzzing)
 	// list templates
 	f.Add(listConfFor(`global(parser.escapeControlCharactersOnReceive="off")`, "/spool", "514", "/out"))

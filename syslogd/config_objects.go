@@ -67,11 +67,7 @@ func (p *cfgParser) object(name, line string, n int) error {
 	case "template":
 		return p.template(params, n)
 	case "action":
-		var all Selector
-		for i := range all {
-			all[i] = 0xff
-		}
-		return p.action(all, line, n)
+		return p.action(p.within(cond{sel: allSelector()}), line, n)
 	case "include":
 		if f := params["file"]; f != "" {
 			return p.include(f, n)
@@ -111,10 +107,11 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 				p.warn(n, "module builtin:omfile parameter %s=%q ignored", k, v)
 			}
 		}
-	case "imklog", "immark", "imjournal", "omfile", "builtin:omfwd":
+	case "omfile", "builtin:omfwd":
+		// Built in: loading them changes nothing.
 		p.warn(n, "module %s ignored", mod)
 	default:
-		return p.errf(n, "module", "module %q: %w", mod, ErrUnsupported)
+		return p.errf(n, "module", "module %q is not implemented: %w", mod, ErrUnsupported)
 	}
 	return nil
 }

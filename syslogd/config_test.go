@@ -52,7 +52,7 @@ local1.* -/x/b.log
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantIn := []Input{{Kind: UDP, Addr: "127.0.0.1:5140", RcvBuf: 4 << 20}, {Kind: TCP, Addr: "127.0.0.1:5141"}}
+	wantIn := []Input{{Kind: UDP, Addr: "127.0.0.1:5140", RcvBuf: 4 << 20}, {Kind: TCP, Addr: ":5141"}} // no address: all, as rsyslogd
 	if len(cfg.Inputs) != 2 || cfg.Inputs[0] != wantIn[0] || cfg.Inputs[1] != wantIn[1] {
 		t.Fatalf("inputs = %+v", cfg.Inputs)
 	}
@@ -94,7 +94,7 @@ func TestConfigErrors(t *testing.T) {
 	f("input(type=\"imudp\" port=\"514\" ruleset=\"r\")\n", "e.conf:1:", "rulesets")
 	f("local0.* action(type=\"omfwd\" target=\"x\")\n", "e.conf:1:", "omfwd")
 	f("template(name=\"x\" type=\"list\")\n", "e.conf:1:", "list")
-	f("local0.*\n", "e.conf:1:", "want a selector followed by an action")
+	f("local0.*\n", "e.conf:1:", "want a selector or filter followed by an action")
 }
 
 func TestConfigWarningsOnly(t *testing.T) {

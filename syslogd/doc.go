@@ -21,6 +21,12 @@
 //
 // # Configuration
 //
+// An input that names no address (input(type="imudp" port="514"),
+// $UDPServerRun 514 without $UDPServerAddress) listens on every IPv4 and
+// IPv6 address, as rsyslogd does; with no input configured at all,
+// syslogd listens on DefaultUDPAddr (127.0.0.1). Run logs one "started"
+// line naming every address it listens on.
+//
 // Supported: legacy directives ($ModLoad, $UDPServerAddress, $UDPServerRun,
 // $InputTCPServerRun, $AddUnixListenSocket, $template, $ActionFileDefaultTemplate,
 // $MaxMessageSize, $IncludeConfig, $FileCreateMode, $FileOwner, $FileGroup,
@@ -39,6 +45,22 @@
 // file's `create` line for it says otherwise; selectors with ".=", ".!",
 // ".!=", "*", "none", facility lists and ";"-joined parts; file actions
 // ("-" prefix accepted, ";Template"), "stop" and "~", "&" continuation.
+// Property-based filters, `:property, [!]op, "value"` with contains,
+// isequal, startswith, regex (POSIX basic), ereregex (POSIX extended) and
+// isempty, on any property templates know (msg, programname, hostname,
+// fromhost, fromhost-ip, syslogtag, rawmsg...), compare case-sensitively;
+// a backslash in the value makes the next character plain, as in
+// rsyslogd 8.2302. A selector or filter may be followed by a { ... } block
+// of statements (blocks nest; "stop" in a block ends the message's
+// processing), and an action may stand alone (every message). Filters are
+// evaluated per message, without allocating, only for the facility and
+// severity rows whose rules carry them; other rows keep the table lookup.
+// The local log sockets (imuxsock: /dev/log and $AddUnixListenSocket) use
+// imuxsock's own parser: an RFC 3164 timestamp is skipped and the
+// reception time used, the hostname is the local one, the tag runs up to
+// the first space, RFC 5424 is not recognised. Modules syslogd does not
+// have (imklog, immark, imjournal, omfwd...) and :omusrmsg: are errors
+// naming file:line.
 // The reception options (ReceiveOptions: what rsyslog's parser does to a
 // message before reading its PRI) take "on" or "off" only, as in rsyslog,
 // and follow rsyslog 8.2302 byte for byte, oddities included: with
@@ -52,8 +74,8 @@
 // options and maxMessageSize from the next batch each reader reads.
 // Directives that do not change where messages go (queues, file modes,
 // work directory...) are ignored with a warning; anything else unsupported
-// (property filters, if/then, rulesets, forwarding, dynamic files) is an
-// error carrying file:line. Properties: msg, rawmsg, rawmsg-after-pri,
+// (RainerScript if/then, rulesets, call, set, forwarding, dynamic files)
+// is an error carrying file:line. Properties: msg, rawmsg, rawmsg-after-pri,
 // hostname/source, fromhost, fromhost-ip, syslogtag, programname, procid,
 // msgid, app-name, structured-data, pri, pri-text, syslogfacility[-text],
 // syslogseverity[-text], syslogpriority[-text], timereported/timestamp,
@@ -101,9 +123,17 @@
 // that is a 5 ms pause and three system calls and one thread wake-up per
 // 512 datagrams; each batch takes the routing table and the clock once and
 // hands each file its lines under one lock.
-// Rendered lines wait in a per-file buffer that a flusher goroutine hands
-// to the file every 256 KiB or 100 ms; rotate.Writer writes such a run of
-// whole lines with one write(2) and no further copy. The parser caches the
+// The routing table, the output files and the parser settings form an
+// immutable snapshot behind an atomic.Pointer: a batch references the
+// snapshot of its start (no lock), senders are named (reverse DNS) before
+// the batch starts, and a reload builds the next snapshot off the hot path,
+// publishes it, and closes the files it no longer uses once the batches
+// holding the old one are done.
+// Rendered lines wait in a per-file buffer (the only one between the
+// router and the file) that a flusher goroutine hands to the file every
+// 256 KiB or 100 ms; rotate.Writer writes such a run of whole lines with
+// one write(2) and no further copy (it buffers only while the file cannot
+// be written). The parser caches the
 // last RFC 3164 timestamp (text, inferred year and zone offset) per
 // reception second.
 // A datagram's PRI is read first
@@ -122,7 +152,7 @@
 // counted as dropped and reported in a rate-limited log; receiving goes on
 // and writing resumes when the file becomes writable (rotate buffers a
 // bounded amount meanwhile). A file that cannot be opened is retried.
-// Reload (SIGHUP in cmd/syslogd) swaps in the new rules atomically with
+// Reload (SIGUSR2 in cmd/syslogd) swaps in the new rules atomically with
 // respect to routing, reopens every file and closes those no longer used,
 // without losing a message. It also applies listener changes: inputs the
 // new configuration adds are bound first (one that cannot be bound fails
@@ -136,8 +166,8 @@
 // drops...) are available from Stats and, in the Prometheus text format,
 // from MetricsHandler.
 //
-// What syslogd does not do: forwarding, filters other than selectors,
-// rulesets, queues, TLS, dynamic file names, subtree and plugin templates. HAProxy's
+// What syslogd does not do: forwarding, RainerScript if/then/else, set
+// and call, rulesets, imklog, omusrmsg, queues, TLS, dynamic file names, subtree and plugin templates. HAProxy's
 // "raw" and "iso" formats carry no PRI and are stored as user.notice, and
 // "short"/"timed" carry only a severity (facility kern), exactly as rsyslog
 // stores them.

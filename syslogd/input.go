@@ -119,7 +119,7 @@ func (s *Server) bind(in Input) (*listener, error) {
 		if l.tcp, err = net.Listen("tcp", in.Addr); err != nil {
 			err = fmt.Errorf("listen tcp %s: %w", in.Addr, err)
 		} else {
-			s.log.Info("listening", "tcp", l.tcp.Addr().String())
+			s.log.Debug("listening", "tcp", l.tcp.Addr().String())
 		}
 	default:
 		err = fmt.Errorf("syslogd: unknown input kind %q", in.Kind)
@@ -161,7 +161,7 @@ func (s *Server) listenUDP(addr string, rcv int) (*udpInput, error) {
 	}
 	in.inode = socketInode(c)
 	in.raw = detachUDP(c)
-	s.log.Info("listening", "udp", c.LocalAddr().String(), "rcvbuf", in.rcvBuf)
+	s.log.Debug("listening", "udp", c.LocalAddr().String(), "rcvbuf", in.rcvBuf)
 	return in, nil
 }
 
@@ -178,7 +178,7 @@ func (s *Server) listenUnix(path string, rcv int) (*udpInput, error) {
 	if rcv > 0 {
 		in.rcvBuf = setRcvBuf(c, rcv)
 	}
-	s.log.Info("listening", "unix", path, "rcvbuf", in.rcvBuf)
+	s.log.Debug("listening", "unix", path, "rcvbuf", in.rcvBuf)
 	return in, nil
 }
 
@@ -278,11 +278,20 @@ func (s *Server) readPackets(ctx context.Context, in *udpInput) {
 			// Keep draining while datagrams arrive within the window.
 			_ = in.conn.SetReadDeadline(time.Now().Add(drainWindow))
 		}
+		// Senders are named (a DNS lookup for a new one) before the
+		// batch takes its snapshot.
+		w.froms = w.froms[:0]
+		if in.udp != nil {
+			for i := 0; i < n; i++ {
+				_, src := r.msg(i)
+				w.froms = append(w.froms, w.sender(src))
+			}
+		}
 		w.begin()
 		for i := 0; i < n; i++ {
-			b, src := r.msg(i)
+			b, _ := r.msg(i)
 			if in.udp != nil {
-				w.route(b, w.sender(src))
+				w.route(b, w.froms[i])
 			} else {
 				w.route(b, w.local)
 			}

@@ -246,11 +246,36 @@ func (p *Parser) Header(m *Message) {
 		return
 	}
 	p.rest = nil
+	if !p.hostnames {
+		p.parseLocal(m, rest)
+		return
+	}
 	if len(rest) >= 2 && rest[0] == '1' && rest[1] == ' ' {
 		p.parse5424(m, rest[2:])
 		return
 	}
 	p.parse3164(m, rest)
+}
+
+// parseLocal is imuxsock's own parser for the local log socket (its
+// useSpecialParser, on by default), as rsyslogd 8.2302 does it: an RFC
+// 3164 timestamp is skipped (the reception time stands for it:
+// useSysTimeStamp), there is no hostname (the local one is used), the tag
+// runs up to the first space (a colon does not end it), and the message
+// is the rest, from that space on. RFC 5424 is not recognised.
+func (p *Parser) parseLocal(m *Message, b []byte) {
+	if _, n, ok := parseRFC3164(b); ok {
+		b = skipSpace1(b[n:])
+	}
+	i := 0
+	for i < len(b) && i < maxTagSize && b[i] != ' ' {
+		i++
+	}
+	m.Tag = b[:i]
+	m.Msg = b[i:]
+	if pid := tagProcID(m.Tag); pid != nil {
+		m.ProcID = pid
+	}
 }
 
 // generated returns the reception stamp of now, computing the calendar

@@ -31,16 +31,15 @@ func (s *Server) metricsText() string {
 	counter("syslogd_kernel_drops_total", "Datagrams dropped by the kernel: receive buffer full.", st.KernelDrops)
 	counter("syslogd_tcp_connections_total", "TCP connections accepted.", st.TCPConns)
 	counter("syslogd_tcp_errors_total", "TCP connections closed on a framing error.", st.TCPErrors)
-	s.mu.RLock()
+	sinks := s.snap.Load().sinks
 	type fileStat struct {
 		path             string
 		written, dropped uint64
 	}
-	files := make([]fileStat, 0, len(s.sinks))
-	for p, fs := range s.sinks {
+	files := make([]fileStat, 0, len(sinks))
+	for p, fs := range sinks {
 		files = append(files, fileStat{p, fs.written.Load(), fs.errors.Load()})
 	}
-	s.mu.RUnlock()
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	b.WriteString("# HELP syslogd_file_written_total Lines written, per output file.\n# TYPE syslogd_file_written_total counter\n")
 	for _, f := range files {

@@ -15,10 +15,14 @@ type Sink interface {
 	Close() error
 }
 
-// action is one (file, template) pair a message is written to.
+// action is one (file, template) pair a message is written to, or, with
+// stop set, the end of the message's processing. An action with filters
+// applies only to the messages that pass them all.
 type action struct {
-	sink *fileSink
-	tmpl *Template
+	sink    *fileSink
+	tmpl    *Template
+	filters []*propFilter
+	stop    bool
 }
 
 // router maps a facility row and severity to the actions, in rule order,
@@ -56,11 +60,15 @@ func buildRouter(c *Config, open func(path string) (*fileSink, error)) (*router,
 				if !rule.Selector.Match(fac, sev) {
 					continue
 				}
-				if rule.Stop {
+				if rule.Stop && len(rule.filters) == 0 {
 					break
 				}
-				list = append(list, acts[i])
-				if acts[i].tmpl.needsHeader {
+				a := acts[i]
+				a.filters, a.stop = rule.filters, rule.Stop
+				list = append(list, a)
+				if a.filters != nil || (!a.stop && a.tmpl.needsHeader) {
+					// The filters compare properties
+					// of the parsed message.
 					r.needsHeader[fac][sev] = true
 				}
 			}

@@ -84,13 +84,8 @@ type Server struct {
 	lookup func(netip.Addr) string
 	open   func(path string) (Sink, error)
 
-	reloadMu sync.Mutex   // serialises Reload
-	mu       sync.RWMutex // held for reading while a message is routed; Reload swaps under the write lock
-	cfg      *Config
-	router   *router
-	sinks    map[string]*fileSink // every open sink, by path
-	maxSize  int
-	gen      uint64 // configuration generation: readers rebuild their parser when it changes
+	reloadMu sync.Mutex // serialises New's and Reload's apply and Run's final close
+	snap     atomic.Pointer[snapshot]
 
 	lmu      sync.Mutex // guards ls, runCtx, stopped
 	ls       []*listener
@@ -158,7 +153,7 @@ func (s *Server) loadRotation() (RotationFunc, error) {
 // listeners. Nothing is received until Run.
 func New(o Options) (*Server, error) {
 	s := &Server{opts: o, log: o.Logger, now: o.Now, lookup: o.LookupAddr, open: o.Open,
-		sinks: map[string]*fileSink{}, conns: map[net.Conn]struct{}{}}
+		conns: map[net.Conn]struct{}{}}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -196,7 +191,6 @@ func New(o Options) (*Server, error) {
 		return nil, errors.New("syslogd: no configuration")
 	}
 	if err := s.apply(cfg); err != nil {
-		s.closeSinks(s.sinks)
 		return nil, err
 	}
 	ins, err := s.wanted(cfg)
@@ -204,21 +198,25 @@ func New(o Options) (*Server, error) {
 		s.ls, err = s.bindAll(ins)
 	}
 	if err != nil {
-		s.closeSinks(s.sinks)
+		s.closeSinks(s.snap.Load().sinks)
 		return nil, err
 	}
 	return s, nil
 }
 
-// apply builds the router of cfg, reusing open sinks by path, and swaps it
-// in. Sinks no longer used are returned closed.
+// apply builds the snapshot of cfg, reusing open sinks by path, and
+// publishes it; once no batch uses the previous snapshot, the sinks it
+// alone used are closed. Callers serialise apply.
 func (s *Server) apply(cfg *Config) error {
 	for _, w := range cfg.Warnings {
 		s.log.Warn("config: " + w)
 	}
-	s.mu.RLock()
-	old := s.sinks
-	s.mu.RUnlock()
+	prev := s.snap.Load()
+	var old map[string]*fileSink
+	var gen uint64
+	if prev != nil {
+		old, gen = prev.sinks, prev.gen
+	}
 	fresh := map[string]*fileSink{}
 	r, err := buildRouter(cfg, func(path string) (*fileSink, error) {
 		if fs, ok := old[path]; ok {
@@ -258,10 +256,11 @@ func (s *Server) apply(cfg *Config) error {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxMessageSize
 	}
-	s.mu.Lock()
-	s.cfg, s.router, s.sinks, s.maxSize = cfg, r, fresh, maxSize
-	s.gen++
-	s.mu.Unlock()
+	s.snap.Store(newSnapshot(cfg, r, fresh, maxSize, gen+1))
+	if prev == nil {
+		return nil
+	}
+	prev.retire() // the batches under way finish with their snapshot
 	gone := map[string]*fileSink{}
 	for p, fs := range old {
 		if _, ok := fresh[p]; !ok {
@@ -291,9 +290,7 @@ func (s *Server) closeSinks(m map[string]*fileSink) {
 func (s *Server) Reload() error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	s.mu.RLock()
-	cfg := s.cfg
-	s.mu.RUnlock()
+	cfg := s.snap.Load().cfg
 	if s.opts.ConfigPath != "" {
 		var err error
 		if cfg, err = LoadConfig(s.opts.ConfigPath); err != nil {
@@ -363,10 +360,8 @@ func (s *Server) Reload() error {
 		s.rot = rot
 		s.rotMu.Unlock()
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	var errs []error
-	for _, fs := range s.sinks {
+	for _, fs := range s.snap.Load().sinks {
 		if lz, ok := fs.w.(*lazySink); ok && lz.policy != nil {
 			lz.setPolicy(s.policy(fs.path))
 		}
@@ -379,17 +374,13 @@ func (s *Server) Reload() error {
 
 // Paths returns the output files of the current configuration.
 func (s *Server) Paths() []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.router.paths()
+	return s.snap.Load().router.paths()
 }
 
 // Flush flushes every output file.
 func (s *Server) Flush() error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	var errs []error
-	for _, fs := range s.sinks {
+	for _, fs := range s.snap.Load().sinks {
 		if err := fs.flush(); err != nil {
 			errs = append(errs, fmt.Errorf("flush %s: %w", fs.path, err))
 		}
@@ -411,6 +402,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.start(ctx, l)
 	}
 	s.lmu.Unlock()
+	s.logListening("started")
 	<-ctx.Done()
 	s.lmu.Lock()
 	s.stopped = true
@@ -427,10 +419,11 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.tcpConns.Wait()
 	s.closeListeners()
-	s.mu.Lock()
-	sinks := s.sinks
-	s.sinks = map[string]*fileSink{}
-	s.mu.Unlock()
+	s.reloadMu.Lock()
+	sn := s.snap.Load()
+	sinks := sn.sinks
+	s.snap.Store(newSnapshot(sn.cfg, sn.router, map[string]*fileSink{}, sn.maxSize, sn.gen))
+	s.reloadMu.Unlock()
 	var errs []error
 	for _, fs := range sinks {
 		if err := fs.close(); err != nil {
@@ -465,4 +458,21 @@ func (s *Server) Addrs() (udp, tcp, unix []net.Addr) {
 		}
 	}
 	return udp, tcp, unix
+}
+
+// logListening logs one line naming every address listened on ("[::]:514"
+// is every IPv4 and IPv6 address).
+func (s *Server) logListening(msg string) {
+	udp, tcp, unix := s.Addrs()
+	names := func(as []net.Addr) string {
+		var b []byte
+		for i, a := range as {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, a.String()...)
+		}
+		return string(b)
+	}
+	s.log.Info(msg, "udp", names(udp), "tcp", names(tcp), "unix", names(unix))
 }

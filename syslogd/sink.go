@@ -203,6 +203,13 @@ func openRotate(path string, o rotate.Options, now func() time.Time, log *slog.L
 		// makes the receive buffer overflow on a 2-core machine).
 		o.CompressConcurrency = 1
 	}
+	if o.BufferSize == 0 {
+		// The fileSink is the one buffer between the router and the
+		// file: each of its hand-overs (whole lines) goes straight to
+		// write(2), not into a second batch buffer in the Writer. The
+		// Writer still holds data while the file cannot be written.
+		o.BufferSize = 1
+	}
 	if o.Now == nil {
 		o.Now = now
 	}

@@ -365,16 +365,12 @@ func parseMonth(a, b, c byte) time.Month {
 }
 
 // inferYear picks the year of a year-less RFC 3164 timestamp received at
-// now: the current year, except around new year (a December stamp received
-// in January belongs to the previous year, a January stamp received in
-// December to the next one).
-func inferYear(mo time.Month, now time.Time) int {
-	y := now.Year()
-	switch {
-	case mo == time.December && now.Month() == time.January:
-		return y - 1
-	case mo == time.January && now.Month() == time.December:
-		return y + 1
-	}
-	return y
+// now (in the parser's zone): the year of the reception time, whatever the
+// month, as rsyslogd 8.2302 does (it fills in the fields the timestamp
+// lacks from the reception time). So a "Dec 31 23:59:59" received on
+// January 1st is dated in the new year, and a "Jan 1" received on
+// December 31st in the year ending. TestYearMatchesRsyslogd compares it
+// with rsyslogd run under faketime at the turn of the year and mid-year.
+func inferYear(_ time.Month, now time.Time) int {
+	return now.Year()
 }

@@ -15,6 +15,7 @@ type worker struct {
 	s     *Server
 	p     *Parser
 	m     Message
+	sn    *snapshot   // configuration of the current batch (referenced)
 	r     *router     // routing table of the current batch
 	now   time.Time   // reception time of the current batch
 	pend  [][]byte    // lines of the current batch, by fileSink.id
@@ -30,19 +31,33 @@ type worker struct {
 
 	noHost bool   // unix socket: no hostname in RFC 3164 headers
 	gen    uint64 // configuration generation of p
+
+	froms []sender // senders of the current batch, resolved before it starts
+	fbuf  []byte   // a property value a filter compares
 }
 
-// newParser builds the worker's parser from the current configuration
-// (s.mu held).
-func (w *worker) newParser() {
+// pass reports whether the current message passes every filter.
+func (w *worker) pass(fs []*propFilter) bool {
+	for _, f := range fs {
+		ok, v := f.match(&w.m, w.fbuf)
+		w.fbuf = v[:0]
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// newParser builds the worker's parser from the configuration of sn.
+func (w *worker) newParser(sn *snapshot) {
 	s := w.s
-	w.p = NewParser(ParserOptions{MaxMessageSize: s.maxSize, Location: s.opts.Location,
-		NoHostname: w.noHost, Receive: s.cfg.Receive})
-	w.gen = s.gen
+	w.p = NewParser(ParserOptions{MaxMessageSize: sn.maxSize, Location: s.opts.Location,
+		NoHostname: w.noHost, Receive: sn.cfg.Receive})
+	w.gen = sn.gen
 	if w.noHost {
 		name := s.opts.LocalHostname
 		if name == "" {
-			name = s.cfg.LocalHostname
+			name = sn.cfg.LocalHostname
 		}
 		if name == "" {
 			name, _ = os.Hostname()
@@ -62,9 +77,7 @@ const maxHostCache = 4096
 
 func (s *Server) newWorker(local bool) *worker {
 	w := &worker{s: s, hosts: map[netip.Addr]sender{}, noHost: local}
-	s.mu.RLock()
-	w.newParser()
-	s.mu.RUnlock()
+	w.newParser(s.snap.Load())
 	return w
 }
 
@@ -87,8 +100,9 @@ func (w *worker) sender(a netip.Addr) sender {
 }
 
 func (w *worker) handleFrom(b []byte, a netip.Addr) {
+	h := w.sender(a) // a DNS lookup, if any, before the batch starts
 	w.begin()
-	w.route(b, w.sender(a))
+	w.route(b, h)
 	w.end()
 }
 
@@ -98,17 +112,19 @@ func (w *worker) handle(b []byte, h sender) {
 	w.end()
 }
 
-// begin starts a batch: the routing table cannot change until end, and all
-// messages of the batch share one reception time (as one recvmmsg call
-// returned them).
+// begin starts a batch: it takes a reference to the current snapshot (the
+// routing table of the whole batch; no lock), and all messages of the
+// batch share one reception time (as one recvmmsg call returned them).
+// Nothing that may block (DNS, I/O) may run between begin and end: a
+// reload waits for the batches holding the previous snapshot.
 func (w *worker) begin() {
-	w.s.mu.RLock()
-	w.r = w.s.router
+	w.sn = w.s.acquire()
+	w.r = w.sn.router
 	w.now = w.s.now()
-	if w.gen != w.s.gen {
+	if w.gen != w.sn.gen {
 		// A reload changed the configuration: its reception options
 		// and maximum message size apply from this batch on.
-		w.newParser()
+		w.newParser(w.sn)
 	}
 }
 
@@ -123,7 +139,8 @@ func (w *worker) end() {
 	clear(w.dirty)
 	w.dirty = w.dirty[:0]
 	w.r = nil
-	w.s.mu.RUnlock()
+	w.sn.release()
+	w.sn = nil
 	st := &w.s.stats
 	st.received.Add(w.received)
 	if w.empty|w.malformed|w.unrouted != 0 {
@@ -155,7 +172,14 @@ func (w *worker) route(b []byte, h sender) {
 	if w.r.needsHeader[m.Facility][m.Severity] {
 		w.p.Header(m)
 	}
-	for _, a := range acts {
+	for i := range acts {
+		a := &acts[i]
+		if a.filters != nil && !w.pass(a.filters) {
+			continue
+		}
+		if a.stop {
+			break
+		}
 		id := a.sink.id
 		if id >= len(w.pend) {
 			w.pend = append(w.pend, make([][]byte, id+1-len(w.pend))...)

@@ -1,17 +1,25 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/haplog/haplog/halog"
 )
 
 func main() {
-	os.Exit(halog.Main(os.Args[1:], halog.Env{
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := halog.Main(os.Args[1:], halog.Env{
 		Stdin:    os.Stdin,
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 		Location: time.Local,
-	}))
+		Context:  ctx,
+	})
+	stop()
+	os.Exit(code)
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,6 +36,8 @@ type options struct {
 	// masterWorker is set by -W/-Ws, zeroWarning by -dW.
 	masterWorker bool
 	zeroWarning  bool
+	// systemd is -Ws: the master sends sd_notify messages.
+	systemd bool
 }
 
 func main() {
@@ -77,7 +81,7 @@ func parseArgs(args []string) (*options, error) {
 			o.daemon = true
 		case "-W", "-Ws":
 			o.masterWorker = true
-			o.notes = append(o.notes, "master-worker mode ("+a+") is not supported; running as a single process")
+			o.systemd = o.systemd || a == "-Ws"
 		case "-dW":
 			o.zeroWarning = true
 		case "-p":
@@ -145,11 +149,48 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.check {
 		return checkConfig(o, stdout, stderr)
 	}
-	cfg, err := config.Options{ZeroWarning: o.zeroWarning}.Parse(o.files...)
+	// A worker of a master, or a daemon's child, re-reads a configuration
+	// whose warnings were already printed.
+	wc, inherited, err := inheritWorker()
 	if err != nil {
 		alertf(stderr, "%v", err)
-		alertf(stderr, "Fatal errors found in configuration.")
 		return 1
+	}
+	daemonReady := daemonChild()
+	silent := o.quiet || wc != nil || daemonReady != nil
+	cfg, ok := loadConfig(o, stderr, silent)
+	if !ok {
+		return 1
+	}
+	if !silent {
+		for _, n := range o.notes {
+			notef(stderr, "%s", n)
+		}
+	}
+	if wc != nil {
+		return serve(cfg, o, stderr, &serveHooks{worker: wc, inherited: inherited})
+	}
+	if o.pidfile == "" {
+		o.pidfile = cfg.Global.PidFile
+	}
+	daemon := !o.foreground && (o.daemon || cfg.Global.Daemon)
+	if daemon && daemonReady == nil {
+		return daemonize(args, stderr)
+	}
+	if o.masterWorker || cfg.Global.MasterWorker {
+		return runMaster(o, args, stderr, daemonReady)
+	}
+	return serve(cfg, o, stderr, &serveHooks{ready: daemonReady})
+}
+
+// loadConfig parses the configuration and asks the runtime for its
+// verdict. Fatal diagnostics are always printed; warnings unless silent.
+func loadConfig(o *options, stderr io.Writer, silent bool) (*config.Config, bool) {
+	cfg, err := config.Options{ZeroWarning: o.zeroWarning}.Parse(o.files...)
+	if err != nil {
+		// Every diagnostic on its own line in HAProxy's layout, as -c.
+		config.CheckOptions{PID: os.Getpid(), Options: config.Options{ZeroWarning: o.zeroWarning}}.Check(io.Discard, stderr, o.files)
+		return nil, false
 	}
 	rt := proxy.Validate(cfg)
 	if hasLevel(rt, config.LevelAlert) {
@@ -157,30 +198,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 			writeDiag(stderr, d)
 		}
 		alertf(stderr, "Fatal errors found in configuration.")
-		return 1
+		return nil, false
 	}
 	if o.zeroWarning && hasLevel(rt, config.LevelWarning) {
 		for _, d := range rt {
 			writeDiag(stderr, d)
 		}
 		alertf(stderr, "Some warnings were found and 'zero-warning' is set. Aborting.")
-		return 1
+		return nil, false
 	}
-	if !o.quiet {
+	if !silent {
 		for _, d := range cfg.Warnings {
-			fmt.Fprintf(stderr, "[WARNING]  (%d) : %v\n", os.Getpid(), d)
+			writeDiag(stderr, d)
 		}
 		for _, d := range rt {
 			writeDiag(stderr, d)
 		}
-		for _, n := range o.notes {
-			notef(stderr, "%s", n)
-		}
-		if o.daemon || (cfg.Global.Daemon && !o.foreground) {
-			notef(stderr, "daemon mode is not supported: staying in the foreground")
-		}
 	}
-	return serve(cfg, o, stderr)
+	return cfg, true
 }
 
 // checkConfig is "-c": the configuration package's check (HAProxy's
@@ -239,9 +274,23 @@ func writeDiag(w io.Writer, d config.Diag) {
 	fmt.Fprintf(w, "%-10s (%d) : config : %s\n", "["+d.Level.String()+"]", os.Getpid(), d)
 }
 
-func serve(cfg *config.Config, o *options, stderr io.Writer) int {
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	opts := proxy.Options{Logger: logger}
+// serveHooks adapt serve to the process model: a master's worker gets
+// its listening sockets from the previous worker and reports to the
+// master; a daemon's child tells its parent once it serves.
+type serveHooks struct {
+	worker    *workerControl
+	inherited map[string]net.Listener
+	ready     func()
+}
+
+func serve(cfg *config.Config, o *options, stderr io.Writer, h *serveHooks) int {
+	// Descriptors first, as HAProxy: "Cannot raise FD limit" is fatal.
+	if err := proxy.RaiseFDLimit(cfg); err != nil {
+		alertf(stderr, "%v", err)
+		return 1
+	}
+	logger := slog.New(proxy.NewStderrHandler(stderr, os.Getpid(), slog.LevelWarn))
+	opts := proxy.Options{Logger: logger, Inherited: h.inherited}
 	if !o.quiet {
 		opts.Stderr = stderr
 	}
@@ -254,29 +303,55 @@ func serve(cfg *config.Config, o *options, stderr io.Writer) int {
 		alertf(stderr, "Starting %v", err)
 		return 1
 	}
-	pidfile := o.pidfile
-	if pidfile == "" {
-		pidfile = cfg.Global.PidFile
-	}
-	if pidfile != "" {
-		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			alertf(stderr, "cannot create pidfile %s: %v", pidfile, err)
-			return 1
-		}
-		defer os.Remove(pidfile)
-	}
-	// Listening: now ask the previous process to leave.
-	for _, pid := range o.softPIDs {
-		syscall.Kill(pid, syscall.SIGUSR1)
-	}
-	for _, pid := range o.hardPIDs {
-		syscall.Kill(pid, syscall.SIGTERM)
+	// Sockets handed over but no longer in the configuration.
+	for _, l := range h.inherited {
+		l.Close()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	if h.worker != nil {
+		// Bound: chroot and drop privileges as HAProxy's workers do.
+		if err := proxy.DropPrivileges(&cfg.Global, stderr); err != nil {
+			alertf(stderr, "%v", err)
+			return 1
+		}
+		if err := h.worker.ready(p); err != nil {
+			alertf(stderr, "%v", err)
+			return 1
+		}
+		gone := h.worker.masterGone()
+		go func() {
+			<-gone
+			cancel()
+		}()
+	} else {
+		if o.pidfile != "" {
+			if err := os.WriteFile(o.pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+				alertf(stderr, "cannot create pidfile %s: %v", o.pidfile, err)
+				return 1
+			}
+			defer removePidfile(o.pidfile)
+		}
+		// Bound and pid file written: chroot and drop privileges as HAProxy.
+		if err := proxy.DropPrivileges(&cfg.Global, stderr); err != nil {
+			alertf(stderr, "%v", err)
+			return 1
+		}
+		// Listening: now ask the previous process to leave.
+		for _, pid := range o.softPIDs {
+			syscall.Kill(pid, syscall.SIGUSR1)
+		}
+		for _, pid := range o.hardPIDs {
+			syscall.Kill(pid, syscall.SIGTERM)
+		}
+		if h.ready != nil {
+			h.ready()
+		}
+	}
+	var terminated atomic.Bool
 	go func() {
 		for sig := range sigs {
 			switch sig {
@@ -288,6 +363,7 @@ func serve(cfg *config.Config, o *options, stderr io.Writer) int {
 			case syscall.SIGHUP:
 				// HAProxy dumps server states; nothing to reopen here.
 			default:
+				terminated.Store(sig == syscall.SIGTERM)
 				cancel()
 			}
 		}
@@ -296,5 +372,17 @@ func serve(cfg *config.Config, o *options, stderr io.Writer) int {
 		alertf(stderr, "%v", err)
 		return 1
 	}
+	if h.worker != nil && terminated.Load() {
+		// haproxy's worker ends on SIGTERM; its master reports code 143.
+		return 128 + int(syscall.SIGTERM)
+	}
 	return 0
+}
+
+// removePidfile removes path if it still holds our pid: after a reload
+// with -sf the file already names the new process.
+func removePidfile(path string) {
+	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
+		os.Remove(path)
+	}
 }

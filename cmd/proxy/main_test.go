@@ -154,7 +154,7 @@ func TestCheckRuntime(t *testing.T) {
 	}
 	rc, out, errs = self(t, "-c", "-f", "testdata/runtime-warning.cfg")
 	if rc != 0 || out != "Warnings were found.\nConfiguration file is valid\n" ||
-		!strings.Contains(errs, "[WARNING]  (") || !strings.Contains(errs, "'option logasap' is ignored") {
+		!strings.Contains(errs, "[WARNING]  (") || !strings.Contains(errs, "'defer-accept' and 'tfo' are ignored") {
 		t.Errorf("runtime-warning: exit %d stdout %q stderr %q", rc, out, errs)
 	}
 	if rc, _, errs = self(t, "-c", "-dW", "-f", "testdata/runtime-warning.cfg"); rc != 1 || !strings.Contains(errs, "'zero-warning' is set. Aborting.") {

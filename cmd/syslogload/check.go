@@ -65,29 +65,27 @@ func openMaybeCompressed(path string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
+	var z io.Reader
+	zclose := func() {}
 	switch {
 	case strings.HasSuffix(path, ".gz"):
-		z, err := gzip.NewReader(f)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return struct {
-			io.Reader
-			io.Closer
-		}{z, f}, nil
+		z, err = gzip.NewReader(f)
 	case strings.HasSuffix(path, ".zst"):
-		z, err := zstd.NewReader(f)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", path, err)
+		var d *zstd.Decoder
+		if d, err = zstd.NewReader(f); err == nil {
+			z, zclose = d, d.Close
 		}
-		return struct {
-			io.Reader
-			io.Closer
-		}{z, closerFunc(func() error { z.Close(); return f.Close() })}, nil
+	default:
+		return f, nil
 	}
-	return f, nil
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{z, closerFunc(func() error { zclose(); return f.Close() })}, nil
 }
 
 type closerFunc func() error

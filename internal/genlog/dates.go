@@ -46,11 +46,16 @@ func (g *Generator) renderAcceptDate(sec int64) {
 	put2(b[7:], int(y/100))
 	put2(b[9:], int(y%100))
 	b[11] = ':'
-	put2(b[12:], hh)
-	b[14] = ':'
-	put2(b[15:], mm)
-	b[17] = ':'
-	put2(b[18:], ss)
+	putHMS(b[12:], hh, mm, ss)
+}
+
+// putHMS writes "hh:mm:ss" at the start of b.
+func putHMS(b []byte, hh, mm, ss int) {
+	put2(b[0:], hh)
+	b[2] = ':'
+	put2(b[3:], mm)
+	b[5] = ':'
+	put2(b[6:], ss)
 }
 
 // appendPrefixDate appends the syslog timestamp of the prefix style.
@@ -66,11 +71,7 @@ func (g *Generator) appendPrefixDate(dst []byte, sec int64) []byte {
 			b[4] = ' '
 		}
 		b[6] = ' '
-		put2(b[7:], hh)
-		b[9] = ':'
-		put2(b[10:], mm)
-		b[12] = ':'
-		put2(b[13:], ss)
+		putHMS(b[7:], hh, mm, ss)
 		return append(dst, b[:15]...)
 	}
 	// "2026-11-21T08:00:00+00:00"
@@ -81,11 +82,7 @@ func (g *Generator) appendPrefixDate(dst []byte, sec int64) []byte {
 	b[7] = '-'
 	put2(b[8:], d)
 	b[10] = 'T'
-	put2(b[11:], hh)
-	b[13] = ':'
-	put2(b[14:], mm)
-	b[16] = ':'
-	put2(b[17:], ss)
+	putHMS(b[11:], hh, mm, ss)
 	off := g.offSec / 60
 	b[19] = '+'
 	if off < 0 {

@@ -538,15 +538,7 @@ func (g *Generator) appendHTTP(dst []byte, f *httpFields) []byte {
 		dst = append(dst, "/<NOSRV>"...)
 	}
 	dst = append(dst, ' ')
-	dst = appendInt(dst, f.tR)
-	dst = append(dst, '/')
-	dst = appendInt(dst, f.tw)
-	dst = append(dst, '/')
-	dst = appendInt(dst, f.tc)
-	dst = append(dst, '/')
-	dst = appendInt(dst, f.tr)
-	dst = append(dst, '/')
-	dst = appendInt(dst, f.ta)
+	dst = appendSlashed(dst, f.tR, f.tw, f.tc, f.tr, f.ta)
 	dst = append(dst, ' ')
 	dst = appendInt(dst, f.status)
 	dst = append(dst, ' ')
@@ -588,18 +580,12 @@ func hasQuery(u []byte) bool {
 
 // appendConn appends "ac/fc/bc/sc/rc sq/bq".
 func (g *Generator) appendConn(dst []byte, c [4]int, redisp bool, sq, bq int) []byte {
-	dst = appendInt(dst, g.ac)
-	for i := 0; i < 3; i++ {
-		dst = append(dst, '/')
-		dst = appendInt(dst, c[i])
-	}
+	dst = appendSlashed(dst, g.ac, c[0], c[1], c[2])
 	dst = append(dst, '/')
 	if redisp {
 		dst = append(dst, '+')
 	}
 	dst = appendInt(dst, c[3])
 	dst = append(dst, ' ')
-	dst = appendInt(dst, sq)
-	dst = append(dst, '/')
-	return appendInt(dst, bq)
+	return appendSlashed(dst, sq, bq)
 }

@@ -40,6 +40,18 @@ func appendInt(dst []byte, v int) []byte {
 	return appendUint(dst, uint64(v))
 }
 
+// appendSlashed appends the values separated by '/' ("12/0/3"), as the
+// timer and counter groups of a log line.
+func appendSlashed(dst []byte, vs ...int) []byte {
+	for i, v := range vs {
+		if i > 0 {
+			dst = append(dst, '/')
+		}
+		dst = appendInt(dst, v)
+	}
+	return dst
+}
+
 // mix64 is a stateless 64-bit hash (the splitmix64 finaliser).
 func mix64(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9

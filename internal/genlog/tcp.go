@@ -50,11 +50,7 @@ func (g *Generator) nextTCP(dst []byte) []byte {
 		dst = append(dst, svc.nosrv...)
 	}
 	dst = append(dst, ' ')
-	dst = appendInt(dst, tw)
-	dst = append(dst, '/')
-	dst = appendInt(dst, tc)
-	dst = append(dst, '/')
-	dst = appendInt(dst, tt)
+	dst = appendSlashed(dst, tw, tc, tt)
 	dst = append(dst, ' ')
 	dst = appendInt(dst, bytes)
 	dst = append(dst, ' ')

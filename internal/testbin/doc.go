@@ -16,8 +16,13 @@
 //  4. the extra paths given by the caller, in order.
 //
 // Every candidate must be an executable regular file. [Need] wraps Path for
-// tests: it returns the path, or calls t.Skipf with the program name, the
-// package that provides it and the override variable.
+// tests: it returns the path, or skips the test with the program name, the
+// package that provides it and the override variable. Under CI (the
+// environment variable CI=true, see [InCI]) it fails the test instead:
+// .ci/run installs every reference program, so a differential test that
+// would skip there is a broken set-up, not a pass. [Want] is the same for
+// a reference comparison that is one part of a larger test: it logs and
+// returns false on a developer's machine, and fails under CI.
 //
 // The package imports "testing" only for [testing.TB]; it is meant for
 // _test.go files and is internal to the module.

@@ -1,6 +1,7 @@
 package testbin
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,21 +94,64 @@ func look(file string) (string, bool) {
 	return p, true
 }
 
-// Need returns the path of the program name (see [Path]), or skips the
-// test with a message saying how to install it or point to it.
+// InCI reports whether the tests run in continuous integration: the
+// environment variable CI is set to a true value ("true", "1", "yes", as
+// CI services and .ci/run set it). There every reference program is
+// installed, so a missing one is a failure, not a skip.
+func InCI() bool {
+	switch strings.ToLower(os.Getenv("CI")) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// Need returns the path of the program name (see [Path]). When the
+// program is absent it skips the test with a message saying how to
+// install it or point to it, or, under CI (see [InCI]), fails the test
+// with that message: a differential test must not pass there without its
+// reference.
 func Need(t testing.TB, name string, extra ...string) string {
 	t.Helper()
 	if p, ok := Path(name, extra...); ok {
 		return p
 	}
-	if k, v := override(name); v != "" {
-		t.Skipf("%s not found: %s=%q is not an executable", name, k, v)
+	msg := Missing(name)
+	if InCI() {
+		t.Fatalf("CI=%s: %s", os.Getenv("CI"), msg)
 		return ""
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// Want returns the path of the program name and true, for a test that
+// runs a reference comparison only as one part of a larger test. When the
+// program is absent it logs why the comparison is left out and returns
+// false, or, under CI (see [InCI]), fails the test.
+func Want(t testing.TB, name string, extra ...string) (string, bool) {
+	t.Helper()
+	if p, ok := Path(name, extra...); ok {
+		return p, true
+	}
+	msg := Missing(name)
+	if InCI() {
+		t.Errorf("CI=%s: %s", os.Getenv("CI"), msg)
+		return "", false
+	}
+	t.Logf("comparison with %s left out: %s", name, msg)
+	return "", false
+}
+
+// Missing says why name was not found and how to install it or point to
+// it.
+func Missing(name string) string {
+	if k, v := override(name); v != "" {
+		return fmt.Sprintf("%s not found: %s=%q is not an executable", name, k, v)
 	}
 	pkg := aptPackage[name]
 	if pkg == "" {
 		pkg = name
 	}
-	t.Skipf("%s not installed: apt-get install %s (or set %s to its path)", name, pkg, EnvVar(name))
-	return ""
+	return fmt.Sprintf("%s not installed: apt-get install %s (or set %s to its path)", name, pkg, EnvVar(name))
 }

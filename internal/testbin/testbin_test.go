@@ -3,8 +3,10 @@ package testbin
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -148,21 +150,26 @@ func TestPathLegacyHAProxy(t *testing.T) {
 	}
 }
 
-// skipRecorder is a testing.TB whose Skipf records the message instead of
-// ending the goroutine.
+// skipRecorder is a testing.TB whose Skip, Fatalf, Errorf and Logf record
+// the message instead of ending the goroutine or reporting.
 type skipRecorder struct {
 	testing.TB
-	skipped string
+	skipped, failed, logged string
 }
 
 func (r *skipRecorder) Helper() {}
 
-func (r *skipRecorder) Skipf(format string, args ...any) {
-	r.skipped = fmt.Sprintf(format, args...)
-}
+func (r *skipRecorder) Skip(args ...any) { r.skipped = fmt.Sprint(args...) }
+
+func (r *skipRecorder) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...) }
+
+func (r *skipRecorder) Errorf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...) }
+
+func (r *skipRecorder) Logf(format string, args ...any) { r.logged = fmt.Sprintf(format, args...) }
 
 func TestNeed(t *testing.T) {
 	pathDir, _ := isolate(t)
+	t.Setenv("CI", "")
 	for _, c := range []struct{ name, want string }{
 		{"haproxy", "haproxy not installed: apt-get install haproxy (or set HAPLOG_BIN_HAPROXY to its path)"},
 		{"halog", "halog not installed: apt-get install haproxy (or set HAPLOG_BIN_HALOG to its path)"},
@@ -196,6 +203,7 @@ func TestNeed(t *testing.T) {
 // test with a skip (not a failure) when the program is absent.
 func TestNeedSkips(t *testing.T) {
 	isolate(t)
+	t.Setenv("CI", "")
 	var sub *testing.T
 	var after bool
 	ok := t.Run("absent", func(t *testing.T) {
@@ -205,5 +213,69 @@ func TestNeedSkips(t *testing.T) {
 	})
 	if !ok || after || !sub.Skipped() {
 		t.Fatalf("subtest ok=%v, ran past Need=%v, skipped=%v; want a skip", ok, after, sub.Skipped())
+	}
+}
+
+// TestNeedFailsInCI: under CI=true a missing program fails the test (Need
+// and Want alike) with the same message; a present one is returned.
+func TestNeedFailsInCI(t *testing.T) {
+	pathDir, _ := isolate(t)
+	t.Setenv("HAPLOG_BIN_TESTBIN_FAKE", "")
+	for _, ci := range []string{"true", "1", "TRUE", "yes"} {
+		t.Setenv("CI", ci)
+		if !InCI() {
+			t.Errorf("InCI() = false with CI=%q", ci)
+		}
+		want := "CI=" + ci + ": testbin-fake not installed: apt-get install testbin-fake (or set HAPLOG_BIN_TESTBIN_FAKE to its path)"
+		r := &skipRecorder{TB: t}
+		if p := Need(r, "testbin-fake"); p != "" || r.failed != want || r.skipped != "" {
+			t.Errorf("CI=%s: Need = %q, failed %q, skipped %q; want the failure %q", ci, p, r.failed, r.skipped, want)
+		}
+		r = &skipRecorder{TB: t}
+		if p, ok := Want(r, "testbin-fake"); ok || p != "" || r.failed != want {
+			t.Errorf("CI=%s: Want = %q, %v, failed %q; want the failure %q", ci, p, ok, r.failed, want)
+		}
+	}
+	for _, ci := range []string{"", "false", "0"} {
+		t.Setenv("CI", ci)
+		if InCI() {
+			t.Errorf("InCI() = true with CI=%q", ci)
+		}
+		r := &skipRecorder{TB: t}
+		if p, ok := Want(r, "testbin-fake"); ok || p != "" || r.failed != "" || !strings.Contains(r.logged, "left out") {
+			t.Errorf("CI=%q: Want = %q, %v, failed %q, logged %q; want a log line", ci, p, ok, r.failed, r.logged)
+		}
+	}
+	t.Setenv("CI", "true")
+	exe := fakeExe(t, pathDir, "testbin-fake", 0o755)
+	r := &skipRecorder{TB: t}
+	if p := Need(r, "testbin-fake"); p != exe || r.failed != "" {
+		t.Errorf("CI: Need with the program in PATH = %q, failed %q", p, r.failed)
+	}
+	if p, ok := Want(r, "testbin-fake"); p != exe || !ok || r.failed != "" {
+		t.Errorf("CI: Want with the program in PATH = %q, %v, failed %q", p, ok, r.failed)
+	}
+}
+
+// TestNeedFailsInCIReal checks, with the real testing package, that Need
+// under CI=true ends the test as failed, not skipped. The failing subtest
+// runs in a child process so that its failure does not fail this test.
+func TestNeedFailsInCIReal(t *testing.T) {
+	if os.Getenv("TESTBIN_CHILD") == "1" {
+		isolate(t)
+		Need(t, "testbin-absent")
+		t.Log("ran past Need")
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestNeedFailsInCIReal$", "-test.v")
+	cmd.Env = append(os.Environ(), "TESTBIN_CHILD=1", "CI=true")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--- FAIL: TestNeedFailsInCIReal") ||
+		strings.Contains(string(out), "ran past Need") || strings.Contains(string(out), "SKIP") {
+		t.Fatalf("child under CI=true: err=%v, output:\n%s", err, out)
 	}
 }

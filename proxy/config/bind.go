@@ -14,15 +14,21 @@ import (
 // bindIgnored are bind parameters accepted and ignored with a warning; the
 // value says whether they take an argument.
 var bindIgnored = map[string]bool{
-	"process": true, "thread": true, "backlog": true, "interface": true, "nice": true,
-	"id": true, "level": true, "severity-output": true, "maxconn": true,
-	"ciphersuites": true, "curves": true, "ecdhe": true, "crl-file": true,
-	"npn": true, "mss": true, "tcp-ut": true, "namespace": true,
-	"mode": true, "uid": true, "gid": true, "user": true, "group": true, "proto": true,
-	"no-sslv3": false, "no-tlsv10": false, "no-tlsv11": false, "no-tlsv12": false, "no-tlsv13": false,
-	"force-tlsv12": false, "force-tlsv13": false, "strict-sni": false, "prefer-client-ciphers": false,
-	"allow-0rtt": false, "no-ca-names": false, "no-tls-tickets": false, "generate-certificates": false,
-	"ssl-reuse": false, "no-alpn": false, "quic-force-retry": false,
+	"process": true, "thread": true, "backlog": true, "nice": true,
+	"id": true, "level": true, "severity-output": true, "mss": true,
+}
+
+// bindUnsupported are bind parameters HAProxy honours and this
+// implementation cannot: refused rather than ignored. The value says
+// whether they take an argument.
+var bindUnsupported = map[string]bool{
+	"interface": true, "namespace": true, "tcp-ut": true, "proto": true,
+	"crl-file": true, "ca-ignore-err": true, "crt-ignore-err": true, "ca-verify-file": true,
+	"ca-sign-file": true, "ca-sign-pass": true, "npn": true, "sigalgs": true, "client-sigalgs": true,
+	"prefer-client-ciphers": false, "allow-0rtt": false, "no-ca-names": false,
+	"generate-certificates": false, "quic-force-retry": false, "ssl-reuse": false,
+	"maxconn": true, "mode": true, "uid": true, "gid": true, "user": true, "group": true,
+	"v4v6": false, "v6only": false,
 }
 
 func (p *parser) kwBind(px *Proxy, w []string) {
@@ -32,8 +38,9 @@ func (p *parser) kwBind(px *Proxy, w []string) {
 	}
 	var b Bind
 	b.File, b.Line = p.file, p.line
+	b.TLSOptions = p.cfg.Global.SSLDefaultBind
 	if err := p.bindParams(&b, w[2:]); err != nil {
-		p.alertErr(p.line, ErrSyntax, "'bind %s' : %v", w[1], err)
+		p.alertErr(p.line, causeOf(err, ErrSyntax), "'bind %s' : %v", w[1], err)
 		return
 	}
 	spec, err := expandAddrVars(w[1], p.env)
@@ -75,6 +82,7 @@ func (p *parser) bindParams(b *Bind, a []string) error {
 			if err != nil {
 				return err
 			}
+			v = withBase(p.cfg.Global.CRTBase, v)
 			if err := p.loadCrt(v); err != nil {
 				return err
 			}
@@ -93,37 +101,26 @@ func (p *parser) bindParams(b *Bind, a []string) error {
 				return err
 			}
 			b.ALPN = v
-		case "ciphers", "ssl-min-ver", "ssl-max-ver", "verify", "ca-file":
+		case "strict-sni":
+			b.StrictSNI = true
+		case "no-alpn":
+			b.ALPN = ""
+		case "verify", "ca-file":
 			v, err := arg()
 			if err != nil {
 				return err
 			}
 			switch kw {
-			case "ciphers":
-				b.Ciphers = v
-			case "ssl-min-ver", "ssl-max-ver":
-				if err := checkSSLVer(kw, v); err != nil {
-					return err
-				}
-				if kw == "ssl-min-ver" {
-					b.SSLMinVer = v
-				} else {
-					b.SSLMaxVer = v
-				}
 			case "verify":
 				if v != "none" && v != "optional" && v != "required" {
 					return fmt.Errorf("'verify' : unknown verify method '%s', only 'none', 'optional', and 'required' are supported", v)
 				}
 				b.Verify = v
 			case "ca-file":
-				b.CAFile = v
+				b.CAFile = withBase(p.cfg.Global.CABase, v)
 			}
 		case "accept-proxy":
 			b.AcceptProxy = true
-		case "v4v6":
-			b.V4V6 = true
-		case "v6only":
-			b.V6Only = true
 		case "transparent":
 			b.Transparent = true
 		case "tfo":
@@ -131,6 +128,18 @@ func (p *parser) bindParams(b *Bind, a []string) error {
 		case "defer-accept":
 			b.DeferAccept = true
 		default:
+			if ok, err := tlsOption(&b.TLSOptions, a, &i); ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if takesArg, ok := bindUnsupported[kw]; ok {
+				if takesArg {
+					arg()
+				}
+				return unsupported("'%s' is not supported by this implementation", kw)
+			}
 			takesArg, ok := bindIgnored[kw]
 			if !ok {
 				return fmt.Errorf("unknown keyword '%s'", kw)
@@ -148,6 +157,15 @@ func (p *parser) bindParams(b *Bind, a []string) error {
 	}
 	if b.SSL && len(b.Crts) == 0 {
 		return fmt.Errorf("'ssl' requires a certificate ('crt')")
+	}
+	if b.SSL {
+		warn, err := b.TLSOptions.resolve()
+		if err != nil {
+			return err
+		}
+		if warn != "" {
+			p.warnf(p.line, "'bind' : %s.", warn)
+		}
 	}
 	return nil
 }

@@ -37,14 +37,16 @@ func (o CheckOptions) Check(stdout, stderr io.Writer, files []string) int {
 	}
 	p := newParser(o.Options)
 	for _, f := range files {
-		p.parsePath(f)
+		if p.parsePath(f); p.openFailed {
+			break
+		}
 	}
 	cfg, err := p.finish()
 	for _, d := range p.all {
 		writeDiag(stderr, o.PID, d)
 	}
 	if err != nil {
-		if p.zeroWarnAbort {
+		if p.zeroWarnAbort || p.openFailed {
 			return 1
 		}
 		writeDiag(stderr, o.PID, Diag{Level: LevelAlert, Msg: "Fatal errors found in configuration."})

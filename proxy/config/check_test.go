@@ -155,7 +155,7 @@ func TestCheckGolden(t *testing.T) {
 func TestCheckVsHAProxy(t *testing.T) {
 	bin := testbin.Need(t, "haproxy")
 	var cfgs []string
-	for _, g := range []string{"testdata/check/*.cfg", "testdata/conformance/*.cfg", "testdata/seed/*.cfg"} {
+	for _, g := range []string{"testdata/check/*.cfg", "testdata/conformance/*.cfg", "testdata/seed/*.cfg", "testdata/debian/*.cfg"} {
 		m, _ := filepath.Glob(g)
 		cfgs = append(cfgs, m...)
 	}

@@ -9,9 +9,10 @@
 //     expansion, single quotes, and the conditional blocks .if / .elif /
 //     .else / .endif with .notice / .warning / .alert / .diag.
 //   - Sections global, defaults (anonymous and named, "from"), frontend,
-//     backend and listen. userlist, peers, resolvers, mailers, program,
-//     http-errors, ring, log-forward and cache sections are skipped with a
-//     warning.
+//     backend and listen. userlist, peers, resolvers, mailers,
+//     http-errors, ring and cache sections are skipped with a warning
+//     (what would use them is refused); program and log-forward sections
+//     are refused.
 //   - The directive tables and their checks, with HAProxy's wording where
 //     it was verified against haproxy 2.6 ("unknown keyword 'x' in
 //     'global' section", "'bind' ignored because backend 'b' has no
@@ -33,17 +34,23 @@
 //
 // # Unsupported directives
 //
-// Keywords outside the subset are never silently dropped. Tuning knobs
-// with no observable effect here (tune.*, ssl-default-*, cpu-map, most
-// "option" performance switches, bind/server TLS tuning parameters) are
-// accepted with a warning saying they are ignored. Keywords that would
-// change behaviour if ignored (lua-load, tcp-request, stick tables,
-// unsupported http-request actions, balance hdr()/url_param/hash,
-// ring@/tcp@ log targets, crt-list, server track/source ...) are errors
-// wrapping ErrUnsupported. Two deliberate differences from HAProxy:
+// Keywords outside the subset are never silently dropped. A directive
+// either works as in HAProxy 2.6, or is refused with an error naming
+// file:line (wrapping ErrUnsupported, or ErrUnknownKeyword for unknown
+// ones), or, when it truly has no effect here (performance tuning,
+// debugging switches, settings of features refused elsewhere), is
+// accepted with a warning saying it is ignored. The runtime adds its own
+// verdict (proxy.Validate) for settings it cannot honour. The full table,
+// checked against HAProxy 2.6's keyword list by TestHAProxyKeywords, is
+// docs/haproxy-directives.md. Two deliberate differences from HAProxy:
 // numeric arguments are validated (HAProxy reads "maxconn abc" as 0), and
 // server host names are kept as written (HAProxy resolves them during
 // the check).
+//
+// TLS settings (ca-base, crt-base, ssl-default-bind-* and -server-*, the
+// TLS keywords of bind and server lines) are resolved here for crypto/tls
+// (TLSOptions): EvalCipherList evaluates OpenSSL cipher expressions and
+// EvalCipherSuites TLS 1.3 suite lists.
 //
 // # Errors
 //

@@ -100,3 +100,22 @@ func (es Errors) Unwrap() []error {
 	}
 	return out
 }
+
+// unsupported returns an error with the given message that wraps
+// ErrUnsupported.
+func unsupported(format string, a ...any) error {
+	return &unsupportedError{msg: fmt.Sprintf(format, a...)}
+}
+
+type unsupportedError struct{ msg string }
+
+func (e *unsupportedError) Error() string { return e.msg }
+func (e *unsupportedError) Unwrap() error { return ErrUnsupported }
+
+// causeOf returns ErrUnsupported when err wraps it, else def.
+func causeOf(err, def error) error {
+	if errors.Is(err, ErrUnsupported) {
+		return ErrUnsupported
+	}
+	return def
+}

@@ -7,27 +7,47 @@ import (
 	"strings"
 )
 
-// globalIgnored lists global keywords that are accepted and ignored with a
-// warning: tuning knobs with no observable effect on this implementation.
+// globalIgnored lists global keywords accepted with a warning because they
+// have no effect on what this implementation does: performance tuning,
+// debugging switches, and settings of features refused elsewhere (peers,
+// compression, PROXY protocol, QUIC). docs/haproxy-directives.md lists
+// them with the reason.
 var globalIgnored = map[string]bool{
-	"ca-base": true, "crt-base": true, "spread-checks": true, "max-spread-checks": true,
-	"grace": true, "cpu-map": true, "description": true, "node": true, "maxconnrate": true,
-	"maxsessrate": true, "maxsslconn": true, "maxsslrate": true, "maxpipes": true,
-	"maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true,
+	"spread-checks": true, "max-spread-checks": true, "cpu-map": true, "description": true,
+	"node": true, "maxpipes": true, "maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true,
 	"server-state-file": true, "server-state-base": true, "h1-case-adjust": true,
 	"h1-case-adjust-file": true, "quiet": true, "debug": true, "noepoll": true, "nopoll": true,
 	"nosplice": true, "nogetaddrinfo": true, "noreuseport": true, "busy-polling": true,
-	"set-dumpable": true, "strict-limits": true, "unix-bind": true, "ssl-dh-param-file": true,
+	"set-dumpable": true, "strict-limits": true, "ssl-dh-param-file": true,
 	"pp2-never-send-local": true, "numa-cpu-mapping": true, "no-memory-trimming": true,
 	"thread-groups": true, "thread-group": true, "insecure-setuid-wanted": true,
 	"mworker-max-reloads": true, "localpeer": true, "expose-experimental-directives": true,
-	"log-send-hostname-legacy": true, "ssl-engine": true, "ssl-mode-async": true,
-	"issuers-chain-path": true, "cluster-secret": true, "fd-hard-limit": true,
-	"uid-check": true, "stats bind-process": true,
+	"ssl-engine": true, "ssl-mode-async": true, "cluster-secret": true,
 }
 
-// globalIgnoredPrefixes are keyword prefixes accepted and ignored.
-var globalIgnoredPrefixes = []string{"tune.", "ssl-default-bind-", "ssl-default-server-", "profiling.", "ssl-load-extra-", "httpclient."}
+// globalIgnoredPrefixes are keyword prefixes accepted and ignored (after
+// globalRefused).
+var globalIgnoredPrefixes = []string{"tune.", "profiling.", "httpclient."}
+
+// globalRefused are global keywords HAProxy honours and this
+// implementation cannot: fatal rather than ignored.
+var globalRefused = map[string]string{
+	"grace":                  "soft stops do not wait",
+	"maxconnrate":            "no accept rate limit",
+	"maxsessrate":            "no session rate limit",
+	"maxsslrate":             "no TLS handshake rate limit",
+	"maxsslconn":             "no TLS connection limit",
+	"unix-bind":              "UNIX sockets get no default prefix, mode or owner",
+	"issuers-chain-path":     "no certificate chain completion",
+	"fd-hard-limit":          "the descriptor limit is not capped",
+	"ssl-load-extra-files":   "certificate side files are always looked up as '<crt>.key'",
+	"ssl-load-extra-del-ext": "certificate side files are always looked up as '<crt>.key'",
+	"tune.bufsize":           "the buffer size is fixed",
+	"tune.http.maxhdr":       "the header count limit is fixed",
+	"tune.maxrewrite":        "the rewrite reserve is fixed",
+	"tune.http.cookielen":    "captured cookies are logged at their capture length",
+	"tune.http.logurilen":    "logged URIs are not truncated at that length",
+}
 
 func (p *parser) globalLine(w []string) {
 	g := &p.cfg.Global
@@ -71,6 +91,40 @@ func (p *parser) globalLine(w []string) {
 		if g.NbThread == 0 && len(w) > 1 {
 			p.alertf(p.line, "'nbthread' must be a positive integer (got '%s')", w[1])
 		}
+	case "ca-base", "crt-base":
+		if !p.needArgs(w, 1, "a directory path") {
+			return
+		}
+		dst := &g.CABase
+		if kw == "crt-base" {
+			dst = &g.CRTBase
+		}
+		if *dst != "" {
+			p.alertf(p.line, "'%s' already specified. Continuing.", kw)
+			return
+		}
+		*dst = w[1]
+	case "ssl-default-bind-ciphers", "ssl-default-bind-ciphersuites", "ssl-default-server-ciphers", "ssl-default-server-ciphersuites":
+		if !p.needArgs(w, 1, "a cipher suite list") {
+			return
+		}
+		o := &g.SSLDefaultBind
+		if strings.HasPrefix(kw, "ssl-default-server-") {
+			o = &g.SSLDefaultServer
+		}
+		if strings.HasSuffix(kw, "ciphersuites") {
+			o.Ciphersuites = w[1]
+		} else {
+			o.Ciphers = w[1]
+		}
+	case "ssl-default-bind-options", "ssl-default-server-options":
+		o := &g.SSLDefaultBind
+		if kw == "ssl-default-server-options" {
+			o = &g.SSLDefaultServer
+		}
+		if err := parseDefaultOptions(o, w[1:], o == &g.SSLDefaultBind); err != nil {
+			p.alertErr(p.line, ErrUnsupported, "%s on global statement '%s'.", err, kw)
+		}
 	case "ulimit-n":
 		p.globalInt(w, &g.UlimitN)
 	case "daemon":
@@ -88,9 +142,23 @@ func (p *parser) globalLine(w []string) {
 	case "chroot":
 		p.globalStr(w, &g.Chroot)
 	case "user":
-		p.globalStr(w, &g.User)
+		if p.needArgs(w, 1, "a user name") {
+			uid, err := lookupUser(w[1])
+			if err != nil {
+				p.alertErr(p.line, ErrReference, "cannot find user id for '%s' (%v)", w[1], err)
+				return
+			}
+			g.User, g.UID = w[1], uid
+		}
 	case "group":
-		p.globalStr(w, &g.Group)
+		if p.needArgs(w, 1, "a group name") {
+			gid, err := lookupGroup(w[1])
+			if err != nil {
+				p.alertErr(p.line, ErrReference, "cannot find group id for '%s' (%v)", w[1], err)
+				return
+			}
+			g.Group, g.GID = w[1], gid
+		}
 	case "uid":
 		p.globalInt(w, &g.UID)
 	case "gid":
@@ -113,6 +181,10 @@ func (p *parser) globalLine(w []string) {
 	case "lua-load", "lua-load-per-thread", "lua-prepend-path":
 		p.alertErr(p.line, ErrUnsupported, "'%s' is not supported by this implementation (no Lua engine).", kw)
 	default:
+		if why, ok := globalRefused[kw]; ok {
+			p.alertErr(p.line, ErrUnsupported, "'%s' is not supported by this implementation (%s).", kw, why)
+			return
+		}
 		if globalIgnored[kw] || hasAnyPrefix(kw, globalIgnoredPrefixes) {
 			p.warnf(p.line, "'%s' is accepted but ignored by this implementation.", kw)
 			return
@@ -251,6 +323,7 @@ func (p *parser) statsSocket(w []string) {
 		s.Addr, err = parseAddr(addr, false, false)
 		if err == nil {
 			s.Level, s.File, s.Line = "admin", p.file, p.line
+			s.UID, s.GID = -1, -1
 			if err = p.statsSocketParams(&s, w[3:]); err == nil {
 				p.cfg.Global.StatsSockets = append(p.cfg.Global.StatsSockets, s)
 				return
@@ -286,8 +359,26 @@ func (p *parser) statsSocketParams(s *StatsSocket, a []string) error {
 			s.Level = val
 		case "user", "uid":
 			s.User = val
+			id, err := strconv.Atoi(val)
+			if kw == "user" {
+				if id, err = lookupUser(val); err != nil {
+					return fmt.Errorf("'user' : unknown user '%s'", val)
+				}
+			} else if err != nil {
+				return fmt.Errorf("'uid' : invalid uid '%s'", val)
+			}
+			s.UID = id
 		case "group", "gid":
 			s.Group = val
+			id, err := strconv.Atoi(val)
+			if kw == "group" {
+				if id, err = lookupGroup(val); err != nil {
+					return fmt.Errorf("'group' : unknown group '%s'", val)
+				}
+			} else if err != nil {
+				return fmt.Errorf("'gid' : invalid gid '%s'", val)
+			}
+			s.GID = id
 		case "expose-fd":
 			if val != "listeners" {
 				return fmt.Errorf("'expose-fd' only supports 'listeners' (got '%s')", val)

@@ -110,6 +110,9 @@ func parseLogAddr(s string) (Addr, error) {
 	if err != nil {
 		return a, err
 	}
+	if a.Network == "unix" && len(a.Path) > maxUnixPath {
+		return a, fmt.Errorf("socket path '%s' too long (max %d)", a.Path, maxUnixPath)
+	}
 	switch a.Network {
 	case "unix":
 		a.Network = "unixgram"
@@ -130,6 +133,10 @@ func parseLogAddr(s string) (Addr, error) {
 	}
 	return a, nil
 }
+
+// maxUnixPath is the longest UNIX socket path haproxy 2.6 accepts
+// (sun_path less the room it keeps for a temporary suffix).
+const maxUnixPath = 97
 
 // parseSample parses "1,3-5:10".
 func parseSample(t *LogTarget, s string) error {

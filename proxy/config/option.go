@@ -22,14 +22,14 @@ func ignoredOpt(where uint8) opt {
 	}}
 }
 
-// fallbackCheckOpt: protocol-specific health checks fall back to TCP.
+// fallbackCheckOpt: protocol-specific health checks are refused (a plain
+// TCP connect check would mark servers up that HAProxy marks down).
 func fallbackCheckOpt() opt {
 	return opt{inDB, func(p *parser, px *Proxy, neg bool, _ []string) {
 		if neg {
 			return
 		}
-		px.Check, px.HTTPCheck, px.ExternalCheck = CheckTCP, nil, nil
-		p.warnf(p.line, "'option %s' is not supported by this implementation: a plain TCP connect check is used instead.", p.optName)
+		p.alertErr(p.line, ErrUnsupported, "'option %s' is not supported by this implementation (a TCP connect check is not the same check).", p.optName)
 	}}
 }
 
@@ -67,13 +67,13 @@ var options = map[string]opt{
 	"http-pretend-keepalive":       ignoredOpt(inDFBL),
 	"http-no-delay":                ignoredOpt(inDFBL),
 	"http-buffer-request":          ignoredOpt(inDFBL),
-	"http-ignore-probes":           ignoredOpt(inDF),
+	"http-ignore-probes":           {inDF, (*parser).optUnsupported},
 	"http-use-proxy-header":        ignoredOpt(inDF),
-	"http-restrict-req-hdr-names":  ignoredOpt(inDFBL),
-	"accept-invalid-http-request":  ignoredOpt(inDF),
-	"accept-invalid-http-response": ignoredOpt(inDB),
-	"h1-case-adjust-bogus-client":  ignoredOpt(inDF),
-	"h1-case-adjust-bogus-server":  ignoredOpt(inDB),
+	"http-restrict-req-hdr-names":  {inDFBL, (*parser).optUnsupported},
+	"accept-invalid-http-request":  {inDF, (*parser).optUnsupported},
+	"accept-invalid-http-response": {inDB, (*parser).optUnsupported},
+	"h1-case-adjust-bogus-client":  {inDF, (*parser).optUnsupported},
+	"h1-case-adjust-bogus-server":  {inDB, (*parser).optUnsupported},
 	"disable-h2-upgrade":           ignoredOpt(inDF),
 	"splice-auto":                  ignoredOpt(inDFBL),
 	"splice-request":               ignoredOpt(inDFBL),
@@ -85,12 +85,12 @@ var options = map[string]opt{
 	"nolinger":                     ignoredOpt(inDFBL),
 	"contstats":                    ignoredOpt(inDF),
 	"prefer-last-server":           ignoredOpt(inDB),
-	"persist":                      ignoredOpt(inDB),
-	"checkcache":                   ignoredOpt(inDB),
+	"persist":                      {inDB, (*parser).optUnsupported},
+	"checkcache":                   {inDB, (*parser).optUnsupported},
 	"idle-close-on-response":       ignoredOpt(inDF),
 	"log-health-checks-legacy":     ignoredOpt(inDB),
-	"http-drop-request-trailers":   ignoredOpt(inDB),
-	"http-drop-response-trailers":  ignoredOpt(inDF),
+	"http-drop-request-trailers":   {inDB, (*parser).optUnsupported},
+	"http-drop-response-trailers":  {inDF, (*parser).optUnsupported},
 	"originalto":                   {inDFBL, (*parser).optUnsupported},
 	"transparent":                  {inDB, (*parser).optUnsupported},
 	"spop-check-legacy":            ignoredOpt(inDB),

@@ -41,7 +41,9 @@ func Parse(files ...string) (*Config, error) {
 func (o Options) Parse(files ...string) (*Config, error) {
 	p := newParser(o)
 	for _, f := range files {
-		p.parsePath(f)
+		if p.parsePath(f); p.openFailed {
+			break // haproxy stops at the first file it cannot open
+		}
 	}
 	return p.finish()
 }
@@ -97,6 +99,7 @@ func (p *parser) fileAlert(path string, err error) {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
+	p.openFailed = true
 	msg := fmt.Sprintf("Cannot open configuration file/directory %s : %s", path, errText(err))
 	p.add(Diag{Level: LevelAlert, Msg: msg}, fmt.Errorf("%s: %w", path, err))
 }
@@ -209,8 +212,8 @@ func (p *parser) handleLine(line string) {
 
 // skippedSections are parsed and skipped with a warning.
 var skippedSections = map[string]bool{
-	"userlist": true, "peers": true, "resolvers": true, "mailers": true, "program": true,
-	"http-errors": true, "ring": true, "log-forward": true, "cache": true,
+	"userlist": true, "peers": true, "resolvers": true, "mailers": true,
+	"http-errors": true, "ring": true, "cache": true,
 }
 
 func (p *parser) startSection(w []string) bool {
@@ -230,6 +233,13 @@ func (p *parser) startSection(w []string) bool {
 		p.closeProxy()
 		p.section = kw
 		p.openProxy(w)
+		return true
+	}
+	if kw == "program" || kw == "log-forward" {
+		p.closeProxy()
+		p.section = kw
+		p.alertErr(p.line, ErrUnsupported, "section '%s' is not supported by this implementation (it would run a %s).", kw,
+			map[string]string{"program": "program under the master", "log-forward": "syslog listener"}[kw])
 		return true
 	}
 	if skippedSections[kw] {

@@ -29,6 +29,9 @@ type parser struct {
 	// deferred are errors HAProxy reports after parsing.
 	deferred      []Diag
 	zeroWarnAbort bool
+	// openFailed: a configuration file could not be opened; haproxy
+	// reads no further file and prints no summary line.
+	openFailed bool
 	// optName is the option being applied, for messages.
 	optName string
 }

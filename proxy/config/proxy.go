@@ -76,14 +76,14 @@ var proxyKeywords = map[string]kw{
 	"stick":                       {inB, false, (*parser).kwUnsupportedRule},
 	"filter":                      {inFB, false, (*parser).kwUnsupportedRule},
 	"http-reuse":                  {inDB, false, (*parser).kwIgnored},
-	"hash-type":                   {inDB, false, (*parser).kwIgnored},
+	"hash-type":                   {inDB, false, (*parser).kwUnsupportedRule},
 	"fullconn":                    {inDB, false, (*parser).kwFullConn},
 	"backlog":                     {inDF, false, (*parser).kwIgnored},
-	"rate-limit":                  {inDF, false, (*parser).kwIgnored},
-	"retry-on":                    {inDB, false, (*parser).kwIgnored},
+	"rate-limit":                  {inDF, false, (*parser).kwUnsupportedRule},
+	"retry-on":                    {inDB, false, (*parser).kwUnsupportedRule},
 	"max-keep-alive-queue":        {inDB, false, (*parser).kwIgnored},
-	"email-alert":                 {inDB, false, (*parser).kwIgnored},
-	"load-server-state-from-file": {inDB, false, (*parser).kwIgnored},
+	"email-alert":                 {inDB, false, (*parser).kwUnsupportedRule},
+	"load-server-state-from-file": {inDB, false, (*parser).kwUnsupportedRule},
 	"server-state-file-name":      {inDB, false, (*parser).kwIgnored},
 	"errorloc":                    {inDFBL, false, (*parser).kwUnsupportedRule},
 	"errorloc302":                 {inDFBL, false, (*parser).kwUnsupportedRule},
@@ -93,7 +93,7 @@ var proxyKeywords = map[string]kw{
 	"source":                      {inDB, false, (*parser).kwUnsupportedRule},
 	"dispatch":                    {inB, false, (*parser).kwUnsupportedRule},
 	"server-template":             {inB, true, (*parser).kwUnsupportedRule},
-	"dynamic-cookie-key":          {inDB, false, (*parser).kwIgnored},
+	"dynamic-cookie-key":          {inDB, false, (*parser).kwIgnored}, // no effect: "dynamic" cookies are refused
 	"declare":                     {inFB, false, (*parser).kwUnsupportedRule},
 }
 
@@ -625,6 +625,7 @@ func (p *parser) kwCompression(px *Proxy, w []string) {
 			return
 		}
 		c.Algos = c.Algos[:0]
+		c.File, c.Line = p.file, p.line
 		for _, a := range w[2:] {
 			switch a {
 			case "identity", "gzip", "deflate", "raw-deflate":
@@ -646,6 +647,7 @@ func (p *parser) kwCompression(px *Proxy, w []string) {
 			return
 		}
 		c.Offload = true
+		c.File, c.Line = p.file, p.line
 	default:
 		p.alertf(p.line, "'compression' expects 'algo', 'type' or 'offload'.")
 	}

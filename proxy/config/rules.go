@@ -302,7 +302,9 @@ func (p *parser) kwStats(px *Proxy, w []string) {
 			return
 		}
 		s.Admin = cond
-	case "show-legends", "show-node", "show-desc", "scope", "show-modules", "bind-process":
+	case "scope":
+		p.alertErr(p.line, ErrUnsupported, "'stats scope' is not supported by this implementation (the page would show every proxy).")
+	case "show-legends", "show-node", "show-desc", "show-modules", "bind-process":
 		p.warnf(p.line, "'stats %s' is accepted but ignored by this implementation.", w[1])
 	case "socket", "timeout", "maxconn":
 		p.alertf(p.line, "'stats %s' is only allowed in the 'global' section.", w[1])

@@ -15,25 +15,29 @@ func newServerTemplate() *Server {
 // serverIgnored are server parameters accepted and ignored with a warning;
 // the value says whether they take an argument.
 var serverIgnored = map[string]bool{
-	"check-send-proxy": false, "crl-file": true, "ciphersuites": true, "check-alpn": true,
-	"alpn": true, "npn": true, "on-marked-down": true, "on-marked-up": true,
-	"on-error": true, "error-limit": true, "observe": true, "resolvers": true, "resolve-prefer": true,
-	"resolve-net": true, "resolve-opts": true, "init-addr": true, "pool-max-conn": true,
-	"pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true, "proto": true,
-	"namespace": true, "tfo": false, "no-tfo": false, "agent-check": false, "no-agent-check": false,
+	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "max-reuse": true,
+	"tcp-ut": true, "no-send-proxy": false, "non-stick": false, "stick": false,
+	"no-tfo": false, "no-agent-check": false,
+}
+
+// serverUnsupported are server parameters HAProxy honours and this
+// implementation cannot: refused rather than ignored. The value says
+// whether they take an argument.
+var serverUnsupported = map[string]bool{
+	"check-send-proxy": false, "crl-file": true, "check-alpn": true, "npn": true,
+	"on-error": true, "error-limit": true, "observe": true, "resolvers": true,
+	"resolve-prefer": true, "resolve-net": true, "resolve-opts": true, "init-addr": true,
+	"proto": true, "namespace": true, "tfo": false, "agent-check": false,
 	"agent-port": true, "agent-inter": true, "agent-addr": true, "agent-send": true,
-	"ws": true, "log-proto": true, "tcp-ut": true, "no-send-proxy": false, "non-stick": false,
-	"stick": false, "no-tls-tickets": false, "no-sslv3": false, "no-tlsv10": false, "no-tlsv11": false,
-	"no-tlsv12": false, "no-tlsv13": false, "force-sslv3": false, "force-tlsv10": false,
-	"force-tlsv11": false, "force-tlsv12": false, "force-tlsv13": false, "send-proxy-v2": false,
-	"send-proxy-v2-ssl": false, "send-proxy-v2-ssl-cn": false, "no-ssl-reuse": false,
-	"allow-0rtt": false, "ssl-reuse": false,
+	"ws": true, "log-proto": true, "send-proxy-v2": false, "send-proxy-v2-ssl": false,
+	"send-proxy-v2-ssl-cn": false, "allow-0rtt": false, "sigalgs": true, "client-sigalgs": true,
 }
 
 func (p *parser) kwDefaultServer(px *Proxy, w []string) {
 	st := p.state[px]
 	if st.defaultServer == nil {
 		st.defaultServer = newServerTemplate()
+		st.defaultServer.TLSOptions = p.cfg.Global.SSLDefaultServer
 	}
 	if err := p.serverParams(st.defaultServer, w[1:], px.Name); err != nil {
 		p.alertErr(p.line, ErrSyntax, "'default-server' : %v", err)
@@ -46,6 +50,7 @@ func (p *parser) kwServer(px *Proxy, w []string) {
 		return
 	}
 	s := newServerTemplate()
+	s.TLSOptions = p.cfg.Global.SSLDefaultServer
 	if st := p.state[px]; st.defaultServer != nil {
 		*s = *st.defaultServer
 	}
@@ -61,8 +66,15 @@ func (p *parser) kwServer(px *Proxy, w []string) {
 		p.alertErr(p.line, ErrSyntax, "'server %s/%s' : %v", px.Name, w[1], err)
 		return
 	}
-	if err := p.serverParams(s, w[3:], px.Name); err != nil {
-		p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("[%s:%d] : 'server %s/%s' : %v.", p.file, p.line, px.Name, s.Name, err)}, ErrSyntax)
+	err = p.serverParams(s, w[3:], px.Name)
+	if err == nil && s.SSL {
+		var warn string
+		if warn, err = s.TLSOptions.resolve(); warn != "" {
+			p.warnf(p.line, "'server %s/%s' : %s.", px.Name, s.Name, warn)
+		}
+	}
+	if err != nil {
+		p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("[%s:%d] : 'server %s/%s' : %v.", p.file, p.line, px.Name, s.Name, err)}, causeOf(err, ErrSyntax))
 		return
 	}
 	for _, o := range px.Servers {
@@ -83,7 +95,7 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		switch kw {
 		case "inter", "fastinter", "downinter", "rise", "fall", "weight", "maxconn", "maxqueue",
 			"cookie", "port", "addr", "slowstart", "id", "minconn",
-			"verify", "verifyhost", "sni", "ca-file", "crt", "ciphers", "ssl-min-ver", "ssl-max-ver", "check-sni":
+			"verify", "verifyhost", "sni", "ca-file", "crt", "check-sni", "alpn":
 			if i+1 >= len(a) {
 				return fmt.Errorf("'%s' expects an argument", kw)
 			}
@@ -92,6 +104,12 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		}
 		var err error
 		switch kw {
+		case "on-marked-down", "on-marked-up":
+			if i+1 < len(a) {
+				i++
+				val = a[i]
+			}
+			err = serverOnMarked(s, kw, val)
 		case "check":
 			s.Check = true
 		case "no-check":
@@ -141,7 +159,7 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		case "maxqueue":
 			s.MaxQueue, err = parseUint(val)
 		case "minconn":
-			p.warnf(p.line, "server parameter 'minconn' is accepted but ignored by this implementation (maxconn is used).")
+			return unsupported("'minconn' is not supported by this implementation (no dynamic maxconn)")
 		case "cookie":
 			s.Cookie = val
 		case "port":
@@ -175,24 +193,39 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		case "check-sni":
 			s.CheckSNI = val
 		case "ca-file":
-			s.CAFile = val
+			s.CAFile = withBase(p.cfg.Global.CABase, val)
 		case "crt":
+			val = withBase(p.cfg.Global.CRTBase, val)
 			if err = p.loadCrt(val); err == nil {
 				s.Crt = val
 			}
-		case "ciphers":
-			s.Ciphers = val
-		case "ssl-min-ver", "ssl-max-ver":
-			if err = checkSSLVer(kw, val); err == nil {
-				if kw == "ssl-min-ver" {
-					s.SSLMinVer = val
-				} else {
-					s.SSLMaxVer = val
+		case "ssl-reuse":
+			s.NoSSLReuse = false
+		case "no-ssl-reuse":
+			s.NoSSLReuse = true
+		case "alpn":
+			for _, proto := range strings.Split(val, ",") {
+				if proto != "http/1.1" && proto != "http/1.0" {
+					return unsupported("'alpn' : protocol '%s' is not supported by this implementation (it speaks HTTP/1.x to servers)", proto)
 				}
 			}
+			s.ALPN = val
+
 		case "track", "redir", "source", "usesrc":
 			return fmt.Errorf("'%s' is not supported by this implementation", kw)
 		default:
+			if ok, terr := tlsOption(&s.TLSOptions, a, &i); ok {
+				if terr != nil {
+					return terr
+				}
+				continue
+			}
+			if takesArg, ok := serverUnsupported[kw]; ok {
+				if takesArg && i+1 < len(a) {
+					i++
+				}
+				return unsupported("'%s' is not supported by this implementation", kw)
+			}
 			takesArg, ok := serverIgnored[kw]
 			if !ok {
 				return fmt.Errorf("unknown keyword '%s'", kw)
@@ -233,14 +266,13 @@ func (p *parser) kwCookie(px *Proxy, w []string) {
 			c.NoCache = true
 		case "postonly":
 			c.PostOnly = true
-		case "preserve":
-			c.Preserve = true
+		case "preserve", "dynamic":
+			p.alertErr(p.line, ErrUnsupported, "'cookie' : '%s' is not supported by this implementation.", a[i])
+			return
 		case "httponly":
 			c.HTTPOnly = true
 		case "secure":
 			c.Secure = true
-		case "dynamic":
-			c.Dynamic = true
 		case "domain", "attr", "maxidle", "maxlife":
 			if i+1 >= len(a) {
 				p.alertf(p.line, "'cookie' : '%s' expects a value.", a[i])
@@ -253,16 +285,8 @@ func (p *parser) kwCookie(px *Proxy, w []string) {
 			case "attr":
 				c.Attrs = append(c.Attrs, a[i])
 			default:
-				d, err := ParseTime(a[i])
-				if err != nil {
-					p.alertf(p.line, "'cookie' : %v in '%s'.", err, a[i-1])
-					return
-				}
-				if a[i-1] == "maxidle" {
-					c.MaxIdle = d
-				} else {
-					c.MaxLife = d
-				}
+				p.alertErr(p.line, ErrUnsupported, "'cookie' : '%s' is not supported by this implementation (no cookie dates).", a[i-1])
+				return
 			}
 		default:
 			p.alertf(p.line, "'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'dynamic', 'maxlife' and 'attr' options.")
@@ -296,8 +320,10 @@ func (p *parser) kwHTTPCheck(px *Proxy, w []string) {
 		if err := parseSend(hc, w[2:]); err != nil {
 			p.alertf(p.line, "'http-check send' : %v", err)
 		}
-	case "connect", "disable-on-404", "send-state", "comment", "set-var", "unset-var":
-		p.warnf(p.line, "'http-check %s' is accepted but ignored by this implementation.", w[1])
+	case "comment":
+		// No effect on the check.
+	case "connect", "disable-on-404", "send-state", "set-var", "unset-var":
+		p.alertErr(p.line, ErrUnsupported, "'http-check %s' is not supported by this implementation.", w[1])
 	default:
 		p.alertf(p.line, "'http-check' only supports 'expect', 'send', 'connect', 'disable-on-404', 'send-state' and 'comment' (got '%s').", w[1])
 	}

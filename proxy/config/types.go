@@ -59,8 +59,9 @@ type Global struct {
 	MasterWorker bool
 	// PidFile is the path of the pid file; empty = none.
 	PidFile string
-	// User and Group are the names to switch to after binding (user/group);
-	// UID and GID the numeric forms (uid/gid), -1 when not set.
+	// User and Group are the names given to "user"/"group" (resolved
+	// while parsing, as HAProxy does); UID and GID the ids to switch to
+	// after binding (from user/group or uid/gid), -1 when not set.
 	User, Group string
 	UID, GID    int
 	// Chroot is the directory to chroot into after binding; empty = none.
@@ -81,6 +82,11 @@ type Global struct {
 	ExternalCheck, InsecureForkWanted bool
 	// HardStopAfter bounds a soft stop; 0 = unbounded.
 	HardStopAfter time.Duration
+	// CABase and CRTBase prefix relative ca-file/crl-file and crt paths.
+	CABase, CRTBase string
+	// SSLDefaultBind and SSLDefaultServer are the ssl-default-bind-* and
+	// ssl-default-server-* settings every bind/server line starts from.
+	SSLDefaultBind, SSLDefaultServer TLSOptions
 	// ZeroWarning makes warnings fatal, like -dW.
 	ZeroWarning bool
 	// File and Line locate the first global section.
@@ -97,8 +103,10 @@ type StatsSocket struct {
 	Level string
 	// ExposeFDListeners is true with "expose-fd listeners".
 	ExposeFDListeners bool
-	// User and Group own the UNIX socket; empty = not set.
+	// User and Group own the UNIX socket (as written); UID and GID are
+	// the resolved ids, -1 when not set.
 	User, Group string
+	UID, GID    int
 	File        string
 	Line        int
 }
@@ -325,16 +333,17 @@ type Bind struct {
 	Crts []string
 	// ALPN is the "alpn" list as written.
 	ALPN string
-	// Ciphers is the "ciphers" list (OpenSSL names, TLS <= 1.2);
-	// SSLMinVer and SSLMaxVer the "ssl-min-ver"/"ssl-max-ver" values
-	// ("TLSv1.2"...); Verify is "none", "optional" or "required" (client
-	// certificates, "" = none) and CAFile the "ca-file" that checks them.
-	Ciphers, SSLMinVer, SSLMaxVer string
-	Verify, CAFile                string
+	// TLSOptions are the ciphers, versions, tickets and curves (from
+	// ssl-default-bind-* then the line), resolved when SSL is set.
+	TLSOptions
+	// Verify is "none", "optional" or "required" (client certificates,
+	// "" = none) and CAFile the "ca-file" that checks them (ca-base
+	// applied).
+	Verify, CAFile string
+	// StrictSNI refuses a handshake whose SNI matches no certificate.
+	StrictSNI bool
 
 	AcceptProxy bool
-	V4V6        bool
-	V6Only      bool
 	DeferAccept bool
 	TFO         bool
 	Transparent bool
@@ -442,6 +451,9 @@ type Compression struct {
 	Algos   []string // identity, gzip, deflate, raw-deflate
 	Types   []string // empty = any type
 	Offload bool
+	// File and Line locate the last "compression algo" line.
+	File string
+	Line int
 }
 
 // Stats holds the statistics page settings.
@@ -476,13 +488,16 @@ const (
 
 // Cookie holds the "cookie" persistence settings of a backend.
 type Cookie struct {
-	Name                                                    string
-	Mode                                                    CookieMode
-	Indirect, NoCache, PostOnly, Preserve, HTTPOnly, Secure bool
-	Dynamic                                                 bool
-	Domains                                                 []string
-	Attrs                                                   []string
-	MaxIdle, MaxLife                                        time.Duration
+	Name string
+	Mode CookieMode
+	// Indirect, NoCache (adds "cache-control: private" to cacheable
+	// responses carrying the inserted cookie), PostOnly (insert on POST
+	// only), HTTPOnly and Secure are the keyword options; Domains and
+	// Attrs the "domain" and "attr" values. preserve, dynamic, maxidle and
+	// maxlife are refused while parsing.
+	Indirect, NoCache, PostOnly, HTTPOnly, Secure bool
+	Domains                                       []string
+	Attrs                                         []string
 }
 
 // CheckKind is the kind of health check of a backend.
@@ -563,6 +578,12 @@ type Server struct {
 	CheckPort int
 	CheckAddr string
 	SendProxy bool
+	// ShutdownOnDown is "on-marked-down shutdown-sessions": the server's
+	// sessions are closed when checks mark it DOWN; ShutdownBackupOnUp is
+	// "on-marked-up shutdown-backup-sessions": the backup servers'
+	// sessions are closed when it comes UP (proxy/extcheck_shutdown.go).
+	ShutdownOnDown, ShutdownBackupOnUp bool
+
 	SlowStart time.Duration
 	// SSL is "ssl": TLS towards the server. Verify is "none" or
 	// "required" ("" = HAProxy's default, required); CAFile the "ca-file",
@@ -576,8 +597,12 @@ type Server struct {
 	NoVerifyHost         bool
 	CheckSSL, NoCheckSSL bool
 	CheckSNI             string
-	// Ciphers, SSLMinVer and SSLMaxVer are as on a bind line.
-	Ciphers, SSLMinVer, SSLMaxVer string
-	File                          string
-	Line                          int
+	// TLSOptions are as on a bind line (defaults from
+	// ssl-default-server-*); NoSSLReuse disables session resumption.
+	TLSOptions
+	NoSSLReuse bool
+	// ALPN is the "alpn" list offered to the server (HTTP/1.x only).
+	ALPN string
+	File string
+	Line int
 }

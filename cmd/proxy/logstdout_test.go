@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
+)
+
+// TestLogStdoutVsHAProxy: "log stdout format raw|short|rfc5424 daemon"
+// writes the same lines on standard output as haproxy 2.6 (date, pid,
+// client port and timers masked).
+func TestLogStdoutVsHAProxy(t *testing.T) {
+	hap := testbin.Need(t, "haproxy")
+	self, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask := []*regexp.Regexp{
+		regexp.MustCompile(`\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d`),
+		regexp.MustCompile(`\[\d\d/\w{3}/\d{4}:[\d:.]+\]`),
+		regexp.MustCompile(`127\.0\.0\.1:\d+`),
+		regexp.MustCompile(` \d+/-?\d+/-?\d+/-?\d+/\d+ `),
+		regexp.MustCompile(` haproxy \d+ `),
+	}
+	for _, format := range []string{"raw", "short", "rfc5424"} {
+		var lines [2]string
+		for i, bin := range []string{hap, self} {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			port := l.Addr().(*net.TCPAddr).Port
+			l.Close()
+			cfg := filepath.Join(t.TempDir(), "s.cfg")
+			text := fmt.Sprintf("global\n    log stdout format %s daemon\ndefaults\n    mode http\n    log global\n    option httplog\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", format, port)
+			if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cmd := exec.CommandContext(ctx, bin, "-db", "-f", cfg)
+			cmd.Env = append(os.Environ(), "HAPLOG_PROXY_MAIN=1")
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var c net.Conn
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if c, err = net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal(err)
+				}
+				time.Sleep(10 * time.Millisecond) // polling a port with a deadline
+			}
+			io.WriteString(c, "GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			io.Copy(io.Discard, c)
+			c.Close()
+			ln, err := bufio.NewReader(out).ReadString('\n')
+			cancel()
+			cmd.Wait()
+			if err != nil {
+				t.Fatalf("%s %s: no log line: %v", filepath.Base(bin), format, err)
+			}
+			for _, m := range mask {
+				ln = m.ReplaceAllString(ln, "<M>")
+			}
+			lines[i] = ln
+		}
+		if lines[0] != lines[1] || !strings.Contains(lines[0], "GET /s") {
+			t.Errorf("%s:\n got  %q\n want %q", format, lines[1], lines[0])
+		}
+	}
+}

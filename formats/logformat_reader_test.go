@@ -1,0 +1,143 @@
+package formats
+
+import (
+	"bytes"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// readerRecord is a request with every kind of value the formats show.
+func readerRecord() *Record {
+	return &Record{
+		ClientAddr:   netip.MustParseAddrPort("[2001:db8::1]:4242"),
+		FrontendAddr: netip.MustParseAddrPort("10.0.0.1:80"),
+		AcceptTime:   time.Date(2026, 11, 21, 8, 0, 0, 17e6, time.UTC),
+		Frontend:     "fe", FrontendSSL: true, Backend: "be", Server: "s1",
+		Timers: Timers{TR: 1, Tw: -1, Tc: 3, Tr: 40, Ta: 50, Tt: 52, Ti: 2},
+		Status: 200, BytesOut: 1234, ReqCookie: "a=b",
+		TermState: [4]byte{'S', 'C', 'N', 'I'},
+		ActConn:   1, FeConn: 2, BeConn: 3, SrvConn: 4, Retries: 1, Redispatched: true,
+		ReqHeaders:  []string{"host x", "ua|1 {2}"},
+		RespHeaders: []string{""},
+		Method:      "GET", URI: "/p?q=\"1\"", Version: "HTTP/1.1",
+	}
+}
+
+// TestReaderLocatesEveryVariable renders a record with formats that put
+// variables next to literals, quotes and spaces, and checks that the span
+// Read finds for each variable holds exactly what Append printed for it.
+func TestReaderLocatesEveryVariable(t *testing.T) {
+	for _, src := range []string{
+		HTTPLogFormat, TCPLogFormat, HTTPSLogFormat, CLFLogFormat,
+		`%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`,
+		`%{+Q}r %ST %B %b:%s %tsc %TR/%Tw/%Tc/%Tr/%Ta %sq/%bq %ci:%cp [%tr] %ft %hr %hs %CC %CS`,
+		`%{+Q}o %ci %{-Q}b %r|%Ts.%ms|%{+X}Tr %{+Q}hr %U`,
+	} {
+		for _, bad := range []bool{false, true} {
+			f, err := Compile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := readerRecord()
+			if bad {
+				r.Method, r.ReqHeaders, r.RespHeaders = "", nil, nil
+			}
+			line := f.Append(nil, r)
+			rd := f.NewReader(len(r.ReqHeaders), len(r.RespHeaders))
+			sp := make([]Span, rd.Slots())
+			n, ok, cut := rd.Read(line, sp)
+			if !ok || cut || n != len(line) {
+				t.Fatalf("%s: Read(%q) = %d, %v", src, line, n, ok)
+			}
+			slot := 0
+			for i := range f.nodes {
+				nd := &f.nodes[i]
+				if nd.kind != nodeVar {
+					continue
+				}
+				want, printed := appendVar(nil, nd, r)
+				// the span excludes the quotes of a quoted value and of a
+				// quoted capture block, not those of a list's items
+				if nd.flags&flagQuote != 0 && (quotable(nd.v) || nd.v == varHdrReq || nd.v == varHdrResp) && len(want) >= 2 {
+					want = want[1 : len(want)-1]
+				}
+				got := sp[slot].Bytes(line)
+				if printed != sp[slot].Present() || !bytes.Equal(got, want) {
+					t.Errorf("%s (bad=%v): %%%s = %q (present %v), Append printed %q (%v)", src, bad, nd.text, got, sp[slot].Present(), want, printed)
+				}
+				slot++
+			}
+		}
+	}
+}
+
+func TestReaderRejectsOtherLines(t *testing.T) {
+	f, _ := Compile(`%{+Q}r %ST %B %b:%s`)
+	rd := f.NewReader(-1, -1)
+	sp := make([]Span, rd.Slots())
+	for _, l := range []string{
+		"Server be_app/s2 is DOWN, reason: Layer4 timeout",
+		`"GET / HTTP/1.1" x 12 be:s`,
+	} {
+		if _, ok, _ := rd.Read([]byte(l), sp); ok {
+			t.Errorf("Read(%q) matched", l)
+		}
+	}
+	if rd.Slot("ST") != 1 || rd.Slot("Ta") != -1 {
+		t.Errorf("Slot: ST=%d Ta=%d", rd.Slot("ST"), rd.Slot("Ta"))
+	}
+}
+
+func TestReaderAllocs(t *testing.T) {
+	f, _ := Compile(HTTPSLogFormat)
+	line := f.Append(nil, readerRecord())
+	rd := f.NewReader(2, 1)
+	sp := make([]Span, rd.Slots())
+	if a := testing.AllocsPerRun(100, func() { rd.Read(line, sp) }); a != 0 {
+		t.Errorf("Read allocates %v times", a)
+	}
+}
+
+func FuzzReader(f *testing.F) {
+	f.Add(`%ci [%trl] %HM "%HU" %hr %r %hrl`, `1.2.3.4 [21/Nov/2026:08:00:00 +0000] GET "/" {a} x`)
+	f.Add(HTTPLogFormat, `1.2.3.4:5 [21/Nov/2026:08:00:00.000] fe be/s 1/2/3/4/5 200 1 - - ---- 1/1/1/1/0 0/0 "GET /`)
+	f.Fuzz(func(t *testing.T, format, line string) {
+		fm, err := Compile(format)
+		if err != nil {
+			return
+		}
+		rd := fm.NewReader(1, -1)
+		sp := make([]Span, rd.Slots())
+		n, _, _ := rd.Read([]byte(line), sp)
+		if n < 0 || n > len(line) {
+			t.Fatalf("n = %d", n)
+		}
+		for _, s := range sp {
+			if s.Present() && (s.Start > s.End || int(s.End) > len(line)) {
+				t.Fatalf("bad span %v in %q", s, line)
+			}
+		}
+	})
+}
+
+func TestMessageStart(t *testing.T) {
+	const msg = "10.0.0.1:1 [21/Nov/2026:08:00:00.017] fe be/s 0/0/0/0/0 200 1"
+	for _, h := range []string{
+		"Nov 21 08:00:00 lb1 haproxy[1234]: ",
+		"Nov  1 08:00:00 lb1 haproxy[1234]: ",
+		"<134>Nov 21 08:00:00 haproxy[1234]: ",
+		"<134>1 2026-11-21T08:00:00.017000+00:00 lb1 haproxy 1234 - - ",
+		`<134>1 2026-11-21T08:00:00Z lb1 haproxy 1234 - [x@1 a="b \] c"] `,
+		"2026-11-21T08:00:00+00:00 lb1 haproxy[1234]: ",
+		"<134>",
+		"<134>2026-11-21T08:00:00.017000+00:00 ",
+		"",
+		" ",
+	} {
+		l := []byte(h + msg)
+		if got := MessageStart(l); string(l[got:]) != msg {
+			t.Errorf("MessageStart(%q) = %q", h, l[got:])
+		}
+	}
+}

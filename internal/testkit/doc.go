@@ -1,0 +1,24 @@
+// Package testkit is the one set of helpers haplog's tests share:
+//
+//   - waiting: [Eventually] polls a condition until it holds, failing the
+//     test after a deadline ([Timeout], 20 s: generous for a loaded 2-CPU
+//     CI machine, never reached by a passing test). [Poll] is the same
+//     primitive for a caller that reports the failure itself, and
+//     [WaitDial] waits until something accepts connections on an address
+//     (TCP or a unix socket). Nothing in a test should sleep to
+//     synchronise: wait for the observable effect with these;
+//   - comparing outputs: [LineDiff] describes how two texts differ, line
+//     by line (the first differing lines, quoted, with their numbers), and
+//     [EqualLines] reports that as a test error;
+//   - reference programs: [HAProxy], [Halog], [Rsyslogd], [Logrotate] and
+//     [Chromium] return the path of the real program a differential test
+//     runs, [Need] any other; on a developer's machine without it the test
+//     is skipped, under CI=true it fails (see internal/testbin, which does
+//     the lookup). [Start] runs a reference program for the rest of the
+//     test, its stderr kept in a file for failure messages, and stops it
+//     at cleanup; [StartHAProxy] writes a configuration and runs haproxy
+//     in the foreground on it.
+//
+// The package imports "testing" only for [testing.TB]; it is meant for
+// _test.go files and is internal to the module.
+package testkit

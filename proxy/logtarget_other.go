@@ -1,0 +1,12 @@
+//go:build !linux
+
+package proxy
+
+import "syscall"
+
+// Socket and send flags of the UNIX log socket (logtarget_unix.go):
+// MSG_DONTWAIT keeps sends non-blocking where SOCK_NONBLOCK is missing.
+const (
+	unixLogSockFlags = 0
+	unixLogSendFlags = syscall.MSG_DONTWAIT
+)

@@ -1,0 +1,95 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/haplog/haplog/internal/testbin"
+)
+
+var tcpTimers = regexp.MustCompile(` -?\d+/-?\d+/\+?\d+ `)
+
+// TestTCPTunnelTimeoutVsHAProxy: "timeout tunnel" ends an idle TCP
+// session (log "cD") long before "timeout client"/"timeout server" would,
+// as with haproxy 2.6.
+func TestTCPTunnelTimeoutVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	echo, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	go func() {
+		for {
+			c, err := echo.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	var lines [2]string
+	for i, who := range []string{"haproxy", "proxy"} {
+		sink := newLogSink(t)
+		port := 0
+		if who == "haproxy" {
+			port = freePort(t)
+		}
+		cfg := fmt.Sprintf(`global
+    log 127.0.0.1:%d local0
+defaults
+    mode tcp
+    log global
+    option tcplog
+    timeout client 20s
+    timeout server 20s
+    timeout connect 5s
+    timeout tunnel 300ms
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend b
+backend b
+    server s %s
+`, sink.port(), port, echo.Addr())
+		var a string
+		if who == "haproxy" {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			startHAProxy(t, ctx, bin, cfg)
+			a = "127.0.0.1:" + strconv.Itoa(port)
+			waitListening(t, a)
+			sink.next(t, `.`) // waitListening's probe connection
+		} else {
+			a = addr(t, runProxy(t, cfg), "fe", false)
+		}
+		c, err := net.Dial("tcp", a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "ping")
+		buf := make([]byte, 4)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Read(buf); err == nil {
+			t.Fatalf("%s: data after the echo", who)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: idle session closed after %v, want about 300ms", who, d)
+		}
+		c.Close()
+		// tcplog's timers Tw/Tc/Tt are masked like the date.
+		lines[i] = tcpTimers.ReplaceAllString(maskText(payload(sink.next(t, `fe b/s`))), " T3 ")
+	}
+	if lines[0] != lines[1] {
+		t.Errorf("log lines differ\n got  %s\n want %s", lines[1], lines[0])
+	}
+}

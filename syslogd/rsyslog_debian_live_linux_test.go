@@ -1,0 +1,203 @@
+package syslogd
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// debianMsgs are sent to both daemons over each transport. The stamps are
+// far from the test's time so that a reception-time stamp is told apart.
+var debianMsgs = []string{
+	"<134>Nov 10 10:00:01 haproxy[1234]: 127.0.0.1:5000 [10/Jan/2026:10:00:01.123] fe be/srv1 0/0/1/2/3 200 120 - - ---- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"",
+	"<134>Nov 10 10:00:02 haproxy-lb[7]: startswith haproxy",
+	"<134>Nov 10 10:00:03 nothaproxy[7]: not haproxy",
+	"<38>Nov 10 10:00:04 sshd[1]: auth message",
+	"<86>Nov 10 10:00:05 sudo: authpriv message",
+	"<14>Nov 10 10:00:06 app: user message",
+	"<22>Nov 10 10:00:07 postfix/smtpd[9]: mail message",
+	"<78>Nov 10 10:00:08 CRON[3]: cron message",
+	"<4>Nov 10 10:00:09 kernel: kern warning",
+	"<13>Nov 10 10:00:10 host1 tag: with a hostname",
+	"<134>Nov 10 10:00:11 haproxy[1]: ends with LF\n",
+	"<13>Nov 10 10:00:12 a:b c: colon inside the tag",
+	"<13>Nov 10 10:00:13 nocolon text",
+	"<13>1 2026-11-10T10:00:14Z host app - - - RFC 5424",
+}
+
+// debianConf rewrites Debian's rsyslog.conf for a test in dir: paths into
+// dir, the system socket and haproxy's socket into dir, and two lines
+// dropped because syslogd does not implement them (imklog: kernel log;
+// :omusrmsg:*: emergencies to the users' terminals). inputs is prepended.
+func debianConf(t *testing.T, dir, inputs string) string {
+	t.Helper()
+	main, err := os.ReadFile(filepath.Join("testdata", "debian", "rsyslog.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ha, err := os.ReadFile(filepath.Join("testdata", "debian", "49-haproxy.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	incDir := filepath.Join(dir, "rsyslog.d")
+	if err := os.MkdirAll(incDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	haConf := strings.ReplaceAll(string(ha), "/var/lib/haproxy/dev/log", filepath.Join(dir, "hadevlog"))
+	haConf = strings.ReplaceAll(haConf, "/var/log/", dir+"/")
+	if err := os.WriteFile(filepath.Join(incDir, "49-haproxy.conf"), []byte(haConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(main), "\n") {
+		switch {
+		case strings.HasPrefix(l, "module(load=\"imklog\")"), strings.Contains(l, ":omusrmsg:*"):
+			continue
+		case strings.HasPrefix(l, "module(load=\"imuxsock\")"):
+			l = fmt.Sprintf("module(load=\"imuxsock\" SysSock.Name=%q)", filepath.Join(dir, "devlog"))
+		}
+		l = strings.ReplaceAll(l, "/etc/rsyslog.d/", incDir+"/")
+		l = strings.ReplaceAll(l, "/var/spool/rsyslog", dir)
+		l = strings.ReplaceAll(l, "/var/log/", dir+"/")
+		out = append(out, l)
+	}
+	return inputs + strings.Join(out, "\n")
+}
+
+var debianLogs = []string{"syslog", "auth.log", "cron.log", "kern.log", "mail.log", "user.log", "haproxy.log", "props.log"}
+
+// debianProps is added before Debian's rules: the parsed fields, each in
+// brackets, in props.log.
+const debianProps = "$template Props,\"[%syslogtag%][%programname%][%procid%][%msg%][%hostname%][%pri%]\\n\"\n*.* DIR/props.log;Props\n"
+
+// TestLiveRsyslogDebian runs the installed rsyslogd and syslogd on Debian's
+// rsyslog.conf and 49-haproxy.conf (rewritten as debianConf says) and
+// sends the same messages over UDP, TCP, the system socket and haproxy's
+// socket; the files must be identical but for reception-time stamps.
+func TestLiveRsyslogDebian(t *testing.T) {
+	bin := needLiveRsyslogd(t)
+	rdir := t.TempDir()
+	port, tport := freeUDPPort(t), freeTCPPort(t)
+	inputs := fmt.Sprintf("module(load=\"imudp\")\ninput(type=\"imudp\" address=\"127.0.0.1\" port=\"%d\")\n"+
+		"module(load=\"imtcp\")\ninput(type=\"imtcp\" address=\"127.0.0.1\" port=\"%d\")\n", port, tport)
+	confPath := writeRsyslogConf(t, rdir, debianConf(t, rdir, inputs+strings.ReplaceAll(debianProps, "DIR", rdir)))
+	checkRsyslogConf(t, bin, confPath)
+	c := startRsyslogd(t, bin, confPath, rdir, port)
+	deadline := time.Now().Add(20 * time.Second)
+	probeRsyslogd(t, c, filepath.Join(rdir, "user.log"), deadline)
+	markRsyslogdStarted(t, c, filepath.Join(rdir, "user.log"), "started", deadline)
+	send := func(udp, tcp net.Addr, devlog, hadevlog string, done func(n int)) {
+		n := 0
+		for _, tr := range []string{"udp", "tcp", "devlog", "hadevlog"} {
+			for _, m := range debianMsgs {
+				m = strings.Replace(m, ": ", ": "+tr+" ", 1)
+				switch tr {
+				case "udp":
+					sendUDP(t, udp, [][]byte{[]byte(m)})
+				case "tcp":
+					tc, err := net.Dial("tcp", tcp.String())
+					if err != nil {
+						t.Fatal(err)
+					}
+					fmt.Fprintf(tc, "%d %s", len(m), m)
+					tc.Close()
+				default:
+					path := devlog
+					if tr == "hadevlog" {
+						path = hadevlog
+					}
+					uc, err := net.Dial("unixgram", path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					_, _ = uc.Write([]byte(m))
+					uc.Close()
+				}
+				n++
+				done(n)
+			}
+		}
+	}
+	ua, _ := net.ResolveUDPAddr("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	ta, _ := net.ResolveTCPAddr("tcp", fmt.Sprintf("127.0.0.1:%d", tport))
+	// One at a time, each written before the next (rsyslogd's inputs are
+	// not ordered with respect to each other).
+	before := 0
+	send(ua, ta, filepath.Join(rdir, "devlog"), filepath.Join(rdir, "hadevlog"), func(int) {
+		for time.Now().Before(deadline) {
+			if n := countLines(rdir); n > before {
+				before = n
+				return
+			}
+			time.Sleep(2 * time.Millisecond) // polling interval
+		}
+		t.Fatal("rsyslogd did not write a message")
+	})
+
+	sdir := t.TempDir()
+	sconf := debianConf(t, sdir, "module(load=\"imudp\")\ninput(type=\"imudp\" address=\"127.0.0.1\" port=\"0\")\n"+
+		"module(load=\"imtcp\")\ninput(type=\"imtcp\" address=\"127.0.0.1\" port=\"0\")\n"+
+		strings.ReplaceAll(debianProps, "DIR", sdir))
+	s, stop := testServer(t, sconf, sdir, Options{LookupAddr: dnsLookup, Now: time.Now, Location: time.Local,
+		TCP: []string{"127.0.0.1:0"}, Unix: []string{filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog")}})
+	udp, tcp, _ := s.Addrs()
+	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe), []byte(rsyslogStarted)})
+	waitReceived(t, s, 2)
+	send(udp[0], tcp[0], filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog"), func(n int) { waitReceived(t, s, uint64(n+2)) })
+	stop()
+	stamp := regexp.MustCompile(`^\S+`)
+	mask := func(b []byte) []byte {
+		var out []string
+		for _, l := range strings.SplitAfter(string(b), "\n") {
+			if f := stamp.FindString(l); f != "" {
+				if ts, err := time.Parse(time.RFC3339Nano, f); err == nil && time.Since(ts).Abs() < time.Hour {
+					l = "RECEPTION" + l[len(f):]
+				}
+			}
+			out = append(out, l)
+		}
+		return []byte(strings.Join(out, ""))
+	}
+	for _, name := range debianLogs {
+		want, _ := os.ReadFile(filepath.Join(rdir, name))
+		got, _ := os.ReadFile(filepath.Join(sdir, name))
+		want, got = mask(dropProbes(want)), mask(dropProbes(got))
+		t.Run(name, func(t *testing.T) { compareLines(t, got, want) })
+		// $FileOwner root, $FileGroup adm, $FileCreateMode 0640.
+		rs, err1 := os.Stat(filepath.Join(rdir, name))
+		ss, err2 := os.Stat(filepath.Join(sdir, name))
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v %v", name, err1, err2)
+		}
+		ru, su := rs.Sys().(*syscall.Stat_t), ss.Sys().(*syscall.Stat_t)
+		if rs.Mode() != ss.Mode() || ru.Uid != su.Uid || ru.Gid != su.Gid {
+			t.Errorf("%s: mode %v uid %d gid %d, rsyslogd's %v %d %d", name, ss.Mode(), su.Uid, su.Gid, rs.Mode(), ru.Uid, ru.Gid)
+		}
+	}
+}
+
+// countLines is the number of lines in the Debian log files of dir.
+func countLines(dir string) int {
+	n := 0
+	for _, name := range debianLogs {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		n += strings.Count(string(b), "\n")
+	}
+	return n
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/haplog/haplog/proxy/config"
 	"github.com/haplog/haplog/proxy/h1"
@@ -53,8 +54,21 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 	srvKeep := be.cfg.ConnMode == config.ConnKeepAlive && s.fe.cfg.ConnMode == config.ConnKeepAlive
 	bodyless := !s.req.chunked && s.req.contentLength <= 0
 	n, err := 0, error(nil)
+	sent := s.p.now()
 	if err = sendRequest(s, be, srvKeep); err == nil {
 		n, err = readRespHead(s, be)
+	} else if errors.Is(err, errClientBodyStalled) {
+		// timeout client does not end a stream whose request body
+		// stalls while it waits for the server: HAProxy 2.6.12 waits
+		// for the response until timeout server (504 sH--, measured in
+		// TestDifferentialClientAbortMidBody). The client connection
+		// cannot carry another request after it.
+		keep, srvKeep = false, false
+		var dl time.Time
+		if to := be.cfg.Timeouts.Server; to > 0 {
+			dl = sent.Add(to)
+		}
+		n, err = readRespHeadBy(s, be, dl)
 	}
 	if err != nil && reused && bodyless && !isTimeout(err) && s.srvRd.buffered() == 0 && !s.killed.Load() {
 		s.closeServer()
@@ -74,6 +88,15 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 	case err == nil:
 	case errors.Is(err, errBadRequestBody):
 		return badRequestBody(s, be)
+	case errors.Is(err, errClientBodyAbort):
+		// The client closed or reset in the middle of the request
+		// body: HAProxy 2.6.12 answers nothing and logs status -1,
+		// %B 0, CD-- (TestDifferentialClientAbortMidBody).
+		st.term.set(causeClientAbort, phaseData)
+		st.status, st.bytesOut = -1, 0
+		s.closeServer()
+		logStream(s, s.p.now())
+		return false
 	case isTimeout(err):
 		return serverFailed(s, be, causeServerTimeout, phaseHeaders, 504)
 	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage) || h1.ReasonOf(err) != 0:
@@ -93,6 +116,10 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 var (
 	errClientGone     = errors.New("client gone")
 	errBadRequestBody = errors.New("malformed request body")
+	// errClientBodyAbort: the client closed while sending the body.
+	errClientBodyAbort = errors.New("client aborted the request body")
+	// errClientBodyStalled: timeout client while reading the body.
+	errClientBodyStalled = errors.New("request body stalled")
 )
 
 // badRequestBody answers a request whose body framing turned out
@@ -113,6 +140,8 @@ func badRequestBody(s *session, be *backend) bool {
 
 // sendRequest forwards the request head and body to the server. It
 // returns errBadRequestBody when the client's body framing is invalid,
+// errClientBodyAbort when the client closed before its end,
+// errClientBodyStalled when it stopped sending it (timeout client),
 // io.ErrUnexpectedEOF on any other failure.
 func sendRequest(s *session, be *backend, srvKeep bool) error {
 	h := &s.req
@@ -163,6 +192,12 @@ func sendRequest(s *session, be *backend, srvKeep bool) error {
 	if !c.copyBody(h, false) {
 		if c.fail.side == sideSrc && h1.ReasonOf(c.fail.err) != 0 {
 			return errBadRequestBody
+		}
+		if c.fail.side == sideSrc && c.fail.timeout() {
+			return errClientBodyStalled
+		}
+		if c.fail.side == sideSrc {
+			return errClientBodyAbort
 		}
 		return io.ErrUnexpectedEOF
 	}

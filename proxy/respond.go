@@ -56,9 +56,15 @@ func writeReply(s *session, r reply, keep bool) bool {
 // readRespHead reads the response head, forwarding 1xx interim responses
 // to the client, and returns the head length.
 func readRespHead(s *session, be *backend) (int, error) {
+	return readRespHeadBy(s, be, deadline(be.cfg.Timeouts.Server))
+}
+
+// readRespHeadBy is readRespHead with the first head due by dl (zero:
+// no limit).
+func readRespHeadBy(s *session, be *backend, dl time.Time) (int, error) {
 	rd := s.srvRd
 	for {
-		n, err := rd.readHead(deadline(be.cfg.Timeouts.Server), nil, s.resp.parseResponse)
+		n, err := rd.readHead(dl, nil, s.resp.parseResponse)
 		if errors.Is(err, io.EOF) && rd.buffered() > 0 {
 			err = errBadMessage // closed inside the head: HAProxy logs PH
 		}

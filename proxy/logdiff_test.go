@@ -170,3 +170,70 @@ func TestDifferentialClientAbortMidBody(t *testing.T) {
 		})
 	}
 }
+
+const redirectConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:BINDPORT
+    http-request redirect location /new if { path_beg /loc }
+    http-request redirect prefix /pfx code 301 if { path_beg /prefix }
+    http-request redirect scheme https code 308 if { path_beg /scheme }
+    http-request redirect location http://example.com/x code 303 if { path_beg /abs }
+    http-request redirect prefix https://example.org code 307 if { path_beg /p307 }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9
+`
+
+// TestDifferentialRedirect: the bytes of a redirect answer and its log
+// line (%B counts what HAProxy counts), on a closing, a keep-alive and an
+// HTTP/1.0 request.
+func TestDifferentialRedirect(t *testing.T) {
+	r := sideBySide(t, redirectConfig, nil)
+	for _, c := range []struct{ name, req, re string }{
+		{"location", "GET /loc?a=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", `/loc`},
+		{"prefix", "GET /prefix/x?q HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", `/prefix`},
+		{"scheme", "GET /scheme/y HTTP/1.1\r\nHost: h.example\r\nConnection: close\r\n\r\n", `/scheme`},
+		{"abs-303", "GET /abs HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", `/abs`},
+		{"prefix-307", "GET /p307/z HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", `/p307`},
+		{"keep-alive", "GET /loc/ka HTTP/1.1\r\nHost: h\r\n\r\n", `/loc/ka`},
+		{"http10", "GET /loc/10 HTTP/1.0\r\n\r\n", `/loc/10`},
+		{"scheme-nohost", "GET /scheme/nohost HTTP/1.0\r\n\r\n", `/scheme/nohost`},
+		{"scheme-ka", "GET /scheme/ka HTTP/1.1\r\nHost: k:8080\r\n\r\n", `/scheme/ka`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var raw, lines [2]string
+			for who := 0; who < 2; who++ {
+				conn, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.WriteString(conn, c.req)
+				conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+				var buf []byte
+				tmp := make([]byte, 4096)
+				for {
+					n, err := conn.Read(tmp)
+					buf = append(buf, tmp[:n]...)
+					if err != nil || ((c.name == "keep-alive" || c.name == "scheme-ka") && bytes.Contains(buf, []byte("\r\n\r\n"))) {
+						break
+					}
+				}
+				conn.Close()
+				raw[who] = string(buf)
+				lines[who] = payload(r.sink[who].next(t, c.re))
+			}
+			if raw[0] != raw[1] {
+				t.Errorf("response differs from HAProxy's\n got: %q\nwant: %q", raw[1], raw[0])
+			}
+			sameShape(t, formats.HTTPLogFormat, [2]int{}, lines[1], lines[0], mask{acfc: true})
+		})
+	}
+}

@@ -29,7 +29,7 @@ func applyRules(s *session, cr *compiledRules) (rep reply, handled bool, term te
 			}
 			return s.fe.replies().get(code), true, causeProxy
 		case config.ActRedirect:
-			return redirectReply(r, s.req.uri), true, causeLocal
+			return redirectReply(r, s.req.uri, s.req.lookup("host")), true, causeLocal
 		case config.ActReturn:
 			return returnReply(r), true, causeLocal
 		case config.ActAuth:

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -145,7 +144,7 @@ func (p *Proxy) setAdminState(s *server, target adminState, enable bool) {
 		p.noServerLeft(b, wasUsable)
 	}
 	if changed {
-		s.lastChange.Store(time.Now().UnixNano())
+		s.lastChange.Store(p.now().UnixNano())
 		b.mu.Lock()
 		b.serveQueueLocked()
 		b.mu.Unlock()

@@ -87,6 +87,8 @@ type backend struct {
 	beconn atomic.Int64
 	cum    atomic.Int64
 	logs   *sinkSet
+	// rules are the backend's compiled http-request/response rules.
+	rules *compiledRules
 
 	mu    sync.Mutex
 	queue []*waiter
@@ -110,7 +112,7 @@ func newBackend(p *Proxy, cfg *config.Proxy) (*backend, error) {
 		if sc.Disabled {
 			s.adm.Store(admCMaint)
 		}
-		s.lastChange.Store(time.Now().UnixNano())
+		s.lastChange.Store(p.now().UnixNano())
 		b.servers = append(b.servers, s)
 	}
 	b.bal = newBalancer(cfg.Balance, b.servers)

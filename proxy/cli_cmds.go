@@ -232,7 +232,7 @@ func (p *Proxy) cliSetServer(w *bytes.Buffer, args []string) {
 
 // showInfo writes the "show info" fields the proxy knows.
 func (p *Proxy) showInfo(w *bytes.Buffer) {
-	up := p.opts.Now().Sub(p.start)
+	up := p.now().Sub(p.start)
 	secs := int64(up / time.Second)
 	cumConns, cumReq := p.cli.accepted.Load()+p.checkConns.Load(), int64(0)
 	for _, fe := range p.frontends {
@@ -334,7 +334,7 @@ func (p *Proxy) showStat(w *bytes.Buffer, args []string) bool {
 		}
 	}
 	w.WriteString("# " + statFields + ",\n")
-	now := p.opts.Now()
+	now := p.now()
 	for _, pc := range p.ordered {
 		var fe *frontend
 		for _, f := range p.frontends {
@@ -458,7 +458,7 @@ func (p *Proxy) showServersState(w *bytes.Buffer, args []string) bool {
 		}
 	}
 	w.WriteString("1\n" + serversStateHeader)
-	now := p.opts.Now()
+	now := p.now()
 	for _, pc := range p.ordered {
 		b := p.backends[pc]
 		if b == nil || (only != nil && pc != only) {

@@ -54,7 +54,7 @@ func uaName(algo string) string {
 
 // compConfig returns the algorithms and types in force for be: each
 // from the backend when it sets them, else from the frontend.
-func (s *session) compConfig(be *backend) (algos, types []string) {
+func compConfig(s *session, be *backend) (algos, types []string) {
 	bc, fc := be.cfg.Compression, s.fe.cfg.Compression
 	switch {
 	case bc != nil && len(bc.Algos) > 0:
@@ -72,7 +72,7 @@ func (s *session) compConfig(be *backend) (algos, types []string) {
 }
 
 // selectAlgo applies the request side: Accept-Encoding and User-Agent.
-func (s *session) selectAlgo(algos []string) string {
+func selectAlgo(s *session, algos []string) string {
 	if ua := s.req.lookupFirst("user-agent"); len(ua) >= 9 && string(ua[:9]) == "Mozilla/4" &&
 		(len(ua) < 31 || string(ua[25:30]) != "MSIE " || ua[30] < '6' ||
 			(ua[30] == '6' && (len(ua) < 54 || string(ua[51:54]) != "SV1"))) {
@@ -184,11 +184,11 @@ func (h *head) lookupFirst(name string) []byte {
 // startCompression decides whether the response in s.resp is
 // compressed; when it is, it rewrites the response headers (Content-Length
 // removed, ETag made weak) and returns the encoder, else nil.
-func (s *session) startCompression(be *backend, noBody bool) *compression {
+func startCompression(s *session, be *backend, noBody bool) *compression {
 	if be.cfg.Mode != config.ModeHTTP && s.fe.cfg.Mode != config.ModeHTTP {
 		return nil
 	}
-	algos, types := s.compConfig(be)
+	algos, types := compConfig(s, be)
 	if len(algos) == 0 {
 		return nil
 	}
@@ -199,7 +199,7 @@ func (s *session) startCompression(be *backend, noBody bool) *compression {
 	if h.status < 200 || h.status > 203 || (!h.chunked && h.contentLength <= 0) {
 		return nil
 	}
-	algo := s.selectAlgo(algos)
+	algo := selectAlgo(s, algos)
 	if algo == "" {
 		return nil
 	}
@@ -225,7 +225,7 @@ func (s *session) startCompression(be *backend, noBody bool) *compression {
 		}
 	}
 	ct := h.lookupFirst("content-type")
-	if ct == nil && s.hasHeader(h, "content-type") {
+	if ct == nil && hasHeader(s, h, "content-type") {
 		ct = []byte{}
 	}
 	if ct != nil {
@@ -262,7 +262,7 @@ func (s *session) startCompression(be *backend, noBody bool) *compression {
 	return &compression{algo: algo}
 }
 
-func (s *session) hasHeader(h *head, name string) bool {
+func hasHeader(s *session, h *head, name string) bool {
 	for i := range h.hdrs {
 		if !h.hdrs[i].del && equalFoldASCII(h.hdrs[i].name, name) {
 			return true

@@ -75,7 +75,7 @@ func bodyBackend(t *testing.T) int {
 
 // exchange sends one request and returns the status line, the header
 // lines (lower-cased names, in order) and the decoded body.
-func exchange(t *testing.T, addr, req string) (string, []string, string) {
+func rawExchange(t *testing.T, addr, req string) (string, []string, string) {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -214,8 +214,8 @@ backend bid
 		{"GET", "/id/?st=200&n=3000" + ct, "1.1", "Accept-Encoding: gzip\r\n"},
 	} {
 		req := fmt.Sprintf("%s %s HTTP/%s\r\nHost: x\r\n%sConnection: close\r\n\r\n", tc.method, tc.path, tc.version, tc.hdrs)
-		wantSt, wantH, wantB := exchange(t, haddr, req)
-		gotSt, gotH, gotB := exchange(t, oaddr, req)
+		wantSt, wantH, wantB := rawExchange(t, haddr, req)
+		gotSt, gotH, gotB := rawExchange(t, oaddr, req)
 		if gotSt != wantSt || strings.Join(gotH, "|") != strings.Join(wantH, "|") || gotB != wantB {
 			t.Errorf("%s %s HTTP/%s %q:\n got  %s %v body %d bytes\n want %s %v body %d bytes",
 				tc.method, tc.path, tc.version, tc.hdrs, gotSt, gotH, len(gotB), wantSt, wantH, len(wantB))

@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// Stage 5, connect: assign a server (queueing when all are full), dial
+// it, retry and redispatch; a failure becomes a 503 with sQ/sC/SC.
+
 // connErr classifies a failed attempt to reach a server.
 type connErr uint8
 
@@ -24,14 +27,14 @@ const (
 func (st *stream) setTermConnErr(ce connErr) {
 	switch ce {
 	case connNoSrv:
-		st.term[0], st.term[1] = 'S', 'C'
+		st.term.set(causeServerAbort, phaseConnect)
 		st.queued = time.Time{}
 	case connQueueTO:
-		st.term[0], st.term[1] = 's', 'Q'
+		st.term.set(causeServerTimeout, phaseQueue)
 	case connRefused:
-		st.term[0], st.term[1] = 'S', 'C'
+		st.term.set(causeServerAbort, phaseConnect)
 	case connTimeout:
-		st.term[0], st.term[1] = 's', 'C'
+		st.term.set(causeServerTimeout, phaseConnect)
 	}
 }
 
@@ -45,7 +48,7 @@ const maxTurnAround = time.Second
 // when the chosen server is kept (the server of the session's idle
 // keep-alive connection), no connection is opened and connReused tells the
 // caller to use the kept one.
-func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, prefer, kept *server) (net.Conn, connErr) {
+func connect(s *session, ctx context.Context, st *stream, key *balanceKey, prefer, kept *server) (net.Conn, connErr) {
 	b := st.be
 	srv, pos, res := b.assign(ctx, key, prefer, nil)
 	st.bq = pos
@@ -53,10 +56,10 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 	case pickNoSrv:
 		return nil, connNoSrv
 	case pickQueued:
-		st.queued = time.Now()
+		st.queued = s.p.now()
 		return nil, connQueueTO
 	}
-	st.queued = time.Now()
+	st.queued = s.p.now()
 	st.srv, st.slot = srv, true
 	if kept != nil && srv == kept {
 		st.connected = st.queued
@@ -64,9 +67,9 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 	}
 	retries := b.cfg.Retries
 	for attempt := 0; ; attempt++ {
-		c, err := s.dial(st.srv)
+		c, err := dial(s, st.srv)
 		if err == nil {
-			st.connected = time.Now()
+			st.connected = s.p.now()
 			st.srv.cum.Add(1)
 			return c, connOK
 		}
@@ -93,7 +96,7 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 		}
 		if b.cfg.Redispatch && attempt == retries-1 {
 			st.redispatched = true
-			if next := s.redispatch(ctx, st, key); next != nil {
+			if next := redispatch(s, ctx, st, key); next != nil {
 				st.srv = next
 			}
 		}
@@ -102,7 +105,7 @@ func (s *session) connect(ctx context.Context, st *stream, key *balanceKey, pref
 
 // redispatch moves the stream's slot to another server for its last
 // attempt; it returns nil (keeping the current one) when none is free.
-func (s *session) redispatch(ctx context.Context, st *stream, key *balanceKey) *server {
+func redispatch(s *session, ctx context.Context, st *stream, key *balanceKey) *server {
 	b := st.be
 	s2, res, _ := b.pick(key, nil, st.srv, nil)
 	if res != pickOK || s2 == nil {
@@ -112,7 +115,7 @@ func (s *session) redispatch(ctx context.Context, st *stream, key *balanceKey) *
 	return s2
 }
 
-func (s *session) dial(srv *server) (net.Conn, error) {
+func dial(s *session, srv *server) (net.Conn, error) {
 	to := srv.be.cfg.Timeouts.Connect
 	// KeepAlive -1: no SO_KEEPALIVE (and none of Go's four setsockopt
 	// calls per connection) unless "option tcpka"/"srvtcpka" asks, as in
@@ -133,7 +136,7 @@ func (s *session) dial(srv *server) (net.Conn, error) {
 		// timeout connect; a failed one counts as a failed connection.
 		var dl time.Time
 		if to > 0 {
-			dl = time.Now().Add(to)
+			dl = s.p.now().Add(to)
 		}
 		tc, err := dialTLS(c, srv.tls, srv.tls.sni.value(s), dl)
 		if err != nil {
@@ -143,4 +146,16 @@ func (s *session) dial(srv *server) (net.Conn, error) {
 		return tc, nil
 	}
 	return c, nil
+}
+
+func connectFailed(s *session, ce connErr) bool {
+	st := &s.st
+	code := 503
+	st.setTermConnErr(ce)
+	rep := s.fe.replies().get(code)
+	st.status, st.bytesOut = code, rep.htx
+	writeReply(s, rep, false)
+	st.finish()
+	logStream(s, s.p.now())
+	return false
 }

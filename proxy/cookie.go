@@ -2,8 +2,6 @@ package proxy
 
 import (
 	"bytes"
-
-	"github.com/haplog/haplog/proxy/config"
 )
 
 // cookieValue finds cookie name in a Cookie header value.
@@ -74,97 +72,6 @@ func appendCookieWithout(w, v []byte, name string) []byte {
 	return append(w, "\r\n"...)
 }
 
-// persistence reads the backend's persistence cookie from the request and
-// returns the designated server when it can be used. It sets the third
-// termination character (N, I, D or V).
-func (s *session) persistence(be *backend) *server {
-	ck := be.cfg.Cookie
-	if ck == nil {
-		return nil
-	}
-	st := &s.st
-	st.term[2] = 'N'
-	for i := range s.req.hdrs {
-		hd := &s.req.hdrs[i]
-		if !equalFoldASCII(hd.name, "cookie") {
-			continue
-		}
-		v, ok := cookieValue(hd.value, ck.Name)
-		if !ok {
-			continue
-		}
-		srv := be.findCookie(v)
-		switch {
-		case srv == nil:
-			st.term[2] = 'I'
-		case !srv.persistOK():
-			st.term[2] = 'D'
-		default:
-			st.term[2] = 'V'
-			return srv
-		}
-		return nil
-	}
-	return nil
-}
-
-// appendRespHeaders appends the response headers for the client: names in
-// lower case (as HAProxy's HTX emits them), Connection removed, and cookie
-// persistence applied (fourth termination character).
-func (s *session) appendRespHeaders(w []byte, be *backend) []byte {
-	h := &s.resp
-	st := &s.st
-	ck := be.cfg.Cookie
-	insert := ck != nil && ck.Mode == config.CookieInsert
-	if ck != nil {
-		st.term[3] = 'N'
-	}
-	for i := range h.hdrs {
-		hd := &h.hdrs[i]
-		if hd.skip || hd.del {
-			continue
-		}
-		if insert && equalFoldASCII(hd.name, "set-cookie") {
-			if _, ok := setCookieName(hd.value, ck.Name); ok {
-				st.term[3] = 'D'
-				continue
-			}
-		}
-		w = appendLower(w, hd.name)
-		w = append(w, ": "...)
-		w = append(w, hd.value...)
-		w = append(w, "\r\n"...)
-	}
-	if insert && st.term[2] != 'V' && st.srv != nil && st.srv.cfg.Cookie != "" &&
-		(!ck.PostOnly || string(s.req.method) == "POST") {
-		w = append(w, "set-cookie: "...)
-		w = append(w, ck.Name...)
-		w = append(w, '=')
-		w = append(w, st.srv.cfg.Cookie...)
-		w = append(w, "; path=/"...)
-		for _, d := range ck.Domains {
-			w = append(w, "; domain="...)
-			w = append(w, d...)
-		}
-		if ck.HTTPOnly {
-			w = append(w, "; HttpOnly"...)
-		}
-		if ck.Secure {
-			w = append(w, "; Secure"...)
-		}
-		for _, a := range ck.Attrs {
-			w = append(w, "; "...)
-			w = append(w, a...)
-		}
-		w = append(w, "\r\n"...)
-		st.term[3] = 'I'
-		if ck.NoCache && s.cacheableResponse() {
-			w = append(w, "cache-control: private\r\n"...)
-		}
-	}
-	return w
-}
-
 // cacheableResponse tells whether a shared cache could store the
 // response, by the rules HAProxy 2.6 applies for "cookie ... nocache"
 // (measured against haproxy 2.6.12, see TestCookieNocacheVsHAProxy): a
@@ -174,7 +81,7 @@ func (s *session) appendRespHeaders(w []byte, be *backend) []byte {
 // no "Pragma: no-cache"; and freshness (a Cache-Control element starting
 // with max-age or s-maxage, or an Expires header) or a validator (ETag,
 // Last-Modified).
-func (s *session) cacheableResponse() bool {
+func cacheableResponse(s *session) bool {
 	switch string(s.req.method) {
 	case "GET", "HEAD", "OPTIONS", "TRACE":
 	default:

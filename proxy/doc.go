@@ -8,6 +8,49 @@
 // package formats (Record, Format.Append, Framer). It does not parse
 // configuration files.
 //
+// # The request path
+//
+// One HTTP request goes through eight stages, one file each. Each stage is
+// a function over the session (the client connection, session.go) whose
+// embedded txn is the request in progress; the stream inside it carries
+// the instants and the outcome the log line reports.
+//
+//	stage             file         entry point            what it does
+//	accept            accept.go    frontend.acceptLoop    slot (maxconn), accept, worker, session.run
+//	read request      readreq.go   readRequest            head within timeout http-request, 400/408, captures
+//	frontend rules    reqrules.go  applyRules             http-request rules: deny/redirect/return/auth, set-*
+//	backend choice    choose.go    chooseBackend          use_backend/default_backend, cookie persistence
+//	connect           connect.go   connect                balance, queue, dial, retries, redispatch (sQ/sC/SC)
+//	forward           forward.go   forward, sendRequest   request head and body to the server, kept conns
+//	respond           respond.go   relayResponse          response head, http-response rules, body, replies
+//	                  compress.go  startCompression       compression (gzip/deflate) of the response body
+//	log               log.go       logStream              fill formats.Record, send through logger.go
+//
+// HTTP/1 messages are parsed and re-framed by package proxy/h1 (h1.go and
+// body.go adapt it: the request and response heads, chunked bodies).
+// http.go is the loop that calls them (serveHTTP, handleRequest); tcp.go
+// is mode tcp (choose, connect, then a two-way tunnel, then log). The
+// types they share:
+//
+//	type           file        role
+//	session        session.go  one client connection; its kept server connection
+//	txn            session.go  the request in progress: heads, stream, record, scratch
+//	stream         session.go  instants (Ti..Tt), backend/server, status, bytes
+//	termState      term.go     %ts: termCause, termPhase, cookieReq, cookieResp
+//	frontend       frontend.go listeners, log format, replies, rules, resolved route
+//	backend/server backend.go  servers, balancer, queue, slots
+//	compiledRules  rules.go    http-request/-response rules compiled at load
+//
+// The configuration is provisioned once, in New: every frontend's
+// use_backend/default_backend is resolved to its *backend (frontend.route),
+// rules and log formats are compiled and attached to their frontend or
+// backend, error replies are built. The request path follows these
+// pointers and looks nothing up by name (one exception: the nbsrv ACL
+// fetch, which finds its backend in a map keyed by the configuration's
+// proxy). A reload is a new process (-sf,
+// SO_REUSEPORT), so a plan never changes under a running request. Every
+// instant is read from one clock, Options.Now (clock.go).
+//
 // # Life cycle
 //
 //	p, err := proxy.New(cfg, proxy.Options{})

@@ -318,10 +318,10 @@ func TestFixTCPEqualTimeouts(t *testing.T) {
 	defer cliB.Close()
 	defer srvB.Close()
 	cli := &stuckConn{Conn: cliA, wake: make(chan struct{})}
-	tn := tunnel{cli: cli, srv: srvA, cto: 50 * time.Millisecond, sto: 50 * time.Millisecond}
+	tn := tunnel{now: time.Now, cli: cli, srv: srvA, cto: 50 * time.Millisecond, sto: 50 * time.Millisecond}
 	tn.run()
-	if tn.term != [2]byte{'c', 'D'} {
-		t.Errorf("equal timeouts: term %q, want \"cD\" as HAProxy logs", tn.term[:])
+	if tn.cause != causeClientTimeout || tn.phase != phaseData {
+		t.Errorf("equal timeouts: term %c%c, want \"cD\" as HAProxy logs", tn.cause, tn.phase)
 	}
 	// A shorter server timeout is the server's (sD).
 	cli2A, cli2B := net.Pipe()
@@ -329,9 +329,9 @@ func TestFixTCPEqualTimeouts(t *testing.T) {
 	defer cli2B.Close()
 	defer srv2B.Close()
 	cli2 := &stuckConn{Conn: cli2A, wake: make(chan struct{})}
-	tn2 := tunnel{cli: cli2, srv: srv2A, cto: time.Hour, sto: 50 * time.Millisecond}
+	tn2 := tunnel{now: time.Now, cli: cli2, srv: srv2A, cto: time.Hour, sto: 50 * time.Millisecond}
 	tn2.run()
-	if tn2.term != [2]byte{'s', 'D'} {
-		t.Errorf("server timeout first: term %q, want \"sD\"", tn2.term[:])
+	if tn2.cause != causeServerTimeout || tn2.phase != phaseData {
+		t.Errorf("server timeout first: term %c%c, want \"sD\"", tn2.cause, tn2.phase)
 	}
 }

@@ -1,17 +1,13 @@
 package proxy
 
 import (
-	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -42,7 +38,11 @@ type frontend struct {
 	// idle hands accepted sessions to workers waiting for one.
 	idle chan accepted
 
-	rep       *replies
+	rep *replies
+	// rules are the frontend's compiled http-request/response rules and
+	// route its resolved backend choice (both set once by New).
+	rules     *compiledRules
+	route     route
 	closeOnce sync.Once
 	// connErrFmt renders the head of a connection error line
 	// ("<ci>:<cp> [<date>]").
@@ -50,6 +50,20 @@ type frontend struct {
 }
 
 func (fe *frontend) replies() *replies { return fe.rep }
+
+// route is a frontend's backend choice with every reference resolved.
+type route struct {
+	rules []useRule
+	def   *backend // default_backend (nil: none)
+	// self is the backend part of a listen section (nil for a frontend).
+	self *backend
+}
+
+// useRule is one use_backend line.
+type useRule struct {
+	cond *config.Cond // nil: unconditional
+	be   *backend
+}
 
 // listenerMeta is what a session needs to know of its listener.
 type listenerMeta struct {
@@ -149,101 +163,4 @@ func (fe *frontend) closeListeners() {
 			}
 		}
 	})
-}
-
-// acceptLoop accepts on l while slots are free. As in haproxy, a full
-// frontend (its maxconn) or a full process (the global maxconn, over all
-// frontends) stops accepting: connections wait in the kernel's backlog
-// and the loop resumes when a connection ends. On Linux the loop first
-// waits for a queued connection, so that an idle listener holds no slot
-// another listener of the process could use.
-func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listenerMeta, pw *pendingWaiter) {
-	var delay time.Duration
-	for {
-		if pw != nil {
-			if err := pw.wait(); err != nil && (errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) || ctx.Err() != nil || fe.p.stopping.Load()) {
-				return
-			}
-		}
-		if !fe.acquire(ctx) {
-			return
-		}
-		c, err := l.Accept()
-		if err != nil {
-			fe.release()
-			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil || fe.p.stopping.Load() {
-				return
-			}
-			// Transient (EMFILE...): back off like net/http.
-			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			fe.p.log.Warn("accept failed", "frontend", fe.cfg.Name, "err", err)
-			select {
-			case <-time.After(delay):
-			case <-ctx.Done():
-				return
-			}
-			continue
-		}
-		delay = 0
-		a := accepted{c: c, lm: lm, at: fe.p.opts.Now()}
-		select {
-		case fe.idle <- a:
-		default:
-			fe.p.wg.Add(1)
-			go fe.worker(a)
-		}
-	}
-}
-
-// acquire takes a slot of the frontend, then one of the process; it
-// returns false when the proxy stops first.
-func (fe *frontend) acquire(ctx context.Context) bool {
-	select {
-	case fe.slots <- struct{}{}:
-	case <-fe.p.stopped:
-		return false
-	case <-ctx.Done():
-		return false
-	}
-	select {
-	case fe.p.slots <- struct{}{}:
-		return true
-	case <-fe.p.stopped:
-	case <-ctx.Done():
-	}
-	<-fe.slots
-	return false
-}
-
-// release gives back the slots acquire took.
-func (fe *frontend) release() {
-	<-fe.p.slots
-	<-fe.slots
-}
-
-// accepted is a connection handed by an accept loop to a worker.
-type accepted struct {
-	c  net.Conn
-	lm *listenerMeta
-	at time.Time // the accept instant
-}
-
-// worker serves a, then waits for the next connection of the frontend
-// until the proxy stops. Reusing goroutines keeps their grown stacks (a
-// new goroutine per connection spent ~8% of the CPU growing its stack in
-// close mode), and reusing the session keeps its buffers.
-func (fe *frontend) worker(a accepted) {
-	defer fe.p.wg.Done()
-	s := new(session)
-	for {
-		s.init(fe, a.c, a.at)
-		s.lis = a.lm
-		s.run()
-		fe.release()
-		select {
-		case a = <-fe.idle:
-		case <-fe.p.stopped:
-			return
-		}
-	}
 }

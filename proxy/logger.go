@@ -122,7 +122,7 @@ func (set *sinkSet) send(level formats.Severity, msg []byte) {
 	if set == nil {
 		return
 	}
-	now := set.p.opts.Now()
+	now := set.p.now()
 	for _, s := range set.sinks {
 		if level > s.target.MaxLevel || !s.sample() {
 			continue

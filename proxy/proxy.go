@@ -30,7 +30,9 @@ type Options struct {
 	PID int
 	// Hostname is %H; empty means os.Hostname().
 	Hostname string
-	// Now returns the wall-clock time used for log dates; nil = time.Now.
+	// Now is the proxy's one clock: log dates, the instants behind the
+	// timers, socket deadlines (so it must run at the real pace); nil =
+	// time.Now.
 	Now func() time.Time
 	// Inherited are listening sockets handed over by a previous process
 	// (master-worker reload), keyed by ListenerKey: a frontend address
@@ -71,8 +73,6 @@ type Proxy struct {
 	// Stats counts log lines sent and dropped.
 	stats Stats
 
-	rules map[*config.Proxy]*compiledRules
-
 	cli   cliState  // stats sockets
 	start time.Time // for "show info"
 	logAlert
@@ -98,8 +98,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 		opts.Now = time.Now
 	}
 	p := &Proxy{cfg: cfg, opts: opts, log: opts.Logger, backends: make(map[*config.Proxy]*backend),
-		stopped: make(chan struct{}), sessions: make(map[*session]struct{}), start: opts.Now(),
-		rules: make(map[*config.Proxy]*compiledRules)}
+		stopped: make(chan struct{}), sessions: make(map[*session]struct{}), start: opts.Now()}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -123,7 +122,6 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 			p.closeSinks()
 			return nil, err
 		}
-		p.rules[pc] = cr
 		var logs *sinkSet
 		if logs, err = p.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
 			p.closeSinks()
@@ -136,7 +134,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 				p.closeSinks()
 				return nil, fmt.Errorf("proxy %q: %w", pc.Name, err)
 			}
-			b.logs = logs
+			b.logs, b.rules = logs, cr
 			p.backends[pc] = b
 		}
 		if pc.Cap&config.CapFrontend != 0 {
@@ -145,10 +143,28 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 				p.closeSinks()
 				return nil, fmt.Errorf("proxy %q: %w", pc.Name, err)
 			}
+			fe.rules = cr
 			p.frontends = append(p.frontends, fe)
 		}
 	}
+	for _, fe := range p.frontends {
+		fe.route = resolveRoute(p.backends, fe.cfg)
+	}
 	return p, nil
+}
+
+// resolveRoute turns the use_backend and default_backend references of
+// pc into the backends they name, once at load: the request path follows
+// pointers and looks nothing up.
+func resolveRoute(backends map[*config.Proxy]*backend, pc *config.Proxy) route {
+	r := route{self: backends[pc]}
+	for _, ub := range pc.UseBackends {
+		r.rules = append(r.rules, useRule{cond: ub.Cond, be: backends[ub.Backend]})
+	}
+	if pc.DefaultBackend != nil {
+		r.def = backends[pc.DefaultBackend]
+	}
+	return r
 }
 
 func (p *Proxy) tagFor(pc *config.Proxy) string {

@@ -97,25 +97,29 @@ func rawErrorReply(code int) reply {
 }
 
 // replies holds a proxy's generated responses, errorfile overrides
-// included.
+// included, built once at load and indexed by status code.
 type replies struct {
-	byCode map[int]reply
+	byCode [600 - minReplyCode]reply // status 0: none
 }
 
+const minReplyCode = 200
+
 func newReplies(cfg *config.Proxy) *replies {
-	r := &replies{byCode: make(map[int]reply)}
+	r := &replies{}
 	for code := range messages {
-		r.byCode[code] = errorReply(code)
+		r.byCode[code-minReplyCode] = errorReply(code)
 	}
 	for code, ef := range cfg.ErrorFiles {
-		r.byCode[code] = fileReply(code, ef.Data)
+		if code >= minReplyCode && code < minReplyCode+len(r.byCode) {
+			r.byCode[code-minReplyCode] = fileReply(code, ef.Data)
+		}
 	}
 	return r
 }
 
 func (r *replies) get(code int) reply {
-	if rep, ok := r.byCode[code]; ok {
-		return rep
+	if i := code - minReplyCode; i >= 0 && i < len(r.byCode) && r.byCode[i].status != 0 {
+		return r.byCode[i]
 	}
 	return errorReply(code)
 }
@@ -155,8 +159,12 @@ func returnReply(rule *config.HTTPRule) reply {
 	return buildReply(code, reasonFor(code), hdrs, string(rule.Body))
 }
 
-// redirectReply is the answer of a redirect rule to uri.
-func redirectReply(rule *config.HTTPRule, uri []byte) reply {
+// redirectReply is the answer of a redirect rule to a request for uri
+// with Host header host. As HAProxy 2.6.12 sends it (compared byte for
+// byte in TestDifferentialRedirect): "scheme" keeps the Host and the URI,
+// and only the temporary codes (302, 303, 307) carry
+// "cache-control: no-cache".
+func redirectReply(rule *config.HTTPRule, uri, host []byte) reply {
 	code := rule.Status
 	if code == 0 {
 		code = 302
@@ -166,13 +174,14 @@ func redirectReply(rule *config.HTTPRule, uri []byte) reply {
 	case config.RedirectPrefix:
 		loc = rule.Location + string(uri)
 	case config.RedirectScheme:
-		loc = rule.Location + "://" + string(uri)
+		loc = rule.Location + "://" + string(host) + string(uri)
 	}
-	reasons := map[int]string{301: "Moved Permanently", 302: "Found", 303: "See Other",
-		307: "Temporary Redirect", 308: "Permanent Redirect"}
-	return buildReply(code, reasons[code], [][2]string{
-		{"content-length", "0"},
-		{"location", loc},
-		{"cache-control", "no-cache"},
-	}, "")
+	hdrs := [][2]string{{"content-length", "0"}, {"location", loc}}
+	if code == 302 || code == 303 || code == 307 {
+		hdrs = append(hdrs, [2]string{"cache-control", "no-cache"})
+	}
+	return buildReply(code, redirectReasons[code], hdrs, "")
 }
+
+var redirectReasons = map[int]string{301: "Moved Permanently", 302: "Found", 303: "See Other",
+	307: "Temporary Redirect", 308: "Permanent Redirect"}

@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -34,13 +33,14 @@ type hdrRule struct {
 // compiledRules holds the compiled header rules of one proxy, indexed like
 // its HTTPRequestRules / HTTPResponseRules (nil for other actions).
 type compiledRules struct {
-	req, resp []*hdrRule
+	reqCfg, respCfg []config.HTTPRule
+	req, resp       []*hdrRule
 }
 
 // compileRules compiles the header rules of pc. The error names the
 // rule's file:line.
 func compileRules(pc *config.Proxy) (*compiledRules, error) {
-	cr := &compiledRules{}
+	cr := &compiledRules{reqCfg: pc.HTTPRequestRules, respCfg: pc.HTTPResponseRules}
 	var err error
 	if cr.req, err = compileRuleList(pc, pc.HTTPRequestRules, "http-request"); err != nil {
 		return nil, err
@@ -139,18 +139,18 @@ func actionName(a config.HTTPAction) string {
 // ruleValue renders the value of r for the current stream into the
 // session's header arena. The returned slice stays valid until the next
 // request.
-func (s *session) ruleValue(r *hdrRule) []byte {
+func ruleValue(s *session, r *hdrRule) []byte {
 	if r.fmt == nil {
 		return r.lit
 	}
 	start := len(s.hbuf)
-	s.hbuf = s.ruleValueAppend(s.hbuf, r)
+	s.hbuf = ruleValueAppend(s, s.hbuf, r)
 	return s.hbuf[start:len(s.hbuf):len(s.hbuf)]
 }
 
 // ruleValueAppend renders a log-format value as of now.
-func (s *session) ruleValueAppend(dst []byte, r *hdrRule) []byte {
-	s.fillRecordAt(time.Now())
+func ruleValueAppend(s *session, dst []byte, r *hdrRule) []byte {
+	fillRecordAt(s, s.p.now())
 	return r.fmt.Append(dst, &s.rec)
 }
 
@@ -176,16 +176,16 @@ func (h *head) addHeader(name, value []byte) {
 }
 
 // applyHeaderRule runs a set/add/del-header rule on h.
-func (s *session) applyHeaderRule(h *head, act config.HTTPAction, r *hdrRule) {
+func applyHeaderRule(s *session, h *head, act config.HTTPAction, r *hdrRule) {
 	switch act {
 	case config.ActDelHeader:
 		h.delHeader(r.name)
 	case config.ActSetHeader:
-		v := s.ruleValue(r)
+		v := ruleValue(s, r)
 		h.delHeader(r.name)
 		h.addHeader(r.name, v)
 	case config.ActAddHeader:
-		h.addHeader(r.name, s.ruleValue(r))
+		h.addHeader(r.name, ruleValue(s, r))
 	}
 }
 
@@ -203,16 +203,15 @@ func (r respSampler) SampleInt(f *config.Fetch) (int64, bool)       { return r.s
 
 // responseRules runs the http-response rules of the backend then the
 // frontend on s.resp. It reports a deny (with its status).
-func (s *session) responseRules(be *backend) (deny bool, status int) {
-	order := [2]*config.Proxy{be.cfg, s.fe.cfg}
+func responseRules(s *session, be *backend) (deny bool, status int) {
+	order := [2]*compiledRules{be.rules, s.fe.rules}
 sets:
-	for i, pc := range order {
-		if i == 1 && pc == order[0] {
+	for i, cr := range order {
+		if i == 1 && cr == order[0] {
 			break
 		}
-		cr := s.p.rules[pc]
-		for j := range pc.HTTPResponseRules {
-			r := &pc.HTTPResponseRules[j]
+		for j := range cr.respCfg {
+			r := &cr.respCfg[j]
 			if !r.Cond.Eval(respSampler{s}) {
 				continue
 			}
@@ -222,7 +221,7 @@ sets:
 			case config.ActDeny:
 				return true, r.Status
 			default:
-				s.applyHeaderRule(&s.resp, r.Action, cr.resp[j])
+				applyHeaderRule(s, &s.resp, r.Action, cr.resp[j])
 			}
 		}
 	}

@@ -16,8 +16,8 @@ func (s *session) isHTTP() bool { return s.fe.cfg.Mode == config.ModeHTTP && s.r
 
 // path returns the path part of the URI: before '?', without scheme and
 // authority for an absolute URI.
-func (s *session) path() string {
-	u := s.curURI()
+func (t *txn) path() string {
+	u := t.curURI()
 	if i := strings.Index(u, "://"); i > 0 && !strings.HasPrefix(u, "/") {
 		rest := u[i+3:]
 		if j := strings.IndexByte(rest, '/'); j >= 0 {
@@ -34,11 +34,11 @@ func (s *session) path() string {
 
 // curURI is the request URI as rules left it (set-path); the log keeps
 // the original one.
-func (s *session) curURI() string {
-	if s.uriCur != "" {
-		return s.uriCur
+func (t *txn) curURI() string {
+	if t.uriCur != "" {
+		return t.uriCur
 	}
-	return s.uri()
+	return t.uri()
 }
 
 // SampleString implements config.Sampler.

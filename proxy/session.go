@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
-	"github.com/haplog/haplog/proxy/config"
 )
 
 // session is one client connection and the streams (requests) it carries.
+// The stages of the request path (see doc.go) are functions over it; the
+// request in progress is its embedded txn.
 type session struct {
 	p  *Proxy
 	fe *frontend
@@ -38,6 +39,13 @@ type session struct {
 	// (termination cause 'D'); see extcheck_shutdown.go.
 	killed atomic.Bool
 
+	txn
+}
+
+// txn is the request in progress (HTTP) or the connection's one stream
+// (TCP): the parsed heads, the stream's instants and outcome, the log
+// record, and the scratch space reused from one request to the next.
+type txn struct {
 	req, resp head
 	wbuf      []byte
 	st        stream
@@ -65,61 +73,9 @@ func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 	wbuf, hbuf, sampleHdr := s.wbuf[:0], s.hbuf[:0], s.sampleHdr[:0]
 	respCaps, reqCaps, wk := s.st.respCaps[:0], s.st.reqCaps[:0], s.st.wake[:0]
 	*s = session{p: fe.p, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
-		accept: at, wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr}
+		accept: at, txn: txn{wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr}}
 	s.req.hdrs, s.resp.hdrs = reqHdrs, respHdrs
 	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk
-}
-
-func (s *session) run() {
-	p := s.p
-	p.actconn.Add(1)
-	s.fe.feconn.Add(1)
-	s.fe.cum.Add(1)
-	p.addSession(s)
-	defer func() {
-		p.removeSession(s)
-		s.st.finish()
-		s.closeServer()
-		s.c.Close()
-		s.srvMu.Lock()
-		s.srvRd.release()
-		s.srvRd = nil
-		s.srvMu.Unlock()
-		s.rd.release()
-		s.fe.feconn.Add(-1)
-		p.actconn.Add(-1)
-		// Last: a stream dequeued by this session's end must not see it
-		// in %ac/%fc (HAProxy frees the session before running it).
-		s.st.wakeQueued()
-	}()
-	if tc, ok := s.raw.(*net.TCPConn); ok && (s.fe.cfg.TCPKA || s.fe.cfg.CliTCPKA) {
-		tc.SetKeepAlive(true)
-	}
-	if s.lis != nil && s.lis.tls != nil {
-		if msg, got := s.handshake(s.lis.tls); msg != "" {
-			if got || !s.fe.cfg.DontLogNull {
-				s.logConnError(msg)
-			}
-			return
-		}
-	}
-	if s.fe.legacyLog() {
-		s.logConnect()
-	}
-	if s.fe.cfg.Mode == config.ModeHTTP {
-		s.rd = newReader(s.c)
-		s.serveHTTP()
-		return
-	}
-	s.serveTCP()
-}
-
-// wakeIfIdle interrupts a keep-alive wait so that the session notices a
-// soft stop.
-func (s *session) wakeIfIdle() {
-	if s.idle.Load() == 1 {
-		s.raw.SetReadDeadline(time.Unix(1, 0))
-	}
 }
 
 func (s *session) closeServer() {
@@ -156,7 +112,7 @@ type stream struct {
 	srvName                                   string // overrides srv (e.g. <STATS>)
 	status                                    int
 	bytesOut                                  int64
-	term                                      [4]byte
+	term                                      termState
 	retries                                   int
 	redispatched                              bool
 	sq, bq                                    int
@@ -185,7 +141,7 @@ func (st *stream) reset(base time.Time) {
 	rcaps := st.reqCaps[:0]
 	wk := st.wake[:0]
 	*st = stream{base: base, respCaps: caps, reqCaps: rcaps, wake: wk}
-	st.term = [4]byte{'-', '-', '-', '-'}
+	st.term = termNormal
 }
 
 // ms returns the milliseconds from the stream's start to t, -1 when t is

@@ -20,14 +20,14 @@ func statsURI(st *config.Stats) string {
 // serveStats answers a stats page request. The page is a small CSV/HTML
 // summary (not HAProxy's full page); the log line has HAProxy's shape:
 // server <STATS>, LR--, timers 0/0/0/0/Ta.
-func (s *session) serveStats(be *backend, keep bool) bool {
+func serveStats(s *session, be *backend, keep bool) bool {
 	st := &s.st
-	now := time.Now()
+	now := s.p.now()
 	st.queued, st.connected, st.header = now, now, now
 	st.srvName = "<STATS>"
 	cfg := be.cfg.Stats
 	var rep reply
-	if len(cfg.Auth) > 0 && !s.statsAuthorized(cfg) {
+	if len(cfg.Auth) > 0 && !statsAuthorized(s, cfg) {
 		realm := cfg.Realm
 		if realm == "" {
 			realm = "HAProxy Statistics"
@@ -39,7 +39,7 @@ func (s *session) serveStats(be *backend, keep bool) bool {
 			{"content-type", "text/html"},
 			{"www-authenticate", `Basic realm="` + realm + `"`},
 		}, body)
-		st.term[0], st.term[1] = 'P', 'R'
+		st.term.set(causeProxy, phaseRequest)
 	} else {
 		csv := strings.HasSuffix(s.path(), ";csv") || strings.Contains(s.uri(), ";csv")
 		body, ctype := s.p.statsBody(csv), "text/html"
@@ -52,19 +52,19 @@ func (s *session) serveStats(be *backend, keep bool) bool {
 		}
 		hdrs = append(hdrs, [2]string{"content-length", strconv.Itoa(len(body))})
 		rep = buildReply(200, "OK", hdrs, body)
-		st.term[0], st.term[1] = 'L', 'R'
-		s.captureReply(hdrs)
+		st.term.set(causeLocal, phaseRequest)
+		captureReply(s, hdrs)
 	}
 	st.status, st.bytesOut = rep.status, rep.htx
-	ok := s.writeReply(rep, keep)
-	s.logStream(time.Now())
-	return ok && keep && s.skipBody()
+	ok := writeReply(s, rep, keep)
+	logStream(s, s.p.now())
+	return ok && keep && skipBody(s)
 }
 
 // captureReply fills the response header captures from the headers of a
 // generated page: HAProxy passes the stats page through the response
 // analysers, so "capture response header Content-Type" logs text/html.
-func (s *session) captureReply(hdrs [][2]string) {
+func captureReply(s *session, hdrs [][2]string) {
 	st := &s.st
 	for _, c := range s.fe.cfg.Captures.Response {
 		var v []byte
@@ -77,7 +77,7 @@ func (s *session) captureReply(hdrs [][2]string) {
 	}
 }
 
-func (s *session) statsAuthorized(cfg *config.Stats) bool {
+func statsAuthorized(s *session, cfg *config.Stats) bool {
 	v := s.req.lookup("authorization")
 	if len(v) < 6 || !strings.EqualFold(string(v[:6]), "basic ") {
 		return false

@@ -16,27 +16,27 @@ var tcpBufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return 
 // serveTCP runs a mode tcp session: pick a server, connect, then tunnel
 // bytes both ways until both sides closed, a side aborted or a timeout
 // fired.
-func (s *session) serveTCP() {
+func serveTCP(s *session) {
 	st := &s.st
 	st.reset(s.accept)
 	st.hs = s.tls.handshake
 	st.first, st.reqDone = s.accept, s.accept
-	be := s.chooseBackend()
+	be := chooseBackend(s)
 	if be == nil {
-		st.term[0], st.term[1] = 'P', 'R'
-		s.logTCP(time.Now(), 0)
+		st.term.set(causeProxy, phaseRequest)
+		logTCP(s, s.p.now(), 0)
 		return
 	}
 	st.setBackend(be)
-	conn, ce := s.connect(context.Background(), st, &balanceKey{src: s.client.Addr()}, nil, nil)
+	conn, ce := connect(s, context.Background(), st, &balanceKey{src: s.client.Addr()}, nil, nil)
 	if ce != connOK {
 		st.setTermConnErr(ce)
-		s.logTCP(time.Now(), 0)
+		logTCP(s, s.p.now(), 0)
 		return
 	}
 	s.setServer(conn, st.srv)
 	st.header = st.connected
-	t := tunnel{cli: s.c, srv: conn, cto: s.fe.cfg.Timeouts.Client, sto: be.cfg.Timeouts.Server}
+	t := tunnel{now: s.p.opts.Now, cli: s.c, srv: conn, cto: s.fe.cfg.Timeouts.Client, sto: be.cfg.Timeouts.Server}
 	if tt := be.cfg.Timeouts.Tunnel; tt > 0 {
 		// "timeout tunnel" supersedes both once connected (TCP mode).
 		t.cto, t.sto = tt, tt
@@ -44,53 +44,56 @@ func (s *session) serveTCP() {
 	t.run()
 	s.closeServer()
 	st.bytesOut = t.down.Load()
-	if t.term[0] != 0 {
-		st.term[0], st.term[1] = t.term[0], t.term[1]
+	if t.cause != 0 {
+		st.term.set(t.cause, t.phase)
 	}
 	if s.killed.Load() {
-		st.term[0], st.term[1] = 'D', '-' // as haproxy 2.6 logs it
+		st.term.set(causeDown, phaseNone) // "D-", as haproxy 2.6 logs it
 	}
-	s.logTCP(time.Now(), t.up.Load())
+	logTCP(s, s.p.now(), t.up.Load())
 }
 
-func (s *session) logTCP(end time.Time, up int64) {
-	if s.fe.cfg.DontLogNull && up == 0 && s.st.term[0] != 'S' && s.st.term[0] != 's' {
+func logTCP(s *session, end time.Time, up int64) {
+	if s.fe.cfg.DontLogNull && up == 0 && !s.st.term.cause().serverSide() {
 		s.st.finish() // the session's teardown wakes the queued streams
 		return
 	}
-	s.logStream(end)
+	logStream(s, end)
 }
 
 // tunnel copies bytes between a client and a server connection.
 type tunnel struct {
+	now      func() time.Time // the proxy's clock
 	cli, srv net.Conn
 	cto, sto time.Duration
 	up, down atomic.Int64 // bytes client->server, server->client
 	// last activity on each side (unix nano), for inactivity timeouts
 	cliAct, srvAct atomic.Int64
 	mu             sync.Mutex
-	term           [2]byte
+	// cause and phase of the first abort (cause 0: none yet)
+	cause termCause
+	phase termPhase
 }
 
 func (t *tunnel) run() {
-	now := time.Now().UnixNano()
+	now := t.now().UnixNano()
 	t.cliAct.Store(now)
 	t.srvAct.Store(now)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t.copy(t.srv, t.cli, &t.up, &t.cliAct, &t.srvAct, t.cto, 'C', 'c', 'S')
+		t.copy(t.srv, t.cli, &t.up, &t.cliAct, &t.srvAct, t.cto, causeClientAbort, causeClientTimeout, causeServerAbort)
 	}()
-	t.copy(t.cli, t.srv, &t.down, &t.srvAct, &t.cliAct, t.sto, 'S', 's', 'C')
+	t.copy(t.cli, t.srv, &t.down, &t.srvAct, &t.cliAct, t.sto, causeServerAbort, causeServerTimeout, causeClientAbort)
 	<-done
 }
 
 // abort records the termination cause (first one wins) and unblocks both
 // directions.
-func (t *tunnel) abort(cause, phase byte) {
+func (t *tunnel) abort(cause termCause, phase termPhase) {
 	t.mu.Lock()
-	if t.term[0] == 0 {
-		t.term = [2]byte{cause, phase}
+	if t.cause == 0 {
+		t.cause, t.phase = cause, phase
 	}
 	t.mu.Unlock()
 	past := time.Unix(1, 0)
@@ -101,14 +104,14 @@ func (t *tunnel) abort(cause, phase byte) {
 func (t *tunnel) aborted() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.term[0] != 0
+	return t.cause != 0
 }
 
 // copy moves bytes from src to dst. readAct is the activity clock of the
 // src side, writeAct the one of the dst side; to is the src side's
 // inactivity timeout. srcAbort/srcTimeout/dstAbort are the termination
 // causes for the respective failures.
-func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64, to time.Duration, srcAbort, srcTimeout, dstAbort byte) {
+func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64, to time.Duration, srcAbort, srcTimeout, dstAbort termCause) {
 	bp := tcpBufPool.Get().(*[]byte)
 	defer tcpBufPool.Put(bp)
 	buf := *bp
@@ -119,17 +122,17 @@ func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64,
 		}
 		n, err := src.Read(buf)
 		if n > 0 {
-			readAct.Store(time.Now().UnixNano())
+			readAct.Store(t.now().UnixNano())
 			if to > 0 {
-				dst.SetWriteDeadline(time.Now().Add(to))
+				dst.SetWriteDeadline(t.now().Add(to))
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				if !t.aborted() {
-					t.abort(dstAbort, 'D')
+					t.abort(dstAbort, phaseData)
 				}
 				return
 			}
-			writeAct.Store(time.Now().UnixNano())
+			writeAct.Store(t.now().UnixNano())
 			count.Add(int64(n))
 		}
 		if err == nil {
@@ -145,19 +148,19 @@ func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64,
 			}
 			return
 		case isTimeout(err):
-			idle := time.Since(time.Unix(0, max(readAct.Load(), writeAct.Load())))
+			idle := t.now().Sub(time.Unix(0, max(readAct.Load(), writeAct.Load())))
 			if to > 0 && idle < to {
 				continue // the other direction kept this side busy
 			}
 			cause := srcTimeout
-			if cause == 's' && t.cto > 0 && idle >= t.cto {
+			if cause == causeServerTimeout && t.cto > 0 && idle >= t.cto {
 				// Both sides expired: HAProxy reports the client
 				// side (cD), whichever timer fired first here.
-				cause = 'c'
+				cause = causeClientTimeout
 			}
-			t.abort(cause, 'D')
+			t.abort(cause, phaseData)
 		default:
-			t.abort(srcAbort, 'D')
+			t.abort(srcAbort, phaseData)
 		}
 		return
 	}

@@ -6,17 +6,20 @@ import (
 	"github.com/haplog/haplog/formats"
 )
 
+// Stage 8, log: fill the formats.Record of the stream at its end and send
+// the line through the frontend's sinks (logger.go).
+
 // fillRecord fills s.rec for the current stream ending at end. The strings
 // it stores belong to the session and stay valid until the next request.
-func (s *session) fillRecord(end time.Time) {
-	s.fillRecordAt(end)
+func fillRecord(s *session, end time.Time) {
+	fillRecordAt(s, end)
 	s.rec.ReqCounter = s.fe.reqCounter.Add(1) - 1
 	s.rec.LogCounter = s.fe.logCounter.Add(1) - 1
 }
 
 // fillRecordAt fills s.rec as of instant end without consuming the
 // request and log counters (rules render values from it).
-func (s *session) fillRecordAt(end time.Time) {
+func fillRecordAt(s *session, end time.Time) {
 	st := &s.st
 	r := &s.rec
 	fe := s.fe
@@ -93,7 +96,7 @@ func fill(caps []string, n int) []string {
 // that died before a stream existed (TLS handshake): "<ci>:<cp> [<accept
 // date>] <frontend>/<bind name or listener number>: <message>", at info
 // level (err with log-separate-errors).
-func (s *session) logConnError(msg string) {
+func logConnError(s *session, msg string) {
 	set := s.fe.logs
 	if set == nil || len(set.sinks) == 0 {
 		return
@@ -120,9 +123,39 @@ func (s *session) logConnError(msg string) {
 
 // logConnect emits the legacy accept-time line of a frontend without log
 // options ("Connect from ... to ... (fe/MODE)").
-func (s *session) logConnect() {
+func logConnect(s *session) {
 	r := &s.rec
 	*r = formats.Record{ClientAddr: s.client, FrontendAddr: s.local, AcceptTime: s.accept,
 		Frontend: s.fe.cfg.Name, PID: s.p.opts.PID}
 	s.fe.logs.sendRecord(s.fe, formats.Info, r)
+}
+
+// logStream fills the record and sends the line (end-of-stream logging).
+func logStream(s *session, end time.Time) {
+	st := &s.st
+	// The queued streams handed the slot (st.wake) are woken later: by
+	// st.reset when the connection carries another request, else by the
+	// session's teardown once feconn and actconn no longer count it, as
+	// HAProxy runs a dequeued stream only after the releasing one is done.
+	st.finish()
+	if s.fe.legacyLog() {
+		return
+	}
+	normal := st.term.cause() == causeNone || st.term.cause() == causeLocal
+	normal = normal && st.retries == 0 && !st.redispatched && st.status < 500
+	if normal && s.fe.cfg.DontLogNormal {
+		return
+	}
+	if st.quiet {
+		return
+	}
+	level := formats.Info
+	if !normal && s.fe.cfg.LogSeparateErrors {
+		level = formats.Err
+	}
+	if st.levelSet {
+		level = st.level
+	}
+	fillRecord(s, end)
+	s.fe.logs.sendRecord(s.fe, level, &s.rec)
 }

@@ -1,0 +1,239 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haplog/haplog/formats"
+)
+
+// Issue 10 §2: the last log differences with HAProxy 2.6.12. Each test
+// runs the installed haproxy and the proxy on the same configuration and
+// the same client behaviour and compares what HAProxy is the reference
+// for: the log line, the bytes on the wire, the way a connection ends.
+
+// sideBySide runs the real haproxy and the proxy on cfg, where LOGPORT,
+// BINDPORT and ORIGIN are replaced (ORIGIN by origin(who)), and returns
+// the address of each frontend "fe" and the log sink of each.
+type sideRun struct {
+	addr [2]string // haproxy, proxy
+	sink [2]*logSink
+}
+
+func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun {
+	t.Helper()
+	bin := haproxyBin(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	r := &sideRun{}
+	for who := 0; who < 2; who++ {
+		r.sink[who] = newLogSink(t)
+		port := 0
+		if who == 0 {
+			port = freePort(t)
+		}
+		o := ""
+		if origin != nil {
+			o = origin(who)
+		}
+		text := strings.NewReplacer("LOGPORT", strconv.Itoa(r.sink[who].port()),
+			"BINDPORT", strconv.Itoa(port), "ORIGIN", o).Replace(cfg)
+		if who == 0 {
+			startHAProxy(t, ctx, bin, text)
+			r.addr[0] = "127.0.0.1:" + strconv.Itoa(port)
+			waitListening(t, r.addr[0])
+		} else {
+			r.addr[1] = addr(t, runProxy(t, text), "fe", false)
+		}
+	}
+	return r
+}
+
+// headOrigin is an origin that signals on got once it holds a request
+// head and want more bytes after it, then reads until the proxy closes.
+func headOrigin(t *testing.T, want int) (string, chan struct{}) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	got := make(chan struct{}, 4)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				var buf []byte
+				tmp := make([]byte, 4096)
+				signalled := false
+				for {
+					n, err := c.Read(tmp)
+					buf = append(buf, tmp[:n]...)
+					if i := bytes.Index(buf, []byte("\r\n\r\n")); !signalled && i >= 0 && len(buf)-i-4 >= want {
+						signalled = true
+						got <- struct{}{}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String(), got
+}
+
+const midBodyConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:BINDPORT
+    default_backend be
+backend be
+    server s1 ORIGIN
+`
+
+// TestDifferentialClientAbortMidBody: a client that closes (FIN, or RST)
+// or stops sending in the middle of a POST body whose head and first
+// bytes reached the server. HAProxy 2.6.12 logs a close as the client's
+// abort during the data phase (-1, 0, CD--); a stall is not ended by
+// timeout client: it waits for the server's answer (here 504 sH-- at
+// timeout server).
+func TestDifferentialClientAbortMidBody(t *testing.T) {
+	const (
+		clLen   = "POST /mid HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789"
+		chunked = "POST /mid HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789"
+	)
+	for _, c := range []struct {
+		name, req  string
+		rst, stall bool
+	}{
+		{"fin", clLen, false, false},
+		{"rst", clLen, true, false},
+		{"chunked-fin", chunked, false, false},
+		{"stall", clLen, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got [2]chan struct{}
+			cfg := midBodyConfig
+			if c.stall {
+				cfg = strings.NewReplacer("timeout client 5s", "timeout client 200ms",
+					"timeout server 5s", "timeout server 1s").Replace(cfg)
+			}
+			r := sideBySide(t, cfg, func(who int) string {
+				a, ch := headOrigin(t, 10)
+				got[who] = ch
+				return a
+			})
+			var lines [2]string
+			for who := 0; who < 2; who++ {
+				conn, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.WriteString(conn, c.req)
+				select {
+				case <-got[who]:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the request head never reached the origin")
+				}
+				if c.stall {
+					// wait for the proxy's answer or close
+					conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+					io.Copy(io.Discard, conn)
+				}
+				if c.rst {
+					conn.(*net.TCPConn).SetLinger(0)
+				}
+				conn.Close()
+				lines[who] = payload(r.sink[who].next(t, `/mid`))
+			}
+			t.Logf("\nhaproxy: %s\n  proxy: %s", lines[0], lines[1])
+			sameShape(t, formats.HTTPLogFormat, [2]int{}, lines[1], lines[0], mask{acfc: true})
+		})
+	}
+}
+
+const redirectConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:BINDPORT
+    http-request redirect location /new if { path_beg /loc }
+    http-request redirect prefix /pfx code 301 if { path_beg /prefix }
+    http-request redirect scheme https code 308 if { path_beg /scheme }
+    http-request redirect location http://example.com/x code 303 if { path_beg /abs }
+    http-request redirect prefix https://example.org code 307 if { path_beg /p307 }
+    default_backend be
+backend be
+    server s1 127.0.0.1:9
+`
+
+// TestDifferentialRedirect: the bytes of a redirect answer and its log
+// line (%B counts what HAProxy counts), on a closing, a keep-alive and an
+// HTTP/1.0 request.
+func TestDifferentialRedirect(t *testing.T) {
+	r := sideBySide(t, redirectConfig, nil)
+	for _, c := range []struct{ name, req, re string }{
+		{"location", "GET /loc?a=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", `/loc`},
+		{"prefix", "GET /prefix/x?q HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", `/prefix`},
+		{"scheme", "GET /scheme/y HTTP/1.1\r\nHost: h.example\r\nConnection: close\r\n\r\n", `/scheme`},
+		{"abs-303", "GET /abs HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", `/abs`},
+		{"prefix-307", "GET /p307/z HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", `/p307`},
+		{"keep-alive", "GET /loc/ka HTTP/1.1\r\nHost: h\r\n\r\n", `/loc/ka`},
+		{"http10", "GET /loc/10 HTTP/1.0\r\n\r\n", `/loc/10`},
+		{"scheme-nohost", "GET /scheme/nohost HTTP/1.0\r\n\r\n", `/scheme/nohost`},
+		{"scheme-ka", "GET /scheme/ka HTTP/1.1\r\nHost: k:8080\r\n\r\n", `/scheme/ka`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var raw, lines [2]string
+			for who := 0; who < 2; who++ {
+				conn, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.WriteString(conn, c.req)
+				conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+				var buf []byte
+				tmp := make([]byte, 4096)
+				for {
+					n, err := conn.Read(tmp)
+					buf = append(buf, tmp[:n]...)
+					if err != nil || ((c.name == "keep-alive" || c.name == "scheme-ka") && bytes.Contains(buf, []byte("\r\n\r\n"))) {
+						break
+					}
+				}
+				conn.Close()
+				raw[who] = string(buf)
+				lines[who] = payload(r.sink[who].next(t, c.re))
+			}
+			if raw[0] != raw[1] {
+				t.Errorf("response differs from HAProxy's\n got: %q\nwant: %q", raw[1], raw[0])
+			}
+			sameShape(t, formats.HTTPLogFormat, [2]int{}, lines[1], lines[0], mask{acfc: true})
+		})
+	}
+}

@@ -1,0 +1,131 @@
+package proxy
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/haplog/haplog/proxy/h1"
+)
+
+// Stage 2, read request: wait for the next request head within
+// timeout http-request / http-keep-alive, parse it, keep what the log line
+// needs; a bad, late or aborted request is answered and logged here.
+
+// requestTimeout returns the wait allowed for the next request head: timeout
+// http-request for the first request, http-keep-alive for later ones (each
+// falling back as HAProxy's do, ending on timeout client).
+func requestTimeout(s *session, first bool) time.Duration {
+	t := s.fe.cfg.Timeouts
+	if !first && t.HTTPKeepAlive > 0 {
+		return t.HTTPKeepAlive
+	}
+	if t.HTTPRequest > 0 {
+		return t.HTTPRequest
+	}
+	return t.Client
+}
+
+// readRequest waits for and parses the next request head. It reports false
+// when the connection must end (after logging and answering as needed).
+func readRequest(s *session, first bool) bool {
+	st := &s.st
+	to := requestTimeout(s, first)
+	var dl time.Time
+	if to > 0 {
+		dl = st.base.Add(to)
+	}
+	if !first {
+		if s.p.stopping.Load() {
+			return false
+		}
+		s.idle.Store(1)
+		if s.p.stopping.Load() {
+			s.idle.Store(0)
+			return false
+		}
+	}
+	n, err := s.rd.readHead(dl, func() { st.first = s.p.now(); s.idle.Store(0) }, s.req.parseRequest)
+	s.idle.Store(0)
+	if err == nil {
+		st.reqDone = s.p.now()
+		if err = checkBufferedBody(&s.req, s.rd.buf[s.rd.r+n:s.rd.w]); err == nil {
+			saveRequest(s)
+			s.rd.consume(n)
+			return true
+		}
+	}
+	noData := st.first.IsZero()
+	if noData && !first {
+		return false // idle keep-alive connection closed or timed out
+	}
+	if noData && s.p.stopping.Load() {
+		return false
+	}
+	st.reqDone = time.Time{}
+	st.badReq = true
+	st.status = 400
+	switch {
+	case isTimeout(err):
+		st.status = 408
+		st.term.set(causeClientTimeout, phaseRequest)
+		sendRaw(s, rawErrorReply(408))
+	case h1.ReasonOf(err) != 0 || errors.Is(err, errHeadTooLarge):
+		st.term.set(causeProxy, phaseRequest)
+		st.reqDone = time.Time{}
+		st.status = h1.ReasonOf(err).Status()
+		sendRaw(s, rejectReply(st.status))
+	default:
+		st.term.set(causeClientAbort, phaseRequest)
+	}
+	if !(noData && s.fe.cfg.DontLogNull) {
+		logStream(s, s.p.now())
+	}
+	return false
+}
+
+// sendRaw writes a reply that is not part of a stream.
+func sendRaw(s *session, r reply) {
+	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+	s.c.Write(r.raw)
+}
+
+// saveRequest keeps what the log line needs from the request head, which
+// lives in the input buffer only until it is forwarded.
+func saveRequest(s *session) {
+	h := &s.req
+	n := len(h.method) + len(h.uri) + len(h.version) + 2
+	b := make([]byte, 0, n)
+	b = append(b, h.method...)
+	b = append(b, ' ')
+	b = append(b, h.uri...)
+	b = append(b, ' ')
+	b = append(b, h.version...)
+	s.reqStr = string(b)
+	s.uriCur = ""
+	s.hbuf = s.hbuf[:0]
+	st := &s.st
+	caps := s.fe.cfg.Captures
+	for _, c := range caps.Request {
+		st.reqCaps = append(st.reqCaps, captureValue(h.lookup(strings.ToLower(c.Name)), c.Len))
+	}
+	if caps.Cookie != nil {
+		st.reqCookie = findCookie(h, "cookie", caps.Cookie.Name, caps.Cookie.Len)
+	}
+}
+
+func (t *txn) method() string { return t.reqStr[:len(t.req.method)] }
+
+// uri is the request URI as received (set-path does not change it).
+func (t *txn) uri() string {
+	return t.reqStr[len(t.req.method)+1 : len(t.reqStr)-len(t.req.version)-1]
+}
+
+func (t *txn) version() string { return t.reqStr[len(t.reqStr)-len(t.req.version):] }
+
+func captureValue(v []byte, n int) string {
+	if len(v) > n {
+		v = v[:n]
+	}
+	return string(v)
+}

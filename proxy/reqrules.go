@@ -1,0 +1,78 @@
+package proxy
+
+import (
+	"strings"
+
+	"github.com/haplog/haplog/proxy/config"
+)
+
+// Stage 3, frontend rules: the http-request rules of the frontend (then of
+// the backend) may answer the request locally (deny, redirect, return,
+// auth) or change it (headers, path, log level).
+
+// applyRules runs the http-request rules of cr; handled is true when one
+// of them answered the request (deny, redirect, return, auth).
+func applyRules(s *session, cr *compiledRules) (rep reply, handled bool, term termCause) {
+	rules := cr.reqCfg
+	for i := range rules {
+		r := &rules[i]
+		if !r.Cond.Eval(s) {
+			continue
+		}
+		switch r.Action {
+		case config.ActAllow:
+			return reply{}, false, 0
+		case config.ActDeny:
+			code := r.Status
+			if code == 0 {
+				code = 403
+			}
+			return s.fe.replies().get(code), true, causeProxy
+		case config.ActRedirect:
+			return redirectReply(r, s.req.uri, s.req.lookup("host")), true, causeLocal
+		case config.ActReturn:
+			return returnReply(r), true, causeLocal
+		case config.ActAuth:
+			return cr.req[i].auth, true, causeLocal
+		case config.ActSetHeader, config.ActAddHeader, config.ActDelHeader:
+			applyHeaderRule(s, &s.req, r.Action, cr.req[i])
+		case config.ActSetLogLevel:
+			s.st.quiet = cr.req[i].quiet
+			s.st.level, s.st.levelSet = cr.req[i].level, !cr.req[i].quiet
+		case config.ActSetPath:
+			setPath(s, cr.req[i])
+		}
+	}
+	return reply{}, false, 0
+}
+
+// setPath replaces the path of the request URI, keeping the query string.
+func setPath(s *session, r *hdrRule) {
+	cur := s.curURI()
+	_, query, hasQuery := strings.Cut(cur, "?")
+	start := len(s.hbuf)
+	if r.fmt == nil {
+		s.hbuf = append(s.hbuf, r.lit...)
+	} else {
+		s.hbuf = ruleValueAppend(s, s.hbuf, r)
+	}
+	if hasQuery {
+		s.hbuf = append(s.hbuf, '?')
+		s.hbuf = append(s.hbuf, query...)
+	}
+	u := s.hbuf[start:len(s.hbuf):len(s.hbuf)]
+	s.req.uri = u
+	s.uriCur = string(u)
+}
+
+// localReply answers the request with rep (a rule's or the stats page's)
+// and logs it.
+func localReply(s *session, rep reply, term termCause, keep bool) bool {
+	st := &s.st
+	st.status = rep.status
+	st.term.set(term, phaseRequest)
+	ok := writeReply(s, rep, keep)
+	st.bytesOut = rep.htx
+	logStream(s, s.p.now())
+	return ok && keep && skipBody(s)
+}

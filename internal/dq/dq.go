@@ -30,7 +30,10 @@ type Options struct {
 	// MaxRecords bounds the records held, acknowledged or not (rsyslog's
 	// queue.size; 0: no bound). Append waits EnqueueTimeout for room,
 	// then returns ErrFull.
-	MaxRecords     int
+	MaxRecords int
+	// MaxBytes bounds the bytes of the segments held (rsyslog's
+	// queue.maxDiskSpace; 0: no bound), with the same wait.
+	MaxBytes       int64
 	EnqueueTimeout time.Duration
 	// MaxInflight bounds the records delivered and not acknowledged
 	// (default 65536).
@@ -328,17 +331,21 @@ func (q *Queue) Append(framed []byte, n int) error {
 	if q.closed {
 		return ErrClosed
 	}
-	if q.o.MaxRecords > 0 && int(q.next-q.base)+n > q.o.MaxRecords {
+	full := func() bool {
+		return (q.o.MaxRecords > 0 && int(q.next-q.base)+n > q.o.MaxRecords) ||
+			(q.o.MaxBytes > 0 && q.held()+int64(len(framed)+n*(HeaderSize-4)) > q.o.MaxBytes)
+	}
+	if full() {
 		deadline := time.Now().Add(q.o.EnqueueTimeout)
 		t := time.AfterFunc(q.o.EnqueueTimeout, func() { q.mu.Lock(); q.cond.Broadcast(); q.mu.Unlock() })
-		for !q.closed && int(q.next-q.base)+n > q.o.MaxRecords && time.Now().Before(deadline) {
+		for !q.closed && full() && time.Now().Before(deadline) {
 			q.cond.Wait()
 		}
 		t.Stop()
 		if q.closed {
 			return ErrClosed
 		}
-		if int(q.next-q.base)+n > q.o.MaxRecords {
+		if full() {
 			return ErrFull
 		}
 	}
@@ -576,6 +583,15 @@ func (q *Queue) dropAcked() {
 	}
 }
 
+// held returns the bytes of the segments held (q.mu held).
+func (q *Queue) held() int64 {
+	var b int64
+	for _, s := range q.segs {
+		b += s.size
+	}
+	return b
+}
+
 // Stats are a queue's counts.
 type Stats struct {
 	Size     int   // records held (not acknowledged)
@@ -587,11 +603,7 @@ type Stats struct {
 func (q *Queue) Stats() Stats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	st := Stats{Size: int(q.next - q.base), Inflight: int(q.rd.seq - q.base)}
-	for _, s := range q.segs {
-		st.Bytes += s.size
-	}
-	return st
+	return Stats{Size: int(q.next - q.base), Inflight: int(q.rd.seq - q.base), Bytes: q.held()}
 }
 
 func (q *Queue) checkpointer() {

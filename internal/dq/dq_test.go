@@ -230,6 +230,14 @@ func TestFullAndClosed(t *testing.T) {
 		t.Fatalf("huge record: %v", err)
 	}
 	q.Close()
+	qb := open(t, Options{MaxBytes: 100, EnqueueTimeout: 20 * time.Millisecond})
+	b3, _ := numbered(0, 3) // 3 x (16 + 5) bytes
+	if err := qb.Append(b3, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := qb.Append(b3, 3); !errors.Is(err, ErrFull) {
+		t.Fatalf("append past MaxBytes: %v", err)
+	}
 	if err := q.Append(b, 1); !errors.Is(err, ErrClosed) {
 		t.Fatalf("append after close: %v", err)
 	}

@@ -50,7 +50,7 @@ func readDatagrams(t testing.TB, path string) [][]byte {
 
 // testServer starts a server on 127.0.0.1:0 with the given config text (in
 // which OUTDIR stands for dir) and a fixed clock.
-func testServer(t *testing.T, conf, dir string, o Options) (*Server, func()) {
+func testServer(t testing.TB, conf, dir string, o Options) (*Server, func()) {
 	t.Helper()
 	conf = strings.ReplaceAll(conf, "OUTDIR", dir)
 	conf = strings.ReplaceAll(conf, "SPOOLDIR", dir)

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -122,5 +124,54 @@ local0.* action(type="omkafka" topic="logs" broker=["%s"] template="T" partition
 	testkit.Eventually(t, "queue drained", func() bool { return s.KafkaStats()[0].Size == 0 })
 	if ks := s.KafkaStats()[0]; ks.Sent < n2 || ks.Failed != 0 {
 		t.Errorf("stats %+v", ks)
+	}
+}
+
+// BenchmarkKafkaVsFile sends batches of 64 HAProxy lines through a
+// worker (parse, route, render) to an omkafka action with a disk queue
+// (franz-go's kfake as the broker, in process) and, for comparison, to
+// an output file; it waits until the broker acknowledged (or the file
+// has) every line. msgs/s is the end-to-end rate; cpu-ns/msg the
+// process's user+system CPU per message (broker included for Kafka).
+func BenchmarkKafkaVsFile(b *testing.B) {
+	for _, out := range []string{"file", "kafka"} {
+		b.Run(out, func(b *testing.B) {
+			dir := b.TempDir()
+			conf := "$template T,\"%msg%\\n\"\nlocal0.* " + dir + "/out.log;T\n"
+			if out == "kafka" {
+				br := testkit.NewBroker(b, "logs", 3)
+				conf = fmt.Sprintf("module(load=\"omkafka\")\ntemplate(name=\"T\" type=\"string\" string=\"%%msg%%\")\n"+
+					"local0.* action(type=\"omkafka\" topic=\"logs\" broker=[\"%s\"] template=\"T\" partitions.auto=\"on\" "+
+					"queue.type=\"Disk\" queue.filename=\"kq\" queue.spoolDirectory=\"%s\")\n", br.Addr, dir)
+			}
+			s, stop := testServer(b, conf, dir, Options{})
+			defer stop()
+			w := s.newWorker(false)
+			h := w.sender(netip.MustParseAddr("127.0.0.1"))
+			var ru0, ru1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			b.SetBytes(64 * int64(len(haproxyLine)))
+			n := 0
+			for b.Loop() {
+				w.begin()
+				for range 64 {
+					w.route(haproxyLine, h)
+				}
+				w.end()
+				n += 64
+			}
+			if out == "kafka" {
+				if !testkit.Poll(60*time.Second, func() bool { return s.KafkaStats()[0].Sent >= uint64(n) }) {
+					b.Fatalf("only %d of %d acknowledged", s.KafkaStats()[0].Sent, n)
+				}
+			} else if err := s.Flush(); err != nil {
+				b.Fatal(err)
+			}
+			elapsed := b.Elapsed()
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+			b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/msg")
+		})
 	}
 }

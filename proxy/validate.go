@@ -16,7 +16,7 @@ import (
 // here. Each diagnostic carries the file and line of the setting, or of
 // its section when the setting has no line of its own (settings inherited
 // from a defaults section are reported once per proxy).
-func Validate(cfg *config.Config) []config.Diag {
+func Validate(cfg *config.Config) []*config.Diag {
 	var v validator
 	g := &cfg.Global
 	for _, pc := range cfg.Proxies {
@@ -29,22 +29,22 @@ func Validate(cfg *config.Config) []config.Diag {
 }
 
 type validator struct {
-	out []config.Diag
+	out []*config.Diag
 }
 
 func (v *validator) alert(file string, line int, format string, args ...any) {
-	v.out = append(v.out, config.Diag{Level: config.LevelAlert, File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	v.out = append(v.out, config.Alertf(file, line, format, args...))
 }
 
 func (v *validator) warn(file string, line int, format string, args ...any) {
-	v.out = append(v.out, config.Diag{Level: config.LevelWarning, File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	v.out = append(v.out, config.Warnf(file, line, format, args...))
 }
 
 func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	f, l := pc.File, pc.Line
 	where := fmt.Sprintf("proxy '%s'", pc.Name)
 	if _, err := compileRules(pc); err != nil {
-		var ce *config.Error
+		var ce *config.Diag
 		if errors.As(err, &ce) {
 			v.alert(ce.File, ce.Line, "%s", ce.Msg)
 		} else {

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/haplog/haplog/internal/diag"
 	haconfig "github.com/haplog/haplog/proxy/config"
 )
 
@@ -16,8 +16,9 @@ import (
 func formatFromConfig(path, proxy string) (src string, reqCaps, respCaps int, err error) {
 	cfg, err := haconfig.Parse(path)
 	if err != nil {
-		return "", 0, 0, fmt.Errorf("-haproxy-cfg: %w", err)
+		return "", 0, 0, err // diagnostics at FILE:LINE, as every config reader prints them
 	}
+	at := diag.Pos{File: path}
 	var cands []*haconfig.Proxy
 	for _, p := range cfg.Frontends {
 		if p.LogFormat == "" {
@@ -32,9 +33,9 @@ func formatFromConfig(path, proxy string) (src string, reqCaps, respCaps int, er
 		p := cands[0]
 		return p.LogFormat, len(p.Captures.Request), len(p.Captures.Response), nil
 	case len(cands) == 0 && proxy != "":
-		return "", 0, 0, fmt.Errorf("-haproxy-cfg %s: no frontend or listen section %q with a log format", path, proxy)
+		return "", 0, 0, at.Errorf("", "no frontend or listen section %q (-proxy) with a log format", proxy)
 	case len(cands) == 0:
-		return "", 0, 0, fmt.Errorf("-haproxy-cfg %s: no frontend or listen section sets a log format", path)
+		return "", 0, 0, at.Errorf("", "no frontend or listen section sets a log format")
 	}
 	// several: the same format everywhere is not ambiguous
 	same := true
@@ -52,5 +53,5 @@ func formatFromConfig(path, proxy string) (src string, reqCaps, respCaps int, er
 		names[i] = p.Name
 	}
 	sort.Strings(names)
-	return "", 0, 0, fmt.Errorf("-haproxy-cfg %s: several proxies define a log format (%s): pick one with -proxy", path, strings.Join(names, ", "))
+	return "", 0, 0, at.Errorf("", "several proxies define a log format (%s): pick one with -proxy", strings.Join(names, ", "))
 }

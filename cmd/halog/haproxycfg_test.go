@@ -49,6 +49,15 @@ backend be
 	if _, _, _, err = formatFromConfig(cfg, "nosuch"); err == nil || !strings.Contains(err.Error(), `"nosuch"`) {
 		t.Fatalf("unknown proxy: %v", err)
 	}
+	// Its errors are printed as every config reader's: FILE:LINE: error: ...
+	bad := filepath.Join(dir, "bad.cfg")
+	os.WriteFile(bad, []byte("frontend f\n    tiemout client 1s\n"), 0o644)
+	if _, _, _, err = formatFromConfig(bad, ""); err == nil || !strings.HasPrefix(err.Error(), bad+":2: error: ") {
+		t.Fatalf("bad config: %v", err)
+	}
+	if _, _, _, err = formatFromConfig(cfg, "nosuch"); err == nil || !strings.HasPrefix(err.Error(), cfg+": error: ") {
+		t.Fatalf("unknown proxy: %v", err)
+	}
 	// End to end: two lines in the custom format, counted by status.
 	in := "127.0.0.1 [05/Dec/2026:10:00:00 +0000] GET \"/a\" \"HTTP/1.1\" 200 10 {h} s1 be 0/0/1/2/3 1/1/0/0/0\n" +
 		"127.0.0.1 [05/Dec/2026:10:00:01 +0000] GET \"/b\" \"HTTP/1.1\" 404 10 {h} s1 be 0/0/1/2/3 1/1/0/0/0\n"

@@ -28,9 +28,9 @@ type Config struct {
 	// listen sections), in declaration order. A listen proxy appears in
 	// both Frontends and Backends (same pointer).
 	Backends []*Proxy
-	// Warnings holds the non-fatal diagnostics (level Warning or Notice),
+	// Warnings holds the non-fatal diagnostics (severity Warning or Note),
 	// in the order they were produced.
-	Warnings []Diag
+	Warnings []*Diag
 }
 
 // Global holds the settings of the global section(s).

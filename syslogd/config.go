@@ -34,14 +34,6 @@ type Config struct {
 	// ($LocalHostName, global(localHostname)); empty: the host's name.
 	LocalHostname string
 
-	// WorkDirectory is where disk queues live unless they name their own
-	// queue.spoolDirectory ($WorkDirectory, global(workDirectory)).
-	WorkDirectory string
-	// Kafka are the omkafka actions, by their Rule.Path ("omkafka:NAME").
-	Kafka map[string]*KafkaAction
-
-	omkafkaLoaded bool
-
 	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
 	sysSock struct {  // imuxsock's system socket
 		load, omit bool   // module loaded; $OmitLocalLogging / syssock.use="off"
@@ -546,14 +538,7 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 		if err != nil {
 			return p.errf(n, "action", "%w", err)
 		}
-		if strings.EqualFold(params["type"], "omkafka") {
-			if !p.c.omkafkaLoaded {
-				return p.errf(n, "type", "action type omkafka: module(load=\"omkafka\") first, as rsyslogd requires")
-			}
-			if err := p.omkafka(&r, params, n); err != nil {
-				return err
-			}
-		} else if err := p.omfile(&r, params, n); err != nil {
+		if err := p.omfile(&r, params, n); err != nil {
 			return err
 		}
 	case act[0] == '/' || strings.HasPrefix(act, "-/"):
@@ -636,8 +621,6 @@ func (p *cfgParser) legacy(line string, n int) error {
 		p.c.sysSock.path = strings.TrimSpace(arg)
 	case "localhostname":
 		p.c.LocalHostname = strings.TrimSpace(arg)
-	case "workdirectory":
-		p.c.WorkDirectory = strings.TrimSpace(arg)
 	case "umask":
 		m, err := strconv.ParseUint(strings.TrimSpace(arg), 8, 32)
 		if err != nil || m > 0o777 {
@@ -663,7 +646,7 @@ func (p *cfgParser) legacy(line string, n int) error {
 	return nil
 }
 
-var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "repeatedmsgreduction",
+var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory", "repeatedmsgreduction",
 	"dircreatemode", "dirowner", "dirgroup",
 	"privdropto", "actionfileenablesync", "imuxsock", "systemlogratelimit", "preservefqdn",
 	"allowedsender", "klog", "createdirs", "failonchownfailure",

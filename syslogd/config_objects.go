@@ -40,11 +40,6 @@ func parseObject(s string) (name string, params map[string]string, err error) {
 			if err != nil {
 				return "", nil, fmt.Errorf("%s(...): %s: %w", name, key, err)
 			}
-		} else if strings.HasPrefix(body, "[") {
-			val, body, err = array(body)
-			if err != nil {
-				return "", nil, fmt.Errorf("%s(...): %s: %w", name, key, err)
-			}
 		} else {
 			end := strings.IndexAny(body, " \t)")
 			if end < 0 {
@@ -53,37 +48,6 @@ func parseObject(s string) (name string, params map[string]string, err error) {
 			val, body = body[:end], body[end:]
 		}
 		params[key] = val
-	}
-}
-
-// array parses `["a", "b"]` at the start of s: the elements joined by
-// newlines (arrayValues splits them), and what follows.
-func array(s string) (val, rest string, err error) {
-	s = s[1:]
-	var elems []string
-	for {
-		s = strings.TrimLeft(s, " \t\n")
-		switch {
-		case strings.HasPrefix(s, "]"):
-			return strings.Join(elems, "\n"), s[1:], nil
-		case strings.HasPrefix(s, "\""):
-			var e string
-			if e, s, err = quoted(s); err != nil {
-				return "", "", err
-			}
-			if strings.Contains(e, "\n") {
-				return "", "", fmt.Errorf("array element %q holds a line break", e)
-			}
-			elems = append(elems, e)
-			s = strings.TrimLeft(s, " \t\n")
-			if strings.HasPrefix(s, ",") {
-				s = s[1:]
-			} else if !strings.HasPrefix(s, "]") {
-				return "", "", fmt.Errorf("want ',' or ']' in an array at %q", s)
-			}
-		default:
-			return "", "", fmt.Errorf("want a quoted string or ']' in an array at %q", s)
-		}
 	}
 }
 
@@ -143,13 +107,6 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 				p.warn(n, "module builtin:omfile parameter %s=%q ignored", k, v)
 			}
 		}
-	case "omkafka":
-		for k := range params {
-			if k != "load" {
-				return p.errf(n, k, "module omkafka has no parameter %q", k)
-			}
-		}
-		p.c.omkafkaLoaded = true
 	case "omfile", "builtin:omfwd":
 		// Built in: loading them changes nothing.
 		p.warn(n, "module %s ignored", mod)
@@ -208,8 +165,6 @@ func (p *cfgParser) global(params map[string]string, n int) error {
 		switch k {
 		case "localhostname":
 			p.c.LocalHostname = v
-		case "workdirectory":
-			p.c.WorkDirectory = v
 		case "maxmessagesize":
 			sz, err := parseSize(v)
 			if err != nil {

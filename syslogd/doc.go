@@ -59,7 +59,7 @@
 // imuxsock's own parser: an RFC 3164 timestamp is skipped and the
 // reception time used, the hostname is the local one, the tag runs up to
 // the first space, RFC 5424 is not recognised. Modules syslogd does not
-// have (imklog, immark, imjournal, imkafka, omfwd...) and :omusrmsg: are errors
+// have (imklog, immark, imjournal, omfwd...) and :omusrmsg: are errors
 // naming file:line.
 // The reception options (ReceiveOptions: what rsyslog's parser does to a
 // message before reading its PRI) take "on" or "off" only, as in rsyslog,
@@ -72,49 +72,8 @@
 // rsyslogd 8.2302 (rsyslog issue #5376): syslogd takes its first
 // character, as later rsyslog versions do. A reload applies new reception
 // options and maxMessageSize from the next batch each reader reads.
-//
-// # Kafka (omkafka)
-//
-// module(load="omkafka") and action(type="omkafka" ...) with rsyslog's
-// parameters: broker (array, default localhost:9092), topic (mandatory),
-// key, template (default RSYSLOG_FileFormat, not omfile's default),
-// partitions.auto (on: CRC-32 of the key, as librdkafka's consistent
-// partitioner; no key: spread), partitions.number, partitions.useFixed,
-// kafkaHeader, closeTimeout (ms), name; confParam/topicConfParam with
-// compression.codec|type, queue.buffering.max.ms|linger.ms, client.id,
-// message.max.bytes, and acks/enable.idempotence/socket.keepalive.enable/
-// security.protocol only at the values we always use (acks=all,
-// idempotent, keepalive, plaintext): any other librdkafka property, and
-// any other action parameter (dynatopic, dynakey, errorFile, statsFile,
-// TLS/SASL...), is an error naming it and file:line. Queue parameters
-// as rsyslog's: queue.type (Direct and LinkedList/FixedArray are memory
-// queues of queue.size messages; Disk, or any type with queue.filename,
-// is a disk queue in queue.spoolDirectory or the work directory,
-// bounded by queue.maxDiskSpace), queue.syncQueueFiles (fsync each
-// batch), queue.timeoutEnqueue, action.resumeRetryCount (-1: forever;
-// N: a message is dropped, and counted failed, after N retries),
-// action.resumeInterval (seconds; it caps the retry backoff, default 1
-// rather than rsyslog's 30 so that sending resumes within a second of
-// the broker's return). queue.highWatermark, lowWatermark,
-// checkpointInterval, dequeueBatchSize, workerThreads and
-// saveOnShutdown are accepted: they tune rsyslog's queue engine and
-// change no delivery here.
-//
-// Delivery: each message is written to the action's queue (internal/dq:
-// a disk queue's file, with one write per batch of datagrams) before it
-// is produced; it leaves the queue when every in-sync replica has it
-// (franz-go's idempotent producer, acks=all). A crash, kill -9 included,
-// loses nothing syslogd accepted into a disk queue: at the next start the
-// unacknowledged messages are sent again, so a message may reach the
-// topic twice, with the same "haplog-id" header (the queue's id and the
-// message's sequence) for consumers to drop the copy. A memory queue
-// loses what it holds at a crash, as rsyslog's. A reload keeps a running
-// omkafka action as it is, unless its name changes. Counters per action
-// and queue (enqueued, processed, failed, full, suspended, size, disk
-// bytes) are on the -metrics endpoint.
-//
 // Directives that do not change where messages go (queues, file modes,
-// ...) are ignored with a warning; anything else unsupported
+// work directory...) are ignored with a warning; anything else unsupported
 // (RainerScript if/then, rulesets, call, set, forwarding, dynamic files)
 // is an error carrying file:line. Properties: msg, rawmsg, rawmsg-after-pri,
 // hostname/source, fromhost, fromhost-ip, syslogtag, programname, procid,

@@ -49,7 +49,6 @@ func (s *Server) metricsText() string {
 	for _, f := range files {
 		fmt.Fprintf(&b, "syslogd_file_dropped_total{path=%q} %d\n", f.path, f.dropped)
 	}
-	writeActionMetrics(&b, sinks)
 	b.WriteString("# HELP syslogd_udp_rcvbuf_bytes Effective receive buffer of each datagram socket.\n# TYPE syslogd_udp_rcvbuf_bytes gauge\n")
 	for i, v := range st.RcvBuf {
 		fmt.Fprintf(&b, "syslogd_udp_rcvbuf_bytes{socket=\"%d\"} %d\n", i, v)

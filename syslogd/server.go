@@ -223,15 +223,6 @@ func (s *Server) apply(cfg *Config) error {
 			fresh[path] = fs
 			return fs, nil
 		}
-		if a := cfg.Kafka[path]; a != nil {
-			out, err := openKafka(a, s.log)
-			if err != nil {
-				return nil, err
-			}
-			fs := newDirectSink(int(s.sinkIDs.Add(1)-1), path, out, s.log, &s.stats)
-			fresh[path] = fs
-			return fs, nil
-		}
 		// Opened at the first line written to it, as rsyslog does; until it
 		// can be opened its lines are counted as dropped (and reported).
 		w := newLazySink(path, s.open, s.now)

@@ -37,10 +37,6 @@ type fileSink struct {
 	done    chan struct{}
 	ioMu    sync.Mutex // serialises hand-overs to w
 
-	// direct, when set, takes each batch of framed records from the
-	// workers at once (an action queue): no pending buffer, no flusher.
-	direct queueOut
-
 	written atomic.Uint64
 	errors  atomic.Uint64
 	lastLog atomic.Int64 // unix nanoseconds of the last error report
@@ -66,35 +62,8 @@ func newFileSink(id int, path string, w Sink, log *slog.Logger, st *counters) *f
 	return f
 }
 
-// newDirectSink is the fileSink of an output fed straight from the
-// workers' batches (omkafka): records are framed, 4-byte length first.
-func newDirectSink(id int, key string, out queueOut, log *slog.Logger, st *counters) *fileSink {
-	f := &fileSink{id: id, path: key, w: nopSink{}, log: log, stats: st, direct: out,
-		kick: make(chan struct{}, 1), done: make(chan struct{}), timer: time.NewTimer(time.Hour)}
-	f.timer.Stop()
-	f.space = sync.NewCond(&f.mu)
-	return f
-}
-
-// nopSink is the Sink of a direct output: nothing is ever pending.
-type nopSink struct{}
-
-func (nopSink) Write(p []byte) (int, error) { return len(p), nil }
-func (nopSink) Flush() error                { return nil }
-func (nopSink) Reopen() error               { return nil }
-func (nopSink) Close() error                { return nil }
-
 // write queues the rendering of n messages (whole lines only).
 func (f *fileSink) write(line []byte, n int) {
-	if f.direct != nil {
-		if err := f.direct.append(line, n); err != nil {
-			f.dropped(n, err)
-			return
-		}
-		f.written.Add(uint64(n))
-		f.stats.written.Add(uint64(n))
-		return
-	}
 	f.mu.Lock()
 	if len(f.pending)+len(line) > maxPending && !f.closed {
 		deadline := time.Now().Add(blockFor)
@@ -209,9 +178,6 @@ func (f *fileSink) close() error {
 	f.space.Broadcast()
 	f.mu.Unlock()
 	close(f.done)
-	if f.direct != nil {
-		return f.direct.close()
-	}
 	f.handOver()
 	return f.w.Close()
 }

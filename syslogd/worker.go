@@ -2,7 +2,6 @@ package syslogd
 
 import (
 	"context"
-	"encoding/binary"
 	"net"
 	"net/netip"
 	"os"
@@ -190,15 +189,6 @@ func (w *worker) route(b []byte, h sender) {
 			w.dirty = append(w.dirty, a.sink)
 		}
 		w.pendN[id]++
-		if a.sink.direct != nil {
-			// One record per message: its length first.
-			b := append(w.pend[id], 0, 0, 0, 0)
-			start := len(b)
-			b = a.tmpl.Append(b, m)
-			binary.BigEndian.PutUint32(b[start-4:], uint32(len(b)-start))
-			w.pend[id] = b
-			continue
-		}
 		w.pend[id] = a.tmpl.Append(w.pend[id], m)
 	}
 }

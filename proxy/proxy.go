@@ -354,7 +354,10 @@ func (p *Proxy) logStopped() {
 				logs = f.logs
 			}
 		}
-		p.adminf(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
+		// To the proxy's own loggers only: one without ("no log", or no
+		// "log" line) sends no notice, as haproxy 2.6
+		// (TestStopNoticesVsHAProxy); stderr still gets it.
+		p.noticef(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
 	}
 	p.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
 }

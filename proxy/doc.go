@@ -45,11 +45,11 @@
 // use_backend/default_backend is resolved to its *backend (frontend.route),
 // rules and log formats are compiled and attached to their frontend or
 // backend, error replies are built. The request path follows these
-// pointers and looks nothing up by name (one exception: the nbsrv ACL
-// fetch, which finds its backend in a map keyed by the configuration's
-// proxy). A reload is a new process (-sf,
-// SO_REUSEPORT), so a plan never changes under a running request. Every
-// instant is read from one clock, Options.Now (clock.go).
+// pointers and looks nothing up by name or in a map (the nbsrv ACL fetch
+// follows config.Proxy.Index into Proxy.byIndex, built in New). A reload
+// is a new process (-sf, SO_REUSEPORT), so a plan never changes under a
+// running request. Every instant is read from one clock, Options.Now
+// (clock.go).
 //
 // # Life cycle
 //

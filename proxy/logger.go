@@ -203,10 +203,16 @@ func (p *Proxy) deliver(s *sink, b []byte) {
 // adminf sends an admin/event message at level through set (falling back
 // to the global loggers when set has none) and copies it to Stderr.
 func (p *Proxy) adminf(set *sinkSet, level formats.Severity, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
 	if set == nil || len(set.sinks) == 0 {
 		set = p.global
 	}
+	p.noticef(set, level, format, args...)
+}
+
+// noticef is adminf without the fallback: sent through set only (none when
+// set is nil or empty), and printed on stderr.
+func (p *Proxy) noticef(set *sinkSet, level formats.Severity, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
 	set.send(level, []byte(msg))
 	if p.opts.Stderr != nil {
 		word := map[formats.Severity]string{formats.Emerg: "[EMERG]", formats.AlertSev: "[ALERT]",

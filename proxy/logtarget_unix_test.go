@@ -231,7 +231,8 @@ frontend fe
 			if m == nil {
 				return "unparsed: " + d
 			}
-			// The pid: its number of digits differs from run to run.
+			// The pid as one N whatever its length (haproxy's and the
+			// test's pids need not have the same number of digits).
 			return m[1] + "DATE" + m[3] + digits.ReplaceAllString(m[4], "N") + " " + conns.ReplaceAllString(maskText(m[5]), "$1 C ") + fmt.Sprint(strings.HasSuffix(d, "\n"))
 		}
 		if format == "format short " {

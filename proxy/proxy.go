@@ -47,8 +47,13 @@ type Proxy struct {
 	log  *slog.Logger
 
 	frontends []*frontend
-	backends  map[*config.Proxy]*backend
-	global    *sinkSet
+	backends  map[*config.Proxy]*backend // load time and the CLI only
+	// byIndex is the backend of each cfg.Proxies entry (nil when the
+	// proxy is not a backend or is disabled), indexed by
+	// config.Proxy.Index: the request path's nbsrv fetch follows it
+	// instead of looking its backend up in a map.
+	byIndex []*backend
+	global  *sinkSet
 	// ordered lists every proxy in declaration order, for "stopped" lines.
 	ordered []*config.Proxy
 
@@ -112,6 +117,13 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 	if p.global, err = p.newSinkSet(cfg.Global.Logs, tag); err != nil {
 		return nil, err
 	}
+	p.byIndex = make([]*backend, len(cfg.Proxies))
+	for i, pc := range cfg.Proxies {
+		if pc.Index != i {
+			p.closeSinks()
+			return nil, fmt.Errorf("proxy %q: Index %d at position %d of Config.Proxies (the configuration was not built by config.Parse)", pc.Name, pc.Index, i)
+		}
+	}
 	for _, pc := range cfg.Proxies {
 		if pc.Disabled {
 			continue
@@ -136,6 +148,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 			}
 			b.logs, b.rules = logs, cr
 			p.backends[pc] = b
+			p.byIndex[pc.Index] = b
 		}
 		if pc.Cap&config.CapFrontend != 0 {
 			fe, err := newFrontend(p, pc, logs)
@@ -341,7 +354,10 @@ func (p *Proxy) logStopped() {
 				logs = f.logs
 			}
 		}
-		p.adminf(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
+		// To the proxy's own loggers only: one without ("no log", or no
+		// "log" line) sends no notice, as haproxy 2.6
+		// (TestStopNoticesVsHAProxy); stderr still gets it.
+		p.noticef(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
 	}
 	p.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
 }

@@ -205,6 +205,7 @@ func (p *parser) register(px *Proxy, kind string) {
 	}
 	p.byName[px.Name] = append(p.byName[px.Name], px)
 	px.ID = len(p.cfg.Proxies) + 1
+	px.Index = len(p.cfg.Proxies)
 	p.cfg.Proxies = append(p.cfg.Proxies, px)
 	if px.Cap&CapFrontend != 0 {
 		p.cfg.Frontends = append(p.cfg.Frontends, px)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -234,6 +235,74 @@ func TestDifferentialRedirect(t *testing.T) {
 				t.Errorf("response differs from HAProxy's\n got: %q\nwant: %q", raw[1], raw[0])
 			}
 			sameShape(t, formats.HTTPLogFormat, [2]int{}, lines[1], lines[0], mask{acfc: true})
+		})
+	}
+}
+
+const legacyConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode MODE
+    log global
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:BINDPORT
+    default_backend be
+backend be
+    server s1 ORIGIN
+`
+
+// TestDifferentialLegacyConnectLine: without option httplog/tcplog
+// HAProxy logs "Connect from" per connection; an HTTP connection that
+// sends nothing makes no stream in haproxy 2.6 and so no line, a TCP one
+// does.
+func TestDifferentialLegacyConnectLine(t *testing.T) {
+	for _, mode := range []string{"http", "tcp"} {
+		t.Run(mode, func(t *testing.T) {
+			origin, _ := headOrigin(t, 0)
+			r := sideBySide(t, strings.Replace(legacyConfig, "MODE", mode, 1), func(int) string { return origin })
+			var logged [2]bool // a line for the empty connection
+			for who := 0; who < 2; who++ {
+				empty, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				emptyRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(empty.LocalAddr().(*net.TCPAddr).Port) + ` `)
+				empty.Close()
+				c, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				reqRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port) + ` `)
+				// Lines up to the request's (the empty connection was
+				// accepted first) and whatever is already there after it.
+				timeout := time.After(10 * time.Second)
+				for seen := false; !seen; {
+					select {
+					case d := <-r.sink[who].lines:
+						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
+						seen = reqRe.MatchString(payload(d))
+					case <-timeout:
+						t.Fatal("no line for the request")
+					}
+				}
+				c.Close()
+				for drained := false; !drained; {
+					select {
+					case d := <-r.sink[who].lines:
+						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
+					default:
+						drained = true
+					}
+				}
+			}
+			if logged[0] != logged[1] {
+				t.Errorf("a line for a connection that sent nothing: haproxy %v, proxy %v", logged[0], logged[1])
+			}
+			t.Logf("haproxy logs the empty connection: %v", logged[0])
 		})
 	}
 }

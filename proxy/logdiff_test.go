@@ -306,3 +306,74 @@ func TestDifferentialLegacyConnectLine(t *testing.T) {
 		})
 	}
 }
+
+const tcpRefusedConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode tcp
+    log global
+    option tcplog
+    retries 1
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:BINDPORT
+    default_backend be
+backend be
+    server s1 ORIGIN
+`
+
+// TestDifferentialTCPRefused: in mode tcp, when the server refuses the
+// connection, the client's connection is closed the way haproxy 2.6.12
+// closes it (what the client reads: EOF for a FIN, an error for a reset),
+// whether the client sent data or not (retries 1: its data has arrived
+// when the connection is closed), and the line is the same.
+func TestDifferentialTCPRefused(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close() // nothing listens there now: connect is refused
+	r := sideBySide(t, tcpRefusedConfig, func(int) string { return deadAddr })
+	for _, data := range []string{"", "hello\n"} {
+		name := "silent"
+		if data != "" {
+			name = "data"
+		}
+		t.Run(name, func(t *testing.T) {
+			var ends, lines [2]string
+			for who := 0; who < 2; who++ {
+				c, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if data != "" {
+					io.WriteString(c, data)
+				}
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				n, err := c.Read(make([]byte, 100))
+				switch {
+				case n > 0:
+					ends[who] = "data"
+				case err == io.EOF:
+					ends[who] = "FIN"
+				default:
+					ends[who] = "error " + err.Error()
+				}
+				port := c.LocalAddr().(*net.TCPAddr).Port
+				c.Close()
+				// By client port: haproxy also logs sideBySide's probe.
+				lines[who] = payload(r.sink[who].next(t, `^127\.0\.0\.1:`+strconv.Itoa(port)+` `))
+			}
+			if ends[0] != ends[1] {
+				t.Errorf("client connection ended by %s, haproxy's by %s", ends[1], ends[0])
+			}
+			if m := func(l string) string { return tcpTimers.ReplaceAllString(maskText(l), " T3 ") }; m(lines[0]) != m(lines[1]) {
+				t.Errorf("log line differs\n got: %s\nwant: %s", lines[1], lines[0])
+			}
+			t.Logf("haproxy: %s; %s", ends[0], lines[0])
+		})
+	}
+}

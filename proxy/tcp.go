@@ -31,6 +31,7 @@ func serveTCP(s *session) {
 	conn, ce := connect(s, context.Background(), st, &balanceKey{src: s.client.Addr()}, nil, nil)
 	if ce != connOK {
 		st.setTermConnErr(ce)
+		drainPending(s.raw) // the client's close is then a FIN, as haproxy's
 		logTCP(s, s.p.now(), 0)
 		return
 	}

@@ -144,7 +144,8 @@ func (s *session) run() {
 			return
 		}
 	}
-	if s.fe.legacyLog() {
+	if s.fe.cfg.Mode != config.ModeHTTP && s.fe.legacyLog() {
+		// HTTP: at the first request byte (readRequest).
 		logConnect(s)
 	}
 	if s.fe.cfg.Mode == config.ModeHTTP {

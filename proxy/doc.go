@@ -55,7 +55,7 @@
 //
 //	p, err := proxy.New(cfg, proxy.Options{})
 //	err = p.Listen()      // bind every listener (SO_REUSEADDR+SO_REUSEPORT)
-//	err = p.Serve(ctx)    // until ctx is done (hard stop) or SoftStop drained
+//	err = p.Serve(ctx)    // until ctx is done (hard stop, no notices) or SoftStop drained
 //
 // SoftStop (SIGUSR1, or "-sf" from a new process) closes the listeners,
 // logs "Proxy <name> stopped (cumulated conns: ...)" per proxy, closes idle

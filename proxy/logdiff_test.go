@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -234,6 +235,145 @@ func TestDifferentialRedirect(t *testing.T) {
 				t.Errorf("response differs from HAProxy's\n got: %q\nwant: %q", raw[1], raw[0])
 			}
 			sameShape(t, formats.HTTPLogFormat, [2]int{}, lines[1], lines[0], mask{acfc: true})
+		})
+	}
+}
+
+const legacyConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode MODE
+    log global
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:BINDPORT
+    default_backend be
+backend be
+    server s1 ORIGIN
+`
+
+// TestDifferentialLegacyConnectLine: without option httplog/tcplog
+// HAProxy logs "Connect from" per connection; an HTTP connection that
+// sends nothing makes no stream in haproxy 2.6 and so no line, a TCP one
+// does.
+func TestDifferentialLegacyConnectLine(t *testing.T) {
+	for _, mode := range []string{"http", "tcp"} {
+		t.Run(mode, func(t *testing.T) {
+			origin, _ := headOrigin(t, 0)
+			r := sideBySide(t, strings.Replace(legacyConfig, "MODE", mode, 1), func(int) string { return origin })
+			var logged [2]bool // a line for the empty connection
+			for who := 0; who < 2; who++ {
+				empty, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				emptyRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(empty.LocalAddr().(*net.TCPAddr).Port) + ` `)
+				empty.Close()
+				c, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				reqRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port) + ` `)
+				// Lines up to the request's (the empty connection was
+				// accepted first) and whatever is already there after it.
+				timeout := time.After(10 * time.Second)
+				for seen := false; !seen; {
+					select {
+					case d := <-r.sink[who].lines:
+						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
+						seen = reqRe.MatchString(payload(d))
+					case <-timeout:
+						t.Fatal("no line for the request")
+					}
+				}
+				c.Close()
+				for drained := false; !drained; {
+					select {
+					case d := <-r.sink[who].lines:
+						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
+					default:
+						drained = true
+					}
+				}
+			}
+			if logged[0] != logged[1] {
+				t.Errorf("a line for a connection that sent nothing: haproxy %v, proxy %v", logged[0], logged[1])
+			}
+			t.Logf("haproxy logs the empty connection: %v", logged[0])
+		})
+	}
+}
+
+const tcpRefusedConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode tcp
+    log global
+    option tcplog
+    retries 1
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:BINDPORT
+    default_backend be
+backend be
+    server s1 ORIGIN
+`
+
+// TestDifferentialTCPRefused: in mode tcp, when the server refuses the
+// connection, the client's connection is closed the way haproxy 2.6.12
+// closes it (what the client reads: EOF for a FIN, an error for a reset),
+// whether the client sent data or not (retries 1: its data has arrived
+// when the connection is closed), and the line is the same.
+func TestDifferentialTCPRefused(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close() // nothing listens there now: connect is refused
+	r := sideBySide(t, tcpRefusedConfig, func(int) string { return deadAddr })
+	for _, data := range []string{"", "hello\n"} {
+		name := "silent"
+		if data != "" {
+			name = "data"
+		}
+		t.Run(name, func(t *testing.T) {
+			var ends, lines [2]string
+			for who := 0; who < 2; who++ {
+				c, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if data != "" {
+					io.WriteString(c, data)
+				}
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				n, err := c.Read(make([]byte, 100))
+				switch {
+				case n > 0:
+					ends[who] = "data"
+				case err == io.EOF:
+					ends[who] = "FIN"
+				default:
+					ends[who] = "error " + err.Error()
+				}
+				port := c.LocalAddr().(*net.TCPAddr).Port
+				c.Close()
+				// By client port: haproxy also logs sideBySide's probe.
+				lines[who] = payload(r.sink[who].next(t, `^127\.0\.0\.1:`+strconv.Itoa(port)+` `))
+			}
+			if ends[0] != ends[1] {
+				t.Errorf("client connection ended by %s, haproxy's by %s", ends[1], ends[0])
+			}
+			if m := func(l string) string { return tcpTimers.ReplaceAllString(maskText(l), " T3 ") }; m(lines[0]) != m(lines[1]) {
+				t.Errorf("log line differs\n got: %s\nwant: %s", lines[1], lines[0])
+			}
+			t.Logf("haproxy: %s; %s", ends[0], lines[0])
 		})
 	}
 }

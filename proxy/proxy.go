@@ -251,7 +251,9 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	}
 	select {
 	case <-ctx.Done():
-		p.SoftStop()
+		// Hard stop (SIGTERM/SIGINT): haproxy 2.6 dies at once and
+		// logs no "Proxy ... stopped" notice (measured).
+		p.stop(false)
 		p.closeAll()
 	case <-p.stopped:
 	}
@@ -278,14 +280,21 @@ func (p *Proxy) Serve(ctx context.Context) error {
 // SoftStop stops listening, logs "Proxy <name> stopped" for every proxy,
 // closes idle keep-alive connections and lets active sessions finish; Serve
 // returns when the last one ends. It is what SIGUSR1 and -sf trigger.
-func (p *Proxy) SoftStop() {
+func (p *Proxy) SoftStop() { p.stop(true) }
+
+// stop closes the listeners and the CLI and ends idle connections, with
+// the stop notices when notices is set (soft stop). Only the first call
+// acts.
+func (p *Proxy) stop(notices bool) {
 	p.stopOnce.Do(func() {
 		p.stopping.Store(true)
 		for _, fe := range p.frontends {
 			fe.closeListeners()
 		}
 		p.closeCLI()
-		p.logStopped()
+		if notices {
+			p.logStopped()
+		}
 		p.mu.Lock()
 		for s := range p.sessions {
 			s.wakeIfIdle()
@@ -335,29 +344,37 @@ func (p *Proxy) closeSinks() {
 	}
 }
 
-// logStopped emits HAProxy's soft-stop lines, one per proxy.
+// logStopped emits HAProxy's soft-stop lines, one per proxy: as haproxy
+// 2.6.12 orders them (TestStopNoticesVsHAProxy in cmd/proxy), first the
+// proxies with a frontend (frontend, listen) in declaration order, as
+// their listeners close, then the backends, then its internal
+// <HTTPCLIENT>.
 func (p *Proxy) logStopped() {
-	for _, pc := range p.ordered {
-		var fe, be int64
-		for _, f := range p.frontends {
-			if f.cfg == pc {
-				fe = f.cum.Load()
+	fes := make(map[*config.Proxy]*frontend, len(p.frontends))
+	for _, f := range p.frontends {
+		fes[f.cfg] = f
+	}
+	for _, withFrontend := range []bool{true, false} {
+		for _, pc := range p.ordered {
+			f := fes[pc]
+			if (f != nil) != withFrontend {
+				continue
 			}
-		}
-		var logs *sinkSet
-		if b := p.backends[pc]; b != nil {
-			be = b.cum.Load()
-			logs = b.logs
-		}
-		for _, f := range p.frontends {
-			if f.cfg == pc {
+			var fe, be int64
+			var logs *sinkSet
+			if b := p.backends[pc]; b != nil {
+				be = b.cum.Load()
+				logs = b.logs
+			}
+			if f != nil {
+				fe = f.cum.Load()
 				logs = f.logs
 			}
+			// To the proxy's own loggers only: one without ("no log",
+			// or no "log" line) sends no notice, as haproxy 2.6
+			// (TestStopNoticesVsHAProxy); stderr still gets it.
+			p.noticef(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
 		}
-		// To the proxy's own loggers only: one without ("no log", or no
-		// "log" line) sends no notice, as haproxy 2.6
-		// (TestStopNoticesVsHAProxy); stderr still gets it.
-		p.noticef(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
 	}
 	p.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
 }

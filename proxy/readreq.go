@@ -47,6 +47,12 @@ func readRequest(s *session, first bool) bool {
 	}
 	n, err := s.rd.readHead(dl, func() { st.first = s.p.now(); s.idle.Store(0) }, s.req.parseRequest)
 	s.idle.Store(0)
+	if first && !st.first.IsZero() && s.fe.legacyLog() {
+		// haproxy 2.6 creates the stream, and logs "Connect from", when
+		// the first bytes arrive: a connection that sends nothing logs
+		// nothing (TestDifferentialLegacyConnectLine).
+		logConnect(s)
+	}
 	if err == nil {
 		st.reqDone = s.p.now()
 		if err = checkBufferedBody(&s.req, s.rd.buf[s.rd.r+n:s.rd.w]); err == nil {

@@ -9,7 +9,9 @@
 // accepted and ignored (a note says so); run it under a supervisor.
 //
 // Signals: SIGUSR1 soft stop (stop listening, finish in-flight requests,
-// exit), SIGTERM/SIGINT hard stop. A reload is a new process started with
+// exit; "Proxy X stopped" notices), SIGTERM/SIGINT hard stop (no notice;
+// outside master-worker mode the process then dies of the signal, as
+// haproxy 2.6 -db does). A reload is a new process started with
 // "-sf <old pid>": it binds the same addresses (SO_REUSEPORT) and then
 // asks the old process to soft-stop, so no connection is refused.
 package main

@@ -42,7 +42,26 @@ type options struct {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// killedBy is the signal (SIGTERM, SIGINT) that hard-stopped a process
+// outside master-worker mode; 0 otherwise.
+var killedBy atomic.Int32
+
+// exit ends the process with code or, after a hard stop by signal, by
+// that signal: haproxy 2.6 -db dies of SIGTERM/SIGINT (its parent sees
+// "killed by signal 15", not an exit status; measured), so supervisors
+// and shells see the same end. serve's deferred cleanups (pid file) have
+// run by then.
+func exit(code int) {
+	if sig := syscall.Signal(killedBy.Load()); sig != 0 {
+		signal.Reset(sig)
+		syscall.Kill(os.Getpid(), sig)
+		time.Sleep(time.Second) // the default action ends the process first
+		code = 128 + int(sig)
+	}
+	os.Exit(code)
 }
 
 func usage(w io.Writer) {
@@ -365,6 +384,9 @@ func serve(cfg *config.Config, o *options, stderr io.Writer, h *serveHooks) int 
 				// HAProxy dumps server states; nothing to reopen here.
 			default:
 				terminated.Store(sig == syscall.SIGTERM)
+				if h.worker == nil {
+					killedBy.Store(int32(sig.(syscall.Signal)))
+				}
 				cancel()
 			}
 		}

@@ -17,7 +17,7 @@ import (
 // stdout, stderr) without a separate build step.
 func TestMain(m *testing.M) {
 	if os.Getenv("HAPLOG_PROXY_MAIN") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }

@@ -208,8 +208,8 @@
 //
 // # Limitations
 //
-// No PROXY protocol, no compression, no logasap, no unique-id, no
-// master-worker mode, no UNIX socket log targets: Validate reports each.
+// No PROXY protocol, no compression offload, no logasap: Validate
+// reports each.
 // TLS: crypto/tls chooses the cipher suite by its own preference where
 // OpenSSL applies the server's (TLS 1.3: TLS_AES_128_GCM_SHA256 where
 // HAProxy logs TLS_AES_256_GCM_SHA384; TLS 1.2 with several suites

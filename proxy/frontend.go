@@ -27,6 +27,7 @@ type frontend struct {
 	bindTLS []*tls.Config // per cfg.Binds entry; nil = clear text
 	logs    *sinkSet
 	format  *formats.Format // nil = legacy "Connect from" line
+	uidFmt  *formats.Format // unique-id-format; nil when unset
 	// slots bounds concurrent connections (maxconn, always set: the
 	// frontend's own, else the global one, as in haproxy).
 	slots  chan struct{}
@@ -85,6 +86,11 @@ func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) 
 		return nil, fmt.Errorf("log-format: %w", err)
 	}
 	fe.format = f
+	if cfg.UniqueIDFormat != "" {
+		if fe.uidFmt, err = formats.Compile(cfg.UniqueIDFormat); err != nil {
+			return nil, fmt.Errorf("unique-id-format: %w", err)
+		}
+	}
 	if fe.connErrFmt, err = formats.Compile("%ci:%cp [%t]"); err != nil {
 		return nil, err
 	}

@@ -83,6 +83,19 @@ func fillRecordAt(s *session, end time.Time) {
 	}
 }
 
+// uniqueID returns the stream's unique ID, rendering the frontend's
+// unique-id-format the first time it is needed: when the request goes to
+// the server with unique-id-header set, else when the line is logged, as
+// haproxy 2.6 does (TestUniqueIDVsHAProxy). Empty without a format.
+func uniqueID(s *session) string {
+	st := &s.st
+	if st.uniqueID == "" && s.fe.uidFmt != nil {
+		fillRecordAt(s, s.p.now())
+		st.uniqueID = string(s.fe.uidFmt.Append(nil, &s.rec))
+	}
+	return st.uniqueID
+}
+
 // fill pads caps with empty values up to n (missing captures print as
 // nothing between the '|').
 func fill(caps []string, n int) []string {
@@ -156,6 +169,8 @@ func logStream(s *session, end time.Time) {
 	if st.levelSet {
 		level = st.level
 	}
+	id := uniqueID(s)
 	fillRecord(s, end)
+	s.rec.UniqueID = id
 	s.fe.logs.sendRecord(s.fe, level, &s.rec)
 }

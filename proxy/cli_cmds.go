@@ -234,10 +234,9 @@ func (cl *cliState) cliSetServer(w *bytes.Buffer, args []string) {
 func (cl *cliState) showInfo(w *bytes.Buffer) {
 	up := cl.p.now().Sub(cl.p.start)
 	secs := int64(up / time.Second)
-	cumConns, cumReq := cl.accepted.Load()+cl.p.checkConns.Load(), int64(0)
+	cumConns, cumReq := cl.accepted.Load()+cl.p.checkConns.Load(), int64(cl.p.reqCounter.Load())
 	for _, fe := range cl.p.frontends {
 		cumConns += fe.cum.Load()
-		cumReq += int64(fe.reqCounter.Load())
 	}
 	listeners := 0
 	for _, fe := range cl.p.frontends {

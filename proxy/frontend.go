@@ -33,8 +33,9 @@ type frontend struct {
 	slots  chan struct{}
 	feconn atomic.Int64
 	cum    atomic.Int64
-	// reqCounter numbers requests (%rt); logCounter log lines (%lc).
-	reqCounter, logCounter atomic.Uint64
+	// logCounter numbers log lines (%lc); requests (%rt) are numbered
+	// by the process (Proxy.reqCounter).
+	logCounter atomic.Uint64
 
 	// idle hands accepted sessions to workers waiting for one.
 	idle chan accepted

@@ -13,7 +13,7 @@ import (
 // it stores belong to the session and stay valid until the next request.
 func fillRecord(s *session, end time.Time) {
 	fillRecordAt(s, end)
-	s.rec.ReqCounter = s.fe.reqCounter.Add(1) - 1
+	s.rec.ReqCounter = s.p.reqCounter.Add(1) - 1
 	s.rec.LogCounter = s.fe.logCounter.Add(1) - 1
 }
 
@@ -42,7 +42,7 @@ func fillRecordAt(s *session, end time.Time) {
 		BackendQueue: st.bq,
 		PID:          s.p.opts.PID,
 		Hostname:     s.p.opts.Hostname,
-		ReqCounter:   fe.reqCounter.Load(),
+		ReqCounter:   s.p.reqCounter.Load(),
 		LogCounter:   fe.logCounter.Load(),
 	}
 	r.Timers = formats.ComputeTimers(st.marks(end))

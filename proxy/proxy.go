@@ -58,6 +58,10 @@ type Proxy struct {
 	ordered []*config.Proxy
 
 	actconn atomic.Int64
+	// reqCounter numbers the requests of the whole process (%rt and
+	// show info's CumReq), as haproxy's global request count
+	// (TestReqCounterVsHAProxy).
+	reqCounter atomic.Uint64
 	// checkConns counts the connections health checks attempted:
 	// haproxy's CumConns includes them (each check run is a session).
 	checkConns atomic.Int64

@@ -58,6 +58,10 @@ type Proxy struct {
 	ordered []*config.Proxy
 
 	actconn atomic.Int64
+	// reqCounter numbers the requests of the whole process (%rt and
+	// show info's CumReq), as haproxy's global request count
+	// (TestReqCounterVsHAProxy).
+	reqCounter atomic.Uint64
 	// checkConns counts the connections health checks attempted:
 	// haproxy's CumConns includes them (each check run is a session).
 	checkConns atomic.Int64
@@ -78,9 +82,10 @@ type Proxy struct {
 	// Stats counts log lines sent and dropped.
 	stats Stats
 
-	cli   cliState  // stats sockets
-	start time.Time // for "show info"
-	logAlert
+	cli    cliState  // stats sockets
+	health health    // checks and server states (check.go, admin.go)
+	start  time.Time // for "show info"
+	out    logOutput // log targets and notices (logger.go)
 }
 
 // Stats are counters a Proxy keeps about itself.
@@ -107,6 +112,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.health.p, p.out.p, p.cli.p = p, p, p
 	p.lim = computeLimits(cfg, rlimitNofile())
 	p.slots = make(chan struct{}, p.lim.maxconn)
 	tag := cfg.Global.LogTag
@@ -114,7 +120,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 		tag = "haproxy"
 	}
 	var err error
-	if p.global, err = p.newSinkSet(cfg.Global.Logs, tag); err != nil {
+	if p.global, err = p.out.newSinkSet(cfg.Global.Logs, tag); err != nil {
 		return nil, err
 	}
 	p.byIndex = make([]*backend, len(cfg.Proxies))
@@ -135,7 +141,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 			return nil, err
 		}
 		var logs *sinkSet
-		if logs, err = p.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
+		if logs, err = p.out.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
 			p.closeSinks()
 			return nil, err
 		}
@@ -204,7 +210,7 @@ func (p *Proxy) Listen() error {
 			return fmt.Errorf("frontend %q: %w", fe.cfg.Name, err)
 		}
 	}
-	if err := p.listenCLI(); err != nil {
+	if err := p.cli.listenCLI(); err != nil {
 		for _, f := range p.frontends {
 			f.closeListeners()
 		}
@@ -238,8 +244,8 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p.startChecks(ctx)
-	p.serveCLI()
+	p.health.startChecks(ctx)
+	p.cli.serveCLI()
 	for _, fe := range p.frontends {
 		for i, l := range fe.listeners {
 			p.wg.Add(1)
@@ -291,7 +297,7 @@ func (p *Proxy) stop(notices bool) {
 		for _, fe := range p.frontends {
 			fe.closeListeners()
 		}
-		p.closeCLI()
+		p.cli.closeCLI()
 		if notices {
 			p.logStopped()
 		}
@@ -373,8 +379,8 @@ func (p *Proxy) logStopped() {
 			// To the proxy's own loggers only: one without ("no log",
 			// or no "log" line) sends no notice, as haproxy 2.6
 			// (TestStopNoticesVsHAProxy); stderr still gets it.
-			p.noticef(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
+			p.out.noticef(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
 		}
 	}
-	p.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
+	p.out.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
 }

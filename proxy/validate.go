@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
 )
 
@@ -82,8 +83,10 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	if pc.LogASAP {
 		v.alert(f, l, "%s : 'option logasap' is not supported by this implementation: lines are logged at the end of the stream.", where)
 	}
-	if pc.UniqueIDFormat != "" || pc.UniqueIDHeader != "" {
-		v.alert(f, l, "%s : 'unique-id-format'/'unique-id-header' are not supported by this implementation (no header is added, %%ID logs '-').", where)
+	if pc.UniqueIDFormat != "" {
+		if _, err := formats.Compile(pc.UniqueIDFormat); err != nil {
+			v.alert(f, l, "%s : unique-id-format: %v", where, err)
+		}
 	}
 	if pc.ErrorLogFormat != "" || pc.LogFormatSD != "" {
 		v.alert(f, l, "%s : 'error-log-format'/'log-format-sd' are not supported by this implementation.", where)

@@ -15,28 +15,14 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // namedServer accepts TCP connections on 127.0.0.1 and writes its name on
 // each, then closes it: a stand-in for a database node.
-func namedServer(t *testing.T, ctx context.Context, name string) int {
+func namedServer(t *testing.T, name string) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { <-ctx.Done(); l.Close() }()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte(name + "\n"))
-			c.Close()
-		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port
+	return testkit.Serve(t, func(c net.Conn) { c.Write([]byte(name + "\n")) }).Port
 }
 
 // whoAnswers connects to addr and returns the first line the server sent.
@@ -149,7 +135,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 	defer cancel()
 	roles := t.TempDir()
 	setRoles(t, roles, "primary", "replica")
-	db1, db2 := namedServer(t, ctx, "db1"), namedServer(t, ctx, "db2")
+	db1, db2 := namedServer(t, "db1"), namedServer(t, "db2")
 	type run struct {
 		name              string
 		dir               string

@@ -160,7 +160,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 	settled := func(r *run, addr, want string) {
 		t.Helper()
 		n := 0
-		waitFor(t, r.name+" "+addr+" routes to "+want, func() bool {
+		testkit.Eventually(t, r.name+" "+addr+" routes to "+want, func() bool {
 			if whoAnswers(addr) == want {
 				n++
 			} else {
@@ -173,7 +173,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 	var before [2][]string
 	for i, r := range runs {
 		// Every server was checked and the two wrong ones went DOWN.
-		waitFor(t, r.name+" checks", func() bool {
+		testkit.Eventually(t, r.name+" checks", func() bool {
 			for _, f := range dumps {
 				if _, err := os.Stat(filepath.Join(r.dir, f)); err != nil {
 					return false

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestOutsideRotation: another program (logrotate, by hand) rotates the
@@ -61,7 +63,7 @@ func TestOutsideRotation(t *testing.T) {
 			tc.rotate(t, path)
 			start := time.Now()
 			fmt.Fprintf(w, "racing\n") // may land in either file, never in both
-			waitFor(t, "reopen", func() bool {
+			testkit.Eventually(t, "reopen", func() bool {
 				fmt.Fprintf(w, "probe\n")
 				w.Flush()
 				b, _ := os.ReadFile(path)
@@ -117,7 +119,7 @@ func TestForeignBackupBlocksShift(t *testing.T) {
 	if err := w.Rotate(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "shift refused", func() bool { return w.Stats().BackgroundErrors > 0 })
+	testkit.Eventually(t, "shift refused", func() bool { return w.Stats().BackgroundErrors > 0 })
 	w.Close()
 	if b, _ := os.ReadFile(path + ".1"); string(b) != "theirs\n" {
 		t.Errorf("b.log.1 %q", b)

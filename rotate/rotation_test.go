@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 func TestDailyRotationDateExt(t *testing.T) {
@@ -24,9 +26,9 @@ func TestDailyRotationDateExt(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write([]byte("before midnight\n"))
-	waitFor(t, "first flush", func() bool { b, _ := os.ReadFile(path); return len(b) > 0 })
+	testkit.Eventually(t, "first flush", func() bool { b, _ := os.ReadFile(path); return len(b) > 0 })
 	clk.Set(time.Date(2026, 11, 22, 0, 0, 0, 1, paris))
-	waitFor(t, "midnight rotation", func() bool { return w.Stats().Rotations == 1 })
+	testkit.Eventually(t, "midnight rotation", func() bool { return w.Stats().Rotations == 1 })
 	w.Write([]byte("after midnight\n"))
 	// a manual rotation on the same day gets a suffix
 	clk.Set(time.Date(2026, 11, 22, 10, 0, 0, 0, paris))
@@ -106,7 +108,7 @@ func TestRetentionAndCompression(t *testing.T) {
 				}
 			}
 			w.Write([]byte("current\n"))
-			waitFor(t, "compression and retention", func() bool { return slices.Equal(listDir(t, dir), tc.want) })
+			testkit.Eventually(t, "compression and retention", func() bool { return slices.Equal(listDir(t, dir), tc.want) })
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +134,7 @@ func TestKeepNoneAndMaxAge(t *testing.T) {
 	}
 	w.Write([]byte("a\n"))
 	w.Rotate()
-	waitFor(t, "backup removed", func() bool { return slices.Equal(listDir(t, dir), []string{"k.log"}) })
+	testkit.Eventually(t, "backup removed", func() bool { return slices.Equal(listDir(t, dir), []string{"k.log"}) })
 	w.Close()
 
 	dir = t.TempDir()
@@ -148,7 +150,7 @@ func TestKeepNoneAndMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	// m.log.2.gz is too old, and m.log.3 is older still in rotation order
-	waitFor(t, "age retention", func() bool { return slices.Equal(listDir(t, dir), []string{"m.log", "m.log.1"}) })
+	testkit.Eventually(t, "age retention", func() bool { return slices.Equal(listDir(t, dir), []string{"m.log", "m.log.1"}) })
 	w.Close()
 }
 
@@ -222,7 +224,7 @@ func TestReopenAndFollow(t *testing.T) {
 	w.Write([]byte("three\n"))
 	w.Flush()
 	os.Remove(path) // deleted under the writer: recreated within a tick
-	waitFor(t, "recreated file", func() bool { _, err := os.Stat(path); return err == nil })
+	testkit.Eventually(t, "recreated file", func() bool { _, err := os.Stat(path); return err == nil })
 	w.Write([]byte("four\n"))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -274,7 +276,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	os.Remove(path)
 	os.WriteFile(path, nil, 0o644)
-	waitFor(t, "recovery", func() bool { return w.Flush() == nil })
+	testkit.Eventually(t, "recovery", func() bool { return w.Flush() == nil })
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +299,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
+	testkit.Eventually(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
 }
 
 // TestConcurrentWritersRotations: every line exactly once, each writer's
@@ -376,7 +378,7 @@ func TestStaleTempAndCrashLeftovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "recovery", func() bool {
+	testkit.Eventually(t, "recovery", func() bool {
 		return slices.Equal(listDir(t, dir), []string{"s.log", "s.log.1.gz", "s.log.2.gz"})
 	})
 	w.Close()

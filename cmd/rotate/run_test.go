@@ -15,19 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/rotate"
 )
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond) // polling interval, not synchronisation
-	}
-}
 
 func readAny(t *testing.T, path string) []byte {
 	t.Helper()
@@ -162,7 +152,7 @@ func TestTermKeepsPartialLine(t *testing.T) {
 	exit := make(chan int, 1)
 	go func() { exit <- run([]string{"-flush", "1ms", path}, pr, &stderr, sig) }()
 	pw.Write([]byte("a\nb\npartial"))
-	waitFor(t, "complete lines flushed", func() bool { b, _ := os.ReadFile(path); return string(b) == "a\nb\n" })
+	testkit.Eventually(t, "complete lines flushed", func() bool { b, _ := os.ReadFile(path); return string(b) == "a\nb\n" })
 	sig <- syscall.SIGTERM
 	if code := <-exit; code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
@@ -242,16 +232,16 @@ func TestProcessSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(stdin, "one\n")
-	waitFor(t, "first line", func() bool { b, _ := os.ReadFile(path); return string(b) == "one\n" })
+	testkit.Eventually(t, "first line", func() bool { b, _ := os.ReadFile(path); return string(b) == "one\n" })
 	cmd.Process.Signal(syscall.SIGUSR1)
-	waitFor(t, "rotation", func() bool { _, err := os.Stat(path + ".1"); return err == nil })
+	testkit.Eventually(t, "rotation", func() bool { _, err := os.Stat(path + ".1"); return err == nil })
 	io.WriteString(stdin, "two\n")
-	waitFor(t, "second line", func() bool { b, _ := os.ReadFile(path); return string(b) == "two\n" })
+	testkit.Eventually(t, "second line", func() bool { b, _ := os.ReadFile(path); return string(b) == "two\n" })
 	os.Rename(path, path+".ext")
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "reopen", func() bool { _, err := os.Stat(path); return err == nil })
+	testkit.Eventually(t, "reopen", func() bool { _, err := os.Stat(path); return err == nil })
 	io.WriteString(stdin, "three\npart")
-	waitFor(t, "third line", func() bool { b, _ := os.ReadFile(path); return string(b) == "three\n" })
+	testkit.Eventually(t, "third line", func() bool { b, _ := os.ReadFile(path); return string(b) == "three\n" })
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit: %v\n%s", err, stderr.String())

@@ -64,7 +64,7 @@ func TestRotationCreateFailsKeepsOldFile(t *testing.T) {
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, want.Bytes()) {
 		t.Fatalf("log file after failed rotations:\n%q\nwant\n%q", b, want.Bytes())
 	}
-	if names := listDir(t, dir); strings.Join(names, " ") != "f.log spare spare2" {
+	if names := testfs.Names(t, dir); strings.Join(names, " ") != "f.log spare spare2" {
 		t.Fatalf("files %q", names)
 	}
 	if st := w.Stats(); st.RotateErrors != 3 {

@@ -327,7 +327,7 @@ func testDiskFullRotationCompress(t *testing.T, per int) {
 	if c := w.Stats().Compressed; c != 0 {
 		t.Errorf("%d backups compressed on a full disk", c)
 	}
-	names := listDir(t, dir)
+	names := testfs.Names(t, dir)
 	for _, n := range names {
 		if strings.HasSuffix(n, ".tmp") || strings.HasSuffix(n, ".gz") {
 			t.Errorf("%s left by the failed compression (files: %v)", n, names)
@@ -359,7 +359,7 @@ func testDiskFullRotationCompress(t *testing.T, per int) {
 	if err := w.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	names = listDir(t, dir)
+	names = testfs.Names(t, dir)
 	backups := 0
 	for _, n := range names {
 		switch {
@@ -528,7 +528,7 @@ func TestDiskFullCompressRetry(t *testing.T) {
 	if st.Rotations != 1 || st.WriteErrors != 0 {
 		t.Errorf("stats %+v: want 1 rotation and no write error (nothing but the retry could compress)", st)
 	}
-	names := listDir(t, dir)
+	names := testfs.Names(t, dir)
 	if !slices.Equal(names, []string{"app.log", "app.log.1.gz"}) {
 		t.Errorf("files %v, want app.log and app.log.1.gz", names)
 	}
@@ -588,7 +588,7 @@ func TestDiskFullCloseWhileRetrying(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
-	if names := listDir(t, dir); !slices.Equal(names, []string{"app.log", "app.log.1", "filler"}) {
+	if names := testfs.Names(t, dir); !slices.Equal(names, []string{"app.log", "app.log.1", "filler"}) {
 		t.Errorf("files %v after Close on a full disk, want app.log, app.log.1 (uncompressed) and filler", names)
 	}
 }

@@ -65,20 +65,6 @@ func readAny(t *testing.T, path string) []byte {
 	return b
 }
 
-// listDir returns the sorted base names in dir.
-func listDir(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 // numberedChain concatenates NAME.k (highest first) ... NAME.1, NAME.
 func numberedChain(t *testing.T, path string) []byte {
 	t.Helper()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -78,7 +79,7 @@ func TestRealLogrotateOutside(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := seq.Load()
-			names := listDir(t, dir)
+			names := testfs.Names(t, dir)
 			want := "h.log h.log.1 lr.conf state"
 			if tc.name == "nodelaycompress" {
 				want = "h.log h.log.1.gz lr.conf state"

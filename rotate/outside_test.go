@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -76,7 +77,7 @@ func TestOutsideRotation(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if names := strings.Join(listDir(t, dir), " "); names != "o.log o.log.1 o.log.2.gz" {
+			if names := strings.Join(testfs.Names(t, dir), " "); names != "o.log o.log.1 o.log.2.gz" {
 				t.Fatalf("files %q", names)
 			}
 			if b := readAny(t, path+".2.gz"); string(b) != "logrotate's\n" {

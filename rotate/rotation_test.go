@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -49,7 +50,7 @@ func TestDailyRotationDateExt(t *testing.T) {
 		"haproxy.log-20261122.1": "second\n",
 		"haproxy.log":            "third\n",
 	}
-	got := listDir(t, dir)
+	got := testfs.Names(t, dir)
 	if len(got) != len(want) {
 		t.Fatalf("files %v, want %d files", got, len(want))
 	}
@@ -76,7 +77,7 @@ func TestCatchUpRotationAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(path + "-20261120"); string(b) != "old day\n" {
-		t.Fatalf("backup %q (files %v)", b, listDir(t, dir))
+		t.Fatalf("backup %q (files %v)", b, testfs.Names(t, dir))
 	}
 	if b, _ := os.ReadFile(path); string(b) != "new day\n" {
 		t.Fatalf("current %q", b)
@@ -108,7 +109,7 @@ func TestRetentionAndCompression(t *testing.T) {
 				}
 			}
 			w.Write([]byte("current\n"))
-			testkit.Eventually(t, "compression and retention", func() bool { return slices.Equal(listDir(t, dir), tc.want) })
+			testkit.Eventually(t, "compression and retention", func() bool { return slices.Equal(testfs.Names(t, dir), tc.want) })
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +135,7 @@ func TestKeepNoneAndMaxAge(t *testing.T) {
 	}
 	w.Write([]byte("a\n"))
 	w.Rotate()
-	testkit.Eventually(t, "backup removed", func() bool { return slices.Equal(listDir(t, dir), []string{"k.log"}) })
+	testkit.Eventually(t, "backup removed", func() bool { return slices.Equal(testfs.Names(t, dir), []string{"k.log"}) })
 	w.Close()
 
 	dir = t.TempDir()
@@ -150,7 +151,7 @@ func TestKeepNoneAndMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	// m.log.2.gz is too old, and m.log.3 is older still in rotation order
-	testkit.Eventually(t, "age retention", func() bool { return slices.Equal(listDir(t, dir), []string{"m.log", "m.log.1"}) })
+	testkit.Eventually(t, "age retention", func() bool { return slices.Equal(testfs.Names(t, dir), []string{"m.log", "m.log.1"}) })
 	w.Close()
 }
 
@@ -196,13 +197,13 @@ func TestNotIfEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	if got := listDir(t, dir); !slices.Equal(got, []string{"e.log"}) {
+	if got := testfs.Names(t, dir); !slices.Equal(got, []string{"e.log"}) {
 		t.Fatalf("notifempty rotated an empty file: %v", got)
 	}
 	w, _ = New(path, Options{})
 	w.Rotate()
 	w.Close()
-	if got := listDir(t, dir); !slices.Equal(got, []string{"e.log", "e.log.1"}) {
+	if got := testfs.Names(t, dir); !slices.Equal(got, []string{"e.log", "e.log.1"}) {
 		t.Fatalf("ifempty: %v", got)
 	}
 }
@@ -379,7 +380,7 @@ func TestStaleTempAndCrashLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, "recovery", func() bool {
-		return slices.Equal(listDir(t, dir), []string{"s.log", "s.log.1.gz", "s.log.2.gz"})
+		return slices.Equal(testfs.Names(t, dir), []string{"s.log", "s.log.1.gz", "s.log.2.gz"})
 	})
 	w.Close()
 	if b := readAny(t, path+".1.gz"); string(b) != "compressed\n" {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
@@ -15,27 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/rotate"
 )
-
-func readAny(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if b, err = io.ReadAll(zr); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-	}
-	return b
-}
 
 // chain concatenates FILE.N ... FILE.1 FILE (numbered backups, oldest first).
 func chain(t *testing.T, path string) (all []byte, backups int) {
@@ -58,7 +40,7 @@ func chain(t *testing.T, path string) (all []byte, backups int) {
 		if _, err := os.Stat(p + ".gz"); err == nil {
 			p += ".gz"
 		}
-		all = append(all, readAny(t, p)...)
+		all = append(all, testfs.ReadFile(t, p)...)
 	}
 	cur, _ := os.ReadFile(path)
 	return append(all, cur...), backups

@@ -64,21 +64,29 @@ func (p *Proxy) backendByName(name string) *backend {
 	return nil
 }
 
+// startScenario runs the proxy on the conformance configuration
+// testdata/haproxy-KIND.cfg with the test backends and a log sink, and
+// reads HAProxy's lines for it (testdata/ref-KIND.txt). Where the machine
+// has no IPv6, noV6 is replaced by withoutV6 in the configuration first;
+// v6 says which.
+func startScenario(t *testing.T, kind, noV6, withoutV6 string) (p *Proxy, sink *logSink, refs map[string]string, v6 bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ports := startBackends(t, ctx)
+	sink = newLogSink(t)
+	text := rewriteConfig(t, "testdata/haproxy-"+kind+".cfg", ports, sink.port())
+	if v6 = haveIPv6(); !v6 {
+		text = strings.Replace(text, noV6, withoutV6, 1)
+	}
+	return runProxy(t, text), sink, readRefs(t, "testdata/ref-"+kind+".txt"), v6
+}
+
 // TestHTTPScenarios replays, against the conformance http config, the
 // requests behind a set of lines HAProxy 2.6 logged, and compares the
 // proxy's lines with HAProxy's field by field.
 func TestHTTPScenarios(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ports := startBackends(t, ctx)
-	sink := newLogSink(t)
-	text := rewriteConfig(t, "testdata/haproxy-http.cfg", ports, sink.port())
-	v6 := haveIPv6()
-	if !v6 {
-		text = strings.Replace(text, "bind [::1]:0\n", "", 1)
-	}
-	p := runProxy(t, text)
-	refs := readRefs(t, "testdata/ref-http.txt")
+	p, sink, refs, v6 := startScenario(t, "http", "bind [::1]:0\n", "")
 	web := addr(t, p, "fe_web", false)
 	plain := addr(t, p, "fe_plain", false)
 	caps := [2]int{2, 2}
@@ -272,17 +280,7 @@ func tcpExchange(t testing.TB, address, data string, want int) int {
 // TestTCPScenarios replays the tcp conformance scenarios and compares the
 // proxy's tcplog lines with HAProxy's.
 func TestTCPScenarios(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ports := startBackends(t, ctx)
-	sink := newLogSink(t)
-	text := rewriteConfig(t, "testdata/haproxy-tcp.cfg", ports, sink.port())
-	v6 := haveIPv6()
-	if !v6 {
-		text = strings.Replace(text, "frontend ft_v6\n    bind [::1]:0\n", "frontend ft_v6\n", 1)
-	}
-	p := runProxy(t, text)
-	refs := readRefs(t, "testdata/ref-tcp.txt")
+	p, sink, refs, v6 := startScenario(t, "tcp", "frontend ft_v6\n    bind [::1]:0\n", "frontend ft_v6\n")
 	fe := func(name string) string { return addr(t, p, name, false) }
 	quiet := func() { testkit.Eventually(t, "no open connection", func() bool { return p.actconn.Load() == 0 }) }
 	check := func(name, re string, m mask) {

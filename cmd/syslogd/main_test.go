@@ -265,7 +265,7 @@ func TestNoRotateIgnoresUSR1(t *testing.T) {
 	if rc := <-done; rc != 0 {
 		t.Fatalf("rc %d: %s", rc, stderr.String())
 	}
-	if names := strings.Join(mustReadDir(t, dir), " "); names != "out.log s.conf" {
+	if names := strings.Join(testfs.Names(t, dir), " "); names != "out.log s.conf" {
 		t.Errorf("files %q", names)
 	}
 }

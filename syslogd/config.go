@@ -34,6 +34,10 @@ type Config struct {
 	// ($LocalHostName, global(localHostname)); empty: the host's name.
 	LocalHostname string
 
+	// outputs builds the Sink of each forwarding action (omkafka), by its
+	// rule's synthetic Path.
+	outputs map[string]func(*Server) (Sink, error)
+
 	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
 	sysSock struct {  // imuxsock's system socket
 		load, omit bool   // module loaded; $OmitLocalLogging / syssock.use="off"
@@ -538,7 +542,11 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 		if err != nil {
 			return p.errf(n, "action", "%w", err)
 		}
-		if err := p.omfile(&r, params, n); err != nil {
+		if t := strings.ToLower(params["type"]); t == "omkafka" { // forwarding actions: omkafka.go
+			if err := p.omkafkaAction(&r, params, n); err != nil {
+				return err
+			}
+		} else if err := p.omfile(&r, params, n); err != nil {
 			return err
 		}
 	case act[0] == '/' || strings.HasPrefix(act, "-/"):

@@ -1,6 +1,7 @@
 package syslogd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -37,6 +38,8 @@ type Config struct {
 	// outputs builds the Sink of each forwarding action (omkafka), by its
 	// rule's synthetic Path.
 	outputs map[string]func(*Server) (Sink, error)
+	// services run with the server (imkafka inputs, imkafka.go).
+	services []func(context.Context, *Server)
 
 	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
 	sysSock struct {  // imuxsock's system socket
@@ -146,6 +149,7 @@ func (c *Config) finish() error {
 		}
 		c.Inputs = append(c.Inputs, Input{Kind: Unix, Addr: path})
 	}
+	c.lineTemplates() // omkafka/omfwd: one message per line (omkafka.go)
 	for _, r := range c.Rules {
 		if r.Stop {
 			continue

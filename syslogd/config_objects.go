@@ -113,7 +113,7 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 				p.warn(n, "module builtin:omfile parameter %s=%q ignored", k, v)
 			}
 		}
-	case "omkafka": // forwarding actions, see omkafka.go
+	case "omkafka", "imkafka": // see omkafka.go, imkafka.go
 	case "omfile", "builtin:omfwd":
 		// Built in: loading them changes nothing.
 		p.warn(n, "module %s ignored", mod)
@@ -126,6 +126,8 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 func (p *cfgParser) input(params map[string]string, n int) error {
 	var in Input
 	switch strings.ToLower(params["type"]) {
+	case "imkafka": // imkafka.go
+		return p.imkafkaInput(params, n)
 	case "imudp":
 		in.Kind = UDP
 	case "imtcp":

@@ -110,6 +110,7 @@ func (p *cfgParser) omkafkaAction(r *Rule, params map[string]string, n int) erro
 		return err
 	}
 	r.Path = "omkafka:" + r.Pos
+	r.Template += lineSuffix
 	if p.c.outputs == nil {
 		p.c.outputs = map[string]func(*Server) (Sink, error){}
 	}
@@ -384,4 +385,33 @@ func (k *kafkaOut) actionStats() actionStats {
 	qs := k.q.Stats()
 	return actionStats{name: k.name, kind: "omkafka", enqueued: qs.Enqueued, sent: k.sent.Load(),
 		failed: k.failed.Load() + k.enqDrop.Load(), suspended: k.suspends.Load(), size: qs.Size, diskBytes: qs.DiskBytes}
+}
+
+// lineSuffix marks the template of a forwarding action: the action's Sink
+// receives lines, so the template is used with a LF appended when it does
+// not end with one (the LF is not sent). Control characters are escaped on
+// reception, so a LF inside a message cannot split it.
+const lineSuffix = "\x00lf"
+
+// lineTemplates defines the templates named with lineSuffix.
+func (c *Config) lineTemplates() {
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		base, ok := strings.CutSuffix(r.Template, lineSuffix)
+		if !ok {
+			continue
+		}
+		t, ok := c.Templates[base]
+		if !ok {
+			r.Template = base // "template ... is not defined"
+			continue
+		}
+		if n := len(t.parts); n > 0 && !t.parts[n-1].isProp && bytes.HasSuffix(t.parts[n-1].literal, []byte("\n")) {
+			c.Templates[r.Template] = t
+			continue
+		}
+		cl := *t
+		cl.parts = append(append([]part(nil), t.parts...), part{literal: []byte("\n")})
+		c.Templates[r.Template] = &cl
+	}
 }

@@ -411,8 +411,10 @@ func (s *Server) Run(ctx context.Context) error {
 		s.start(ctx, l)
 	}
 	s.lmu.Unlock()
+	stopServices := s.startServices(ctx) // imkafka inputs (imkafka.go)
 	s.logListening("started")
 	<-ctx.Done()
+	stopServices()
 	s.lmu.Lock()
 	s.stopped = true
 	ls := s.ls

@@ -550,6 +550,10 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 			if err := p.omkafkaAction(&r, params, n); err != nil {
 				return err
 			}
+		} else if t == "omfwd" { // omfwd.go
+			if err := p.omfwdAction(&r, params, n); err != nil {
+				return err
+			}
 		} else if err := p.omfile(&r, params, n); err != nil {
 			return err
 		}

@@ -266,7 +266,12 @@ func (m *memQueue) Ack(ids ...uint64) error {
 		k++
 	}
 	if k > 0 {
-		m.recs = append(m.recs[:0], m.recs[k:]...)
+		// Reslice; copy down only once the dead head is large, so
+		// acknowledging costs O(1) amortised.
+		m.recs = m.recs[k:]
+		if cap(m.recs) > 2*len(m.recs)+1024 {
+			m.recs = append([]dq.Record(nil), m.recs...)
+		}
 		m.base += uint64(k)
 		m.rpos -= k
 		if m.rpos < 0 {

@@ -114,6 +114,8 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 			}
 		}
 	case "omkafka", "imkafka": // see omkafka.go, imkafka.go
+	case "impstats":
+		return p.impstatsModule(params, n)
 	case "omfile", "builtin:omfwd":
 		// Built in: loading them changes nothing.
 		p.warn(n, "module %s ignored", mod)

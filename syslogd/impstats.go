@@ -1,10 +1,14 @@
 package syslogd
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // actionStats are the counters of one forwarding action and its queue,
@@ -77,4 +81,88 @@ func actionMetricsText() string {
 	metric("syslogd_queue_size", "gauge", "Messages in the action's queue not yet acknowledged.", func(a actionStats) int64 { return a.size })
 	metric("syslogd_queue_disk_bytes", "gauge", "Bytes in the action queue's disk journal.", func(a actionStats) int64 { return a.diskBytes })
 	return b.String()
+}
+
+// impstatsLines renders the counters in rsyslog's impstats "legacy" format.
+func impstatsLines() []string {
+	var out []string
+	for _, a := range allActionStats() {
+		out = append(out,
+			fmt.Sprintf("%s: origin=core.action processed=%d failed=%d suspended=%d", a.name, a.sent, a.failed, a.suspended),
+			fmt.Sprintf("%s queue: origin=core.queue size=%d enqueued=%d diskbytes=%d", a.name, a.size, a.enqueued, a.diskBytes))
+	}
+	return out
+}
+
+// impstatsModule parses module(load="impstats" ...): every interval the
+// counters are emitted as syslog messages (log.syslog="on", the default,
+// facility syslog, severity info, tag "rsyslogd-pstats:") and/or appended
+// to log.file.
+func (p *cfgParser) impstatsModule(params map[string]string, n int) error {
+	interval, fac, sev, toSyslog, file := 300*time.Second, 5, 6, true, ""
+	for k, v := range params {
+		switch k {
+		case "load":
+		case "interval", "facility", "severity":
+			x, err := strconv.Atoi(v)
+			if err != nil || x < 0 || (k == "facility" && x > 23) || (k == "severity" && x > 7) || (k == "interval" && x == 0) {
+				return p.errf(n, k, "%q: want a number in range", v)
+			}
+			switch k {
+			case "interval":
+				interval = time.Duration(x) * time.Second
+			case "facility":
+				fac = x
+			default:
+				sev = x
+			}
+		case "log.syslog":
+			on, err := onOff(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			toSyslog = on
+		case "log.file":
+			file = v
+		case "format":
+			if !strings.EqualFold(v, "legacy") {
+				return p.errf(n, k, "format %q: only legacy: %w", v, ErrUnsupported)
+			}
+		default:
+			return p.errf(n, k, "impstats parameter %q: %w", k, ErrUnsupported)
+		}
+	}
+	pri := []byte("<" + strconv.Itoa(fac*8+sev) + ">")
+	p.c.services = append(p.c.services, func(ctx context.Context, s *Server) {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		w := s.newWorker(true)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			lines := impstatsLines()
+			if file != "" {
+				if f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err == nil {
+					now := time.Now().Format(time.Stamp)
+					for _, l := range lines {
+						fmt.Fprintf(f, "%s: %s\n", now, l)
+					}
+					f.Close()
+				} else {
+					s.log.Error("impstats", "err", err)
+				}
+			}
+			if toSyslog {
+				w.begin()
+				for _, l := range lines {
+					w.route(append(append(append([]byte(nil), pri...), "rsyslogd-pstats: "...), l...), w.local)
+				}
+				w.end()
+			}
+		}
+	})
+	return nil
 }

@@ -100,10 +100,10 @@ func TestKafkaArchiveExactlyOnce(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 20 s")
+			t.Fatal("condition not met in 60 s")
 		}
 		time.Sleep(10 * time.Millisecond) // polling interval
 	}

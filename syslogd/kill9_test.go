@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -131,10 +132,17 @@ func TestReceiverKill9(t *testing.T) {
 			waitFor(t, func() bool { return metric(maddr, "syslogd_action_enqueued_total") >= want-int64(base) })
 		}
 	}
-	const n = 6000
-	send(0, 2000, 0)
+	// KAFKA_N (bench/kafka.sh) sets the number of messages; a third
+	// goes before the outage, a third during it, a third after.
+	n := 6000
+	if v, err := strconv.Atoi(os.Getenv("KAFKA_N")); err == nil && v >= 30 {
+		n = v
+	}
+	third := n / 3
+	start := time.Now()
+	send(0, third, 0)
 	c1.Close() // broker outage
-	send(2000, 4000, 0)
+	send(third, 2*third, 0)
 	// Journalled, not acknowledged: kill -9 and start again.
 	if err := child.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -146,8 +154,10 @@ func TestReceiverKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
-	send(4000, n, 4000)
+	back := time.Now()
+	send(2*third, n, 2*third)
 	waitFor(t, func() bool { return archiveCount(filepath.Join(adir, "archive.log")) >= n })
+	t.Logf("%d messages in %v; archive complete %v after the broker and receiver came back", n, time.Since(start), time.Since(back))
 	stopArchive()
 	stopArchive = func() {}
 	data, _ := os.ReadFile(filepath.Join(adir, "archive.log"))

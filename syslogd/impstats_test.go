@@ -39,7 +39,9 @@ local0.* action(type="omkafka" name="tokafka" broker=["` + c.ListenAddrs()[0] + 
 	defer func() { cancel(); <-done }()
 	udp, _, _ := s.Addrs()
 	sendUDP(t, udp[0], [][]byte{[]byte("<134>Nov 21 13:30:00 h t: one"), []byte("<134>Nov 21 13:30:00 h t: two")})
-	waitFor(t, func() bool { return strings.Contains(s.metricsText(), `syslogd_action_processed_total{action="tokafka",type="omkafka"} 2`) })
+	waitFor(t, func() bool {
+		return strings.Contains(s.metricsText(), `syslogd_action_processed_total{action="tokafka",type="omkafka"} 2`)
+	})
 	waitFor(t, func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "stats.log"))
 		return strings.Contains(string(b), "tokafka: origin=core.action processed=2 failed=0")

@@ -1,6 +1,7 @@
 package syslogd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -33,6 +34,12 @@ type Config struct {
 	// LocalHostname names the sender of messages from the local log socket
 	// ($LocalHostName, global(localHostname)); empty: the host's name.
 	LocalHostname string
+
+	// outputs builds the Sink of each forwarding action (omkafka), by its
+	// rule's synthetic Path.
+	outputs map[string]func(*Server) (Sink, error)
+	// services run with the server (imkafka inputs, imkafka.go).
+	services []func(context.Context, *Server)
 
 	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
 	sysSock struct {  // imuxsock's system socket
@@ -142,6 +149,7 @@ func (c *Config) finish() error {
 		}
 		c.Inputs = append(c.Inputs, Input{Kind: Unix, Addr: path})
 	}
+	c.lineTemplates() // omkafka/omfwd: one message per line (omkafka.go)
 	for _, r := range c.Rules {
 		if r.Stop {
 			continue
@@ -538,7 +546,15 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 		if err != nil {
 			return p.errf(n, "action", "%w", err)
 		}
-		if err := p.omfile(&r, params, n); err != nil {
+		if t := strings.ToLower(params["type"]); t == "omkafka" { // forwarding actions: omkafka.go
+			if err := p.omkafkaAction(&r, params, n); err != nil {
+				return err
+			}
+		} else if t == "omfwd" { // omfwd.go
+			if err := p.omfwdAction(&r, params, n); err != nil {
+				return err
+			}
+		} else if err := p.omfile(&r, params, n); err != nil {
 			return err
 		}
 	case act[0] == '/' || strings.HasPrefix(act, "-/"):

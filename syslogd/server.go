@@ -223,6 +223,15 @@ func (s *Server) apply(cfg *Config) error {
 			fresh[path] = fs
 			return fs, nil
 		}
+		if mk := cfg.outputs[path]; mk != nil { // omkafka action (omkafka.go)
+			out, err := mk(s)
+			if err != nil {
+				return nil, err
+			}
+			fs := newFileSink(int(s.sinkIDs.Add(1)-1), path, out, s.log, &s.stats)
+			fresh[path] = fs
+			return fs, nil
+		}
 		// Opened at the first line written to it, as rsyslog does; until it
 		// can be opened its lines are counted as dropped (and reported).
 		w := newLazySink(path, s.open, s.now)
@@ -402,8 +411,10 @@ func (s *Server) Run(ctx context.Context) error {
 		s.start(ctx, l)
 	}
 	s.lmu.Unlock()
+	stopServices := s.startServices(ctx) // imkafka inputs (imkafka.go)
 	s.logListening("started")
 	<-ctx.Done()
+	stopServices()
 	s.lmu.Lock()
 	s.stopped = true
 	ls := s.ls

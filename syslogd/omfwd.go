@@ -144,6 +144,18 @@ func (f *fwdOut) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// WriteRecords queues the messages of a framed batch (recordWriter).
+func (f *fwdOut) WriteRecords(framed []byte, n int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	dropped, err := appendRecords(f.q, framed)
+	f.enqDrop.Add(uint64(dropped))
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.name, err)
+	}
+	return nil
+}
+
 func (f *fwdOut) retry() time.Duration {
 	if f.fp.q.resumeInterval < time.Second {
 		return max(f.fp.q.resumeInterval, 50*time.Millisecond)

@@ -308,6 +308,19 @@ func (k *kafkaOut) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// WriteRecords queues the messages of a framed batch (recordWriter):
+// one record each, whatever their line feeds.
+func (k *kafkaOut) WriteRecords(framed []byte, n int) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	dropped, err := appendRecords(k.q, framed)
+	k.enqDrop.Add(uint64(dropped))
+	if err != nil {
+		return fmt.Errorf("%s: %w", k.name, err)
+	}
+	return nil
+}
+
 func (k *kafkaOut) sender() {
 	defer close(k.done)
 	var recs []dq.Record

@@ -1,6 +1,9 @@
 package syslogd
 
 import (
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -303,3 +306,33 @@ func (m *memQueue) Close() error {
 	m.mu.Unlock()
 	return nil
 }
+
+// appendRecords appends each record of a framed batch (a 4-byte
+// big-endian length, then the rendered message) to q and commits them
+// with one write. One final line feed of a rendering is not part of the
+// record (a template written for files ends in one; a record is a
+// message, not a line). It returns how many records could not be
+// appended and the last error.
+func appendRecords(q actionQueue, framed []byte) (dropped int, err error) {
+	for b := framed; len(b) >= 4; {
+		n := int(binary.BigEndian.Uint32(b))
+		if n > len(b)-4 {
+			return dropped + 1, fmt.Errorf("record of %d bytes, %d framed: %w", n, len(b)-4, errBadFrame)
+		}
+		rec := b[4 : 4+n]
+		b = b[4+n:]
+		if len(rec) > 0 && rec[len(rec)-1] == '\n' {
+			rec = rec[:len(rec)-1]
+		}
+		if _, e := q.Append(rec); e != nil {
+			dropped++
+			err = e
+		}
+	}
+	if e := q.Commit(); e != nil {
+		return dropped, e
+	}
+	return dropped, err
+}
+
+var errBadFrame = errors.New("bad record framing")

@@ -228,7 +228,12 @@ func (s *Server) apply(cfg *Config) error {
 			if err != nil {
 				return nil, err
 			}
-			fs := newFileSink(int(s.sinkIDs.Add(1)-1), path, out, s.log, &s.stats)
+			var fs *fileSink
+			if rw, ok := out.(recordWriter); ok {
+				fs = newDirectSink(int(s.sinkIDs.Add(1)-1), path, out, rw, s.log, &s.stats)
+			} else {
+				fs = newFileSink(int(s.sinkIDs.Add(1)-1), path, out, s.log, &s.stats)
+			}
 			fresh[path] = fs
 			return fs, nil
 		}

@@ -37,6 +37,12 @@ type fileSink struct {
 	done    chan struct{}
 	ioMu    sync.Mutex // serialises hand-overs to w
 
+	// direct, when set, takes each batch of framed records from the
+	// workers at once (an action queue: omkafka, omfwd): no pending
+	// buffer, no flusher, nothing held in memory between the socket and
+	// the queue's journal.
+	direct recordWriter
+
 	written atomic.Uint64
 	errors  atomic.Uint64
 	lastLog atomic.Int64 // unix nanoseconds of the last error report
@@ -62,8 +68,34 @@ func newFileSink(id int, path string, w Sink, log *slog.Logger, st *counters) *f
 	return f
 }
 
-// write queues the rendering of n messages (whole lines only).
+// recordWriter is a Sink that takes messages as records: each a 4-byte
+// big-endian length and the rendered message (the workers frame them).
+type recordWriter interface {
+	WriteRecords(framed []byte, n int) error
+}
+
+// newDirectSink is the fileSink of an output fed straight from the
+// workers' batches.
+func newDirectSink(id int, key string, w Sink, rw recordWriter, log *slog.Logger, st *counters) *fileSink {
+	f := &fileSink{id: id, path: key, w: w, log: log, stats: st, direct: rw,
+		kick: make(chan struct{}, 1), done: make(chan struct{}), timer: time.NewTimer(time.Hour)}
+	f.timer.Stop()
+	f.space = sync.NewCond(&f.mu)
+	return f
+}
+
+// write queues the rendering of n messages (whole lines only; framed
+// records for a direct sink).
 func (f *fileSink) write(line []byte, n int) {
+	if f.direct != nil {
+		if err := f.direct.WriteRecords(line, n); err != nil {
+			f.dropped(n, err)
+			return
+		}
+		f.written.Add(uint64(n))
+		f.stats.written.Add(uint64(n))
+		return
+	}
 	f.mu.Lock()
 	if len(f.pending)+len(line) > maxPending && !f.closed {
 		deadline := time.Now().Add(blockFor)

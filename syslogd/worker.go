@@ -2,6 +2,7 @@ package syslogd
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"os"
@@ -189,6 +190,16 @@ func (w *worker) route(b []byte, h sender) {
 			w.dirty = append(w.dirty, a.sink)
 		}
 		w.pendN[id]++
+		if a.sink.direct != nil {
+			// A record per message, its length first: a rendering may
+			// hold line feeds, or end without one.
+			b := append(w.pend[id], 0, 0, 0, 0)
+			start := len(b)
+			b = a.tmpl.Append(b, m)
+			binary.BigEndian.PutUint32(b[start-4:], uint32(len(b)-start))
+			w.pend[id] = b
+			continue
+		}
 		w.pend[id] = a.tmpl.Append(w.pend[id], m)
 	}
 }

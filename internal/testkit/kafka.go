@@ -99,6 +99,7 @@ type Topic struct {
 	ids    map[string]int
 	noID   int
 	total  int
+	values []string
 }
 
 // ReadTopic starts a consumer of topic on broker addr; it stops at the
@@ -121,6 +122,9 @@ func ReadTopic(t testing.TB, addr, topic, idHeader string) *Topic {
 				tp.mu.Lock()
 				defer tp.mu.Unlock()
 				tp.total++
+				if len(tp.values) < 1000 {
+					tp.values = append(tp.values, string(r.Value))
+				}
 				tp.counts[numberIn(string(r.Value))]++
 				found := false
 				for _, h := range r.Headers {
@@ -185,4 +189,16 @@ func (tp *Topic) Tally(n int) Tally {
 // WaitDistinct waits until the numbers 0..n-1 were all read, or timeout.
 func (tp *Topic) WaitDistinct(n int, timeout time.Duration) bool {
 	return Poll(timeout, func() bool { return tp.Tally(n).Missing == 0 })
+}
+
+// Has reports whether one of the first 1,000 records read contains s.
+func (tp *Topic) Has(s string) bool {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	for _, v := range tp.values {
+		if strings.Contains(v, s) {
+			return true
+		}
+	}
+	return false
 }

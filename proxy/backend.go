@@ -34,6 +34,7 @@ type server struct {
 	health     atomic.Int32
 	check      atomic.Uint32
 	lastChange atomic.Int64
+	ctr        counters // stats counters (counters.go)
 	// tls is the TLS setup towards the server ("ssl"); nil = clear text.
 	tls *srvTLS
 }
@@ -87,6 +88,7 @@ type backend struct {
 	beconn atomic.Int64
 	cum    atomic.Int64
 	logs   *sinkSet
+	ctr    counters // stats counters (counters.go)
 	// rules are the backend's compiled http-request/response rules.
 	rules *compiledRules
 

@@ -125,6 +125,7 @@ func (h *health) checkLoop(ctx context.Context, s *server) {
 		}
 		status := res.code
 		s.check.Store(uint32(status))
+		s.noteCheck(res) // stats (stats_rows.go)
 		b := s.be
 		b.stateMu.Lock()
 		if s.maint() { // entered maintenance during the check
@@ -207,6 +208,7 @@ func (h *health) setDown(s *server, res checkResult) {
 	wasUsable := s.usable()
 	s.up.Store(false)
 	s.lastChange.Store(time.Now().UnixNano())
+	s.ctr.wentDown() // stats
 	b := s.be
 	level := formats.AlertSev
 	if s.draining() {
@@ -226,8 +228,10 @@ func (h *health) setDown(s *server, res checkResult) {
 
 // setUp marks s UP after successful checks (b.stateMu held).
 func (h *health) setUp(s *server, res checkResult) {
+	now := time.Now().UnixNano()
+	s.ctr.cameUp(s.lastChange.Load(), now) // stats
 	s.up.Store(true)
-	s.lastChange.Store(time.Now().UnixNano())
+	s.lastChange.Store(now)
 	b := s.be
 	active, backup := b.usableCount()
 	kind := serverKind(s)

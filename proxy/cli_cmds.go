@@ -267,33 +267,6 @@ func (cl *cliState) showInfo(w *bytes.Buffer) {
 	kv("Start_time_sec", cl.p.start.Unix())
 }
 
-// statFields is HAProxy 2.6's "show stat" CSV header.
-const statFields = "pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,ctime,rtime,ttime,agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,check_fall,check_health,agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,conn_rate_max,conn_tot,intercepted,dcon,dses,wrew,connect,reuse,cache_lookups,cache_hits,srv_icur,src_ilim,qtime_max,ctime_max,rtime_max,ttime_max,eint,idle_conn_cur,safe_conn_cur,used_conn_cur,need_conn_est,uweight,agg_server_status,agg_server_check_status,agg_check_status,-,ssl_sess,ssl_reused_sess,ssl_failed_handshake,h2_headers_rcvd,h2_data_rcvd,h2_settings_rcvd,h2_rst_stream_rcvd,h2_goaway_rcvd,h2_detected_conn_protocol_errors,h2_detected_strm_protocol_errors,h2_rst_stream_resp,h2_goaway_resp,h2_open_connections,h2_backend_open_streams,h2_total_connections,h2_backend_total_streams,h1_open_connections,h1_open_streams,h1_total_connections,h1_total_streams,h1_bytes_in,h1_bytes_out,h1_spliced_bytes_in,h1_spliced_bytes_out"
-
-// statIndex maps a field name to its column.
-var statIndex = func() map[string]int {
-	m := make(map[string]int)
-	for i, f := range strings.Split(statFields, ",") {
-		m[f] = i
-	}
-	return m
-}()
-
-// statRow is one CSV line; unknown fields stay empty.
-type statRow []string
-
-func newStatRow() statRow { return make(statRow, len(statIndex)) }
-
-func (r statRow) set(field string, v any) { r[statIndex[field]] = fmt.Sprint(v) }
-
-func (r statRow) write(w *bytes.Buffer) {
-	for _, f := range r {
-		w.WriteString(f)
-		w.WriteByte(',')
-	}
-	w.WriteByte('\n')
-}
-
 func modeName(m config.Mode) string {
 	if m == config.ModeHTTP {
 		return "http"
@@ -301,141 +274,43 @@ func modeName(m config.Mode) string {
 	return "tcp"
 }
 
-// serverStatus is the "status" column of a server.
-func serverStatus(s *server) string {
-	switch {
-	case s.maint():
-		return "MAINT"
-	case !s.up.Load():
-		return "DOWN"
-	case s.draining():
-		return "DRAIN"
-	case !s.cfg.Check:
-		return "no check"
-	}
-	return "UP"
-}
-
-// showStat writes "show stat": HAProxy's header and, per proxy in
-// declaration order, its FRONTEND, server and BACKEND rows with the fields
-// this proxy tracks (the others are empty).
+// showStat writes "show stat [up] [no-maint] [json]": the stats page's
+// CSV (stats_rows.go; fields HAProxy leaves empty for a row type are
+// empty), or its typed JSON.
 func (cl *cliState) showStat(w *bytes.Buffer, args []string) bool {
-	onlyUp, noMaint := false, false
+	onlyUp, noMaint, jsonOut := false, false, false
 	for _, a := range args {
 		switch a {
 		case "up":
 			onlyUp = true
 		case "no-maint":
 			noMaint = true
-		case "typed", "json", "desc":
-			w.WriteString("'show stat " + a + "' is not supported by this implementation (CSV only).\n\n")
+		case "json":
+			jsonOut = true
+		case "typed", "desc":
+			w.WriteString("'show stat " + a + "' is not supported by this implementation (CSV and JSON only).\n\n")
 			return false
 		}
 	}
-	w.WriteString("# " + statFields + ",\n")
-	now := cl.p.now()
-	for _, pc := range cl.p.ordered {
-		var fe *frontend
-		for _, f := range cl.p.frontends {
-			if f.cfg == pc {
-				fe = f
+	// The rows of the stats page (stats_rows.go), with the legends
+	// (addr, cookie, algo) an operator-level socket shows.
+	rows := cl.p.statsRowsFor(cl.p.now(), onlyUp, true)
+	if noMaint {
+		out := rows[:0]
+		for _, r := range rows {
+			if r.srv == nil || !r.srv.maint() {
+				out = append(out, r)
 			}
 		}
-		if fe != nil {
-			r := newStatRow()
-			r.set("pxname", pc.Name)
-			r.set("svname", "FRONTEND")
-			r.set("scur", fe.feconn.Load())
-			r.set("slim", cap(fe.slots))
-			r.set("stot", fe.cum.Load())
-			status := "OPEN"
-			if cl.p.stopping.Load() {
-				status = "STOP"
-			}
-			r.set("status", status)
-			r.set("pid", 1)
-			r.set("iid", pc.ID)
-			r.set("sid", 0)
-			r.set("type", 0)
-			r.set("mode", modeName(pc.Mode))
-			r.write(w)
-		}
-		b := cl.p.backends[pc]
-		if b == nil {
-			continue
-		}
-		weight, act, bck := 0, 0, 0
-		for _, s := range b.servers {
-			if s.usable() {
-				weight += s.cfg.Weight
-				if s.cfg.Backup {
-					bck++
-				} else {
-					act++
-				}
-			}
-			if (onlyUp && !s.usable()) || (noMaint && s.maint()) {
-				continue
-			}
-			r := newStatRow()
-			r.set("pxname", pc.Name)
-			r.set("svname", s.cfg.Name)
-			r.set("qcur", 0)
-			r.set("scur", s.cur.Load())
-			if s.cfg.MaxConn > 0 {
-				r.set("slim", s.cfg.MaxConn)
-			}
-			r.set("stot", s.cum.Load())
-			r.set("status", serverStatus(s))
-			r.set("weight", s.cfg.Weight)
-			if s.cfg.Backup {
-				r.set("act", 0)
-				r.set("bck", 1)
-			} else {
-				r.set("act", 1)
-				r.set("bck", 0)
-			}
-			r.set("lastchg", int64(now.Sub(time.Unix(0, s.lastChange.Load()))/time.Second))
-			r.set("pid", 1)
-			r.set("iid", pc.ID)
-			r.set("sid", s.cfg.ID)
-			r.set("type", 2)
-			if s.cfg.Check {
-				rise, fall, _, _, _ := defaults(s.cfg)
-				r.set("check_rise", rise)
-				r.set("check_fall", fall)
-				r.set("check_health", s.health.Load())
-			}
-			r.set("addr", s.addr)
-			if s.cfg.Cookie != "" {
-				r.set("cookie", s.cfg.Cookie)
-			}
-			r.set("mode", modeName(pc.Mode))
-			r.write(w)
-		}
-		r := newStatRow()
-		r.set("pxname", pc.Name)
-		r.set("svname", "BACKEND")
-		r.set("qcur", b.queueLen())
-		r.set("scur", b.beconn.Load())
-		r.set("slim", cl.p.lim.fullconn[pc])
-		r.set("stot", b.cum.Load())
-		status := "UP"
-		if act+bck == 0 {
-			status = "DOWN"
-		}
-		r.set("status", status)
-		r.set("weight", weight)
-		r.set("act", act)
-		r.set("bck", bck)
-		r.set("pid", 1)
-		r.set("iid", pc.ID)
-		r.set("sid", 0)
-		r.set("type", 1)
-		r.set("mode", modeName(pc.Mode))
-		r.set("algo", pc.Balance.String())
-		r.write(w)
+		rows = out
 	}
+	if jsonOut {
+		w.WriteString(statsJSONRows(rows))
+		return true
+	}
+	var b strings.Builder
+	writeStatsCSV(&b, rows)
+	w.WriteString(b.String())
 	return true
 }
 

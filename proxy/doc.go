@@ -129,14 +129,26 @@
 // "connection: close" when the connection ends, as HAProxy's do.
 //
 // "stats socket" opens a minimal HAProxy CLI (cli.go): help, prompt, quit,
-// operator, user, show info, show stat (HAProxy's CSV header, the fields
-// the proxy tracks), show servers state, show backend, show cli level,
+// operator, user, show info, show stat [json] (the stats page's rows),
+// show servers state, show backend, show cli level,
 // show version, disable/enable server and set server <b>/<s> state
 // ready|drain|maint, with HAProxy's replies and admin log lines (drain,
 // maintenance, "has no server available!"), replayed against haproxy
 // 2.6.12 in the tests. A UNIX socket is bound under a temporary name and
 // renamed over its path (a reloading process takes it over) and removed
 // at exit when it is still ours.
+//
+// # Stats page and Prometheus exporter
+//
+// "stats enable/uri/realm/auth/admin/refresh/hide-version/show-legends/
+// show-node" serve HAProxy 2.6's page (stats*.go): the HTML tables, ;csv
+// with the 128 fields of 2.6 (header recorded from haproxy 2.6.12), ;json
+// (typed), ;up, ;norefresh, and admin POST forms answered 303 to ;st=<code>.
+// The rows read counters.go: per frontend, backend and server counters
+// updated with atomics once per stream (countRequest when a request
+// arrives, countStream where it is logged) and by the health checks.
+// "http-request use-service prometheus-exporter" serves the 187 families
+// of HAProxy 2.6's exporter from the same rows (promex*.go).
 //
 // A client that closes or resets its connection while the server has not
 // answered (or while queued) does not abort the stream, with or without
@@ -227,7 +239,11 @@
 // defaults are used), "ciphersuites", curves, crt-list, OCSP, client
 // certificate error fetches (ssl_c_err stays 0), HTTP/2 over ALPN and
 // error-log-format are not supported, and SSLv3 maps to TLS 1.0. The stats
-// page is a small summary, not HAProxy's page. "stats maxconn" only
+// page does not count raw H1 bytes (h1_bytes_in/out stay 0), pooled idle
+// server connections nor a connection closed before its first request
+// (haproxy counts it in req_tot and hrsp_4xx); agent checks, "stats scope",
+// "stats show-desc" and the dhlth/ehlth/hnolb/agent admin actions are not
+// supported. "stats maxconn" only
 // sizes the computed maxconn: the CLI does not limit its connections. The
 // process's RLIMIT_NOFILE is neither set to the computed descriptor budget
 // nor checked against it (haproxy refuses to start when "maxconn" needs

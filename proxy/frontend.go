@@ -36,6 +36,7 @@ type frontend struct {
 	// logCounter numbers log lines (%lc); requests (%rt) are numbered
 	// by the process (Proxy.reqCounter).
 	logCounter atomic.Uint64
+	ctr        counters // stats counters (counters.go)
 
 	// idle hands accepted sessions to workers waiting for one.
 	idle chan accepted

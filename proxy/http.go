@@ -37,6 +37,7 @@ func handleRequest(s *session) bool {
 	st := &s.st
 	fe := s.fe
 	keep := clientKeepAlive(s)
+	countRequest(s) // stats counters (counters.go)
 	if fe.cfg.MonitorURI != "" && s.uri() == fe.cfg.MonitorURI {
 		code := 200
 		if fe.cfg.MonitorFail != nil && fe.cfg.MonitorFail.Eval(s) {

@@ -151,6 +151,7 @@ func logStream(s *session, end time.Time) {
 	// session's teardown once feconn and actconn no longer count it, as
 	// HAProxy runs a dequeued stream only after the releasing one is done.
 	st.finish()
+	countStream(s, end) // stats counters (counters.go)
 	if s.fe.legacyLog() {
 		return
 	}

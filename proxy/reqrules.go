@@ -41,6 +41,8 @@ func applyRules(s *session, cr *compiledRules) (rep reply, handled bool, term te
 			s.st.level, s.st.levelSet = cr.req[i].level, !cr.req[i].quiet
 		case config.ActSetPath:
 			setPath(s, cr.req[i])
+		case config.ActUseService:
+			return serveService(s), true, causeLocal // promex.go
 		}
 	}
 	return reply{}, false, 0

@@ -2,7 +2,8 @@ package proxy
 
 import (
 	"encoding/base64"
-	"fmt"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,14 +18,44 @@ func statsURI(st *config.Stats) string {
 	return st.URI
 }
 
-// serveStats answers a stats page request. The page is a small CSV/HTML
-// summary (not HAProxy's full page); the log line has HAProxy's shape:
-// server <STATS>, LR--, timers 0/0/0/0/Ta.
+// statsOpts are the ";"-options after the stats URI (HAProxy 2.6:
+// ;csv, ;json, ;norefresh, ;up, ;st=<code>).
+type statsOpts struct {
+	csv, json, norefresh, up bool
+	st                       string
+}
+
+func parseStatsOpts(rest string) statsOpts {
+	var o statsOpts
+	for _, part := range strings.Split(rest, ";") {
+		switch {
+		case part == "csv":
+			o.csv = true
+		case part == "json":
+			o.json = true
+		case part == "norefresh":
+			o.norefresh = true
+		case part == "up":
+			o.up = true
+		case strings.HasPrefix(part, "st="):
+			o.st = part[3:]
+		}
+	}
+	return o
+}
+
+// maxStatsPost bounds an admin form (HAProxy refuses one larger than its
+// buffer with st=EXCD).
+const maxStatsPost = 16384
+
+// serveStats answers a stats page request: the HTML page, ;csv, ;json,
+// or an admin POST (answered 303 to ;st=<code>). The log line has
+// HAProxy's shape: server <STATS>, LR--.
 func serveStats(s *session, be *backend, keep bool) bool {
 	st := &s.st
 	now := s.p.now()
-	st.queued, st.connected, st.header = now, now, now
 	st.srvName = "<STATS>"
+	s.fe.ctr.intercepted.Add(1)
 	cfg := be.cfg.Stats
 	var rep reply
 	if len(cfg.Auth) > 0 && !statsAuthorized(s, cfg) {
@@ -39,26 +70,225 @@ func serveStats(s *session, be *backend, keep bool) bool {
 			{"content-type", "text/html"},
 			{"www-authenticate", `Basic realm="` + realm + `"`},
 		}, body)
-		st.term.set(causeProxy, phaseRequest)
-	} else {
-		csv := strings.HasSuffix(s.path(), ";csv") || strings.Contains(s.uri(), ";csv")
-		body, ctype := s.p.statsBody(csv), "text/html"
-		if csv {
-			ctype = "text/plain"
-		}
-		hdrs := [][2]string{{"cache-control", "no-cache"}, {"content-type", ctype}}
-		if cfg.Refresh > 0 {
-			hdrs = append(hdrs, [2]string{"refresh", strconv.Itoa(int(cfg.Refresh / time.Second))})
-		}
-		hdrs = append(hdrs, [2]string{"content-length", strconv.Itoa(len(body))})
-		rep = buildReply(200, "OK", hdrs, body)
+		st.queued, st.connected = now, now
 		st.term.set(causeLocal, phaseRequest)
-		captureReply(s, hdrs)
+		st.status, st.bytesOut = rep.status, rep.htx
+		ok := writeReply(s, rep, keep)
+		logStream(s, s.p.now())
+		return ok && keep && skipBody(s)
 	}
+	st.queued, st.connected, st.header = now, now, now
+	uri := s.uri()
+	base := statsURI(cfg)
+	rest := strings.TrimPrefix(uri, base)
+	opts := parseStatsOpts(rest)
+	if string(s.req.method) == "POST" {
+		return statsPost(s, cfg, base, opts, keep)
+	}
+	var body, ctype string
+	switch {
+	case opts.csv:
+		var b strings.Builder
+		writeStatsCSV(&b, s.p.statsRowsFor(now, opts.up, cfg.ShowLegends))
+		body, ctype = b.String(), "text/plain"
+	case opts.json:
+		body, ctype = s.p.statsJSON(now, opts.up, cfg.ShowLegends), "application/json"
+	default:
+		body, ctype = s.p.statsHTML(now, be, cfg, base, opts, statsAdmin(s, cfg)), "text/html"
+	}
+	hdrs := [][2]string{{"cache-control", "no-cache"}, {"content-type", ctype}}
+	if cfg.Refresh > 0 && !opts.norefresh && !opts.csv && !opts.json {
+		hdrs = append(hdrs, [2]string{"refresh", strconv.Itoa(int(cfg.Refresh / time.Second))})
+	}
+	hdrs = append(hdrs, [2]string{"content-length", strconv.Itoa(len(body))})
+	rep = buildReply(200, "OK", hdrs, body)
+	st.term.set(causeLocal, phaseRequest)
+	captureReply(s, hdrs)
 	st.status, st.bytesOut = rep.status, rep.htx
 	ok := writeReply(s, rep, keep)
 	logStream(s, s.p.now())
 	return ok && keep && skipBody(s)
+}
+
+// statsAdmin reports whether "stats admin" allows this request.
+func statsAdmin(s *session, cfg *config.Stats) bool {
+	return cfg.Admin != nil && cfg.Admin.Eval(s)
+}
+
+// bodyCollector is a write-only connection that keeps what is written,
+// up to limit bytes (over is set beyond).
+type bodyCollector struct {
+	net.Conn
+	buf   []byte
+	limit int
+	over  bool
+}
+
+func (b *bodyCollector) Write(p []byte) (int, error) {
+	if len(b.buf)+len(p) > b.limit {
+		b.over = true
+		return len(p), nil
+	}
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (*bodyCollector) SetWriteDeadline(time.Time) error { return nil }
+
+// statsPost applies an admin form (s=<server>..., action=<a>, b=#<iid>
+// or the backend's name) and answers 303 to <uri>;st=<code>, as HAProxy
+// 2.6 does: DONE (every server found and acted on), PART (some), NONE
+// (no server selected), ERRP (bad backend or action), EXCD (form too
+// large), DENY (no "stats admin" for this request).
+func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep bool) bool {
+	st := &s.st
+	col := &bodyCollector{limit: maxStatsPost}
+	h := &s.req
+	okBody := true
+	if h.chunked || h.contentLength > 0 {
+		c := conduit{src: s.rd, dst: col, rto: s.fe.cfg.Timeouts.Client}
+		okBody = c.copyBody(h, false)
+	}
+	code := "DENY"
+	switch {
+	case !okBody:
+		st.term.set(causeClientAbort, phaseRequest)
+		logStream(s, s.p.now())
+		return false
+	case !statsAdmin(s, cfg):
+	case col.over:
+		code = "EXCD"
+	default:
+		code = s.p.statsAction(string(col.buf))
+	}
+	loc := base + ";st=" + code
+	if opts.norefresh && cfg.Refresh > 0 {
+		loc += ";norefresh"
+	}
+	if opts.up {
+		loc += ";up"
+	}
+	hdrs := [][2]string{{"cache-control", "no-cache"}, {"content-type", "text/plain"}, {"content-length", "0"}, {"location", loc}}
+	rep := buildReply(303, "See Other", hdrs, "")
+	st.term.set(causeLocal, phaseRequest)
+	captureReply(s, hdrs)
+	st.status, st.bytesOut = rep.status, rep.htx
+	ok := writeReply(s, rep, keep)
+	logStream(s, s.p.now())
+	return ok && keep
+}
+
+// statsAction runs one admin form and returns its st= code.
+func (p *Proxy) statsAction(form string) string {
+	vals, err := url.ParseQuery(form)
+	if err != nil {
+		return "ERRP"
+	}
+	bname := vals.Get("b")
+	var b *backend
+	for _, pc := range p.ordered {
+		if bb := p.backends[pc]; bb != nil && ("#"+strconv.Itoa(pc.ID) == bname || pc.Name == bname) {
+			b = bb
+		}
+	}
+	action := vals.Get("action")
+	if b == nil || !statsActionKnown(action) {
+		return "ERRP"
+	}
+	names := vals["s"]
+	if len(names) == 0 {
+		return "NONE"
+	}
+	done, missed := 0, 0
+	for _, n := range names {
+		var srv *server
+		for _, sv := range b.servers {
+			if sv.cfg.Name == n {
+				srv = sv
+			}
+		}
+		if srv == nil {
+			missed++
+			continue
+		}
+		if p.applyStatsAction(srv, action) {
+			done++
+		} else {
+			missed++
+		}
+	}
+	switch {
+	case missed == 0:
+		return "DONE"
+	case done > 0:
+		return "PART"
+	}
+	return "NONE"
+}
+
+func statsActionKnown(a string) bool {
+	switch a {
+	case "ready", "drain", "maint", "dhlth", "ehlth", "hrunn", "hnolb", "hdown",
+		"dagent", "eagent", "arunn", "adown", "shutdown":
+		return true
+	}
+	return false
+}
+
+// applyStatsAction applies one admin action to srv. Agent actions apply
+// to no server here (agent checks are not supported: HAProxy likewise
+// skips servers without an agent). It reports whether the action applied.
+func (p *Proxy) applyStatsAction(srv *server, action string) bool {
+	switch action {
+	case "ready":
+		p.health.setAdminState(srv, stateReady, false)
+	case "drain":
+		p.health.setAdminState(srv, stateDrain, false)
+	case "maint":
+		p.health.setAdminState(srv, stateMaint, false)
+	case "shutdown":
+		p.shutdownServerSessions(srv)
+	case "dhlth", "ehlth", "hrunn", "hnolb", "hdown":
+		if !srv.cfg.Check {
+			return false
+		}
+		return p.statsHealthAction(srv, action)
+	default: // agent actions: no agent configured
+		return false
+	}
+	return true
+}
+
+// statsHealthAction forces the health state of a checked server.
+func (p *Proxy) statsHealthAction(srv *server, action string) bool {
+	b := srv.be
+	switch action {
+	case "hrunn":
+		b.stateMu.Lock()
+		rise, fall, _, _, _ := defaults(srv.cfg)
+		srv.health.Store(int32(rise + fall - 1))
+		if !srv.up.Load() {
+			p.health.setUp(srv, checkResult{ok: true, reason: "Health check forced by stats"})
+		}
+		b.stateMu.Unlock()
+	case "hdown":
+		b.stateMu.Lock()
+		srv.health.Store(0)
+		if srv.up.Load() {
+			p.health.setDown(srv, checkResult{reason: "Health check forced by stats"})
+		}
+		b.stateMu.Unlock()
+	default:
+		// dhlth/ehlth/hnolb: pausing checks and NOLB are not
+		// implemented; report the action as not applied.
+		return false
+	}
+	return true
+}
+
+// shutdownServerSessions closes the server's established sessions.
+func (p *Proxy) shutdownServerSessions(srv *server) {
+	p.health.shutdownSessions(srv.be, func(x *server) bool { return x == srv })
 }
 
 // captureReply fills the response header captures from the headers of a
@@ -94,43 +324,19 @@ func statsAuthorized(s *session, cfg *config.Stats) bool {
 	return false
 }
 
-// statsBody renders the proxies and servers with their state and counters.
-func (p *Proxy) statsBody(csv bool) string {
-	var b strings.Builder
-	if csv {
-		b.WriteString("# pxname,svname,scur,stot,status,weight\n")
-	} else {
-		b.WriteString("<html><head><title>Statistics Report</title></head><body><h1>Statistics Report</h1><table>\n")
+// statsRowsFor returns the rows, without the servers that are not UP
+// when up is set (";up").
+func (p *Proxy) statsRowsFor(now time.Time, up, legends bool) []*statsRow {
+	rows := p.statsSnapshot(now, legends)
+	if !up {
+		return rows
 	}
-	row := func(px, sv string, cur, tot int64, status string, weight int) {
-		if csv {
-			fmt.Fprintf(&b, "%s,%s,%d,%d,%s,%d\n", px, sv, cur, tot, status, weight)
-			return
-		}
-		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%d</td></tr>\n", px, sv, cur, tot, status, weight)
-	}
-	for _, fe := range p.frontends {
-		row(fe.cfg.Name, "FRONTEND", fe.feconn.Load(), fe.cum.Load(), "OPEN", 0)
-	}
-	for _, pc := range p.ordered {
-		be := p.backends[pc]
-		if be == nil {
+	out := rows[:0]
+	for _, r := range rows {
+		if r.srv != nil && (!r.srv.up.Load() || r.srv.maint()) {
 			continue
 		}
-		for _, sv := range be.servers {
-			status := "UP"
-			switch {
-			case sv.maint():
-				status = "MAINT"
-			case !sv.up.Load():
-				status = "DOWN"
-			}
-			row(pc.Name, sv.cfg.Name, sv.cur.Load(), sv.cum.Load(), status, sv.cfg.Weight)
-		}
-		row(pc.Name, "BACKEND", be.beconn.Load(), be.cum.Load(), "UP", 0)
+		out = append(out, r)
 	}
-	if !csv {
-		b.WriteString("</table></body></html>\n")
-	}
-	return b.String()
+	return out
 }

@@ -101,9 +101,6 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	if pc.BalanceURIWhole || pc.BalanceURILen > 0 || pc.BalanceURIDepth > 0 {
 		v.alert(f, l, "%s : 'balance uri' options 'whole', 'len' and 'depth' are not supported by this implementation (the path is hashed).", where)
 	}
-	if st := pc.Stats; st != nil && st.Admin != nil {
-		v.alert(f, l, "%s : 'stats admin' is not supported by this implementation (the stats page is read-only; use the stats socket).", where)
-	}
 }
 
 // bindTLS reports what an "ssl" bind line asks that crypto/tls cannot do.

@@ -15,7 +15,7 @@ var unsupportedHTTPActions = []string{
 	"set-pathq", "set-dst", "set-dst-port", "set-src", "set-src-port", "set-tos", "set-mark",
 	"set-nice", "set-map", "del-map", "add-acl", "del-acl", "set-var", "set-var-fmt",
 	"unset-var", "track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
-	"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "use-service", "cache-use", "cache-store",
+	"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "cache-use", "cache-store",
 	"do-resolve", "early-hint", "normalize-uri", "strict-mode", "wait-for-body",
 	"wait-for-handshake", "disable-l7-retry", "set-timeout", "send-spoe-group",
 	"set-priority-class", "set-priority-offset", "lua", "set-status",
@@ -110,6 +110,9 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 			if err == nil {
 				r.Value = args[0]
 			}
+		case "use-service":
+			r.Action = ActUseService
+			err = useServiceArgs(&r, args)
 		case "set-path":
 			r.Action = ActSetPath
 			if len(args) != 1 {
@@ -304,7 +307,11 @@ func (p *parser) kwStats(px *Proxy, w []string) {
 		s.Admin = cond
 	case "scope":
 		p.alertErr(p.line, ErrUnsupported, "'stats scope' is not supported by this implementation (the page would show every proxy).")
-	case "show-legends", "show-node", "show-desc", "show-modules", "bind-process":
+	case "show-legends":
+		s.ShowLegends, s.Enable = true, true
+	case "show-node":
+		s.ShowNode, s.Enable = statsNodeName(w[2:]), true
+	case "show-desc", "show-modules", "bind-process":
 		p.warnf(p.line, "'stats %s' is accepted but ignored by this implementation.", w[1])
 	case "socket", "timeout", "maxconn":
 		p.alertf(p.line, "'stats %s' is only allowed in the 'global' section.", w[1])

@@ -398,6 +398,9 @@ const (
 	ActAuth
 	ActSetLogLevel
 	ActSetPath
+	// ActUseService hands the request to a service (Value: the only one
+	// supported is "prometheus-exporter").
+	ActUseService
 )
 
 // RedirectKind is the kind of a redirect rule.
@@ -470,6 +473,12 @@ type Stats struct {
 	Auth        []UserPass
 	Refresh     time.Duration
 	HideVersion bool
+	// ShowLegends adds the proxies' capabilities, mode and id to the
+	// page ("stats show-legends"); ShowNode is the node name shown in the
+	// title ("stats show-node [name]", default the host name; "" = not
+	// shown).
+	ShowLegends bool
+	ShowNode    string
 	// Admin is the "stats admin" condition; nil = read-only.
 	Admin *Cond
 }

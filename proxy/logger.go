@@ -201,17 +201,23 @@ func (p *Proxy) deliver(s *sink, b []byte) {
 }
 
 // adminf sends an admin/event message at level through set (falling back
-// to the global loggers when set has none) and copies it to Stderr.
+// to the global loggers when set has none) and copies it to Stderr as a
+// [WARNING], whatever its syslog level: haproxy 2.6.12 prints server state
+// changes, health checks and stop notices that way (the DOWN alert and the
+// UP notice alike; TestServerStateStderrVsHAProxy in cmd/proxy).
 func (p *Proxy) adminf(set *sinkSet, level formats.Severity, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	p.admin(set, level, msg, "[WARNING]", msg)
+}
+
+// admin sends msg at level through set and prints stderrMsg on Stderr
+// with word ("[WARNING]", "[ALERT]").
+func (p *Proxy) admin(set *sinkSet, level formats.Severity, msg, word, stderrMsg string) {
 	if set == nil || len(set.sinks) == 0 {
 		set = p.global
 	}
 	set.send(level, []byte(msg))
 	if p.opts.Stderr != nil {
-		word := map[formats.Severity]string{formats.Emerg: "[EMERG]", formats.AlertSev: "[ALERT]",
-			formats.Crit: "[CRIT]", formats.Err: "[ERR]", formats.Warning: "[WARNING]",
-			formats.Notice: "[NOTICE]", formats.Info: "[INFO]", formats.Debug: "[DEBUG]"}[level]
-		fmt.Fprintf(p.opts.Stderr, "%-10s (%d) : %s\n", word, p.opts.PID, msg)
+		fmt.Fprintf(p.opts.Stderr, "%-10s (%d) : %s\n", word, p.opts.PID, stderrMsg)
 	}
 }

@@ -1,7 +1,6 @@
 package halog
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,39 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// poll calls f until it returns true or the deadline passes.
-func poll(t *testing.T, what string, f func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !f() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
-	}
-}
 
 // TestFollowMetrics tails a log through a rename + create rotation and a
 // copytruncate, and reads the Prometheus metrics of the lines appended.
@@ -54,14 +26,14 @@ func TestFollowMetrics(t *testing.T) {
 	}
 	os.WriteFile(log, []byte(line("old", 99999, 500)), 0o644) // before -follow: not counted
 	ctx, cancel := context.WithCancel(context.Background())
-	var errOut syncBuf
+	var errOut testfs.LockedBuffer
 	done := make(chan int)
 	go func() {
 		done <- Main([]string{"-follow", "-metrics", "127.0.0.1:0", log},
 			Env{Stdout: io.Discard, Stderr: &errOut, Context: ctx})
 	}()
 	var url string
-	poll(t, "the metrics address", func() bool {
+	testkit.Eventually(t, "the metrics address", func() bool {
 		m := regexp.MustCompile(`http://(\S+)/metrics`).FindStringSubmatch(errOut.String())
 		if m != nil {
 			url = m[0]
@@ -97,7 +69,7 @@ func TestFollowMetrics(t *testing.T) {
 		f.Close()
 	}
 	appendTo(line("s1", 7, 200) + line("s1", 300, 200) + "garbage\n")
-	poll(t, "the first lines", has(`halog_lines_total 3`, `halog_parse_errors_total 1`,
+	testkit.Eventually(t, "the first lines", has(`halog_lines_total 3`, `halog_parse_errors_total 1`,
 		`halog_responses_total{code="200"} 2`,
 		`halog_timer_milliseconds_bucket{backend="be",server="s1",timer="Ta",le="10"} 1`,
 		`halog_timer_milliseconds_bucket{backend="be",server="s1",timer="Ta",le="250"} 1`,
@@ -106,12 +78,12 @@ func TestFollowMetrics(t *testing.T) {
 	// rename + create
 	os.Rename(log, log+".1")
 	appendTo(line("s2", 4, 503))
-	poll(t, "the line after rename+create", has(`halog_lines_total 4`, `halog_responses_total{code="503"} 1`,
+	testkit.Eventually(t, "the line after rename+create", has(`halog_lines_total 4`, `halog_responses_total{code="503"} 1`,
 		`halog_timer_milliseconds_count{backend="be",server="s2",timer="Tc"} 1`))
 	// copytruncate
 	os.Truncate(log, 0)
 	appendTo(line("s3", 1, 404))
-	poll(t, "the line after copytruncate", has(`halog_lines_total 5`, `halog_responses_total{code="404"} 1`))
+	testkit.Eventually(t, "the line after copytruncate", has(`halog_lines_total 5`, `halog_responses_total{code="404"} 1`))
 	if strings.Contains(metrics(), `server="old"`) {
 		t.Error("the line present before -follow was counted")
 	}

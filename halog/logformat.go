@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/haplog/haplog/formats"
-	haconfig "github.com/haplog/haplog/proxy/config"
 )
 
 // ErrMissingVar is wrapped by the error returned when a report needs a
@@ -58,7 +55,10 @@ func resolveFormat(o *Options) (*lineFormat, error) {
 	reqCaps, respCaps := -1, -1
 	if o.HAProxyCfg != "" {
 		var err error
-		src, reqCaps, respCaps, err = formatFromConfig(o.HAProxyCfg, o.Proxy)
+		if o.ConfigFormat == nil {
+			return nil, errors.New("-haproxy-cfg: no HAProxy configuration reader in this build")
+		}
+		src, reqCaps, respCaps, err = o.ConfigFormat(o.HAProxyCfg, o.Proxy)
 		if err != nil {
 			return nil, err
 		}
@@ -487,50 +487,6 @@ func appendDate(dst []byte, t time.Time) []byte {
 	dst = append(dst, ':')
 	two(s)
 	return dst
-}
-
-// formatFromConfig takes the log format of a proxy from an HAProxy
-// configuration: the only proxy with a format, or the one named by proxy.
-func formatFromConfig(path, proxy string) (src string, reqCaps, respCaps int, err error) {
-	cfg, err := haconfig.Parse(path)
-	if err != nil {
-		return "", 0, 0, fmt.Errorf("-haproxy-cfg: %w", err)
-	}
-	var cands []*haconfig.Proxy
-	for _, p := range cfg.Frontends {
-		if p.LogFormat == "" {
-			continue
-		}
-		if proxy == "" || p.Name == proxy {
-			cands = append(cands, p)
-		}
-	}
-	switch {
-	case len(cands) == 1:
-		p := cands[0]
-		return p.LogFormat, len(p.Captures.Request), len(p.Captures.Response), nil
-	case len(cands) == 0 && proxy != "":
-		return "", 0, 0, fmt.Errorf("-haproxy-cfg %s: no frontend or listen section %q with a log format", path, proxy)
-	case len(cands) == 0:
-		return "", 0, 0, fmt.Errorf("-haproxy-cfg %s: no frontend or listen section sets a log format", path)
-	}
-	// several: the same format everywhere is not ambiguous
-	same := true
-	for _, p := range cands[1:] {
-		same = same && p.LogFormat == cands[0].LogFormat &&
-			len(p.Captures.Request) == len(cands[0].Captures.Request) &&
-			len(p.Captures.Response) == len(cands[0].Captures.Response)
-	}
-	if same {
-		p := cands[0]
-		return p.LogFormat, len(p.Captures.Request), len(p.Captures.Response), nil
-	}
-	names := make([]string, len(cands))
-	for i, p := range cands {
-		names[i] = p.Name
-	}
-	sort.Strings(names)
-	return "", 0, 0, fmt.Errorf("-haproxy-cfg %s: several proxies define a log format (%s): pick one with -proxy", path, strings.Join(names, ", "))
 }
 
 // message returns what the handlers read for line (with a -log-format):

@@ -141,43 +141,6 @@ func TestMissingVariable(t *testing.T) {
 	}
 }
 
-// TestHAProxyConfig takes the format from a configuration: the only
-// frontend with one, -proxy to choose, an error listing them otherwise.
-func TestHAProxyConfig(t *testing.T) {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "haproxy.cfg")
-	os.WriteFile(cfg, []byte(`defaults
-    mode http
-    timeout client 1s
-    timeout server 1s
-    timeout connect 1s
-frontend fe_custom
-    bind 127.0.0.1:0
-    capture request header Host len 32
-    log-format "%ci\ [%trl]\ %HM\ \"%HU\"\ \"%HV\"\ %ST\ %B\ %hr\ %s\ %b\ %TR/%Tw/%Tc/%Tr/%Ta\ %ac/%fc/%bc/%sc/%rc"
-    default_backend be
-frontend fe_http
-    bind 127.0.0.1:0
-    option httplog
-    default_backend be
-backend be
-    server s1 127.0.0.1:1
-`), 0o644)
-	o, _ := Parse([]string{"-haproxy-cfg", cfg, "-proxy", "fe_custom", "-st"})
-	l, err := resolveFormat(o)
-	if err != nil || l.src != issueFormat {
-		t.Fatalf("-proxy fe_custom: %v, %q", err, l.src)
-	}
-	o, _ = Parse([]string{"-haproxy-cfg", cfg, "-proxy", "fe_http", "-st"})
-	if l, err = resolveFormat(o); err != nil || !l.identity {
-		t.Fatalf("-proxy fe_http: %v", err)
-	}
-	o, _ = Parse([]string{"-haproxy-cfg", cfg, "-st"})
-	if _, err = resolveFormat(o); err == nil || !strings.Contains(err.Error(), "fe_custom, fe_http") {
-		t.Fatalf("ambiguous: %v", err)
-	}
-}
-
 // TestLogFormatNoAlloc: reading custom-format lines allocates nothing per
 // line once the keys are known.
 func TestLogFormatNoAlloc(t *testing.T) {

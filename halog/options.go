@@ -140,6 +140,10 @@ type Options struct {
 	// HAProxyCfg and Proxy (-haproxy-cfg, -proxy) take the log format from
 	// an HAProxy configuration file.
 	HAProxyCfg, Proxy string
+	// ConfigFormat reads the log format of -haproxy-cfg (not a flag: the
+	// caller supplies it, as cmd/halog does with proxy/config's reader,
+	// since halog imports no other feature package).
+	ConfigFormat ConfigFormatFunc
 	// PctBy and PctTimer (-pct-by, -timer): per-key percentiles of a
 	// timer (Ta by default).
 	PctBy, PctTimer string
@@ -436,3 +440,9 @@ func atol(s string) int64 {
 	}
 	return int64(v)
 }
+
+// ConfigFormatFunc returns the log format of the proxy named proxy (""
+// when the configuration has only one format) in the HAProxy
+// configuration at path, and the number of request and response header
+// captures it declares.
+type ConfigFormatFunc func(path, proxy string) (format string, reqCaptures, respCaptures int, err error)

@@ -28,6 +28,8 @@ type Env struct {
 	Workers        int            // 0 means GOMAXPROCS
 	// Context ends -follow (nil: never).
 	Context context.Context
+	// ConfigFormat reads -haproxy-cfg (nil: the option is an error).
+	ConfigFormat ConfigFormatFunc
 }
 
 // Main runs halog with the given arguments (without the program name) and
@@ -50,6 +52,7 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 	}
 	o.Workers = env.Workers
 	o.Location = env.Location
+	o.ConfigFormat = env.ConfigFormat
 	if tweak != nil {
 		tweak(o)
 	}

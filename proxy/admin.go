@@ -51,7 +51,7 @@ func onlineText(s *server) string {
 
 // noServerLeft logs "backend X has no server available!" when the
 // backend just lost its last usable server.
-func (p *Proxy) noServerLeft(b *backend, wasUsable bool) {
+func (h *health) noServerLeft(b *backend, wasUsable bool) {
 	if !wasUsable {
 		return
 	}
@@ -64,13 +64,17 @@ func (p *Proxy) noServerLeft(b *backend, wasUsable bool) {
 	}
 	// haproxy 2.6.12: syslog "backend be ..." at emerg, stderr
 	// "[ALERT] ... backend 'be' ..." (the name quoted).
-	p.admin(b.logs, formats.Emerg, typ+" "+b.cfg.Name+" has no server available!",
+	set := b.logs
+	if set == nil || len(set.sinks) == 0 {
+		set = h.p.global
+	}
+	h.p.out.admin(set, formats.Emerg, typ+" "+b.cfg.Name+" has no server available!",
 		"[ALERT]", typ+" '"+b.cfg.Name+"' has no server available!")
 }
 
 // setAdminState applies an operator's request. enable is "enable server"
 // (leave maintenance, keep a forced drain); stateReady also ends a drain.
-func (p *Proxy) setAdminState(s *server, target adminState, enable bool) {
+func (h *health) setAdminState(s *server, target adminState, enable bool) {
 	b := s.be
 	b.stateMu.Lock()
 	defer b.stateMu.Unlock()
@@ -87,15 +91,15 @@ func (p *Proxy) setAdminState(s *server, target adminState, enable bool) {
 		s.adm.Store(old | admFMaint)
 		changed = true
 		if !s.up.Load() {
-			p.adminf(b.logs, formats.Notice, "%s was DOWN and now enters maintenance.", name)
+			h.p.out.adminf(b.logs, formats.Notice, "%s was DOWN and now enters maintenance.", name)
 			break
 		}
 		level := formats.AlertSev
 		if old&admFDrain != 0 {
 			level = formats.Notice
 		}
-		p.adminf(b.logs, level, "%s is going DOWN for maintenance. %s", name, leftText(s))
-		p.noServerLeft(b, wasUsable)
+		h.p.out.adminf(b.logs, level, "%s is going DOWN for maintenance. %s", name, leftText(s))
+		h.noServerLeft(b, wasUsable)
 	case stateReady:
 		clear := uint32(admMaint)
 		if !enable {
@@ -108,29 +112,29 @@ func (p *Proxy) setAdminState(s *server, target adminState, enable bool) {
 		s.adm.Store(now)
 		changed = true
 		if old&admMaint != 0 {
-			p.leaveMaint(s)
+			h.leaveMaint(s)
 			mode := "UP/READY"
 			if now&admFDrain != 0 {
 				mode = "UP/DRAIN"
 			}
-			p.adminf(b.logs, formats.Notice, "%s is %s (leaving forced maintenance).", name, mode)
+			h.p.out.adminf(b.logs, formats.Notice, "%s is %s (leaving forced maintenance).", name, mode)
 			break
 		}
 		word := "UP"
 		if !s.up.Load() {
 			word = "DOWN"
 		}
-		p.adminf(b.logs, formats.Notice, "%s is %s (leaving forced drain).", name, word)
+		h.p.out.adminf(b.logs, formats.Notice, "%s is %s (leaving forced drain).", name, word)
 	case stateDrain:
 		if old&admMaint != 0 {
 			s.adm.Store(old&^admMaint | admFDrain)
 			changed = true
-			p.leaveMaint(s)
-			p.adminf(b.logs, formats.Notice, "%s is UP/DRAIN (leaving forced maintenance).", name)
+			h.leaveMaint(s)
+			h.p.out.adminf(b.logs, formats.Notice, "%s is UP/DRAIN (leaving forced maintenance).", name)
 			if old&admFDrain != 0 {
-				p.adminf(b.logs, formats.Notice, "%s remains in forced drain mode.", name)
+				h.p.out.adminf(b.logs, formats.Notice, "%s remains in forced drain mode.", name)
 			} else {
-				p.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, onlineText(s))
+				h.p.out.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, onlineText(s))
 			}
 			break
 		}
@@ -140,14 +144,14 @@ func (p *Proxy) setAdminState(s *server, target adminState, enable bool) {
 		s.adm.Store(old | admFDrain)
 		changed = true
 		if !s.up.Load() {
-			p.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, leftText(s))
+			h.p.out.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, leftText(s))
 			break
 		}
-		p.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, onlineText(s))
-		p.noServerLeft(b, wasUsable)
+		h.p.out.adminf(b.logs, formats.Notice, "%s enters drain state. %s", name, onlineText(s))
+		h.noServerLeft(b, wasUsable)
 	}
 	if changed {
-		s.lastChange.Store(p.now().UnixNano())
+		s.lastChange.Store(h.p.now().UnixNano())
 		b.mu.Lock()
 		b.serveQueueLocked()
 		b.mu.Unlock()
@@ -157,7 +161,7 @@ func (p *Proxy) setAdminState(s *server, target adminState, enable bool) {
 // leaveMaint resets a checked server when it leaves maintenance: HAProxy
 // reports it UP and lets the next checks decide (one failure brings it
 // down again).
-func (p *Proxy) leaveMaint(s *server) {
+func (h *health) leaveMaint(s *server) {
 	if !s.cfg.Check {
 		return
 	}

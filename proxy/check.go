@@ -23,16 +23,25 @@ type checkResult struct {
 	duration time.Duration
 }
 
+// health runs the health checks and changes server states: checks
+// (check.go, extcheck.go), the resulting UP/DOWN transitions, admin
+// states set from the CLI (admin.go), and the sessions killed by
+// on-marked-down/up (extcheck_shutdown.go). It is the Proxy's health
+// concern, split off so that no type carries every concern's methods.
+type health struct {
+	p *Proxy
+}
+
 // startChecks starts one checker goroutine per server with "check". As
 // HAProxy does, the first checks are spread over the smallest check
 // interval of at least one second (max-spread-checks aside): the n-th of
 // N checked servers (in declaration order, all backends together) starts
 // after mininter*n/N.
-func (p *Proxy) startChecks(ctx context.Context) {
+func (h *health) startChecks(ctx context.Context) {
 	var all []*server
 	var mininter time.Duration
-	for _, pc := range p.ordered {
-		b := p.backends[pc]
+	for _, pc := range h.p.ordered {
+		b := h.p.backends[pc]
 		if b == nil {
 			continue
 		}
@@ -48,13 +57,13 @@ func (p *Proxy) startChecks(ctx context.Context) {
 	}
 	for i, s := range all {
 		delay := time.Duration(int64(mininter) * int64(i) / int64(len(all)))
-		p.checksWG.Add(1)
+		h.p.checksWG.Add(1)
 		go func() {
-			defer p.checksWG.Done()
+			defer h.p.checksWG.Done()
 			if delay > 0 && !sleepCtx(ctx, delay) {
 				return
 			}
-			p.checkLoop(ctx, s)
+			h.checkLoop(ctx, s)
 		}()
 	}
 }
@@ -97,7 +106,7 @@ func defaults(cfg *config.Server) (rise, fall int, inter, fast, down time.Durati
 // starts UP with health at rise: its first failed check takes it DOWN at
 // once, its first passed check to the top. Later, going DOWN takes fall
 // consecutive failures and coming back UP rise successes.
-func (p *Proxy) checkLoop(ctx context.Context, s *server) {
+func (h *health) checkLoop(ctx context.Context, s *server) {
 	rise, fall, inter, fast, down := defaults(s.cfg)
 	top := int32(rise + fall - 1)
 	s.health.Store(int32(rise))
@@ -110,7 +119,7 @@ func (p *Proxy) checkLoop(ctx context.Context, s *server) {
 			}
 			continue
 		}
-		res := p.runCheck(ctx, s)
+		res := h.runCheck(ctx, s)
 		if ctx.Err() != nil {
 			return
 		}
@@ -140,14 +149,14 @@ func (p *Proxy) checkLoop(ctx context.Context, s *server) {
 		}
 		s.health.Store(health)
 		if b.cfg.LogHealthChecks && (status != prev || report) {
-			p.logCheck(s, res, int(health), rise, int(top))
+			h.logCheck(s, res, int(health), rise, int(top))
 		}
 		prev = status
 		switch {
 		case res.ok && health >= int32(rise) && !s.up.Load():
-			p.setUp(s, res)
+			h.setUp(s, res)
 		case !res.ok && health == 0 && s.up.Load():
-			p.setDown(s, res)
+			h.setDown(s, res)
 		}
 		b.stateMu.Unlock()
 		wait := fast
@@ -194,7 +203,7 @@ const (
 
 // setDown marks s DOWN after a failed check (b.stateMu held). The message
 // is an alert, a notice when the server was draining.
-func (p *Proxy) setDown(s *server, res checkResult) {
+func (h *health) setDown(s *server, res checkResult) {
 	wasUsable := s.usable()
 	s.up.Store(false)
 	s.lastChange.Store(time.Now().UnixNano())
@@ -204,19 +213,19 @@ func (p *Proxy) setDown(s *server, res checkResult) {
 		level = formats.Notice
 	}
 	if b.cfg.LogHealthChecks { // the reason is on the "Health check" line
-		p.adminf(b.logs, level, "%s %s/%s is DOWN. %s", serverKind(s), b.cfg.Name, s.cfg.Name, leftText(s))
+		h.p.out.adminf(b.logs, level, "%s %s/%s is DOWN. %s", serverKind(s), b.cfg.Name, s.cfg.Name, leftText(s))
 	} else {
-		p.adminf(b.logs, level, "%s %s/%s is DOWN, reason: %s, check duration: %dms. %s",
+		h.p.out.adminf(b.logs, level, "%s %s/%s is DOWN, reason: %s, check duration: %dms. %s",
 			serverKind(s), b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), leftText(s))
 	}
-	p.noServerLeft(b, wasUsable)
+	h.noServerLeft(b, wasUsable)
 	if s.cfg.ShutdownOnDown {
-		p.shutdownSessions(b, func(x *server) bool { return x == s })
+		h.shutdownSessions(b, func(x *server) bool { return x == s })
 	}
 }
 
 // setUp marks s UP after successful checks (b.stateMu held).
-func (p *Proxy) setUp(s *server, res checkResult) {
+func (h *health) setUp(s *server, res checkResult) {
 	s.up.Store(true)
 	s.lastChange.Store(time.Now().UnixNano())
 	b := s.be
@@ -226,17 +235,17 @@ func (p *Proxy) setUp(s *server, res checkResult) {
 	if b.cfg.LogHealthChecks {
 		reason = ""
 	}
-	p.adminf(b.logs, formats.Notice, "%s %s/%s is UP%s. %d active and %d backup servers online. 0 sessions requeued, %d total in queue.",
+	h.p.out.adminf(b.logs, formats.Notice, "%s %s/%s is UP%s. %d active and %d backup servers online. 0 sessions requeued, %d total in queue.",
 		kind, b.cfg.Name, s.cfg.Name, reason, active, backup, b.queueLen())
 	b.mu.Lock()
 	b.serveQueueLocked()
 	b.mu.Unlock()
 	if s.cfg.ShutdownBackupOnUp && !s.cfg.Backup {
-		p.shutdownSessions(b, func(x *server) bool { return x.cfg.Backup })
+		h.shutdownSessions(b, func(x *server) bool { return x.cfg.Backup })
 	}
 }
 
-func (p *Proxy) logCheck(s *server, res checkResult, health, rise, top int) {
+func (h *health) logCheck(s *server, res checkResult, health, rise, top int) {
 	verb := "failed"
 	if res.ok {
 		verb = "succeeded"
@@ -253,7 +262,7 @@ func (p *Proxy) logCheck(s *server, res checkResult, health, rise, top int) {
 			state = "DRAIN"
 		}
 	}
-	p.adminf(s.be.logs, formats.Notice, "Health check for %s %s/%s %s, reason: %s, check duration: %dms, status: %d/%d %s.",
+	h.p.out.adminf(s.be.logs, formats.Notice, "Health check for %s %s/%s %s, reason: %s, check duration: %dms, status: %d/%d %s.",
 		kind, s.be.cfg.Name, s.cfg.Name, verb, res.reason, res.duration.Milliseconds(), cur, need, state)
 }
 
@@ -267,10 +276,10 @@ func (s *server) checkTLS() bool {
 }
 
 // runCheck performs one TCP, HTTP or external check.
-func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
+func (h *health) runCheck(ctx context.Context, s *server) checkResult {
 	b := s.be.cfg
 	if b.Check == config.CheckExternal && b.ExternalCheck != nil {
-		return p.runExternalCheck(ctx, s)
+		return h.runExternalCheck(ctx, s)
 	}
 	_, _, inter, _, _ := defaults(s.cfg)
 	cto := inter
@@ -289,7 +298,7 @@ func (p *Proxy) runCheck(ctx context.Context, s *server) checkResult {
 		port = s.cfg.CheckPort
 	}
 	start := time.Now()
-	p.checkConns.Add(1) // haproxy counts each check in CumConns
+	h.p.checkConns.Add(1) // haproxy counts each check in CumConns
 	d := net.Dialer{Timeout: cto}
 	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {

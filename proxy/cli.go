@@ -48,8 +48,10 @@ type cliListener struct {
 	inode os.FileInfo // the socket file we created, to remove only ours
 }
 
-// cliState tracks the CLI listeners and open connections of a Proxy.
+// cliState is the Proxy's CLI concern (stats sockets): its listeners and
+// open connections, and the commands (cli_cmds.go).
 type cliState struct {
+	p         *Proxy
 	mu        sync.Mutex
 	listeners []*cliListener
 	conns     map[net.Conn]struct{}
@@ -63,14 +65,14 @@ type cliState struct {
 // listenCLI binds the stats sockets. A UNIX socket is bound under a
 // temporary name and renamed over the configured path, so a reloading
 // process takes the path over from the old one, as HAProxy does.
-func (p *Proxy) listenCLI() error {
-	for _, sc := range p.cfg.Global.StatsSockets {
-		l, err := bindCLI(sc, p.opts.PID)
+func (cl *cliState) listenCLI() error {
+	for _, sc := range cl.p.cfg.Global.StatsSockets {
+		l, err := bindCLI(sc, cl.p.opts.PID)
 		if err != nil {
-			p.closeCLI()
+			cl.closeCLI()
 			return fmt.Errorf("stats socket [%s:%d]: %w", sc.File, sc.Line, err)
 		}
-		p.cli.listeners = append(p.cli.listeners, l)
+		cl.listeners = append(cl.listeners, l)
 	}
 	return nil
 }
@@ -123,36 +125,36 @@ func bindCLI(sc config.StatsSocket, pid int) (*cliListener, error) {
 }
 
 // serveCLI accepts CLI connections on every stats socket.
-func (p *Proxy) serveCLI() {
-	p.cli.mu.Lock() // SoftStop may be closing them already
-	ls := p.cli.listeners
-	p.cli.mu.Unlock()
+func (cl *cliState) serveCLI() {
+	cl.mu.Lock() // SoftStop may be closing them already
+	ls := cl.listeners
+	cl.mu.Unlock()
 	for _, l := range ls {
-		p.cli.wg.Add(1)
+		cl.wg.Add(1)
 		go func() {
-			defer p.cli.wg.Done()
+			defer cl.wg.Done()
 			for {
 				c, err := l.ln.Accept()
 				if err != nil {
 					if errors.Is(err, net.ErrClosed) {
 						return
 					}
-					p.log.Warn("stats socket accept failed", "err", err)
-					if !sleepCtxStop(p.stopped, 100*time.Millisecond) {
+					cl.p.log.Warn("stats socket accept failed", "err", err)
+					if !sleepCtxStop(cl.p.stopped, 100*time.Millisecond) {
 						return
 					}
 					continue
 				}
-				p.cli.accepted.Add(1)
-				if !p.cli.track(c) {
+				cl.accepted.Add(1)
+				if !cl.track(c) {
 					c.Close()
 					return
 				}
-				p.cli.wg.Add(1)
+				cl.wg.Add(1)
 				go func() {
-					defer p.cli.wg.Done()
-					defer p.cli.untrack(c)
-					p.cliConn(c, parseLevel(l.cfg.Level))
+					defer cl.wg.Done()
+					defer cl.untrack(c)
+					cl.cliConn(c, parseLevel(l.cfg.Level))
 				}()
 			}
 		}()
@@ -193,8 +195,8 @@ func (cs *cliState) untrack(c net.Conn) {
 // closeCLI closes the stats sockets and their connections, and removes
 // the socket files that are still ours (a new process may have taken the
 // path over).
-func (p *Proxy) closeCLI() {
-	cs := &p.cli
+func (cl *cliState) closeCLI() {
+	cs := &cl.p.cli
 	cs.mu.Lock()
 	cs.closed = true
 	for c := range cs.conns {
@@ -215,8 +217,8 @@ func (p *Proxy) closeCLI() {
 }
 
 // cliConn runs one CLI connection.
-func (p *Proxy) cliConn(c net.Conn, level int) {
-	timeout := p.cfg.Global.StatsTimeout
+func (cl *cliState) cliConn(c net.Conn, level int) {
+	timeout := cl.p.cfg.Global.StatsTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -239,7 +241,7 @@ func (p *Proxy) cliConn(c net.Conn, level int) {
 			// an empty line only shows the prompt again
 		} else {
 			for _, cmd := range strings.Split(line, ";") {
-				if p.cliCommand(&out, strings.Fields(cmd), &level, &interactive) {
+				if cl.cliCommand(&out, strings.Fields(cmd), &level, &interactive) {
 					quit = true
 					break
 				}

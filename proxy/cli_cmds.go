@@ -71,7 +71,7 @@ func wordsMatch(words, prefix []string) bool {
 
 // cliCommand runs one command and writes its reply (with the final empty
 // line). It reports true for "quit".
-func (p *Proxy) cliCommand(w *bytes.Buffer, args []string, level *int, interactive *bool) bool {
+func (cl *cliState) cliCommand(w *bytes.Buffer, args []string, level *int, interactive *bool) bool {
 	const helpHead = "The following commands are valid at this level:\n"
 	if len(args) == 0 {
 		if !*interactive {
@@ -112,32 +112,32 @@ func (p *Proxy) cliCommand(w *bytes.Buffer, args []string, level *int, interacti
 		rest := args[len(c.words):]
 		switch strings.Join(c.words, " ") {
 		case "disable server":
-			if s := p.cliServer(w, rest); s != nil {
-				p.setAdminState(s, stateMaint, false)
+			if s := cl.cliServer(w, rest); s != nil {
+				cl.p.health.setAdminState(s, stateMaint, false)
 			}
 		case "enable server":
-			if s := p.cliServer(w, rest); s != nil {
-				p.setAdminState(s, stateReady, true)
+			if s := cl.cliServer(w, rest); s != nil {
+				cl.p.health.setAdminState(s, stateReady, true)
 			}
 		case "set server":
-			p.cliSetServer(w, rest)
+			cl.cliSetServer(w, rest)
 		case "show backend":
 			w.WriteString("# name\n")
-			for _, pc := range p.ordered {
-				if p.backends[pc] != nil {
+			for _, pc := range cl.p.ordered {
+				if cl.p.backends[pc] != nil {
 					w.WriteString(pc.Name + "\n")
 				}
 			}
 		case "show cli level":
 			w.WriteString([]string{"user", "operator", "admin"}[*level] + "\n")
 		case "show info":
-			p.showInfo(w)
+			cl.showInfo(w)
 		case "show servers state":
-			if !p.showServersState(w, rest) {
+			if !cl.showServersState(w, rest) {
 				return false
 			}
 		case "show stat":
-			if !p.showStat(w, rest) {
+			if !cl.showStat(w, rest) {
 				return false
 			}
 		case "show version":
@@ -173,16 +173,16 @@ const cliVersion = "2.6.12-haplog"
 
 // cliServer resolves "<backend>/<server>", writing HAProxy's error on
 // failure (the reply's empty line is added by the caller).
-func (p *Proxy) cliServer(w *bytes.Buffer, args []string) *server {
+func (cl *cliState) cliServer(w *bytes.Buffer, args []string) *server {
 	if len(args) == 0 || !strings.Contains(args[0], "/") {
 		w.WriteString("Require 'backend/server'.\n")
 		return nil
 	}
 	bn, sn, _ := strings.Cut(args[0], "/")
 	var b *backend
-	for _, pc := range p.ordered {
-		if pc.Name == bn && p.backends[pc] != nil {
-			b = p.backends[pc]
+	for _, pc := range cl.p.ordered {
+		if pc.Name == bn && cl.p.backends[pc] != nil {
+			b = cl.p.backends[pc]
 		}
 	}
 	if b == nil {
@@ -198,8 +198,8 @@ func (p *Proxy) cliServer(w *bytes.Buffer, args []string) *server {
 	return nil
 }
 
-func (p *Proxy) cliSetServer(w *bytes.Buffer, args []string) {
-	s := p.cliServer(w, args)
+func (cl *cliState) cliSetServer(w *bytes.Buffer, args []string) {
+	s := cl.cliServer(w, args)
 	if s == nil {
 		return
 	}
@@ -215,11 +215,11 @@ func (p *Proxy) cliSetServer(w *bytes.Buffer, args []string) {
 		}
 		switch args[2] {
 		case "ready":
-			p.setAdminState(s, stateReady, false)
+			cl.p.health.setAdminState(s, stateReady, false)
 		case "drain":
-			p.setAdminState(s, stateDrain, false)
+			cl.p.health.setAdminState(s, stateDrain, false)
 		case "maint":
-			p.setAdminState(s, stateMaint, false)
+			cl.p.health.setAdminState(s, stateMaint, false)
 		default:
 			w.WriteString("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n")
 		}
@@ -231,41 +231,40 @@ func (p *Proxy) cliSetServer(w *bytes.Buffer, args []string) {
 }
 
 // showInfo writes the "show info" fields the proxy knows.
-func (p *Proxy) showInfo(w *bytes.Buffer) {
-	up := p.now().Sub(p.start)
+func (cl *cliState) showInfo(w *bytes.Buffer) {
+	up := cl.p.now().Sub(cl.p.start)
 	secs := int64(up / time.Second)
-	cumConns, cumReq := p.cli.accepted.Load()+p.checkConns.Load(), int64(0)
-	for _, fe := range p.frontends {
+	cumConns, cumReq := cl.accepted.Load()+cl.p.checkConns.Load(), int64(cl.p.reqCounter.Load())
+	for _, fe := range cl.p.frontends {
 		cumConns += fe.cum.Load()
-		cumReq += int64(fe.reqCounter.Load())
 	}
 	listeners := 0
-	for _, fe := range p.frontends {
+	for _, fe := range cl.p.frontends {
 		listeners += len(fe.listeners)
 	}
 	stopping := 0
-	if p.stopping.Load() {
+	if cl.p.stopping.Load() {
 		stopping = 1
 	}
-	maxconn := p.lim.maxconn
+	maxconn := cl.p.lim.maxconn
 	kv := func(k string, v any) { fmt.Fprintf(w, "%s: %v\n", k, v) }
 	kv("Name", "HAProxy")
 	kv("Version", cliVersion)
-	kv("Nbthread", p.lim.nbthread)
+	kv("Nbthread", cl.p.lim.nbthread)
 	kv("Nbproc", 1)
 	kv("Process_num", 1)
-	kv("Pid", p.opts.PID)
+	kv("Pid", cl.p.opts.PID)
 	fmt.Fprintf(w, "Uptime: %dd %dh%02dm%02ds\n", secs/86400, secs/3600%24, secs/60%60, secs%60)
 	kv("Uptime_sec", secs)
 	kv("Maxconn", maxconn)
 	kv("Hard_maxconn", maxconn)
-	kv("CurrConns", p.actconn.Load())
+	kv("CurrConns", cl.p.actconn.Load())
 	kv("CumConns", cumConns)
 	kv("CumReq", cumReq)
 	kv("Stopping", stopping)
 	kv("Listeners", listeners)
-	kv("DroppedLogs", p.stats.LogsDropped.Load())
-	kv("Start_time_sec", p.start.Unix())
+	kv("DroppedLogs", cl.p.stats.LogsDropped.Load())
+	kv("Start_time_sec", cl.p.start.Unix())
 }
 
 // statFields is HAProxy 2.6's "show stat" CSV header.
@@ -320,7 +319,7 @@ func serverStatus(s *server) string {
 // showStat writes "show stat": HAProxy's header and, per proxy in
 // declaration order, its FRONTEND, server and BACKEND rows with the fields
 // this proxy tracks (the others are empty).
-func (p *Proxy) showStat(w *bytes.Buffer, args []string) bool {
+func (cl *cliState) showStat(w *bytes.Buffer, args []string) bool {
 	onlyUp, noMaint := false, false
 	for _, a := range args {
 		switch a {
@@ -334,10 +333,10 @@ func (p *Proxy) showStat(w *bytes.Buffer, args []string) bool {
 		}
 	}
 	w.WriteString("# " + statFields + ",\n")
-	now := p.now()
-	for _, pc := range p.ordered {
+	now := cl.p.now()
+	for _, pc := range cl.p.ordered {
 		var fe *frontend
-		for _, f := range p.frontends {
+		for _, f := range cl.p.frontends {
 			if f.cfg == pc {
 				fe = f
 			}
@@ -350,7 +349,7 @@ func (p *Proxy) showStat(w *bytes.Buffer, args []string) bool {
 			r.set("slim", cap(fe.slots))
 			r.set("stot", fe.cum.Load())
 			status := "OPEN"
-			if p.stopping.Load() {
+			if cl.p.stopping.Load() {
 				status = "STOP"
 			}
 			r.set("status", status)
@@ -361,7 +360,7 @@ func (p *Proxy) showStat(w *bytes.Buffer, args []string) bool {
 			r.set("mode", modeName(pc.Mode))
 			r.write(w)
 		}
-		b := p.backends[pc]
+		b := cl.p.backends[pc]
 		if b == nil {
 			continue
 		}
@@ -419,7 +418,7 @@ func (p *Proxy) showStat(w *bytes.Buffer, args []string) bool {
 		r.set("svname", "BACKEND")
 		r.set("qcur", b.queueLen())
 		r.set("scur", b.beconn.Load())
-		r.set("slim", p.lim.fullconn[pc])
+		r.set("slim", cl.p.lim.fullconn[pc])
 		r.set("stot", b.cum.Load())
 		status := "UP"
 		if act+bck == 0 {
@@ -444,11 +443,11 @@ const serversStateHeader = "# be_id be_name srv_id srv_name srv_addr srv_op_stat
 
 // showServersState writes "show servers state [backend]" (format version
 // 1). It reports false after writing an error reply.
-func (p *Proxy) showServersState(w *bytes.Buffer, args []string) bool {
+func (cl *cliState) showServersState(w *bytes.Buffer, args []string) bool {
 	var only *config.Proxy
 	if len(args) > 0 {
-		for _, pc := range p.ordered {
-			if pc.Name == args[0] && p.backends[pc] != nil {
+		for _, pc := range cl.p.ordered {
+			if pc.Name == args[0] && cl.p.backends[pc] != nil {
 				only = pc
 			}
 		}
@@ -458,9 +457,9 @@ func (p *Proxy) showServersState(w *bytes.Buffer, args []string) bool {
 		}
 	}
 	w.WriteString("1\n" + serversStateHeader)
-	now := p.now()
-	for _, pc := range p.ordered {
-		b := p.backends[pc]
+	now := cl.p.now()
+	for _, pc := range cl.p.ordered {
+		b := cl.p.backends[pc]
 		if b == nil || (only != nil && pc != only) {
 			continue
 		}

@@ -358,7 +358,7 @@ func FuzzCLICommand(f *testing.F) {
 		level, interactive := levelAdmin, false
 		for _, cmd := range strings.Split(line, ";") {
 			var w bytes.Buffer
-			if p.cliCommand(&w, strings.Fields(cmd), &level, &interactive) {
+			if p.cli.cliCommand(&w, strings.Fields(cmd), &level, &interactive) {
 				continue
 			}
 			if out := w.String(); !strings.HasSuffix(out, "\n") {

@@ -13,44 +13,31 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // headerBackend answers every request with the status and extra header
 // lines given in its query: /?st=200&h=Cache-Control:%20private.
 func headerBackend(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, req.Body)
-				q, _ := url.ParseQuery(req.URL.RawQuery)
-				st := q.Get("st")
-				var b strings.Builder
-				fmt.Fprintf(&b, "HTTP/1.1 %s X\r\nContent-Length: 0\r\nConnection: close\r\n", st)
-				for _, h := range q["h"] {
-					b.WriteString(h + "\r\n")
-				}
-				b.WriteString("\r\n")
-				io.WriteString(c, b.String())
-			}()
+	addr := testkit.Serve(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port
+		io.Copy(io.Discard, req.Body)
+		q, _ := url.ParseQuery(req.URL.RawQuery)
+		st := q.Get("st")
+		var b strings.Builder
+		fmt.Fprintf(&b, "HTTP/1.1 %s X\r\nContent-Length: 0\r\nConnection: close\r\n", st)
+		for _, h := range q["h"] {
+			b.WriteString(h + "\r\n")
+		}
+		b.WriteString("\r\n")
+		io.WriteString(c, b.String())
+	})
+	return addr.Port
 }
 
 // rawRequest sends one request and returns the response head, lower-cased.

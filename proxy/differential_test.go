@@ -31,7 +31,7 @@ func freePort(t testing.TB) int {
 // accepts TCP connections on addr.
 func waitListening(t testing.TB, addr string) {
 	t.Helper()
-	waitFor(t, addr+" listening", func() bool {
+	testkit.Eventually(t, addr+" listening", func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()

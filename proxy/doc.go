@@ -41,15 +41,24 @@
 //	backend/server backend.go  servers, balancer, queue, slots
 //	compiledRules  rules.go    http-request/-response rules compiled at load
 //
+// Beside the request path, the Proxy's other concerns each have their
+// type, reached from the Proxy (which keeps life cycle: New, Listen,
+// Serve, SoftStop, the session set):
+//
+//	type           file                  role
+//	health         check.go, admin.go    health checks, UP/DOWN, admin states, on-marked-down/up
+//	logOutput      logger.go             log targets, datagram send, notices, send alert
+//	cliState       cli.go, cli_cmds.go   stats sockets and their commands
+//
 // The configuration is provisioned once, in New: every frontend's
 // use_backend/default_backend is resolved to its *backend (frontend.route),
 // rules and log formats are compiled and attached to their frontend or
 // backend, error replies are built. The request path follows these
-// pointers and looks nothing up by name (one exception: the nbsrv ACL
-// fetch, which finds its backend in a map keyed by the configuration's
-// proxy). A reload is a new process (-sf,
-// SO_REUSEPORT), so a plan never changes under a running request. Every
-// instant is read from one clock, Options.Now (clock.go).
+// pointers and looks nothing up by name or in a map (the nbsrv ACL fetch
+// follows config.Proxy.Index into Proxy.byIndex, built in New). A reload
+// is a new process (-sf, SO_REUSEPORT), so a plan never changes under a
+// running request. Every instant is read from one clock, Options.Now
+// (clock.go).
 //
 // # Life cycle
 //
@@ -208,8 +217,8 @@
 //
 // # Limitations
 //
-// No PROXY protocol, no compression, no logasap, no unique-id, no
-// master-worker mode, no UNIX socket log targets: Validate reports each.
+// No PROXY protocol, no compression offload, no logasap: Validate
+// reports each.
 // TLS: crypto/tls chooses the cipher suite by its own preference where
 // OpenSSL applies the server's (TLS 1.3: TLS_AES_128_GCM_SHA256 where
 // HAProxy logs TLS_AES_256_GCM_SHA384; TLS 1.2 with several suites

@@ -89,7 +89,7 @@ func extCheckArgs(s *server) (args, env []string) {
 // runExternalCheck runs "external-check command" for s and judges it by
 // its exit status: 0 passes, anything else fails; a command still running
 // after extCheckTimeout is killed and the check times out.
-func (p *Proxy) runExternalCheck(ctx context.Context, s *server) checkResult {
+func (h *health) runExternalCheck(ctx context.Context, s *server) checkResult {
 	args, env := extCheckArgs(s)
 	command := s.be.cfg.ExternalCheck.Command
 	cmd := &exec.Cmd{Path: command, Args: append([]string{command}, args...), Env: env,
@@ -114,8 +114,8 @@ func (p *Proxy) runExternalCheck(ctx context.Context, s *server) checkResult {
 		return checkResult{code: hcProcTout, reason: "External check timeout, code: 0", duration: time.Since(start)}
 	case <-timer.C:
 		// haproxy 2.6 prints "kill <pid>" as a warning and sends SIGTERM.
-		if p.opts.Stderr != nil {
-			fmt.Fprintf(p.opts.Stderr, "[WARNING]  (%d) : kill %d\n", p.opts.PID, cmd.Process.Pid)
+		if h.p.opts.Stderr != nil {
+			fmt.Fprintf(h.p.opts.Stderr, "[WARNING]  (%d) : kill %d\n", h.p.opts.PID, cmd.Process.Pid)
 		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		<-done

@@ -15,28 +15,14 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // namedServer accepts TCP connections on 127.0.0.1 and writes its name on
 // each, then closes it: a stand-in for a database node.
-func namedServer(t *testing.T, ctx context.Context, name string) int {
+func namedServer(t *testing.T, name string) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { <-ctx.Done(); l.Close() }()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte(name + "\n"))
-			c.Close()
-		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port
+	return testkit.Serve(t, func(c net.Conn) { c.Write([]byte(name + "\n")) }).Port
 }
 
 // whoAnswers connects to addr and returns the first line the server sent.
@@ -149,7 +135,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 	defer cancel()
 	roles := t.TempDir()
 	setRoles(t, roles, "primary", "replica")
-	db1, db2 := namedServer(t, ctx, "db1"), namedServer(t, ctx, "db2")
+	db1, db2 := namedServer(t, "db1"), namedServer(t, "db2")
 	type run struct {
 		name              string
 		dir               string
@@ -174,7 +160,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 	settled := func(r *run, addr, want string) {
 		t.Helper()
 		n := 0
-		waitFor(t, r.name+" "+addr+" routes to "+want, func() bool {
+		testkit.Eventually(t, r.name+" "+addr+" routes to "+want, func() bool {
 			if whoAnswers(addr) == want {
 				n++
 			} else {
@@ -187,7 +173,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 	var before [2][]string
 	for i, r := range runs {
 		// Every server was checked and the two wrong ones went DOWN.
-		waitFor(t, r.name+" checks", func() bool {
+		testkit.Eventually(t, r.name+" checks", func() bool {
 			for _, f := range dumps {
 				if _, err := os.Stat(filepath.Join(r.dir, f)); err != nil {
 					return false

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // fixConfig returns an http configuration logging to sink, with the
@@ -230,9 +231,9 @@ func TestFixQueueSrvConn(t *testing.T) {
 	send("/q0")
 	o.waitArrival(t, "/q0")
 	send("/q1")
-	waitFor(t, "q1 queued", func() bool { return be.queueLen() == 1 })
+	testkit.Eventually(t, "q1 queued", func() bool { return be.queueLen() == 1 })
 	send("/q2")
-	waitFor(t, "q2 queued", func() bool { return be.queueLen() == 2 })
+	testkit.Eventually(t, "q2 queued", func() bool { return be.queueLen() == 2 })
 	want := []string{"3/3/2/0/0", "2/2/1/0/0", "1/1/0/0/0"}
 	for i, w := range want {
 		if i > 0 {

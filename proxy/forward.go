@@ -166,6 +166,13 @@ func sendRequest(s *session, be *backend, srvKeep bool) error {
 		w = append(w, hd.value...)
 		w = append(w, "\r\n"...)
 	}
+	// HAProxy adds the unique-id header before X-Forwarded-For.
+	if hn := s.fe.cfg.UniqueIDHeader; hn != "" && s.fe.uidFmt != nil {
+		w = appendLower(w, []byte(hn))
+		w = append(w, ": "...)
+		w = append(w, uniqueID(s)...)
+		w = append(w, "\r\n"...)
+	}
 	if ff := forwardFor(s, be); ff != nil {
 		w = appendLower(w, []byte(ff.Header))
 		w = append(w, ": "...)

@@ -27,13 +27,15 @@ type frontend struct {
 	bindTLS []*tls.Config // per cfg.Binds entry; nil = clear text
 	logs    *sinkSet
 	format  *formats.Format // nil = legacy "Connect from" line
+	uidFmt  *formats.Format // unique-id-format; nil when unset
 	// slots bounds concurrent connections (maxconn, always set: the
 	// frontend's own, else the global one, as in haproxy).
 	slots  chan struct{}
 	feconn atomic.Int64
 	cum    atomic.Int64
-	// reqCounter numbers requests (%rt); logCounter log lines (%lc).
-	reqCounter, logCounter atomic.Uint64
+	// logCounter numbers log lines (%lc); requests (%rt) are numbered
+	// by the process (Proxy.reqCounter).
+	logCounter atomic.Uint64
 
 	// idle hands accepted sessions to workers waiting for one.
 	idle chan accepted
@@ -85,6 +87,11 @@ func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) 
 		return nil, fmt.Errorf("log-format: %w", err)
 	}
 	fe.format = f
+	if cfg.UniqueIDFormat != "" {
+		if fe.uidFmt, err = formats.Compile(cfg.UniqueIDFormat); err != nil {
+			return nil, fmt.Errorf("unique-id-format: %w", err)
+		}
+	}
 	if fe.connErrFmt, err = formats.Compile("%ci:%cp [%t]"); err != nil {
 		return nil, err
 	}

@@ -263,6 +263,23 @@ func h1Send(c h1corpus.Case, addr string, ip net.IP, headSeen func() bool) int {
 
 var h1LogRe = regexp.MustCompile(`^127\.1\.(\d+)\.(\d+):\d+ \[[^]]*\] \S+ \S+ \S+ (-?\d+) \S+ \S+ \S+ (\S{4}) .*?"(.*)$`)
 
+// h1Log parses a log datagram of the run: the case it is about (from the
+// client address, caseIP), below n, and what it logged.
+func h1Log(d string, n int) (int, h1corpus.Log, bool) {
+	m := h1LogRe.FindStringSubmatch(payload(d))
+	if m == nil {
+		return 0, h1corpus.Log{}, false
+	}
+	hi, _ := strconv.Atoi(m[1])
+	lo, _ := strconv.Atoi(m[2])
+	i := hi*250 + lo - 1
+	if i < 0 || i >= n {
+		return 0, h1corpus.Log{}, false
+	}
+	st, _ := strconv.Atoi(m[3])
+	return i, h1corpus.Log{Status: st, Term: m[4], BadReq: strings.HasPrefix(m[5], "<BADREQ>")}, true
+}
+
 // h1Logs collects the log lines of the run, by case, polling until every
 // case has at least one line or a deadline passes (a case may log nothing
 // more once its connection ended, so the deadline is short).
@@ -275,21 +292,14 @@ func h1Logs(t *testing.T, sink *logSink, n int) [][]h1corpus.Log {
 	for have < n {
 		select {
 		case d := <-sink.lines:
-			m := h1LogRe.FindStringSubmatch(payload(d))
-			if m == nil {
+			i, l, ok := h1Log(d, n)
+			if !ok {
 				continue
 			}
-			hi, _ := strconv.Atoi(m[1])
-			lo, _ := strconv.Atoi(m[2])
-			i := hi*250 + lo - 1
-			if i < 0 || i >= n {
-				continue
-			}
-			st, _ := strconv.Atoi(m[3])
 			if len(out[i]) == 0 {
 				have++
 			}
-			out[i] = append(out[i], h1corpus.Log{Status: st, Term: m[4], BadReq: strings.HasPrefix(m[5], "<BADREQ>")})
+			out[i] = append(out[i], l)
 		case <-deadline.C:
 			return out
 		}
@@ -298,15 +308,8 @@ func h1Logs(t *testing.T, sink *logSink, n int) [][]h1corpus.Log {
 	for {
 		select {
 		case d := <-sink.lines:
-			m := h1LogRe.FindStringSubmatch(payload(d))
-			if m == nil {
-				continue
-			}
-			hi, _ := strconv.Atoi(m[1])
-			lo, _ := strconv.Atoi(m[2])
-			if i := hi*250 + lo - 1; i >= 0 && i < n {
-				st, _ := strconv.Atoi(m[3])
-				out[i] = append(out[i], h1corpus.Log{Status: st, Term: m[4], BadReq: strings.HasPrefix(m[5], "<BADREQ>")})
+			if i, l, ok := h1Log(d, n); ok {
+				out[i] = append(out[i], l)
 			}
 		default:
 			return out

@@ -263,7 +263,7 @@ func TestIdleListenerHoldsNoSlot(t *testing.T) {
 				t.Fatalf("server got client %d, want %d", got, id)
 			}
 			c.Close()
-			waitFor(t, "the slot to be free", func() bool { return len(p.frontends[0].slots) == 0 })
+			testkit.Eventually(t, "the slot to be free", func() bool { return len(p.frontends[0].slots) == 0 })
 		}
 	}
 }
@@ -406,7 +406,7 @@ func limitLines(info, stat string) string {
 // That is the connections health checks made (no other traffic).
 func checkConns(t *testing.T, sock string, cli int) int {
 	t.Helper()
-	waitFor(t, "the first health checks", func() bool {
+	testkit.Eventually(t, "the first health checks", func() bool {
 		cli++
 		lines := strings.Split(cliDo(t, sock, "show servers state\n"), "\n")
 		for _, ln := range lines[min(2, len(lines)):] {
@@ -517,7 +517,7 @@ func TestCumConnsCountsChecks(t *testing.T) {
 				"backend b\n    server s %s check inter 100\n", sock, freePort(t), addr)
 			runProxy(t, text)
 			cli := 0
-			waitFor(t, "3 health checks in CumConns", func() bool {
+			testkit.Eventually(t, "3 health checks in CumConns", func() bool {
 				cli++ // this connection
 				cum, err := strconv.Atoi(infoField(t, cliDo(t, sock, "show info\n"), "CumConns"))
 				if err != nil {

@@ -13,7 +13,7 @@ import (
 // it stores belong to the session and stay valid until the next request.
 func fillRecord(s *session, end time.Time) {
 	fillRecordAt(s, end)
-	s.rec.ReqCounter = s.fe.reqCounter.Add(1) - 1
+	s.rec.ReqCounter = s.p.reqCounter.Add(1) - 1
 	s.rec.LogCounter = s.fe.logCounter.Add(1) - 1
 }
 
@@ -42,7 +42,7 @@ func fillRecordAt(s *session, end time.Time) {
 		BackendQueue: st.bq,
 		PID:          s.p.opts.PID,
 		Hostname:     s.p.opts.Hostname,
-		ReqCounter:   fe.reqCounter.Load(),
+		ReqCounter:   s.p.reqCounter.Load(),
 		LogCounter:   fe.logCounter.Load(),
 	}
 	r.Timers = formats.ComputeTimers(st.marks(end))
@@ -81,6 +81,19 @@ func fillRecordAt(s *session, end time.Time) {
 	if s.reqStr != "" {
 		r.Method, r.URI, r.Version = s.method(), s.uri(), s.version()
 	}
+}
+
+// uniqueID returns the stream's unique ID, rendering the frontend's
+// unique-id-format the first time it is needed: when the request goes to
+// the server with unique-id-header set, else when the line is logged, as
+// haproxy 2.6 does (TestUniqueIDVsHAProxy). Empty without a format.
+func uniqueID(s *session) string {
+	st := &s.st
+	if st.uniqueID == "" && s.fe.uidFmt != nil {
+		fillRecordAt(s, s.p.now())
+		st.uniqueID = string(s.fe.uidFmt.Append(nil, &s.rec))
+	}
+	return st.uniqueID
 }
 
 // fill pads caps with empty values up to n (missing captures print as
@@ -156,6 +169,8 @@ func logStream(s *session, end time.Time) {
 	if st.levelSet {
 		level = st.level
 	}
+	id := uniqueID(s)
 	fillRecord(s, end)
+	s.rec.UniqueID = id
 	s.fe.logs.sendRecord(s.fe, level, &s.rec)
 }

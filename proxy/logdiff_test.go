@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // Issue 10 §2: the last log differences with HAProxy 2.6.12. Each test
@@ -60,39 +61,25 @@ func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun 
 // head and want more bytes after it, then reads until the proxy closes.
 func headOrigin(t *testing.T, want int) (string, chan struct{}) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
 	got := make(chan struct{}, 4)
-	go func() {
+	addr := testkit.Serve(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		var buf []byte
+		tmp := make([]byte, 4096)
+		signalled := false
 		for {
-			c, err := l.Accept()
+			n, err := c.Read(tmp)
+			buf = append(buf, tmp[:n]...)
+			if i := bytes.Index(buf, []byte("\r\n\r\n")); !signalled && i >= 0 && len(buf)-i-4 >= want {
+				signalled = true
+				got <- struct{}{}
+			}
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				var buf []byte
-				tmp := make([]byte, 4096)
-				signalled := false
-				for {
-					n, err := c.Read(tmp)
-					buf = append(buf, tmp[:n]...)
-					if i := bytes.Index(buf, []byte("\r\n\r\n")); !signalled && i >= 0 && len(buf)-i-4 >= want {
-						signalled = true
-						got <- struct{}{}
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return l.Addr().String(), got
+	})
+	return addr.String(), got
 }
 
 const midBodyConfig = `global

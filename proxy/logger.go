@@ -31,10 +31,10 @@ type sinkSet struct {
 	sinks []*sink
 }
 
-func (p *Proxy) newSinkSet(targets []config.LogTarget, tag string) (*sinkSet, error) {
-	set := &sinkSet{p: p}
+func (o *logOutput) newSinkSet(targets []config.LogTarget, tag string) (*sinkSet, error) {
+	set := &sinkSet{p: o.p}
 	for _, t := range targets {
-		s, err := p.newSink(t, tag)
+		s, err := o.newSink(t, tag)
 		if err != nil {
 			set.close()
 			return nil, fmt.Errorf("%s:%d: log target: %w", t.File, t.Line, err)
@@ -45,18 +45,18 @@ func (p *Proxy) newSinkSet(targets []config.LogTarget, tag string) (*sinkSet, er
 	return set, nil
 }
 
-func (p *Proxy) newSink(t config.LogTarget, tag string) (*sink, error) {
+func (o *logOutput) newSink(t config.LogTarget, tag string) (*sink, error) {
 	lf := formats.LogLocal
 	if t.Format != "" {
 		var err error
 		if lf, err = formats.ParseLogFormat(t.Format); err != nil {
 			return nil, err
 		}
-	} else if p.cfg.Global.LogSendHostname != "" {
+	} else if o.p.cfg.Global.LogSendHostname != "" {
 		lf = formats.LogRFC3164
 	}
 	s := &sink{target: t, fd: -1, framer: &formats.Framer{Format: lf, Facility: t.Facility,
-		Hostname: p.cfg.Global.LogSendHostname, Tag: tag, PID: p.opts.PID, MaxLen: t.Len}}
+		Hostname: o.p.cfg.Global.LogSendHostname, Tag: tag, PID: o.p.opts.PID, MaxLen: t.Len}}
 	switch t.Addr.Network {
 	case "fd":
 		s.fd = t.Addr.FD
@@ -130,7 +130,7 @@ func (set *sinkSet) send(level formats.Severity, msg []byte) {
 		lv := max(level, s.target.MinLevel) // more severe levels are raised to MinLevel
 		bp := bufPool.Get().(*[]byte)
 		dgram := s.framer.Append((*bp)[:0], lv, now, msg)
-		set.p.deliver(s, dgram)
+		set.p.out.deliver(s, dgram)
 		if cap(dgram) <= 64<<10 {
 			*bp = dgram[:0]
 			bufPool.Put(bp)
@@ -175,7 +175,7 @@ func (op *sendOp) do(fd uintptr) bool {
 }
 
 // deliver sends one datagram; failures are counted, never waited on.
-func (p *Proxy) deliver(s *sink, b []byte) {
+func (o *logOutput) deliver(s *sink, b []byte) {
 	var err error
 	if s.ux != nil {
 		err = s.ux.send(b)
@@ -193,11 +193,11 @@ func (p *Proxy) deliver(s *sink, b []byte) {
 		opPool.Put(op)
 	}
 	if err == nil {
-		p.stats.LogsSent.Add(1)
+		o.p.stats.LogsSent.Add(1)
 		return
 	}
-	p.stats.LogsDropped.Add(1)
-	p.sendFailed(s, err)
+	o.p.stats.LogsDropped.Add(1)
+	o.sendFailed(s, err)
 }
 
 // adminf sends an admin/event message at level through set (falling back
@@ -205,19 +205,25 @@ func (p *Proxy) deliver(s *sink, b []byte) {
 // [WARNING], whatever its syslog level: haproxy 2.6.12 prints server state
 // changes, health checks and stop notices that way (the DOWN alert and the
 // UP notice alike; TestServerStateStderrVsHAProxy in cmd/proxy).
-func (p *Proxy) adminf(set *sinkSet, level formats.Severity, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	p.admin(set, level, msg, "[WARNING]", msg)
+func (o *logOutput) adminf(set *sinkSet, level formats.Severity, format string, args ...any) {
+	if set == nil || len(set.sinks) == 0 {
+		set = o.p.global
+	}
+	o.noticef(set, level, format, args...)
 }
 
-// admin sends msg at level through set and prints stderrMsg on Stderr
-// with word ("[WARNING]", "[ALERT]").
-func (p *Proxy) admin(set *sinkSet, level formats.Severity, msg, word, stderrMsg string) {
-	if set == nil || len(set.sinks) == 0 {
-		set = p.global
-	}
+// noticef is adminf without the fallback: sent through set only (none when
+// set is nil or empty), and printed on stderr as a [WARNING].
+func (o *logOutput) noticef(set *sinkSet, level formats.Severity, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	o.admin(set, level, msg, "[WARNING]", msg)
+}
+
+// admin sends msg at level through set (no fallback) and prints stderrMsg
+// on Stderr with word ("[WARNING]", "[ALERT]").
+func (o *logOutput) admin(set *sinkSet, level formats.Severity, msg, word, stderrMsg string) {
 	set.send(level, []byte(msg))
-	if p.opts.Stderr != nil {
-		fmt.Fprintf(p.opts.Stderr, "%-10s (%d) : %s\n", word, p.opts.PID, stderrMsg)
+	if o.p.opts.Stderr != nil {
+		fmt.Fprintf(o.p.opts.Stderr, "%-10s (%d) : %s\n", word, o.p.opts.PID, stderrMsg)
 	}
 }

@@ -57,23 +57,23 @@ func (u *unixTarget) close() {
 // later ones are silent. ECONNREFUSED is the echo of an ICMP "port
 // unreachable" on our connected UDP sockets: HAProxy sends on unconnected
 // sockets and never sees it, so it is ignored too.
-func (p *Proxy) sendFailed(s *sink, err error) {
+func (o *logOutput) sendFailed(s *sink, err error) {
 	if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.ECONNREFUSED) {
 		return
 	}
-	if !p.logAlertOnce.CompareAndSwap(false, true) {
+	if !o.alertOnce.CompareAndSwap(false, true) {
 		return
 	}
-	if p.opts.Stderr == nil {
+	if o.p.opts.Stderr == nil {
 		return
 	}
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
-		fmt.Fprintf(p.opts.Stderr, "[ALERT]    (%d) : sendmsg()/writev() failed in logger #%d: %v\n", p.opts.PID, s.index, err)
+		fmt.Fprintf(o.p.opts.Stderr, "[ALERT]    (%d) : sendmsg()/writev() failed in logger #%d: %v\n", o.p.opts.PID, s.index, err)
 		return
 	}
-	fmt.Fprintf(p.opts.Stderr, "[ALERT]    (%d) : sendmsg()/writev() failed in logger #%d: %s (errno=%d)\n",
-		p.opts.PID, s.index, strerror(errno), int(errno))
+	fmt.Fprintf(o.p.opts.Stderr, "[ALERT]    (%d) : sendmsg()/writev() failed in logger #%d: %s (errno=%d)\n",
+		o.p.opts.PID, s.index, strerror(errno), int(errno))
 }
 
 // strerror returns glibc's text for errno (Go's texts are lower-case).
@@ -85,7 +85,10 @@ func strerror(e syscall.Errno) string {
 	return s
 }
 
-// logAlert is embedded by Proxy: the once-per-process send alert.
-type logAlert struct {
-	logAlertOnce atomic.Bool
+// logOutput is the Proxy's log-output concern: building the log targets
+// (logger.go, logtarget_*.go), sending datagrams without blocking, the
+// admin/event notices, and the once-per-process send alert.
+type logOutput struct {
+	p         *Proxy
+	alertOnce atomic.Bool // the send-failure ALERT was printed
 }

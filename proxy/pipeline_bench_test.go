@@ -7,39 +7,23 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // benchOrigin answers every request on every connection with a fixed
 // 200 response carrying a 2-byte body, at the cost of one line scan.
 func benchOrigin(b *testing.B) string {
 	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
+	return testkit.Serve(b, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for skipHead(br) {
+			if _, err := c.Write(resp); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
-				for {
-					if !skipHead(br) {
-						return
-					}
-					if _, err := c.Write(resp); err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return l.Addr().String()
+	}).String()
 }
 
 // skipHead reads a bodyless request or response head.

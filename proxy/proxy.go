@@ -47,12 +47,21 @@ type Proxy struct {
 	log  *slog.Logger
 
 	frontends []*frontend
-	backends  map[*config.Proxy]*backend
-	global    *sinkSet
+	backends  map[*config.Proxy]*backend // load time and the CLI only
+	// byIndex is the backend of each cfg.Proxies entry (nil when the
+	// proxy is not a backend or is disabled), indexed by
+	// config.Proxy.Index: the request path's nbsrv fetch follows it
+	// instead of looking its backend up in a map.
+	byIndex []*backend
+	global  *sinkSet
 	// ordered lists every proxy in declaration order, for "stopped" lines.
 	ordered []*config.Proxy
 
 	actconn atomic.Int64
+	// reqCounter numbers the requests of the whole process (%rt and
+	// show info's CumReq), as haproxy's global request count
+	// (TestReqCounterVsHAProxy).
+	reqCounter atomic.Uint64
 	// checkConns counts the connections health checks attempted:
 	// haproxy's CumConns includes them (each check run is a session).
 	checkConns atomic.Int64
@@ -73,9 +82,10 @@ type Proxy struct {
 	// Stats counts log lines sent and dropped.
 	stats Stats
 
-	cli   cliState  // stats sockets
-	start time.Time // for "show info"
-	logAlert
+	cli    cliState  // stats sockets
+	health health    // checks and server states (check.go, admin.go)
+	start  time.Time // for "show info"
+	out    logOutput // log targets and notices (logger.go)
 }
 
 // Stats are counters a Proxy keeps about itself.
@@ -102,6 +112,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.health.p, p.out.p, p.cli.p = p, p, p
 	p.lim = computeLimits(cfg, rlimitNofile())
 	p.slots = make(chan struct{}, p.lim.maxconn)
 	tag := cfg.Global.LogTag
@@ -109,8 +120,15 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 		tag = "haproxy"
 	}
 	var err error
-	if p.global, err = p.newSinkSet(cfg.Global.Logs, tag); err != nil {
+	if p.global, err = p.out.newSinkSet(cfg.Global.Logs, tag); err != nil {
 		return nil, err
+	}
+	p.byIndex = make([]*backend, len(cfg.Proxies))
+	for i, pc := range cfg.Proxies {
+		if pc.Index != i {
+			p.closeSinks()
+			return nil, fmt.Errorf("proxy %q: Index %d at position %d of Config.Proxies (the configuration was not built by config.Parse)", pc.Name, pc.Index, i)
+		}
 	}
 	for _, pc := range cfg.Proxies {
 		if pc.Disabled {
@@ -123,7 +141,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 			return nil, err
 		}
 		var logs *sinkSet
-		if logs, err = p.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
+		if logs, err = p.out.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
 			p.closeSinks()
 			return nil, err
 		}
@@ -136,6 +154,7 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 			}
 			b.logs, b.rules = logs, cr
 			p.backends[pc] = b
+			p.byIndex[pc.Index] = b
 		}
 		if pc.Cap&config.CapFrontend != 0 {
 			fe, err := newFrontend(p, pc, logs)
@@ -191,7 +210,7 @@ func (p *Proxy) Listen() error {
 			return fmt.Errorf("frontend %q: %w", fe.cfg.Name, err)
 		}
 	}
-	if err := p.listenCLI(); err != nil {
+	if err := p.cli.listenCLI(); err != nil {
 		for _, f := range p.frontends {
 			f.closeListeners()
 		}
@@ -225,8 +244,8 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p.startChecks(ctx)
-	p.serveCLI()
+	p.health.startChecks(ctx)
+	p.cli.serveCLI()
 	for _, fe := range p.frontends {
 		for i, l := range fe.listeners {
 			p.wg.Add(1)
@@ -278,7 +297,7 @@ func (p *Proxy) stop(notices bool) {
 		for _, fe := range p.frontends {
 			fe.closeListeners()
 		}
-		p.closeCLI()
+		p.cli.closeCLI()
 		if notices {
 			p.logStopped()
 		}
@@ -357,8 +376,11 @@ func (p *Proxy) logStopped() {
 				fe = f.cum.Load()
 				logs = f.logs
 			}
-			p.adminf(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
+			// To the proxy's own loggers only: one without ("no log",
+			// or no "log" line) sends no notice, as haproxy 2.6
+			// (TestStopNoticesVsHAProxy); stderr still gets it.
+			p.out.noticef(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
 		}
 	}
-	p.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
+	p.out.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
 }

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -61,8 +60,8 @@ func compileRuleList(pc *config.Proxy, rules []config.HTTPRule, kw string) ([]*h
 			if r.Action != config.ActDelHeader {
 				v, err := compileValue(r.Value)
 				if err != nil {
-					return nil, &config.Error{File: r.File, Line: r.Line,
-						Msg: fmt.Sprintf("'%s %s' : invalid value '%s': %v.", kw, actionName(r.Action), r.Value, err)}
+					return nil, config.Alertf(r.File, r.Line,
+						"'%s %s' : invalid value '%s': %v.", kw, actionName(r.Action), r.Value, err)
 				}
 				hr.lit, hr.fmt = v.lit, v.fmt
 			}
@@ -70,8 +69,8 @@ func compileRuleList(pc *config.Proxy, rules []config.HTTPRule, kw string) ([]*h
 		case config.ActSetPath:
 			v, err := compileValue(r.Value)
 			if err != nil {
-				return nil, &config.Error{File: r.File, Line: r.Line,
-					Msg: fmt.Sprintf("'%s set-path' : invalid value '%s': %v.", kw, r.Value, err)}
+				return nil, config.Alertf(r.File, r.Line,
+					"'%s set-path' : invalid value '%s': %v.", kw, r.Value, err)
 			}
 			out[i] = &hdrRule{lit: v.lit, fmt: v.fmt}
 		case config.ActAuth:
@@ -91,8 +90,8 @@ func compileRuleList(pc *config.Proxy, rules []config.HTTPRule, kw string) ([]*h
 			if !hr.quiet {
 				lv, ok := severityByName[r.Value]
 				if !ok {
-					return nil, &config.Error{File: r.File, Line: r.Line,
-						Msg: fmt.Sprintf("'%s set-log-level' : unknown level '%s'.", kw, r.Value)}
+					return nil, config.Alertf(r.File, r.Line,
+						"'%s set-log-level' : unknown level '%s'.", kw, r.Value)
 				}
 				hr.level = lv
 			}

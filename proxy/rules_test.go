@@ -13,50 +13,37 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // echoHead is an origin that answers every request with its raw head as
 // the body; "kill" in the URI adds an X-Kill response header.
-func echoHead(t testing.TB, ctx context.Context) int {
+func echoHead(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { <-ctx.Done(); l.Close() }()
-	go func() {
+	addr := testkit.Serve(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					c.SetDeadline(time.Now().Add(5 * time.Second))
-					var head bytes.Buffer
-					for {
-						ln, err := br.ReadString('\n')
-						if err != nil {
-							return
-						}
-						head.WriteString(ln)
-						if ln == "\r\n" {
-							break
-						}
-					}
-					extra := ""
-					if strings.Contains(strings.SplitN(head.String(), "\r\n", 2)[0], "kill") {
-						extra = "X-Kill: 1\r\n"
-					}
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nServer: echo\r\nContent-Type: text/plain\r\n"+extra+
-						"Content-Length: "+strconv.Itoa(head.Len())+"\r\n\r\n"+head.String())
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			var head bytes.Buffer
+			for {
+				ln, err := br.ReadString('\n')
+				if err != nil {
+					return
 				}
-			}()
+				head.WriteString(ln)
+				if ln == "\r\n" {
+					break
+				}
+			}
+			extra := ""
+			if strings.Contains(strings.SplitN(head.String(), "\r\n", 2)[0], "kill") {
+				extra = "X-Kill: 1\r\n"
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nServer: echo\r\nContent-Type: text/plain\r\n"+extra+
+				"Content-Length: "+strconv.Itoa(head.Len())+"\r\n\r\n"+head.String())
 		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port
+	})
+	return addr.Port
 }
 
 const rulesConfig = `global
@@ -147,9 +134,7 @@ func rulesRequest(path string) string {
 // TestHeaderRules checks the proxy's header rules on its own: what the
 // origin receives, what the client receives, and the log lines.
 func TestHeaderRules(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	echo := echoHead(t, ctx)
+	echo := echoHead(t)
 	sink := newLogSink(t)
 	p := runProxy(t, rulesText(sink.port(), 0, echo))
 	a := addr(t, p, "fe", false)
@@ -181,7 +166,7 @@ func TestDifferentialHeaderRules(t *testing.T) {
 	bin := haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	echo := echoHead(t, ctx)
+	echo := echoHead(t)
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
 	hport := freePort(t)
 	startHAProxy(t, ctx, bin, rulesText(sinkH.port(), hport, echo))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 func netipPortless(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr(), 0) }
@@ -54,18 +55,6 @@ func get(path string, hdrs ...string) string {
 	return b.String()
 }
 
-// waitFor polls cond until it holds or fails the test after 10 s.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func (p *Proxy) backendByName(name string) *backend {
 	for pc, b := range p.backends {
 		if pc.Name == name {
@@ -75,25 +64,33 @@ func (p *Proxy) backendByName(name string) *backend {
 	return nil
 }
 
+// startScenario runs the proxy on the conformance configuration
+// testdata/haproxy-KIND.cfg with the test backends and a log sink, and
+// reads HAProxy's lines for it (testdata/ref-KIND.txt). Where the machine
+// has no IPv6, noV6 is replaced by withoutV6 in the configuration first;
+// v6 says which.
+func startScenario(t *testing.T, kind, noV6, withoutV6 string) (p *Proxy, sink *logSink, refs map[string]string, v6 bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ports := startBackends(t, ctx)
+	sink = newLogSink(t)
+	text := rewriteConfig(t, "testdata/haproxy-"+kind+".cfg", ports, sink.port())
+	if v6 = haveIPv6(); !v6 {
+		text = strings.Replace(text, noV6, withoutV6, 1)
+	}
+	return runProxy(t, text), sink, readRefs(t, "testdata/ref-"+kind+".txt"), v6
+}
+
 // TestHTTPScenarios replays, against the conformance http config, the
 // requests behind a set of lines HAProxy 2.6 logged, and compares the
 // proxy's lines with HAProxy's field by field.
 func TestHTTPScenarios(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ports := startBackends(t, ctx)
-	sink := newLogSink(t)
-	text := rewriteConfig(t, "testdata/haproxy-http.cfg", ports, sink.port())
-	v6 := haveIPv6()
-	if !v6 {
-		text = strings.Replace(text, "bind [::1]:0\n", "", 1)
-	}
-	p := runProxy(t, text)
-	refs := readRefs(t, "testdata/ref-http.txt")
+	p, sink, refs, v6 := startScenario(t, "http", "bind [::1]:0\n", "")
 	web := addr(t, p, "fe_web", false)
 	plain := addr(t, p, "fe_plain", false)
 	caps := [2]int{2, 2}
-	quiet := func() { waitFor(t, "no open connection", func() bool { return p.actconn.Load() == 0 }) }
+	quiet := func() { testkit.Eventually(t, "no open connection", func() bool { return p.actconn.Load() == 0 }) }
 	check := func(name, re string, m mask) {
 		t.Helper()
 		got := payload(sink.next(t, re))
@@ -193,7 +190,7 @@ func TestHTTPScenarios(t *testing.T) {
 	go func() {
 		first <- roundTrip(t, web, get("/q/abort0-0?st=200&d=400", "Host: aborter", "User-Agent: aborter/1.0"))
 	}()
-	waitFor(t, "q1 busy", func() bool { return q1.cur.Load() == 1 })
+	testkit.Eventually(t, "q1 busy", func() bool { return q1.cur.Load() == 1 })
 	roundTrip(t, web, get("/q/abort0-1?st=200&d=400", "Host: aborter", "User-Agent: aborter/1.0"))
 	<-first
 	check("queue", `/q/abort0-1`, mask{counters: true})
@@ -210,7 +207,7 @@ func TestHTTPScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(rc, get("/slow/rst0?st=200&d=700", "Host: aborter", "User-Agent: aborter/1.0"))
-	waitFor(t, "slow1 busy", func() bool { return slow1.cur.Load() == 1 })
+	testkit.Eventually(t, "slow1 busy", func() bool { return slow1.cur.Load() == 1 })
 	rc.(*net.TCPConn).SetLinger(0)
 	rc.Close()
 	check("server_abort", `/slow/rst0`, mask{counters: true, bytes: true})
@@ -283,19 +280,9 @@ func tcpExchange(t testing.TB, address, data string, want int) int {
 // TestTCPScenarios replays the tcp conformance scenarios and compares the
 // proxy's tcplog lines with HAProxy's.
 func TestTCPScenarios(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ports := startBackends(t, ctx)
-	sink := newLogSink(t)
-	text := rewriteConfig(t, "testdata/haproxy-tcp.cfg", ports, sink.port())
-	v6 := haveIPv6()
-	if !v6 {
-		text = strings.Replace(text, "frontend ft_v6\n    bind [::1]:0\n", "frontend ft_v6\n", 1)
-	}
-	p := runProxy(t, text)
-	refs := readRefs(t, "testdata/ref-tcp.txt")
+	p, sink, refs, v6 := startScenario(t, "tcp", "frontend ft_v6\n    bind [::1]:0\n", "frontend ft_v6\n")
 	fe := func(name string) string { return addr(t, p, name, false) }
-	quiet := func() { waitFor(t, "no open connection", func() bool { return p.actconn.Load() == 0 }) }
+	quiet := func() { testkit.Eventually(t, "no open connection", func() bool { return p.actconn.Load() == 0 }) }
 	check := func(name, re string, m mask) {
 		t.Helper()
 		sameShape(t, formats.TCPLogFormat, [2]int{}, payload(sink.next(t, re)), refs[name], m)
@@ -326,7 +313,7 @@ func TestTCPScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(c, "reset me")
-	waitFor(t, "silent1 busy", func() bool { return silent1.cur.Load() == 1 })
+	testkit.Eventually(t, "silent1 busy", func() bool { return silent1.cur.Load() == 1 })
 	c.(*net.TCPConn).SetLinger(0)
 	c.Close()
 	check("rst", ` ft_silent `, mask{counters: true})
@@ -338,10 +325,10 @@ func TestTCPScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(c1, "queued 0")
-	waitFor(t, "echoq busy", func() bool { return echoq.cur.Load() == 1 })
+	testkit.Eventually(t, "echoq busy", func() bool { return echoq.cur.Load() == 1 })
 	second := make(chan int, 1)
 	go func() { second <- tcpExchange(t, fe("ft_queue"), "queued 1", 8) }()
-	waitFor(t, "second connection queued", func() bool { return echoq.be.queueLen() == 1 })
+	testkit.Eventually(t, "second connection queued", func() bool { return echoq.be.queueLen() == 1 })
 	io.ReadFull(c1, make([]byte, 8))
 	c1.Close()
 	<-second

@@ -110,6 +110,7 @@ type stream struct {
 	be                                        *backend
 	srv                                       *server
 	srvName                                   string // overrides srv (e.g. <STATS>)
+	uniqueID                                  string // %ID once generated (uniqueID)
 	status                                    int
 	bytesOut                                  int64
 	term                                      termState

@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -31,7 +32,7 @@ func serveTCP(s *session) {
 	conn, ce := connect(s, context.Background(), st, &balanceKey{src: s.client.Addr()}, nil, nil)
 	if ce != connOK {
 		st.setTermConnErr(ce)
-		drainPending(s.raw) // the client's close is then a FIN, as haproxy's
+		closeClientFIN(s)
 		logTCP(s, s.p.now(), 0)
 		return
 	}
@@ -52,6 +53,34 @@ func serveTCP(s *session) {
 		st.term.set(causeDown, phaseNone) // "D-", as haproxy 2.6 logs it
 	}
 	logTCP(s, s.p.now(), t.up.Load())
+}
+
+// closeClientFIN ends the client side of a stream that never reached a
+// server with a FIN, as haproxy 2.6 does (compared: TestTCPRefuseCloseVsHAProxy).
+// HAProxy has read what the client sent into its buffer while connecting;
+// a close with those bytes still unread in the socket would make the
+// kernel send an RST instead. So: shut the write side, then discard what
+// is already readable, without waiting; the session's teardown closes.
+func closeClientFIN(s *session) {
+	tc, ok := s.raw.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	tc.CloseWrite()
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return
+	}
+	var buf [4096]byte
+	rc.Read(func(fd uintptr) bool {
+		for i := 0; i < 64; i++ { // at most 256 KiB: the socket's receive buffer
+			n, err := syscall.Read(int(fd), buf[:])
+			if n <= 0 || err != nil {
+				break
+			}
+		}
+		return true // never wait for more
+	})
 }
 
 func logTCP(s *session, end time.Time, up int64) {

@@ -171,11 +171,9 @@ func tlsFixture(t testing.TB) (*testCA, string) {
 // rules, and the httpslog line carries "fe~", the SNI, OpenSSL's version
 // and cipher names.
 func TestTLSFrontend(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	ca, dir := tlsFixture(t)
 	sink := newLogSink(t)
-	p := runProxy(t, tlsFrontendText(sink.port(), 0, 0, 0, echoHead(t, ctx), dir))
+	p := runProxy(t, tlsFrontendText(sink.port(), 0, 0, 0, echoHead(t), dir))
 	addrs := p.Addrs("fe")
 	tlsAddr, clearAddr := addrs[0].String(), addrs[2].String()
 	f, err := formats.Compile(formats.HTTPSLogFormat)
@@ -263,11 +261,9 @@ func TestTLSFrontend(t *testing.T) {
 // and listener naming recorded from haproxy 2.6.12) and that dontlognull
 // hides the ones without data.
 func TestTLSHandshakeErrors(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	_, dir := tlsFixture(t)
 	sink := newLogSink(t)
-	p := runProxy(t, tlsFrontendText(sink.port(), 0, 0, 0, echoHead(t, ctx), dir))
+	p := runProxy(t, tlsFrontendText(sink.port(), 0, 0, 0, echoHead(t), dir))
 	addrs := p.Addrs("fe")
 	rawSend(t, addrs[0].String(), "")
 	if got := payload(sink.next(t, `: `)); !regexpMatch(`^127\.0\.0\.1:\d+ \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] fe/1: Connection closed during SSL handshake$`, got) {
@@ -290,7 +286,7 @@ func TestTLSHandshakeErrors(t *testing.T) {
 	// dontlognull: a connection that sent nothing logs nothing; one that
 	// sent garbage still does.
 	sink2 := newLogSink(t)
-	text := strings.Replace(tlsFrontendText(sink2.port(), 0, 0, 0, echoHead(t, ctx), dir), "option httpslog", "option httpslog\n    option dontlognull", 1)
+	text := strings.Replace(tlsFrontendText(sink2.port(), 0, 0, 0, echoHead(t), dir), "option httpslog", "option httpslog\n    option dontlognull", 1)
 	p2 := runProxy(t, text)
 	a2 := p2.Addrs("fe")[0].String()
 	rawSend(t, a2, "")
@@ -423,7 +419,7 @@ func TestDifferentialTLS(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ca, dir := tlsFixture(t)
-	echo := echoHead(t, ctx)
+	echo := echoHead(t)
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
 	hp := [3]int{freePort(t), freePort(t), freePort(t)}
 	startHAProxy(t, ctx, bin, tlsFrontendText(sinkH.port(), hp[0], hp[1], hp[2], echo, dir))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
 )
 
@@ -16,7 +17,7 @@ import (
 // here. Each diagnostic carries the file and line of the setting, or of
 // its section when the setting has no line of its own (settings inherited
 // from a defaults section are reported once per proxy).
-func Validate(cfg *config.Config) []config.Diag {
+func Validate(cfg *config.Config) []*config.Diag {
 	var v validator
 	g := &cfg.Global
 	for _, pc := range cfg.Proxies {
@@ -29,22 +30,22 @@ func Validate(cfg *config.Config) []config.Diag {
 }
 
 type validator struct {
-	out []config.Diag
+	out []*config.Diag
 }
 
 func (v *validator) alert(file string, line int, format string, args ...any) {
-	v.out = append(v.out, config.Diag{Level: config.LevelAlert, File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	v.out = append(v.out, config.Alertf(file, line, format, args...))
 }
 
 func (v *validator) warn(file string, line int, format string, args ...any) {
-	v.out = append(v.out, config.Diag{Level: config.LevelWarning, File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	v.out = append(v.out, config.Warnf(file, line, format, args...))
 }
 
 func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	f, l := pc.File, pc.Line
 	where := fmt.Sprintf("proxy '%s'", pc.Name)
 	if _, err := compileRules(pc); err != nil {
-		var ce *config.Error
+		var ce *config.Diag
 		if errors.As(err, &ce) {
 			v.alert(ce.File, ce.Line, "%s", ce.Msg)
 		} else {
@@ -82,8 +83,10 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	if pc.LogASAP {
 		v.alert(f, l, "%s : 'option logasap' is not supported by this implementation: lines are logged at the end of the stream.", where)
 	}
-	if pc.UniqueIDFormat != "" || pc.UniqueIDHeader != "" {
-		v.alert(f, l, "%s : 'unique-id-format'/'unique-id-header' are not supported by this implementation (no header is added, %%ID logs '-').", where)
+	if pc.UniqueIDFormat != "" {
+		if _, err := formats.Compile(pc.UniqueIDFormat); err != nil {
+			v.alert(f, l, "%s : unique-id-format: %v", where, err)
+		}
 	}
 	if pc.ErrorLogFormat != "" || pc.LogFormatSD != "" {
 		v.alert(f, l, "%s : 'error-log-format'/'log-format-sd' are not supported by this implementation.", where)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haplog/haplog/internal/diag"
 	"github.com/haplog/haplog/proxy/config"
 )
 
@@ -27,9 +28,9 @@ func TestValidateCompression(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var alerts []config.Diag
+		var alerts []*config.Diag
 		for _, d := range Validate(cfg) {
-			if d.Level == config.LevelAlert {
+			if d.Severity == diag.Error {
 				alerts = append(alerts, d)
 			}
 		}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/haplog/haplog/internal/diag"
 )
 
 // Sentinel errors carried by *ConfigError.
@@ -19,34 +21,22 @@ var (
 	ErrUnknownID        = errors.New("no such user or group")
 )
 
-// ConfigError is a logrotate configuration error with its position.
-type ConfigError struct {
-	File      string
-	Line      int
-	Directive string // "" for syntax errors outside a directive
-	Err       error
-}
+// ConfigError is a logrotate configuration error with its position: the
+// one diagnostics type of every config reader (internal/diag), printed
+// "FILE:LINE: error: DIRECTIVE: MESSAGE" (Directive "" for syntax errors
+// outside a directive); Err is the cause, one of the sentinels above.
+type ConfigError = diag.Diag
 
-func (e *ConfigError) Error() string {
-	if e.Directive == "" {
-		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
-	}
-	return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Directive, e.Err)
+// configErr returns the error err at file:line in directive.
+func configErr(file string, line int, directive string, err error) *ConfigError {
+	return diag.Pos{File: file, Line: line}.Wrap(directive, err)
 }
-
-// Unwrap returns the underlying error.
-func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Warning is something in a configuration that is accepted but behaves
 // differently than under logrotate (a script that is not run, a directive
-// that has no effect in-process).
-type Warning struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (w Warning) String() string { return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg) }
+// that has no effect in-process): an internal/diag diagnostic of severity
+// warning, printed "FILE:LINE: warning: MESSAGE".
+type Warning = diag.Diag
 
 // Rule is one logrotate block: the patterns before `{` and the options that
 // result from the global directives before it and the directives inside it.
@@ -61,7 +51,7 @@ type Rule struct {
 // Config is a parsed logrotate configuration.
 type Config struct {
 	Rules    []Rule
-	Warnings []Warning
+	Warnings []*Warning
 }
 
 // LoadConfig reads a logrotate configuration file (and what it includes).
@@ -125,7 +115,7 @@ type line struct {
 
 func (p *parser) parse(r io.Reader, name string, depth int) error {
 	if depth > 8 {
-		return &ConfigError{File: name, Err: fmt.Errorf("%w: includes nested too deep", ErrSyntax)}
+		return configErr(name, 0, "", fmt.Errorf("%w: includes nested too deep", ErrSyntax))
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -222,15 +212,15 @@ func (p *parser) parse(r io.Reader, name string, depth int) error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return &ConfigError{File: name, Line: num + 1, Err: fmt.Errorf("read: %w", err)}
+		return configErr(name, num+1, "", fmt.Errorf("read: %w", err))
 	}
 	switch {
 	case script != "":
-		return &ConfigError{File: name, Line: num, Directive: script, Err: fmt.Errorf("%w: missing endscript", ErrSyntax)}
+		return configErr(name, num, script, fmt.Errorf("%w: missing endscript", ErrSyntax))
 	case block != nil:
-		return &ConfigError{File: name, Line: patLine, Err: fmt.Errorf("%w: missing }", ErrSyntax)}
+		return configErr(name, patLine, "", fmt.Errorf("%w: missing }", ErrSyntax))
 	case len(patterns) > 0:
-		return &ConfigError{File: name, Line: num, Err: fmt.Errorf("%w: log file pattern %q without { }", ErrSyntax, patterns[0])}
+		return configErr(name, num, "", fmt.Errorf("%w: log file pattern %q without { }", ErrSyntax, patterns[0]))
 	}
 	return nil
 }
@@ -283,7 +273,7 @@ func (p *parser) include(ln line, toks []string, depth int) error {
 }
 
 func (l line) errf(directive, format string, args ...any) error {
-	return &ConfigError{File: l.file, Line: l.num, Directive: directive, Err: fmt.Errorf(format, args...)}
+	return configErr(l.file, l.num, directive, fmt.Errorf(format, args...))
 }
 
 // tokenize splits a line on blanks; "double" and 'single' quotes group.

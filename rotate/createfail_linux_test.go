@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestRotationCreateFailsKeepsOldFile: on a tmpfs with no inode left, the
@@ -63,7 +64,7 @@ func TestRotationCreateFailsKeepsOldFile(t *testing.T) {
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, want.Bytes()) {
 		t.Fatalf("log file after failed rotations:\n%q\nwant\n%q", b, want.Bytes())
 	}
-	if names := listDir(t, dir); strings.Join(names, " ") != "f.log spare spare2" {
+	if names := testfs.Names(t, dir); strings.Join(names, " ") != "f.log spare spare2" {
 		t.Fatalf("files %q", names)
 	}
 	if st := w.Stats(); st.RotateErrors != 3 {
@@ -77,7 +78,7 @@ func TestRotationCreateFailsKeepsOldFile(t *testing.T) {
 	}
 	w.Write([]byte("new file\n"))
 	w.Flush()
-	waitFor(t, "backup named", func() bool { _, err := os.Stat(path + ".1"); return err == nil })
+	testkit.Eventually(t, "backup named", func() bool { _, err := os.Stat(path + ".1"); return err == nil })
 	if b, _ := os.ReadFile(path + ".1"); string(b) != want.String()+"after\n" {
 		t.Errorf("backup %q", b)
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestDirectWrite mixes small writes (buffered) with runs of whole lines at
@@ -95,7 +97,7 @@ func TestDirectWriteFailureKeepsCopy(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "recovery", func() bool { return w.Flush() == nil })
+	testkit.Eventually(t, "recovery", func() bool { return w.Flush() == nil })
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}

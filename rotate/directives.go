@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/haplog/haplog/internal/diag"
 )
 
 // criterion is what triggers rotation in logrotate: the last of `size` and
@@ -34,7 +36,7 @@ type ruleState struct {
 	keepSet  bool
 	inBlock  bool // a { } block, not the global section
 	scripts  map[string]string
-	warnings []Warning
+	warnings []*Warning
 }
 
 func newRuleState() *ruleState { return &ruleState{scripts: map[string]string{}} }
@@ -48,7 +50,7 @@ func (s *ruleState) clone() *ruleState {
 }
 
 func (s *ruleState) warn(ln line, msg string) {
-	s.warnings = append(s.warnings, Warning{File: ln.file, Line: ln.num, Msg: msg})
+	s.warnings = append(s.warnings, diag.Pos{File: ln.file, Line: ln.num}.Warnf("", "%s", msg))
 }
 
 func isScript(d string) bool {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // These tests fill a real, size-limited tmpfs (ENOSPC from the kernel, with
@@ -223,7 +224,7 @@ func testDiskFullTmpfs(t *testing.T, per int) {
 	}
 	// The tick retries by itself; each retry is counted, the error is logged once.
 	before := w.Stats().WriteErrors
-	waitFor(t, "write retries", func() bool { return w.Stats().WriteErrors >= before+3 })
+	testkit.Eventually(t, "write retries", func() bool { return w.Stats().WriteErrors >= before+3 })
 	st := w.Stats()
 	if st.BytesRejected != r.rejected {
 		t.Errorf("Stats().BytesRejected = %d, %d bytes were refused", st.BytesRejected, r.rejected)
@@ -245,11 +246,11 @@ func testDiskFullTmpfs(t *testing.T, per int) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the buffered lines to be written", func() bool {
+	testkit.Eventually(t, "the buffered lines to be written", func() bool {
 		r.observe()
 		return w.Stats().BytesWritten == int64(r.accepted.Len())
 	})
-	waitFor(t, "the recovery to be logged", func() bool { return logs.count("rotate: writing again") == 1 })
+	testkit.Eventually(t, "the recovery to be logged", func() bool { return logs.count("rotate: writing again") == 1 })
 	for range 300 / per {
 		if err := r.write(); err != nil {
 			t.Fatalf("Write after space returned: %v", err)
@@ -309,7 +310,7 @@ func testDiskFullRotationCompress(t *testing.T, per int) {
 	// them when it fails: wait for that before checking that the disk stays
 	// full. The worker retries only after defaultRetryDelay (30s).
 	r.settle = func() {
-		waitFor(t, "the compression to fail", func() bool { return w.Stats().BackgroundErrors >= 1 })
+		testkit.Eventually(t, "the compression to fail", func() bool { return w.Stats().BackgroundErrors >= 1 })
 	}
 
 	full := r.untilFull(10000)
@@ -326,7 +327,7 @@ func testDiskFullRotationCompress(t *testing.T, per int) {
 	if c := w.Stats().Compressed; c != 0 {
 		t.Errorf("%d backups compressed on a full disk", c)
 	}
-	names := listDir(t, dir)
+	names := testfs.Names(t, dir)
 	for _, n := range names {
 		if strings.HasSuffix(n, ".tmp") || strings.HasSuffix(n, ".gz") {
 			t.Errorf("%s left by the failed compression (files: %v)", n, names)
@@ -337,7 +338,7 @@ func testDiskFullRotationCompress(t *testing.T, per int) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the buffered lines to be written", func() bool {
+	testkit.Eventually(t, "the buffered lines to be written", func() bool {
 		r.observe()
 		return w.Stats().BytesWritten == int64(r.accepted.Len())
 	})
@@ -358,7 +359,7 @@ func testDiskFullRotationCompress(t *testing.T, per int) {
 	if err := w.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	names = listDir(t, dir)
+	names = testfs.Names(t, dir)
 	backups := 0
 	for _, n := range names {
 		switch {
@@ -433,7 +434,7 @@ func testDiskFullMemoryBound(t *testing.T, per int, free int64, partial bool) {
 		if err := os.Remove(small); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the freed space to be used", func() bool {
+		testkit.Eventually(t, "the freed space to be used", func() bool {
 			return w.Stats().BytesWritten >= written+12<<10 && freeSpace(t, dir) < 4<<10
 		})
 		r.untilFull(10000)
@@ -446,7 +447,7 @@ func testDiskFullMemoryBound(t *testing.T, per int, free int64, partial bool) {
 	if err := os.Remove(big); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the buffered lines to be written", func() bool {
+	testkit.Eventually(t, "the buffered lines to be written", func() bool {
 		r.observe()
 		return w.Stats().BytesWritten == int64(r.accepted.Len())
 	})
@@ -507,7 +508,7 @@ func TestDiskFullCompressRetry(t *testing.T) {
 	}
 	// Six failed attempts: the first at the rotation, then retries after
 	// first, 2, 4, 8 and 16 times first. Spinning would get there sooner.
-	waitFor(t, "the worker to retry on the full disk", func() bool { return w.Stats().BackgroundErrors >= 6 })
+	testkit.Eventually(t, "the worker to retry on the full disk", func() bool { return w.Stats().BackgroundErrors >= 6 })
 	if took, least := time.Since(start), (1+2+4+8+16)*first; took < least {
 		t.Errorf("6 failed attempts in %v, want at least %v: the retries do not back off", took, least)
 	}
@@ -517,7 +518,7 @@ func TestDiskFullCompressRetry(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a retry to compress the backup", func() bool { return w.Stats().Compressed == 1 })
+	testkit.Eventually(t, "a retry to compress the backup", func() bool { return w.Stats().Compressed == 1 })
 	elapsed := time.Since(start)
 	st := w.Stats()
 	t.Logf("compressed after %d failed attempts in %v (first retry after %v)", st.BackgroundErrors, elapsed, first)
@@ -527,7 +528,7 @@ func TestDiskFullCompressRetry(t *testing.T) {
 	if st.Rotations != 1 || st.WriteErrors != 0 {
 		t.Errorf("stats %+v: want 1 rotation and no write error (nothing but the retry could compress)", st)
 	}
-	names := listDir(t, dir)
+	names := testfs.Names(t, dir)
 	if !slices.Equal(names, []string{"app.log", "app.log.1.gz"}) {
 		t.Errorf("files %v, want app.log and app.log.1.gz", names)
 	}
@@ -582,12 +583,12 @@ func TestDiskFullCloseWhileRetrying(t *testing.T) {
 	}
 	// The goroutine that retries is the worker: once the goroutines are
 	// back to their number before New, no retry can happen any more.
-	waitFor(t, "the worker to retry on the full disk", func() bool { return w.Stats().BackgroundErrors >= 2 })
+	testkit.Eventually(t, "the worker to retry on the full disk", func() bool { return w.Stats().BackgroundErrors >= 2 })
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
-	if names := listDir(t, dir); !slices.Equal(names, []string{"app.log", "app.log.1", "filler"}) {
+	testkit.Eventually(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
+	if names := testfs.Names(t, dir); !slices.Equal(names, []string{"app.log", "app.log.1", "filler"}) {
 		t.Errorf("files %v after Close on a full disk, want app.log, app.log.1 (uncompressed) and filler", names)
 	}
 }
@@ -637,7 +638,7 @@ func TestFlappingDiskLogsRateLimited(t *testing.T) {
 		t.Helper()
 		replace(true)
 		before := w.Stats().WriteErrors
-		waitFor(t, "a failed write", func() bool {
+		testkit.Eventually(t, "a failed write", func() bool {
 			fmt.Fprintf(w, "line %d\n", seq)
 			seq++
 			return w.Stats().WriteErrors > before
@@ -646,7 +647,7 @@ func TestFlappingDiskLogsRateLimited(t *testing.T) {
 	heal := func() {
 		t.Helper()
 		replace(false)
-		waitFor(t, "the recovery", func() bool { return w.Stats().Buffered == 0 })
+		testkit.Eventually(t, "the recovery", func() bool { return w.Stats().Buffered == 0 })
 	}
 	const failMsg, okMsg = "rotate: write failed, buffering", "rotate: writing again"
 	check := func(when string, failures, recoveries int) {
@@ -670,7 +671,7 @@ func TestFlappingDiskLogsRateLimited(t *testing.T) {
 	// The failure lasts past the interval: the next retry logs it, with
 	// the failures held back before it.
 	clock.Set(clock.Now().Add(failLogEvery))
-	waitFor(t, "the lasting failure to be logged", func() bool { return logs.count(failMsg) == 2 })
+	testkit.Eventually(t, "the lasting failure to be logged", func() bool { return logs.count(failMsg) == 2 })
 	if !strings.Contains(logs.String(), fmt.Sprintf("unreported_failures=%d", flaps)) {
 		t.Errorf("the failure logged after the interval does not count the %d held back:\n%s", flaps, logs.String())
 	}
@@ -713,7 +714,7 @@ func TestDirectWriteInFlightCounted(t *testing.T) {
 		_, err := w.Write(p)
 		done <- err
 	}()
-	waitFor(t, "the direct write to be counted", func() bool { return w.Stats().Buffered == len(p) })
+	testkit.Eventually(t, "the direct write to be counted", func() bool { return w.Stats().Buffered == len(p) })
 	got := make([]byte, len(p))
 	if _, err := io.ReadFull(rd, got); err != nil {
 		t.Fatal(err)

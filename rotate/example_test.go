@@ -45,11 +45,11 @@ func ExampleParseConfig() {
 		return
 	}
 	for _, w := range cfg.Warnings {
-		fmt.Println("warning:", w)
+		fmt.Println(w)
 	}
 	o, ok := cfg.OptionsFor("/var/log/haproxy/haproxy.log")
 	fmt.Println(ok, o.Every, o.Keep, o.Compress, o.Mode, o.Owner, o.Group, o.NotIfEmpty)
 	// Output:
-	// warning: haproxy:11: postrotate script is not run: the writer rotates in-process and needs no signal or reload
+	// haproxy:11: warning: postrotate script is not run: the writer rotates in-process and needs no signal or reload
 	// true daily 90 gzip -rw-r--r-- nobody nogroup true
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestRealLogrotateOutside: the real logrotate rotates a file a Writer is
@@ -58,13 +60,13 @@ func TestRealLogrotateOutside(t *testing.T) {
 					}
 				}
 			}()
-			waitFor(t, "some data", func() bool { fi, err := os.Stat(path); return err == nil && fi.Size() > 200<<10 })
+			testkit.Eventually(t, "some data", func() bool { fi, err := os.Stat(path); return err == nil && fi.Size() > 200<<10 })
 			if out, err := exec.Command(bin, "-f", "-s", filepath.Join(dir, "state"), conf).CombinedOutput(); err != nil || len(out) > 0 {
 				t.Fatalf("logrotate: %v\n%s", err, out)
 			}
 			after := seq.Load() // written after logrotate returned
 			start := time.Now()
-			waitFor(t, "writes to the new file", func() bool {
+			testkit.Eventually(t, "writes to the new file", func() bool {
 				b, _ := os.ReadFile(path)
 				return bytes.Contains(b, []byte("line "+strconv.FormatInt(after+100, 10)+" "))
 			})
@@ -77,7 +79,7 @@ func TestRealLogrotateOutside(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := seq.Load()
-			names := listDir(t, dir)
+			names := testfs.Names(t, dir)
 			want := "h.log h.log.1 lr.conf state"
 			if tc.name == "nodelaycompress" {
 				want = "h.log h.log.1.gz lr.conf state"

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 // TestSameFilesAsLogrotate rotates the same content with the real logrotate
@@ -39,7 +40,7 @@ func TestSameFilesAsLogrotate(t *testing.T) {
 					rotateFn(cfg, i)
 				}
 				got := map[string]string{}
-				for _, n := range listDir(t, dir) {
+				for _, n := range testfs.Names(t, dir) {
 					if n != "state" {
 						got[n] = string(readAny(t, filepath.Join(dir, n)))
 					}

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestOutsideRotation: another program (logrotate, by hand) rotates the
@@ -61,7 +64,7 @@ func TestOutsideRotation(t *testing.T) {
 			tc.rotate(t, path)
 			start := time.Now()
 			fmt.Fprintf(w, "racing\n") // may land in either file, never in both
-			waitFor(t, "reopen", func() bool {
+			testkit.Eventually(t, "reopen", func() bool {
 				fmt.Fprintf(w, "probe\n")
 				w.Flush()
 				b, _ := os.ReadFile(path)
@@ -74,7 +77,7 @@ func TestOutsideRotation(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if names := strings.Join(listDir(t, dir), " "); names != "o.log o.log.1 o.log.2.gz" {
+			if names := strings.Join(testfs.Names(t, dir), " "); names != "o.log o.log.1 o.log.2.gz" {
 				t.Fatalf("files %q", names)
 			}
 			if b := readAny(t, path+".2.gz"); string(b) != "logrotate's\n" {
@@ -117,7 +120,7 @@ func TestForeignBackupBlocksShift(t *testing.T) {
 	if err := w.Rotate(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "shift refused", func() bool { return w.Stats().BackgroundErrors > 0 })
+	testkit.Eventually(t, "shift refused", func() bool { return w.Stats().BackgroundErrors > 0 })
 	w.Close()
 	if b, _ := os.ReadFile(path + ".1"); string(b) != "theirs\n" {
 		t.Errorf("b.log.1 %q", b)

@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 func TestDailyRotationDateExt(t *testing.T) {
@@ -24,9 +27,9 @@ func TestDailyRotationDateExt(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write([]byte("before midnight\n"))
-	waitFor(t, "first flush", func() bool { b, _ := os.ReadFile(path); return len(b) > 0 })
+	testkit.Eventually(t, "first flush", func() bool { b, _ := os.ReadFile(path); return len(b) > 0 })
 	clk.Set(time.Date(2026, 11, 22, 0, 0, 0, 1, paris))
-	waitFor(t, "midnight rotation", func() bool { return w.Stats().Rotations == 1 })
+	testkit.Eventually(t, "midnight rotation", func() bool { return w.Stats().Rotations == 1 })
 	w.Write([]byte("after midnight\n"))
 	// a manual rotation on the same day gets a suffix
 	clk.Set(time.Date(2026, 11, 22, 10, 0, 0, 0, paris))
@@ -47,7 +50,7 @@ func TestDailyRotationDateExt(t *testing.T) {
 		"haproxy.log-20261122.1": "second\n",
 		"haproxy.log":            "third\n",
 	}
-	got := listDir(t, dir)
+	got := testfs.Names(t, dir)
 	if len(got) != len(want) {
 		t.Fatalf("files %v, want %d files", got, len(want))
 	}
@@ -74,7 +77,7 @@ func TestCatchUpRotationAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(path + "-20261120"); string(b) != "old day\n" {
-		t.Fatalf("backup %q (files %v)", b, listDir(t, dir))
+		t.Fatalf("backup %q (files %v)", b, testfs.Names(t, dir))
 	}
 	if b, _ := os.ReadFile(path); string(b) != "new day\n" {
 		t.Fatalf("current %q", b)
@@ -106,7 +109,7 @@ func TestRetentionAndCompression(t *testing.T) {
 				}
 			}
 			w.Write([]byte("current\n"))
-			waitFor(t, "compression and retention", func() bool { return slices.Equal(listDir(t, dir), tc.want) })
+			testkit.Eventually(t, "compression and retention", func() bool { return slices.Equal(testfs.Names(t, dir), tc.want) })
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +135,7 @@ func TestKeepNoneAndMaxAge(t *testing.T) {
 	}
 	w.Write([]byte("a\n"))
 	w.Rotate()
-	waitFor(t, "backup removed", func() bool { return slices.Equal(listDir(t, dir), []string{"k.log"}) })
+	testkit.Eventually(t, "backup removed", func() bool { return slices.Equal(testfs.Names(t, dir), []string{"k.log"}) })
 	w.Close()
 
 	dir = t.TempDir()
@@ -148,7 +151,7 @@ func TestKeepNoneAndMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	// m.log.2.gz is too old, and m.log.3 is older still in rotation order
-	waitFor(t, "age retention", func() bool { return slices.Equal(listDir(t, dir), []string{"m.log", "m.log.1"}) })
+	testkit.Eventually(t, "age retention", func() bool { return slices.Equal(testfs.Names(t, dir), []string{"m.log", "m.log.1"}) })
 	w.Close()
 }
 
@@ -194,13 +197,13 @@ func TestNotIfEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	if got := listDir(t, dir); !slices.Equal(got, []string{"e.log"}) {
+	if got := testfs.Names(t, dir); !slices.Equal(got, []string{"e.log"}) {
 		t.Fatalf("notifempty rotated an empty file: %v", got)
 	}
 	w, _ = New(path, Options{})
 	w.Rotate()
 	w.Close()
-	if got := listDir(t, dir); !slices.Equal(got, []string{"e.log", "e.log.1"}) {
+	if got := testfs.Names(t, dir); !slices.Equal(got, []string{"e.log", "e.log.1"}) {
 		t.Fatalf("ifempty: %v", got)
 	}
 }
@@ -222,7 +225,7 @@ func TestReopenAndFollow(t *testing.T) {
 	w.Write([]byte("three\n"))
 	w.Flush()
 	os.Remove(path) // deleted under the writer: recreated within a tick
-	waitFor(t, "recreated file", func() bool { _, err := os.Stat(path); return err == nil })
+	testkit.Eventually(t, "recreated file", func() bool { _, err := os.Stat(path); return err == nil })
 	w.Write([]byte("four\n"))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -274,7 +277,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	os.Remove(path)
 	os.WriteFile(path, nil, 0o644)
-	waitFor(t, "recovery", func() bool { return w.Flush() == nil })
+	testkit.Eventually(t, "recovery", func() bool { return w.Flush() == nil })
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +300,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
+	testkit.Eventually(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
 }
 
 // TestConcurrentWritersRotations: every line exactly once, each writer's
@@ -376,8 +379,8 @@ func TestStaleTempAndCrashLeftovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "recovery", func() bool {
-		return slices.Equal(listDir(t, dir), []string{"s.log", "s.log.1.gz", "s.log.2.gz"})
+	testkit.Eventually(t, "recovery", func() bool {
+		return slices.Equal(testfs.Names(t, dir), []string{"s.log", "s.log.1.gz", "s.log.2.gz"})
 	})
 	w.Close()
 	if b := readAny(t, path+".1.gz"); string(b) != "compressed\n" {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 func TestWriteCloseContent(t *testing.T) {
@@ -74,7 +76,7 @@ func TestSizeRotationNumbered(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	names := listDir(t, dir)
+	names := testfs.Names(t, dir)
 	if len(names) < 10 {
 		t.Fatalf("expected many backups, got %v", names)
 	}

@@ -51,7 +51,14 @@ var haproxyLine = []byte("<134>Nov 21 13:40:01 haproxy[1234]: 127.0.0.1:5000 [21
 
 func benchServer(t testing.TB) (*Server, *sinkSet) {
 	t.Helper()
-	cfg, err := ParseConfig("issue.conf", []byte(issueConfig))
+	return countServer(t, "issue.conf", issueConfig)
+}
+
+// countServer runs a server on configuration text (named file) whose
+// outputs are countSinks, found by path in the returned set.
+func countServer(t testing.TB, file, text string) (*Server, *sinkSet) {
+	t.Helper()
+	cfg, err := ParseConfig(file, []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}

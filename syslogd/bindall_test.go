@@ -1,35 +1,17 @@
 package syslogd
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
-
-// lockedBuf is a bytes.Buffer safe for the logger's concurrent writes.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestBindAllWithoutAddress: input(type="imudp"/"imtcp") and
 // $UDPServerRun/$InputTCPServerRun without an address listen on every
@@ -49,7 +31,7 @@ func TestBindAllWithoutAddress(t *testing.T) {
 				t.Fatalf("%s input address %q, want \":0\" (all addresses)", in.Kind, in.Addr)
 			}
 		}
-		var logs lockedBuf
+		var logs testfs.LockedBuffer
 		s, err := New(Options{Config: cfg, Open: func(string) (Sink, error) { return &countSink{}, nil },
 			LookupAddr: func(netip.Addr) string { return "h" },
 			Logger:     slog.New(slog.NewTextHandler(&logs, nil))})

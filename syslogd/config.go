@@ -1,12 +1,15 @@
 package syslogd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/haplog/haplog/internal/diag"
 )
 
 // Config is the part of an rsyslog configuration that syslogd understands:
@@ -15,9 +18,9 @@ type Config struct {
 	Inputs          []Input
 	Templates       map[string]*Template
 	Rules           []Rule
-	MaxMessageSize  int      // 0: DefaultMaxMessageSize
-	Warnings        []string // ignored directives, each "file:line: text"
-	DefaultTemplate string   // template of actions that name none
+	MaxMessageSize  int          // 0: DefaultMaxMessageSize
+	Warnings        []*diag.Diag // ignored directives, "file:line: warning: text"
+	DefaultTemplate string       // template of actions that name none
 	// Umask is applied to the create mode of files ($Umask); -1: not
 	// set, the usual daemon umask 022 applies.
 	Umask int
@@ -31,6 +34,12 @@ type Config struct {
 	// LocalHostname names the sender of messages from the local log socket
 	// ($LocalHostName, global(localHostname)); empty: the host's name.
 	LocalHostname string
+
+	// outputs builds the Sink of each forwarding action (omkafka), by its
+	// rule's synthetic Path.
+	outputs map[string]func(*Server) (Sink, error)
+	// services run with the server (imkafka inputs, imkafka.go).
+	services []func(context.Context, *Server)
 
 	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
 	sysSock struct {  // imuxsock's system socket
@@ -80,22 +89,16 @@ type Rule struct {
 	filters []*propFilter
 }
 
-// ConfigError is a configuration error at a file and line.
-type ConfigError struct {
-	File  string
-	Line  int
-	Field string // directive or parameter concerned, if any
-	Err   error
-}
+// ConfigError is a configuration error at a file and line: the one
+// diagnostics type of every config reader (internal/diag), printed
+// "FILE:LINE: error: DIRECTIVE: MESSAGE". Directive names the directive or
+// parameter concerned, if any; Err is the cause (errors.Is/As see it).
+type ConfigError = diag.Diag
 
-func (e *ConfigError) Error() string {
-	if e.Field != "" {
-		return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Field, e.Err)
-	}
-	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+// configErr returns the error err at file:line about field.
+func configErr(file string, line int, field string, err error) *ConfigError {
+	return diag.Pos{File: file, Line: line}.Wrap(field, err)
 }
-
-func (e *ConfigError) Unwrap() error { return e.Err }
 
 // ErrUnsupported is wrapped by errors about configuration that syslogd
 // does not implement and that would change where messages go.
@@ -146,13 +149,14 @@ func (c *Config) finish() error {
 		}
 		c.Inputs = append(c.Inputs, Input{Kind: Unix, Addr: path})
 	}
+	c.lineTemplates() // omkafka/omfwd: one message per line (omkafka.go)
 	for _, r := range c.Rules {
 		if r.Stop {
 			continue
 		}
 		if _, ok := c.Templates[r.Template]; !ok {
 			file, line := splitPos(r.Pos)
-			return &ConfigError{File: file, Line: line, Field: "template", Err: fmt.Errorf("template %q is not defined", r.Template)}
+			return configErr(file, line, "template", fmt.Errorf("template %q is not defined", r.Template))
 		}
 	}
 	return nil
@@ -290,7 +294,7 @@ func (c *Config) parse(file, data string, depth int) error {
 					end = braceEnd(text)
 				}
 				if end < 0 {
-					return &ConfigError{File: file, Line: braceLine, Field: "template", Err: fmt.Errorf("'{' without a closing '}'")}
+					return configErr(file, braceLine, "template", fmt.Errorf("'{' without a closing '}'"))
 				}
 				p.body = tmplBody{ok: true, text: text[:end], line: braceLine}
 				line, i = head, j
@@ -310,11 +314,11 @@ func (c *Config) parse(file, data string, depth int) error {
 			if errors.As(err, &ce) {
 				return err
 			}
-			return &ConfigError{File: file, Line: lineNo, Err: err}
+			return configErr(file, lineNo, "", err)
 		}
 	}
 	if len(p.blocks) > 0 {
-		return &ConfigError{File: file, Line: len(lines), Err: fmt.Errorf("%d block(s) opened with '{' not closed", len(p.blocks))}
+		return configErr(file, len(lines), "", fmt.Errorf("%d block(s) opened with '{' not closed", len(p.blocks)))
 	}
 	return nil
 }
@@ -405,11 +409,11 @@ func scanParens(s string) (depth, closeAt int) {
 func (p *cfgParser) pos(line int) string { return fmt.Sprintf("%s:%d", p.file, line) }
 
 func (p *cfgParser) warn(line int, format string, args ...any) {
-	p.c.Warnings = append(p.c.Warnings, fmt.Sprintf("%s:%d: ", p.file, line)+fmt.Sprintf(format, args...))
+	p.c.Warnings = append(p.c.Warnings, diag.Pos{File: p.file, Line: line}.Warnf("", format, args...))
 }
 
 func (p *cfgParser) errf(line int, field, format string, args ...any) error {
-	return &ConfigError{File: p.file, Line: line, Field: field, Err: fmt.Errorf(format, args...)}
+	return configErr(p.file, line, field, fmt.Errorf(format, args...))
 }
 
 // blockStatement handles the braces of { ... } blocks around statements:
@@ -542,7 +546,15 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 		if err != nil {
 			return p.errf(n, "action", "%w", err)
 		}
-		if err := p.omfile(&r, params, n); err != nil {
+		if t := strings.ToLower(params["type"]); t == "omkafka" { // forwarding actions: omkafka.go
+			if err := p.omkafkaAction(&r, params, n); err != nil {
+				return err
+			}
+		} else if t == "omfwd" { // omfwd.go
+			if err := p.omfwdAction(&r, params, n); err != nil {
+				return err
+			}
+		} else if err := p.omfile(&r, params, n); err != nil {
 			return err
 		}
 	case act[0] == '/' || strings.HasPrefix(act, "-/"):

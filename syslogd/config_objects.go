@@ -35,7 +35,13 @@ func parseObject(s string) (name string, params map[string]string, err error) {
 		key := strings.ToLower(strings.TrimSpace(body[:eq]))
 		body = strings.TrimLeft(body[eq+1:], " \t")
 		var val string
-		if strings.HasPrefix(body, "\"") {
+		if strings.HasPrefix(body, "[") { // array: elements joined by ","
+			end := strings.IndexByte(body, ']')
+			if end < 0 {
+				return "", nil, fmt.Errorf("%s(...): %s: missing ']'", name, key)
+			}
+			val, body = body[:end+1], body[end+1:]
+		} else if strings.HasPrefix(body, "\"") {
 			val, body, err = quoted(body)
 			if err != nil {
 				return "", nil, fmt.Errorf("%s(...): %s: %w", name, key, err)
@@ -107,6 +113,9 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 				p.warn(n, "module builtin:omfile parameter %s=%q ignored", k, v)
 			}
 		}
+	case "omkafka", "imkafka": // see omkafka.go, imkafka.go
+	case "impstats":
+		return p.impstatsModule(params, n)
 	case "omfile", "builtin:omfwd":
 		// Built in: loading them changes nothing.
 		p.warn(n, "module %s ignored", mod)
@@ -119,6 +128,8 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 func (p *cfgParser) input(params map[string]string, n int) error {
 	var in Input
 	switch strings.ToLower(params["type"]) {
+	case "imkafka": // imkafka.go
+		return p.imkafkaInput(params, n)
 	case "imudp":
 		in.Kind = UDP
 	case "imtcp":

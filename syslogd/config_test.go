@@ -56,7 +56,7 @@ local1.* -/x/b.log
 	if len(cfg.Inputs) != 2 || cfg.Inputs[0] != wantIn[0] || cfg.Inputs[1] != wantIn[1] {
 		t.Fatalf("inputs = %+v", cfg.Inputs)
 	}
-	if len(cfg.Warnings) != 1 || !strings.HasPrefix(cfg.Warnings[0], "r.conf:6: ") {
+	if len(cfg.Warnings) != 1 || !strings.HasPrefix(cfg.Warnings[0].String(), "r.conf:6: warning: ") {
 		t.Fatalf("warnings = %q", cfg.Warnings)
 	}
 	if len(cfg.Rules) != 4 || cfg.Rules[0].Template != "t1" || !cfg.Rules[2].Stop || cfg.Rules[1].Path != "/x/b.log" {

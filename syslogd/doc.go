@@ -59,7 +59,7 @@
 // imuxsock's own parser: an RFC 3164 timestamp is skipped and the
 // reception time used, the hostname is the local one, the tag runs up to
 // the first space, RFC 5424 is not recognised. Modules syslogd does not
-// have (imklog, immark, imjournal, omfwd...) and :omusrmsg: are errors
+// have (imklog, immark, imjournal...) and :omusrmsg: are errors
 // naming file:line.
 // The reception options (ReceiveOptions: what rsyslog's parser does to a
 // message before reading its PRI) take "on" or "off" only, as in rsyslog,
@@ -166,8 +166,22 @@
 // drops...) are available from Stats and, in the Prometheus text format,
 // from MetricsHandler.
 //
-// What syslogd does not do: forwarding, RainerScript if/then/else, set
-// and call, rulesets, imklog, omusrmsg, queues, TLS, dynamic file names, subtree and plugin templates. HAProxy's
+// # Kafka, forwarding, action queues
+//
+// action(type="omkafka") (franz-go: idempotent producer, acks=all) and
+// action(type="omfwd" protocol="tcp") take rsyslog's parameters and its
+// queue.* / action.* parameters; with queue.filename every message is
+// journalled (package internal/dq) before it is sent and removed once the
+// broker (or, for omfwd, the write) acknowledged it, so a broker outage or
+// a kill -9 loses nothing journalled; each Kafka record carries a
+// haplog-id header. input(type="imkafka") reads a topic in a consumer
+// group, drops ids it already wrote and commits offsets after the write.
+// module(load="impstats") emits the action and queue counters, which are
+// also on MetricsHandler. Services (imkafka, impstats) start with Run
+// from the configuration Run starts with.
+//
+// What syslogd does not do: omfwd over UDP, RainerScript if/then/else, set
+// and call, rulesets, imklog, omusrmsg, TLS, dynamic file names, subtree and plugin templates. HAProxy's
 // "raw" and "iso" formats carry no PRI and are stored as user.notice, and
 // "short"/"timed" carry only a severity (facility kern), exactly as rsyslog
 // stores them.

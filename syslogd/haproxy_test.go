@@ -34,20 +34,7 @@ func TestHAProxyCaptures(t *testing.T) {
 	if len(want) != 6 {
 		t.Fatalf("want 6 golden files, have %d", len(want))
 	}
-	for _, w := range want {
-		name := filepath.Base(w)
-		t.Run(name, func(t *testing.T) {
-			exp, err := os.ReadFile(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			compareLines(t, sortedLines(got), sortedLines(exp))
-		})
-	}
+	compareGolden(t, want, dir, sortedLines)
 }
 
 func sortedLines(b []byte) []byte {

@@ -392,7 +392,7 @@ template(name="D" type="string" string="%msg%") {
 	if len(cfg.Rules) != 4 || cfg.Rules[0].Path != "/b.log" || cfg.Rules[0].Pos != "t.conf:14" || cfg.Rules[1].Template != "A" {
 		t.Errorf("rules: %+v", cfg.Rules)
 	}
-	if len(cfg.Warnings) != 2 || !strings.Contains(cfg.Warnings[0], "t.conf:15:") || !strings.Contains(cfg.Warnings[1], "t.conf:16:") {
+	if len(cfg.Warnings) != 2 || !strings.Contains(cfg.Warnings[0].String(), "t.conf:15:") || !strings.Contains(cfg.Warnings[1].String(), "t.conf:16:") {
 		t.Errorf("warnings: %q", cfg.Warnings)
 	}
 }
@@ -445,9 +445,9 @@ func TestListTemplateErrors(t *testing.T) {
 			t.Errorf("%q: error %v, want a ConfigError", c.conf, err)
 			continue
 		}
-		if ce.File != "e.conf" || ce.Line != c.line || ce.Field != c.field || errors.Is(err, ErrUnsupported) != c.uns {
+		if ce.File != "e.conf" || ce.Line != c.line || ce.Directive != c.field || errors.Is(err, ErrUnsupported) != c.uns {
 			t.Errorf("%q:\n got %v (line %d, field %q, unsupported %v)\nwant line %d, field %q, unsupported %v",
-				c.conf, err, ce.Line, ce.Field, errors.Is(err, ErrUnsupported), c.line, c.field, c.uns)
+				c.conf, err, ce.Line, ce.Directive, errors.Is(err, ErrUnsupported), c.line, c.field, c.uns)
 		}
 	}
 }

@@ -53,5 +53,6 @@ func (s *Server) metricsText() string {
 	for i, v := range st.RcvBuf {
 		fmt.Fprintf(&b, "syslogd_udp_rcvbuf_bytes{socket=\"%d\"} %d\n", i, v)
 	}
+	b.WriteString(actionMetricsText()) // omkafka/omfwd actions and their queues (impstats.go)
 	return b.String()
 }

@@ -1,17 +1,14 @@
 package syslogd
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"net"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/rotate"
 )
 
@@ -25,20 +22,7 @@ func readAll(t *testing.T, path string) ([]byte, int) {
 	}
 	var all []byte
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(f, ".gz") {
-			z, err := gzip.NewReader(bytes.NewReader(data))
-			if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			if data, err = io.ReadAll(z); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-		}
-		all = append(all, data...)
+		all = append(all, testfs.ReadFile(t, f)...)
 	}
 	return all, len(files)
 }

@@ -209,7 +209,7 @@ func New(o Options) (*Server, error) {
 // alone used are closed. Callers serialise apply.
 func (s *Server) apply(cfg *Config) error {
 	for _, w := range cfg.Warnings {
-		s.log.Warn("config: " + w)
+		s.log.Warn("config: " + w.String())
 	}
 	prev := s.snap.Load()
 	var old map[string]*fileSink
@@ -220,6 +220,15 @@ func (s *Server) apply(cfg *Config) error {
 	fresh := map[string]*fileSink{}
 	r, err := buildRouter(cfg, func(path string) (*fileSink, error) {
 		if fs, ok := old[path]; ok {
+			fresh[path] = fs
+			return fs, nil
+		}
+		if mk := cfg.outputs[path]; mk != nil { // omkafka action (omkafka.go)
+			out, err := mk(s)
+			if err != nil {
+				return nil, err
+			}
+			fs := newFileSink(int(s.sinkIDs.Add(1)-1), path, out, s.log, &s.stats)
 			fresh[path] = fs
 			return fs, nil
 		}
@@ -402,8 +411,10 @@ func (s *Server) Run(ctx context.Context) error {
 		s.start(ctx, l)
 	}
 	s.lmu.Unlock()
+	stopServices := s.startServices(ctx) // imkafka inputs (imkafka.go)
 	s.logListening("started")
 	<-ctx.Done()
+	stopServices()
 	s.lmu.Lock()
 	s.stopped = true
 	ls := s.ls

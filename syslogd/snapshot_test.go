@@ -52,26 +52,8 @@ func TestReloadDuringDNSLookup(t *testing.T) {
 // TestFilterRouteAllocs: a datagram through a property filter (a regex
 // included) and a filtered stop allocates nothing.
 func TestFilterRouteAllocs(t *testing.T) {
-	cfg, err := ParseConfig("f.conf", []byte(":programname, startswith, \"haproxy\" {\n /x/h.log\n stop\n}\n"+
-		":msg, ereregex, \"GET (/|/x)\" /x/get.log\n*.* /x/all.log\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sinks := &sinkSet{m: map[string]*countSink{}}
-	s, err := New(Options{Config: cfg, UDP: []string{"127.0.0.1:0"},
-		LookupAddr: func(netip.Addr) string { return "localhost" },
-		Now:        func() time.Time { return receptionTime }, Location: time.UTC,
-		Open: func(p string) (Sink, error) {
-			c := &countSink{}
-			sinks.mu.Lock()
-			sinks.m[p] = c
-			sinks.mu.Unlock()
-			return c, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.closeListeners() })
+	s, sinks := countServer(t, "f.conf", ":programname, startswith, \"haproxy\" {\n /x/h.log\n stop\n}\n"+
+		":msg, ereregex, \"GET (/|/x)\" /x/get.log\n*.* /x/all.log\n")
 	w := s.newWorker(false)
 	from := netip.MustParseAddr("127.0.0.1")
 	other := []byte("<13>Nov 21 13:40:01 host app: GET /x")

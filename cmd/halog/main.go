@@ -19,6 +19,8 @@ func main() {
 		Stderr:   os.Stderr,
 		Location: time.Local,
 		Context:  ctx,
+		// proxy/config's reader: the same parsing as the proxy's.
+		ConfigFormat: formatFromConfig,
 	})
 	stop()
 	os.Exit(code)

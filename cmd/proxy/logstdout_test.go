@@ -22,10 +22,7 @@ import (
 // client port and timers masked).
 func TestLogStdoutVsHAProxy(t *testing.T) {
 	hap := testbin.Need(t, "haproxy")
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := selfPath(t)
 	mask := []*regexp.Regexp{
 		regexp.MustCompile(`\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d`),
 		regexp.MustCompile(`\[\d\d/\w{3}/\d{4}:[\d:.]+\]`),
@@ -36,12 +33,7 @@ func TestLogStdoutVsHAProxy(t *testing.T) {
 	for _, format := range []string{"raw", "short", "rfc5424"} {
 		var lines [2]string
 		for i, bin := range []string{hap, self} {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			port := l.Addr().(*net.TCPAddr).Port
-			l.Close()
+			port := freePort(t)
 			cfg := filepath.Join(t.TempDir(), "s.cfg")
 			text := fmt.Sprintf("global\n    log stdout format %s daemon\ndefaults\n    mode http\n    log global\n    option httplog\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", format, port)
 			if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {

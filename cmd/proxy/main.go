@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/haplog/haplog/internal/diag"
 	"github.com/haplog/haplog/proxy"
 	"github.com/haplog/haplog/proxy/config"
 )
@@ -212,14 +213,14 @@ func loadConfig(o *options, stderr io.Writer, silent bool) (*config.Config, bool
 		return nil, false
 	}
 	rt := proxy.Validate(cfg)
-	if hasLevel(rt, config.LevelAlert) {
+	if hasLevel(rt, diag.Error) {
 		for _, d := range rt {
 			writeDiag(stderr, d)
 		}
 		alertf(stderr, "Fatal errors found in configuration.")
 		return nil, false
 	}
-	if o.zeroWarning && hasLevel(rt, config.LevelWarning) {
+	if o.zeroWarning && hasLevel(rt, diag.Warning) {
 		for _, d := range rt {
 			writeDiag(stderr, d)
 		}
@@ -251,7 +252,7 @@ func checkConfig(o *options, stdout, stderr io.Writer) int {
 		return rc
 	}
 	// The files parsed cleanly: ask the runtime.
-	var rt []config.Diag
+	var rt []*config.Diag
 	if cfg, err := co.Options.Parse(o.files...); err == nil {
 		rt = proxy.Validate(cfg)
 	}
@@ -264,33 +265,33 @@ func checkConfig(o *options, stdout, stderr io.Writer) int {
 		writeDiag(stderr, d)
 	}
 	switch {
-	case hasLevel(rt, config.LevelAlert):
+	case hasLevel(rt, diag.Error):
 		alertf(stderr, "config : Fatal errors found in configuration.")
 		return 1
-	case o.zeroWarning && hasLevel(rt, config.LevelWarning):
+	case o.zeroWarning && hasLevel(rt, diag.Warning):
 		alertf(stderr, "config : Some warnings were found and 'zero-warning' is set. Aborting.")
 		return 1
 	}
 	verdict := out.Bytes()
-	if hasLevel(rt, config.LevelWarning) && !bytes.HasPrefix(verdict, []byte("Warnings were found.")) {
+	if hasLevel(rt, diag.Warning) && !bytes.HasPrefix(verdict, []byte("Warnings were found.")) {
 		fmt.Fprintln(stdout, "Warnings were found.")
 	}
 	stdout.Write(verdict)
 	return rc
 }
 
-func hasLevel(ds []config.Diag, l config.Level) bool {
+func hasLevel(ds []*config.Diag, s diag.Severity) bool {
 	for _, d := range ds {
-		if d.Level == l {
+		if d.Severity == s {
 			return true
 		}
 	}
 	return false
 }
 
-// writeDiag prints a runtime diagnostic in HAProxy's layout.
-func writeDiag(w io.Writer, d config.Diag) {
-	fmt.Fprintf(w, "%-10s (%d) : config : %s\n", "["+d.Level.String()+"]", os.Getpid(), d)
+// writeDiag prints a diagnostic in HAProxy's layout.
+func writeDiag(w io.Writer, d *config.Diag) {
+	diag.WriteHAProxy(w, os.Getpid(), d)
 }
 
 // serveHooks adapt serve to the process model: a master's worker gets

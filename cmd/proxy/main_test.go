@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haplog/haplog/internal/testbackend"
 	"github.com/haplog/haplog/internal/testbin"
 )
 
@@ -40,6 +41,28 @@ func runProxy(t *testing.T, bin string, env []string, args ...string) (int, stri
 	}
 	t.Fatalf("run %s %v: %v", bin, args, err)
 	return 0, "", ""
+}
+
+// selfPath is the absolute path of this test binary, which runs the
+// proxy's main when HAPLOG_PROXY_MAIN=1 is set (TestMain).
+func selfPath(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// freePort returns a port of 127.0.0.1 free now, for haproxy and the
+// proxy, which are run on a configuration and cannot report a port 0.
+func freePort(t *testing.T) int {
+	t.Helper()
+	port, err := testbackend.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
 
 func self(t *testing.T, args ...string) (int, string, string) {
@@ -110,10 +133,7 @@ func TestCheckVsHAProxy(t *testing.T) {
 // with haproxy (compared live when it is installed).
 func TestCheckSeed(t *testing.T) {
 	dir := filepath.Join("..", "..", "proxy", "config")
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := selfPath(t)
 	want := "Warnings were found.\nConfiguration file is valid\n"
 	run := func(bin string, env []string) (int, string) {
 		cmd := exec.Command(bin, "-c", "-f", "testdata/seed/haproxy.cfg")

@@ -18,19 +18,8 @@ import (
 	"github.com/haplog/haplog/internal/sdnotify/sdtest"
 	"github.com/haplog/haplog/internal/testbackend"
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
-
-// waitUntil polls cond until it holds, failing after 10 seconds.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // children lists the live child processes of pid (all its threads').
 func children(pid int) []int {
@@ -118,10 +107,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 	}
 	origin := &testbackend.HTTP{Name: "a1"}
 	go origin.Serve(t.Context(), backend)
-	port, err := testbackend.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfgPath := filepath.Join(dir, "p.cfg")
 	good := mwConfig(port, backend.Addr().(*net.TCPAddr).Port)
@@ -171,7 +157,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 	worker := func() int {
 		t.Helper()
 		var ws []int
-		waitUntil(t, "exactly one worker", func() bool { ws = children(master); return len(ws) == 1 })
+		testkit.Eventually(t, "exactly one worker", func() bool { ws = children(master); return len(ws) == 1 })
 		return ws[0]
 	}
 	w1 := worker()
@@ -186,7 +172,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 	syscall.Kill(master, syscall.SIGUSR2)
 	expect("RELOADING=1", "RELOADING=1", ready)
 	var w2 int
-	waitUntil(t, "the new worker alone", func() bool {
+	testkit.Eventually(t, "the new worker alone", func() bool {
 		ws := children(master)
 		if len(ws) == 1 && ws[0] != w1 {
 			w2 = ws[0]
@@ -242,7 +228,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 	case <-time.After(10 * time.Second):
 		t.Fatal("master did not exit after SIGTERM")
 	}
-	waitUntil(t, "workers gone", func() bool {
+	testkit.Eventually(t, "workers gone", func() bool {
 		return syscall.Kill(w2, 0) != nil
 	})
 	b, _ := os.ReadFile(errf.Name())
@@ -310,10 +296,7 @@ func TestDaemonPidfile(t *testing.T) {
 		{"daemon -db", "    daemon\n", []string{"-db"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port, err := testbackend.FreePort()
-			if err != nil {
-				t.Fatal(err)
-			}
+			port := freePort(t)
 			cfg := filepath.Join(dir, "p.cfg")
 			text := strings.Replace(mwConfig(port, bport), "global\n", "global\n"+tc.global, 1)
 			if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
@@ -347,7 +330,7 @@ func TestDaemonPidfile(t *testing.T) {
 					t.Fatalf("pidfile holds %d (command was %d)", pid, cmd.Process.Pid)
 				}
 			} else {
-				waitUntil(t, "pidfile", func() bool { _, err := os.Stat(pidfile); return err == nil })
+				testkit.Eventually(t, "pidfile", func() bool { _, err := os.Stat(pidfile); return err == nil })
 				b, _ := os.ReadFile(pidfile)
 				pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 				if pid != cmd.Process.Pid {
@@ -355,7 +338,7 @@ func TestDaemonPidfile(t *testing.T) {
 				}
 			}
 			defer syscall.Kill(pid, syscall.SIGTERM)
-			waitUntil(t, "serving", func() bool { return get("127.0.0.1:"+strconv.Itoa(port)) == nil })
+			testkit.Eventually(t, "serving", func() bool { return get("127.0.0.1:"+strconv.Itoa(port)) == nil })
 			if !tc.daemon {
 				select {
 				case err := <-exited:
@@ -364,7 +347,7 @@ func TestDaemonPidfile(t *testing.T) {
 				}
 			}
 			syscall.Kill(pid, syscall.SIGTERM)
-			waitUntil(t, "stopped", func() bool { return syscall.Kill(pid, 0) != nil || isZombie(pid) })
+			testkit.Eventually(t, "stopped", func() bool { return syscall.Kill(pid, 0) != nil || isZombie(pid) })
 		})
 	}
 }
@@ -436,10 +419,7 @@ func TestSystemdUnit(t *testing.T) {
 // haproxy 2.6.12 prints (compared live when haproxy is installed).
 func TestMasterExitOnFailure(t *testing.T) {
 	play := func(bin string, env []string) (int, string) {
-		port, err := testbackend.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
+		port := freePort(t)
 		cfg := filepath.Join(t.TempDir(), "p.cfg")
 		os.WriteFile(cfg, []byte(mwConfig(port, 1)), 0o644)
 		errf, err := os.Create(cfg + ".stderr")
@@ -455,15 +435,15 @@ func TestMasterExitOnFailure(t *testing.T) {
 		}
 		defer cmd.Process.Kill()
 		var ws []int
-		waitUntil(t, "a worker", func() bool { ws = children(cmd.Process.Pid); return len(ws) == 1 })
-		waitUntil(t, "serving", func() bool {
+		testkit.Eventually(t, "a worker", func() bool { ws = children(cmd.Process.Pid); return len(ws) == 1 })
+		testkit.Eventually(t, "serving", func() bool {
 			c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
 			if err == nil {
 				c.Close()
 			}
 			return err == nil
 		})
-		waitUntil(t, "the master's Loading success.", func() bool {
+		testkit.Eventually(t, "the master's Loading success.", func() bool {
 			b, _ := os.ReadFile(errf.Name())
 			return strings.Contains(string(b), "Loading success.")
 		})
@@ -517,10 +497,7 @@ func TestReloadInFlight(t *testing.T) {
 	}
 	arrived := make(chan string, 4)
 	go (&testbackend.HTTP{Name: "a1", OnRequest: func(target string) { arrived <- target }}).Serve(t.Context(), backend)
-	port, err := testbackend.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfg := filepath.Join(t.TempDir(), "p.cfg")
 	text := strings.Replace(mwConfig(port, backend.Addr().(*net.TCPAddr).Port), "hard-stop-after 5s", "hard-stop-after 1500ms", 1)
@@ -536,8 +513,8 @@ func TestReloadInFlight(t *testing.T) {
 		cmd.Wait()
 	}()
 	var ws []int
-	waitUntil(t, "a worker", func() bool { ws = children(master); return len(ws) == 1 })
-	waitUntil(t, "serving", func() bool { return get(addr) == nil })
+	testkit.Eventually(t, "a worker", func() bool { ws = children(master); return len(ws) == 1 })
+	testkit.Eventually(t, "serving", func() bool { return get(addr) == nil })
 	for _, tc := range []struct {
 		delay string
 		ok    bool
@@ -558,7 +535,7 @@ func TestReloadInFlight(t *testing.T) {
 		<-arrived
 		start := time.Now()
 		syscall.Kill(master, syscall.SIGUSR2)
-		waitUntil(t, "a new worker", func() bool {
+		testkit.Eventually(t, "a new worker", func() bool {
 			for _, w := range children(master) {
 				if w != old {
 					return true
@@ -576,7 +553,7 @@ func TestReloadInFlight(t *testing.T) {
 		if !tc.ok && err == nil {
 			t.Errorf("a %sms request outlived hard-stop-after 1500ms", tc.delay)
 		}
-		waitUntil(t, "the old worker gone", func() bool { return isZombie(old) || syscall.Kill(old, 0) != nil })
+		testkit.Eventually(t, "the old worker gone", func() bool { return isZombie(old) || syscall.Kill(old, 0) != nil })
 		if d := time.Since(start); !tc.ok && d > 4*time.Second {
 			t.Errorf("old worker left %v after the reload (hard-stop-after 1500ms)", d)
 		}

@@ -44,12 +44,7 @@ func TestChrootUserVsHAProxy(t *testing.T) {
 			}
 			defer logc.Close()
 			os.Chmod(sock, 0o666)
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			port := l.Addr().(*net.TCPAddr).Port
-			l.Close()
+			port := freePort(t)
 			cfg := filepath.Join(t.TempDir(), "h.cfg")
 			text := fmt.Sprintf(`global
     log /dev/log local0
@@ -139,12 +134,7 @@ func TestUserGroupRefusedVsHAProxy(t *testing.T) {
 	}
 	hap := testbin.Need(t, "haproxy")
 	setpriv := testbin.Need(t, "setpriv")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := freePort(t)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755) // t.TempDir's parent is 0700
@@ -153,10 +143,7 @@ func TestUserGroupRefusedVsHAProxy(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := selfPath(t)
 	prog := regexp.MustCompile(`\[[^\]]*\.main\(\)\]`) // haproxy prints argv[0] as given
 	for _, groups := range []string{"--clear-groups", "--init-groups"} {
 		run := func(env []string, bin string) (int, string) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/haplog/haplog/internal/testbackend"
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // stopRun is what one program did when stopped by a signal.
@@ -83,7 +84,7 @@ frontend fe2
 	// One complete request per frontend once it listens: every process
 	// has then accepted, counted and logged it before the signal.
 	for _, port := range ports {
-		waitUntil(t, "listening", func() bool {
+		testkit.Eventually(t, "listening", func() bool {
 			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 			if err != nil {
 				return false

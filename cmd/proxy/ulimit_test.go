@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,12 +21,7 @@ import (
 func TestFDLimitVsHAProxy(t *testing.T) {
 	hap := testbin.Need(t, "haproxy")
 	prlimit := testbin.Need(t, "prlimit")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := freePort(t)
 	prog := regexp.MustCompile(`\[[^\]]*\.main\(\)\]`)
 	pid := regexp.MustCompile(`\(\d+\)`)
 	for _, global := range []string{"maxconn 5000", "ulimit-n 3000"} {

@@ -18,10 +18,7 @@ import (
 func TestVerdictVsHAProxy(t *testing.T) {
 	bin := testbin.Need(t, "haproxy")
 	dir := filepath.Join("..", "..", "proxy", "config")
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := selfPath(t)
 	var cfgs []string
 	for _, g := range []string{"testdata/conformance/*.cfg", "testdata/debian/*.cfg", "testdata/check/*.cfg", "testdata/seed/*.cfg"} {
 		m, _ := filepath.Glob(filepath.Join(dir, g))
@@ -69,10 +66,7 @@ func TestStartErrorsLayout(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("global\n    bogus1\n    bogus2\ndefaults\n    mode http\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := selfPath(t)
 	pid := regexp.MustCompile(`\(\d+\)`)
 	for _, f := range []string{cfg, filepath.Join(dir, "missing.cfg")} {
 		run := func(bin string, env []string) (int, string) {

@@ -152,7 +152,7 @@ func parseArgs(args []string, stderr io.Writer) (string, rotate.Options, int) {
 			return fail("%v", err)
 		}
 		for _, w := range cfg.Warnings {
-			fmt.Fprintf(stderr, "rotate: warning: %s\n", w)
+			fmt.Fprintf(stderr, "rotate: %s\n", w)
 		}
 		var ok bool
 		if o, ok = cfg.OptionsFor(path); !ok {

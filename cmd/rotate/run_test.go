@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
@@ -15,37 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/rotate"
 )
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond) // polling interval, not synchronisation
-	}
-}
-
-func readAny(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if b, err = io.ReadAll(zr); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-	}
-	return b
-}
 
 // chain concatenates FILE.N ... FILE.1 FILE (numbered backups, oldest first).
 func chain(t *testing.T, path string) (all []byte, backups int) {
@@ -68,7 +40,7 @@ func chain(t *testing.T, path string) (all []byte, backups int) {
 		if _, err := os.Stat(p + ".gz"); err == nil {
 			p += ".gz"
 		}
-		all = append(all, readAny(t, p)...)
+		all = append(all, testfs.ReadFile(t, p)...)
 	}
 	cur, _ := os.ReadFile(path)
 	return append(all, cur...), backups
@@ -162,7 +134,7 @@ func TestTermKeepsPartialLine(t *testing.T) {
 	exit := make(chan int, 1)
 	go func() { exit <- run([]string{"-flush", "1ms", path}, pr, &stderr, sig) }()
 	pw.Write([]byte("a\nb\npartial"))
-	waitFor(t, "complete lines flushed", func() bool { b, _ := os.ReadFile(path); return string(b) == "a\nb\n" })
+	testkit.Eventually(t, "complete lines flushed", func() bool { b, _ := os.ReadFile(path); return string(b) == "a\nb\n" })
 	sig <- syscall.SIGTERM
 	if code := <-exit; code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
@@ -181,7 +153,7 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		if code := run(args, strings.NewReader(""), &stderr, nil); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
-		if len(args) > 0 && args[0] == "-config" && !strings.Contains(stderr.String(), "bad.conf:3: frobnicate") {
+		if len(args) > 0 && args[0] == "-config" && !strings.Contains(stderr.String(), "bad.conf:3: error: frobnicate") {
 			t.Errorf("config error lacks position: %s", stderr.String())
 		}
 	}
@@ -206,7 +178,7 @@ func TestConfigFileOptions(t *testing.T) {
 	if code := run([]string{"-config", conf, path}, in, &stderr, nil); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "h.conf:8: postrotate script is not run") {
+	if !strings.Contains(stderr.String(), "h.conf:8: warning: postrotate script is not run") {
 		t.Errorf("no warning about postrotate: %s", stderr.String())
 	}
 	var names []string
@@ -242,16 +214,16 @@ func TestProcessSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(stdin, "one\n")
-	waitFor(t, "first line", func() bool { b, _ := os.ReadFile(path); return string(b) == "one\n" })
+	testkit.Eventually(t, "first line", func() bool { b, _ := os.ReadFile(path); return string(b) == "one\n" })
 	cmd.Process.Signal(syscall.SIGUSR1)
-	waitFor(t, "rotation", func() bool { _, err := os.Stat(path + ".1"); return err == nil })
+	testkit.Eventually(t, "rotation", func() bool { _, err := os.Stat(path + ".1"); return err == nil })
 	io.WriteString(stdin, "two\n")
-	waitFor(t, "second line", func() bool { b, _ := os.ReadFile(path); return string(b) == "two\n" })
+	testkit.Eventually(t, "second line", func() bool { b, _ := os.ReadFile(path); return string(b) == "two\n" })
 	os.Rename(path, path+".ext")
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitFor(t, "reopen", func() bool { _, err := os.Stat(path); return err == nil })
+	testkit.Eventually(t, "reopen", func() bool { _, err := os.Stat(path); return err == nil })
 	io.WriteString(stdin, "three\npart")
-	waitFor(t, "third line", func() bool { b, _ := os.ReadFile(path); return string(b) == "three\n" })
+	testkit.Eventually(t, "third line", func() bool { b, _ := os.ReadFile(path); return string(b) == "three\n" })
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit: %v\n%s", err, stderr.String())

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,7 +156,7 @@ func outsideLogrotate(t *testing.T, lr, load string, n int, flags []string) {
 		t.Fatalf("syslogd rc %d: %s", rc, stderr.String())
 	}
 	var names []string
-	for _, e := range mustReadDir(t, dir) {
+	for _, e := range testfs.Names(t, dir) {
 		if strings.HasPrefix(e, "haproxy.log") {
 			names = append(names, e)
 		}
@@ -175,19 +173,7 @@ func outsideLogrotate(t *testing.T, lr, load string, n int, flags []string) {
 	// happened mid-traffic), and the parts add up to n.
 	total := 0
 	for _, f := range names {
-		b, err := os.ReadFile(filepath.Join(dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(f, ".gz") {
-			zr, err := gzip.NewReader(bytes.NewReader(b))
-			if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			if b, err = io.ReadAll(zr); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-		}
+		b := testfs.ReadFile(t, filepath.Join(dir, f))
 		c := bytes.Count(b, []byte("rid=goal&"))
 		t.Logf("%s: %d messages", f, c)
 		if c == 0 {
@@ -198,17 +184,4 @@ func outsideLogrotate(t *testing.T, lr, load string, n int, flags []string) {
 	if total != n {
 		t.Errorf("%d messages in the files, want %d", total, n)
 	}
-}
-
-func mustReadDir(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
 }

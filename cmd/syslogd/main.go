@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/haplog/haplog/internal/sdnotify"
 	"github.com/haplog/haplog/rotate"
 	"github.com/haplog/haplog/syslogd"
 )
@@ -101,7 +102,7 @@ func run(args []string, stderr io.Writer) int {
 		}
 		if *check {
 			for _, w := range rc.Warnings {
-				fmt.Fprintln(stderr, "warning: rotate config:", w)
+				fmt.Fprintln(stderr, "rotate config:", w)
 			}
 		}
 	}
@@ -112,7 +113,7 @@ func run(args []string, stderr io.Writer) int {
 			return 1
 		}
 		for _, w := range cfg.Warnings {
-			fmt.Fprintln(stderr, "warning:", w)
+			fmt.Fprintln(stderr, w)
 		}
 		fmt.Fprintf(stderr, "%s: %d inputs, %d rules: OK\n", *conf, len(cfg.Inputs), len(cfg.Rules))
 		return 0
@@ -184,11 +185,25 @@ func run(args []string, stderr io.Writer) int {
 			}
 		}
 	}()
+	// Under systemd (Type=notify): ready once the sockets are bound,
+	// stopping when asked to end. Not under systemd: nothing is sent.
+	notify(log, sdnotify.Ready(os.Getpid()))
+	go func() {
+		<-ctx.Done()
+		notify(log, sdnotify.Stopping)
+	}()
 	if err := s.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "syslogd:", err)
 		return 1
 	}
 	return 0
+}
+
+// notify sends state to systemd's NOTIFY_SOCKET when it is set.
+func notify(log *slog.Logger, state string) {
+	if err := sdnotify.Notify(state); err != nil && !errors.Is(err, sdnotify.ErrNoSocket) {
+		log.Warn("sd_notify failed", "err", err)
+	}
 }
 
 // handleSignal does what sig asks of the running server.
@@ -211,6 +226,10 @@ func handleSignal(sig os.Signal, s *syslogd.Server, log *slog.Logger, noRotate b
 			log.Info("SIGUSR1: files rotated")
 		}
 	case syscall.SIGUSR2:
+		// systemd sees the reload begin and end (READY=1 also after a
+		// failed one: the previous configuration keeps serving).
+		notify(log, sdnotify.Reloading)
+		defer notify(log, sdnotify.Ready(os.Getpid()))
 		if err := s.Reload(); err != nil {
 			log.Error("SIGUSR2: reload failed; the previous configuration stays in force", "err", err)
 		} else {

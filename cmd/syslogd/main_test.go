@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/sdnotify"
+	"github.com/haplog/haplog/internal/sdnotify/sdtest"
 	"github.com/haplog/haplog/internal/testfs"
 )
 
@@ -54,6 +56,18 @@ func TestSignals(t *testing.T) {
 	os.WriteFile(conf, []byte("$template H,\"%msg%\\n\"\n*.* "+out+";H\n"), 0o644)
 	addr := freePort(t)
 	var stderr testfs.LockedBuffer
+	// systemd's side of Type=notify: READY once bound, RELOADING/READY
+	// around a USR2 reload, STOPPING at TERM, all from our pid.
+	ns := sdtest.Listen(t, filepath.Join(dir, "notify"))
+	t.Setenv(sdnotify.Env, ns.Path)
+	ready := sdnotify.Ready(os.Getpid())
+	expect := func(want string) {
+		t.Helper()
+		m := ns.Next(t)
+		if m.State != want || m.PID != os.Getpid() {
+			t.Errorf("notification %q from pid %d, want %q from %d", m.State, m.PID, want, os.Getpid())
+		}
+	}
 	done := make(chan int, 1)
 	go func() {
 		done <- run([]string{"-f", conf, "-udp", addr, "-tcp", "", "-unix", "", "-i", pidFile, "-v"}, &stderr)
@@ -92,6 +106,7 @@ func TestSignals(t *testing.T) {
 			time.Sleep(10 * time.Millisecond) // polling interval
 		}
 	}
+	expect(ready)
 	waitIn("before", out)
 	if b, err := os.ReadFile(pidFile); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
 		t.Fatalf("pid file: %q, %v", b, err)
@@ -121,6 +136,8 @@ func TestSignals(t *testing.T) {
 	// USR2: reload the configuration.
 	os.WriteFile(conf, []byte("$template H,\"%msg%\\n\"\n*.* "+out2+";H\n"), 0o644)
 	signal(syscall.SIGUSR2, "SIGUSR2: reloaded")
+	expect(sdnotify.Reloading)
+	expect(ready)
 	waitIn("after-usr2", out2)
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -132,6 +149,10 @@ func TestSignals(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no exit after SIGTERM")
+	}
+	expect(sdnotify.Stopping)
+	if !ns.None() {
+		t.Errorf("unexpected notification after STOPPING: %q", ns.Next(t).State)
 	}
 	if _, err := os.Stat(pidFile); !os.IsNotExist(err) {
 		t.Errorf("pid file left at exit: %v", err)
@@ -169,7 +190,7 @@ func TestRotateConfigRejected(t *testing.T) {
 		{"-f", conf, "-rotate-config", rot, "-udp", "127.0.0.1:0", "-tcp", "", "-unix", ""},
 	} {
 		var out bytes.Buffer
-		if rc := run(args, &out); rc != 1 || !strings.Contains(out.String(), rot+`:8: create: unknown group "nosuchgroup"`) {
+		if rc := run(args, &out); rc != 1 || !strings.Contains(out.String(), rot+`:8: error: create: unknown group "nosuchgroup"`) {
 			t.Errorf("%q: rc %d: %s", args, rc, out.String())
 		}
 	}
@@ -244,7 +265,7 @@ func TestNoRotateIgnoresUSR1(t *testing.T) {
 	if rc := <-done; rc != 0 {
 		t.Fatalf("rc %d: %s", rc, stderr.String())
 	}
-	if names := strings.Join(mustReadDir(t, dir), " "); names != "out.log s.conf" {
+	if names := strings.Join(testfs.Names(t, dir), " "); names != "out.log s.conf" {
 		t.Errorf("files %q", names)
 	}
 }

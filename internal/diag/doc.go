@@ -28,9 +28,11 @@
 // returns the errors alone as one error (nil when there are none), which
 // unwraps to each *Diag.
 //
-// A reader whose program prints diagnostics in another, drop-in form (the
-// proxy printing HAProxy's "[ALERT] ... parsing [file:line] : msg") keeps
-// that form at its command-line boundary and uses Diag inside.
+// A program that must print diagnostics in another, drop-in form keeps
+// that form at its command-line boundary and uses Diag inside: the proxy
+// prints HAProxy's "[ALERT]    (PID) : config : parsing [FILE:LINE] : MSG"
+// with [WriteHAProxy] ([Diag.HAProxy] without the prefix), since "-c" is
+// compared byte for byte with haproxy's.
 //
 // The package imports only the standard library.
 package diag

@@ -6,6 +6,9 @@
 //     and skips the test where the mount is not permitted (it needs root or
 //     CAP_SYS_ADMIN) or not possible (on systems other than Linux it always
 //     skips);
+//   - [ReadFile] reads a file a test produced, gunzipping a ".gz" one
+//     with the standard library, and [Names] lists a directory, both
+//     failing the test on error;
 //   - [LockedBuffer] is an in-memory writer safe to read while other
 //     goroutines write to it, e.g. the destination of a [log/slog] handler
 //     whose records a test inspects while the code under test runs.

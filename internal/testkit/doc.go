@@ -10,6 +10,8 @@
 //   - comparing outputs: [LineDiff] describes how two texts differ, line
 //     by line (the first differing lines, quoted, with their numbers), and
 //     [EqualLines] reports that as a test error;
+//   - stand-in servers: [Serve] accepts connections on a free port of
+//     127.0.0.1 until the test ends and hands each to a function;
 //   - reference programs: [HAProxy], [Halog], [Rsyslogd], [Logrotate] and
 //     [Chromium] return the path of the real program a differential test
 //     runs, [Need] any other; on a developer's machine without it the test

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -153,5 +154,30 @@ func TestStart(t *testing.T) {
 	case <-q.Exited():
 	default:
 		t.Error("still running after its test's cleanup")
+	}
+}
+
+// TestServe: each connection reaches the handler and is closed after it;
+// the listener is closed when the test ends.
+func TestServe(t *testing.T) {
+	var addr *net.TCPAddr
+	t.Run("serve", func(t *testing.T) {
+		addr = Serve(t, func(c net.Conn) { c.Write([]byte("hi\n")) })
+		for range 2 {
+			c, err := net.Dial("tcp", addr.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := make([]byte, 8)
+			n, _ := io.ReadFull(c, b) // ends at EOF: the handler's close
+			c.Close()
+			if string(b[:n]) != "hi\n" {
+				t.Fatalf("read %q, want %q then EOF", b[:n], "hi\n")
+			}
+		}
+	})
+	if c, err := net.Dial("tcp", addr.String()); err == nil {
+		c.Close()
+		t.Errorf("%s still accepts after the test ended", addr)
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+
+	"github.com/haplog/haplog/internal/diag"
 )
 
 // CheckOptions tune Check (the "-c" mode of the proxy command).
@@ -43,13 +44,13 @@ func (o CheckOptions) Check(stdout, stderr io.Writer, files []string) int {
 	}
 	cfg, err := p.finish()
 	for _, d := range p.all {
-		writeDiag(stderr, o.PID, d)
+		diag.WriteHAProxy(stderr, o.PID, d)
 	}
 	if err != nil {
 		if p.zeroWarnAbort || p.openFailed {
 			return 1
 		}
-		writeDiag(stderr, o.PID, Diag{Level: LevelAlert, Msg: "Fatal errors found in configuration."})
+		diag.WriteHAProxy(stderr, o.PID, Alertf("", 0, "Fatal errors found in configuration."))
 		return 1
 	}
 	if len(cfg.Warnings) > 0 && hasWarning(cfg.Warnings) {
@@ -63,9 +64,9 @@ func (o CheckOptions) Check(stdout, stderr io.Writer, files []string) int {
 	return 0
 }
 
-func hasWarning(ds []Diag) bool {
+func hasWarning(ds []*Diag) bool {
 	for _, d := range ds {
-		if d.Level == LevelWarning {
+		if d.Severity == diag.Warning {
 			return true
 		}
 	}
@@ -84,15 +85,4 @@ func (c *Config) HasListeners() bool {
 		}
 	}
 	return false
-}
-
-// writeDiag prints d the way HAProxy does: level padded to 10 columns,
-// "(pid) : config : ", the located message, continuation lines prefixed
-// with "   | ".
-func writeDiag(w io.Writer, pid int, d Diag) {
-	lines := strings.Split(d.String(), "\n")
-	fmt.Fprintf(w, "%-10s (%d) : config : %s\n", "["+d.Level.String()+"]", pid, lines[0])
-	for _, l := range lines[1:] {
-		fmt.Fprintf(w, "   | %s\n", l)
-	}
 }

@@ -54,7 +54,8 @@
 //
 // # Errors
 //
-// Parse returns an Errors value; each *Error carries File, Line and a
+// Parse returns an Errors value (a diag.List); each *Diag (internal/diag,
+// the diagnostics type of every config reader) carries File, Line and a
 // message, and wraps one of the sentinels (ErrUnknownKeyword, ErrSyntax,
 // ErrUnsupported, ErrReference, ErrWarnings) or the underlying I/O error.
 // The returned *Config is never nil: on error it carries the warnings

@@ -3,63 +3,29 @@ package config
 import (
 	"errors"
 	"fmt"
+
+	"github.com/haplog/haplog/internal/diag"
 )
 
-// Level is the severity of a diagnostic, as HAProxy prints it.
-type Level uint8
+// Diag is a diagnostic about the configuration: the one diagnostics type
+// of every config reader (internal/diag). Its Error and String print
+// "FILE:LINE: SEVERITY: MESSAGE"; the proxy's "-c" and start print it in
+// HAProxy's layout with diag.WriteHAProxy ("parsing [FILE:LINE] : MESSAGE",
+// severity ALERT, WARNING or NOTICE). File is "" when the diagnostic is
+// not tied to one line; Msg may hold continuation lines after "\n"; Err is
+// the cause of an error (one of the sentinels below, or an I/O error).
+type Diag = diag.Diag
 
-// Diagnostic levels.
-const (
-	LevelNotice Level = iota
-	LevelWarning
-	LevelAlert
-)
-
-// String returns "NOTICE", "WARNING" or "ALERT".
-func (l Level) String() string {
-	switch l {
-	case LevelWarning:
-		return "WARNING"
-	case LevelAlert:
-		return "ALERT"
-	}
-	return "NOTICE"
+// Alertf returns an error diagnostic at file:line ("", 0: not located)
+// with HAProxy's message text.
+func Alertf(file string, line int, format string, a ...any) *Diag {
+	return diag.Pos{File: file, Line: line}.Errorf("", format, a...)
 }
 
-// Diag is a diagnostic about the configuration. File and Line are empty/0
-// when the diagnostic is not tied to one line.
-type Diag struct {
-	Level Level
-	File  string
-	Line  int
-	// Msg is the message; continuation lines are separated by "\n".
-	Msg string
+// Warnf returns a warning diagnostic at file:line; see Alertf.
+func Warnf(file string, line int, format string, a ...any) *Diag {
+	return diag.Pos{File: file, Line: line}.Warnf("", format, a...)
 }
-
-// String formats d as "parsing [file:line] : msg" (or just msg).
-func (d Diag) String() string {
-	if d.File == "" {
-		return d.Msg
-	}
-	return fmt.Sprintf("parsing [%s:%d] : %s", d.File, d.Line, d.Msg)
-}
-
-// Error is a configuration error located at File:Line (Line 0: the whole
-// file or no file). Err, when set, is the underlying cause.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-	Err  error
-}
-
-// Error returns "parsing [file:line] : msg".
-func (e *Error) Error() string {
-	return Diag{Level: LevelAlert, File: e.File, Line: e.Line, Msg: e.Msg}.String()
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
 
 // Sentinel causes, testable with errors.Is on the error returned by Parse.
 var (
@@ -76,30 +42,9 @@ var (
 	ErrWarnings = errors.New("warnings found and zero-warning is set")
 )
 
-// Errors collects the errors of one parse. It unwraps to each of them, so
-// errors.Is and errors.As see every one.
-type Errors []*Error
-
-// Error joins the messages, one per line.
-func (es Errors) Error() string {
-	s := ""
-	for i, e := range es {
-		if i > 0 {
-			s += "\n"
-		}
-		s += e.Error()
-	}
-	return s
-}
-
-// Unwrap returns the individual errors.
-func (es Errors) Unwrap() []error {
-	out := make([]error, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
+// Errors collects the errors of one parse, in order. It unwraps to each
+// of them, so errors.Is and errors.As see every one and its cause.
+type Errors = diag.List
 
 // unsupported returns an error with the given message that wraps
 // ErrUnsupported.

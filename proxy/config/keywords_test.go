@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haplog/haplog/internal/diag"
 	"github.com/haplog/haplog/proxy"
 	"github.com/haplog/haplog/proxy/config"
 )
@@ -73,15 +74,15 @@ func template(context, cols, line string) string {
 
 // diagnose parses text and runs the runtime's verdict; it returns the
 // error (nil when valid) and every diagnostic message.
-func diagnose(text string) ([]config.Diag, error) {
+func diagnose(text string) ([]*config.Diag, error) {
 	cfg, err := config.ParseReader("k.cfg", strings.NewReader(text), nil)
 	if err != nil {
 		return cfg.Warnings, err
 	}
-	ds := append([]config.Diag(nil), cfg.Warnings...)
+	ds := append([]*config.Diag(nil), cfg.Warnings...)
 	ds = append(ds, proxy.Validate(cfg)...)
 	for _, d := range ds {
-		if d.Level == config.LevelAlert {
+		if d.Severity == diag.Error {
 			return ds, errors.New(d.Msg)
 		}
 	}
@@ -106,7 +107,7 @@ func classify(t *testing.T, context, cols string, words []string) kwStatus {
 		if err != nil {
 			if errors.Is(err, config.ErrUnsupported) || errors.Is(err, config.ErrUnknownKeyword) ||
 				strings.Contains(err.Error(), "not supported") || strings.Contains(err.Error(), "unknown keyword") {
-				st.status, st.note = stRefused, firstLine(err.Error())
+				st.status, st.note = stRefused, firstMsg(err)
 				return st
 			}
 			lastErr = err
@@ -126,17 +127,19 @@ func classify(t *testing.T, context, cols string, words []string) kwStatus {
 	}
 	// Every argument form tried was rejected as malformed: the keyword is
 	// parsed and its arguments checked.
-	st.status, st.note = stSupported, "arguments checked; none of the test forms fit: "+firstLine(lastErr.Error())
+	st.status, st.note = stSupported, "arguments checked; none of the test forms fit: "+firstMsg(lastErr)
 	return st
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+// firstMsg is the first line of the message of err's first diagnostic,
+// without its position.
+func firstMsg(err error) string {
+	s := err.Error()
+	var d *config.Diag
+	if errors.As(err, &d) {
+		s = d.Msg
 	}
-	if i := strings.Index(s, "] : "); i >= 0 && strings.HasPrefix(s, "parsing [") {
-		s = s[i+4:]
-	}
+	s, _, _ = strings.Cut(s, "\n")
 	return s
 }
 

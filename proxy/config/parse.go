@@ -101,7 +101,7 @@ func (p *parser) fileAlert(path string, err error) {
 	}
 	p.openFailed = true
 	msg := fmt.Sprintf("Cannot open configuration file/directory %s : %s", path, errText(err))
-	p.add(Diag{Level: LevelAlert, Msg: msg}, fmt.Errorf("%s: %w", path, err))
+	p.add(Alertf("", 0, "%s", msg), fmt.Errorf("%s: %w", path, err))
 }
 
 // errText capitalises the first letter of a syscall error text, as
@@ -153,7 +153,7 @@ func (p *parser) parseStream(name string, r io.Reader) error {
 		p.alertf(p.conds[len(p.conds)-1].line, "missing '.endif' at end of file")
 	}
 	if p.nerr > errsBefore {
-		p.add(Diag{Level: LevelAlert, Msg: "Error(s) found in configuration file : " + name}, nil)
+		p.add(Alertf("", 0, "Error(s) found in configuration file : %s", name), nil)
 	}
 	return nil
 }
@@ -257,7 +257,7 @@ func (p *parser) finish() (*Config, error) {
 	}
 	if p.nerr == 0 && (p.cfg.Global.ZeroWarning || p.opts.ZeroWarning) && hasWarning(p.cfg.Warnings) {
 		p.zeroWarnAbort = true
-		p.add(Diag{Level: LevelAlert, Msg: "Some warnings were found and 'zero-warning' is set. Aborting."}, ErrWarnings)
+		p.add(Alertf("", 0, "Some warnings were found and 'zero-warning' is set. Aborting."), ErrWarnings)
 	}
 	if p.nerr > 0 {
 		return p.cfg, p.errs

@@ -3,13 +3,15 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/haplog/haplog/internal/diag"
 )
 
 // parser holds the state of one Parse call.
 type parser struct {
 	opts Options
 	cfg  *Config
-	all  []Diag // every diagnostic in order, alerts included
+	all  []*Diag // every diagnostic in order, alerts included
 	errs Errors
 	nerr int
 	file string
@@ -27,7 +29,7 @@ type parser struct {
 	pending  []pendingRef
 	state    map[*Proxy]*proxyState
 	// deferred are errors HAProxy reports after parsing.
-	deferred      []Diag
+	deferred      []*Diag
 	zeroWarnAbort bool
 	// openFailed: a configuration file could not be opened; haproxy
 	// reads no further file and prints no summary line.
@@ -71,14 +73,15 @@ func defaultGlobal() Global {
 
 // add records a diagnostic; alerts also become errors (err is the cause,
 // may be nil).
-func (p *parser) add(d Diag, err error) {
+func (p *parser) add(d *Diag, err error) {
 	p.all = append(p.all, d)
-	if d.Level != LevelAlert {
+	if d.Severity != diag.Error {
 		p.cfg.Warnings = append(p.cfg.Warnings, d)
 		return
 	}
 	p.nerr++
-	p.errs = append(p.errs, &Error{File: d.File, Line: d.Line, Msg: d.Msg, Err: err})
+	d.Err = err
+	p.errs = append(p.errs, d)
 }
 
 // alertf records an error at line (0: no location) of the current file.
@@ -87,24 +90,24 @@ func (p *parser) alertf(line int, format string, a ...any) {
 }
 
 func (p *parser) alertErr(line int, cause error, format string, a ...any) {
-	d := Diag{Level: LevelAlert, Msg: fmt.Sprintf(format, a...)}
-	if line > 0 {
-		d.File, d.Line = p.file, line
-	}
-	p.add(d, cause)
+	p.add(p.at(line).Errorf("", format, a...), cause)
 }
 
 // warnf records a warning at line (0: no location) of the current file.
 func (p *parser) warnf(line int, format string, a ...any) {
-	d := Diag{Level: LevelWarning, Msg: fmt.Sprintf(format, a...)}
-	if line > 0 {
-		d.File, d.Line = p.file, line
-	}
-	p.add(d, nil)
+	p.add(p.at(line).Warnf("", format, a...), nil)
 }
 
 func (p *parser) noticef(line int, format string, a ...any) {
-	p.add(Diag{Level: LevelNotice, File: p.file, Line: line, Msg: fmt.Sprintf(format, a...)}, nil)
+	p.add(diag.Pos{File: p.file, Line: line}.Notef("", format, a...), nil)
+}
+
+// at is line of the current file, or no position when line is 0.
+func (p *parser) at(line int) diag.Pos {
+	if line > 0 {
+		return diag.Pos{File: p.file, Line: line}
+	}
+	return diag.Pos{}
 }
 
 // condFrame is one open .if block.

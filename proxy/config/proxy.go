@@ -198,13 +198,14 @@ func newDefaults() *Proxy {
 func (p *parser) register(px *Proxy, kind string) {
 	for _, o := range p.byName[px.Name] {
 		if o.Cap&px.Cap != 0 {
-			p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("Parsing [%s:%d]: %s '%s' has the same name as %s '%s' declared at %s:%d.",
-				p.file, p.line, kind, px.Name, capName(o.Cap), o.Name, o.File, o.Line)}, ErrSyntax)
+			p.add(Alertf("", 0, "Parsing [%s:%d]: %s '%s' has the same name as %s '%s' declared at %s:%d.",
+				p.file, p.line, kind, px.Name, capName(o.Cap), o.Name, o.File, o.Line), ErrSyntax)
 			break
 		}
 	}
 	p.byName[px.Name] = append(p.byName[px.Name], px)
 	px.ID = len(p.cfg.Proxies) + 1
+	px.Index = len(p.cfg.Proxies)
 	p.cfg.Proxies = append(p.cfg.Proxies, px)
 	if px.Cap&CapFrontend != 0 {
 		p.cfg.Frontends = append(p.cfg.Frontends, px)

@@ -1,7 +1,5 @@
 package config
 
-import "fmt"
-
 // HAProxy's built-in log-format strings (haproxy-logging.md §1.7).
 const (
 	TCPLogFormat   = "%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq"
@@ -65,7 +63,7 @@ func (p *parser) resolveBackend(px *Proxy) {
 	}
 	b := p.findBackend(st.defaultBackend)
 	if b == nil {
-		p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("Proxy '%s': unable to find required default_backend: '%s'.", px.Name, st.defaultBackend)}, ErrReference)
+		p.add(Alertf("", 0, "Proxy '%s': unable to find required default_backend: '%s'.", px.Name, st.defaultBackend), ErrReference)
 		return
 	}
 	px.DefaultBackend = b
@@ -76,10 +74,10 @@ func (p *parser) resolveRef(r pendingRef) {
 	b := p.findBackend(r.name)
 	if b == nil {
 		if r.what == "nbsrv" {
-			p.add(Diag{Level: LevelAlert, File: r.file, Line: r.line,
-				Msg: fmt.Sprintf("unable to find backend '%s' referenced in arg 1 of ACL keyword 'nbsrv' in proxy '%s'.", r.name, r.px.Name)}, ErrReference)
+			p.add(Alertf(r.file, r.line,
+				"unable to find backend '%s' referenced in arg 1 of ACL keyword 'nbsrv' in proxy '%s'.", r.name, r.px.Name), ErrReference)
 		} else {
-			p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("Proxy '%s': unable to find required use_backend: '%s'.", r.px.Name, r.name)}, ErrReference)
+			p.add(Alertf("", 0, "Proxy '%s': unable to find required use_backend: '%s'.", r.px.Name, r.name), ErrReference)
 		}
 		return
 	}
@@ -91,8 +89,8 @@ func (p *parser) resolveRef(r pendingRef) {
 
 func (p *parser) checkModes(fe, be *Proxy, how string) {
 	if fe.Mode == ModeHTTP && be.Mode == ModeTCP {
-		p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("http frontend '%s' (%s:%d) tries to use incompatible tcp backend '%s' (%s:%d) %s (see 'mode').",
-			fe.Name, fe.File, fe.Line, be.Name, be.File, be.Line, how)}, ErrReference)
+		p.add(Alertf("", 0, "http frontend '%s' (%s:%d) tries to use incompatible tcp backend '%s' (%s:%d) %s (see 'mode').",
+			fe.Name, fe.File, fe.Line, be.Name, be.File, be.Line, how), ErrReference)
 	}
 }
 
@@ -138,7 +136,7 @@ func (p *parser) checkProxy(px *Proxy) {
 
 // postWarn records a warning not tied to a line.
 func (p *parser) postWarn(format string, a ...any) {
-	p.add(Diag{Level: LevelWarning, Msg: fmt.Sprintf(format, a...)}, nil)
+	p.add(Warnf("", 0, format, a...), nil)
 }
 
 func (p *parser) checkExternal(px *Proxy) {
@@ -146,9 +144,9 @@ func (p *parser) checkExternal(px *Proxy) {
 		return
 	}
 	if !p.cfg.Global.ExternalCheck {
-		p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("Proxy '%s' : 'option external-check' unable to find required 'global.external-check'.", px.Name)}, ErrReference)
+		p.add(Alertf("", 0, "Proxy '%s' : 'option external-check' unable to find required 'global.external-check'.", px.Name), ErrReference)
 	} else if px.ExternalCheck.Command == "" {
-		p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("Proxy '%s' : 'option external-check' requires 'external-check command'.", px.Name)}, ErrSyntax)
+		p.add(Alertf("", 0, "Proxy '%s' : 'option external-check' requires 'external-check command'.", px.Name), ErrSyntax)
 	}
 	if !p.cfg.Global.InsecureForkWanted {
 		p.postWarn("Proxy '%s' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.", px.Name)
@@ -186,12 +184,12 @@ func (p *parser) resolveLogStyle(px *Proxy, st *proxyState, kind string) {
 	}
 	if px.Mode == ModeTCP && (px.LogStyle == LogHTTP || px.LogStyle == LogCLF || px.LogStyle == LogHTTPS) {
 		name := map[LogStyle]string{LogHTTP: "httplog", LogCLF: "httplog clf", LogHTTPS: "httpslog"}[px.LogStyle]
-		p.add(Diag{Level: LevelWarning, File: px.File, Line: st.logFormatLine,
-			Msg: fmt.Sprintf("'option %s' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.", name, kind, px.Name)}, nil)
+		file := px.File
 		if st.logFormatLine == 0 {
-			p.all[len(p.all)-1].File = ""
-			p.cfg.Warnings[len(p.cfg.Warnings)-1].File = ""
+			file = ""
 		}
+		p.add(Warnf(file, st.logFormatLine,
+			"'option %s' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.", name, kind, px.Name), nil)
 		px.LogStyle = LogTCP
 	}
 	switch px.LogStyle {
@@ -205,6 +203,6 @@ func (p *parser) resolveLogStyle(px *Proxy, st *proxyState, kind string) {
 		px.LogFormat = CLFLogFormat
 	}
 	if px.LogStyle != LogDefault && len(px.Logs) == 0 {
-		p.add(Diag{Level: LevelWarning, Msg: fmt.Sprintf("log format ignored for %s '%s' since it has no log address.", kind, px.Name)}, nil)
+		p.add(Warnf("", 0, "log format ignored for %s '%s' since it has no log address.", kind, px.Name), nil)
 	}
 }

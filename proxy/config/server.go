@@ -74,13 +74,13 @@ func (p *parser) kwServer(px *Proxy, w []string) {
 		}
 	}
 	if err != nil {
-		p.add(Diag{Level: LevelAlert, Msg: fmt.Sprintf("[%s:%d] : 'server %s/%s' : %v.", p.file, p.line, px.Name, s.Name, err)}, causeOf(err, ErrSyntax))
+		p.add(Alertf("", 0, "[%s:%d] : 'server %s/%s' : %v.", p.file, p.line, px.Name, s.Name, err), causeOf(err, ErrSyntax))
 		return
 	}
 	for _, o := range px.Servers {
 		if o.Name == s.Name {
-			p.deferred = append(p.deferred, Diag{Level: LevelAlert, File: p.file, Line: p.line,
-				Msg: fmt.Sprintf("backend '%s', another server named '%s' was already defined at line %d, please use distinct names.", px.Name, s.Name, o.Line)})
+			p.deferred = append(p.deferred, Alertf(p.file, p.line,
+				"backend '%s', another server named '%s' was already defined at line %d, please use distinct names.", px.Name, s.Name, o.Line))
 		}
 	}
 	s.ID = len(px.Servers) + 1

@@ -103,7 +103,7 @@ func TestTLSRefusals(t *testing.T) {
 	} {
 		text := "global\n" + tc.global + tlsBase + "frontend f\n    bind :8443 ssl crt testdata/seed/site.pem " + tc.params + "\n"
 		_, err := parseText(t, text)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "[t.cfg:") {
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "t.cfg:") {
 			t.Errorf("%q %q: err = %v, want %q with file:line", tc.global, tc.params, err, tc.want)
 			continue
 		}

@@ -28,9 +28,9 @@ type Config struct {
 	// listen sections), in declaration order. A listen proxy appears in
 	// both Frontends and Backends (same pointer).
 	Backends []*Proxy
-	// Warnings holds the non-fatal diagnostics (level Warning or Notice),
+	// Warnings holds the non-fatal diagnostics (severity Warning or Note),
 	// in the order they were produced.
-	Warnings []Diag
+	Warnings []*Diag
 }
 
 // Global holds the settings of the global section(s).
@@ -221,9 +221,12 @@ func (b Balance) String() string {
 type Proxy struct {
 	Name string
 	// ID is the proxy's number, 1-based, in declaration order.
-	ID   int
-	Cap  Cap
-	Mode Mode
+	ID int
+	// Index is the proxy's position in Config.Proxies (0-based), so that
+	// a runtime can resolve a reference to it (nbsrv) through a slice.
+	Index int
+	Cap   Cap
+	Mode  Mode
 	// Disabled is true with the "disabled" keyword.
 	Disabled bool
 	// File and Line locate the section header.

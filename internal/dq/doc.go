@@ -1,0 +1,36 @@
+// Package dq is an append-only, acknowledged disk queue: the journal behind
+// syslogd's action queues (queue.type="Disk", or a memory queue with
+// queue.filename set).
+//
+// A record is appended to the current segment file before it is handed to
+// the consumer (the produce to Kafka, the forward over TCP); the consumer
+// acknowledges it once the remote side acknowledged it; a segment is
+// deleted once every record in it is acknowledged. The acknowledged low
+// watermark (every id below it is acknowledged) is checkpointed to a small
+// file; on Open every record at or above the checkpoint is read again, so a
+// record acknowledged after the last checkpoint may be delivered twice
+// (at least once; each record keeps its id across restarts so a consumer
+// can drop the duplicate) and none is lost.
+//
+// # Record format
+//
+// Segment files are named by the id of their first record (16 hex digits,
+// ".seg"). A record is: payload length (uint32, little endian), CRC-32C of
+// id and payload (uint32), id (uint64), payload. On Open the last segment
+// is scanned and cut at the first short or corrupt record (a write torn by
+// kill -9 or a crash).
+//
+// # Durability and the fsync policy
+//
+// Commit writes the appended records with one write(2). Once written, a
+// record survives the death of the process (kill -9): it is in the page
+// cache. To survive a power loss or kernel crash too, the segment must be
+// fsynced: Options.Sync selects SyncEveryCommit (fsync in every Commit,
+// rsyslog's queue.syncQueueFiles="on"), SyncInterval (fsync at most every
+// Options.SyncEvery by a background goroutine: up to that much may be lost
+// in a power loss) or SyncNone (leave it to the kernel, rsyslog's default).
+// The checkpoint file is rewritten (write to a temporary file, rename) at
+// most every Options.CheckpointEvery acknowledgements or on Close, like
+// rsyslog's queue.checkpointInterval. BenchmarkAppendCommit measures the
+// cost of each policy.
+package dq

@@ -1,0 +1,417 @@
+package syslogd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haplog/haplog/internal/dq"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// IDHeader is the Kafka record header carrying a message's unique id
+// (queue instance, "-", id in the queue); imkafka drops ids it already wrote.
+const IDHeader = "haplog-id"
+
+// kafkaParams are the parameters of action(type="omkafka"), with the
+// names and meanings of rsyslog's omkafka.
+type kafkaParams struct {
+	brokers      []string
+	topic        string
+	key          string
+	partAuto     bool
+	partNumber   int
+	partFixed    int32
+	closeTimeout time.Duration
+	opts         []kgo.Opt
+	q            queueParams
+}
+
+// omkafkaAction parses action(type="omkafka" ...) into r. It is called
+// from cfgParser.action.
+func (p *cfgParser) omkafkaAction(r *Rule, params map[string]string, n int) error {
+	kp := kafkaParams{q: defaultQueueParams(), closeTimeout: 2 * time.Second, partFixed: -1}
+	r.Template = "RSYSLOG_FileFormat" // omkafka's default template
+	if _, ok := p.c.Templates[r.Template]; !ok {
+		r.Template = p.c.DefaultTemplate
+	}
+	for k, v := range params {
+		if ok, err := p.queueParam(&kp.q, k, v, n); err != nil {
+			return err
+		} else if ok {
+			continue
+		}
+		switch k {
+		case "type":
+		case "broker":
+			kp.brokers = append(kp.brokers, splitArray(v)...)
+		case "topic":
+			kp.topic = v
+		case "key":
+			kp.key = v
+		case "template":
+			r.Template = v
+		case "partitions.auto":
+			on, err := onOff(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			kp.partAuto = on
+		case "partitions.number":
+			x, err := strconv.Atoi(v)
+			if err != nil || x <= 0 {
+				return p.errf(n, k, "%q: want a positive number", v)
+			}
+			kp.partNumber = x
+		case "partitions.usefixed":
+			x, err := strconv.Atoi(v)
+			if err != nil || x < 0 {
+				return p.errf(n, k, "%q: want a partition number", v)
+			}
+			kp.partFixed = int32(x)
+		case "closetimeout":
+			x, err := strconv.Atoi(v)
+			if err != nil || x < 0 {
+				return p.errf(n, k, "%q: want milliseconds", v)
+			}
+			kp.closeTimeout = time.Duration(x) * time.Millisecond
+		case "confparam":
+			for _, kv := range splitArray(v) {
+				o, err := kafkaConfParam(kv)
+				if err != nil {
+					return p.errf(n, k, "%w", err)
+				}
+				kp.opts = append(kp.opts, o...)
+			}
+		case "resubmitonfailure", "keepfailedmessages":
+			// syslogd keeps every message until it is acknowledged.
+			p.warn(n, "%s=%q ignored: messages are always kept until acknowledged", k, v)
+		case "errorfile", "statsfile", "statsname", "failedmsgfile":
+			p.warn(n, "%s=%q ignored: see the metrics endpoint", k, v)
+		default:
+			return p.errf(n, k, "omkafka parameter %q: %w", k, ErrUnsupported)
+		}
+	}
+	if len(kp.brokers) == 0 {
+		kp.brokers = []string{"localhost:9092"} // omkafka's default
+	}
+	if kp.topic == "" {
+		return p.errf(n, "topic", "omkafka action without topic")
+	}
+	if err := kp.q.validate(p, n); err != nil {
+		return err
+	}
+	r.Path = "omkafka:" + r.Pos
+	r.Template += lineSuffix
+	if p.c.outputs == nil {
+		p.c.outputs = map[string]func(*Server) (Sink, error){}
+	}
+	name := kp.q.name
+	if name == "" {
+		name = "omkafka-" + r.Pos
+	}
+	p.c.outputs[r.Path] = func(s *Server) (Sink, error) { return newKafkaOut(name, kp, s.log) }
+	return nil
+}
+
+// splitArray splits a ["a", "b"] value (given joined by commas).
+func splitArray(v string) []string {
+	v = strings.TrimSpace(v)
+	v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		e = strings.Trim(strings.TrimSpace(e), "\"")
+		if e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// kafkaConfParam maps a librdkafka property (confParam) onto franz-go.
+// Properties that would weaken delivery or that syslogd does not know are
+// errors, as librdkafka rejects unknown properties.
+func kafkaConfParam(kv string) ([]kgo.Opt, error) {
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		return nil, fmt.Errorf("confParam %q: want name=value", kv)
+	}
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	ms := func() (time.Duration, error) {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 0 {
+			return 0, fmt.Errorf("confParam %s=%q: want milliseconds", k, v)
+		}
+		return time.Duration(x) * time.Millisecond, nil
+	}
+	switch k {
+	case "compression.codec", "compression.type":
+		var c kgo.CompressionCodec
+		switch v {
+		case "none":
+			c = kgo.NoCompression()
+		case "gzip":
+			c = kgo.GzipCompression()
+		case "snappy":
+			c = kgo.SnappyCompression()
+		case "lz4":
+			c = kgo.Lz4Compression()
+		case "zstd":
+			c = kgo.ZstdCompression()
+		default:
+			return nil, fmt.Errorf("confParam %s=%q: want none, gzip, snappy, lz4 or zstd", k, v)
+		}
+		return []kgo.Opt{kgo.ProducerBatchCompression(c)}, nil
+	case "queue.buffering.max.ms", "linger.ms":
+		d, err := ms()
+		if err != nil {
+			return nil, err
+		}
+		return []kgo.Opt{kgo.ProducerLinger(d)}, nil
+	case "client.id":
+		return []kgo.Opt{kgo.ClientID(v)}, nil
+	case "message.max.bytes", "batch.size":
+		x, err := strconv.Atoi(v)
+		if err != nil || x <= 0 {
+			return nil, fmt.Errorf("confParam %s=%q: want bytes", k, v)
+		}
+		return []kgo.Opt{kgo.ProducerBatchMaxBytes(int32(x))}, nil
+	case "queue.buffering.max.messages":
+		x, err := strconv.Atoi(v)
+		if err != nil || x <= 0 {
+			return nil, fmt.Errorf("confParam %s=%q: want a count", k, v)
+		}
+		return []kgo.Opt{kgo.MaxBufferedRecords(x)}, nil
+	case "socket.timeout.ms", "request.timeout.ms":
+		d, err := ms()
+		if err != nil {
+			return nil, err
+		}
+		return []kgo.Opt{kgo.ProduceRequestTimeout(d)}, nil
+	case "acks", "request.required.acks":
+		if v == "all" || v == "-1" {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("confParam %s=%q: syslogd always waits for all in-sync replicas (acks=all)", k, v)
+	case "enable.idempotence":
+		if v == "true" {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("confParam %s=%q: the producer is always idempotent", k, v)
+	}
+	return nil, fmt.Errorf("confParam %q: %w", k, ErrUnsupported)
+}
+
+// kafkaOut is the Sink of an omkafka action: rendered lines go into the
+// action queue (journalled first when the queue has a file), a sender
+// produces them and removes each from the queue once the broker
+// acknowledged it (acks=all, idempotent producer).
+type kafkaOut struct {
+	name string
+	kp   kafkaParams
+	q    actionQueue
+	cl   *kgo.Client
+	log  *slog.Logger
+	inst string
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   chan struct{}
+	done   chan struct{}
+	mu     sync.Mutex // serialises Write (Append+Commit)
+	seq    atomic.Uint64
+
+	retry                 time.Duration
+	sent, failed, enqDrop atomic.Uint64
+	suspends              atomic.Uint64
+	suspended             atomic.Bool
+}
+
+func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, error) {
+	q, err := kp.q.open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	retry := time.Second
+	if kp.q.resumeInterval < retry {
+		retry = kp.q.resumeInterval
+	}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(kp.brokers...),
+		kgo.DefaultProduceTopic(kp.topic),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		// Records are retried for ever (franz-go's default) and so is an
+		// unknown topic: the queue holds them meanwhile.
+		kgo.UnknownTopicRetries(-1),
+		// Reconnect and retry quickly: resume within a second of the
+		// broker coming back (rsyslog waits action.resumeInterval).
+		kgo.RetryBackoffFn(func(int) time.Duration { return retry / 4 }),
+		kgo.ProducerLinger(5 * time.Millisecond),
+		kgo.MaxBufferedRecords(100000),
+		kgo.ProducerBatchCompression(kgo.ZstdCompression(), kgo.Lz4Compression(), kgo.NoCompression()),
+		kgo.AllowAutoTopicCreation(),
+	}
+	if kp.partFixed >= 0 || kp.partNumber > 0 {
+		opts = append(opts, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	}
+	opts = append(opts, kp.opts...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		q.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	k := &kafkaOut{name: name, kp: kp, q: q, cl: cl, log: log, retry: retry, stop: make(chan struct{}), done: make(chan struct{})}
+	if log == nil {
+		k.log = slog.Default()
+	}
+	k.inst = q.Instance()
+	if k.inst == "" {
+		k.inst = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	k.ctx, k.cancel = context.WithCancel(context.Background())
+	registerAction(k)
+	go k.sender()
+	return k, nil
+}
+
+// Write queues the lines of p (one message per line).
+func (k *kafkaOut) Write(p []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var err error
+	for rest := p; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if _, e := k.q.Append(line); e != nil {
+			k.enqDrop.Add(1)
+			err = e
+		}
+	}
+	if e := k.q.Commit(); e != nil {
+		return 0, e
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", k.name, err)
+	}
+	return len(p), nil
+}
+
+func (k *kafkaOut) sender() {
+	defer close(k.done)
+	var recs []dq.Record
+	var inflight atomic.Int64
+	for {
+		var err error
+		recs, err = k.q.Read(recs[:0], 4096, k.stop)
+		if err != nil {
+			return
+		}
+		for _, r := range recs {
+			id := r.ID
+			rec := &kgo.Record{Value: r.Data, Headers: []kgo.RecordHeader{{Key: IDHeader,
+				Value: []byte(k.inst + "-" + strconv.FormatUint(id, 10))}}}
+			if k.kp.key != "" {
+				rec.Key = []byte(k.kp.key)
+			}
+			switch {
+			case k.kp.partFixed >= 0:
+				rec.Partition = k.kp.partFixed
+			case k.kp.partNumber > 0:
+				rec.Partition = int32(k.seq.Add(1) % uint64(k.kp.partNumber))
+			}
+			inflight.Add(1)
+			k.cl.Produce(k.ctx, rec, func(_ *kgo.Record, err error) {
+				inflight.Add(-1)
+				switch {
+				case err == nil:
+					k.sent.Add(1)
+					_ = k.q.Ack(id)
+				case errors.Is(err, context.Canceled):
+					// Shutting down: the record stays queued.
+				case errors.Is(err, kerr.MessageTooLarge), errors.Is(err, kerr.RecordListTooLarge),
+					errors.Is(err, kerr.InvalidRecord), errors.Is(err, kerr.CorruptMessage):
+					// The broker will never take it: rsyslog drops
+					// it too; count it.
+					k.failed.Add(1)
+					k.log.Error("omkafka: record rejected", "action", k.name, "err", err)
+					_ = k.q.Ack(id)
+				default:
+					// Keep it: send everything unacknowledged again
+					// after action.resumeInterval (at most 1 s).
+					k.failed.Add(1)
+					if k.suspended.CompareAndSwap(false, true) {
+						k.suspends.Add(1)
+						k.log.Warn("omkafka: action suspended", "action", k.name, "err", err)
+						time.AfterFunc(k.retry, func() { k.suspended.Store(false); k.q.Rewind() })
+					}
+				}
+			})
+		}
+	}
+}
+
+// Flush and Reopen have nothing to do: the queue is the buffer.
+func (k *kafkaOut) Flush() error  { return nil }
+func (k *kafkaOut) Reopen() error { return nil }
+
+// Close stops the sender, waits up to closeTimeout for the records under
+// way to be acknowledged, and closes the queue (whatever is not
+// acknowledged stays in a disk queue for the next start).
+func (k *kafkaOut) Close() error {
+	unregisterAction(k)
+	close(k.stop)
+	<-k.done
+	ctx, cancel := context.WithTimeout(context.Background(), k.kp.closeTimeout)
+	_ = k.cl.Flush(ctx)
+	cancel()
+	k.cancel()
+	k.cl.Close()
+	return k.q.Close()
+}
+
+func (k *kafkaOut) actionStats() actionStats {
+	qs := k.q.Stats()
+	return actionStats{name: k.name, kind: "omkafka", enqueued: qs.Enqueued, sent: k.sent.Load(),
+		failed: k.failed.Load() + k.enqDrop.Load(), suspended: k.suspends.Load(), size: qs.Size, diskBytes: qs.DiskBytes}
+}
+
+// lineSuffix marks the template of a forwarding action: the action's Sink
+// receives lines, so the template is used with a LF appended when it does
+// not end with one (the LF is not sent). Control characters are escaped on
+// reception, so a LF inside a message cannot split it.
+const lineSuffix = "\x00lf"
+
+// lineTemplates defines the templates named with lineSuffix.
+func (c *Config) lineTemplates() {
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		base, ok := strings.CutSuffix(r.Template, lineSuffix)
+		if !ok {
+			continue
+		}
+		t, ok := c.Templates[base]
+		if !ok {
+			r.Template = base // "template ... is not defined"
+			continue
+		}
+		if n := len(t.parts); n > 0 && !t.parts[n-1].isProp && bytes.HasSuffix(t.parts[n-1].literal, []byte("\n")) {
+			c.Templates[r.Template] = t
+			continue
+		}
+		cl := *t
+		cl.parts = append(append([]part(nil), t.parts...), part{literal: []byte("\n")})
+		c.Templates[r.Template] = &cl
+	}
+}

@@ -1,0 +1,305 @@
+package syslogd
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/haplog/haplog/internal/dq"
+)
+
+// actionQueue is an action's queue (rsyslog's queue.* parameters): a
+// message leaves it only when Ack says the remote side has it.
+type actionQueue interface {
+	Append(p []byte) (uint64, error)
+	Commit() error
+	Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Record, error)
+	Ack(ids ...uint64) error
+	Rewind()
+	Stats() dq.Stats
+	Instance() string
+	Close() error
+}
+
+// queueParams are an action's queue.* and action.* parameters, with
+// rsyslog's meanings.
+type queueParams struct {
+	kind           string // linkedlist, fixedarray, disk, direct
+	filename       string
+	spoolDir       string
+	size           int
+	highWatermark  int
+	saveOnShutdown bool
+	syncQueueFiles bool
+	checkpoint     int
+	maxDiskSpace   int64
+	timeoutEnqueue time.Duration
+	resumeRetry    int // -1: for ever
+	resumeInterval time.Duration
+	name           string
+}
+
+func defaultQueueParams() queueParams {
+	// rsyslog's action queue defaults: queue.size 1000, timeoutEnqueue
+	// 2000 ms, resumeInterval 30 s (syslogd retries sooner: see omkafka).
+	return queueParams{kind: "direct", size: 1000, timeoutEnqueue: 2 * time.Second,
+		resumeInterval: 30 * time.Second, checkpoint: 1000}
+}
+
+// queueParam sets one queue.* or action.* parameter; ok is false when k is
+// not one.
+func (p *cfgParser) queueParam(q *queueParams, k, v string, n int) (bool, error) {
+	num := func() (int64, error) {
+		x, err := parseSize(v)
+		if err != nil {
+			return 0, p.errf(n, k, "%q: %w", v, err)
+		}
+		return x, nil
+	}
+	switch k {
+	case "name":
+		q.name = v
+	case "queue.type":
+		switch t := strings.ToLower(v); t {
+		case "linkedlist", "fixedarray", "disk", "direct":
+			q.kind = t
+		default:
+			return true, p.errf(n, k, "%q: want LinkedList, FixedArray, Disk or Direct", v)
+		}
+	case "queue.filename":
+		q.filename = v
+	case "queue.spooldirectory":
+		q.spoolDir = v
+	case "queue.size":
+		x, err := num()
+		q.size = int(x)
+		return true, err
+	case "queue.highwatermark":
+		x, err := num()
+		q.highWatermark = int(x)
+		return true, err
+	case "queue.maxdiskspace":
+		x, err := num()
+		q.maxDiskSpace = x
+		return true, err
+	case "queue.checkpointinterval":
+		x, err := num()
+		q.checkpoint = int(x)
+		return true, err
+	case "queue.saveonshutdown", "queue.syncqueuefiles":
+		on, err := onOff(v)
+		if err != nil {
+			return true, p.errf(n, k, "%w", err)
+		}
+		if k == "queue.saveonshutdown" {
+			q.saveOnShutdown = on
+		} else {
+			q.syncQueueFiles = on
+		}
+	case "queue.timeoutenqueue":
+		x, err := num()
+		q.timeoutEnqueue = time.Duration(x) * time.Millisecond
+		return true, err
+	case "action.resumeretrycount":
+		x, err := strconv.Atoi(v)
+		if err != nil || x < -1 {
+			return true, p.errf(n, k, "%q: want -1 (for ever) or a count", v)
+		}
+		q.resumeRetry = x
+	case "action.resumeinterval":
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 0 {
+			return true, p.errf(n, k, "%q: want seconds", v)
+		}
+		q.resumeInterval = time.Duration(x) * time.Second
+	case "queue.lowwatermark", "queue.discardmark", "queue.discardseverity", "queue.workerthreads",
+		"queue.dequeuebatchsize", "queue.maxfilesize", "queue.timeoutshutdown", "queue.timeoutactioncompletion",
+		"queue.workerthreadminimummessages", "queue.timeoutworkerthreadshutdown", "action.reportsuspension",
+		"action.reportsuspensioncontinuation":
+		p.warn(n, "%s=%q ignored (tuning only)", k, v)
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+// validate checks the combination, as rsyslog does at start.
+func (q *queueParams) validate(p *cfgParser, n int) error {
+	if q.kind == "disk" && q.filename == "" {
+		return p.errf(n, "queue.filename", "queue.type=\"Disk\" needs queue.filename")
+	}
+	if q.filename != "" && !filepath.IsAbs(q.filename) && q.spoolDir == "" {
+		return p.errf(n, "queue.spoolDirectory", "queue.filename %q is relative: set queue.spoolDirectory (global workDirectory is not read yet)", q.filename)
+	}
+	if q.size <= 0 {
+		return p.errf(n, "queue.size", "must be positive")
+	}
+	return nil
+}
+
+// open opens the queue: a disk journal (internal/dq) when queue.filename is
+// set, whatever queue.type (syslogd journals every message of a
+// disk-assisted queue, not only those above the high watermark), a
+// bounded memory queue otherwise.
+func (q *queueParams) open() (actionQueue, error) {
+	if q.filename == "" {
+		return newMemQueue(q.size, q.timeoutEnqueue), nil
+	}
+	dir := q.filename
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(q.spoolDir, dir)
+	}
+	o := dq.Options{CheckpointEvery: q.checkpoint, MaxDiskBytes: q.maxDiskSpace, Sync: dq.SyncInterval}
+	if q.syncQueueFiles {
+		o.Sync = dq.SyncEveryCommit
+	}
+	dqq, err := dq.Open(dir+".dq", o)
+	if err != nil {
+		return nil, err
+	}
+	return dqq, nil
+}
+
+// memQueue is a bounded in-memory queue with the acknowledgement semantics
+// of dq (LinkedList/FixedArray without queue.filename).
+type memQueue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	recs    []dq.Record // un-acknowledged, ids contiguous from base
+	base    uint64
+	acked   map[uint64]bool
+	rpos    int
+	size    int
+	timeout time.Duration
+	closed  bool
+	st      dq.Stats
+}
+
+func newMemQueue(size int, timeout time.Duration) *memQueue {
+	m := &memQueue{size: size, timeout: timeout, base: 1, acked: map[uint64]bool{}}
+	m.cond = sync.NewCond(&m.mu)
+	return m
+}
+
+func (m *memQueue) Instance() string { return "" }
+
+func (m *memQueue) Append(p []byte) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.recs) >= m.size && !m.closed {
+		t := time.AfterFunc(m.timeout, func() { m.mu.Lock(); m.cond.Broadcast(); m.mu.Unlock() })
+		deadline := time.Now().Add(m.timeout)
+		for len(m.recs) >= m.size && !m.closed && time.Now().Before(deadline) {
+			m.cond.Wait()
+		}
+		t.Stop()
+	}
+	if m.closed {
+		return 0, dq.ErrClosed
+	}
+	if len(m.recs) >= m.size {
+		return 0, dq.ErrFull
+	}
+	id := m.base + uint64(len(m.recs))
+	m.recs = append(m.recs, dq.Record{ID: id, Data: append([]byte(nil), p...)})
+	m.st.Enqueued++
+	m.cond.Broadcast()
+	return id, nil
+}
+
+func (m *memQueue) Commit() error { return nil }
+
+func (m *memQueue) Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for m.rpos >= len(m.recs) && !m.closed {
+		if stop != nil {
+			select {
+			case <-stop:
+				return dst, dq.ErrClosed
+			default:
+			}
+			woke := make(chan struct{})
+			go func() {
+				select {
+				case <-stop:
+					m.mu.Lock()
+					m.cond.Broadcast()
+					m.mu.Unlock()
+				case <-woke:
+				}
+			}()
+			m.cond.Wait()
+			close(woke)
+		} else {
+			m.cond.Wait()
+		}
+	}
+	if m.closed {
+		return dst, dq.ErrClosed
+	}
+	for n := 0; n < max && m.rpos < len(m.recs); m.rpos++ {
+		r := m.recs[m.rpos]
+		if m.acked[r.ID] {
+			continue
+		}
+		dst = append(dst, r)
+		n++
+	}
+	return dst, nil
+}
+
+func (m *memQueue) Ack(ids ...uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range ids {
+		if id >= m.base && id < m.base+uint64(len(m.recs)) && !m.acked[id] {
+			m.acked[id] = true
+			m.st.Acked++
+		}
+	}
+	k := 0
+	for k < len(m.recs) && m.acked[m.recs[k].ID] {
+		delete(m.acked, m.recs[k].ID)
+		k++
+	}
+	if k > 0 {
+		// Reslice; copy down only once the dead head is large, so
+		// acknowledging costs O(1) amortised.
+		m.recs = m.recs[k:]
+		if cap(m.recs) > 2*len(m.recs)+1024 {
+			m.recs = append([]dq.Record(nil), m.recs...)
+		}
+		m.base += uint64(k)
+		m.rpos -= k
+		if m.rpos < 0 {
+			m.rpos = 0
+		}
+		m.cond.Broadcast()
+	}
+	return nil
+}
+
+func (m *memQueue) Rewind() {
+	m.mu.Lock()
+	m.rpos = 0
+	m.mu.Unlock()
+}
+
+func (m *memQueue) Stats() dq.Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.st
+	s.Size = int64(len(m.recs) - len(m.acked))
+	return s
+}
+
+func (m *memQueue) Close() error {
+	m.mu.Lock()
+	m.closed = true
+	m.cond.Broadcast()
+	m.mu.Unlock()
+	return nil
+}

@@ -62,7 +62,14 @@ func (h *health) noServerLeft(b *backend, wasUsable bool) {
 	if b.cfg.Cap&config.CapFrontend != 0 {
 		typ = "proxy"
 	}
-	h.p.out.adminf(b.logs, formats.Emerg, "%s %s has no server available!", typ, b.cfg.Name)
+	// haproxy 2.6.12: syslog "backend be ..." at emerg, stderr
+	// "[ALERT] ... backend 'be' ..." (the name quoted).
+	set := b.logs
+	if set == nil || len(set.sinks) == 0 {
+		set = h.p.global
+	}
+	h.p.out.admin(set, formats.Emerg, typ+" "+b.cfg.Name+" has no server available!",
+		"[ALERT]", typ+" '"+b.cfg.Name+"' has no server available!")
 }
 
 // setAdminState applies an operator's request. enable is "enable server"

@@ -201,7 +201,10 @@ func (o *logOutput) deliver(s *sink, b []byte) {
 }
 
 // adminf sends an admin/event message at level through set (falling back
-// to the global loggers when set has none) and copies it to Stderr.
+// to the global loggers when set has none) and copies it to Stderr as a
+// [WARNING], whatever its syslog level: haproxy 2.6.12 prints server state
+// changes, health checks and stop notices that way (the DOWN alert and the
+// UP notice alike; TestServerStateStderrVsHAProxy in cmd/proxy).
 func (o *logOutput) adminf(set *sinkSet, level formats.Severity, format string, args ...any) {
 	if set == nil || len(set.sinks) == 0 {
 		set = o.p.global
@@ -210,14 +213,17 @@ func (o *logOutput) adminf(set *sinkSet, level formats.Severity, format string, 
 }
 
 // noticef is adminf without the fallback: sent through set only (none when
-// set is nil or empty), and printed on stderr.
+// set is nil or empty), and printed on stderr as a [WARNING].
 func (o *logOutput) noticef(set *sinkSet, level formats.Severity, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	o.admin(set, level, msg, "[WARNING]", msg)
+}
+
+// admin sends msg at level through set (no fallback) and prints stderrMsg
+// on Stderr with word ("[WARNING]", "[ALERT]").
+func (o *logOutput) admin(set *sinkSet, level formats.Severity, msg, word, stderrMsg string) {
 	set.send(level, []byte(msg))
 	if o.p.opts.Stderr != nil {
-		word := map[formats.Severity]string{formats.Emerg: "[EMERG]", formats.AlertSev: "[ALERT]",
-			formats.Crit: "[CRIT]", formats.Err: "[ERR]", formats.Warning: "[WARNING]",
-			formats.Notice: "[NOTICE]", formats.Info: "[INFO]", formats.Debug: "[DEBUG]"}[level]
-		fmt.Fprintf(o.p.opts.Stderr, "%-10s (%d) : %s\n", word, o.p.opts.PID, msg)
+		fmt.Fprintf(o.p.opts.Stderr, "%-10s (%d) : %s\n", word, o.p.opts.PID, stderrMsg)
 	}
 }

@@ -277,14 +277,25 @@ func TestDifferentialLegacyConnectLine(t *testing.T) {
 					}
 				}
 				c.Close()
-				for drained := false; !drained; {
+				// A last connection marks the end: a line for the empty
+				// one may come after the request's (haproxy's threads, or
+				// the datagrams' order), not after this one's.
+				m, err := net.Dial("tcp", r.addr[who])
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.WriteString(m, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				markRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(m.LocalAddr().(*net.TCPAddr).Port) + ` `)
+				for seen := false; !seen; {
 					select {
 					case d := <-r.sink[who].lines:
 						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
-					default:
-						drained = true
+						seen = markRe.MatchString(payload(d))
+					case <-timeout:
+						t.Fatal("no line for the last connection")
 					}
 				}
+				m.Close()
 			}
 			if logged[0] != logged[1] {
 				t.Errorf("a line for a connection that sent nothing: haproxy %v, proxy %v", logged[0], logged[1])

@@ -46,6 +46,12 @@ type Config struct {
 		load, omit bool   // module loaded; $OmitLocalLogging / syssock.use="off"
 		path       string // $SystemLogSocketName / syssock.name; empty: /dev/log
 	}
+	klog struct { // imklog
+		load   bool
+		rainer bool   // loaded by module(): legacy $KLog... are refused
+		path   string // logpath / $KLogPath; empty: DefaultKlogPath
+		permit bool   // PermitNonKernelFacility
+	}
 }
 
 // FileAttrs are the permissions and owner a file action creates its file
@@ -73,6 +79,9 @@ type Input struct {
 	Kind   InputKind
 	Addr   string // host:port, or a socket path for Unix
 	RcvBuf int    // requested receive buffer in bytes, 0: default
+	// PermitNonKernel (Klog only: imklog's PermitNonKernelFacility)
+	// keeps kernel log lines of another facility than kern.
+	PermitNonKernel bool
 }
 
 // Rule is one selector line and its action.
@@ -148,6 +157,13 @@ func (c *Config) finish() error {
 			path = "/dev/log"
 		}
 		c.Inputs = append(c.Inputs, Input{Kind: Unix, Addr: path})
+	}
+	if c.klog.load {
+		path := c.klog.path
+		if path == "" {
+			path = DefaultKlogPath
+		}
+		c.Inputs = append(c.Inputs, Input{Kind: Klog, Addr: path, PermitNonKernel: c.klog.permit})
 	}
 	c.lineTemplates() // omkafka/omfwd: one message per line (omkafka.go)
 	for _, r := range c.Rules {
@@ -564,14 +580,32 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 			path = strings.TrimSpace(path[:i])
 		}
 		r.Path = path
+	case strings.HasPrefix(act, usrMsgPrefix):
+		users, tmpl, _ := strings.Cut(act[len(usrMsgPrefix):], ";")
+		if err := p.usrMsgAction(&r, users, strings.TrimSpace(tmpl), n); err != nil {
+			return err
+		}
 	default:
-		return p.errf(n, "action", "%q: only files, \"stop\" and \"~\" are supported: %w", act, ErrUnsupported)
+		return p.errf(n, "action", "%q: only files, :omusrmsg:, \"stop\" and \"~\" are supported: %w", act, ErrUnsupported)
 	}
 	p.c.Rules = append(p.c.Rules, r)
 	return nil
 }
 
 func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
+	if t := params["type"]; strings.EqualFold(t, "omusrmsg") {
+		for k := range params {
+			switch k {
+			case "type", "users", "template":
+			default:
+				return p.errf(n, k, "omusrmsg parameter %q: %w", k, ErrUnsupported)
+			}
+		}
+		if _, ok := params["users"]; !ok {
+			return p.errf(n, "users", "omusrmsg action without users=")
+		}
+		return p.usrMsgAction(r, params["users"], params["template"], n)
+	}
 	if t := params["type"]; !strings.EqualFold(t, "omfile") {
 		return p.errf(n, "type", "action type %q: only omfile is supported: %w", t, ErrUnsupported)
 	}
@@ -643,6 +677,17 @@ func (p *cfgParser) legacy(line string, n int) error {
 			return p.errf(n, name, "%q: want an octal mode such as 0022", arg)
 		}
 		p.c.Umask = int(m)
+	case "klogpath", "klogpermitnonkernelfacility", "klogparsekerneltimestamp", "klogkeepkerneltimestamp",
+		"klogconsoleloglevel", "kloginternalmsgfacility":
+		return p.klogParam(strings.TrimPrefix(key, "klog"), strings.TrimSpace(arg), name, true, n)
+	case "repeatedmsgreduction":
+		on, err := legacyOnOff(arg)
+		if err != nil {
+			return p.errf(n, name, "%w", err)
+		}
+		if on {
+			return p.errf(n, name, "\"last message repeated n times\" reduction: %w", ErrUnsupported)
+		}
 	case "controlcharacterescapeprefix":
 		return p.legacyEscapePrefix(name, arg, n)
 	case "escapecontrolcharactersonreceive", "droptrailinglfonreception", "escape8bitcharactersonreceive",
@@ -662,10 +707,10 @@ func (p *cfgParser) legacy(line string, n int) error {
 	return nil
 }
 
-var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory", "repeatedmsgreduction",
+var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory",
 	"dircreatemode", "dirowner", "dirgroup",
 	"privdropto", "actionfileenablesync", "imuxsock", "systemlogratelimit", "preservefqdn",
-	"allowedsender", "klog", "createdirs", "failonchownfailure",
+	"allowedsender", "createdirs", "failonchownfailure",
 	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
 	"maxopenfiles", "defaultnetstreamdriver", "udpserverrcvbufsize", "inputtcpmaxsessions"}
 

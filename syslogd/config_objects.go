@@ -99,6 +99,17 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 		if params != nil && params["syssock.name"] != "" {
 			p.c.sysSock.path = params["syssock.name"]
 		}
+	case "imklog":
+		p.c.klog.load = true
+		p.c.klog.rainer = params != nil
+		for k, v := range params {
+			if k == "load" {
+				continue
+			}
+			if err := p.klogParam(k, v, k, false, n); err != nil {
+				return err
+			}
+		}
 	case "builtin:omfile":
 		for k, v := range params {
 			switch k = strings.ToLower(k); k {

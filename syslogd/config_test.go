@@ -95,15 +95,20 @@ func TestConfigErrors(t *testing.T) {
 	f("local0.* action(type=\"omfwd\" target=\"x\")\n", "e.conf:1:", "omfwd")
 	f("template(name=\"x\" type=\"list\")\n", "e.conf:1:", "list")
 	f("local0.*\n", "e.conf:1:", "want a selector or filter followed by an action")
+	f("$RepeatedMsgReduction on\n", "e.conf:1:", "unsupported")
+	f("module(load=\"imklog\")\n$KLogPath /x\n", "e.conf:2:", "not permitted")
+	f("$KLogPath /x\n", "e.conf:1:", "imklog is not loaded")
+	f("module(load=\"imklog\" ParseKernelTimestamp=\"on\")\n", "e.conf:1:", "unsupported")
+	f("*.emerg :omusrmsg:a b\n", "e.conf:1:", "bad user list")
 }
 
 func TestConfigWarningsOnly(t *testing.T) {
-	conf := "$WorkDirectory /var/spool/rsyslog\n$RepeatedMsgReduction on\n$DirCreateMode 0755\nmain_queue(queue.size=\"1000\")\n*.* /x\n"
+	conf := "$WorkDirectory /var/spool/rsyslog\n$RepeatedMsgReduction off\n$DirCreateMode 0755\nmain_queue(queue.size=\"1000\")\n*.* /x\n"
 	cfg, err := ParseConfig("w.conf", []byte(conf))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Warnings) != 4 {
+	if len(cfg.Warnings) != 3 {
 		t.Fatalf("warnings = %q", cfg.Warnings)
 	}
 }

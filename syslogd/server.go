@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,10 @@ type Options struct {
 	// without hostname. Nil uses a reverse DNS lookup (cached); a lookup
 	// that fails gives the address.
 	LookupAddr func(netip.Addr) string
+	// Utmp is the login records file omusrmsg actions read (empty:
+	// DefaultUtmp); they write to the terminals it names under /dev.
+	Utmp string
+
 	// LocalHostname names the sender of unix-socket messages (nil:
 	// os.Hostname).
 	LocalHostname string
@@ -237,6 +242,15 @@ func (s *Server) apply(cfg *Config) error {
 			fresh[path] = fs
 			return fs, nil
 		}
+		if path == usrMsgPrefix {
+			utmp := s.opts.Utmp
+			if utmp == "" {
+				utmp = DefaultUtmp
+			}
+			fs := newFileSink(int(s.sinkIDs.Add(1)-1), path, &usrMsgSink{utmp: utmp, dev: "/dev"}, s.log, &s.stats)
+			fresh[path] = fs
+			return fs, nil
+		}
 		// Opened at the first line written to it, as rsyslog does; until it
 		// can be opened its lines are counted as dropped (and reported).
 		w := newLazySink(path, s.open, s.now)
@@ -258,7 +272,7 @@ func (s *Server) apply(cfg *Config) error {
 	if s.rot != nil {
 		attrs := map[string]FileAttrs{}
 		for _, rule := range cfg.Rules {
-			if _, ok := attrs[rule.Path]; !ok && !rule.Stop {
+			if _, ok := attrs[rule.Path]; !ok && !rule.Stop && !strings.HasPrefix(rule.Path, usrMsgPrefix) {
 				attrs[rule.Path] = rule.File
 			}
 		}

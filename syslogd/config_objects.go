@@ -187,6 +187,10 @@ func (p *cfgParser) global(params map[string]string, n int) error {
 		switch k {
 		case "localhostname":
 			p.c.LocalHostname = v
+		case "pidfile":
+			// rsyslogd 8.2302 rejects it ("parameter 'pidfile' not
+			// known", rsyslogd -N1 exits 1): the pid file is the -i flag.
+			return p.errf(n, k, "not a global() parameter of rsyslogd 8.2302 (it rejects it too): use the -i PIDFILE flag")
 		case "maxmessagesize":
 			sz, err := parseSize(v)
 			if err != nil {

@@ -96,6 +96,7 @@ func TestConfigErrors(t *testing.T) {
 	f("template(name=\"x\" type=\"list\")\n", "e.conf:1:", "list")
 	f("local0.*\n", "e.conf:1:", "want a selector or filter followed by an action")
 	f("$RepeatedMsgReduction on\n", "e.conf:1:", "unsupported")
+	f("global(pidFile=\"/run/x.pid\")\n", "e.conf:1:", "use the -i PIDFILE flag")
 	f("module(load=\"imklog\")\n$KLogPath /x\n", "e.conf:2:", "not permitted")
 	f("$KLogPath /x\n", "e.conf:1:", "imklog is not loaded")
 	f("module(load=\"imklog\" ParseKernelTimestamp=\"on\")\n", "e.conf:1:", "unsupported")

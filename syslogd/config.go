@@ -60,8 +60,12 @@ type Config struct {
 // parameters, or builtin:omfile's module defaults. A logrotate `create`
 // line for the file takes precedence.
 type FileAttrs struct {
-	Mode         os.FileMode // 0: rsyslog's default, 0644
-	Owner, Group string      // user and group names or ids; empty: the process's
+	Mode os.FileMode // 0: rsyslog's default, 0644
+	// DirMode is the mode of the missing directories of the path
+	// ($DirCreateMode, omfile's dirCreateMode), less the umask; 0:
+	// rsyslog's default, 0700.
+	DirMode      os.FileMode
+	Owner, Group string // user and group names or ids; empty: the process's
 }
 
 // InputKind is the transport of an Input.
@@ -618,7 +622,7 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 			r.Template = v
 		case "dynafile":
 			return p.errf(n, k, "dynamic file names: %w", ErrUnsupported)
-		case "filecreatemode", "fileowner", "filegroup":
+		case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
 			if err := p.fileAttr(&r.File, k, v, n); err != nil {
 				return err
 			}
@@ -659,7 +663,7 @@ func (p *cfgParser) legacy(line string, n int) error {
 		p.c.MaxMessageSize = int(v)
 	case "includeconfig":
 		return p.include(arg, n)
-	case "filecreatemode", "fileowner", "filegroup":
+	case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
 		return p.fileAttr(&p.c.file, key, strings.TrimSpace(arg), n)
 	case "omitlocallogging":
 		on, err := onOff(strings.TrimSpace(arg))
@@ -708,7 +712,7 @@ func (p *cfgParser) legacy(line string, n int) error {
 }
 
 var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory",
-	"dircreatemode", "dirowner", "dirgroup",
+	"dirowner", "dirgroup",
 	"privdropto", "actionfileenablesync", "imuxsock", "systemlogratelimit", "preservefqdn",
 	"allowedsender", "createdirs", "failonchownfailure",
 	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
@@ -790,6 +794,12 @@ func (p *cfgParser) fileAttr(a *FileAttrs, key, v string, n int) error {
 			return p.errf(n, key, "%q: want an octal mode such as 0640", v)
 		}
 		a.Mode = os.FileMode(m)
+	case "dircreatemode":
+		m, err := strconv.ParseUint(v, 8, 32)
+		if err != nil || m > 0o777 {
+			return p.errf(n, key, "%q: want an octal mode such as 0755", v)
+		}
+		a.DirMode = os.FileMode(m)
 	case "fileowner":
 		a.Owner = v
 	case "filegroup":

@@ -116,7 +116,7 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 			case "load":
 			case "template":
 				p.c.DefaultTemplate = v
-			case "filecreatemode", "fileowner", "filegroup":
+			case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
 				if err := p.fileAttr(&p.c.file, k, v, n); err != nil {
 					return err
 				}

@@ -109,7 +109,7 @@ func TestConfigWarningsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Warnings) != 3 {
+	if len(cfg.Warnings) != 2 {
 		t.Fatalf("warnings = %q", cfg.Warnings)
 	}
 }

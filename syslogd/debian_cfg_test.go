@@ -42,7 +42,7 @@ func TestDebianRsyslogConfLoads(t *testing.T) {
 	if last.Path != usrMsgPrefix+"*" || last.Template != wallFmtName || !last.Selector.Match(0, 0) || last.Selector.Match(0, 1) {
 		t.Errorf("last rule %+v", last)
 	}
-	if cfg.Umask != 0o022 || cfg.file != (FileAttrs{Mode: 0o640, Owner: "root", Group: "adm"}) {
+	if cfg.Umask != 0o022 || cfg.file != (FileAttrs{Mode: 0o640, DirMode: 0o755, Owner: "root", Group: "adm"}) {
 		t.Errorf("umask %#o, file attributes %+v", cfg.Umask, cfg.file)
 	}
 }

@@ -42,7 +42,9 @@
 // "string" or "list", action(type="omfile") with fileCreateMode/fileOwner/fileGroup,
 // include). A file is created with the mode, owner and group in force at
 // its first rule (mode less $Umask, 022 when unset), unless the logrotate
-// file's `create` line for it says otherwise; selectors with ".=", ".!",
+// file's `create` line for it says otherwise; its missing directories
+// get $DirCreateMode (or omfile's dirCreateMode) in force there, 0700 by
+// default, less $Umask, as rsyslogd creates them; selectors with ".=", ".!",
 // ".!=", "*", "none", facility lists and ";"-joined parts; file actions
 // ("-" prefix accepted, ";Template"), "stop" and "~", "&" continuation.
 // Property-based filters, `:property, [!]op, "value"` with contains,

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -136,6 +137,44 @@ func (s *Server) policy(path string) rotate.Options {
 	return o
 }
 
+// makeDirs creates the missing directories of path as rsyslogd does:
+// with the directory mode of the first rule naming it (0700 by default)
+// less the umask.
+func (s *Server) makeDirs(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	s.rotMu.Lock()
+	mode, umask := s.attrs[path].DirMode, s.umask
+	s.rotMu.Unlock()
+	if mode == 0 {
+		mode = 0o700
+	}
+	if umask < 0 {
+		umask = 0o022
+	}
+	mode &^= os.FileMode(umask)
+	// MkdirAll's mode is masked by the process umask too: chmod each
+	// directory it creates.
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		missing = append(missing, d)
+	}
+	if err := os.MkdirAll(dir, mode); err != nil {
+		return fmt.Errorf("create directory: %w", err)
+	}
+	for _, d := range missing {
+		if err := os.Chmod(d, mode); err != nil {
+			return fmt.Errorf("create directory: %w", err)
+		}
+	}
+	return nil
+}
+
 // loadRotation reads Options.RotateConfig.
 func (s *Server) loadRotation() (RotationFunc, error) {
 	rc, err := rotate.LoadConfig(s.opts.RotateConfig)
@@ -181,6 +220,9 @@ func New(o Options) (*Server, error) {
 		}
 		s.rot = rot
 		s.open = func(path string) (Sink, error) {
+			if err := s.makeDirs(path); err != nil {
+				return nil, err
+			}
 			return openRotate(path, s.policy(path), s.now, s.log)
 		}
 		s.attrs = map[string]FileAttrs{}

@@ -2,8 +2,11 @@ package syslogd
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +77,49 @@ func TestUsrMsgFrames(t *testing.T) {
 	t2, _ := os.ReadFile(filepath.Join(dir, "t2"))
 	if string(t1) != "one\ntwo\n" || string(t2) != "one\n" {
 		t.Errorf("t1 %q, t2 %q", t1, t2)
+	}
+}
+
+// TestKlogUnreadable: a kernel log that cannot be opened is logged and
+// the other inputs run, as rsyslogd's imklog does.
+func TestKlogUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	var logBuf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logBuf, nil))
+	s, stop := testServer(t, "module(load=\"imklog\" logpath=\""+dir+"/none\")\n*.* OUTDIR/x.log\n", dir, Options{Logger: log})
+	udp, _, _ := s.Addrs()
+	sendUDP(t, udp[0], [][]byte{[]byte("<13>h t: hello")})
+	waitReceived(t, s, 1)
+	stop()
+	if !strings.Contains(logBuf.String(), "kernel log not read") {
+		t.Errorf("log: %s", logBuf.String())
+	}
+}
+
+// TestKlogUnreadableReload: a reload keeps running without the kernel
+// log it cannot open.
+func TestKlogUnreadableReload(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "r.conf")
+	body := "module(load=\"imklog\" logpath=\"" + dir + "/none\")\n*.* " + dir + "/x.log\n"
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{ConfigPath: conf, UDP: []string{"127.0.0.1:0"}, TCP: []string{}, Unix: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	if err := s.Reload(); err != nil {
+		t.Errorf("Reload: %v", err)
+	}
+	udp, _, _ := s.Addrs()
+	sendUDP(t, udp[0], [][]byte{[]byte("<13>h t: hello")})
+	waitReceived(t, s, 1)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
 	}
 }

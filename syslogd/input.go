@@ -138,6 +138,12 @@ func (s *Server) bindAll(ins []Input) ([]*listener, error) {
 	var ls []*listener
 	for _, in := range ins {
 		l, err := s.bind(in)
+		if err != nil && in.Kind == Klog {
+			// As rsyslogd: "imklog: cannot open kernel log", and the
+			// other inputs run (an unprivileged or containerised start).
+			s.log.Error("kernel log not read", "path", in.Addr, "err", err)
+			continue
+		}
 		if err != nil {
 			for _, l := range ls {
 				s.closeListener(l)

@@ -410,8 +410,8 @@ func (s *Server) Reload() error {
 		if l, ok := old[k]; ok {
 			ls = append(ls, l)
 			delete(old, k)
-		} else {
-			ls = append(ls, byKey[k])
+		} else if l := byKey[k]; l != nil { // nil: a kernel log not opened
+			ls = append(ls, l)
 		}
 	}
 	s.ls = ls

@@ -208,6 +208,11 @@ type cfgParser struct {
 	last    *cond    // filter of the previous rule, for '&'
 	body    tmplBody // the { ... } body following the template(...) being handled
 	blocks  []cond   // the { ... } blocks the parser is in, outermost first
+	// elseOf holds, for each block, the condition of an else after it
+	// (the negation of its if; nil for other blocks).
+	elseOf []*exprNode
+	// pendingElse is the condition an "else" statement would have now.
+	pendingElse *exprNode
 }
 
 // cond is what a rule is subject to: a selector and property filters.
@@ -444,7 +449,7 @@ func (p *cfgParser) blockStatement(line string, n int) error {
 		if len(p.blocks) == 0 {
 			return p.errf(n, "", "'}' without a block")
 		}
-		p.blocks = p.blocks[:len(p.blocks)-1]
+		p.popBlock()
 		line = strings.TrimSpace(line[1:])
 	}
 	closes := 0
@@ -461,19 +466,35 @@ func (p *cfgParser) blockStatement(line string, n int) error {
 		if len(p.blocks) == 0 {
 			return p.errf(n, "", "'}' without a block")
 		}
-		p.blocks = p.blocks[:len(p.blocks)-1]
+		p.popBlock()
 	}
 	return nil
 }
 
+// popBlock closes the innermost block; an else may follow an if block.
+func (p *cfgParser) popBlock() {
+	p.blocks = p.blocks[:len(p.blocks)-1]
+	p.pendingElse = p.elseOf[len(p.elseOf)-1]
+	p.elseOf = p.elseOf[:len(p.elseOf)-1]
+}
+
 func (p *cfgParser) statement(line string, n int) error {
+	pe := p.pendingElse
+	p.pendingElse = nil
+	if strings.HasPrefix(line, "else") && (len(line) == 4 || line[4] == ' ' || line[4] == '\t' || line[4] == '{') {
+		p.pendingElse = pe
+		return p.elseStatement(line, n)
+	}
+	if strings.HasPrefix(line, "if ") || strings.HasPrefix(line, "if(") {
+		return p.ifStatement(line, n)
+	}
 	if line[0] == '$' {
 		return p.legacy(line, n)
 	}
 	if name, ok := objectName(line); ok && name != "action" {
 		return p.object(name, line, n)
 	}
-	if strings.HasPrefix(line, "if ") || strings.HasPrefix(line, "if(") || strings.HasPrefix(line, "ruleset") ||
+	if strings.HasPrefix(line, "ruleset") ||
 		strings.HasPrefix(line, "call ") || strings.HasPrefix(line, "set ") || strings.HasPrefix(line, "unset ") {
 		return p.errf(n, "", "%q: RainerScript statement: %w", firstWord(line), ErrUnsupported)
 	}
@@ -506,6 +527,7 @@ func (p *cfgParser) statement(line string, n int) error {
 	c = p.within(c)
 	if act == "{" {
 		p.blocks = append(p.blocks, c)
+		p.elseOf = append(p.elseOf, nil)
 		p.last = nil
 		return nil
 	}

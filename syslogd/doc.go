@@ -191,7 +191,14 @@
 // also on MetricsHandler. Services (imkafka, impstats) start with Run
 // from the configuration Run starts with.
 //
-// What syslogd does not do: omfwd over UDP, RainerScript if/then/else, set
+// RainerScript `if COND then ACTION|{ ... }` with an optional `else
+// ACTION|{ ... }` takes conditions of string comparisons of properties
+// ($msg == / != / contains / contains_i / startswith / startswith_i
+// "value"), joined by and / or (one precedence, left to right, as in
+// rsyslog's grammar), not (...), parentheses; numeric comparisons, not
+// before a bare property, else if and variables are errors.
+//
+// What syslogd does not do: omfwd over UDP, numeric comparisons, set/unset
 // and call, rulesets, TLS, dynamic file names, subtree and plugin templates. HAProxy's
 // "raw" and "iso" formats carry no PRI and are stored as user.notice, and
 // "short"/"timed" carry only a severity (facility kern), exactly as rsyslog

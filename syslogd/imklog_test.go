@@ -123,19 +123,3 @@ func TestKlogUnreadableReload(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
-
-// FuzzIfCondition: any condition parses or fails without a panic, and a
-// parsed one evaluates.
-func FuzzIfCondition(f *testing.F) {
-	f.Add(`$msg contains 'abc' and not ($hostname startswith_i "WEB") or $programname != "x"`)
-	f.Add(`((($msg == "a")))`)
-	f.Add(`not not ($msg contains "\"q\"")`)
-	f.Fuzz(func(t *testing.T, s string) {
-		e, err := parseExpr(s)
-		if err != nil {
-			return
-		}
-		m := Message{Msg: []byte(" abc"), Hostname: []byte("web1"), Tag: []byte("app:")}
-		e.eval(&m, nil)
-	})
-}

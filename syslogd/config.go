@@ -46,6 +46,12 @@ type Config struct {
 		load, omit bool   // module loaded; $OmitLocalLogging / syssock.use="off"
 		path       string // $SystemLogSocketName / syssock.name; empty: /dev/log
 	}
+	klog struct { // imklog
+		load   bool
+		rainer bool   // loaded by module(): legacy $KLog... are refused
+		path   string // logpath / $KLogPath; empty: DefaultKlogPath
+		permit bool   // PermitNonKernelFacility
+	}
 }
 
 // FileAttrs are the permissions and owner a file action creates its file
@@ -54,8 +60,12 @@ type Config struct {
 // parameters, or builtin:omfile's module defaults. A logrotate `create`
 // line for the file takes precedence.
 type FileAttrs struct {
-	Mode         os.FileMode // 0: rsyslog's default, 0644
-	Owner, Group string      // user and group names or ids; empty: the process's
+	Mode os.FileMode // 0: rsyslog's default, 0644
+	// DirMode is the mode of the missing directories of the path
+	// ($DirCreateMode, omfile's dirCreateMode), less the umask; 0:
+	// rsyslog's default, 0700.
+	DirMode      os.FileMode
+	Owner, Group string // user and group names or ids; empty: the process's
 }
 
 // InputKind is the transport of an Input.
@@ -73,6 +83,9 @@ type Input struct {
 	Kind   InputKind
 	Addr   string // host:port, or a socket path for Unix
 	RcvBuf int    // requested receive buffer in bytes, 0: default
+	// PermitNonKernel (Klog only: imklog's PermitNonKernelFacility)
+	// keeps kernel log lines of another facility than kern.
+	PermitNonKernel bool
 }
 
 // Rule is one selector line and its action.
@@ -149,6 +162,13 @@ func (c *Config) finish() error {
 		}
 		c.Inputs = append(c.Inputs, Input{Kind: Unix, Addr: path})
 	}
+	if c.klog.load {
+		path := c.klog.path
+		if path == "" {
+			path = DefaultKlogPath
+		}
+		c.Inputs = append(c.Inputs, Input{Kind: Klog, Addr: path, PermitNonKernel: c.klog.permit})
+	}
 	c.lineTemplates() // omkafka/omfwd: one message per line (omkafka.go)
 	for _, r := range c.Rules {
 		if r.Stop {
@@ -188,6 +208,11 @@ type cfgParser struct {
 	last    *cond    // filter of the previous rule, for '&'
 	body    tmplBody // the { ... } body following the template(...) being handled
 	blocks  []cond   // the { ... } blocks the parser is in, outermost first
+	// elseOf holds, for each block, the condition of an else after it
+	// (the negation of its if; nil for other blocks).
+	elseOf []*exprNode
+	// pendingElse is the condition an "else" statement would have now.
+	pendingElse *exprNode
 }
 
 // cond is what a rule is subject to: a selector and property filters.
@@ -424,7 +449,7 @@ func (p *cfgParser) blockStatement(line string, n int) error {
 		if len(p.blocks) == 0 {
 			return p.errf(n, "", "'}' without a block")
 		}
-		p.blocks = p.blocks[:len(p.blocks)-1]
+		p.popBlock()
 		line = strings.TrimSpace(line[1:])
 	}
 	closes := 0
@@ -441,19 +466,35 @@ func (p *cfgParser) blockStatement(line string, n int) error {
 		if len(p.blocks) == 0 {
 			return p.errf(n, "", "'}' without a block")
 		}
-		p.blocks = p.blocks[:len(p.blocks)-1]
+		p.popBlock()
 	}
 	return nil
 }
 
+// popBlock closes the innermost block; an else may follow an if block.
+func (p *cfgParser) popBlock() {
+	p.blocks = p.blocks[:len(p.blocks)-1]
+	p.pendingElse = p.elseOf[len(p.elseOf)-1]
+	p.elseOf = p.elseOf[:len(p.elseOf)-1]
+}
+
 func (p *cfgParser) statement(line string, n int) error {
+	pe := p.pendingElse
+	p.pendingElse = nil
+	if strings.HasPrefix(line, "else") && (len(line) == 4 || line[4] == ' ' || line[4] == '\t' || line[4] == '{') {
+		p.pendingElse = pe
+		return p.elseStatement(line, n)
+	}
+	if strings.HasPrefix(line, "if ") || strings.HasPrefix(line, "if(") {
+		return p.ifStatement(line, n)
+	}
 	if line[0] == '$' {
 		return p.legacy(line, n)
 	}
 	if name, ok := objectName(line); ok && name != "action" {
 		return p.object(name, line, n)
 	}
-	if strings.HasPrefix(line, "if ") || strings.HasPrefix(line, "if(") || strings.HasPrefix(line, "ruleset") ||
+	if strings.HasPrefix(line, "ruleset") ||
 		strings.HasPrefix(line, "call ") || strings.HasPrefix(line, "set ") || strings.HasPrefix(line, "unset ") {
 		return p.errf(n, "", "%q: RainerScript statement: %w", firstWord(line), ErrUnsupported)
 	}
@@ -486,6 +527,7 @@ func (p *cfgParser) statement(line string, n int) error {
 	c = p.within(c)
 	if act == "{" {
 		p.blocks = append(p.blocks, c)
+		p.elseOf = append(p.elseOf, nil)
 		p.last = nil
 		return nil
 	}
@@ -564,14 +606,32 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 			path = strings.TrimSpace(path[:i])
 		}
 		r.Path = path
+	case strings.HasPrefix(act, usrMsgPrefix):
+		users, tmpl, _ := strings.Cut(act[len(usrMsgPrefix):], ";")
+		if err := p.usrMsgAction(&r, users, strings.TrimSpace(tmpl), n); err != nil {
+			return err
+		}
 	default:
-		return p.errf(n, "action", "%q: only files, \"stop\" and \"~\" are supported: %w", act, ErrUnsupported)
+		return p.errf(n, "action", "%q: only files, :omusrmsg:, \"stop\" and \"~\" are supported: %w", act, ErrUnsupported)
 	}
 	p.c.Rules = append(p.c.Rules, r)
 	return nil
 }
 
 func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
+	if t := params["type"]; strings.EqualFold(t, "omusrmsg") {
+		for k := range params {
+			switch k {
+			case "type", "users", "template":
+			default:
+				return p.errf(n, k, "omusrmsg parameter %q: %w", k, ErrUnsupported)
+			}
+		}
+		if _, ok := params["users"]; !ok {
+			return p.errf(n, "users", "omusrmsg action without users=")
+		}
+		return p.usrMsgAction(r, params["users"], params["template"], n)
+	}
 	if t := params["type"]; !strings.EqualFold(t, "omfile") {
 		return p.errf(n, "type", "action type %q: only omfile is supported: %w", t, ErrUnsupported)
 	}
@@ -584,7 +644,7 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 			r.Template = v
 		case "dynafile":
 			return p.errf(n, k, "dynamic file names: %w", ErrUnsupported)
-		case "filecreatemode", "fileowner", "filegroup":
+		case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
 			if err := p.fileAttr(&r.File, k, v, n); err != nil {
 				return err
 			}
@@ -625,7 +685,7 @@ func (p *cfgParser) legacy(line string, n int) error {
 		p.c.MaxMessageSize = int(v)
 	case "includeconfig":
 		return p.include(arg, n)
-	case "filecreatemode", "fileowner", "filegroup":
+	case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
 		return p.fileAttr(&p.c.file, key, strings.TrimSpace(arg), n)
 	case "omitlocallogging":
 		on, err := onOff(strings.TrimSpace(arg))
@@ -643,6 +703,17 @@ func (p *cfgParser) legacy(line string, n int) error {
 			return p.errf(n, name, "%q: want an octal mode such as 0022", arg)
 		}
 		p.c.Umask = int(m)
+	case "klogpath", "klogpermitnonkernelfacility", "klogparsekerneltimestamp", "klogkeepkerneltimestamp",
+		"klogconsoleloglevel", "kloginternalmsgfacility":
+		return p.klogParam(strings.TrimPrefix(key, "klog"), strings.TrimSpace(arg), name, true, n)
+	case "repeatedmsgreduction":
+		on, err := legacyOnOff(arg)
+		if err != nil {
+			return p.errf(n, name, "%w", err)
+		}
+		if on {
+			return p.errf(n, name, "\"last message repeated n times\" reduction: %w", ErrUnsupported)
+		}
 	case "controlcharacterescapeprefix":
 		return p.legacyEscapePrefix(name, arg, n)
 	case "escapecontrolcharactersonreceive", "droptrailinglfonreception", "escape8bitcharactersonreceive",
@@ -662,10 +733,10 @@ func (p *cfgParser) legacy(line string, n int) error {
 	return nil
 }
 
-var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory", "repeatedmsgreduction",
-	"dircreatemode", "dirowner", "dirgroup",
+var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory",
+	"dirowner", "dirgroup",
 	"privdropto", "actionfileenablesync", "imuxsock", "systemlogratelimit", "preservefqdn",
-	"allowedsender", "klog", "createdirs", "failonchownfailure",
+	"allowedsender", "createdirs", "failonchownfailure",
 	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
 	"maxopenfiles", "defaultnetstreamdriver", "udpserverrcvbufsize", "inputtcpmaxsessions"}
 
@@ -745,6 +816,12 @@ func (p *cfgParser) fileAttr(a *FileAttrs, key, v string, n int) error {
 			return p.errf(n, key, "%q: want an octal mode such as 0640", v)
 		}
 		a.Mode = os.FileMode(m)
+	case "dircreatemode":
+		m, err := strconv.ParseUint(v, 8, 32)
+		if err != nil || m > 0o777 {
+			return p.errf(n, key, "%q: want an octal mode such as 0755", v)
+		}
+		a.DirMode = os.FileMode(m)
 	case "fileowner":
 		a.Owner = v
 	case "filegroup":

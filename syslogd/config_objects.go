@@ -99,13 +99,24 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 		if params != nil && params["syssock.name"] != "" {
 			p.c.sysSock.path = params["syssock.name"]
 		}
+	case "imklog":
+		p.c.klog.load = true
+		p.c.klog.rainer = params != nil
+		for k, v := range params {
+			if k == "load" {
+				continue
+			}
+			if err := p.klogParam(k, v, k, false, n); err != nil {
+				return err
+			}
+		}
 	case "builtin:omfile":
 		for k, v := range params {
 			switch k = strings.ToLower(k); k {
 			case "load":
 			case "template":
 				p.c.DefaultTemplate = v
-			case "filecreatemode", "fileowner", "filegroup":
+			case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
 				if err := p.fileAttr(&p.c.file, k, v, n); err != nil {
 					return err
 				}
@@ -176,6 +187,10 @@ func (p *cfgParser) global(params map[string]string, n int) error {
 		switch k {
 		case "localhostname":
 			p.c.LocalHostname = v
+		case "pidfile":
+			// rsyslogd 8.2302 rejects it ("parameter 'pidfile' not
+			// known", rsyslogd -N1 exits 1): the pid file is the -i flag.
+			return p.errf(n, k, "not a global() parameter of rsyslogd 8.2302 (it rejects it too): use the -i PIDFILE flag")
 		case "maxmessagesize":
 			sz, err := parseSize(v)
 			if err != nil {

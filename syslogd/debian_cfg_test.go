@@ -1,9 +1,8 @@
 package syslogd
 
 import (
-	"os"
+	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -24,15 +23,26 @@ func TestDebianHaproxyConfLoads(t *testing.T) {
 	}
 }
 
-// TestDebianRsyslogConfRefused: what syslogd does not implement in
-// Debian's rsyslog.conf is a fatal error naming it and its line.
-func TestDebianRsyslogConfRefused(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "debian", "rsyslog.conf"))
+// TestDebianRsyslogConfLoads: Debian's rsyslog.conf (from the rsyslog
+// package, copied unmodified into testdata/debian) loads: the system
+// socket, imklog on /proc/kmsg, the emergency messages to every user.
+func TestDebianRsyslogConfLoads(t *testing.T) {
+	cfg, err := LoadConfig(filepath.Join("testdata", "debian", "rsyslog.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ParseConfig("rsyslog.conf", data)
-	if err == nil || !strings.Contains(err.Error(), "rsyslog.conf:") || !strings.Contains(err.Error(), "imklog") {
-		t.Fatalf("err = %v, want rsyslog.conf:LINE naming imklog", err)
+	// (Its $IncludeConfig /etc/rsyslog.d/*.conf reads this host's files
+	// too: their inputs and rules come first.)
+	ins := cfg.Inputs
+	want := []Input{{Kind: Unix, Addr: "/dev/log"}, {Kind: Klog, Addr: DefaultKlogPath}}
+	if len(ins) < 2 || fmt.Sprint(ins[len(ins)-2:]) != fmt.Sprint(want) {
+		t.Errorf("inputs %+v, want them to end with %+v", cfg.Inputs, want)
+	}
+	last := cfg.Rules[len(cfg.Rules)-1]
+	if last.Path != usrMsgPrefix+"*" || last.Template != wallFmtName || !last.Selector.Match(0, 0) || last.Selector.Match(0, 1) {
+		t.Errorf("last rule %+v", last)
+	}
+	if cfg.Umask != 0o022 || cfg.file != (FileAttrs{Mode: 0o640, DirMode: 0o755, Owner: "root", Group: "adm"}) {
+		t.Errorf("umask %#o, file attributes %+v", cfg.Umask, cfg.file)
 	}
 }

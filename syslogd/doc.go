@@ -42,7 +42,9 @@
 // "string" or "list", action(type="omfile") with fileCreateMode/fileOwner/fileGroup,
 // include). A file is created with the mode, owner and group in force at
 // its first rule (mode less $Umask, 022 when unset), unless the logrotate
-// file's `create` line for it says otherwise; selectors with ".=", ".!",
+// file's `create` line for it says otherwise; its missing directories
+// get $DirCreateMode (or omfile's dirCreateMode) in force there, 0700 by
+// default, less $Umask, as rsyslogd creates them; selectors with ".=", ".!",
 // ".!=", "*", "none", facility lists and ";"-joined parts; file actions
 // ("-" prefix accepted, ";Template"), "stop" and "~", "&" continuation.
 // Property-based filters, `:property, [!]op, "value"` with contains,
@@ -58,9 +60,18 @@
 // The local log sockets (imuxsock: /dev/log and $AddUnixListenSocket) use
 // imuxsock's own parser: an RFC 3164 timestamp is skipped and the
 // reception time used, the hostname is the local one, the tag runs up to
-// the first space, RFC 5424 is not recognised. Modules syslogd does not
-// have (imklog, immark, imjournal...) and :omusrmsg: are errors
-// naming file:line.
+// the first space, RFC 5424 is not recognised. imklog reads the kernel
+// log as rsyslogd 8.2302's does: /proc/kmsg ("<pri>text" lines; logpath=
+// or $KLogPath name another file, such as a FIFO), priority from a valid
+// leading "<pri>" (kern.info without one), lines of other facilities
+// dropped unless PermitNonKernelFacility, tag "kernel:", the local host,
+// the reception time, the text neither parsed nor escaped; kernel
+// timestamp parsing and the console log level are errors. :omusrmsg:*
+// and :omusrmsg:user,... (and action(type="omusrmsg" users=...)) write
+// with rsyslog's WallFmt and StdUsrMsgFmt templates, unless one is
+// named, to every terminal utmp lists for those users (Options.Utmp),
+// opened non-blocking, in message and action order. Modules syslogd does
+// not have (immark, imjournal, omfwd...) are errors naming file:line.
 // The reception options (ReceiveOptions: what rsyslog's parser does to a
 // message before reading its PRI) take "on" or "off" only, as in rsyslog,
 // and follow rsyslog 8.2302 byte for byte, oddities included: with
@@ -180,8 +191,15 @@
 // also on MetricsHandler. Services (imkafka, impstats) start with Run
 // from the configuration Run starts with.
 //
-// What syslogd does not do: omfwd over UDP, RainerScript if/then/else, set
-// and call, rulesets, imklog, omusrmsg, TLS, dynamic file names, subtree and plugin templates. HAProxy's
+// RainerScript `if COND then ACTION|{ ... }` with an optional `else
+// ACTION|{ ... }` takes conditions of string comparisons of properties
+// ($msg == / != / contains / contains_i / startswith / startswith_i
+// "value"), joined by and / or (one precedence, left to right, as in
+// rsyslog's grammar), not (...), parentheses; numeric comparisons, not
+// before a bare property, else if and variables are errors.
+//
+// What syslogd does not do: omfwd over UDP, numeric comparisons, set/unset
+// and call, rulesets, TLS, dynamic file names, subtree and plugin templates. HAProxy's
 // "raw" and "iso" formats carry no PRI and are stored as user.notice, and
 // "short"/"timed" carry only a severity (facility kern), exactly as rsyslog
 // stores them.

@@ -17,6 +17,10 @@ type propFilter struct {
 	neg   bool
 	value []byte
 	re    *regexp.Regexp // regex, ereregex
+	fold  bool           // compare ASCII case-insensitively (value in lower case)
+	// expr, when set, is an if condition the filter stands for (the
+	// other fields are unused).
+	expr *exprNode
 }
 
 type filterOp uint8
@@ -128,15 +132,26 @@ func breToERE(s string) string {
 // match reports whether m passes the filter; scratch is a buffer the
 // property is rendered into (returned for reuse).
 func (f *propFilter) match(m *Message, scratch []byte) (bool, []byte) {
+	if f.expr != nil {
+		return f.expr.eval(m, scratch)
+	}
 	v := f.prop.value(scratch[:0], m)
 	var ok bool
 	switch f.op {
 	case opContains:
-		ok = bytes.Contains(v, f.value)
+		if f.fold {
+			ok = foldContains(v, f.value)
+		} else {
+			ok = bytes.Contains(v, f.value)
+		}
 	case opIsEqual:
 		ok = bytes.Equal(v, f.value)
 	case opStartsWith:
-		ok = bytes.HasPrefix(v, f.value)
+		if f.fold {
+			ok = foldHasPrefix(v, f.value)
+		} else {
+			ok = bytes.HasPrefix(v, f.value)
+		}
 	case opRegex, opEreRegex:
 		ok = f.re.Match(v)
 	case opIsEmpty:

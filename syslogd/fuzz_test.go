@@ -128,7 +128,10 @@ func FuzzParse(f *testing.F) {
 		if ro.NoEscapeControl && !ro.SpaceLF {
 			return // LFs may be kept: a template writes them
 		}
-		for _, tmpl := range builtinTemplates() {
+		for name, tmpl := range builtinTemplates() {
+			if name[0] == ' ' {
+				continue // omusrmsg's terminal formats end in "\n\r"
+			}
 			tt, _ := CompileTemplate("x", tmpl)
 			line := tt.Append(nil, &m)
 			if bytes.IndexByte(line[:len(line)-1], '\n') >= 0 {

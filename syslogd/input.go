@@ -41,6 +41,7 @@ type listener struct {
 	in     Input
 	dg     *udpInput    // UDP and unix
 	tcp    net.Listener // TCP
+	klog   *os.File     // Klog
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
@@ -74,7 +75,7 @@ func (s *Server) wanted(cfg *Config) ([]Input, error) {
 			ins = append(ins, in)
 		}
 	}
-	for _, kind := range []InputKind{UDP, TCP, Unix} {
+	for _, kind := range []InputKind{UDP, TCP, Unix, Klog} {
 		var flags []string
 		switch kind {
 		case UDP:
@@ -115,6 +116,8 @@ func (s *Server) bind(in Input) (*listener, error) {
 		l.dg, err = s.listenUDP(in.Addr, in.RcvBuf)
 	case Unix:
 		l.dg, err = s.listenUnix(in.Addr, in.RcvBuf)
+	case Klog:
+		l.klog, err = openKlog(in.Addr)
 	case TCP:
 		if l.tcp, err = net.Listen("tcp", in.Addr); err != nil {
 			err = fmt.Errorf("listen tcp %s: %w", in.Addr, err)
@@ -135,6 +138,12 @@ func (s *Server) bindAll(ins []Input) ([]*listener, error) {
 	var ls []*listener
 	for _, in := range ins {
 		l, err := s.bind(in)
+		if err != nil && in.Kind == Klog {
+			// As rsyslogd: "imklog: cannot open kernel log", and the
+			// other inputs run (an unprivileged or containerised start).
+			s.log.Error("kernel log not read", "path", in.Addr, "err", err)
+			continue
+		}
 		if err != nil {
 			for _, l := range ls {
 				s.closeListener(l)
@@ -193,9 +202,12 @@ func (s *Server) start(ctx context.Context, l *listener) {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
-			if l.tcp != nil {
+			switch {
+			case l.klog != nil:
+				s.readKlog(ctx, l.klog, l.in.PermitNonKernel)
+			case l.tcp != nil:
 				s.acceptTCP(ctx, l.tcp)
-			} else {
+			default:
 				s.readPackets(ctx, l.dg)
 			}
 		}()
@@ -221,6 +233,10 @@ func (s *Server) closeListener(l *listener) {
 	l.once.Do(func() {
 		if l.tcp != nil {
 			_ = l.tcp.Close()
+			return
+		}
+		if l.klog != nil {
+			_ = l.klog.Close()
 			return
 		}
 		s.stats.goneDrops.Add(kernelDrops(l.dg.inode))

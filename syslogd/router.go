@@ -3,6 +3,7 @@ package syslogd
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Sink receives the rendered lines of one output file. Each Write is one
@@ -23,6 +24,11 @@ type action struct {
 	tmpl    *Template
 	filters []*propFilter
 	stop    bool
+	// usr, for an omusrmsg action, is its user list ("*" or names
+	// separated by commas): its renderings are framed with it
+	// (appendUsrMsg) in the one sink of every omusrmsg action, which
+	// keeps their order.
+	usr string
 }
 
 // router maps a facility row and severity to the actions, in rule order,
@@ -43,15 +49,19 @@ func buildRouter(c *Config, open func(path string) (*fileSink, error)) (*router,
 		if rule.Stop {
 			continue
 		}
-		fs, ok := r.sinks[rule.Path]
+		path, usr := rule.Path, ""
+		if u, ok := strings.CutPrefix(path, usrMsgPrefix); ok {
+			path, usr = usrMsgPrefix, u
+		}
+		fs, ok := r.sinks[path]
 		if !ok {
 			var err error
-			if fs, err = open(rule.Path); err != nil {
-				return nil, fmt.Errorf("%s: open %s: %w", rule.Pos, rule.Path, err)
+			if fs, err = open(path); err != nil {
+				return nil, fmt.Errorf("%s: open %s: %w", rule.Pos, path, err)
 			}
-			r.sinks[rule.Path] = fs
+			r.sinks[path] = fs
 		}
-		acts[i] = action{sink: fs, tmpl: c.Templates[rule.Template]}
+		acts[i] = action{sink: fs, tmpl: c.Templates[rule.Template], usr: usr}
 	}
 	for fac := 0; fac < numRows; fac++ {
 		for sev := 0; sev < 8; sev++ {

@@ -32,9 +32,10 @@ var debianMsgs = []string{
 }
 
 // debianConf rewrites Debian's rsyslog.conf for a test in dir: paths into
-// dir, the system socket and haproxy's socket into dir, and two lines
-// dropped because syslogd does not implement them (imklog: kernel log;
-// :omusrmsg:*: emergencies to the users' terminals). inputs is prepended.
+// dir, the system socket and haproxy's socket into dir, imklog reading the
+// FIFO dir/kmsg instead of /proc/kmsg (logpath=). Its :omusrmsg:* line is
+// kept: neither daemon has a logged-in user (no utmp), and no message
+// sent is an emergency. inputs is prepended.
 func debianConf(t *testing.T, dir, inputs string) string {
 	t.Helper()
 	main, err := os.ReadFile(filepath.Join("testdata", "debian", "rsyslog.conf"))
@@ -57,8 +58,8 @@ func debianConf(t *testing.T, dir, inputs string) string {
 	var out []string
 	for _, l := range strings.Split(string(main), "\n") {
 		switch {
-		case strings.HasPrefix(l, "module(load=\"imklog\")"), strings.Contains(l, ":omusrmsg:*"):
-			continue
+		case strings.HasPrefix(l, "module(load=\"imklog\")"):
+			l = fmt.Sprintf("module(load=\"imklog\" logpath=%q)", filepath.Join(dir, "kmsg"))
 		case strings.HasPrefix(l, "module(load=\"imuxsock\")"):
 			l = fmt.Sprintf("module(load=\"imuxsock\" SysSock.Name=%q)", filepath.Join(dir, "devlog"))
 		}
@@ -69,6 +70,11 @@ func debianConf(t *testing.T, dir, inputs string) string {
 	}
 	return inputs + strings.Join(out, "\n")
 }
+
+// debianKern are written to the fake kernel log: no emergency (that
+// would go to this host's terminals), one line of another facility
+// (dropped by imklog).
+var debianKern = []string{"<6>[ 12.345678] eth0: link up", "<4>warning", "no pri", "<14>user facility", "<3>kern marker"}
 
 var debianLogs = []string{"syslog", "auth.log", "cron.log", "kern.log", "mail.log", "user.log", "haproxy.log", "props.log"}
 
@@ -88,10 +94,21 @@ func TestLiveRsyslogDebian(t *testing.T) {
 		"module(load=\"imtcp\")\ninput(type=\"imtcp\" address=\"127.0.0.1\" port=\"%d\")\n", port, tport)
 	confPath := writeRsyslogConf(t, rdir, debianConf(t, rdir, inputs+strings.ReplaceAll(debianProps, "DIR", rdir)))
 	checkRsyslogConf(t, bin, confPath)
+	if err := syscall.Mkfifo(filepath.Join(rdir, "kmsg"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rkern := openFIFO(t, filepath.Join(rdir, "kmsg"), debianKern)
+	if _, err := os.Stat("/run/utmp"); err == nil {
+		t.Skip("/run/utmp exists: rsyslogd would write to the terminals of this host's users")
+	}
 	c := startRsyslogd(t, bin, confPath, rdir, port)
 	deadline := time.Now().Add(20 * time.Second)
 	probeRsyslogd(t, c, filepath.Join(rdir, "user.log"), deadline)
 	markRsyslogdStarted(t, c, filepath.Join(rdir, "user.log"), "started", deadline)
+	rkern()
+	if !waitFileHas(filepath.Join(rdir, "kern.log"), "kern marker", deadline, 5*time.Millisecond) {
+		t.Fatal("rsyslogd did not write the kernel messages")
+	}
 	send := func(udp, tcp net.Addr, devlog, hadevlog string, done func(n int)) {
 		n := 0
 		for _, tr := range []string{"udp", "tcp", "devlog", "hadevlog"} {
@@ -141,15 +158,25 @@ func TestLiveRsyslogDebian(t *testing.T) {
 	})
 
 	sdir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(sdir, "kmsg"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	skern := openFIFO(t, filepath.Join(sdir, "kmsg"), debianKern)
 	sconf := debianConf(t, sdir, "module(load=\"imudp\")\ninput(type=\"imudp\" address=\"127.0.0.1\" port=\"0\")\n"+
 		"module(load=\"imtcp\")\ninput(type=\"imtcp\" address=\"127.0.0.1\" port=\"0\")\n"+
 		strings.ReplaceAll(debianProps, "DIR", sdir))
 	s, stop := testServer(t, sconf, sdir, Options{LookupAddr: dnsLookup, Now: time.Now, Location: time.Local,
-		TCP: []string{"127.0.0.1:0"}, Unix: []string{filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog")}})
+		Utmp: filepath.Join(sdir, "no-utmp"),
+		TCP:  []string{"127.0.0.1:0"}, Unix: []string{filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog")}})
 	udp, tcp, _ := s.Addrs()
 	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe), []byte(rsyslogStarted)})
 	waitReceived(t, s, 2)
-	send(udp[0], tcp[0], filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog"), func(n int) { waitReceived(t, s, uint64(n+2)) })
+	skern()
+	if !waitFileHas(filepath.Join(sdir, "kern.log"), "kern marker", deadline, 5*time.Millisecond) {
+		t.Fatal("syslogd did not write the kernel messages")
+	}
+	k := uint64(s.Stats().Received)
+	send(udp[0], tcp[0], filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog"), func(n int) { waitReceived(t, s, k+uint64(n)) })
 	stop()
 	stamp := regexp.MustCompile(`^\S+`)
 	mask := func(b []byte) []byte {

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +62,10 @@ type Options struct {
 	// without hostname. Nil uses a reverse DNS lookup (cached); a lookup
 	// that fails gives the address.
 	LookupAddr func(netip.Addr) string
+	// Utmp is the login records file omusrmsg actions read (empty:
+	// DefaultUtmp); they write to the terminals it names under /dev.
+	Utmp string
+
 	// LocalHostname names the sender of unix-socket messages (nil:
 	// os.Hostname).
 	LocalHostname string
@@ -131,6 +137,44 @@ func (s *Server) policy(path string) rotate.Options {
 	return o
 }
 
+// makeDirs creates the missing directories of path as rsyslogd does:
+// with the directory mode of the first rule naming it (0700 by default)
+// less the umask.
+func (s *Server) makeDirs(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	s.rotMu.Lock()
+	mode, umask := s.attrs[path].DirMode, s.umask
+	s.rotMu.Unlock()
+	if mode == 0 {
+		mode = 0o700
+	}
+	if umask < 0 {
+		umask = 0o022
+	}
+	mode &^= os.FileMode(umask)
+	// MkdirAll's mode is masked by the process umask too: chmod each
+	// directory it creates.
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		missing = append(missing, d)
+	}
+	if err := os.MkdirAll(dir, mode); err != nil {
+		return fmt.Errorf("create directory: %w", err)
+	}
+	for _, d := range missing {
+		if err := os.Chmod(d, mode); err != nil {
+			return fmt.Errorf("create directory: %w", err)
+		}
+	}
+	return nil
+}
+
 // loadRotation reads Options.RotateConfig.
 func (s *Server) loadRotation() (RotationFunc, error) {
 	rc, err := rotate.LoadConfig(s.opts.RotateConfig)
@@ -176,6 +220,9 @@ func New(o Options) (*Server, error) {
 		}
 		s.rot = rot
 		s.open = func(path string) (Sink, error) {
+			if err := s.makeDirs(path); err != nil {
+				return nil, err
+			}
 			return openRotate(path, s.policy(path), s.now, s.log)
 		}
 		s.attrs = map[string]FileAttrs{}
@@ -237,6 +284,15 @@ func (s *Server) apply(cfg *Config) error {
 			fresh[path] = fs
 			return fs, nil
 		}
+		if path == usrMsgPrefix {
+			utmp := s.opts.Utmp
+			if utmp == "" {
+				utmp = DefaultUtmp
+			}
+			fs := newFileSink(int(s.sinkIDs.Add(1)-1), path, &usrMsgSink{utmp: utmp, dev: "/dev"}, s.log, &s.stats)
+			fresh[path] = fs
+			return fs, nil
+		}
 		// Opened at the first line written to it, as rsyslog does; until it
 		// can be opened its lines are counted as dropped (and reported).
 		w := newLazySink(path, s.open, s.now)
@@ -258,7 +314,7 @@ func (s *Server) apply(cfg *Config) error {
 	if s.rot != nil {
 		attrs := map[string]FileAttrs{}
 		for _, rule := range cfg.Rules {
-			if _, ok := attrs[rule.Path]; !ok && !rule.Stop {
+			if _, ok := attrs[rule.Path]; !ok && !rule.Stop && !strings.HasPrefix(rule.Path, usrMsgPrefix) {
 				attrs[rule.Path] = rule.File
 			}
 		}
@@ -354,8 +410,8 @@ func (s *Server) Reload() error {
 		if l, ok := old[k]; ok {
 			ls = append(ls, l)
 			delete(old, k)
-		} else {
-			ls = append(ls, byKey[k])
+		} else if l := byKey[k]; l != nil { // nil: a kernel log not opened
+			ls = append(ls, l)
 		}
 	}
 	s.ls = ls

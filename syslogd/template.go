@@ -648,6 +648,8 @@ func builtinTemplates() map[string]string {
 		"RSYSLOG_FileFormat":               FileFormat,
 		"RSYSLOG_TraditionalForwardFormat": TraditionalForwardFormat,
 		"RSYSLOG_SyslogProtocol23Format":   SyslogProtocol23Format,
+		wallFmtName:                        wallFmt,
+		stdUsrMsgFmtName:                   stdUsrMsgFmt,
 	}
 }
 

@@ -173,6 +173,25 @@ func (w *worker) route(b []byte, h sender) {
 	if w.r.needsHeader[m.Facility][m.Severity] {
 		w.p.Header(m)
 	}
+	w.actions(acts)
+}
+
+// dispatch renders the current message, parsed, into the batch buffers
+// of the actions of its facility and severity.
+func (w *worker) dispatch() {
+	m := &w.m
+	acts := w.r.routes[m.Facility][m.Severity]
+	if len(acts) == 0 {
+		w.unrouted++
+		return
+	}
+	w.actions(acts)
+}
+
+// actions renders the current message into the batch buffers of the
+// files of acts that it passes the filters of.
+func (w *worker) actions(acts []action) {
+	m := &w.m
 	for i := range acts {
 		a := &acts[i]
 		if a.filters != nil && !w.pass(a.filters) {
@@ -190,6 +209,10 @@ func (w *worker) route(b []byte, h sender) {
 			w.dirty = append(w.dirty, a.sink)
 		}
 		w.pendN[id]++
+		if a.usr != "" {
+			w.pend[id] = appendUsrMsg(w.pend[id], a.usr, a.tmpl, m)
+			continue
+		}
 		if a.sink.direct != nil {
 			// A record per message, its length first: a rendering may
 			// hold line feeds, or end without one.

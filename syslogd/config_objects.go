@@ -146,11 +146,11 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 	case "imtcp":
 		in.Kind = TCP
 	case "imuxsock":
-		in = Input{Kind: Unix, Addr: params["socket"]}
+		in = Input{Kind: Unix, Addr: params["socket"], Ruleset: canonicalRuleset(params["ruleset"])}
 		if in.Addr == "" {
 			return p.errf(n, "socket", "imuxsock input without socket=")
 		}
-		p.c.Inputs = append(p.c.Inputs, in)
+		p.addInput(in, n)
 		return nil
 	default:
 		return p.errf(n, "type", "input type %q: %w", params["type"], ErrUnsupported)
@@ -173,12 +173,12 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 			}
 			in.RcvBuf = int(sz)
 		case "ruleset":
-			return p.errf(n, k, "rulesets: %w", ErrUnsupported)
+			in.Ruleset = canonicalRuleset(v)
 		default:
 			p.warn(n, "input parameter %s=%q ignored", k, v)
 		}
 	}
-	p.c.Inputs = append(p.c.Inputs, in)
+	p.addInput(in, n)
 	return nil
 }
 

@@ -18,7 +18,9 @@ func FuzzIfCondition(f *testing.F) {
 			return
 		}
 		m := Message{Msg: []byte(" abc"), Hostname: []byte("web1"), Tag: []byte("app:")}
-		e.eval(&m, nil)
+		var ev evalCtx
+		ev.begin(0)
+		ev.evalBool(e, &m)
 	})
 }
 

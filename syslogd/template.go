@@ -51,6 +51,7 @@ const (
 	propDay
 	propHour
 	propMinute
+	propVar // a $! or $. variable (part.vname)
 )
 
 var propNames = map[string]propID{
@@ -120,6 +121,7 @@ type part struct {
 	spEmpty bool // with spIf, a space for an empty value too (rsyslog's built-in file templates)
 	json    bool
 	cc      ccMode // control characters left in the value (escape-cc, space-cc, drop-cc)
+	vname   string // propVar: "!name" or ".name"
 }
 
 // ccMode is what rendering does to the control characters (bytes below
@@ -286,11 +288,17 @@ func listProperty(params map[string]string, lines map[string]int, stmt int, l *l
 	if !ok {
 		return part{}, l.errf(stmt, "property", "property without name=: %w", ErrTemplate)
 	}
-	id, ok := propNames[strings.ToLower(pname)]
-	if !ok {
-		return part{}, l.errf(lines["name"], "name", "property %q: unknown: %w", pname, ErrTemplate)
+	p, isVar, err := varPart(pname)
+	if err != nil {
+		return part{}, l.errf(lines["name"], "name", "property %q: %w", pname, err)
 	}
-	p := part{prop: id, isProp: true}
+	if !isVar {
+		id, ok := propNames[strings.ToLower(pname)]
+		if !ok {
+			return part{}, l.errf(lines["name"], "name", "property %q: unknown: %w", pname, ErrTemplate)
+		}
+		p = part{prop: id, isProp: true}
+	}
 	bad := func(k, format string, args ...any) error {
 		return l.errf(lines[k], k, format, args...)
 	}
@@ -556,11 +564,17 @@ func unescape(c byte) byte {
 func compileProp(spec string) (part, error) {
 	fields := strings.SplitN(spec, ":", 4)
 	name := strings.ToLower(fields[0])
-	id, ok := propNames[name]
-	if !ok {
-		return part{}, fmt.Errorf("property %q: unknown: %w", fields[0], ErrTemplate)
+	p, isVar, err := varPart(fields[0])
+	if err != nil {
+		return part{}, fmt.Errorf("property %q: %w", fields[0], err)
 	}
-	p := part{prop: id, isProp: true}
+	if !isVar {
+		id, ok := propNames[name]
+		if !ok {
+			return part{}, fmt.Errorf("property %q: unknown: %w", fields[0], ErrTemplate)
+		}
+		p = part{prop: id, isProp: true}
+	}
 	if len(fields) > 1 && fields[1] != "" {
 		n, err := strconv.Atoi(fields[1])
 		if err != nil || n < 1 {
@@ -813,6 +827,8 @@ func jsonEscapeTail(dst []byte, start int) []byte {
 
 func (p *part) value(dst []byte, m *Message) []byte {
 	switch p.prop {
+	case propVar:
+		return appendVar(dst, m, p.vname)
 	case propMsg:
 		return append(dst, m.Msg...)
 	case propRawMsg:

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -24,6 +25,9 @@ type diffCase struct {
 	all   string   // file (relative to OUTDIR) the readiness probes go to
 	want  []string // files rsyslogd must write (a case that writes none checks nothing)
 	ports int      // number of PORTn placeholders; 0: one (PORT)
+	// attrs: the mode, owner and group of every *.log file and
+	// directory below OUTDIR must be the same too.
+	attrs bool
 }
 
 // diffMsg is one datagram sent to the input listening on port (0: PORT,
@@ -125,6 +129,9 @@ func runRsyslogDiff(t *testing.T, dc diffCase) {
 	waitReceived(t, s, uint64(sent))
 	stop()
 
+	if dc.attrs {
+		compareAttrs(t, fileAttrs(t, rdir), fileAttrs(t, sdir))
+	}
 	want, got := logFiles(t, rdir), logFiles(t, sdir)
 	for _, name := range dc.want {
 		if len(dropProbes(want[name])) == 0 {
@@ -219,4 +226,37 @@ func logNames(names []string) []string {
 		out[i] = n + ".log"
 	}
 	return out
+}
+
+// fileAttrs returns "mode uid gid" of the directories and *.log files
+// below dir, by path relative to it.
+func fileAttrs(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir || (!d.IsDir() && !strings.HasSuffix(p, ".log")) {
+			return err
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = fmt.Sprintf("%v %d %d", fi.Mode(), st.Uid, st.Gid)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func compareAttrs(t *testing.T, want, got map[string]string) {
+	t.Helper()
+	for p, w := range want {
+		if g := got[p]; g != w {
+			t.Errorf("%s: mode, owner, group %q, rsyslogd's %q", p, g, w)
+		}
+	}
 }

@@ -82,3 +82,55 @@ var exprLogs = []string{"all", "sev3", "sevlt5", "notice", "other", "debug", "pi
 func TestLiveRsyslogExpressions(t *testing.T) {
 	runRsyslogDiff(t, diffCase{conf: exprConf, msgs: udpMsgs(rainerMsgs...), all: "all.log", want: logNames(exprLogs)})
 }
+
+// rulesetConf binds inputs to rulesets (input ruleset=, the legacy
+// $InputUDPServerBindRuleset and $RuleSet), calls rulesets from others
+// (a stop in a called ruleset ends the message's processing) and calls
+// one ruleset twice with a variable changed in between.
+const rulesetConf = `module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="PORT")
+input(type="imudp" address="127.0.0.1" port="PORT2" ruleset="remote")
+$template S,"%syslogtag%|%msg%|%$!pass%\n"
+ruleset(name="common") {
+  if $msg contains "drop" then stop
+  if $!pass == "" then OUTDIR/common-first.log;S
+  else OUTDIR/common-again.log;S
+  OUTDIR/common.log;S
+}
+ruleset(name="remote") {
+  OUTDIR/remote.log;S
+  call common
+  set $!pass = "2";
+  call common
+  OUTDIR/remote-after.log;S
+}
+*.* OUTDIR/all.log;S
+local0.* call common
+OUTDIR/default-after.log;S
+$RuleSet legacy
+*.* OUTDIR/legacy.log;S
+call common
+$RuleSet RSYSLOG_DefaultRuleset
+$InputUDPServerBindRuleset legacy
+$UDPServerAddress 127.0.0.1
+$UDPServerRun PORT3
+`
+
+// TestLiveRsyslogRulesets compares rulesets, call and the binding of
+// inputs to rulesets with the installed rsyslogd's on the same datagrams.
+func TestLiveRsyslogRulesets(t *testing.T) {
+	var msgs []diffMsg
+	for port := range 3 {
+		for _, m := range []string{
+			"<134>Nov 10 10:00:00 host haproxy[3]: local0 keep",
+			"<134>Nov 10 10:00:00 host haproxy[3]: local0 drop me",
+			"<13>Nov 10 10:00:00 host app: user keep",
+			"<13>Nov 10 10:00:00 host app: user drop",
+		} {
+			msgs = append(msgs, diffMsg{port: port, text: m})
+		}
+	}
+	runRsyslogDiff(t, diffCase{conf: rulesetConf, msgs: msgs, all: "all.log", ports: 3,
+		want: []string{"all.log", "common-first.log", "common-again.log", "common.log", "remote.log",
+			"remote-after.log", "default-after.log", "legacy.log"}})
+}

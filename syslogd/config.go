@@ -54,7 +54,8 @@ type Config struct {
 	// index in Inputs.
 	inputPos map[int]string
 
-	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
+	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far (selector lines)
+	modFile FileAttrs // builtin:omfile's module parameters (action() defaults)
 	sysSock struct {  // imuxsock's system socket
 		load, omit bool   // module loaded; $OmitLocalLogging / syssock.use="off"
 		path       string // $SystemLogSocketName / syssock.name; empty: /dev/log
@@ -736,6 +737,10 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 	if t := params["type"]; !strings.EqualFold(t, "omfile") {
 		return p.errf(n, "type", "action type %q: only omfile is supported: %w", t, ErrUnsupported)
 	}
+	// rsyslog's omfile takes the defaults of an action() from its
+	// module parameters, not from the legacy $FileOwner ... directives,
+	// and its cache size is 10 whatever $DynaFileCacheSize says.
+	r.File, r.DynaCache = p.c.modFile, defaultDynaCache
 	for k, v := range params {
 		switch k {
 		case "type":
@@ -764,8 +769,6 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 		return p.errf(n, "file", "omfile action without file or dynaFile")
 	case r.Path != "" && r.Dyna != "":
 		return p.errf(n, "dynaFile", "omfile action with both file and dynaFile")
-	case r.Dyna != "" && r.DynaCache == 0:
-		r.DynaCache = p.c.dynaCache
 	}
 	return nil
 }

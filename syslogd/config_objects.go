@@ -116,8 +116,8 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 			case "load":
 			case "template":
 				p.c.DefaultTemplate = v
-			case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
-				if err := p.fileAttr(&p.c.file, k, v, n); err != nil {
+			case "filecreatemode", "fileowner", "filegroup", "dircreatemode", "dirowner", "dirgroup":
+				if err := p.fileAttr(&p.c.modFile, k, v, n); err != nil {
 					return err
 				}
 			default:

@@ -127,8 +127,10 @@ func TestConfigWarningsOnly(t *testing.T) {
 }
 
 // TestConfigFileAttrs: $FileCreateMode, $FileOwner and $FileGroup apply to
-// the actions after them (as in rsyslog), omfile parameters and the
-// builtin:omfile module defaults too; $Umask is global.
+// the selector lines after them (as in rsyslog); an action() takes the
+// builtin:omfile module parameters and its own instead (rsyslog's omfile
+// does not read the legacy settings for it: TestLiveRsyslogDynaFile);
+// $Umask is global.
 func TestConfigFileAttrs(t *testing.T) {
 	conf := `*.* /a
 $FileOwner root
@@ -147,8 +149,8 @@ module(load="builtin:omfile" fileCreateMode="0600")
 	want := map[string]FileAttrs{
 		"/a": {},
 		"/b": {Mode: 0o640, Owner: "root", Group: "adm"},
-		"/c": {Mode: 0o600, Owner: "syslog", Group: "adm"},
-		"/d": {Mode: 0o604, Owner: "root", Group: "users"},
+		"/c": {Mode: 0o600, Owner: "syslog"},
+		"/d": {Mode: 0o604, Group: "users"},
 	}
 	for _, r := range cfg.Rules {
 		if r.File != want[r.Path] {

@@ -1,6 +1,10 @@
 package syslogd
 
-import "testing"
+import (
+	"fmt"
+	"os"
+	"testing"
+)
 
 // rainerMsgs exercise the expressions: severities 0 to 7, procids that
 // compare differently as numbers and as strings, case, regex.
@@ -133,4 +137,44 @@ func TestLiveRsyslogRulesets(t *testing.T) {
 	runRsyslogDiff(t, diffCase{conf: rulesetConf, msgs: msgs, all: "all.log", ports: 3,
 		want: []string{"all.log", "common-first.log", "common-again.log", "common.log", "remote.log",
 			"remote-after.log", "default-after.log", "legacy.log"}})
+}
+
+// dynaConf writes dynaFiles through caches smaller than the number of
+// files (so that files are closed and opened again), in directories the
+// action creates, with the file and directory modes and owners of
+// $FileCreateMode, $DirCreateMode, $Umask, $FileOwner, $FileGroup,
+// $DirOwner, $DirGroup and omfile's parameters.
+const dynaConf = `module(load="builtin:omfile" dirOwner="daemon" fileCreateMode="0606")
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="PORT")
+$template S,"%syslogtag%|%msg%\n"
+$template Dyn,"OUTDIR/dyn/%programname%.log"
+template(name="Dyn2" type="string" string="OUTDIR/d2/%hostname%/sub/%syslogseverity-text%.log")
+template(name="Dyn3" type="string" string="OUTDIR/d3/%procid%.log")
+$Umask 0000
+$DynaFileCacheSize 2
+$FileCreateMode 0604
+$DirCreateMode 0751
+$FileOwner nobody
+$DirGroup nogroup
+*.* OUTDIR/all.log;S
+local0.* ?Dyn;S
+$FileOwner root
+$DirOwner daemon
+action(type="omfile" dynaFile="Dyn2" template="S" dynaFileCacheSize="1" fileGroup="daemon" dirCreateMode="0750")
+action(type="omfile" dynaFile="Dyn3" template="S")
+`
+
+// TestLiveRsyslogDynaFile compares dynaFile actions with the installed
+// rsyslogd's: the files, their contents, modes and owners.
+func TestLiveRsyslogDynaFile(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the owners need root")
+	}
+	var msgs []string
+	for i := range 24 {
+		msgs = append(msgs, fmt.Sprintf("<%d>Nov 10 10:00:00 host%d prog%d[%d]: message %d", 128+i%8, i%3, i%4, i, i))
+	}
+	runRsyslogDiff(t, diffCase{conf: dynaConf, msgs: udpMsgs(msgs...), all: "all.log", attrs: true,
+		want: []string{"all.log", "dyn/prog0.log", "dyn/prog3.log", "d2/host0/sub/emerg.log", "d2/host2/sub/debug.log", "d3/11.log"}})
 }

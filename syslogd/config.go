@@ -50,9 +50,8 @@ type Config struct {
 	dynaCache int
 	// memos is the number of if conditions (each has a memo slot).
 	memos int
-	// inputPos is the file:line of each input bound to a ruleset, by
-	// index in Inputs.
-	inputPos map[int]string
+	// rsRefs are the bindings of inputs to rulesets, for their check.
+	rsRefs []rsRef
 
 	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far (selector lines)
 	modFile FileAttrs // builtin:omfile's module parameters (action() defaults)

@@ -24,13 +24,11 @@ func FuzzIfCondition(f *testing.F) {
 	})
 }
 
-// TestIfAllocs pins the routing of a datagram through if/else conditions
-// at zero allocations.
-func TestIfAllocs(t *testing.T) {
-	cfg, err := ParseConfig("if.conf", []byte(`$template M,"%msg%\n"
-if ($programname == "haproxy" or $msg contains_i "nomatch") and not ($hostname startswith "web") then /x/if.log;M
-else /x/else.log;M
-`))
+// countingServer returns a server on conf whose files are countSinks,
+// and a worker of it.
+func countingServer(t *testing.T, conf string) (*worker, *Server, *sinkSet) {
+	t.Helper()
+	cfg, err := ParseConfig("alloc.conf", []byte(conf))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +47,16 @@ else /x/else.log;M
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.closeListeners() })
-	w := s.newWorker(false)
+	return s.newWorker(false), s, sinks
+}
+
+// TestIfAllocs pins the routing of a datagram through if/else conditions
+// at zero allocations.
+func TestIfAllocs(t *testing.T) {
+	w, s, sinks := countingServer(t, `$template M,"%msg%\n"
+if ($programname == "haproxy" or $msg contains_i "nomatch") and not ($hostname startswith "web") then /x/if.log;M
+else /x/else.log;M
+`)
 	from := netip.MustParseAddr("127.0.0.1")
 	w.handleFrom(haproxyLine, from)
 	if allocs := testing.AllocsPerRun(1000, func() { w.handleFrom(haproxyLine, from) }); allocs != 0 {
@@ -63,5 +70,37 @@ else /x/else.log;M
 	}
 	if c := sinks.get("/x/else.log"); c != nil {
 		t.Fatalf("else.log opened with %d lines", c.lines.Load())
+	}
+}
+
+// TestRainerAllocs pins at zero allocations the routing of a datagram
+// through set statements, numeric comparisons, else if, a called ruleset
+// and a template that renders variables.
+func TestRainerAllocs(t *testing.T) {
+	w, s, sinks := countingServer(t, `$template M,"%msg%\n"
+template(name="V" type="string" string="%$!who%|%$.n%|%msg%\n")
+ruleset(name="hap") {
+  set $.n = $syslogseverity * 10 + strlen($programname);
+  if $.n > 60 and re_match($msg, '^ ?[0-9.]+:[0-9]+ ') then /x/hap.log;V
+  else if $.n == 0 then /x/zero.log;M
+  else /x/other.log;M
+}
+set $!who = $programname & "@" & $hostname;
+if $!who startswith "haproxy@" then call hap
+if $syslogseverity <> 6 then stop
+/x/all.log;V
+`)
+	from := netip.MustParseAddr("127.0.0.1")
+	w.handleFrom(haproxyLine, from)
+	if allocs := testing.AllocsPerRun(1000, func() { w.handleFrom(haproxyLine, from) }); allocs != 0 {
+		t.Fatalf("%v allocations per datagram, want 0", allocs)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/x/hap.log", "/x/all.log"} {
+		if c := sinks.get(p); c == nil || c.lines.Load() != 1002 {
+			t.Fatalf("%s: %v, want 1002 lines", p, c)
+		}
 	}
 }

@@ -51,15 +51,29 @@ func isRulesetObject(line string) bool {
 	return strings.HasPrefix(strings.TrimLeft(line[7:], " \t"), "(")
 }
 
+// rsRef is the binding of an input to a ruleset, at pos.
+type rsRef struct {
+	name, input, pos string
+}
+
 // addInput adds an input read at line n.
 func (p *cfgParser) addInput(in Input, n int) {
 	if in.Ruleset != "" {
-		if p.c.inputPos == nil {
-			p.c.inputPos = map[int]string{}
-		}
-		p.c.inputPos[len(p.c.Inputs)] = p.pos(n)
+		p.c.rsRefs = append(p.c.rsRefs, rsRef{name: in.Ruleset, input: string(in.Kind) + " " + in.Addr, pos: p.pos(n)})
 	}
 	p.c.Inputs = append(p.c.Inputs, in)
+}
+
+// useRuleset binds an input with no Input entry (imkafka) at line n to
+// ruleset name, and returns the key its workers route with (worker.key).
+func (p *cfgParser) useRuleset(name string, n int) string {
+	name = canonicalRuleset(name)
+	if name == "" {
+		return ""
+	}
+	key := "ruleset " + name
+	p.c.rsRefs = append(p.c.rsRefs, rsRef{name: name, input: key, pos: p.pos(n)})
+	return key
 }
 
 // rulesetStatement handles `ruleset(name="x" ...) {`: the statements up
@@ -205,10 +219,10 @@ const (
 // checkRulesets checks that every called or bound ruleset exists and that
 // no ruleset calls itself, directly or not.
 func (c *Config) checkRulesets() error {
-	for i, in := range c.Inputs {
-		if _, ok := c.rulesets[in.Ruleset]; in.Ruleset != "" && !ok {
-			file, line := splitPos(c.inputPos[i])
-			return configErr(file, line, "ruleset", fmt.Errorf("input %s %s: ruleset %q is not defined", in.Kind, in.Addr, in.Ruleset))
+	for _, ref := range c.rsRefs {
+		if _, ok := c.rulesets[ref.name]; !ok {
+			file, line := splitPos(ref.pos)
+			return configErr(file, line, "ruleset", fmt.Errorf("ruleset %q is not defined", ref.name))
 		}
 	}
 	for name := range c.rulesets {

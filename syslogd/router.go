@@ -45,7 +45,7 @@ type rsTable struct {
 // router holds the tables of the rulesets. It is immutable once built.
 type router struct {
 	def    *rsTable            // the default ruleset
-	inputs map[string]*rsTable // the table of each input bound to another ruleset, by listener key
+	inputs map[string]*rsTable // the table of each input bound to another ruleset, by worker.key
 	sinks  map[string]*fileSink
 	memos  int // the highest memo slot of an if condition (rexpr.memo)
 }
@@ -93,15 +93,12 @@ func buildRouter(c *Config, open func(path string) (*fileSink, error)) (*router,
 	if r.def, err = build(""); err != nil {
 		return nil, err
 	}
-	for _, in := range c.Inputs {
-		if in.Ruleset == "" {
-			continue
-		}
-		t, err := build(in.Ruleset)
+	for _, ref := range c.rsRefs {
+		t, err := build(ref.name)
 		if err != nil {
 			return nil, err
 		}
-		r.inputs[string(in.Kind)+" "+in.Addr] = t
+		r.inputs[ref.input] = t
 	}
 	r.memos = memos
 	return r, nil

@@ -1,6 +1,7 @@
 package syslogd
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func FuzzIfCondition(f *testing.F) {
 
 // countingServer returns a server on conf whose files are countSinks,
 // and a worker of it.
-func countingServer(t *testing.T, conf string) (*worker, *Server, *sinkSet) {
+func countingServer(t testing.TB, conf string) (*worker, *Server, *sinkSet) {
 	t.Helper()
 	cfg, err := ParseConfig("alloc.conf", []byte(conf))
 	if err != nil {
@@ -73,11 +74,10 @@ else /x/else.log;M
 	}
 }
 
-// TestRainerAllocs pins at zero allocations the routing of a datagram
-// through set statements, numeric comparisons, else if, a called ruleset
-// and a template that renders variables.
-func TestRainerAllocs(t *testing.T) {
-	w, s, sinks := countingServer(t, `$template M,"%msg%\n"
+// rainerAllocConf routes haproxyLine through set statements, numeric
+// comparisons, else if, a called ruleset and a template that renders
+// variables.
+const rainerAllocConf = `$template M,"%msg%\n"
 template(name="V" type="string" string="%$!who%|%$.n%|%msg%\n")
 ruleset(name="hap") {
   set $.n = $syslogseverity * 10 + strlen($programname);
@@ -89,7 +89,13 @@ set $!who = $programname & "@" & $hostname;
 if $!who startswith "haproxy@" then call hap
 if $syslogseverity <> 6 then stop
 /x/all.log;V
-`)
+`
+
+// TestRainerAllocs pins at zero allocations the routing of a datagram
+// through set statements, numeric comparisons, else if, a called ruleset
+// and a template that renders variables.
+func TestRainerAllocs(t *testing.T) {
+	w, s, sinks := countingServer(t, rainerAllocConf)
 	from := netip.MustParseAddr("127.0.0.1")
 	w.handleFrom(haproxyLine, from)
 	if allocs := testing.AllocsPerRun(1000, func() { w.handleFrom(haproxyLine, from) }); allocs != 0 {
@@ -102,5 +108,43 @@ if $syslogseverity <> 6 then stop
 		if c := sinks.get(p); c == nil || c.lines.Load() != 1002 {
 			t.Fatalf("%s: %v, want 1002 lines", p, c)
 		}
+	}
+}
+
+// BenchmarkRainer routes haproxyLine with rainerAllocConf.
+func BenchmarkRainer(b *testing.B) {
+	w, _, _ := countingServer(b, rainerAllocConf)
+	from := netip.MustParseAddr("127.0.0.1")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(haproxyLine)))
+	for b.Loop() {
+		w.handleFrom(haproxyLine, from)
+	}
+}
+
+// BenchmarkDynaFile writes haproxy lines to 8 dynaFiles (by programname)
+// through the default cache of 10 open files.
+func BenchmarkDynaFile(b *testing.B) {
+	w, _, _ := countingServer(b, `$template M,"%msg%\n"
+$template D,"/x/%programname%.log"
+*.* ?D;M
+`)
+	from := netip.MustParseAddr("127.0.0.1")
+	var lines [8][]byte
+	for i := range lines {
+		lines[i] = []byte(fmt.Sprintf("<134>Nov 21 13:40:01 host prog%d[1]: 127.0.0.1:5000 [21/Nov/2026:13:40:01.123] fe be/srv1 0/0/1/2/3 200 120", i))
+	}
+	for _, l := range lines {
+		w.handleFrom(l, from)
+	}
+	if a := testing.AllocsPerRun(100, func() { w.handleFrom(lines[3], from) }); a != 0 {
+		b.Fatalf("%v allocations per datagram to an open dynaFile, want 0", a)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(lines[0])))
+	i := 0
+	for b.Loop() {
+		w.handleFrom(lines[i&7], from)
+		i++
 	}
 }

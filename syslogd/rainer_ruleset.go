@@ -2,6 +2,7 @@ package syslogd
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -225,7 +226,12 @@ func (c *Config) checkRulesets() error {
 			return configErr(file, line, "ruleset", fmt.Errorf("ruleset %q is not defined", ref.name))
 		}
 	}
+	names := make([]string, 0, len(c.rulesets))
 	for name := range c.rulesets {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the same error every time
+	for _, name := range names {
 		n := c.memos
 		if _, err := c.expand(name, nil, &n); err != nil {
 			return err

@@ -612,13 +612,6 @@ func bareAction(s string) bool {
 	return ok && name == "action"
 }
 
-func firstWord(s string) string {
-	if i := strings.IndexAny(s, " \t("); i > 0 {
-		return s[:i]
-	}
-	return s
-}
-
 func splitSelector(line string) (sel, act string) {
 	i := strings.IndexAny(line, " \t")
 	if i < 0 {

@@ -238,24 +238,38 @@ func makeDirsFor(path string, a FileAttrs, umask int) error {
 // dirOwner resolves $DirOwner and $DirGroup (names or numeric ids); -1:
 // unchanged.
 func dirOwner(a FileAttrs) (uid, gid int, err error) {
-	uid, gid = -1, -1
-	if a.DirOwner != "" {
-		if uid, err = strconv.Atoi(a.DirOwner); err != nil {
-			u, lerr := user.Lookup(a.DirOwner)
-			if lerr != nil {
-				return -1, -1, fmt.Errorf("$DirOwner %q: %w", a.DirOwner, lerr)
-			}
-			uid, _ = strconv.Atoi(u.Uid)
+	uid, err = lookupID(a.DirOwner, "$DirOwner", func(name string) (string, error) {
+		u, err := user.Lookup(name)
+		if err != nil {
+			return "", err
 		}
+		return u.Uid, nil
+	})
+	if err != nil {
+		return -1, -1, err
 	}
-	if a.DirGroup != "" {
-		if gid, err = strconv.Atoi(a.DirGroup); err != nil {
-			g, lerr := user.LookupGroup(a.DirGroup)
-			if lerr != nil {
-				return -1, -1, fmt.Errorf("$DirGroup %q: %w", a.DirGroup, lerr)
-			}
-			gid, _ = strconv.Atoi(g.Gid)
+	gid, err = lookupID(a.DirGroup, "$DirGroup", func(name string) (string, error) {
+		g, err := user.LookupGroup(name)
+		if err != nil {
+			return "", err
 		}
+		return g.Gid, nil
+	})
+	return uid, gid, err
+}
+
+// lookupID returns -1 for an empty name, the number of a numeric one, and
+// the id lookup finds for the others.
+func lookupID(name, what string, lookup func(string) (string, error)) (int, error) {
+	if name == "" {
+		return -1, nil
 	}
-	return uid, gid, nil
+	if id, err := strconv.Atoi(name); err == nil {
+		return id, nil
+	}
+	id, err := lookup(name)
+	if err != nil {
+		return -1, fmt.Errorf("%s %q: %w", what, name, err)
+	}
+	return strconv.Atoi(id)
 }

@@ -252,11 +252,11 @@ func (ev *evalCtx) eval(e *rexpr, m *Message) rval {
 		case rContains:
 			return boolVal(bytes.Contains(l, r))
 		case rContainsI:
-			return boolVal(foldContainsBoth(l, r))
+			return boolVal(foldContains(l, r))
 		case rStartsWith:
 			return boolVal(bytes.HasPrefix(l, r))
 		}
-		return boolVal(foldHasPrefixBoth(l, r))
+		return boolVal(foldHasPrefix(l, r))
 	case rReMatch:
 		return boolVal(e.re.Match(ev.str(ev.eval(e.l, m))))
 	case rExists:
@@ -356,29 +356,6 @@ func (ev *evalCtx) cmpOrder(e *rexpr, m *Message) int {
 	return bytes.Compare(ev.str(l), ev.str(r))
 }
 
-// foldHasPrefixBoth and foldContainsBoth compare ASCII case-insensitively
-// (neither side folded beforehand).
-func foldHasPrefixBoth(v, want []byte) bool {
-	if len(v) < len(want) {
-		return false
-	}
-	for i, c := range want {
-		if lower(v[i]) != lower(c) {
-			return false
-		}
-	}
-	return true
-}
-
-func foldContainsBoth(v, want []byte) bool {
-	for i := 0; i+len(want) <= len(v); i++ {
-		if foldHasPrefixBoth(v[i:], want) {
-			return true
-		}
-	}
-	return false
-}
-
 // lower folds an ASCII letter to lower case.
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
@@ -421,7 +398,7 @@ func tokenizeExpr(s string) ([]rtok, error) {
 			if j >= len(s) {
 				return nil, fmt.Errorf("unterminated string %s", s[i:])
 			}
-			v, err := unescapeExprString(s[i+1 : j])
+			v, err := unescapeRS(s[i+1:j], true)
 			if err != nil {
 				return nil, err
 			}
@@ -442,9 +419,9 @@ func tokenizeExpr(s string) ([]rtok, error) {
 			for j < len(s) && isWordByte(s[j]) {
 				j++
 			}
-			n, err := strconv.ParseInt(s[i:j], 0, 64)
+			n, err := parseNumber(s[i:j])
 			if err != nil {
-				return nil, fmt.Errorf("bad number %q", s[i:j])
+				return nil, err
 			}
 			toks = append(toks, rtok{kind: 'n', num: n, text: s[i:j]})
 			i = j
@@ -476,14 +453,33 @@ func tokenizeExpr(s string) ([]rtok, error) {
 	return toks, nil
 }
 
+// parseNumber parses a number as rsyslog's lexer reads one: decimal,
+// octal with a leading 0, hexadecimal with 0x.
+func parseNumber(t string) (int64, error) {
+	digits, base := t, 10
+	switch {
+	case len(t) > 2 && (t[:2] == "0x" || t[:2] == "0X"):
+		digits, base = t[2:], 16
+	case len(t) > 1 && t[0] == '0':
+		digits, base = t[1:], 8
+	}
+	n, err := strconv.ParseInt(digits, base, 64)
+	if err != nil || strings.ContainsAny(digits, "_+-") {
+		return 0, fmt.Errorf("bad number %q", t)
+	}
+	return n, nil
+}
+
 func isWordByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// unescapeExprString resolves the escapes rsyslog's lexer accepts in a
-// string of an expression: \' \" \\ \$ \b \n \t \r, \xHH and three
-// octal digits.
-func unescapeExprString(s string) (string, error) {
+// unescapeRS resolves the backslash escapes of a RainerScript string: in
+// an object (expr false: unescapeRainer) \" \' \? \\ \a \b \f \n \r \t
+// and three octal digits; in an expression (expr true: what rsyslog's
+// lexer accepts there) \' \" \\ \$ \b \n \t \r, \xHH and three octal
+// digits.
+func unescapeRS(s string, expr bool) (string, error) {
 	if !strings.Contains(s, "\\") {
 		return s, nil
 	}
@@ -494,33 +490,37 @@ func unescapeExprString(s string) (string, error) {
 			b = append(b, c)
 			continue
 		}
-		if i+1 == len(s) {
-			return "", fmt.Errorf("trailing backslash")
+		if i+1 >= len(s) {
+			return "", fmt.Errorf("trailing backslash: %w", ErrTemplate)
 		}
 		i++
-		switch c = s[i]; {
-		case c == '\'' || c == '"' || c == '\\' || c == '$':
-			b = append(b, c)
-		case c == 'n':
-			b = append(b, '\n')
-		case c == 't':
-			b = append(b, '\t')
-		case c == 'r':
-			b = append(b, '\r')
-		case c == 'b':
+		switch e := s[i]; {
+		case e == '"' || e == '\'' || e == '\\', e == '?' && !expr, e == '$' && expr:
+			b = append(b, e)
+		case e == 'a' && !expr:
+			b = append(b, 7)
+		case e == 'f' && !expr:
+			b = append(b, '\f')
+		case e == 'b':
 			b = append(b, '\b')
-		case c == 'x' && i+2 < len(s):
+		case e == 'n' || e == 'r' || e == 't':
+			b = append(b, unescape(e))
+		case e == 'x' && expr && i+2 < len(s):
 			v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
 			if err != nil {
 				return "", fmt.Errorf("escape \\x%s: want two hex digits", s[i+1:i+3])
 			}
 			b = append(b, byte(v))
 			i += 2
-		case i+2 < len(s) && isOctal(c) && isOctal(s[i+1]) && isOctal(s[i+2]):
-			b = append(b, (c-'0')<<6|(s[i+1]-'0')<<3|(s[i+2]-'0'))
+		case i+2 < len(s) && isOctal(e) && isOctal(s[i+1]) && isOctal(s[i+2]):
+			v := int(e-'0')<<6 | int(s[i+1]-'0')<<3 | int(s[i+2]-'0')
+			if v == 0 || v > 0xff {
+				return "", fmt.Errorf("escape \\%s: not a byte other than NUL: %w", s[i:i+3], ErrTemplate)
+			}
+			b = append(b, byte(v))
 			i += 2
 		default:
-			return "", fmt.Errorf("invalid escape \\%c in a string", c)
+			return "", fmt.Errorf("escape \\%c: %w", e, ErrUnsupported)
 		}
 	}
 	return string(b), nil
@@ -568,101 +568,35 @@ func (p *exprParser) isOp(kind byte, text string) bool {
 	return t.kind == kind && t.text == text
 }
 
-func (p *exprParser) logic() (*rexpr, error) {
-	l, err := p.compare()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		var op rop
-		switch {
-		case p.isOp('w', "and"):
-			op = rAnd
-		case p.isOp('w', "or"):
-			op = rOr
-		default:
-			return l, nil
-		}
-		p.i++
-		r, err := p.compare()
-		if err != nil {
-			return nil, err
-		}
-		l = &rexpr{op: op, l: l, r: r}
-	}
+// The binary operators of each precedence level, loosest first.
+var (
+	logicOps          = map[string]rop{"and": rAnd, "or": rOr}
+	compareOps        = map[string]rop{"==": rEq, "!=": rNe, "<>": rNe, "<": rLt, "<=": rLe, ">": rGt, ">=": rGe, "contains": rContains, "contains_i": rContainsI, "startswith": rStartsWith, "startswith_i": rStartsWithI}
+	additiveOps       = map[string]rop{"+": rAdd, "-": rSub, "&": rConcat}
+	multiplicativeOps = map[string]rop{"*": rMul, "/": rDiv, "%": rMod}
+)
+
+func (p *exprParser) logic() (*rexpr, error)   { return p.binary(p.compare, logicOps) }
+func (p *exprParser) compare() (*rexpr, error) { return p.binary(p.additive, compareOps) }
+func (p *exprParser) additive() (*rexpr, error) {
+	return p.binary(p.multiplicative, additiveOps)
 }
+func (p *exprParser) multiplicative() (*rexpr, error) { return p.binary(p.unary, multiplicativeOps) }
 
-var compareOps = map[string]rop{"==": rEq, "!=": rNe, "<>": rNe, "<": rLt, "<=": rLe, ">": rGt, ">=": rGe,
-	"contains": rContains, "contains_i": rContainsI, "startswith": rStartsWith, "startswith_i": rStartsWithI}
-
-func (p *exprParser) compare() (*rexpr, error) {
-	l, err := p.additive()
+// binary parses `next (op next)*`, left to right, for the operators ops.
+func (p *exprParser) binary(next func() (*rexpr, error), ops map[string]rop) (*rexpr, error) {
+	l, err := next()
 	if err != nil {
 		return nil, err
 	}
 	for {
 		t := p.peek()
-		op, ok := compareOps[t.text]
-		if !ok || t.kind == 's' || t.kind == 'v' {
+		op, ok := ops[t.text]
+		if !ok || (t.kind != 'w' && t.kind != 'p') {
 			return l, nil
 		}
 		p.i++
-		if p.isOp('p', "[") {
-			return nil, fmt.Errorf("%s with an array: %w", t.text, ErrUnsupported)
-		}
-		r, err := p.additive()
-		if err != nil {
-			return nil, err
-		}
-		l = &rexpr{op: op, l: l, r: r}
-	}
-}
-
-func (p *exprParser) additive() (*rexpr, error) {
-	l, err := p.multiplicative()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		var op rop
-		switch {
-		case p.isOp('p', "+"):
-			op = rAdd
-		case p.isOp('p', "-"):
-			op = rSub
-		case p.isOp('p', "&"):
-			op = rConcat
-		default:
-			return l, nil
-		}
-		p.i++
-		r, err := p.multiplicative()
-		if err != nil {
-			return nil, err
-		}
-		l = &rexpr{op: op, l: l, r: r}
-	}
-}
-
-func (p *exprParser) multiplicative() (*rexpr, error) {
-	l, err := p.unary()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		var op rop
-		switch {
-		case p.isOp('p', "*"):
-			op = rMul
-		case p.isOp('p', "/"):
-			op = rDiv
-		case p.isOp('p', "%"):
-			op = rMod
-		default:
-			return l, nil
-		}
-		p.i++
-		r, err := p.unary()
+		r, err := next()
 		if err != nil {
 			return nil, err
 		}
@@ -733,14 +667,10 @@ func (p *exprParser) primary() (*rexpr, error) {
 				}
 				p.i++
 			}
-			if err := p.deeper(); err != nil {
-				return nil, err
-			}
-			a, err := p.logic()
+			a, err := p.nested()
 			if err != nil {
 				return nil, err
 			}
-			p.depth--
 			args = append(args, a)
 		}
 		p.i++
@@ -765,18 +695,17 @@ func (p *exprParser) primary() (*rexpr, error) {
 		}
 		return e, nil
 	}
+	if t.text == "[" {
+		return nil, fmt.Errorf("array: %w", ErrUnsupported)
+	}
 	if t.text != "(" {
 		return nil, fmt.Errorf("unexpected %q", t.text)
 	}
 	p.i++
-	if err := p.deeper(); err != nil {
-		return nil, err
-	}
-	e, err := p.logic()
+	e, err := p.nested()
 	if err != nil {
 		return nil, err
 	}
-	p.depth--
 	if !p.isOp('p', ")") {
 		return nil, fmt.Errorf("missing ')'")
 	}
@@ -784,11 +713,14 @@ func (p *exprParser) primary() (*rexpr, error) {
 	return e, nil
 }
 
-func (p *exprParser) deeper() error {
+// nested parses an expression inside parentheses.
+func (p *exprParser) nested() (*rexpr, error) {
 	if p.depth++; p.depth > 32 {
-		return fmt.Errorf("parentheses nested too deep")
+		return nil, fmt.Errorf("parentheses nested too deep")
 	}
-	return nil
+	e, err := p.logic()
+	p.depth--
+	return e, err
 }
 
 // varRef compiles a $property or a $!name / $.name variable.

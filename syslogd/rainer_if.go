@@ -5,14 +5,13 @@ import (
 	"strings"
 )
 
-// foldHasPrefix and foldContains compare ASCII case-insensitively; want
-// is in lower case.
+// foldHasPrefix and foldContains compare ASCII case-insensitively.
 func foldHasPrefix(v, want []byte) bool {
 	if len(v) < len(want) {
 		return false
 	}
 	for i, c := range want {
-		if lower(v[i]) != c {
+		if lower(v[i]) != lower(c) {
 			return false
 		}
 	}
@@ -28,9 +27,9 @@ func foldContains(v, want []byte) bool {
 	return false
 }
 
-// splitIf splits `if COND then REST` into the condition and the rest.
-func splitIf(line string) (cond, rest string, err error) {
-	s := strings.TrimSpace(line[2:])
+// scanUnquoted returns the first index i of s, outside '...' and "..."
+// (with their backslash escapes), at which at(i) holds; -1 if none.
+func scanUnquoted(s string, at func(i int) bool) int {
 	q := byte(0)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -43,29 +42,50 @@ func splitIf(line string) (cond, rest string, err error) {
 			}
 		case c == '"' || c == '\'':
 			q = c
-		case (i == 0 || s[i-1] == ' ' || s[i-1] == ')' || s[i-1] == '\t') && strings.HasPrefix(s[i:], "then") &&
-			(i+4 == len(s) || s[i+4] == ' ' || s[i+4] == '\t' || s[i+4] == '{'):
-			return strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+4:]), nil
+		case at(i):
+			return i
 		}
 	}
-	return "", "", fmt.Errorf("if without then")
+	return -1
+}
+
+// splitIf splits `if COND then REST` into the condition and the rest.
+func splitIf(line string) (cond, rest string, err error) {
+	s := strings.TrimSpace(line[2:])
+	i := scanUnquoted(s, func(i int) bool {
+		return (i == 0 || s[i-1] == ' ' || s[i-1] == ')' || s[i-1] == '\t') && strings.HasPrefix(s[i:], "then") &&
+			(i+4 == len(s) || s[i+4] == ' ' || s[i+4] == '\t' || s[i+4] == '{')
+	})
+	if i < 0 {
+		return "", "", fmt.Errorf("if without then")
+	}
+	return strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+4:]), nil
 }
 
 // ifStatement handles `if COND then ACTION|{` and remembers the
 // negation for an `else`.
 func (p *cfgParser) ifStatement(line string, n int) error {
+	e, rest, err := p.parseIf(line, n)
+	if err != nil {
+		return err
+	}
+	return p.branch(e, &rexpr{op: rNot, l: e}, rest, n)
+}
+
+// parseIf parses `if COND then REST` at line n.
+func (p *cfgParser) parseIf(line string, n int) (*rexpr, string, error) {
 	condText, rest, err := splitIf(line)
 	if err != nil {
-		return p.errf(n, "if", "%w", err)
+		return nil, "", p.errf(n, "if", "%w", err)
 	}
 	e, err := p.parseCond(condText)
 	if err != nil {
-		return p.errf(n, "if", "%w", err)
+		return nil, "", p.errf(n, "if", "%w", err)
 	}
 	if rest == "" {
-		return p.errf(n, "if", "nothing after then")
+		return nil, "", p.errf(n, "if", "nothing after then")
 	}
-	return p.branch(e, &rexpr{op: rNot, l: e}, rest, n)
+	return e, rest, nil
 }
 
 // parseCond parses the condition of an if: its value is kept for the
@@ -110,16 +130,9 @@ func (p *cfgParser) elseStatement(line string, n int) error {
 	if strings.HasPrefix(rest, "if ") || strings.HasPrefix(rest, "if(") {
 		// else if C2: C2 applies where the previous conditions did
 		// not; its own else where C2 did not either.
-		condText, then, err := splitIf(rest)
+		c2, then, err := p.parseIf(rest, n)
 		if err != nil {
-			return p.errf(n, "else", "%w", err)
-		}
-		c2, err := p.parseCond(condText)
-		if err != nil {
-			return p.errf(n, "if", "%w", err)
-		}
-		if then == "" {
-			return p.errf(n, "if", "nothing after then")
+			return err
 		}
 		return p.branch(&rexpr{op: rAnd, l: e, r: c2}, &rexpr{op: rAnd, l: e, r: &rexpr{op: rNot, l: c2}}, then, n)
 	}

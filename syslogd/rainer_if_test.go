@@ -51,13 +51,10 @@ func countingServer(t testing.TB, conf string) (*worker, *Server, *sinkSet) {
 	return s.newWorker(false), s, sinks
 }
 
-// TestIfAllocs pins the routing of a datagram through if/else conditions
-// at zero allocations.
-func TestIfAllocs(t *testing.T) {
-	w, s, sinks := countingServer(t, `$template M,"%msg%\n"
-if ($programname == "haproxy" or $msg contains_i "nomatch") and not ($hostname startswith "web") then /x/if.log;M
-else /x/else.log;M
-`)
+// routeNoAllocs routes haproxyLine 1002 times through w, failing t if
+// that allocates, and flushes s.
+func routeNoAllocs(t *testing.T, w *worker, s *Server) {
+	t.Helper()
 	from := netip.MustParseAddr("127.0.0.1")
 	w.handleFrom(haproxyLine, from)
 	if allocs := testing.AllocsPerRun(1000, func() { w.handleFrom(haproxyLine, from) }); allocs != 0 {
@@ -66,6 +63,16 @@ else /x/else.log;M
 	if err := s.Flush(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestIfAllocs pins the routing of a datagram through if/else conditions
+// at zero allocations.
+func TestIfAllocs(t *testing.T) {
+	w, s, sinks := countingServer(t, `$template M,"%msg%\n"
+if ($programname == "haproxy" or $msg contains_i "nomatch") and not ($hostname startswith "web") then /x/if.log;M
+else /x/else.log;M
+`)
+	routeNoAllocs(t, w, s)
 	if n := sinks.get("/x/if.log").lines.Load(); n != 1002 {
 		t.Fatalf("if.log lines = %d, want 1002", n)
 	}
@@ -96,14 +103,7 @@ if $syslogseverity <> 6 then stop
 // and a template that renders variables.
 func TestRainerAllocs(t *testing.T) {
 	w, s, sinks := countingServer(t, rainerAllocConf)
-	from := netip.MustParseAddr("127.0.0.1")
-	w.handleFrom(haproxyLine, from)
-	if allocs := testing.AllocsPerRun(1000, func() { w.handleFrom(haproxyLine, from) }); allocs != 0 {
-		t.Fatalf("%v allocations per datagram, want 0", allocs)
-	}
-	if err := s.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	routeNoAllocs(t, w, s)
 	for _, p := range []string{"/x/hap.log", "/x/all.log"} {
 		if c := sinks.get(p); c == nil || c.lines.Load() != 1002 {
 			t.Fatalf("%s: %v, want 1002 lines", p, c)
@@ -115,10 +115,18 @@ func TestRainerAllocs(t *testing.T) {
 func BenchmarkRainer(b *testing.B) {
 	w, _, _ := countingServer(b, rainerAllocConf)
 	from := netip.MustParseAddr("127.0.0.1")
+	benchRoute(b, len(haproxyLine), func(int) { w.handleFrom(haproxyLine, from) })
+}
+
+// benchRoute reports the speed of route, called with 0, 1, 2 ..., per
+// message of n bytes.
+func benchRoute(b *testing.B, n int, route func(i int)) {
 	b.ReportAllocs()
-	b.SetBytes(int64(len(haproxyLine)))
+	b.SetBytes(int64(n))
+	i := 0
 	for b.Loop() {
-		w.handleFrom(haproxyLine, from)
+		route(i)
+		i++
 	}
 }
 
@@ -140,11 +148,5 @@ $template D,"/x/%programname%.log"
 	if a := testing.AllocsPerRun(100, func() { w.handleFrom(lines[3], from) }); a != 0 {
 		b.Fatalf("%v allocations per datagram to an open dynaFile, want 0", a)
 	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(lines[0])))
-	i := 0
-	for b.Loop() {
-		w.handleFrom(lines[i&7], from)
-		i++
-	}
+	benchRoute(b, len(lines[0]), func(i int) { w.handleFrom(lines[i&7], from) })
 }

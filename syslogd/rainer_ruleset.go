@@ -178,27 +178,15 @@ func (p *cfgParser) setStatement(r *Rule, act string, n int) (string, error) {
 // cutStatement splits s at the first ';' outside quotes: the statement
 // and what follows (trimmed, comments dropped).
 func cutStatement(s string) (body, rest string, err error) {
-	q := byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case q != 0:
-			if c == '\\' {
-				i++
-			} else if c == q {
-				q = 0
-			}
-		case c == '"' || c == '\'':
-			q = c
-		case c == ';':
-			rest = strings.TrimSpace(s[i+1:])
-			if strings.HasPrefix(rest, "#") {
-				rest = ""
-			}
-			return s[:i], rest, nil
-		}
+	i := scanUnquoted(s, func(i int) bool { return s[i] == ';' })
+	if i < 0 {
+		return "", "", fmt.Errorf("%q: missing ';' at the end", strings.TrimSpace(s))
 	}
-	return "", "", fmt.Errorf("%q: missing ';' at the end", strings.TrimSpace(s))
+	rest = strings.TrimSpace(s[i+1:])
+	if strings.HasPrefix(rest, "#") {
+		rest = ""
+	}
+	return s[:i], rest, nil
 }
 
 // dynaCacheSize parses a dynaFile cache size: rsyslog takes 1 to 1000

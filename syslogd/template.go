@@ -498,51 +498,7 @@ func (l *listLexer) params(stmt string) (map[string]string, map[string]int, erro
 // rsyslog 8.2302 also takes one or two octal digits and \v but reads them
 // wrongly (it always consumes three characters; \v gives '?'): syslogd
 // refuses them, and NUL.
-func unescapeRainer(s string) (string, error) {
-	if !strings.Contains(s, "\\") {
-		return s, nil
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' {
-			b = append(b, c)
-			continue
-		}
-		if i+1 >= len(s) {
-			return "", fmt.Errorf("trailing backslash: %w", ErrTemplate)
-		}
-		i++
-		switch e := s[i]; e {
-		case '"', '\'', '?', '\\':
-			b = append(b, e)
-		case 'a':
-			b = append(b, 7)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		default:
-			if i+2 < len(s) && isOctal(e) && isOctal(s[i+1]) && isOctal(s[i+2]) {
-				v := int(e-'0')<<6 | int(s[i+1]-'0')<<3 | int(s[i+2]-'0')
-				if v == 0 || v > 0xff {
-					return "", fmt.Errorf("escape \\%s: not a byte other than NUL: %w", s[i:i+3], ErrTemplate)
-				}
-				b = append(b, byte(v))
-				i += 2
-				continue
-			}
-			return "", fmt.Errorf("escape \\%c: %w", e, ErrUnsupported)
-		}
-	}
-	return string(b), nil
-}
+func unescapeRainer(s string) (string, error) { return unescapeRS(s, false) }
 
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 

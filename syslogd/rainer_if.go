@@ -136,7 +136,7 @@ func (p *cfgParser) elseStatement(line string, n int) error {
 		}
 		return p.branch(&rexpr{op: rAnd, l: e, r: c2}, &rexpr{op: rAnd, l: e, r: &rexpr{op: rNot, l: c2}}, then, n)
 	}
-	err := p.branch(e, &rexpr{op: rNot, l: e}, rest, n)
+	err := p.branch(e, nil, rest, n) // no else after an else
 	p.pendingElse = nil
 	return err
 }

@@ -30,14 +30,14 @@ func TestRainerForms(t *testing.T) {
 	}
 	bad := map[string]string{
 		"if $msg == 'a' then {\n /x/a\n} else {\n /x/b\n}\nelse /x/c\n": "f.conf:6: error: else: else without if",
-		"ruleset(name=\"r\")\n/x/a\n":                                  "f.conf:2: error: ruleset:",
-		"if $msg == 'a' then {\n ruleset(name=\"r\") {\n }\n}\n":         "f.conf:2: error: ruleset:",
-		"set $msg = 'a';\n":                                           "f.conf:1: error: set:",
-		"if 1_000 == 1 then /x\n":                                     "f.conf:1: error: if:",
-		"if strlen($msg, 1) == 1 then /x\n":                           "f.conf:1: error: if:",
-		"if re_match($msg, $msg) then /x\n":                           "f.conf:1: error: if:",
-		"action(type=\"omfile\" file=\"/x\" dynaFile=\"T\")\n":         "f.conf:1: error: dynaFile:",
-		"ruleset(name=\"9x\") {\n}\n":                                  "f.conf:1: error: name:",
+		"ruleset(name=\"r\")\n/x/a\n":                                   "f.conf:2: error: ruleset:",
+		"if $msg == 'a' then {\n ruleset(name=\"r\") {\n }\n}\n":        "f.conf:2: error: ruleset:",
+		"set $msg = 'a';\n":                                             "f.conf:1: error: set:",
+		"if 1_000 == 1 then /x\n":                                       "f.conf:1: error: if:",
+		"if strlen($msg, 1) == 1 then /x\n":                             "f.conf:1: error: if:",
+		"if re_match($msg, $msg) then /x\n":                             "f.conf:1: error: if:",
+		"action(type=\"omfile\" file=\"/x\" dynaFile=\"T\")\n":          "f.conf:1: error: dynaFile:",
+		"ruleset(name=\"9x\") {\n}\n":                                   "f.conf:1: error: name:",
 	}
 	for conf, want := range bad {
 		_, err := ParseConfig("f.conf", []byte(conf))

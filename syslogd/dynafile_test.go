@@ -3,8 +3,12 @@ package syslogd
 import (
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -81,5 +85,37 @@ $DynaFileCacheSize 2
 	}
 	if lines["/x/a.log"] != 3 || lines["/x/b.log"] != 2 || lines["/x/c.log"] != 1 {
 		t.Errorf("lines %v, want a 3, b 2, c 1", lines)
+	}
+}
+
+// TestMakeDirsFor: $CreateDirs off creates nothing; otherwise each
+// missing directory gets the mode less the umask and the owner.
+func TestMakeDirsFor(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a", "b", "x.log")
+	if err := makeDirsFor(path, FileAttrs{NoCreateDirs: true}, 0); err == nil {
+		t.Fatal("$CreateDirs off: no error")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Fatalf("$CreateDirs off created a directory: %v", err)
+	}
+	uid, gid := os.Getuid(), os.Getgid()
+	a := FileAttrs{DirMode: 0o775, DirOwner: fmt.Sprint(uid), DirGroup: fmt.Sprint(gid)}
+	if err := makeDirsFor(path, a, 0o022); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"a", "a/b"} {
+		fi, err := os.Stat(filepath.Join(dir, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if fi.Mode().Perm() != 0o755 || int(st.Uid) != uid || int(st.Gid) != gid {
+			t.Errorf("%s: %v %d %d, want 0755 %d %d", d, fi.Mode().Perm(), st.Uid, st.Gid, uid, gid)
+		}
+	}
+	if err := makeDirsFor(filepath.Join(dir, "c", "x.log"), FileAttrs{DirOwner: "no-such-user-here"}, 0); err == nil ||
+		!strings.Contains(err.Error(), "$DirOwner") {
+		t.Fatalf("unknown $DirOwner: %v", err)
 	}
 }

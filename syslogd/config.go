@@ -41,7 +41,20 @@ type Config struct {
 	// services run with the server (imkafka inputs, imkafka.go).
 	services []func(context.Context, *Server)
 
-	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far
+	// rulesets are the rulesets defined, by name, with the position of
+	// their definition.
+	rulesets map[string]string
+	// legacyRS is the ruleset $RuleSet selected ("": the default one).
+	legacyRS string
+	// dynaCache is $DynaFileCacheSize (0: rsyslog's default, 10).
+	dynaCache int
+	// memos is the number of if conditions (each has a memo slot).
+	memos int
+	// rsRefs are the bindings of inputs to rulesets, for their check.
+	rsRefs []rsRef
+
+	file    FileAttrs // $FileCreateMode, $FileOwner, $FileGroup so far (selector lines)
+	modFile FileAttrs // builtin:omfile's module parameters (action() defaults)
 	sysSock struct {  // imuxsock's system socket
 		load, omit bool   // module loaded; $OmitLocalLogging / syssock.use="off"
 		path       string // $SystemLogSocketName / syssock.name; empty: /dev/log
@@ -66,6 +79,13 @@ type FileAttrs struct {
 	// rsyslog's default, 0700.
 	DirMode      os.FileMode
 	Owner, Group string // user and group names or ids; empty: the process's
+	// DirOwner and DirGroup own the directories created for the file
+	// ($DirOwner, $DirGroup, omfile's dirOwner and dirGroup); empty:
+	// the process's.
+	DirOwner, DirGroup string
+	// NoCreateDirs: missing directories are not created
+	// ($CreateDirs off, omfile's createDirs="off").
+	NoCreateDirs bool
 }
 
 // InputKind is the transport of an Input.
@@ -86,6 +106,9 @@ type Input struct {
 	// PermitNonKernel (Klog only: imklog's PermitNonKernelFacility)
 	// keeps kernel log lines of another facility than kern.
 	PermitNonKernel bool
+	// Ruleset is the ruleset the input's messages go through (input's
+	// ruleset=, $InputUDPServerBindRuleset ...); "": the default one.
+	Ruleset string
 }
 
 // Rule is one selector line and its action.
@@ -97,9 +120,28 @@ type Rule struct {
 	File     FileAttrs
 	Pos      string // file:line of the rule
 
+	// Ruleset is the ruleset the rule is in (ruleset(name=...) { },
+	// $RuleSet); "": the default one, RSYSLOG_DefaultRuleset.
+	Ruleset string
+	// Call, when set, makes the statement a "call" of that ruleset: its
+	// rules run here, subject to this rule's conditions.
+	Call string
+	// Dyna, when set, is the template of a dynaFile action's file name
+	// (Path is then empty); DynaCache its number of open files.
+	Dyna      string
+	DynaCache int
+
 	// filters are the property filters the message must also pass
 	// (its own and those of the blocks it is in), in order.
 	filters []*propFilter
+	// set, when not nil, makes the rule a set or unset statement.
+	set *setStmt
+}
+
+// setStmt is `set $!name = expr;` or `unset $!name;` (expr nil).
+type setStmt struct {
+	name string // "!name" or ".name"
+	expr *rexpr
 }
 
 // ConfigError is a configuration error at a file and line: the one
@@ -143,7 +185,8 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 }
 
 func newConfig() *Config {
-	c := &Config{Templates: map[string]*Template{}, DefaultTemplate: "RSYSLOG_FileFormat", Umask: -1}
+	c := &Config{Templates: map[string]*Template{}, DefaultTemplate: "RSYSLOG_FileFormat", Umask: -1,
+		rulesets: map[string]string{}}
 	for name, s := range builtinTemplates() {
 		t, err := compileBuiltin(name, s)
 		if err == nil {
@@ -171,15 +214,19 @@ func (c *Config) finish() error {
 	}
 	c.lineTemplates() // omkafka/omfwd: one message per line (omkafka.go)
 	for _, r := range c.Rules {
-		if r.Stop {
+		if r.Stop || r.set != nil || r.Call != "" {
 			continue
 		}
 		if _, ok := c.Templates[r.Template]; !ok {
 			file, line := splitPos(r.Pos)
 			return configErr(file, line, "template", fmt.Errorf("template %q is not defined", r.Template))
 		}
+		if _, ok := c.Templates[r.Dyna]; r.Dyna != "" && !ok {
+			file, line := splitPos(r.Pos)
+			return configErr(file, line, "dynaFile", fmt.Errorf("template %q is not defined", r.Dyna))
+		}
 	}
-	return nil
+	return c.checkRulesets()
 }
 
 func splitPos(pos string) (string, int) {
@@ -210,15 +257,23 @@ type cfgParser struct {
 	blocks  []cond   // the { ... } blocks the parser is in, outermost first
 	// elseOf holds, for each block, the condition of an else after it
 	// (the negation of its if; nil for other blocks).
-	elseOf []*exprNode
+	elseOf []*rexpr
 	// pendingElse is the condition an "else" statement would have now.
-	pendingElse *exprNode
+	pendingElse *rexpr
+	// pendingRS is a ruleset(...) whose '{' is on a later line.
+	pendingRS *cond
+	// udpRS and tcpRS are the rulesets of the next $UDPServerRun and
+	// $InputTCPServerRun ($InputUDPServerBindRuleset ...).
+	udpRS, tcpRS string
 }
 
 // cond is what a rule is subject to: a selector and property filters.
+// The block of a ruleset(name=...) { } is a cond with isRS set.
 type cond struct {
 	sel     Selector
 	filters []*propFilter
+	isRS    bool
+	name    string // the ruleset of an isRS block
 }
 
 // allSelector matches every message.
@@ -494,9 +549,18 @@ func (p *cfgParser) statement(line string, n int) error {
 	if name, ok := objectName(line); ok && name != "action" {
 		return p.object(name, line, n)
 	}
-	if strings.HasPrefix(line, "ruleset") ||
-		strings.HasPrefix(line, "call ") || strings.HasPrefix(line, "set ") || strings.HasPrefix(line, "unset ") {
-		return p.errf(n, "", "%q: RainerScript statement: %w", firstWord(line), ErrUnsupported)
+	if isRulesetObject(line) {
+		return p.rulesetStatement(line, n)
+	}
+	if line == "{" && p.pendingRS != nil {
+		p.openRuleset(n)
+		return nil
+	}
+	if p.pendingRS != nil {
+		return p.errf(n, "ruleset", "ruleset(name=%q) without '{'", p.pendingRS.name)
+	}
+	if isStatement(line, "call") || isStatement(line, "set") || isStatement(line, "unset") {
+		return p.action(p.within(cond{sel: allSelector()}), line, n)
 	}
 	if line[0] == '&' {
 		if p.last == nil {
@@ -540,18 +604,12 @@ func (p *cfgParser) statement(line string, n int) error {
 
 // bareAction reports whether a statement is an action with no filter.
 func bareAction(s string) bool {
-	if s == "stop" || s == "~" || s[0] == '/' || strings.HasPrefix(s, "-/") || strings.HasPrefix(s, ":om") {
+	if s == "stop" || s == "~" || s[0] == '/' || strings.HasPrefix(s, "-/") || strings.HasPrefix(s, ":om") ||
+		s[0] == '?' || strings.HasPrefix(s, "-?") {
 		return true
 	}
 	name, ok := objectName(s)
 	return ok && name == "action"
-}
-
-func firstWord(s string) string {
-	if i := strings.IndexAny(s, " \t("); i > 0 {
-		return s[:i]
-	}
-	return s
 }
 
 func splitSelector(line string) (sel, act string) {
@@ -579,10 +637,34 @@ func objectName(line string) (string, bool) {
 
 // action handles the action part of a selector line.
 func (p *cfgParser) action(c cond, act string, n int) error {
-	r := Rule{Selector: c.sel, filters: c.filters, Pos: p.pos(n), Template: p.c.DefaultTemplate, File: p.c.file}
+	r := Rule{Selector: c.sel, filters: c.filters, Pos: p.pos(n), Template: p.c.DefaultTemplate, File: p.c.file,
+		Ruleset: p.ruleset()}
 	switch {
 	case act == "~" || act == "stop":
 		r.Stop = true
+	case isStatement(act, "call"):
+		name := strings.TrimSpace(act[4:])
+		if !validRulesetName(name) {
+			return p.errf(n, "call", "%q: want a ruleset name", name)
+		}
+		r.Call = canonicalRuleset(name)
+	case isStatement(act, "set") || isStatement(act, "unset"):
+		rest, err := p.setStatement(&r, act, n)
+		if err != nil {
+			return err
+		}
+		p.c.Rules = append(p.c.Rules, r)
+		if rest != "" {
+			return p.action(c, rest, n)
+		}
+		return nil
+	case act[0] == '?' || strings.HasPrefix(act, "-?"):
+		name := strings.TrimPrefix(strings.TrimPrefix(act, "-"), "?")
+		if i := strings.IndexByte(name, ';'); i >= 0 {
+			r.Template = strings.TrimSpace(name[i+1:])
+			name = strings.TrimSpace(name[:i])
+		}
+		r.Dyna, r.DynaCache = name, p.c.dynaCache
 	case strings.HasPrefix(strings.ToLower(act), "action"):
 		_, params, err := parseObject(act)
 		if err != nil {
@@ -614,8 +696,20 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 	default:
 		return p.errf(n, "action", "%q: only files, :omusrmsg:, \"stop\" and \"~\" are supported: %w", act, ErrUnsupported)
 	}
+	if r.Dyna != "" {
+		p.dynaOutput(&r)
+	}
 	p.c.Rules = append(p.c.Rules, r)
 	return nil
+}
+
+// dynaOutput registers the sink of a dynaFile action (dynafile.go).
+func (p *cfgParser) dynaOutput(r *Rule) {
+	if p.c.outputs == nil {
+		p.c.outputs = map[string]func(*Server) (Sink, error){}
+	}
+	c, a, size := p.c, r.File, r.DynaCache
+	p.c.outputs[sinkKey(r)] = func(s *Server) (Sink, error) { return s.newDynaSink(a, c.Umask, size), nil }
 }
 
 func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
@@ -635,6 +729,10 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 	if t := params["type"]; !strings.EqualFold(t, "omfile") {
 		return p.errf(n, "type", "action type %q: only omfile is supported: %w", t, ErrUnsupported)
 	}
+	// rsyslog's omfile takes the defaults of an action() from its
+	// module parameters, not from the legacy $FileOwner ... directives,
+	// and its cache size is 10 whatever $DynaFileCacheSize says.
+	r.File, r.DynaCache = p.c.modFile, defaultDynaCache
 	for k, v := range params {
 		switch k {
 		case "type":
@@ -643,8 +741,14 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 		case "template":
 			r.Template = v
 		case "dynafile":
-			return p.errf(n, k, "dynamic file names: %w", ErrUnsupported)
-		case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
+			r.Dyna = v
+		case "dynafilecachesize":
+			sz, err := dynaCacheSize(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			r.DynaCache = sz
+		case "filecreatemode", "fileowner", "filegroup", "dircreatemode", "dirowner", "dirgroup", "createdirs":
 			if err := p.fileAttr(&r.File, k, v, n); err != nil {
 				return err
 			}
@@ -652,8 +756,11 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 			p.warn(n, "action parameter %s=%q ignored", k, v)
 		}
 	}
-	if r.Path == "" {
-		return p.errf(n, "file", "omfile action without file")
+	switch {
+	case r.Path == "" && r.Dyna == "":
+		return p.errf(n, "file", "omfile action without file or dynaFile")
+	case r.Path != "" && r.Dyna != "":
+		return p.errf(n, "dynaFile", "omfile action with both file and dynaFile")
 	}
 	return nil
 }
@@ -668,9 +775,9 @@ func (p *cfgParser) legacy(line string, n int) error {
 	case "udpserveraddress":
 		p.udpAddr = arg
 	case "udpserverrun":
-		p.c.Inputs = append(p.c.Inputs, Input{Kind: UDP, Addr: joinHostPort(p.udpAddr, arg)})
+		p.addInput(Input{Kind: UDP, Addr: joinHostPort(p.udpAddr, arg), Ruleset: p.udpRS}, n)
 	case "inputtcpserverrun":
-		p.c.Inputs = append(p.c.Inputs, Input{Kind: TCP, Addr: joinHostPort("", arg)})
+		p.addInput(Input{Kind: TCP, Addr: joinHostPort("", arg), Ruleset: p.tcpRS}, n)
 	case "addunixlistensocket":
 		p.c.Inputs = append(p.c.Inputs, Input{Kind: Unix, Addr: arg})
 	case "template":
@@ -685,8 +792,34 @@ func (p *cfgParser) legacy(line string, n int) error {
 		p.c.MaxMessageSize = int(v)
 	case "includeconfig":
 		return p.include(arg, n)
-	case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
+	case "filecreatemode", "fileowner", "filegroup", "dircreatemode", "dirowner", "dirgroup":
 		return p.fileAttr(&p.c.file, key, strings.TrimSpace(arg), n)
+	case "createdirs":
+		on, err := legacyOnOff(arg)
+		if err != nil {
+			return p.errf(n, name, "%w", err)
+		}
+		p.c.file.NoCreateDirs = !on
+	case "dynafilecachesize":
+		sz, err := dynaCacheSize(strings.TrimSpace(arg))
+		if err != nil {
+			return p.errf(n, name, "%w", err)
+		}
+		p.c.dynaCache = sz
+	case "ruleset":
+		name := strings.TrimSpace(arg)
+		if !validRulesetName(name) {
+			return p.errf(n, name, "%q: want a ruleset name", arg)
+		}
+		name = canonicalRuleset(name)
+		if _, ok := p.c.rulesets[name]; !ok && name != "" {
+			p.c.rulesets[name] = p.pos(n)
+		}
+		p.c.legacyRS = name
+	case "inputudpserverbindruleset":
+		p.udpRS = canonicalRuleset(strings.TrimSpace(arg))
+	case "inputtcpserverbindruleset":
+		p.tcpRS = canonicalRuleset(strings.TrimSpace(arg))
 	case "omitlocallogging":
 		on, err := onOff(strings.TrimSpace(arg))
 		if err != nil {
@@ -734,9 +867,8 @@ func (p *cfgParser) legacy(line string, n int) error {
 }
 
 var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory",
-	"dirowner", "dirgroup",
 	"privdropto", "actionfileenablesync", "imuxsock", "systemlogratelimit", "preservefqdn",
-	"allowedsender", "createdirs", "failonchownfailure",
+	"allowedsender", "failonchownfailure",
 	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
 	"maxopenfiles", "defaultnetstreamdriver", "udpserverrcvbufsize", "inputtcpmaxsessions"}
 
@@ -826,6 +958,16 @@ func (p *cfgParser) fileAttr(a *FileAttrs, key, v string, n int) error {
 		a.Owner = v
 	case "filegroup":
 		a.Group = v
+	case "dirowner":
+		a.DirOwner = v
+	case "dirgroup":
+		a.DirGroup = v
+	case "createdirs":
+		on, err := onOff(v)
+		if err != nil {
+			return p.errf(n, key, "%w", err)
+		}
+		a.NoCreateDirs = !on
 	}
 	return nil
 }

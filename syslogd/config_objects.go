@@ -116,8 +116,8 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 			case "load":
 			case "template":
 				p.c.DefaultTemplate = v
-			case "filecreatemode", "fileowner", "filegroup", "dircreatemode":
-				if err := p.fileAttr(&p.c.file, k, v, n); err != nil {
+			case "filecreatemode", "fileowner", "filegroup", "dircreatemode", "dirowner", "dirgroup":
+				if err := p.fileAttr(&p.c.modFile, k, v, n); err != nil {
 					return err
 				}
 			default:
@@ -146,11 +146,11 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 	case "imtcp":
 		in.Kind = TCP
 	case "imuxsock":
-		in = Input{Kind: Unix, Addr: params["socket"]}
+		in = Input{Kind: Unix, Addr: params["socket"], Ruleset: canonicalRuleset(params["ruleset"])}
 		if in.Addr == "" {
 			return p.errf(n, "socket", "imuxsock input without socket=")
 		}
-		p.c.Inputs = append(p.c.Inputs, in)
+		p.addInput(in, n)
 		return nil
 	default:
 		return p.errf(n, "type", "input type %q: %w", params["type"], ErrUnsupported)
@@ -173,12 +173,12 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 			}
 			in.RcvBuf = int(sz)
 		case "ruleset":
-			return p.errf(n, k, "rulesets: %w", ErrUnsupported)
+			in.Ruleset = canonicalRuleset(v)
 		default:
 			p.warn(n, "input parameter %s=%q ignored", k, v)
 		}
 	}
-	p.c.Inputs = append(p.c.Inputs, in)
+	p.addInput(in, n)
 	return nil
 }
 

@@ -86,16 +86,24 @@ func TestConfigErrors(t *testing.T) {
 	f("\n\nlocal9.* /x\n", "e.conf:3:", `facility "local9"`)
 	f("local0.bogus /x\n", "e.conf:1:", `severity "bogus"`)
 	f("$Foo bar\n", "e.conf:1:", "unknown directive")
-	f("if $msg == '1' then /x\n", "e.conf:1:", "numeric comparison")
-	f("if not $msg contains 'x' then /x\n", "e.conf:1:", "write not (...)")
-	f("if $!v == 'x' then /x\n", "e.conf:1:", "unsupported")
+	f("if $!v!w == 'x' then /x\n", "e.conf:1:", "not subtrees: unsupported")
+	f("if $! == 'x' then /x\n", "e.conf:1:", "variable tree $!: unsupported")
+	f("if $msg == ['a', 'b'] then /x\n", "e.conf:1:", "array: unsupported")
+	f("if lookup('t', $msg) == 'x' then /x\n", "e.conf:1:", `"lookup"`)
+	f("if $msg == \"$x\" then /x\n", "e.conf:1:", "must be escaped")
 	f("else /x\n", "e.conf:1:", "else without if")
-	f("set $!v = 'x';\n", "e.conf:1:", "unsupported")
+	f("\nset $!v = 'x'\n", "e.conf:2:", "missing ';'")
+	f("set $/v = 'x';\n", "e.conf:1:", "global variable")
+	f("call nosuch\n", "e.conf:1:", `ruleset "nosuch" is not defined`)
+	f("ruleset(name=\"a\") {\n call b\n}\nruleset(name=\"b\") {\n call a\n}\n", "e.conf:5:", "calls itself")
+	f("ruleset(name=\"a\" queue.type=\"LinkedList\") {\n}\n", "e.conf:1:", "unsupported")
+	f("ruleset(name=\"a\") {\n}\nruleset(name=\"a\") {\n}\n", "e.conf:3:", "already defined")
+	f("*.* ?Nope\n", "e.conf:1:", `template "Nope" is not defined`)
 	f("local0.* /x;Nope\n", "e.conf:1:", `template "Nope" is not defined`)
 	f("$template T,\"%nosuch%\"\n", "e.conf:1:", `property "nosuch"`)
 	f("$template T,\"%msg:::frobnicate%\"\n", "e.conf:1:", `option "frobnicate"`)
 	f("module(load=\"imfile\")\n", "e.conf:1:", "imfile")
-	f("input(type=\"imudp\" port=\"514\" ruleset=\"r\")\n", "e.conf:1:", "rulesets")
+	f("\ninput(type=\"imudp\" port=\"514\" ruleset=\"r\")\n", "e.conf:2:", `ruleset "r" is not defined`)
 	f("local0.* action(type=\"omfwd\" target=\"x\")\n", "e.conf:1:", "omfwd")
 	f("template(name=\"x\" type=\"list\")\n", "e.conf:1:", "list")
 	f("local0.*\n", "e.conf:1:", "want a selector or filter followed by an action")
@@ -119,8 +127,10 @@ func TestConfigWarningsOnly(t *testing.T) {
 }
 
 // TestConfigFileAttrs: $FileCreateMode, $FileOwner and $FileGroup apply to
-// the actions after them (as in rsyslog), omfile parameters and the
-// builtin:omfile module defaults too; $Umask is global.
+// the selector lines after them (as in rsyslog); an action() takes the
+// builtin:omfile module parameters and its own instead (rsyslog's omfile
+// does not read the legacy settings for it: TestLiveRsyslogDynaFile);
+// $Umask is global.
 func TestConfigFileAttrs(t *testing.T) {
 	conf := `*.* /a
 $FileOwner root
@@ -139,8 +149,8 @@ module(load="builtin:omfile" fileCreateMode="0600")
 	want := map[string]FileAttrs{
 		"/a": {},
 		"/b": {Mode: 0o640, Owner: "root", Group: "adm"},
-		"/c": {Mode: 0o600, Owner: "syslog", Group: "adm"},
-		"/d": {Mode: 0o604, Owner: "root", Group: "users"},
+		"/c": {Mode: 0o600, Owner: "syslog"},
+		"/d": {Mode: 0o604, Group: "users"},
 	}
 	for _, r := range cfg.Rules {
 		if r.File != want[r.Path] {

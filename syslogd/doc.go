@@ -83,10 +83,11 @@
 // rsyslogd 8.2302 (rsyslog issue #5376): syslogd takes its first
 // character, as later rsyslog versions do. A reload applies new reception
 // options and maxMessageSize from the next batch each reader reads.
-// Directives that do not change where messages go (queues, file modes,
-// work directory...) are ignored with a warning; anything else unsupported
-// (RainerScript if/then, rulesets, call, set, forwarding, dynamic files)
-// is an error carrying file:line. Properties: msg, rawmsg, rawmsg-after-pri,
+// Directives that do not change where messages go (queues, work
+// directory...) are ignored with a warning; anything else unsupported
+// (global variables, variable subtrees, arrays, lookup tables, functions
+// other than those below, ruleset queues) is an error carrying file:line.
+// Properties: msg, rawmsg, rawmsg-after-pri,
 // hostname/source, fromhost, fromhost-ip, syslogtag, programname, procid,
 // msgid, app-name, structured-data, pri, pri-text, syslogfacility[-text],
 // syslogseverity[-text], syslogpriority[-text], timereported/timestamp,
@@ -191,15 +192,53 @@
 // also on MetricsHandler. Services (imkafka, impstats) start with Run
 // from the configuration Run starts with.
 //
-// RainerScript `if COND then ACTION|{ ... }` with an optional `else
-// ACTION|{ ... }` takes conditions of string comparisons of properties
-// ($msg == / != / contains / contains_i / startswith / startswith_i
-// "value"), joined by and / or (one precedence, left to right, as in
-// rsyslog's grammar), not (...), parentheses; numeric comparisons, not
-// before a bare property, else if and variables are errors.
+// RainerScript statements: `if COND then ACTION|{ ... }` with `else if
+// COND then ...` chains and a final `else ACTION|{ ... }`; `set $!name =
+// EXPR;`, `set $.name = EXPR;`, `unset $!name;` (simple names,
+// case-insensitive as rsyslog's variables are by default); `stop`;
+// `ruleset(name="x") { ... }`, `call x` (the called ruleset's statements run
+// in place: a stop there ends the message's processing, as in rsyslogd),
+// `$RuleSet x`; inputs bound to a ruleset with ruleset= (imudp, imtcp,
+// imuxsock, imkafka), $InputUDPServerBindRuleset and
+// $InputTCPServerBindRuleset, whose messages do not go through the default
+// ruleset. Expressions follow rsyslogd 8.2302's grammar and evaluation:
+// and/or (one precedence, left to right), comparisons (==, !=, <>, <, <=,
+// >, >=, contains, contains_i, startswith, startswith_i), + - &
+// (concatenation), * / %, then not and unary minus binding tightest ("not
+// $msg contains 'a'" negates $msg); operands are properties, $! and $.
+// variables (an unset one is the empty string), 'single' or "double"
+// quoted strings with rsyslog's escapes, decimal/octal/hex numbers, and the
+// functions re_match (a constant POSIX ERE), tolower, toupper, strlen,
+// exists. Comparisons coerce as rsyslogd does: two strings compare as
+// strings (so "010" != "10"); a string and a number compare as numbers
+// when the string is an optional '-' and digits (the empty string is 0),
+// as strings otherwise; a variable set to a number compares with a
+// string as a string; <, <=, >, >= compare as numbers when both sides are
+// numbers. An if condition is evaluated once per message, at the first
+// statement that depends on it, so a set inside its block does not change
+// which branch runs. %$!name% and %$.name% render variables in templates.
+// Statements are compiled into each facility and severity's list of
+// actions; the per-message state (variables, evaluated conditions) lives
+// in the worker, so routing stays allocation-free.
 //
-// What syslogd does not do: omfwd over UDP, numeric comparisons, set/unset
-// and call, rulesets, TLS, dynamic file names, subtree and plugin templates. HAProxy's
+// dynaFile actions (`?Template` in a selector line, omfile's dynaFile=)
+// render the file name per message and keep at most dynaFileCacheSize
+// files open (rsyslog's default 10; $DynaFileCacheSize for selector lines,
+// the parameter for action(); 1 to 1000), closing the least recently used
+// for a new name and opening it again (appending) at its next message;
+// SIGHUP closes them all. Their files are written through the same writer
+// as static files and rotated by the rotation policy of their path (the
+// logrotate rule whose glob matches it, or the default) while open.
+// Missing directories are created ($CreateDirs, default on) with
+// $DirCreateMode, $DirOwner, $DirGroup less $Umask, files with
+// $FileCreateMode, $FileOwner, $FileGroup. As in rsyslogd, those legacy
+// settings apply to selector lines; an action(type="omfile") takes the
+// builtin:omfile module parameters and its own (fileCreateMode, fileOwner,
+// fileGroup, dirCreateMode, dirOwner, dirGroup, createDirs,
+// dynaFileCacheSize) instead.
+//
+// What syslogd does not do: omfwd over UDP, foreach, call_indirect,
+// reload_lookup_table, ruleset queues, TLS, subtree and plugin templates. HAProxy's
 // "raw" and "iso" formats carry no PRI and are stored as user.notice, and
 // "short"/"timed" carry only a severity (facility kern), exactly as rsyslog
 // stores them.

@@ -19,8 +19,8 @@ type propFilter struct {
 	re    *regexp.Regexp // regex, ereregex
 	fold  bool           // compare ASCII case-insensitively (value in lower case)
 	// expr, when set, is an if condition the filter stands for (the
-	// other fields are unused).
-	expr *exprNode
+	// other fields are unused): the worker evaluates it (evalCtx).
+	expr *rexpr
 }
 
 type filterOp uint8
@@ -132,9 +132,6 @@ func breToERE(s string) string {
 // match reports whether m passes the filter; scratch is a buffer the
 // property is rendered into (returned for reuse).
 func (f *propFilter) match(m *Message, scratch []byte) (bool, []byte) {
-	if f.expr != nil {
-		return f.expr.eval(m, scratch)
-	}
 	v := f.prop.value(scratch[:0], m)
 	var ok bool
 	switch f.op {

@@ -26,6 +26,7 @@ type kafkaInput struct {
 	opts     []kgo.Opt
 	stateDir string // where the ids written are kept (dedupe across restarts)
 	pos      string
+	ruleset  string // routing key of its ruleset= (cfgParser.useRuleset)
 }
 
 // imkafkaInput parses input(type="imkafka" ...); called from
@@ -52,7 +53,7 @@ func (p *cfgParser) imkafkaInput(params map[string]string, n int) error {
 		case "statedirectory", "dedupe.directory":
 			in.stateDir = v
 		case "ruleset":
-			return p.errf(n, k, "imkafka ruleset=: rulesets: %w", ErrUnsupported)
+			in.ruleset = p.useRuleset(v, n)
 		case "parsehostname":
 			p.warn(n, "imkafka %s=%q ignored", k, v)
 		default:
@@ -181,6 +182,7 @@ func (in kafkaInput) run(ctx context.Context, s *Server) {
 	}
 	defer cl.Close()
 	w := s.newWorker(false)
+	w.key = in.ruleset
 	local := sender{name: []byte("localhost"), ip: []byte("127.0.0.1")}
 	if h, err := os.Hostname(); err == nil {
 		local.name = []byte(h)

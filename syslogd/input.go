@@ -206,9 +206,9 @@ func (s *Server) start(ctx context.Context, l *listener) {
 			case l.klog != nil:
 				s.readKlog(ctx, l.klog, l.in.PermitNonKernel)
 			case l.tcp != nil:
-				s.acceptTCP(ctx, l.tcp)
+				s.acceptTCP(ctx, l.tcp, l.key())
 			default:
-				s.readPackets(ctx, l.dg)
+				s.readPackets(ctx, l.dg, l.key())
 			}
 		}()
 	}
@@ -267,8 +267,9 @@ func (s *Server) readers() int {
 // returns: a detached socket is shut down for reading (the blocked call
 // returns the queued datagrams, then end of file), others get a read
 // deadline renewed while datagrams keep arriving within drainWindow.
-func (s *Server) readPackets(ctx context.Context, in *udpInput) {
+func (s *Server) readPackets(ctx context.Context, in *udpInput, key string) {
 	w := s.newWorker(in.ux != nil)
+	w.key = key // the routing table of the input's ruleset
 	r := newBatchReader(in, w.p.maxSize)
 	stop := context.AfterFunc(ctx, func() {
 		if in.raw >= 0 {

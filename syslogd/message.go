@@ -47,6 +47,10 @@ type Message struct {
 
 	FromHost []byte
 	FromIP   []byte
+
+	// vars are the $! and $. variables set statements gave the message
+	// (its worker's); nil: none.
+	vars *varStore
 }
 
 // Parser splits raw datagrams into Messages. It keeps a scratch buffer for
@@ -213,8 +217,10 @@ func (p *Parser) Begin(m *Message, b []byte, now time.Time, fromHost, fromIP []b
 		b = p.trimNUL(b)
 	}
 	b = p.escape(b)
+	vars := m.vars
 	*m = Message{Raw: b, Received: now, FromHost: fromHost, FromIP: fromIP,
 		Hostname: fromHost, ProcID: nilValue, MsgID: nilValue, SD: nilValue}
+	m.vars = vars
 	m.Generated = p.generated(now)
 	m.Reported = m.Generated
 	rest, ok := p.parsePRI(m, b)

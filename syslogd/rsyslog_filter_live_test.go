@@ -1,13 +1,6 @@
 package syslogd
 
-import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
-)
+import "testing"
 
 // filterConf has one file per property filter, a block after a selector
 // and after a filter, '&' after a filter, and a filtered stop.
@@ -65,48 +58,5 @@ var filterLogs = []string{"contains", "ncontains", "isequal", "nisequal", "start
 // TestLiveRsyslogFilters compares property filters, blocks, '&' and stop
 // with the installed rsyslogd's on the same datagrams.
 func TestLiveRsyslogFilters(t *testing.T) {
-	bin := needLiveRsyslogd(t)
-	rdir := t.TempDir()
-	port := freeUDPPort(t)
-	conf := strings.NewReplacer("PORT", fmt.Sprint(port), "OUTDIR", rdir).Replace(filterConf)
-	confPath := writeRsyslogConf(t, rdir, conf)
-	checkRsyslogConf(t, bin, confPath)
-	c := startRsyslogd(t, bin, confPath, rdir, port)
-	all := filepath.Join(rdir, "all.log")
-	deadline := time.Now().Add(20 * time.Second)
-	probeRsyslogd(t, c, all, deadline)
-	markRsyslogdStarted(t, c, all, "started", deadline)
-	for _, m := range filterMsgs {
-		_, _ = c.Write([]byte(m))
-		time.Sleep(2 * time.Millisecond) // rsyslog's imudp is not ordered across batches otherwise
-	}
-	_, _ = c.Write([]byte("<13>h t: done"))
-	if !waitFileHas(all, "done", deadline, 10*time.Millisecond) {
-		t.Fatal("rsyslogd did not write everything")
-	}
-
-	sdir := t.TempDir()
-	s, stop := testServer(t, strings.ReplaceAll(filterConf, "PORT", "0"), sdir, Options{})
-	udp, _, _ := s.Addrs()
-	var msgs [][]byte
-	msgs = append(msgs, []byte(rsyslogProbe), []byte(rsyslogStarted))
-	for _, m := range filterMsgs {
-		msgs = append(msgs, []byte(m))
-	}
-	msgs = append(msgs, []byte("<13>h t: done"))
-	sendUDP(t, udp[0], msgs)
-	waitReceived(t, s, uint64(len(msgs)))
-	stop()
-	for _, name := range filterLogs {
-		want, err := os.ReadFile(filepath.Join(rdir, name+".log"))
-		if err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-		got, _ := os.ReadFile(filepath.Join(sdir, name+".log"))
-		want, got = dropProbes(want), dropProbes(got)
-		if len(want) == 0 {
-			t.Errorf("rsyslogd wrote nothing to %s.log: the case checks nothing", name)
-		}
-		t.Run(name, func(t *testing.T) { compareLines(t, got, want) })
-	}
+	runRsyslogDiff(t, diffCase{conf: filterConf, msgs: udpMsgs(filterMsgs...), all: "all.log", want: logNames(filterLogs)})
 }

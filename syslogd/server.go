@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,62 +115,16 @@ func (s *Server) policy(path string) rotate.Options {
 	s.rotMu.Lock()
 	rot, a, umask := s.rot, s.attrs[path], s.umask
 	s.rotMu.Unlock()
-	o := rot(path)
-	if o.Mode == 0 {
-		mode := a.Mode
-		if mode == 0 {
-			mode = 0o644 // rsyslog's default $FileCreateMode
-		}
-		if umask < 0 {
-			umask = 0o022 // the usual daemon umask
-		}
-		o.Mode = mode &^ os.FileMode(umask)
-	}
-	if o.Owner == "" {
-		o.Owner = a.Owner
-	}
-	if o.Group == "" {
-		o.Group = a.Group
-	}
-	return o
+	return fileOptions(rot(path), a, umask)
 }
 
-// makeDirs creates the missing directories of path as rsyslogd does:
-// with the directory mode of the first rule naming it (0700 by default)
-// less the umask.
+// makeDirs creates the missing directories of path as rsyslogd does,
+// with the attributes of the first rule naming it (makeDirsFor).
 func (s *Server) makeDirs(path string) error {
-	dir := filepath.Dir(path)
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
 	s.rotMu.Lock()
-	mode, umask := s.attrs[path].DirMode, s.umask
+	a, umask := s.attrs[path], s.umask
 	s.rotMu.Unlock()
-	if mode == 0 {
-		mode = 0o700
-	}
-	if umask < 0 {
-		umask = 0o022
-	}
-	mode &^= os.FileMode(umask)
-	// MkdirAll's mode is masked by the process umask too: chmod each
-	// directory it creates.
-	var missing []string
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil || d == filepath.Dir(d) {
-			break
-		}
-		missing = append(missing, d)
-	}
-	if err := os.MkdirAll(dir, mode); err != nil {
-		return fmt.Errorf("create directory: %w", err)
-	}
-	for _, d := range missing {
-		if err := os.Chmod(d, mode); err != nil {
-			return fmt.Errorf("create directory: %w", err)
-		}
-	}
-	return nil
+	return makeDirsFor(path, a, umask)
 }
 
 // loadRotation reads Options.RotateConfig.

@@ -126,7 +126,7 @@ func (f *FrameReader) nextLF() ([]byte, error) {
 	}
 }
 
-func (s *Server) acceptTCP(ctx context.Context, l net.Listener) {
+func (s *Server) acceptTCP(ctx context.Context, l net.Listener, key string) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -147,11 +147,11 @@ func (s *Server) acceptTCP(ctx context.Context, l net.Listener) {
 		s.tcpConns.Add(1)
 		s.connMu.Unlock()
 		s.stats.tcpConns.Add(1)
-		go s.serveTCP(c)
+		go s.serveTCP(c, key)
 	}
 }
 
-func (s *Server) serveTCP(c net.Conn) {
+func (s *Server) serveTCP(c net.Conn, key string) {
 	defer s.tcpConns.Done()
 	defer func() {
 		s.connMu.Lock()
@@ -160,6 +160,7 @@ func (s *Server) serveTCP(c net.Conn) {
 		_ = c.Close()
 	}()
 	w := s.newWorker(false)
+	w.key = key // the routing table of the input's ruleset
 	var h sender
 	if ap, err := netipAddrPort(c.RemoteAddr()); err == nil {
 		h = w.sender(ap)

@@ -51,6 +51,7 @@ const (
 	propDay
 	propHour
 	propMinute
+	propVar // a $! or $. variable (part.vname)
 )
 
 var propNames = map[string]propID{
@@ -120,6 +121,7 @@ type part struct {
 	spEmpty bool // with spIf, a space for an empty value too (rsyslog's built-in file templates)
 	json    bool
 	cc      ccMode // control characters left in the value (escape-cc, space-cc, drop-cc)
+	vname   string // propVar: "!name" or ".name"
 }
 
 // ccMode is what rendering does to the control characters (bytes below
@@ -286,11 +288,17 @@ func listProperty(params map[string]string, lines map[string]int, stmt int, l *l
 	if !ok {
 		return part{}, l.errf(stmt, "property", "property without name=: %w", ErrTemplate)
 	}
-	id, ok := propNames[strings.ToLower(pname)]
-	if !ok {
-		return part{}, l.errf(lines["name"], "name", "property %q: unknown: %w", pname, ErrTemplate)
+	p, isVar, err := varPart(pname)
+	if err != nil {
+		return part{}, l.errf(lines["name"], "name", "property %q: %w", pname, err)
 	}
-	p := part{prop: id, isProp: true}
+	if !isVar {
+		id, ok := propNames[strings.ToLower(pname)]
+		if !ok {
+			return part{}, l.errf(lines["name"], "name", "property %q: unknown: %w", pname, ErrTemplate)
+		}
+		p = part{prop: id, isProp: true}
+	}
 	bad := func(k, format string, args ...any) error {
 		return l.errf(lines[k], k, format, args...)
 	}
@@ -490,51 +498,7 @@ func (l *listLexer) params(stmt string) (map[string]string, map[string]int, erro
 // rsyslog 8.2302 also takes one or two octal digits and \v but reads them
 // wrongly (it always consumes three characters; \v gives '?'): syslogd
 // refuses them, and NUL.
-func unescapeRainer(s string) (string, error) {
-	if !strings.Contains(s, "\\") {
-		return s, nil
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' {
-			b = append(b, c)
-			continue
-		}
-		if i+1 >= len(s) {
-			return "", fmt.Errorf("trailing backslash: %w", ErrTemplate)
-		}
-		i++
-		switch e := s[i]; e {
-		case '"', '\'', '?', '\\':
-			b = append(b, e)
-		case 'a':
-			b = append(b, 7)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		default:
-			if i+2 < len(s) && isOctal(e) && isOctal(s[i+1]) && isOctal(s[i+2]) {
-				v := int(e-'0')<<6 | int(s[i+1]-'0')<<3 | int(s[i+2]-'0')
-				if v == 0 || v > 0xff {
-					return "", fmt.Errorf("escape \\%s: not a byte other than NUL: %w", s[i:i+3], ErrTemplate)
-				}
-				b = append(b, byte(v))
-				i += 2
-				continue
-			}
-			return "", fmt.Errorf("escape \\%c: %w", e, ErrUnsupported)
-		}
-	}
-	return string(b), nil
-}
+func unescapeRainer(s string) (string, error) { return unescapeRS(s, false) }
 
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
@@ -556,11 +520,17 @@ func unescape(c byte) byte {
 func compileProp(spec string) (part, error) {
 	fields := strings.SplitN(spec, ":", 4)
 	name := strings.ToLower(fields[0])
-	id, ok := propNames[name]
-	if !ok {
-		return part{}, fmt.Errorf("property %q: unknown: %w", fields[0], ErrTemplate)
+	p, isVar, err := varPart(fields[0])
+	if err != nil {
+		return part{}, fmt.Errorf("property %q: %w", fields[0], err)
 	}
-	p := part{prop: id, isProp: true}
+	if !isVar {
+		id, ok := propNames[name]
+		if !ok {
+			return part{}, fmt.Errorf("property %q: unknown: %w", fields[0], ErrTemplate)
+		}
+		p = part{prop: id, isProp: true}
+	}
 	if len(fields) > 1 && fields[1] != "" {
 		n, err := strconv.Atoi(fields[1])
 		if err != nil || n < 1 {
@@ -813,6 +783,8 @@ func jsonEscapeTail(dst []byte, start int) []byte {
 
 func (p *part) value(dst []byte, m *Message) []byte {
 	switch p.prop {
+	case propVar:
+		return appendVar(dst, m, p.vname)
 	case propMsg:
 		return append(dst, m.Msg...)
 	case propRawMsg:

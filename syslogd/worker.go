@@ -18,6 +18,9 @@ type worker struct {
 	m     Message
 	sn    *snapshot   // configuration of the current batch (referenced)
 	r     *router     // routing table of the current batch
+	t     *rsTable    // the table of the input's ruleset in r
+	key   string      // the listener key of the input (router.table)
+	ev    evalCtx     // if conditions, set statements, variables
 	now   time.Time   // reception time of the current batch
 	pend  [][]byte    // lines of the current batch, by fileSink.id
 	pendN []int       // number of lines in pend, by fileSink.id
@@ -40,6 +43,12 @@ type worker struct {
 // pass reports whether the current message passes every filter.
 func (w *worker) pass(fs []*propFilter) bool {
 	for _, f := range fs {
+		if f.expr != nil {
+			if !w.ev.evalBool(f.expr, &w.m) {
+				return false
+			}
+			continue
+		}
 		ok, v := f.match(&w.m, w.fbuf)
 		w.fbuf = v[:0]
 		if !ok {
@@ -79,6 +88,7 @@ const maxHostCache = 4096
 func (s *Server) newWorker(local bool) *worker {
 	w := &worker{s: s, hosts: map[netip.Addr]sender{}, noHost: local}
 	w.newParser(s.snap.Load())
+	w.m.vars = &w.ev.vars
 	return w
 }
 
@@ -121,6 +131,7 @@ func (w *worker) handle(b []byte, h sender) {
 func (w *worker) begin() {
 	w.sn = w.s.acquire()
 	w.r = w.sn.router
+	w.t = w.r.table(w.key)
 	w.now = w.s.now()
 	if w.gen != w.sn.gen {
 		// A reload changed the configuration: its reception options
@@ -139,7 +150,7 @@ func (w *worker) end() {
 	}
 	clear(w.dirty)
 	w.dirty = w.dirty[:0]
-	w.r = nil
+	w.r, w.t = nil, nil
 	w.sn.release()
 	w.sn = nil
 	st := &w.s.stats
@@ -165,12 +176,12 @@ func (w *worker) route(b []byte, h sender) {
 	if m.PRI < 0 {
 		w.malformed++
 	}
-	acts := w.r.routes[m.Facility][m.Severity]
+	acts := w.t.routes[m.Facility][m.Severity]
 	if len(acts) == 0 {
 		w.unrouted++
 		return
 	}
-	if w.r.needsHeader[m.Facility][m.Severity] {
+	if w.t.needsHeader[m.Facility][m.Severity] {
 		w.p.Header(m)
 	}
 	w.actions(acts)
@@ -180,7 +191,7 @@ func (w *worker) route(b []byte, h sender) {
 // of the actions of its facility and severity.
 func (w *worker) dispatch() {
 	m := &w.m
-	acts := w.r.routes[m.Facility][m.Severity]
+	acts := w.t.routes[m.Facility][m.Severity]
 	if len(acts) == 0 {
 		w.unrouted++
 		return
@@ -192,6 +203,7 @@ func (w *worker) dispatch() {
 // files of acts that it passes the filters of.
 func (w *worker) actions(acts []action) {
 	m := &w.m
+	w.ev.begin(w.r.memos)
 	for i := range acts {
 		a := &acts[i]
 		if a.filters != nil && !w.pass(a.filters) {
@@ -199,6 +211,10 @@ func (w *worker) actions(acts []action) {
 		}
 		if a.stop {
 			break
+		}
+		if a.set != nil {
+			w.ev.exec(a.set, m)
+			continue
 		}
 		id := a.sink.id
 		if id >= len(w.pend) {
@@ -211,6 +227,10 @@ func (w *worker) actions(acts []action) {
 		w.pendN[id]++
 		if a.usr != "" {
 			w.pend[id] = appendUsrMsg(w.pend[id], a.usr, a.tmpl, m)
+			continue
+		}
+		if a.dyn != nil {
+			w.pend[id] = appendDynaRecord(w.pend[id], a.dyn, a.tmpl, m)
 			continue
 		}
 		if a.sink.direct != nil {

@@ -44,24 +44,28 @@ type conduit struct {
 	src      *reader
 	dst      net.Conn
 	rto, wto time.Duration
+	// now is the proxy's clock (Proxy.now), for the deadlines.
+	now func() time.Time
 	// payload counts body bytes (de-chunked) moved.
 	payload int64
 	// lastWrite is set by writes that must not be merged (nothing buffered).
 	fail xferErr
 }
 
-func deadline(d time.Duration) time.Time {
+// deadline is the instant d from now on the proxy's clock (zero when d
+// is not positive: no deadline).
+func deadline(now func() time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return time.Time{}
 	}
-	return time.Now().Add(d)
+	return now().Add(d)
 }
 
 func (c *conduit) write(b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
-	if err := c.dst.SetWriteDeadline(deadline(c.wto)); err != nil {
+	if err := c.dst.SetWriteDeadline(deadline(c.now, c.wto)); err != nil {
 		c.fail = xferErr{sideDst, err}
 		return false
 	}
@@ -74,7 +78,7 @@ func (c *conduit) write(b []byte) bool {
 
 // more reads more data into the source buffer.
 func (c *conduit) more() bool {
-	if err := c.src.c.SetReadDeadline(deadline(c.rto)); err != nil {
+	if err := c.src.c.SetReadDeadline(deadline(c.now, c.rto)); err != nil {
 		c.fail = xferErr{sideSrc, err}
 		return false
 	}
@@ -201,7 +205,7 @@ func probeChunks(d h1.ChunkDecoder, b []byte) error {
 
 // writev writes the pieces of one chunk in one system call.
 func (c *conduit) writev(b ...[]byte) bool {
-	if err := c.dst.SetWriteDeadline(deadline(c.wto)); err != nil {
+	if err := c.dst.SetWriteDeadline(deadline(c.now, c.wto)); err != nil {
 		c.fail = xferErr{sideDst, err}
 		return false
 	}

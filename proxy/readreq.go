@@ -92,7 +92,7 @@ func readRequest(s *session, first bool) bool {
 
 // sendRaw writes a reply that is not part of a stream.
 func sendRaw(s *session, r reply) {
-	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+	s.c.SetWriteDeadline(deadline(s.p.opts.Now, s.fe.cfg.Timeouts.Client))
 	s.c.Write(r.raw)
 }
 

@@ -81,6 +81,7 @@ type waiter struct {
 // backend is the runtime state of a proxy with the backend capability.
 type backend struct {
 	p       *Proxy
+	pl      *plan // the plan the backend belongs to
 	cfg     *config.Proxy
 	servers []*server
 	bal     balancer
@@ -100,13 +101,13 @@ type backend struct {
 	stateMu sync.Mutex
 }
 
-func newBackend(p *Proxy, cfg *config.Proxy) (*backend, error) {
-	b := &backend{p: p, cfg: cfg}
+func newBackend(p *Proxy, pl *plan, cfg *config.Proxy) (*backend, error) {
+	b := &backend{p: p, pl: pl, cfg: cfg}
 	for _, sc := range cfg.Servers {
 		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
 		if sc.SSL {
 			var err error
-			if s.tls, err = serverTLS(sc, p.cfg.Global.SSLServerVerify); err != nil {
+			if s.tls, err = serverTLS(sc, pl.cfg.Global.SSLServerVerify); err != nil {
 				return nil, err
 			}
 		}

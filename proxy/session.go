@@ -15,6 +15,7 @@ import (
 // request in progress is its embedded txn.
 type session struct {
 	p  *Proxy
+	pl *plan // taken at accept: the frontend's
 	fe *frontend
 	// c is the client connection (a *tls.Conn after a TLS handshake); raw
 	// is the accepted socket, which other goroutines may close or wake.
@@ -72,7 +73,7 @@ func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 	reqHdrs, respHdrs := s.req.hdrs[:0], s.resp.hdrs[:0]
 	wbuf, hbuf, sampleHdr := s.wbuf[:0], s.hbuf[:0], s.sampleHdr[:0]
 	respCaps, reqCaps, wk := s.st.respCaps[:0], s.st.reqCaps[:0], s.st.wake[:0]
-	*s = session{p: fe.p, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
+	*s = session{p: fe.p, pl: fe.pl, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
 		accept: at, txn: txn{wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr}}
 	s.req.hdrs, s.resp.hdrs = reqHdrs, respHdrs
 	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk

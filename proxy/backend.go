@@ -17,6 +17,9 @@ type server struct {
 	cfg  *config.Server
 	be   *backend
 	addr string // host:port; port 0 = the client's destination port
+	// rrCurrent is the server's current weight in its backend's smooth
+	// round robin (under the backend lock).
+	rrCurrent int
 	// cur counts the streams using the server (served, for maxconn).
 	cur atomic.Int64
 	// pending counts the slots handed to queued streams that have not

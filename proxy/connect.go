@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"net"
+	"net/netip"
 	"time"
 )
 
@@ -124,7 +125,17 @@ func dial(s *session, srv *server) (net.Conn, error) {
 	if to <= 0 {
 		d.Timeout = 0
 	}
-	c, err := d.Dial("tcp", srv.dialAddr(int(s.local.Port())))
+	var c net.Conn
+	var err error
+	if ap := srv.dialAddrPort(int(s.local.Port())); ap.IsValid() {
+		// An IP literal skips the resolver (and its allocations).
+		var tc *net.TCPConn
+		if tc, err = d.DialTCP(context.Background(), "tcp", netip.AddrPort{}, ap); err == nil {
+			c = tc
+		}
+	} else {
+		c, err = d.Dial("tcp", srv.dialAddr(int(s.local.Port())))
+	}
 	if err != nil {
 		return nil, err
 	}

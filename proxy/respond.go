@@ -21,7 +21,7 @@ func skipBody(s *session) bool {
 	if !h.chunked && h.contentLength <= 0 {
 		return true
 	}
-	c := conduit{src: s.rd, dst: discardConn{}, rto: s.fe.cfg.Timeouts.Client, now: s.p.opts.Now}
+	c := s.conduit(s.rd, discardConn{}, s.fe.cfg.Timeouts.Client, 0)
 	return c.copyBody(h, false)
 }
 
@@ -167,10 +167,10 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	w = append(w, "\r\n"...)
 	s.wbuf = w
 	s.srvRd.consume(headLen)
-	c := conduit{src: s.srvRd, dst: s.c, rto: be.cfg.Timeouts.Server, wto: s.fe.cfg.Timeouts.Client, now: s.p.opts.Now}
+	c := s.conduit(s.srvRd, s.c, be.cfg.Timeouts.Server, s.fe.cfg.Timeouts.Client)
 	var ok bool
 	if cz != nil {
-		ok = c.write(w) && cz.copyBody(&c, h)
+		ok = c.write(w) && cz.copyBody(c, h)
 	} else if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= bufSize {
 		// The whole body is here: send head and body in one write, as
 		// HAProxy does. A client that closed (FIN) while waiting then

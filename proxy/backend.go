@@ -17,9 +17,6 @@ type server struct {
 	cfg  *config.Server
 	be   *backend
 	addr string // host:port; port 0 = the client's destination port
-	// ip is the server's address when the configuration gives an IP
-	// literal (dialed without the resolver); invalid for a host name.
-	ip netip.Addr
 	// rrCurrent is the server's current weight in its backend's smooth
 	// round robin (under the backend lock).
 	rrCurrent int
@@ -70,19 +67,6 @@ func (s *server) full() bool {
 	return s.cfg.MaxConn > 0 && s.cur.Load() >= int64(s.cfg.MaxConn)
 }
 
-// dialAddrPort is the server's address for a client that connected to
-// port dstPort, when the server's host is an IP literal (else invalid).
-func (s *server) dialAddrPort(dstPort int) netip.AddrPort {
-	if !s.ip.IsValid() {
-		return netip.AddrPort{}
-	}
-	port := s.cfg.Addr.Port
-	if port == 0 && dstPort > 0 {
-		port = dstPort
-	}
-	return netip.AddrPortFrom(s.ip, uint16(port))
-}
-
 func (s *server) dialAddr(dstPort int) string {
 	if s.cfg.Addr.Port == 0 && dstPort > 0 {
 		return net.JoinHostPort(s.cfg.Addr.Host, strconv.Itoa(dstPort))
@@ -127,9 +111,6 @@ func newBackend(p *Proxy, pl *plan, cfg *config.Proxy) (*backend, error) {
 	b := &backend{p: p, pl: pl, cfg: cfg}
 	for _, sc := range cfg.Servers {
 		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
-		if ip, err := netip.ParseAddr(sc.Addr.Host); err == nil {
-			s.ip = ip.Unmap()
-		}
 		if sc.SSL {
 			var err error
 			if s.tls, err = serverTLS(sc, pl.cfg.Global.SSLServerVerify); err != nil {

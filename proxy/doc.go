@@ -125,6 +125,13 @@
 //   - Admin events (server DOWN/UP, "has no server available!", "Proxy X
 //     stopped") use HAProxy's texts and levels.
 //
+// A keep-alive request allocates nothing on its way through the stages
+// (TestKeepAliveRequestAllocs: reuse of the kept server connection, a
+// rendered set-header, the log line): heads are parsed in place, the
+// request line, transfer state and scratch buffers live in the session,
+// the input buffers are pooled. A new connection allocates in package net
+// only (accept, dial).
+//
 // Sending a log line never blocks a request: datagrams are written with
 // MSG_DONTWAIT on a connected UDP socket; a full socket buffer drops the
 // line and counts it (Stats).

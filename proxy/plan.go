@@ -194,8 +194,11 @@ func (p *Proxy) start1(ctx context.Context, pl *plan) {
 // already accepted finish on the one they started with, whose log
 // sockets close after the last of them. Health checks restart on the new
 // servers. Process-wide settings (the global maxconn, nbthread, stats
-// sockets) keep the values New read. On error the running plan is left
-// untouched.
+// sockets) keep the values New read. As after a reload by a new process,
+// the new plan's counters (stats page, "cumulated conns") and server
+// states start afresh, and a frontend's maxconn counts the connections
+// of its plan only (the global maxconn still bounds them all). On error
+// the running plan is left untouched.
 func (p *Proxy) Reload(cfg *config.Config) error {
 	p.reloadMu.Lock()
 	defer p.reloadMu.Unlock()

@@ -37,12 +37,6 @@ type reader struct {
 // readerBufs recycles connection buffers between sessions.
 var readerBufs = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
-func newReader(c net.Conn) *reader {
-	rd := new(reader)
-	rd.reset(c)
-	return rd
-}
-
 // reset points rd, new or released, at c with an empty buffer taken from
 // the pool (none allocated when one is free).
 func (rd *reader) reset(c net.Conn) *reader {

@@ -79,23 +79,31 @@ func benchProxyConfig(b testing.TB, mode string) *Proxy {
 	return runProxy(b, text)
 }
 
+// keepAliveReq is the request of the keep-alive benchmark and test.
+var keepAliveReq = []byte("GET /bench?x=1 HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+
+// keepAliveClient starts the benchmark's proxy in keep-alive mode and
+// connects to it (closed with the test).
+func keepAliveClient(t testing.TB) (*Proxy, net.Conn, *bufio.Reader) {
+	p := benchProxyConfig(t, "option http-keep-alive")
+	c, err := net.Dial("tcp", addr(t, p, "fe", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return p, c, bufio.NewReader(c)
+}
+
 // BenchmarkProxyRequestKeepAlive measures one request through the whole
 // request path (read, rules, backend choice, forward, respond, log line
 // over UDP) on a keep-alive client connection and a kept server
 // connection.
 func BenchmarkProxyRequestKeepAlive(b *testing.B) {
-	p := benchProxyConfig(b, "option http-keep-alive")
-	c, err := net.Dial("tcp", addr(b, p, "fe", false))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
-	req := []byte("GET /bench?x=1 HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+	_, c, br := keepAliveClient(b)
 	b.ReportAllocs()
-	b.SetBytes(int64(len(req)))
+	b.SetBytes(int64(len(keepAliveReq)))
 	for b.Loop() {
-		if _, err := c.Write(req); err != nil {
+		if _, err := c.Write(keepAliveReq); err != nil {
 			b.Fatal(err)
 		}
 		if err := readBenchResponse(br); err != nil {
@@ -136,17 +144,10 @@ func TestKeepAliveRequestAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	p := benchProxyConfig(t, "option http-keep-alive")
-	c, err := net.Dial("tcp", addr(t, p, "fe", false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
-	req := []byte("GET /bench?x=1 HTTP/1.1\r\nHost: bench\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+	p, c, br := keepAliveClient(t)
 	var rtErr error
 	roundTrip := func() {
-		if _, err := c.Write(req); err != nil {
+		if _, err := c.Write(keepAliveReq); err != nil {
 			rtErr = err
 		} else if err := readBenchResponse(br); err != nil {
 			rtErr = err

@@ -32,8 +32,9 @@ type plan struct {
 	lim limits
 
 	// retired is closed when a reload replaced the plan: its accept loops
-	// and idle workers stop.
+	// and idle workers stop; gone is set then too (read per accept).
 	retired chan struct{}
+	gone    atomic.Bool
 	// loops counts the plan's running accept loops.
 	loops sync.WaitGroup
 	// stopChecks ends the plan's health checks (nil before Serve).
@@ -265,6 +266,7 @@ func (pl *plan) listenersByKey() listenerPool {
 // its listening sockets (the next plan serves them) and ends its health
 // checks. It returns when no accept loop of the plan runs.
 func (pl *plan) retire() {
+	pl.gone.Store(true)
 	close(pl.retired)
 	if pl.stopChecks != nil {
 		pl.stopChecks()
@@ -281,14 +283,7 @@ func (pl *plan) retire() {
 }
 
 // isRetired reports whether a reload replaced the plan.
-func (pl *plan) isRetired() bool {
-	select {
-	case <-pl.retired:
-		return true
-	default:
-		return false
-	}
-}
+func (pl *plan) isRetired() bool { return pl.gone.Load() }
 
 // setAcceptDeadline sets the deadline of a listener's Accept.
 func setAcceptDeadline(l net.Listener, t time.Time) {

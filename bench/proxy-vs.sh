@@ -6,6 +6,11 @@
 #   bench/proxy-vs.sh            # 10 s per run, wrk -t1 -c50
 #   DUR=30s CONNS=100 bench/proxy-vs.sh
 #
+# Each side gets one core's worth of threads: the proxy runs with
+# GOMAXPROCS=1 and HAProxy with "nbthread 1" (issue 10 §3). PROXY=<binary>
+# benchmarks a prebuilt cmd/proxy instead of building this tree's (to
+# compare two versions in the same conditions).
+#
 # Needs: go, wrk, python3 (UDP line counter); haproxy optional (its column
 # is skipped when absent). Ports 21901-21905 on 127.0.0.1 must be free.
 # Every process it starts is stopped by PID on exit.
@@ -29,7 +34,12 @@ command -v wrk >/dev/null || { echo "wrk not installed" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "python3 not installed" >&2; exit 2; }
 HAPROXY=$(command -v haproxy || ls /usr/sbin/haproxy 2>/dev/null || true)
 
-(cd "$ROOT" && go build -o "$WORK/proxy" ./cmd/proxy && go build -o "$WORK/demobackend" ./cmd/demobackend)
+(cd "$ROOT" && go build -o "$WORK/demobackend" ./cmd/demobackend)
+if [ -n "${PROXY:-}" ]; then
+	cp "$PROXY" "$WORK/proxy"
+else
+	(cd "$ROOT" && go build -o "$WORK/proxy" ./cmd/proxy)
+fi
 
 cat >"$WORK/count.py" <<'PY'
 import os, socket, signal, sys
@@ -59,6 +69,7 @@ cfg() { # port logport
 global
     log 127.0.0.1:$2 local0
     maxconn 4000
+    nbthread 1
 defaults
     mode http
     log global
@@ -78,7 +89,7 @@ CFG
 python3 "$WORK/count.py" $LOGH "$WORK/count-haproxy" & pids+=($!)
 python3 "$WORK/count.py" $LOGP "$WORK/count-proxy" & pids+=($!)
 cfg $PRX $LOGP >"$WORK/proxy.cfg"
-"$WORK/proxy" -q -f "$WORK/proxy.cfg" & pids+=($!)
+GOMAXPROCS=1 "$WORK/proxy" -q -f "$WORK/proxy.cfg" & pids+=($!)
 if [ -n "$HAPROXY" ]; then
 	cfg $HAP $LOGH >"$WORK/haproxy.cfg"
 	"$HAPROXY" -db -f "$WORK/haproxy.cfg" & pids+=($!)

@@ -28,13 +28,16 @@ func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listener
 				return
 			}
 		}
+		if fe.pl.isRetired() {
+			return
+		}
 		if !fe.acquire(ctx) {
 			return
 		}
 		c, err := l.Accept()
 		if err != nil {
 			fe.release()
-			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil || fe.p.stopping.Load() {
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil || fe.p.stopping.Load() || fe.pl.isRetired() {
 				return
 			}
 			// Transient (EMFILE...): back off like net/http.
@@ -48,6 +51,11 @@ func (fe *frontend) acceptLoop(ctx context.Context, l net.Listener, lm *listener
 			continue
 		}
 		delay = 0
+		fe.pl.hold() // the session runs on this plan; the worker releases it
+		// Counted at accept, as haproxy does: a soft stop right after a
+		// later connection's request must see this one in "cumulated
+		// conns" even if its worker has not started yet.
+		fe.cum.Add(1)
 		a := accepted{c: c, lm: lm, at: fe.p.now()}
 		select {
 		case fe.idle <- a:
@@ -65,6 +73,8 @@ func (fe *frontend) acquire(ctx context.Context) bool {
 	case fe.slots <- struct{}{}:
 	case <-fe.p.stopped:
 		return false
+	case <-fe.pl.retired:
+		return false
 	case <-ctx.Done():
 		return false
 	}
@@ -72,6 +82,7 @@ func (fe *frontend) acquire(ctx context.Context) bool {
 	case fe.p.slots <- struct{}{}:
 		return true
 	case <-fe.p.stopped:
+	case <-fe.pl.retired:
 	case <-ctx.Done():
 	}
 	<-fe.slots
@@ -92,7 +103,7 @@ type accepted struct {
 }
 
 // worker serves a, then waits for the next connection of the frontend
-// until the proxy stops. Reusing goroutines keeps their grown stacks (a
+// until the proxy stops or a reload retires the frontend's plan. Reusing goroutines keeps their grown stacks (a
 // new goroutine per connection spent ~8% of the CPU growing its stack in
 // close mode), and reusing the session keeps its buffers.
 func (fe *frontend) worker(a accepted) {
@@ -103,9 +114,12 @@ func (fe *frontend) worker(a accepted) {
 		s.lis = a.lm
 		s.run()
 		fe.release()
+		fe.pl.release()
 		select {
 		case a = <-fe.idle:
 		case <-fe.p.stopped:
+			return
+		case <-fe.pl.retired:
 			return
 		}
 	}
@@ -115,7 +129,6 @@ func (s *session) run() {
 	p := s.p
 	p.actconn.Add(1)
 	s.fe.feconn.Add(1)
-	s.fe.cum.Add(1)
 	p.addSession(s)
 	defer func() {
 		p.removeSession(s)
@@ -149,7 +162,7 @@ func (s *session) run() {
 		logConnect(s)
 	}
 	if s.fe.cfg.Mode == config.ModeHTTP {
-		s.rd = newReader(s.c)
+		s.rd = s.cliRd.reset(s.c)
 		serveHTTP(s)
 		return
 	}

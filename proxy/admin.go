@@ -66,7 +66,7 @@ func (h *health) noServerLeft(b *backend, wasUsable bool) {
 	// "[ALERT] ... backend 'be' ..." (the name quoted).
 	set := b.logs
 	if set == nil || len(set.sinks) == 0 {
-		set = h.p.global
+		set = b.pl.global
 	}
 	h.p.out.admin(set, formats.Emerg, typ+" "+b.cfg.Name+" has no server available!",
 		"[ALERT]", typ+" '"+b.cfg.Name+"' has no server available!")

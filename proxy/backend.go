@@ -17,6 +17,9 @@ type server struct {
 	cfg  *config.Server
 	be   *backend
 	addr string // host:port; port 0 = the client's destination port
+	// rrCurrent is the server's current weight in its backend's smooth
+	// round robin (under the backend lock).
+	rrCurrent int
 	// cur counts the streams using the server (served, for maxconn).
 	cur atomic.Int64
 	// pending counts the slots handed to queued streams that have not
@@ -81,6 +84,7 @@ type waiter struct {
 // backend is the runtime state of a proxy with the backend capability.
 type backend struct {
 	p       *Proxy
+	pl      *plan // the plan the backend belongs to
 	cfg     *config.Proxy
 	servers []*server
 	bal     balancer
@@ -94,19 +98,22 @@ type backend struct {
 
 	mu    sync.Mutex
 	queue []*waiter
+	// cands is pick's scratch list of candidates (under mu): the
+	// balancers are interfaces, so a stack array would escape.
+	cands []*server
 
 	// stateMu serialises server state changes (checks, CLI) with the
 	// admin messages that report them, so counts in a message match.
 	stateMu sync.Mutex
 }
 
-func newBackend(p *Proxy, cfg *config.Proxy) (*backend, error) {
-	b := &backend{p: p, cfg: cfg}
+func newBackend(p *Proxy, pl *plan, cfg *config.Proxy) (*backend, error) {
+	b := &backend{p: p, pl: pl, cfg: cfg}
 	for _, sc := range cfg.Servers {
 		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
 		if sc.SSL {
 			var err error
-			if s.tls, err = serverTLS(sc, p.cfg.Global.SSLServerVerify); err != nil {
+			if s.tls, err = serverTLS(sc, pl.cfg.Global.SSLServerVerify); err != nil {
 				return nil, err
 			}
 		}
@@ -178,8 +185,8 @@ func (b *backend) pick(key *balanceKey, prefer, avoid *server, w *waiter) (s *se
 		prefer.cur.Add(1)
 		return prefer, pickOK, 0
 	}
-	var buf [16]*server
-	cands := b.candidates(buf[:0])
+	cands := b.candidates(b.cands[:0])
+	b.cands = cands
 	if len(cands) == 0 {
 		return nil, pickNoSrv, 0
 	}
@@ -237,8 +244,8 @@ func (b *backend) serveQueueLocked() {
 // handOverLocked hands free slots to queued streams, appending them to dst.
 func (b *backend) handOverLocked(dst []*waiter) []*waiter {
 	for len(b.queue) > 0 {
-		var buf [16]*server
-		cands := b.candidates(buf[:0])
+		cands := b.candidates(b.cands[:0])
+		b.cands = cands
 		if len(cands) == 0 {
 			return dst
 		}

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"hash/fnv"
 
 	"github.com/haplog/haplog/proxy/config"
 )
@@ -21,24 +20,20 @@ func newBalancer(algo config.Balance, servers []*server) balancer {
 	case config.BalanceFirst:
 		return firstFit{}
 	case config.BalanceSource:
-		return &hashBalancer{fallback: newRoundRobin(servers), source: true}
+		return &hashBalancer{source: true}
 	case config.BalanceURI:
-		return &hashBalancer{fallback: newRoundRobin(servers)}
+		return &hashBalancer{}
 	}
-	return newRoundRobin(servers)
+	return &roundRobin{}
 }
 
 func eligible(s, avoid *server) bool { return s != avoid && !s.full() }
 
 // roundRobin is a smooth weighted round robin: with equal weights it visits
-// servers in declaration order, as HAProxy does.
-type roundRobin struct {
-	current map[*server]int
-}
-
-func newRoundRobin(servers []*server) *roundRobin {
-	return &roundRobin{current: make(map[*server]int, len(servers))}
-}
+// servers in declaration order, as HAProxy does. Each server's current
+// weight is its field rrCurrent (a server belongs to one backend, which
+// has one balancer): no map is looked up per request.
+type roundRobin struct{}
 
 func (r *roundRobin) pick(cands []*server, _ *balanceKey, avoid *server) *server {
 	total := 0
@@ -48,14 +43,14 @@ func (r *roundRobin) pick(cands []*server, _ *balanceKey, avoid *server) *server
 			continue
 		}
 		w := s.cfg.Weight
-		r.current[s] += w
+		s.rrCurrent += w
 		total += w
-		if best == nil || r.current[s] > r.current[best] {
+		if best == nil || s.rrCurrent > best.rrCurrent {
 			best = s
 		}
 	}
 	if best != nil {
-		r.current[best] -= total
+		best.rrCurrent -= total
 	}
 	return best
 }
@@ -97,24 +92,36 @@ func (firstFit) pick(cands []*server, _ *balanceKey, avoid *server) *server {
 // hashBalancer maps a hash of the client address (source) or of the URI
 // path (uri) onto the total weight of the candidates.
 type hashBalancer struct {
-	fallback *roundRobin
+	fallback roundRobin
 	source   bool
 }
+
+// fnv1a32 is FNV-1a over b, continuing from h (start: fnvOffset32); as
+// hash/fnv's New32a without its allocation.
+func fnv1a32(h uint32, b []byte) uint32 {
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+const fnvOffset32 = 2166136261
 
 func (h *hashBalancer) pick(cands []*server, key *balanceKey, avoid *server) *server {
 	if key == nil {
 		return h.fallback.pick(cands, key, avoid)
 	}
-	f := fnv.New32a()
+	var sum uint32
 	if h.source {
 		b := key.src.As16()
-		f.Write(b[:])
+		sum = fnv1a32(fnvOffset32, b[:])
 	} else {
 		u := key.uri
 		if i := bytes.IndexByte(u, '?'); i >= 0 {
 			u = u[:i]
 		}
-		f.Write(u)
+		sum = fnv1a32(fnvOffset32, u)
 	}
 	total := 0
 	for _, s := range cands {
@@ -123,7 +130,7 @@ func (h *hashBalancer) pick(cands []*server, key *balanceKey, avoid *server) *se
 	if total == 0 {
 		return nil
 	}
-	v := int(f.Sum32() % uint32(total))
+	v := int(sum % uint32(total))
 	for _, s := range cands {
 		if v < s.cfg.Weight {
 			if eligible(s, avoid) {

@@ -39,29 +39,46 @@ func isTimeout(err error) bool {
 }
 
 // conduit moves bytes from a reader to a connection with per-operation
-// timeouts.
+// timeouts. An HTTP session's transfers use its txn.xfer (session.conduit):
+// one at a time, and no allocation per request.
 type conduit struct {
 	src      *reader
 	dst      net.Conn
 	rto, wto time.Duration
+	// now is the proxy's clock (Proxy.now), for the deadlines.
+	now func() time.Time
 	// payload counts body bytes (de-chunked) moved.
 	payload int64
-	// lastWrite is set by writes that must not be merged (nothing buffered).
-	fail xferErr
+	fail    xferErr
+	// vec and chunkHdr are writev's scratch: a chunk's header, data and
+	// CRLF go out in one system call without allocating.
+	vec      [3][]byte
+	bufs     net.Buffers
+	chunkHdr [32]byte
 }
 
-func deadline(d time.Duration) time.Time {
+// conduit returns the session's transfer state set up for one transfer
+// from src to dst.
+func (s *session) conduit(src *reader, dst net.Conn, rto, wto time.Duration) *conduit {
+	c := &s.xfer
+	*c = conduit{src: src, dst: dst, rto: rto, wto: wto, now: s.p.opts.Now}
+	return c
+}
+
+// deadline is the instant d from now on the proxy's clock (zero when d
+// is not positive: no deadline).
+func deadline(now func() time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return time.Time{}
 	}
-	return time.Now().Add(d)
+	return now().Add(d)
 }
 
 func (c *conduit) write(b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
-	if err := c.dst.SetWriteDeadline(deadline(c.wto)); err != nil {
+	if err := c.dst.SetWriteDeadline(deadline(c.now, c.wto)); err != nil {
 		c.fail = xferErr{sideDst, err}
 		return false
 	}
@@ -74,7 +91,7 @@ func (c *conduit) write(b []byte) bool {
 
 // more reads more data into the source buffer.
 func (c *conduit) more() bool {
-	if err := c.src.c.SetReadDeadline(deadline(c.rto)); err != nil {
+	if err := c.src.c.SetReadDeadline(deadline(c.now, c.rto)); err != nil {
 		c.fail = xferErr{sideSrc, err}
 		return false
 	}
@@ -136,7 +153,6 @@ func (c *conduit) copyEOF() bool {
 func (c *conduit) copyChunked() bool {
 	var d h1.ChunkDecoder
 	d.Reset(&h1Limits)
-	var out [32]byte
 	if err := probeChunks(d, c.src.buf[c.src.r:c.src.w]); err != nil {
 		c.fail = xferErr{sideSrc, err}
 		return false
@@ -166,9 +182,9 @@ func (c *conduit) copyChunked() bool {
 			}
 		case h1.Data:
 			c.payload += int64(len(p))
-			ok = c.writev(h1.AppendChunkHeader(out[:0], len(p)), p, crlf)
+			ok = c.writev(h1.AppendChunkHeader(c.chunkHdr[:0], len(p)), p, crlf)
 		case h1.LastChunk:
-			ok = c.write(h1.AppendLastChunk(out[:0]))
+			ok = c.write(h1.AppendLastChunk(c.chunkHdr[:0]))
 		case h1.Trailer:
 			ok = c.writeTrailer(p)
 		case h1.End:
@@ -200,13 +216,16 @@ func probeChunks(d h1.ChunkDecoder, b []byte) error {
 }
 
 // writev writes the pieces of one chunk in one system call.
-func (c *conduit) writev(b ...[]byte) bool {
-	if err := c.dst.SetWriteDeadline(deadline(c.wto)); err != nil {
+func (c *conduit) writev(a, b, d []byte) bool {
+	if err := c.dst.SetWriteDeadline(deadline(c.now, c.wto)); err != nil {
 		c.fail = xferErr{sideDst, err}
 		return false
 	}
-	bufs := net.Buffers(b)
-	if _, err := bufs.WriteTo(c.dst); err != nil {
+	c.vec = [3][]byte{a, b, d}
+	c.bufs = c.vec[:]
+	_, err := c.bufs.WriteTo(c.dst)
+	c.vec = [3][]byte{}
+	if err != nil {
 		c.fail = xferErr{sideDst, err}
 		return false
 	}

@@ -37,11 +37,11 @@ type health struct {
 // interval of at least one second (max-spread-checks aside): the n-th of
 // N checked servers (in declaration order, all backends together) starts
 // after mininter*n/N.
-func (h *health) startChecks(ctx context.Context) {
+func (h *health) startChecks(ctx context.Context, pl *plan) {
 	var all []*server
 	var mininter time.Duration
-	for _, pc := range h.p.ordered {
-		b := h.p.backends[pc]
+	for _, pc := range pl.ordered {
+		b := pl.backends[pc.Index]
 		if b == nil {
 			continue
 		}
@@ -207,7 +207,7 @@ const (
 func (h *health) setDown(s *server, res checkResult) {
 	wasUsable := s.usable()
 	s.up.Store(false)
-	s.lastChange.Store(time.Now().UnixNano())
+	s.lastChange.Store(h.p.now().UnixNano())
 	s.ctr.wentDown() // stats
 	b := s.be
 	level := formats.AlertSev
@@ -228,7 +228,7 @@ func (h *health) setDown(s *server, res checkResult) {
 
 // setUp marks s UP after successful checks (b.stateMu held).
 func (h *health) setUp(s *server, res checkResult) {
-	now := time.Now().UnixNano()
+	now := h.p.now().UnixNano()
 	s.ctr.cameUp(s.lastChange.Load(), now) // stats
 	s.up.Store(true)
 	s.lastChange.Store(now)
@@ -301,32 +301,32 @@ func (h *health) runCheck(ctx context.Context, s *server) checkResult {
 	if s.cfg.CheckPort > 0 {
 		port = s.cfg.CheckPort
 	}
-	start := time.Now()
+	start := h.p.now()
 	h.p.checkConns.Add(1) // haproxy counts each check in CumConns
 	d := net.Dialer{Timeout: cto}
 	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		return l4Result(err, time.Since(start))
+		return l4Result(err, h.p.now().Sub(start))
 	}
 	defer c.Close()
 	if s.checkTLS() {
 		tc := tls.Client(c, s.tls.client(s.tls.checkSNI.value(nil)))
-		tc.SetDeadline(time.Now().Add(rto))
+		tc.SetDeadline(h.p.now().Add(rto))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			if isTimeout(err) {
-				return checkResult{code: hcL6Tout, reason: "Layer6 timeout", duration: time.Since(start)}
+				return checkResult{code: hcL6Tout, reason: "Layer6 timeout", duration: h.p.now().Sub(start)}
 			}
-			return checkResult{code: hcL6Rsp, reason: `Layer6 invalid response, info: "SSL handshake failure"`, duration: time.Since(start)}
+			return checkResult{code: hcL6Rsp, reason: `Layer6 invalid response, info: "SSL handshake failure"`, duration: h.p.now().Sub(start)}
 		}
 		c = tc
 		if b.Check != config.CheckHTTP || b.HTTPCheck == nil {
-			return checkResult{ok: true, code: hcL6OK, reason: "Layer6 check passed", duration: time.Since(start)}
+			return checkResult{ok: true, code: hcL6OK, reason: "Layer6 check passed", duration: h.p.now().Sub(start)}
 		}
 	}
 	if b.Check != config.CheckHTTP || b.HTTPCheck == nil {
-		return checkResult{ok: true, code: hcL4OK, reason: "Layer4 check passed", duration: time.Since(start)}
+		return checkResult{ok: true, code: hcL4OK, reason: "Layer4 check passed", duration: h.p.now().Sub(start)}
 	}
-	return httpCheck(c, b.HTTPCheck, start, rto)
+	return h.httpCheck(c, b.HTTPCheck, start, rto)
 }
 
 // l4Result is the outcome of a check whose connection failed.
@@ -353,7 +353,7 @@ func l4Reason(err error) string {
 }
 
 // httpCheck sends the check request and judges the response.
-func httpCheck(c net.Conn, hc *config.HTTPCheck, start time.Time, rto time.Duration) checkResult {
+func (h *health) httpCheck(c net.Conn, hc *config.HTTPCheck, start time.Time, rto time.Duration) checkResult {
 	method, uri, ver := hc.Method, hc.URI, hc.Version
 	if method == "" {
 		method = "OPTIONS"
@@ -372,9 +372,9 @@ func httpCheck(c net.Conn, hc *config.HTTPCheck, start time.Time, rto time.Durat
 		req += "content-length: " + strconv.Itoa(len(hc.Body)) + "\r\n"
 	}
 	req += "\r\n" + hc.Body
-	c.SetDeadline(time.Now().Add(rto))
+	c.SetDeadline(h.p.now().Add(rto))
 	if _, err := c.Write([]byte(req)); err != nil {
-		return l4Result(err, time.Since(start))
+		return l4Result(err, h.p.now().Sub(start))
 	}
 	var resp []byte
 	buf := make([]byte, 4096)
@@ -388,7 +388,7 @@ func httpCheck(c net.Conn, hc *config.HTTPCheck, start time.Time, rto time.Durat
 			break
 		}
 	}
-	dur := time.Since(start)
+	dur := h.p.now().Sub(start)
 	if len(resp) == 0 {
 		return checkResult{code: hcL7Tout, reason: "Layer7 timeout", duration: dur}
 	}

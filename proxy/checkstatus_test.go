@@ -59,5 +59,6 @@ func httpCheckAnswer(t *testing.T, answer string) checkResult {
 		}
 		_, _ = io.WriteString(peer, answer)
 	}()
-	return httpCheck(c, &config.HTTPCheck{URI: "/_health"}, time.Now(), 5*time.Second)
+	h := &health{p: &Proxy{opts: Options{Now: time.Now}}}
+	return h.httpCheck(c, &config.HTTPCheck{URI: "/_health"}, time.Now(), 5*time.Second)
 }

@@ -226,7 +226,7 @@ func (cl *cliState) cliConn(c net.Conn, level int) {
 	interactive := false
 	var out bytes.Buffer
 	for {
-		c.SetReadDeadline(time.Now().Add(timeout))
+		c.SetReadDeadline(cl.p.now().Add(timeout))
 		line, err := br.ReadString('\n')
 		if err != nil && line == "" {
 			return
@@ -248,14 +248,14 @@ func (cl *cliState) cliConn(c net.Conn, level int) {
 			}
 		}
 		if quit {
-			c.SetWriteDeadline(time.Now().Add(timeout))
+			c.SetWriteDeadline(cl.p.now().Add(timeout))
 			c.Write(out.Bytes())
 			return
 		}
 		if interactive {
 			out.WriteString("> ")
 		}
-		c.SetWriteDeadline(time.Now().Add(timeout))
+		c.SetWriteDeadline(cl.p.now().Add(timeout))
 		if _, err := c.Write(out.Bytes()); err != nil {
 			return
 		}

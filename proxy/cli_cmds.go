@@ -123,8 +123,8 @@ func (cl *cliState) cliCommand(w *bytes.Buffer, args []string, level *int, inter
 			cl.cliSetServer(w, rest)
 		case "show backend":
 			w.WriteString("# name\n")
-			for _, pc := range cl.p.ordered {
-				if cl.p.backends[pc] != nil {
+			for _, pc := range cl.p.plan().ordered {
+				if cl.p.plan().backendOf(pc) != nil {
 					w.WriteString(pc.Name + "\n")
 				}
 			}
@@ -180,9 +180,9 @@ func (cl *cliState) cliServer(w *bytes.Buffer, args []string) *server {
 	}
 	bn, sn, _ := strings.Cut(args[0], "/")
 	var b *backend
-	for _, pc := range cl.p.ordered {
-		if pc.Name == bn && cl.p.backends[pc] != nil {
-			b = cl.p.backends[pc]
+	for _, pc := range cl.p.plan().ordered {
+		if pc.Name == bn && cl.p.plan().backendOf(pc) != nil {
+			b = cl.p.plan().backendOf(pc)
 		}
 	}
 	if b == nil {
@@ -235,11 +235,11 @@ func (cl *cliState) showInfo(w *bytes.Buffer) {
 	up := cl.p.now().Sub(cl.p.start)
 	secs := int64(up / time.Second)
 	cumConns, cumReq := cl.accepted.Load()+cl.p.checkConns.Load(), int64(cl.p.reqCounter.Load())
-	for _, fe := range cl.p.frontends {
+	for _, fe := range cl.p.plan().frontends {
 		cumConns += fe.cum.Load()
 	}
 	listeners := 0
-	for _, fe := range cl.p.frontends {
+	for _, fe := range cl.p.plan().frontends {
 		listeners += len(fe.listeners)
 	}
 	stopping := 0
@@ -321,8 +321,8 @@ const serversStateHeader = "# be_id be_name srv_id srv_name srv_addr srv_op_stat
 func (cl *cliState) showServersState(w *bytes.Buffer, args []string) bool {
 	var only *config.Proxy
 	if len(args) > 0 {
-		for _, pc := range cl.p.ordered {
-			if pc.Name == args[0] && cl.p.backends[pc] != nil {
+		for _, pc := range cl.p.plan().ordered {
+			if pc.Name == args[0] && cl.p.plan().backendOf(pc) != nil {
 				only = pc
 			}
 		}
@@ -333,8 +333,8 @@ func (cl *cliState) showServersState(w *bytes.Buffer, args []string) bool {
 	}
 	w.WriteString("1\n" + serversStateHeader)
 	now := cl.p.now()
-	for _, pc := range cl.p.ordered {
-		b := cl.p.backends[pc]
+	for _, pc := range cl.p.plan().ordered {
+		b := cl.p.plan().backendOf(pc)
 		if b == nil || (only != nil && pc != only) {
 			continue
 		}

@@ -124,6 +124,10 @@ func dial(s *session, srv *server) (net.Conn, error) {
 	if to <= 0 {
 		d.Timeout = 0
 	}
+	// Not Dialer.DialTCP, which would skip the resolver: it binds the
+	// socket before connecting (its zero local address is not nil), and
+	// that bind searches for a port free of any TIME_WAIT socket, which
+	// took 11 ms per connection after a keep-alive benchmark (strace).
 	c, err := d.Dial("tcp", srv.dialAddr(int(s.local.Port())))
 	if err != nil {
 		return nil, err

@@ -20,8 +20,8 @@ frontend fe
 backend be
     server s1 127.0.0.1:9
 `)
-	fe := &frontend{p: p, cfg: p.ordered[0]}
-	be := p.backends[p.ordered[1]]
+	fe := &frontend{p: p, cfg: p.plan().ordered[0]}
+	be := p.plan().backendOf(p.plan().ordered[1])
 	s := &session{p: p, fe: fe}
 	s.req.method, s.req.uri, s.req.version = []byte("GET"), []byte("/"), []byte("HTTP/1.1")
 	s.reqStr = "GET / HTTP/1.1"

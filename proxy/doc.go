@@ -50,21 +50,33 @@
 //	logOutput      logger.go             log targets, datagram send, notices, send alert
 //	cliState       cli.go, cli_cmds.go   stats sockets and their commands
 //
-// The configuration is provisioned once, in New: every frontend's
-// use_backend/default_backend is resolved to its *backend (frontend.route),
-// rules and log formats are compiled and attached to their frontend or
-// backend, error replies are built. The request path follows these
-// pointers and looks nothing up by name or in a map (the nbsrv ACL fetch
-// follows config.Proxy.Index into Proxy.byIndex, built in New). A reload
-// is a new process (-sf, SO_REUSEPORT), so a plan never changes under a
-// running request. Every instant is read from one clock, Options.Now
-// (clock.go).
+// The configuration is provisioned once into a plan (plan.go): every
+// frontend and backend built, each frontend's use_backend/default_backend
+// resolved to its *backend (frontend.route), rules and log formats
+// compiled and attached to their frontend or backend, error replies built,
+// the limits computed (slices indexed by config.Proxy.Index). The Proxy
+// holds the current plan in an atomic.Pointer; a connection takes its
+// frontend's plan once, at accept (session.pl), and the request path
+// follows that plan's pointers only: nothing is looked up by name or in a
+// map (the nbsrv ACL fetch follows config.Proxy.Index into
+// plan.backends). Reload provisions a new configuration and swaps the
+// pointer: the listeners of addresses bound by both are handed over,
+// connections already accepted finish on their plan, whose log sockets
+// close after the last of them. Every instant and deadline is read from
+// one clock, Options.Now (clock.go).
+//
+//	type           file      role
+//	plan           plan.go   frontends, backends by Index, routes, limits, global log sinks
+//	Proxy.cur      proxy.go  the current plan (atomic.Pointer[plan]), swapped by Reload
 //
 // # Life cycle
 //
 //	p, err := proxy.New(cfg, proxy.Options{})
 //	err = p.Listen()      // bind every listener (SO_REUSEADDR+SO_REUSEPORT)
 //	err = p.Serve(ctx)    // until ctx is done (hard stop, no notices) or SoftStop drained
+//
+// Reload(cfg) replaces the configuration in place (see above); a reload
+// by a new process (-sf) works too.
 //
 // SoftStop (SIGUSR1, or "-sf" from a new process) closes the listeners,
 // logs "Proxy <name> stopped (cumulated conns: ...)" per proxy, closes idle
@@ -112,6 +124,13 @@
 //     expiry gives 503 sQ.
 //   - Admin events (server DOWN/UP, "has no server available!", "Proxy X
 //     stopped") use HAProxy's texts and levels.
+//
+// A keep-alive request allocates nothing on its way through the stages
+// (TestKeepAliveRequestAllocs: reuse of the kept server connection, a
+// rendered set-header, the log line): heads are parsed in place, the
+// request line, transfer state and scratch buffers live in the session,
+// the input buffers are pooled. A new connection allocates in package net
+// only (accept, dial).
 //
 // Sending a log line never blocks a request: datagrams are written with
 // MSG_DONTWAIT on a connected UDP socket; a full socket buffer drops the

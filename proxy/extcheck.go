@@ -94,12 +94,12 @@ func (h *health) runExternalCheck(ctx context.Context, s *server) checkResult {
 	command := s.be.cfg.ExternalCheck.Command
 	cmd := &exec.Cmd{Path: command, Args: append([]string{command}, args...), Env: env,
 		Stdout: os.Stdout, Stderr: os.Stderr}
-	start := time.Now()
+	start := h.p.now()
 	if err := cmd.Start(); err != nil {
 		// haproxy's forked child reports the failed exec and exits 255.
 		fmt.Fprintf(os.Stderr, "[ALERT]    (%d) : Failed to exec process for external health check: %s. Aborting.\n",
 			os.Getpid(), errText(err))
-		return checkResult{code: hcProcErr, reason: "External check error, code: 255", duration: time.Since(start)}
+		return checkResult{code: hcProcErr, reason: "External check error, code: 255", duration: h.p.now().Sub(start)}
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -111,7 +111,7 @@ func (h *health) runExternalCheck(ctx context.Context, s *server) checkResult {
 	case <-ctx.Done():
 		cmd.Process.Signal(syscall.SIGTERM)
 		<-done
-		return checkResult{code: hcProcTout, reason: "External check timeout, code: 0", duration: time.Since(start)}
+		return checkResult{code: hcProcTout, reason: "External check timeout, code: 0", duration: h.p.now().Sub(start)}
 	case <-timer.C:
 		// haproxy 2.6 prints "kill <pid>" as a warning and sends SIGTERM.
 		if h.p.opts.Stderr != nil {
@@ -119,9 +119,9 @@ func (h *health) runExternalCheck(ctx context.Context, s *server) checkResult {
 		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		<-done
-		return checkResult{code: hcProcTout, reason: "External check timeout, code: 0", duration: time.Since(start)}
+		return checkResult{code: hcProcTout, reason: "External check timeout, code: 0", duration: h.p.now().Sub(start)}
 	}
-	dur := time.Since(start)
+	dur := h.p.now().Sub(start)
 	code := 0
 	if err != nil {
 		var ee *exec.ExitError

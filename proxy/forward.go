@@ -189,7 +189,7 @@ func sendRequest(s *session, be *backend, srvKeep bool) error {
 	}
 	w = append(w, "\r\n"...)
 	s.wbuf = w
-	c := conduit{src: s.rd, dst: s.srvConn, rto: s.fe.cfg.Timeouts.Client, wto: be.cfg.Timeouts.Server}
+	c := s.conduit(s.rd, s.srvConn, s.fe.cfg.Timeouts.Client, be.cfg.Timeouts.Server)
 	if !c.write(w) {
 		return io.ErrUnexpectedEOF
 	}

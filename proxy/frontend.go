@@ -16,8 +16,14 @@ import (
 // frontend is the runtime state of a proxy with the frontend capability.
 type frontend struct {
 	p         *Proxy
+	pl        *plan // the plan the frontend belongs to
 	cfg       *config.Proxy
 	listeners []net.Listener
+	// lkeys[i] is the ListenerKey of listeners[i] (with the port bound
+	// for a "port 0" bind); taken[i] is set when
+	// the socket was handed over by a previous plan.
+	lkeys []string
+	taken []bool
 	// lmeta[i] describes listeners[i]: its TLS setup and its name for
 	// connection error lines.
 	lmeta []*listenerMeta
@@ -74,8 +80,8 @@ type listenerMeta struct {
 	name string      // bind "name", else the listener's number in the frontend
 }
 
-func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) {
-	fe := &frontend{p: p, cfg: cfg, logs: logs, rep: newReplies(cfg), idle: make(chan accepted)}
+func newFrontend(p *Proxy, pl *plan, cfg *config.Proxy, logs *sinkSet) (*frontend, error) {
+	fe := &frontend{p: p, pl: pl, cfg: cfg, logs: logs, rep: newReplies(cfg), idle: make(chan accepted)}
 	src := cfg.LogFormat
 	if cfg.LogStyle == config.LogDefault || src == "" {
 		src = formats.DefaultTCPLogFormat
@@ -105,7 +111,7 @@ func newFrontend(p *Proxy, cfg *config.Proxy, logs *sinkSet) (*frontend, error) 
 		}
 		fe.bindTLS = append(fe.bindTLS, tc)
 	}
-	fe.slots = make(chan struct{}, max(p.lim.feMaxConn[cfg], 1))
+	fe.slots = make(chan struct{}, max(pl.lim.feMaxConn[cfg.Index], 1))
 	return fe, nil
 }
 
@@ -115,7 +121,9 @@ func (fe *frontend) legacyLog() bool {
 	return fe.cfg.LogStyle == config.LogDefault || fe.cfg.LogFormat == ""
 }
 
-func (fe *frontend) listen() error {
+// listen binds the frontend's listeners, taking the socket of an address
+// from pool (removing it there) when a previous plan bound it.
+func (fe *frontend) listen(pool listenerPool) error {
 	for i := range fe.cfg.Binds {
 		b := &fe.cfg.Binds[i]
 		tc := fe.bindTLS[i]
@@ -125,7 +133,12 @@ func (fe *frontend) listen() error {
 		}
 		for port := b.Addr.Port; port <= end; port++ {
 			network, addr := listenAddr(b.Addr, port)
-			l, err := fe.p.takeInherited(network, addr)
+			key := ListenerKey(network, addr)
+			l, err := pool.take(key), error(nil)
+			taken := l != nil
+			if l == nil {
+				l, err = fe.p.takeInherited(network, addr)
+			}
 			if l == nil && err == nil {
 				l, err = listenReusePort(network, addr, b.Transparent)
 			}
@@ -134,6 +147,8 @@ func (fe *frontend) listen() error {
 			}
 			setBacklog(l, cap(fe.slots))
 			fe.listeners = append(fe.listeners, l)
+			fe.lkeys = append(fe.lkeys, ListenerKey(network, l.Addr().String())) // port 0: the port bound
+			fe.taken = append(fe.taken, taken)
 			fe.waiters = append(fe.waiters, newPendingWaiter(l))
 			name := b.Name
 			if name == "" {
@@ -160,6 +175,22 @@ func listenAddr(a config.Addr, port int) (network, addr string) {
 		network = "tcp6"
 	}
 	return network, net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// closeOwnListeners undoes a failed listen: the sockets it bound are
+// closed, those handed over go back to pool.
+func (fe *frontend) closeOwnListeners(pool listenerPool) {
+	for i, l := range fe.listeners {
+		if w := fe.waiters[i]; w != nil {
+			w.close()
+		}
+		if fe.taken[i] {
+			pool[fe.lkeys[i]] = append(pool[fe.lkeys[i]], l)
+		} else {
+			l.Close()
+		}
+	}
+	fe.listeners, fe.waiters, fe.lkeys, fe.taken, fe.lmeta = nil, nil, nil, nil, nil
 }
 
 func (fe *frontend) closeListeners() {

@@ -30,23 +30,32 @@ type reader struct {
 	c    net.Conn
 	buf  []byte
 	r, w int
+	// bp is the pooled buffer buf came from (put back by release).
+	bp *[]byte
 }
 
 // readerBufs recycles connection buffers between sessions.
 var readerBufs = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
 
-func newReader(c net.Conn) *reader {
-	return &reader{c: c, buf: *readerBufs.Get().(*[]byte)}
+// reset points rd, new or released, at c with an empty buffer taken from
+// the pool (none allocated when one is free).
+func (rd *reader) reset(c net.Conn) *reader {
+	if rd.bp == nil {
+		rd.bp = readerBufs.Get().(*[]byte)
+	}
+	*rd = reader{c: c, buf: (*rd.bp)[:bufSize], bp: rd.bp}
+	return rd
 }
 
-// release returns the buffer to the pool; rd must not be used afterwards.
+// release returns the buffer to the pool; rd must not be used afterwards
+// (until reset).
 func (rd *reader) release() {
-	if rd == nil || rd.buf == nil {
+	if rd == nil || rd.bp == nil {
 		return
 	}
-	b := rd.buf[:bufSize]
-	rd.buf = nil
-	readerBufs.Put(&b)
+	bp := rd.bp
+	*rd = reader{}
+	readerBufs.Put(bp)
 }
 
 func (rd *reader) buffered() int { return rd.w - rd.r }

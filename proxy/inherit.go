@@ -30,7 +30,7 @@ func (p *Proxy) takeInherited(network, addr string) (net.Listener, error) {
 // with its ListenerKey, for handing them to the next process. The caller
 // closes the files. Call it after Listen.
 func (p *Proxy) ListenerFiles() (keys []string, files []*os.File, err error) {
-	for _, fe := range p.frontends {
+	for _, fe := range p.plan().frontends {
 		for i := range fe.cfg.Binds {
 			b := &fe.cfg.Binds[i]
 			end := max(b.Addr.PortEnd, b.Addr.Port)

@@ -35,13 +35,13 @@ type limits struct {
 	// plus two per connection (ulimit.go raises RLIMIT_NOFILE to it).
 	maxsock int
 	// feMaxConn is each frontend's maxconn: its own (or its defaults'),
-	// else the global one.
-	feMaxConn map[*config.Proxy]int
+	// else the global one; indexed by config.Proxy.Index.
+	feMaxConn []int
 	// fullconn is each backend's fullconn: its "fullconn", else 10%
 	// (rounded up, at least 1) of the maxconn of the frontends that can
 	// use it (default_backend, or use_backend rules); the "slim" of its
-	// BACKEND row.
-	fullconn map[*config.Proxy]int
+	// BACKEND row. Indexed by config.Proxy.Index.
+	fullconn []int
 }
 
 // rlimitNofile returns the RLIMIT_NOFILE New computes the default global
@@ -71,7 +71,7 @@ func nbThread(g *config.Global) int {
 // limits it started with).
 func computeLimits(cfg *config.Config, fdMax int) limits {
 	g := &cfg.Global
-	l := limits{nbthread: nbThread(g), feMaxConn: make(map[*config.Proxy]int), fullconn: make(map[*config.Proxy]int)}
+	l := limits{nbthread: nbThread(g), feMaxConn: make([]int, len(cfg.Proxies)), fullconn: make([]int, len(cfg.Proxies))}
 	reserved := baseFDs + l.nbthread*fdsPerThread
 	// The CLI frontend (any global "stats" line) reserves its maxconn.
 	cli := g.StatsMaxConn
@@ -103,7 +103,7 @@ func computeLimits(cfg *config.Config, fdMax int) limits {
 
 	// proxy_adjust_all_maxconn: frontends default to the global maxconn;
 	// each adds its maxconn to the backends it can reach, once each.
-	total := make(map[*config.Proxy]int)
+	total := make([]int, len(cfg.Proxies))
 	for _, pc := range cfg.Proxies {
 		if pc.Disabled || pc.Cap&config.CapFrontend == 0 {
 			continue
@@ -112,13 +112,13 @@ func computeLimits(cfg *config.Config, fdMax int) limits {
 		if mc <= 0 {
 			mc = l.maxconn
 		}
-		l.feMaxConn[pc] = mc
+		l.feMaxConn[pc.Index] = mc
 		def := pc.DefaultBackend
 		if def == nil && pc.Cap&config.CapBackend != 0 {
 			def = pc
 		}
 		if def != nil {
-			total[def] += mc
+			total[def.Index] += mc
 		}
 		for i, r := range pc.UseBackends {
 			if r.Backend == nil || r.Backend == pc.DefaultBackend {
@@ -129,15 +129,15 @@ func computeLimits(cfg *config.Config, fdMax int) limits {
 				seen = seen || prev.Backend == r.Backend
 			}
 			if !seen {
-				total[r.Backend] += mc
+				total[r.Backend.Index] += mc
 			}
 		}
 	}
 	for _, pc := range cfg.Proxies {
 		if !pc.Disabled && pc.Cap&config.CapBackend != 0 {
-			l.fullconn[pc] = pc.FullConn
+			l.fullconn[pc.Index] = pc.FullConn
 			if pc.FullConn == 0 {
-				l.fullconn[pc] = max((total[pc]+9)/10, 1)
+				l.fullconn[pc.Index] = max((total[pc.Index]+9)/10, 1)
 			}
 		}
 	}

@@ -263,7 +263,7 @@ func TestIdleListenerHoldsNoSlot(t *testing.T) {
 				t.Fatalf("server got client %d, want %d", got, id)
 			}
 			c.Close()
-			testkit.Eventually(t, "the slot to be free", func() bool { return len(p.frontends[0].slots) == 0 })
+			testkit.Eventually(t, "the slot to be free", func() bool { return len(p.plan().frontends[0].slots) == 0 })
 		}
 	}
 }
@@ -289,7 +289,7 @@ func TestDefaultFrontendMaxConnIsGlobal(t *testing.T) {
 	if p.lim.maxconn != 117 {
 		t.Errorf("global maxconn = %d, want 117", p.lim.maxconn)
 	}
-	for _, fe := range p.frontends {
+	for _, fe := range p.plan().frontends {
 		if cap(fe.slots) != p.lim.maxconn {
 			t.Errorf("frontend %s: maxconn %d, want the global %d", fe.cfg.Name, cap(fe.slots), p.lim.maxconn)
 		}

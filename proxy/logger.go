@@ -31,10 +31,10 @@ type sinkSet struct {
 	sinks []*sink
 }
 
-func (o *logOutput) newSinkSet(targets []config.LogTarget, tag string) (*sinkSet, error) {
+func (o *logOutput) newSinkSet(g *config.Global, targets []config.LogTarget, tag string) (*sinkSet, error) {
 	set := &sinkSet{p: o.p}
 	for _, t := range targets {
-		s, err := o.newSink(t, tag)
+		s, err := o.newSink(g, t, tag)
 		if err != nil {
 			set.close()
 			return nil, fmt.Errorf("%s:%d: log target: %w", t.File, t.Line, err)
@@ -45,18 +45,18 @@ func (o *logOutput) newSinkSet(targets []config.LogTarget, tag string) (*sinkSet
 	return set, nil
 }
 
-func (o *logOutput) newSink(t config.LogTarget, tag string) (*sink, error) {
+func (o *logOutput) newSink(g *config.Global, t config.LogTarget, tag string) (*sink, error) {
 	lf := formats.LogLocal
 	if t.Format != "" {
 		var err error
 		if lf, err = formats.ParseLogFormat(t.Format); err != nil {
 			return nil, err
 		}
-	} else if o.p.cfg.Global.LogSendHostname != "" {
+	} else if g.LogSendHostname != "" {
 		lf = formats.LogRFC3164
 	}
 	s := &sink{target: t, fd: -1, framer: &formats.Framer{Format: lf, Facility: t.Facility,
-		Hostname: o.p.cfg.Global.LogSendHostname, Tag: tag, PID: o.p.opts.PID, MaxLen: t.Len}}
+		Hostname: g.LogSendHostname, Tag: tag, PID: o.p.opts.PID, MaxLen: t.Len}}
 	switch t.Addr.Network {
 	case "fd":
 		s.fd = t.Addr.FD
@@ -207,7 +207,7 @@ func (o *logOutput) deliver(s *sink, b []byte) {
 // UP notice alike; TestServerStateStderrVsHAProxy in cmd/proxy).
 func (o *logOutput) adminf(set *sinkSet, level formats.Severity, format string, args ...any) {
 	if set == nil || len(set.sinks) == 0 {
-		set = o.p.global
+		set = o.p.plan().global
 	}
 	o.noticef(set, level, format, args...)
 }

@@ -45,7 +45,7 @@ backend be
 		ReqHeaders: []string{"www.example.com", "curl/7.88.1"},
 		Method:     "GET", URI: "/index.html?x=1", Version: "HTTP/1.1",
 	}
-	return p, p.frontends[0], r
+	return p, p.plan().frontends[0], r
 }
 
 // TestSendRecordAllocs proves that encoding, framing and sending a log line

@@ -43,7 +43,7 @@ backend be
 		t.Fatal(err)
 	}
 	t.Cleanup(p.closeSinks)
-	return p, p.frontends[0]
+	return p, p.plan().frontends[0]
 }
 
 // TestUnixLogTarget: "log unix@PATH" and a bare "/path" deliver the same

@@ -265,7 +265,7 @@ func (p *Proxy) promProcessValues(now time.Time, rows []*statsRow) map[string]st
 		stopping = 1
 	}
 	listeners := int64(0)
-	for _, fe := range p.frontends {
+	for _, fe := range p.plan().frontends {
 		listeners += int64(len(fe.cfg.Binds))
 	}
 	var ms runtime.MemStats

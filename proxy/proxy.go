@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -46,16 +45,15 @@ type Proxy struct {
 	opts Options
 	log  *slog.Logger
 
-	frontends []*frontend
-	backends  map[*config.Proxy]*backend // load time and the CLI only
-	// byIndex is the backend of each cfg.Proxies entry (nil when the
-	// proxy is not a backend or is disabled), indexed by
-	// config.Proxy.Index: the request path's nbsrv fetch follows it
-	// instead of looking its backend up in a map.
-	byIndex []*backend
-	global  *sinkSet
-	// ordered lists every proxy in declaration order, for "stopped" lines.
-	ordered []*config.Proxy
+	// cur is the plan the request path runs: New provisions the first,
+	// Reload swaps in the next (plan.go). A session takes its plan once,
+	// at accept (its frontend's), and uses only that one.
+	cur atomic.Pointer[plan]
+	// reloadMu orders Reload, Serve's start and stop; serveCtx is Serve's
+	// context (nil before Serve), for the accept loops and checks a
+	// reload starts.
+	reloadMu sync.Mutex
+	serveCtx context.Context
 
 	actconn atomic.Int64
 	// reqCounter numbers the requests of the whole process (%rt and
@@ -65,8 +63,9 @@ type Proxy struct {
 	// checkConns counts the connections health checks attempted:
 	// haproxy's CumConns includes them (each check run is a session).
 	checkConns atomic.Int64
-	// lim are the connection limits; slots bounds the connections of all
-	// frontends (the global maxconn).
+	// lim are the process's connection limits (the global maxconn,
+	// nbthread, computed at New and kept across reloads); slots bounds
+	// the connections of all frontends (the global maxconn).
 	lim      limits
 	slots    chan struct{}
 	stopping atomic.Bool
@@ -107,94 +106,25 @@ func New(cfg *config.Config, opts Options) (*Proxy, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	p := &Proxy{cfg: cfg, opts: opts, log: opts.Logger, backends: make(map[*config.Proxy]*backend),
+	p := &Proxy{cfg: cfg, opts: opts, log: opts.Logger,
 		stopped: make(chan struct{}), sessions: make(map[*session]struct{}), start: opts.Now()}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
 	p.health.p, p.out.p, p.cli.p = p, p, p
-	p.lim = computeLimits(cfg, rlimitNofile())
-	p.slots = make(chan struct{}, p.lim.maxconn)
-	tag := cfg.Global.LogTag
-	if tag == "" {
-		tag = "haproxy"
-	}
-	var err error
-	if p.global, err = p.out.newSinkSet(cfg.Global.Logs, tag); err != nil {
+	pl, err := p.provision(cfg)
+	if err != nil {
 		return nil, err
 	}
-	p.byIndex = make([]*backend, len(cfg.Proxies))
-	for i, pc := range cfg.Proxies {
-		if pc.Index != i {
-			p.closeSinks()
-			return nil, fmt.Errorf("proxy %q: Index %d at position %d of Config.Proxies (the configuration was not built by config.Parse)", pc.Name, pc.Index, i)
-		}
-	}
-	for _, pc := range cfg.Proxies {
-		if pc.Disabled {
-			continue
-		}
-		p.ordered = append(p.ordered, pc)
-		cr, err := compileRules(pc)
-		if err != nil {
-			p.closeSinks()
-			return nil, err
-		}
-		var logs *sinkSet
-		if logs, err = p.out.newSinkSet(pc.Logs, p.tagFor(pc)); err != nil {
-			p.closeSinks()
-			return nil, err
-		}
-		if pc.Cap&config.CapBackend != 0 {
-			b, err := newBackend(p, pc)
-			if err != nil {
-				logs.close()
-				p.closeSinks()
-				return nil, fmt.Errorf("proxy %q: %w", pc.Name, err)
-			}
-			b.logs, b.rules = logs, cr
-			p.backends[pc] = b
-			p.byIndex[pc.Index] = b
-		}
-		if pc.Cap&config.CapFrontend != 0 {
-			fe, err := newFrontend(p, pc, logs)
-			if err != nil {
-				p.closeSinks()
-				return nil, fmt.Errorf("proxy %q: %w", pc.Name, err)
-			}
-			fe.rules = cr
-			p.frontends = append(p.frontends, fe)
-		}
-	}
-	for _, fe := range p.frontends {
-		fe.route = resolveRoute(p.backends, fe.cfg)
-	}
+	p.lim = pl.lim
+	p.slots = make(chan struct{}, p.lim.maxconn)
+	p.cur.Store(pl)
 	return p, nil
 }
 
-// resolveRoute turns the use_backend and default_backend references of
-// pc into the backends they name, once at load: the request path follows
-// pointers and looks nothing up.
-func resolveRoute(backends map[*config.Proxy]*backend, pc *config.Proxy) route {
-	r := route{self: backends[pc]}
-	for _, ub := range pc.UseBackends {
-		r.rules = append(r.rules, useRule{cond: ub.Cond, be: backends[ub.Backend]})
-	}
-	if pc.DefaultBackend != nil {
-		r.def = backends[pc.DefaultBackend]
-	}
-	return r
-}
-
-func (p *Proxy) tagFor(pc *config.Proxy) string {
-	if pc.LogTag != "" {
-		return pc.LogTag
-	}
-	if p.cfg.Global.LogTag != "" {
-		return p.cfg.Global.LogTag
-	}
-	return "haproxy"
-}
+// plan returns the current plan (for the life cycle, the CLI and the
+// stats page; a session uses its own, s.pl).
+func (p *Proxy) plan() *plan { return p.cur.Load() }
 
 // Stats returns the proxy's counters.
 func (p *Proxy) Stats() *Stats { return &p.stats }
@@ -202,16 +132,12 @@ func (p *Proxy) Stats() *Stats { return &p.stats }
 // Listen binds every listener of every frontend. On error nothing stays
 // bound.
 func (p *Proxy) Listen() error {
-	for _, fe := range p.frontends {
-		if err := fe.listen(); err != nil {
-			for _, f := range p.frontends {
-				f.closeListeners()
-			}
-			return fmt.Errorf("frontend %q: %w", fe.cfg.Name, err)
-		}
+	pl := p.plan()
+	if err := pl.listen(nil); err != nil {
+		return err
 	}
 	if err := p.cli.listenCLI(); err != nil {
-		for _, f := range p.frontends {
+		for _, f := range pl.frontends {
 			f.closeListeners()
 		}
 		return err
@@ -223,7 +149,7 @@ func (p *Proxy) Listen() error {
 // Addrs returns the bound addresses of the named frontend (after Listen).
 func (p *Proxy) Addrs(frontend string) []net.Addr {
 	var out []net.Addr
-	for _, fe := range p.frontends {
+	for _, fe := range p.plan().frontends {
 		if fe.cfg.Name == frontend {
 			for _, l := range fe.listeners {
 				out = append(out, l.Addr())
@@ -244,17 +170,11 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p.health.startChecks(ctx)
+	p.reloadMu.Lock()
+	p.serveCtx = ctx
+	p.start1(ctx, p.plan())
+	p.reloadMu.Unlock()
 	p.cli.serveCLI()
-	for _, fe := range p.frontends {
-		for i, l := range fe.listeners {
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				fe.acceptLoop(ctx, l, fe.lmeta[i], fe.waiters[i])
-			}()
-		}
-	}
 	select {
 	case <-ctx.Done():
 		// Hard stop (SIGTERM/SIGINT): haproxy 2.6 dies at once and
@@ -276,7 +196,8 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	cancel()
 	p.checksWG.Wait()
 	p.cli.wg.Wait()
-	p.closeSinks()
+	p.plan().release() // the plan's own reference: its sinks close
+
 	if err := ctx.Err(); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -293,8 +214,10 @@ func (p *Proxy) SoftStop() { p.stop(true) }
 // acts.
 func (p *Proxy) stop(notices bool) {
 	p.stopOnce.Do(func() {
+		p.reloadMu.Lock()
+		defer p.reloadMu.Unlock()
 		p.stopping.Store(true)
-		for _, fe := range p.frontends {
+		for _, fe := range p.plan().frontends {
 			fe.closeListeners()
 		}
 		p.cli.closeCLI()
@@ -333,22 +256,8 @@ func (p *Proxy) removeSession(s *session) {
 	p.mu.Unlock()
 }
 
-func (p *Proxy) closeSinks() {
-	p.global.close()
-	seen := map[*sinkSet]bool{p.global: true}
-	for _, fe := range p.frontends {
-		if !seen[fe.logs] {
-			seen[fe.logs] = true
-			fe.logs.close()
-		}
-	}
-	for _, b := range p.backends {
-		if !seen[b.logs] {
-			seen[b.logs] = true
-			b.logs.close()
-		}
-	}
-}
+// closeSinks closes the log sockets of the current plan.
+func (p *Proxy) closeSinks() { p.plan().closeSinks() }
 
 // logStopped emits HAProxy's soft-stop lines, one per proxy: as haproxy
 // 2.6.12 orders them (TestStopNoticesVsHAProxy in cmd/proxy), first the
@@ -356,19 +265,20 @@ func (p *Proxy) closeSinks() {
 // their listeners close, then the backends, then its internal
 // <HTTPCLIENT>.
 func (p *Proxy) logStopped() {
-	fes := make(map[*config.Proxy]*frontend, len(p.frontends))
-	for _, f := range p.frontends {
-		fes[f.cfg] = f
+	pl := p.plan()
+	fes := make([]*frontend, len(pl.cfg.Proxies))
+	for _, f := range pl.frontends {
+		fes[f.cfg.Index] = f
 	}
 	for _, withFrontend := range []bool{true, false} {
-		for _, pc := range p.ordered {
-			f := fes[pc]
+		for _, pc := range pl.ordered {
+			f := fes[pc.Index]
 			if (f != nil) != withFrontend {
 				continue
 			}
 			var fe, be int64
 			var logs *sinkSet
-			if b := p.backends[pc]; b != nil {
+			if b := pl.backends[pc.Index]; b != nil {
 				be = b.cum.Load()
 				logs = b.logs
 			}
@@ -382,5 +292,5 @@ func (p *Proxy) logStopped() {
 			p.out.noticef(logs, formats.Warning, "Proxy %s stopped (cumulated conns: FE: %d, BE: %d).", pc.Name, fe, be)
 		}
 	}
-	p.out.adminf(p.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
+	p.out.adminf(pl.global, formats.Warning, "Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/haplog/haplog/proxy/h1"
 )
@@ -92,22 +93,23 @@ func readRequest(s *session, first bool) bool {
 
 // sendRaw writes a reply that is not part of a stream.
 func sendRaw(s *session, r reply) {
-	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+	s.c.SetWriteDeadline(deadline(s.p.opts.Now, s.fe.cfg.Timeouts.Client))
 	s.c.Write(r.raw)
 }
 
 // saveRequest keeps what the log line needs from the request head, which
-// lives in the input buffer only until it is forwarded.
+// lives in the input buffer only until it is forwarded. reqStr aliases
+// the session's reqBuf, rewritten by the next request: like every string
+// of the stream, it is valid until then and must not be kept longer.
 func saveRequest(s *session) {
 	h := &s.req
-	n := len(h.method) + len(h.uri) + len(h.version) + 2
-	b := make([]byte, 0, n)
-	b = append(b, h.method...)
+	b := append(s.reqBuf[:0], h.method...)
 	b = append(b, ' ')
 	b = append(b, h.uri...)
 	b = append(b, ' ')
 	b = append(b, h.version...)
-	s.reqStr = string(b)
+	s.reqBuf = b
+	s.reqStr = unsafe.String(unsafe.SliceData(b), len(b))
 	s.uriCur = ""
 	s.hbuf = s.hbuf[:0]
 	st := &s.st

@@ -21,7 +21,7 @@ func skipBody(s *session) bool {
 	if !h.chunked && h.contentLength <= 0 {
 		return true
 	}
-	c := conduit{src: s.rd, dst: discardConn{}, rto: s.fe.cfg.Timeouts.Client}
+	c := s.conduit(s.rd, discardConn{}, s.fe.cfg.Timeouts.Client, 0)
 	return c.copyBody(h, false)
 }
 
@@ -29,7 +29,7 @@ func skipBody(s *session) bool {
 // carries "connection: close" when the connection ends after it (and
 // "connection: keep-alive" to an HTTP/1.0 client that keeps it).
 func writeReply(s *session, r reply, keep bool) bool {
-	s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+	s.c.SetWriteDeadline(deadline(s.p.opts.Now, s.fe.cfg.Timeouts.Client))
 	raw := r.raw
 	conn := ""
 	switch {
@@ -56,7 +56,7 @@ func writeReply(s *session, r reply, keep bool) bool {
 // readRespHead reads the response head, forwarding 1xx interim responses
 // to the client, and returns the head length.
 func readRespHead(s *session, be *backend) (int, error) {
-	return readRespHeadBy(s, be, deadline(be.cfg.Timeouts.Server))
+	return readRespHeadBy(s, be, deadline(s.p.opts.Now, be.cfg.Timeouts.Server))
 }
 
 // readRespHeadBy is readRespHead with the first head due by dl (zero:
@@ -77,7 +77,7 @@ func readRespHeadBy(s *session, be *backend, dl time.Time) (int, error) {
 		if s.resp.status >= 200 || s.resp.status == 101 {
 			return n, nil
 		}
-		s.c.SetWriteDeadline(deadline(s.fe.cfg.Timeouts.Client))
+		s.c.SetWriteDeadline(deadline(s.p.opts.Now, s.fe.cfg.Timeouts.Client))
 		if _, err := s.c.Write(rd.buf[rd.r : rd.r+n]); err != nil {
 			return 0, errClientGone
 		}
@@ -167,10 +167,10 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	w = append(w, "\r\n"...)
 	s.wbuf = w
 	s.srvRd.consume(headLen)
-	c := conduit{src: s.srvRd, dst: s.c, rto: be.cfg.Timeouts.Server, wto: s.fe.cfg.Timeouts.Client}
+	c := s.conduit(s.srvRd, s.c, be.cfg.Timeouts.Server, s.fe.cfg.Timeouts.Client)
 	var ok bool
 	if cz != nil {
-		ok = c.write(w) && cz.copyBody(&c, h)
+		ok = c.write(w) && cz.copyBody(c, h)
 	} else if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= bufSize {
 		// The whole body is here: send head and body in one write, as
 		// HAProxy does. A client that closed (FIN) while waiting then

@@ -116,7 +116,7 @@ func (s *session) SampleInt(f *config.Fetch) (int64, bool) {
 		}
 		return 0, true
 	case config.FetchNbSrv:
-		if b := s.p.byIndex[f.Backend.Index]; b != nil {
+		if b := s.pl.backends[f.Backend.Index]; b != nil {
 			a, bk := b.usableCount()
 			return int64(a + bk), true
 		}

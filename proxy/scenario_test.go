@@ -56,8 +56,8 @@ func get(path string, hdrs ...string) string {
 }
 
 func (p *Proxy) backendByName(name string) *backend {
-	for pc, b := range p.backends {
-		if pc.Name == name {
+	for _, b := range p.plan().backends {
+		if b != nil && b.cfg.Name == name {
 			return b
 		}
 	}

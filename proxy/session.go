@@ -15,6 +15,7 @@ import (
 // request in progress is its embedded txn.
 type session struct {
 	p  *Proxy
+	pl *plan // taken at accept: the frontend's
 	fe *frontend
 	// c is the client connection (a *tls.Conn after a TLS handshake); raw
 	// is the accepted socket, which other goroutines may close or wake.
@@ -33,8 +34,11 @@ type session struct {
 	// Server side, kept across requests of a keep-alive connection.
 	srvMu   sync.Mutex
 	srvConn net.Conn
-	srvRd   *reader
-	srvFor  *server
+	srvRd   *reader // nil or &srvRdBuf
+	// cliRd and srvRdBuf are the storage behind rd and srvRd: reused
+	// with the session, their buffers pooled between connections.
+	cliRd, srvRdBuf reader
+	srvFor          *server
 	// killed is set when on-marked-down/up closed the server side
 	// (termination cause 'D'); see extcheck_shutdown.go.
 	killed atomic.Bool
@@ -55,6 +59,10 @@ type txn struct {
 	uriCur    string   // the URI after set-path ("" = unchanged)
 	hbuf      []byte   // arena for header values rendered by rules
 	key       balanceKey
+	// xfer is the state of the transfer in progress (session.conduit).
+	xfer conduit
+	// reqBuf holds reqStr's bytes, reused from one request to the next.
+	reqBuf []byte
 }
 
 func addrPort(a net.Addr) netip.AddrPort {
@@ -70,11 +78,13 @@ func addrPort(a net.Addr) netip.AddrPort {
 // scratch slices carries over.
 func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 	reqHdrs, respHdrs := s.req.hdrs[:0], s.resp.hdrs[:0]
-	wbuf, hbuf, sampleHdr := s.wbuf[:0], s.hbuf[:0], s.sampleHdr[:0]
+	reqFields, respFields := s.req.msg.Headers[:0], s.resp.msg.Headers[:0]
+	wbuf, hbuf, sampleHdr, reqBuf := s.wbuf[:0], s.hbuf[:0], s.sampleHdr[:0], s.reqBuf[:0]
 	respCaps, reqCaps, wk := s.st.respCaps[:0], s.st.reqCaps[:0], s.st.wake[:0]
-	*s = session{p: fe.p, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
-		accept: at, txn: txn{wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr}}
+	*s = session{p: fe.p, pl: fe.pl, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
+		accept: at, txn: txn{wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr, reqBuf: reqBuf}}
 	s.req.hdrs, s.resp.hdrs = reqHdrs, respHdrs
+	s.req.msg.Headers, s.resp.msg.Headers = reqFields, respFields
 	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk
 }
 
@@ -93,7 +103,7 @@ func (s *session) setServer(c net.Conn, srv *server) {
 	defer s.srvMu.Unlock()
 	s.srvConn, s.srvFor = c, srv
 	if s.srvRd == nil {
-		s.srvRd = newReader(c)
+		s.srvRd = s.srvRdBuf.reset(c)
 	} else {
 		s.srvRd.c = c
 		s.srvRd.r, s.srvRd.w = 0, 0

@@ -146,7 +146,7 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 	h := &s.req
 	okBody := true
 	if h.chunked || h.contentLength > 0 {
-		c := conduit{src: s.rd, dst: col, rto: s.fe.cfg.Timeouts.Client}
+		c := conduit{src: s.rd, dst: col, rto: s.fe.cfg.Timeouts.Client, now: s.p.opts.Now}
 		okBody = c.copyBody(h, false)
 	}
 	code := "DENY"
@@ -186,8 +186,8 @@ func (p *Proxy) statsAction(form string) string {
 	}
 	bname := vals.Get("b")
 	var b *backend
-	for _, pc := range p.ordered {
-		if bb := p.backends[pc]; bb != nil && ("#"+strconv.Itoa(pc.ID) == bname || pc.Name == bname) {
+	for _, pc := range p.plan().ordered {
+		if bb := p.plan().backendOf(pc); bb != nil && ("#"+strconv.Itoa(pc.ID) == bname || pc.Name == bname) {
 			b = bb
 		}
 	}

@@ -27,11 +27,11 @@ func (r *statsRow) i(f int, v int64) { r.v[f] = strconv.FormatInt(v, 10) }
 // are filled, as HAProxy does only then.
 func (p *Proxy) statsSnapshot(now time.Time, legends bool) []*statsRow {
 	var rows []*statsRow
-	for _, pc := range p.ordered {
+	for _, pc := range p.plan().ordered {
 		if fe := p.frontendOf(pc); fe != nil {
 			rows = append(rows, p.frontendRow(fe, now))
 		}
-		b := p.backends[pc]
+		b := p.plan().backendOf(pc)
 		if b == nil {
 			continue
 		}
@@ -44,7 +44,7 @@ func (p *Proxy) statsSnapshot(now time.Time, legends bool) []*statsRow {
 }
 
 func (p *Proxy) frontendOf(pc *config.Proxy) *frontend {
-	for _, f := range p.frontends {
+	for _, f := range p.plan().frontends {
 		if f.cfg == pc {
 			return f
 		}
@@ -170,7 +170,7 @@ func (p *Proxy) backendRow(b *backend, t time.Time, legends bool) *statsRow {
 	cur := b.beconn.Load()
 	r.i(fScur, cur)
 	r.i(fSmax, max(c.smax.Load(), cur))
-	r.i(fSlim, int64(p.lim.fullconn[pc]))
+	r.i(fSlim, int64(p.plan().fullconn(pc)))
 	r.i(fStot, b.cum.Load())
 	r.i(fDreq, c.dreq.Load())
 	var wact, wbck, uact, ubck, act, bck, conns int64

@@ -59,23 +59,7 @@ func serveStats(s *session, be *backend, keep bool) bool {
 	cfg := be.cfg.Stats
 	var rep reply
 	if len(cfg.Auth) > 0 && !statsAuthorized(s, cfg) {
-		realm := cfg.Realm
-		if realm == "" {
-			realm = "HAProxy Statistics"
-		}
-		body := "<html><body><h1>401 Unauthorized</h1>\n" + messages[401] + "\n</body></html>\n"
-		rep = buildReply(401, "Unauthorized", [][2]string{
-			{"content-length", strconv.Itoa(len(body))},
-			{"cache-control", "no-cache"},
-			{"content-type", "text/html"},
-			{"www-authenticate", `Basic realm="` + realm + `"`},
-		}, body)
-		st.queued, st.connected = now, now
-		st.term.set(causeLocal, phaseRequest)
-		st.status, st.bytesOut = rep.status, rep.htx
-		ok := writeReply(s, rep, keep)
-		logStream(s, s.p.now())
-		return ok && keep && skipBody(s)
+		return statsUnauthorized(s, cfg, now, keep)
 	}
 	st.queued, st.connected, st.header = now, now, now
 	uri := s.uri()
@@ -108,6 +92,57 @@ func serveStats(s *session, be *backend, keep bool) bool {
 	ok := writeReply(s, rep, keep)
 	logStream(s, s.p.now())
 	return ok && keep && skipBody(s)
+}
+
+// statsUnauthorized answers a stats request without valid credentials as
+// haproxy 2.6.12 does: a 401 with its page and WWW-Authenticate (no body
+// to HEAD), "connection: close" when the request has a body or is not
+// kept alive, and the connection closed after it in every case. Its log
+// line reads status 400, Tr -1, LR--, and %B counts the 401 plus the 400
+// error message HAProxy generates after the stats auth rule aborted the
+// request (never sent: the response was already complete), body included
+// except for HEAD.
+func statsUnauthorized(s *session, cfg *config.Stats, now time.Time, keep bool) bool {
+	st := &s.st
+	realm := cfg.Realm
+	if realm == "" {
+		realm = "HAProxy Statistics"
+	}
+	head := string(s.req.method) == "HEAD"
+	page := "<html><body><h1>401 Unauthorized</h1>\n" + messages[401] + "\n</body></html>\n"
+	body := page
+	if head {
+		body = ""
+	}
+	rep := buildReply(401, "Unauthorized", [][2]string{
+		{"content-length", strconv.Itoa(len(page))},
+		{"cache-control", "no-cache"},
+		{"content-type", "text/html"},
+		{"www-authenticate", `Basic realm="` + realm + `"`},
+	}, body)
+	st.queued, st.connected = now, now
+	st.term.set(causeLocal, phaseRequest)
+	st.status, st.bytesOut = 400, rep.htx+unsent400(head)
+	writeReply(s, rep, keep && !s.req.chunked && s.req.contentLength <= 0)
+	logStream(s, s.p.now())
+	return false
+}
+
+// unsent400 is what HAProxy 2.6 counts in %B for its built-in 400 message
+// (the errorfile form, with "Connection: close") when it is generated but
+// not sent.
+func unsent400(head bool) int64 {
+	page := "<html><body><h1>400 " + reasonFor(400) + "</h1>\n" + messages[400] + "\n</body></html>\n"
+	body := page
+	if head {
+		body = ""
+	}
+	return buildReply(400, reasonFor(400), [][2]string{
+		{"content-length", strconv.Itoa(len(page))},
+		{"cache-control", "no-cache"},
+		{"connection", "close"},
+		{"content-type", "text/html"},
+	}, body).htx
 }
 
 // statsAdmin reports whether "stats admin" allows this request.

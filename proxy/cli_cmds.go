@@ -343,7 +343,7 @@ func (cl *cliState) showServersState(w *bytes.Buffer, args []string) bool {
 			switch {
 			case s.maint() || !s.up.Load():
 				op = 0 // stopped
-			case s.draining():
+			case s.draining() || s.nolb.Load():
 				op = 3 // stopping
 			}
 			chkStatus, chkResult, chkHealth, chkState := hcIni, 0, 0, 0
@@ -355,6 +355,9 @@ func (cl *cliState) showServersState(w *bytes.Buffer, args []string) bool {
 				}
 				chkHealth = int(s.health.Load())
 				chkState = 6 // enabled|configured
+				if s.chkOff.Load() {
+					chkState = 2 // configured
+				}
 			}
 			chkPort := s.cfg.CheckPort
 			chkAddr := s.cfg.CheckAddr

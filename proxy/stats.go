@@ -213,112 +213,97 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 	return ok && keep
 }
 
-// statsAction runs one admin form and returns its st= code.
+// statsAction runs one admin form and returns its st= code, as HAProxy
+// 2.6 does: the parameters are read from the last to the first (its form
+// puts the backend "b" and the "action" last; the last of each counts),
+// an "s" met before both are known is applied once they are, an unknown
+// backend or action is ERRP at once, an undecodable parameter ends the
+// form. Then NONE when no server counted, ERRP when none was altered,
+// DONE when all were, PART otherwise; an unknown server counts without
+// being altered, a server an action does not apply to (dhlth without
+// checks, agent actions: no agent checks here) does not count.
 func (p *Proxy) statsAction(form string) string {
-	vals, err := url.ParseQuery(form)
-	if err != nil {
-		return "ERRP"
-	}
-	bname := vals.Get("b")
+	params := strings.Split(form, "&")
 	var b *backend
-	for _, pc := range p.ordered {
-		if bb := p.backends[pc]; bb != nil && ("#"+strconv.Itoa(pc.ID) == bname || pc.Name == bname) {
-			b = bb
+	action := ""
+	total, altered := 0, 0
+	deferred := -1
+	for i := len(params) - 1; i >= 0; i-- {
+		key, val, _ := strings.Cut(params[i], "=")
+		k, err := url.QueryUnescape(key)
+		if err != nil {
+			break
 		}
-	}
-	action := vals.Get("action")
-	if b == nil || !statsActionKnown(action) {
-		return "ERRP"
-	}
-	names := vals["s"]
-	if len(names) == 0 {
-		return "NONE"
-	}
-	done, missed := 0, 0
-	for _, n := range names {
-		var srv *server
-		for _, sv := range b.servers {
-			if sv.cfg.Name == n {
-				srv = sv
+		v, err := url.QueryUnescape(val)
+		if err != nil {
+			break
+		}
+		switch {
+		case b == nil && k == "b":
+			if b = p.adminBackend(v); b == nil {
+				return "ERRP"
+			}
+		case action == "" && k == "action":
+			if !statsActionKnown(v) {
+				return "ERRP"
+			}
+			action = v
+		case k == "s" && (b == nil || action == ""):
+			if deferred < 0 {
+				deferred = i
+			}
+		case k == "s":
+			switch srv := b.serverByName(v); {
+			case srv == nil: // unknown: counts, not altered
+				total++
+			case p.applyStatsAction(srv, action):
+				total++
+				altered++
 			}
 		}
-		if srv == nil {
-			missed++
-			continue
-		}
-		if p.applyStatsAction(srv, action) {
-			done++
-		} else {
-			missed++
+		if deferred >= 0 && b != nil && action != "" {
+			i, deferred = deferred+1, -1
 		}
 	}
 	switch {
-	case missed == 0:
+	case total == 0:
+		return "NONE"
+	case altered == 0:
+		return "ERRP"
+	case altered == total:
 		return "DONE"
-	case done > 0:
-		return "PART"
 	}
-	return "NONE"
+	return "PART"
+}
+
+// adminBackend finds the backend of an admin form by name or by "#<id>" (HAProxy's
+// proxy_be_by_name).
+func (p *Proxy) adminBackend(name string) *backend {
+	for _, pc := range p.ordered {
+		if b := p.backends[pc]; b != nil && ("#"+strconv.Itoa(pc.ID) == name || pc.Name == name) {
+			return b
+		}
+	}
+	return nil
+}
+
+func (b *backend) serverByName(name string) *server {
+	for _, s := range b.servers {
+		if s.cfg.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 func statsActionKnown(a string) bool {
 	switch a {
 	case "ready", "drain", "maint", "dhlth", "ehlth", "hrunn", "hnolb", "hdown",
-		"dagent", "eagent", "arunn", "adown", "shutdown":
+		"dagent", "eagent", "arunn", "adown", "shutdown",
+		"disable", "enable", "stop", "start": // the older names
 		return true
 	}
 	return false
-}
-
-// applyStatsAction applies one admin action to srv. Agent actions apply
-// to no server here (agent checks are not supported: HAProxy likewise
-// skips servers without an agent). It reports whether the action applied.
-func (p *Proxy) applyStatsAction(srv *server, action string) bool {
-	switch action {
-	case "ready":
-		p.health.setAdminState(srv, stateReady, false)
-	case "drain":
-		p.health.setAdminState(srv, stateDrain, false)
-	case "maint":
-		p.health.setAdminState(srv, stateMaint, false)
-	case "shutdown":
-		p.shutdownServerSessions(srv)
-	case "dhlth", "ehlth", "hrunn", "hnolb", "hdown":
-		if !srv.cfg.Check {
-			return false
-		}
-		return p.statsHealthAction(srv, action)
-	default: // agent actions: no agent configured
-		return false
-	}
-	return true
-}
-
-// statsHealthAction forces the health state of a checked server.
-func (p *Proxy) statsHealthAction(srv *server, action string) bool {
-	b := srv.be
-	switch action {
-	case "hrunn":
-		b.stateMu.Lock()
-		rise, fall, _, _, _ := defaults(srv.cfg)
-		srv.health.Store(int32(rise + fall - 1))
-		if !srv.up.Load() {
-			p.health.setUp(srv, checkResult{ok: true, reason: "Health check forced by stats"})
-		}
-		b.stateMu.Unlock()
-	case "hdown":
-		b.stateMu.Lock()
-		srv.health.Store(0)
-		if srv.up.Load() {
-			p.health.setDown(srv, checkResult{reason: "Health check forced by stats"})
-		}
-		b.stateMu.Unlock()
-	default:
-		// dhlth/ehlth/hnolb: pausing checks and NOLB are not
-		// implemented; report the action as not applied.
-		return false
-	}
-	return true
 }
 
 // shutdownServerSessions closes the server's established sessions.

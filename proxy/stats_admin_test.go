@@ -1,0 +1,173 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/haplog/haplog/formats"
+	"github.com/haplog/haplog/internal/testkit"
+)
+
+const statsAdminConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+listen fe
+    bind 127.0.0.1:BINDPORT
+    stats enable
+    stats uri /st
+    stats auth admin:pw
+    stats admin if TRUE
+backend be
+    server s1 ORIGIN check inter 1h
+    server s2 ORIGIN check inter 1h backup
+    server s3 ORIGIN
+    server s4 ORIGIN disabled
+`
+
+// statsAdminForms are posted in this order: every action of the stats
+// page (and the older names), on checked and unchecked, active, backup,
+// draining, NOLB and maintained servers, and the forms that end in NONE,
+// PART and ERRP. Checks run every hour: s1's first check passes at
+// start, s2 is never checked, so nothing but the forms changes a state.
+var statsAdminForms = []string{
+	"s=s3&action=hdown&b=be",
+	"s=s3&action=hnolb&b=be",
+	"s=s3&action=hrunn&b=be",
+	"s=s3&action=drain&b=be",
+	"s=s3&action=hnolb&b=be",
+	"s=s3&action=hdown&b=be",
+	"s=s3&action=hrunn&b=be",
+	"s=s3&action=ready&b=be",
+	"s=s1&action=dhlth&b=be",
+	"s=s1&action=hnolb&b=be",
+	"s=s1&action=hdown&b=be",
+	"s=s1&action=hrunn&b=be",
+	"s=s1&action=ehlth&b=be",
+	"s=s1&action=hnolb&b=be",
+	"s=s1&s=s3&action=hdown&b=be",
+	"s=s1&s=s3&action=hrunn&b=be",
+	"s=s2&action=hdown&b=be",
+	"s=s2&action=hrunn&b=be",
+	"s=s2&action=hnolb&b=be",
+	"s=s2&action=ready&b=be",
+	"s=s3&action=dhlth&b=be",
+	"s=s3&s=nope&action=ehlth&b=be",
+	"s=nope&action=ready&b=be",
+	"s=s1&s=nope&action=ready&b=be",
+	"b=be&s=s1&action=maint",
+	"s=s1&action=hdown&b=be",
+	"s=s1&action=hnolb&b=be",
+	"s=s1&action=ready&b=be",
+	"s=s1&action=dagent&b=be",
+	"s=s1&action=eagent&b=be",
+	"s=s1&action=arunn&b=be",
+	"s=s1&action=adown&b=be",
+	"s=s4&action=hrunn&b=be",
+	"s=s4&action=enable&b=be",
+	"s=s4&action=disable&b=be",
+	"s=s4&action=disable&b=be",
+	"s=s4&action=enable&b=%232",
+	"s=s3&action=stop&b=be",
+	"s=s3&action=stop&b=be",
+	"s=s3&action=start&b=be",
+	"s=s3&action=start&b=be",
+	"s=s1&action=shutdown&b=be",
+	"s=s1&action=bogus&b=be",
+	"s=s1&action=ready&b=nope",
+	"s=s%31&action=drain&b=%62e",
+	"s=s1&action=ready&b=be&action=maint",
+	"s=s1&action=ready&b=be&s=s3",
+	"s=s1&s=s3&action=ready&b=be",
+	"action=ready&b=be",
+	"",
+}
+
+// statsAdminCols are the server and backend columns compared after each
+// form.
+var statsAdminCols = []int{fStatus, fWeight, fAct, fBck, fUweight, fChkfail, fChkdown, fCheckStatus,
+	fCheckCode, fCheckDesc, fCheckRise, fCheckFall, fCheckHealth}
+
+var syslogPRI = regexp.MustCompile(`^<\d+>`)
+
+// TestStatsAdminActionsVsHAProxy (issue 12 §3) posts the same admin forms
+// to haproxy 2.6.12's stats page and ours and compares, after each: the
+// 303's Location (st=DONE, PART, NONE, ERRP), the POST's log line, the
+// server and backend columns of ;csv, and the messages logged for the
+// state changes (text and syslog priority, in order).
+func TestStatsAdminActionsVsHAProxy(t *testing.T) {
+	origin := testkit.Serve(t, func(c net.Conn) { c.Close() }).String()
+	r := sideBySide(t, statsAdminConfig, func(int) string { return origin })
+	tgs := []statsTarget{{name: "haproxy", stats: r.addr[0]}, {name: "ours", stats: r.addr[1]}}
+	for i, tg := range tgs {
+		testkit.Eventually(t, tg.name+" first check", func() bool {
+			return statsCSV(t, tg)["be/s1"][fCheckStatus] == "L4OK"
+		})
+		drainLog(t, r.sink[i], false)
+	}
+	for _, form := range statsAdminForms {
+		var answer, line, msgs [2]string
+		var state [2][]string
+		for i, tg := range tgs {
+			req, _ := http.NewRequest("POST", "http://"+tg.stats+"/st", strings.NewReader(form))
+			req.SetBasicAuth("admin", "pw")
+			resp, err := statsClient.Do(req)
+			if err != nil {
+				t.Fatalf("%s: %v", tg.name, err)
+			}
+			resp.Body.Close()
+			answer[i] = fmt.Sprint(resp.StatusCode, " ", strings.TrimPrefix(resp.Header.Get("Location"), "http://"+tg.stats))
+			rows := statsCSV(t, tg)
+			for _, k := range []string{"be/s1", "be/s2", "be/s3", "be/s4", "be/BACKEND"} {
+				for _, f := range statsAdminCols {
+					state[i] = append(state[i], k+"."+statFieldNames[f]+"="+rows[k][f])
+				}
+			}
+			var got []string
+			line[i], got = drainLog(t, r.sink[i], true)
+			msgs[i] = strings.Join(got, "\n")
+		}
+		if answer[0] != answer[1] {
+			t.Errorf("POST %q: %s, haproxy %s", form, answer[1], answer[0])
+		}
+		sameShape(t, formats.HTTPLogFormat, [2]int{}, line[1], line[0], mask{acfc: true})
+		for j := range state[0] {
+			if state[0][j] != state[1][j] {
+				t.Errorf("after POST %q: %s, haproxy %s", form, state[1][j], state[0][j])
+			}
+		}
+		if msgs[0] != msgs[1] {
+			t.Errorf("after POST %q, messages:\n got %s\nwant %s", form, msgs[1], msgs[0])
+		}
+	}
+}
+
+// drainLog reads a sink up to the log lines of the last ;csv request and
+// of the POST before it (when post is to be read) and returns the POST's
+// line and the other messages (with their syslog priority).
+func drainLog(t *testing.T, s *logSink, wantPost bool) (post string, msgs []string) {
+	t.Helper()
+	csv := false
+	for !csv || wantPost && post == "" {
+		d := s.next(t, `.`)
+		p := payload(d)
+		switch {
+		case strings.Contains(p, `"GET /st;csv`):
+			csv = true
+		case strings.Contains(p, `"POST /st`):
+			post = p
+		default:
+			msgs = append(msgs, syslogPRI.FindString(d)+p)
+		}
+	}
+	return post, msgs
+}

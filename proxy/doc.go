@@ -24,6 +24,7 @@
 //	forward           forward.go   forward, sendRequest   request head and body to the server, kept conns
 //	respond           respond.go   relayResponse          response head, http-response rules, body, replies
 //	                  compress.go  startCompression       compression (gzip/deflate) of the response body
+//	                  tunnel.go    relayTunnel            101 (Upgrade) or CONNECT 2xx: two-way relay, timeout tunnel
 //	log               log.go       logStream              fill formats.Record, send through logger.go
 //
 // HTTP/1 messages are parsed and re-framed by package proxy/h1 (h1.go and

@@ -171,3 +171,79 @@ func drainLog(t *testing.T, s *logSink, wantPost bool) (post string, msgs []stri
 	}
 	return post, msgs
 }
+
+const statsAdminPromConfig = `global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+listen fe
+    bind 127.0.0.1:BINDPORT
+    stats enable
+    stats uri /st
+    stats auth admin:pw
+    stats admin if TRUE
+    http-request use-service prometheus-exporter if { path /metrics }
+backend be
+    server s1 ORIGIN check inter 1h
+    server s2 ORIGIN check inter 1h
+    server s3 ORIGIN check inter 1h
+    server s4 ORIGIN
+    server s5 ORIGIN check inter 1h
+`
+
+// TestStatsAdminPrometheusVsHAProxy: after admin actions (maintenance,
+// checks disabled, NOLB, forced DOWN, drain), the exporter's server
+// families have the same samples as haproxy 2.6.12's (the check families
+// left out for paused or disabled checks) and the same values, times
+// aside.
+func TestStatsAdminPrometheusVsHAProxy(t *testing.T) {
+	origin := testkit.Serve(t, func(c net.Conn) { c.Close() }).String()
+	r := sideBySide(t, statsAdminPromConfig, func(int) string { return origin })
+	var samples [2]map[string]map[string]string
+	for i := range r.addr {
+		tg := statsTarget{name: []string{"haproxy", "ours"}[i], stats: r.addr[i], fe: r.addr[i]}
+		testkit.Eventually(t, tg.name+" first check", func() bool {
+			return statsCSV(t, tg)["be/s1"][fCheckStatus] == "L4OK"
+		})
+		for _, form := range []string{"s=s1&action=maint&b=be", "s=s2&action=dhlth&b=be",
+			"s=s3&action=hnolb&b=be", "s=s4&action=hdown&b=be", "s=s5&action=drain&b=be"} {
+			req, _ := http.NewRequest("POST", "http://"+tg.stats+"/st", strings.NewReader(form))
+			req.SetBasicAuth("admin", "pw")
+			resp, err := statsClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		_, samples[i], _ = promScrape(t, tg)
+	}
+	timed := map[string]bool{"haproxy_server_downtime_seconds_total": true, "haproxy_server_last_chk": true,
+		"haproxy_server_check_duration_seconds": true, "haproxy_server_last_session_seconds": true}
+	srv := regexp.MustCompile(`server="s\d"`)
+	for name, w := range samples[0] {
+		if !strings.HasPrefix(name, "haproxy_server_") {
+			continue
+		}
+		g := samples[1][name]
+		for labels, wv := range w {
+			if !srv.MatchString(labels) {
+				continue
+			}
+			gv, ok := g[labels]
+			switch {
+			case !ok:
+				t.Errorf("%s%s: missing (haproxy %s)", name, labels, wv)
+			case gv != wv && (!timed[name] || (gv == "NaN") != (wv == "NaN")):
+				t.Errorf("%s%s = %s, haproxy %s", name, labels, gv, wv)
+			}
+		}
+		for labels, gv := range g {
+			if _, ok := w[labels]; !ok && srv.MatchString(labels) {
+				t.Errorf("%s%s = %s: not in haproxy's output", name, labels, gv)
+			}
+		}
+	}
+}

@@ -340,8 +340,10 @@ func (p *Proxy) serverRow(s *server, t time.Time, legends bool) *statsRow {
 	r.i(fIdleConnCur, 0)
 	r.i(fSafeConnCur, 0)
 	r.i(fUsedConnCur, cur)
+	// HAProxy's estimate of the connections the server needs: 1 once
+	// anything (traffic or a check) connected to it, 0 before.
 	need := int64(0)
-	if s.usable() || !s.up.Load() && !s.maint() {
+	if s.cum.Load() > 0 || c.chkInfo.Load() != nil {
 		need = 1
 	}
 	r.i(fNeedConnEst, need)

@@ -59,13 +59,15 @@ func (o *tunnelOrigin) serve(c net.Conn) {
 	switch {
 	case strings.HasPrefix(head, "CONNECT "):
 		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\nHELLO")
-	case strings.Contains(strings.ToLower(head), "\r\nupgrade:"):
+	case strings.Contains(strings.ToLower(head), "\r\nupgrade:") && !strings.HasPrefix(head, "GET /nows "):
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 			"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\nHELLO")
-	default:
+	default: // then the next request on the connection
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		o.serve(&prefixConn{Conn: c, pre: rest})
 		return
 	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
 	for {
 		if len(rest) > 0 {
 			if bytes.Contains(rest, []byte("BYE")) {
@@ -103,29 +105,58 @@ const connectRequest = "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:44
 // 101 or 200, %B = head + relayed bytes, termination state, which timers
 // are set).
 func TestTunnelVsHAProxy(t *testing.T) {
-	origin := &tunnelOrigin{}
-	oaddr := testkit.Serve(t, origin.serve).String()
-	r := sideBySide(t, tunnelConfig, func(int) string { return oaddr })
-	for _, c := range []struct {
-		name, req string
-		// after the response head: send, read back want bytes
-		send string
-		want int
-		// end: "client" closes, "server" is told BYE and closes,
-		// "idle" waits for timeout tunnel
-		end string
-	}{
+	runTunnelCases(t, tunnelConfig, 700*time.Millisecond, []tunnelCase{
 		{"ws-client-closes", wsRequest, "ping", len("HELLOping"), "client"},
 		{"ws-server-closes", wsRequest, "ping", len("HELLOping"), "server"},
 		{"ws-idle-timeout", wsRequest, "ping", len("HELLOping"), "idle"},
 		{"ws-early-data", wsRequest + "early", "ping", len("HELLOearlyping"), "client"},
+		{"ws-after-keepalive", "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n" + wsRequest, "ping", len("HELLOping"), "client"},
+		{"ws-refused", strings.Replace(wsRequest, "/ws", "/nows", 1), "", len("ok"), "client"},
 		{"connect-client-closes", connectRequest, "ping", len("HELLOping"), "client"},
 		{"connect-server-closes", connectRequest, "ping", len("HELLOping"), "server"},
 		{"connect-idle-timeout", connectRequest, "", len("HELLO"), "idle"},
+	})
+}
+
+// TestTunnelTimeoutsVsHAProxy: without "timeout tunnel", an idle tunnel
+// ends at the client's or the server's timeout, as with haproxy 2.6.12.
+func TestTunnelTimeoutsVsHAProxy(t *testing.T) {
+	for _, c := range []struct{ name, client, server string }{
+		{"client", "700ms", "5s"},
+		{"server", "5s", "700ms"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			cfg := strings.NewReplacer("timeout tunnel 700ms\n", "", "timeout client 5s", "timeout client "+c.client,
+				"timeout server 5s", "timeout server "+c.server).Replace(tunnelConfig)
+			runTunnelCases(t, cfg, 700*time.Millisecond, []tunnelCase{
+				{"ws-idle", wsRequest, "ping", len("HELLOping"), "idle"},
+				{"connect-idle", connectRequest, "", len("HELLO"), "idle"},
+			})
+		})
+	}
+}
+
+// tunnelCase is one client of runTunnelCases: it sends req, reads the
+// head and "HELLO", sends send, reads until want bytes follow the last
+// head, then ends: "client" closes, "server" is told BYE and closes,
+// "idle" waits until the proxy closes.
+type tunnelCase struct {
+	name, req, send string
+	want            int
+	end             string
+}
+
+// runTunnelCases runs each case through haproxy and the proxy on cfg
+// and compares what the client and the server received and the log line;
+// an idle tunnel must end after about idle.
+func runTunnelCases(t *testing.T, cfg string, idle time.Duration, cases []tunnelCase) {
+	origin := &tunnelOrigin{}
+	oaddr := testkit.Serve(t, origin.serve).String()
+	r := sideBySide(t, cfg, func(int) string { return oaddr })
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
 			var got, heads, lines [2]string
-			var idle [2]time.Duration
+			var waited [2]time.Duration
 			for who := 0; who < 2; who++ {
 				conn, err := net.Dial("tcp", r.addr[who])
 				if err != nil {
@@ -137,7 +168,7 @@ func TestTunnelVsHAProxy(t *testing.T) {
 				tmp := make([]byte, 4096)
 				readBody := func(n int) {
 					for {
-						i := bytes.Index(buf, []byte("\r\n\r\n"))
+						i := bytes.LastIndex(buf, []byte("\r\n\r\n"))
 						if i >= 0 && len(buf)-i-4 >= n {
 							return
 						}
@@ -148,8 +179,10 @@ func TestTunnelVsHAProxy(t *testing.T) {
 						}
 					}
 				}
-				readBody(len("HELLO"))
-				io.WriteString(conn, c.send)
+				if c.send != "" {
+					readBody(len("HELLO"))
+					io.WriteString(conn, c.send)
+				}
 				readBody(c.want)
 				switch c.end {
 				case "client":
@@ -165,11 +198,11 @@ func TestTunnelVsHAProxy(t *testing.T) {
 					if _, err := io.ReadAll(conn); err != nil {
 						t.Errorf("%s: tunnel not closed after timeout tunnel: %v", []string{"haproxy", "proxy"}[who], err)
 					}
-					idle[who] = time.Since(start)
+					waited[who] = time.Since(start)
 					conn.Close()
 				}
 				got[who] = string(buf)
-				lines[who] = payload(r.sink[who].next(t, `"(GET /ws|CONNECT)`))
+				lines[who] = payload(r.sink[who].next(t, `"(GET /(no)?ws|CONNECT)`))
 				heads[who] = origin.last()
 			}
 			if got[0] != got[1] {
@@ -178,8 +211,8 @@ func TestTunnelVsHAProxy(t *testing.T) {
 			if heads[0] != heads[1] {
 				t.Errorf("server received\n got %q\nwant %q", heads[1], heads[0])
 			}
-			if c.end == "idle" && (idle[1] < 500*time.Millisecond || idle[1] > 3*time.Second) {
-				t.Errorf("idle tunnel closed after %v (haproxy: %v), want about 700ms", idle[1], idle[0])
+			if c.end == "idle" && (waited[1] < idle*2/3 || waited[1] > idle+2*time.Second) {
+				t.Errorf("idle tunnel closed after %v (haproxy: %v), want about %v", waited[1], waited[0], idle)
 			}
 			sameShape(t, formats.HTTPLogFormat, [2]int{}, lines[1], lines[0], mask{acfc: true})
 		})

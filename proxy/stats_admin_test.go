@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/internal/testkit"
@@ -245,5 +246,60 @@ func TestStatsAdminPrometheusVsHAProxy(t *testing.T) {
 				t.Errorf("%s%s = %s: not in haproxy's output", name, labels, gv)
 			}
 		}
+	}
+}
+
+// TestStatsAdminNOLBCheckVsHAProxy: a server forced NOLB from the stats
+// page comes back UP at its next passed check, unless its checks were
+// disabled first, as with haproxy 2.6.12: the same messages (duration
+// masked) and states.
+func TestStatsAdminNOLBCheckVsHAProxy(t *testing.T) {
+	origin := testkit.Serve(t, func(c net.Conn) { c.Close() }).String()
+	cfg := statsAdminConfig[:strings.Index(statsAdminConfig, "backend be")] + "backend be\n    server s1 ORIGIN\n    server s5 ORIGIN check inter 200ms\n"
+	r := sideBySide(t, cfg, func(int) string { return origin })
+	duration := regexp.MustCompile(`check duration: \d+ms`)
+	var msgs, status [2]string
+	for i := range r.addr {
+		tg := statsTarget{name: []string{"haproxy", "ours"}[i], stats: r.addr[i]}
+		testkit.Eventually(t, tg.name+" first checks", func() bool {
+			rows := statsCSV(t, tg)
+			return rows["be/s5"][fCheckStatus] == "L4OK"
+		})
+		post := func(form string) {
+			req, _ := http.NewRequest("POST", "http://"+tg.stats+"/st", strings.NewReader(form))
+			req.SetBasicAuth("admin", "pw")
+			resp, err := statsClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		post("s=s5&action=hnolb&b=be")
+		var got []string
+		for _, re := range []string{`s5 is stopping`, `s5 is UP`} {
+			d := r.sink[i].next(t, re)
+			got = append(got, syslogPRI.FindString(d)+duration.ReplaceAllString(payload(d), "check duration: Nms"))
+		}
+		// With its checks disabled, it stays NOLB.
+		post("s=s5&action=dhlth&b=be")
+		post("s=s5&action=hnolb&b=be")
+		d := r.sink[i].next(t, `s5 is stopping`)
+		got = append(got, syslogPRI.FindString(d)+payload(d))
+		msgs[i] = strings.Join(got, "\n")
+		// No check brings it back: it reads NOLB over three check
+		// intervals (an absence, so this one is watched for a while).
+		for end := time.Now().Add(600 * time.Millisecond); time.Now().Before(end); {
+			if st := statsCSV(t, tg)["be/s5"][fStatus]; st != "NOLB" {
+				status[i] = st
+				break
+			}
+			status[i] = "NOLB"
+		}
+	}
+	if msgs[0] != msgs[1] {
+		t.Errorf("messages\n got %s\nwant %s", msgs[1], msgs[0])
+	}
+	if status[0] != status[1] {
+		t.Errorf("s5 status %q, haproxy %q", status[1], status[0])
 	}
 }

@@ -193,18 +193,17 @@ func (p *Proxy) applyStatsAction(srv *server, action string) bool {
 		h.setAdminState(srv, stateReady, false)
 	case "drain":
 		h.setAdminState(srv, stateDrain, false)
-	case "stop":
-		if adm&admFDrain != 0 {
-			return false
-		}
-		h.setAdminStateWhy(srv, stateDrain, false, " ('stop' on stats page)")
 	case "maint":
 		h.setAdminState(srv, stateMaint, false)
-	case "disable":
-		if adm&admFMaint != 0 {
+	case "stop", "disable": // only when the flag is not set yet
+		target, flag := stateDrain, uint32(admFDrain)
+		if action == "disable" {
+			target, flag = stateMaint, admFMaint
+		}
+		if adm&flag != 0 {
 			return false
 		}
-		h.setAdminStateWhy(srv, stateMaint, false, " ('disable' on stats page)")
+		h.setAdminStateWhy(srv, target, false, " ('"+action+"' on stats page)")
 	case "enable":
 		if adm&admMaint == 0 {
 			return false

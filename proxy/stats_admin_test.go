@@ -13,27 +13,16 @@ import (
 	"github.com/haplog/haplog/internal/testkit"
 )
 
-const statsAdminConfig = `global
-    log 127.0.0.1:LOGPORT local0
-defaults
-    mode http
-    log global
-    option httplog
-    timeout client 5s
-    timeout server 5s
-    timeout connect 1s
-listen fe
-    bind 127.0.0.1:BINDPORT
-    stats enable
-    stats uri /st
-    stats auth admin:pw
-    stats admin if TRUE
-backend be
+// statsAdminBackend: s1 and s2 are checked every hour (s1's first check
+// at start, s2's half an hour later), s3 is not, s4 is disabled.
+const statsAdminBackend = `backend be
     server s1 ORIGIN check inter 1h
     server s2 ORIGIN check inter 1h backup
     server s3 ORIGIN
     server s4 ORIGIN disabled
 `
+
+var statsAdminConfig = httpLogPreamble + statsListen + statsAdminBackend
 
 // statsAdminForms are posted in this order: every action of the stats
 // page (and the older names), on checked and unchecked, active, backup,
@@ -119,13 +108,7 @@ func TestStatsAdminActionsVsHAProxy(t *testing.T) {
 		var answer, line, msgs [2]string
 		var state [2][]string
 		for i, tg := range tgs {
-			req, _ := http.NewRequest("POST", "http://"+tg.stats+"/st", strings.NewReader(form))
-			req.SetBasicAuth("admin", "pw")
-			resp, err := statsClient.Do(req)
-			if err != nil {
-				t.Fatalf("%s: %v", tg.name, err)
-			}
-			resp.Body.Close()
+			resp := postStatsForm(t, tg, form)
 			answer[i] = fmt.Sprint(resp.StatusCode, " ", strings.TrimPrefix(resp.Header.Get("Location"), "http://"+tg.stats))
 			rows := statsCSV(t, tg)
 			for _, k := range []string{"be/s1", "be/s2", "be/s3", "be/s4", "be/BACKEND"} {
@@ -152,6 +135,20 @@ func TestStatsAdminActionsVsHAProxy(t *testing.T) {
 	}
 }
 
+// postStatsForm posts an admin form to /st with the credentials and
+// returns the answer (its body closed).
+func postStatsForm(t *testing.T, tg statsTarget, form string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+tg.stats+"/st", strings.NewReader(form))
+	req.SetBasicAuth("admin", "pw")
+	resp, err := statsClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s: %v", tg.name, err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
 // drainLog reads a sink up to the log lines of the last ;csv request and
 // of the POST before it (when post is to be read) and returns the POST's
 // line and the other messages (with their syslog priority).
@@ -173,27 +170,9 @@ func drainLog(t *testing.T, s *logSink, wantPost bool) (post string, msgs []stri
 	return post, msgs
 }
 
-const statsAdminPromConfig = `global
-    log 127.0.0.1:LOGPORT local0
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 1s
-listen fe
-    bind 127.0.0.1:BINDPORT
-    stats enable
-    stats uri /st
-    stats auth admin:pw
-    stats admin if TRUE
-    http-request use-service prometheus-exporter if { path /metrics }
-backend be
-    server s1 ORIGIN check inter 1h
-    server s2 ORIGIN check inter 1h
-    server s3 ORIGIN check inter 1h
-    server s4 ORIGIN
-    server s5 ORIGIN check inter 1h
-`
+var statsAdminPromConfig = httpLogPreamble + statsListen +
+	"    http-request use-service prometheus-exporter if { path /metrics }\n" +
+	strings.Replace(statsAdminBackend, "s4 ORIGIN disabled", "s4 ORIGIN\n    server s5 ORIGIN check inter 1h", 1)
 
 // TestStatsAdminPrometheusVsHAProxy: after admin actions (maintenance,
 // checks disabled, NOLB, forced DOWN, drain), the exporter's server
@@ -211,13 +190,7 @@ func TestStatsAdminPrometheusVsHAProxy(t *testing.T) {
 		})
 		for _, form := range []string{"s=s1&action=maint&b=be", "s=s2&action=dhlth&b=be",
 			"s=s3&action=hnolb&b=be", "s=s4&action=hdown&b=be", "s=s5&action=drain&b=be"} {
-			req, _ := http.NewRequest("POST", "http://"+tg.stats+"/st", strings.NewReader(form))
-			req.SetBasicAuth("admin", "pw")
-			resp, err := statsClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			postStatsForm(t, tg, form)
 		}
 		_, samples[i], _ = promScrape(t, tg)
 	}
@@ -255,7 +228,7 @@ func TestStatsAdminPrometheusVsHAProxy(t *testing.T) {
 // masked) and states.
 func TestStatsAdminNOLBCheckVsHAProxy(t *testing.T) {
 	origin := testkit.Serve(t, func(c net.Conn) { c.Close() }).String()
-	cfg := statsAdminConfig[:strings.Index(statsAdminConfig, "backend be")] + "backend be\n    server s1 ORIGIN\n    server s5 ORIGIN check inter 200ms\n"
+	cfg := httpLogPreamble + statsListen + "backend be\n    server s1 ORIGIN\n    server s5 ORIGIN check inter 200ms\n"
 	r := sideBySide(t, cfg, func(int) string { return origin })
 	duration := regexp.MustCompile(`check duration: \d+ms`)
 	var msgs, status [2]string
@@ -265,15 +238,7 @@ func TestStatsAdminNOLBCheckVsHAProxy(t *testing.T) {
 			rows := statsCSV(t, tg)
 			return rows["be/s5"][fCheckStatus] == "L4OK"
 		})
-		post := func(form string) {
-			req, _ := http.NewRequest("POST", "http://"+tg.stats+"/st", strings.NewReader(form))
-			req.SetBasicAuth("admin", "pw")
-			resp, err := statsClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-		}
+		post := func(form string) { postStatsForm(t, tg, form) }
 		post("s=s5&action=hnolb&b=be")
 		var got []string
 		for _, re := range []string{`s5 is stopping`, `s5 is UP`} {

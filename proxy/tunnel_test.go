@@ -13,17 +13,7 @@ import (
 	"github.com/haplog/haplog/internal/testkit"
 )
 
-const tunnelConfig = `global
-    log 127.0.0.1:LOGPORT local0
-defaults
-    mode http
-    log global
-    option httplog
-    timeout client 5s
-    timeout server 5s
-    timeout connect 1s
-    timeout tunnel 700ms
-frontend fe
+var tunnelConfig = httpLogPreamble + "    timeout tunnel 700ms\n" + `frontend fe
     bind 127.0.0.1:BINDPORT
     default_backend be
 backend be

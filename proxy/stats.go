@@ -217,7 +217,8 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 // 2.6 does: the parameters are read from the last to the first (its form
 // puts the backend "b" and the "action" last; the last of each counts),
 // an "s" met before both are known is applied once they are, an unknown
-// backend or action is ERRP at once, an undecodable parameter ends the
+// backend or action or a parameter of 2048 bytes or more is ERRP at once
+// (what was read before stays applied), an undecodable parameter ends the
 // form. Then NONE when no server counted, ERRP when none was altered,
 // DONE when all were, PART otherwise; an unknown server counts without
 // being altered, a server an action does not apply to (dhlth without
@@ -229,6 +230,9 @@ func (p *Proxy) statsAction(form string) string {
 	total, altered := 0, 0
 	deferred := -1
 	for i := len(params) - 1; i >= 0; i-- {
+		if len(params[i]) >= statsParamMax {
+			return "ERRP" // HAProxy copies it into a LINESIZE buffer
+		}
 		key, val, _ := strings.Cut(params[i], "=")
 		k, err := url.QueryUnescape(key)
 		if err != nil {
@@ -275,6 +279,10 @@ func (p *Proxy) statsAction(form string) string {
 	}
 	return "PART"
 }
+
+// statsParamMax is the size of the buffer HAProxy 2.6 copies one admin
+// form parameter into (LINESIZE, its terminating NUL included).
+const statsParamMax = 2048
 
 // adminBackend finds the backend of an admin form by name or by "#<id>" (HAProxy's
 // proxy_be_by_name).

@@ -268,3 +268,48 @@ func TestStatsAdminNOLBCheckVsHAProxy(t *testing.T) {
 		t.Errorf("s5 status %q, haproxy %q", status[1], status[0])
 	}
 }
+
+// TestStatsAdminDenyAndTooLargeVsHAProxy: a form from a client "stats
+// admin" does not allow (st=DENY), forms too large for the buffer
+// (st=EXCD) or empty, answered and logged as haproxy 2.6.12 does.
+func TestStatsAdminDenyAndTooLargeVsHAProxy(t *testing.T) {
+	origin := testkit.Serve(t, func(c net.Conn) { c.Close() }).String()
+	for _, c := range []struct {
+		name, admin string
+		forms       []string
+	}{
+		{"deny", "stats admin if { src 10.0.0.0/8 }", []string{"s=s3&action=maint&b=be", ""}},
+		{"allowed", "stats admin if TRUE", []string{
+			"s=s3&action=maint&b=be&pad=" + strings.Repeat("x", 2043),
+			"s=s3&action=ready&b=be&pad=" + strings.Repeat("x", 2044),
+			"pad=" + strings.Repeat("x", 2044) + "&s=s3&action=ready&b=be",
+			"s=s3&action=maint&b=be&pad=" + strings.Repeat("x", 8000),
+			"s=s3&action=ready&b=be&pad=" + strings.Repeat("x", 15000),
+			"s=s3&action=ready&b=be&pad=" + strings.Repeat("x", 17000),
+			"s=s3&action=ready&b=be&pad=" + strings.Repeat("x", 40000),
+			"",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := httpLogPreamble + strings.Replace(statsListen, "stats admin if TRUE", c.admin, 1) + statsAdminBackend
+			r := sideBySide(t, cfg, func(int) string { return origin })
+			for _, form := range c.forms {
+				var answer, line, state [2]string
+				for i := range r.addr {
+					tg := statsTarget{name: []string{"haproxy", "ours"}[i], stats: r.addr[i]}
+					resp := postStatsForm(t, tg, form)
+					answer[i] = fmt.Sprint(resp.StatusCode, " ", strings.TrimPrefix(resp.Header.Get("Location"), "http://"+tg.stats))
+					line[i] = payload(r.sink[i].next(t, `"POST /st`))
+					state[i] = statsCSV(t, tg)["be/s3"][fStatus]
+				}
+				if state[0] != state[1] {
+					t.Errorf("POST of %d bytes: s3 %s, haproxy %s", len(form), state[1], state[0])
+				}
+				if answer[0] != answer[1] {
+					t.Errorf("POST of %d bytes: %s, haproxy %s", len(form), answer[1], answer[0])
+				}
+				sameShape(t, formats.HTTPLogFormat, [2]int{}, line[1], line[0], mask{acfc: true})
+			}
+		})
+	}
+}

@@ -118,7 +118,7 @@ func newBackend(p *Proxy, cfg *config.Proxy) (*backend, error) {
 		}
 		s.up.Store(true)
 		if sc.Disabled {
-			s.adm.Store(admCMaint)
+			s.adm.Store(admCMaint | admFMaint) // as haproxy 2.6 sets both (show servers state: 5)
 		}
 		s.lastChange.Store(p.now().UnixNano())
 		b.servers = append(b.servers, s)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -310,5 +311,45 @@ func TestStatsAdminDenyAndTooLargeVsHAProxy(t *testing.T) {
 				sameShape(t, formats.HTTPLogFormat, [2]int{}, line[1], line[0], mask{acfc: true})
 			}
 		})
+	}
+}
+
+// TestStatsAdminServersStateVsHAProxy: "show servers state" on the stats
+// socket after stats page actions (drain, hnolb on a server without
+// checks, dhlth) reads as haproxy 2.6.12's, the seconds since the last
+// change and the backend's id aside (with a "stats socket" haproxy
+// numbers the proxies from 2, proxy/config from 1): a draining server stays running (2), NOLB is stopping
+// (3), disabled checks are configured but not enabled (2), a server not
+// checked yet has an unknown result (0).
+func TestStatsAdminServersStateVsHAProxy(t *testing.T) {
+	origin := testkit.Serve(t, func(c net.Conn) { c.Close() }).String()
+	dir := t.TempDir()
+	var socks [2]string
+	// ORIGIN names each side's socket; the servers get the origin here.
+	cfg := strings.Replace(httpLogPreamble, "global\n", "global\n    stats socket ORIGIN level admin\n", 1) +
+		statsListen + strings.ReplaceAll(statsAdminBackend, "ORIGIN", origin)
+	r := sideBySide(t, cfg, func(w int) string {
+		socks[w] = filepath.Join(dir, fmt.Sprintf("admin%d.sock", w))
+		return socks[w]
+	})
+	var got [2][]string
+	for i := range r.addr {
+		tg := statsTarget{name: []string{"haproxy", "ours"}[i], stats: r.addr[i]}
+		testkit.Eventually(t, tg.name+" first check", func() bool {
+			return statsCSV(t, tg)["be/s1"][fCheckStatus] == "L4OK"
+		})
+		for _, form := range []string{"s=s1&action=drain&b=be", "s=s3&action=hnolb&b=be", "s=s2&action=dhlth&b=be"} {
+			postStatsForm(t, tg, form)
+		}
+		for _, ln := range strings.Split(cliDo(t, socks[i], "show servers state be\n"), "\n") {
+			if f := strings.Fields(ln); len(f) > 10 && f[0] != "#" {
+				f[0] = "ID" // be_id: see below
+				f[9] = "T"  // srv_time_since_last_change
+				got[i] = append(got[i], strings.Join(f, " "))
+			}
+		}
+	}
+	if strings.Join(got[0], "\n") != strings.Join(got[1], "\n") {
+		t.Errorf("show servers state\n got %s\nwant %s", strings.Join(got[1], "\n"), strings.Join(got[0], "\n"))
 	}
 }

@@ -184,6 +184,12 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 		c := conduit{src: s.rd, dst: col, rto: s.fe.cfg.Timeouts.Client}
 		okBody = c.copyBody(h, false)
 	}
+	// HAProxy's stats applet runs once the whole form is in: the request
+	// ends (TR) and the response starts there, while the queue and
+	// connect marks stay at the end of the head, so a body that came
+	// later logs a negative Tw ("1/-1/0/1/1").
+	st.reqDone = s.p.now()
+	st.header = st.reqDone
 	code := "DENY"
 	switch {
 	case !okBody:

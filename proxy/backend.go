@@ -29,6 +29,10 @@ type server struct {
 	// the administrative flags (admFMaint, admCMaint, admFDrain).
 	up  atomic.Bool
 	adm atomic.Uint32
+	// nolb is HAProxy's STOPPING state (UP, out of load balancing, set
+	// by the stats page's hnolb); chkOff the health checks disabled by
+	// its dhlth (admin.go).
+	nolb, chkOff atomic.Bool
 	// cum counts the connections ever made to it.
 	cum atomic.Int64
 	// health is the health check counter (0..rise+fall-1) and check the
@@ -55,8 +59,10 @@ func (s *server) maint() bool    { return s.adm.Load()&admMaint != 0 }
 func (s *server) draining() bool { return s.adm.Load()&admFDrain != 0 }
 
 // usable reports whether the balancer may give the server new traffic:
-// UP, not in maintenance, not draining, with a weight.
-func (s *server) usable() bool { return s.adm.Load() == 0 && s.up.Load() && s.cfg.Weight > 0 }
+// UP, not in maintenance, not draining, not NOLB, with a weight.
+func (s *server) usable() bool {
+	return s.adm.Load() == 0 && s.up.Load() && !s.nolb.Load() && s.cfg.Weight > 0
+}
 
 // persistOK reports whether a request designated to the server by
 // persistence may use it: a draining server still takes those.
@@ -119,7 +125,7 @@ func newBackend(p *Proxy, pl *plan, cfg *config.Proxy) (*backend, error) {
 		}
 		s.up.Store(true)
 		if sc.Disabled {
-			s.adm.Store(admCMaint)
+			s.adm.Store(admCMaint | admFMaint) // as haproxy 2.6 sets both (show servers state: 5)
 		}
 		s.lastChange.Store(p.now().UnixNano())
 		b.servers = append(b.servers, s)

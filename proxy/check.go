@@ -21,6 +21,20 @@ type checkResult struct {
 	code     int    // srv_check_status (hcL4OK …), set where the outcome is decided
 	reason   string // HAProxy's "reason: ..." text
 	duration time.Duration
+	// byOp marks a change an operator forced (stats page): the message
+	// reads ", <reason>." with no check duration.
+	byOp bool
+}
+
+// why is the part of a state change message after "is UP"/"is DOWN".
+func (r checkResult) why(logChecks bool) string {
+	switch {
+	case r.byOp:
+		return ", " + r.reason
+	case logChecks: // the reason is on the "Health check" line
+		return ""
+	}
+	return ", reason: " + r.reason + ", check duration: " + strconv.FormatInt(r.duration.Milliseconds(), 10) + "ms"
 }
 
 // health runs the health checks and changes server states: checks
@@ -56,6 +70,9 @@ func (h *health) startChecks(ctx context.Context, pl *plan) {
 		}
 	}
 	for i, s := range all {
+		// Health starts at rise (UP, "UP 1/3" until the first check).
+		rise, _, _, _, _ := defaults(s.cfg)
+		s.health.Store(int32(rise))
 		delay := time.Duration(int64(mininter) * int64(i) / int64(len(all)))
 		h.p.checksWG.Add(1)
 		go func() {
@@ -109,11 +126,11 @@ func defaults(cfg *config.Server) (rise, fall int, inter, fast, down time.Durati
 func (h *health) checkLoop(ctx context.Context, s *server) {
 	rise, fall, inter, fast, down := defaults(s.cfg)
 	top := int32(rise + fall - 1)
-	s.health.Store(int32(rise))
 	prev := hcIni
 	for {
-		if s.maint() {
-			// Checks are paused in maintenance.
+		if s.maint() || s.chkOff.Load() {
+			// Checks are paused in maintenance and when disabled
+			// from the stats page (dhlth).
 			if !sleepCtx(ctx, inter) {
 				return
 			}
@@ -154,7 +171,7 @@ func (h *health) checkLoop(ctx context.Context, s *server) {
 		}
 		prev = status
 		switch {
-		case res.ok && health >= int32(rise) && !s.up.Load():
+		case res.ok && health >= int32(rise) && (!s.up.Load() || s.nolb.Load()):
 			h.setUp(s, res)
 		case !res.ok && health == 0 && s.up.Load():
 			h.setDown(s, res)
@@ -202,45 +219,41 @@ const (
 	hcL7Sts   = 16
 )
 
-// setDown marks s DOWN after a failed check (b.stateMu held). The message
-// is an alert, a notice when the server was draining.
+// setDown marks s DOWN after a failed check or an operator's hdown
+// (b.stateMu held). The message is an alert, a notice when the server was
+// draining or NOLB.
 func (h *health) setDown(s *server, res checkResult) {
 	wasUsable := s.usable()
+	level := formats.AlertSev
+	if s.draining() || s.nolb.Load() {
+		level = formats.Notice
+	}
 	s.up.Store(false)
+	s.nolb.Store(false)
 	s.lastChange.Store(h.p.now().UnixNano())
 	s.ctr.wentDown() // stats
 	b := s.be
-	level := formats.AlertSev
-	if s.draining() {
-		level = formats.Notice
-	}
-	if b.cfg.LogHealthChecks { // the reason is on the "Health check" line
-		h.p.out.adminf(b.logs, level, "%s %s/%s is DOWN. %s", serverKind(s), b.cfg.Name, s.cfg.Name, leftText(s))
-	} else {
-		h.p.out.adminf(b.logs, level, "%s %s/%s is DOWN, reason: %s, check duration: %dms. %s",
-			serverKind(s), b.cfg.Name, s.cfg.Name, res.reason, res.duration.Milliseconds(), leftText(s))
-	}
+	h.p.out.adminf(b.logs, level, "%s %s/%s is DOWN%s. %s", serverKind(s), b.cfg.Name, s.cfg.Name, res.why(b.cfg.LogHealthChecks), leftText(s))
 	h.noServerLeft(b, wasUsable)
 	if s.cfg.ShutdownOnDown {
 		h.shutdownSessions(b, func(x *server) bool { return x == s })
 	}
 }
 
-// setUp marks s UP after successful checks (b.stateMu held).
+// setUp marks s UP (out of NOLB too) after successful checks or an
+// operator's hrunn (b.stateMu held).
 func (h *health) setUp(s *server, res checkResult) {
 	now := h.p.now().UnixNano()
-	s.ctr.cameUp(s.lastChange.Load(), now) // stats
+	if !s.up.Load() {
+		s.ctr.cameUp(s.lastChange.Load(), now) // stats
+	}
 	s.up.Store(true)
+	s.nolb.Store(false)
 	s.lastChange.Store(now)
 	b := s.be
 	active, backup := b.usableCount()
-	kind := serverKind(s)
-	reason := ", reason: " + res.reason + ", check duration: " + strconv.FormatInt(res.duration.Milliseconds(), 10) + "ms"
-	if b.cfg.LogHealthChecks {
-		reason = ""
-	}
 	h.p.out.adminf(b.logs, formats.Notice, "%s %s/%s is UP%s. %d active and %d backup servers online. 0 sessions requeued, %d total in queue.",
-		kind, b.cfg.Name, s.cfg.Name, reason, active, backup, b.queueLen())
+		serverKind(s), b.cfg.Name, s.cfg.Name, res.why(b.cfg.LogHealthChecks), active, backup, b.queueLen())
 	b.mu.Lock()
 	b.serveQueueLocked()
 	b.mu.Unlock()

@@ -343,18 +343,30 @@ func (cl *cliState) showServersState(w *bytes.Buffer, args []string) bool {
 			switch {
 			case s.maint() || !s.up.Load():
 				op = 0 // stopped
-			case s.draining():
-				op = 3 // stopping
+			case s.nolb.Load():
+				op = 3 // stopping (a draining server stays running)
 			}
-			chkStatus, chkResult, chkHealth, chkState := hcIni, 0, 0, 0
+			// health is also what the stats page's hrunn/hnolb/hdown
+			// set on a server without checks.
+			chkStatus, chkResult, chkHealth, chkState := hcIni, 0, int(s.health.Load()), 0
 			if s.cfg.Check {
-				chkStatus = int(s.check.Load())
-				chkResult = 2 // failed
-				if s.up.Load() {
-					chkResult = 3 // passed
+				if st := int(s.check.Load()); st != hcUnknown {
+					chkStatus = st
 				}
-				chkHealth = int(s.health.Load())
+				switch {
+				case s.ctr.chkInfo.Load() == nil: // not checked yet: unknown
+				case s.up.Load():
+					chkResult = 3 // passed
+				default:
+					chkResult = 2 // failed
+				}
 				chkState = 6 // enabled|configured
+				if s.chkOff.Load() {
+					chkState = 2 // configured
+				}
+			}
+			if s.maint() {
+				chkState |= 8 // paused
 			}
 			chkPort := s.cfg.CheckPort
 			chkAddr := s.cfg.CheckAddr

@@ -24,6 +24,7 @@
 //	forward           forward.go   forward, sendRequest   request head and body to the server, kept conns
 //	respond           respond.go   relayResponse          response head, http-response rules, body, replies
 //	                  compress.go  startCompression       compression (gzip/deflate) of the response body
+//	                  tunnel.go    relayTunnel            101 (Upgrade) or CONNECT 2xx: two-way relay, timeout tunnel
 //	log               log.go       logStream              fill formats.Record, send through logger.go
 //
 // HTTP/1 messages are parsed and re-framed by package proxy/h1 (h1.go and
@@ -162,7 +163,20 @@
 // "stats enable/uri/realm/auth/admin/refresh/hide-version/show-legends/
 // show-node" serve HAProxy 2.6's page (stats*.go): the HTML tables, ;csv
 // with the 128 fields of 2.6 (header recorded from haproxy 2.6.12), ;json
-// (typed), ;up, ;norefresh, and admin POST forms answered 303 to ;st=<code>.
+// (typed), ;up, ;norefresh, and admin POST forms answered 303 to ;st=<code>
+// (DONE, PART, NONE, ERRP, EXCD, DENY) with HAProxy 2.6's semantics for
+// every action of its page (admin.go): ready/drain/maint, hrunn/hnolb/hdown
+// (NOLB: UP but out of load balancing until the next passed check),
+// dhlth/ehlth (checks paused, "no check"), shutdown, the older
+// disable/enable/stop/start, and the agent actions, which select no server
+// as in HAProxy without an agent check. A request without valid
+// credentials gets HAProxy's 401 page and is logged as HAProxy logs it
+// (status 400, %B counting the unsent 400 message too).
+//
+// In HTTP mode a 101 Switching Protocols (WebSocket or any Upgrade) or a
+// 2xx to CONNECT turns the connection into a two-way relay (tunnel.go)
+// governed by "timeout tunnel" (else timeout client/server), logged with
+// the response's status and every byte relayed to the client in %B.
 // The rows read counters.go: per frontend, backend and server counters
 // updated with atomics once per stream (countRequest when a request
 // arrives, countStream where it is logged) and by the health checks.
@@ -260,9 +274,8 @@
 // error-log-format are not supported, and SSLv3 maps to TLS 1.0. The stats
 // page does not count raw H1 bytes (h1_bytes_in/out stay 0), pooled idle
 // server connections nor a connection closed before its first request
-// (haproxy counts it in req_tot and hrsp_4xx); agent checks, "stats scope",
-// "stats show-desc" and the dhlth/ehlth/hnolb/agent admin actions are not
-// supported. "stats maxconn" only
+// (haproxy counts it in req_tot and hrsp_4xx); agent checks, "stats scope"
+// and "stats show-desc" are not supported. "stats maxconn" only
 // sizes the computed maxconn: the CLI does not limit its connections. The
 // process's RLIMIT_NOFILE is neither set to the computed descriptor budget
 // nor checked against it (haproxy refuses to start when "maxconn" needs

@@ -169,7 +169,11 @@ func (p *Proxy) promSamples(b *strings.Builder, fam *promFamily, r *statsRow, la
 		}
 		return
 	case fCheckStatus, fCheckCode, fCheckDuration:
-		if r.srv == nil || !r.srv.cfg.Check {
+		// HAProxy 2.6 leaves out the status and code of paused
+		// (maintenance) or disabled checks, and the duration of checks
+		// disabled or not run yet.
+		sv := r.srv
+		if sv == nil || !sv.checksOn() || f != fCheckDuration && sv.maint() || f == fCheckDuration && sv.ctr.chkInfo.Load() == nil {
 			return
 		}
 		switch f {

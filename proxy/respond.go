@@ -107,7 +107,8 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	st := &s.st
 	h := &s.resp
 	st.status = h.status
-	noBody := string(s.req.method) == "HEAD" || h.status == 204 || h.status == 304 || h.status < 200
+	tun := upgradeTunnel(s) // tunnel.go
+	noBody := tun || string(s.req.method) == "HEAD" || h.status == 204 || h.status == 304 || h.status < 200
 	untilClose := !noBody && !h.chunked && h.contentLength < 0
 	if untilClose {
 		keep = false
@@ -159,14 +160,19 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	if cz != nil {
 		w = cz.appendHeaders(w, h.chunked)
 	}
-	if !keep {
+	switch {
+	case tun: // the server's Connection header went through
+	case !keep:
 		w = append(w, "connection: close\r\n"...)
-	} else if !s.req.http11() {
+	case !s.req.http11():
 		w = append(w, "connection: keep-alive\r\n"...)
 	}
 	w = append(w, "\r\n"...)
 	s.wbuf = w
 	s.srvRd.consume(headLen)
+	if tun {
+		return relayTunnel(s, be, w)
+	}
 	c := s.conduit(s.srvRd, s.c, be.cfg.Timeouts.Server, s.fe.cfg.Timeouts.Client)
 	var ok bool
 	if cz != nil {

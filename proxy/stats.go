@@ -59,23 +59,7 @@ func serveStats(s *session, be *backend, keep bool) bool {
 	cfg := be.cfg.Stats
 	var rep reply
 	if len(cfg.Auth) > 0 && !statsAuthorized(s, cfg) {
-		realm := cfg.Realm
-		if realm == "" {
-			realm = "HAProxy Statistics"
-		}
-		body := "<html><body><h1>401 Unauthorized</h1>\n" + messages[401] + "\n</body></html>\n"
-		rep = buildReply(401, "Unauthorized", [][2]string{
-			{"content-length", strconv.Itoa(len(body))},
-			{"cache-control", "no-cache"},
-			{"content-type", "text/html"},
-			{"www-authenticate", `Basic realm="` + realm + `"`},
-		}, body)
-		st.queued, st.connected = now, now
-		st.term.set(causeLocal, phaseRequest)
-		st.status, st.bytesOut = rep.status, rep.htx
-		ok := writeReply(s, rep, keep)
-		logStream(s, s.p.now())
-		return ok && keep && skipBody(s)
+		return statsUnauthorized(s, cfg, now, keep)
 	}
 	st.queued, st.connected, st.header = now, now, now
 	uri := s.uri()
@@ -108,6 +92,57 @@ func serveStats(s *session, be *backend, keep bool) bool {
 	ok := writeReply(s, rep, keep)
 	logStream(s, s.p.now())
 	return ok && keep && skipBody(s)
+}
+
+// statsUnauthorized answers a stats request without valid credentials as
+// haproxy 2.6.12 does: a 401 with its page and WWW-Authenticate (no body
+// to HEAD), "connection: close" when the request has a body or is not
+// kept alive, and the connection closed after it in every case. Its log
+// line reads status 400, Tr -1, LR--, and %B counts the 401 plus the 400
+// error message HAProxy generates after the stats auth rule aborted the
+// request (never sent: the response was already complete), body included
+// except for HEAD.
+func statsUnauthorized(s *session, cfg *config.Stats, now time.Time, keep bool) bool {
+	st := &s.st
+	realm := cfg.Realm
+	if realm == "" {
+		realm = "HAProxy Statistics"
+	}
+	head := string(s.req.method) == "HEAD"
+	page := "<html><body><h1>401 Unauthorized</h1>\n" + messages[401] + "\n</body></html>\n"
+	body := page
+	if head {
+		body = ""
+	}
+	rep := buildReply(401, "Unauthorized", [][2]string{
+		{"content-length", strconv.Itoa(len(page))},
+		{"cache-control", "no-cache"},
+		{"content-type", "text/html"},
+		{"www-authenticate", `Basic realm="` + realm + `"`},
+	}, body)
+	st.queued, st.connected = now, now
+	st.term.set(causeLocal, phaseRequest)
+	st.status, st.bytesOut = 400, rep.htx+unsent400(head)
+	writeReply(s, rep, keep && !s.req.chunked && s.req.contentLength <= 0)
+	logStream(s, s.p.now())
+	return false
+}
+
+// unsent400 is what HAProxy 2.6 counts in %B for its built-in 400 message
+// (the errorfile form, with "Connection: close") when it is generated but
+// not sent.
+func unsent400(head bool) int64 {
+	page := "<html><body><h1>400 " + reasonFor(400) + "</h1>\n" + messages[400] + "\n</body></html>\n"
+	body := page
+	if head {
+		body = ""
+	}
+	return buildReply(400, reasonFor(400), [][2]string{
+		{"content-length", strconv.Itoa(len(page))},
+		{"cache-control", "no-cache"},
+		{"connection", "close"},
+		{"content-type", "text/html"},
+	}, body).htx
 }
 
 // statsAdmin reports whether "stats admin" allows this request.
@@ -149,6 +184,12 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 		c := conduit{src: s.rd, dst: col, rto: s.fe.cfg.Timeouts.Client, now: s.p.opts.Now}
 		okBody = c.copyBody(h, false)
 	}
+	// HAProxy's stats applet runs once the whole form is in: the request
+	// ends (TR) and the response starts there, while the queue and
+	// connect marks stay at the end of the head, so a body that came
+	// later logs a negative Tw ("1/-1/0/1/1").
+	st.reqDone = s.p.now()
+	st.header = st.reqDone
 	code := "DENY"
 	switch {
 	case !okBody:
@@ -178,112 +219,106 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 	return ok && keep
 }
 
-// statsAction runs one admin form and returns its st= code.
+// statsAction runs one admin form and returns its st= code, as HAProxy
+// 2.6 does: the parameters are read from the last to the first (its form
+// puts the backend "b" and the "action" last; the last of each counts),
+// an "s" met before both are known is applied once they are, an unknown
+// backend or action or a parameter of 2048 bytes or more is ERRP at once
+// (what was read before stays applied), an undecodable parameter ends the
+// form. Then NONE when no server counted, ERRP when none was altered,
+// DONE when all were, PART otherwise; an unknown server counts without
+// being altered, a server an action does not apply to (dhlth without
+// checks, agent actions: no agent checks here) does not count.
 func (p *Proxy) statsAction(form string) string {
-	vals, err := url.ParseQuery(form)
-	if err != nil {
-		return "ERRP"
-	}
-	bname := vals.Get("b")
+	params := strings.Split(form, "&")
 	var b *backend
-	for _, pc := range p.plan().ordered {
-		if bb := p.plan().backendOf(pc); bb != nil && ("#"+strconv.Itoa(pc.ID) == bname || pc.Name == bname) {
-			b = bb
+	action := ""
+	total, altered := 0, 0
+	deferred := -1
+	for i := len(params) - 1; i >= 0; i-- {
+		if len(params[i]) >= statsParamMax {
+			return "ERRP" // HAProxy copies it into a LINESIZE buffer
 		}
-	}
-	action := vals.Get("action")
-	if b == nil || !statsActionKnown(action) {
-		return "ERRP"
-	}
-	names := vals["s"]
-	if len(names) == 0 {
-		return "NONE"
-	}
-	done, missed := 0, 0
-	for _, n := range names {
-		var srv *server
-		for _, sv := range b.servers {
-			if sv.cfg.Name == n {
-				srv = sv
+		key, val, _ := strings.Cut(params[i], "=")
+		k, err := url.QueryUnescape(key)
+		if err != nil {
+			break
+		}
+		v, err := url.QueryUnescape(val)
+		if err != nil {
+			break
+		}
+		switch {
+		case b == nil && k == "b":
+			if b = p.adminBackend(v); b == nil {
+				return "ERRP"
+			}
+		case action == "" && k == "action":
+			if !statsActionKnown(v) {
+				return "ERRP"
+			}
+			action = v
+		case k == "s" && (b == nil || action == ""):
+			if deferred < 0 {
+				deferred = i
+			}
+		case k == "s":
+			switch srv := b.serverByName(v); {
+			case srv == nil: // unknown: counts, not altered
+				total++
+			case p.applyStatsAction(srv, action):
+				total++
+				altered++
 			}
 		}
-		if srv == nil {
-			missed++
-			continue
-		}
-		if p.applyStatsAction(srv, action) {
-			done++
-		} else {
-			missed++
+		if deferred >= 0 && b != nil && action != "" {
+			i, deferred = deferred+1, -1
 		}
 	}
 	switch {
-	case missed == 0:
+	case total == 0:
+		return "NONE"
+	case altered == 0:
+		return "ERRP"
+	case altered == total:
 		return "DONE"
-	case done > 0:
-		return "PART"
 	}
-	return "NONE"
+	return "PART"
+}
+
+// statsParamMax is the size of the buffer HAProxy 2.6 copies one admin
+// form parameter into (LINESIZE, its terminating NUL included).
+const statsParamMax = 2048
+
+// adminBackend finds the backend of an admin form by name or by "#<id>" (HAProxy's
+// proxy_be_by_name).
+func (p *Proxy) adminBackend(name string) *backend {
+	pl := p.plan()
+	for _, pc := range pl.ordered {
+		if b := pl.backendOf(pc); b != nil && ("#"+strconv.Itoa(pc.ID) == name || pc.Name == name) {
+			return b
+		}
+	}
+	return nil
+}
+
+func (b *backend) serverByName(name string) *server {
+	for _, s := range b.servers {
+		if s.cfg.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 func statsActionKnown(a string) bool {
 	switch a {
 	case "ready", "drain", "maint", "dhlth", "ehlth", "hrunn", "hnolb", "hdown",
-		"dagent", "eagent", "arunn", "adown", "shutdown":
+		"dagent", "eagent", "arunn", "adown", "shutdown",
+		"disable", "enable", "stop", "start": // the older names
 		return true
 	}
 	return false
-}
-
-// applyStatsAction applies one admin action to srv. Agent actions apply
-// to no server here (agent checks are not supported: HAProxy likewise
-// skips servers without an agent). It reports whether the action applied.
-func (p *Proxy) applyStatsAction(srv *server, action string) bool {
-	switch action {
-	case "ready":
-		p.health.setAdminState(srv, stateReady, false)
-	case "drain":
-		p.health.setAdminState(srv, stateDrain, false)
-	case "maint":
-		p.health.setAdminState(srv, stateMaint, false)
-	case "shutdown":
-		p.shutdownServerSessions(srv)
-	case "dhlth", "ehlth", "hrunn", "hnolb", "hdown":
-		if !srv.cfg.Check {
-			return false
-		}
-		return p.statsHealthAction(srv, action)
-	default: // agent actions: no agent configured
-		return false
-	}
-	return true
-}
-
-// statsHealthAction forces the health state of a checked server.
-func (p *Proxy) statsHealthAction(srv *server, action string) bool {
-	b := srv.be
-	switch action {
-	case "hrunn":
-		b.stateMu.Lock()
-		rise, fall, _, _, _ := defaults(srv.cfg)
-		srv.health.Store(int32(rise + fall - 1))
-		if !srv.up.Load() {
-			p.health.setUp(srv, checkResult{ok: true, reason: "Health check forced by stats"})
-		}
-		b.stateMu.Unlock()
-	case "hdown":
-		b.stateMu.Lock()
-		srv.health.Store(0)
-		if srv.up.Load() {
-			p.health.setDown(srv, checkResult{reason: "Health check forced by stats"})
-		}
-		b.stateMu.Unlock()
-	default:
-		// dhlth/ehlth/hnolb: pausing checks and NOLB are not
-		// implemented; report the action as not applied.
-		return false
-	}
-	return true
 }
 
 // shutdownServerSessions closes the server's established sessions.

@@ -388,7 +388,8 @@ func addrFamily(a string) string {
 }
 
 // serverRowClass is the CSS class of a server row: maintain, active_ or
-// backup_ followed by up, down, going_up, going_down, draining, no_check.
+// backup_ followed by up, down, going_up, going_down, draining, nolb,
+// no_check.
 func serverRowClass(s *server) string {
 	if s.maint() {
 		return "maintain"
@@ -403,7 +404,9 @@ func serverRowClass(s *server) string {
 		return kind + "draining"
 	case st == "no check":
 		return kind + "no_check"
-	case strings.HasPrefix(st, "UP "):
+	case st == "NOLB": // no rule in HAProxy's CSS either
+		return kind + "nolb"
+	case strings.HasPrefix(st, "UP "), strings.HasPrefix(st, "NOLB "):
 		return kind + "going_down"
 	case strings.HasPrefix(st, "DOWN "):
 		return kind + "going_up"

@@ -235,36 +235,42 @@ func (p *Proxy) backendRow(b *backend, t time.Time, legends bool) *statsRow {
 	return r
 }
 
-// serverStatusText is the status column of a server row: MAINT, DRAIN,
-// "no check", or the check state with the health counter while it moves
-// ("UP 1/3" going down, "DOWN 1/2" going up).
+// serverStatusText is the status column of a server row, computed as
+// HAProxy 2.6 does: MAINT; UP, DRAIN or NOLB, with the health counter
+// while it moves down ("UP 1/3"); "no check" for an UP server whose
+// checks are off; DOWN, or "DOWN 1/2" while checks bring it up.
 func serverStatusText(s *server) string {
-	up := "UP"
-	if s.draining() {
-		up = "DRAIN"
-	}
-	switch {
-	case s.maint():
+	if s.maint() {
 		return "MAINT"
-	case !s.cfg.Check && s.draining():
-		return "DRAIN"
-	case !s.cfg.Check:
-		return "no check"
 	}
+	chk := s.checksOn()
 	rise, fall, _, _, _ := defaults(s.cfg)
 	h := int(s.health.Load())
 	top := rise + fall - 1
-	if s.up.Load() {
-		if h >= top || h < rise {
-			return up
+	moving := func(word string) string {
+		if !chk || h >= top || h < rise {
+			return word
 		}
-		return up + " " + strconv.Itoa(h-rise+1) + "/" + strconv.Itoa(fall)
+		return word + " " + strconv.Itoa(h-rise+1) + "/" + strconv.Itoa(fall)
 	}
-	if h <= 0 || h >= rise {
-		return "DOWN"
+	switch {
+	case s.up.Load() && s.nolb.Load():
+		return moving("NOLB")
+	case s.up.Load() && s.draining():
+		return moving("DRAIN")
+	case s.up.Load() && !chk:
+		return "no check"
+	case s.up.Load():
+		return moving("UP")
+	case chk && h > 0 && h < rise:
+		return "DOWN " + strconv.Itoa(h) + "/" + strconv.Itoa(rise)
 	}
-	return "DOWN " + strconv.Itoa(h) + "/" + strconv.Itoa(rise)
+	return "DOWN"
 }
+
+// checksOn reports whether the server's health checks run: configured
+// and not disabled from the stats page.
+func (s *server) checksOn() bool { return s.cfg.Check && !s.chkOff.Load() }
 
 func (p *Proxy) serverRow(s *server, t time.Time, legends bool) *statsRow {
 	now := t.UnixNano()
@@ -297,7 +303,7 @@ func (p *Proxy) serverRow(s *server, t time.Time, legends bool) *statsRow {
 	last := s.lastChange.Load()
 	r.i(fLastchg, (now-last)/int64(time.Second))
 	r.i(fSid, int64(s.cfg.ID))
-	if s.cfg.Check {
+	if s.checksOn() {
 		r.i(fChkfail, c.chkFail.Load())
 		r.i(fChkdown, c.chkDown.Load())
 		down := c.downTotal.Load()
@@ -318,10 +324,12 @@ func (p *Proxy) serverRow(s *server, t time.Time, legends bool) *statsRow {
 			r.v[fCheckStatus] = "INI"
 			r.v[fCheckDesc] = checkStatusDesc(hcIni)
 		}
-		rise, fall, _, _, _ := defaults(s.cfg)
-		r.i(fCheckRise, int64(rise))
-		r.i(fCheckFall, int64(fall))
-		r.i(fCheckHealth, int64(s.health.Load()))
+		if !s.maint() { // checks paused: HAProxy leaves them out
+			rise, fall, _, _, _ := defaults(s.cfg)
+			r.i(fCheckRise, int64(rise))
+			r.i(fCheckFall, int64(fall))
+			r.i(fCheckHealth, int64(s.health.Load()))
+		}
 	}
 	timing(r, c, c.lastSess.Load(), now)
 	if legends {
@@ -332,8 +340,10 @@ func (p *Proxy) serverRow(s *server, t time.Time, legends bool) *statsRow {
 	r.i(fIdleConnCur, 0)
 	r.i(fSafeConnCur, 0)
 	r.i(fUsedConnCur, cur)
+	// HAProxy's estimate of the connections the server needs: 1 once
+	// anything (traffic or a check) connected to it, 0 before.
 	need := int64(0)
-	if s.usable() || !s.up.Load() && !s.maint() {
+	if s.cum.Load() > 0 || c.chkInfo.Load() != nil {
 		need = 1
 	}
 	r.i(fNeedConnEst, need)

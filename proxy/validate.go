@@ -95,9 +95,6 @@ func (v *validator) proxy(pc *config.Proxy, cfgVerify string) {
 	if t.ClientFin > 0 || t.ServerFin > 0 {
 		v.alert(f, l, "%s : 'timeout client-fin' and 'timeout server-fin' are not supported by this implementation (client/server timeouts apply after a half-close).", where)
 	}
-	if t.Tunnel > 0 && pc.Mode == config.ModeHTTP && pc.Cap&config.CapBackend != 0 {
-		v.warn(f, l, "%s : 'timeout tunnel' is ignored by this implementation in HTTP mode (upgraded connections are not relayed).", where)
-	}
 	if pc.BalanceURIWhole || pc.BalanceURILen > 0 || pc.BalanceURIDepth > 0 {
 		v.alert(f, l, "%s : 'balance uri' options 'whole', 'len' and 'depth' are not supported by this implementation (the path is hashed).", where)
 	}

@@ -107,7 +107,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 	}
 	origin := &testbackend.HTTP{Name: "a1"}
 	go origin.Serve(t.Context(), backend)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfgPath := filepath.Join(dir, "p.cfg")
 	good := mwConfig(port, backend.Addr().(*net.TCPAddr).Port)
@@ -296,7 +296,7 @@ func TestDaemonPidfile(t *testing.T) {
 		{"daemon -db", "    daemon\n", []string{"-db"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := testkit.FreePort(t)
 			cfg := filepath.Join(dir, "p.cfg")
 			text := strings.Replace(mwConfig(port, bport), "global\n", "global\n"+tc.global, 1)
 			if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
@@ -419,7 +419,7 @@ func TestSystemdUnit(t *testing.T) {
 // haproxy 2.6.12 prints (compared live when haproxy is installed).
 func TestMasterExitOnFailure(t *testing.T) {
 	play := func(bin string, env []string) (int, string) {
-		port := freePort(t)
+		port := testkit.FreePort(t)
 		cfg := filepath.Join(t.TempDir(), "p.cfg")
 		os.WriteFile(cfg, []byte(mwConfig(port, 1)), 0o644)
 		errf, err := os.Create(cfg + ".stderr")
@@ -497,7 +497,7 @@ func TestReloadInFlight(t *testing.T) {
 	}
 	arrived := make(chan string, 4)
 	go (&testbackend.HTTP{Name: "a1", OnRequest: func(target string) { arrived <- target }}).Serve(t.Context(), backend)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfg := filepath.Join(t.TempDir(), "p.cfg")
 	text := strings.Replace(mwConfig(port, backend.Addr().(*net.TCPAddr).Port), "hard-stop-after 5s", "hard-stop-after 1500ms", 1)

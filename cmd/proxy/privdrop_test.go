@@ -45,7 +45,7 @@ func TestChrootUserVsHAProxy(t *testing.T) {
 			defer logc.Close()
 			os.Chmod(sock, 0o666)
 			port := testkit.FreePort(t)
-			cfg := testkit.WriteFile(t, "h.cfg", fmt.Sprintf(`global
+			cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "h.cfg"), fmt.Sprintf(`global
     log /dev/log local0
     chroot %s
     user nobody
@@ -109,7 +109,7 @@ func TestUserGroupRefusedVsHAProxy(t *testing.T) {
 	hap := testbin.Need(t, "haproxy")
 	setpriv := testbin.Need(t, "setpriv")
 	port := testkit.FreePort(t)
-	cfg := testkit.WriteFile(t, "p.cfg", fmt.Sprintf("global\n    user haproxy\n    group haproxy\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", port))
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "p.cfg"), fmt.Sprintf("global\n    user haproxy\n    group haproxy\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", port))
 	os.Chmod(filepath.Dir(cfg), 0o755)
 	os.Chmod(filepath.Dir(filepath.Dir(cfg)), 0o755) // t.TempDir's parent is 0700
 	self := selfPath(t)

@@ -44,7 +44,7 @@ func playServerStates(t *testing.T, bin string) stateRun {
 	t.Helper()
 	sink := syslogSink(t)
 	fePort, srvPort := testkit.FreePort(t), testkit.FreePort(t)
-	cfg := testkit.WriteFile(t, "states.cfg", fmt.Sprintf(`global
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "states.cfg"), fmt.Sprintf(`global
     log %s local0
 defaults
     mode http

@@ -36,7 +36,7 @@ func stopOnce(t *testing.T, bin string, sig syscall.Signal) stopRun {
 	for i := range ports {
 		ports[i] = testkit.FreePort(t)
 	}
-	cfg := testkit.WriteFile(t, "stop.cfg", fmt.Sprintf(`global
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "stop.cfg"), fmt.Sprintf(`global
     log %s local0
 defaults
     mode http

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func TestFDLimitVsHAProxy(t *testing.T) {
 	prog := regexp.MustCompile(`\[[^\]]*\.main\(\)\]`)
 	pid := regexp.MustCompile(`\(\d+\)`)
 	for _, global := range []string{"maxconn 5000", "ulimit-n 3000"} {
-		cfg := testkit.WriteFile(t, "u.cfg", fmt.Sprintf("global\n    %s\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:%d\n", global, port))
+		cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "u.cfg"), fmt.Sprintf("global\n    %s\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:%d\n", global, port))
 		run := func(bin string, args ...string) (int, string) {
 			// A process that could raise its limit keeps running: the
 			// deadline ends it, and both must then have run.

@@ -54,7 +54,7 @@ func TestVerdictVsHAProxy(t *testing.T) {
 // pids and the version NOTICE lines aside.
 func TestStartErrorsLayout(t *testing.T) {
 	bin := testbin.Need(t, "haproxy")
-	cfg := testkit.WriteFile(t, "bad.cfg", "global\n    bogus1\n    bogus2\ndefaults\n    mode http\n")
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "bad.cfg"), "global\n    bogus1\n    bogus2\ndefaults\n    mode http\n")
 	self := selfPath(t)
 	pid := regexp.MustCompile(`\(\d+\)`)
 	for _, f := range []string{cfg, filepath.Join(filepath.Dir(cfg), "missing.cfg")} {

@@ -54,11 +54,11 @@ func FreeAddr(t testing.TB, network string) string {
 	return a.String()
 }
 
-// WriteFile writes text to name in a new temporary directory of the test
-// and returns the file's path: a configuration for a program under test.
-func WriteFile(t testing.TB, name, text string) string {
+// WriteFile writes text to the file path (mode 0644), failing the test if
+// it cannot, and returns path: a configuration for a program under test,
+// typically in t.TempDir().
+func WriteFile(t testing.TB, path, text string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

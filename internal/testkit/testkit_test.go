@@ -202,7 +202,7 @@ func TestFreePortAndAddr(t *testing.T) {
 }
 
 func TestWriteFile(t *testing.T) {
-	p := WriteFile(t, "a.cfg", "global\n")
+	p := WriteFile(t, filepath.Join(t.TempDir(), "a.cfg"), "global\n")
 	if b, err := os.ReadFile(p); err != nil || string(b) != "global\n" || filepath.Base(p) != "a.cfg" {
 		t.Errorf("%s: %q, %v", p, b, err)
 	}

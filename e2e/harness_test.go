@@ -95,10 +95,7 @@ func startPipeline(t *testing.T, logrotateConf string) *pipeline {
 	// syslogd.
 	conf := readTestdata(t, "rsyslog-haproxy.conf")
 	conf = strings.ReplaceAll(conf, "/var/log/haproxy", pl.dir)
-	confPath := filepath.Join(pl.dir, "rsyslog.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	confPath := testkit.WriteFile(t, filepath.Join(pl.dir, "rsyslog.conf"), conf)
 	rc, err := rotate.ParseConfig(strings.NewReader(strings.NewReplacer("@DIR@", pl.dir, "/var/log/haproxy", pl.dir).Replace(logrotateConf)), "logrotate.conf")
 	if err != nil {
 		t.Fatal(err)

@@ -94,9 +94,7 @@ func TestDirectWriteFailureKeepsCopy(t *testing.T) {
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, path, "")
 	testkit.Eventually(t, "recovery", func() bool { return w.Flush() == nil })
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

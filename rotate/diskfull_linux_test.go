@@ -120,6 +120,20 @@ func (r *diskFullRun) observe() {
 	r.maxBuf = max(r.maxBuf, st.Buffered)
 }
 
+// closeAndCheck closes the writer and checks that path holds every byte
+// Write accepted, once and in order.
+func (r *diskFullRun) closeAndCheck(path string) {
+	r.t.Helper()
+	if err := r.w.Close(); err != nil {
+		r.t.Fatalf("Close: %v", err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	checkContent(r.t, got, r.accepted.Bytes())
+}
+
 func (r *diskFullRun) untilFull(limit int) error {
 	r.t.Helper()
 	for range limit {
@@ -259,14 +273,7 @@ func testDiskFullTmpfs(t *testing.T, per int) {
 	if err := w.Flush(); err != nil {
 		t.Fatalf("Flush after space returned: %v", err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkContent(t, got, r.accepted.Bytes())
+	r.closeAndCheck(path)
 
 	// Memory: all the data held (buffer plus the write that failed) and
 	// Stats().Buffered, which reports it, stay within MaxBuffer.
@@ -451,14 +458,7 @@ func testDiskFullMemoryBound(t *testing.T, per int, free int64, partial bool) {
 		r.observe()
 		return w.Stats().BytesWritten == int64(r.accepted.Len())
 	})
-	if err := w.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkContent(t, got, r.accepted.Bytes())
+	r.closeAndCheck(path)
 	if r.maxHeld > heldLimit(maxBuffer, per) {
 		t.Errorf("%d bytes held, more than %d", r.maxHeld, heldLimit(maxBuffer, per))
 	}

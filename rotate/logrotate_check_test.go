@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // lrErrLine finds the first "error: FILE:LINE" of logrotate's output.
@@ -26,9 +27,7 @@ func TestConfigVerdictsMatchLogrotate(t *testing.T) {
 	bin := testbin.Need(t, "logrotate")
 	base := t.TempDir()
 	log := filepath.Join(base, "x.log")
-	if err := os.WriteFile(log, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, log, "")
 	block := func(lines ...string) string {
 		return log + " {\n daily\n rotate 2\n " + strings.Join(lines, "\n ") + "\n}\n"
 	}
@@ -95,9 +94,7 @@ func TestConfigVerdictsMatchLogrotate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			conf := filepath.Join(dir, "c.conf")
-			if err := os.WriteFile(conf, []byte(tc.conf), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testkit.WriteFile(t, conf, tc.conf)
 			out, _ := exec.Command(bin, "-d", "-s", filepath.Join(dir, "state"), conf).CombinedOutput()
 			lrReject := strings.Contains(string(out), "error:")
 			if lrReject != tc.reject {
@@ -145,16 +142,12 @@ func TestConfigStricterThanLogrotate(t *testing.T) {
 	bin := testbin.Need(t, "logrotate")
 	base := t.TempDir()
 	log := filepath.Join(base, "x.log")
-	if err := os.WriteFile(log, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, log, "")
 	for _, d := range []string{"olddir " + base, "extension .log", "weekly 7", "start 0", "compresscmd /bin/bzip2", "dateformat -%Y%j"} {
 		t.Run(d, func(t *testing.T) {
 			dir := t.TempDir()
 			conf := filepath.Join(dir, "c.conf")
-			if err := os.WriteFile(conf, []byte(log+" {\n daily\n rotate 2\n "+d+"\n}\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testkit.WriteFile(t, conf, log+" {\n daily\n rotate 2\n "+d+"\n}\n")
 			out, _ := exec.Command(bin, "-d", "-s", filepath.Join(dir, "state"), conf).CombinedOutput()
 			if strings.Contains(string(out), "error:") {
 				t.Fatalf("logrotate rejects it too:\n%s", out)

@@ -2,7 +2,6 @@ package rotate
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,11 +46,7 @@ func TestOutsideRotation(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "o.log")
 			// What logrotate left from earlier runs (compress, delaycompress).
-			var gz bytes.Buffer
-			zw := gzip.NewWriter(&gz)
-			zw.Write([]byte("logrotate's\n"))
-			zw.Close()
-			os.WriteFile(path+".2.gz", gz.Bytes(), 0o644)
+			os.WriteFile(path+".2.gz", testfs.Gzip([]byte("logrotate's\n")), 0o644)
 			// Our own policy compresses and keeps 1: if the worker took
 			// logrotate's files for ours, it would compress o.log.1 and
 			// remove o.log.2.gz.

@@ -2,7 +2,6 @@ package rotate
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -366,14 +365,10 @@ func TestConcurrentWritersRotations(t *testing.T) {
 func TestStaleTempAndCrashLeftovers(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.log")
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte("compressed\n"))
-	zw.Close()
-	os.WriteFile(path+".3.gz.tmp", []byte("half"), 0o644)  // crash during compression
-	os.WriteFile(path+".1.gz", gz.Bytes(), 0o644)          // crash after the rename...
-	os.WriteFile(path+".1", []byte("compressed\n"), 0o644) // ...before removing the source
-	os.WriteFile(path+".2", []byte("left plain\n"), 0o644) // compression never ran
+	os.WriteFile(path+".3.gz.tmp", []byte("half"), 0o644)                  // crash during compression
+	os.WriteFile(path+".1.gz", testfs.Gzip([]byte("compressed\n")), 0o644) // crash after the rename...
+	os.WriteFile(path+".1", []byte("compressed\n"), 0o644)                 // ...before removing the source
+	os.WriteFile(path+".2", []byte("left plain\n"), 0o644)                 // compression never ran
 	markPreviousRun(t, dir, "s.log.1.gz", "s.log.1", "s.log.2")
 	w, err := New(path, Options{Compress: Gzip})
 	if err != nil {

@@ -111,9 +111,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfgPath := filepath.Join(dir, "p.cfg")
 	good := mwConfig(port, backend.Addr().(*net.TCPAddr).Port)
-	if err := os.WriteFile(cfgPath, []byte(good), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, cfgPath, good)
 	ns := sdtest.Listen(t, filepath.Join(dir, "notify"))
 	errf, err := os.Create(filepath.Join(dir, "stderr"))
 	if err != nil {
@@ -187,9 +185,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 		t.Errorf("listening socket was %v, now %v: not handed over", inode, got)
 	}
 	// A configuration that fails to load: the worker keeps serving.
-	if err := os.WriteFile(cfgPath, []byte(good+"    bogus-keyword\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, cfgPath, good+"    bogus-keyword\n")
 	syscall.Kill(master, syscall.SIGUSR2)
 	expect("RELOADING=1", "RELOADING=1", ready)
 	if w := worker(); w != w2 {
@@ -299,9 +295,7 @@ func TestDaemonPidfile(t *testing.T) {
 			port := testkit.FreePort(t)
 			cfg := filepath.Join(dir, "p.cfg")
 			text := strings.Replace(mwConfig(port, bport), "global\n", "global\n"+tc.global, 1)
-			if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testkit.WriteFile(t, cfg, text)
 			pidfile := filepath.Join(dir, "pid")
 			os.Remove(pidfile)
 			cmd := exec.Command(os.Args[0], append(tc.args, "-f", cfg, "-p", pidfile)...)

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbackend"
 	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
@@ -25,26 +22,7 @@ import (
 func TestBinaries(t *testing.T) {
 	bin := testkit.GoBuild(t, "../cmd/proxy", "../cmd/syslogd", "../cmd/halog")
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-
-	// Backends, in process.
-	ports := map[string]int{}
-	for _, name := range []string{"web1", "web2", "api1", "echo1", "dead"} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[strings.ToUpper(name)] = l.Addr().(*net.TCPAddr).Port
-		switch name {
-		case "dead":
-			l.Close()
-		case "echo1":
-			go (&testbackend.TCP{Mode: testbackend.Echo}).Serve(ctx, l)
-		default:
-			go (&testbackend.HTTP{Name: name}).Serve(ctx, l)
-		}
-	}
+	ports := startBackends(t)
 
 	// syslogd: listens on a port of its choice, which -v reports.
 	conf := strings.ReplaceAll(readTestdata(t, "rsyslog-haproxy.conf"), "/var/log/haproxy", dir)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -118,10 +117,7 @@ backend be
 // their level and text.
 func TestServerStateStderrVsHAProxy(t *testing.T) {
 	hap := testbin.Need(t, "haproxy")
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := selfPath(t)
 	want, got := playServerStates(t, hap), playServerStates(t, self)
 	t.Logf("haproxy stderr:\n%s\nsyslog:\n%s", strings.Join(want.stderr, "\n"), strings.Join(want.syslog, "\n"))
 	if strings.Join(got.stderr, "\n") != strings.Join(want.stderr, "\n") {

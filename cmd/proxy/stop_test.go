@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -116,10 +115,7 @@ frontend fe2
 // dies of the signal. The proxy must do the same.
 func TestStopNoticesVsHAProxy(t *testing.T) {
 	hap := testbin.Need(t, "haproxy")
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	self := selfPath(t)
 	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			want, got := stopOnce(t, hap, sig), stopOnce(t, self, sig)

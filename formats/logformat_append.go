@@ -181,21 +181,13 @@ func appendSample(dst []byte, n *node, r *Record) []byte {
 	b := buf[:0] // the value, when it is computed rather than stored
 	switch n.v {
 	case smpSrc:
-		if r.ClientAddr.Addr().IsValid() {
-			b = r.ClientAddr.Addr().AppendTo(b)
-		}
+		b = sampleAddr(b, r.ClientAddr)
 	case smpSrcPort:
-		if r.ClientAddr.Addr().IsValid() {
-			b = strconv.AppendUint(b, uint64(r.ClientAddr.Port()), 10)
-		}
+		b = samplePort(b, r.ClientAddr)
 	case smpDst:
-		if r.FrontendAddr.Addr().IsValid() {
-			b = r.FrontendAddr.Addr().AppendTo(b)
-		}
+		b = sampleAddr(b, r.FrontendAddr)
 	case smpDstPort:
-		if r.FrontendAddr.Addr().IsValid() {
-			b = strconv.AppendUint(b, uint64(r.FrontendAddr.Port()), 10)
-		}
+		b = samplePort(b, r.FrontendAddr)
 	case smpSSLFc:
 		b = appendBool(b, r.FrontendSSL)
 	case smpFcErr:
@@ -234,6 +226,24 @@ func appendSample(dst []byte, n *node, r *Record) []byte {
 		}
 	}
 	return appendText(dst, b, fl)
+}
+
+// sampleAddr appends the address of ap (the src and dst fetches), nothing
+// when it is unknown.
+func sampleAddr(b []byte, ap netip.AddrPort) []byte {
+	if ap.Addr().IsValid() {
+		b = ap.Addr().AppendTo(b)
+	}
+	return b
+}
+
+// samplePort appends the port of ap in decimal (src_port, dst_port),
+// nothing when the address is unknown.
+func samplePort(b []byte, ap netip.AddrPort) []byte {
+	if ap.Addr().IsValid() {
+		b = strconv.AppendUint(b, uint64(ap.Port()), 10)
+	}
+	return b
 }
 
 func appendBool(dst []byte, b bool) []byte {

@@ -48,22 +48,10 @@ func (f *Format) Append(dst []byte, r *Record) []byte {
 func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 	fl := n.flags
 	switch n.v {
-	case varClientIP:
-		return appendIP(dst, r.ClientAddr, fl), true
-	case varClientPort:
-		return appendPort(dst, r.ClientAddr, fl), true
-	case varFrontIP:
-		return appendIP(dst, r.FrontendAddr, fl), true
-	case varFrontPort:
-		return appendPort(dst, r.FrontendAddr, fl), true
-	case varBackIP:
-		return appendIP(dst, r.BackendAddr, fl), true
-	case varBackPort:
-		return appendPort(dst, r.BackendAddr, fl), true
-	case varServerIP:
-		return appendIP(dst, r.ServerAddr, fl), true
-	case varServerPort:
-		return appendPort(dst, r.ServerAddr, fl), true
+	case varClientIP, varFrontIP, varBackIP, varServerIP:
+		return appendIP(dst, *addrOf(r, n.v), fl), true
+	case varClientPort, varFrontPort, varBackPort, varServerPort:
+		return appendPort(dst, *addrOf(r, n.v), fl), true
 
 	case varDate:
 		return appendDateMs(dst, r.AcceptTime), true

@@ -32,10 +32,7 @@ func TestRotationCreateFailsKeepsOldFile(t *testing.T) {
 	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
 	path := filepath.Join(dir, "f.log")
 	var logBuf testfs.LockedBuffer
-	w, err := New(path, Options{Keep: 2, FlushInterval: -1, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Keep: 2, FlushInterval: -1, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
 	defer w.Close()
 	spare := filepath.Join(dir, "spare")
 	for _, p := range []string{spare, spare + "2"} {

@@ -208,11 +208,8 @@ func testDiskFullTmpfs(t *testing.T, per int) {
 	const bufSize, maxBuffer = 4 << 10, 32 << 10
 	var logs lockedLog
 	path := filepath.Join(dir, "app.log")
-	w, err := New(path, Options{BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond,
+	w := mustNew(t, path, Options{BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	r := &diskFullRun{t: t, w: w, rng: rand.New(rand.NewPCG(1, 2)), per: per}
 
@@ -305,12 +302,9 @@ func testDiskFullRotationCompress(t *testing.T, per int) {
 	filler := fillTo(t, dir, "filler", maxSize+8<<10)
 	var logs lockedLog
 	path := filepath.Join(dir, "app.log")
-	w, err := New(path, Options{MaxSize: maxSize, Compress: Gzip, Level: 1, CompressConcurrency: 1,
+	w := mustNew(t, path, Options{MaxSize: maxSize, Compress: Gzip, Level: 1, CompressConcurrency: 1,
 		BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	r := &diskFullRun{t: t, w: w, rng: rand.New(rand.NewPCG(3, 4)), per: per}
 	// The compression competes with the writer for the last bytes and frees
@@ -428,10 +422,7 @@ func testDiskFullMemoryBound(t *testing.T, per int, free int64, partial bool) {
 	big := fillTo(t, dir, "filler", free)
 	const bufSize, maxBuffer = 4 << 10, 32 << 10
 	path := filepath.Join(dir, "app.log")
-	w, err := New(path, Options{BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond})
 	t.Cleanup(func() { w.Close() })
 	r := &diskFullRun{t: t, w: w, rng: rand.New(rand.NewPCG(5, 6)), per: per}
 	r.untilFull(10000)
@@ -481,11 +472,8 @@ func TestDiskFullCompressRetry(t *testing.T) {
 	var logs lockedLog
 	path := filepath.Join(dir, "app.log")
 	const first = 2 * time.Millisecond
-	w, err := New(path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,
+	w := mustNew(t, path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)), retryDelay: first})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	rng := rand.New(rand.NewPCG(7, 8))
 	var want bytes.Buffer
@@ -562,11 +550,8 @@ func TestDiskFullCloseWhileRetrying(t *testing.T) {
 	dir := testfs.MountTmpfs(t, "256k")
 	path := filepath.Join(dir, "app.log")
 	before := runtime.NumGoroutine()
-	w, err := New(path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,
+	w := mustNew(t, path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,
 		retryDelay: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	rng := rand.New(rand.NewPCG(9, 10))
 	for seq := 0; seq < 200; seq++ {
@@ -625,11 +610,8 @@ func TestFlappingDiskLogsRateLimited(t *testing.T) {
 	replace(true)
 	clock := &fakeClock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
 	var logs lockedLog
-	w, err := New(path, Options{FlushInterval: time.Millisecond, BufferSize: 1024, MaxBuffer: 1 << 20,
+	w := mustNew(t, path, Options{FlushInterval: time.Millisecond, BufferSize: 1024, MaxBuffer: 1 << 20,
 		Now: clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	seq := 0
 	// fail writes lines until a write attempt fails; heal waits until
@@ -736,10 +718,7 @@ func TestDirectWriteInFlightCounted(t *testing.T) {
 // cmd/rotate does, wait forever).
 func TestWritableFileNeverRefuses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.log")
-	w, err := New(path, Options{BufferSize: 1024, MaxBuffer: 1024, FlushInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{BufferSize: 1024, MaxBuffer: 1024, FlushInterval: time.Hour})
 	t.Cleanup(func() { w.Close() })
 	want := []byte("a partial line")
 	if _, err := w.Write(want); err != nil {

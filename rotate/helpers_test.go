@@ -15,6 +15,16 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
+// mustNew opens a Writer on path with o, failing the test if it cannot.
+func mustNew(t testing.TB, path string, o Options) *Writer {
+	t.Helper()
+	w, err := New(path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 // fakeClock is a settable clock for Options.Now.
 type fakeClock struct {
 	mu sync.Mutex

@@ -38,10 +38,7 @@ func TestRealLogrotateOutside(t *testing.T) {
 			conf := filepath.Join(dir, "lr.conf")
 			os.WriteFile(conf, []byte(path+" {\n"+tc.block+"\n}\n"), 0o644)
 			// Our own policy would compress: logrotate's h.log.1 must stay plain.
-			w, err := New(path, Options{Compress: Gzip, Keep: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := mustNew(t, path, Options{Compress: Gzip, Keep: 2})
 			var seq atomic.Int64 // next line number
 			stop := make(chan struct{})
 			wrote := make(chan struct{})

@@ -50,10 +50,7 @@ func TestOutsideRotation(t *testing.T) {
 			// Our own policy compresses and keeps 1: if the worker took
 			// logrotate's files for ours, it would compress o.log.1 and
 			// remove o.log.2.gz.
-			w, err := New(path, Options{Compress: Gzip, Keep: 1, FlushInterval: 20 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := mustNew(t, path, Options{Compress: Gzip, Keep: 1, FlushInterval: 20 * time.Millisecond})
 			fmt.Fprintf(w, "before\n")
 			w.Flush()
 			tc.rotate(t, path)
@@ -107,10 +104,7 @@ func TestForeignBackupBlocksShift(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "b.log")
 	os.WriteFile(path+".1", []byte("theirs\n"), 0o644)
-	w, err := New(path, Options{Keep: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Keep: 3})
 	fmt.Fprintf(w, "ours\n")
 	if err := w.Rotate(); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,19 @@
 
 #include "textflag.h"
 
+// INDEXARGS loads the arguments of fieldIndex and fieldIndexAVX2 (b in
+// SI, DX; p in DI; dst in R10, R11), zeroes R12 (fields stored) and jumps
+// to empty when dst has no room.
+#define INDEXARGS(empty) \
+	MOVQ b_base+0(FP), SI; \
+	MOVQ b_len+8(FP), DX; \
+	MOVQ p+24(FP), DI; \
+	MOVQ dst_base+32(FP), R10; \
+	MOVQ dst_len+40(FP), R11; \
+	XORQ R12, R12; \
+	TESTQ R11, R11; \
+	JZ    empty
+
 // SPACES16 fills X1 with 16 space characters.
 #define SPACES16 \
 	MOVQ $0x2020202020202020, AX; \
@@ -167,14 +180,7 @@ eend:
 // func fieldIndex(b []byte, p int, dst []int32) int
 // Requires p >= 0 and len(b) >= 16.
 TEXT ·fieldIndex(SB), NOSPLIT, $0-64
-	MOVQ b_base+0(FP), SI
-	MOVQ b_len+8(FP), DX
-	MOVQ p+24(FP), DI
-	MOVQ dst_base+32(FP), R10
-	MOVQ dst_len+40(FP), R11
-	XORQ R12, R12 // fields stored
-	TESTQ R11, R11
-	JZ    idone
+	INDEXARGS(idone)
 	SPACES16
 	MOVL $1, R8
 	LEAQ 16(DI), AX
@@ -247,14 +253,7 @@ no:
 // func fieldIndexAVX2(b []byte, p int, dst []int32) int
 // fieldIndex with 32-byte blocks. Requires AVX2, p >= 0 and len(b) >= 32.
 TEXT ·fieldIndexAVX2(SB), NOSPLIT, $0-64
-	MOVQ b_base+0(FP), SI
-	MOVQ b_len+8(FP), DX
-	MOVQ p+24(FP), DI
-	MOVQ dst_base+32(FP), R10
-	MOVQ dst_len+40(FP), R11
-	XORQ R12, R12 // fields stored
-	TESTQ R11, R11
-	JZ    vret
+	INDEXARGS(vret)
 	MOVL $0x20, AX
 	MOVQ AX, X1
 	VPBROADCASTB X1, Y1

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -30,7 +29,7 @@ const diffLogFormat = `%ci:%cp %{+X}ci:%{+X}cp %fi:%fp %si:%sp %bi:%bp [%t] [%T]
 // requests, and checks that every datagram it logs is reproduced byte for
 // byte by Parse, Append and Framer. It skips when haproxy is not installed.
 func TestHAProxyDifferential(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	bin := testkit.HAProxy(t)
 	if testing.Short() {
 		t.Skip("starts haproxy")
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -24,7 +23,7 @@ var lrErrLine = regexp.MustCompile(`error: [^\s:]*c\.conf:(\d+) `)
 // file and the line logrotate names. logrotate "rejects" when it prints an
 // error (for an unknown directive it prints one and goes on: exit status 0).
 func TestConfigVerdictsMatchLogrotate(t *testing.T) {
-	bin := testbin.Need(t, "logrotate")
+	bin := testkit.Logrotate(t)
 	base := t.TempDir()
 	log := filepath.Join(base, "x.log")
 	testkit.WriteFile(t, log, "")
@@ -139,7 +138,7 @@ func TestConfigVerdictsMatchLogrotate(t *testing.T) {
 // rather than a silently different behaviour. logrotate's acceptance is
 // checked, so the list stays true.
 func TestConfigStricterThanLogrotate(t *testing.T) {
-	bin := testbin.Need(t, "logrotate")
+	bin := testkit.Logrotate(t)
 	base := t.TempDir()
 	log := filepath.Join(base, "x.log")
 	testkit.WriteFile(t, log, "")

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
@@ -24,8 +23,8 @@ import (
 // new file within a second of logrotate's run; no line is duplicated or
 // lost; logrotate's files are left as logrotate made them.
 func TestRealLogrotateOutside(t *testing.T) {
-	bin := testbin.Need(t, "logrotate")
-	testbin.Need(t, "gzip")
+	bin := testkit.Logrotate(t)
+	testkit.Need(t, "gzip")
 	for _, tc := range []struct{ name, block string }{
 		{"delaycompress", "rotate 7\ncreate\ncompress\ndelaycompress\nmissingok\nnotifempty"},
 		{"nodelaycompress", "rotate 7\ncreate\ncompress\nmissingok\nnotifempty"},

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -18,7 +17,7 @@ import (
 // writes the same lines on standard output as haproxy 2.6 (date, pid,
 // client port and timers masked).
 func TestLogStdoutVsHAProxy(t *testing.T) {
-	hap := testbin.Need(t, "haproxy")
+	hap := testkit.HAProxy(t)
 	self := selfPath(t)
 	mask := []*regexp.Regexp{
 		regexp.MustCompile(`\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d`),

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -163,7 +162,7 @@ func TestCheck(t *testing.T) {
 // TestCheckVsHAProxy runs the real haproxy on the same cases (skipped when
 // it is not installed) so the recorded expectations cannot drift.
 func TestCheckVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	bin := testkit.HAProxy(t)
 	for _, c := range checkCases {
 		args := []string{"-c", "-f", filepath.Join("testdata", c.file)}
 		if c.flag != "" {
@@ -192,7 +191,7 @@ func TestCheckSeed(t *testing.T) {
 	if rc, out := run(self); rc != 0 || out != want {
 		t.Errorf("proxy -c seed: exit %d stdout %q, want 0 %q", rc, out, want)
 	}
-	bin := testbin.Need(t, "haproxy")
+	bin := testkit.HAProxy(t)
 	if rc, out := run(bin); rc != 0 || out != want {
 		t.Errorf("haproxy -c seed: exit %d stdout %q, want 0 %q", rc, out, want)
 	}

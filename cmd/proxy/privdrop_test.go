@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -27,7 +26,7 @@ func TestChrootUserVsHAProxy(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to chroot and change user")
 	}
-	hap := testbin.Need(t, "haproxy")
+	hap := testkit.HAProxy(t)
 	for _, who := range []string{"haproxy", "proxy"} {
 		t.Run(who, func(t *testing.T) {
 			root := t.TempDir()
@@ -106,8 +105,8 @@ func TestUserGroupRefusedVsHAProxy(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to start the processes as nobody")
 	}
-	hap := testbin.Need(t, "haproxy")
-	setpriv := testbin.Need(t, "setpriv")
+	hap := testkit.HAProxy(t)
+	setpriv := testkit.Need(t, "setpriv")
 	port := testkit.FreePort(t)
 	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "p.cfg"), fmt.Sprintf("global\n    user haproxy\n    group haproxy\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", port))
 	os.Chmod(filepath.Dir(cfg), 0o755)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -116,7 +115,7 @@ backend be
 // level's; "backend 'be'" quoted as an alert) while the syslog lines keep
 // their level and text.
 func TestServerStateStderrVsHAProxy(t *testing.T) {
-	hap := testbin.Need(t, "haproxy")
+	hap := testkit.HAProxy(t)
 	self := selfPath(t)
 	want, got := playServerStates(t, hap), playServerStates(t, self)
 	t.Logf("haproxy stderr:\n%s\nsyslog:\n%s", strings.Join(want.stderr, "\n"), strings.Join(want.syslog, "\n"))

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -114,7 +113,7 @@ frontend fe2
 // first, then the backends; on SIGTERM and SIGINT it logs nothing and
 // dies of the signal. The proxy must do the same.
 func TestStopNoticesVsHAProxy(t *testing.T) {
-	hap := testbin.Need(t, "haproxy")
+	hap := testkit.HAProxy(t)
 	self := selfPath(t)
 	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -19,8 +18,8 @@ import (
 // same alert and exit status as haproxy 2.6 (both run under
 // prlimit --nofile=1024:1024), and "-c" still says valid, as haproxy -c.
 func TestFDLimitVsHAProxy(t *testing.T) {
-	hap := testbin.Need(t, "haproxy")
-	prlimit := testbin.Need(t, "prlimit")
+	hap := testkit.HAProxy(t)
+	prlimit := testkit.Need(t, "prlimit")
 	port := testkit.FreePort(t)
 	prog := regexp.MustCompile(`\[[^\]]*\.main\(\)\]`)
 	pid := regexp.MustCompile(`\(\d+\)`)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -16,7 +15,7 @@ import (
 // and the runtime's own verdict) exits as "haproxy -c" does, and prints
 // no warning where haproxy prints none.
 func TestVerdictVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	bin := testkit.HAProxy(t)
 	dir := filepath.Join("..", "..", "proxy", "config")
 	self := selfPath(t)
 	var cfgs []string
@@ -53,7 +52,7 @@ func TestVerdictVsHAProxy(t *testing.T) {
 // : ..." line per problem, then "Fatal errors found in configuration."),
 // pids and the version NOTICE lines aside.
 func TestStartErrorsLayout(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	bin := testkit.HAProxy(t)
 	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "bad.cfg"), "global\n    bogus1\n    bogus2\ndefaults\n    mode http\n")
 	self := selfPath(t)
 	pid := regexp.MustCompile(`\(\d+\)`)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
@@ -48,8 +47,8 @@ func debianLogrotate(t *testing.T, log string) string {
 // to manage, and used to compress logrotate's haproxy.log.1 at stop), the
 // 300,000-message goal, and with -no-rotate (60,000 messages).
 func TestOutsideLogrotate(t *testing.T) {
-	lr := testbin.Need(t, "logrotate")
-	testbin.Need(t, "gzip") // logrotate's compresscmd
+	lr := testkit.Logrotate(t)
+	testkit.Need(t, "gzip") // logrotate's compresscmd
 	load := filepath.Join(testkit.GoBuild(t, "../syslogload"), "syslogload")
 	for _, tc := range []struct {
 		name  string

@@ -76,10 +76,6 @@ func TestRotationCreateFailsKeepsOldFile(t *testing.T) {
 	w.Write([]byte("new file\n"))
 	w.Flush()
 	testkit.Eventually(t, "backup named", func() bool { _, err := os.Stat(path + ".1"); return err == nil })
-	if b, _ := os.ReadFile(path + ".1"); string(b) != want.String()+"after\n" {
-		t.Errorf("backup %q", b)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "new file\n" {
-		t.Errorf("new file %q", b)
-	}
+	wantContent(t, path+".1", want.String()+"after\n")
+	wantContent(t, path, "new file\n")
 }

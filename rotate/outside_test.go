@@ -111,12 +111,8 @@ func TestForeignBackupBlocksShift(t *testing.T) {
 	}
 	testkit.Eventually(t, "shift refused", func() bool { return w.Stats().BackgroundErrors > 0 })
 	w.Close()
-	if b, _ := os.ReadFile(path + ".1"); string(b) != "theirs\n" {
-		t.Errorf("b.log.1 %q", b)
-	}
-	if b, _ := os.ReadFile(path + ".pending.1"); string(b) != "ours\n" {
-		t.Errorf("b.log.pending.1 %q", b)
-	}
+	wantContent(t, path+".1", "theirs\n")
+	wantContent(t, path+".pending.1", "ours\n")
 }
 
 func mustRename(t *testing.T, from, to string) {

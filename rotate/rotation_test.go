@@ -69,12 +69,8 @@ func TestCatchUpRotationAtStart(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path + "-20261120"); string(b) != "old day\n" {
-		t.Fatalf("backup %q (files %v)", b, testfs.Names(t, dir))
-	}
-	if b, _ := os.ReadFile(path); string(b) != "new day\n" {
-		t.Fatalf("current %q", b)
-	}
+	wantContent(t, path+"-20261120", "old day\n")
+	wantContent(t, path, "new day\n")
 }
 
 func TestRetentionAndCompression(t *testing.T) {
@@ -211,12 +207,8 @@ func TestReopenAndFollow(t *testing.T) {
 	// "two", written after the rename, goes to the new file: the writer
 	// checks the path before each batch write, and a renamed file may
 	// already be in another program's hands.
-	if b, _ := os.ReadFile(path + ".moved"); string(b) != "one\n" {
-		t.Errorf("moved file %q", b)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "four\n" {
-		t.Errorf("current %q", b)
-	}
+	wantContent(t, path+".moved", "one\n")
+	wantContent(t, path, "four\n")
 }
 
 // TestDiskFull writes through a symlink to /dev/full (ENOSPC), then replaces

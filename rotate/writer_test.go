@@ -48,12 +48,8 @@ func TestPartialLineWaitsForNewline(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(path + ".1"); string(got) != "one\n" {
-		t.Fatalf("backup: %q", got)
-	}
-	if got, _ := os.ReadFile(path); string(got) != "two\nthree" {
-		t.Fatalf("current: %q", got)
-	}
+	wantContent(t, path+".1", "one\n")
+	wantContent(t, path, "two\nthree")
 }
 
 func TestSizeRotationNumbered(t *testing.T) {

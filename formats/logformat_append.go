@@ -88,7 +88,7 @@ func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 		return appendText(dst, s, fl), true
 
 	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd:
-		return strconv.AppendInt(dst, timer(r, n.v), 10), true
+		return strconv.AppendInt(dst, *timerPtr(r, n.v), 10), true
 	case varTa:
 		return appendASAP(dst, r.Ta, r.LogASAP), true
 	case varTt:
@@ -239,26 +239,6 @@ func appendBool(dst []byte, b bool) []byte {
 		return append(dst, '1')
 	}
 	return append(dst, '0')
-}
-
-func timer(r *Record, v varID) int64 {
-	switch v {
-	case varTh:
-		return r.Th
-	case varTi:
-		return r.Ti
-	case varTR:
-		return r.TR
-	case varTq:
-		return r.Tq
-	case varTw:
-		return r.Tw
-	case varTc:
-		return r.Tc
-	case varTr:
-		return r.Tr
-	}
-	return r.Td
 }
 
 func appendASAP(dst []byte, v int64, asap bool) []byte {

@@ -172,6 +172,8 @@ func addrOf(r *Record, v varID) *netip.AddrPort {
 }
 
 // timerPtr returns the timer of r a timer variable prints or reads.
+// timerPtr returns the timer of r a timer variable (%Th ... %Td) reads
+// (Parse) or prints (Append).
 func timerPtr(r *Record, v varID) *int64 {
 	switch v {
 	case varTh:

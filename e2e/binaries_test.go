@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbackend"
 	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
@@ -23,45 +20,15 @@ import (
 // bin/proxy -db -f haproxy.cfg, then bin/halog -srv -H < traffic file. It
 // builds the three commands (skipped with -short).
 func TestBinaries(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the commands; skipped with -short")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go command not found")
-	}
-	bin := t.TempDir()
-	build := exec.Command(goBin, "build", "-o", bin+"/", "../cmd/proxy", "../cmd/syslogd", "../cmd/halog")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testkit.GoBuild(t, "../cmd/proxy", "../cmd/syslogd", "../cmd/halog")
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-
-	// Backends, in process.
-	ports := map[string]int{}
-	for _, name := range []string{"web1", "web2", "api1", "echo1", "dead"} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[strings.ToUpper(name)] = l.Addr().(*net.TCPAddr).Port
-		switch name {
-		case "dead":
-			l.Close()
-		case "echo1":
-			go (&testbackend.TCP{Mode: testbackend.Echo}).Serve(ctx, l)
-		default:
-			go (&testbackend.HTTP{Name: name}).Serve(ctx, l)
-		}
-	}
+	ports := startBackends(t)
 
 	// syslogd: listens on a port of its choice, which -v reports.
 	conf := strings.ReplaceAll(readTestdata(t, "rsyslog-haproxy.conf"), "/var/log/haproxy", dir)
 	rot := strings.ReplaceAll(readTestdata(t, "logrotate-haproxy"), "/var/log/haproxy", dir)
-	write(t, filepath.Join(dir, "rsyslog.conf"), conf)
-	write(t, filepath.Join(dir, "logrotate.conf"), rot)
+	testkit.WriteFile(t, filepath.Join(dir, "rsyslog.conf"), conf)
+	testkit.WriteFile(t, filepath.Join(dir, "logrotate.conf"), rot)
 	syslogd := exec.Command(filepath.Join(bin, "syslogd"), "-v", "-f", filepath.Join(dir, "rsyslog.conf"),
 		"-rotate-config", filepath.Join(dir, "logrotate.conf"), "-udp", "127.0.0.1:0", "-tcp", "")
 	var stderr testfs.LockedBuffer
@@ -80,11 +47,7 @@ func TestBinaries(t *testing.T) {
 	// ephemeral range, so that no port-0 listener elsewhere can get them.
 	cfg := readTestdata(t, "haproxy.cfg")
 	for _, fe := range []string{"WEB", "ECHO"} {
-		port, err := testbackend.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports["FE_"+fe] = port
+		ports["FE_"+fe] = testkit.FreePort(t)
 	}
 	cfg = strings.Replace(cfg, "bind 127.0.0.1:0", "bind 127.0.0.1:@FE_WEB@", 1)
 	cfg = strings.Replace(cfg, "bind 127.0.0.1:0", "bind 127.0.0.1:@FE_ECHO@", 1)
@@ -92,7 +55,7 @@ func TestBinaries(t *testing.T) {
 	for name, port := range ports {
 		cfg = strings.ReplaceAll(cfg, "@"+name+"@", strconv.Itoa(port))
 	}
-	write(t, filepath.Join(dir, "haproxy.cfg"), cfg)
+	testkit.WriteFile(t, filepath.Join(dir, "haproxy.cfg"), cfg)
 	proxy := exec.Command(filepath.Join(bin, "proxy"), "-db", "-f", filepath.Join(dir, "haproxy.cfg"))
 	start(t, proxy)
 	web := "127.0.0.1:" + strconv.Itoa(ports["FE_WEB"])
@@ -140,13 +103,6 @@ func TestBinaries(t *testing.T) {
 		t.Errorf("halog stderr %q, want %q", errOut.String(), want)
 	}
 	checkSrv(t, out.String(), reqs)
-}
-
-func write(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // start starts cmd and makes sure it is killed at the end of the test.

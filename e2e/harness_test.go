@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -13,7 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,45 +61,12 @@ type pipeline struct {
 func startPipeline(t *testing.T, logrotateConf string) *pipeline {
 	t.Helper()
 	pl := &pipeline{dir: t.TempDir()}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-
-	// Backends.
-	ports := map[string]int{}
-	listen := func(name string) net.Listener {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[name] = l.Addr().(*net.TCPAddr).Port
-		return l
-	}
-	done := make(chan struct{}, 8)
-	serve := func(f func(context.Context, net.Listener) error, l net.Listener) {
-		go func() { _ = f(ctx, l); done <- struct{}{} }()
-	}
-	for _, name := range []string{"web1", "web2", "api1"} {
-		h := &testbackend.HTTP{Name: name}
-		serve(h.Serve, listen(strings.ToUpper(name)))
-	}
-	tcp := &testbackend.TCP{Mode: testbackend.Echo}
-	serve(tcp.Serve, listen("ECHO1"))
-	dead := listen("DEAD") // reserve a port, then free it: nothing listens
-	dead.Close()
-	t.Cleanup(func() {
-		cancel()
-		for range 4 {
-			<-done
-		}
-	})
+	ports := startBackends(t)
 
 	// syslogd.
 	conf := readTestdata(t, "rsyslog-haproxy.conf")
 	conf = strings.ReplaceAll(conf, "/var/log/haproxy", pl.dir)
-	confPath := filepath.Join(pl.dir, "rsyslog.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	confPath := testkit.WriteFile(t, filepath.Join(pl.dir, "rsyslog.conf"), conf)
 	rc, err := rotate.ParseConfig(strings.NewReader(strings.NewReplacer("@DIR@", pl.dir, "/var/log/haproxy", pl.dir).Replace(logrotateConf)), "logrotate.conf")
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +128,38 @@ func startPipeline(t *testing.T, logrotateConf string) *pipeline {
 		return false
 	})
 	return pl
+}
+
+// startBackends starts the demo backends in process, each on a free port
+// of 127.0.0.1: the HTTP servers web1, web2 and api1, the TCP echo server
+// echo1, and dead, a port nothing listens on. It returns their ports by
+// upper-case name; the backends stop, and are waited for, when the test
+// ends.
+func startBackends(t *testing.T) map[string]int {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	ports := map[string]int{}
+	for _, name := range []string{"web1", "web2", "api1", "echo1", "dead"} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[strings.ToUpper(name)] = l.Addr().(*net.TCPAddr).Port
+		var serve func(context.Context, net.Listener) error
+		switch name {
+		case "dead":
+			l.Close() // a port reserved, then freed: nothing listens
+			continue
+		case "echo1":
+			serve = (&testbackend.TCP{Mode: testbackend.Echo}).Serve
+		default:
+			serve = (&testbackend.HTTP{Name: name}).Serve
+		}
+		wg.Go(func() { serve(ctx, l) })
+	}
+	return ports
 }
 
 // runStoppable runs run in a goroutine until the returned stop function
@@ -561,12 +561,7 @@ func checkSrv(t *testing.T, out string, reqs []request) {
 	t.Helper()
 	want := expectedSrv(reqs)
 	got := parseReport(t, out)
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		row := got[k]
 		if len(row) != 11 {
 			t.Errorf("halog -srv: row %s = %v, want 11 fields\n%s", k, row, out)

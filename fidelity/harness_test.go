@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,14 +257,7 @@ func (s *side) start(t *testing.T, cfg string) {
 
 func (s *side) alive() bool { return s.proc.Running() }
 
-func (s *side) loggers() []string {
-	names := make([]string, 0, len(s.cols))
-	for n := range s.cols {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (s *side) loggers() []string { return slices.Sorted(maps.Keys(s.cols)) }
 
 // receive reads the next datagram of logger. Admin lines are also kept
 // in s.admin; sync lines come with their id; the end marker with

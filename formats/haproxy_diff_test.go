@@ -2,8 +2,6 @@ package formats
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // diffLogFormat exercises the variables and flags the conformance captures
@@ -31,7 +29,7 @@ const diffLogFormat = `%ci:%cp %{+X}ci:%{+X}cp %fi:%fp %si:%sp %bi:%bp [%t] [%T]
 // requests, and checks that every datagram it logs is reproduced byte for
 // byte by Parse, Append and Framer. It skips when haproxy is not installed.
 func TestHAProxyDifferential(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	bin := testkit.HAProxy(t)
 	if testing.Short() {
 		t.Skip("starts haproxy")
 	}
@@ -49,7 +47,7 @@ func TestHAProxyDifferential(t *testing.T) {
 		io.WriteString(w, "hello\n")
 	}))
 	defer backend.Close()
-	fePort := freePort(t)
+	fePort := testkit.FreePort(t)
 
 	cfg := fmt.Sprintf(`global
     log %s local0
@@ -72,22 +70,12 @@ frontend fe
 backend be
     server s1 %s
 `, logConn.LocalAddr(), fePort, strings.ReplaceAll(diffLogFormat, " ", `\ `), backend.Listener.Addr())
-	cfgPath := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-db", "-f", cfgPath)
+	cfgPath := testkit.WriteFile(t, filepath.Join(t.TempDir(), "haproxy.cfg"), cfg)
+	cmd := exec.Command(bin, "-db", "-f", cfgPath)
 	cmd.Env = append(os.Environ(), "TZ=Europe/Paris")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); _ = cmd.Wait() }()
+	hap := testkit.Start(t, cmd)
 	feAddr := fmt.Sprintf("127.0.0.1:%d", fePort)
-	waitListening(t, feAddr, &stderr)
+	hap.WaitDial(t, "tcp", feAddr) // an empty connection: not logged (dontlognull)
 
 	requests := []string{
 		"GET /p/q?r=s&t=%20 HTTP/1.1\r\nHost: h.example\r\nX-Test: a|b{c}d \"e\" #f \xc3\xa9 \\ ]\r\nConnection: close\r\n\r\n",
@@ -114,7 +102,7 @@ backend be
 		_ = logConn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		n, _, err := logConn.ReadFrom(buf)
 		if err != nil {
-			t.Fatalf("request %d: no log datagram: %v\n%s", i, err, stderr.String())
+			t.Fatalf("request %d: no log datagram: %v\n%s", i, err, hap.Stderr())
 		}
 		dgram := buf[:n]
 		h, err := splitDatagram(dgram, LogLocal, loc)
@@ -135,31 +123,5 @@ backend be
 		if i == 0 && (r.URI != "/p/q?r=s&t=%20" || len(r.ReqHeaders) != 2 || r.ReqHeaders[1] != "a|b{c}d \"e\" #f \xc3\xa9 \\ ]") {
 			t.Errorf("request 0: parsed URI %q, captures %q", r.URI, r.ReqHeaders)
 		}
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func waitListening(t *testing.T, addr string, stderr *bytes.Buffer) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy not listening on %s: %v\n%s", addr, errors.Unwrap(err), stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

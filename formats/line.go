@@ -182,6 +182,14 @@ func ParseInt(b []byte, p int) int32 {
 	if p < 0 || p >= len(b) {
 		return 0
 	}
+	v, _ := str2ic(b, p)
+	return v
+}
+
+// str2ic reads an integer at b[p] (p < len(b)) as ParseInt does and
+// returns it with the offset of the byte after its digits. It is small
+// enough to be inlined into ParseInt and ParseTimers.
+func str2ic(b []byte, p int) (int32, int) {
 	neg := b[p] == '-'
 	if neg {
 		p++
@@ -195,9 +203,9 @@ func ParseInt(b []byte, p int) int32 {
 		v = v*10 + d
 	}
 	if neg {
-		return -int32(v)
+		return -int32(v), p
 	}
-	return int32(v)
+	return int32(v), p
 }
 
 // ParseTimers parses the slash-separated timer field starting at offset p
@@ -216,22 +224,8 @@ func ParseTimers(b []byte, p int, dst []int32) (n int, neg bool) {
 	i := 0
 	for {
 		// here i < len(b) and b[i] > ' ': a part starts at i
-		minus := b[i] == '-'
-		if minus {
-			i++
-		}
-		var u uint32
-		for ; i < len(b); i++ {
-			d := uint32(b[i]) - '0'
-			if d > 9 {
-				break
-			}
-			u = u*10 + d
-		}
-		v := int32(u)
-		if minus {
-			v = -v
-		}
+		var v int32
+		v, i = str2ic(b, i)
 		if v < 0 {
 			v = -1
 			neg = true

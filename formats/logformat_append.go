@@ -48,22 +48,10 @@ func (f *Format) Append(dst []byte, r *Record) []byte {
 func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 	fl := n.flags
 	switch n.v {
-	case varClientIP:
-		return appendIP(dst, r.ClientAddr, fl), true
-	case varClientPort:
-		return appendPort(dst, r.ClientAddr, fl), true
-	case varFrontIP:
-		return appendIP(dst, r.FrontendAddr, fl), true
-	case varFrontPort:
-		return appendPort(dst, r.FrontendAddr, fl), true
-	case varBackIP:
-		return appendIP(dst, r.BackendAddr, fl), true
-	case varBackPort:
-		return appendPort(dst, r.BackendAddr, fl), true
-	case varServerIP:
-		return appendIP(dst, r.ServerAddr, fl), true
-	case varServerPort:
-		return appendPort(dst, r.ServerAddr, fl), true
+	case varClientIP, varFrontIP, varBackIP, varServerIP:
+		return appendIP(dst, *addrOf(r, n.v), fl), true
+	case varClientPort, varFrontPort, varBackPort, varServerPort:
+		return appendPort(dst, *addrOf(r, n.v), fl), true
 
 	case varDate:
 		return appendDateMs(dst, r.AcceptTime), true
@@ -100,7 +88,7 @@ func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 		return appendText(dst, s, fl), true
 
 	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd:
-		return strconv.AppendInt(dst, timer(r, n.v), 10), true
+		return strconv.AppendInt(dst, *timerPtr(r, n.v), 10), true
 	case varTa:
 		return appendASAP(dst, r.Ta, r.LogASAP), true
 	case varTt:
@@ -181,21 +169,13 @@ func appendSample(dst []byte, n *node, r *Record) []byte {
 	b := buf[:0] // the value, when it is computed rather than stored
 	switch n.v {
 	case smpSrc:
-		if r.ClientAddr.Addr().IsValid() {
-			b = r.ClientAddr.Addr().AppendTo(b)
-		}
+		b = sampleAddr(b, r.ClientAddr)
 	case smpSrcPort:
-		if r.ClientAddr.Addr().IsValid() {
-			b = strconv.AppendUint(b, uint64(r.ClientAddr.Port()), 10)
-		}
+		b = samplePort(b, r.ClientAddr)
 	case smpDst:
-		if r.FrontendAddr.Addr().IsValid() {
-			b = r.FrontendAddr.Addr().AppendTo(b)
-		}
+		b = sampleAddr(b, r.FrontendAddr)
 	case smpDstPort:
-		if r.FrontendAddr.Addr().IsValid() {
-			b = strconv.AppendUint(b, uint64(r.FrontendAddr.Port()), 10)
-		}
+		b = samplePort(b, r.FrontendAddr)
 	case smpSSLFc:
 		b = appendBool(b, r.FrontendSSL)
 	case smpFcErr:
@@ -236,31 +216,29 @@ func appendSample(dst []byte, n *node, r *Record) []byte {
 	return appendText(dst, b, fl)
 }
 
+// sampleAddr appends the address of ap (the src and dst fetches), nothing
+// when it is unknown.
+func sampleAddr(b []byte, ap netip.AddrPort) []byte {
+	if ap.Addr().IsValid() {
+		b = ap.Addr().AppendTo(b)
+	}
+	return b
+}
+
+// samplePort appends the port of ap in decimal (src_port, dst_port),
+// nothing when the address is unknown.
+func samplePort(b []byte, ap netip.AddrPort) []byte {
+	if ap.Addr().IsValid() {
+		b = strconv.AppendUint(b, uint64(ap.Port()), 10)
+	}
+	return b
+}
+
 func appendBool(dst []byte, b bool) []byte {
 	if b {
 		return append(dst, '1')
 	}
 	return append(dst, '0')
-}
-
-func timer(r *Record, v varID) int64 {
-	switch v {
-	case varTh:
-		return r.Th
-	case varTi:
-		return r.Ti
-	case varTR:
-		return r.TR
-	case varTq:
-		return r.Tq
-	case varTw:
-		return r.Tw
-	case varTc:
-		return r.Tc
-	case varTr:
-		return r.Tr
-	}
-	return r.Td
 }
 
 func appendASAP(dst []byte, v int64, asap bool) []byte {

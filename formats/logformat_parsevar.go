@@ -12,22 +12,10 @@ import (
 func (p *parser) variable(n *node) error {
 	r, fl := p.r, n.flags
 	switch n.v {
-	case varClientIP:
-		return p.addr(&r.ClientAddr, fl)
-	case varClientPort:
-		return p.port(&r.ClientAddr, fl)
-	case varFrontIP:
-		return p.addr(&r.FrontendAddr, fl)
-	case varFrontPort:
-		return p.port(&r.FrontendAddr, fl)
-	case varBackIP:
-		return p.addr(&r.BackendAddr, fl)
-	case varBackPort:
-		return p.port(&r.BackendAddr, fl)
-	case varServerIP:
-		return p.addr(&r.ServerAddr, fl)
-	case varServerPort:
-		return p.port(&r.ServerAddr, fl)
+	case varClientIP, varFrontIP, varBackIP, varServerIP:
+		return p.addr(addrOf(r, n.v), fl)
+	case varClientPort, varFrontPort, varBackPort, varServerPort:
+		return p.port(addrOf(r, n.v), fl)
 
 	case varDate, varDateGMT, varDateLocal:
 		t, err := p.date(n.v == varDate)
@@ -169,6 +157,23 @@ func keepMs(t, prev time.Time) time.Time {
 	return t
 }
 
+// addrOf returns the address of r an address or port variable (%ci %cp,
+// %fi %fp, %bi %bp, %si %sp) prints or reads.
+func addrOf(r *Record, v varID) *netip.AddrPort {
+	switch v {
+	case varClientIP, varClientPort:
+		return &r.ClientAddr
+	case varFrontIP, varFrontPort:
+		return &r.FrontendAddr
+	case varBackIP, varBackPort:
+		return &r.BackendAddr
+	}
+	return &r.ServerAddr
+}
+
+// timerPtr returns the timer of r a timer variable prints or reads.
+// timerPtr returns the timer of r a timer variable (%Th ... %Td) reads
+// (Parse) or prints (Append).
 func timerPtr(r *Record, v varID) *int64 {
 	switch v {
 	case varTh:

@@ -363,25 +363,21 @@ func TestAppendAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkAppendHTTPLog(b *testing.B) {
-	f := mustCompile(b, HTTPLogFormat)
-	r := specRecord()
-	buf := f.Append(make([]byte, 0, 1024), r)
-	b.SetBytes(int64(len(buf)))
-	b.ReportAllocs()
-	for b.Loop() {
-		buf = f.Append(buf[:0], r)
-	}
-}
-
-func BenchmarkAppendTCPLog(b *testing.B) {
-	f := mustCompile(b, TCPLogFormat)
-	r := specRecord()
-	buf := f.Append(make([]byte, 0, 1024), r)
-	b.SetBytes(int64(len(buf)))
-	b.ReportAllocs()
-	for b.Loop() {
-		buf = f.Append(buf[:0], r)
+func BenchmarkAppend(b *testing.B) {
+	for _, bc := range []struct{ name, format string }{
+		{"HTTPLog", HTTPLogFormat},
+		{"TCPLog", TCPLogFormat},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			f := mustCompile(b, bc.format)
+			r := specRecord()
+			buf := f.Append(make([]byte, 0, 1024), r)
+			b.SetBytes(int64(len(buf)))
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = f.Append(buf[:0], r)
+			}
+		})
 	}
 }
 

@@ -109,17 +109,7 @@ func (f Facility) HAProxyName() string {
 // ParseFacility returns the facility with the given name. It accepts the
 // rsyslog, HAProxy and BSD spellings, case-insensitively.
 func ParseFacility(name string) (Facility, error) {
-	for i, n := range facilityNames {
-		if EqualFoldASCII(n, name) {
-			return Facility(i), nil
-		}
-	}
-	for n, f := range facilityAliases {
-		if EqualFoldASCII(n, name) {
-			return f, nil
-		}
-	}
-	return 0, fmt.Errorf("facility %q: %w", name, ErrUnknownName)
+	return parseName("facility", name, facilityNames[:], facilityAliases)
 }
 
 // String returns the name of s ("emerg" … "debug"), or its number for a code
@@ -134,17 +124,23 @@ func (s Severity) String() string {
 // ParseSeverity returns the severity with the given name, accepting the
 // aliases "panic", "error" and "warn", case-insensitively.
 func ParseSeverity(name string) (Severity, error) {
-	for i, n := range severityNames {
+	return parseName("severity", name, severityNames[:], severityAliases)
+}
+
+// parseName returns the code whose name (its index in names) or alias is
+// name, compared case-insensitively; kind names the set in the error.
+func parseName[T ~uint8](kind, name string, names []string, aliases map[string]T) (T, error) {
+	for i, n := range names {
 		if EqualFoldASCII(n, name) {
-			return Severity(i), nil
+			return T(i), nil
 		}
 	}
-	for n, s := range severityAliases {
+	for n, v := range aliases {
 		if EqualFoldASCII(n, name) {
-			return s, nil
+			return v, nil
 		}
 	}
-	return 0, fmt.Errorf("severity %q: %w", name, ErrUnknownName)
+	return 0, fmt.Errorf("%s %q: %w", kind, name, ErrUnknownName)
 }
 
 // PRI returns the syslog priority value facility*8 + severity.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/haplog/haplog/internal/genlog"
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // corpus returns about size bytes of HAProxy log lines: the captured sample
@@ -194,7 +195,7 @@ func TestCompressVsGzipCLI(t *testing.T) {
 	if os.Getenv("HAPLOG_LOAD") == "" {
 		t.Skip("set HAPLOG_LOAD=1 to run the compression comparison")
 	}
-	gzipBin := testbin.Need(t, "gzip")
+	gzipBin := testkit.Need(t, "gzip")
 	envInt := func(name string, def int) int {
 		if v := os.Getenv(name); v != "" {
 			n, err := strconv.Atoi(v)

@@ -11,14 +11,21 @@ import (
 	"time"
 )
 
-func TestParseSeedConfig(t *testing.T) {
-	cfg, err := LoadConfig("testdata/seed.logrotate")
+// loadRules loads the configuration at path, which must hold n rules.
+func loadRules(t *testing.T, path string, n int) *Config {
+	t.Helper()
+	cfg, err := LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Rules) != 1 {
-		t.Fatalf("%d rules", len(cfg.Rules))
+	if len(cfg.Rules) != n {
+		t.Fatalf("%s: %d rules, want %d", path, len(cfg.Rules), n)
 	}
+	return cfg
+}
+
+func TestParseSeedConfig(t *testing.T) {
+	cfg := loadRules(t, "testdata/seed.logrotate", 1)
 	r := cfg.Rules[0]
 	want := Options{Every: Daily, Keep: 90, Mode: 0o644, Owner: "nobody", Group: "nogroup", MissingOK: true, NotIfEmpty: true, Compress: Gzip}
 	if !reflect.DeepEqual(r.Options, want) {
@@ -43,13 +50,7 @@ func TestParseSeedConfig(t *testing.T) {
 }
 
 func TestParseDebianConfig(t *testing.T) {
-	cfg, err := LoadConfig("testdata/debian.logrotate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Rules) != 2 {
-		t.Fatalf("%d rules", len(cfg.Rules))
-	}
+	cfg := loadRules(t, "testdata/debian.logrotate", 2)
 	h := Options{Every: Daily, Keep: 7, MissingOK: true, NotIfEmpty: true, Compress: Gzip, DelayCompress: true}
 	if got := cfg.Rules[0].Options; !reflect.DeepEqual(got, h) {
 		t.Errorf("haproxy\n got %+v\nwant %+v", got, h)

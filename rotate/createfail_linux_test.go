@@ -32,10 +32,7 @@ func TestRotationCreateFailsKeepsOldFile(t *testing.T) {
 	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
 	path := filepath.Join(dir, "f.log")
 	var logBuf testfs.LockedBuffer
-	w, err := New(path, Options{Keep: 2, FlushInterval: -1, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Keep: 2, FlushInterval: -1, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
 	defer w.Close()
 	spare := filepath.Join(dir, "spare")
 	for _, p := range []string{spare, spare + "2"} {
@@ -79,10 +76,6 @@ func TestRotationCreateFailsKeepsOldFile(t *testing.T) {
 	w.Write([]byte("new file\n"))
 	w.Flush()
 	testkit.Eventually(t, "backup named", func() bool { _, err := os.Stat(path + ".1"); return err == nil })
-	if b, _ := os.ReadFile(path + ".1"); string(b) != want.String()+"after\n" {
-		t.Errorf("backup %q", b)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "new file\n" {
-		t.Errorf("new file %q", b)
-	}
+	wantContent(t, path+".1", want.String()+"after\n")
+	wantContent(t, path, "new file\n")
 }

@@ -18,11 +18,8 @@ import (
 func TestDirectWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "d.log")
-	w, err := New(path, Options{BufferSize: 4096, MaxSize: 10000, Keep: 1000, Compress: NoCompression,
+	w := mustNew(t, path, Options{BufferSize: 4096, MaxSize: 10000, Keep: 1000, Compress: NoCompression,
 		FlushInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want bytes.Buffer
 	big := lines(300, "big")   // ~11 KiB: more than BufferSize and MaxSize
 	small := lines(3, "small") // buffered
@@ -76,10 +73,7 @@ func TestDirectWriteFailureKeepsCopy(t *testing.T) {
 	if err := os.Symlink("/dev/full", path); err != nil {
 		t.Skip(err)
 	}
-	w, err := New(path, Options{FlushInterval: 2 * time.Millisecond, BufferSize: 1024, MaxBuffer: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{FlushInterval: 2 * time.Millisecond, BufferSize: 1024, MaxBuffer: 1 << 20})
 	p := lines(200, "direct")
 	want := append([]byte(nil), p...)
 	if n, err := w.Write(p); err != nil || n != len(p) {
@@ -94,9 +88,7 @@ func TestDirectWriteFailureKeepsCopy(t *testing.T) {
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, path, "")
 	testkit.Eventually(t, "recovery", func() bool { return w.Flush() == nil })
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

@@ -120,6 +120,20 @@ func (r *diskFullRun) observe() {
 	r.maxBuf = max(r.maxBuf, st.Buffered)
 }
 
+// closeAndCheck closes the writer and checks that path holds every byte
+// Write accepted, once and in order.
+func (r *diskFullRun) closeAndCheck(path string) {
+	r.t.Helper()
+	if err := r.w.Close(); err != nil {
+		r.t.Fatalf("Close: %v", err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	checkContent(r.t, got, r.accepted.Bytes())
+}
+
 func (r *diskFullRun) untilFull(limit int) error {
 	r.t.Helper()
 	for range limit {
@@ -194,11 +208,8 @@ func testDiskFullTmpfs(t *testing.T, per int) {
 	const bufSize, maxBuffer = 4 << 10, 32 << 10
 	var logs lockedLog
 	path := filepath.Join(dir, "app.log")
-	w, err := New(path, Options{BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond,
+	w := mustNew(t, path, Options{BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	r := &diskFullRun{t: t, w: w, rng: rand.New(rand.NewPCG(1, 2)), per: per}
 
@@ -259,14 +270,7 @@ func testDiskFullTmpfs(t *testing.T, per int) {
 	if err := w.Flush(); err != nil {
 		t.Fatalf("Flush after space returned: %v", err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkContent(t, got, r.accepted.Bytes())
+	r.closeAndCheck(path)
 
 	// Memory: all the data held (buffer plus the write that failed) and
 	// Stats().Buffered, which reports it, stay within MaxBuffer.
@@ -298,12 +302,9 @@ func testDiskFullRotationCompress(t *testing.T, per int) {
 	filler := fillTo(t, dir, "filler", maxSize+8<<10)
 	var logs lockedLog
 	path := filepath.Join(dir, "app.log")
-	w, err := New(path, Options{MaxSize: maxSize, Compress: Gzip, Level: 1, CompressConcurrency: 1,
+	w := mustNew(t, path, Options{MaxSize: maxSize, Compress: Gzip, Level: 1, CompressConcurrency: 1,
 		BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	r := &diskFullRun{t: t, w: w, rng: rand.New(rand.NewPCG(3, 4)), per: per}
 	// The compression competes with the writer for the last bytes and frees
@@ -421,10 +422,7 @@ func testDiskFullMemoryBound(t *testing.T, per int, free int64, partial bool) {
 	big := fillTo(t, dir, "filler", free)
 	const bufSize, maxBuffer = 4 << 10, 32 << 10
 	path := filepath.Join(dir, "app.log")
-	w, err := New(path, Options{BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{BufferSize: bufSize, MaxBuffer: maxBuffer, FlushInterval: 5 * time.Millisecond})
 	t.Cleanup(func() { w.Close() })
 	r := &diskFullRun{t: t, w: w, rng: rand.New(rand.NewPCG(5, 6)), per: per}
 	r.untilFull(10000)
@@ -451,14 +449,7 @@ func testDiskFullMemoryBound(t *testing.T, per int, free int64, partial bool) {
 		r.observe()
 		return w.Stats().BytesWritten == int64(r.accepted.Len())
 	})
-	if err := w.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkContent(t, got, r.accepted.Bytes())
+	r.closeAndCheck(path)
 	if r.maxHeld > heldLimit(maxBuffer, per) {
 		t.Errorf("%d bytes held, more than %d", r.maxHeld, heldLimit(maxBuffer, per))
 	}
@@ -481,11 +472,8 @@ func TestDiskFullCompressRetry(t *testing.T) {
 	var logs lockedLog
 	path := filepath.Join(dir, "app.log")
 	const first = 2 * time.Millisecond
-	w, err := New(path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,
+	w := mustNew(t, path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)), retryDelay: first})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	rng := rand.New(rand.NewPCG(7, 8))
 	var want bytes.Buffer
@@ -562,11 +550,8 @@ func TestDiskFullCloseWhileRetrying(t *testing.T) {
 	dir := testfs.MountTmpfs(t, "256k")
 	path := filepath.Join(dir, "app.log")
 	before := runtime.NumGoroutine()
-	w, err := New(path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,
+	w := mustNew(t, path, Options{Compress: Gzip, Level: 1, CompressConcurrency: 1, FlushInterval: time.Hour,
 		retryDelay: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	rng := rand.New(rand.NewPCG(9, 10))
 	for seq := 0; seq < 200; seq++ {
@@ -625,11 +610,8 @@ func TestFlappingDiskLogsRateLimited(t *testing.T) {
 	replace(true)
 	clock := &fakeClock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
 	var logs lockedLog
-	w, err := New(path, Options{FlushInterval: time.Millisecond, BufferSize: 1024, MaxBuffer: 1 << 20,
+	w := mustNew(t, path, Options{FlushInterval: time.Millisecond, BufferSize: 1024, MaxBuffer: 1 << 20,
 		Now: clock.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { w.Close() })
 	seq := 0
 	// fail writes lines until a write attempt fails; heal waits until
@@ -736,10 +718,7 @@ func TestDirectWriteInFlightCounted(t *testing.T) {
 // cmd/rotate does, wait forever).
 func TestWritableFileNeverRefuses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.log")
-	w, err := New(path, Options{BufferSize: 1024, MaxBuffer: 1024, FlushInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{BufferSize: 1024, MaxBuffer: 1024, FlushInterval: time.Hour})
 	t.Cleanup(func() { w.Close() })
 	want := []byte("a partial line")
 	if _, err := w.Write(want); err != nil {

@@ -291,28 +291,24 @@ func lookupOwner(owner, group string) (uid, gid int, err error) {
 // lookupUser resolves a user name, or a numeric id that names an existing
 // user (logrotate refuses ids with no passwd entry).
 func lookupUser(name string) (int, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		if _, nerr := strconv.Atoi(name); nerr != nil {
-			return -1, err
-		}
-		if u, err = user.LookupId(name); err != nil {
-			return -1, err
-		}
-	}
-	return strconv.Atoi(u.Uid)
+	return lookupID(name, user.Lookup, user.LookupId, func(u *user.User) string { return u.Uid })
 }
 
 // lookupGroup resolves a group name, or a numeric id of an existing group.
 func lookupGroup(name string) (int, error) {
-	g, err := user.LookupGroup(name)
-	if err != nil {
-		if _, nerr := strconv.Atoi(name); nerr != nil {
-			return -1, err
-		}
-		if g, err = user.LookupGroupId(name); err != nil {
-			return -1, err
-		}
+	return lookupID(name, user.LookupGroup, user.LookupGroupId, func(g *user.Group) string { return g.Gid })
+}
+
+// lookupID resolves name with byName or, when that fails and name is a
+// number, with byID, and returns the numeric id of what it found. The
+// error is byName's for a name, byID's for a number.
+func lookupID[T any](name string, byName, byID func(string) (T, error), id func(T) string) (int, error) {
+	v, err := byName(name)
+	if _, nerr := strconv.Atoi(name); err != nil && nerr == nil {
+		v, err = byID(name)
 	}
-	return strconv.Atoi(g.Gid)
+	if err != nil {
+		return -1, err
+	}
+	return strconv.Atoi(id(v))
 }

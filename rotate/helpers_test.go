@@ -12,8 +12,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/klauspost/compress/zstd"
 )
+
+// mustNew opens a Writer on path with o, failing the test if it cannot.
+func mustNew(t testing.TB, path string, o Options) *Writer {
+	t.Helper()
+	w, err := New(path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// wantContent checks that the file at path holds want, listing the
+// directory's files when it does not.
+func wantContent(t *testing.T, path, want string) {
+	t.Helper()
+	if b, err := os.ReadFile(path); err != nil || string(b) != want {
+		t.Errorf("%s = %q (%v), want %q; files %v", filepath.Base(path), b, err, want, testfs.Names(t, filepath.Dir(path)))
+	}
+}
 
 // fakeClock is a settable clock for Options.Now.
 type fakeClock struct {

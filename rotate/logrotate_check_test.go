@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // lrErrLine finds the first "error: FILE:LINE" of logrotate's output.
@@ -23,12 +23,10 @@ var lrErrLine = regexp.MustCompile(`error: [^\s:]*c\.conf:(\d+) `)
 // file and the line logrotate names. logrotate "rejects" when it prints an
 // error (for an unknown directive it prints one and goes on: exit status 0).
 func TestConfigVerdictsMatchLogrotate(t *testing.T) {
-	bin := testbin.Need(t, "logrotate")
+	bin := testkit.Logrotate(t)
 	base := t.TempDir()
 	log := filepath.Join(base, "x.log")
-	if err := os.WriteFile(log, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, log, "")
 	block := func(lines ...string) string {
 		return log + " {\n daily\n rotate 2\n " + strings.Join(lines, "\n ") + "\n}\n"
 	}
@@ -95,9 +93,7 @@ func TestConfigVerdictsMatchLogrotate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			conf := filepath.Join(dir, "c.conf")
-			if err := os.WriteFile(conf, []byte(tc.conf), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testkit.WriteFile(t, conf, tc.conf)
 			out, _ := exec.Command(bin, "-d", "-s", filepath.Join(dir, "state"), conf).CombinedOutput()
 			lrReject := strings.Contains(string(out), "error:")
 			if lrReject != tc.reject {
@@ -142,19 +138,15 @@ func TestConfigVerdictsMatchLogrotate(t *testing.T) {
 // rather than a silently different behaviour. logrotate's acceptance is
 // checked, so the list stays true.
 func TestConfigStricterThanLogrotate(t *testing.T) {
-	bin := testbin.Need(t, "logrotate")
+	bin := testkit.Logrotate(t)
 	base := t.TempDir()
 	log := filepath.Join(base, "x.log")
-	if err := os.WriteFile(log, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, log, "")
 	for _, d := range []string{"olddir " + base, "extension .log", "weekly 7", "start 0", "compresscmd /bin/bzip2", "dateformat -%Y%j"} {
 		t.Run(d, func(t *testing.T) {
 			dir := t.TempDir()
 			conf := filepath.Join(dir, "c.conf")
-			if err := os.WriteFile(conf, []byte(log+" {\n daily\n rotate 2\n "+d+"\n}\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testkit.WriteFile(t, conf, log+" {\n daily\n rotate 2\n "+d+"\n}\n")
 			out, _ := exec.Command(bin, "-d", "-s", filepath.Join(dir, "state"), conf).CombinedOutput()
 			if strings.Contains(string(out), "error:") {
 				t.Fatalf("logrotate rejects it too:\n%s", out)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
@@ -24,8 +23,8 @@ import (
 // new file within a second of logrotate's run; no line is duplicated or
 // lost; logrotate's files are left as logrotate made them.
 func TestRealLogrotateOutside(t *testing.T) {
-	bin := testbin.Need(t, "logrotate")
-	testbin.Need(t, "gzip")
+	bin := testkit.Logrotate(t)
+	testkit.Need(t, "gzip")
 	for _, tc := range []struct{ name, block string }{
 		{"delaycompress", "rotate 7\ncreate\ncompress\ndelaycompress\nmissingok\nnotifempty"},
 		{"nodelaycompress", "rotate 7\ncreate\ncompress\nmissingok\nnotifempty"},
@@ -38,10 +37,7 @@ func TestRealLogrotateOutside(t *testing.T) {
 			conf := filepath.Join(dir, "lr.conf")
 			os.WriteFile(conf, []byte(path+" {\n"+tc.block+"\n}\n"), 0o644)
 			// Our own policy would compress: logrotate's h.log.1 must stay plain.
-			w, err := New(path, Options{Compress: Gzip, Keep: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := mustNew(t, path, Options{Compress: Gzip, Keep: 2})
 			var seq atomic.Int64 // next line number
 			stop := make(chan struct{})
 			wrote := make(chan struct{})

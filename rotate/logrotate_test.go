@@ -9,16 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestSameFilesAsLogrotate rotates the same content with the real logrotate
 // (forced runs) and with a Writer configured from the same block, and
 // compares the resulting file names and (decompressed) contents.
 func TestSameFilesAsLogrotate(t *testing.T) {
-	bin := testbin.Need(t, "logrotate")
-	testbin.Need(t, "gzip") // logrotate's compresscmd
+	bin := testkit.Logrotate(t)
+	testkit.Need(t, "gzip") // logrotate's compresscmd
 	for _, tc := range []struct {
 		name, block string
 		rotations   int

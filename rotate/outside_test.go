@@ -2,7 +2,6 @@ package rotate
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,18 +46,11 @@ func TestOutsideRotation(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "o.log")
 			// What logrotate left from earlier runs (compress, delaycompress).
-			var gz bytes.Buffer
-			zw := gzip.NewWriter(&gz)
-			zw.Write([]byte("logrotate's\n"))
-			zw.Close()
-			os.WriteFile(path+".2.gz", gz.Bytes(), 0o644)
+			os.WriteFile(path+".2.gz", testfs.Gzip([]byte("logrotate's\n")), 0o644)
 			// Our own policy compresses and keeps 1: if the worker took
 			// logrotate's files for ours, it would compress o.log.1 and
 			// remove o.log.2.gz.
-			w, err := New(path, Options{Compress: Gzip, Keep: 1, FlushInterval: 20 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := mustNew(t, path, Options{Compress: Gzip, Keep: 1, FlushInterval: 20 * time.Millisecond})
 			fmt.Fprintf(w, "before\n")
 			w.Flush()
 			tc.rotate(t, path)
@@ -112,22 +104,15 @@ func TestForeignBackupBlocksShift(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "b.log")
 	os.WriteFile(path+".1", []byte("theirs\n"), 0o644)
-	w, err := New(path, Options{Keep: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Keep: 3})
 	fmt.Fprintf(w, "ours\n")
 	if err := w.Rotate(); err != nil {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, "shift refused", func() bool { return w.Stats().BackgroundErrors > 0 })
 	w.Close()
-	if b, _ := os.ReadFile(path + ".1"); string(b) != "theirs\n" {
-		t.Errorf("b.log.1 %q", b)
-	}
-	if b, _ := os.ReadFile(path + ".pending.1"); string(b) != "ours\n" {
-		t.Errorf("b.log.pending.1 %q", b)
-	}
+	wantContent(t, path+".1", "theirs\n")
+	wantContent(t, path+".pending.1", "ours\n")
 }
 
 func mustRename(t *testing.T, from, to string) {

@@ -30,11 +30,7 @@ func newOwnership() *ownership { return &ownership{ids: map[fileID]struct{}{}} }
 
 // mark records path (a backup we just made) as ours.
 func (o *ownership) mark(path string) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return
-	}
-	if id, ok := idOf(fi); ok {
+	if id, ok := idAt(path); ok {
 		o.mu.Lock()
 		o.ids[id] = struct{}{}
 		o.mu.Unlock()
@@ -71,13 +67,19 @@ func (o *ownership) unmark(path string) {
 
 // forget drops a backup we are about to remove (its inode may be reused).
 func (o *ownership) forget(path string) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return
-	}
-	if id, ok := idOf(fi); ok {
+	if id, ok := idAt(path); ok {
 		o.mu.Lock()
 		delete(o.ids, id)
 		o.mu.Unlock()
 	}
+}
+
+// idAt returns the identity of the file at path (not following a link),
+// false when it cannot be read or the system has none.
+func idAt(path string) (fileID, bool) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fileID{}, false
+	}
+	return idOf(fi)
 }

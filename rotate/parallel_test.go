@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/genlog"
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
@@ -274,7 +274,7 @@ func TestCompressedReadableByCLI(t *testing.T) {
 		args  []string
 	}{{Gzip, "gzip", []string{"-dc"}}, {Gzip, "zcat", nil}, {Zstd, "zstd", []string{"-dc"}}} {
 		t.Run(tc.cmd, func(t *testing.T) {
-			bin := testbin.Need(t, tc.cmd)
+			bin := testkit.Need(t, tc.cmd)
 			for _, size := range []int{0, len(data)} {
 				src := filepath.Join(t.TempDir(), "b.log")
 				if err := os.WriteFile(src, data[:size], 0o644); err != nil {

@@ -2,7 +2,6 @@ package rotate
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,10 +21,7 @@ func TestDailyRotationDateExt(t *testing.T) {
 	path := filepath.Join(dir, "haproxy.log")
 	paris, _ := time.LoadLocation("Europe/Paris")
 	clk := &fakeClock{t: time.Date(2026, 11, 21, 23, 59, 0, 0, paris)}
-	w, err := New(path, Options{Every: Daily, DateExt: true, FlushInterval: 2 * time.Millisecond, Now: clk.Now, Location: paris})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Every: Daily, DateExt: true, FlushInterval: 2 * time.Millisecond, Now: clk.Now, Location: paris})
 	w.Write([]byte("before midnight\n"))
 	testkit.Eventually(t, "first flush", func() bool { b, _ := os.ReadFile(path); return len(b) > 0 })
 	clk.Set(time.Date(2026, 11, 22, 0, 0, 0, 1, paris))
@@ -68,20 +64,13 @@ func TestCatchUpRotationAtStart(t *testing.T) {
 	old := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	os.Chtimes(path, old, old)
 	clk := &fakeClock{t: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)}
-	w, err := New(path, Options{Every: Daily, DateExt: true, Now: clk.Now, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Every: Daily, DateExt: true, Now: clk.Now, Location: time.UTC})
 	w.Write([]byte("new day\n"))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path + "-20261120"); string(b) != "old day\n" {
-		t.Fatalf("backup %q (files %v)", b, testfs.Names(t, dir))
-	}
-	if b, _ := os.ReadFile(path); string(b) != "new day\n" {
-		t.Fatalf("current %q", b)
-	}
+	wantContent(t, path+"-20261120", "old day\n")
+	wantContent(t, path, "new day\n")
 }
 
 func TestRetentionAndCompression(t *testing.T) {
@@ -98,10 +87,7 @@ func TestRetentionAndCompression(t *testing.T) {
 		t.Run(fmt.Sprintf("%v-delay=%v", tc.codec, tc.delay), func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "h.log")
-			w, err := New(path, Options{Keep: 3, Compress: tc.codec, DelayCompress: tc.delay})
-			if err != nil {
-				t.Fatal(err)
-			}
+			w := mustNew(t, path, Options{Keep: 3, Compress: tc.codec, DelayCompress: tc.delay})
 			for i := range 6 {
 				fmt.Fprintf(w, "generation %d\n", i)
 				if err := w.Rotate(); err != nil {
@@ -129,10 +115,7 @@ func TestRetentionAndCompression(t *testing.T) {
 func TestKeepNoneAndMaxAge(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "k.log")
-	w, err := New(path, Options{Keep: -1, DateExt: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Keep: -1, DateExt: true})
 	w.Write([]byte("a\n"))
 	w.Rotate()
 	testkit.Eventually(t, "backup removed", func() bool { return slices.Equal(testfs.Names(t, dir), []string{"k.log"}) })
@@ -146,10 +129,7 @@ func TestKeepNoneAndMaxAge(t *testing.T) {
 	}
 	os.Chtimes(filepath.Join(dir, "m.log.2.gz"), old, old)
 	markPreviousRun(t, dir, "m.log.1", "m.log.2.gz", "m.log.3")
-	w, err = New(path, Options{MaxAge: 48 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustNew(t, path, Options{MaxAge: 48 * time.Hour})
 	// m.log.2.gz is too old, and m.log.3 is older still in rotation order
 	testkit.Eventually(t, "age retention", func() bool { return slices.Equal(testfs.Names(t, dir), []string{"m.log", "m.log.1"}) })
 	w.Close()
@@ -160,10 +140,7 @@ func TestCreateMode(t *testing.T) {
 	defer syscallUmask(old)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.log")
-	w, err := New(path, Options{Mode: 0o640})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Mode: 0o640})
 	w.Write([]byte("x\n"))
 	w.Rotate()
 	w.Close()
@@ -211,10 +188,7 @@ func TestNotIfEmpty(t *testing.T) {
 func TestReopenAndFollow(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.log")
-	w, err := New(path, Options{FlushInterval: 2 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{FlushInterval: 2 * time.Millisecond})
 	w.Write([]byte("one\n"))
 	w.Flush()
 	os.Rename(path, path+".moved") // an outside tool rotated it
@@ -233,12 +207,8 @@ func TestReopenAndFollow(t *testing.T) {
 	// "two", written after the rename, goes to the new file: the writer
 	// checks the path before each batch write, and a renamed file may
 	// already be in another program's hands.
-	if b, _ := os.ReadFile(path + ".moved"); string(b) != "one\n" {
-		t.Errorf("moved file %q", b)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "four\n" {
-		t.Errorf("current %q", b)
-	}
+	wantContent(t, path+".moved", "one\n")
+	wantContent(t, path, "four\n")
 }
 
 // TestDiskFull writes through a symlink to /dev/full (ENOSPC), then replaces
@@ -252,10 +222,7 @@ func TestDiskFull(t *testing.T) {
 	if err := os.Symlink("/dev/full", path); err != nil {
 		t.Skip(err)
 	}
-	w, err := New(path, Options{FlushInterval: 2 * time.Millisecond, BufferSize: 1024, MaxBuffer: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{FlushInterval: 2 * time.Millisecond, BufferSize: 1024, MaxBuffer: 4096})
 	var accepted bytes.Buffer
 	var full error
 	for i := 0; full == nil && i < 10000; i++ {
@@ -308,10 +275,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 func TestConcurrentWritersRotations(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.log")
-	w, err := New(path, Options{MaxSize: 64 << 10, Compress: Gzip, Level: 1, FlushInterval: time.Millisecond, BufferSize: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{MaxSize: 64 << 10, Compress: Gzip, Level: 1, FlushInterval: time.Millisecond, BufferSize: 4096})
 	const writers, per = 8, 5000
 	var wg sync.WaitGroup
 	for g := range writers {
@@ -366,19 +330,12 @@ func TestConcurrentWritersRotations(t *testing.T) {
 func TestStaleTempAndCrashLeftovers(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.log")
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte("compressed\n"))
-	zw.Close()
-	os.WriteFile(path+".3.gz.tmp", []byte("half"), 0o644)  // crash during compression
-	os.WriteFile(path+".1.gz", gz.Bytes(), 0o644)          // crash after the rename...
-	os.WriteFile(path+".1", []byte("compressed\n"), 0o644) // ...before removing the source
-	os.WriteFile(path+".2", []byte("left plain\n"), 0o644) // compression never ran
+	os.WriteFile(path+".3.gz.tmp", []byte("half"), 0o644)                  // crash during compression
+	os.WriteFile(path+".1.gz", testfs.Gzip([]byte("compressed\n")), 0o644) // crash after the rename...
+	os.WriteFile(path+".1", []byte("compressed\n"), 0o644)                 // ...before removing the source
+	os.WriteFile(path+".2", []byte("left plain\n"), 0o644)                 // compression never ran
 	markPreviousRun(t, dir, "s.log.1.gz", "s.log.1", "s.log.2")
-	w, err := New(path, Options{Compress: Gzip})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{Compress: Gzip})
 	testkit.Eventually(t, "recovery", func() bool {
 		return slices.Equal(testfs.Names(t, dir), []string{"s.log", "s.log.1.gz", "s.log.2.gz"})
 	})

@@ -189,23 +189,23 @@ func (w *Writer) Flush() error {
 
 // Sync flushes complete lines and fsyncs the file.
 func (w *Writer) Sync() error {
-	if w.isClosed() {
-		return ErrClosed
-	}
-	w.ioMu.Lock()
-	defer w.ioMu.Unlock()
-	if err := w.flushLocked(false); err != nil {
-		return err
-	}
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("rotate: fsync %s: %w", w.path, err)
-	}
-	return nil
+	return w.afterFlush(func() error {
+		if err := w.f.Sync(); err != nil {
+			return fmt.Errorf("rotate: fsync %s: %w", w.path, err)
+		}
+		return nil
+	})
 }
 
 // Rotate flushes complete lines and rotates now: the file becomes a backup
 // and a new file is created. With NotIfEmpty, an empty file is left alone.
 func (w *Writer) Rotate() error {
+	return w.afterFlush(func() error { return w.rotateLocked("request") })
+}
+
+// afterFlush writes every complete buffered line, then runs then, with
+// ioMu held throughout.
+func (w *Writer) afterFlush(then func() error) error {
 	if w.isClosed() {
 		return ErrClosed
 	}
@@ -214,7 +214,7 @@ func (w *Writer) Rotate() error {
 	if err := w.flushLocked(false); err != nil {
 		return err
 	}
-	return w.rotateLocked("request")
+	return then()
 }
 
 // Reopen flushes complete lines to the open file, closes it and opens the

@@ -12,10 +12,7 @@ import (
 
 func TestWriteCloseContent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.log")
-	w, err := New(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{})
 	in := lines(1000, "a")
 	for l := range bytes.Lines(in) {
 		if _, err := w.Write(l); err != nil {
@@ -36,10 +33,7 @@ func TestWriteCloseContent(t *testing.T) {
 
 func TestPartialLineWaitsForNewline(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.log")
-	w, err := New(path, Options{FlushInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{FlushInterval: -1})
 	w.Write([]byte("one\ntw"))
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
@@ -54,21 +48,14 @@ func TestPartialLineWaitsForNewline(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(path + ".1"); string(got) != "one\n" {
-		t.Fatalf("backup: %q", got)
-	}
-	if got, _ := os.ReadFile(path); string(got) != "two\nthree" {
-		t.Fatalf("current: %q", got)
-	}
+	wantContent(t, path+".1", "one\n")
+	wantContent(t, path, "two\nthree")
 }
 
 func TestSizeRotationNumbered(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "haproxy.log")
-	w, err := New(path, Options{MaxSize: 4096, BufferSize: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustNew(t, path, Options{MaxSize: 4096, BufferSize: 1000})
 	in := lines(2000, "s")
 	for l := range bytes.Lines(in) {
 		w.Write(l)

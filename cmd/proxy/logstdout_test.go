@@ -5,23 +5,19 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestLogStdoutVsHAProxy: "log stdout format raw|short|rfc5424 daemon"
 // writes the same lines on standard output as haproxy 2.6 (date, pid,
 // client port and timers masked).
 func TestLogStdoutVsHAProxy(t *testing.T) {
-	hap := testbin.Need(t, "haproxy")
+	hap := testkit.HAProxy(t)
 	self := selfPath(t)
 	mask := []*regexp.Regexp{
 		regexp.MustCompile(`\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d`),
@@ -33,39 +29,21 @@ func TestLogStdoutVsHAProxy(t *testing.T) {
 	for _, format := range []string{"raw", "short", "rfc5424"} {
 		var lines [2]string
 		for i, bin := range []string{hap, self} {
-			port := freePort(t)
-			cfg := filepath.Join(t.TempDir(), "s.cfg")
-			text := fmt.Sprintf("global\n    log stdout format %s daemon\ndefaults\n    mode http\n    log global\n    option httplog\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", format, port)
-			if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			cmd := exec.CommandContext(ctx, bin, "-db", "-f", cfg)
-			cmd.Env = append(os.Environ(), "HAPLOG_PROXY_MAIN=1")
+			port := testkit.FreePort(t)
+			cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "s.cfg"), fmt.Sprintf("global\n    log stdout format %s daemon\ndefaults\n    mode http\n    log global\n    option httplog\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", format, port))
+			cmd := command(context.Background(), bin, "-db", "-f", cfg)
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			var c net.Conn
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				if c, err = net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatal(err)
-				}
-				time.Sleep(10 * time.Millisecond) // polling a port with a deadline
-			}
+			p := testkit.Start(t, cmd)
+			c := dial(t, p, fmt.Sprintf("127.0.0.1:%d", port))
 			io.WriteString(c, "GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 			io.Copy(io.Discard, c)
 			c.Close()
 			ln, err := bufio.NewReader(out).ReadString('\n')
-			cancel()
-			cmd.Wait()
+			cmd.Process.Kill()
+			<-p.Exited()
 			if err != nil {
 				t.Fatalf("%s %s: no log line: %v", filepath.Base(bin), format, err)
 			}

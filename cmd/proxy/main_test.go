@@ -2,15 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestMain lets the test binary act as the proxy command when
@@ -29,18 +31,74 @@ func runProxy(t *testing.T, bin string, env []string, args ...string) (int, stri
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errb.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String(), errb.String()
+	return testkit.Run(t, cmd)
+}
+
+// runCombined runs cmd to its end and returns its exit status and what it
+// wrote on stdout and stderr, as one text in the order written.
+func runCombined(t *testing.T, cmd *exec.Cmd) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	rc, _, _ := testkit.Run(t, cmd)
+	return rc, out.String()
+}
+
+// syslogSink is a UDP socket on a free port of 127.0.0.1 for the log
+// lines of a program under test, closed when the test ends.
+func syslogSink(t *testing.T) net.PacketConn {
+	t.Helper()
+	sink, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("run %s %v: %v", bin, args, err)
-	return 0, "", ""
+	t.Cleanup(func() { sink.Close() })
+	return sink
+}
+
+// datagrams reads what sink has received until 100ms pass without a
+// datagram: the program has sent all it will. Each is stripped to <PRI>
+// and the message (date, tag and pid dropped), without its final newline.
+func datagrams(t *testing.T, sink net.PacketConn) []string {
+	t.Helper()
+	var out []string
+	buf := make([]byte, 65536)
+	for {
+		sink.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, _, err := sink.ReadFrom(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := string(buf[:n])
+		if i := strings.Index(d, "]: "); i >= 0 {
+			d = d[:min(5, i)] + d[i+3:]
+		}
+		out = append(out, strings.TrimSuffix(d, "\n"))
+	}
+}
+
+// command is bin with args, run as the proxy when bin is this test binary
+// (HAPLOG_PROXY_MAIN=1, which haproxy ignores).
+func command(ctx context.Context, bin string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "HAPLOG_PROXY_MAIN=1")
+	return cmd
+}
+
+// dial connects to addr once something listens there, failing the test
+// if p exits first.
+func dial(t *testing.T, p *testkit.Process, addr string) net.Conn {
+	t.Helper()
+	var c net.Conn
+	p.Eventually(t, addr+" listening", func() bool {
+		var err error
+		c, err = net.Dial("tcp", addr)
+		return err == nil
+	})
+	return c
 }
 
 // selfPath is the absolute path of this test binary, which runs the
@@ -52,17 +110,6 @@ func selfPath(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// freePort returns a port of 127.0.0.1 free now, for haproxy and the
-// proxy, which are run on a configuration and cannot report a port 0.
-func freePort(t *testing.T) int {
-	t.Helper()
-	port, err := testbackend.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
 }
 
 func self(t *testing.T, args ...string) (int, string, string) {
@@ -115,7 +162,7 @@ func TestCheck(t *testing.T) {
 // TestCheckVsHAProxy runs the real haproxy on the same cases (skipped when
 // it is not installed) so the recorded expectations cannot drift.
 func TestCheckVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	bin := testkit.HAProxy(t)
 	for _, c := range checkCases {
 		args := []string{"-c", "-f", filepath.Join("testdata", c.file)}
 		if c.flag != "" {
@@ -135,23 +182,17 @@ func TestCheckSeed(t *testing.T) {
 	dir := filepath.Join("..", "..", "proxy", "config")
 	self := selfPath(t)
 	want := "Warnings were found.\nConfiguration file is valid\n"
-	run := func(bin string, env []string) (int, string) {
-		cmd := exec.Command(bin, "-c", "-f", "testdata/seed/haproxy.cfg")
-		cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
-		out, err := cmd.Output()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), string(out)
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return 0, string(out)
+	run := func(bin string) (int, string) {
+		cmd := command(context.Background(), bin, "-c", "-f", "testdata/seed/haproxy.cfg")
+		cmd.Dir = dir
+		rc, out, _ := testkit.Run(t, cmd)
+		return rc, out
 	}
-	if rc, out := run(self, []string{"HAPLOG_PROXY_MAIN=1"}); rc != 0 || out != want {
+	if rc, out := run(self); rc != 0 || out != want {
 		t.Errorf("proxy -c seed: exit %d stdout %q, want 0 %q", rc, out, want)
 	}
-	bin := testbin.Need(t, "haproxy")
-	if rc, out := run(bin, nil); rc != 0 || out != want {
+	bin := testkit.HAProxy(t)
+	if rc, out := run(bin); rc != 0 || out != want {
 		t.Errorf("haproxy -c seed: exit %d stdout %q, want 0 %q", rc, out, want)
 	}
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/haplog/haplog/internal/sdnotify/sdtest"
 	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -107,13 +106,11 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 	}
 	origin := &testbackend.HTTP{Name: "a1"}
 	go origin.Serve(t.Context(), backend)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfgPath := filepath.Join(dir, "p.cfg")
 	good := mwConfig(port, backend.Addr().(*net.TCPAddr).Port)
-	if err := os.WriteFile(cfgPath, []byte(good), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, cfgPath, good)
 	ns := sdtest.Listen(t, filepath.Join(dir, "notify"))
 	errf, err := os.Create(filepath.Join(dir, "stderr"))
 	if err != nil {
@@ -187,9 +184,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 		t.Errorf("listening socket was %v, now %v: not handed over", inode, got)
 	}
 	// A configuration that fails to load: the worker keeps serving.
-	if err := os.WriteFile(cfgPath, []byte(good+"    bogus-keyword\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, cfgPath, good+"    bogus-keyword\n")
 	syscall.Kill(master, syscall.SIGUSR2)
 	expect("RELOADING=1", "RELOADING=1", ready)
 	if w := worker(); w != w2 {
@@ -262,10 +257,7 @@ func TestMasterWorkerSystemd(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	bin, ok := testbin.Path("haproxy")
-	if !ok {
-		t.Skip("haproxy not installed: no comparison")
-	}
+	bin := testkit.HAProxy(t) // the comparison; skipped without haproxy, failed under CI
 	ref := playMasterWorker(t, bin, nil)
 	if strings.Join(ref.notify, "|") != strings.Join(ours.notify, "|") {
 		t.Errorf("notifications:\nhaproxy %q\nours    %q", ref.notify, ours.notify)
@@ -296,12 +288,10 @@ func TestDaemonPidfile(t *testing.T) {
 		{"daemon -db", "    daemon\n", []string{"-db"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := testkit.FreePort(t)
 			cfg := filepath.Join(dir, "p.cfg")
 			text := strings.Replace(mwConfig(port, bport), "global\n", "global\n"+tc.global, 1)
-			if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testkit.WriteFile(t, cfg, text)
 			pidfile := filepath.Join(dir, "pid")
 			os.Remove(pidfile)
 			cmd := exec.Command(os.Args[0], append(tc.args, "-f", cfg, "-p", pidfile)...)
@@ -419,7 +409,7 @@ func TestSystemdUnit(t *testing.T) {
 // haproxy 2.6.12 prints (compared live when haproxy is installed).
 func TestMasterExitOnFailure(t *testing.T) {
 	play := func(bin string, env []string) (int, string) {
-		port := freePort(t)
+		port := testkit.FreePort(t)
 		cfg := filepath.Join(t.TempDir(), "p.cfg")
 		os.WriteFile(cfg, []byte(mwConfig(port, 1)), 0o644)
 		errf, err := os.Create(cfg + ".stderr")
@@ -476,10 +466,7 @@ func TestMasterExitOnFailure(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	bin, ok := testbin.Path("haproxy")
-	if !ok {
-		t.Skip("haproxy not installed: no comparison")
-	}
+	bin := testkit.HAProxy(t) // the comparison; skipped without haproxy, failed under CI
 	refRC, ref := play(bin, nil)
 	if refRC != rc || ref != out {
 		t.Errorf("haproxy (%d):\n%s\nours (%d):\n%s", refRC, ref, rc, out)
@@ -497,7 +484,7 @@ func TestReloadInFlight(t *testing.T) {
 	}
 	arrived := make(chan string, 4)
 	go (&testbackend.HTTP{Name: "a1", OnRequest: func(target string) { arrived <- target }}).Serve(t.Context(), backend)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfg := filepath.Join(t.TempDir(), "p.cfg")
 	text := strings.Replace(mwConfig(port, backend.Addr().(*net.TCPAddr).Port), "hard-stop-after 5s", "hard-stop-after 1500ms", 1)

@@ -7,14 +7,13 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestChrootUserVsHAProxy runs haproxy and the proxy, as root, on a
@@ -27,7 +26,7 @@ func TestChrootUserVsHAProxy(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to chroot and change user")
 	}
-	hap := testbin.Need(t, "haproxy")
+	hap := testkit.HAProxy(t)
 	for _, who := range []string{"haproxy", "proxy"} {
 		t.Run(who, func(t *testing.T) {
 			root := t.TempDir()
@@ -44,9 +43,8 @@ func TestChrootUserVsHAProxy(t *testing.T) {
 			}
 			defer logc.Close()
 			os.Chmod(sock, 0o666)
-			port := freePort(t)
-			cfg := filepath.Join(t.TempDir(), "h.cfg")
-			text := fmt.Sprintf(`global
+			port := testkit.FreePort(t)
+			cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "h.cfg"), fmt.Sprintf(`global
     log /dev/log local0
     chroot %s
     user nobody
@@ -61,38 +59,13 @@ defaults
 frontend fe
     bind 127.0.0.1:%d
     http-request return status 200 content-type text/plain string ok
-`, root, port)
-			if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
+`, root, port))
+			cmd := command(context.Background(), hap, "-db", "-f", cfg)
+			if who == "proxy" {
+				cmd = command(context.Background(), os.Args[0], "-db", "-f", cfg)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var cmd *exec.Cmd
-			if who == "haproxy" {
-				cmd = exec.CommandContext(ctx, hap, "-db", "-f", cfg)
-			} else {
-				cmd = exec.CommandContext(ctx, os.Args[0], "-db", "-f", cfg)
-				cmd.Env = append(os.Environ(), "HAPLOG_PROXY_MAIN=1")
-			}
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { cancel(); cmd.Wait() }()
-			addr := fmt.Sprintf("127.0.0.1:%d", port)
-			var c net.Conn
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				c, err = net.Dial("tcp", addr)
-				if err == nil {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("%s never listened: %v\n%s", who, err, stderr.String())
-				}
-				time.Sleep(10 * time.Millisecond) // polling a port with a deadline
-			}
+			p := testkit.Start(t, cmd)
+			c := dial(t, p, fmt.Sprintf("127.0.0.1:%d", port))
 			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 			status, _ := bufio.NewReader(c).ReadString('\n')
 			c.Close()
@@ -116,7 +89,7 @@ frontend fe
 			logc.SetReadDeadline(time.Now().Add(10 * time.Second))
 			n, err := logc.Read(buf)
 			if err != nil {
-				t.Fatalf("%s: no log line on the chroot's /dev/log: %v\n%s", who, err, stderr.String())
+				t.Fatalf("%s: no log line on the chroot's /dev/log: %v\n%s", who, err, p.Stderr())
 			}
 			if line := string(buf[:n]); !strings.Contains(line, "fe fe/<NOSRV> ") || !strings.HasPrefix(line, "<134>") {
 				t.Errorf("%s: log line %q", who, line)
@@ -132,32 +105,24 @@ func TestUserGroupRefusedVsHAProxy(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to start the processes as nobody")
 	}
-	hap := testbin.Need(t, "haproxy")
-	setpriv := testbin.Need(t, "setpriv")
-	port := freePort(t)
-	dir := t.TempDir()
-	os.Chmod(dir, 0o755)
-	os.Chmod(filepath.Dir(dir), 0o755) // t.TempDir's parent is 0700
-	cfg := filepath.Join(dir, "p.cfg")
-	text := fmt.Sprintf("global\n    user haproxy\n    group haproxy\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", port)
-	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	hap := testkit.HAProxy(t)
+	setpriv := testkit.Need(t, "setpriv")
+	port := testkit.FreePort(t)
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "p.cfg"), fmt.Sprintf("global\n    user haproxy\n    group haproxy\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", port))
+	os.Chmod(filepath.Dir(cfg), 0o755)
+	os.Chmod(filepath.Dir(filepath.Dir(cfg)), 0o755) // t.TempDir's parent is 0700
 	self := selfPath(t)
 	prog := regexp.MustCompile(`\[[^\]]*\.main\(\)\]`) // haproxy prints argv[0] as given
 	for _, groups := range []string{"--clear-groups", "--init-groups"} {
-		run := func(env []string, bin string) (int, string) {
+		run := func(bin string) (int, string) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, setpriv, "--reuid=nobody", "--regid=nogroup", groups, bin, "-db", "-f", cfg)
-			cmd.Env = append(os.Environ(), env...)
-			out, _ := cmd.CombinedOutput()
-			rc := cmd.ProcessState.ExitCode()
+			rc, out := runCombined(t, command(ctx, setpriv, "--reuid=nobody", "--regid=nogroup", groups, bin, "-db", "-f", cfg))
 			if ctx.Err() != nil {
 				rc = -1
 			}
 			var keep []string
-			for _, ln := range strings.Split(string(out), "\n") {
+			for _, ln := range strings.Split(out, "\n") {
 				if strings.HasPrefix(ln, "[ALERT]") || strings.HasPrefix(ln, "[WARNING]") {
 					if i := strings.Index(ln, ") : "); i >= 0 {
 						ln = ln[:strings.Index(ln, "(")] + ln[i+4:]
@@ -167,8 +132,8 @@ func TestUserGroupRefusedVsHAProxy(t *testing.T) {
 			}
 			return rc, strings.Join(keep, "\n")
 		}
-		wantRC, want := run(nil, hap)
-		gotRC, got := run([]string{"HAPLOG_PROXY_MAIN=1"}, self)
+		wantRC, want := run(hap)
+		gotRC, got := run(self)
 		if gotRC != wantRC || got != want {
 			t.Errorf("%s: exit %d\n%s\nhaproxy: exit %d\n%s", groups, gotRC, got, wantRC, want)
 		}

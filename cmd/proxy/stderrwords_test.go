@@ -2,10 +2,9 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // stateRun is what one program printed on stderr and sent to syslog while
@@ -42,20 +40,9 @@ func maskState(s string) string {
 // the UP message.
 func playServerStates(t *testing.T, bin string) stateRun {
 	t.Helper()
-	sink, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
-	fePort, err := testbackend.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvPort, err := testbackend.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := fmt.Sprintf(`global
+	sink := syslogSink(t)
+	fePort, srvPort := testkit.FreePort(t), testkit.FreePort(t)
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "states.cfg"), fmt.Sprintf(`global
     log %s local0
 defaults
     mode http
@@ -68,13 +55,8 @@ frontend fe
     default_backend be
 backend be
     server s1 127.0.0.1:%d check inter 100ms fall 1 rise 1
-`, sink.LocalAddr(), fePort, srvPort)
-	cfg := filepath.Join(t.TempDir(), "states.cfg")
-	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-db", "-f", cfg)
-	cmd.Env = append(os.Environ(), "HAPLOG_PROXY_MAIN=1")
+`, sink.LocalAddr(), fePort, srvPort))
+	cmd := command(context.Background(), bin, "-db", "-f", cfg)
 	errPipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -119,30 +101,11 @@ backend be
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	testkit.ServeListener(t, l, func(net.Conn) {})
 	until(`is UP`)
 	// The syslog copies were sent before the stderr lines that follow them.
-	buf := make([]byte, 65536)
-	for {
-		sink.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		n, _, err := sink.ReadFrom(buf)
-		if err != nil {
-			break
-		}
-		d := string(buf[:n])
-		if i := strings.Index(d, "]: "); i >= 0 {
-			d = d[:min(5, i)] + d[i+3:]
-		}
-		r.syslog = append(r.syslog, maskState(strings.TrimSuffix(d, "\n")))
+	for _, d := range datagrams(t, sink) {
+		r.syslog = append(r.syslog, maskState(d))
 	}
 	return r
 }
@@ -152,11 +115,8 @@ backend be
 // level's; "backend 'be'" quoted as an alert) while the syslog lines keep
 // their level and text.
 func TestServerStateStderrVsHAProxy(t *testing.T) {
-	hap := testbin.Need(t, "haproxy")
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	hap := testkit.HAProxy(t)
+	self := selfPath(t)
 	want, got := playServerStates(t, hap), playServerStates(t, self)
 	t.Logf("haproxy stderr:\n%s\nsyslog:\n%s", strings.Join(want.stderr, "\n"), strings.Join(want.syslog, "\n"))
 	if strings.Join(got.stderr, "\n") != strings.Join(want.stderr, "\n") {

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haplog/haplog/internal/testbackend"
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -33,18 +29,12 @@ type stopRun struct {
 // process ended.
 func stopOnce(t *testing.T, bin string, sig syscall.Signal) stopRun {
 	t.Helper()
-	sink, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
+	sink := syslogSink(t)
 	var ports [3]int
 	for i := range ports {
-		if ports[i], err = testbackend.FreePort(); err != nil {
-			t.Fatal(err)
-		}
+		ports[i] = testkit.FreePort(t)
 	}
-	text := fmt.Sprintf(`global
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "stop.cfg"), fmt.Sprintf(`global
     log %s local0
 defaults
     mode http
@@ -68,13 +58,8 @@ frontend fe2
     bind 127.0.0.1:%d
     http-request return status 200 if { path /ready }
     default_backend be2
-`, sink.LocalAddr(), ports[0], ports[1], ports[2])
-	cfg := filepath.Join(t.TempDir(), "stop.cfg")
-	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-db", "-f", cfg)
-	cmd.Env = append(os.Environ(), "HAPLOG_PROXY_MAIN=1")
+`, sink.LocalAddr(), ports[0], ports[1], ports[2]))
+	cmd := command(context.Background(), bin, "-db", "-f", cfg)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
@@ -116,22 +101,9 @@ frontend fe2
 	}
 	r.stderr = regexp.MustCompile(`\(\d+\)`).ReplaceAllString(errb.String(), "(PID)")
 	// The process has ended: whatever it sent is in the socket's buffer.
-	buf := make([]byte, 65536)
-	for {
-		sink.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		n, _, err := sink.ReadFrom(buf)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := string(buf[:n])
-		if i := strings.Index(d, "]: "); i >= 0 {
-			d = d[:min(5, i)] + d[i+3:] // keep <PRI>, drop date, tag, pid
-		}
-		d = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(d, "ADDR")
-		r.syslog = append(r.syslog, strings.TrimSuffix(d, "\n"))
+	addr := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	for _, d := range datagrams(t, sink) {
+		r.syslog = append(r.syslog, addr.ReplaceAllString(d, "ADDR"))
 	}
 	return r
 }
@@ -141,11 +113,8 @@ frontend fe2
 // first, then the backends; on SIGTERM and SIGINT it logs nothing and
 // dies of the signal. The proxy must do the same.
 func TestStopNoticesVsHAProxy(t *testing.T) {
-	hap := testbin.Need(t, "haproxy")
-	self, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	hap := testkit.HAProxy(t)
+	self := selfPath(t)
 	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			want, got := stopOnce(t, hap, sig), stopOnce(t, self, sig)

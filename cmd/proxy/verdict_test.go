@@ -1,14 +1,13 @@
 package main
 
 import (
-	"os"
-	"os/exec"
+	"context"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestVerdictVsHAProxy: on the conformance corpus, Debian's own
@@ -16,7 +15,7 @@ import (
 // and the runtime's own verdict) exits as "haproxy -c" does, and prints
 // no warning where haproxy prints none.
 func TestVerdictVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	bin := testkit.HAProxy(t)
 	dir := filepath.Join("..", "..", "proxy", "config")
 	self := selfPath(t)
 	var cfgs []string
@@ -30,22 +29,15 @@ func TestVerdictVsHAProxy(t *testing.T) {
 	if len(cfgs) < 7 {
 		t.Fatalf("only %d configurations found", len(cfgs))
 	}
-	run := func(bin string, env []string, cfg string) (int, string) {
-		cmd := exec.Command(bin, "-c", "-f", cfg)
-		cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
-		var errb strings.Builder
-		cmd.Stderr = &errb
-		err := cmd.Run()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), errb.String()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return 0, errb.String()
+	run := func(bin string, cfg string) (int, string) {
+		cmd := command(context.Background(), bin, "-c", "-f", cfg)
+		cmd.Dir = dir
+		rc, _, errOut := testkit.Run(t, cmd)
+		return rc, errOut
 	}
 	for _, cfg := range cfgs {
-		wantRC, wantErr := run(bin, nil, cfg)
-		gotRC, gotErr := run(self, []string{"HAPLOG_PROXY_MAIN=1"}, cfg)
+		wantRC, wantErr := run(bin, cfg)
+		gotRC, gotErr := run(self, cfg)
 		if gotRC != wantRC {
 			t.Errorf("%s: exit %d, haproxy -c exit %d\nours:\n%s\nhaproxy:\n%s", cfg, gotRC, wantRC, gotErr, wantErr)
 		}
@@ -60,35 +52,23 @@ func TestVerdictVsHAProxy(t *testing.T) {
 // : ..." line per problem, then "Fatal errors found in configuration."),
 // pids and the version NOTICE lines aside.
 func TestStartErrorsLayout(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "bad.cfg")
-	if err := os.WriteFile(cfg, []byte("global\n    bogus1\n    bogus2\ndefaults\n    mode http\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin := testkit.HAProxy(t)
+	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "bad.cfg"), "global\n    bogus1\n    bogus2\ndefaults\n    mode http\n")
 	self := selfPath(t)
 	pid := regexp.MustCompile(`\(\d+\)`)
-	for _, f := range []string{cfg, filepath.Join(dir, "missing.cfg")} {
-		run := func(bin string, env []string) (int, string) {
-			cmd := exec.Command(bin, "-db", "-f", f)
-			cmd.Env = append(os.Environ(), env...)
-			out, err := cmd.CombinedOutput()
-			rc := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				rc = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+	for _, f := range []string{cfg, filepath.Join(filepath.Dir(cfg), "missing.cfg")} {
+		run := func(bin string) (int, string) {
+			rc, out := runCombined(t, command(context.Background(), bin, "-db", "-f", f))
 			var keep []string
-			for _, ln := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			for _, ln := range strings.Split(strings.TrimSpace(out), "\n") {
 				if !strings.HasPrefix(ln, "[NOTICE]") {
 					keep = append(keep, pid.ReplaceAllString(ln, "(N)"))
 				}
 			}
 			return rc, strings.Join(keep, "\n")
 		}
-		wantRC, want := run(bin, nil)
-		gotRC, got := run(self, []string{"HAPLOG_PROXY_MAIN=1"})
+		wantRC, want := run(bin)
+		gotRC, got := run(self)
 		if gotRC != wantRC || got != want {
 			t.Errorf("%s: exit %d\n%s\nhaproxy: exit %d\n%s", filepath.Base(f), gotRC, got, wantRC, want)
 		}

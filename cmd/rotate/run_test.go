@@ -147,7 +147,7 @@ func TestTermKeepsPartialLine(t *testing.T) {
 func TestUsageAndConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "bad.conf")
-	os.WriteFile(conf, []byte("/x.log {\n  daily\n  frobnicate\n}\n"), 0o644)
+	testkit.WriteFile(t, conf, "/x.log {\n  daily\n  frobnicate\n}\n")
 	for _, args := range [][]string{{}, {"-compress", "bz2", "f"}, {"-size", "12Q", "f"}, {"-threads", "-1", "f"}, {"-config", conf, "/x.log"}, {"a", "b"}} {
 		var stderr bytes.Buffer
 		if code := run(args, strings.NewReader(""), &stderr, nil); code != 2 {
@@ -172,7 +172,7 @@ func TestConfigFileOptions(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "h.log")
 	conf := filepath.Join(dir, "h.conf")
-	os.WriteFile(conf, []byte(dir+"/*.log {\n  size 10\n  rotate 2\n  compress\n  delaycompress\n  postrotate\n    kill -HUP 1\n  endscript\n}\n"), 0o644)
+	testkit.WriteFile(t, conf, dir+"/*.log {\n  size 10\n  rotate 2\n  compress\n  delaycompress\n  postrotate\n    kill -HUP 1\n  endscript\n}\n")
 	var stderr bytes.Buffer
 	in := strings.NewReader(strings.Repeat("0123456789abcdef\n", 5))
 	if code := run([]string{"-config", conf, path}, in, &stderr, nil); code != 0 {
@@ -193,18 +193,8 @@ func TestConfigFileOptions(t *testing.T) {
 
 // TestProcessSignals runs the real binary and sends it real signals.
 func TestProcessSignals(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool")
-	}
+	bin := filepath.Join(testkit.GoBuild(t, "."), "rotate")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "rotate")
-	if out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	path := filepath.Join(dir, "s.log")
 	cmd := exec.Command(bin, "-flush", "1ms", path)
 	stdin, _ := cmd.StdinPipe()

@@ -3,9 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -50,35 +48,25 @@ func enqueued(addr string) int {
 // are counted as accepted once the action's enqueued counter has them
 // (kernel receive-buffer loss at the kill is outside the process).
 func TestKafkaKill9(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	bin := filepath.Join(testkit.GoBuild(t, "."), "syslogd")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "syslogd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	br := testkit.NewBroker(t, "logs", 3)
 	conf := filepath.Join(dir, "s.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf(`module(load="omkafka")
+	testkit.WriteFile(t, conf, fmt.Sprintf(`module(load="omkafka")
 template(name="T" type="string" string="%%msg%%")
 local0.* action(type="omkafka" topic="logs" broker=["%s"] template="T"
                 partitions.auto="on" queue.type="Disk" queue.filename="kq"
                 queue.spoolDirectory="%s")
-`, br.Addr, filepath.Join(dir, "spool"))), 0o644)
-	udp := freePort(t)
-	metrics := freeTCP(t)
+`, br.Addr, filepath.Join(dir, "spool")))
+	udp := testkit.FreeAddr(t, "udp")
+	metrics := testkit.FreeAddr(t, "tcp")
 	start := func() *testkit.Process {
 		cmd := exec.Command(bin, "-f", conf, "-udp", udp, "-tcp", "", "-unix", "", "-metrics", metrics)
 		p := testkit.Start(t, cmd)
 		p.Eventually(t, "metrics endpoint", func() bool { return enqueued(metrics) >= 0 })
 		return p
 	}
-	c, err := net.Dial("udp", udp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialUDP(t, udp)
 	send := func(p *testkit.Process, from, to, base int) {
 		t.Helper()
 		for i := from; i < to; i++ {
@@ -116,14 +104,4 @@ local0.* action(type="omkafka" topic="logs" broker=["%s"] template="T"
 	if ta.Missing != 0 || ta.NoID != 0 || ta.DupNumbers != ta.DupIDs {
 		t.Errorf("tally %+v", ta)
 	}
-}
-
-func freeTCP(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

@@ -8,12 +8,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
-	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // debianLogrotate returns Debian's /etc/logrotate.conf globals and its
@@ -37,20 +35,6 @@ func debianLogrotate(t *testing.T, log string) string {
 	return g + strings.ReplaceAll(b, "/var/log/haproxy.log", log)
 }
 
-// buildSyslogload builds cmd/syslogload into a temporary directory.
-func buildSyslogload(t *testing.T) string {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build cmd/syslogload")
-	}
-	bin := filepath.Join(t.TempDir(), "syslogload")
-	if out, err := exec.Command(gobin, "build", "-o", bin, "../syslogload").CombinedOutput(); err != nil {
-		t.Fatalf("build syslogload: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestOutsideLogrotate is the goal of issue 13 §4: 300,000 messages at
 // 30,000/s (cmd/syslogload) through two runs of the real logrotate with
 // Debian's logrotate.conf and /etc/logrotate.d/haproxy (daily, rotate 7,
@@ -63,9 +47,9 @@ func buildSyslogload(t *testing.T) string {
 // to manage, and used to compress logrotate's haproxy.log.1 at stop), the
 // 300,000-message goal, and with -no-rotate (60,000 messages).
 func TestOutsideLogrotate(t *testing.T) {
-	lr := testbin.Need(t, "logrotate")
-	testbin.Need(t, "gzip") // logrotate's compresscmd
-	load := buildSyslogload(t)
+	lr := testkit.Logrotate(t)
+	testkit.Need(t, "gzip") // logrotate's compresscmd
+	load := filepath.Join(testkit.GoBuild(t, "../syslogload"), "syslogload")
 	for _, tc := range []struct {
 		name  string
 		n     int
@@ -83,41 +67,18 @@ func outsideLogrotate(t *testing.T, lr, load string, n int, flags []string) {
 	log := filepath.Join(dir, "haproxy.log")
 	conf := filepath.Join(dir, "rsyslog.conf")
 	lrConf := filepath.Join(dir, "logrotate.conf")
-	os.WriteFile(conf, []byte("local0.* "+log+"\n"), 0o644)
-	os.WriteFile(lrConf, []byte(debianLogrotate(t, log)), 0o644)
-	addr := freePort(t)
-	var stderr testfs.LockedBuffer
-	done := make(chan int, 1)
-	args := append([]string{"-f", conf, "-udp", addr, "-tcp", "", "-unix", ""}, flags...)
-	go func() { done <- run(args, &stderr) }()
-	stop := func() int {
-		t.Helper()
-		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case rc := <-done:
-			return rc
-		case <-time.After(30 * time.Second):
-			t.Fatal("no exit after SIGTERM")
-		}
-		return -1
-	}
+	testkit.WriteFile(t, conf, "local0.* "+log+"\n")
+	testkit.WriteFile(t, lrConf, debianLogrotate(t, log))
+	addr := testkit.FreeAddr(t, "udp")
+	d := startDaemon(t, append([]string{"-f", conf, "-udp", addr, "-tcp", "", "-unix", ""}, flags...)...)
 	// Ready: a probe (another run id, not counted) reaches the file.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	d.eventually("syslogd writing the probe", func() bool {
 		if out, err := exec.Command(load, "send", "-addr", addr, "-n", "1", "-rid", "probe").CombinedOutput(); err != nil {
 			t.Fatalf("syslogload send: %v\n%s", err, out)
 		}
-		if b, _ := os.ReadFile(log); bytes.Contains(b, []byte("rid=probe&")) {
-			break
-		}
-		if time.Now().After(deadline) {
-			stop()
-			t.Fatalf("syslogd never wrote; stderr: %s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval
-	}
+		b, _ := os.ReadFile(log)
+		return bytes.Contains(b, []byte("rid=probe&"))
+	})
 
 	const rate = 30000
 	sender := exec.Command(load, "send", "-addr", addr, "-n", fmt.Sprint(n), "-rate", fmt.Sprint(rate), "-rid", "goal")
@@ -126,22 +87,15 @@ func outsideLogrotate(t *testing.T, lr, load string, n int, flags []string) {
 	if err := sender.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { sender.Process.Kill() }) // a test that failed before Wait
 	// Two logrotate runs while traffic flows, each once the live file
 	// holds about a quarter of the messages (~250 bytes each).
 	quarter := int64(n / 4 * 250)
 	for i := range 2 {
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			if fi, err := os.Stat(log); err == nil && fi.Size() >= quarter {
-				break
-			}
-			if time.Now().After(deadline) {
-				sender.Process.Kill()
-				stop()
-				t.Fatalf("rotation %d: %s never reached %d bytes; stderr: %s", i+1, log, quarter, stderr.String())
-			}
-			time.Sleep(20 * time.Millisecond) // polling interval
-		}
+		d.eventually(fmt.Sprintf("rotation %d: %s reaching %d bytes", i+1, log, quarter), func() bool {
+			fi, err := os.Stat(log)
+			return err == nil && fi.Size() >= quarter
+		})
 		out, err := exec.Command(lr, "-f", "-s", filepath.Join(dir, "logrotate.state"), lrConf).CombinedOutput()
 		if err != nil || len(out) > 0 {
 			t.Errorf("logrotate run %d: %v\n%s", i+1, err, out)
@@ -152,8 +106,8 @@ func outsideLogrotate(t *testing.T, lr, load string, n int, flags []string) {
 	}
 	// Everything sent is in the kernel's socket buffer or beyond; stop
 	// drains the socket and flushes.
-	if rc := stop(); rc != 0 {
-		t.Fatalf("syslogd rc %d: %s", rc, stderr.String())
+	if rc := d.stop(); rc != 0 {
+		t.Fatalf("syslogd rc %d: %s", rc, d.stderr.String())
 	}
 	var names []string
 	for _, e := range testfs.Names(t, dir) {
@@ -167,7 +121,7 @@ func outsideLogrotate(t *testing.T, lr, load string, n int, flags []string) {
 	out, err := exec.Command(load, "check", "-n", fmt.Sprint(n), "-rid", "goal", "-want", "all", log).CombinedOutput()
 	t.Logf("syslogload check: %s", out)
 	if err != nil {
-		t.Fatalf("syslogload check: %v (lost or duplicated messages)\n%s\nsyslogd: %s", err, out, stderr.String())
+		t.Fatalf("syslogload check: %v (lost or duplicated messages)\n%s\nsyslogd: %s", err, out, d.stderr.String())
 	}
 	// Each of logrotate's files holds part of the run (each rotation
 	// happened mid-traffic), and the parts add up to n.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,14 +15,15 @@ import (
 	"github.com/haplog/haplog/internal/sdnotify"
 	"github.com/haplog/haplog/internal/sdnotify/sdtest"
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 func TestCheckConfig(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.conf")
 	bad := filepath.Join(dir, "bad.conf")
-	os.WriteFile(good, []byte("$template H,\"%msg%\\n\"\nlocal0.* "+dir+"/x.log;H\n"), 0o644)
-	os.WriteFile(bad, []byte("# x\nlocal0.* @remote\n"), 0o644)
+	testkit.WriteFile(t, good, "$template H,\"%msg%\\n\"\nlocal0.* "+dir+"/x.log;H\n")
+	testkit.WriteFile(t, bad, "# x\nlocal0.* @remote\n")
 	var out bytes.Buffer
 	if rc := run([]string{"-check", "-f", good}, &out); rc != 0 {
 		t.Fatalf("good config: rc %d: %s", rc, out.String())
@@ -35,16 +37,6 @@ func TestCheckConfig(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().String()
-}
-
 // TestSignals runs the command with -i PIDFILE and sends it HUP (reopen),
 // USR1 (rotate now), USR2 (reload) and TERM (drain and exit 0).
 func TestSignals(t *testing.T) {
@@ -53,9 +45,8 @@ func TestSignals(t *testing.T) {
 	out := filepath.Join(dir, "out.log")
 	out2 := filepath.Join(dir, "out2.log")
 	pidFile := filepath.Join(dir, "syslogd.pid")
-	os.WriteFile(conf, []byte("$template H,\"%msg%\\n\"\n*.* "+out+";H\n"), 0o644)
-	addr := freePort(t)
-	var stderr testfs.LockedBuffer
+	testkit.WriteFile(t, conf, "$template H,\"%msg%\\n\"\n*.* "+out+";H\n")
+	addr := testkit.FreeAddr(t, "udp")
 	// systemd's side of Type=notify: READY once bound, RELOADING/READY
 	// around a USR2 reload, STOPPING at TERM, all from our pid.
 	ns := sdtest.Listen(t, filepath.Join(dir, "notify"))
@@ -68,46 +59,10 @@ func TestSignals(t *testing.T) {
 			t.Errorf("notification %q from pid %d, want %q from %d", m.State, m.PID, want, os.Getpid())
 		}
 	}
-	done := make(chan int, 1)
-	go func() {
-		done <- run([]string{"-f", conf, "-udp", addr, "-tcp", "", "-unix", "", "-i", pidFile, "-v"}, &stderr)
-	}()
-	c, err := net.Dial("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	waitIn := func(want string, files ...string) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			c.Write([]byte("<13>h t: " + want)) // resent until seen: the server may not listen yet
-			for _, f := range files {
-				if b, _ := os.ReadFile(f); strings.Contains(string(b), want) {
-					return
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%q never written to %q; stderr: %s", want, files, stderr.String())
-			}
-			time.Sleep(50 * time.Millisecond) // polling interval
-		}
-	}
-	signal := func(sig syscall.Signal, logged string) {
-		t.Helper()
-		if err := syscall.Kill(os.Getpid(), sig); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for !strings.Contains(stderr.String(), logged) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%v: no %q in the log: %s", sig, logged, stderr.String())
-			}
-			time.Sleep(10 * time.Millisecond) // polling interval
-		}
-	}
+	d := startDaemon(t, "-f", conf, "-udp", addr, "-tcp", "", "-unix", "", "-i", pidFile, "-v")
+	c := dialUDP(t, addr)
 	expect(ready)
-	waitIn("before", out)
+	d.sendUntilIn(c, "before", out)
 	if b, err := os.ReadFile(pidFile); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
 		t.Fatalf("pid file: %q, %v", b, err)
 	}
@@ -115,40 +70,23 @@ func TestSignals(t *testing.T) {
 	if err := os.Rename(out, out+".old"); err != nil {
 		t.Fatal(err)
 	}
-	signal(syscall.SIGHUP, "SIGHUP: files reopened")
-	waitIn("after-hup", out)
+	d.signal(syscall.SIGHUP, "SIGHUP: files reopened")
+	d.sendUntilIn(c, "after-hup", out)
 	if b, _ := os.ReadFile(out + ".old"); strings.Contains(string(b), "after-hup") {
 		t.Errorf("written to the renamed file after HUP: %q", b)
 	}
 	// USR1: rotate in process (default policy: numbered, gzip).
-	signal(syscall.SIGUSR1, "SIGUSR1: files rotated")
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := os.Stat(out + ".1.gz"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s.1.gz after SIGUSR1; stderr: %s", out, stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
-	waitIn("after-usr1", out)
+	d.signal(syscall.SIGUSR1, "SIGUSR1: files rotated")
+	d.eventually(out+".1.gz after SIGUSR1", func() bool { _, err := os.Stat(out + ".1.gz"); return err == nil })
+	d.sendUntilIn(c, "after-usr1", out)
 	// USR2: reload the configuration.
-	os.WriteFile(conf, []byte("$template H,\"%msg%\\n\"\n*.* "+out2+";H\n"), 0o644)
-	signal(syscall.SIGUSR2, "SIGUSR2: reloaded")
+	testkit.WriteFile(t, conf, "$template H,\"%msg%\\n\"\n*.* "+out2+";H\n")
+	d.signal(syscall.SIGUSR2, "SIGUSR2: reloaded")
 	expect(sdnotify.Reloading)
 	expect(ready)
-	waitIn("after-usr2", out2)
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case rc := <-done:
-		if rc != 0 {
-			t.Fatalf("rc %d: %s", rc, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no exit after SIGTERM")
+	d.sendUntilIn(c, "after-usr2", out2)
+	if rc := d.stop(); rc != 0 {
+		t.Fatalf("rc %d: %s", rc, d.stderr.String())
 	}
 	expect(sdnotify.Stopping)
 	if !ns.None() {
@@ -168,8 +106,8 @@ func TestPidFileInUse(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "s.conf")
 	pidFile := filepath.Join(dir, "p.pid")
-	os.WriteFile(conf, []byte("*.* "+dir+"/x.log\n"), 0o644)
-	os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getppid())+"\n"), 0o644)
+	testkit.WriteFile(t, conf, "*.* "+dir+"/x.log\n")
+	testkit.WriteFile(t, pidFile, strconv.Itoa(os.Getppid())+"\n")
 	var out bytes.Buffer
 	if rc := run([]string{"-f", conf, "-udp", "127.0.0.1:0", "-tcp", "", "-unix", "", "-i", pidFile}, &out); rc != 1 || !strings.Contains(out.String(), "which is running") {
 		t.Fatalf("rc %d: %s", rc, out.String())
@@ -183,8 +121,8 @@ func TestRotateConfigRejected(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "s.conf")
 	rot := filepath.Join(dir, "rot.conf")
-	os.WriteFile(conf, []byte("*.* "+dir+"/x.log\n"), 0o644)
-	os.WriteFile(rot, []byte(dir+"/x.log {\n daily\n rotate 7\n missingok\n notifempty\n compress\n delaycompress\n create 0644 nobody nosuchgroup\n}\n"), 0o644)
+	testkit.WriteFile(t, conf, "*.* "+dir+"/x.log\n")
+	testkit.WriteFile(t, rot, dir+"/x.log {\n daily\n rotate 7\n missingok\n notifempty\n compress\n delaycompress\n create 0644 nobody nosuchgroup\n}\n")
 	for _, args := range [][]string{
 		{"-check", "-f", conf, "-rotate-config", rot},
 		{"-f", conf, "-rotate-config", rot, "-udp", "127.0.0.1:0", "-tcp", "", "-unix", ""},
@@ -214,7 +152,7 @@ func TestRsyslogdCommandLine(t *testing.T) {
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "s.conf")
-	os.WriteFile(conf, []byte("*.* "+dir+"/x.log\n"), 0o644)
+	testkit.WriteFile(t, conf, "*.* "+dir+"/x.log\n")
 	var out bytes.Buffer
 	if rc := run([]string{"-N1", "-f", conf}, &out); rc != 0 || !strings.Contains(out.String(), ": OK") {
 		t.Errorf("-N1: rc %d: %s", rc, out.String())
@@ -231,41 +169,107 @@ func TestNoRotateIgnoresUSR1(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "s.conf")
 	out := filepath.Join(dir, "out.log")
-	os.WriteFile(conf, []byte("*.* "+out+"\n"), 0o644)
-	addr := freePort(t)
-	var stderr testfs.LockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run([]string{"-f", conf, "-udp", addr, "-tcp", "", "-unix", "", "-no-rotate"}, &stderr)
-	}()
-	c, err := net.Dial("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c.Write([]byte("<13>h t: first"))
-		if b, _ := os.ReadFile(out); strings.Contains(string(b), "first") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never written: %s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval
-	}
-	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
-	for !strings.Contains(stderr.String(), "SIGUSR1 ignored") {
-		if time.Now().After(deadline) {
-			t.Fatalf("SIGUSR1 not logged as ignored: %s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
-	syscall.Kill(os.Getpid(), syscall.SIGTERM)
-	if rc := <-done; rc != 0 {
-		t.Fatalf("rc %d: %s", rc, stderr.String())
+	testkit.WriteFile(t, conf, "*.* "+out+"\n")
+	addr := testkit.FreeAddr(t, "udp")
+	d := startDaemon(t, "-f", conf, "-udp", addr, "-tcp", "", "-unix", "", "-no-rotate")
+	d.sendUntilIn(dialUDP(t, addr), "first", out)
+	d.signal(syscall.SIGUSR1, "SIGUSR1 ignored")
+	if rc := d.stop(); rc != 0 {
+		t.Fatalf("rc %d: %s", rc, d.stderr.String())
 	}
 	if names := strings.Join(testfs.Names(t, dir), " "); names != "out.log s.conf" {
 		t.Errorf("files %q", names)
 	}
+}
+
+// daemon is the command's run, started in the test process so that the
+// signals a test sends itself reach it.
+type daemon struct {
+	t      *testing.T
+	stderr testfs.LockedBuffer
+	done   chan int
+}
+
+// startDaemon runs the command with args until [daemon.stop], or until the
+// test ends (SIGTERM then, if it still runs).
+func startDaemon(t *testing.T, args ...string) *daemon {
+	d := &daemon{t: t, done: make(chan int, 1)}
+	go func() { d.done <- run(args, &d.stderr) }()
+	t.Cleanup(func() {
+		select {
+		case rc := <-d.done:
+			d.done <- rc
+		default:
+			d.stop()
+		}
+	})
+	return d
+}
+
+// eventually waits until cond holds, failing the test with what and the
+// command's stderr after [testkit.Timeout].
+func (d *daemon) eventually(what string, cond func() bool) {
+	d.t.Helper()
+	if !testkit.Poll(testkit.Timeout, cond) {
+		d.t.Fatalf("timed out after %v waiting for %s; stderr: %s", testkit.Timeout, what, d.stderr.String())
+	}
+}
+
+// logged waits until the command's stderr holds text.
+func (d *daemon) logged(text string) {
+	d.t.Helper()
+	d.eventually(fmt.Sprintf("%q in the log", text), func() bool { return strings.Contains(d.stderr.String(), text) })
+}
+
+// signal sends sig to the command (this process) and waits until it logs
+// text.
+func (d *daemon) signal(sig syscall.Signal, text string) {
+	d.t.Helper()
+	if err := syscall.Kill(os.Getpid(), sig); err != nil {
+		d.t.Fatal(err)
+	}
+	d.logged(text)
+}
+
+// sendUntilIn sends "<13>h t: MSG" on c until one of files holds msg: the
+// server may not listen yet.
+func (d *daemon) sendUntilIn(c net.Conn, msg string, files ...string) {
+	d.t.Helper()
+	d.eventually(fmt.Sprintf("%q written to %q", msg, files), func() bool {
+		c.Write([]byte("<13>h t: " + msg))
+		for _, f := range files {
+			if b, _ := os.ReadFile(f); strings.Contains(string(b), msg) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// stop sends SIGTERM and returns the exit status, failing the test if the
+// command has not ended 30 seconds later.
+func (d *daemon) stop() int {
+	d.t.Helper()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		d.t.Fatal(err)
+	}
+	select {
+	case rc := <-d.done:
+		d.done <- rc // for the cleanup: it has ended
+		return rc
+	case <-time.After(30 * time.Second):
+		d.t.Fatal("no exit after SIGTERM")
+	}
+	return -1
+}
+
+// dialUDP connects to a syslog UDP address, closed when the test ends.
+func dialUDP(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }

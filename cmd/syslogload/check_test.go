@@ -2,12 +2,13 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 func TestCheckCountsBackups(t *testing.T) {
@@ -28,14 +29,10 @@ func TestCheckCountsBackups(t *testing.T) {
 			cur = append(cur, line...)
 		}
 	}
-	var gz bytes.Buffer
-	z := gzip.NewWriter(&gz)
-	z.Write(old)
-	z.Close()
 	if err := os.WriteFile(path, cur, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path+".1.gz", gz.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path+".1.gz", testfs.Gzip(old), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	all, _ := wanted("all")

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/formats"
-	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 func mustNew(t testing.TB, c Config) *Generator {
@@ -417,7 +417,7 @@ func runHalog(t *testing.T, bin, file string, args ...string) (stdout, stderr st
 // TestRealHalog feeds generated logs to the reference halog: no parsing
 // errors, and its counts agree with what the generator wrote.
 func TestRealHalog(t *testing.T) {
-	bin := testbin.Need(t, "halog")
+	bin := testkit.Halog(t)
 	for _, tc := range []struct {
 		prefix Prefix
 		skip   string

@@ -134,15 +134,7 @@ var httpBackends = []httpBackend{
 		trMean: 25, okLo: 2000, okHi: 90000, methods: getMostly,
 		statuses: []weighted[int]{{200, 850}, {304, 50}, {404, 55}, {302, 20}, {301, 9},
 			{400, 3}, {401, 2}, {403, 4}, {500, 5}, {503, 1}},
-		urls: func(r *rng, i int) string {
-			switch {
-			case i == 0:
-				return "/"
-			case i == 1:
-				return "/favicon.ico"
-			case i == 2:
-				return "/robots.txt"
-			}
+		urls: fixedFirst([]string{"/", "/favicon.ico", "/robots.txt"}, func(r *rng) string {
 			switch r.intn(6) {
 			case 0:
 				return "/" + word(r) + "/" + word(r) + "/" + word(r) + ".html"
@@ -157,7 +149,7 @@ var httpBackends = []httpBackend{
 			default:
 				return "/" + word(r) + "?ref=" + word(r)
 			}
-		},
+		}),
 	},
 	{
 		name: "api", fe: feAPI, weight: 20, srvName: "api", srvShare: 10, api: true,
@@ -242,13 +234,7 @@ var httpBackends = []httpBackend{
 		name: "cart", fe: feWWW, weight: 1.1, srvName: "cart", srvShare: 4, cookie: true,
 		trMean: 50, okLo: 1000, okHi: 25000, methods: formPosts,
 		statuses: []weighted[int]{{200, 850}, {302, 80}, {201, 30}, {409, 20}, {500, 10}},
-		urls: func(r *rng, i int) string {
-			switch {
-			case i == 0:
-				return "/cart"
-			case i == 1:
-				return "/checkout"
-			}
+		urls: fixedFirst([]string{"/cart", "/checkout"}, func(r *rng) string {
 			switch r.intn(3) {
 			case 0:
 				return "/cart/add?sku=" + num(r, 10000, 999999) + "&qty=" + num(r, 1, 5)
@@ -257,7 +243,7 @@ var httpBackends = []httpBackend{
 			default:
 				return "/checkout/" + word(r)
 			}
-		},
+		}),
 	},
 	{
 		name: "ws", fe: feAPI, weight: 0.8, srvName: "ws", srvShare: 4,
@@ -321,4 +307,15 @@ func appendCapture(dst []byte, s string, max int) []byte {
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// fixedFirst is a URL generator whose first URLs are fixed (the i-th
+// distinct URL of a backend is fixed[i]), the others gen's.
+func fixedFirst(fixed []string, gen func(r *rng) string) func(r *rng, i int) string {
+	return func(r *rng, i int) string {
+		if i < len(fixed) {
+			return fixed[i]
+		}
+		return gen(r)
+	}
 }

@@ -8,7 +8,8 @@
 //     skips);
 //   - [ReadFile] reads a file a test produced, gunzipping a ".gz" one
 //     with the standard library, and [Names] lists a directory, both
-//     failing the test on error;
+//     failing the test on error; [Gzip] compresses as another program
+//     would, for a backup a test lays down;
 //   - [LockedBuffer] is an in-memory writer safe to read while other
 //     goroutines write to it, e.g. the destination of a [log/slog] handler
 //     whose records a test inspects while the code under test runs.

@@ -30,6 +30,16 @@ func ReadFile(t testing.TB, path string) []byte {
 	return b
 }
 
+// Gzip returns data compressed with the standard library's gzip: a
+// compressed backup as another program (logrotate) leaves it.
+func Gzip(data []byte) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(data) // a bytes.Buffer does not fail
+	zw.Close()
+	return b.Bytes()
+}
+
 // Names returns the names of the entries of dir, sorted. It fails the
 // test when dir cannot be read.
 func Names(t testing.TB, dir string) []string {

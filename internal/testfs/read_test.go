@@ -3,6 +3,7 @@ package testfs
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,5 +26,15 @@ func TestReadFileAndNames(t *testing.T) {
 	}
 	if got := Names(t, dir); !slices.Equal(got, []string{"a.log", "b.log.gz"}) {
 		t.Errorf("Names = %q", got)
+	}
+}
+
+func TestGzip(t *testing.T) {
+	zr, err := gzip.NewReader(bytes.NewReader(Gzip([]byte("packed\n"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(zr); err != nil || string(b) != "packed\n" {
+		t.Errorf("gunzip(Gzip) = %q, %v", b, err)
 	}
 }

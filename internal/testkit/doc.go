@@ -12,6 +12,12 @@
 //     [EqualLines] reports that as a test error;
 //   - stand-in servers: [Serve] accepts connections on a free port of
 //     127.0.0.1 until the test ends and hands each to a function;
+//   - ports, files and commands: [FreePort] is a TCP port to write in a
+//     configuration, [FreeAddr] an address to give on a command line,
+//     [WriteFile] writes a configuration file or fails the test, [Run]
+//     runs a command to its end for its exit status and outputs, and
+//     [GoBuild] builds commands of the module for a test that runs them as
+//     users do;
 //   - reference programs: [HAProxy], [Halog], [Rsyslogd], [Logrotate] and
 //     [Chromium] return the path of the real program a differential test
 //     runs, [Need] any other; on a developer's machine without it the test

@@ -15,9 +15,16 @@ func Serve(t testing.TB, handle func(c net.Conn)) *net.TCPAddr {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ServeListener(t, l, handle)
+	return l.Addr().(*net.TCPAddr)
+}
+
+// ServeListener is [Serve] on a listener of the caller's (a port a
+// configuration names): it hands each connection l accepts to handle, and
+// closes l when the test ends.
+func ServeListener(t testing.TB, l net.Listener, handle func(c net.Conn)) {
 	t.Cleanup(func() { l.Close() })
 	go accept(l, handle)
-	return l.Addr().(*net.TCPAddr)
 }
 
 // accept hands each connection l accepts to handle, until l is closed.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -179,5 +180,50 @@ func TestServe(t *testing.T) {
 	if c, err := net.Dial("tcp", addr.String()); err == nil {
 		c.Close()
 		t.Errorf("%s still accepts after the test ended", addr)
+	}
+}
+
+// TestFreePortAndAddr: the ports returned can be listened on at once.
+func TestFreePortAndAddr(t *testing.T) {
+	l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", FreePort(t)))
+	if err != nil {
+		t.Fatalf("FreePort: %v", err)
+	}
+	l.Close()
+	if l, err = net.Listen("tcp", FreeAddr(t, "tcp")); err != nil {
+		t.Fatalf("FreeAddr tcp: %v", err)
+	}
+	l.Close()
+	c, err := net.ListenPacket("udp", FreeAddr(t, "udp"))
+	if err != nil {
+		t.Fatalf("FreeAddr udp: %v", err)
+	}
+	c.Close()
+}
+
+func TestWriteFile(t *testing.T) {
+	p := WriteFile(t, filepath.Join(t.TempDir(), "a.cfg"), "global\n")
+	if b, err := os.ReadFile(p); err != nil || string(b) != "global\n" || filepath.Base(p) != "a.cfg" {
+		t.Errorf("%s: %q, %v", p, b, err)
+	}
+}
+
+// TestRun: the exit status and both outputs; a program that does not
+// exist fails the test.
+func TestRun(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	rc, out, errOut := Run(t, exec.Command(sh, "-c", "echo out; echo err >&2; exit 3"))
+	if rc != 3 || out != "out\n" || errOut != "err\n" {
+		t.Errorf("Run = %d %q %q", rc, out, errOut)
+	}
+	if rc, _, _ := Run(t, exec.Command(sh, "-c", "true")); rc != 0 {
+		t.Errorf("true: rc %d", rc)
+	}
+	msg := run(t, func(tb testing.TB) { Run(tb, exec.Command(filepath.Join(t.TempDir(), "missing"))) })
+	if !strings.Contains(msg, "missing") {
+		t.Errorf("failure = %q", msg)
 	}
 }

@@ -102,7 +102,7 @@
 //
 // # Live mode
 //
-// -follow FILE reads the lines appended to FILE from now on, like tail -F:
+// -follow FILE (or -follow -kafka BROKERS -topic T) reads the lines appended to FILE from now on, like tail -F:
 // through rename + create (the name points to a new inode: the old file
 // is finished, the new one read from its start) and copytruncate (the file
 // shrank, or changed without growing since it was last seen at its end:
@@ -114,6 +114,28 @@
 // >= 0). On a terminal, stderr shows a progress line (lines, lines/s,
 // MB/s) once a second. It runs until the Env's Context ends (SIGINT or
 // SIGTERM for the command).
+//
+// # Kafka input
+//
+// -kafka BROKERS -topic T (BROKERS: host:port[,host:port...]) reads the
+// topic instead of files, one log line per record (one trailing LF of the
+// value dropped; syslogd's omkafka writes one record per message). As with
+// a file, halog reads every partition from its start up to the end offset
+// observed when it started, then prints the report; records of one
+// partition keep their order (with one partition the output is the same
+// bytes as the file's). With -group G it joins the consumer group G, reads
+// the partitions assigned to it from the group's committed offsets (the
+// start when none) up to the end offsets observed at startup, and commits
+// the offsets of what it read only after the report was written, so
+// several halogs of one group split the partitions and a later run reads
+// only the new records. When a rebalance takes a partition away during a
+// run, what was read of it is committed at once (the next owner starts
+// after it; a crash before the report then loses those records from the
+// reports); a partition lost without revocation (session timeout) may be
+// counted twice. A broker that does not answer within 10 s is an error
+// naming it (exit 1). With -follow (and -metrics ADDR) halog keeps
+// consuming and feeds the live metrics; in a group it commits what it read
+// when it ends.
 //
 // # Engine
 //

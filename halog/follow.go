@@ -171,8 +171,8 @@ func (m *liveMetrics) write(w io.Writer) {
 // on, like tail -F, feeds the metrics and, on a terminal, shows a progress
 // line. It returns when ctx is done.
 func follow(ctx context.Context, o *Options, env Env) error {
-	if len(o.Files) != 1 || o.Files[0] == "-" {
-		return errors.New("-follow needs exactly one log file")
+	if o.Kafka == "" && (len(o.Files) != 1 || o.Files[0] == "-") {
+		return errors.New("-follow needs exactly one log file (or -kafka)")
 	}
 	var lf *lineFormat
 	if o.LogFormat != "" || o.HAProxyCfg != "" {
@@ -197,19 +197,32 @@ func follow(ctx context.Context, o *Options, env Env) error {
 		go srv.Serve(ln)
 		defer srv.Close()
 	}
-	fw := &follower{ctx: ctx, name: o.Files[0]}
-	if err := fw.open(true); err != nil {
-		return fmt.Errorf("-follow: %w", err)
-	}
-	defer func() {
-		if fw.f != nil {
-			fw.f.Close()
+	var src io.Reader
+	if o.Kafka != "" {
+		kr, err := openKafka(ctx, o, true)
+		if err != nil {
+			return err
 		}
-	}()
+		defer kr.Close()
+		// in a group, what was read is committed when halog ends
+		defer kr.commit(context.Background())
+		src = kr
+	} else {
+		fw := &follower{ctx: ctx, name: o.Files[0]}
+		if err := fw.open(true); err != nil {
+			return fmt.Errorf("-follow: %w", err)
+		}
+		defer func() {
+			if fw.f != nil {
+				fw.f.Close()
+			}
+		}()
+		src = fw
+	}
 	c := newConfig(o, lf)
 	p := newProc(c)
 	tty := isTerminal(env.Stderr)
-	br := bufio.NewReaderSize(fw, 256<<10)
+	br := bufio.NewReaderSize(src, 256<<10)
 	last, lastLines, lastBytes, nbytes := time.Now(), uint64(0), int64(0), int64(0)
 	for {
 		line, err := br.ReadSlice('\n')

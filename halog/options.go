@@ -160,6 +160,11 @@ type Options struct {
 	// Prometheus metrics served on Metrics (-metrics ADDR).
 	Follow  bool
 	Metrics string
+	// Kafka (-kafka BROKERS, comma-separated host:port) reads the topic
+	// Topic (-topic) instead of files: from the start up to the end
+	// offsets seen at startup, or, with Group (-group), from the group's
+	// committed offsets, committing after the report was written.
+	Kafka, Topic, Group string
 
 	// Location is the time zone used by -time to convert accept dates to
 	// epoch seconds (halog uses the local zone). nil means UTC.
@@ -169,7 +174,8 @@ type Options struct {
 	Workers int
 
 	action, accCountSet, accDelaySet, skipSet bool
-	readSize, chunkSize                       int // input block sizes (tests use small ones)
+	readSize, chunkSize                       int           // input block sizes (tests use small ones)
+	kafkaTimeout                              time.Duration // bound of the brokers' first answer (0: 10s)
 }
 
 // Parse parses halog's arguments (without the program name) exactly as
@@ -250,6 +256,12 @@ func Parse(args []string) (*Options, error) {
 			o.Follow, o.action = true, true
 		case "-metrics":
 			o.Metrics, err = next("missing option for -metrics")
+		case "-kafka":
+			o.Kafka, err = next("missing option for -kafka")
+		case "-topic":
+			o.Topic, err = next("missing option for -topic")
+		case "-group":
+			o.Group, err = next("missing option for -group")
 		case "-timer":
 			o.PctTimer, err = next("missing option for -timer")
 		case "-proxy":

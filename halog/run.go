@@ -74,6 +74,9 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 		}
 		return 0
 	}
+	if o.Kafka != "" {
+		return runKafka(o, env)
+	}
 	in, closeIn, err := openInput(o, env.Stdin)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
@@ -81,6 +84,30 @@ func mainOpts(args []string, env Env, tweak func(*Options)) int {
 	}
 	defer closeIn()
 	if err := Run(o, in, env.Stdout, env.Stderr); err != nil {
+		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// runKafka runs the report on a Kafka topic (-kafka), then, in a group,
+// commits the offsets of what it read.
+func runKafka(o *Options, env Env) int {
+	ctx := env.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	kr, err := openKafka(ctx, o, false)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+		return 1
+	}
+	defer kr.Close()
+	if err := Run(o, kr, env.Stdout, env.Stderr); err != nil {
+		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
+		return 1
+	}
+	if err := kr.commit(ctx); err != nil {
 		fmt.Fprintf(env.Stderr, "halog: %v\n", err)
 		return 1
 	}

@@ -115,6 +115,14 @@
 // MB/s) once a second. It runs until the Env's Context ends (SIGINT or
 // SIGTERM for the command).
 //
+// # Progress
+//
+// When stderr is a terminal, a run shows a progress line there (lines
+// read, lines/s and MB/s over the last second), rewritten in place once a
+// second from the first second on (so small inputs show none) and erased
+// before the summary; never when stderr is a file or a pipe. The -c fast
+// path (counting lines only) shows none.
+//
 // # Kafka input
 //
 // -kafka BROKERS -topic T (BROKERS: host:port[,host:port...]) reads the

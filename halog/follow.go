@@ -221,9 +221,10 @@ func follow(ctx context.Context, o *Options, env Env) error {
 	}
 	c := newConfig(o, lf)
 	p := newProc(c)
-	tty := isTerminal(env.Stderr)
+	prog := newProgress(env.Stderr)
+	defer prog.done()
 	br := bufio.NewReaderSize(src, 256<<10)
-	last, lastLines, lastBytes, nbytes := time.Now(), uint64(0), int64(0), int64(0)
+	nbytes := int64(0)
 	for {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 && (err == nil || err == io.EOF) {
@@ -239,13 +240,11 @@ func follow(ctx context.Context, o *Options, env Env) error {
 		if err != nil && err != bufio.ErrBufferFull {
 			return err
 		}
-		if tty && time.Since(last) >= time.Second {
-			d := time.Since(last).Seconds()
+		if prog != nil {
 			m.mu.Lock()
 			n := m.lines
 			m.mu.Unlock()
-			fmt.Fprintf(env.Stderr, "\r%d lines, %.0f lines/s, %.1f MB/s   ", n, float64(n-lastLines)/d, float64(nbytes-lastBytes)/d/1e6)
-			last, lastLines, lastBytes = time.Now(), n, nbytes
+			prog.update(int64(n), nbytes)
 		}
 	}
 }

@@ -180,6 +180,7 @@ type diag struct {
 type chunkOut struct {
 	seq      int
 	lines    int // lines read
+	size     int // bytes read
 	linesOut int // increase of lines_out
 	parseErr int
 	stop     bool // -m reached: nothing after this chunk is read

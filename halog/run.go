@@ -178,8 +178,9 @@ func runText(o *Options, c *config, in io.Reader, stdout, stderr io.Writer, st *
 			return err
 		}
 	}
-	e := &engine{c: c, stdout: w, stderr: stderr}
+	e := &engine{c: c, stdout: w, stderr: stderr, prog: newProgress(stderr)}
 	agg, err := e.run(in, mapped)
+	e.prog.done()
 	if err != nil {
 		return err
 	}
@@ -209,6 +210,8 @@ type engine struct {
 	linesOut int
 	parseErr int
 	ebuf     []byte
+	size     int64     // bytes read
+	prog     *progress // nil unless stderr is a terminal
 }
 
 // merge writes one chunk's output and diagnostics, in input order.
@@ -217,6 +220,8 @@ func (e *engine) merge(r *chunkOut) error {
 	e.linesIn += r.lines
 	e.linesOut += r.linesOut
 	e.parseErr += r.parseErr
+	e.size += int64(r.size)
+	e.prog.update(int64(e.linesIn), e.size)
 	if len(r.out) > 0 {
 		if _, err := e.stdout.Write(r.out); err != nil {
 			return err
@@ -419,6 +424,7 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 		}
 	}
 	r.lines = n
+	r.size = len(data)
 	r.linesOut = p.lout - start
 	p.r = nil
 	p.ext = nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"regexp"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -198,50 +196,12 @@ func TestKafkaFollowMetrics(t *testing.T) {
 		return fmt.Sprintf("Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.1:1 [21/Nov/2026:08:00:00.000] fe be/%s 1/0/2/3/%d %d 10 - - ---- 1/1/1/1/0 0/0 \"GET / HTTP/1.1\"", srv, ta, st)
 	}
 	produce(t, b.Addr, "live", 2, []string{line("s1", 7, 200), line("s1", 300, 200), "garbage"})
-	ctx, cancel := context.WithCancel(context.Background())
-	var errOut testfs.LockedBuffer
-	done := make(chan int)
-	go func() {
-		done <- Main([]string{"-follow", "-metrics", "127.0.0.1:0", "-kafka", b.Addr, "-topic", "live"},
-			Env{Stdout: io.Discard, Stderr: &errOut, Context: ctx})
-	}()
-	var url string
-	testkit.Eventually(t, "the metrics address", func() bool {
-		m := regexp.MustCompile(`http://(\S+)/metrics`).FindStringSubmatch(errOut.String())
-		if m != nil {
-			url = m[0]
-		}
-		return m != nil
-	})
-	has := func(want ...string) func() bool {
-		return func() bool {
-			resp, err := http.Get(url)
-			if err != nil {
-				return false
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			for _, w := range want {
-				if !strings.Contains(string(body), w+"\n") {
-					return false
-				}
-			}
-			return true
-		}
-	}
+	_, has, stop := startFollow(t, "-follow", "-metrics", "127.0.0.1:0", "-kafka", b.Addr, "-topic", "live")
+	defer stop()
 	testkit.Eventually(t, "the records produced before", has(`halog_lines_total 3`, `halog_parse_errors_total 1`,
 		`halog_timer_milliseconds_sum{backend="be",server="s1",timer="Ta"} 307`))
 	produce(t, b.Addr, "live", 2, []string{line("s2", 4, 503)})
 	testkit.Eventually(t, "the record produced after", has(`halog_lines_total 4`, `halog_responses_total{code="503"} 1`))
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d: %s", code, errOut.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("-follow did not stop")
-	}
 }
 
 // TestKafkaGroupSplit joins two members to a group before they read: each

@@ -80,6 +80,10 @@ const (
 	URLByName             // -u: by URL, no re-sort
 )
 
+// urlSorts maps the -u* options to their URL* sort key.
+var urlSorts = map[string]int{"-u": URLByName, "-uc": URLCount, "-ue": URLErr, "-ua": URLTAvg,
+	"-ut": URLTTot, "-uao": URLTAvgOK, "-uto": URLTTotOK, "-uba": URLBAvg, "-ubt": URLBTot}
+
 // Options is a parsed halog command line. Field comments give the flag.
 // The zero value has no action; use Parse, or set Skip to 1 and MaxLines to
 // -1 to get halog's defaults.
@@ -334,32 +338,8 @@ func Parse(args []string) (*Options, error) {
 					o.TimeMax = 0xFFFFFFFF
 				}
 			}
-		case "-u":
-			o.URL |= URLByName
-			o.action = true
-		case "-uc":
-			o.URL |= URLCount
-			o.action = true
-		case "-ue":
-			o.URL |= URLErr
-			o.action = true
-		case "-ua":
-			o.URL |= URLTAvg
-			o.action = true
-		case "-ut":
-			o.URL |= URLTTot
-			o.action = true
-		case "-uao":
-			o.URL |= URLTAvgOK
-			o.action = true
-		case "-uto":
-			o.URL |= URLTTotOK
-			o.action = true
-		case "-uba":
-			o.URL |= URLBAvg
-			o.action = true
-		case "-ubt":
-			o.URL |= URLBTot
+		case "-u", "-uc", "-ue", "-ua", "-ut", "-uao", "-uto", "-uba", "-ubt":
+			o.URL |= urlSorts[a]
 			o.action = true
 		case "-query":
 			o.Query, o.action = true, true

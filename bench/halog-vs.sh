@@ -2,6 +2,7 @@
 # halog-vs.sh — run a reference halog and a candidate side by side on one log.
 #
 #   bench/halog-vs.sh [-n RUNS] REF CAND LOG [RUNS]
+#   bench/halog-vs.sh [-n RUNS] -p LINES REF CAND
 #
 # For each of the 12 anchor modes (research/halog-perf-notes.md §3.3) it runs,
 # interleaved, the reference, the candidate and the candidate under
@@ -18,7 +19,11 @@
 # log, the same traffic logged with that log-format (the reference keeps
 # LOG, in httplog): the candidate runs with -log-format FORMAT CAND_LOG and
 # its output must still equal the reference's (issue 14's custom-format
-# comparison; BenchmarkCustomFormat in halog/ generates such a pair). Only
+# comparison; BenchmarkCustomFormat in halog/ generates such a pair). -p
+# LINES generates such a pair of LINES requests (halog's TestWriteBenchPair,
+# run with go from the repository: http.log in httplog for REF, custom.log
+# in issue 14's format '%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b
+# %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc' for CAND) and compares on it. Only
 # the stderr lines that quote a log line ("ERR:", "Truncated line") differ
 # then, as they quote the line as read: such modes (-pct) show same=NO.
 # Needs bash, coreutils and GNU time (/usr/bin/time) for the RSS columns;
@@ -26,26 +31,42 @@
 set -u
 export LC_ALL=C TZ=UTC
 
-usage() { echo "usage: $0 [-n RUNS] REF CAND LOG [RUNS]" >&2; exit 2; }
+usage() { echo "usage: $0 [-n RUNS] REF CAND LOG [RUNS] | $0 [-n RUNS] -p LINES REF CAND" >&2; exit 2; }
 
-RUNS=5
-while getopts n: opt; do
+RUNS=5 PAIR=
+while getopts n:p: opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
+	p) PAIR=$OPTARG ;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 3 ] && [ $# -le 4 ] || usage
-REF=$1 CAND=$2 LOG=$3
-[ $# -eq 4 ] && RUNS=$4
+WORK=${WORK:-/tmp/haplog-bench}
+if [ -n "$PAIR" ]; then
+	[ $# -eq 2 ] || usage
+	case $PAIR in '' | *[!0-9]* | 0) echo "$0: -p LINES must be a positive integer" >&2; exit 2 ;; esac
+	REF=$1 CAND=$2
+	PAIRDIR=$WORK/halog-pair-$PAIR
+	if [ ! -s "$PAIRDIR/custom.log" ] || [ ! -s "$PAIRDIR/http.log" ]; then
+		mkdir -p "$PAIRDIR" || exit 2
+		echo "generating $PAIR requests in httplog and issue 14's format into $PAIRDIR" >&2
+		(cd "$(dirname "$0")/.." && HALOG_BENCH_PAIR=$PAIRDIR:$PAIR go test -count=1 -run '^TestWriteBenchPair$' ./halog/) >&2 || exit 2
+	fi
+	LOG=$PAIRDIR/http.log
+	export HALOG_VS_CAND_LOG=$PAIRDIR/custom.log
+	export HALOG_VS_CAND_FORMAT='%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc'
+else
+	[ $# -ge 3 ] && [ $# -le 4 ] || usage
+	REF=$1 CAND=$2 LOG=$3
+	[ $# -eq 4 ] && RUNS=$4
+fi
 case $RUNS in '' | *[!0-9]* | 0) echo "$0: RUNS must be a positive integer" >&2; exit 2 ;; esac
 for b in "$REF" "$CAND"; do
 	command -v "$b" >/dev/null 2>&1 || { echo "$0: $b: not executable" >&2; exit 2; }
 done
 [ -r "$LOG" ] || { echo "$0: $LOG: not readable" >&2; exit 2; }
 
-WORK=${WORK:-/tmp/haplog-bench}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 DIR=$WORK/halog-vs-$STAMP
 mkdir -p "$DIR" || exit 2

@@ -41,8 +41,9 @@
 // without host, RFC 5424, a bare PRI or timestamp, none; formats.
 // MessageStart), unless -s is given. The format is compiled by the proxy's
 // own compiler (formats.Compile) into a formats.Reader, which locates the
-// value of every variable of a line without copying; each matching line is
-// rewritten, into a per-worker buffer, in the httplog layout (tcplog for a
+// value of every variable of a line without copying (reading only up to
+// the last value the selected report and filters use, plus the date: -st
+// stops after %ST); each matching line is rewritten, into a per-worker buffer, in the httplog layout (tcplog for a
 // format with %Tt and no HTTP timer), copying the bytes of each value as
 // logged, and read by the same code as a halog line. So every filter and
 // report gives on a custom-format line exactly what halog gives on the
@@ -158,7 +159,9 @@
 // and the output both read them. Per-worker aggregates are dense arrays
 // for statuses, codes and timer values, and for servers, URLs and client
 // addresses an open-addressing table whose keys are copied once into an
-// arena (no per-key allocation, nothing for the GC to scan). Per-chunk
+// arena (no per-key allocation, nothing for the GC to scan) and whose
+// entries are kept in pages of 4096, so that a table of 200k client
+// addresses grows without copying them. Per-chunk
 // output lines and diagnostics ("Truncated line N:", "ERR:") are kept
 // with chunk-relative line numbers and written in input order by a
 // merger, so the output does not depend on scheduling. When -m can stop

@@ -10,7 +10,9 @@
 # stdout, stderr and exit status must equal the reference's byte for byte; a
 # mismatch is printed and makes the script exit 1. The table reports the
 # median wall time (min–max), input MB/s (10^6 B/s), the ratio
-# t_ref/t_cand (> 1: the candidate is faster) and the peak RSS of each.
+# t_ref/t_cand (> 1: the candidate is faster), the ratio of the median CPU
+# times (user + system, from GNU time; steadier than wall times on a
+# loaded machine) and the peak RSS of each.
 #
 # Environment: WORK (default /tmp/haplog-bench) receives the run directory and
 # the results file (also copied to $WORK/halog-vs-latest.txt);
@@ -84,7 +86,7 @@ else
 	MODES=("-c" "-c -H" "-srv -H" "-st" "-tc" "-pct" "-u" "-uc -query" "-ua" "-ic" "-e -st" "-hs 500:599 -u")
 fi
 
-SIZE=$(stat -c %s "$LOG")
+SIZE=$(stat -L -c %s "$LOG")
 LINES=$(wc -l <"$LOG")
 
 # run KIND MODE TAG: runs one binary, leaves $DIR/TAG.{out,err,rc,time,rss}.
@@ -105,17 +107,20 @@ run() {
 	fi
 	t0=$EPOCHREALTIME
 	if [ -n "$GTIME" ]; then
-		"$GTIME" -f %M -o "$DIR/$tag.rss" "${cmd[@]}" "${args[@]}" <"$in" >"$DIR/$tag.out" 2>"$DIR/$tag.err"
+		"$GTIME" -f '%M %U %S' -o "$DIR/$tag.rss" "${cmd[@]}" "${args[@]}" <"$in" >"$DIR/$tag.out" 2>"$DIR/$tag.err"
 		rc=$?
 	else
 		"${cmd[@]}" "${args[@]}" <"$in" >"$DIR/$tag.out" 2>"$DIR/$tag.err"
 		rc=$?
-		echo n/a >"$DIR/$tag.rss"
+		echo n/a 0 0 >"$DIR/$tag.rss"
 	fi
 	t1=$EPOCHREALTIME
 	echo "$rc" >"$DIR/$tag.rc"
 	# GNU time appends "Command exited with non-zero status N" before %M.
-	tail -n 1 "$DIR/$tag.rss" >"$DIR/$tag.rss.1" && mv "$DIR/$tag.rss.1" "$DIR/$tag.rss"
+	local rss u s
+	read -r rss u s < <(tail -n 1 "$DIR/$tag.rss")
+	echo "$rss" >"$DIR/$tag.rss"
+	awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f\n", u + s }' >>"$DIR/$kind.cpus"
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }' >>"$DIR/$kind.times"
 	cat "$DIR/$tag.rss" >>"$DIR/$kind.rsses"
 }
@@ -156,15 +161,15 @@ mib() { awk -v k="$1" 'BEGIN { if (k == "n/a") print "n/a"; else printf "%.1f", 
 	echo "# LOG=$LOG ($SIZE bytes, $LINES lines), $RUNS runs after 1 warm-up, interleaved ref/cand/cand GOMAXPROCS=1"
 	[ -z "${HALOG_VS_CAND_LOG:-}" ] || echo "# candidate: -log-format '${HALOG_VS_CAND_FORMAT:-httplog}' < $HALOG_VS_CAND_LOG"
 	echo "# host: $(nproc) cpu, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '| %-16s | %-22s | %-22s | %-22s | %8s | %8s | %8s | %6s | %6s | %6s | %7s | %7s | %7s | %s |\n' \
+	printf '| %-16s | %-22s | %-22s | %-22s | %8s | %8s | %8s | %6s | %6s | %7s | %6s | %7s | %7s | %7s | %s |\n' \
 		mode "ref s med (min–max)" "cand s med (min–max)" "cand1 s med (min–max)" "ref MB/s" "cand MB/s" "cand1 MB/s" \
-		ratio ratio1 same "ref MiB" "cand MiB" "cand1 MiB" "stderr (ref)"
-	printf '|%s|\n' "------------------|------------------------|------------------------|------------------------|----------|----------|----------|--------|--------|--------|---------|---------|---------|---"
+		ratio ratio1 "cpu rat" same "ref MiB" "cand MiB" "cand1 MiB" "stderr (ref)"
+	printf '|%s|\n' "------------------|------------------------|------------------------|------------------------|----------|----------|----------|--------|--------|---------|--------|---------|---------|---------|---"
 } >"$RESULTS.head"
 : >"$RESULTS.rows"
 
 for MODE in "${MODES[@]}"; do
-	rm -f "$DIR"/*.times "$DIR"/*.rsses
+	rm -f "$DIR"/*.times "$DIR"/*.rsses "$DIR"/*.cpus
 	ok=yes
 	echo "== halog $MODE" >&2
 	# warm-up round (not timed), outputs of the reference kept for comparison
@@ -173,7 +178,7 @@ for MODE in "${MODES[@]}"; do
 	run cand1 "$MODE" cand1
 	same cand || ok=NO
 	same cand1 || ok=NO
-	rm -f "$DIR"/*.times "$DIR"/*.rsses
+	rm -f "$DIR"/*.times "$DIR"/*.rsses "$DIR"/*.cpus
 	for ((i = 1; i <= RUNS; i++)); do
 		run ref "$MODE" ref.$i
 		run cand "$MODE" cand.$i
@@ -190,20 +195,25 @@ for MODE in "${MODES[@]}"; do
 	rr=$(sort -g "$DIR/ref.rsses" | tail -n 1)
 	cr=$(sort -g "$DIR/cand.rsses" | tail -n 1)
 	c1r=$(sort -g "$DIR/cand1.rsses" | tail -n 1)
+	read -r rcpu _ < <(stats "$DIR/ref.cpus")
+	read -r ccpu _ < <(stats "$DIR/cand.cpus")
 	summary=$(tail -n 1 "$DIR/ref.err" | tr -d '\n' | cut -c1-60)
 	awk -v mode="$MODE" -v size="$SIZE" -v rm="$rm" -v rmin="$rmin" -v rmax="$rmax" \
 		-v cm="$cm" -v cmin="$cmin" -v cmax="$cmax" -v c1m="$c1m" -v c1min="$c1min" -v c1max="$c1max" \
-		-v rr="$(mib "$rr")" -v cr="$(mib "$cr")" -v c1r="$(mib "$c1r")" -v ok="$ok" -v sum="$summary" 'BEGIN {
-		printf "| %-16s | %-22s | %-22s | %-22s | %8.0f | %8.0f | %8.0f | %6.2f | %6.2f | %6s | %7s | %7s | %7s | %s |\n",
+		-v rr="$(mib "$rr")" -v cr="$(mib "$cr")" -v c1r="$(mib "$c1r")" -v ok="$ok" -v sum="$summary" \
+		-v rcpu="$rcpu" -v ccpu="$ccpu" 'BEGIN {
+		cpur = (ccpu > 0) ? sprintf("%.2f", rcpu / ccpu) : "n/a"
+		printf "| %-16s | %-22s | %-22s | %-22s | %8.0f | %8.0f | %8.0f | %6.2f | %6.2f | %7s | %6s | %7s | %7s | %7s | %s |\n",
 			mode, sprintf("%.3f (%.3f–%.3f)", rm, rmin, rmax), sprintf("%.3f (%.3f–%.3f)", cm, cmin, cmax),
 			sprintf("%.3f (%.3f–%.3f)", c1m, c1min, c1max), size / rm / 1e6, size / cm / 1e6, size / c1m / 1e6,
-			rm / cm, rm / c1m, ok, rr, cr, c1r, sum }' | tee -a "$RESULTS.rows" >&2
+			rm / cm, rm / c1m, cpur, ok, rr, cr, c1r, sum }' | tee -a "$RESULTS.rows" >&2
 done
 
 {
 	cat "$RESULTS.head" "$RESULTS.rows"
 	echo
-	echo "ratio = t_ref / t_cand (median wall times; > 1 means the candidate is faster); ratio1: candidate with GOMAXPROCS=1."
+	echo "ratio = t_ref / t_cand (median wall times; > 1 means the candidate is faster); ratio1: candidate with GOMAXPROCS=1;"
+	echo "cpu rat = median CPU time (user + system) of the reference / of the candidate (n/a without GNU time)."
 	echo "same = stdout, stderr and exit status identical to the reference in every run."
 	echo "mismatching modes: $FAILS"
 } >"$RESULTS"

@@ -103,7 +103,7 @@
 //
 // # Live mode
 //
-// -follow FILE (or -follow -kafka BROKERS -topic T) reads the lines appended to FILE from now on, like tail -F:
+// -follow FILE reads the lines appended to FILE from now on, like tail -F:
 // through rename + create (the name points to a new inode: the old file
 // is finished, the new one read from its start) and copytruncate (the file
 // shrank, or changed without growing since it was last seen at its end:
@@ -112,8 +112,9 @@
 // ADDR it serves Prometheus text on http://ADDR/metrics: halog_lines_total,
 // halog_parse_errors_total, halog_responses_total{code} and the histograms
 // halog_timer_milliseconds{backend,server,timer} of TR Tw Tc Tr Ta (values
-// >= 0). On a terminal, stderr shows a progress line (lines, lines/s,
-// MB/s) once a second. It runs until the Env's Context ends (SIGINT or
+// >= 0). -follow -kafka BROKERS -topic T feeds the same metrics from the
+// topic instead (see Kafka input). On a terminal, stderr shows a progress
+// line (see Progress). It runs until the Env's Context ends (SIGINT or
 // SIGTERM for the command).
 //
 // # Progress

@@ -153,15 +153,11 @@ type runStats struct{ in, out, errs int32 }
 // runText is Run with halog's text output.
 func runText(o *Options, c *config, in io.Reader, stdout, stderr io.Writer, st *runStats) error {
 	w := bufio.NewWriterSize(stdout, 256<<10)
-	mapped, unmap := mapInput(in)
-	if unmap != nil {
-		defer unmap()
-	}
 	if c.h == hCount && !c.filters {
 		n := 0
 		if !o.Invert {
 			var err error
-			if n, err = countLines(in, mapped, o); err != nil {
+			if n, err = countLines(in, o); err != nil {
 				return err
 			}
 			if o.MaxLines >= 0 && n > int(o.MaxLines) {
@@ -171,6 +167,10 @@ func runText(o *Options, c *config, in io.Reader, stdout, stderr io.Writer, st *
 		w.WriteString(strconv.Itoa(int(int32(n))) + "\n")
 		st.out = int32(n)
 		return w.Flush()
+	}
+	mapped, unmap := mapInput(in)
+	if unmap != nil {
+		defer unmap()
 	}
 	if mapped == nil {
 		var err error
@@ -525,19 +525,25 @@ func longLine(data []byte) int {
 	return -1
 }
 
+// countRead is the read size of the -c fast path: reads into a buffer
+// that stays in the caches cost less CPU than faults on a mapping (measured
+// on 200 MB: about 150 against 210 ms).
+const countRead = 1 << 20
+
 // countLines counts the lines halog would read (the -c fast path).
-func countLines(in io.Reader, mapped []byte, o *Options) (int, error) {
-	if mapped != nil {
-		return countMapped(mapped, o.Workers), nil
-	}
+func countLines(in io.Reader, o *Options) (int, error) {
 	in, err := decompress(in)
 	if err != nil {
 		return 0, err
 	}
+	readSize := o.readSize
+	if readSize == 0 {
+		readSize = countRead
+	}
 	chunks := make(chan chunk, 2)
 	done := make(chan struct{})
 	var readErr error
-	sp := newSplitter(in, o.readSize, o.chunkSize)
+	sp := newSplitter(in, readSize, o.chunkSize)
 	go func() {
 		defer close(chunks)
 		readErr = sp.run(chunks, done)
@@ -556,55 +562,4 @@ func countLines(in io.Reader, mapped []byte, o *Options) (int, error) {
 // mainWithSizes is Main with explicit read and chunk sizes (for tests).
 func mainWithSizes(args []string, env Env, readSize, chunkSize int) int {
 	return mainOpts(args, env, func(o *Options) { o.readSize, o.chunkSize = readSize, chunkSize })
-}
-
-// countMapped counts the lines of a mapped input, in parallel. Workers
-// take countPiece-byte pieces in turn and release each piece's pages once
-// counted, so that the resident set stays small on big files.
-func countMapped(data []byte, workers int) int {
-	if i := bytes.LastIndexByte(data, '\n'); len(data)-i-1 >= MaxLine {
-		data = data[:i+1]
-	}
-	pieces := (len(data) + countPiece - 1) / countPiece
-	counts := make([]int, pieces)
-	long := make([]int, pieces) // start of the first long line of a piece, or -1
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				j := int(next.Add(1)) - 1
-				if j >= pieces {
-					return
-				}
-				lo := j * countPiece
-				hi := min(lo+countPiece, len(data))
-				// a long line starting in this piece ends the input; it
-				// is seen whole within MaxLine bytes past the piece
-				long[j] = -1
-				if i := longLine(data[lo:min(hi+MaxLine, len(data))]); i >= 0 && lo+i < hi {
-					long[j] = lo + i
-				}
-				counts[j] = bytes.Count(data[lo:hi], []byte{'\n'})
-				releaseMapped(data, lo, hi)
-			}
-		}()
-	}
-	wg.Wait()
-	n := 0
-	for j, c := range counts {
-		if long[j] >= 0 {
-			return n + bytes.Count(data[j*countPiece:long[j]], []byte{'\n'})
-		}
-		n += c
-	}
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		n++
-	}
-	return n
 }

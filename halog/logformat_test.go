@@ -163,16 +163,7 @@ func TestLogFormatNoAlloc(t *testing.T) {
 				}
 				t.Fatal(err)
 			}
-			p := newProc(newConfig(o, lf))
-			r := new(chunkOut)
-			run := func() {
-				r.reset(0)
-				p.processChunk(data, data, r)
-			}
-			run()
-			if n := testing.AllocsPerRun(3, run); n != 0 {
-				t.Errorf("%s on %q: %v allocations per chunk, want 0", m, format, n)
-			}
+			checkNoAlloc(t, m+" on "+format, newConfig(o, lf), data)
 		}
 	}
 }

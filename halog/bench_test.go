@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +104,30 @@ func BenchmarkCustomFormat(b *testing.B) {
 				b.ReportMetric(refNs/ours, "x-ref")
 			}
 		})
+	}
+}
+
+// TestWriteBenchPair writes, when HALOG_BENCH_PAIR=DIR[:LINES] is set,
+// DIR/http.log (option httplog, RFC 3164 headers, for the C halog) and
+// DIR/custom.log (issue 14's custom format, mixed headers) for the same
+// generated requests: bench/halog-vs.sh's custom-format comparison.
+func TestWriteBenchPair(t *testing.T) {
+	spec := os.Getenv("HALOG_BENCH_PAIR")
+	if spec == "" {
+		t.Skip("HALOG_BENCH_PAIR=DIR[:LINES] not set")
+	}
+	dir, n := spec, 1000000
+	if d, l, ok := strings.Cut(spec, ":"); ok {
+		v, err := strconv.Atoi(l)
+		if err != nil || v <= 0 {
+			t.Fatalf("HALOG_BENCH_PAIR: bad line count %q", l)
+		}
+		dir, n = d, v
+	}
+	httpLog, customLog := writeLogs(t, genRecords(n, 3), issueFormat)
+	for _, f := range [][2]string{{httpLog, "http.log"}, {customLog, "custom.log"}} {
+		if err := os.Rename(f[0], filepath.Join(dir, f[1])); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

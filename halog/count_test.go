@@ -27,10 +27,10 @@ func naiveCount(data []byte) int {
 	return n
 }
 
-// TestCountMappedLongLine checks the parallel -c count of a mapped file
-// with a line of MaxLine bytes or more around the boundaries of the pieces
-// the workers count.
-func TestCountMappedLongLine(t *testing.T) {
+// TestCountLongLine checks the -c count of a file with a line of MaxLine
+// bytes or more around the boundaries of the blocks read (countRead).
+func TestCountLongLine(t *testing.T) {
+	const countPiece = countRead
 	line := []byte("Feb  6 12:14:14 localhost haproxy[1]: 10.0.0.1:1 [06/Feb/2009:12:14:14.655] fe be/s1 1/0/1/2/4 200 10 - - ---- 1/1/1/1/0 0/0 \"GET /p HTTP/1.1\"\n")
 	size := 2*countPiece + countPiece/2
 	body := bytes.Repeat(line, size/len(line)+1)[:size]

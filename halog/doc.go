@@ -41,8 +41,9 @@
 // without host, RFC 5424, a bare PRI or timestamp, none; formats.
 // MessageStart), unless -s is given. The format is compiled by the proxy's
 // own compiler (formats.Compile) into a formats.Reader, which locates the
-// value of every variable of a line without copying; each matching line is
-// rewritten, into a per-worker buffer, in the httplog layout (tcplog for a
+// value of every variable of a line without copying (reading only up to
+// the last value the selected report and filters use, plus the date: -st
+// stops after %ST); each matching line is rewritten, into a per-worker buffer, in the httplog layout (tcplog for a
 // format with %Tt and no HTTP timer), copying the bytes of each value as
 // logged, and read by the same code as a halog line. So every filter and
 // report gives on a custom-format line exactly what halog gives on the
@@ -111,9 +112,40 @@
 // ADDR it serves Prometheus text on http://ADDR/metrics: halog_lines_total,
 // halog_parse_errors_total, halog_responses_total{code} and the histograms
 // halog_timer_milliseconds{backend,server,timer} of TR Tw Tc Tr Ta (values
-// >= 0). On a terminal, stderr shows a progress line (lines, lines/s,
-// MB/s) once a second. It runs until the Env's Context ends (SIGINT or
+// >= 0). -follow -kafka BROKERS -topic T feeds the same metrics from the
+// topic instead (see Kafka input). On a terminal, stderr shows a progress
+// line (see Progress). It runs until the Env's Context ends (SIGINT or
 // SIGTERM for the command).
+//
+// # Progress
+//
+// When stderr is a terminal, a run shows a progress line there (lines
+// read, lines/s and MB/s over the last second), rewritten in place once a
+// second from the first second on (so small inputs show none) and erased
+// before the summary; never when stderr is a file or a pipe. The -c fast
+// path (counting lines only) shows none.
+//
+// # Kafka input
+//
+// -kafka BROKERS -topic T (BROKERS: host:port[,host:port...]) reads the
+// topic instead of files, one log line per record (one trailing LF of the
+// value dropped; syslogd's omkafka writes one record per message). As with
+// a file, halog reads every partition from its start up to the end offset
+// observed when it started, then prints the report; records of one
+// partition keep their order (with one partition the output is the same
+// bytes as the file's). With -group G it joins the consumer group G, reads
+// the partitions assigned to it from the group's committed offsets (the
+// start when none) up to the end offsets observed at startup, and commits
+// the offsets of what it read only after the report was written, so
+// several halogs of one group split the partitions and a later run reads
+// only the new records. When a rebalance takes a partition away during a
+// run, what was read of it is committed at once (the next owner starts
+// after it; a crash before the report then loses those records from the
+// reports); a partition lost without revocation (session timeout) may be
+// counted twice. A broker that does not answer within 10 s is an error
+// naming it (exit 1). With -follow (and -metrics ADDR) halog keeps
+// consuming and feeds the live metrics; in a group it commits what it read
+// when it ends.
 //
 // # Engine
 //
@@ -128,7 +160,9 @@
 // and the output both read them. Per-worker aggregates are dense arrays
 // for statuses, codes and timer values, and for servers, URLs and client
 // addresses an open-addressing table whose keys are copied once into an
-// arena (no per-key allocation, nothing for the GC to scan). Per-chunk
+// arena (no per-key allocation, nothing for the GC to scan) and whose
+// entries are kept in pages of 4096, so that a table of 200k client
+// addresses grows without copying them. Per-chunk
 // output lines and diagnostics ("Truncated line N:", "ERR:") are kept
 // with chunk-relative line numbers and written in input order by a
 // merger, so the output does not depend on scheduling. When -m can stop
@@ -136,7 +170,8 @@
 // -m 0) a single worker processes the chunks in order. Reports are sorted
 // once at the end with halog's orders (spec §8). Per-line processing
 // allocates nothing once the keys are known. -c without filters only
-// counts LFs, in parallel over 4 MiB pieces of the mapped file.
+// counts LFs, reading 1 MiB blocks (even from a regular file: reads into a
+// buffer that stays in the caches cost less CPU than faults on a mapping).
 //
 // cmd/halog is built with profile-guided optimisation (cmd/halog/
 // default.pgo, a CPU profile of BenchmarkRunSingle).

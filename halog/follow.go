@@ -171,8 +171,8 @@ func (m *liveMetrics) write(w io.Writer) {
 // on, like tail -F, feeds the metrics and, on a terminal, shows a progress
 // line. It returns when ctx is done.
 func follow(ctx context.Context, o *Options, env Env) error {
-	if len(o.Files) != 1 || o.Files[0] == "-" {
-		return errors.New("-follow needs exactly one log file")
+	if o.Kafka == "" && (len(o.Files) != 1 || o.Files[0] == "-") {
+		return errors.New("-follow needs exactly one log file (or -kafka)")
 	}
 	var lf *lineFormat
 	if o.LogFormat != "" || o.HAProxyCfg != "" {
@@ -197,20 +197,34 @@ func follow(ctx context.Context, o *Options, env Env) error {
 		go srv.Serve(ln)
 		defer srv.Close()
 	}
-	fw := &follower{ctx: ctx, name: o.Files[0]}
-	if err := fw.open(true); err != nil {
-		return fmt.Errorf("-follow: %w", err)
-	}
-	defer func() {
-		if fw.f != nil {
-			fw.f.Close()
+	var src io.Reader
+	if o.Kafka != "" {
+		kr, err := openKafka(ctx, o, true)
+		if err != nil {
+			return err
 		}
-	}()
+		defer kr.Close()
+		// in a group, what was read is committed when halog ends
+		defer kr.commit(context.Background())
+		src = kr
+	} else {
+		fw := &follower{ctx: ctx, name: o.Files[0]}
+		if err := fw.open(true); err != nil {
+			return fmt.Errorf("-follow: %w", err)
+		}
+		defer func() {
+			if fw.f != nil {
+				fw.f.Close()
+			}
+		}()
+		src = fw
+	}
 	c := newConfig(o, lf)
 	p := newProc(c)
-	tty := isTerminal(env.Stderr)
-	br := bufio.NewReaderSize(fw, 256<<10)
-	last, lastLines, lastBytes, nbytes := time.Now(), uint64(0), int64(0), int64(0)
+	prog := newProgress(env.Stderr)
+	defer prog.done()
+	br := bufio.NewReaderSize(src, 256<<10)
+	nbytes := int64(0)
 	for {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 && (err == nil || err == io.EOF) {
@@ -226,13 +240,11 @@ func follow(ctx context.Context, o *Options, env Env) error {
 		if err != nil && err != bufio.ErrBufferFull {
 			return err
 		}
-		if tty && time.Since(last) >= time.Second {
-			d := time.Since(last).Seconds()
+		if prog != nil {
 			m.mu.Lock()
 			n := m.lines
 			m.mu.Unlock()
-			fmt.Fprintf(env.Stderr, "\r%d lines, %.0f lines/s, %.1f MB/s   ", n, float64(n-lastLines)/d, float64(nbytes-lastBytes)/d/1e6)
-			last, lastLines, lastBytes = time.Now(), n, nbytes
+			prog.update(int64(n), nbytes)
 		}
 	}
 }

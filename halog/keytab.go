@@ -9,14 +9,17 @@ import (
 )
 
 // keytab maps byte-string keys (server names, URLs, client addresses) to
-// values of type V (their statistics), stored with the keys' entries in one
-// slice in order of first insertion. Keys are copied into one arena (no
+// values of type V (their statistics), stored with the keys' entries in
+// order of first insertion, in pages of entPage entries (after a first
+// page that grows like a slice): a table of many keys (-ic on 200k client
+// addresses) grows without copying its entries. Keys are copied into one arena (no
 // per-key allocation, no pointers for the GC to scan). Lookups of keys up
 // to 16 bytes compare two machine words and the length; longer keys are
 // hashed with hash/maphash and compared in full.
 type keytab[V any] struct {
 	slots []slot // open addressing, linear probing; len is a power of 2
-	ents  []keyEnt[V]
+	pages [][]keyEnt[V]
+	n     int // number of entries
 	arena []byte
 	shift uint8 // 64 - log2(len(slots))
 	last  int32 // entry of the last hit, -1 if none
@@ -69,16 +72,34 @@ func (t *keytab[V]) hash(k []byte, w0, w1 uint64) uint64 {
 	return h ^ h>>29
 }
 
+// entPage is the number of entries of a page (a power of 2).
+const entPage = 1 << 12
+
 // len returns the number of keys.
-func (t *keytab[V]) len() int { return len(t.ents) }
+func (t *keytab[V]) len() int { return t.n }
+
+// ent returns entry i.
+func (t *keytab[V]) ent(i int) *keyEnt[V] { return &t.pages[i/entPage][i%entPage] }
 
 // val returns the value of entry i (valid until the next insertion).
-func (t *keytab[V]) val(i int) *V { return &t.ents[i].val }
+func (t *keytab[V]) val(i int) *V { return &t.ent(i).val }
 
 // key returns the bytes of entry i (valid until the next insertion).
 func (t *keytab[V]) key(i int) []byte {
-	e := &t.ents[i]
+	e := t.ent(i)
 	return t.arena[e.off : e.off+uint64(e.n)]
+}
+
+// add appends an entry.
+func (t *keytab[V]) add(e keyEnt[V]) {
+	if t.n%entPage == 0 && t.n > 0 {
+		t.pages = append(t.pages, make([]keyEnt[V], 0, entPage))
+	} else if t.n == 0 {
+		t.pages = append(t.pages[:0], nil)
+	}
+	p := &t.pages[len(t.pages)-1]
+	*p = append(*p, e)
+	t.n++
 }
 
 func (t *keytab[V]) match(e *keyEnt[V], k []byte, w0, w1 uint64) bool {
@@ -90,13 +111,13 @@ func (t *keytab[V]) match(e *keyEnt[V], k []byte, w0, w1 uint64) bool {
 // (isNew). The pointer is valid until the next insertion.
 func (t *keytab[V]) get(k []byte) (v *V, isNew bool) {
 	i, isNew := t.index(k)
-	return &t.ents[i].val, isNew
+	return t.val(i), isNew
 }
 
 // index returns the entry of k, inserting it if needed (isNew).
 func (t *keytab[V]) index(k []byte) (i int, isNew bool) {
 	w0, w1 := keyWords(k)
-	if t.last >= 0 && t.match(&t.ents[t.last], k, w0, w1) {
+	if t.last >= 0 && t.match(t.ent(int(t.last)), k, w0, w1) {
 		return int(t.last), false
 	}
 	h := t.hash(k, w0, w1)
@@ -107,16 +128,16 @@ func (t *keytab[V]) index(k []byte) (i int, isNew bool) {
 		if sl.tag == 0 {
 			break
 		}
-		if sl.tag == tag && t.match(&t.ents[sl.ent], k, w0, w1) {
+		if sl.tag == tag && t.match(t.ent(int(sl.ent)), k, w0, w1) {
 			t.last = int32(sl.ent)
 			return int(sl.ent), false
 		}
 	}
 	// insert
-	i = len(t.ents)
-	t.ents = append(t.ents, keyEnt[V]{w0: w0, w1: w1, off: uint64(len(t.arena)), n: uint32(len(k))})
+	i = t.n
+	t.add(keyEnt[V]{w0: w0, w1: w1, off: uint64(len(t.arena)), n: uint32(len(k))})
 	t.arena = append(t.arena, k...)
-	if 2*len(t.ents) > len(t.slots) {
+	if 2*t.n > len(t.slots) {
 		t.grow()
 	} else {
 		t.place(h, tag, uint32(i))
@@ -138,8 +159,8 @@ func (t *keytab[V]) place(h uint64, tag, ent uint32) {
 func (t *keytab[V]) grow() {
 	t.slots = make([]slot, 2*len(t.slots))
 	t.shift--
-	for i := range t.ents {
-		e := &t.ents[i]
+	for i := range t.n {
+		e := t.ent(i)
 		k := t.arena[e.off : e.off+uint64(e.n)]
 		h := t.hash(k, e.w0, e.w1)
 		t.place(h, uint32(h>>32)|1, uint32(i))

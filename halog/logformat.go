@@ -89,9 +89,7 @@ func resolveFormat(o *Options) (*lineFormat, error) {
 	l.needReq = o.URL != 0 || o.Header || o.PctBy == "url"
 	l.needCaps = o.Header
 	l.upto = 0
-	for _, s := range []int{l.ci, l.cp, l.srcIP, l.tr, l.t, l.trz, l.tz, l.ts, l.ms, l.ft, l.f, l.b, l.s,
-		l.TR, l.Tw, l.Tc, l.Tr, l.Ta, l.Tt, l.st, l.bytes, l.cc, l.cs, l.tsc, l.tsShort,
-		l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq} {
+	for _, s := range l.slotsRead(o) {
 		l.upto = max(l.upto, s+1)
 	}
 	if l.needReq {
@@ -104,6 +102,35 @@ func resolveFormat(o *Options) (*lineFormat, error) {
 		l.upto = max(l.upto, rd.Slot(o.PctTimer)+1)
 	}
 	return l, nil
+}
+
+// slotsRead returns the slots of the values the selected filters and
+// report read from the rewritten line (besides the request and captures):
+// the date (whose first digit every line is checked on) and, for the
+// reports and filters listed below, only their fields; for the others
+// (and a tcplog-like format) every value halog's layout holds.
+func (l *lineFormat) slotsRead(o *Options) []int {
+	all := []int{l.ci, l.cp, l.srcIP, l.tr, l.t, l.trz, l.tz, l.ts, l.ms, l.ft, l.f, l.b, l.s,
+		l.TR, l.Tw, l.Tc, l.Tr, l.Ta, l.Tt, l.st, l.bytes, l.cc, l.cs, l.tsc, l.tsShort,
+		l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq}
+	if l.tcp || o.AccHoles || o.Graph || o.Header || o.PctBy != "" || o.HTML != "" || o.Follow {
+		return all
+	}
+	timers := []int{l.TR, l.Tw, l.Tc, l.Tr, l.Ta, l.Tt}
+	slots := []int{l.tr, l.t, l.trz, l.tz, l.ts, l.ms}
+	add := func(when bool, s ...int) {
+		if when {
+			slots = append(slots, s...)
+		}
+	}
+	add(o.HTTPOnly || o.RespTime || o.Servers || o.URL != 0 || o.IPCount || o.Percentile, timers...)
+	add(o.Errors || o.Status || o.StatusHist || o.Servers || o.URL != 0 || o.IPCount, l.st)
+	add(o.Servers, l.b, l.s)
+	add(o.URL != 0 || o.IPCount, l.bytes)
+	add(o.IPCount, l.ci, l.cp, l.srcIP)
+	add(o.Queued || o.QueuedSrv, l.sq, l.bq)
+	add(o.TermCode || o.TermHist || o.CookieHist, l.tsc, l.tsShort)
+	return slots
 }
 
 func first(a, b int) int {

@@ -84,9 +84,6 @@ func dropMapped(mapped []byte, ch chunk) {
 	releaseMapped(mapped, off, off+len(ch.data))
 }
 
-// countPiece is the size of the pieces the -c fast path counts at once.
-const countPiece = 4 << 20
-
 // releaseMapped drops the pages wholly inside mapped[lo:hi] from the
 // resident set (they stay in the page cache).
 func releaseMapped(mapped []byte, lo, hi int) {

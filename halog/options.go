@@ -80,6 +80,10 @@ const (
 	URLByName             // -u: by URL, no re-sort
 )
 
+// urlSorts maps the -u* options to their URL* sort key.
+var urlSorts = map[string]int{"-u": URLByName, "-uc": URLCount, "-ue": URLErr, "-ua": URLTAvg,
+	"-ut": URLTTot, "-uao": URLTAvgOK, "-uto": URLTTotOK, "-uba": URLBAvg, "-ubt": URLBTot}
+
 // Options is a parsed halog command line. Field comments give the flag.
 // The zero value has no action; use Parse, or set Skip to 1 and MaxLines to
 // -1 to get halog's defaults.
@@ -160,6 +164,11 @@ type Options struct {
 	// Prometheus metrics served on Metrics (-metrics ADDR).
 	Follow  bool
 	Metrics string
+	// Kafka (-kafka BROKERS, comma-separated host:port) reads the topic
+	// Topic (-topic) instead of files: from the start up to the end
+	// offsets seen at startup, or, with Group (-group), from the group's
+	// committed offsets, committing after the report was written.
+	Kafka, Topic, Group string
 
 	// Location is the time zone used by -time to convert accept dates to
 	// epoch seconds (halog uses the local zone). nil means UTC.
@@ -169,7 +178,8 @@ type Options struct {
 	Workers int
 
 	action, accCountSet, accDelaySet, skipSet bool
-	readSize, chunkSize                       int // input block sizes (tests use small ones)
+	readSize, chunkSize                       int           // input block sizes (tests use small ones)
+	kafkaTimeout                              time.Duration // bound of the brokers' first answer (0: 10s)
 }
 
 // Parse parses halog's arguments (without the program name) exactly as
@@ -250,6 +260,12 @@ func Parse(args []string) (*Options, error) {
 			o.Follow, o.action = true, true
 		case "-metrics":
 			o.Metrics, err = next("missing option for -metrics")
+		case "-kafka":
+			o.Kafka, err = next("missing option for -kafka")
+		case "-topic":
+			o.Topic, err = next("missing option for -topic")
+		case "-group":
+			o.Group, err = next("missing option for -group")
 		case "-timer":
 			o.PctTimer, err = next("missing option for -timer")
 		case "-proxy":
@@ -322,32 +338,8 @@ func Parse(args []string) (*Options, error) {
 					o.TimeMax = 0xFFFFFFFF
 				}
 			}
-		case "-u":
-			o.URL |= URLByName
-			o.action = true
-		case "-uc":
-			o.URL |= URLCount
-			o.action = true
-		case "-ue":
-			o.URL |= URLErr
-			o.action = true
-		case "-ua":
-			o.URL |= URLTAvg
-			o.action = true
-		case "-ut":
-			o.URL |= URLTTot
-			o.action = true
-		case "-uao":
-			o.URL |= URLTAvgOK
-			o.action = true
-		case "-uto":
-			o.URL |= URLTTotOK
-			o.action = true
-		case "-uba":
-			o.URL |= URLBAvg
-			o.action = true
-		case "-ubt":
-			o.URL |= URLBTot
+		case "-u", "-uc", "-ue", "-ua", "-ut", "-uao", "-uto", "-uba", "-ubt":
+			o.URL |= urlSorts[a]
 			o.action = true
 		case "-query":
 			o.Query, o.action = true, true

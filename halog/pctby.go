@@ -165,19 +165,13 @@ func (p *proc) pctBy(b []byte, acc, lineno int) {
 	an := p.c.accN
 	var v int32
 	if part := p.c.pctPart; part >= 0 {
-		tp, ok := f.at(an + offTime)
-		if !ok {
-			p.truncated(b, lineno)
-			return
-		}
-		n, _ := p.timers(b, tp)
-		if n < 5 {
-			p.r.parseErr++
+		if _, ok := p.allTimers(b, an, lineno); !ok {
 			return
 		}
 		v = p.tv[part]
 		if part == 4 && v == 0 {
 			// option logasap logs "+Ta" (halog reads 0): the value
+			tp, _ := f.at(an + offTime)
 			e := formats.FieldEnd(b, tp)
 			if i := bytes.LastIndexByte(b[tp:e], '/'); i >= 0 && formats.At(b, tp+i+1) == '+' {
 				v = formats.ParseInt(b[:e], tp+i+2)
@@ -274,7 +268,8 @@ func (p *proc) pctBy(b []byte, acc, lineno int) {
 	}
 }
 
-// urlKey returns the -u key of the current line (as countURL reads it).
+// urlKey returns the -u key of the current line (countURL, -pct-by url);
+// false when the line has no request.
 func (p *proc) urlKey(b []byte) ([]byte, bool) {
 	e, _ := p.f.at(p.c.accN + offMeth)
 	e = quoteField(b, e)

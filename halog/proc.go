@@ -180,6 +180,7 @@ type diag struct {
 type chunkOut struct {
 	seq      int
 	lines    int // lines read
+	size     int // bytes read
 	linesOut int // increase of lines_out
 	parseErr int
 	stop     bool // -m reached: nothing after this chunk is read
@@ -510,20 +511,29 @@ func (p *proc) countSrv(b []byte, acc, lineno int) {
 	s.st[cl]++
 }
 
-func (p *proc) countURL(b []byte, acc, lineno int) {
-	f := &p.f
-	an := p.c.accN
-	tp, ok := f.at(an + offTime)
+// allTimers parses the five timers of the line whose accept date is field
+// an into p.tv; false (the line reported as truncated or counted as a
+// parse error) when there are fewer. neg: one of them is negative.
+func (p *proc) allTimers(b []byte, an, lineno int) (neg, ok bool) {
+	tp, ok := p.f.at(an + offTime)
 	if !ok {
 		p.truncated(b, lineno)
-		return
+		return false, false
 	}
-	v := &p.tv
 	n, neg := p.timers(b, tp)
 	if n < 5 {
 		p.r.parseErr++
+		return false, false
+	}
+	return neg, true
+}
+
+func (p *proc) countURL(b []byte, acc, lineno int) {
+	neg, ok := p.allTimers(b, p.c.accN, lineno)
+	if !ok {
 		return
 	}
+	v := &p.tv
 	var st urlStat
 	st.req = 1
 	if neg {
@@ -535,38 +545,14 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 	} else {
 		st.ttot = uint64(int64(v[4]))
 	}
-	bp, _ := f.at(an + offBytes)
+	bp, _ := p.f.at(p.c.accN + offBytes)
 	st.btot = uint64(int64(formats.ParseInt(b, bp)))
-	e, _ := f.at(an + offMeth)
-	e = quoteField(b, e)
-	if e >= len(b) {
+	key, ok := p.urlKey(b)
+	if !ok {
 		p.truncated(b, lineno)
 		return
 	}
-	// the URL is the next field
-	u := e
-	for u < len(b) && b[u] != ' ' {
-		u++
-	}
-	for u < len(b) && b[u] == ' ' {
-		u++
-	}
-	if u >= len(b) {
-		u = e
-	}
-	end := u
-	if p.c.o.Query {
-		end = formats.FieldEnd(b, u)
-	} else {
-		for end < len(b) {
-			ch := b[end]
-			if ch == ' ' || ch == '?' || ch == ';' {
-				break
-			}
-			end++
-		}
-	}
-	p.agg.addURL(b[u:end], &st)
+	p.agg.addURL(key, &st)
 }
 
 // quoteField returns the first field from the field starting at start (or
@@ -593,17 +579,10 @@ func quoteField(b []byte, start int) int {
 func (p *proc) countIP(b []byte, acc, lineno int) {
 	f := &p.f
 	an := p.c.srcN + 1
-	tp, ok := f.at(an + offTime)
-	if !ok {
-		p.truncated(b, lineno)
+	if _, ok := p.allTimers(b, an, lineno); !ok {
 		return
 	}
 	v := &p.tv
-	n, _ := p.timers(b, tp)
-	if n < 5 {
-		p.r.parseErr++
-		return
-	}
 	var st urlStat
 	st.req = 1
 	if v[0] < 0 || v[4] < 0 {

@@ -253,7 +253,12 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 		kgo.UnknownTopicRetries(-1),
 		// Reconnect and retry quickly: resume within a second of the
 		// broker coming back (rsyslog waits action.resumeInterval).
+		// A failed metadata request is retried every MetadataMinAge
+		// (franz-go's default is 5 s: the resume time after a network
+		// cut); a failed produce every RetryBackoffFn. Both are a few
+		// requests a second during an outage, not a busy loop.
 		kgo.RetryBackoffFn(func(int) time.Duration { return retry / 4 }),
+		kgo.MetadataMinAge(max(retry/4, 10*time.Millisecond)),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.MaxBufferedRecords(100000),
 		kgo.ProducerBatchCompression(kgo.ZstdCompression(), kgo.Lz4Compression(), kgo.NoCompression()),

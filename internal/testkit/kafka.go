@@ -107,7 +107,12 @@ type Topic struct {
 func ReadTopic(t testing.TB, addr, topic, idHeader string) *Topic {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// Reconnect within a quarter second of a cut broker coming back
+		// (franz-go retries failed metadata every 5 s by default), so
+		// the reader does not hide the producer's resume time.
+		kgo.MetadataMinAge(250*time.Millisecond),
+		kgo.RetryBackoffFn(func(int) time.Duration { return 250 * time.Millisecond }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,14 @@
 // (at least once; each record keeps its id across restarts so a consumer
 // can drop the duplicate) and none is lost.
 //
+// Read does not read back what it can take from memory: each Commit's
+// buffer is kept (up to 16 MiB) and the records Read returns point into
+// it, so a consumer that keeps up costs one allocation per Commit and no
+// read(2). A consumer that is behind by more (the remote side is down), or
+// restarted, or rewound, reads the segment files. Acknowledgements are a
+// bitmap above the low watermark (AckSet): no allocation or hashing per
+// record, in whatever order they come.
+//
 // # Record format
 //
 // Segment files are named by the id of their first record (16 hex digits,

@@ -37,8 +37,10 @@
 // rsyslog's queue.syncQueueFiles="on"), SyncInterval (fsync at most every
 // Options.SyncEvery by a background goroutine: up to that much may be lost
 // in a power loss) or SyncNone (leave it to the kernel, rsyslog's default).
-// The checkpoint file is rewritten (write to a temporary file, rename) at
-// most every Options.CheckpointEvery acknowledgements or on Close, like
-// rsyslog's queue.checkpointInterval. BenchmarkAppendCommit measures the
+// The checkpoint file is rewritten (write to a temporary file, fsynced
+// unless SyncNone, rename) by the background goroutine, every
+// Options.SyncEvery once Options.CheckpointEvery acknowledgements were
+// made since the last (rsyslog's queue.checkpointInterval), and on Close;
+// Ack itself does no I/O. BenchmarkAppendCommit measures the
 // cost of each policy.
 package dq

@@ -49,8 +49,8 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 type Options struct {
 	SegmentBytes    int64         // roll to a new segment past this size (default 16 MiB)
 	Sync            SyncPolicy    // fsync policy (default SyncNone)
-	SyncEvery       time.Duration // for SyncInterval (default 100 ms)
-	CheckpointEvery int           // acks between checkpoint writes (default 1000)
+	SyncEvery       time.Duration // for SyncInterval, and checkpoints (default 100 ms)
+	CheckpointEvery int           // acks between checkpoint writes (default 1000), checked every SyncEvery
 	MaxDiskBytes    int64         // 0: unlimited
 }
 
@@ -438,10 +438,6 @@ func (q *Queue) readPendLocked(dst []Record, max int) ([]Record, int) {
 
 func (q *Queue) syncer() {
 	defer close(q.done)
-	if q.opt.Sync != SyncInterval {
-		<-q.stop
-		return
-	}
 	t := time.NewTicker(q.opt.SyncEvery)
 	defer t.Stop()
 	for {
@@ -450,11 +446,16 @@ func (q *Queue) syncer() {
 			return
 		case <-t.C:
 			q.mu.Lock()
-			if q.dirty && q.w != nil {
+			if q.opt.Sync == SyncInterval && q.dirty && q.w != nil {
 				if err := q.w.Sync(); err != nil {
 					q.syncErr = err
 				}
 				q.dirty = false
+			}
+			if q.sinceCkpt >= q.opt.CheckpointEvery && !q.closed {
+				if err := q.checkpointLocked(); err != nil {
+					q.syncErr = err
+				}
 			}
 			q.mu.Unlock()
 		}
@@ -605,9 +606,7 @@ func (q *Queue) Ack(ids ...uint64) error {
 		q.sinceCkpt++
 	}
 	q.low = q.acked.Advance()
-	if q.sinceCkpt >= q.opt.CheckpointEvery {
-		return q.checkpointLocked()
-	}
+	// The checkpoint is written by the syncer: Ack does no I/O.
 	return nil
 }
 

@@ -244,6 +244,7 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 	if kp.q.resumeInterval < retry {
 		retry = kp.q.resumeInterval
 	}
+	backoff := max(retry/4, 10*time.Millisecond) // never a busy loop
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(kp.brokers...),
 		kgo.DefaultProduceTopic(kp.topic),
@@ -257,8 +258,8 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 		// (franz-go's default is 5 s: the resume time after a network
 		// cut); a failed produce every RetryBackoffFn. Both are a few
 		// requests a second during an outage, not a busy loop.
-		kgo.RetryBackoffFn(func(int) time.Duration { return retry / 4 }),
-		kgo.MetadataMinAge(max(retry/4, 10*time.Millisecond)),
+		kgo.RetryBackoffFn(func(int) time.Duration { return backoff }),
+		kgo.MetadataMinAge(backoff),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.MaxBufferedRecords(100000),
 		// librdkafka's and so rsyslog's default: no compression

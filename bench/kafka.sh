@@ -144,33 +144,18 @@ tally() {
 			printf "%d %d %d %s\n", n-d, dup, t, (r == "" ? "none" : r)}'
 }
 
-# wait_settled TARGET DEADLINE_S QUIET_S: until the topic holds TARGET
-# records or has not grown for QUIET_S seconds, at most DEADLINE_S seconds;
-# prints the time of the last growth (relative to the start of the wait)
-# and the count.
+# wait_settled TARGET DEADLINE_S QUIET_S [FILE]: until the topic (or FILE)
+# holds TARGET records (lines) or has not grown for QUIET_S seconds, at
+# most DEADLINE_S seconds; prints the time of the last growth (relative to
+# the start of the wait) and the count.
 wait_settled() {
 	local t0 last c prev=-1 lastt=0
 	t0=$(now)
 	while :; do
-		c=$(records)
+		if [ -n "${4:-}" ]; then c=$(cat "$4" 2>/dev/null | wc -l); else c=$(records); fi
 		if [ "$c" != "$prev" ]; then prev=$c; lastt=$(since "$t0"); fi
 		if [ "$c" -ge "$1" ]; then break; fi
 		if awk -v a="$(since "$t0")" -v l="$lastt" -v d="$2" -v q="$3" 'BEGIN{exit !(a-l>q || a>d)}'; then break; fi
-		sleep 0.05
-	done
-	echo "$lastt $prev"
-}
-
-# wait_file FILE TARGET DEADLINE_S QUIET_S: wait_settled for the lines of
-# a file.
-wait_file() {
-	local t0 c prev=-1 lastt=0
-	t0=$(now)
-	while :; do
-		c=$(cat "$1" 2>/dev/null | wc -l)
-		if [ "$c" != "$prev" ]; then prev=$c; lastt=$(since "$t0"); fi
-		if [ "$c" -ge "$2" ]; then break; fi
-		if awk -v a="$(since "$t0")" -v l="$lastt" -v d="$3" -v q="$4" 'BEGIN{exit !(a-l>q || a>d)}'; then break; fi
 		sleep 0.05
 	done
 	echo "$lastt $prev"
@@ -234,7 +219,7 @@ throughput() { # $1: receiver
 	local sendt
 	sendt=$(since "$t0")
 	if [ "$name" = syslogd-file ]; then
-		read -r last c < <(wait_file "$work/$name/out.log" "$NMAX" 120 5)
+		read -r last c < <(wait_settled "$NMAX" 120 5 "$work/$name/out.log")
 	else
 		read -r last c < <(wait_settled "$NMAX" 120 5)
 	fi

@@ -386,7 +386,7 @@ func (k *kafkaOut) promise(r *kgo.Record, err error) {
 	switch {
 	case err == nil:
 		k.sent.Add(1)
-		_ = k.q.Ack(recordID(r))
+		_ = k.q.AckOne(recordID(r))
 	case errors.Is(err, context.Canceled):
 		// Shutting down: the record stays queued.
 	case errors.Is(err, kerr.MessageTooLarge), errors.Is(err, kerr.RecordListTooLarge),
@@ -395,7 +395,7 @@ func (k *kafkaOut) promise(r *kgo.Record, err error) {
 		// it.
 		k.failed.Add(1)
 		k.log.Error("omkafka: record rejected", "action", k.name, "err", err)
-		_ = k.q.Ack(recordID(r))
+		_ = k.q.AckOne(recordID(r))
 	default:
 		// Keep it: send everything unacknowledged again after
 		// action.resumeInterval (at most 1 s).

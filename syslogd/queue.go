@@ -20,6 +20,7 @@ type actionQueue interface {
 	Commit() error
 	Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Record, error)
 	Ack(ids ...uint64) error
+	AckOne(id uint64) error // Ack of one id, allocation-free through the interface
 	Rewind()
 	Stats() dq.Stats
 	Instance() string
@@ -268,10 +269,28 @@ func (m *memQueue) Ack(ids ...uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, id := range ids {
-		if id < m.base+uint64(len(m.recs)) && m.acked.Set(id) {
-			m.st.Acked++
-		}
+		m.ackLocked(id)
 	}
+	m.advanceLocked()
+	return nil
+}
+
+func (m *memQueue) AckOne(id uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ackLocked(id)
+	m.advanceLocked()
+	return nil
+}
+
+func (m *memQueue) ackLocked(id uint64) {
+	if id < m.base+uint64(len(m.recs)) && m.acked.Set(id) {
+		m.st.Acked++
+	}
+}
+
+// advanceLocked drops the acknowledged head.
+func (m *memQueue) advanceLocked() {
 	k := int(m.acked.Advance() - m.base)
 	if k > 0 {
 		clear(m.recs[:k])
@@ -288,7 +307,6 @@ func (m *memQueue) Ack(ids ...uint64) error {
 		}
 		m.cond.Broadcast()
 	}
-	return nil
 }
 
 func (m *memQueue) Rewind() {

@@ -596,18 +596,29 @@ func (q *Queue) Ack(ids ...uint64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, id := range ids {
-		if id < q.low || id >= q.committed {
-			continue
-		}
-		if !q.acked.Set(id) {
-			continue
-		}
-		q.st.Acked++
-		q.sinceCkpt++
+		q.ackLocked(id)
 	}
 	q.low = q.acked.Advance()
 	// The checkpoint is written by the syncer: Ack does no I/O.
 	return nil
+}
+
+// AckOne is Ack of one id, without the variadic slice (which escapes when
+// called through an interface: an allocation per record).
+func (q *Queue) AckOne(id uint64) error {
+	q.mu.Lock()
+	q.ackLocked(id)
+	q.low = q.acked.Advance()
+	q.mu.Unlock()
+	return nil
+}
+
+func (q *Queue) ackLocked(id uint64) {
+	if id < q.low || id >= q.committed || !q.acked.Set(id) {
+		return
+	}
+	q.st.Acked++
+	q.sinceCkpt++
 }
 
 func (q *Queue) checkpointLocked() error {

@@ -1,22 +1,244 @@
 #!/usr/bin/env bash
-# bench/kafka.sh — syslogd's Kafka tier: throughput and CPU per message into
-# Kafka against the file path, and the loss/duplicate scenario at full size.
+# bench/kafka.sh — issue 15 side by side: rsyslogd 8.2302 with rsyslog-kafka's
+# omkafka (librdkafka) and our syslogd, each relaying UDP syslog into a Kafka
+# broker, in one run, with the same configuration file.
 #
-#   bench/kafka.sh [N]     N messages in the scenario (default 200000)
+#   bench/kafka.sh            scenario + throughput for both
+#   GOBENCH=1 bench/kafka.sh  also the Go benchmarks (omkafka vs file path)
 #
-# 1. BenchmarkOmkafka (memory and disk queue) and BenchmarkFilePath report
-#    msg/s and cpu-ns/msg; the broker is franz-go's kfake in the same
-#    process, so its CPU is counted against omkafka (an upper bound).
-# 2. TestReceiverKill9 with KAFKA_N=N: receiver child -> omkafka (disk queue)
-#    -> kfake -> imkafka -> archive; broker outage, receiver kill -9 and
-#    restart during it; the test fails on any lost or duplicated message.
-#    The sender waits for the receiver's enqueued counter every 200
-#    messages (over HTTP), so the elapsed time measures the harness, not a rate.
-# rsyslog's omkafka is not run side by side here: that needs a broker in
-# its own process on a fixed port (kfake is a Go library, not a program).
+# Environment: N (200000) messages at RATE (20000)/s for the outage
+# scenario; NMAX (500000) messages at the sender's full rate for throughput.
+#
+# The broker is franz-go's kfake in its own process (bench/kfakebroker) on
+# 127.0.0.1:$KPORT; librdkafka and kcat talk to it. An outage is a network
+# cut (SIGUSR1: connections closed, new ones refused; SIGUSR2: back, data
+# kept).
+#
+# 1. Outage scenario, per receiver: N numbered messages (syslogload send)
+#    at RATE/s; at 3 s the broker is cut; at 4 s the receiver is killed -9
+#    and started again at once; at 8 s (a 5 s outage) the broker is back.
+#    Resume = from the broker's return to the first new record on the
+#    topic (end offsets polled every 50 ms with kcat -Q); drained = to the
+#    last. Then the topic is read with kcat and the seq= numbers counted:
+#    lost (of 0..N-1, with the first runs of missing numbers) and
+#    duplicated records. The sender is paused (SIGSTOP) from just before
+#    the kill until the new receiver is bound, so what is lost is what the
+#    receiver held at the kill (in memory, in its socket buffer), not
+#    datagrams sent to a closed port.
+# 2. Throughput: NMAX messages at the sender's full rate into a fresh
+#    broker; msg/s = records on the topic / time to the last one; CPU per
+#    message = the receiver's user+system CPU (/proc/PID/stat) / records.
+#    syslogd-file is syslogd writing the messages to a file instead: the
+#    baseline of issue 15's "CPU per message into Kafka <= 1.5x the file
+#    path".
+#
+# Both receivers run the same rsyslog configuration: imudp, omkafka with
+# partitions.auto, a LinkedList action queue with queue.filename (rsyslog:
+# disk-assisted, in memory until the high watermark; syslogd: every message
+# journalled before it is produced), resumeRetryCount -1.
 set -eu
 cd "$(dirname "$0")/.."
-n=${1:-200000}
+N=${N:-200000}
+RATE=${RATE:-20000}
+NMAX=${NMAX:-500000}
+KPORT=${KPORT:-19092}
+UPORT=${UPORT:-5514}
+B=127.0.0.1:$KPORT
+for p in kcat /usr/sbin/rsyslogd; do
+	command -v "$p" >/dev/null || { echo "kafka.sh: $p is not installed" >&2; exit 1; }
+done
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/omkafka.so ] || { echo "kafka.sh: rsyslog-kafka (omkafka.so) is not installed" >&2; exit 1; }
+work=$(mktemp -d /tmp/kafka-bench.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+go build -o "$work/bin/kfakebroker" ./bench/kfakebroker
+go build -o "$work/bin/syslogd" ./cmd/syslogd
+go build -o "$work/bin/syslogload" ./cmd/syslogload
 grep -m1 'model name' /proc/cpuinfo || true
-go test -run '^$' -bench 'Omkafka|FilePath' -benchtime 400000x ./syslogd/
-KAFKA_N=$n go test -count=1 -timeout 20m -run '^TestReceiverKill9$' -v ./syslogd/
+echo "cpus: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+tck=$(getconf CLK_TCK)
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
+
+broker_start() {
+	"$work/bin/kfakebroker" -addr "$B" -topic logs -partitions 3 >"$work/broker.log" 2>&1 &
+	broker=$!
+	pids+=("$broker")
+	for _ in $(seq 100); do kcat -Q -b "$B" -t logs:0:-1 >/dev/null 2>&1 && return; sleep 0.05; done
+	echo "kafka.sh: broker did not start" >&2; exit 1
+}
+broker_stop() { kill "$broker" 2>/dev/null || true; wait "$broker" 2>/dev/null || true; }
+
+# records: the sum of the topic's end offsets.
+records() {
+	kcat -Q -b "$B" -t logs:0:-1 -t logs:1:-1 -t logs:2:-1 2>/dev/null | awk '{s+=$4} END{print s+0}'
+}
+
+conf() { # $1: receiver name
+	mkdir -p "$work/$1/spool"
+	if [ "$1" = syslogd-file ]; then
+		cat >"$work/$1/conf" <<EOF
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="$UPORT")
+template(name="m" type="string" string="%msg%\n")
+*.* $work/$1/out.log;m
+EOF
+		return
+	fi
+	cat >"$work/$1/conf" <<EOF
+global(workDirectory="$work/$1/spool")
+module(load="imudp")
+input(type="imudp" address="127.0.0.1" port="$UPORT")
+module(load="omkafka")
+template(name="m" type="string" string="%msg%")
+action(type="omkafka" broker=["$B"] topic="logs" template="m" partitions.auto="on"
+       queue.type="LinkedList" queue.filename="kq" queue.spoolDirectory="$work/$1/spool"
+       queue.saveOnShutdown="on" action.resumeRetryCount="-1")
+EOF
+}
+
+# receiver_start NAME: starts it, waits until its UDP port is bound.
+receiver_start() {
+	if [ "$1" = rsyslogd ]; then
+		/usr/sbin/rsyslogd -n -f "$work/$1/conf" -i "$work/$1/pid" >>"$work/$1/log" 2>&1 &
+	else
+		"$work/bin/syslogd" -f "$work/$1/conf" -tcp "" -unix "" >>"$work/$1/log" 2>&1 &
+	fi
+	recv=$!
+	pids+=("$recv")
+	for _ in $(seq 200); do
+		ss -Hluan "sport = :$UPORT" 2>/dev/null | grep -q . && return
+		sleep 0.01
+	done
+	echo "kafka.sh: $1 did not bind UDP $UPORT" >&2; cat "$work/$1/log" >&2; exit 1
+}
+# receiver_stop: SIGTERM, SIGKILL after 10 s (rsyslogd can take minutes
+# to give up on a queue it cannot save).
+receiver_stop() {
+	kill "$recv" 2>/dev/null || true
+	for _ in $(seq 200); do kill -0 "$recv" 2>/dev/null || break; sleep 0.05; done
+	kill -9 "$recv" 2>/dev/null || true
+	wait "$recv" 2>/dev/null || true
+}
+receiver_cpu() { awk -v t="$tck" '{printf "%.3f", ($14+$15)/t}' "/proc/$recv/stat"; }
+
+# tally: "lost dup total ranges" of seq=0..N-1 on the topic; ranges are
+# the first runs of missing numbers (FROM-TO,...).
+tally() {
+	kcat -C -b "$B" -t logs -o beginning -e -q -f '%s\n' 2>/dev/null |
+		grep -o 'seq=[0-9]*' | awk -F= -v n="$1" '{c[$2]++; t++} END{
+			for (k in c) if (k+0 < n) {d++; dup+=c[k]-1}
+			r = ""; nr = 0
+			for (i = 0; i < n; i++) if (!(i in c)) {
+				j = i; while (j+1 < n && !((j+1) in c)) j++
+				if (nr < 4) r = r (nr ? "," : "") i "-" j
+				nr++; i = j
+			}
+			if (nr > 4) r = r ",...(" nr "runs)"
+			printf "%d %d %d %s\n", n-d, dup, t, (r == "" ? "none" : r)}'
+}
+
+# wait_settled TARGET DEADLINE_S QUIET_S [FILE]: until the topic (or FILE)
+# holds TARGET records (lines) or has not grown for QUIET_S seconds, at
+# most DEADLINE_S seconds; prints the time of the last growth (relative to
+# the start of the wait) and the count.
+wait_settled() {
+	local t0 last c prev=-1 lastt=0
+	t0=$(now)
+	while :; do
+		if [ -n "${4:-}" ]; then c=$(cat "$4" 2>/dev/null | wc -l); else c=$(records); fi
+		if [ "$c" != "$prev" ]; then prev=$c; lastt=$(since "$t0"); fi
+		if [ "$c" -ge "$1" ]; then break; fi
+		if awk -v a="$(since "$t0")" -v l="$lastt" -v d="$2" -v q="$3" 'BEGIN{exit !(a-l>q || a>d)}'; then break; fi
+		sleep 0.05
+	done
+	echo "$lastt $prev"
+}
+
+scenario() { # $1: receiver
+	local name=$1 tstart tback c0 resume="-" c
+	conf "$name"
+	broker_start
+	receiver_start "$name"
+	"$work/bin/syslogload" send -addr "127.0.0.1:$UPORT" -n "$N" -rate "$RATE" -rid "$name" >"$work/$name/send.log" 2>&1 &
+	local sender=$!
+	pids+=("$sender")
+	tstart=$(now)
+	sleep 3
+	kill -USR1 "$broker"
+	sleep 1
+	# The sender pauses while no receiver is bound (datagrams to a closed
+	# port are lost whoever the receiver is): what is lost is what the
+	# receiver held (in memory, in its socket buffer) at the kill.
+	kill -STOP "$sender"
+	kill -9 "$recv"
+	wait "$recv" 2>/dev/null || true
+	local tk
+	tk=$(now)
+	receiver_start "$name"
+	local gap
+	gap=$(since "$tk")
+	kill -CONT "$sender"
+	while awk -v a="$(since "$tstart")" 'BEGIN{exit !(a<8)}'; do sleep 0.01; done
+	c0=$(records)
+	kill -USR2 "$broker"
+	tback=$(now)
+	while awk -v a="$(since "$tback")" 'BEGIN{exit !(a<90)}'; do
+		c=$(records)
+		if [ "$c" -gt "$c0" ]; then resume=$(since "$tback"); break; fi
+		sleep 0.05
+	done
+	wait "$sender" || true
+	local tw drained
+	tw=$(since "$tback")
+	# Quiet for 40 s: longer than rsyslog's action.resumeInterval (30 s).
+	read -r drained c < <(wait_settled "$N" 150 40)
+	drained=$(awk -v a="$tw" -v w="$drained" 'BEGIN{printf "%.1f", a+w}')
+	read -r lost dup total ranges < <(tally "$N")
+	printf '%-9s outage: %d msgs at %d/s, 5 s broker cut, kill -9 + restart (sender paused %ss): lost %d (seq %s), dup %d, %d records; resume %ss, last record %ss after the broker came back\n' \
+		"$name" "$N" "$RATE" "$gap" "$lost" "$ranges" "$dup" "$total" "$resume" "$drained"
+	receiver_stop
+	broker_stop
+	rm -rf "$work/$name/spool"
+}
+
+throughput() { # $1: receiver
+	local name=$1 cpu0 cpu1 t0 last c
+	conf "$name"
+	broker_start
+	receiver_start "$name"
+	cpu0=$(receiver_cpu)
+	t0=$(now)
+	"$work/bin/syslogload" send -addr "127.0.0.1:$UPORT" -n "$NMAX" -rate 0 -rid "max$name" >"$work/$name/sendmax.log" 2>&1
+	local sendt
+	sendt=$(since "$t0")
+	if [ "$name" = syslogd-file ]; then
+		read -r last c < <(wait_settled "$NMAX" 120 5 "$work/$name/out.log")
+	else
+		read -r last c < <(wait_settled "$NMAX" 120 5)
+	fi
+	cpu1=$(receiver_cpu)
+	local el
+	el=$(awk -v s="$sendt" -v l="$last" 'BEGIN{print s+l}')
+	awk -v n="$NMAX" -v c="$c" -v e="$el" -v s="$sendt" -v a="$cpu0" -v b="$cpu1" -v name="$name" 'BEGIN{
+		printf "%-9s throughput: %d sent in %.2fs, %d on the topic (%.1f%% lost) in %.2fs: %.0f msg/s; CPU %.2fs = %.2f us/msg\n",
+			name, n, s, c, 100*(n-c)/n, e, c/e, b-a, c ? 1e6*(b-a)/c : 0}'
+	receiver_stop
+	broker_stop
+	rm -rf "$work/$name/spool"
+}
+
+for r in rsyslogd syslogd; do scenario "$r"; done
+# syslogd-file: the same receiver writing a file, the baseline of CPU per
+# message (issue 15: Kafka <= 1.5x the file path).
+for r in rsyslogd syslogd syslogd-file; do throughput "$r"; done
+
+if [ "${GOBENCH:-}" = 1 ]; then
+	go test -run '^$' -bench 'Omkafka/broker=process|FilePath' -benchtime 800000x -count 5 ./syslogd/
+fi

@@ -186,7 +186,11 @@
 // journalled (package internal/dq) before it is sent and removed once the
 // broker (or, for omfwd, the write) acknowledged it, so a broker outage or
 // a kill -9 loses nothing journalled; each Kafka record carries a
-// haplog-id header. input(type="imkafka") reads a topic in a consumer
+// haplog-id header. omkafka retries a failed connection or metadata
+// request every quarter of action.resumeInterval, at most 250 ms, so it
+// resumes within a second of the broker coming back; records are not
+// compressed unless confParam compression.codec says so (librdkafka's
+// default). input(type="imkafka") reads a topic in a consumer
 // group, drops ids it already wrote and commits offsets after the write.
 // module(load="impstats") emits the action and queue counters, which are
 // also on MetricsHandler. Services (imkafka, impstats) start with Run

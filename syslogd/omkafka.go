@@ -244,6 +244,7 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 	if kp.q.resumeInterval < retry {
 		retry = kp.q.resumeInterval
 	}
+	backoff := max(retry/4, 10*time.Millisecond) // never a busy loop
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(kp.brokers...),
 		kgo.DefaultProduceTopic(kp.topic),
@@ -253,10 +254,18 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 		kgo.UnknownTopicRetries(-1),
 		// Reconnect and retry quickly: resume within a second of the
 		// broker coming back (rsyslog waits action.resumeInterval).
-		kgo.RetryBackoffFn(func(int) time.Duration { return retry / 4 }),
+		// A failed metadata request is retried every MetadataMinAge
+		// (franz-go's default is 5 s: the resume time after a network
+		// cut); a failed produce every RetryBackoffFn. Both are a few
+		// requests a second during an outage, not a busy loop.
+		kgo.RetryBackoffFn(func(int) time.Duration { return backoff }),
+		kgo.MetadataMinAge(backoff),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.MaxBufferedRecords(100000),
-		kgo.ProducerBatchCompression(kgo.ZstdCompression(), kgo.Lz4Compression(), kgo.NoCompression()),
+		// librdkafka's and so rsyslog's default: no compression
+		// (confParam compression.codec sets one; zstd costs about
+		// 1 us of CPU per 200-byte message here, lz4 a fraction).
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.AllowAutoTopicCreation(),
 	}
 	if kp.partFixed >= 0 || kp.partNumber > 0 {
@@ -321,56 +330,80 @@ func (k *kafkaOut) WriteRecords(framed []byte, n int) error {
 	return nil
 }
 
+// sender produces what the queue holds. Per batch read from the queue it
+// allocates one array of records, one of headers and one of id bytes;
+// nothing per message.
 func (k *kafkaOut) sender() {
 	defer close(k.done)
 	var recs []dq.Record
-	var inflight atomic.Int64
+	var key []byte
+	if k.kp.key != "" {
+		key = []byte(k.kp.key)
+	}
+	promise := k.promise
 	for {
 		var err error
 		recs, err = k.q.Read(recs[:0], 4096, k.stop)
 		if err != nil {
 			return
 		}
-		for _, r := range recs {
-			id := r.ID
-			rec := &kgo.Record{Value: r.Data, Headers: []kgo.RecordHeader{{Key: IDHeader,
-				Value: []byte(k.inst + "-" + strconv.FormatUint(id, 10))}}}
-			if k.kp.key != "" {
-				rec.Key = []byte(k.kp.key)
-			}
+		krecs := make([]kgo.Record, len(recs))
+		hdrs := make([]kgo.RecordHeader, len(recs))
+		ids := make([]byte, 0, len(recs)*(len(k.inst)+21))
+		for i, r := range recs {
+			start := len(ids)
+			ids = append(ids, k.inst...)
+			ids = append(ids, '-')
+			ids = strconv.AppendUint(ids, r.ID, 10)
+			hdrs[i] = kgo.RecordHeader{Key: IDHeader, Value: ids[start:len(ids):len(ids)]}
+			rec := &krecs[i]
+			rec.Value, rec.Key, rec.Headers = r.Data, key, hdrs[i:i+1:i+1]
 			switch {
 			case k.kp.partFixed >= 0:
 				rec.Partition = k.kp.partFixed
 			case k.kp.partNumber > 0:
 				rec.Partition = int32(k.seq.Add(1) % uint64(k.kp.partNumber))
 			}
-			inflight.Add(1)
-			k.cl.Produce(k.ctx, rec, func(_ *kgo.Record, err error) {
-				inflight.Add(-1)
-				switch {
-				case err == nil:
-					k.sent.Add(1)
-					_ = k.q.Ack(id)
-				case errors.Is(err, context.Canceled):
-					// Shutting down: the record stays queued.
-				case errors.Is(err, kerr.MessageTooLarge), errors.Is(err, kerr.RecordListTooLarge),
-					errors.Is(err, kerr.InvalidRecord), errors.Is(err, kerr.CorruptMessage):
-					// The broker will never take it: rsyslog drops
-					// it too; count it.
-					k.failed.Add(1)
-					k.log.Error("omkafka: record rejected", "action", k.name, "err", err)
-					_ = k.q.Ack(id)
-				default:
-					// Keep it: send everything unacknowledged again
-					// after action.resumeInterval (at most 1 s).
-					k.failed.Add(1)
-					if k.suspended.CompareAndSwap(false, true) {
-						k.suspends.Add(1)
-						k.log.Warn("omkafka: action suspended", "action", k.name, "err", err)
-						time.AfterFunc(k.retry, func() { k.suspended.Store(false); k.q.Rewind() })
-					}
-				}
-			})
+			k.cl.Produce(k.ctx, rec, promise)
+		}
+		clear(recs) // the records hold the data now
+	}
+}
+
+// recordID is the queue id in the id header of a record sender made.
+func recordID(r *kgo.Record) uint64 {
+	v := r.Headers[0].Value
+	i := bytes.LastIndexByte(v, '-')
+	var id uint64
+	for _, c := range v[i+1:] {
+		id = id*10 + uint64(c-'0')
+	}
+	return id
+}
+
+// promise is called by franz-go once a record is acknowledged or failed.
+func (k *kafkaOut) promise(r *kgo.Record, err error) {
+	switch {
+	case err == nil:
+		k.sent.Add(1)
+		_ = k.q.AckOne(recordID(r))
+	case errors.Is(err, context.Canceled):
+		// Shutting down: the record stays queued.
+	case errors.Is(err, kerr.MessageTooLarge), errors.Is(err, kerr.RecordListTooLarge),
+		errors.Is(err, kerr.InvalidRecord), errors.Is(err, kerr.CorruptMessage):
+		// The broker will never take it: rsyslog drops it too; count
+		// it.
+		k.failed.Add(1)
+		k.log.Error("omkafka: record rejected", "action", k.name, "err", err)
+		_ = k.q.AckOne(recordID(r))
+	default:
+		// Keep it: send everything unacknowledged again after
+		// action.resumeInterval (at most 1 s).
+		k.failed.Add(1)
+		if k.suspended.CompareAndSwap(false, true) {
+			k.suspends.Add(1)
+			k.log.Warn("omkafka: action suspended", "action", k.name, "err", err)
+			time.AfterFunc(k.retry, func() { k.suspended.Store(false); k.q.Rewind() })
 		}
 	}
 }

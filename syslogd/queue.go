@@ -20,6 +20,7 @@ type actionQueue interface {
 	Commit() error
 	Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Record, error)
 	Ack(ids ...uint64) error
+	AckOne(id uint64) error // Ack of one id, allocation-free through the interface
 	Rewind()
 	Stats() dq.Stats
 	Instance() string
@@ -172,7 +173,8 @@ type memQueue struct {
 	cond    *sync.Cond
 	recs    []dq.Record // un-acknowledged, ids contiguous from base
 	base    uint64
-	acked   map[uint64]bool
+	acked   dq.AckSet // watermark base
+	arena   []byte    // the records' bytes are appended here
 	rpos    int
 	size    int
 	timeout time.Duration
@@ -181,7 +183,8 @@ type memQueue struct {
 }
 
 func newMemQueue(size int, timeout time.Duration) *memQueue {
-	m := &memQueue{size: size, timeout: timeout, base: 1, acked: map[uint64]bool{}}
+	m := &memQueue{size: size, timeout: timeout, base: 1}
+	m.acked.Reset(1)
 	m.cond = sync.NewCond(&m.mu)
 	return m
 }
@@ -206,7 +209,15 @@ func (m *memQueue) Append(p []byte) (uint64, error) {
 		return 0, dq.ErrFull
 	}
 	id := m.base + uint64(len(m.recs))
-	m.recs = append(m.recs, dq.Record{ID: id, Data: append([]byte(nil), p...)})
+	// Records are copied into an arena, a new one when it is full (the
+	// old one lives as long as records in it are in use): one
+	// allocation per 64 KiB of records, not one per record.
+	if cap(m.arena)-len(m.arena) < len(p) {
+		m.arena = make([]byte, 0, max(64<<10, len(p)))
+	}
+	n := len(m.arena)
+	m.arena = append(m.arena, p...)
+	m.recs = append(m.recs, dq.Record{ID: id, Data: m.arena[n:len(m.arena):len(m.arena)]})
 	m.st.Enqueued++
 	m.cond.Broadcast()
 	return id, nil
@@ -245,7 +256,7 @@ func (m *memQueue) Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Re
 	}
 	for n := 0; n < max && m.rpos < len(m.recs); m.rpos++ {
 		r := m.recs[m.rpos]
-		if m.acked[r.ID] {
+		if m.acked.Has(r.ID) {
 			continue
 		}
 		dst = append(dst, r)
@@ -258,17 +269,31 @@ func (m *memQueue) Ack(ids ...uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, id := range ids {
-		if id >= m.base && id < m.base+uint64(len(m.recs)) && !m.acked[id] {
-			m.acked[id] = true
-			m.st.Acked++
-		}
+		m.ackLocked(id)
 	}
-	k := 0
-	for k < len(m.recs) && m.acked[m.recs[k].ID] {
-		delete(m.acked, m.recs[k].ID)
-		k++
+	m.advanceLocked()
+	return nil
+}
+
+func (m *memQueue) AckOne(id uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ackLocked(id)
+	m.advanceLocked()
+	return nil
+}
+
+func (m *memQueue) ackLocked(id uint64) {
+	if id < m.base+uint64(len(m.recs)) && m.acked.Set(id) {
+		m.st.Acked++
 	}
+}
+
+// advanceLocked drops the acknowledged head.
+func (m *memQueue) advanceLocked() {
+	k := int(m.acked.Advance() - m.base)
 	if k > 0 {
+		clear(m.recs[:k])
 		// Reslice; copy down only once the dead head is large, so
 		// acknowledging costs O(1) amortised.
 		m.recs = m.recs[k:]
@@ -282,7 +307,6 @@ func (m *memQueue) Ack(ids ...uint64) error {
 		}
 		m.cond.Broadcast()
 	}
-	return nil
 }
 
 func (m *memQueue) Rewind() {
@@ -295,7 +319,7 @@ func (m *memQueue) Stats() dq.Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.st
-	s.Size = int64(len(m.recs) - len(m.acked))
+	s.Size = int64(len(m.recs) - m.acked.Len())
 	return s
 }
 

@@ -18,7 +18,11 @@ import (
 
 // enqueued reads syslogd_action_enqueued_total from the metrics endpoint
 // (-1 when it cannot be read).
-func enqueued(addr string) int {
+func enqueued(addr string) int { return metric(addr, "syslogd_action_enqueued_total") }
+
+// metric reads the first series of the metric name from the metrics
+// endpoint (-1 when it cannot be read).
+func metric(addr, name string) int {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		return -1
@@ -26,7 +30,7 @@ func enqueued(addr string) int {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "syslogd_action_enqueued_total{"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), name+"{"); ok {
 			_, v, _ := strings.Cut(rest, "} ")
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -93,15 +97,27 @@ local0.* action(type="omkafka" topic="logs" broker=["%s"] template="T"
 	<-p.Exited()
 	p2 := start()
 	send(p2, n2, n3, 0)
+	if q := metric(metrics, "syslogd_queue_size"); q != n3-n1 {
+		t.Fatalf("queue size %d during the outage, want %d (the journal's and the new messages)", q, n3-n1)
+	}
+	// Resumed: the broker acknowledged everything queued, so the queue
+	// is empty. The wait is bounded; its duration is the figure.
 	back := time.Now()
 	br.Restore()
+	p2.Eventually(t, "queue empty after the outage", func() bool { return metric(metrics, "syslogd_queue_size") == 0 })
+	resumed := time.Since(back)
 	if !topic.WaitDistinct(n3, 30*time.Second) {
 		t.Fatalf("after the outage: %+v\n%s", topic.Tally(n3), p2.Stderr())
 	}
+	onTopic := time.Since(back)
 	ta := topic.Tally(n3)
-	t.Logf("%d messages, broker cut, kill -9, restart: all on the topic %v after the broker came back; %d records read, %d copies (same id: %d)",
-		n3, time.Since(back).Round(time.Millisecond), ta.Total, ta.DupNumbers, ta.DupIDs)
+	t.Logf("%d messages, broker cut, kill -9, restart: queue acknowledged %v and all on the topic %v after the broker came back; %d records read, %d copies (same id: %d)",
+		n3, resumed.Round(time.Millisecond), onTopic.Round(time.Millisecond), ta.Total, ta.DupNumbers, ta.DupIDs)
 	if ta.Missing != 0 || ta.NoID != 0 || ta.DupNumbers != ta.DupIDs {
 		t.Errorf("tally %+v", ta)
+	}
+	// Issue 15: resume within 1 s of the broker coming back.
+	if resumed > time.Second {
+		t.Errorf("resumed %v after the broker came back, want <= 1s", resumed)
 	}
 }

@@ -12,6 +12,14 @@
 // (at least once; each record keeps its id across restarts so a consumer
 // can drop the duplicate) and none is lost.
 //
+// Read does not read back what it can take from memory: each Commit's
+// buffer is kept (up to 16 MiB) and the records Read returns point into
+// it, so a consumer that keeps up costs one allocation per Commit and no
+// read(2). A consumer that is behind by more (the remote side is down), or
+// restarted, or rewound, reads the segment files. Acknowledgements are a
+// bitmap above the low watermark (AckSet): no allocation or hashing per
+// record, in whatever order they come.
+//
 // # Record format
 //
 // Segment files are named by the id of their first record (16 hex digits,
@@ -29,8 +37,10 @@
 // rsyslog's queue.syncQueueFiles="on"), SyncInterval (fsync at most every
 // Options.SyncEvery by a background goroutine: up to that much may be lost
 // in a power loss) or SyncNone (leave it to the kernel, rsyslog's default).
-// The checkpoint file is rewritten (write to a temporary file, rename) at
-// most every Options.CheckpointEvery acknowledgements or on Close, like
-// rsyslog's queue.checkpointInterval. BenchmarkAppendCommit measures the
+// The checkpoint file is rewritten (write to a temporary file, fsynced
+// unless SyncNone, rename) by the background goroutine, every
+// Options.SyncEvery once Options.CheckpointEvery acknowledgements were
+// made since the last (rsyslog's queue.checkpointInterval), and on Close;
+// Ack itself does no I/O. BenchmarkAppendCommit measures the
 // cost of each policy.
 package dq

@@ -49,8 +49,8 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 type Options struct {
 	SegmentBytes    int64         // roll to a new segment past this size (default 16 MiB)
 	Sync            SyncPolicy    // fsync policy (default SyncNone)
-	SyncEvery       time.Duration // for SyncInterval (default 100 ms)
-	CheckpointEvery int           // acks between checkpoint writes (default 1000)
+	SyncEvery       time.Duration // for SyncInterval, and checkpoints (default 100 ms)
+	CheckpointEvery int           // acks between checkpoint writes (default 1000), checked every SyncEvery
 	MaxDiskBytes    int64         // 0: unlimited
 }
 
@@ -87,10 +87,14 @@ type Queue struct {
 	segs      []segment
 	w         *os.File
 	wbuf      []byte
-	next      uint64 // next id to assign
-	committed uint64 // ids < committed are written
-	low       uint64 // every id < low is acknowledged
-	acked     map[uint64]struct{}
+	next      uint64  // next id to assign
+	committed uint64  // ids < committed are written
+	low       uint64  // every id < low is acknowledged
+	acked     AckSet  // acknowledged ids at or above low
+	pend      []chunk // committed records not yet read, in memory
+	pendBytes int
+	pendEnd   uint64 // id after the last record in pend
+	maxPend   int    // bound of pendBytes
 	sinceCkpt int
 	dirty     bool // written, not fsynced
 	closed    bool
@@ -124,7 +128,7 @@ func Open(dir string, opt Options) (*Queue, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("dq: %w", err)
 	}
-	q := &Queue{dir: dir, opt: opt, acked: map[uint64]struct{}{}, low: 1, next: 1}
+	q := &Queue{dir: dir, opt: opt, low: 1, next: 1, maxPend: maxPend}
 	q.cond = sync.NewCond(&q.mu)
 	if err := q.loadInstance(); err != nil {
 		return nil, err
@@ -139,6 +143,7 @@ func Open(dir string, opt Options) (*Queue, error) {
 		q.next = q.low
 	}
 	q.committed = q.next
+	q.acked.Reset(q.low)
 	if err := q.openWriter(); err != nil {
 		return nil, err
 	}
@@ -323,11 +328,14 @@ func (q *Queue) Append(p []byte) (uint64, error) {
 	}
 	id := q.next
 	q.next++
-	var hdr [headerLen]byte
+	// The header is written in place: a local array would escape (the
+	// CRC's assembly) and cost an allocation per record.
+	off := len(q.wbuf)
+	q.wbuf = append(q.wbuf, make([]byte, headerLen)...)
+	hdr := q.wbuf[off : off+headerLen]
 	binary.LittleEndian.PutUint32(hdr[0:], uint32(len(p)))
 	binary.LittleEndian.PutUint64(hdr[8:], id)
 	binary.LittleEndian.PutUint32(hdr[4:], recordCRC(hdr[8:16], p))
-	q.wbuf = append(q.wbuf, hdr[:]...)
 	q.wbuf = append(q.wbuf, p...)
 	q.st.Enqueued++
 	return id, nil
@@ -360,7 +368,7 @@ func (q *Queue) commitLocked() error {
 	}
 	q.segs[len(q.segs)-1].size += int64(len(q.wbuf))
 	q.st.DiskBytes += int64(len(q.wbuf))
-	q.wbuf = q.wbuf[:0]
+	q.keepForRead()
 	q.committed = q.next
 	q.cond.Broadcast()
 	if q.segs[len(q.segs)-1].size >= q.opt.SegmentBytes {
@@ -372,12 +380,64 @@ func (q *Queue) commitLocked() error {
 	return nil
 }
 
-func (q *Queue) syncer() {
-	defer close(q.done)
-	if q.opt.Sync != SyncInterval {
-		<-q.stop
+// chunk is the buffer of one Commit, kept for Read: off is the offset of
+// the next record to read, first its id.
+type chunk struct {
+	first uint64
+	off   int
+	buf   []byte
+}
+
+// maxPend bounds the committed records kept in memory for Read; past it
+// (the consumer is behind: remote side down), Read takes them from the
+// segment files.
+const maxPend = 16 << 20
+
+// keepForRead hands the committed write buffer to Read, which returns
+// records pointing into it instead of reading them back from the file
+// (one allocation per Commit, none per record), and starts a new one.
+func (q *Queue) keepForRead() {
+	n := len(q.wbuf)
+	if q.pendBytes+n > q.maxPend || (len(q.pend) > 0 && q.pendEnd != q.committed) {
+		q.pend, q.pendBytes = nil, 0
+		q.wbuf = q.wbuf[:0]
 		return
 	}
+	q.pend = append(q.pend, chunk{first: q.committed, buf: q.wbuf})
+	q.pendBytes += n
+	q.pendEnd = q.next
+	q.wbuf = make([]byte, 0, n+n/4)
+}
+
+// readPendLocked appends to dst up to max records from the in-memory
+// chunks, from q.rnext on; it returns how many it appended.
+func (q *Queue) readPendLocked(dst []Record, max int) ([]Record, int) {
+	n := 0
+	for n < max && len(q.pend) > 0 && q.rnext >= q.pend[0].first {
+		c := &q.pend[0]
+		b := c.buf[c.off:]
+		l := int(binary.LittleEndian.Uint32(b[0:]))
+		id := binary.LittleEndian.Uint64(b[8:])
+		data := b[headerLen : headerLen+l : headerLen+l]
+		c.off += headerLen + l
+		c.first = id + 1
+		if c.off >= len(c.buf) {
+			q.pendBytes -= len(c.buf)
+			q.pend[0] = chunk{}
+			q.pend = q.pend[1:]
+		}
+		if id < q.rnext || q.acked.Has(id) {
+			continue // read before a Rewind and acknowledged since
+		}
+		q.rnext = id + 1
+		dst = append(dst, Record{ID: id, Data: data})
+		n++
+	}
+	return dst, n
+}
+
+func (q *Queue) syncer() {
+	defer close(q.done)
 	t := time.NewTicker(q.opt.SyncEvery)
 	defer t.Stop()
 	for {
@@ -386,11 +446,16 @@ func (q *Queue) syncer() {
 			return
 		case <-t.C:
 			q.mu.Lock()
-			if q.dirty && q.w != nil {
+			if q.opt.Sync == SyncInterval && q.dirty && q.w != nil {
 				if err := q.w.Sync(); err != nil {
 					q.syncErr = err
 				}
 				q.dirty = false
+			}
+			if q.sinceCkpt >= q.opt.CheckpointEvery && !q.closed {
+				if err := q.checkpointLocked(); err != nil {
+					q.syncErr = err
+				}
 			}
 			q.mu.Unlock()
 		}
@@ -420,6 +485,18 @@ func (q *Queue) Read(dst []Record, max int, stop <-chan struct{}) ([]Record, err
 		return dst, ErrClosed
 	}
 	limit := q.committed
+	if len(q.pend) > 0 && q.rnext >= q.pend[0].first {
+		// The reader is not behind: the records are in memory.
+		dst, _ = q.readPendLocked(dst, max)
+		// The file reader, if ever needed again, restarts at rnext.
+		if q.rf != nil {
+			_ = q.rf.Close()
+			q.rf = nil
+		}
+		q.rseg = q.segFor(q.rnext)
+		q.mu.Unlock()
+		return dst, nil
+	}
 	segs := append([]segment(nil), q.segs...)
 	q.mu.Unlock()
 
@@ -466,7 +543,7 @@ func (q *Queue) Read(dst []Record, max int, stop <-chan struct{}) ([]Record, err
 		}
 		q.rnext = id + 1
 		q.mu.Lock()
-		_, done := q.acked[id]
+		done := q.acked.Has(id)
 		q.mu.Unlock()
 		if done {
 			continue
@@ -519,27 +596,29 @@ func (q *Queue) Ack(ids ...uint64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, id := range ids {
-		if id < q.low || id >= q.committed {
-			continue
-		}
-		if _, dup := q.acked[id]; dup {
-			continue
-		}
-		q.acked[id] = struct{}{}
-		q.st.Acked++
-		q.sinceCkpt++
+		q.ackLocked(id)
 	}
-	for {
-		if _, ok := q.acked[q.low]; !ok {
-			break
-		}
-		delete(q.acked, q.low)
-		q.low++
-	}
-	if q.sinceCkpt >= q.opt.CheckpointEvery {
-		return q.checkpointLocked()
-	}
+	q.low = q.acked.Advance()
+	// The checkpoint is written by the syncer: Ack does no I/O.
 	return nil
+}
+
+// AckOne is Ack of one id, without the variadic slice (which escapes when
+// called through an interface: an allocation per record).
+func (q *Queue) AckOne(id uint64) error {
+	q.mu.Lock()
+	q.ackLocked(id)
+	q.low = q.acked.Advance()
+	q.mu.Unlock()
+	return nil
+}
+
+func (q *Queue) ackLocked(id uint64) {
+	if id < q.low || id >= q.committed || !q.acked.Set(id) {
+		return
+	}
+	q.st.Acked++
+	q.sinceCkpt++
 }
 
 func (q *Queue) checkpointLocked() error {
@@ -577,7 +656,7 @@ func (q *Queue) Stats() Stats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	s := q.st
-	s.Size = int64(q.next-q.low) - int64(len(q.acked))
+	s.Size = int64(q.next-q.low) - int64(q.acked.Len())
 	return s
 }
 

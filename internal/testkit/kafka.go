@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -27,10 +28,22 @@ type Broker struct {
 // partitions); it is closed at the end of the test.
 func NewBroker(t testing.TB, topic string, partitions int32) *Broker {
 	t.Helper()
+	b, err := StartBroker("127.0.0.1:0", topic, partitions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// StartBroker starts a one-broker cluster listening on addr with topic
+// (partitions partitions), outside a test (bench/kfakebroker); Close
+// stops it.
+func StartBroker(addr, topic string, partitions int32) (*Broker, error) {
 	b := &Broker{}
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic),
-		kfake.ListenFn(func(network, addr string) (net.Listener, error) {
-			l, err := net.Listen(network, "127.0.0.1:0")
+		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+			l, err := net.Listen(network, addr)
 			if err != nil {
 				return nil, err
 			}
@@ -38,13 +51,15 @@ func NewBroker(t testing.TB, topic string, partitions int32) *Broker {
 			return b.ln, nil
 		}))
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("kfake on %s: %w", addr, err)
 	}
 	b.c = c
 	b.Addr = c.ListenAddrs()[0]
-	t.Cleanup(c.Close)
-	return b
+	return b, nil
 }
+
+// Close stops the broker.
+func (b *Broker) Close() { b.c.Close() }
 
 // Cut makes the broker unreachable.
 func (b *Broker) Cut() { b.ln.setDown(true) }
@@ -107,7 +122,12 @@ type Topic struct {
 func ReadTopic(t testing.TB, addr, topic, idHeader string) *Topic {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// Reconnect within a quarter second of a cut broker coming back
+		// (franz-go retries failed metadata every 5 s by default), so
+		// the reader does not hide the producer's resume time.
+		kgo.MetadataMinAge(250*time.Millisecond),
+		kgo.RetryBackoffFn(func(int) time.Duration { return 250 * time.Millisecond }))
 	if err != nil {
 		t.Fatal(err)
 	}

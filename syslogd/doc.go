@@ -174,6 +174,13 @@
 // -rotate-config) a reload re-reads the logrotate file too: a file whose
 // policy changed is closed and reopened under the new one.
 //
+// Socket activation (Options.Listeners, from sdnotify.Listeners in
+// cmd/syslogd): an input whose kind and address match a socket the
+// supervisor passed reads it instead of binding; the supervisor's copy
+// keeps queueing datagrams while syslogd is down (a restart, a kill -9),
+// and the next start reads them. Such sockets are never shut down for
+// reading nor unlinked (activation.go).
+//
 // Counters (received, malformed, written, dropped, kernel receive-buffer
 // drops...) are available from Stats and, in the Prometheus text format,
 // from MetricsHandler.

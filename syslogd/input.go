@@ -31,6 +31,9 @@ type udpInput struct {
 	// the Go netpoller (see detachUDP); conn is then closed and serves
 	// only for its address.
 	raw int
+	// inherited: passed by socket activation (activation.go), never
+	// detached nor shut down, its path never removed.
+	inherited bool
 }
 
 // listener is one bound input: a datagram socket (UDP or unix) or a TCP
@@ -111,6 +114,19 @@ func (s *Server) wanted(cfg *Config) ([]Input, error) {
 func (s *Server) bind(in Input) (*listener, error) {
 	l := &listener{in: in}
 	var err error
+	if f := s.activatedFor(in); f != nil {
+		if in.Kind == TCP {
+			if l.tcp, err = net.FileListener(f); err != nil {
+				err = fmt.Errorf("socket activation: %s: %w", f.Name(), err)
+			}
+		} else {
+			l.dg, err = s.adoptDatagram(f, in.RcvBuf)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return l, nil
+	}
 	switch in.Kind {
 	case UDP:
 		l.dg, err = s.listenUDP(in.Addr, in.RcvBuf)
@@ -242,7 +258,7 @@ func (s *Server) closeListener(l *listener) {
 		s.stats.goneDrops.Add(kernelDrops(l.dg.inode))
 		_ = l.dg.conn.Close()
 		closeRaw(l.dg.raw)
-		if l.dg.path != "" {
+		if l.dg.path != "" && !l.dg.inherited {
 			_ = os.Remove(l.dg.path)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,10 @@ type Options struct {
 	// the input does not set one. Zero means 32 MiB; negative leaves the
 	// kernel default.
 	RcvBuf int
+	// Listeners are sockets passed by socket activation
+	// (sdnotify.Listeners): an input whose kind and address match one
+	// reads it instead of binding (activation.go).
+	Listeners []*os.File
 
 	// Now is the clock (nil: time.Now). Location is the zone of reception
 	// time stamps and of RFC 3164 timestamps (nil: time.Local).
@@ -87,6 +92,8 @@ type Server struct {
 	now    func() time.Time
 	lookup func(netip.Addr) string
 	open   func(path string) (Sink, error)
+	// activated are the sockets of Options.Listeners (activation.go).
+	activated []activated
 
 	reloadMu sync.Mutex // serialises New's and Reload's apply and Run's final close
 	snap     atomic.Pointer[snapshot]
@@ -155,6 +162,10 @@ func New(o Options) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	var err error
+	if s.activated, err = adoptable(o.Listeners); err != nil {
+		return nil, err
 	}
 	if s.lookup == nil {
 		s.lookup = dnsLookup

@@ -125,10 +125,15 @@ func run(args []string, stderr io.Writer) int {
 			return 1
 		}
 	}
+	passed, err := sdnotify.Listeners() // systemd socket activation
+	if err != nil {
+		fmt.Fprintln(stderr, "syslogd:", err)
+		return 1
+	}
 	s, err := syslogd.New(syslogd.Options{
 		ConfigPath: *conf, UDP: udp.value(), TCP: tcp.value(), Unix: unix.value(),
 		RotateConfig: *rotConf, Readers: *readers, RcvBuf: *rcvbuf, Logger: log,
-		Rotation: rotation(*noRotate),
+		Rotation: rotation(*noRotate), Listeners: passed,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "syslogd:", err)

@@ -9,4 +9,8 @@
 // to load: the old worker keeps serving), and "STOPPING=1" on SIGTERM.
 // systemd's default NotifyAccess=main only accepts datagrams sent by the
 // main pid, so they must come from the master, never from a worker.
+//
+// Listeners takes the sockets of socket activation (sd_listen_fds(3)):
+// syslogd adopts those whose address an input names, so that the
+// supervisor's copy keeps receiving while syslogd is down.
 package sdnotify

@@ -182,21 +182,6 @@ func follow(ctx context.Context, o *Options, env Env) error {
 		}
 	}
 	m := &liveMetrics{timers: map[[2]string]*[5]hist{}, statuses: map[string]uint64{}}
-	if o.Metrics != "" {
-		ln, err := net.Listen("tcp", o.Metrics)
-		if err != nil {
-			return fmt.Errorf("-metrics: %w", err)
-		}
-		fmt.Fprintf(env.Stderr, "halog: serving metrics on http://%s/metrics\n", ln.Addr())
-		mux := http.NewServeMux()
-		mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-			m.write(w)
-		})
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go srv.Serve(ln)
-		defer srv.Close()
-	}
 	var src io.Reader
 	if o.Kafka != "" {
 		kr, err := openKafka(ctx, o, true)
@@ -218,6 +203,23 @@ func follow(ctx context.Context, o *Options, env Env) error {
 			}
 		}()
 		src = fw
+	}
+	// The metrics are announced once the input is open (at its end): a
+	// line appended after the announcement is counted.
+	if o.Metrics != "" {
+		ln, err := net.Listen("tcp", o.Metrics)
+		if err != nil {
+			return fmt.Errorf("-metrics: %w", err)
+		}
+		fmt.Fprintf(env.Stderr, "halog: serving metrics on http://%s/metrics\n", ln.Addr())
+		mux := http.NewServeMux()
+		mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			m.write(w)
+		})
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
 	}
 	c := newConfig(o, lf)
 	p := newProc(c)

@@ -257,7 +257,11 @@ func TestDifferentialLegacyConnectLine(t *testing.T) {
 					t.Fatal(err)
 				}
 				emptyRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(empty.LocalAddr().(*net.TCPAddr).Port) + ` `)
-				empty.Close()
+				// Closed once the request's line is in: accepted by then
+				// (the accept queue is in order). Closed at once, its FIN
+				// could reach haproxy before its accept under load, and
+				// haproxy then logs nothing for it.
+				defer empty.Close()
 				c, err := net.Dial("tcp", r.addr[who])
 				if err != nil {
 					t.Fatal(err)
@@ -277,6 +281,7 @@ func TestDifferentialLegacyConnectLine(t *testing.T) {
 					}
 				}
 				c.Close()
+				empty.Close()
 				// A last connection marks the end: a line for the empty
 				// one may come after the request's (haproxy's threads, or
 				// the datagrams' order), not after this one's.

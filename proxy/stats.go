@@ -180,16 +180,22 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 	col := &bodyCollector{limit: maxStatsPost}
 	h := &s.req
 	okBody := true
+	// A form that came with its head is read without waiting: the marks
+	// stay those of the head (HAProxy: "0/0/0/0/0", however long copying
+	// it takes here).
+	arrived := !h.chunked && int64(s.rd.buffered()) >= h.contentLength
 	if h.chunked || h.contentLength > 0 {
-		c := conduit{src: s.rd, dst: col, rto: s.fe.cfg.Timeouts.Client, now: s.p.opts.Now}
+		c := s.conduit(s.rd, col, s.fe.cfg.Timeouts.Client, 0)
 		okBody = c.copyBody(h, false)
 	}
-	// HAProxy's stats applet runs once the whole form is in: the request
-	// ends (TR) and the response starts there, while the queue and
-	// connect marks stay at the end of the head, so a body that came
-	// later logs a negative Tw ("1/-1/0/1/1").
-	st.reqDone = s.p.now()
-	st.header = st.reqDone
+	if !arrived {
+		// HAProxy's stats applet runs once the whole form is in: the
+		// request ends (TR) and the response starts there, while the
+		// queue and connect marks stay at the end of the head, so a body
+		// that came later logs a negative Tw ("1/-1/0/1/1").
+		st.reqDone = s.p.now()
+		st.header = st.reqDone
+	}
 	code := "DENY"
 	switch {
 	case !okBody:

@@ -1,7 +1,6 @@
 package syslogd
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/rotate"
 )
 
@@ -116,6 +116,17 @@ func waitReceived(t *testing.T, s *Server, n uint64) {
 	}
 }
 
+// dialUDP returns a UDP connection to addr, closed at cleanup.
+func dialUDP(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
 func sendUDP(t *testing.T, addr net.Addr, msgs [][]byte) {
 	t.Helper()
 	c, err := net.Dial("udp", addr.String())
@@ -173,32 +184,7 @@ func compareGolden(t *testing.T, golden []string, dir string, norm func([]byte) 
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareLines(t, norm(got), norm(exp))
+			testkit.EqualLines(t, "output", norm(got), norm(exp))
 		})
 	}
-}
-
-// compareLines reports the first differing lines of two outputs (at most
-// ten; they may hold raw control characters and LFs inside a message).
-func compareLines(t *testing.T, got, want []byte) {
-	t.Helper()
-	if bytes.Equal(got, want) {
-		return
-	}
-	g, w := bytes.SplitAfter(got, []byte("\n")), bytes.SplitAfter(want, []byte("\n"))
-	n := 0
-	for i := 0; i < max(len(g), len(w)) && n < 10; i++ {
-		var gl, wl []byte
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if !bytes.Equal(gl, wl) {
-			t.Errorf("line %d:\n got: %q\nwant: %q", i+1, gl, wl)
-			n++
-		}
-	}
-	t.Errorf("outputs differ (%d and %d bytes, %d and %d lines)", len(got), len(want), len(g), len(w))
 }

@@ -186,11 +186,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 	stopOnce := func() { once.Do(stop) }
 	t.Cleanup(stopOnce) // before the unmount
 	udp, _, _ := s.Addrs()
-	c, err := net.Dial("udp", udp[0].String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialUDP(t, udp[0].String())
 	snd := &diskSender{t: t, s: s, c: c, pad: strings.Repeat("x", 1000)}
 	start := liveHeap()
 

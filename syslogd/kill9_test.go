@@ -118,11 +118,7 @@ func TestReceiverKill9(t *testing.T) {
 	defer func() { child.Process.Kill(); child.Wait() }()
 	stopArchive := startArchive(t, broker, adir)
 	defer func() { stopArchive() }()
-	c, err := net.Dial("udp", udp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialUDP(t, udp)
 	send := func(from, to, base int) {
 		for i := from; i < to; i += 200 {
 			for j := i; j < i+200 && j < to; j++ {

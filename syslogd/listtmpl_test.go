@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // The goldens under testdata/listtmpl were written by rsyslogd 8.2302.0
@@ -265,7 +267,7 @@ func compareListFile(t *testing.T, got, want []byte) {
 		t.Errorf("got %d lines, want %d", n, m)
 	}
 	got, want = dropReceptionPairs(got, want)
-	compareLines(t, got, want)
+	testkit.EqualLines(t, "output", got, want)
 }
 
 // TestListTemplateGoldens compares syslogd's files with those rsyslogd

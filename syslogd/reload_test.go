@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,11 +57,7 @@ func TestReloadLosesNothing(t *testing.T) {
 	write(false)
 	s, stop := testServer(t, "", dir, Options{ConfigPath: confPath, Readers: 2})
 	udp, _, _ := s.Addrs()
-	c, err := net.Dial("udp", udp[0].String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialUDP(t, udp[0].String())
 	const n, batch = 20000, 500
 	for i := 0; i < n; i += batch {
 		for j := i; j < i+batch; j++ {

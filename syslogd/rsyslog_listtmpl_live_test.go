@@ -113,7 +113,7 @@ func runRsyslogList(t *testing.T, bin, opts string, msgs [][]byte) map[string][]
 	for i, m := range msgs {
 		_, _ = c.Write(m)
 		_, _ = c.Write(listSync(i))
-		if !waitFileHas(count, listSyncSeen(i), deadline, time.Millisecond) {
+		if !waitFileHas(count, listSyncSeen(i), deadline) {
 			t.Fatalf("rsyslogd did not write datagram %d (%q)\n%s", i, m, rsyslogdStderr(dir))
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 var updateOptionGoldens = flag.Bool("rsyslog-options-update", false,
@@ -39,7 +41,7 @@ func TestLiveRsyslogParserOptions(t *testing.T) {
 				}
 			}
 			got := runSyslogdOptions(t, c.conf, Options{LookupAddr: dnsLookup})
-			compareLines(t, got, want)
+			testkit.EqualLines(t, "output", got, want)
 		})
 	}
 }
@@ -68,7 +70,7 @@ func runRsyslogOptions(t *testing.T, bin, opts string) []byte {
 	for i, d := range optionDatagrams {
 		_, _ = c.Write(d)
 		_, _ = c.Write(optionSync(i))
-		if !waitFileHas(out, optionSyncSeen(i), deadline, time.Millisecond) {
+		if !waitFileHas(out, optionSyncSeen(i), deadline) {
 			t.Fatalf("rsyslogd did not write datagram %d", i)
 		}
 	}

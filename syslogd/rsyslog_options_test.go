@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // The reception options (rsyslog's parser.* globals and their legacy
@@ -208,7 +210,7 @@ func TestParserOptionGoldens(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := runSyslogdOptions(t, c.conf, Options{})
-			compareLines(t, got, want)
+			testkit.EqualLines(t, "output", got, want)
 		})
 	}
 }

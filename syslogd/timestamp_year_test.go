@@ -2,7 +2,6 @@ package syslogd
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,11 +75,7 @@ func TestYearMatchesRsyslogd(t *testing.T) {
 				t.Skipf("rsyslogd: %v", err)
 			}
 			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-			rc, err := net.Dial("udp", fmt.Sprint("127.0.0.1:", port))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rc.Close()
+			rc := dialUDP(t, fmt.Sprint("127.0.0.1:", port))
 			rout := filepath.Join(rdir, "out.log")
 			probeRsyslogd(t, rc, rout, time.Now().Add(20*time.Second))
 			markRsyslogdStarted(t, rc, rout, " started\n", time.Now().Add(20*time.Second))
@@ -94,22 +89,18 @@ func TestYearMatchesRsyslogd(t *testing.T) {
 			now := func() time.Time { return fake.Add(time.Since(start)) }
 			s, stop := testServer(t, strings.NewReplacer("PORT", "0").Replace(yearConf), sdir, Options{Now: now, Location: time.UTC})
 			u, _, _ := s.Addrs()
-			sc, err := net.Dial("udp", u[0].String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sc.Close()
+			sc := dialUDP(t, u[0].String())
 
 			for _, m := range append(msgs, end) {
 				rc.Write([]byte(m))
 				sc.Write([]byte(m))
 				time.Sleep(2 * time.Millisecond) // rsyslog's imudp is not ordered across batches otherwise
 			}
-			if !waitFileHas(rout, " end\n", time.Now().Add(20*time.Second), 5*time.Millisecond) {
+			if !waitFileHas(rout, " end\n", time.Now().Add(20*time.Second)) {
 				t.Fatalf("rsyslogd did not write everything: %s", rsyslogdStderr(rdir))
 			}
 			sout := filepath.Join(sdir, "out.log")
-			if !waitFileHas(sout, " end\n", time.Now().Add(20*time.Second), 5*time.Millisecond) {
+			if !waitFileHas(sout, " end\n", time.Now().Add(20*time.Second)) {
 				t.Fatal("syslogd did not write everything")
 			}
 			stop()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,32 +88,38 @@ func testServer(t testing.TB, conf, dir string, o Options) (*Server, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, runServer(t, s)
+}
+
+// runServer runs s until the returned stop is called; stop waits (at most
+// 30 s) for Run to return and reports its error. Calls after the first do
+// nothing.
+func runServer(t testing.TB, s *Server) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	stop := func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("Run did not return")
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("Run did not return")
-		}
+		})
 	}
-	return s, stop
 }
 
 // waitReceived polls until the server has received n messages.
 func waitReceived(t *testing.T, s *Server, n uint64) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for s.Stats().Received < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("received %d of %d messages", s.Stats().Received, n)
-		}
-		time.Sleep(time.Millisecond) // polling interval, not synchronisation
+	if !testkit.Poll(testkit.Timeout, func() bool { return s.Stats().Received >= n }) {
+		t.Fatalf("received %d of %d messages", s.Stats().Received, n)
 	}
 }
 

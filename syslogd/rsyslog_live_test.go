@@ -2,7 +2,6 @@ package syslogd
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -147,8 +146,7 @@ func fileHas(path, s string) bool {
 // freeUDPPort is a UDP port of 127.0.0.1 free a moment ago.
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
-	_, p, _ := net.SplitHostPort(testkit.FreeAddr(t, "udp"))
-	port, err := strconv.Atoi(p)
+	port, err := strconv.Atoi(freePort(t, "udp"))
 	if err != nil {
 		t.Fatal(err)
 	}

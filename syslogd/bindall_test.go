@@ -53,12 +53,7 @@ func TestBindAllWithoutAddress(t *testing.T) {
 		}
 		for _, h := range targets {
 			sendUDP(t, &net.UDPAddr{IP: net.ParseIP(h), Port: up.Port}, [][]byte{[]byte("<13>h t: x")})
-			c, err := net.Dial("tcp", net.JoinHostPort(h, fmt.Sprint(tp.Port)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(c, "<13>h t: y\n")
-			c.Close()
+			sendOnce(t, "tcp", net.JoinHostPort(h, fmt.Sprint(tp.Port)), "<13>h t: y\n")
 		}
 		waitReceived(t, s, uint64(2*len(targets)))
 		testkit.Poll(10*time.Second, func() bool { return strings.Contains(logs.String(), "msg=started") })

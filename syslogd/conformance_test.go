@@ -3,6 +3,7 @@ package syslogd
 import (
 	"context"
 	"encoding/binary"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -132,6 +133,20 @@ func dialUDP(t testing.TB, addr string) net.Conn {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// sendOnce connects to addr on network ("tcp", "unixgram"), writes msg and
+// closes the connection.
+func sendOnce(t testing.TB, network, addr, msg string) {
+	t.Helper()
+	c, err := net.Dial(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, msg); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func sendUDP(t *testing.T, addr net.Addr, msgs [][]byte) {

@@ -216,13 +216,8 @@ func TestLiveRsyslogKlogUsrMsg(t *testing.T) {
 	swrite := openFIFO(t, filepath.Join(sdir, "kmsg"), kernLines)
 	s, stop := testServer(t, strings.ReplaceAll(usrMsgConf, "DIR", sdir), sdir,
 		Options{LookupAddr: dnsLookup, Now: time.Now, Location: time.Local, Utmp: sutmp})
+	feedKernel(t, s, swrite, filepath.Join(sdir, "props.log"), deadline)
 	udp, _, _ := s.Addrs()
-	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe), []byte(rsyslogStarted)})
-	waitReceived(t, s, 2)
-	swrite()
-	if !waitFileHas(filepath.Join(sdir, "props.log"), "kern marker", deadline) {
-		t.Fatal("syslogd did not write the kernel messages")
-	}
 	for _, m := range usrMsgs {
 		sendUDP(t, udp[0], [][]byte{[]byte(m)})
 	}

@@ -96,14 +96,7 @@ func TestReloadListeners(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond) // polling interval, not synchronisation
 	}
-	tc, err := net.Dial("tcp", "127.0.0.1:"+t1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tc.Write([]byte("<13>h t: three\n")); err != nil {
-		t.Fatal(err)
-	}
-	tc.Close()
+	sendOnce(t, "tcp", "127.0.0.1:"+t1, "<13>h t: three\n")
 	waitReceived(t, s, 53)
 
 	// A port that is taken: the reload fails, nothing changes.

@@ -119,23 +119,13 @@ func TestLiveRsyslogDebian(t *testing.T) {
 				case "udp":
 					sendUDP(t, udp, [][]byte{[]byte(m)})
 				case "tcp":
-					tc, err := net.Dial("tcp", tcp.String())
-					if err != nil {
-						t.Fatal(err)
-					}
-					fmt.Fprintf(tc, "%d %s", len(m), m)
-					tc.Close()
+					sendOnce(t, "tcp", tcp.String(), fmt.Sprintf("%d %s", len(m), m))
 				default:
 					path := devlog
 					if tr == "hadevlog" {
 						path = hadevlog
 					}
-					uc, err := net.Dial("unixgram", path)
-					if err != nil {
-						t.Fatal(err)
-					}
-					_, _ = uc.Write([]byte(m))
-					uc.Close()
+					sendOnce(t, "unixgram", path, m)
 				}
 				n++
 				done(n)
@@ -169,13 +159,8 @@ func TestLiveRsyslogDebian(t *testing.T) {
 	s, stop := testServer(t, sconf, sdir, Options{LookupAddr: dnsLookup, Now: time.Now, Location: time.Local,
 		Utmp: filepath.Join(sdir, "no-utmp"),
 		TCP:  []string{"127.0.0.1:0"}, Unix: []string{filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog")}})
+	feedKernel(t, s, skern, filepath.Join(sdir, "kern.log"), deadline)
 	udp, tcp, _ := s.Addrs()
-	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe), []byte(rsyslogStarted)})
-	waitReceived(t, s, 2)
-	skern()
-	if !waitFileHas(filepath.Join(sdir, "kern.log"), "kern marker", deadline) {
-		t.Fatal("syslogd did not write the kernel messages")
-	}
 	k := uint64(s.Stats().Received)
 	send(udp[0], tcp[0], filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog"), func(n int) { waitReceived(t, s, k+uint64(n)) })
 	stop()
@@ -194,6 +179,20 @@ func TestLiveRsyslogDebian(t *testing.T) {
 		if rs.Mode() != ss.Mode() || ru.Uid != su.Uid || ru.Gid != su.Gid {
 			t.Errorf("%s: mode %v uid %d gid %d, rsyslogd's %v %d %d", name, ss.Mode(), su.Uid, su.Gid, rs.Mode(), ru.Uid, ru.Gid)
 		}
+	}
+}
+
+// feedKernel sends s the readiness probe and start marker rsyslogd is sent
+// (so that both receive the same), then writes the kernel lines (write)
+// and waits until file holds their marker.
+func feedKernel(t *testing.T, s *Server, write func(), file string, deadline time.Time) {
+	t.Helper()
+	udp, _, _ := s.Addrs()
+	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe), []byte(rsyslogStarted)})
+	waitReceived(t, s, 2)
+	write()
+	if !waitFileHas(file, "kern marker", deadline) {
+		t.Fatal("syslogd did not write the kernel messages")
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,16 +18,7 @@ func TestTCPFraming(t *testing.T) {
 	dir := t.TempDir()
 	s, stop := testServer(t, msgOnlyConf, dir, Options{UDP: []string{}, TCP: []string{"127.0.0.1:0"}})
 	_, tcp, _ := s.Addrs()
-	send := func(payload string) {
-		c, err := net.Dial("tcp", tcp[0].String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(c, payload); err != nil {
-			t.Fatal(err)
-		}
-		c.Close()
-	}
+	send := func(payload string) { sendOnce(t, "tcp", tcp[0].String(), payload) }
 	m1 := "<134>1 2026-11-21T13:37:09.402487+00:00 lb1 haproxy 22493 - - first\nwith LF inside"
 	m2 := "<134>Nov 21 13:37:09 lb1 haproxy[1]: second"
 	send(fmt.Sprintf("%d %s%d %s", len(m1), m1, len(m2), m2)) // HAProxy ring: octet counting, no LF
@@ -104,14 +94,7 @@ func unixRoundTrip(t *testing.T, conf string, o Options, msg string) string {
 	sock := filepath.Join(dir, "log.sock")
 	o.UDP, o.Unix = []string{}, []string{sock}
 	s, stop := testServer(t, conf, dir, o)
-	c, err := net.Dial("unixgram", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Write([]byte(msg)); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
+	sendOnce(t, "unixgram", sock, msg)
 	waitReceived(t, s, 1)
 	stop()
 	got, err := os.ReadFile(filepath.Join(dir, "all.log"))

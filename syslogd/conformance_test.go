@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/rotate"
 )
@@ -30,10 +30,7 @@ func maskFrac(b []byte) []byte { return fracRE.ReplaceAll(b, []byte("13:47:05.XX
 // readDatagrams reads the 4-byte length framed datagrams of a capture.
 func readDatagrams(t testing.TB, path string) [][]byte {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfs.ReadFile(t, path)
 	var out [][]byte
 	for len(data) > 0 {
 		if len(data) < 4 {
@@ -168,10 +165,7 @@ func sendUDP(t *testing.T, addr net.Addr, msgs [][]byte) {
 // the one rsyslog wrote (reception-time fractions masked).
 func TestCraftedConformance(t *testing.T) {
 	const root = "../testdata/syslog/crafted"
-	conf, err := os.ReadFile(filepath.Join(root, "rsyslog.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conf := testfs.ReadFile(t, filepath.Join(root, "rsyslog.conf"))
 	dir := t.TempDir()
 	s, stop := testServer(t, string(conf), dir, Options{})
 	msgs := readDatagrams(t, filepath.Join(root, "datagrams.bin"))
@@ -198,14 +192,8 @@ func compareGolden(t *testing.T, golden []string, dir string, norm func([]byte) 
 	for _, w := range golden {
 		name := filepath.Base(w)
 		t.Run(name, func(t *testing.T) {
-			exp, err := os.ReadFile(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatal(err)
-			}
+			exp := testfs.ReadFile(t, w)
+			got := testfs.ReadFile(t, filepath.Join(dir, name))
 			testkit.EqualLines(t, "output", norm(got), norm(exp))
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -117,10 +118,7 @@ func TestReloadListeners(t *testing.T) {
 	waitReceived(t, s, 54)
 
 	stop()
-	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testfs.ReadFile(t, filepath.Join(dir, "all.log"))
 	want := " one\n"
 	for _, q := range queued {
 		want += strings.TrimPrefix(string(q), "<13>h t:") + "\n"

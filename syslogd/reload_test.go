@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 // checkSeqs verifies that data holds each "seq=N" for N in [0,n) exactly once.
@@ -73,10 +75,7 @@ func TestReloadLosesNothing(t *testing.T) {
 	if d := s.Stats().KernelDrops; d != 0 {
 		t.Fatalf("kernel dropped %d datagrams", d)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfs.ReadFile(t, filepath.Join(dir, "all.log"))
 	checkSeqs(t, data, n)
 }
 

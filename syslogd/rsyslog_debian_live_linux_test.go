@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -39,14 +40,8 @@ var debianMsgs = []string{
 // sent is an emergency. inputs is prepended.
 func debianConf(t *testing.T, dir, inputs string) string {
 	t.Helper()
-	main, err := os.ReadFile(filepath.Join("testdata", "debian", "rsyslog.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ha, err := os.ReadFile(filepath.Join("testdata", "debian", "49-haproxy.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	main := testfs.ReadFile(t, filepath.Join("testdata", "debian", "rsyslog.conf"))
+	ha := testfs.ReadFile(t, filepath.Join("testdata", "debian", "49-haproxy.conf"))
 	incDir := filepath.Join(dir, "rsyslog.d")
 	if err := os.MkdirAll(incDir, 0o755); err != nil {
 		t.Fatal(err)

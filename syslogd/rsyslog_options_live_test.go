@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
@@ -63,10 +64,7 @@ func runRsyslogOptions(t *testing.T, bin, opts string) []byte {
 	probeRsyslogd(t, c, out, deadline)
 	// rsyslogd may still write a late probe: wait for a marker past them.
 	markRsyslogdStarted(t, c, out, "msg=[ started]", deadline)
-	start, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	start := testfs.ReadFile(t, out)
 	for i, d := range optionDatagrams {
 		_, _ = c.Write(d)
 		_, _ = c.Write(optionSync(i))
@@ -74,9 +72,6 @@ func runRsyslogOptions(t *testing.T, bin, opts string) []byte {
 			t.Fatalf("rsyslogd did not write datagram %d", i)
 		}
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfs.ReadFile(t, out)
 	return data[len(start):]
 }

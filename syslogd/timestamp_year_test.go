@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 // yearConf writes each message with the year rsyslog gives its RFC 3164
@@ -125,10 +127,7 @@ func TestYearMatchesRsyslogd(t *testing.T) {
 // reception time stamps differ between the two receivers).
 func dropMarkers(t *testing.T, file string) []string {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfs.ReadFile(t, file)
 	var out []string
 	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
 		if !strings.HasSuffix(l, " probe") && !strings.HasSuffix(l, " started") {

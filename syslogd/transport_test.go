@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 const msgOnlyConf = `$template M,"%fromhost-ip% %HOSTNAME% %syslogtag%|%msg%\n"
@@ -25,10 +26,7 @@ func TestTCPFraming(t *testing.T) {
 	send("<13>Nov 21 13:30:00 h t: lf one\n<13>Nov 21 13:30:00 h t: lf two\n<13>Nov 21 13:30:00 h t: no final LF")
 	waitReceived(t, s, 5)
 	stop()
-	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testfs.ReadFile(t, filepath.Join(dir, "all.log"))
 	want := []string{
 		"127.0.0.1 lb1 haproxy[22493]|first#012with LF inside",
 		"127.0.0.1 lb1 haproxy[1]:| second",
@@ -97,10 +95,7 @@ func unixRoundTrip(t *testing.T, conf string, o Options, msg string) string {
 	sendOnce(t, "unixgram", sock, msg)
 	waitReceived(t, s, 1)
 	stop()
-	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testfs.ReadFile(t, filepath.Join(dir, "all.log"))
 	return string(got)
 }
 

@@ -146,9 +146,17 @@ func sendOnce(t testing.TB, network, addr, msg string) {
 	}
 }
 
+// sendUDP sends each of msgs as one datagram to the UDP address addr.
 func sendUDP(t *testing.T, addr net.Addr, msgs [][]byte) {
 	t.Helper()
-	c, err := net.Dial("udp", addr.String())
+	sendDatagrams(t, addr, msgs)
+}
+
+// sendDatagrams sends each of msgs as one datagram to addr, on its network
+// (a *net.UDPAddr or a unixgram *net.UnixAddr).
+func sendDatagrams(t *testing.T, addr net.Addr, msgs [][]byte) {
+	t.Helper()
+	c, err := net.Dial(addr.Network(), addr.String())
 	if err != nil {
 		t.Fatal(err)
 	}

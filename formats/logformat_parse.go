@@ -199,7 +199,18 @@ func (p *parser) text(fl uint8) (string, error) {
 	return string(b), nil
 }
 
-func unescape(b []byte) string {
+// Unescape resolves backslash escapes: a backslash makes the next byte
+// plain, whatever it is (a final lone backslash stays). That is what the
+// E flag of HAProxy's log-format arguments and rsyslog 8.2302's property
+// filter values do. A string without a backslash is returned as is.
+func Unescape(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	return unescape(s)
+}
+
+func unescape[T ~string | ~[]byte](b T) string {
 	var s strings.Builder
 	for i := 0; i < len(b); i++ {
 		if b[i] == '\\' && i+1 < len(b) {

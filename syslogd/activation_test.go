@@ -87,7 +87,7 @@ input(type="imuxsock" Socket="%s")
 		t.Fatalf("listening on %v %v %v, want the passed sockets", udp, tcp, unix)
 	}
 	sendUDP(t, uaddr, msgs(3, "up"))
-	sendUnix(t, xaddr, msgs(2, "up"))
+	sendDatagrams(t, xaddr, msgs(2, "up"))
 	c, err := net.Dial("tcp", fmt.Sprint("127.0.0.1:", tport))
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ input(type="imuxsock" Socket="%s")
 		t.Fatalf("unix socket path after stop: %v", err)
 	}
 	sendUDP(t, uaddr, msgs(40, "down")) // no syslogd running: queued
-	sendUnix(t, xaddr, msgs(10, "down"))
+	sendDatagrams(t, xaddr, msgs(10, "down"))
 
 	s, stop = run()
 	waitReceived(t, s, 50)
@@ -133,20 +133,6 @@ func TestSameAddr(t *testing.T) {
 	} {
 		if got := sameAddr(c.in, c.a); got != c.want {
 			t.Errorf("sameAddr(%s %q, %v) = %v, want %v", c.in.Kind, c.in.Addr, c.a, got, c.want)
-		}
-	}
-}
-
-func sendUnix(t *testing.T, addr *net.UnixAddr, msgs [][]byte) {
-	t.Helper()
-	c, err := net.DialUnix("unixgram", nil, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for _, m := range msgs {
-		if _, err := c.Write(m); err != nil {
-			t.Fatal(err)
 		}
 	}
 }

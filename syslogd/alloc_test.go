@@ -55,7 +55,8 @@ func benchServer(t testing.TB) (*Server, *sinkSet) {
 }
 
 // countServer runs a server on configuration text (named file) whose
-// outputs are countSinks, found by path in the returned set.
+// outputs are countSinks, found by path in the returned set; it listens
+// on one UDP socket only (no TCP or Unix input of the configuration).
 func countServer(t testing.TB, file, text string) (*Server, *sinkSet) {
 	t.Helper()
 	cfg, err := ParseConfig(file, []byte(text))
@@ -63,7 +64,7 @@ func countServer(t testing.TB, file, text string) (*Server, *sinkSet) {
 		t.Fatal(err)
 	}
 	sinks := &sinkSet{m: map[string]*countSink{}}
-	s, err := New(Options{Config: cfg, UDP: []string{"127.0.0.1:0"},
+	s, err := New(Options{Config: cfg, UDP: []string{"127.0.0.1:0"}, TCP: []string{}, Unix: []string{},
 		LookupAddr: func(netip.Addr) string { return "localhost" },
 		Now:        func() time.Time { return receptionTime }, Location: time.UTC,
 		Open: func(p string) (Sink, error) {

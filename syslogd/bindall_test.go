@@ -1,7 +1,6 @@
 package syslogd
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestBindAllWithoutAddress: input(type="imudp"/"imtcp") and
@@ -38,9 +38,7 @@ func TestBindAllWithoutAddress(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- s.Run(ctx) }()
+		stop := runServer(t, s)
 		udp, tcp, _ := s.Addrs()
 		up, tp := udp[0].(*net.UDPAddr), tcp[0].(*net.TCPAddr)
 		if !up.IP.IsUnspecified() || !tp.IP.IsUnspecified() {
@@ -55,25 +53,14 @@ func TestBindAllWithoutAddress(t *testing.T) {
 		}
 		for _, h := range targets {
 			sendUDP(t, &net.UDPAddr{IP: net.ParseIP(h), Port: up.Port}, [][]byte{[]byte("<13>h t: x")})
-			c, err := net.Dial("tcp", net.JoinHostPort(h, fmt.Sprint(tp.Port)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintf(c, "<13>h t: y\n")
-			c.Close()
+			sendOnce(t, "tcp", net.JoinHostPort(h, fmt.Sprint(tp.Port)), "<13>h t: y\n")
 		}
 		waitReceived(t, s, uint64(2*len(targets)))
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(logs.String(), "msg=started") && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond) // polling interval
-		}
+		testkit.Poll(10*time.Second, func() bool { return strings.Contains(logs.String(), "msg=started") })
 		want := fmt.Sprintf("msg=started udp=%s tcp=%s", udp[0], tcp[0])
 		if got := logs.String(); strings.Count(got, "msg=started") != 1 || !strings.Contains(got, want) {
 			t.Errorf("log %q, want one line with %q", got, want)
 		}
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
+		stop()
 	}
 }

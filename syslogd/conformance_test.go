@@ -1,18 +1,20 @@
 package syslogd
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
+	"io"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/rotate"
 )
 
@@ -28,10 +30,7 @@ func maskFrac(b []byte) []byte { return fracRE.ReplaceAll(b, []byte("13:47:05.XX
 // readDatagrams reads the 4-byte length framed datagrams of a capture.
 func readDatagrams(t testing.TB, path string) [][]byte {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfs.ReadFile(t, path)
 	var out [][]byte
 	for len(data) > 0 {
 		if len(data) < 4 {
@@ -87,38 +86,77 @@ func testServer(t testing.TB, conf, dir string, o Options) (*Server, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, runServer(t, s)
+}
+
+// runServer runs s until the returned stop is called; stop waits (at most
+// 30 s) for Run to return and reports its error. Calls after the first do
+// nothing.
+func runServer(t testing.TB, s *Server) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	stop := func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("Run did not return")
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("Run did not return")
-		}
+		})
 	}
-	return s, stop
 }
 
 // waitReceived polls until the server has received n messages.
 func waitReceived(t *testing.T, s *Server, n uint64) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for s.Stats().Received < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("received %d of %d messages", s.Stats().Received, n)
-		}
-		time.Sleep(time.Millisecond) // polling interval, not synchronisation
+	if !testkit.Poll(testkit.Timeout, func() bool { return s.Stats().Received >= n }) {
+		t.Fatalf("received %d of %d messages", s.Stats().Received, n)
 	}
 }
 
+// dialUDP returns a UDP connection to addr, closed at cleanup.
+func dialUDP(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// sendOnce connects to addr on network ("tcp", "unixgram"), writes msg and
+// closes the connection.
+func sendOnce(t testing.TB, network, addr, msg string) {
+	t.Helper()
+	c, err := net.Dial(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, msg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sendUDP sends each of msgs as one datagram to the UDP address addr.
 func sendUDP(t *testing.T, addr net.Addr, msgs [][]byte) {
 	t.Helper()
-	c, err := net.Dial("udp", addr.String())
+	sendDatagrams(t, addr, msgs)
+}
+
+// sendDatagrams sends each of msgs as one datagram to addr, on its network
+// (a *net.UDPAddr or a unixgram *net.UnixAddr).
+func sendDatagrams(t *testing.T, addr net.Addr, msgs [][]byte) {
+	t.Helper()
+	c, err := net.Dial(addr.Network(), addr.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +173,7 @@ func sendUDP(t *testing.T, addr net.Addr, msgs [][]byte) {
 // the one rsyslog wrote (reception-time fractions masked).
 func TestCraftedConformance(t *testing.T) {
 	const root = "../testdata/syslog/crafted"
-	conf, err := os.ReadFile(filepath.Join(root, "rsyslog.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conf := testfs.ReadFile(t, filepath.Join(root, "rsyslog.conf"))
 	dir := t.TempDir()
 	s, stop := testServer(t, string(conf), dir, Options{})
 	msgs := readDatagrams(t, filepath.Join(root, "datagrams.bin"))
@@ -165,40 +200,9 @@ func compareGolden(t *testing.T, golden []string, dir string, norm func([]byte) 
 	for _, w := range golden {
 		name := filepath.Base(w)
 		t.Run(name, func(t *testing.T) {
-			exp, err := os.ReadFile(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			compareLines(t, norm(got), norm(exp))
+			exp := testfs.ReadFile(t, w)
+			got := testfs.ReadFile(t, filepath.Join(dir, name))
+			testkit.EqualLines(t, "output", norm(got), norm(exp))
 		})
 	}
-}
-
-// compareLines reports the first differing lines of two outputs (at most
-// ten; they may hold raw control characters and LFs inside a message).
-func compareLines(t *testing.T, got, want []byte) {
-	t.Helper()
-	if bytes.Equal(got, want) {
-		return
-	}
-	g, w := bytes.SplitAfter(got, []byte("\n")), bytes.SplitAfter(want, []byte("\n"))
-	n := 0
-	for i := 0; i < max(len(g), len(w)) && n < 10; i++ {
-		var gl, wl []byte
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if !bytes.Equal(gl, wl) {
-			t.Errorf("line %d:\n got: %q\nwant: %q", i+1, gl, wl)
-			n++
-		}
-	}
-	t.Errorf("outputs differ (%d and %d bytes, %d and %d lines)", len(got), len(want), len(g), len(w))
 }

@@ -56,10 +56,7 @@ func fileCounters(t *testing.T, s *Server, path string) (written, dropped uint64
 // fileSeqs returns the seq= numbers of the lines of path, in file order.
 func fileSeqs(t *testing.T, path string) []int {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfs.ReadFile(t, path)
 	var seqs []int
 	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
 		if len(line) == 0 {
@@ -186,11 +183,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 	stopOnce := func() { once.Do(stop) }
 	t.Cleanup(stopOnce) // before the unmount
 	udp, _, _ := s.Addrs()
-	c, err := net.Dial("udp", udp[0].String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialUDP(t, udp[0].String())
 	snd := &diskSender{t: t, s: s, c: c, pad: strings.Repeat("x", 1000)}
 	start := liveHeap()
 

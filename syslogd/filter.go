@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/haplog/haplog/formats"
 )
 
 // propFilter is an rsyslog property-based filter,
@@ -71,7 +73,9 @@ func parsePropFilter(line string) (*propFilter, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("property filter: %w", err)
 	}
-	v := unescapeFilterValue(raw)
+	// As in rsyslogd 8.2302, a backslash makes the next character plain,
+	// whatever it is (so "x\\(y\\)" is the value "x(y)", for regex too).
+	v := formats.Unescape(raw)
 	if len(v) > maxFilterValue {
 		return nil, "", fmt.Errorf("property filter: value longer than %d bytes", maxFilterValue)
 	}
@@ -86,23 +90,6 @@ func parsePropFilter(line string) (*propFilter, string, error) {
 		return nil, "", fmt.Errorf("property filter: %s %q: %w", op, v, err)
 	}
 	return f, strings.TrimSpace(after), nil
-}
-
-// unescapeFilterValue resolves the backslash escapes of a filter value:
-// as in rsyslogd 8.2302, a backslash makes the next character plain,
-// whatever it is (so "x\\(y\\)" is the value "x(y)", for regex too).
-func unescapeFilterValue(s string) string {
-	if !strings.Contains(s, "\\") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // breToERE rewrites a POSIX basic regular expression as an extended one:

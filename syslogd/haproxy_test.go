@@ -2,10 +2,11 @@ package syslogd
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 // TestHAProxyCaptures sends the datagrams HAProxy 2.6 sent during a capture
@@ -14,10 +15,7 @@ import (
 // two threads, so rsyslog's order is not the send order).
 func TestHAProxyCaptures(t *testing.T) {
 	const root = "../testdata/syslog/haproxy"
-	conf, err := os.ReadFile(filepath.Join(root, "rsyslog.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conf := testfs.ReadFile(t, filepath.Join(root, "rsyslog.conf"))
 	dir := t.TempDir()
 	s, stop := testServer(t, string(conf), dir, Options{})
 	var msgs [][]byte

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // kernLines are written to the fake kernel log (a FIFO) of both daemons:
@@ -188,7 +189,7 @@ func TestLiveRsyslogKlogUsrMsg(t *testing.T) {
 		t.Skipf("rsyslogd: %v", err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	c := startedUDP(t, port)
+	c := dialUDP(t, fmt.Sprintf("127.0.0.1:%d", port))
 	deadline := time.Now().Add(20 * time.Second)
 	t.Cleanup(func() {
 		if t.Failed() || t.Skipped() {
@@ -198,7 +199,7 @@ func TestLiveRsyslogKlogUsrMsg(t *testing.T) {
 	probeRsyslogd(t, c, filepath.Join(rdir, "props.log"), deadline)
 	markRsyslogdStarted(t, c, filepath.Join(rdir, "props.log"), "started", deadline)
 	rwrite()
-	if !waitFileHas(filepath.Join(rdir, "props.log"), "kern marker", deadline, 5*time.Millisecond) {
+	if !waitFileHas(filepath.Join(rdir, "props.log"), "kern marker", deadline) {
 		t.Fatalf("rsyslogd did not write the kernel messages: %s", rsyslogdStderr(rdir))
 	}
 	for _, m := range usrMsgs {
@@ -215,36 +216,20 @@ func TestLiveRsyslogKlogUsrMsg(t *testing.T) {
 	swrite := openFIFO(t, filepath.Join(sdir, "kmsg"), kernLines)
 	s, stop := testServer(t, strings.ReplaceAll(usrMsgConf, "DIR", sdir), sdir,
 		Options{LookupAddr: dnsLookup, Now: time.Now, Location: time.Local, Utmp: sutmp})
+	feedKernel(t, s, swrite, filepath.Join(sdir, "props.log"), deadline)
 	udp, _, _ := s.Addrs()
-	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe), []byte(rsyslogStarted)})
-	waitReceived(t, s, 2)
-	swrite()
-	if !waitFileHas(filepath.Join(sdir, "props.log"), "kern marker", deadline, 5*time.Millisecond) {
-		t.Fatal("syslogd did not write the kernel messages")
-	}
 	for _, m := range usrMsgs {
 		sendUDP(t, udp[0], [][]byte{[]byte(m)})
 	}
 	sout := readPtyUntil(t, spty, "usr marker", deadline)
 	stop()
 
-	stamp := regexp.MustCompile(`^\S+`)
-	mask := func(b []byte) []byte {
-		var out []string
-		for _, l := range strings.SplitAfter(string(b), "\n") {
-			if f := stamp.FindString(l); f != "" {
-				if ts, err := time.Parse(time.RFC3339Nano, f); err == nil && time.Since(ts).Abs() < time.Hour {
-					l = "RECEPTION" + l[len(f):]
-				}
-			}
-			out = append(out, l)
-		}
-		return []byte(strings.Join(out, ""))
-	}
 	for _, name := range []string{"props.log", "kern.log"} {
 		want, _ := os.ReadFile(filepath.Join(rdir, name))
 		got, _ := os.ReadFile(filepath.Join(sdir, name))
-		t.Run(name, func(t *testing.T) { compareLines(t, mask(dropProbes(got)), mask(dropProbes(want))) })
+		t.Run(name, func(t *testing.T) {
+			testkit.EqualLines(t, "output", maskReception(dropProbes(got)), maskReception(dropProbes(want)))
+		})
 	}
 	t.Run("terminal", func(t *testing.T) {
 		want := wallStamp.ReplaceAll(rout, []byte(" at STAMP ..."))
@@ -256,15 +241,4 @@ func TestLiveRsyslogKlogUsrMsg(t *testing.T) {
 			t.Errorf("rsyslogd wrote no wall message: %q", want)
 		}
 	})
-}
-
-// startedUDP returns a UDP connection to 127.0.0.1:port, closed at cleanup.
-func startedUDP(t *testing.T, port int) net.Conn {
-	t.Helper()
-	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }

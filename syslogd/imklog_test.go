@@ -2,7 +2,6 @@ package syslogd
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -109,17 +108,12 @@ func TestKlogUnreadableReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	stop := runServer(t, s)
 	if err := s.Reload(); err != nil {
 		t.Errorf("Reload: %v", err)
 	}
 	udp, _, _ := s.Addrs()
 	sendUDP(t, udp[0], [][]byte{[]byte("<13>h t: hello")})
 	waitReceived(t, s, 1)
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
+	stop()
 }

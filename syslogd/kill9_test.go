@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -91,6 +92,28 @@ func metric(addr, name string) int64 {
 	return sum
 }
 
+// durableBroker starts a one-broker kfake cluster keeping its data in dir,
+// with topic "logs" of two partitions, and returns it and its address. An
+// empty addr takes any port; else the broker listens on addr's port again
+// (a restart after an outage).
+func durableBroker(t testing.TB, dir, addr string) (*kfake.Cluster, string) {
+	t.Helper()
+	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.DataDir(dir), kfake.SeedTopics(2, "logs")}
+	if addr != "" {
+		_, p, _ := net.SplitHostPort(addr)
+		port, err := strconv.Atoi(p)
+		if err != nil {
+			t.Fatalf("broker address %q: %v", addr, err)
+		}
+		opts = append(opts, kfake.Ports(port))
+	}
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, c.ListenAddrs()[0]
+}
+
 // TestReceiverKill9: receiver (a child process) -> omkafka with a disk
 // queue -> kfake -> imkafka -> archive. The broker goes down, the receiver
 // takes more messages (journalled, not acknowledged), is killed with
@@ -98,38 +121,24 @@ func metric(addr, name string) int64 {
 // every message exactly once.
 func TestReceiverKill9(t *testing.T) {
 	kdir := t.TempDir()
-	c1, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(kdir), kfake.SeedTopics(2, "logs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	broker := c1.ListenAddrs()[0]
-	_, portS, _ := net.SplitHostPort(broker)
-	port, _ := strconv.Atoi(portS)
+	c1, broker := durableBroker(t, kdir, "")
 	rdir, adir := t.TempDir(), t.TempDir()
-	conf := filepath.Join(rdir, "r.conf")
-	os.WriteFile(conf, []byte(strings.NewReplacer("BROKER", broker, "SPOOLDIR", rdir).Replace(fwdConf)), 0o644)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	udp := pc.LocalAddr().String()
-	pc.Close()
+	conf := testkit.WriteFile(t, filepath.Join(rdir, "r.conf"), strings.NewReplacer("BROKER", broker, "SPOOLDIR", rdir).Replace(fwdConf))
+	udp := testkit.FreeAddr(t, "udp")
 	child, maddr := startReceiver(t, conf, udp)
 	defer func() { child.Process.Kill(); child.Wait() }()
 	stopArchive := startArchive(t, broker, adir)
 	defer func() { stopArchive() }()
-	c, err := net.Dial("udp", udp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialUDP(t, udp)
 	send := func(from, to, base int) {
 		for i := from; i < to; i += 200 {
 			for j := i; j < i+200 && j < to; j++ {
 				fmt.Fprintf(c, "<134>Nov 21 13:30:00 h t: seq=%d", j)
 			}
 			want := int64(min(i+200, to))
-			waitFor(t, func() bool { return metric(maddr, "syslogd_action_enqueued_total") >= want-int64(base) })
+			testkit.EventuallyWithin(t, time.Minute, fmt.Sprintf("%d messages enqueued", want-int64(base)), func() bool {
+				return metric(maddr, "syslogd_action_enqueued_total") >= want-int64(base)
+			})
 		}
 	}
 	// KAFKA_N (bench/kafka.sh) sets the number of messages; a third
@@ -149,14 +158,13 @@ func TestReceiverKill9(t *testing.T) {
 	}
 	child.Wait()
 	child, maddr = startReceiver(t, conf, udp)
-	c2, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(kdir), kfake.Ports(port), kfake.SeedTopics(2, "logs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c2, _ := durableBroker(t, kdir, broker)
 	defer c2.Close()
 	back := time.Now()
 	send(2*third, n, 2*third)
-	waitFor(t, func() bool { return archiveCount(filepath.Join(adir, "archive.log")) >= n })
+	testkit.EventuallyWithin(t, time.Minute, fmt.Sprintf("%d messages archived", n), func() bool {
+		return archiveCount(filepath.Join(adir, "archive.log")) >= n
+	})
 	t.Logf("%d messages in %v; archive complete %v after the broker and receiver came back", n, time.Since(start), time.Since(back))
 	stopArchive()
 	stopArchive = func() {}

@@ -1,7 +1,6 @@
 package syslogd
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -10,29 +9,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
-// freePort returns a port of 127.0.0.1 that was free a moment ago.
+// freePort returns a port of 127.0.0.1 that was free a moment ago on
+// network ("tcp" or "udp").
 func freePort(t *testing.T, network string) string {
 	t.Helper()
-	var a net.Addr
-	switch network {
-	case "udp":
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		a = c.LocalAddr()
-		c.Close()
-	default:
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		a = l.Addr()
-		l.Close()
-	}
-	_, port, _ := net.SplitHostPort(a.String())
+	_, port, _ := net.SplitHostPort(testkit.FreeAddr(t, network))
 	return port
 }
 
@@ -63,13 +49,8 @@ func TestReloadListeners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	stop := runServer(t, s)
+	defer stop()
 	addrs := func() string {
 		u, tc, _ := s.Addrs()
 		return fmt.Sprint(u, tc)
@@ -116,14 +97,7 @@ func TestReloadListeners(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond) // polling interval, not synchronisation
 	}
-	tc, err := net.Dial("tcp", "127.0.0.1:"+t1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tc.Write([]byte("<13>h t: three\n")); err != nil {
-		t.Fatal(err)
-	}
-	tc.Close()
+	sendOnce(t, "tcp", "127.0.0.1:"+t1, "<13>h t: three\n")
 	waitReceived(t, s, 53)
 
 	// A port that is taken: the reload fails, nothing changes.
@@ -143,15 +117,8 @@ func TestReloadListeners(t *testing.T) {
 	sendUDP(t, udp2, [][]byte{[]byte("<13>h t: four")})
 	waitReceived(t, s, 54)
 
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	done <- nil
-	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	stop()
+	got := testfs.ReadFile(t, filepath.Join(dir, "all.log"))
 	want := " one\n"
 	for _, q := range queued {
 		want += strings.TrimPrefix(string(q), "<13>h t:") + "\n"

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // The goldens under testdata/listtmpl were written by rsyslogd 8.2302.0
@@ -225,10 +228,7 @@ func runSyslogdList(t *testing.T, opts string, msgs [][]byte, o Options) map[str
 	stop()
 	out := map[string][]byte{}
 	for _, name := range append(listFiles, "count") {
-		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testfs.ReadFile(t, filepath.Join(dir, name+".log"))
 		out[name] = b
 	}
 	return out
@@ -265,7 +265,7 @@ func compareListFile(t *testing.T, got, want []byte) {
 		t.Errorf("got %d lines, want %d", n, m)
 	}
 	got, want = dropReceptionPairs(got, want)
-	compareLines(t, got, want)
+	testkit.EqualLines(t, "output", got, want)
 }
 
 // TestListTemplateGoldens compares syslogd's files with those rsyslogd
@@ -289,10 +289,7 @@ func TestListTemplateGoldens(t *testing.T) {
 				t.Fatal("count.log does not end with the last sync message")
 			}
 			for _, name := range listFiles {
-				want, err := os.ReadFile(filepath.Join(dir, name+".log"))
-				if err != nil {
-					t.Fatal(err)
-				}
+				want := testfs.ReadFile(t, filepath.Join(dir, name+".log"))
 				t.Run(name, func(t *testing.T) { compareListFile(t, got[name], want) })
 			}
 		})

@@ -604,22 +604,24 @@ func (p *exprParser) binary(next func() (*rexpr, error), ops map[string]rop) (*r
 	}
 }
 
+// unaryOps are the prefix operators: the word "not" and the punctuation
+// "-".
+var unaryOps = [...]struct {
+	kind byte
+	text string
+	op   rop
+}{{'w', "not", rNot}, {'p', "-", rNeg}}
+
 func (p *exprParser) unary() (*rexpr, error) {
-	switch {
-	case p.isOp('w', "not"):
-		p.i++
-		e, err := p.unary()
-		if err != nil {
-			return nil, err
+	for _, u := range unaryOps {
+		if p.isOp(u.kind, u.text) {
+			p.i++
+			e, err := p.unary()
+			if err != nil {
+				return nil, err
+			}
+			return &rexpr{op: u.op, l: e}, nil
 		}
-		return &rexpr{op: rNot, l: e}, nil
-	case p.isOp('p', "-"):
-		p.i++
-		e, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		return &rexpr{op: rNeg, l: e}, nil
 	}
 	return p.primary()
 }

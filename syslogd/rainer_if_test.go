@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
-	"time"
 )
 
 // FuzzIfCondition: any condition parses or fails without a panic, and a
@@ -29,25 +28,7 @@ func FuzzIfCondition(f *testing.F) {
 // and a worker of it.
 func countingServer(t testing.TB, conf string) (*worker, *Server, *sinkSet) {
 	t.Helper()
-	cfg, err := ParseConfig("alloc.conf", []byte(conf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sinks := &sinkSet{m: map[string]*countSink{}}
-	s, err := New(Options{Config: cfg, UDP: []string{"127.0.0.1:0"}, TCP: []string{}, Unix: []string{},
-		LookupAddr: func(netip.Addr) string { return "localhost" },
-		Now:        func() time.Time { return receptionTime }, Location: time.UTC,
-		Open: func(p string) (Sink, error) {
-			c := &countSink{}
-			sinks.mu.Lock()
-			sinks.m[p] = c
-			sinks.mu.Unlock()
-			return c, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.closeListeners() })
+	s, sinks := countServer(t, "alloc.conf", conf)
 	return s.newWorker(false), s, sinks
 }
 

@@ -70,22 +70,8 @@ ruleset(name="ux") {
 *.* OUTDIR/default.log;M
 `, tcpAddr[strings.LastIndexByte(tcpAddr, ':')+1:], sock)
 	s, stop := testServer(t, conf, dir, Options{TCP: []string{tcpAddr}, Unix: []string{sock}})
-	c, err := net.Dial("tcp", tcpAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Write([]byte("<13>Nov 10 10:00:00 h t: over tcp\n")); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	u, err := net.Dial("unixgram", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := u.Write([]byte("<13>Nov 10 10:00:00 t: over unix")); err != nil {
-		t.Fatal(err)
-	}
-	u.Close()
+	sendOnce(t, "tcp", tcpAddr, "<13>Nov 10 10:00:00 h t: over tcp\n")
+	sendOnce(t, "unixgram", sock, "<13>Nov 10 10:00:00 t: over unix")
 	udp, _, _ := s.Addrs()
 	sendUDP(t, udp[0], [][]byte{[]byte("<13>Nov 10 10:00:00 h t: over udp")})
 	waitReceived(t, s, 3)

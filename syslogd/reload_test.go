@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 // checkSeqs verifies that data holds each "seq=N" for N in [0,n) exactly once.
@@ -58,11 +59,7 @@ func TestReloadLosesNothing(t *testing.T) {
 	write(false)
 	s, stop := testServer(t, "", dir, Options{ConfigPath: confPath, Readers: 2})
 	udp, _, _ := s.Addrs()
-	c, err := net.Dial("udp", udp[0].String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialUDP(t, udp[0].String())
 	const n, batch = 20000, 500
 	for i := 0; i < n; i += batch {
 		for j := i; j < i+batch; j++ {
@@ -78,10 +75,7 @@ func TestReloadLosesNothing(t *testing.T) {
 	if d := s.Stats().KernelDrops; d != 0 {
 		t.Fatalf("kernel dropped %d datagrams", d)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfs.ReadFile(t, filepath.Join(dir, "all.log"))
 	checkSeqs(t, data, n)
 }
 

@@ -2,7 +2,6 @@ package syslogd
 
 import (
 	"fmt"
-	"net"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -37,11 +36,7 @@ func TestRotationLosesNothing(t *testing.T) {
 		return rotate.Options{MaxSize: 64 << 10, Keep: 1000, Compress: rotate.Gzip}
 	}})
 	udp, _, _ := s.Addrs()
-	c, err := net.Dial("udp", udp[0].String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialUDP(t, udp[0].String())
 	const n, batch = 20000, 1000
 	for i := 0; i < n; i += batch {
 		for j := i; j < i+batch; j++ {

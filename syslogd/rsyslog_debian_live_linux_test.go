@@ -5,11 +5,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // debianMsgs are sent to both daemons over each transport. The stamps are
@@ -38,14 +40,8 @@ var debianMsgs = []string{
 // sent is an emergency. inputs is prepended.
 func debianConf(t *testing.T, dir, inputs string) string {
 	t.Helper()
-	main, err := os.ReadFile(filepath.Join("testdata", "debian", "rsyslog.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ha, err := os.ReadFile(filepath.Join("testdata", "debian", "49-haproxy.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	main := testfs.ReadFile(t, filepath.Join("testdata", "debian", "rsyslog.conf"))
+	ha := testfs.ReadFile(t, filepath.Join("testdata", "debian", "49-haproxy.conf"))
 	incDir := filepath.Join(dir, "rsyslog.d")
 	if err := os.MkdirAll(incDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -89,7 +85,7 @@ const debianProps = "$template Props,\"[%syslogtag%][%programname%][%procid%][%m
 func TestLiveRsyslogDebian(t *testing.T) {
 	bin := needLiveRsyslogd(t)
 	rdir := t.TempDir()
-	port, tport := freeUDPPort(t), freeTCPPort(t)
+	port, tport := freeUDPPort(t), testkit.FreePort(t)
 	inputs := fmt.Sprintf("module(load=\"imudp\")\ninput(type=\"imudp\" address=\"127.0.0.1\" port=\"%d\")\n"+
 		"module(load=\"imtcp\")\ninput(type=\"imtcp\" address=\"127.0.0.1\" port=\"%d\")\n", port, tport)
 	confPath := writeRsyslogConf(t, rdir, debianConf(t, rdir, inputs+strings.ReplaceAll(debianProps, "DIR", rdir)))
@@ -106,7 +102,7 @@ func TestLiveRsyslogDebian(t *testing.T) {
 	probeRsyslogd(t, c, filepath.Join(rdir, "user.log"), deadline)
 	markRsyslogdStarted(t, c, filepath.Join(rdir, "user.log"), "started", deadline)
 	rkern()
-	if !waitFileHas(filepath.Join(rdir, "kern.log"), "kern marker", deadline, 5*time.Millisecond) {
+	if !waitFileHas(filepath.Join(rdir, "kern.log"), "kern marker", deadline) {
 		t.Fatal("rsyslogd did not write the kernel messages")
 	}
 	send := func(udp, tcp net.Addr, devlog, hadevlog string, done func(n int)) {
@@ -118,23 +114,13 @@ func TestLiveRsyslogDebian(t *testing.T) {
 				case "udp":
 					sendUDP(t, udp, [][]byte{[]byte(m)})
 				case "tcp":
-					tc, err := net.Dial("tcp", tcp.String())
-					if err != nil {
-						t.Fatal(err)
-					}
-					fmt.Fprintf(tc, "%d %s", len(m), m)
-					tc.Close()
+					sendOnce(t, "tcp", tcp.String(), fmt.Sprintf("%d %s", len(m), m))
 				default:
 					path := devlog
 					if tr == "hadevlog" {
 						path = hadevlog
 					}
-					uc, err := net.Dial("unixgram", path)
-					if err != nil {
-						t.Fatal(err)
-					}
-					_, _ = uc.Write([]byte(m))
-					uc.Close()
+					sendOnce(t, "unixgram", path, m)
 				}
 				n++
 				done(n)
@@ -168,34 +154,16 @@ func TestLiveRsyslogDebian(t *testing.T) {
 	s, stop := testServer(t, sconf, sdir, Options{LookupAddr: dnsLookup, Now: time.Now, Location: time.Local,
 		Utmp: filepath.Join(sdir, "no-utmp"),
 		TCP:  []string{"127.0.0.1:0"}, Unix: []string{filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog")}})
+	feedKernel(t, s, skern, filepath.Join(sdir, "kern.log"), deadline)
 	udp, tcp, _ := s.Addrs()
-	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe), []byte(rsyslogStarted)})
-	waitReceived(t, s, 2)
-	skern()
-	if !waitFileHas(filepath.Join(sdir, "kern.log"), "kern marker", deadline, 5*time.Millisecond) {
-		t.Fatal("syslogd did not write the kernel messages")
-	}
 	k := uint64(s.Stats().Received)
 	send(udp[0], tcp[0], filepath.Join(sdir, "devlog"), filepath.Join(sdir, "hadevlog"), func(n int) { waitReceived(t, s, k+uint64(n)) })
 	stop()
-	stamp := regexp.MustCompile(`^\S+`)
-	mask := func(b []byte) []byte {
-		var out []string
-		for _, l := range strings.SplitAfter(string(b), "\n") {
-			if f := stamp.FindString(l); f != "" {
-				if ts, err := time.Parse(time.RFC3339Nano, f); err == nil && time.Since(ts).Abs() < time.Hour {
-					l = "RECEPTION" + l[len(f):]
-				}
-			}
-			out = append(out, l)
-		}
-		return []byte(strings.Join(out, ""))
-	}
 	for _, name := range debianLogs {
 		want, _ := os.ReadFile(filepath.Join(rdir, name))
 		got, _ := os.ReadFile(filepath.Join(sdir, name))
-		want, got = mask(dropProbes(want)), mask(dropProbes(got))
-		t.Run(name, func(t *testing.T) { compareLines(t, got, want) })
+		want, got = maskReception(dropProbes(want)), maskReception(dropProbes(got))
+		t.Run(name, func(t *testing.T) { testkit.EqualLines(t, "output", got, want) })
 		// $FileOwner root, $FileGroup adm, $FileCreateMode 0640.
 		rs, err1 := os.Stat(filepath.Join(rdir, name))
 		ss, err2 := os.Stat(filepath.Join(sdir, name))
@@ -209,6 +177,20 @@ func TestLiveRsyslogDebian(t *testing.T) {
 	}
 }
 
+// feedKernel sends s the readiness probe and start marker rsyslogd is sent
+// (so that both receive the same), then writes the kernel lines (write)
+// and waits until file holds their marker.
+func feedKernel(t *testing.T, s *Server, write func(), file string, deadline time.Time) {
+	t.Helper()
+	udp, _, _ := s.Addrs()
+	sendUDP(t, udp[0], [][]byte{[]byte(rsyslogProbe), []byte(rsyslogStarted)})
+	waitReceived(t, s, 2)
+	write()
+	if !waitFileHas(file, "kern marker", deadline) {
+		t.Fatal("syslogd did not write the kernel messages")
+	}
+}
+
 // countLines is the number of lines in the Debian log files of dir.
 func countLines(dir string) int {
 	n := 0
@@ -217,14 +199,4 @@ func countLines(dir string) int {
 		n += strings.Count(string(b), "\n")
 	}
 	return n
-}
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // diffCase is a differential test against the installed rsyslogd: conf
@@ -91,7 +93,7 @@ func runRsyslogDiff(t *testing.T, dc diffCase) {
 		time.Sleep(2 * time.Millisecond) // rsyslog's imudp is not ordered across batches otherwise
 	}
 	_, _ = c.Write([]byte("<13>h t: done"))
-	if !waitFileHas(all, "done", deadline, 10*time.Millisecond) {
+	if !waitFileHas(all, "done", deadline) {
 		t.Fatal("rsyslogd did not write everything")
 	}
 	// The other inputs are not ordered with the first one: wait until
@@ -154,7 +156,7 @@ func runRsyslogDiff(t *testing.T, dc diffCase) {
 			if _, ok := got[name]; !ok {
 				t.Errorf("rsyslogd wrote %s, syslogd did not", name)
 			}
-			compareLines(t, g, w)
+			testkit.EqualLines(t, "output", g, w)
 		})
 	}
 }
@@ -164,12 +166,7 @@ func dialPorts(t *testing.T, ports []int) []net.Conn {
 	t.Helper()
 	var cs []net.Conn
 	for _, p := range ports {
-		c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		cs = append(cs, c)
+		cs = append(cs, dialUDP(t, fmt.Sprintf("127.0.0.1:%d", p)))
 	}
 	return cs
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 var updateListGoldens = flag.Bool("listtmpl-update", false,
@@ -104,25 +106,19 @@ func runRsyslogList(t *testing.T, bin, opts string, msgs [][]byte) map[string][]
 	markRsyslogdStarted(t, c, count, " started\n", deadline)
 	start := map[string]int{}
 	for _, name := range listFiles {
-		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testfs.ReadFile(t, filepath.Join(dir, name+".log"))
 		start[name] = len(b)
 	}
 	for i, m := range msgs {
 		_, _ = c.Write(m)
 		_, _ = c.Write(listSync(i))
-		if !waitFileHas(count, listSyncSeen(i), deadline, time.Millisecond) {
+		if !waitFileHas(count, listSyncSeen(i), deadline) {
 			t.Fatalf("rsyslogd did not write datagram %d (%q)\n%s", i, m, rsyslogdStderr(dir))
 		}
 	}
 	out := map[string][]byte{}
 	for _, name := range listFiles {
-		b, err := os.ReadFile(filepath.Join(dir, name+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testfs.ReadFile(t, filepath.Join(dir, name+".log"))
 		out[name] = b[start[name]:]
 	}
 	return out

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 var updateOptionGoldens = flag.Bool("rsyslog-options-update", false,
@@ -39,7 +42,7 @@ func TestLiveRsyslogParserOptions(t *testing.T) {
 				}
 			}
 			got := runSyslogdOptions(t, c.conf, Options{LookupAddr: dnsLookup})
-			compareLines(t, got, want)
+			testkit.EqualLines(t, "output", got, want)
 		})
 	}
 }
@@ -61,20 +64,14 @@ func runRsyslogOptions(t *testing.T, bin, opts string) []byte {
 	probeRsyslogd(t, c, out, deadline)
 	// rsyslogd may still write a late probe: wait for a marker past them.
 	markRsyslogdStarted(t, c, out, "msg=[ started]", deadline)
-	start, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	start := testfs.ReadFile(t, out)
 	for i, d := range optionDatagrams {
 		_, _ = c.Write(d)
 		_, _ = c.Write(optionSync(i))
-		if !waitFileHas(out, optionSyncSeen(i), deadline, time.Millisecond) {
+		if !waitFileHas(out, optionSyncSeen(i), deadline) {
 			t.Fatalf("rsyslogd did not write datagram %d", i)
 		}
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfs.ReadFile(t, out)
 	return data[len(start):]
 }

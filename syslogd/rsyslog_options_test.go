@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // The reception options (rsyslog's parser.* globals and their legacy
@@ -180,10 +183,7 @@ func runSyslogdOptions(t *testing.T, opts string, o Options) []byte {
 	sendUDP(t, udp[0], msgs)
 	waitReceived(t, s, uint64(len(msgs)))
 	stop()
-	got, err := os.ReadFile(filepath.Join(dir, "out.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testfs.ReadFile(t, filepath.Join(dir, "out.log"))
 	return got
 }
 
@@ -203,12 +203,9 @@ func TestParserOptionGoldens(t *testing.T) {
 			if string(conf) != c.conf+"\n" {
 				t.Fatalf("golden was made with %q, the test runs %q: regenerate it", conf, c.conf)
 			}
-			want, err := os.ReadFile(filepath.Join(optionGoldenDir, c.name+".log"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := testfs.ReadFile(t, filepath.Join(optionGoldenDir, c.name+".log"))
 			got := runSyslogdOptions(t, c.conf, Options{})
-			compareLines(t, got, want)
+			testkit.EqualLines(t, "output", got, want)
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // The live tests (TestLiveRsyslog, TestLiveRsyslogParserOptions,
@@ -88,12 +89,7 @@ func startRsyslogd(t *testing.T, bin, confPath, dir string, port int) net.Conn {
 	}
 	// Registered after dir's t.TempDir: rsyslogd stops before dir goes.
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	c, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
+	return dialUDP(t, fmt.Sprintf("127.0.0.1:%d", port))
 }
 
 // rsyslogdStderr returns what the rsyslogd startRsyslogd started in dir
@@ -125,19 +121,13 @@ func probeRsyslogd(t *testing.T, c net.Conn, file string, deadline time.Time) {
 func markRsyslogdStarted(t *testing.T, c net.Conn, file, seen string, deadline time.Time) {
 	t.Helper()
 	_, _ = c.Write([]byte(rsyslogStarted))
-	if !waitFileHas(file, seen, deadline, 5*time.Millisecond) {
+	if !waitFileHas(file, seen, deadline) {
 		t.Fatal("rsyslogd did not write the start marker")
 	}
 }
 
-// waitFileHas polls file every interval until it holds s, and reports
-// whether it did by deadline.
-func waitFileHas(file, s string, deadline time.Time, interval time.Duration) bool {
-	for !fileHas(file, s) {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(interval) // polling interval
-	}
-	return true
+// waitFileHas waits until file holds s, and reports whether it did by
+// deadline.
+func waitFileHas(file, s string, deadline time.Time) bool {
+	return testkit.Poll(time.Until(deadline), func() bool { return fileHas(file, s) })
 }

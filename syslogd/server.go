@@ -393,16 +393,12 @@ func (s *Server) Reload() error {
 		s.rot = rot
 		s.rotMu.Unlock()
 	}
-	var errs []error
-	for _, fs := range s.snap.Load().sinks {
+	return s.eachSink("reopen", func(fs *fileSink) error {
 		if lz, ok := fs.w.(*lazySink); ok && lz.policy != nil {
 			lz.setPolicy(s.policy(fs.path))
 		}
-		if err := fs.reopen(); err != nil {
-			errs = append(errs, fmt.Errorf("reopen %s: %w", fs.path, err))
-		}
-	}
-	return errors.Join(errs...)
+		return fs.reopen()
+	})
 }
 
 // Paths returns the output files of the current configuration.
@@ -412,10 +408,17 @@ func (s *Server) Paths() []string {
 
 // Flush flushes every output file.
 func (s *Server) Flush() error {
+	return s.eachSink("flush", (*fileSink).flush)
+}
+
+// eachSink calls do on every open output file of the current
+// configuration and joins the errors, each prefixed with what (the
+// action) and the file's path.
+func (s *Server) eachSink(what string, do func(*fileSink) error) error {
 	var errs []error
 	for _, fs := range s.snap.Load().sinks {
-		if err := fs.flush(); err != nil {
-			errs = append(errs, fmt.Errorf("flush %s: %w", fs.path, err))
+		if err := do(fs); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", what, fs.path, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -1,10 +1,5 @@
 package syslogd
 
-import (
-	"errors"
-	"fmt"
-)
-
 // This file holds what cmd/syslogd's signals call (helper "rotation",
 // issue 13 §4): Reopen for SIGHUP, Rotate for SIGUSR1. Reload stays the
 // full configuration re-read.
@@ -18,13 +13,7 @@ func (s *Server) Reopen() error {
 	// Serialised with Reload, so that no sink is closed under us.
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	var errs []error
-	for _, fs := range s.snap.Load().sinks {
-		if err := fs.reopen(); err != nil {
-			errs = append(errs, fmt.Errorf("reopen %s: %w", fs.path, err))
-		}
-	}
-	return errors.Join(errs...)
+	return s.eachSink("reopen", (*fileSink).reopen)
 }
 
 // Rotate rotates every open output file now, in process, under its
@@ -35,13 +24,7 @@ func (s *Server) Rotate() error {
 	// Serialised with Reload, so that no sink is closed under us.
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	var errs []error
-	for _, fs := range s.snap.Load().sinks {
-		if err := fs.rotate(); err != nil {
-			errs = append(errs, fmt.Errorf("rotate %s: %w", fs.path, err))
-		}
-	}
-	return errors.Join(errs...)
+	return s.eachSink("rotate", (*fileSink).rotate)
 }
 
 // rotator is a Sink that can rotate itself (*rotate.Writer).

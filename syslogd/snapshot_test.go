@@ -44,7 +44,7 @@ func TestReloadDuringDNSLookup(t *testing.T) {
 	if err := s.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFileHas(filepath.Join(dir, "all.log"), "one", time.Now().Add(10*time.Second), time.Millisecond) {
+	if !waitFileHas(filepath.Join(dir, "all.log"), "one", time.Now().Add(10*time.Second)) {
 		t.Fatal("message not written")
 	}
 }

@@ -10,23 +10,13 @@ import (
 	"syscall"
 )
 
-// setRcvBuf asks for a receive buffer of n bytes: SO_RCVBUFFORCE when the
-// process may (root), else SO_RCVBUF, which the kernel caps at
-// net.core.rmem_max. It returns the effective size (the kernel doubles the
-// request for its bookkeeping).
-func setRcvBuf(c syscall.Conn, n int) int {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return 0
+// requestRcvBuf asks for a receive buffer of n bytes on socket fd:
+// SO_RCVBUFFORCE when the process may (root), else SO_RCVBUF, which the
+// kernel caps at net.core.rmem_max (and doubles for its bookkeeping).
+func requestRcvBuf(fd, n int) {
+	if syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, n) != nil {
+		_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
 	}
-	got := 0
-	_ = rc.Control(func(fd uintptr) {
-		if syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, n) != nil {
-			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
-		}
-		got, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
-	})
-	return got
 }
 
 // socketInode returns the inode of a socket, which names it in /proc/net.

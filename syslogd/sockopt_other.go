@@ -4,17 +4,9 @@ package syslogd
 
 import "syscall"
 
-func setRcvBuf(c syscall.Conn, n int) int {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return 0
-	}
-	got := 0
-	_ = rc.Control(func(fd uintptr) {
-		_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
-		got, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
-	})
-	return got
+// requestRcvBuf asks for a receive buffer of n bytes on socket fd.
+func requestRcvBuf(fd, n int) {
+	_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
 }
 
 func socketInode(syscall.Conn) uint64 { return 0 }

@@ -2,13 +2,14 @@ package syslogd
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 // yearConf writes each message with the year rsyslog gives its RFC 3164
@@ -76,11 +77,7 @@ func TestYearMatchesRsyslogd(t *testing.T) {
 				t.Skipf("rsyslogd: %v", err)
 			}
 			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-			rc, err := net.Dial("udp", fmt.Sprint("127.0.0.1:", port))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rc.Close()
+			rc := dialUDP(t, fmt.Sprint("127.0.0.1:", port))
 			rout := filepath.Join(rdir, "out.log")
 			probeRsyslogd(t, rc, rout, time.Now().Add(20*time.Second))
 			markRsyslogdStarted(t, rc, rout, " started\n", time.Now().Add(20*time.Second))
@@ -94,22 +91,18 @@ func TestYearMatchesRsyslogd(t *testing.T) {
 			now := func() time.Time { return fake.Add(time.Since(start)) }
 			s, stop := testServer(t, strings.NewReplacer("PORT", "0").Replace(yearConf), sdir, Options{Now: now, Location: time.UTC})
 			u, _, _ := s.Addrs()
-			sc, err := net.Dial("udp", u[0].String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer sc.Close()
+			sc := dialUDP(t, u[0].String())
 
 			for _, m := range append(msgs, end) {
 				rc.Write([]byte(m))
 				sc.Write([]byte(m))
 				time.Sleep(2 * time.Millisecond) // rsyslog's imudp is not ordered across batches otherwise
 			}
-			if !waitFileHas(rout, " end\n", time.Now().Add(20*time.Second), 5*time.Millisecond) {
+			if !waitFileHas(rout, " end\n", time.Now().Add(20*time.Second)) {
 				t.Fatalf("rsyslogd did not write everything: %s", rsyslogdStderr(rdir))
 			}
 			sout := filepath.Join(sdir, "out.log")
-			if !waitFileHas(sout, " end\n", time.Now().Add(20*time.Second), 5*time.Millisecond) {
+			if !waitFileHas(sout, " end\n", time.Now().Add(20*time.Second)) {
 				t.Fatal("syslogd did not write everything")
 			}
 			stop()
@@ -134,10 +127,7 @@ func TestYearMatchesRsyslogd(t *testing.T) {
 // reception time stamps differ between the two receivers).
 func dropMarkers(t *testing.T, file string) []string {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfs.ReadFile(t, file)
 	var out []string
 	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
 		if !strings.HasSuffix(l, " probe") && !strings.HasSuffix(l, " started") {

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testfs"
 )
 
 const msgOnlyConf = `$template M,"%fromhost-ip% %HOSTNAME% %syslogtag%|%msg%\n"
@@ -19,26 +19,14 @@ func TestTCPFraming(t *testing.T) {
 	dir := t.TempDir()
 	s, stop := testServer(t, msgOnlyConf, dir, Options{UDP: []string{}, TCP: []string{"127.0.0.1:0"}})
 	_, tcp, _ := s.Addrs()
-	send := func(payload string) {
-		c, err := net.Dial("tcp", tcp[0].String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(c, payload); err != nil {
-			t.Fatal(err)
-		}
-		c.Close()
-	}
+	send := func(payload string) { sendOnce(t, "tcp", tcp[0].String(), payload) }
 	m1 := "<134>1 2026-11-21T13:37:09.402487+00:00 lb1 haproxy 22493 - - first\nwith LF inside"
 	m2 := "<134>Nov 21 13:37:09 lb1 haproxy[1]: second"
 	send(fmt.Sprintf("%d %s%d %s", len(m1), m1, len(m2), m2)) // HAProxy ring: octet counting, no LF
 	send("<13>Nov 21 13:30:00 h t: lf one\n<13>Nov 21 13:30:00 h t: lf two\n<13>Nov 21 13:30:00 h t: no final LF")
 	waitReceived(t, s, 5)
 	stop()
-	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testfs.ReadFile(t, filepath.Join(dir, "all.log"))
 	want := []string{
 		"127.0.0.1 lb1 haproxy[22493]|first#012with LF inside",
 		"127.0.0.1 lb1 haproxy[1]:| second",
@@ -104,20 +92,10 @@ func unixRoundTrip(t *testing.T, conf string, o Options, msg string) string {
 	sock := filepath.Join(dir, "log.sock")
 	o.UDP, o.Unix = []string{}, []string{sock}
 	s, stop := testServer(t, conf, dir, o)
-	c, err := net.Dial("unixgram", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Write([]byte(msg)); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
+	sendOnce(t, "unixgram", sock, msg)
 	waitReceived(t, s, 1)
 	stop()
-	got, err := os.ReadFile(filepath.Join(dir, "all.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := testfs.ReadFile(t, filepath.Join(dir, "all.log"))
 	return string(got)
 }
 

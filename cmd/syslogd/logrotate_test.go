@@ -19,14 +19,8 @@ import (
 // script (the HUP to rsyslogd) removed and the include dropped.
 func debianLogrotate(t *testing.T, log string) string {
 	t.Helper()
-	globals, err := os.ReadFile("testdata/debian-logrotate.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := os.ReadFile("testdata/debian-haproxy.logrotate")
-	if err != nil {
-		t.Fatal(err)
-	}
+	globals := testfs.ReadFile(t, "testdata/debian-logrotate.conf")
+	block := testfs.ReadFile(t, "testdata/debian-haproxy.logrotate")
 	g := regexp.MustCompile(`(?m)^include .*$`).ReplaceAllString(string(globals), "")
 	b := regexp.MustCompile(`(?s)\n\s*postrotate\n.*?endscript`).ReplaceAllString(string(block), "")
 	if strings.Contains(b, "postrotate") || !strings.Contains(b, "delaycompress") {

@@ -103,10 +103,8 @@ func TestSignals(t *testing.T) {
 // TestPidFileInUse: a pid file naming a running process (another
 // instance) stops the start, as rsyslogd does.
 func TestPidFileInUse(t *testing.T) {
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "s.conf")
+	dir, conf := catchAllConf(t)
 	pidFile := filepath.Join(dir, "p.pid")
-	testkit.WriteFile(t, conf, "*.* "+dir+"/x.log\n")
 	testkit.WriteFile(t, pidFile, strconv.Itoa(os.Getppid())+"\n")
 	var out bytes.Buffer
 	if rc := run([]string{"-f", conf, "-udp", "127.0.0.1:0", "-tcp", "", "-unix", "", "-i", pidFile}, &out); rc != 1 || !strings.Contains(out.String(), "which is running") {
@@ -114,14 +112,22 @@ func TestPidFileInUse(t *testing.T) {
 	}
 }
 
+// catchAllConf writes a configuration s.conf sending every message to
+// x.log, both in a new temporary directory, and returns the directory and
+// the configuration's path.
+func catchAllConf(t *testing.T) (dir, conf string) {
+	t.Helper()
+	dir = t.TempDir()
+	conf = testkit.WriteFile(t, filepath.Join(dir, "s.conf"), "*.* "+dir+"/x.log\n")
+	return dir, conf
+}
+
 // TestRotateConfigRejected: a logrotate file that `logrotate -d` rejects
 // (unknown group, rotate/logrotate_check_test.go compares the verdicts)
 // stops -check and the start, naming file:line.
 func TestRotateConfigRejected(t *testing.T) {
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "s.conf")
+	dir, conf := catchAllConf(t)
 	rot := filepath.Join(dir, "rot.conf")
-	testkit.WriteFile(t, conf, "*.* "+dir+"/x.log\n")
 	testkit.WriteFile(t, rot, dir+"/x.log {\n daily\n rotate 7\n missingok\n notifempty\n compress\n delaycompress\n create 0644 nobody nosuchgroup\n}\n")
 	for _, args := range [][]string{
 		{"-check", "-f", conf, "-rotate-config", rot},
@@ -150,9 +156,7 @@ func TestRsyslogdCommandLine(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "s.conf")
-	testkit.WriteFile(t, conf, "*.* "+dir+"/x.log\n")
+	_, conf := catchAllConf(t)
 	var out bytes.Buffer
 	if rc := run([]string{"-N1", "-f", conf}, &out); rc != 0 || !strings.Contains(out.String(), ": OK") {
 		t.Errorf("-N1: rc %d: %s", rc, out.String())

@@ -195,7 +195,7 @@ func TestCLIAdminSequenceHAProxy(t *testing.T) {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "admin.sock")
 	cfgPath := filepath.Join(dir, "h.cfg")
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	text := strings.Replace(adminConfig(t, sock, sink.port()), "127.0.0.1:0", "127.0.0.1:"+strconv.Itoa(port), 1)
 	if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -311,7 +311,7 @@ func newProxyCfg(t testing.TB, text string) *Proxy {
 func TestCLIMaintCheckedServer(t *testing.T) {
 	sink := newLogSink(t)
 	sock := filepath.Join(t.TempDir(), "admin.sock")
-	dead := freePort(t)
+	dead := testkit.FreePort(t)
 	text := "global\n    log 127.0.0.1:" + strconv.Itoa(sink.port()) + " local0\n    stats socket " + sock + " level admin\n" +
 		"defaults\n    mode http\n    log global\n    timeout connect 500ms\n" +
 		"backend bc\n    server c1 127.0.0.1:" + strconv.Itoa(dead) + " check inter 50 fall 1 rise 1\n"

@@ -6,7 +6,6 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -128,7 +127,7 @@ func sortStrings(s []string) {
 // and the proxy with "compression algo/type" set in the frontend and in
 // a backend, and compares status, headers and decoded bodies.
 func TestCompressionVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	be := bodyBackend(t)
 	cfg := func(port int) string {
 		return fmt.Sprintf(`defaults
@@ -153,13 +152,7 @@ backend bid
     server s 127.0.0.1:%d
 `, port, be, be, be)
 	}
-	hp := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	startHAProxy(t, ctx, bin, cfg(hp))
-	haddr := "127.0.0.1:" + strconv.Itoa(hp)
-	waitListening(t, haddr)
-	oaddr := addr(t, runProxy(t, cfg(0)), "fe", false)
+	haddr, oaddr := runPair(t, cfg)
 	const ct = "&h=Content-Type:%20text/html"
 	for _, tc := range []struct{ method, path, version, hdrs string }{
 		{"GET", "/?st=200&n=3000" + ct, "1.1", "Accept-Encoding: gzip\r\n"},
@@ -215,14 +208,14 @@ backend bid
 // connection open (chunked), and the log line counts the bytes the server
 // sent (%B), as haproxy 2.6 logs them.
 func TestCompressionKeepAliveAndLog(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	be := bodyBackend(t)
 	var lines [2]string
 	for i, who := range []string{"haproxy", "proxy"} {
 		sink := newLogSink(t)
 		port := 0
 		if who == "haproxy" {
-			port = freePort(t)
+			port = testkit.FreePort(t)
 		}
 		cfg := fmt.Sprintf(`global
     log 127.0.0.1:%d local0
@@ -242,11 +235,7 @@ backend b
 `, sink.port(), port, be)
 		var a string
 		if who == "haproxy" {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			startHAProxy(t, ctx, bin, cfg)
-			a = "127.0.0.1:" + strconv.Itoa(port)
-			waitListening(t, a)
+			a = haproxyAt(t, cfg, port)
 		} else {
 			a = addr(t, runProxy(t, cfg), "fe", false)
 		}

@@ -2,13 +2,11 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -68,7 +66,7 @@ func rawRequest(t *testing.T, addr, req string) string {
 // "cache-control: private" exactly where HAProxy 2.6 does (cacheable
 // statuses and methods, response cache headers), compared side by side.
 func TestCookieNocacheVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	be := headerBackend(t)
 	cfg := func(port int) string {
 		return fmt.Sprintf(`defaults
@@ -84,14 +82,7 @@ backend be
     server a1 127.0.0.1:%d cookie a1
 `, port, be)
 	}
-	hp := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	startHAProxy(t, ctx, bin, cfg(hp))
-	haddr := "127.0.0.1:" + strconv.Itoa(hp)
-	waitListening(t, haddr)
-	p := runProxy(t, cfg(0))
-	oaddr := addr(t, p, "fe", false)
+	haddr, oaddr := runPair(t, cfg)
 
 	for _, tc := range []struct{ method, query, reqHdrs string }{
 		{"GET", "st=200", ""},

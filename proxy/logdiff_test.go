@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"regexp"
@@ -30,15 +29,13 @@ type sideRun struct {
 
 func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun {
 	t.Helper()
-	bin := haproxyBin(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
+	haproxyBin(t)
 	r := &sideRun{}
 	for who := 0; who < 2; who++ {
 		r.sink[who] = newLogSink(t)
 		port := 0
 		if who == 0 {
-			port = freePort(t)
+			port = testkit.FreePort(t)
 		}
 		o := ""
 		if origin != nil {
@@ -47,9 +44,7 @@ func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun 
 		text := strings.NewReplacer("LOGPORT", strconv.Itoa(r.sink[who].port()),
 			"BINDPORT", strconv.Itoa(port), "ORIGIN", o).Replace(cfg)
 		if who == 0 {
-			startHAProxy(t, ctx, bin, text)
-			r.addr[0] = "127.0.0.1:" + strconv.Itoa(port)
-			waitListening(t, r.addr[0])
+			r.addr[0] = haproxyAt(t, text, port)
 		} else {
 			r.addr[1] = addr(t, runProxy(t, text), "fe", false)
 		}

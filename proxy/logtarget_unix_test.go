@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -143,7 +143,7 @@ func TestLogSendErrors(t *testing.T) {
 // gives the same datagram once the date, pid, client port and timers are
 // masked (header layout, facility/level, tag, payload, final "\n").
 func TestUnixLogVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	for _, format := range []string{"", "format rfc5424 ", "format short "} {
 		var got [2]string
 		for i, who := range []string{"haproxy", "proxy"} {
@@ -152,7 +152,7 @@ func TestUnixLogVsHAProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			port := freePort(t)
+			port := testkit.FreePort(t)
 			if who == "proxy" {
 				port = 0
 			}
@@ -173,11 +173,7 @@ frontend fe
 `, path, format, port)
 			var a string
 			if who == "haproxy" {
-				ctx, cancel := context.WithCancel(context.Background())
-				defer cancel()
-				startHAProxy(t, ctx, bin, cfg)
-				a = fmt.Sprintf("127.0.0.1:%d", port)
-				waitListening(t, a)
+				a = haproxyAt(t, cfg, port)
 			} else {
 				a = addr(t, runProxy(t, cfg), "fe", false)
 			}

@@ -49,7 +49,7 @@ listen lst
 // (resolved to its backend when the plan is built) counts usable servers
 // as haproxy does.
 func TestNbsrvVsHAProxy(t *testing.T) {
-	hb, hl, ob, ol := freePort(t), freePort(t), freePort(t), freePort(t)
+	hb, hl, ob, ol := testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t)
 	cfg := func(b, l int) string {
 		s := strings.ReplaceAll(nbsrvConfig, "BINDPORT", strconv.Itoa(b))
 		return strings.ReplaceAll(s, "LSTPORT", strconv.Itoa(l))

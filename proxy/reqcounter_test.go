@@ -34,7 +34,7 @@ frontend f2
 func TestReqCounterVsHAProxy(t *testing.T) {
 	run := func(who string) []int {
 		sink := newLogSink(t)
-		p1, p2 := freePort(t), freePort(t)
+		p1, p2 := testkit.FreePort(t), testkit.FreePort(t)
 		text := strings.NewReplacer("SINK", strconv.Itoa(sink.port()),
 			"127.0.0.1:P1", "127.0.0.1:"+strconv.Itoa(p1), "127.0.0.1:P2", "127.0.0.1:"+strconv.Itoa(p2)).Replace(reqCounterConfig)
 		if who == "haproxy" {

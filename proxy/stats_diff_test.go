@@ -50,7 +50,7 @@ backend be
 // configuration (different ports) and backend.
 func startStatsPair(t *testing.T) []statsTarget {
 	t.Helper()
-	bin := haproxyBin(t)
+	haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -59,13 +59,13 @@ func startStatsPair(t *testing.T) []statsTarget {
 	}
 	go (&testbackend.HTTP{Name: "s1"}).Serve(ctx, l)
 	bport := l.Addr().(*net.TCPAddr).Port
-	dead, s3 := freePort(t), freePort(t)
+	dead, s3 := testkit.FreePort(t), testkit.FreePort(t)
 	var out []statsTarget
 	for _, who := range []string{"haproxy", "ours"} {
-		sp, fp := freePort(t), freePort(t)
+		sp, fp := testkit.FreePort(t), testkit.FreePort(t)
 		text := fmt.Sprintf(statsDiffCfg, sp, fp, bport, dead, s3)
 		if who == "haproxy" {
-			startHAProxy(t, ctx, bin, text)
+			testkit.StartHAProxy(t, text)
 		} else {
 			runProxy(t, text)
 		}
@@ -73,7 +73,7 @@ func startStatsPair(t *testing.T) []statsTarget {
 		// Only the stats port is probed: haproxy counts a connection
 		// closed without a request in req_tot and hrsp_4xx (this
 		// proxy does not), and both bind every listener before serving.
-		waitListening(t, tg.stats)
+		testkit.WaitDial(t, "tcp", tg.stats)
 		out = append(out, tg)
 	}
 	// Both have run their first checks: s1 L4OK, s2 L4CON.

@@ -57,13 +57,13 @@ frontend own
 // compares the set of notices each sends (priority and text, in any
 // order).
 func TestStopNoticesVsHAProxy(t *testing.T) {
-	dead := freePort(t)
+	dead := testkit.FreePort(t)
 	cfg := func(sink int) (string, int) {
 		s := strings.ReplaceAll(stopConfig, "SINK", strconv.Itoa(sink))
 		s = strings.ReplaceAll(s, "DEAD", strconv.Itoa(dead))
 		var p1 int
 		for _, k := range []string{"P1", "P2", "P3", "P4", "P5"} {
-			port := freePort(t)
+			port := testkit.FreePort(t)
 			if k == "P1" {
 				p1 = port
 			}

@@ -34,8 +34,8 @@ backend be
 // when the client had sent data the proxy never forwarded; the proxy must
 // close it the same way, not with an RST.
 func TestTCPRefuseCloseVsHAProxy(t *testing.T) {
-	dead := freePort(t)
-	hb, ob := freePort(t), freePort(t)
+	dead := testkit.FreePort(t)
+	hb, ob := testkit.FreePort(t), testkit.FreePort(t)
 	cfg := func(b int) string {
 		s := strings.ReplaceAll(tcpRefuseConfig, "BINDPORT", strconv.Itoa(b))
 		return strings.ReplaceAll(s, "DEADPORT", strconv.Itoa(dead))

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -54,7 +53,7 @@ func tlsProbe(t *testing.T, addr string) []string {
 // exactly the handshakes haproxy 2.6 (Debian's OpenSSL 3) accepts, probed
 // suite by suite and version by version with a crypto/tls client.
 func TestTLSPolicyVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	crt, err := filepath.Abs("config/testdata/seed/site.pem")
 	if err != nil {
 		t.Fatal(err)
@@ -86,15 +85,9 @@ frontend fe
     http-request return status 200
 `
 			}
-			hp := freePort(t)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			startHAProxy(t, ctx, bin, cfg(hp))
-			haddr := "127.0.0.1:" + strconv.Itoa(hp)
-			waitListening(t, haddr)
+			haddr, oaddr := runPair(t, cfg)
 			want := tlsProbe(t, haddr)
-			p := runProxy(t, cfg(0))
-			got := tlsProbe(t, addr(t, p, "fe", false))
+			got := tlsProbe(t, oaddr)
 			if !slices.Equal(got, want) {
 				t.Errorf("accepted handshakes differ\n got:  %v\n want: %v", got, want)
 			}
@@ -109,7 +102,7 @@ frontend fe
 // matches no certificate (or that sends none) fails, as with haproxy;
 // without it the first certificate is used.
 func TestStrictSNIVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	crt, err := filepath.Abs("config/testdata/seed/site.pem")
 	if err != nil {
 		t.Fatal(err)
@@ -119,12 +112,7 @@ func TestStrictSNIVsHAProxy(t *testing.T) {
 			return "defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n" +
 				"frontend fe\n    bind 127.0.0.1:" + strconv.Itoa(port) + " ssl crt " + crt + " " + strict + "\n    http-request return status 200\n"
 		}
-		hp := freePort(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		startHAProxy(t, ctx, bin, cfg(hp))
-		haddr := "127.0.0.1:" + strconv.Itoa(hp)
-		waitListening(t, haddr)
-		oaddr := addr(t, runProxy(t, cfg(0)), "fe", false)
+		haddr, oaddr := runPair(t, cfg)
 		probe := func(a, sni string) bool {
 			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", a, &tls.Config{ServerName: sni, InsecureSkipVerify: true})
 			if err != nil {
@@ -138,6 +126,5 @@ func TestStrictSNIVsHAProxy(t *testing.T) {
 				t.Errorf("%q sni %q: handshake ok=%v, haproxy %v", strict, sni, got, want)
 			}
 		}
-		cancel()
 	}
 }

@@ -1,16 +1,15 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 var tcpTimers = regexp.MustCompile(` -?\d+/-?\d+/\+?\d+ `)
@@ -19,7 +18,7 @@ var tcpTimers = regexp.MustCompile(` -?\d+/-?\d+/\+?\d+ `)
 // session (log "cD") long before "timeout client"/"timeout server" would,
 // as with haproxy 2.6.
 func TestTCPTunnelTimeoutVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	echo, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +38,7 @@ func TestTCPTunnelTimeoutVsHAProxy(t *testing.T) {
 		sink := newLogSink(t)
 		port := 0
 		if who == "haproxy" {
-			port = freePort(t)
+			port = testkit.FreePort(t)
 		}
 		cfg := fmt.Sprintf(`global
     log 127.0.0.1:%d local0
@@ -59,11 +58,7 @@ backend b
 `, sink.port(), port, echo.Addr())
 		var a string
 		if who == "haproxy" {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			startHAProxy(t, ctx, bin, cfg)
-			a = "127.0.0.1:" + strconv.Itoa(port)
-			waitListening(t, a)
+			a = haproxyAt(t, cfg, port)
 			sink.next(t, `.`) // waitListening's probe connection
 		} else {
 			a = addr(t, runProxy(t, cfg), "fe", false)

@@ -52,7 +52,7 @@ func TestUniqueIDVsHAProxy(t *testing.T) {
 	defer origin.Close()
 	run := func(who string) []string {
 		sink := newLogSink(t)
-		p1, p2 := freePort(t), freePort(t)
+		p1, p2 := testkit.FreePort(t), testkit.FreePort(t)
 		text := strings.NewReplacer("SINK", strconv.Itoa(sink.port()), "ORIGIN", origin.Listener.Addr().String(),
 			"127.0.0.1:P1", "127.0.0.1:"+strconv.Itoa(p1), "127.0.0.1:P2", "127.0.0.1:"+strconv.Itoa(p2)).Replace(uniqueIDConfig)
 		if who == "haproxy" {

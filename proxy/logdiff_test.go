@@ -52,6 +52,16 @@ func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun 
 	return r
 }
 
+// dial connects to the frontend of who (0 haproxy, 1 the proxy).
+func (r *sideRun) dial(t testing.TB, who int) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", r.addr[who])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // headOrigin is an origin that signals on got once it holds a request
 // head and want more bytes after it, then reads until the proxy closes.
 func headOrigin(t *testing.T, want int) (string, chan struct{}) {
@@ -77,7 +87,9 @@ func headOrigin(t *testing.T, want int) (string, chan struct{}) {
 	return addr.String(), got
 }
 
-const midBodyConfig = `global
+// httpLogPreamble is the global and defaults sections shared by the
+// side-by-side HTTP configurations (logs to LOGPORT, option httplog).
+const httpLogPreamble = `global
     log 127.0.0.1:LOGPORT local0
 defaults
     mode http
@@ -86,7 +98,9 @@ defaults
     timeout client 5s
     timeout server 5s
     timeout connect 1s
-frontend fe
+`
+
+const midBodyConfig = httpLogPreamble + `frontend fe
     bind 127.0.0.1:BINDPORT
     default_backend be
 backend be
@@ -127,10 +141,7 @@ func TestDifferentialClientAbortMidBody(t *testing.T) {
 			})
 			var lines [2]string
 			for who := 0; who < 2; who++ {
-				conn, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				conn := r.dial(t, who)
 				io.WriteString(conn, c.req)
 				select {
 				case <-got[who]:
@@ -154,16 +165,7 @@ func TestDifferentialClientAbortMidBody(t *testing.T) {
 	}
 }
 
-const redirectConfig = `global
-    log 127.0.0.1:LOGPORT local0
-defaults
-    mode http
-    log global
-    option httplog
-    timeout client 5s
-    timeout server 5s
-    timeout connect 1s
-frontend fe
+const redirectConfig = httpLogPreamble + `frontend fe
     bind 127.0.0.1:BINDPORT
     http-request redirect location /new if { path_beg /loc }
     http-request redirect prefix /pfx code 301 if { path_beg /prefix }
@@ -194,10 +196,7 @@ func TestDifferentialRedirect(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var raw, lines [2]string
 			for who := 0; who < 2; who++ {
-				conn, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				conn := r.dial(t, who)
 				io.WriteString(conn, c.req)
 				conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 				var buf []byte
@@ -246,51 +245,41 @@ func TestDifferentialLegacyConnectLine(t *testing.T) {
 			origin, _ := headOrigin(t, 0)
 			r := sideBySide(t, strings.Replace(legacyConfig, "MODE", mode, 1), func(int) string { return origin })
 			var logged [2]bool // a line for the empty connection
+			// connected matches the line of the connection c.
+			connected := func(c net.Conn) *regexp.Regexp {
+				return regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port) + ` `)
+			}
 			for who := 0; who < 2; who++ {
-				empty, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
-				emptyRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(empty.LocalAddr().(*net.TCPAddr).Port) + ` `)
+				empty := r.dial(t, who)
+				emptyRe := connected(empty)
 				empty.Close()
-				c, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
+				timeout := time.After(10 * time.Second)
+				// readUntil reads lines up to the one of c (noting one
+				// for the empty connection) and closes c.
+				readUntil := func(c net.Conn, what string) {
+					re := connected(c)
+					for seen := false; !seen; {
+						select {
+						case d := <-r.sink[who].lines:
+							logged[who] = logged[who] || emptyRe.MatchString(payload(d))
+							seen = re.MatchString(payload(d))
+						case <-timeout:
+							t.Fatal("no line for the " + what)
+						}
+					}
+					c.Close()
 				}
+				c := r.dial(t, who)
 				io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-				reqRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port) + ` `)
 				// Lines up to the request's (the empty connection was
 				// accepted first) and whatever is already there after it.
-				timeout := time.After(10 * time.Second)
-				for seen := false; !seen; {
-					select {
-					case d := <-r.sink[who].lines:
-						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
-						seen = reqRe.MatchString(payload(d))
-					case <-timeout:
-						t.Fatal("no line for the request")
-					}
-				}
-				c.Close()
+				readUntil(c, "request")
 				// A last connection marks the end: a line for the empty
 				// one may come after the request's (haproxy's threads, or
 				// the datagrams' order), not after this one's.
-				m, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				m := r.dial(t, who)
 				io.WriteString(m, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-				markRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(m.LocalAddr().(*net.TCPAddr).Port) + ` `)
-				for seen := false; !seen; {
-					select {
-					case d := <-r.sink[who].lines:
-						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
-						seen = markRe.MatchString(payload(d))
-					case <-timeout:
-						t.Fatal("no line for the last connection")
-					}
-				}
-				m.Close()
+				readUntil(m, "last connection")
 			}
 			if logged[0] != logged[1] {
 				t.Errorf("a line for a connection that sent nothing: haproxy %v, proxy %v", logged[0], logged[1])
@@ -338,10 +327,7 @@ func TestDifferentialTCPRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var ends, lines [2]string
 			for who := 0; who < 2; who++ {
-				c, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				c := r.dial(t, who)
 				if data != "" {
 					io.WriteString(c, data)
 				}

@@ -18,15 +18,7 @@ import (
 // HTTP frontend and its backend, a TCP listen section, a backend nothing
 // uses, a disabled frontend, a proxy with "no log" and one with its own
 // log line at another facility.
-const stopConfig = `global
-    log 127.0.0.1:SINK local0
-defaults
-    mode http
-    log global
-    timeout client 3s
-    timeout server 3s
-    timeout connect 1s
-frontend fe
+const stopConfig = sinkHTTPPreamble + `frontend fe
     bind 127.0.0.1:P1
     http-request return status 200 if { path /ok }
     default_backend be

@@ -213,11 +213,8 @@ func TestCompressionKeepAliveAndLog(t *testing.T) {
 	var lines [2]string
 	for i, who := range []string{"haproxy", "proxy"} {
 		sink := newLogSink(t)
-		port := 0
-		if who == "haproxy" {
-			port = testkit.FreePort(t)
-		}
-		cfg := fmt.Sprintf(`global
+		a := startSide(t, who, func(port int) string {
+			return fmt.Sprintf(`global
     log 127.0.0.1:%d local0
 defaults
     mode http
@@ -233,12 +230,7 @@ frontend fe
 backend b
     server s 127.0.0.1:%d
 `, sink.port(), port, be)
-		var a string
-		if who == "haproxy" {
-			a = haproxyAt(t, cfg, port)
-		} else {
-			a = addr(t, runProxy(t, cfg), "fe", false)
-		}
+		})
 		conns := regexp.MustCompile(`(\S{4}) \d+/\d+/\d+/\d+/\d+ `)
 		c, err := net.Dial("tcp", a)
 		if err != nil {
@@ -263,7 +255,7 @@ backend b
 		}
 		c.Close()
 		// The connection counters are masked: haproxy may still count
-		// waitListening's probe connection (seen: 2/2/0/0/0 vs 1/1/0/0/0).
+		// haproxyAt's probe connection (seen: 2/2/0/0/0 vs 1/1/0/0/0).
 		lines[i] = conns.ReplaceAllString(maskText(payload(sink.next(t, `k=1 HTTP`))), "$1 C ")
 	}
 	if lines[0] != lines[1] {

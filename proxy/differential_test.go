@@ -21,13 +21,23 @@ func haproxyAt(t testing.TB, text string, port int) string {
 	return addr
 }
 
-// runPair runs haproxy on cfg(a free port) and the proxy on cfg(0) and
-// returns the address of each one's frontend "fe".
+// startSide runs who ("haproxy", or else the proxy) on cfg(port), port
+// being a free one for haproxy and 0 for the proxy, and returns the
+// address of its frontend "fe" once it accepts connections.
+func startSide(t testing.TB, who string, cfg func(port int) string) string {
+	t.Helper()
+	if who == "haproxy" {
+		hp := testkit.FreePort(t)
+		return haproxyAt(t, cfg(hp), hp)
+	}
+	return addr(t, runProxy(t, cfg(0)), "fe", false)
+}
+
+// runPair runs haproxy and the proxy on cfg as startSide does and returns
+// the address of each one's frontend "fe".
 func runPair(t testing.TB, cfg func(port int) string) (haddr, oaddr string) {
 	t.Helper()
-	hp := testkit.FreePort(t)
-	haddr = haproxyAt(t, cfg(hp), hp)
-	return haddr, addr(t, runProxy(t, cfg(0)), "fe", false)
+	return startSide(t, "haproxy", cfg), startSide(t, "proxy", cfg)
 }
 
 // TestDifferentialHTTP runs the real HAProxy 2.6 and the proxy on the same

@@ -12,7 +12,6 @@ import (
 
 	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
-	"github.com/haplog/haplog/internal/testkit"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -152,11 +151,8 @@ func TestUnixLogVsHAProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			port := testkit.FreePort(t)
-			if who == "proxy" {
-				port = 0
-			}
-			cfg := fmt.Sprintf(`global
+			a := startSide(t, who, func(port int) string {
+				return fmt.Sprintf(`global
     log unix@%s %slocal3 info
     log-tag mytag
     log-send-hostname myhost
@@ -171,12 +167,7 @@ frontend fe
     bind 127.0.0.1:%d
     http-request return status 200 content-type text/plain string ok
 `, path, format, port)
-			var a string
-			if who == "haproxy" {
-				a = haproxyAt(t, cfg, port)
-			} else {
-				a = addr(t, runProxy(t, cfg), "fe", false)
-			}
+			})
 			c, err := net.Dial("tcp", a)
 			if err != nil {
 				t.Fatal(err)
@@ -199,7 +190,7 @@ frontend fe
 			ux.Close()
 		}
 		// The connection counters are masked too: haproxy still counts the
-		// probe connection of waitListening.
+		// probe connection of haproxyAt.
 		conns := regexp.MustCompile(`(\S{4}) \d+/\d+/\d+/\d+/\d+ `)
 		digits := regexp.MustCompile(`\d+`)
 		mask := regexp.MustCompile(`^(<\d+>)(1 \S+|\w{3} [ \d]\d \d\d:\d\d:\d\d)( \S+ \S+)(\[\d+\]:| \d+ - -) (.*)$`)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/testbin"
-	"github.com/haplog/haplog/internal/testkit"
 )
 
 var tcpTimers = regexp.MustCompile(` -?\d+/-?\d+/\+?\d+ `)
@@ -36,11 +35,8 @@ func TestTCPTunnelTimeoutVsHAProxy(t *testing.T) {
 	var lines [2]string
 	for i, who := range []string{"haproxy", "proxy"} {
 		sink := newLogSink(t)
-		port := 0
-		if who == "haproxy" {
-			port = testkit.FreePort(t)
-		}
-		cfg := fmt.Sprintf(`global
+		a := startSide(t, who, func(port int) string {
+			return fmt.Sprintf(`global
     log 127.0.0.1:%d local0
 defaults
     mode tcp
@@ -56,12 +52,9 @@ frontend fe
 backend b
     server s %s
 `, sink.port(), port, echo.Addr())
-		var a string
+		})
 		if who == "haproxy" {
-			a = haproxyAt(t, cfg, port)
-			sink.next(t, `.`) // waitListening's probe connection
-		} else {
-			a = addr(t, runProxy(t, cfg), "fe", false)
+			sink.next(t, `.`) // haproxyAt's probe connection
 		}
 		c, err := net.Dial("tcp", a)
 		if err != nil {

@@ -179,10 +179,7 @@ func TestCLIAdminSequence(t *testing.T) {
 		}
 	}
 	// Traffic now goes to the backup only.
-	c, err := net.Dial("tcp", addr(t, p, "fe", false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr(t, p, "fe", false))
 	c.Close()
 }
 

@@ -64,10 +64,7 @@ func bodyBackend(t *testing.T) int {
 // lines (lower-cased names, in order) and the decoded body.
 func rawExchange(t *testing.T, addr, req string) (string, []string, string) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr)
 	defer c.Close()
 	io.WriteString(c, req)
 	br := bufio.NewReader(c)
@@ -232,10 +229,7 @@ backend b
 `, sink.port(), port, be)
 		})
 		conns := regexp.MustCompile(`(\S{4}) \d+/\d+/\d+/\d+/\d+ `)
-		c, err := net.Dial("tcp", a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustDial(t, a)
 		br := bufio.NewReader(c)
 		for k := 0; k < 2; k++ {
 			fmt.Fprintf(c, "GET /?st=200&n=5000&h=Content-Type:%%20text/html&k=%d HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n", k)

@@ -41,10 +41,7 @@ func headerBackend(t *testing.T) int {
 // rawRequest sends one request and returns the response head, lower-cased.
 func rawRequest(t *testing.T, addr, req string) string {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr)
 	defer c.Close()
 	io.WriteString(c, req)
 	br := bufio.NewReader(c)

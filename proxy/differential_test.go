@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,10 +91,7 @@ func TestDifferentialHTTP(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			send := func(address string) {
-				c, err := net.Dial("tcp", address)
-				if err != nil {
-					t.Fatal(err)
-				}
+				c := mustDial(t, address)
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(10 * time.Second))
 				c.Write([]byte(st.req))

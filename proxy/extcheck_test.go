@@ -349,20 +349,14 @@ listen h
 		} else {
 			runProxy(t, text)
 		}
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(tport))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustDial(t, "127.0.0.1:"+strconv.Itoa(tport))
 		defer c.Close()
 		c.Write([]byte("hello\n"))
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
 			t.Fatalf("%s: echo: %v", name, err)
 		}
-		h, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(hport))
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := mustDial(t, "127.0.0.1:"+strconv.Itoa(hport))
 		defer h.Close()
 		h.Write([]byte("GET /?d=8000&run=" + name + " HTTP/1.1\r\nHost: x\r\n\r\n"))
 		for reached := false; !reached; {

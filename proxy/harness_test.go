@@ -18,6 +18,16 @@ import (
 	"github.com/haplog/haplog/internal/testbackend"
 )
 
+// mustDial connects to address over TCP, failing the test if it cannot.
+func mustDial(t testing.TB, address string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // logSink collects the datagrams sent to a UDP port.
 type logSink struct {
 	conn  net.PacketConn

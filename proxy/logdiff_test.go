@@ -55,11 +55,7 @@ func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun 
 // dial connects to the frontend of who (0 haproxy, 1 the proxy).
 func (r *sideRun) dial(t testing.TB, who int) net.Conn {
 	t.Helper()
-	c, err := net.Dial("tcp", r.addr[who])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return mustDial(t, r.addr[who])
 }
 
 // headOrigin is an origin that signals on got once it holds a request

@@ -168,10 +168,7 @@ frontend fe
     http-request return status 200 content-type text/plain string ok
 `, path, format, port)
 			})
-			c, err := net.Dial("tcp", a)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := mustDial(t, a)
 			io.WriteString(c, "GET /u HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 			io.Copy(io.Discard, c)
 			c.Close()

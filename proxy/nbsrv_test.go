@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -86,10 +85,7 @@ func TestNbsrvVsHAProxy(t *testing.T) {
 
 func nbsrvStatus(t *testing.T, port int, path string) int {
 	t.Helper()
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, fmt.Sprintf("127.0.0.1:%d", port))
 	defer c.Close()
 	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)

@@ -91,10 +91,7 @@ func rulesText(logPort, bindPort, echoPort int) string {
 // response with its header lines sorted (the Date header dropped).
 func exchangeHTTP(t testing.TB, address, req string) string {
 	t.Helper()
-	c, err := net.Dial("tcp", address)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, req)

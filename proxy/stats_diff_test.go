@@ -114,6 +114,22 @@ func statsCSV(t testing.TB, tg statsTarget) map[string][]string {
 	return rows
 }
 
+// startStatsPairCounted is startStatsPair after statsTraffic on each,
+// once each has counted the 8 requests (and the proxy as many on the
+// backend as haproxy).
+func startStatsPairCounted(t *testing.T) []statsTarget {
+	t.Helper()
+	tgs := startStatsPair(t)
+	for i, tg := range tgs {
+		statsTraffic(t, tg)
+		testkit.Eventually(t, tg.name+" counting the requests", func() bool {
+			rows := statsCSV(t, tg)
+			return rows["fe/FRONTEND"][fReqTot] == "8" && (i == 0 || rows["be/BACKEND"][fReqTot] == statsCSV(t, tgs[0])["be/BACKEND"][fReqTot])
+		})
+	}
+	return tgs
+}
+
 // statsTraffic sends the same requests to a frontend: 2xx, 4xx and 5xx
 // from the server, a POST with a body, a deny, a broken response.
 func statsTraffic(t *testing.T, tg statsTarget) {
@@ -275,14 +291,7 @@ var promByValue = map[string]bool{
 // same values for the families of statsByValue's fields and promByValue
 // (except for the stats proxy, whose traffic is the polling itself).
 func TestStatsDifferentialPrometheus(t *testing.T) {
-	tgs := startStatsPair(t)
-	for i, tg := range tgs {
-		statsTraffic(t, tg)
-		testkit.Eventually(t, tg.name+" counting the requests", func() bool {
-			rows := statsCSV(t, tg)
-			return rows["fe/FRONTEND"][fReqTot] == "8" && (i == 0 || rows["be/BACKEND"][fReqTot] == statsCSV(t, tgs[0])["be/BACKEND"][fReqTot])
-		})
-	}
+	tgs := startStatsPairCounted(t)
 	wmeta, wsamp, worder := promScrape(t, tgs[0])
 	gmeta, gsamp, gorder := promScrape(t, tgs[1])
 	if strings.Join(worder, "\n") != strings.Join(gorder, "\n") {
@@ -451,14 +460,7 @@ func statsJSONFields(t *testing.T, tg statsTarget) map[string]string {
 // same field objects (type, ids, position, name, tags, value type) and,
 // outside the stats proxy, the same values for statsByValue's fields.
 func TestStatsDifferentialJSON(t *testing.T) {
-	tgs := startStatsPair(t)
-	for i, tg := range tgs {
-		statsTraffic(t, tg)
-		testkit.Eventually(t, tg.name+" counting the requests", func() bool {
-			rows := statsCSV(t, tg)
-			return rows["fe/FRONTEND"][fReqTot] == "8" && (i == 0 || rows["be/BACKEND"][fReqTot] == statsCSV(t, tgs[0])["be/BACKEND"][fReqTot])
-		})
-	}
+	tgs := startStatsPairCounted(t)
 	want, got := statsJSONFields(t, tgs[0]), statsJSONFields(t, tgs[1])
 	byName := map[string]bool{}
 	for _, f := range statsByValue {

@@ -119,10 +119,7 @@ func tlsGet(t testing.TB, address string, cfg *tls.Config, req string) (string, 
 // rawSend connects, sends data (may be empty), then closes.
 func rawSend(t testing.TB, address string, data string) {
 	t.Helper()
-	c, err := net.Dial("tcp", address)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	if data != "" {
 		c.Write([]byte(data))
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))

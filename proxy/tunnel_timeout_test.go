@@ -56,10 +56,7 @@ backend b
 		if who == "haproxy" {
 			sink.next(t, `.`) // haproxyAt's probe connection
 		}
-		c, err := net.Dial("tcp", a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustDial(t, a)
 		io.WriteString(c, "ping")
 		buf := make([]byte, 4)
 		if _, err := io.ReadFull(c, buf); err != nil {

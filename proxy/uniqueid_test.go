@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -46,10 +45,7 @@ func TestUniqueIDVsHAProxy(t *testing.T) {
 		sink, p1, p2 := runTwoFrontends(t, who, uniqueIDConfig, "ORIGIN", origin.Listener.Addr().String())
 		mask := strings.NewReplacer(strconv.Itoa(p1), "P1", fmt.Sprintf("%X", p1), "P1", strconv.Itoa(p2), "P2")
 		var out []string
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p1))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustDial(t, fmt.Sprintf("127.0.0.1:%d", p1))
 		br := bufio.NewReader(c)
 		for i := range 2 { // two requests on one connection
 			fmt.Fprintf(c, "GET /a%d HTTP/1.1\r\nHost: x\r\n\r\n", i)

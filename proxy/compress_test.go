@@ -20,9 +20,9 @@ import (
 	"github.com/haplog/haplog/internal/testkit"
 )
 
-// bodyBackend answers with the status, headers and body its query asks:
-// st=200, h=Name:%20value (repeatable), n=<body bytes>, chunked=1.
-func bodyBackend(t *testing.T) int {
+// queryBackend serves HTTP/1 requests with answer's reply to each (its
+// query parsed), until the client closes or answer says last.
+func queryBackend(t *testing.T, answer func(req *http.Request, q url.Values) (resp []byte, last bool)) int {
 	t.Helper()
 	addr := testkit.Serve(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
@@ -33,31 +33,43 @@ func bodyBackend(t *testing.T) int {
 			}
 			io.Copy(io.Discard, req.Body)
 			q, _ := url.ParseQuery(req.URL.RawQuery)
-			n, _ := strconv.Atoi(q.Get("n"))
-			body := bytes.Repeat([]byte("hello compressible world "), n/25+1)[:n]
-			var b bytes.Buffer
-			fmt.Fprintf(&b, "HTTP/1.1 %s OK\r\n", q.Get("st"))
-			for _, h := range q["h"] {
-				b.WriteString(h + "\r\n")
+			resp, last := answer(req, q)
+			if _, err := c.Write(resp); err != nil || last {
+				return
 			}
-			if q.Get("chunked") == "1" {
-				b.WriteString("Transfer-Encoding: chunked\r\n\r\n")
-				for len(body) > 0 {
-					k := min(len(body), 700)
-					fmt.Fprintf(&b, "%x\r\n%s\r\n", k, body[:k])
-					body = body[k:]
-				}
-				b.WriteString("0\r\n\r\n")
-			} else {
-				fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
-				if req.Method != "HEAD" {
-					b.Write(body)
-				}
-			}
-			c.Write(b.Bytes())
 		}
 	})
 	return addr.Port
+}
+
+// bodyBackend answers with the status, headers and body its query asks:
+// st=200, h=Name:%20value (repeatable), n=<body bytes>, chunked=1.
+func bodyBackend(t *testing.T) int {
+	t.Helper()
+	return queryBackend(t, func(req *http.Request, q url.Values) ([]byte, bool) {
+		n, _ := strconv.Atoi(q.Get("n"))
+		body := bytes.Repeat([]byte("hello compressible world "), n/25+1)[:n]
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "HTTP/1.1 %s OK\r\n", q.Get("st"))
+		for _, h := range q["h"] {
+			b.WriteString(h + "\r\n")
+		}
+		if q.Get("chunked") == "1" {
+			b.WriteString("Transfer-Encoding: chunked\r\n\r\n")
+			for len(body) > 0 {
+				k := min(len(body), 700)
+				fmt.Fprintf(&b, "%x\r\n%s\r\n", k, body[:k])
+				body = body[k:]
+			}
+			b.WriteString("0\r\n\r\n")
+		} else {
+			fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
+			if req.Method != "HEAD" {
+				b.Write(body)
+			}
+		}
+		return b.Bytes(), false
+	})
 }
 
 // exchange sends one request and returns the status line, the header

@@ -2,40 +2,30 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/haplog/haplog/internal/testbin"
-	"github.com/haplog/haplog/internal/testkit"
 )
 
 // headerBackend answers every request with the status and extra header
 // lines given in its query: /?st=200&h=Cache-Control:%20private.
 func headerBackend(t *testing.T) int {
 	t.Helper()
-	addr := testkit.Serve(t, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		io.Copy(io.Discard, req.Body)
-		q, _ := url.ParseQuery(req.URL.RawQuery)
-		st := q.Get("st")
-		var b strings.Builder
-		fmt.Fprintf(&b, "HTTP/1.1 %s X\r\nContent-Length: 0\r\nConnection: close\r\n", st)
+	return queryBackend(t, func(_ *http.Request, q url.Values) ([]byte, bool) {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "HTTP/1.1 %s X\r\nContent-Length: 0\r\nConnection: close\r\n", q.Get("st"))
 		for _, h := range q["h"] {
 			b.WriteString(h + "\r\n")
 		}
 		b.WriteString("\r\n")
-		io.WriteString(c, b.String())
+		return b.Bytes(), true
 	})
-	return addr.Port
 }
 
 // rawRequest sends one request and returns the response head, lower-cased.

@@ -18,10 +18,11 @@ import (
 	"github.com/haplog/haplog/internal/testbackend"
 )
 
-// mustDial connects to address over TCP, failing the test if it cannot.
+// mustDial connects to address over TCP (within 5s), failing the test if
+// it cannot.
 func mustDial(t testing.TB, address string) net.Conn {
 	t.Helper()
-	c, err := net.Dial("tcp", address)
+	c, err := net.DialTimeout("tcp", address, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,10 +99,7 @@ func (b *holdBackend) expectNone(t *testing.T, why string) {
 // dialSend connects to addr and sends id.
 func dialSend(t *testing.T, addr string, id byte) net.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr)
 	t.Cleanup(func() { c.Close() })
 	if _, err := c.Write([]byte{id}); err != nil {
 		t.Fatal(err)

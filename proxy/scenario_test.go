@@ -32,10 +32,7 @@ func haveIPv6() bool {
 // roundTrip sends raw bytes and reads until the server closes.
 func roundTrip(t testing.TB, address, req string) string {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", address, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.WriteString(c, req); err != nil {
@@ -249,10 +246,7 @@ func TestHTTPKeepAlive(t *testing.T) {
 // want < 0) and closes.
 func tcpExchange(t testing.TB, address, data string, want int) int {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", address, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, data)

@@ -20,6 +20,17 @@ func haproxyAt(t testing.TB, text string, port int) string {
 	return addr
 }
 
+// startOn runs who ("haproxy", or else the proxy) on text for the rest
+// of the test, without waiting for it to listen.
+func startOn(t testing.TB, who, text string) {
+	t.Helper()
+	if who == "haproxy" {
+		testkit.StartHAProxy(t, text)
+	} else {
+		runProxy(t, text)
+	}
+}
+
 // startSide runs who ("haproxy", or else the proxy) on cfg(port), port
 // being a free one for haproxy and 0 for the proxy, and returns the
 // address of its frontend "fe" once it accepts connections.

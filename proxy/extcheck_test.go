@@ -146,11 +146,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 		poolScripts(t, r.dir, roles)
 		pp, rp := testkit.FreePort(t), testkit.FreePort(t)
 		text := poolConfig(r.sink.port(), pp, rp, db1, db2, r.dir)
-		if name == "haproxy" {
-			testkit.StartHAProxy(t, text)
-		} else {
-			runProxy(t, text)
-		}
+		startOn(t, name, text)
 		r.primary, r.replicas = "127.0.0.1:"+strconv.Itoa(pp), "127.0.0.1:"+strconv.Itoa(rp)
 		runs = append(runs, r)
 	}
@@ -267,11 +263,7 @@ frontend fe
     bind 127.0.0.1:%d
     default_backend be
 `, sink.port(), dir, testkit.FreePort(t))
-		if name == "haproxy" {
-			testkit.StartHAProxy(t, text)
-		} else {
-			runProxy(t, text)
-		}
+		startOn(t, name, text)
 		lines[i] = payload(sink.next(t, `^Server be/s1 is DOWN`))
 	}
 	dur := regexp.MustCompile(`check duration: (\d+)ms`)

@@ -64,11 +64,7 @@ func startStatsPair(t *testing.T) []statsTarget {
 	for _, who := range []string{"haproxy", "ours"} {
 		sp, fp := testkit.FreePort(t), testkit.FreePort(t)
 		text := fmt.Sprintf(statsDiffCfg, sp, fp, bport, dead, s3)
-		if who == "haproxy" {
-			testkit.StartHAProxy(t, text)
-		} else {
-			runProxy(t, text)
-		}
+		startOn(t, who, text)
 		tg := statsTarget{who, "127.0.0.1:" + strconv.Itoa(sp), "127.0.0.1:" + strconv.Itoa(fp)}
 		// Only the stats port is probed: haproxy counts a connection
 		// closed without a request in req_tot and hrsp_4xx (this

@@ -139,12 +139,7 @@ func TestCompressionVsHAProxy(t *testing.T) {
 	testbin.Need(t, "haproxy")
 	be := bodyBackend(t)
 	cfg := func(port int) string {
-		return fmt.Sprintf(`defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+		return httpDefaults + fmt.Sprintf(`frontend fe
     bind 127.0.0.1:%d
     compression algo gzip deflate
     use_backend braw if { path_beg /raw/ }

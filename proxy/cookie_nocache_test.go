@@ -56,12 +56,7 @@ func TestCookieNocacheVsHAProxy(t *testing.T) {
 	testbin.Need(t, "haproxy")
 	be := headerBackend(t)
 	cfg := func(port int) string {
-		return fmt.Sprintf(`defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+		return httpDefaults + fmt.Sprintf(`frontend fe
     bind 127.0.0.1:%d
     default_backend be
 backend be

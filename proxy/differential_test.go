@@ -11,6 +11,15 @@ import (
 	"github.com/haplog/haplog/internal/testkit"
 )
 
+// httpDefaults is a defaults section in mode http, with 5s timeouts and
+// no logging.
+const httpDefaults = `defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+`
+
 // haproxyAt runs the real haproxy on text, whose frontend listens on
 // 127.0.0.1:port, and returns that address once it accepts connections.
 func haproxyAt(t testing.TB, text string, port int) string {

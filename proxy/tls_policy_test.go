@@ -75,12 +75,7 @@ func TestTLSPolicyVsHAProxy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := func(port int) string {
-				return "global\n" + tc.global + `defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+				return "global\n" + tc.global + httpDefaults + `frontend fe
     bind 127.0.0.1:` + strconv.Itoa(port) + " ssl crt " + crt + " " + tc.bind + `
     http-request return status 200
 `
@@ -109,7 +104,7 @@ func TestStrictSNIVsHAProxy(t *testing.T) {
 	}
 	for _, strict := range []string{"strict-sni", ""} {
 		cfg := func(port int) string {
-			return "defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n" +
+			return httpDefaults +
 				"frontend fe\n    bind 127.0.0.1:" + strconv.Itoa(port) + " ssl crt " + crt + " " + strict + "\n    http-request return status 200\n"
 		}
 		haddr, oaddr := runPair(t, cfg)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // Client aborts while the server has not answered yet. Measured on
@@ -186,7 +187,7 @@ func startAbortOrigin(t testing.TB, ctx context.Context) (int, *arrivals) {
 }
 
 func TestDifferentialClientAbort(t *testing.T) {
-	bin := haproxyBin(t)
+	haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	originH, arrH := startAbortOrigin(t, ctx)
@@ -196,11 +197,9 @@ func TestDifferentialClientAbort(t *testing.T) {
 			"ORIGIN", strconv.Itoa(origin)).Replace(abortConfig)
 	}
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
-	hport := freePort(t)
-	startHAProxy(t, ctx, bin, text(sinkH.port(), hport, originH))
+	hport := testkit.FreePort(t)
+	ha := haproxyAt(t, text(sinkH.port(), hport, originH), hport)
 	p := runProxy(t, text(sinkP.port(), 0, originP))
-	ha := "127.0.0.1:" + strconv.Itoa(hport)
-	waitListening(t, ha)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); runAbortCases(t, ha, arrH) }()

@@ -108,6 +108,17 @@ func (c *conduit) more() bool {
 
 // copyN forwards exactly n bytes.
 func (c *conduit) copyN(n int64) bool {
+	return c.readN(n, c.forward)
+}
+
+// forward counts and writes one piece of the payload.
+func (c *conduit) forward(b []byte) bool {
+	c.payload += int64(len(b))
+	return c.write(b)
+}
+
+// readN passes exactly n body bytes to fn.
+func (c *conduit) readN(n int64, fn func([]byte) bool) bool {
 	for n > 0 {
 		if c.src.buffered() == 0 && !c.more() {
 			return false
@@ -118,8 +129,7 @@ func (c *conduit) copyN(n int64) bool {
 		}
 		c.src.consume(len(b))
 		n -= int64(len(b))
-		c.payload += int64(len(b))
-		if !c.write(b) {
+		if !fn(b) {
 			return false
 		}
 	}
@@ -158,28 +168,11 @@ func (c *conduit) copyChunked() bool {
 		return false
 	}
 	for {
-		n, ev, p, err := d.Next(c.src.buf[c.src.r:c.src.w])
-		if err != nil {
-			c.fail = xferErr{sideSrc, err}
+		ev, p, ok := c.nextChunkEvent(&d, true)
+		if !ok {
 			return false
 		}
-		c.src.consume(n)
-		var ok bool
 		switch ev {
-		case h1.NeedMore:
-			if n > 0 {
-				continue
-			}
-			if c.src.buffered() >= len(c.src.buf) {
-				c.fail = xferErr{sideSrc, errBadMessage}
-				return false
-			}
-			if ok = c.more(); ok {
-				if err := probeChunks(d, c.src.buf[c.src.r:c.src.w]); err != nil {
-					c.fail = xferErr{sideSrc, err}
-					return false
-				}
-			}
 		case h1.Data:
 			c.payload += int64(len(p))
 			ok = c.writev(h1.AppendChunkHeader(c.chunkHdr[:0], len(p)), p, crlf)
@@ -192,6 +185,40 @@ func (c *conduit) copyChunked() bool {
 		}
 		if !ok {
 			return false
+		}
+	}
+}
+
+// nextChunkEvent reads from the source until d yields an event other than
+// NeedMore. With probe, data that arrives is checked whole by probeChunks
+// before any of it is decoded. On failure it sets c.fail (unless more
+// did) and reports false.
+func (c *conduit) nextChunkEvent(d *h1.ChunkDecoder, probe bool) (h1.ChunkEvent, []byte, bool) {
+	for {
+		n, ev, p, err := d.Next(c.src.buf[c.src.r:c.src.w])
+		if err != nil {
+			c.fail = xferErr{sideSrc, err}
+			return ev, nil, false
+		}
+		c.src.consume(n)
+		if ev != h1.NeedMore {
+			return ev, p, true
+		}
+		if n > 0 {
+			continue
+		}
+		if c.src.buffered() >= len(c.src.buf) {
+			c.fail = xferErr{sideSrc, errBadMessage}
+			return ev, nil, false
+		}
+		if !c.more() {
+			return ev, nil, false
+		}
+		if probe {
+			if err := probeChunks(*d, c.src.buf[c.src.r:c.src.w]); err != nil {
+				c.fail = xferErr{sideSrc, err}
+				return ev, nil, false
+			}
 		}
 	}
 }

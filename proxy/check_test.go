@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestHealthCheckDownUp watches an HTTP-checked server go DOWN (nothing
@@ -18,7 +19,7 @@ func TestHealthCheckDownUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sink := newLogSink(t)
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	text := "global\n    log 127.0.0.1:" + strconv.Itoa(sink.port()) + " local0\n" +
 		"defaults\n    mode http\n    log global\n    timeout connect 500ms\n    timeout check 500ms\n" +
 		"backend be\n    option httpchk HEAD /_health HTTP/1.1\\r\\nHost:\\ localhost\n    http-check expect status 200\n" +
@@ -107,7 +108,7 @@ func TestHealthCheckStartState(t *testing.T) {
 		t.Fatal(err)
 	}
 	go (&testbackend.TCP{Mode: testbackend.Echo}).Serve(ctx, live)
-	runProxy(t, startStateConfig(sink.port(), 0, freePort(t), live.Addr().(*net.TCPAddr).Port))
+	runProxy(t, startStateConfig(sink.port(), 0, testkit.FreePort(t), live.Addr().(*net.TCPAddr).Port))
 	got := firstCheckLines(t, sink)
 	want := map[string]string{
 		"d1":       `<133> Health check for server be/d1 failed, reason: Layer4 connection problem, info: "Connection refused", check duration: Nms, status: 0/2 DOWN.`,
@@ -126,7 +127,7 @@ func TestHealthCheckStartState(t *testing.T) {
 // TestDifferentialHealthCheckStart runs the same configuration in the
 // real haproxy and compares the first check lines (skips without it).
 func TestDifferentialHealthCheckStart(t *testing.T) {
-	bin := haproxyBin(t)
+	haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	live, err := net.Listen("tcp", "127.0.0.1:0")
@@ -134,9 +135,9 @@ func TestDifferentialHealthCheckStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	go (&testbackend.TCP{Mode: testbackend.Echo}).Serve(ctx, live)
-	dead, lp := freePort(t), live.Addr().(*net.TCPAddr).Port
+	dead, lp := testkit.FreePort(t), live.Addr().(*net.TCPAddr).Port
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
-	startHAProxy(t, ctx, bin, startStateConfig(sinkH.port(), freePort(t), dead, lp))
+	testkit.StartHAProxy(t, startStateConfig(sinkH.port(), testkit.FreePort(t), dead, lp))
 	runProxy(t, startStateConfig(sinkP.port(), 0, dead, lp))
 	want, got := firstCheckLines(t, sinkH), firstCheckLines(t, sinkP)
 	left := regexp.MustCompile(`\d+ active and \d+ backup servers left\.`) // order-dependent

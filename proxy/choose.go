@@ -1,5 +1,7 @@
 package proxy
 
+import "github.com/haplog/haplog/proxy/h1"
+
 // Stage 4, backend choice: use_backend / default_backend (resolved to
 // *backend at load) and cookie persistence, which designates a server.
 
@@ -26,7 +28,7 @@ func persistence(s *session, be *backend) *server {
 	st.term.setCookieReq(cookieReqAbsent)
 	for i := range s.req.hdrs {
 		hd := &s.req.hdrs[i]
-		if !equalFoldASCII(hd.name, "cookie") {
+		if !h1.EqualFold(hd.name, "cookie") {
 			continue
 		}
 		v, ok := cookieValue(hd.value, ck.Name)

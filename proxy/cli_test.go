@@ -67,17 +67,9 @@ func cliFirst(t testing.TB, p *testkit.Process, path, raw string) string {
 // nextAny returns the next datagram, stripped to "<PRI>message".
 func (s *logSink) nextAny(t testing.TB) string {
 	t.Helper()
-	select {
-	case d, ok := <-s.lines:
-		if !ok {
-			t.Fatal("log sink closed")
-		}
-		pri, _, _ := strings.Cut(d, ">")
-		return pri + ">" + payload(d)
-	case <-time.After(10 * time.Second):
-		t.Fatal("no log line")
-	}
-	return ""
+	d := s.next(t, ``)
+	pri, _, _ := strings.Cut(d, ">")
+	return pri + ">" + payload(d)
 }
 
 // adminConfig renders testdata/cli/admin.cfg for a socket path and a log
@@ -179,10 +171,7 @@ func TestCLIAdminSequence(t *testing.T) {
 		}
 	}
 	// Traffic now goes to the backup only.
-	c, err := net.Dial("tcp", addr(t, p, "fe", false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr(t, p, "fe", false))
 	c.Close()
 }
 
@@ -195,7 +184,7 @@ func TestCLIAdminSequenceHAProxy(t *testing.T) {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "admin.sock")
 	cfgPath := filepath.Join(dir, "h.cfg")
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	text := strings.Replace(adminConfig(t, sock, sink.port()), "127.0.0.1:0", "127.0.0.1:"+strconv.Itoa(port), 1)
 	if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -311,7 +300,7 @@ func newProxyCfg(t testing.TB, text string) *Proxy {
 func TestCLIMaintCheckedServer(t *testing.T) {
 	sink := newLogSink(t)
 	sock := filepath.Join(t.TempDir(), "admin.sock")
-	dead := freePort(t)
+	dead := testkit.FreePort(t)
 	text := "global\n    log 127.0.0.1:" + strconv.Itoa(sink.port()) + " local0\n    stats socket " + sock + " level admin\n" +
 		"defaults\n    mode http\n    log global\n    timeout connect 500ms\n" +
 		"backend bc\n    server c1 127.0.0.1:" + strconv.Itoa(dead) + " check inter 50 fall 1 rise 1\n"

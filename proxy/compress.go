@@ -81,17 +81,12 @@ func selectAlgo(s *session, algos []string) string {
 	best, bestQ := "", 0
 	for i := range s.req.hdrs {
 		hd := &s.req.hdrs[i]
-		if hd.del || !equalFoldASCII(hd.name, "accept-encoding") {
+		if hd.del || !h1.EqualFold(hd.name, "accept-encoding") {
 			continue
 		}
 		for v := hd.value; len(v) > 0; {
 			var el []byte
-			if j := bytes.IndexByte(v, ','); j >= 0 {
-				el, v = v[:j], v[j+1:]
-			} else {
-				el, v = v, nil
-			}
-			el = bytes.Trim(el, " \t")
+			el, v = nextListElem(v)
 			if len(el) == 0 {
 				continue
 			}
@@ -106,7 +101,7 @@ func selectAlgo(s *session, algos []string) string {
 			// HAProxy keeps the algorithms in reverse order of
 			// declaration: "*" takes the last one declared.
 			for k := len(algos) - 1; k >= 0; k-- {
-				if a := algos[k]; el[0] == '*' || equalFoldASCII(el[:tok], uaName(a)) {
+				if a := algos[k]; el[0] == '*' || h1.EqualFold(el[:tok], uaName(a)) {
 					best, bestQ = a, q
 					break
 				}
@@ -174,7 +169,7 @@ func parseQ(b []byte) int {
 // lookupFirst returns the first value of a header (nil when absent).
 func (h *head) lookupFirst(name string) []byte {
 	for i := range h.hdrs {
-		if !h.hdrs[i].del && equalFoldASCII(h.hdrs[i].name, name) {
+		if !h.hdrs[i].del && h1.EqualFold(h.hdrs[i].name, name) {
 			return h.hdrs[i].value
 		}
 	}
@@ -210,15 +205,15 @@ func startCompression(s *session, be *backend, noBody bool) *compression {
 			continue
 		}
 		switch {
-		case equalFoldASCII(hd.name, "content-encoding"):
+		case h1.EqualFold(hd.name, "content-encoding"):
 			return nil
-		case equalFoldASCII(hd.name, "cache-control"):
+		case h1.EqualFold(hd.name, "cache-control"):
 			for _, el := range bytes.Split(hd.value, []byte(",")) {
-				if equalFoldASCII(bytes.Trim(el, " \t"), "no-transform") {
+				if h1.EqualFold(bytes.Trim(el, " \t"), "no-transform") {
 					return nil
 				}
 			}
-		case equalFoldASCII(hd.name, "etag"):
+		case h1.EqualFold(hd.name, "etag"):
 			if etags++; etags > 1 || !validETag(hd.value) {
 				return nil
 			}
@@ -229,13 +224,13 @@ func startCompression(s *session, be *backend, noBody bool) *compression {
 		ct = []byte{}
 	}
 	if ct != nil {
-		if len(ct) >= 9 && equalFoldASCII(ct[:9], "multipart") {
+		if len(ct) >= 9 && h1.EqualFold(ct[:9], "multipart") {
 			return nil
 		}
 		if len(types) > 0 {
 			ok := false
 			for _, t := range types {
-				if len(ct) >= len(t) && equalFoldASCII(ct[:len(t)], t) {
+				if len(ct) >= len(t) && h1.EqualFold(ct[:len(t)], t) {
 					ok = true
 					break
 				}
@@ -253,9 +248,9 @@ func startCompression(s *session, be *backend, noBody bool) *compression {
 			continue
 		}
 		switch {
-		case equalFoldASCII(hd.name, "content-length"):
+		case h1.EqualFold(hd.name, "content-length"):
 			hd.skip = true
-		case equalFoldASCII(hd.name, "etag") && len(hd.value) > 0 && hd.value[0] == '"':
+		case h1.EqualFold(hd.name, "etag") && len(hd.value) > 0 && hd.value[0] == '"':
 			hd.value = append([]byte("W/"), hd.value...)
 		}
 	}
@@ -264,7 +259,7 @@ func startCompression(s *session, be *backend, noBody bool) *compression {
 
 func hasHeader(s *session, h *head, name string) bool {
 	for i := range h.hdrs {
-		if !h.hdrs[i].del && equalFoldASCII(h.hdrs[i].name, name) {
+		if !h.hdrs[i].del && h1.EqualFold(h.hdrs[i].name, name) {
 			return true
 		}
 	}
@@ -405,48 +400,16 @@ func (z *compression) copyBody(c *conduit, h *head) bool {
 	return c.write(crlf)
 }
 
-// readN passes exactly n body bytes to fn.
-func (c *conduit) readN(n int64, fn func([]byte) bool) bool {
-	for n > 0 {
-		if c.src.buffered() == 0 && !c.more() {
-			return false
-		}
-		b := c.src.buf[c.src.r:c.src.w]
-		if int64(len(b)) > n {
-			b = b[:n]
-		}
-		c.src.consume(len(b))
-		n -= int64(len(b))
-		if !fn(b) {
-			return false
-		}
-	}
-	return true
-}
-
 // readChunked passes the data of a chunked body, validated by proxy/h1's
 // decoder, to fn and stops after the last-chunk line (the trailers stay
 // in the source for readTrailers).
 func (c *conduit) readChunked(d *h1.ChunkDecoder, fn func([]byte) bool) bool {
 	for {
-		n, ev, p, err := d.Next(c.src.buf[c.src.r:c.src.w])
-		if err != nil {
-			c.fail = xferErr{sideSrc, err}
+		ev, p, ok := c.nextChunkEvent(d, false)
+		if !ok {
 			return false
 		}
-		c.src.consume(n)
 		switch ev {
-		case h1.NeedMore:
-			if n > 0 {
-				continue
-			}
-			if c.src.buffered() >= len(c.src.buf) {
-				c.fail = xferErr{sideSrc, errBadMessage}
-				return false
-			}
-			if !c.more() {
-				return false
-			}
 		case h1.Data:
 			if !fn(p) {
 				return false
@@ -464,24 +427,11 @@ func (c *conduit) readChunked(d *h1.ChunkDecoder, fn func([]byte) bool) bool {
 // empty line.
 func (c *conduit) readTrailers(d *h1.ChunkDecoder) bool {
 	for {
-		n, ev, p, err := d.Next(c.src.buf[c.src.r:c.src.w])
-		if err != nil {
-			c.fail = xferErr{sideSrc, err}
+		ev, p, ok := c.nextChunkEvent(d, false)
+		if !ok {
 			return false
 		}
-		c.src.consume(n)
 		switch ev {
-		case h1.NeedMore:
-			if n > 0 {
-				continue
-			}
-			if c.src.buffered() >= len(c.src.buf) {
-				c.fail = xferErr{sideSrc, errBadMessage}
-				return false
-			}
-			if !c.more() {
-				return false
-			}
 		case h1.Trailer:
 			if !c.writeTrailer(p) {
 				return false

@@ -6,7 +6,6 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -21,9 +20,9 @@ import (
 	"github.com/haplog/haplog/internal/testkit"
 )
 
-// bodyBackend answers with the status, headers and body its query asks:
-// st=200, h=Name:%20value (repeatable), n=<body bytes>, chunked=1.
-func bodyBackend(t *testing.T) int {
+// queryBackend serves HTTP/1 requests with answer's reply to each (its
+// query parsed), until the client closes or answer says last.
+func queryBackend(t *testing.T, answer func(req *http.Request, q url.Values) (resp []byte, last bool)) int {
 	t.Helper()
 	addr := testkit.Serve(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
@@ -34,41 +33,50 @@ func bodyBackend(t *testing.T) int {
 			}
 			io.Copy(io.Discard, req.Body)
 			q, _ := url.ParseQuery(req.URL.RawQuery)
-			n, _ := strconv.Atoi(q.Get("n"))
-			body := bytes.Repeat([]byte("hello compressible world "), n/25+1)[:n]
-			var b bytes.Buffer
-			fmt.Fprintf(&b, "HTTP/1.1 %s OK\r\n", q.Get("st"))
-			for _, h := range q["h"] {
-				b.WriteString(h + "\r\n")
+			resp, last := answer(req, q)
+			if _, err := c.Write(resp); err != nil || last {
+				return
 			}
-			if q.Get("chunked") == "1" {
-				b.WriteString("Transfer-Encoding: chunked\r\n\r\n")
-				for len(body) > 0 {
-					k := min(len(body), 700)
-					fmt.Fprintf(&b, "%x\r\n%s\r\n", k, body[:k])
-					body = body[k:]
-				}
-				b.WriteString("0\r\n\r\n")
-			} else {
-				fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
-				if req.Method != "HEAD" {
-					b.Write(body)
-				}
-			}
-			c.Write(b.Bytes())
 		}
 	})
 	return addr.Port
+}
+
+// bodyBackend answers with the status, headers and body its query asks:
+// st=200, h=Name:%20value (repeatable), n=<body bytes>, chunked=1.
+func bodyBackend(t *testing.T) int {
+	t.Helper()
+	return queryBackend(t, func(req *http.Request, q url.Values) ([]byte, bool) {
+		n, _ := strconv.Atoi(q.Get("n"))
+		body := bytes.Repeat([]byte("hello compressible world "), n/25+1)[:n]
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "HTTP/1.1 %s OK\r\n", q.Get("st"))
+		for _, h := range q["h"] {
+			b.WriteString(h + "\r\n")
+		}
+		if q.Get("chunked") == "1" {
+			b.WriteString("Transfer-Encoding: chunked\r\n\r\n")
+			for len(body) > 0 {
+				k := min(len(body), 700)
+				fmt.Fprintf(&b, "%x\r\n%s\r\n", k, body[:k])
+				body = body[k:]
+			}
+			b.WriteString("0\r\n\r\n")
+		} else {
+			fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
+			if req.Method != "HEAD" {
+				b.Write(body)
+			}
+		}
+		return b.Bytes(), false
+	})
 }
 
 // exchange sends one request and returns the status line, the header
 // lines (lower-cased names, in order) and the decoded body.
 func rawExchange(t *testing.T, addr, req string) (string, []string, string) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr)
 	defer c.Close()
 	io.WriteString(c, req)
 	br := bufio.NewReader(c)
@@ -128,15 +136,10 @@ func sortStrings(s []string) {
 // and the proxy with "compression algo/type" set in the frontend and in
 // a backend, and compares status, headers and decoded bodies.
 func TestCompressionVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	be := bodyBackend(t)
 	cfg := func(port int) string {
-		return fmt.Sprintf(`defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+		return httpDefaults + fmt.Sprintf(`frontend fe
     bind 127.0.0.1:%d
     compression algo gzip deflate
     use_backend braw if { path_beg /raw/ }
@@ -153,13 +156,7 @@ backend bid
     server s 127.0.0.1:%d
 `, port, be, be, be)
 	}
-	hp := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	startHAProxy(t, ctx, bin, cfg(hp))
-	haddr := "127.0.0.1:" + strconv.Itoa(hp)
-	waitListening(t, haddr)
-	oaddr := addr(t, runProxy(t, cfg(0)), "fe", false)
+	haddr, oaddr := runPair(t, cfg)
 	const ct = "&h=Content-Type:%20text/html"
 	for _, tc := range []struct{ method, path, version, hdrs string }{
 		{"GET", "/?st=200&n=3000" + ct, "1.1", "Accept-Encoding: gzip\r\n"},
@@ -215,16 +212,13 @@ backend bid
 // connection open (chunked), and the log line counts the bytes the server
 // sent (%B), as haproxy 2.6 logs them.
 func TestCompressionKeepAliveAndLog(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	be := bodyBackend(t)
 	var lines [2]string
 	for i, who := range []string{"haproxy", "proxy"} {
 		sink := newLogSink(t)
-		port := 0
-		if who == "haproxy" {
-			port = freePort(t)
-		}
-		cfg := fmt.Sprintf(`global
+		a := startSide(t, who, func(port int) string {
+			return fmt.Sprintf(`global
     log 127.0.0.1:%d local0
 defaults
     mode http
@@ -240,21 +234,9 @@ frontend fe
 backend b
     server s 127.0.0.1:%d
 `, sink.port(), port, be)
-		var a string
-		if who == "haproxy" {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			startHAProxy(t, ctx, bin, cfg)
-			a = "127.0.0.1:" + strconv.Itoa(port)
-			waitListening(t, a)
-		} else {
-			a = addr(t, runProxy(t, cfg), "fe", false)
-		}
+		})
 		conns := regexp.MustCompile(`(\S{4}) \d+/\d+/\d+/\d+/\d+ `)
-		c, err := net.Dial("tcp", a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustDial(t, a)
 		br := bufio.NewReader(c)
 		for k := 0; k < 2; k++ {
 			fmt.Fprintf(c, "GET /?st=200&n=5000&h=Content-Type:%%20text/html&k=%d HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n", k)
@@ -274,7 +256,7 @@ backend b
 		}
 		c.Close()
 		// The connection counters are masked: haproxy may still count
-		// waitListening's probe connection (seen: 2/2/0/0/0 vs 1/1/0/0/0).
+		// haproxyAt's probe connection (seen: 2/2/0/0/0 vs 1/1/0/0/0).
 		lines[i] = conns.ReplaceAllString(maskText(payload(sink.next(t, `k=1 HTTP`))), "$1 C ")
 	}
 	if lines[0] != lines[1] {

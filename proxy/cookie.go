@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // cookieValue finds cookie name in a Cookie header value.
@@ -28,7 +30,7 @@ func isCookie(part []byte, name string) bool {
 func findCookie(h *head, hdr, prefix string, n int) string {
 	for i := range h.hdrs {
 		hd := &h.hdrs[i]
-		if !equalFoldASCII(hd.name, hdr) {
+		if !h1.EqualFold(hd.name, hdr) {
 			continue
 		}
 		v := hd.value
@@ -99,40 +101,46 @@ func cacheableResponse(s *session) bool {
 			continue
 		}
 		switch {
-		case equalFoldASCII(hd.name, "cache-control"):
+		case h1.EqualFold(hd.name, "cache-control"):
 			v := hd.value
 			for len(v) > 0 {
 				var el []byte
-				if j := bytes.IndexByte(v, ','); j >= 0 {
-					el, v = v[:j], v[j+1:]
-				} else {
-					el, v = v, nil
-				}
-				el = bytes.Trim(el, " \t")
+				el, v = nextListElem(v)
 				switch {
-				case equalFoldASCII(el, "no-cache"), equalFoldASCII(el, "no-store"),
-					equalFoldASCII(el, "max-age=0"), equalFoldASCII(el, "s-maxage=0"),
+				case h1.EqualFold(el, "no-cache"), h1.EqualFold(el, "no-store"),
+					h1.EqualFold(el, "max-age=0"), h1.EqualFold(el, "s-maxage=0"),
 					string(el) == "private":
 					return false
 				case hasPrefixFold(el, "max-age"), hasPrefixFold(el, "s-maxage"):
 					fresh = true
 				}
 			}
-		case equalFoldASCII(hd.name, "pragma"):
-			if equalFoldASCII(bytes.Trim(hd.value, " \t"), "no-cache") {
+		case h1.EqualFold(hd.name, "pragma"):
+			if h1.EqualFold(bytes.Trim(hd.value, " \t"), "no-cache") {
 				return false
 			}
-		case equalFoldASCII(hd.name, "expires"):
+		case h1.EqualFold(hd.name, "expires"):
 			fresh = true
-		case equalFoldASCII(hd.name, "etag"), equalFoldASCII(hd.name, "last-modified"):
+		case h1.EqualFold(hd.name, "etag"), h1.EqualFold(hd.name, "last-modified"):
 			validator = true
 		}
 	}
 	return fresh || validator
 }
 
+// nextListElem splits the first element off a comma-separated header
+// value v, trimmed of blanks, and returns it with the rest of v.
+func nextListElem(v []byte) (el, rest []byte) {
+	if j := bytes.IndexByte(v, ','); j >= 0 {
+		el, rest = v[:j], v[j+1:]
+	} else {
+		el = v
+	}
+	return bytes.Trim(el, " \t"), rest
+}
+
 func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && equalFoldASCII(b[:len(prefix)], prefix)
+	return len(b) >= len(prefix) && h1.EqualFold(b[:len(prefix)], prefix)
 }
 
 func setCookieName(v []byte, name string) ([]byte, bool) {

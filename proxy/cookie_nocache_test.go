@@ -2,51 +2,36 @@ package proxy
 
 import (
 	"bufio"
-	"context"
+	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/haplog/haplog/internal/testbin"
-	"github.com/haplog/haplog/internal/testkit"
 )
 
 // headerBackend answers every request with the status and extra header
 // lines given in its query: /?st=200&h=Cache-Control:%20private.
 func headerBackend(t *testing.T) int {
 	t.Helper()
-	addr := testkit.Serve(t, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		io.Copy(io.Discard, req.Body)
-		q, _ := url.ParseQuery(req.URL.RawQuery)
-		st := q.Get("st")
-		var b strings.Builder
-		fmt.Fprintf(&b, "HTTP/1.1 %s X\r\nContent-Length: 0\r\nConnection: close\r\n", st)
+	return queryBackend(t, func(_ *http.Request, q url.Values) ([]byte, bool) {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "HTTP/1.1 %s X\r\nContent-Length: 0\r\nConnection: close\r\n", q.Get("st"))
 		for _, h := range q["h"] {
 			b.WriteString(h + "\r\n")
 		}
 		b.WriteString("\r\n")
-		io.WriteString(c, b.String())
+		return b.Bytes(), true
 	})
-	return addr.Port
 }
 
 // rawRequest sends one request and returns the response head, lower-cased.
 func rawRequest(t *testing.T, addr, req string) string {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr)
 	defer c.Close()
 	io.WriteString(c, req)
 	br := bufio.NewReader(c)
@@ -68,15 +53,10 @@ func rawRequest(t *testing.T, addr, req string) string {
 // "cache-control: private" exactly where HAProxy 2.6 does (cacheable
 // statuses and methods, response cache headers), compared side by side.
 func TestCookieNocacheVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	be := headerBackend(t)
 	cfg := func(port int) string {
-		return fmt.Sprintf(`defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+		return httpDefaults + fmt.Sprintf(`frontend fe
     bind 127.0.0.1:%d
     default_backend be
 backend be
@@ -84,14 +64,7 @@ backend be
     server a1 127.0.0.1:%d cookie a1
 `, port, be)
 	}
-	hp := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	startHAProxy(t, ctx, bin, cfg(hp))
-	haddr := "127.0.0.1:" + strconv.Itoa(hp)
-	waitListening(t, haddr)
-	p := runProxy(t, cfg(0))
-	oaddr := addr(t, p, "fe", false)
+	haddr, oaddr := runPair(t, cfg)
 
 	for _, tc := range []struct{ method, query, reqHdrs string }{
 		{"GET", "st=200", ""},

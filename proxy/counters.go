@@ -99,6 +99,26 @@ func hrspClass(status int) int {
 	return 5
 }
 
+// countEnd counts how a stream that ended with term failed: a connection
+// error, a bad response, an abort by the client or the server (during
+// the data phase).
+func (c *counters) countEnd(term termState, connErr, badResp bool) {
+	if connErr {
+		c.econ.Add(1)
+	}
+	if badResp {
+		c.eresp.Add(1)
+	}
+	switch term[0] {
+	case 'C':
+		c.cliAbrt.Add(1)
+	case 'S':
+		if term[1] == 'D' {
+			c.srvAbrt.Add(1)
+		}
+	}
+}
+
 // countTimes records a stream's timers (ms, -1 = did not happen).
 func (c *counters) countTimes(tq, tc, tr, tt int64) {
 	c.timed.Add(1)
@@ -180,25 +200,12 @@ func countStream(s *session, end time.Time) {
 	}
 	srvErr := st.term[0] == 'S'
 	connErr := srvErr && st.term[1] == 'C'
-	if connErr {
-		be.econ.Add(1)
-	}
 	// No (valid) response header from the server: a 502 or 504 made by
 	// the proxy, counted on the backend but not in the server's
 	// responses.
 	noResp := st.term[1] == 'H' && (st.term[0] == 'S' || st.term[0] == 's' || st.term[0] == 'P' && status == 502)
 	badResp := noResp && status == 502
-	if badResp {
-		be.eresp.Add(1)
-	}
-	switch st.term[0] {
-	case 'C':
-		be.cliAbrt.Add(1)
-	case 'S':
-		if st.term[1] == 'D' {
-			be.srvAbrt.Add(1)
-		}
-	}
+	be.countEnd(st.term, connErr, badResp)
 	tm := formats.ComputeTimers(st.marks(end))
 	tq, tc, tr, tt := tm.Tw, tm.Tc, tm.Tr, tm.Tt
 	if st.srv == nil {
@@ -220,20 +227,7 @@ func countStream(s *session, end time.Time) {
 	storeMax(&sv.smax, st.srv.cur.Load()+1)
 	storeMax(&sv.sessRateMax, sv.sessRate.add(now))
 	sv.countTimes(tq, tc, tr, tt)
-	if connErr {
-		sv.econ.Add(1)
-	}
-	if badResp {
-		sv.eresp.Add(1)
-	}
-	switch st.term[0] {
-	case 'C':
-		sv.cliAbrt.Add(1)
-	case 'S':
-		if st.term[1] == 'D' {
-			sv.srvAbrt.Add(1)
-		}
-	}
+	sv.countEnd(st.term, connErr, badResp)
 }
 
 // reqHTXSize is the size HAProxy counts for a request in its "bin"

@@ -2,53 +2,61 @@ package proxy
 
 import (
 	"context"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/haplog/haplog/formats"
-	"github.com/haplog/haplog/internal/testbackend"
 	"github.com/haplog/haplog/internal/testkit"
 )
 
-// freePort returns a port nothing listens on right now, outside the
-// ephemeral range (see testbackend.FreePort).
-func freePort(t testing.TB) int {
+// httpDefaults is a defaults section in mode http, with 5s timeouts and
+// no logging.
+const httpDefaults = `defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+`
+
+// haproxyAt runs the real haproxy on text, whose frontend listens on
+// 127.0.0.1:port, and returns that address once it accepts connections.
+func haproxyAt(t testing.TB, text string, port int) string {
 	t.Helper()
-	port, err := testbackend.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	testkit.StartHAProxy(t, text).WaitDial(t, "tcp", addr)
+	return addr
 }
 
-// waitListening polls (bounded by waitFor's deadline) until something
-// accepts TCP connections on addr.
-func waitListening(t testing.TB, addr string) {
+// startOn runs who ("haproxy", or else the proxy) on text for the rest
+// of the test, without waiting for it to listen.
+func startOn(t testing.TB, who, text string) {
 	t.Helper()
-	testkit.Eventually(t, addr+" listening", func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	if who == "haproxy" {
+		testkit.StartHAProxy(t, text)
+	} else {
+		runProxy(t, text)
+	}
 }
 
-// startHAProxy runs the real haproxy in the foreground on text, until ctx
-// is done or the test ends.
-func startHAProxy(t testing.TB, ctx context.Context, bin, text string) *testkit.Process {
+// startSide runs who ("haproxy", or else the proxy) on cfg(port), port
+// being a free one for haproxy and 0 for the proxy, and returns the
+// address of its frontend "fe" once it accepts connections.
+func startSide(t testing.TB, who string, cfg func(port int) string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
+	if who == "haproxy" {
+		hp := testkit.FreePort(t)
+		return haproxyAt(t, cfg(hp), hp)
 	}
-	return testkit.Start(t, exec.CommandContext(ctx, bin, "-db", "-q", "-f", path))
+	return addr(t, runProxy(t, cfg(0)), "fe", false)
+}
+
+// runPair runs haproxy and the proxy on cfg as startSide does and returns
+// the address of each one's frontend "fe".
+func runPair(t testing.TB, cfg func(port int) string) (haddr, oaddr string) {
+	t.Helper()
+	return startSide(t, "haproxy", cfg), startSide(t, "proxy", cfg)
 }
 
 // TestDifferentialHTTP runs the real HAProxy 2.6 and the proxy on the same
@@ -57,7 +65,7 @@ func startHAProxy(t testing.TB, ctx context.Context, bin, text string) *testkit.
 // masked). It needs /usr/sbin/haproxy and skips without it; set
 // HAPLOG_HAPROXY to use another binary.
 func TestDifferentialHTTP(t *testing.T) {
-	bin := haproxyBin(t)
+	haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ports := startBackends(t, ctx)
@@ -65,16 +73,13 @@ func TestDifferentialHTTP(t *testing.T) {
 	hports := map[int]int{}
 	text := rewriteConfigBind(t, "testdata/haproxy-http.cfg", ports, sinkH.port(), func(orig int) int {
 		if hports[orig] == 0 {
-			hports[orig] = freePort(t)
+			hports[orig] = testkit.FreePort(t)
 		}
 		return hports[orig]
 	})
 	text = strings.Replace(text, "    bind [::1]:"+strconv.Itoa(hports[20100])+"\n", "", 1)
-	startHAProxy(t, ctx, bin, text)
+	hweb := haproxyAt(t, text, hports[20100])
 	p := runProxy(t, strings.Replace(rewriteConfig(t, "testdata/haproxy-http.cfg", ports, sinkP.port()), "    bind [::1]:0\n", "", 1))
-
-	hweb := "127.0.0.1:" + strconv.Itoa(hports[20100])
-	waitListening(t, hweb)
 	sinkH.next(t, `^Server be_down/d1 is DOWN`)
 	sinkP.next(t, `^Server be_down/d1 is DOWN`)
 
@@ -106,10 +111,7 @@ func TestDifferentialHTTP(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			send := func(address string) {
-				c, err := net.Dial("tcp", address)
-				if err != nil {
-					t.Fatal(err)
-				}
+				c := mustDial(t, address)
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(10 * time.Second))
 				c.Write([]byte(st.req))

@@ -130,9 +130,7 @@ func drainStates(s *logSink) []string {
 // environment, the state changes are logged alike, and after the roles
 // swap both fail over within two check intervals.
 func TestDifferentialExternalCheckPool(t *testing.T) {
-	bin := haproxyBin(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	haproxyBin(t)
 	roles := t.TempDir()
 	setRoles(t, roles, "primary", "replica")
 	db1, db2 := namedServer(t, "db1"), namedServer(t, "db2")
@@ -146,13 +144,9 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 	for _, name := range []string{"haproxy", "proxy"} {
 		r := &run{name: name, dir: t.TempDir(), sink: newLogSink(t)}
 		poolScripts(t, r.dir, roles)
-		pp, rp := freePort(t), freePort(t)
+		pp, rp := testkit.FreePort(t), testkit.FreePort(t)
 		text := poolConfig(r.sink.port(), pp, rp, db1, db2, r.dir)
-		if name == "haproxy" {
-			startHAProxy(t, ctx, bin, text)
-		} else {
-			runProxy(t, text)
-		}
+		startOn(t, name, text)
 		r.primary, r.replicas = "127.0.0.1:"+strconv.Itoa(pp), "127.0.0.1:"+strconv.Itoa(rp)
 		runs = append(runs, r)
 	}
@@ -240,9 +234,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 // script outlives its time (the interval, or min(inter, timeout connect)
 // with "timeout check") and the check's missing PATH.
 func TestDifferentialExternalCheckTimeout(t *testing.T) {
-	bin := haproxyBin(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	haproxyBin(t)
 	var lines [2]string
 	for i, name := range []string{"haproxy", "proxy"} {
 		dir := t.TempDir()
@@ -270,12 +262,8 @@ backend be
 frontend fe
     bind 127.0.0.1:%d
     default_backend be
-`, sink.port(), dir, freePort(t))
-		if name == "haproxy" {
-			startHAProxy(t, ctx, bin, text)
-		} else {
-			runProxy(t, text)
-		}
+`, sink.port(), dir, testkit.FreePort(t))
+		startOn(t, name, text)
 		lines[i] = payload(sink.next(t, `^Server be/s1 is DOWN`))
 	}
 	dur := regexp.MustCompile(`check duration: (\d+)ms`)
@@ -301,7 +289,7 @@ frontend fe
 // the external check marks the server DOWN; the termination states (and
 // the HTTP status) match haproxy 2.6's.
 func TestDifferentialOnMarkedDown(t *testing.T) {
-	bin := haproxyBin(t)
+	haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	echo, err := net.Listen("tcp", "127.0.0.1:0")
@@ -325,7 +313,7 @@ func TestDifferentialOnMarkedDown(t *testing.T) {
 			t.Fatal(err)
 		}
 		sink := newLogSink(t)
-		tport, hport := freePort(t), freePort(t)
+		tport, hport := testkit.FreePort(t), testkit.FreePort(t)
 		text := fmt.Sprintf(`global
     log 127.0.0.1:%d local0
     external-check
@@ -349,25 +337,18 @@ listen h
     server s1 %s check inter 300 fall 1 rise 1 on-marked-down shutdown-sessions
 `, sink.port(), dir, tport, echo.Addr(), hport, web.Addr())
 		if name == "haproxy" {
-			startHAProxy(t, ctx, bin, text)
-			waitListening(t, "127.0.0.1:"+strconv.Itoa(hport))
+			haproxyAt(t, text, hport)
 		} else {
 			runProxy(t, text)
 		}
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(tport))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustDial(t, "127.0.0.1:"+strconv.Itoa(tport))
 		defer c.Close()
 		c.Write([]byte("hello\n"))
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
 			t.Fatalf("%s: echo: %v", name, err)
 		}
-		h, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(hport))
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := mustDial(t, "127.0.0.1:"+strconv.Itoa(hport))
 		defer h.Close()
 		h.Write([]byte("GET /?d=8000&run=" + name + " HTTP/1.1\r\nHost: x\r\n\r\n"))
 		for reached := false; !reached; {

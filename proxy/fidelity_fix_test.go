@@ -88,10 +88,7 @@ func TestFixCookieCharsWithoutResponse(t *testing.T) {
 // returns the %b/%s of each logged line.
 func keepAliveServers(t *testing.T, sink *logSink, address string, reqs []string) []string {
 	t.Helper()
-	c, err := net.Dial("tcp", address)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)

@@ -157,24 +157,24 @@ func sendRequest(s *session, be *backend, srvKeep bool) error {
 		if hd.skip || hd.del {
 			continue
 		}
-		if be.cfg.Cookie != nil && be.cfg.Cookie.Indirect && equalFoldASCII(hd.name, "cookie") {
+		if be.cfg.Cookie != nil && be.cfg.Cookie.Indirect && h1.EqualFold(hd.name, "cookie") {
 			w = appendCookieWithout(w, hd.value, be.cfg.Cookie.Name)
 			continue
 		}
-		w = appendLower(w, hd.name)
+		w = h1.AppendLower(w, hd.name)
 		w = append(w, ": "...)
 		w = append(w, hd.value...)
 		w = append(w, "\r\n"...)
 	}
 	// HAProxy adds the unique-id header before X-Forwarded-For.
 	if hn := s.fe.cfg.UniqueIDHeader; hn != "" && s.fe.uidFmt != nil {
-		w = appendLower(w, []byte(hn))
+		w = h1.AppendLower(w, []byte(hn))
 		w = append(w, ": "...)
 		w = append(w, uniqueID(s)...)
 		w = append(w, "\r\n"...)
 	}
 	if ff := forwardFor(s, be); ff != nil {
-		w = appendLower(w, []byte(ff.Header))
+		w = h1.AppendLower(w, []byte(ff.Header))
 		w = append(w, ": "...)
 		w = s.client.Addr().AppendTo(w)
 		w = append(w, "\r\n"...)

@@ -162,7 +162,7 @@ func (h *head) http11() bool {
 func (h *head) lookup(name string) []byte {
 	var v []byte
 	for i := range h.hdrs {
-		if !h.hdrs[i].del && equalFoldASCII(h.hdrs[i].name, name) {
+		if !h.hdrs[i].del && h1.EqualFold(h.hdrs[i].name, name) {
 			v = h.hdrs[i].value
 		}
 	}
@@ -249,35 +249,6 @@ func checkBufferedBody(h *head, b []byte) error {
 	var d h1.ChunkDecoder
 	d.Reset(&h1Limits)
 	return probeChunks(d, b)
-}
-
-// equalFoldASCII compares b with the lower-case ASCII string s, ignoring
-// case.
-func equalFoldASCII(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// appendLower appends b in lower case.
-func appendLower(dst, b []byte) []byte {
-	for _, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
 }
 
 // htxStartLine is HAProxy's accounting of a start line in %B: the three

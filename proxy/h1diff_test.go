@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/internal/h1corpus"
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/proxy/h1"
 )
 
@@ -340,14 +340,10 @@ func TestH1RecordHAProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	rec, bport := h1Backend(t, cases)
 	sink := newLogSink(t)
-	port := freePort(t)
-	startHAProxy(t, ctx, bin, h1DiffConfig(sink.port(), port, bport))
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	waitListening(t, addr)
+	port := testkit.FreePort(t)
+	addr := haproxyAt(t, h1DiffConfig(sink.port(), port, bport), port)
 	got := h1Run(t, cases, addr, sink, rec)
 	var b strings.Builder
 	b.WriteString("# Recorded from " + bin + " (HAProxy 2.6.12) by TestH1RecordHAProxy -h1.record; do not edit.\n")
@@ -369,21 +365,17 @@ func TestH1RecordHAProxy(t *testing.T) {
 // did not. Rejections must carry haproxy's status and log status and
 // termination state. Cases the corpus marks stricter must be rejected.
 func TestH1Differential(t *testing.T) {
-	bin := haproxyBin(t)
+	haproxyBin(t)
 	cases, err := h1corpus.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	hrec, hbport := h1Backend(t, cases)
 	prec, pbport := h1Backend(t, cases)
 	hsink, psink := newLogSink(t), newLogSink(t)
-	hport := freePort(t)
-	startHAProxy(t, ctx, bin, h1DiffConfig(hsink.port(), hport, hbport))
+	hport := testkit.FreePort(t)
+	haddr := haproxyAt(t, h1DiffConfig(hsink.port(), hport, hbport), hport)
 	p := runProxy(t, h1DiffConfig(psink.port(), 0, pbport))
-	haddr := "127.0.0.1:" + strconv.Itoa(hport)
-	waitListening(t, haddr)
 	var hv, pv []h1corpus.Verdict
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -18,6 +18,17 @@ import (
 	"github.com/haplog/haplog/internal/testbackend"
 )
 
+// mustDial connects to address over TCP (within 5s), failing the test if
+// it cannot.
+func mustDial(t testing.TB, address string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", address, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // logSink collects the datagrams sent to a UDP port.
 type logSink struct {
 	conn  net.PacketConn

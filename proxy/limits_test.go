@@ -99,10 +99,7 @@ func (b *holdBackend) expectNone(t *testing.T, why string) {
 // dialSend connects to addr and sends id.
 func dialSend(t *testing.T, addr string, id byte) net.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr)
 	t.Cleanup(func() { c.Close() })
 	if _, err := c.Write([]byte{id}); err != nil {
 		t.Fatal(err)
@@ -150,11 +147,9 @@ func ourProxy(t *testing.T, text, sock string) (string, string) {
 }
 
 func realHAProxy(t *testing.T) limitTarget {
-	bin := haproxyBin(t)
+	haproxyBin(t)
 	return func(t *testing.T, text, sock string) (string, string) {
-		ctx, cancel := context.WithCancel(context.Background())
-		t.Cleanup(cancel)
-		cliFirst(t, startHAProxy(t, ctx, bin, text), sock, "show info\n")
+		cliFirst(t, testkit.StartHAProxy(t, text), sock, "show info\n")
 		a := frontendAddrs(text)
 		return a[0], a[1]
 	}
@@ -179,7 +174,7 @@ func frontendFull(t *testing.T, start limitTarget) {
 	const n = 3
 	bk := newHoldBackend(t)
 	sock := filepath.Join(t.TempDir(), "s.sock")
-	f1, _ := start(t, limitConfig(sock, "", "    maxconn "+strconv.Itoa(n)+"\n", freePort(t), freePort(t), bk.port()), sock)
+	f1, _ := start(t, limitConfig(sock, "", "    maxconn "+strconv.Itoa(n)+"\n", testkit.FreePort(t), testkit.FreePort(t), bk.port()), sock)
 	var conns []net.Conn
 	for i := range n {
 		conns = append(conns, dialSend(t, f1, byte(i)))
@@ -218,7 +213,7 @@ func frontendFull(t *testing.T, start limitTarget) {
 func globalFull(t *testing.T, start limitTarget) {
 	bk := newHoldBackend(t)
 	sock := filepath.Join(t.TempDir(), "s.sock")
-	f1, f2 := start(t, limitConfig(sock, "    maxconn 2\n", "", freePort(t), freePort(t), bk.port()), sock)
+	f1, f2 := start(t, limitConfig(sock, "    maxconn 2\n", "", testkit.FreePort(t), testkit.FreePort(t), bk.port()), sock)
 	a := dialSend(t, f1, 0)
 	if got := bk.expect(t); got != 0 {
 		t.Fatalf("server got client %d, want 0", got)
@@ -249,7 +244,7 @@ func TestFrontendMaxConnWaits(t *testing.T) { frontendFull(t, ourProxy) }
 // connection does not keep the only slot from the other.
 func TestIdleListenerHoldsNoSlot(t *testing.T) {
 	bk := newHoldBackend(t)
-	text := limitConfig("", "", "    maxconn 1\n    bind 127.0.0.1:"+strconv.Itoa(freePort(t))+"\n", freePort(t), freePort(t), bk.port())
+	text := limitConfig("", "", "    maxconn 1\n    bind 127.0.0.1:"+strconv.Itoa(testkit.FreePort(t))+"\n", testkit.FreePort(t), testkit.FreePort(t), bk.port())
 	p := runProxy(t, text)
 	addrs := p.Addrs("f1")
 	if len(addrs) != 2 {
@@ -283,7 +278,7 @@ func TestMaxConnBehaviourHAProxy(t *testing.T) {
 func TestDefaultFrontendMaxConnIsGlobal(t *testing.T) {
 	defer func(f func() int) { rlimitNofile = f }(rlimitNofile)
 	rlimitNofile = func() int { return 250 }
-	p := newProxyCfg(t, limitConfig("", "    nbthread 1\n", "", freePort(t), freePort(t), freePort(t)))
+	p := newProxyCfg(t, limitConfig("", "    nbthread 1\n", "", testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t)))
 	// haproxy 2.6.12's rule, measured (TestLimitsMatchHAProxy): with
 	// ulimit -n 250, (250 - 10 - 2 listeners - 3 for the thread) / 2.
 	if p.lim.maxconn != 117 {
@@ -360,7 +355,7 @@ func (c limitCase) render(t *testing.T, sock string, srv int) string {
 	// pair is set (a bind range).
 	port := func(pair bool) int {
 		for range 100 {
-			p := freePort(t)
+			p := testkit.FreePort(t)
 			if !used[p] && !(pair && used[p+1]) {
 				used[p] = true
 				used[p+1] = used[p+1] || pair
@@ -509,12 +504,12 @@ func TestCumConnsCountsChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	for name, addr := range map[string]string{"passed": srv.Addr().String(), "refused": fmt.Sprintf("127.0.0.1:%d", freePort(t))} {
+	for name, addr := range map[string]string{"passed": srv.Addr().String(), "refused": fmt.Sprintf("127.0.0.1:%d", testkit.FreePort(t))} {
 		t.Run(name, func(t *testing.T) {
 			sock := filepath.Join(t.TempDir(), "s.sock")
 			text := fmt.Sprintf("global\n    stats socket %s level admin\ndefaults\n    mode tcp\n    timeout connect 1s\n"+
 				"    timeout client 5s\n    timeout server 5s\nfrontend f\n    bind 127.0.0.1:%d\n    default_backend b\n"+
-				"backend b\n    server s %s check inter 100\n", sock, freePort(t), addr)
+				"backend b\n    server s %s check inter 100\n", sock, testkit.FreePort(t), addr)
 			runProxy(t, text)
 			cli := 0
 			testkit.Eventually(t, "3 health checks in CumConns", func() bool {

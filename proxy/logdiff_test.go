@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"regexp"
@@ -30,15 +29,13 @@ type sideRun struct {
 
 func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun {
 	t.Helper()
-	bin := haproxyBin(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
+	haproxyBin(t)
 	r := &sideRun{}
 	for who := 0; who < 2; who++ {
 		r.sink[who] = newLogSink(t)
 		port := 0
 		if who == 0 {
-			port = freePort(t)
+			port = testkit.FreePort(t)
 		}
 		o := ""
 		if origin != nil {
@@ -47,14 +44,18 @@ func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun 
 		text := strings.NewReplacer("LOGPORT", strconv.Itoa(r.sink[who].port()),
 			"BINDPORT", strconv.Itoa(port), "ORIGIN", o).Replace(cfg)
 		if who == 0 {
-			startHAProxy(t, ctx, bin, text)
-			r.addr[0] = "127.0.0.1:" + strconv.Itoa(port)
-			waitListening(t, r.addr[0])
+			r.addr[0] = haproxyAt(t, text, port)
 		} else {
 			r.addr[1] = addr(t, runProxy(t, text), "fe", false)
 		}
 	}
 	return r
+}
+
+// dial connects to the frontend of who (0 haproxy, 1 the proxy).
+func (r *sideRun) dial(t testing.TB, who int) net.Conn {
+	t.Helper()
+	return mustDial(t, r.addr[who])
 }
 
 // headOrigin is an origin that signals on got once it holds a request
@@ -82,7 +83,9 @@ func headOrigin(t *testing.T, want int) (string, chan struct{}) {
 	return addr.String(), got
 }
 
-const midBodyConfig = `global
+// httpLogPreamble is the global and defaults sections shared by the
+// side-by-side HTTP configurations (logs to LOGPORT, option httplog).
+const httpLogPreamble = `global
     log 127.0.0.1:LOGPORT local0
 defaults
     mode http
@@ -91,7 +94,9 @@ defaults
     timeout client 5s
     timeout server 5s
     timeout connect 1s
-frontend fe
+`
+
+const midBodyConfig = httpLogPreamble + `frontend fe
     bind 127.0.0.1:BINDPORT
     default_backend be
 backend be
@@ -132,10 +137,7 @@ func TestDifferentialClientAbortMidBody(t *testing.T) {
 			})
 			var lines [2]string
 			for who := 0; who < 2; who++ {
-				conn, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				conn := r.dial(t, who)
 				io.WriteString(conn, c.req)
 				select {
 				case <-got[who]:
@@ -159,16 +161,7 @@ func TestDifferentialClientAbortMidBody(t *testing.T) {
 	}
 }
 
-const redirectConfig = `global
-    log 127.0.0.1:LOGPORT local0
-defaults
-    mode http
-    log global
-    option httplog
-    timeout client 5s
-    timeout server 5s
-    timeout connect 1s
-frontend fe
+const redirectConfig = httpLogPreamble + `frontend fe
     bind 127.0.0.1:BINDPORT
     http-request redirect location /new if { path_beg /loc }
     http-request redirect prefix /pfx code 301 if { path_beg /prefix }
@@ -199,10 +192,7 @@ func TestDifferentialRedirect(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var raw, lines [2]string
 			for who := 0; who < 2; who++ {
-				conn, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				conn := r.dial(t, who)
 				io.WriteString(conn, c.req)
 				conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 				var buf []byte
@@ -251,56 +241,46 @@ func TestDifferentialLegacyConnectLine(t *testing.T) {
 			origin, _ := headOrigin(t, 0)
 			r := sideBySide(t, strings.Replace(legacyConfig, "MODE", mode, 1), func(int) string { return origin })
 			var logged [2]bool // a line for the empty connection
+			// connected matches the line of the connection c.
+			connected := func(c net.Conn) *regexp.Regexp {
+				return regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port) + ` `)
+			}
 			for who := 0; who < 2; who++ {
-				empty, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
-				emptyRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(empty.LocalAddr().(*net.TCPAddr).Port) + ` `)
+				empty := r.dial(t, who)
+				emptyRe := connected(empty)
 				// Closed once the request's line is in: accepted by then
 				// (the accept queue is in order). Closed at once, its FIN
 				// could reach haproxy before its accept under load, and
 				// haproxy then logs nothing for it.
 				defer empty.Close()
-				c, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
+				timeout := time.After(10 * time.Second)
+				// readUntil reads lines up to the one of c (noting one
+				// for the empty connection) and closes c.
+				readUntil := func(c net.Conn, what string) {
+					re := connected(c)
+					for seen := false; !seen; {
+						select {
+						case d := <-r.sink[who].lines:
+							logged[who] = logged[who] || emptyRe.MatchString(payload(d))
+							seen = re.MatchString(payload(d))
+						case <-timeout:
+							t.Fatal("no line for the " + what)
+						}
+					}
+					c.Close()
 				}
+				c := r.dial(t, who)
 				io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-				reqRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port) + ` `)
 				// Lines up to the request's (the empty connection was
 				// accepted first) and whatever is already there after it.
-				timeout := time.After(10 * time.Second)
-				for seen := false; !seen; {
-					select {
-					case d := <-r.sink[who].lines:
-						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
-						seen = reqRe.MatchString(payload(d))
-					case <-timeout:
-						t.Fatal("no line for the request")
-					}
-				}
-				c.Close()
+				readUntil(c, "request")
 				empty.Close()
 				// A last connection marks the end: a line for the empty
 				// one may come after the request's (haproxy's threads, or
 				// the datagrams' order), not after this one's.
-				m, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				m := r.dial(t, who)
 				io.WriteString(m, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-				markRe := regexp.MustCompile(`^Connect from 127\.0\.0\.1:` + strconv.Itoa(m.LocalAddr().(*net.TCPAddr).Port) + ` `)
-				for seen := false; !seen; {
-					select {
-					case d := <-r.sink[who].lines:
-						logged[who] = logged[who] || emptyRe.MatchString(payload(d))
-						seen = markRe.MatchString(payload(d))
-					case <-timeout:
-						t.Fatal("no line for the last connection")
-					}
-				}
-				m.Close()
+				readUntil(m, "last connection")
 			}
 			if logged[0] != logged[1] {
 				t.Errorf("a line for a connection that sent nothing: haproxy %v, proxy %v", logged[0], logged[1])
@@ -348,10 +328,7 @@ func TestDifferentialTCPRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var ends, lines [2]string
 			for who := 0; who < 2; who++ {
-				c, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				c := r.dial(t, who)
 				if data != "" {
 					io.WriteString(c, data)
 				}

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -143,7 +142,7 @@ func TestLogSendErrors(t *testing.T) {
 // gives the same datagram once the date, pid, client port and timers are
 // masked (header layout, facility/level, tag, payload, final "\n").
 func TestUnixLogVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	for _, format := range []string{"", "format rfc5424 ", "format short "} {
 		var got [2]string
 		for i, who := range []string{"haproxy", "proxy"} {
@@ -152,11 +151,8 @@ func TestUnixLogVsHAProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			port := freePort(t)
-			if who == "proxy" {
-				port = 0
-			}
-			cfg := fmt.Sprintf(`global
+			a := startSide(t, who, func(port int) string {
+				return fmt.Sprintf(`global
     log unix@%s %slocal3 info
     log-tag mytag
     log-send-hostname myhost
@@ -171,20 +167,8 @@ frontend fe
     bind 127.0.0.1:%d
     http-request return status 200 content-type text/plain string ok
 `, path, format, port)
-			var a string
-			if who == "haproxy" {
-				ctx, cancel := context.WithCancel(context.Background())
-				defer cancel()
-				startHAProxy(t, ctx, bin, cfg)
-				a = fmt.Sprintf("127.0.0.1:%d", port)
-				waitListening(t, a)
-			} else {
-				a = addr(t, runProxy(t, cfg), "fe", false)
-			}
-			c, err := net.Dial("tcp", a)
-			if err != nil {
-				t.Fatal(err)
-			}
+			})
+			c := mustDial(t, a)
 			io.WriteString(c, "GET /u HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 			io.Copy(io.Discard, c)
 			c.Close()
@@ -203,7 +187,7 @@ frontend fe
 			ux.Close()
 		}
 		// The connection counters are masked too: haproxy still counts the
-		// probe connection of waitListening.
+		// probe connection of haproxyAt.
 		conns := regexp.MustCompile(`(\S{4}) \d+/\d+/\d+/\d+/\d+ `)
 		digits := regexp.MustCompile(`\d+`)
 		mask := regexp.MustCompile(`^(<\d+>)(1 \S+|\w{3} [ \d]\d \d\d:\d\d:\d\d)( \S+ \S+)(\[\d+\]:| \d+ - -) (.*)$`)

@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,7 +48,7 @@ listen lst
 // (resolved to its backend when the plan is built) counts usable servers
 // as haproxy does.
 func TestNbsrvVsHAProxy(t *testing.T) {
-	hb, hl, ob, ol := freePort(t), freePort(t), freePort(t), freePort(t)
+	hb, hl, ob, ol := testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t)
 	cfg := func(b, l int) string {
 		s := strings.ReplaceAll(nbsrvConfig, "BINDPORT", strconv.Itoa(b))
 		return strings.ReplaceAll(s, "LSTPORT", strconv.Itoa(l))
@@ -86,10 +85,7 @@ func TestNbsrvVsHAProxy(t *testing.T) {
 
 func nbsrvStatus(t *testing.T, port int, path string) int {
 	t.Helper()
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, fmt.Sprintf("127.0.0.1:%d", port))
 	defer c.Close()
 	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path)
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)

@@ -86,10 +86,7 @@ var keepAliveReq = []byte("GET /bench?x=1 HTTP/1.1\r\nHost: bench\r\nUser-Agent:
 // connects to it (closed with the test).
 func keepAliveClient(t testing.TB) (*Proxy, net.Conn, *bufio.Reader) {
 	p := benchProxyConfig(t, "option http-keep-alive")
-	c, err := net.Dial("tcp", addr(t, p, "fe", false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr(t, p, "fe", false))
 	t.Cleanup(func() { c.Close() })
 	return p, c, bufio.NewReader(c)
 }

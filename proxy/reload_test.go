@@ -116,10 +116,7 @@ func TestReloadSwapsPlan(t *testing.T) {
 	goneAddr := addr(t, p, "gone", false)
 	// A keep-alive connection and an in-flight request, both accepted
 	// before the reload.
-	kept, err := net.DialTimeout("tcp", address, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kept := mustDial(t, address)
 	defer kept.Close()
 	kept.SetDeadline(time.Now().Add(20 * time.Second))
 	br := bufio.NewReader(kept)

@@ -9,7 +9,9 @@ import (
 	"github.com/haplog/haplog/internal/testkit"
 )
 
-const reqCounterConfig = `global
+// sinkHTTPPreamble is the global and defaults sections of the
+// configurations that log to SINK in mode http.
+const sinkHTTPPreamble = `global
     log 127.0.0.1:SINK local0
 defaults
     mode http
@@ -17,7 +19,9 @@ defaults
     timeout client 3s
     timeout server 3s
     timeout connect 1s
-    log-format "%rt %r"
+`
+
+const reqCounterConfig = sinkHTTPPreamble + `    log-format "%rt %r"
 frontend f1
     bind 127.0.0.1:P1
     http-request return status 200
@@ -33,17 +37,7 @@ frontend f2
 // counted the probe connections of WaitDial).
 func TestReqCounterVsHAProxy(t *testing.T) {
 	run := func(who string) []int {
-		sink := newLogSink(t)
-		p1, p2 := freePort(t), freePort(t)
-		text := strings.NewReplacer("SINK", strconv.Itoa(sink.port()),
-			"127.0.0.1:P1", "127.0.0.1:"+strconv.Itoa(p1), "127.0.0.1:P2", "127.0.0.1:"+strconv.Itoa(p2)).Replace(reqCounterConfig)
-		if who == "haproxy" {
-			hp := testkit.StartHAProxy(t, text)
-			hp.WaitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", p1))
-			hp.WaitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", p2))
-		} else {
-			runProxy(t, text)
-		}
+		sink, p1, p2 := runTwoFrontends(t, who, reqCounterConfig)
 		// A first request on each frontend, not measured: haproxy
 		// counts a probe connection when it gets to it, which may be
 		// after a first request on the other frontend.
@@ -72,4 +66,24 @@ func TestReqCounterVsHAProxy(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("%%rt steps %v, haproxy %v", got, want)
 	}
+}
+
+// runTwoFrontends runs who ("haproxy", or else the proxy) on cfg with
+// SINK replaced by a new log sink's port, 127.0.0.1:P1 and :P2 by free
+// ports, and the old, new pairs of repl, and returns the sink and the two
+// ports once both listen.
+func runTwoFrontends(t *testing.T, who, cfg string, repl ...string) (sink *logSink, p1, p2 int) {
+	t.Helper()
+	sink = newLogSink(t)
+	p1, p2 = testkit.FreePort(t), testkit.FreePort(t)
+	text := strings.NewReplacer(append([]string{"SINK", strconv.Itoa(sink.port()),
+		"127.0.0.1:P1", "127.0.0.1:" + strconv.Itoa(p1), "127.0.0.1:P2", "127.0.0.1:" + strconv.Itoa(p2)}, repl...)...).Replace(cfg)
+	if who == "haproxy" {
+		hp := testkit.StartHAProxy(t, text)
+		hp.WaitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", p1))
+		hp.WaitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", p2))
+	} else {
+		runProxy(t, text)
+	}
+	return sink, p1, p2
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/haplog/haplog/proxy/config"
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // Stage 7, respond: read the response head (1xx relayed), run the
@@ -247,13 +248,13 @@ func appendRespHeaders(s *session, w []byte, be *backend) []byte {
 		if hd.skip || hd.del {
 			continue
 		}
-		if insert && equalFoldASCII(hd.name, "set-cookie") {
+		if insert && h1.EqualFold(hd.name, "set-cookie") {
 			if _, ok := setCookieName(hd.value, ck.Name); ok {
 				st.term.setCookieResp(cookieRespDeleted)
 				continue
 			}
 		}
-		w = appendLower(w, hd.name)
+		w = h1.AppendLower(w, hd.name)
 		w = append(w, ": "...)
 		w = append(w, hd.value...)
 		w = append(w, "\r\n"...)

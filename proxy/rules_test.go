@@ -3,7 +3,6 @@ package proxy
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"sort"
@@ -92,10 +91,7 @@ func rulesText(logPort, bindPort, echoPort int) string {
 // response with its header lines sorted (the Date header dropped).
 func exchangeHTTP(t testing.TB, address, req string) string {
 	t.Helper()
-	c, err := net.Dial("tcp", address)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, req)
@@ -163,16 +159,12 @@ func TestHeaderRules(t *testing.T) {
 // the proxy running rulesConfig and compares the responses (status,
 // headers, the echoed request head) and the log lines.
 func TestDifferentialHeaderRules(t *testing.T) {
-	bin := haproxyBin(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	haproxyBin(t)
 	echo := echoHead(t)
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
-	hport := freePort(t)
-	startHAProxy(t, ctx, bin, rulesText(sinkH.port(), hport, echo))
+	hport := testkit.FreePort(t)
+	ha := haproxyAt(t, rulesText(sinkH.port(), hport, echo), hport)
 	p := runProxy(t, rulesText(sinkP.port(), 0, echo))
-	ha := "127.0.0.1:" + strconv.Itoa(hport)
-	waitListening(t, ha)
 	sinkH.next(t, `.`) // the probe connection's 400/CR line, if any, is skipped below
 	pa := addr(t, p, "fe", false)
 	for _, rq := range rulesRequests {

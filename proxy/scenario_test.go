@@ -32,10 +32,7 @@ func haveIPv6() bool {
 // roundTrip sends raw bytes and reads until the server closes.
 func roundTrip(t testing.TB, address, req string) string {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", address, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.WriteString(c, req); err != nil {
@@ -153,10 +150,7 @@ func TestHTTPScenarios(t *testing.T) {
 	check("slow", `/slow/t7`, mask{})
 
 	quiet()
-	c, err := net.Dial("tcp", web)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, web)
 	io.WriteString(c, "GET /partial HT")
 	c.Close()
 	check("client_abort", `CR-- `, mask{counters: true})
@@ -202,10 +196,7 @@ func TestHTTPScenarios(t *testing.T) {
 	// Client reset while the server prepares its answer: CD--.
 	slow1 := p.backendByName("be_slow").servers[0]
 	quiet()
-	rc, err := net.Dial("tcp", web)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := mustDial(t, web)
 	io.WriteString(rc, get("/slow/rst0?st=200&d=700", "Host: aborter", "User-Agent: aborter/1.0"))
 	testkit.Eventually(t, "slow1 busy", func() bool { return slow1.cur.Load() == 1 })
 	rc.(*net.TCPConn).SetLinger(0)
@@ -221,10 +212,7 @@ func TestHTTPKeepAlive(t *testing.T) {
 	ports := startBackends(t, ctx)
 	sink := newLogSink(t)
 	p := runProxy(t, rewriteConfig(t, "testdata/haproxy-http.cfg", ports, sink.port()))
-	c, err := net.Dial("tcp", addr(t, p, "fe_plain", false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, addr(t, p, "fe_plain", false))
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)
@@ -258,10 +246,7 @@ func TestHTTPKeepAlive(t *testing.T) {
 // want < 0) and closes.
 func tcpExchange(t testing.TB, address, data string, want int) int {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", address, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, data)
@@ -308,10 +293,7 @@ func TestTCPScenarios(t *testing.T) {
 
 	quiet()
 	silent1 := p.backendByName("bt_silent").servers[0]
-	c, err := net.Dial("tcp", fe("ft_silent"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, fe("ft_silent"))
 	io.WriteString(c, "reset me")
 	testkit.Eventually(t, "silent1 busy", func() bool { return silent1.cur.Load() == 1 })
 	c.(*net.TCPConn).SetLinger(0)
@@ -320,10 +302,7 @@ func TestTCPScenarios(t *testing.T) {
 
 	quiet()
 	echoq := p.backendByName("bt_queue").servers[0]
-	c1, err := net.Dial("tcp", fe("ft_queue"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c1 := mustDial(t, fe("ft_queue"))
 	io.WriteString(c1, "queued 0")
 	testkit.Eventually(t, "echoq busy", func() bool { return echoq.cur.Load() == 1 })
 	second := make(chan int, 1)

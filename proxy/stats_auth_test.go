@@ -2,17 +2,11 @@ package proxy
 
 import (
 	"io"
-	"net"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/haplog/haplog/formats"
 )
-
-// httpLogPreamble is the global and defaults sections shared by the
-// side-by-side tests: logs to LOGPORT, mode http, option httplog.
-var httpLogPreamble = midBodyConfig[:strings.Index(midBodyConfig, "frontend fe")]
 
 // statsListen is a stats page with basic auth and admin, on BINDPORT.
 const statsListen = `listen fe
@@ -31,10 +25,7 @@ var statsAuthConfig = httpLogPreamble + statsListen
 func (r *sideRun) exchange(t *testing.T, req, re string) (raw, lines [2]string) {
 	t.Helper()
 	for who := 0; who < 2; who++ {
-		conn, err := net.Dial("tcp", r.addr[who])
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn := r.dial(t, who)
 		io.WriteString(conn, req)
 		conn.SetReadDeadline(time.Now().Add(4 * time.Second))
 		b, err := io.ReadAll(conn)

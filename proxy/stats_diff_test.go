@@ -50,7 +50,7 @@ backend be
 // configuration (different ports) and backend.
 func startStatsPair(t *testing.T) []statsTarget {
 	t.Helper()
-	bin := haproxyBin(t)
+	haproxyBin(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -59,21 +59,17 @@ func startStatsPair(t *testing.T) []statsTarget {
 	}
 	go (&testbackend.HTTP{Name: "s1"}).Serve(ctx, l)
 	bport := l.Addr().(*net.TCPAddr).Port
-	dead, s3 := freePort(t), freePort(t)
+	dead, s3 := testkit.FreePort(t), testkit.FreePort(t)
 	var out []statsTarget
 	for _, who := range []string{"haproxy", "ours"} {
-		sp, fp := freePort(t), freePort(t)
+		sp, fp := testkit.FreePort(t), testkit.FreePort(t)
 		text := fmt.Sprintf(statsDiffCfg, sp, fp, bport, dead, s3)
-		if who == "haproxy" {
-			startHAProxy(t, ctx, bin, text)
-		} else {
-			runProxy(t, text)
-		}
+		startOn(t, who, text)
 		tg := statsTarget{who, "127.0.0.1:" + strconv.Itoa(sp), "127.0.0.1:" + strconv.Itoa(fp)}
 		// Only the stats port is probed: haproxy counts a connection
 		// closed without a request in req_tot and hrsp_4xx (this
 		// proxy does not), and both bind every listener before serving.
-		waitListening(t, tg.stats)
+		testkit.WaitDial(t, "tcp", tg.stats)
 		out = append(out, tg)
 	}
 	// Both have run their first checks: s1 L4OK, s2 L4CON.
@@ -112,6 +108,22 @@ func statsCSV(t testing.TB, tg statsTarget) map[string][]string {
 		rows[r[0]+"/"+r[1]] = r
 	}
 	return rows
+}
+
+// startStatsPairCounted is startStatsPair after statsTraffic on each,
+// once each has counted the 8 requests (and the proxy as many on the
+// backend as haproxy).
+func startStatsPairCounted(t *testing.T) []statsTarget {
+	t.Helper()
+	tgs := startStatsPair(t)
+	for i, tg := range tgs {
+		statsTraffic(t, tg)
+		testkit.Eventually(t, tg.name+" counting the requests", func() bool {
+			rows := statsCSV(t, tg)
+			return rows["fe/FRONTEND"][fReqTot] == "8" && (i == 0 || rows["be/BACKEND"][fReqTot] == statsCSV(t, tgs[0])["be/BACKEND"][fReqTot])
+		})
+	}
+	return tgs
 }
 
 // statsTraffic sends the same requests to a frontend: 2xx, 4xx and 5xx
@@ -275,14 +287,7 @@ var promByValue = map[string]bool{
 // same values for the families of statsByValue's fields and promByValue
 // (except for the stats proxy, whose traffic is the polling itself).
 func TestStatsDifferentialPrometheus(t *testing.T) {
-	tgs := startStatsPair(t)
-	for i, tg := range tgs {
-		statsTraffic(t, tg)
-		testkit.Eventually(t, tg.name+" counting the requests", func() bool {
-			rows := statsCSV(t, tg)
-			return rows["fe/FRONTEND"][fReqTot] == "8" && (i == 0 || rows["be/BACKEND"][fReqTot] == statsCSV(t, tgs[0])["be/BACKEND"][fReqTot])
-		})
-	}
+	tgs := startStatsPairCounted(t)
 	wmeta, wsamp, worder := promScrape(t, tgs[0])
 	gmeta, gsamp, gorder := promScrape(t, tgs[1])
 	if strings.Join(worder, "\n") != strings.Join(gorder, "\n") {
@@ -451,14 +456,7 @@ func statsJSONFields(t *testing.T, tg statsTarget) map[string]string {
 // same field objects (type, ids, position, name, tags, value type) and,
 // outside the stats proxy, the same values for statsByValue's fields.
 func TestStatsDifferentialJSON(t *testing.T) {
-	tgs := startStatsPair(t)
-	for i, tg := range tgs {
-		statsTraffic(t, tg)
-		testkit.Eventually(t, tg.name+" counting the requests", func() bool {
-			rows := statsCSV(t, tg)
-			return rows["fe/FRONTEND"][fReqTot] == "8" && (i == 0 || rows["be/BACKEND"][fReqTot] == statsCSV(t, tgs[0])["be/BACKEND"][fReqTot])
-		})
-	}
+	tgs := startStatsPairCounted(t)
 	want, got := statsJSONFields(t, tgs[0]), statsJSONFields(t, tgs[1])
 	byName := map[string]bool{}
 	for _, f := range statsByValue {

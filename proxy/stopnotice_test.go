@@ -18,15 +18,7 @@ import (
 // HTTP frontend and its backend, a TCP listen section, a backend nothing
 // uses, a disabled frontend, a proxy with "no log" and one with its own
 // log line at another facility.
-const stopConfig = `global
-    log 127.0.0.1:SINK local0
-defaults
-    mode http
-    log global
-    timeout client 3s
-    timeout server 3s
-    timeout connect 1s
-frontend fe
+const stopConfig = sinkHTTPPreamble + `frontend fe
     bind 127.0.0.1:P1
     http-request return status 200 if { path /ok }
     default_backend be
@@ -57,13 +49,13 @@ frontend own
 // compares the set of notices each sends (priority and text, in any
 // order).
 func TestStopNoticesVsHAProxy(t *testing.T) {
-	dead := freePort(t)
+	dead := testkit.FreePort(t)
 	cfg := func(sink int) (string, int) {
 		s := strings.ReplaceAll(stopConfig, "SINK", strconv.Itoa(sink))
 		s = strings.ReplaceAll(s, "DEAD", strconv.Itoa(dead))
 		var p1 int
 		for _, k := range []string{"P1", "P2", "P3", "P4", "P5"} {
-			port := freePort(t)
+			port := testkit.FreePort(t)
 			if k == "P1" {
 				p1 = port
 			}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,8 +33,8 @@ backend be
 // when the client had sent data the proxy never forwarded; the proxy must
 // close it the same way, not with an RST.
 func TestTCPRefuseCloseVsHAProxy(t *testing.T) {
-	dead := freePort(t)
-	hb, ob := freePort(t), freePort(t)
+	dead := testkit.FreePort(t)
+	hb, ob := testkit.FreePort(t), testkit.FreePort(t)
 	cfg := func(b int) string {
 		s := strings.ReplaceAll(tcpRefuseConfig, "BINDPORT", strconv.Itoa(b))
 		return strings.ReplaceAll(s, "DEADPORT", strconv.Itoa(dead))
@@ -56,10 +55,7 @@ func TestTCPRefuseCloseVsHAProxy(t *testing.T) {
 // as the client sees it: "EOF" (FIN) or "RST".
 func tcpRefuseEnd(t *testing.T, port int, data string) string {
 	t.Helper()
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, fmt.Sprintf("127.0.0.1:%d", port))
 	defer c.Close()
 	if data != "" {
 		if _, err := c.Write([]byte(data)); err != nil {

@@ -26,10 +26,7 @@ func TestIsTimeoutDial(t *testing.T) {
 		t.Errorf("isTimeout(%v) = false, want true", err)
 	}
 	// A read past its deadline is a timeout too; a refusal is not.
-	c2, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c2 := mustDial(t, l.Addr().String())
 	defer c2.Close()
 	_ = c2.SetReadDeadline(time.Now().Add(-time.Second))
 	if _, err := c2.Read(make([]byte, 1)); !isTimeout(err) {

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -54,7 +53,7 @@ func tlsProbe(t *testing.T, addr string) []string {
 // exactly the handshakes haproxy 2.6 (Debian's OpenSSL 3) accepts, probed
 // suite by suite and version by version with a crypto/tls client.
 func TestTLSPolicyVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	crt, err := filepath.Abs("config/testdata/seed/site.pem")
 	if err != nil {
 		t.Fatal(err)
@@ -76,25 +75,14 @@ func TestTLSPolicyVsHAProxy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := func(port int) string {
-				return "global\n" + tc.global + `defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+				return "global\n" + tc.global + httpDefaults + `frontend fe
     bind 127.0.0.1:` + strconv.Itoa(port) + " ssl crt " + crt + " " + tc.bind + `
     http-request return status 200
 `
 			}
-			hp := freePort(t)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			startHAProxy(t, ctx, bin, cfg(hp))
-			haddr := "127.0.0.1:" + strconv.Itoa(hp)
-			waitListening(t, haddr)
+			haddr, oaddr := runPair(t, cfg)
 			want := tlsProbe(t, haddr)
-			p := runProxy(t, cfg(0))
-			got := tlsProbe(t, addr(t, p, "fe", false))
+			got := tlsProbe(t, oaddr)
 			if !slices.Equal(got, want) {
 				t.Errorf("accepted handshakes differ\n got:  %v\n want: %v", got, want)
 			}
@@ -109,22 +97,17 @@ frontend fe
 // matches no certificate (or that sends none) fails, as with haproxy;
 // without it the first certificate is used.
 func TestStrictSNIVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	crt, err := filepath.Abs("config/testdata/seed/site.pem")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, strict := range []string{"strict-sni", ""} {
 		cfg := func(port int) string {
-			return "defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n" +
+			return httpDefaults +
 				"frontend fe\n    bind 127.0.0.1:" + strconv.Itoa(port) + " ssl crt " + crt + " " + strict + "\n    http-request return status 200\n"
 		}
-		hp := freePort(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		startHAProxy(t, ctx, bin, cfg(hp))
-		haddr := "127.0.0.1:" + strconv.Itoa(hp)
-		waitListening(t, haddr)
-		oaddr := addr(t, runProxy(t, cfg(0)), "fe", false)
+		haddr, oaddr := runPair(t, cfg)
 		probe := func(a, sni string) bool {
 			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", a, &tls.Config{ServerName: sni, InsecureSkipVerify: true})
 			if err != nil {
@@ -138,6 +121,5 @@ func TestStrictSNIVsHAProxy(t *testing.T) {
 				t.Errorf("%q sni %q: handshake ok=%v, haproxy %v", strict, sni, got, want)
 			}
 		}
-		cancel()
 	}
 }

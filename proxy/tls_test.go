@@ -24,6 +24,7 @@ import (
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // testCA is a certificate authority made for one test.
@@ -118,10 +119,7 @@ func tlsGet(t testing.TB, address string, cfg *tls.Config, req string) (string, 
 // rawSend connects, sends data (may be empty), then closes.
 func rawSend(t testing.TB, address string, data string) {
 	t.Helper()
-	c, err := net.Dial("tcp", address)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustDial(t, address)
 	if data != "" {
 		c.Write([]byte(data))
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -415,18 +413,16 @@ func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(
 // AES-128 where OpenSSL prefers AES-256), what the origin received, and the
 // connection error lines. Skips without haproxy.
 func TestDifferentialTLS(t *testing.T) {
-	bin := haproxyBin(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	haproxyBin(t)
 	ca, dir := tlsFixture(t)
 	echo := echoHead(t)
 	sinkH, sinkP := newLogSink(t), newLogSink(t)
-	hp := [3]int{freePort(t), freePort(t), freePort(t)}
-	startHAProxy(t, ctx, bin, tlsFrontendText(sinkH.port(), hp[0], hp[1], hp[2], echo, dir))
+	hp := [3]int{testkit.FreePort(t), testkit.FreePort(t), testkit.FreePort(t)}
+	testkit.StartHAProxy(t, tlsFrontendText(sinkH.port(), hp[0], hp[1], hp[2], echo, dir))
 	p := runProxy(t, tlsFrontendText(sinkP.port(), 0, 0, 0, echo, dir))
 	pa := p.Addrs("fe")
 	haddr := func(i int) string { return "127.0.0.1:" + strconv.Itoa(hp[i]) }
-	waitListening(t, haddr(2))
+	testkit.WaitDial(t, "tcp", haddr(2))
 	req := func(path string) string { return "GET " + path + " HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n" }
 	body := func(resp string) string { _, b, _ := strings.Cut(resp, "\r\n\r\n"); return b }
 	cacheH, cacheP := tls.NewLRUClientSessionCache(4), tls.NewLRUClientSessionCache(4)

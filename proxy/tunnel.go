@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"net"
+
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // HTTP tunnels: a WebSocket (or any Upgrade) answered 101 Switching
@@ -33,7 +35,7 @@ func upgradeTunnel(s *session) bool {
 	}
 	for i := range h.msg.Headers {
 		f := &h.msg.Headers[i]
-		if i < len(h.hdrs) && h.hdrs[i].skip && !f.Skip && equalFoldASCII(f.Name, "connection") {
+		if i < len(h.hdrs) && h.hdrs[i].skip && !f.Skip && h1.EqualFold(f.Name, "connection") {
 			h.hdrs[i].skip = false
 			h.htxHdrs += len(f.Name) + len(f.Value)
 		}

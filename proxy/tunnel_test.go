@@ -148,10 +148,7 @@ func runTunnelCases(t *testing.T, cfg string, idle time.Duration, cases []tunnel
 			var got, heads, lines [2]string
 			var waited [2]time.Duration
 			for who := 0; who < 2; who++ {
-				conn, err := net.Dial("tcp", r.addr[who])
-				if err != nil {
-					t.Fatal(err)
-				}
+				conn := r.dial(t, who)
 				conn.SetDeadline(time.Now().Add(10 * time.Second))
 				io.WriteString(conn, c.req)
 				var buf []byte

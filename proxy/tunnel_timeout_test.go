@@ -1,12 +1,10 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,7 +17,7 @@ var tcpTimers = regexp.MustCompile(` -?\d+/-?\d+/\+?\d+ `)
 // session (log "cD") long before "timeout client"/"timeout server" would,
 // as with haproxy 2.6.
 func TestTCPTunnelTimeoutVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
+	testbin.Need(t, "haproxy")
 	echo, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -37,11 +35,8 @@ func TestTCPTunnelTimeoutVsHAProxy(t *testing.T) {
 	var lines [2]string
 	for i, who := range []string{"haproxy", "proxy"} {
 		sink := newLogSink(t)
-		port := 0
-		if who == "haproxy" {
-			port = freePort(t)
-		}
-		cfg := fmt.Sprintf(`global
+		a := startSide(t, who, func(port int) string {
+			return fmt.Sprintf(`global
     log 127.0.0.1:%d local0
 defaults
     mode tcp
@@ -57,21 +52,11 @@ frontend fe
 backend b
     server s %s
 `, sink.port(), port, echo.Addr())
-		var a string
+		})
 		if who == "haproxy" {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			startHAProxy(t, ctx, bin, cfg)
-			a = "127.0.0.1:" + strconv.Itoa(port)
-			waitListening(t, a)
-			sink.next(t, `.`) // waitListening's probe connection
-		} else {
-			a = addr(t, runProxy(t, cfg), "fe", false)
+			sink.next(t, `.`) // haproxyAt's probe connection
 		}
-		c, err := net.Dial("tcp", a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustDial(t, a)
 		io.WriteString(c, "ping")
 		buf := make([]byte, 4)
 		if _, err := io.ReadFull(c, buf); err != nil {

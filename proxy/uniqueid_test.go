@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -17,15 +16,7 @@ import (
 // uniqueIDConfig: fe adds the unique ID to the request (unique-id-header)
 // and logs it; fe2 has no header, so the ID is made when the line is
 // logged, and answers itself.
-const uniqueIDConfig = `global
-    log 127.0.0.1:SINK local0
-defaults
-    mode http
-    log global
-    timeout client 3s
-    timeout server 3s
-    timeout connect 1s
-frontend fe
+const uniqueIDConfig = sinkHTTPPreamble + `frontend fe
     bind 127.0.0.1:P1
     unique-id-format %{+X}o\ %ci_%fp_%HM_%HU
     unique-id-header X-Unique-ID
@@ -51,23 +42,10 @@ func TestUniqueIDVsHAProxy(t *testing.T) {
 	}))
 	defer origin.Close()
 	run := func(who string) []string {
-		sink := newLogSink(t)
-		p1, p2 := freePort(t), freePort(t)
-		text := strings.NewReplacer("SINK", strconv.Itoa(sink.port()), "ORIGIN", origin.Listener.Addr().String(),
-			"127.0.0.1:P1", "127.0.0.1:"+strconv.Itoa(p1), "127.0.0.1:P2", "127.0.0.1:"+strconv.Itoa(p2)).Replace(uniqueIDConfig)
-		if who == "haproxy" {
-			hp := testkit.StartHAProxy(t, text)
-			hp.WaitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", p1))
-			hp.WaitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", p2))
-		} else {
-			runProxy(t, text)
-		}
+		sink, p1, p2 := runTwoFrontends(t, who, uniqueIDConfig, "ORIGIN", origin.Listener.Addr().String())
 		mask := strings.NewReplacer(strconv.Itoa(p1), "P1", fmt.Sprintf("%X", p1), "P1", strconv.Itoa(p2), "P2")
 		var out []string
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p1))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustDial(t, fmt.Sprintf("127.0.0.1:%d", p1))
 		br := bufio.NewReader(c)
 		for i := range 2 { // two requests on one connection
 			fmt.Fprintf(c, "GET /a%d HTTP/1.1\r\nHost: x\r\n\r\n", i)

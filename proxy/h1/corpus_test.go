@@ -82,27 +82,8 @@ func readBody(b []byte, m *Message, lim *Limits, resp bool) (body string, rest [
 	case resp && (m.Status == 204 || m.Status == 304):
 		return "", b, nil, false
 	case m.Chunked:
-		var d ChunkDecoder
-		d.Reset(lim)
-		var out []byte
-		for !d.Done() {
-			n, ev, p, err := d.Next(b)
-			if err != nil {
-				return "", nil, err, false
-			}
-			b = b[n:]
-			switch ev {
-			case Data:
-				out = append(out, p...)
-			case Trailer:
-				out = AppendTrailer(out, p)
-			case NeedMore:
-				if n == 0 {
-					return string(out), nil, nil, true
-				}
-			}
-		}
-		return string(out), b, nil, false
+		out, rest, err, incomplete := decodeChunks(b, lim)
+		return string(out), rest, err, incomplete
 	case m.ContentLength >= 0:
 		if int64(len(b)) < m.ContentLength {
 			return string(b), nil, nil, true
@@ -121,15 +102,24 @@ func decodeRecorded(t *testing.T, head, body string) string {
 	if !bytes.Contains(bytes.ToLower([]byte(head)), []byte("\ntransfer-encoding: chunked")) {
 		return body
 	}
-	var d ChunkDecoder
 	lim := DefaultLimits()
-	d.Reset(&lim)
-	b := []byte(body)
-	var out []byte
+	out, _, err, _ := decodeChunks([]byte(body), &lim)
+	if err != nil {
+		t.Fatalf("haproxy forwarded a chunked body we cannot decode: %v: %q", err, body)
+	}
+	return string(out)
+}
+
+// decodeChunks decodes the chunked body at the start of b (trailers
+// appended as AppendTrailer writes them) and returns it with what follows
+// it, or incomplete when b ends first.
+func decodeChunks(b []byte, lim *Limits) (out, rest []byte, err error, incomplete bool) {
+	var d ChunkDecoder
+	d.Reset(lim)
 	for !d.Done() {
 		n, ev, p, err := d.Next(b)
 		if err != nil {
-			t.Fatalf("haproxy forwarded a chunked body we cannot decode: %v: %q", err, body)
+			return nil, nil, err, false
 		}
 		b = b[n:]
 		switch ev {
@@ -139,11 +129,11 @@ func decodeRecorded(t *testing.T, head, body string) string {
 			out = AppendTrailer(out, p)
 		case NeedMore:
 			if n == 0 {
-				return string(out)
+				return out, nil, nil, true
 			}
 		}
 	}
-	return string(out)
+	return out, b, nil, false
 }
 
 // haproxyRejected tells from a recorded verdict whether HAProxy refused

@@ -213,6 +213,12 @@ func validVersion(v []byte) bool {
 // or an *Error. b is modified in place where HAProxy normalises (see the
 // package doc).
 func ParseRequest(b []byte, m *Message, lim *Limits) (int, error) {
+	return m.parse(b, lim, false)
+}
+
+// parse parses a request head, or with resp a response head, as
+// ParseRequest and ParseResponse say.
+func (m *Message) parse(b []byte, lim *Limits, resp bool) (int, error) {
 	m.reset()
 	skip := skipEmptyLines(b)
 	end := headEnd(b[skip:])
@@ -222,19 +228,25 @@ func ParseRequest(b []byte, m *Message, lim *Limits) (int, error) {
 	if end > lim.MaxHead {
 		return 0, fail(HeadTooLarge)
 	}
-	head := b[skip : skip+end]
-	ln, rest, err := line(head)
+	ln, rest, err := line(b[skip : skip+end])
 	if err != nil {
 		return 0, err
 	}
-	if err := m.requestLine(ln); err != nil {
+	if resp {
+		err = m.statusLine(ln)
+	} else {
+		err = m.requestLine(ln)
+	}
+	if err != nil {
 		return 0, err
 	}
-	if err := m.fields(rest, lim, false); err != nil {
+	if err := m.fields(rest, lim, resp); err != nil {
 		return 0, err
 	}
-	if err := m.checkRequest(); err != nil {
-		return 0, err
+	if !resp {
+		if err := m.checkRequest(); err != nil {
+			return 0, err
+		}
 	}
 	return skip + end, nil
 }
@@ -282,27 +294,7 @@ func (m *Message) requestLine(ln []byte) error {
 // ParseResponse parses the response head at the start of b into m, as
 // ParseRequest does. Its errors are all answered 502 by the proxy.
 func ParseResponse(b []byte, m *Message, lim *Limits) (int, error) {
-	m.reset()
-	skip := skipEmptyLines(b)
-	end := headEnd(b[skip:])
-	if end < 0 {
-		return 0, checkPartial(b[skip:], lim)
-	}
-	if end > lim.MaxHead {
-		return 0, fail(HeadTooLarge)
-	}
-	head := b[skip : skip+end]
-	ln, rest, err := line(head)
-	if err != nil {
-		return 0, err
-	}
-	if err := m.statusLine(ln); err != nil {
-		return 0, err
-	}
-	if err := m.fields(rest, lim, true); err != nil {
-		return 0, err
-	}
-	return skip + end, nil
+	return m.parse(b, lim, true)
 }
 
 func (m *Message) statusLine(ln []byte) error {

@@ -439,7 +439,15 @@ func TestMasterExitOnFailure(t *testing.T) {
 		})
 		syscall.Kill(ws[0], syscall.SIGKILL)
 		rc := 0
-		if err := cmd.Wait(); err != nil {
+		waited := make(chan error, 1)
+		go func() { waited <- cmd.Wait() }()
+		select {
+		case err = <-waited:
+		case <-time.After(20 * time.Second):
+			b, _ := os.ReadFile(errf.Name())
+			t.Fatalf("the master did not exit within 20s of its worker %d's kill (children now %v); stderr:\n%s", ws[0], children(cmd.Process.Pid), b)
+		}
+		if err != nil {
 			ee, ok := err.(*exec.ExitError)
 			if !ok {
 				t.Fatal(err)

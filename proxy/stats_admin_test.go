@@ -344,8 +344,8 @@ func TestStatsAdminDenyAndTooLargeVsHAProxy(t *testing.T) {
 // TestStatsAdminServersStateVsHAProxy: "show servers state" on the stats
 // socket after stats page actions (drain, hnolb on a server without
 // checks, dhlth) reads as haproxy 2.6.12's, the seconds since the last
-// change and the backend's id aside (with a "stats socket" haproxy
-// numbers the proxies from 2, proxy/config from 1): a draining server stays running (2), NOLB is stopping
+// change aside (the backend's id too: with a "stats socket" haproxy's
+// GLOBAL proxy takes id 1): a draining server stays running (2), NOLB is stopping
 // (3), disabled checks are configured but not enabled (2), a server not
 // checked yet has an unknown result (0).
 func TestStatsAdminServersStateVsHAProxy(t *testing.T) {
@@ -370,8 +370,7 @@ func TestStatsAdminServersStateVsHAProxy(t *testing.T) {
 		}
 		for _, ln := range strings.Split(cliDo(t, socks[i], "show servers state be\n"), "\n") {
 			if f := strings.Fields(ln); len(f) > 10 && f[0] != "#" {
-				f[0] = "ID" // be_id: see below
-				f[9] = "T"  // srv_time_since_last_change
+				f[9] = "T" // srv_time_since_last_change
 				got[i] = append(got[i], strings.Join(f, " "))
 			}
 		}

@@ -326,6 +326,7 @@ func (p *parser) statsSocket(w []string) {
 			s.UID, s.GID = -1, -1
 			if err = p.statsSocketParams(&s, w[3:]); err == nil {
 				p.cfg.Global.StatsSockets = append(p.cfg.Global.StatsSockets, s)
+				p.internal = 1 // haproxy's GLOBAL proxy takes the next id
 				return
 			}
 		}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -330,6 +331,47 @@ func TestParseAddr(t *testing.T) {
 	for _, bad := range []string{"127.0.0.1", "1.2.3.4:99999", "[::1", "foo@x:1", "ipv4@::1:80"} {
 		if _, err := parseAddr(bad, true, false); err == nil {
 			t.Errorf("parseAddr(%q): no error", bad)
+		}
+	}
+}
+
+// TestProxyIDs: automatic proxy ids as haproxy 2.6.12 gives them (read
+// from its ;csv iid column on these configs): in declaration order, one
+// per proxy, a proxy with an explicit "id" counted too, and the GLOBAL
+// proxy of the first "stats socket" taking one (two sockets: still one).
+func TestProxyIDs(t *testing.T) {
+	const proxies = `defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+listen st
+    bind 127.0.0.1:18999
+    stats enable
+backend be
+    id 7
+    server s1 127.0.0.1:1
+backend be2
+    server s1 127.0.0.1:1
+`
+	dir := t.TempDir()
+	for _, c := range []struct {
+		global string
+		want   [3]int // st, be, be2
+	}{
+		{"", [3]int{1, 7, 3}},
+		{"global\n    stats socket " + dir + "/a.sock level admin\n", [3]int{2, 7, 4}},
+		{"global\n    stats socket " + dir + "/a.sock level admin\n    stats socket " + dir + "/b.sock level admin\n", [3]int{2, 7, 4}},
+	} {
+		path := filepath.Join(dir, "p.cfg")
+		if err := os.WriteFile(path, []byte(c.global+proxies), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg := mustParse(t, path)
+		for i, name := range []string{"st", "be", "be2"} {
+			if got := proxyNamed(t, cfg.Proxies, name).ID; got != c.want[i] {
+				t.Errorf("%q: %s id %d, haproxy %d", c.global, name, got, c.want[i])
+			}
 		}
 	}
 }

@@ -25,6 +25,9 @@ type parser struct {
 	defaults *Proxy
 	named    map[string]*Proxy // named defaults sections
 	byName   map[string][]*Proxy
+	// internal counts the proxies haproxy creates for itself that take an
+	// automatic id: the "GLOBAL" proxy of the first "stats socket" (1 or 0).
+	internal int
 	conds    []condFrame
 	pending  []pendingRef
 	state    map[*Proxy]*proxyState

@@ -204,7 +204,10 @@ func (p *parser) register(px *Proxy, kind string) {
 		}
 	}
 	p.byName[px.Name] = append(p.byName[px.Name], px)
-	px.ID = len(p.cfg.Proxies) + 1
+	// haproxy numbers proxies in declaration order, its own GLOBAL proxy
+	// (created by the first "stats socket") included, and counts every
+	// proxy, one with an explicit "id" too.
+	px.ID = len(p.cfg.Proxies) + 1 + p.internal
 	px.Index = len(p.cfg.Proxies)
 	p.cfg.Proxies = append(p.cfg.Proxies, px)
 	if px.Cap&CapFrontend != 0 {

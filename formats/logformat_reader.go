@@ -211,6 +211,15 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 		case opText:
 			t := st.text
 			rest := line[pos:]
+			if len(t) <= 2 && len(rest) >= 2 {
+				// the usual literals (" ", "/", " [", "\" \""...) compared
+				// without calling memequal
+				if rest[0] != t[0] || len(t) == 2 && rest[1] != t[1] {
+					return pos, false, false
+				}
+				pos += len(t)
+				continue
+			}
 			if len(rest) < len(t) {
 				if string(rest) == t[:len(rest)] {
 					return len(line), true, true
@@ -229,7 +238,17 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 			}
 			return pos, true, true
 		}
-		s, e, next := st.value(line, pos)
+		var s, e, next int
+		switch st.op {
+		case opNum: // the most frequent, delimited here
+			e = numberEnd(line, pos, st.n != 0)
+			s, next = pos, e
+		case opScan:
+			e = scanTo(line, pos, int(st.stop))
+			s, next = pos, e
+		default:
+			s, e, next = st.value(line, pos)
+		}
 		if next < 0 {
 			return pos, false, false
 		}

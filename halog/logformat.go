@@ -365,12 +365,41 @@ type sd struct {
 
 // list appends values separated by sep.
 func (w *rewriter) list(sep byte, items ...sd) {
+	if s, e, ok := w.contiguous(sep, items); ok {
+		// the message holds the list as halog's layout does (the usual
+		// "%TR/%Tw/%Tc/%Tr/%Ta"): one copy
+		w.dst = append(w.dst, w.msg[s:e]...)
+		return
+	}
 	for i, it := range items {
 		if i > 0 {
 			w.dst = append(w.dst, sep)
 		}
 		w.put(it.slot, it.def)
 	}
+}
+
+// contiguous reports whether every item is present and the message holds
+// them one after the other separated by sep, and returns their bounds.
+func (w *rewriter) contiguous(sep byte, items []sd) (s, e int32, ok bool) {
+	if items[0].slot < 0 {
+		return 0, 0, false
+	}
+	s, e = w.sp[items[0].slot].Start, w.sp[items[0].slot].End
+	if s < 0 {
+		return 0, 0, false
+	}
+	for _, it := range items[1:] {
+		if it.slot < 0 {
+			return 0, 0, false
+		}
+		v := w.sp[it.slot]
+		if v.Start != e+1 || w.msg[e] != sep {
+			return 0, 0, false
+		}
+		e = v.End
+	}
+	return s, e, true
 }
 
 func (w *rewriter) done() []byte {

@@ -376,11 +376,11 @@ func fixed(line []byte, pos, n int) (s, e, next int) {
 func quotedSpan(line []byte, pos int, esc bool) (s, e, next int) {
 	s = pos + 1
 	if !esc {
-		i := bytes.IndexByte(line[s:], '"')
-		if i < 0 {
+		e = scanTo(line, s, '"')
+		if e >= len(line) {
 			return s, len(line), len(line)
 		}
-		return s, s + i, s + i + 1
+		return s, e, e + 1
 	}
 	e = s
 	for e < len(line) && line[e] != '"' {

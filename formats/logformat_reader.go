@@ -241,7 +241,13 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 		var s, e, next int
 		switch st.op {
 		case opNum: // the most frequent, delimited here
-			e = numberEnd(line, pos, st.n != 0)
+			if c := line[pos]; c-'0' < 10 && st.n == 0 {
+				// a decimal number with no sign: numberEnd's digits
+				for e = pos + 1; e < len(line) && line[e]-'0' < 10; e++ {
+				}
+			} else {
+				e = numberEnd(line, pos, st.n != 0)
+			}
 			s, next = pos, e
 		case opScan:
 			e = scanTo(line, pos, int(st.stop))
@@ -376,11 +382,11 @@ func fixed(line []byte, pos, n int) (s, e, next int) {
 func quotedSpan(line []byte, pos int, esc bool) (s, e, next int) {
 	s = pos + 1
 	if !esc {
-		e = scanTo(line, s, '"')
-		if e >= len(line) {
+		i := bytes.IndexByte(line[s:], '"')
+		if i < 0 {
 			return s, len(line), len(line)
 		}
-		return s, e, e + 1
+		return s, s + i, s + i + 1
 	}
 	e = s
 	for e < len(line) && line[e] != '"' {

@@ -469,10 +469,25 @@ func digits(b []byte) (int, bool) {
 }
 
 func monthIndex(b []byte) int {
-	for i, m := range monthNames {
-		if string(b) == m {
+	if len(b) != 3 {
+		return -1
+	}
+	k := month3(b[0], b[1], b[2])
+	for i, m := range monthKeys {
+		if k == m {
 			return i
 		}
 	}
 	return -1
 }
+
+// monthKeys are the month names packed by month3, compared as integers
+// (month names are read on every line of a syslog file).
+var monthKeys = func() (k [12]uint32) {
+	for i, m := range monthNames {
+		k[i] = month3(m[0], m[1], m[2])
+	}
+	return k
+}()
+
+func month3(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }

@@ -32,12 +32,41 @@ func (s Span) Bytes(line []byte) []byte {
 // checks no value (numbers, dates): callers parse the bytes they need.
 type Reader struct {
 	f      *Format
-	stops  []int16 // per node: stop byte (see stopByte)
-	slot   []int16 // per node: slot of a variable node, -1 otherwise
+	prog   []step // the format compiled into a flat program, one step per node
+	ends   []int  // ends[u]: the steps ReadSlots runs for upto = u
 	names  []string
 	first  [numVars]int16 // first slot of each variable, -1 if absent
 	nslots int
 	caps   [2]int // request/response captures for %hrl/%hsl; -1 unknown
+}
+
+// opcode is what one step of a Reader's program does.
+type opcode uint8
+
+const (
+	opSep      opcode = iota // skip one space if any
+	opText                   // match a literal
+	opAddr                   // an IP address (before a ':' when stop is ':')
+	opFixed                  // a fixed-width value (n bytes)
+	opCapBlock               // %hr/%hs: {...} or nothing
+	opCapList                // %hrl/%hsl
+	opReq                    // an unquoted %r
+	opPort                   // a port: a number, or a value up to stop ('-')
+	opNum                    // a number (hex when n = 1)
+	opQuoted                 // "..." (backslash escapes when n = 1)
+	opScan                   // up to stop (the end of the line when stop < 0)
+)
+
+// step is one instruction of a Reader's program: decided once per format
+// from the variable and its flags, so that reading a line is a loop over a
+// switch on a small opcode.
+type step struct {
+	op   opcode
+	fl   uint8  // the variable's flags
+	stop int16  // stop byte (see stopByte), -1 at the end of the format
+	slot int16  // slot of a variable, -1 for literals and separators
+	n    int16  // opFixed: width; opNum: hex; opQuoted: escapes; opCapList: captures
+	text string // opText: the literal
 }
 
 // NewReader builds the Reader of f. reqCaptures and respCaptures are the
@@ -49,23 +78,78 @@ func (f *Format) NewReader(reqCaptures, respCaptures int) *Reader {
 	for i := range r.first {
 		r.first[i] = -1
 	}
-	r.stops = make([]int16, len(f.nodes))
-	r.slot = make([]int16, len(f.nodes))
+	r.prog = make([]step, len(f.nodes))
 	for i := range f.nodes {
 		n := &f.nodes[i]
-		r.stops[i] = int16(stopByte(f.nodes[i+1:]))
-		r.slot[i] = -1
-		if n.kind != nodeVar {
-			continue
+		st := step{stop: int16(stopByte(f.nodes[i+1:])), slot: -1, fl: n.flags}
+		switch n.kind {
+		case nodeSep:
+			st.op = opSep
+		case nodeText:
+			st.op, st.text = opText, n.text
+		default:
+			st.slot = int16(r.nslots)
+			if r.first[n.v] < 0 {
+				r.first[n.v] = int16(r.nslots)
+			}
+			r.names = append(r.names, varName(n))
+			r.nslots++
+			r.ends = append(r.ends, i)
+			st.op, st.n = r.opOf(n)
 		}
-		r.slot[i] = int16(r.nslots)
-		if r.first[n.v] < 0 {
-			r.first[n.v] = int16(r.nslots)
-		}
-		r.names = append(r.names, varName(n))
-		r.nslots++
+		r.prog[i] = st
 	}
+	r.ends = append(r.ends, len(f.nodes))
 	return r
+}
+
+// opOf returns the step that delimits the variable n (see Read's rules).
+func (r *Reader) opOf(n *node) (opcode, int16) {
+	fl := n.flags
+	switch n.v {
+	case varClientIP, varFrontIP, varBackIP, varServerIP, smpSrc, smpDst:
+		if fl&(flagHex|flagQuote) == 0 {
+			return opAddr, 0
+		}
+	case varDate, varReqDate:
+		return opFixed, 24
+	case varDateGMT, varDateLocal, varReqDateGMT, varReqDateLocl:
+		return opFixed, 26
+	case varTermSt:
+		return opFixed, 2
+	case varTermStCk:
+		return opFixed, 4
+	case varHdrReq, varHdrResp:
+		return opCapBlock, 0
+	case varHdrReqList:
+		return opCapList, int16(r.caps[0])
+	case varHdrRespList:
+		return opCapList, int16(r.caps[1])
+	case varReq:
+		if fl&flagQuote == 0 {
+			return opReq, 0
+		}
+	}
+	hex := int16(0)
+	if fl&flagHex != 0 {
+		hex = 1
+	}
+	switch n.v {
+	case varClientPort, varFrontPort, varBackPort, varServerPort:
+		return opPort, hex
+	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd, varTa, varTt, varTu,
+		varStatus, varBytesOut, varBytesIn, varActConn, varFeConn, varBeConn, varSrvConn,
+		varRetries, varSrvQ, varBackQ:
+		return opNum, hex
+	}
+	if fl&flagQuote != 0 && quotable(n.v) {
+		esc := int16(0)
+		if fl&flagEscape != 0 {
+			esc = 1
+		}
+		return opQuoted, esc
+	}
+	return opScan, 0
 }
 
 func varName(n *node) string {
@@ -114,21 +198,28 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 	for i := range sp {
 		sp[i] = Span{-1, -1}
 	}
+	prog := r.prog[:r.ends[min(max(upto, 0), r.nslots)]]
 	pos := 0
-	nodes := r.f.nodes
-	for i := range nodes {
-		if int(r.slot[i]) >= upto {
-			return pos, true, false
-		}
-		n := &nodes[i]
-		switch n.kind {
-		case nodeSep:
+	for i := range prog {
+		st := &prog[i]
+		switch st.op {
+		case opSep:
 			if pos < len(line) && line[pos] == ' ' {
 				pos++
 			}
-		case nodeText:
-			t := n.text
+			continue
+		case opText:
+			t := st.text
 			rest := line[pos:]
+			if len(t) <= 2 && len(rest) >= 2 {
+				// the usual literals (" ", "/", " [", "\" \""...) compared
+				// without calling memequal
+				if rest[0] != t[0] || len(t) == 2 && rest[1] != t[1] {
+					return pos, false, false
+				}
+				pos += len(t)
+				continue
+			}
 			if len(rest) < len(t) {
 				if string(rest) == t[:len(rest)] {
 					return len(line), true, true
@@ -139,99 +230,118 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 				return pos, false, false
 			}
 			pos += len(t)
-		default:
-			if pos >= len(line) {
-				switch n.v {
-				case varHdrReq, varHdrResp, varHdrReqList, varHdrRespList:
-					continue // they may print nothing
-				}
-				return pos, true, true
-			}
-			s, e, next := r.value(line, pos, n, int(r.stops[i]))
-			if next < 0 {
-				return pos, false, false
-			}
-			if s >= 0 {
-				sp[r.slot[i]] = Span{int32(s), int32(e)}
-			}
-			pos = next
+			continue
 		}
+		if pos >= len(line) {
+			if st.op == opCapBlock || st.op == opCapList {
+				continue // they may print nothing
+			}
+			return pos, true, true
+		}
+		var s, e, next int
+		switch st.op {
+		case opNum: // the most frequent, delimited here
+			if c := line[pos]; c-'0' < 10 && st.n == 0 {
+				// a decimal number with no sign: numberEnd's digits
+				for e = pos + 1; e < len(line) && line[e]-'0' < 10; e++ {
+				}
+			} else {
+				e = numberEnd(line, pos, st.n != 0)
+			}
+			s, next = pos, e
+		case opScan:
+			e = scanTo(line, pos, int(st.stop))
+			s, next = pos, e
+		default:
+			s, e, next = st.value(line, pos)
+		}
+		if next < 0 {
+			return pos, false, false
+		}
+		if s >= 0 {
+			sp[st.slot] = Span{int32(s), int32(e)}
+		}
+		pos = next
 	}
 	return pos, true, false
 }
 
-// value delimits the variable n at line[pos:] (not at the end of line).
-// It returns the value's bounds (s < 0: printed nothing) and the offset
-// after it, or next < 0 when the line cannot hold it.
-func (r *Reader) value(line []byte, pos int, n *node, stop int) (s, e, next int) {
-	fl := n.flags
-	switch n.v {
-	case varClientIP, varFrontIP, varBackIP, varServerIP, smpSrc, smpDst:
-		if fl&(flagHex|flagQuote) == 0 {
-			e := pos
-			for e < len(line) && isAddrByte(line[e]) {
-				e++
+// value delimits the variable of st at line[pos:] (not at the end of
+// line). It returns the value's bounds (s < 0: printed nothing) and the
+// offset after it, or next < 0 when the line cannot hold it.
+func (st *step) value(line []byte, pos int) (s, e, next int) {
+	switch st.op {
+	case opNum:
+		e = numberEnd(line, pos, st.n != 0)
+		if e < 0 {
+			return -1, -1, -1
+		}
+		return pos, e, e
+	case opQuoted:
+		if line[pos] != '"' {
+			return -1, -1, -1
+		}
+		return quotedSpan(line, pos, st.n != 0)
+	case opScan:
+		e = scanTo(line, pos, int(st.stop))
+		return pos, e, e
+	case opAddr:
+		e := pos
+		for e < len(line) && isAddrByte(line[e]) {
+			e++
+		}
+		if st.stop == ':' {
+			for e > pos && line[e-1] != ':' {
+				e--
 			}
-			if stop == ':' {
-				for e > pos && line[e-1] != ':' {
-					e--
-				}
-				if e > pos {
-					e--
-				}
+			if e > pos {
+				e--
 			}
+		}
+		return pos, e, e
+	case opFixed:
+		return fixed(line, pos, int(st.n))
+	case opCapBlock:
+		return captureBlockSpan(line, pos, st.fl)
+	case opCapList:
+		return captureListSpan(line, pos, st.fl, int(st.n))
+	case opReq:
+		return requestSpan(line, pos, int(st.stop))
+	case opPort:
+		if line[pos] == '-' || st.fl&flagQuote != 0 && line[pos] == '"' {
+			e = scanTo(line, pos, int(st.stop))
 			return pos, e, e
 		}
-	case varDate, varReqDate:
-		return fixed(line, pos, 24)
-	case varDateGMT, varDateLocal, varReqDateGMT, varReqDateLocl:
-		return fixed(line, pos, 26)
-	case varTermSt:
-		return fixed(line, pos, 2)
-	case varTermStCk:
-		return fixed(line, pos, 4)
-	case varHdrReq, varHdrResp:
-		return captureBlockSpan(line, pos, fl)
-	case varHdrReqList, varHdrRespList:
-		c := r.caps[0]
-		if n.v == varHdrRespList {
-			c = r.caps[1]
-		}
-		return r.captureListSpan(line, pos, fl, c)
-	case varReq:
-		if fl&flagQuote == 0 {
-			return requestSpan(line, pos, stop)
-		}
-	}
-	switch n.v {
-	case varClientPort, varFrontPort, varBackPort, varServerPort:
-		if line[pos] == '-' || fl&flagQuote != 0 && line[pos] == '"' {
-			break
-		}
-		fallthrough
-	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd, varTa, varTt, varTu,
-		varStatus, varBytesOut, varBytesIn, varActConn, varFeConn, varBeConn, varSrvConn,
-		varRetries, varSrvQ, varBackQ:
-		e = numberEnd(line, pos, fl&flagHex != 0)
+		e = numberEnd(line, pos, st.n != 0)
 		if e < 0 {
 			return -1, -1, -1
 		}
 		return pos, e, e
 	}
-	if fl&flagQuote != 0 && quotable(n.v) {
-		if line[pos] != '"' {
-			return -1, -1, -1
-		}
-		return quotedSpan(line, pos, fl&flagEscape != 0)
-	}
+	return -1, -1, -1
+}
+
+// scanTo returns the offset of the first stop byte from line[pos], or
+// len(line) when there is none or stop < 0. Values are short: the first
+// bytes are compared in a loop before calling IndexByte.
+func scanTo(line []byte, pos, stop int) int {
 	if stop < 0 {
-		return pos, len(line), len(line)
+		return len(line)
 	}
-	e = bytes.IndexByte(line[pos:], byte(stop))
-	if e < 0 {
-		return pos, len(line), len(line)
+	c := byte(stop)
+	end := min(pos+16, len(line))
+	for i := pos; i < end; i++ {
+		if line[i] == c {
+			return i
+		}
 	}
-	return pos, pos + e, pos + e
+	if end == len(line) {
+		return end
+	}
+	if i := bytes.IndexByte(line[end:], c); i >= 0 {
+		return end + i
+	}
+	return len(line)
 }
 
 // numberEnd returns the end of the number at line[pos] ('+' and '-'
@@ -271,6 +381,13 @@ func fixed(line []byte, pos, n int) (s, e, next int) {
 // quotedSpan delimits `"..."` at line[pos] (the closing quote may be cut).
 func quotedSpan(line []byte, pos int, esc bool) (s, e, next int) {
 	s = pos + 1
+	if !esc {
+		i := bytes.IndexByte(line[s:], '"')
+		if i < 0 {
+			return s, len(line), len(line)
+		}
+		return s, s + i, s + i + 1
+	}
 	e = s
 	for e < len(line) && line[e] != '"' {
 		if esc && line[e] == '\\' {
@@ -311,7 +428,7 @@ func captureBlockSpan(line []byte, pos int, fl uint8) (s, e, next int) {
 
 // captureListSpan delimits %hrl/%hsl: c space-separated fields, nothing,
 // or (c < 0) the rest of the line.
-func (r *Reader) captureListSpan(line []byte, pos int, fl uint8, c int) (s, e, next int) {
+func captureListSpan(line []byte, pos int, fl uint8, c int) (s, e, next int) {
 	if c == 0 || !startsCapture(line[pos], fl) {
 		return -1, -1, pos
 	}

@@ -141,3 +141,25 @@ func TestMessageStart(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReader reads a request logged in issue 14's custom format (the
+// URL quoted, a capture block, the timers after the names).
+func BenchmarkReader(b *testing.B) {
+	f, err := Compile(`%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := readerRecord()
+	r.URI = "/static/images/logo-large.png?v=20261121&lang=en"
+	line := f.Append(nil, r)
+	rd := f.NewReader(2, 1)
+	sp := make([]Span, rd.Slots())
+	if _, ok, cut := rd.Read(line, sp); !ok || cut {
+		b.Fatalf("Read(%q) = ok %v, cut %v", line, ok, cut)
+	}
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.Read(line, sp)
+	}
+}

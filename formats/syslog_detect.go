@@ -89,7 +89,7 @@ func rfc5424Msg(b []byte, p int) int {
 // or an RFC 3339 one ("2026-11-21T08:00:00[.frac](Z|+hh:mm)") at the start
 // of b, or 0.
 func timestampLen(b []byte) int {
-	if len(b) >= 15 && monthIndex(b[:3]) >= 0 && b[3] == ' ' &&
+	if len(b) >= 15 && b[3] == ' ' && monthIndex(b[:3]) >= 0 &&
 		(b[4] == ' ' || isDigit(b[4])) && isDigit(b[5]) && b[6] == ' ' &&
 		isDigit(b[7]) && isDigit(b[8]) && b[9] == ':' && isDigit(b[10]) && isDigit(b[11]) &&
 		b[12] == ':' && isDigit(b[13]) && isDigit(b[14]) {

@@ -43,9 +43,12 @@
 // own compiler (formats.Compile) into a formats.Reader, which locates the
 // value of every variable of a line without copying (reading only up to
 // the last value the selected report and filters use, plus the date: -st
-// stops after %ST); each matching line is rewritten, into a per-worker buffer, in the httplog layout (tcplog for a
-// format with %Tt and no HTTP timer), copying the bytes of each value as
-// logged, and read by the same code as a halog line. So every filter and
+// stops after %ST); each matching line is rewritten, into a per-worker
+// buffer, in the httplog layout (tcplog for a format with %Tt and no HTTP
+// timer), copying the bytes of each value as logged (a list such as
+// %TR/%Tw/%Tc/%Tr/%Ta logged as halog's layout holds it in one copy), up to
+// the last field the selected report and filters read when that field is
+// before the captures, and read by the same code as a halog line. So every filter and
 // report gives on a custom-format line exactly what halog gives on the
 // same request logged with option httplog (checked against the real halog
 // on generated traffic rendered in both formats), including bad requests

@@ -45,7 +45,10 @@ type lineFormat struct {
 	// they need (Read stops there)
 	needReq, needCaps bool
 	upto              int
-	loc               *time.Location
+	// fields is the number of fields of halog's layout the reports and
+	// filters read (the rewrite stops there), 0 for all
+	fields int
+	loc    *time.Location
 }
 
 // resolveFormat compiles the log format selected by -log-format or
@@ -227,9 +230,11 @@ func (l *lineFormat) rewrite(dst, msg []byte, sp []formats.Span) (_ []byte, ok b
 	if !ok {
 		return dst, false
 	}
-	w := rewriter{dst: dst, msg: msg, sp: sp, cut: cut, end: -1}
+	w := rewriter{dst: dst, msg: msg, sp: sp, cut: cut, end: -1, max: l.fields}
 	// source
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	if l.ci >= 0 {
 		w.put(l.ci, "-")
 	} else {
@@ -237,64 +242,100 @@ func (l *lineFormat) rewrite(dst, msg []byte, sp []formats.Span) (_ []byte, ok b
 	}
 	w.dst = append(w.dst, ':')
 	w.put(l.cp, "0")
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	w.dst = append(w.dst, '[')
 	if w.lost(l.tr, l.t, l.trz, l.tz, l.ts) {
 		w.mark()
 	}
 	w.dst = l.date(w.dst, msg, sp)
 	w.dst = append(w.dst, ']')
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	if l.ft >= 0 {
 		w.put(l.ft, "-")
 	} else {
 		w.put(l.f, "-")
 	}
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	w.put(l.b, "-")
 	w.dst = append(w.dst, '/')
 	w.put(l.s, "-")
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	if l.tcp {
 		w.list('/', sd{l.Tw, "-1"}, sd{l.Tc, "-1"}, sd{l.Tt, "0"})
-		w.field()
+		if !w.field() {
+			return w.done(), true
+		}
 		w.put(l.bytes, "0")
-		w.field()
+		if !w.field() {
+			return w.done(), true
+		}
 		l.term(&w, 2)
-		w.field()
+		if !w.field() {
+			return w.done(), true
+		}
 		w.list('/', sd{l.ac, "0"}, sd{l.fc, "0"}, sd{l.bc, "0"}, sd{l.sc, "0"}, sd{l.rc, "0"})
-		w.field()
+		if !w.field() {
+			return w.done(), true
+		}
 		w.list('/', sd{l.sq, "0"}, sd{l.bq, "0"})
 		return w.done(), true
 	}
 	w.list('/', sd{l.TR, "-1"}, sd{l.Tw, "-1"}, sd{l.Tc, "-1"}, sd{l.Tr, "-1"}, sd{l.Ta, "0"})
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	w.put(l.st, "0")
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	w.put(l.bytes, "0")
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	w.put(l.cc, "-")
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	w.put(l.cs, "-")
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	l.term(&w, 4)
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	w.list('/', sd{l.ac, "0"}, sd{l.fc, "0"}, sd{l.bc, "0"}, sd{l.sc, "0"}, sd{l.rc, "0"})
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	w.list('/', sd{l.sq, "0"}, sd{l.bq, "0"})
 	if !l.needReq && !l.needCaps {
 		// nothing reads the captures and the request: leave them out
 		return w.done(), true
 	}
 	if w.has(l.hr) {
-		w.field()
+		if !w.field() {
+			return w.done(), true
+		}
 		w.put(l.hr, "")
 	}
 	if w.has(l.hs) {
-		w.field()
+		if !w.field() {
+			return w.done(), true
+		}
 		w.put(l.hs, "")
 	}
-	w.field()
+	if !w.field() {
+		return w.done(), true
+	}
 	if w.lost(l.r, l.hm, l.hu, l.hp) {
 		w.mark()
 	}
@@ -309,14 +350,21 @@ type rewriter struct {
 	cut      bool // the message was cut short
 	start    int  // start of the current field (before its space)
 	end      int  // where the rewrite stops (first value lost to the cut), -1
+	nf, max  int  // fields started, and how many the reports read (0: all)
 }
 
-// field starts a new field (a space unless first).
-func (w *rewriter) field() {
+// field starts a new field (a space unless first). It returns false, and
+// starts nothing, when the fields the reports read are all written.
+func (w *rewriter) field() bool {
+	if w.nf == w.max && w.max > 0 {
+		return false
+	}
+	w.nf++
 	w.start = len(w.dst)
 	if w.start > 0 {
 		w.dst = append(w.dst, ' ')
 	}
+	return true
 }
 
 func (w *rewriter) has(slot int) bool { return slot >= 0 && w.sp[slot].Start >= 0 }
@@ -365,12 +413,41 @@ type sd struct {
 
 // list appends values separated by sep.
 func (w *rewriter) list(sep byte, items ...sd) {
+	if s, e, ok := w.contiguous(sep, items); ok {
+		// the message holds the list as halog's layout does (the usual
+		// "%TR/%Tw/%Tc/%Tr/%Ta"): one copy
+		w.dst = append(w.dst, w.msg[s:e]...)
+		return
+	}
 	for i, it := range items {
 		if i > 0 {
 			w.dst = append(w.dst, sep)
 		}
 		w.put(it.slot, it.def)
 	}
+}
+
+// contiguous reports whether every item is present and the message holds
+// them one after the other separated by sep, and returns their bounds.
+func (w *rewriter) contiguous(sep byte, items []sd) (s, e int32, ok bool) {
+	if items[0].slot < 0 {
+		return 0, 0, false
+	}
+	s, e = w.sp[items[0].slot].Start, w.sp[items[0].slot].End
+	if s < 0 {
+		return 0, 0, false
+	}
+	for _, it := range items[1:] {
+		if it.slot < 0 {
+			return 0, 0, false
+		}
+		v := w.sp[it.slot]
+		if v.Start != e+1 || w.msg[e] != sep {
+			return 0, 0, false
+		}
+		e = v.End
+	}
+	return s, e, true
 }
 
 func (w *rewriter) done() []byte {

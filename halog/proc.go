@@ -91,6 +91,14 @@ func newConfig(o *Options, lf *lineFormat) *config {
 		c.srcN, c.accN = 1, 2
 	}
 	c.need, c.needAll = c.fieldsNeeded()
+	if lf != nil && !o.Follow && o.HTML == "" && o.PctBy == "" && !lf.needReq && !lf.needCaps &&
+		c.needAll <= c.accN+offQueue {
+		// the rewrite writes only the fields the handlers read, when they
+		// are before the captures and the request (whose spaces make the
+		// field numbers differ) and neither -follow, -html nor -pct-by
+		// read others on their own
+		lf.fields = c.needAll
+	}
 	switch c.h {
 	case hSrv, hURL, hIP, hGraphs, hPctBy:
 		c.timers = true

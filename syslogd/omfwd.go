@@ -92,17 +92,15 @@ func (p *cfgParser) omfwdAction(r *Rule, params map[string]string, n int) error 
 // reconnects (every action.resumeInterval, at most 1 s) and sends again
 // what was not written.
 type fwdOut struct {
-	name string
+	queueInput
 	fp   fwdParams
-	q    actionQueue
 	log  *slog.Logger
-	mu   sync.Mutex
 	stop chan struct{}
 	done chan struct{}
 
-	sent, failed, suspends, enqDrop atomic.Uint64
-	connMu                          sync.Mutex
-	conn                            net.Conn
+	sent, failed, suspends atomic.Uint64
+	connMu                 sync.Mutex
+	conn                   net.Conn
 }
 
 func newFwdOut(name string, fp fwdParams, log *slog.Logger) (*fwdOut, error) {
@@ -113,47 +111,10 @@ func newFwdOut(name string, fp fwdParams, log *slog.Logger) (*fwdOut, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	f := &fwdOut{name: name, fp: fp, q: q, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	f := &fwdOut{queueInput: queueInput{name: name, q: q}, fp: fp, log: log, stop: make(chan struct{}), done: make(chan struct{})}
 	registerAction(f)
 	go f.sender()
 	return f, nil
-}
-
-func (f *fwdOut) Write(p []byte) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var err error
-	for rest := p; len(rest) > 0; {
-		line := rest
-		if i := strings.IndexByte(string(rest), '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		if _, e := f.q.Append(line); e != nil {
-			f.enqDrop.Add(1)
-			err = e
-		}
-	}
-	if e := f.q.Commit(); e != nil {
-		return 0, e
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", f.name, err)
-	}
-	return len(p), nil
-}
-
-// WriteRecords queues the messages of a framed batch (recordWriter).
-func (f *fwdOut) WriteRecords(framed []byte, n int) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	dropped, err := appendRecords(f.q, framed)
-	f.enqDrop.Add(uint64(dropped))
-	if err != nil {
-		return fmt.Errorf("%s: %w", f.name, err)
-	}
-	return nil
 }
 
 func (f *fwdOut) retry() time.Duration {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -215,9 +214,8 @@ func kafkaConfParam(kv string) ([]kgo.Opt, error) {
 // produces them and removes each from the queue once the broker
 // acknowledged it (acks=all, idempotent producer).
 type kafkaOut struct {
-	name string
+	queueInput
 	kp   kafkaParams
-	q    actionQueue
 	cl   *kgo.Client
 	log  *slog.Logger
 	inst string
@@ -226,13 +224,12 @@ type kafkaOut struct {
 	cancel context.CancelFunc
 	stop   chan struct{}
 	done   chan struct{}
-	mu     sync.Mutex // serialises Write (Append+Commit)
 	seq    atomic.Uint64
 
-	retry                 time.Duration
-	sent, failed, enqDrop atomic.Uint64
-	suspends              atomic.Uint64
-	suspended             atomic.Bool
+	retry        time.Duration
+	sent, failed atomic.Uint64
+	suspends     atomic.Uint64
+	suspended    atomic.Bool
 }
 
 func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, error) {
@@ -277,7 +274,7 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 		q.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	k := &kafkaOut{name: name, kp: kp, q: q, cl: cl, log: log, retry: retry, stop: make(chan struct{}), done: make(chan struct{})}
+	k := &kafkaOut{queueInput: queueInput{name: name, q: q}, kp: kp, cl: cl, log: log, retry: retry, stop: make(chan struct{}), done: make(chan struct{})}
 	if log == nil {
 		k.log = slog.Default()
 	}
@@ -292,44 +289,6 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 }
 
 // Write queues the lines of p (one message per line).
-func (k *kafkaOut) Write(p []byte) (int, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	var err error
-	for rest := p; len(rest) > 0; {
-		line := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		if _, e := k.q.Append(line); e != nil {
-			k.enqDrop.Add(1)
-			err = e
-		}
-	}
-	if e := k.q.Commit(); e != nil {
-		return 0, e
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", k.name, err)
-	}
-	return len(p), nil
-}
-
-// WriteRecords queues the messages of a framed batch (recordWriter):
-// one record each, whatever their line feeds.
-func (k *kafkaOut) WriteRecords(framed []byte, n int) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	dropped, err := appendRecords(k.q, framed)
-	k.enqDrop.Add(uint64(dropped))
-	if err != nil {
-		return fmt.Errorf("%s: %w", k.name, err)
-	}
-	return nil
-}
-
 // sender produces what the queue holds. Per batch read from the queue it
 // allocates one array of records, one of headers and one of id bytes;
 // nothing per message.

@@ -23,7 +23,7 @@ func TestKafkaAckAllocs(t *testing.T) {
 		q    actionQueue
 	}{{"memqueue", newMemQueue(1<<20, 0)}, {"diskqueue", dqq}} {
 		t.Run(tc.name, func(t *testing.T) {
-			k := &kafkaOut{q: tc.q, log: slog.Default(), inst: "i"}
+			k := &kafkaOut{queueInput: queueInput{q: tc.q}, log: slog.Default(), inst: "i"}
 			line := make([]byte, 200)
 			recs := make([]dq.Record, 0, 1000)
 			krecs := make([]kgo.Record, 1000)

@@ -1,6 +1,7 @@
 package syslogd
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/haplog/haplog/internal/dq"
@@ -360,3 +362,52 @@ func appendRecords(q actionQueue, framed []byte) (dropped int, err error) {
 }
 
 var errBadFrame = errors.New("bad record framing")
+
+// queueInput is the enqueueing side of the queued actions (omkafka,
+// omfwd): Write and WriteRecords append to the action queue and commit
+// under one lock, counting the messages it refuses.
+type queueInput struct {
+	name    string
+	q       actionQueue
+	mu      sync.Mutex // serialises Append+Commit
+	enqDrop atomic.Uint64
+}
+
+// Write queues each line of p as one message.
+func (a *queueInput) Write(p []byte) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var err error
+	for rest := p; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if _, e := a.q.Append(line); e != nil {
+			a.enqDrop.Add(1)
+			err = e
+		}
+	}
+	if e := a.q.Commit(); e != nil {
+		return 0, e
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", a.name, err)
+	}
+	return len(p), nil
+}
+
+// WriteRecords queues the messages of a framed batch (recordWriter):
+// one record each, whatever their line feeds.
+func (a *queueInput) WriteRecords(framed []byte, n int) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	dropped, err := appendRecords(a.q, framed)
+	a.enqDrop.Add(uint64(dropped))
+	if err != nil {
+		return fmt.Errorf("%s: %w", a.name, err)
+	}
+	return nil
+}

@@ -145,9 +145,9 @@
 // run, what was read of it is committed at once (the next owner starts
 // after it; a crash before the report then loses those records from the
 // reports); a partition lost without revocation (session timeout) may be
-// counted twice. With -m N, halog stops reading after N output lines but
-// commits every record it fetched, read or not: a later run of the group
-// starts after them (use -m without -group to sample a topic). A broker
+// counted twice. With -m N, halog stops after N output lines but may
+// commit records it fetched and did not read (a later run of the group
+// starts after them): use -m without -group to sample a topic. A broker
 // that does not answer within 10 s is an error
 // naming it (exit 1). With -follow (and -metrics ADDR) halog keeps
 // consuming and feeds the live metrics; in a group it commits what it read

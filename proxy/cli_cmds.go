@@ -123,8 +123,9 @@ func (cl *cliState) cliCommand(w *bytes.Buffer, args []string, level *int, inter
 			cl.cliSetServer(w, rest)
 		case "show backend":
 			w.WriteString("# name\n")
-			for _, pc := range cl.p.plan().ordered {
-				if cl.p.plan().backendOf(pc) != nil {
+			pl := cl.p.plan()
+			for _, pc := range pl.ordered {
+				if pl.backendOf(pc) != nil {
 					w.WriteString(pc.Name + "\n")
 				}
 			}
@@ -179,12 +180,7 @@ func (cl *cliState) cliServer(w *bytes.Buffer, args []string) *server {
 		return nil
 	}
 	bn, sn, _ := strings.Cut(args[0], "/")
-	var b *backend
-	for _, pc := range cl.p.plan().ordered {
-		if pc.Name == bn && cl.p.plan().backendOf(pc) != nil {
-			b = cl.p.plan().backendOf(pc)
-		}
-	}
+	b := cl.p.plan().backendNamed(bn, false)
 	if b == nil {
 		w.WriteString("No such backend.\n")
 		return nil
@@ -319,23 +315,19 @@ const serversStateHeader = "# be_id be_name srv_id srv_name srv_addr srv_op_stat
 // showServersState writes "show servers state [backend]" (format version
 // 1). It reports false after writing an error reply.
 func (cl *cliState) showServersState(w *bytes.Buffer, args []string) bool {
-	var only *config.Proxy
+	pl := cl.p.plan()
+	var only *backend
 	if len(args) > 0 {
-		for _, pc := range cl.p.plan().ordered {
-			if pc.Name == args[0] && cl.p.plan().backendOf(pc) != nil {
-				only = pc
-			}
-		}
-		if only == nil {
+		if only = pl.backendNamed(args[0], false); only == nil {
 			w.WriteString("Can't find backend.\n\n")
 			return false
 		}
 	}
 	w.WriteString("1\n" + serversStateHeader)
 	now := cl.p.now()
-	for _, pc := range cl.p.plan().ordered {
-		b := cl.p.plan().backendOf(pc)
-		if b == nil || (only != nil && pc != only) {
+	for _, pc := range pl.ordered {
+		b := pl.backendOf(pc)
+		if b == nil || (only != nil && b != only) {
 			continue
 		}
 		for _, s := range b.servers {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,6 +130,29 @@ func (pl *plan) backendOf(pc *config.Proxy) *backend {
 	}
 	if b := pl.backends[pc.Index]; b != nil && b.cfg == pc {
 		return b
+	}
+	return nil
+}
+
+// backendNamed returns the backend called name (the last one declared,
+// as haproxy's lookups), or, with byID, the one whose "#<id>" it is (the
+// stats page's admin form).
+func (pl *plan) backendNamed(name string, byID bool) *backend {
+	var found *backend
+	for _, pc := range pl.ordered {
+		if b := pl.backendOf(pc); b != nil && (pc.Name == name || byID && "#"+strconv.Itoa(pc.ID) == name) {
+			found = b
+		}
+	}
+	return found
+}
+
+// frontendOf returns the frontend built for pc in this plan, or nil.
+func (pl *plan) frontendOf(pc *config.Proxy) *frontend {
+	for _, f := range pl.frontends {
+		if f.cfg == pc {
+			return f
+		}
 	}
 	return nil
 }

@@ -256,7 +256,7 @@ func (p *Proxy) statsAction(form string) string {
 		}
 		switch {
 		case b == nil && k == "b":
-			if b = p.adminBackend(v); b == nil {
+			if b = p.plan().backendNamed(v, true); b == nil {
 				return "ERRP"
 			}
 		case action == "" && k == "action":
@@ -295,18 +295,6 @@ func (p *Proxy) statsAction(form string) string {
 // statsParamMax is the size of the buffer HAProxy 2.6 copies one admin
 // form parameter into (LINESIZE, its terminating NUL included).
 const statsParamMax = 2048
-
-// adminBackend finds the backend of an admin form by name or by "#<id>" (HAProxy's
-// proxy_be_by_name).
-func (p *Proxy) adminBackend(name string) *backend {
-	pl := p.plan()
-	for _, pc := range pl.ordered {
-		if b := pl.backendOf(pc); b != nil && ("#"+strconv.Itoa(pc.ID) == name || pc.Name == name) {
-			return b
-		}
-	}
-	return nil
-}
 
 func (b *backend) serverByName(name string) *server {
 	for _, s := range b.servers {

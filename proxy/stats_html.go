@@ -207,7 +207,8 @@ func capText(c config.Cap) string {
 func (p *Proxy) htmlProxy(b *strings.Builder, rows []*statsRow, cfg *config.Stats, admin bool, now time.Time) {
 	pc := rows[0].pc
 	name := html.EscapeString(pc.Name)
-	form := admin && p.plan().backendOf(pc) != nil && len(p.plan().backendOf(pc).servers) > 0
+	be := p.plan().backendOf(pc)
+	form := admin && be != nil && len(be.servers) > 0
 	if form {
 		b.WriteString("<form method=\"post\">")
 	}

@@ -27,11 +27,12 @@ func (r *statsRow) i(f int, v int64) { r.v[f] = strconv.FormatInt(v, 10) }
 // are filled, as HAProxy does only then.
 func (p *Proxy) statsSnapshot(now time.Time, legends bool) []*statsRow {
 	var rows []*statsRow
-	for _, pc := range p.plan().ordered {
-		if fe := p.frontendOf(pc); fe != nil {
+	pl := p.plan() // one plan for the whole snapshot, even across a reload
+	for _, pc := range pl.ordered {
+		if fe := pl.frontendOf(pc); fe != nil {
 			rows = append(rows, p.frontendRow(fe, now))
 		}
-		b := p.plan().backendOf(pc)
+		b := pl.backendOf(pc)
 		if b == nil {
 			continue
 		}
@@ -41,15 +42,6 @@ func (p *Proxy) statsSnapshot(now time.Time, legends bool) []*statsRow {
 		rows = append(rows, p.backendRow(b, now, legends))
 	}
 	return rows
-}
-
-func (p *Proxy) frontendOf(pc *config.Proxy) *frontend {
-	for _, f := range p.plan().frontends {
-		if f.cfg == pc {
-			return f
-		}
-	}
-	return nil
 }
 
 // commonRow fills the fields every row type carries.

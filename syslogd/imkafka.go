@@ -174,10 +174,9 @@ func (in kafkaInput) run(ctx context.Context, s *Server) {
 	defer seen.f.Close()
 	opts := append([]kgo.Opt{kgo.SeedBrokers(in.brokers...), kgo.ConsumeTopics(in.topic), kgo.ConsumerGroup(in.group),
 		kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		// Resume within a second of a broker coming back (franz-go
-		// retries failed metadata every 5 s by default).
-		kgo.MetadataMinAge(250 * time.Millisecond),
-		kgo.RetryBackoffFn(func(int) time.Duration { return 250 * time.Millisecond })}, in.opts...)
+		// Resume within a second of a broker coming back (kafkaBackoff).
+		kgo.MetadataMinAge(kafkaBackoff(time.Second)),
+		kgo.RetryBackoffFn(func(int) time.Duration { return kafkaBackoff(time.Second) })}, in.opts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		log.Error("imkafka", "input", in.pos, "err", err)

@@ -232,16 +232,22 @@ type kafkaOut struct {
 	suspended    atomic.Bool
 }
 
+// kafkaBackoff is how long omkafka and imkafka wait before retrying a
+// failed request: a quarter of action.resumeInterval, at most 250 ms and
+// at least 10 ms (never a busy loop). It is also their MetadataMinAge: a
+// failed metadata request is retried no sooner (franz-go's default, 5 s,
+// was the resume time after a network cut), so they resume within a
+// second of the broker coming back.
+func kafkaBackoff(resumeInterval time.Duration) time.Duration {
+	return max(min(resumeInterval, time.Second)/4, 10*time.Millisecond)
+}
+
 func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, error) {
 	q, err := kp.q.open()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	retry := time.Second
-	if kp.q.resumeInterval < retry {
-		retry = kp.q.resumeInterval
-	}
-	backoff := max(retry/4, 10*time.Millisecond) // never a busy loop
+	retry := kafkaBackoff(kp.q.resumeInterval)
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(kp.brokers...),
 		kgo.DefaultProduceTopic(kp.topic),
@@ -249,14 +255,10 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 		// Records are retried for ever (franz-go's default) and so is an
 		// unknown topic: the queue holds them meanwhile.
 		kgo.UnknownTopicRetries(-1),
-		// Reconnect and retry quickly: resume within a second of the
-		// broker coming back (rsyslog waits action.resumeInterval).
-		// A failed metadata request is retried every MetadataMinAge
-		// (franz-go's default is 5 s: the resume time after a network
-		// cut); a failed produce every RetryBackoffFn. Both are a few
-		// requests a second during an outage, not a busy loop.
-		kgo.RetryBackoffFn(func(int) time.Duration { return backoff }),
-		kgo.MetadataMinAge(backoff),
+		// Reconnect and retry quickly (rsyslog waits
+		// action.resumeInterval): see kafkaBackoff.
+		kgo.RetryBackoffFn(func(int) time.Duration { return retry }),
+		kgo.MetadataMinAge(retry),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.MaxBufferedRecords(100000),
 		// librdkafka's and so rsyslog's default: no compression

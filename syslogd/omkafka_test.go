@@ -174,3 +174,21 @@ func TestOmkafkaConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaBackoff: the retry and metadata interval of omkafka/imkafka
+// follows action.resumeInterval, within 10 ms..250 ms: a failed request
+// is retried a few times a second (resume within a second of the broker's
+// return), never in a busy loop.
+func TestKafkaBackoff(t *testing.T) {
+	for _, c := range []struct{ in, want time.Duration }{
+		{0, 10 * time.Millisecond},
+		{20 * time.Millisecond, 10 * time.Millisecond},
+		{200 * time.Millisecond, 50 * time.Millisecond},
+		{time.Second, 250 * time.Millisecond},
+		{30 * time.Second, 250 * time.Millisecond}, // rsyslog's default resumeInterval
+	} {
+		if got := kafkaBackoff(c.in); got != c.want {
+			t.Errorf("kafkaBackoff(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}

@@ -143,3 +143,20 @@ func (s *Server) adoptDatagram(f *os.File, rcv int) (*udpInput, error) {
 	s.log.Debug("listening (socket activation)", "addr", pc.LocalAddr().String(), "rcvbuf", in.rcvBuf)
 	return in, nil
 }
+
+// warnUnread logs each passed socket no input reads: its address is not
+// one the configuration names (a .socket unit and an rsyslog file that
+// disagree), so what arrives there waits unread.
+func (s *Server) warnUnread() {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	for _, a := range s.activated {
+		read := false
+		for _, l := range s.ls {
+			read = read || l.passed == a.f
+		}
+		if !read {
+			s.log.Warn("a socket passed by socket activation matches no input: not read", "socket", a.f.Name(), "addr", a.addr.String())
+		}
+	}
+}

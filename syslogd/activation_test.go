@@ -1,13 +1,17 @@
 package syslogd
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestSocketActivation: syslogd reads the UDP, TCP and unix sockets a
@@ -62,15 +66,7 @@ input(type="imuxsock" Socket="%s")
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- s.Run(ctx) }()
-		return s, func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-		}
+		return s, runServer(t, s)
 	}
 	msgs := func(n int, text string) [][]byte {
 		var m [][]byte
@@ -134,5 +130,38 @@ func TestSameAddr(t *testing.T) {
 		if got := sameAddr(c.in, c.a); got != c.want {
 			t.Errorf("sameAddr(%s %q, %v) = %v, want %v", c.in.Kind, c.in.Addr, c.a, got, c.want)
 		}
+	}
+}
+
+// TestSocketActivationUnread: a passed socket whose address no input
+// names is not read, and the start says so, naming its address (a .socket
+// unit and an rsyslog file that disagree).
+func TestSocketActivationUnread(t *testing.T) {
+	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := uc.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	uc.Close()
+	cfg, err := ParseConfig("other.conf", []byte("module(load=\"imudp\")\ninput(type=\"imudp\" address=\"127.0.0.1\" port=\"0\")\n*.* /dev/null\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs testfs.LockedBuffer
+	s, err := New(Options{Config: cfg, Listeners: []*os.File{f}, Open: func(string) (Sink, error) { return &countSink{}, nil },
+		LookupAddr: func(netip.Addr) string { return "h" }, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runServer(t, s)
+	want := "addr=" + uc.LocalAddr().String()
+	testkit.Eventually(t, "the warning", func() bool { return strings.Contains(logs.String(), want) })
+	stop()
+	if !strings.Contains(logs.String(), "matches no input") {
+		t.Errorf("log %q: want the unread socket named", logs.String())
 	}
 }

@@ -179,7 +179,8 @@
 // supervisor passed reads it instead of binding; the supervisor's copy
 // keeps queueing datagrams while syslogd is down (a restart, a kill -9),
 // and the next start reads them. Such sockets are never shut down for
-// reading nor unlinked (activation.go).
+// reading nor unlinked; one that no input names is not read, and the
+// start logs a warning naming its address (activation.go).
 //
 // Counters (received, malformed, written, dropped, kernel receive-buffer
 // drops...) are available from Stats and, in the Prometheus text format,

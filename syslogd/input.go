@@ -45,6 +45,7 @@ type listener struct {
 	dg     *udpInput    // UDP and unix
 	tcp    net.Listener // TCP
 	klog   *os.File     // Klog
+	passed *os.File     // the socket-activation socket it reads, or nil
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
@@ -115,6 +116,7 @@ func (s *Server) bind(in Input) (*listener, error) {
 	l := &listener{in: in}
 	var err error
 	if f := s.activatedFor(in); f != nil {
+		l.passed = f
 		if in.Kind == TCP {
 			if l.tcp, err = net.FileListener(f); err != nil {
 				err = fmt.Errorf("socket activation: %s: %w", f.Name(), err)

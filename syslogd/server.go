@@ -440,6 +440,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.lmu.Unlock()
 	stopServices := s.startServices(ctx) // imkafka inputs (imkafka.go)
 	s.logListening("started")
+	s.warnUnread()
 	<-ctx.Done()
 	stopServices()
 	s.lmu.Lock()

@@ -170,7 +170,7 @@ func (m *liveMetrics) write(w io.Writer) {
 // follow runs -follow: it reads the lines appended to the file from now
 // on, like tail -F, feeds the metrics and, on a terminal, shows a progress
 // line. It returns when ctx is done.
-func follow(ctx context.Context, o *Options, env Env) error {
+func follow(ctx context.Context, o *Options, env Env) (err error) {
 	if o.Kafka == "" && (len(o.Files) != 1 || o.Files[0] == "-") {
 		return errors.New("-follow needs exactly one log file (or -kafka)")
 	}
@@ -184,13 +184,19 @@ func follow(ctx context.Context, o *Options, env Env) error {
 	m := &liveMetrics{timers: map[[2]string]*[5]hist{}, statuses: map[string]uint64{}}
 	var src io.Reader
 	if o.Kafka != "" {
-		kr, err := openKafka(ctx, o, true)
-		if err != nil {
-			return err
+		kr, oerr := openKafka(ctx, o, true)
+		if oerr != nil {
+			return oerr
 		}
 		defer kr.Close()
-		// in a group, what was read is committed when halog ends
-		defer kr.commit(context.Background())
+		// In a group, what was read is committed when halog ends; a
+		// commit that fails is an error (the group's next reader would
+		// count those records again).
+		defer func() {
+			if cerr := kr.commit(context.Background()); err == nil {
+				err = cerr
+			}
+		}()
 		src = kr
 	} else {
 		fw := &follower{ctx: ctx, name: o.Files[0]}

@@ -264,14 +264,8 @@ func (ev *evalCtx) eval(e *rexpr, m *Message) rval {
 	case rToLower, rToUpper:
 		v := ev.str(ev.eval(e.l, m))
 		start := len(ev.arena)
-		for _, c := range v {
-			if e.op == rToLower {
-				c = lower(c)
-			} else if c >= 'a' && c <= 'z' {
-				c -= 'a' - 'A'
-			}
-			ev.arena = append(ev.arena, c)
-		}
+		ev.arena = append(ev.arena, v...)
+		convertCase(ev.arena[start:], e.op == rToLower, e.op == rToUpper)
 		return rval{kind: 'S', s: ev.arena[start:]}
 	case rStrlen:
 		return rval{kind: 'N', n: int64(len(ev.str(ev.eval(e.l, m))))}
@@ -354,14 +348,6 @@ func (ev *evalCtx) cmpOrder(e *rexpr, m *Message) int {
 		}
 	}
 	return bytes.Compare(ev.str(l), ev.str(r))
-}
-
-// lower folds an ASCII letter to lower case.
-func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // maxExprTokens bounds the length of an expression.

@@ -3,19 +3,13 @@ package syslogd
 import (
 	"fmt"
 	"strings"
+
+	"github.com/haplog/haplog/formats"
 )
 
 // foldHasPrefix and foldContains compare ASCII case-insensitively.
 func foldHasPrefix(v, want []byte) bool {
-	if len(v) < len(want) {
-		return false
-	}
-	for i, c := range want {
-		if lower(v[i]) != lower(c) {
-			return false
-		}
-	}
-	return true
+	return len(v) >= len(want) && formats.EqualFoldASCII(v[:len(want)], want)
 }
 
 func foldContains(v, want []byte) bool {

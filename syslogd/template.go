@@ -658,14 +658,7 @@ func (p *part) append(dst []byte, m *Message) []byte {
 		return append(dst[:start], ' ')
 	}
 	if p.lower || p.upper {
-		for i := start; i < len(dst); i++ {
-			c := dst[i]
-			if p.lower && c >= 'A' && c <= 'Z' {
-				dst[i] = c + 32
-			} else if p.upper && c >= 'a' && c <= 'z' {
-				dst[i] = c - 32
-			}
-		}
+		convertCase(dst[start:], p.lower, p.upper)
 	}
 	if p.cc != ccKeep {
 		dst = controlChars(dst, start, p.cc)
@@ -905,4 +898,17 @@ func (p *part) appendTime(dst []byte, ts *Timestamp, def dateFormat) []byte {
 		return ts.appendFrac(dst, false)
 	}
 	return ts.appendRFC3164(dst)
+}
+
+// convertCase folds the ASCII letters of b in place: to lower case with
+// lower, to upper case with upper (a template's caseConversion and
+// lowercase/uppercase options, RainerScript's tolower() and toupper()).
+func convertCase(b []byte, lower, upper bool) {
+	for i, c := range b {
+		if lower && c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		} else if upper && c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
 }

@@ -93,7 +93,7 @@ func (d *dynaSink) WriteRecords(framed []byte, n int) error {
 		e.fs.write(line, 1)
 	}
 	if bad > 0 {
-		return fmt.Errorf("dynaFile: %d file name(s) not absolute", bad)
+		return &partialWrite{refused: bad, err: fmt.Errorf("dynaFile: %d file name(s) not absolute", bad)}
 	}
 	return nil
 }

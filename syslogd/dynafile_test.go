@@ -88,6 +88,40 @@ $DynaFileCacheSize 2
 	}
 }
 
+// TestDynaFileRefusedNames: in a batch, only the messages whose dynaFile
+// name is not absolute are dropped (and counted so); the others are
+// written.
+func TestDynaFileRefusedNames(t *testing.T) {
+	cfg, err := ParseConfig("d.conf", []byte("$template M,\"%msg%\\n\"\n$template D,\"%msg:2:100%\"\n*.* ?D;M\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var written countSink
+	s, err := New(Options{Config: cfg, UDP: []string{"127.0.0.1:0"}, TCP: []string{}, Unix: []string{},
+		LookupAddr: func(netip.Addr) string { return "localhost" },
+		Open:       func(string) (Sink, error) { return &written, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.closeListeners() })
+	w := s.newWorker(false)
+	h := w.sender(netip.MustParseAddr("127.0.0.1"))
+	w.begin()
+	for _, name := range []string{"/x/a.log", "rel.log", "/x/b.log"} {
+		w.route([]byte("<13>Nov 10 10:00:00 h p: "+name), h)
+	}
+	w.end()
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Dropped != 1 || st.Written != 2 {
+		t.Errorf("dropped %d, written %d: want 1 (rel.log) and 2", st.Dropped, st.Written)
+	}
+	if n := written.lines.Load(); n != 2 {
+		t.Errorf("%d lines in the files, want 2", n)
+	}
+}
+
 // TestMakeDirsFor: $CreateDirs off creates nothing; otherwise each
 // missing directory gets the mode less the umask and the owner.
 func TestMakeDirsFor(t *testing.T) {

@@ -68,6 +68,17 @@ func newFileSink(id int, path string, w Sink, log *slog.Logger, st *counters) *f
 	return f
 }
 
+// partialWrite is the error of a recordWriter that took a batch's
+// messages but refused some of them (a dynaFile name that is not
+// absolute): only those count as dropped.
+type partialWrite struct {
+	refused int
+	err     error
+}
+
+func (e *partialWrite) Error() string { return e.err.Error() }
+func (e *partialWrite) Unwrap() error { return e.err }
+
 // recordWriter is a Sink that takes messages as records: each a 4-byte
 // big-endian length and the rendered message (the workers frame them).
 type recordWriter interface {
@@ -89,8 +100,13 @@ func newDirectSink(id int, key string, w Sink, rw recordWriter, log *slog.Logger
 func (f *fileSink) write(line []byte, n int) {
 	if f.direct != nil {
 		if err := f.direct.WriteRecords(line, n); err != nil {
-			f.dropped(n, err)
-			return
+			var pw *partialWrite
+			if !errors.As(err, &pw) {
+				f.dropped(n, err)
+				return
+			}
+			f.dropped(pw.refused, err)
+			n -= pw.refused
 		}
 		f.written.Add(uint64(n))
 		f.stats.written.Add(uint64(n))

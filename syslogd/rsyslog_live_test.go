@@ -18,7 +18,7 @@ const liveConf = `global(workDirectory="SPOOL")
 module(load="imudp")
 input(type="imudp" address="127.0.0.1" port="PORT")
 $template P,"pri=%pri% fac=%syslogfacility-text% sev=%syslogseverity-text% proto=%protocol-version% host=[%hostname%] tag=[%syslogtag%] prog=[%programname%] procid=[%procid%] msgid=[%msgid%] sd=[%structured-data%] app=[%app-name%] msg=[%msg%] raw=[%rawmsg%]\n"
-$template T,"%HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%|%pri-text%|%msg:2:6%|%msg:::uppercase%\n"
+$template T,"%HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%|%pri-text%|%msg:2:6%|%msg:2:$%|%msg:::uppercase%\n"
 *.* OUTDIR/props.log;P
 $template D,"%timereported:::date-rfc3339% %timereported:::date-mysql% %timereported:::date-unixtimestamp% %timereported:::date-year%-%timereported:::date-month%-%timereported:::date-day% %timereported:::date-hour%:%timereported:::date-minute%:%timereported:::date-second%.%timereported:::date-subseconds% %timereported% %timereported:::date-rfc3164%|%syslogtag:1:3%|%msg:3%|%msg:::json%\n"
 *.* OUTDIR/trad.log;T

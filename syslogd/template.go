@@ -542,7 +542,7 @@ func compileProp(spec string) (part, error) {
 		// "%msg:N%" (no end position) is the first N characters in rsyslog.
 		p.from, p.to = 1, p.from
 	}
-	if len(fields) > 2 && fields[2] != "" {
+	if len(fields) > 2 && fields[2] != "" && fields[2] != "$" { // "$": to the end (rsyslog's property replacer)
 		n, err := strconv.Atoi(fields[2])
 		if err != nil || n < 1 {
 			return part{}, fmt.Errorf("property %q: bad end position %q: %w", spec, fields[2], ErrTemplate)

@@ -248,10 +248,10 @@ func TestDifferentialLegacyConnectLine(t *testing.T) {
 			for who := 0; who < 2; who++ {
 				empty := r.dial(t, who)
 				emptyRe := connected(empty)
-				// Closed once the request's line is in: accepted by then
-				// (the accept queue is in order). Closed at once, its FIN
-				// could reach haproxy before its accept under load, and
-				// haproxy then logs nothing for it.
+				// Closed once the last connection's line is in: accepted
+				// by then. Closed earlier, its FIN could reach haproxy
+				// before its accept under load, and haproxy then logs
+				// nothing for it.
 				defer empty.Close()
 				timeout := time.After(10 * time.Second)
 				// readUntil reads lines up to the one of c (noting one
@@ -274,13 +274,13 @@ func TestDifferentialLegacyConnectLine(t *testing.T) {
 				// Lines up to the request's (the empty connection was
 				// accepted first) and whatever is already there after it.
 				readUntil(c, "request")
-				empty.Close()
 				// A last connection marks the end: a line for the empty
 				// one may come after the request's (haproxy's threads, or
 				// the datagrams' order), not after this one's.
 				m := r.dial(t, who)
 				io.WriteString(m, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 				readUntil(m, "last connection")
+				empty.Close()
 			}
 			if logged[0] != logged[1] {
 				t.Errorf("a line for a connection that sent nothing: haproxy %v, proxy %v", logged[0], logged[1])

@@ -99,13 +99,62 @@ func statsCSV(t testing.TB, tg statsTarget) map[string][]string {
 		t.Fatalf("%s: %v", tg.name, err)
 	}
 	defer resp.Body.Close()
-	recs, err := csv.NewReader(resp.Body).ReadAll()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: ;csv: %s %v\n%s", tg.name, resp.Status, err, body)
+	}
+	recs, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
 	if err != nil {
-		t.Fatalf("%s: csv: %v", tg.name, err)
+		t.Fatalf("%s: csv: %v\n%s", tg.name, err, body)
 	}
 	rows := map[string][]string{}
 	for _, r := range recs[1:] {
 		rows[r[0]+"/"+r[1]] = r
+	}
+	return rows
+}
+
+// hrspSum is the sum of a row's hrsp_* fields, as a string.
+func hrspSum(row []string) string {
+	n := 0
+	for _, f := range []int{fHrsp1xx, fHrsp2xx, fHrsp3xx, fHrsp4xx, fHrsp5xx, fHrspOther} {
+		v, _ := strconv.Atoi(row[f])
+		n += v
+	}
+	return strconv.Itoa(n)
+}
+
+// waitStatsCounted waits until tg has counted the 8 requests of
+// statsTraffic on fe and, when ref is not nil, as many requests on be as
+// ref's rows; it returns tg's last rows. A timeout names what was seen.
+func waitStatsCounted(t *testing.T, tg statsTarget, ref map[string][]string) map[string][]string {
+	t.Helper()
+	var rows map[string][]string
+	ok := testkit.Poll(testkit.Timeout, func() bool {
+		rows = statsCSV(t, tg)
+		if rows["fe/FRONTEND"] == nil || rows["be/BACKEND"] == nil || rows["be/s1"] == nil || rows["be/s2"] == nil {
+			t.Fatalf("%s: ;csv without a row of fe or be: %v", tg.name, rows)
+		}
+		fe, be := rows["fe/FRONTEND"], rows["be/BACKEND"]
+		// req_tot counts a request when it is read, hrsp_* when its
+		// response is counted, which haproxy does for the frontend and
+		// the backend at different times: done when all agree.
+		return fe[fReqTot] == "8" && hrspSum(fe) == "8" && hrspSum(be) == be[fReqTot] &&
+			(ref == nil || be[fReqTot] == ref["be/BACKEND"][fReqTot])
+	})
+	if !ok {
+		line := func(r []string) string {
+			return fmt.Sprintf("%s/%s req_tot=%s hrsp=%s/%s/%s/%s/%s/%s status=%s check=%s", r[fPxname], r[fSvname], r[fReqTot],
+				r[fHrsp1xx], r[fHrsp2xx], r[fHrsp3xx], r[fHrsp4xx], r[fHrsp5xx], r[fHrspOther], r[fStatus], r[fCheckStatus])
+		}
+		msg := fmt.Sprintf("%s counting the requests, after %v:", tg.name, testkit.Timeout)
+		for _, k := range []string{"fe/FRONTEND", "be/BACKEND", "be/s1", "be/s2"} {
+			msg += "\n  " + line(rows[k])
+			if ref != nil && ref[k] != nil {
+				msg += "\n  haproxy " + line(ref[k])
+			}
+		}
+		t.Fatal(msg)
 	}
 	return rows
 }
@@ -116,12 +165,13 @@ func statsCSV(t testing.TB, tg statsTarget) map[string][]string {
 func startStatsPairCounted(t *testing.T) []statsTarget {
 	t.Helper()
 	tgs := startStatsPair(t)
-	for i, tg := range tgs {
+	var ref map[string][]string
+	for _, tg := range tgs {
 		statsTraffic(t, tg)
-		testkit.Eventually(t, tg.name+" counting the requests", func() bool {
-			rows := statsCSV(t, tg)
-			return rows["fe/FRONTEND"][fReqTot] == "8" && (i == 0 || rows["be/BACKEND"][fReqTot] == statsCSV(t, tgs[0])["be/BACKEND"][fReqTot])
-		})
+		rows := waitStatsCounted(t, tg, ref)
+		if ref == nil {
+			ref = rows
+		}
 	}
 	return tgs
 }
@@ -180,19 +230,8 @@ func TestStatsDifferentialCSV(t *testing.T) {
 	}
 	// A stream is counted when it is logged, just after its response
 	// went out: wait until both have counted the 8 requests.
-	var want, got map[string][]string
-	for i, tg := range tgs {
-		testkit.Eventually(t, tg.name+" counting the requests", func() bool {
-			rows := statsCSV(t, tg)
-			ok := rows["fe/FRONTEND"][fReqTot] == "8" && (i == 0 || rows["be/BACKEND"][fReqTot] == want["be/BACKEND"][fReqTot])
-			if i == 0 {
-				want = rows
-			} else {
-				got = rows
-			}
-			return ok
-		})
-	}
+	want := waitStatsCounted(t, tgs[0], nil)
+	got := waitStatsCounted(t, tgs[1], want)
 	byValue := map[int]bool{}
 	for _, f := range statsByValue {
 		byValue[f] = true

@@ -25,7 +25,8 @@
 //     the lookup). [Start] runs a reference program for the rest of the
 //     test, its stderr kept in a file for failure messages, and stops it
 //     at cleanup; [StartHAProxy] writes a configuration and runs haproxy
-//     in the foreground on it.
+//     in the foreground on it, and [HTTPLogDefaults] is the defaults
+//     section the log-comparing HTTP tests share.
 //
 // The package imports "testing" only for [testing.TB]; it is meant for
 // _test.go files and is internal to the module.

@@ -75,7 +75,7 @@ func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 		return appendDateZone(dst, r.requestTime()), true
 
 	case varFrontend, varBackend, varReqCook, varRespCook, varUniqueID, varHostname, varSSLCiph, varSSLVer:
-		return appendText(dst, *textOf(r, n.v), fl), true
+		return appendText(dst, *fieldOf(r, n.v).(*string), fl), true
 	case varFrontendTLS:
 		return appendFrontendTLS(dst, r, fl), true
 	case varServer:
@@ -85,23 +85,19 @@ func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 		}
 		return appendText(dst, s, fl), true
 
-	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd:
-		return strconv.AppendInt(dst, *timerPtr(r, n.v), 10), true
+	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd, varBytesIn:
+		return strconv.AppendInt(dst, *fieldOf(r, n.v).(*int64), 10), true
 	case varTa, varTt, varTu, varBytesOut:
-		return appendASAP(dst, *asapOf(r, n.v), r.LogASAP), true
+		return appendASAP(dst, *fieldOf(r, n.v).(*int64), r.LogASAP), true
 
-	case varStatus:
-		return strconv.AppendInt(dst, int64(r.Status), 10), true
-	case varBytesIn:
-		return strconv.AppendInt(dst, r.BytesIn, 10), true
 	case varTermSt:
 		return append(dst, termByte(r.TermState[0]), termByte(r.TermState[1])), true
 	case varTermStCk:
 		ts := &r.TermState
 		return append(dst, termByte(ts[0]), termByte(ts[1]), termByte(ts[2]), termByte(ts[3])), true
 
-	case varActConn, varFeConn, varBeConn, varSrvConn, varSrvQ, varBackQ:
-		return strconv.AppendInt(dst, int64(*countOf(r, n.v)), 10), true
+	case varStatus, varActConn, varFeConn, varBeConn, varSrvConn, varSrvQ, varBackQ:
+		return strconv.AppendInt(dst, int64(*fieldOf(r, n.v).(*int)), 10), true
 	case varRetries:
 		if r.Redispatched {
 			dst = append(dst, '+')

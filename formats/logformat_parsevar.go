@@ -41,7 +41,7 @@ func (p *parser) variable(n *node) error {
 		return err
 
 	case varFrontend, varBackend, varReqCook, varRespCook, varUniqueID, varHostname, varSSLCiph, varSSLVer:
-		return p.setText(textOf(r, n.v), fl)
+		return p.setText(fieldOf(r, n.v).(*string), fl)
 	case varFrontendTLS:
 		err := p.setText(&r.Frontend, fl)
 		if s := r.Frontend; len(s) > 0 && s[len(s)-1] == '~' {
@@ -58,28 +58,20 @@ func (p *parser) variable(n *node) error {
 		}
 		return err
 
-	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd:
+	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd, varBytesIn:
 		v, err := p.integer(0)
-		*timerPtr(r, n.v) = v
+		*fieldOf(r, n.v).(*int64) = v
 		return err
 	case varTa, varTt, varTu, varBytesOut:
-		return p.asap(asapOf(r, n.v))
+		return p.asap(fieldOf(r, n.v).(*int64))
 
-	case varStatus:
-		v, err := p.integer(0)
-		r.Status = int(v)
-		return err
-	case varBytesIn:
-		v, err := p.integer(0)
-		r.BytesIn = v
-		return err
 	case varTermSt:
 		return p.termState(2)
 	case varTermStCk:
 		return p.termState(4)
 
-	case varActConn, varFeConn, varBeConn, varSrvConn, varSrvQ, varBackQ:
-		return p.setInt(countOf(r, n.v))
+	case varStatus, varActConn, varFeConn, varBeConn, varSrvConn, varSrvQ, varBackQ:
+		return p.setInt(fieldOf(r, n.v).(*int))
 	case varRetries:
 		v, plus, err := p.number(false)
 		r.Retries, r.Redispatched = int(v), plus
@@ -141,9 +133,12 @@ func addrOf(r *Record, v varID) *netip.AddrPort {
 	return &r.ServerAddr
 }
 
-// timerPtr returns the timer of r a timer variable (%Th ... %Td) reads
-// (Parse) or prints (Append).
-func timerPtr(r *Record, v varID) *int64 {
+// fieldOf returns the field of r that a stored variable reads (Parse) or
+// prints (Append): *int64 for the timers %Th ... %Td, the logasap numbers
+// %Ta %Tt %Tu %B and %U; *int for %ST and the counts and queue positions
+// %ac %fc %bc %sc %sq %bq; *string for the texts %f %b %CC %CS %ID %H
+// %sslc %sslv. nil for any other variable.
+func fieldOf(r *Record, v varID) any {
 	switch v {
 	case varTh:
 		return &r.Th
@@ -159,14 +154,34 @@ func timerPtr(r *Record, v varID) *int64 {
 		return &r.Tc
 	case varTr:
 		return &r.Tr
-	}
-	return &r.Td
-}
+	case varTd:
+		return &r.Td
+	case varTa:
+		return &r.Ta
+	case varTt:
+		return &r.Tt
+	case varTu:
+		return &r.Tu
+	case varBytesOut:
+		return &r.BytesOut
+	case varBytesIn:
+		return &r.BytesIn
 
-// textOf returns the string of r a text variable (%f %b %CC %CS %ID %H
-// %sslc %sslv) reads (Parse) or prints (Append).
-func textOf(r *Record, v varID) *string {
-	switch v {
+	case varStatus:
+		return &r.Status
+	case varActConn:
+		return &r.ActConn
+	case varFeConn:
+		return &r.FeConn
+	case varBeConn:
+		return &r.BeConn
+	case varSrvConn:
+		return &r.SrvConn
+	case varSrvQ:
+		return &r.SrvQueue
+	case varBackQ:
+		return &r.BackendQueue
+
 	case varFrontend:
 		return &r.Frontend
 	case varBackend:
@@ -181,40 +196,10 @@ func textOf(r *Record, v varID) *string {
 		return &r.Hostname
 	case varSSLCiph:
 		return &r.SSLCipher
+	case varSSLVer:
+		return &r.SSLVersion
 	}
-	return &r.SSLVersion
-}
-
-// asapOf returns the number of r a variable `option logasap` prefixes
-// with '+' (%Ta %Tt %Tu %B) reads or prints.
-func asapOf(r *Record, v varID) *int64 {
-	switch v {
-	case varTa:
-		return &r.Ta
-	case varTt:
-		return &r.Tt
-	case varTu:
-		return &r.Tu
-	}
-	return &r.BytesOut
-}
-
-// countOf returns the connection count or queue position of r a
-// variable (%ac %fc %bc %sc %sq %bq) reads or prints.
-func countOf(r *Record, v varID) *int {
-	switch v {
-	case varActConn:
-		return &r.ActConn
-	case varFeConn:
-		return &r.FeConn
-	case varBeConn:
-		return &r.BeConn
-	case varSrvConn:
-		return &r.SrvConn
-	case varSrvQ:
-		return &r.SrvQueue
-	}
-	return &r.BackendQueue
+	return nil
 }
 
 func (p *parser) setText(dst *string, fl uint8) error {

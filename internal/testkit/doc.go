@@ -9,7 +9,8 @@
 //     synchronise: wait for the observable effect with these;
 //   - comparing outputs: [LineDiff] describes how two texts differ, line
 //     by line (the first differing lines, quoted, with their numbers), and
-//     [EqualLines] reports that as a test error;
+//     [EqualLines] reports that as a test error; [LostDup] counts the
+//     items of a numbered stream never seen and seen more than once;
 //   - stand-in servers: [Serve] accepts connections on a free port of
 //     127.0.0.1 until the test ends and hands each to a function;
 //   - ports, files and commands: [FreePort] is a TCP port to write in a

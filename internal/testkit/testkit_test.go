@@ -227,3 +227,20 @@ func TestRun(t *testing.T) {
 		t.Errorf("failure = %q", msg)
 	}
 }
+
+func TestLostDup(t *testing.T) {
+	for _, tc := range []struct {
+		counts    []int
+		lost, dup int
+	}{
+		{nil, 0, 0},
+		{[]int{1, 1, 1}, 0, 0},
+		{[]int{0, 1, 0}, 2, 0},
+		{[]int{3, 1, 2}, 0, 3},
+		{[]int{0, 2, 0, 4}, 2, 4},
+	} {
+		if lost, dup := LostDup(tc.counts); lost != tc.lost || dup != tc.dup {
+			t.Errorf("LostDup(%v) = %d, %d; want %d, %d", tc.counts, lost, dup, tc.lost, tc.dup)
+		}
+	}
+}

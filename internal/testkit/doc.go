@@ -15,6 +15,7 @@
 //     127.0.0.1 until the test ends and hands each to a function;
 //   - ports, files and commands: [FreePort] is a TCP port to write in a
 //     configuration, [FreeAddr] an address to give on a command line,
+//     [UDPSocketFile] a bound UDP socket to pass to a program as a file,
 //     [WriteFile] writes a configuration file or fails the test, [Run]
 //     runs a command to its end for its exit status and outputs, and
 //     [GoBuild] builds commands of the module for a test that runs them as

@@ -244,3 +244,29 @@ func TestLostDup(t *testing.T) {
 		}
 	}
 }
+
+func TestUDPSocketFile(t *testing.T) {
+	f, addr := UDPSocketFile(t)
+	pc, err := net.FilePacketConn(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if pc.LocalAddr().String() != addr {
+		t.Errorf("file's socket at %s, returned address %s", pc.LocalAddr(), addr)
+	}
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "ping"); err != nil {
+		t.Fatal(err)
+	}
+	pc.SetReadDeadline(time.Now().Add(Timeout))
+	buf := make([]byte, 16)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "ping" {
+		t.Errorf("read %q, %v; want the datagram sent to %s", buf[:n], err, addr)
+	}
+}

@@ -74,12 +74,10 @@ func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 	case varReqDateLocl:
 		return appendDateZone(dst, r.requestTime()), true
 
-	case varFrontend:
-		return appendText(dst, r.Frontend, fl), true
+	case varFrontend, varBackend, varReqCook, varRespCook, varUniqueID, varHostname, varSSLCiph, varSSLVer:
+		return appendText(dst, *fieldOf(r, n.v).(*string), fl), true
 	case varFrontendTLS:
 		return appendFrontendTLS(dst, r, fl), true
-	case varBackend:
-		return appendText(dst, r.Backend, fl), true
 	case varServer:
 		s := r.Server
 		if s == "" {
@@ -87,48 +85,24 @@ func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 		}
 		return appendText(dst, s, fl), true
 
-	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd:
-		return strconv.AppendInt(dst, *timerPtr(r, n.v), 10), true
-	case varTa:
-		return appendASAP(dst, r.Ta, r.LogASAP), true
-	case varTt:
-		return appendASAP(dst, r.Tt, r.LogASAP), true
-	case varTu:
-		return appendASAP(dst, r.Tu, r.LogASAP), true
+	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd, varBytesIn:
+		return strconv.AppendInt(dst, *fieldOf(r, n.v).(*int64), 10), true
+	case varTa, varTt, varTu, varBytesOut:
+		return appendASAP(dst, *fieldOf(r, n.v).(*int64), r.LogASAP), true
 
-	case varStatus:
-		return strconv.AppendInt(dst, int64(r.Status), 10), true
-	case varBytesOut:
-		return appendASAP(dst, r.BytesOut, r.LogASAP), true
-	case varBytesIn:
-		return strconv.AppendInt(dst, r.BytesIn, 10), true
-	case varReqCook:
-		return appendText(dst, r.ReqCookie, fl), true
-	case varRespCook:
-		return appendText(dst, r.RespCookie, fl), true
 	case varTermSt:
 		return append(dst, termByte(r.TermState[0]), termByte(r.TermState[1])), true
 	case varTermStCk:
 		ts := &r.TermState
 		return append(dst, termByte(ts[0]), termByte(ts[1]), termByte(ts[2]), termByte(ts[3])), true
 
-	case varActConn:
-		return strconv.AppendInt(dst, int64(r.ActConn), 10), true
-	case varFeConn:
-		return strconv.AppendInt(dst, int64(r.FeConn), 10), true
-	case varBeConn:
-		return strconv.AppendInt(dst, int64(r.BeConn), 10), true
-	case varSrvConn:
-		return strconv.AppendInt(dst, int64(r.SrvConn), 10), true
+	case varStatus, varActConn, varFeConn, varBeConn, varSrvConn, varSrvQ, varBackQ:
+		return strconv.AppendInt(dst, int64(*fieldOf(r, n.v).(*int)), 10), true
 	case varRetries:
 		if r.Redispatched {
 			dst = append(dst, '+')
 		}
 		return strconv.AppendInt(dst, int64(r.Retries), 10), true
-	case varSrvQ:
-		return strconv.AppendInt(dst, int64(r.SrvQueue), 10), true
-	case varBackQ:
-		return strconv.AppendInt(dst, int64(r.BackendQueue), 10), true
 
 	case varHdrReq:
 		return appendCaptureBlock(dst, r.ReqHeaders, fl)
@@ -142,20 +116,12 @@ func appendVar(dst []byte, n *node, r *Record) (_ []byte, printed bool) {
 	case varReq, varHTTPMethod, varHTTPURI, varHTTPPath, varHTTPPathOnly, varHTTPQuery, varHTTPVersion:
 		return appendRequestPart(dst, n.v, r, fl), true
 
-	case varUniqueID:
-		return appendText(dst, r.UniqueID, fl), true
-	case varHostname:
-		return appendText(dst, r.Hostname, fl), true
 	case varPID:
 		return appendUint(dst, uint64(r.PID), fl), true
 	case varCounter:
 		return appendUint(dst, r.ReqCounter, fl), true
 	case varLogCount:
 		return appendUint(dst, r.LogCounter, fl), true
-	case varSSLCiph:
-		return appendText(dst, r.SSLCipher, fl), true
-	case varSSLVer:
-		return appendText(dst, r.SSLVersion, fl), true
 	}
 	return appendSample(dst, n, r), true
 }

@@ -40,8 +40,8 @@ func (p *parser) variable(n *node) error {
 		r.AcceptTime = t.Add(time.Duration(v)*time.Millisecond - time.Duration(t.Nanosecond()))
 		return err
 
-	case varFrontend:
-		return p.setText(&r.Frontend, fl)
+	case varFrontend, varBackend, varReqCook, varRespCook, varUniqueID, varHostname, varSSLCiph, varSSLVer:
+		return p.setText(fieldOf(r, n.v).(*string), fl)
 	case varFrontendTLS:
 		err := p.setText(&r.Frontend, fl)
 		if s := r.Frontend; len(s) > 0 && s[len(s)-1] == '~' {
@@ -51,8 +51,6 @@ func (p *parser) variable(n *node) error {
 			}
 		}
 		return err
-	case varBackend:
-		return p.setText(&r.Backend, fl)
 	case varServer:
 		err := p.setText(&r.Server, fl)
 		if r.Server == "<NOSRV>" {
@@ -60,52 +58,24 @@ func (p *parser) variable(n *node) error {
 		}
 		return err
 
-	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd:
+	case varTh, varTi, varTR, varTq, varTw, varTc, varTr, varTd, varBytesIn:
 		v, err := p.integer(0)
-		*timerPtr(r, n.v) = v
+		*fieldOf(r, n.v).(*int64) = v
 		return err
-	case varTa:
-		return p.asap(&r.Ta)
-	case varTt:
-		return p.asap(&r.Tt)
-	case varTu:
-		return p.asap(&r.Tu)
+	case varTa, varTt, varTu, varBytesOut:
+		return p.asap(fieldOf(r, n.v).(*int64))
 
-	case varStatus:
-		v, err := p.integer(0)
-		r.Status = int(v)
-		return err
-	case varBytesOut:
-		return p.asap(&r.BytesOut)
-	case varBytesIn:
-		v, err := p.integer(0)
-		r.BytesIn = v
-		return err
-	case varReqCook:
-		return p.setText(&r.ReqCookie, fl)
-	case varRespCook:
-		return p.setText(&r.RespCookie, fl)
 	case varTermSt:
 		return p.termState(2)
 	case varTermStCk:
 		return p.termState(4)
 
-	case varActConn:
-		return p.setInt(&r.ActConn)
-	case varFeConn:
-		return p.setInt(&r.FeConn)
-	case varBeConn:
-		return p.setInt(&r.BeConn)
-	case varSrvConn:
-		return p.setInt(&r.SrvConn)
+	case varStatus, varActConn, varFeConn, varBeConn, varSrvConn, varSrvQ, varBackQ:
+		return p.setInt(fieldOf(r, n.v).(*int))
 	case varRetries:
 		v, plus, err := p.number(false)
 		r.Retries, r.Redispatched = int(v), plus
 		return err
-	case varSrvQ:
-		return p.setInt(&r.SrvQueue)
-	case varBackQ:
-		return p.setInt(&r.BackendQueue)
 
 	case varHdrReq:
 		if p.opt.ReqCaptures == 0 && p.opt.RespCaptures > 0 {
@@ -124,10 +94,6 @@ func (p *parser) variable(n *node) error {
 	case varHTTPMethod, varHTTPURI, varHTTPPath, varHTTPPathOnly, varHTTPQuery, varHTTPVersion:
 		return p.requestPart(n.v, fl)
 
-	case varUniqueID:
-		return p.setText(&r.UniqueID, fl)
-	case varHostname:
-		return p.setText(&r.Hostname, fl)
 	case varPID:
 		v, err := p.integer(fl)
 		r.PID = int(v)
@@ -140,10 +106,6 @@ func (p *parser) variable(n *node) error {
 		v, err := p.integer(fl)
 		r.LogCounter = uint64(v)
 		return err
-	case varSSLCiph:
-		return p.setText(&r.SSLCipher, fl)
-	case varSSLVer:
-		return p.setText(&r.SSLVersion, fl)
 	}
 	return p.sample(n)
 }
@@ -171,10 +133,12 @@ func addrOf(r *Record, v varID) *netip.AddrPort {
 	return &r.ServerAddr
 }
 
-// timerPtr returns the timer of r a timer variable prints or reads.
-// timerPtr returns the timer of r a timer variable (%Th ... %Td) reads
-// (Parse) or prints (Append).
-func timerPtr(r *Record, v varID) *int64 {
+// fieldOf returns the field of r that a stored variable reads (Parse) or
+// prints (Append): *int64 for the timers %Th ... %Td, the logasap numbers
+// %Ta %Tt %Tu %B and %U; *int for %ST and the counts and queue positions
+// %ac %fc %bc %sc %sq %bq; *string for the texts %f %b %CC %CS %ID %H
+// %sslc %sslv. nil for any other variable.
+func fieldOf(r *Record, v varID) any {
 	switch v {
 	case varTh:
 		return &r.Th
@@ -190,8 +154,52 @@ func timerPtr(r *Record, v varID) *int64 {
 		return &r.Tc
 	case varTr:
 		return &r.Tr
+	case varTd:
+		return &r.Td
+	case varTa:
+		return &r.Ta
+	case varTt:
+		return &r.Tt
+	case varTu:
+		return &r.Tu
+	case varBytesOut:
+		return &r.BytesOut
+	case varBytesIn:
+		return &r.BytesIn
+
+	case varStatus:
+		return &r.Status
+	case varActConn:
+		return &r.ActConn
+	case varFeConn:
+		return &r.FeConn
+	case varBeConn:
+		return &r.BeConn
+	case varSrvConn:
+		return &r.SrvConn
+	case varSrvQ:
+		return &r.SrvQueue
+	case varBackQ:
+		return &r.BackendQueue
+
+	case varFrontend:
+		return &r.Frontend
+	case varBackend:
+		return &r.Backend
+	case varReqCook:
+		return &r.ReqCookie
+	case varRespCook:
+		return &r.RespCookie
+	case varUniqueID:
+		return &r.UniqueID
+	case varHostname:
+		return &r.Hostname
+	case varSSLCiph:
+		return &r.SSLCipher
+	case varSSLVer:
+		return &r.SSLVersion
 	}
-	return &r.Td
+	return nil
 }
 
 func (p *parser) setText(dst *string, fl uint8) error {

@@ -218,22 +218,13 @@ func TestCompressionKeepAliveAndLog(t *testing.T) {
 	for i, who := range []string{"haproxy", "proxy"} {
 		sink := newLogSink(t)
 		a := startSide(t, who, func(port int) string {
-			return fmt.Sprintf(`global
-    log 127.0.0.1:%d local0
-defaults
-    mode http
-    log global
-    option httplog
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+			return sink.global() + testkit.HTTPLogDefaults + fmt.Sprintf(`frontend fe
     bind 127.0.0.1:%d
     compression algo gzip
     default_backend b
 backend b
     server s 127.0.0.1:%d
-`, sink.port(), port, be)
+`, port, be)
 		})
 		conns := regexp.MustCompile(`(\S{4}) \d+/\d+/\d+/\d+/\d+ `)
 		c := mustDial(t, a)

@@ -59,12 +59,14 @@ func poolScripts(t *testing.T, dir, roles string) {
 	}
 }
 
-func poolConfig(sink, primary, replica, db1, db2 int, dir string) string {
-	return fmt.Sprintf(`global
-    log 127.0.0.1:%d local0
-    external-check
-    insecure-fork-wanted
-defaults
+// extCheckGlobal is a global section that logs to sink and lets proxies
+// run external checks (haproxy 2.6 wants both keywords).
+func extCheckGlobal(sink *logSink) string {
+	return sink.global() + "    external-check\n    insecure-fork-wanted\n"
+}
+
+func poolConfig(sink *logSink, primary, replica, db1, db2 int, dir string) string {
+	return extCheckGlobal(sink) + fmt.Sprintf(`defaults
     mode tcp
     log global
     timeout connect 1s
@@ -86,7 +88,7 @@ backend mysql-replica
 frontend replicas
     bind 127.0.0.1:%d
     default_backend mysql-replica
-`, sink, primary, dir, db1, db2, dir, db1, db2, replica)
+`, primary, dir, db1, db2, dir, db1, db2, replica)
 }
 
 func setRoles(t *testing.T, dir, db1, db2 string) {
@@ -145,7 +147,7 @@ func TestDifferentialExternalCheckPool(t *testing.T) {
 		r := &run{name: name, dir: t.TempDir(), sink: newLogSink(t)}
 		poolScripts(t, r.dir, roles)
 		pp, rp := testkit.FreePort(t), testkit.FreePort(t)
-		text := poolConfig(r.sink.port(), pp, rp, db1, db2, r.dir)
+		text := poolConfig(r.sink, pp, rp, db1, db2, r.dir)
 		startOn(t, name, text)
 		r.primary, r.replicas = "127.0.0.1:"+strconv.Itoa(pp), "127.0.0.1:"+strconv.Itoa(rp)
 		runs = append(runs, r)
@@ -249,11 +251,7 @@ func TestDifferentialExternalCheckTimeout(t *testing.T) {
 			t.Fatal(err)
 		}
 		sink := newLogSink(t)
-		text := fmt.Sprintf(`global
-    log 127.0.0.1:%d local0
-    external-check
-    insecure-fork-wanted
-defaults
+		text := extCheckGlobal(sink) + fmt.Sprintf(`defaults
     mode tcp
     log global
     timeout connect 300ms
@@ -267,7 +265,7 @@ backend be
 frontend fe
     bind 127.0.0.1:%d
     default_backend be
-`, sink.port(), dir, testkit.FreePort(t))
+`, dir, testkit.FreePort(t))
 		startOn(t, name, text)
 		lines[i] = payload(sink.next(t, `^Server be/s1 is DOWN`))
 	}
@@ -319,11 +317,7 @@ func TestDifferentialOnMarkedDown(t *testing.T) {
 		}
 		sink := newLogSink(t)
 		tport, hport := testkit.FreePort(t), testkit.FreePort(t)
-		text := fmt.Sprintf(`global
-    log 127.0.0.1:%d local0
-    external-check
-    insecure-fork-wanted
-defaults
+		text := extCheckGlobal(sink) + fmt.Sprintf(`defaults
     log global
     timeout connect 1s
     timeout client 10s
@@ -340,7 +334,7 @@ listen h
     option httplog
     bind 127.0.0.1:%d
     server s1 %s check inter 300 fall 1 rise 1 on-marked-down shutdown-sessions
-`, sink.port(), dir, tport, echo.Addr(), hport, web.Addr())
+`, dir, tport, echo.Addr(), hport, web.Addr())
 		if name == "haproxy" {
 			haproxyAt(t, text, hport)
 		} else {

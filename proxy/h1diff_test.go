@@ -385,7 +385,7 @@ func TestH1Differential(t *testing.T) {
 	permissive, rejects, other := 0, 0, 0
 	for i, c := range cases {
 		perm, diffs := h1Compare(c, hv[i], pv[i])
-		rej, _ := h1HAProxyRejected(c, hv[i])
+		rej, _ := hv[i].Refused(c)
 		report := t.Errorf
 		switch {
 		case perm:
@@ -406,21 +406,6 @@ func TestH1Differential(t *testing.T) {
 	}
 	t.Logf("%d cases: %d more permissive than haproxy, %d rejections answered or logged differently, %d other differences",
 		len(cases), permissive, rejects, other)
-}
-
-// h1HAProxyRejected tells whether haproxy refused a message of the case:
-// a request answered by itself with <BADREQ> and PR--, or a response
-// replaced by its 502 PH--.
-func h1HAProxyRejected(c h1corpus.Case, v h1corpus.Verdict) (bool, int) {
-	for _, l := range v.Logs {
-		if c.Response && l.Term == "PH--" {
-			return true, 502
-		}
-		if !c.Response && (l.BadReq && l.Term == "PR--" || l.Status == 400 && l.Term == "PH--") {
-			return true, l.Status
-		}
-	}
-	return false, 0
 }
 
 func isSuccess(st int) bool { return st >= 200 && st < 400 }

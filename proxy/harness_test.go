@@ -59,6 +59,11 @@ func newLogSink(t testing.TB) *logSink {
 
 func (s *logSink) port() int { return s.conn.LocalAddr().(*net.UDPAddr).Port }
 
+// global is a global section that logs to s (facility local0).
+func (s *logSink) global() string {
+	return "global\n    log 127.0.0.1:" + strconv.Itoa(s.port()) + " local0\n"
+}
+
 // payload strips the syslog header "<PRI>Mmm dd hh:mm:ss tag[pid]: " and
 // the final newline.
 func payload(dgram string) string {

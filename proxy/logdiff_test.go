@@ -96,12 +96,16 @@ defaults
     timeout connect 1s
 `
 
-const midBodyConfig = httpLogPreamble + `frontend fe
+// toOrigin is a frontend on BINDPORT whose backend has the one server
+// ORIGIN.
+const toOrigin = `frontend fe
     bind 127.0.0.1:BINDPORT
     default_backend be
 backend be
     server s1 ORIGIN
 `
+
+const midBodyConfig = httpLogPreamble + toOrigin
 
 // TestDifferentialClientAbortMidBody: a client that closes (FIN, or RST)
 // or stops sending in the middle of a POST body whose head and first
@@ -224,12 +228,7 @@ defaults
     timeout client 5s
     timeout server 5s
     timeout connect 1s
-frontend fe
-    bind 127.0.0.1:BINDPORT
-    default_backend be
-backend be
-    server s1 ORIGIN
-`
+` + toOrigin
 
 // TestDifferentialLegacyConnectLine: without option httplog/tcplog
 // HAProxy logs "Connect from" per connection; an HTTP connection that
@@ -300,12 +299,7 @@ defaults
     timeout client 5s
     timeout server 5s
     timeout connect 1s
-frontend fe
-    bind 127.0.0.1:BINDPORT
-    default_backend be
-backend be
-    server s1 ORIGIN
-`
+` + toOrigin
 
 // TestDifferentialTCPRefused: in mode tcp, when the server refuses the
 // connection, the client's connection is closed the way haproxy 2.6.12

@@ -12,6 +12,7 @@ import (
 
 	"github.com/haplog/haplog/internal/testbin"
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/proxy/config"
@@ -156,17 +157,10 @@ func TestUnixLogVsHAProxy(t *testing.T) {
     log unix@%s %slocal3 info
     log-tag mytag
     log-send-hostname myhost
-defaults
-    mode http
-    log global
-    option httplog
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+`, path, format) + testkit.HTTPLogDefaults + fmt.Sprintf(`frontend fe
     bind 127.0.0.1:%d
     http-request return status 200 content-type text/plain string ok
-`, path, format, port)
+`, port)
 			})
 			c := mustDial(t, a)
 			io.WriteString(c, "GET /u HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

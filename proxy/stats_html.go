@@ -230,30 +230,26 @@ func (p *Proxy) htmlProxy(b *strings.Builder, rows []*statsRow, cfg *config.Stat
 	b.WriteString("<th rowspan=2></th><th colspan=3>Queue</th><th colspan=3>Session rate</th><th colspan=6>Sessions</th><th colspan=2>Bytes</th><th colspan=2>Denied</th><th colspan=3>Errors</th><th colspan=2>Warnings</th><th colspan=9>Server</th></tr>\n")
 	b.WriteString("<tr class=\"titre\"><th>Cur</th><th>Max</th><th>Limit</th><th>Cur</th><th>Max</th><th>Limit</th><th>Cur</th><th>Max</th><th>Limit</th><th>Total</th><th>LbTot</th><th>Last</th><th>In</th><th>Out</th><th>Req</th><th>Resp</th><th>Req</th><th>Conn</th><th>Resp</th><th>Retr</th><th>Redis</th><th>Status</th><th>LastChk</th><th>Wght</th><th>Act</th><th>Bck</th><th>Chk</th><th>Dwn</th><th>Dwntme</th><th>Thrtle</th>\n</tr>\n")
 	td := func(v string) { b.WriteString("<td>" + v + "</td>") }
-	num := func(r *statsRow, f int) { td(groupDigits(r.v[f])) }
+	num := func(r *statsRow, fs ...int) {
+		for _, f := range fs {
+			td(groupDigits(r.v[f]))
+		}
+	}
 	for _, r := range rows {
 		v := &r.v
 		switch r.kind {
 		case 0:
 			b.WriteString("<tr class=\"frontend\"><td></td><td class=ac><a name=\"" + name + "/Frontend\"></a><a class=lfsb href=\"#" + name + "/Frontend\">Frontend</a></td><td colspan=3></td>")
-			num(r, fRate)
-			num(r, fRateMax)
+			num(r, fRate, fRateMax)
 			if v[fRateLim] == "0" {
 				td("-")
 			} else {
 				num(r, fRateLim)
 			}
-			num(r, fScur)
-			num(r, fSmax)
-			num(r, fSlim)
-			num(r, fStot)
+			num(r, fScur, fSmax, fSlim, fStot)
 			td("")
 			td("")
-			num(r, fBin)
-			num(r, fBout)
-			num(r, fDreq)
-			num(r, fDresp)
-			num(r, fEreq)
+			num(r, fBin, fBout, fDreq, fDresp, fEreq)
 			td("")
 			td("")
 			td("")
@@ -270,27 +266,19 @@ func (p *Proxy) htmlProxy(b *strings.Builder, rows []*statsRow, cfg *config.Stat
 			sn := html.EscapeString(s.cfg.Name)
 			b.WriteString("<td class=ac><a name=\"" + name + "/" + sn + "\"></a><u><a class=lfsb href=\"#" + name + "/" + sn + "\">" + sn +
 				"</a><div class=tips>" + addrFamily(s.addr) + ": " + html.EscapeString(s.addr) + ", id: " + v[fSid] + "</div></u></td>")
-			num(r, fQcur)
-			num(r, fQmax)
+			num(r, fQcur, fQmax)
 			dash(b, v[fQlimit])
-			num(r, fRate)
-			num(r, fRateMax)
+			num(r, fRate, fRateMax)
 			td("")
-			num(r, fScur)
-			num(r, fSmax)
+			num(r, fScur, fSmax)
 			dash(b, v[fSlim])
-			num(r, fStot)
-			num(r, fLbtot)
+			num(r, fStot, fLbtot)
 			td(lastSessText(v[fLastsess]))
-			num(r, fBin)
-			num(r, fBout)
+			num(r, fBin, fBout)
 			td("")
 			num(r, fDresp)
 			td("")
-			num(r, fEcon)
-			num(r, fEresp)
-			num(r, fWretr)
-			num(r, fWredis)
+			num(r, fEcon, fEresp, fWretr, fWredis)
 			b.WriteString("<td class=ac>" + humanTime(atoi(v[fLastchg])) + " " + v[fStatus] + "</td>")
 			if v[fCheckStatus] != "" {
 				desc := v[fCheckDesc]
@@ -314,27 +302,15 @@ func (p *Proxy) htmlProxy(b *strings.Builder, rows []*statsRow, cfg *config.Stat
 		case 1:
 			b.WriteString("<tr class=\"backend\"><td></td><td class=ac><u><a name=\"" + name + "/Backend\"></a><a class=lfsb href=\"#" + name +
 				"/Backend\">Backend</a><div class=tips>balancing: " + v[fAlgo] + "</div></u></td>")
-			num(r, fQcur)
-			num(r, fQmax)
+			num(r, fQcur, fQmax)
 			td("")
-			num(r, fRate)
-			num(r, fRateMax)
+			num(r, fRate, fRateMax)
 			td("")
-			num(r, fScur)
-			num(r, fSmax)
-			num(r, fSlim)
-			num(r, fStot)
-			num(r, fLbtot)
+			num(r, fScur, fSmax, fSlim, fStot, fLbtot)
 			td(lastSessText(v[fLastsess]))
-			num(r, fBin)
-			num(r, fBout)
-			num(r, fDreq)
-			num(r, fDresp)
+			num(r, fBin, fBout, fDreq, fDresp)
 			td("")
-			num(r, fEcon)
-			num(r, fEresp)
-			num(r, fWretr)
-			num(r, fWredis)
+			num(r, fEcon, fEresp, fWretr, fWredis)
 			b.WriteString("<td class=ac>" + humanTime(atoi(v[fLastchg])) + " " + v[fStatus] + "</td><td class=ac>&nbsp;</td>")
 			b.WriteString("<td class=ac>" + v[fWeight] + "/" + v[fUweight] + "</td><td class=ac>" + v[fAct] + "</td><td class=ac>" + v[fBck] + "</td><td class=ac>&nbsp;</td>")
 			td(v[fChkdown])

@@ -13,12 +13,7 @@ import (
 	"github.com/haplog/haplog/internal/testkit"
 )
 
-var tunnelConfig = httpLogPreamble + "    timeout tunnel 700ms\n" + `frontend fe
-    bind 127.0.0.1:BINDPORT
-    default_backend be
-backend be
-    server s1 ORIGIN
-`
+var tunnelConfig = httpLogPreamble + "    timeout tunnel 700ms\n" + toOrigin
 
 // tunnelOrigin answers an upgrade request 101 and a CONNECT 200, each
 // followed at once by "HELLO", then echoes what it reads until "BYE"

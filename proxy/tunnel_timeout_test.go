@@ -36,9 +36,7 @@ func TestTCPTunnelTimeoutVsHAProxy(t *testing.T) {
 	for i, who := range []string{"haproxy", "proxy"} {
 		sink := newLogSink(t)
 		a := startSide(t, who, func(port int) string {
-			return fmt.Sprintf(`global
-    log 127.0.0.1:%d local0
-defaults
+			return sink.global() + fmt.Sprintf(`defaults
     mode tcp
     log global
     option tcplog
@@ -51,7 +49,7 @@ frontend fe
     default_backend b
 backend b
     server s %s
-`, sink.port(), port, echo.Addr())
+`, port, echo.Addr())
 		})
 		if who == "haproxy" {
 			sink.next(t, `.`) // haproxyAt's probe connection

@@ -69,6 +69,10 @@ func isDirective(d string) bool {
 // directive handlers; args excludes the keyword.
 type handler func(s *ruleState, ln line, args []string) error
 
+// noEffect accepts a directive without arguments that changes nothing
+// here (logrotate's default, or a choice the writer has no use for).
+var noEffect = flag(func(*ruleState) {})
+
 var directives = map[string]handler{
 	"hourly":  period(Hourly),
 	"daily":   period(Daily),
@@ -103,42 +107,42 @@ var directives = map[string]handler{
 	"dateext":          flag(func(s *ruleState) { s.o.DateExt = true }),
 	"nodateext":        flag(func(s *ruleState) { s.o.DateExt = false }),
 	"dateformat":       dateFormat,
-	"dateyesterday":    flag(func(*ruleState) {}), // backups are always named by their content's date
-	"datehourago":      flag(func(*ruleState) {}),
+	"dateyesterday":    noEffect, // backups are always named by their content's date
+	"datehourago":      noEffect,
 	"create":           create,
 	"nocreate":         ignored("nocreate is ignored: the writer must create the file it writes"),
 	"ifempty":          flag(func(s *ruleState) { s.o.NotIfEmpty = false }),
 	"notifempty":       flag(func(s *ruleState) { s.o.NotIfEmpty = true }),
 	"missingok":        flag(func(s *ruleState) { s.o.MissingOK = true }),
 	"nomissingok":      flag(func(s *ruleState) { s.o.MissingOK = false }),
-	"sharedscripts":    flag(func(*ruleState) {}),
-	"nosharedscripts":  flag(func(*ruleState) {}),
+	"sharedscripts":    noEffect,
+	"nosharedscripts":  noEffect,
 	"copytruncate":     ignored("copytruncate is not needed (the writer renames and reopens in-process, losing nothing); ignored"),
 	"copy":             ignored("copy is not needed in-process; ignored"),
 	"renamecopy":       ignored("renamecopy is not needed in-process; ignored"),
-	"nocopytruncate":   flag(func(*ruleState) {}),
-	"nocopy":           flag(func(*ruleState) {}),
-	"norenamecopy":     flag(func(*ruleState) {}),
+	"nocopytruncate":   noEffect,
+	"nocopy":           noEffect,
+	"norenamecopy":     noEffect,
 	"su":               su,
 	"minage":           checkedInt("minage is ignored"),
 	"shred":            ignored("shred is not supported: removed backups are unlinked"),
-	"noshred":          flag(func(*ruleState) {}),
+	"noshred":          noEffect,
 	"shredcycles":      checkedInt("shredcycles is ignored"),
 	"mail":             mail,
-	"nomail":           flag(func(*ruleState) {}),
-	"mailfirst":        flag(func(*ruleState) {}),
-	"maillast":         flag(func(*ruleState) {}),
+	"nomail":           noEffect,
+	"mailfirst":        noEffect,
+	"maillast":         noEffect,
 	"tabooext":         globalOnly("tabooext is ignored: included directories skip logrotate's default taboo list"),
 	"taboopat":         globalOnly("taboopat is ignored: included directories skip logrotate's default taboo list"),
-	"noolddir":         flag(func(*ruleState) {}),
+	"noolddir":         noEffect,
 	"olddir":           olddir,
 	"createolddir":     createOldDir,
-	"nocreateolddir":   flag(func(*ruleState) {}),
+	"nocreateolddir":   noEffect,
 	"extension":        unsupported("backups keep the full log file name"),
 	"addextension":     unsupported("backups keep the full log file name"),
-	"allowhardlink":    flag(func(*ruleState) {}),
-	"noallowhardlink":  flag(func(*ruleState) {}),
-	"ignoreduplicates": flag(func(*ruleState) {}),
+	"allowhardlink":    noEffect,
+	"noallowhardlink":  noEffect,
+	"ignoreduplicates": noEffect,
 	"start":            start,
 }
 

@@ -99,15 +99,7 @@ func TestRealLogrotateOutside(t *testing.T) {
 					count[i]++
 				}
 			}
-			lost, dup := 0, 0
-			for _, c := range count {
-				if c == 0 {
-					lost++
-				}
-				if c > 1 {
-					dup += c - 1
-				}
-			}
+			lost, dup := testkit.LostDup(count)
 			t.Logf("%d lines, lost %d, duplicated %d", n, lost, dup)
 			if tc.name == "copytruncate" && dup == 0 && lost <= (64<<10)/88 {
 				// logrotate(8): with copytruncate "some logging data

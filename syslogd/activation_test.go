@@ -137,16 +137,7 @@ func TestSameAddr(t *testing.T) {
 // names is not read, and the start says so, naming its address (a .socket
 // unit and an rsyslog file that disagree).
 func TestSocketActivationUnread(t *testing.T) {
-	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := uc.File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	uc.Close()
+	f, addr := testkit.UDPSocketFile(t)
 	cfg, err := ParseConfig("other.conf", []byte("module(load=\"imudp\")\ninput(type=\"imudp\" address=\"127.0.0.1\" port=\"0\")\n*.* /dev/null\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +149,7 @@ func TestSocketActivationUnread(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := runServer(t, s)
-	want := "addr=" + uc.LocalAddr().String()
+	want := "addr=" + addr
 	testkit.Eventually(t, "the warning", func() bool { return strings.Contains(logs.String(), want) })
 	stop()
 	if !strings.Contains(logs.String(), "matches no input") {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/testfs"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // checkSeqs verifies that data holds each "seq=N" for N in [0,n) exactly once.
@@ -28,15 +29,7 @@ func checkSeqs(t *testing.T, data []byte, n int) {
 		}
 		seen[v]++
 	}
-	lost, dup := 0, 0
-	for _, c := range seen {
-		if c == 0 {
-			lost++
-		}
-		if c > 1 {
-			dup += c - 1
-		}
-	}
+	lost, dup := testkit.LostDup(seen)
 	if lost != 0 || dup != 0 {
 		t.Fatalf("%d lost, %d duplicated of %d", lost, dup, n)
 	}

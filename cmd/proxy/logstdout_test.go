@@ -30,7 +30,8 @@ func TestLogStdoutVsHAProxy(t *testing.T) {
 		var lines [2]string
 		for i, bin := range []string{hap, self} {
 			port := testkit.FreePort(t)
-			cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "s.cfg"), fmt.Sprintf("global\n    log stdout format %s daemon\ndefaults\n    mode http\n    log global\n    option httplog\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\nfrontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", format, port))
+			cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "s.cfg"), fmt.Sprintf("global\n    log stdout format %s daemon\n", format)+
+				testkit.HTTPLogDefaults+fmt.Sprintf("frontend f\n    bind 127.0.0.1:%d\n    http-request return status 200\n", port))
 			cmd := command(context.Background(), bin, "-db", "-f", cfg)
 			out, err := cmd.StdoutPipe()
 			if err != nil {

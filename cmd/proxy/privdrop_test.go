@@ -49,17 +49,10 @@ func TestChrootUserVsHAProxy(t *testing.T) {
     chroot %s
     user nobody
     group nogroup
-defaults
-    mode http
-    log global
-    option httplog
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+`, root)+testkit.HTTPLogDefaults+fmt.Sprintf(`frontend fe
     bind 127.0.0.1:%d
     http-request return status 200 content-type text/plain string ok
-`, root, port))
+`, port))
 			cmd := command(context.Background(), hap, "-db", "-f", cfg)
 			if who == "proxy" {
 				cmd = command(context.Background(), os.Args[0], "-db", "-f", cfg)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,17 +23,7 @@ import (
 func TestKill9SocketActivation(t *testing.T) {
 	bin := filepath.Join(testkit.GoBuild(t, "."), "syslogd")
 	dir := t.TempDir()
-	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock, err := uc.File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close()
-	uc.Close()
-	addr := uc.LocalAddr().String()
+	sock, addr := testkit.UDPSocketFile(t)
 	out := filepath.Join(dir, "out.log")
 	conf := filepath.Join(dir, "s.conf")
 	testkit.WriteFile(t, conf, "local0.* "+out+"\n")

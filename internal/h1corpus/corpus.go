@@ -54,6 +54,22 @@ type Log struct {
 	BadReq bool   // the request field is <BADREQ>
 }
 
+// Refused tells whether the proxy that gave v refused the message of c
+// (a request answered 4xx/5xx by itself with <BADREQ> and PR--, or 400
+// PH-- when its body failed after the head was forwarded, or a response
+// replaced by its 502 PH--), and the status it answered.
+func (v Verdict) Refused(c Case) (bool, int) {
+	for _, l := range v.Logs {
+		if c.Response && l.Term == "PH--" {
+			return true, 502
+		}
+		if !c.Response && (l.BadReq && l.Term == "PR--" || l.Status == 400 && l.Term == "PH--") {
+			return true, l.Status
+		}
+	}
+	return false, 0
+}
+
 func (l Log) String() string {
 	s := strconv.Itoa(l.Status) + ":" + l.Term
 	if l.BadReq {

@@ -129,6 +129,18 @@ func (p *Process) Eventually(t testing.TB, what string, cond func() bool) {
 	})
 }
 
+// HTTPLogDefaults is the defaults section of the side-by-side HTTP tests
+// that compare log lines: mode http, the global log servers, option
+// httplog and 5 s timeouts.
+const HTTPLogDefaults = `defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+`
+
 // StartHAProxy writes text to haproxy.cfg in a temporary directory and
 // runs the real haproxy in the foreground on it (-db -q -f FILE, then
 // args), for the rest of the test.

@@ -80,3 +80,18 @@ func EqualLines(t testing.TB, what string, got, want []byte) bool {
 	}
 	return d == ""
 }
+
+// LostDup reads counts[i] as how many times item i was seen (a line
+// number, a sequence number) and returns how many items were never seen
+// and how many extra copies the others had.
+func LostDup(counts []int) (lost, dup int) {
+	for _, c := range counts {
+		if c == 0 {
+			lost++
+		}
+		if c > 1 {
+			dup += c - 1
+		}
+	}
+	return lost, dup
+}

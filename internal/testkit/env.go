@@ -54,6 +54,25 @@ func FreeAddr(t testing.TB, network string) string {
 	return a.String()
 }
 
+// UDPSocketFile binds a UDP socket on a free port of 127.0.0.1 and
+// returns it as a file, the way a supervisor passes a socket to a
+// program it starts (systemd's socket activation), with its address. Only
+// the file holds the socket; it is closed when the test ends.
+func UDPSocketFile(t testing.TB) (*os.File, string) {
+	t.Helper()
+	uc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	f, err := uc.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f, uc.LocalAddr().String()
+}
+
 // WriteFile writes text to the file path (mode 0644), failing the test if
 // it cannot, and returns path: a configuration for a program under test,
 // typically in t.TempDir().

@@ -227,3 +227,46 @@ func TestRun(t *testing.T) {
 		t.Errorf("failure = %q", msg)
 	}
 }
+
+func TestLostDup(t *testing.T) {
+	for _, tc := range []struct {
+		counts    []int
+		lost, dup int
+	}{
+		{nil, 0, 0},
+		{[]int{1, 1, 1}, 0, 0},
+		{[]int{0, 1, 0}, 2, 0},
+		{[]int{3, 1, 2}, 0, 3},
+		{[]int{0, 2, 0, 4}, 2, 4},
+	} {
+		if lost, dup := LostDup(tc.counts); lost != tc.lost || dup != tc.dup {
+			t.Errorf("LostDup(%v) = %d, %d; want %d, %d", tc.counts, lost, dup, tc.lost, tc.dup)
+		}
+	}
+}
+
+func TestUDPSocketFile(t *testing.T) {
+	f, addr := UDPSocketFile(t)
+	pc, err := net.FilePacketConn(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if pc.LocalAddr().String() != addr {
+		t.Errorf("file's socket at %s, returned address %s", pc.LocalAddr(), addr)
+	}
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "ping"); err != nil {
+		t.Fatal(err)
+	}
+	pc.SetReadDeadline(time.Now().Add(Timeout))
+	buf := make([]byte, 16)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "ping" {
+		t.Errorf("read %q, %v; want the datagram sent to %s", buf[:n], err, addr)
+	}
+}

@@ -10,14 +10,23 @@ import (
 	"testing"
 )
 
-// seedLines adds every line of the testdata configurations to f.
-func seedLines(f *testing.F) {
+// testdataConfigs returns the text of every testdata configuration.
+func testdataConfigs(f *testing.F) [][]byte {
 	files, _ := filepath.Glob("testdata/*/*.cfg")
+	var texts [][]byte
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)
 		}
+		texts = append(texts, b)
+	}
+	return texts
+}
+
+// seedLines adds every line of the testdata configurations to f.
+func seedLines(f *testing.F) {
+	for _, b := range testdataConfigs(f) {
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		for sc.Scan() {
 			f.Add(sc.Text())
@@ -87,12 +96,7 @@ func FuzzTokenize(f *testing.F) {
 // FuzzParse checks that ParseReader never panics and that a configuration
 // it accepts is fully resolved.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*/*.cfg")
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range testdataConfigs(f) {
 		f.Add(string(b))
 	}
 	f.Add(condCfg)

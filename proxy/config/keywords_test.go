@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/haplog/haplog/internal/diag"
+	"github.com/haplog/haplog/internal/testkit"
 	"github.com/haplog/haplog/proxy"
 	"github.com/haplog/haplog/proxy/config"
 )
@@ -195,21 +196,8 @@ func TestHAProxyKeywords(t *testing.T) {
 		}
 		return
 	}
-	if current != table {
-		cl, tl := strings.Split(current, "\n"), strings.Split(table, "\n")
-		for k := 0; k < len(cl) || k < len(tl); k++ {
-			var a, b string
-			if k < len(cl) {
-				a = cl[k]
-			}
-			if k < len(tl) {
-				b = tl[k]
-			}
-			if a != b {
-				t.Errorf("%s is out of date at table line %d:\n doc: %s\n now: %s\n(go test ./proxy/config -run TestHAProxyKeywords -update-directives)", doc, k+1, a, b)
-				break
-			}
-		}
+	if d := testkit.LineDiff([]byte(current), []byte(table)); d != "" {
+		t.Errorf("%s is out of date (go test ./proxy/config -run TestHAProxyKeywords -update-directives); got is the doc's table, want the one generated now:\n%s", doc, d)
 	}
 	counts := map[string]int{}
 	for _, s := range got {

@@ -116,12 +116,8 @@ func parseLogAddr(s string) (Addr, error) {
 	switch a.Network {
 	case "unix":
 		a.Network = "unixgram"
-	case "tcp":
-		a.Network = "udp"
-	case "tcp4":
-		a.Network = "udp4"
-	case "tcp6":
-		a.Network = "udp6"
+	case "tcp", "tcp4", "tcp6": // a log server is sent datagrams
+		a.Network = "udp" + a.Network[len("tcp"):]
 	}
 	if a.Network != "fd" && a.Network != "unixgram" {
 		if a.Host == "" {

@@ -239,39 +239,33 @@ func cloneProxy(d *Proxy) *Proxy {
 	px.ACLs = nil
 	px.Captures = Captures{}
 	px.DefaultBackend = nil
-	if d.ForwardFor != nil {
-		f := *d.ForwardFor
-		px.ForwardFor = &f
-	}
-	if d.Compression != nil {
-		c := *d.Compression
+	px.ForwardFor = clonePtr(d.ForwardFor, nil)
+	px.Compression = clonePtr(d.Compression, func(c *Compression) {
 		c.Algos, c.Types = slices.Clone(c.Algos), slices.Clone(c.Types)
-		px.Compression = &c
-	}
-	if d.Stats != nil {
-		s := *d.Stats
-		s.Auth = slices.Clone(s.Auth)
-		px.Stats = &s
-	}
-	if d.Cookie != nil {
-		c := *d.Cookie
+	})
+	px.Stats = clonePtr(d.Stats, func(s *Stats) { s.Auth = slices.Clone(s.Auth) })
+	px.Cookie = clonePtr(d.Cookie, func(c *Cookie) {
 		c.Domains, c.Attrs = slices.Clone(c.Domains), slices.Clone(c.Attrs)
-		px.Cookie = &c
-	}
-	if d.HTTPCheck != nil {
-		h := *d.HTTPCheck
+	})
+	px.HTTPCheck = clonePtr(d.HTTPCheck, func(h *HTTPCheck) {
 		h.Headers = slices.Clone(h.Headers)
-		if h.Expect != nil {
-			e := *h.Expect
-			h.Expect = &e
-		}
-		px.HTTPCheck = &h
-	}
-	if d.ExternalCheck != nil {
-		e := *d.ExternalCheck
-		px.ExternalCheck = &e
-	}
+		h.Expect = clonePtr(h.Expect, nil)
+	})
+	px.ExternalCheck = clonePtr(d.ExternalCheck, nil)
 	return &px
+}
+
+// clonePtr returns a copy of *p (nil for nil), on which deep, when not
+// nil, replaces the slices the copy must not share with p.
+func clonePtr[T any](p *T, deep func(*T)) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	if deep != nil {
+		deep(&c)
+	}
+	return &c
 }
 
 // closeProxy ends the current proxy section.

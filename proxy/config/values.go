@@ -80,12 +80,8 @@ func parseAddr(s string, rangeOK, portOptional bool) (Addr, error) {
 		a.Network = "tcp4"
 	case "ipv6", "tcp6":
 		a.Network = "tcp6"
-	case "udp":
-		a.Network = "udp"
-	case "udp4":
-		a.Network = "udp4"
-	case "udp6":
-		a.Network = "udp6"
+	case "udp", "udp4", "udp6":
+		a.Network = prefix
 	case "unix", "abns":
 		if prefix == "abns" {
 			s = "@" + s

@@ -136,23 +136,6 @@ func decodeChunks(b []byte, lim *Limits) (out, rest []byte, err error, incomplet
 	return out, b, nil, false
 }
 
-// haproxyRejected tells from a recorded verdict whether HAProxy refused
-// a message of the case (a request answered 4xx/5xx by itself with
-// <BADREQ> and PR--, or 400 PH-- when its body failed after the head was
-// forwarded, or a response replaced by its 502 PH--), and the
-// status it answered.
-func haproxyRejected(c h1corpus.Case, v h1corpus.Verdict) (bool, int) {
-	for _, l := range v.Logs {
-		if c.Response && l.Term == "PH--" {
-			return true, 502
-		}
-		if !c.Response && (l.BadReq && l.Term == "PR--" || l.Status == 400 && l.Term == "PH--") {
-			return true, l.Status
-		}
-	}
-	return false, 0
-}
-
 func loadCorpus(t testing.TB) ([]h1corpus.Case, map[string]h1corpus.Verdict) {
 	t.Helper()
 	cases, err := h1corpus.Load()
@@ -182,7 +165,7 @@ func TestCorpus(t *testing.T) {
 				t.Fatalf("no recorded verdict for %s (line %d): record with go test ./proxy -run TestH1RecordHAProxy -h1.record", c.Name, c.Line)
 			}
 			o := run(c.Raw, c.Response)
-			rej, status := haproxyRejected(c, v)
+			rej, status := v.Refused(c)
 			switch {
 			case rej && !o.rejected:
 				t.Fatalf("haproxy rejected (%d %v), we accept: %+v", status, v.Logs, o)

@@ -373,3 +373,29 @@ func preremoveFails(t *testing.T, sc Scripts) {
 		t.Errorf("log has no %q:\n%s", want, log.String())
 	}
 }
+
+// TestCloseEndsScript: Close waits for a hung postrotate at most CloseWait,
+// then ends it; the Rotate waiting for it returns.
+func TestCloseEndsScript(t *testing.T) {
+	dir := t.TempDir()
+	ctl := t.TempDir()
+	path := filepath.Join(dir, "h.log")
+	w := mustNew(t, path, Options{Keep: 3, CloseWait: 200 * time.Millisecond, Scripts: Scripts{
+		PostRotate: "touch " + ctl + "/started; sleep 60", Timeout: -1}})
+	writeAll(t, w, numberedLines(0, 10))
+	res := make(chan error, 1)
+	go func() { res <- w.Rotate() }()
+	testkit.Eventually(t, "postrotate runs", func() bool { _, err := os.Stat(filepath.Join(ctl, "started")); return err == nil })
+	writeAll(t, w, numberedLines(10, 20))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-res; err != nil { // rotated; the postrotate's failure is logged
+		t.Fatal(err)
+	}
+	if st := w.Stats(); st.ScriptErrors != 1 {
+		t.Errorf("stats %+v, want the ended script counted as failed", st)
+	}
+	wantContent(t, path+".1", string(numberedLines(0, 10)))
+	wantContent(t, path, string(numberedLines(10, 20)))
+}

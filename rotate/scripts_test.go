@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -143,6 +142,12 @@ func waitScript(dir, name string) string {
 	return fmt.Sprintf("touch %s/%s.started\nwhile [ ! -e %s/%s.go ]; do sleep 0.01; done\n", dir, name, dir, name)
 }
 
+// waitFile waits until path exists.
+func waitFile(t *testing.T, what, path string) {
+	t.Helper()
+	testkit.Eventually(t, what, func() bool { _, err := os.Stat(path); return err == nil })
+}
+
 func numberedLines(from, to int) []byte {
 	var b bytes.Buffer
 	for i := from; i < to; i++ {
@@ -176,20 +181,22 @@ func TestScriptsLinesFlow(t *testing.T) {
 	writeAll(t, w, a)
 	res := make(chan error, 1)
 	go func() { res <- w.Rotate() }()
-	testkit.Eventually(t, "prerotate runs", func() bool { _, err := os.Stat(filepath.Join(ctl, "pre.started")); return err == nil })
-	writeAll(t, w, b)
-	testkit.Eventually(t, "lines reach the old file during prerotate", func() bool {
-		got, _ := os.ReadFile(path)
-		return bytes.HasSuffix(got, b)
-	})
-	os.WriteFile(filepath.Join(ctl, "pre.go"), nil, 0o644)
-	testkit.Eventually(t, "postrotate runs", func() bool { _, err := os.Stat(filepath.Join(ctl, "post.started")); return err == nil })
-	writeAll(t, w, c)
-	testkit.Eventually(t, "lines reach the new file during postrotate", func() bool {
-		got, _ := os.ReadFile(path)
-		return bytes.Equal(got, c)
-	})
-	os.WriteFile(filepath.Join(ctl, "post.go"), nil, 0o644)
+	for _, ph := range []struct {
+		script string
+		lines  []byte
+		file   func([]byte) bool // what the log file holds once the lines are written
+	}{
+		{"pre", b, func(got []byte) bool { return bytes.HasSuffix(got, b) }}, // the old file
+		{"post", c, func(got []byte) bool { return bytes.Equal(got, c) }},    // the new file
+	} {
+		waitFile(t, ph.script+"rotate runs", filepath.Join(ctl, ph.script+".started"))
+		writeAll(t, w, ph.lines)
+		testkit.Eventually(t, "lines reach the file during "+ph.script+"rotate", func() bool {
+			got, _ := os.ReadFile(path)
+			return ph.file(got)
+		})
+		os.WriteFile(filepath.Join(ctl, ph.script+".go"), nil, 0o644)
+	}
 	if err := <-res; err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +224,7 @@ func TestScriptsSizeRotation(t *testing.T) {
 	defer w.Close()
 	all := numberedLines(0, 600) // 600 lines of 73 bytes: 43 KiB
 	writeAll(t, w, all[:20<<10/73*73])
-	testkit.Eventually(t, "prerotate runs", func() bool { _, err := os.Stat(filepath.Join(ctl, "pre.started")); return err == nil })
+	waitFile(t, "prerotate runs", filepath.Join(ctl, "pre.started"))
 	writeAll(t, w, all[20<<10/73*73:])
 	testkit.Eventually(t, "the file grows past MaxSize while prerotate runs", func() bool {
 		fi, err := os.Stat(path)
@@ -275,24 +282,6 @@ func TestScriptTimeout(t *testing.T) {
 	wantContent(t, path, string(numberedLines(0, 10)))
 }
 
-// lockedBuffer is a log destination safe for the worker and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestPrerotateFailsKeepsNames: the backups renamed one up before a
 // prerotate that then fails get their names back (logrotate leaves them
 // renamed, a gap at NAME.1); nothing is rotated, lastaction still runs,
@@ -302,7 +291,7 @@ func TestPrerotateFailsKeepsNames(t *testing.T) {
 	ctl := t.TempDir()
 	path := filepath.Join(dir, "h.log")
 	trace := filepath.Join(ctl, "trace")
-	var log lockedBuffer
+	var log testfs.LockedBuffer
 	o := Options{Keep: 5, Logger: slog.New(slog.NewTextHandler(&log, nil)), Scripts: Scripts{
 		PreRotate:  fmt.Sprintf("ls %s > %s; [ ! -e %s/fail ]\n", dir, trace, ctl),
 		LastAction: fmt.Sprintf("echo last \"$1\" >> %s\n", trace),
@@ -352,7 +341,7 @@ func TestPreremoveFailsKeepsFile(t *testing.T) {
 func preremoveFails(t *testing.T, sc Scripts) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "h.log")
-	var log lockedBuffer
+	var log testfs.LockedBuffer
 	w := mustNew(t, path, Options{Keep: 1, Logger: slog.New(slog.NewTextHandler(&log, nil)), retryDelay: time.Hour, Scripts: sc})
 	for i := range 3 {
 		writeAll(t, w, numberedLines(i, i+1))
@@ -385,7 +374,7 @@ func TestCloseEndsScript(t *testing.T) {
 	writeAll(t, w, numberedLines(0, 10))
 	res := make(chan error, 1)
 	go func() { res <- w.Rotate() }()
-	testkit.Eventually(t, "postrotate runs", func() bool { _, err := os.Stat(filepath.Join(ctl, "started")); return err == nil })
+	waitFile(t, "postrotate runs", filepath.Join(ctl, "started"))
 	writeAll(t, w, numberedLines(10, 20))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)

@@ -388,3 +388,27 @@ func TestCloseEndsScript(t *testing.T) {
 	wantContent(t, path+".1", string(numberedLines(0, 10)))
 	wantContent(t, path, string(numberedLines(10, 20)))
 }
+
+// TestScriptsNotIfEmpty: with notifempty, an empty file is not rotated and
+// none of its scripts runs (logrotate does not run them either).
+func TestScriptsNotIfEmpty(t *testing.T) {
+	dir := t.TempDir()
+	trace := filepath.Join(t.TempDir(), "trace")
+	sc := Scripts{}
+	for _, s := range []*string{&sc.FirstAction, &sc.PreRotate, &sc.PostRotate, &sc.LastAction} {
+		*s = "echo ran >> " + trace
+	}
+	w := mustNew(t, filepath.Join(dir, "h.log"), Options{Keep: 2, NotIfEmpty: true, Scripts: sc})
+	if err := w.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b := readOr(trace); len(b) != 0 {
+		t.Errorf("scripts ran for an empty file: %q", b)
+	}
+	if st := w.Stats(); st.Rotations != 0 || st.Scripts != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}

@@ -143,10 +143,9 @@ func (w *worker) makeRoom() (undo func(), err error) {
 	}
 	if w.opts.DelayCompress && w.opts.Compress != NoCompression && len(mine) > 0 && mine[0].seq == 1 && mine[0].ext == "" {
 		// logrotate compresses the backup delaycompress left plain
-		// before it renames the backups up.
-		if !w.compress(mine[0]) {
-			return nil, errors.New("the previous backup could not be compressed")
-		}
+		// before it renames the backups up. If that fails (logged), it
+		// is renamed up plain and compressed by a later pass.
+		w.compress(mine[0])
 		if backups, _, _, err = w.n.scan(); err != nil {
 			return nil, err
 		}

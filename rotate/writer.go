@@ -213,8 +213,9 @@ func (w *Writer) Rotate() error {
 	if !w.opts.Scripts.rotating() {
 		return w.afterFlush(func() error { return w.rotateLocked("request") })
 	}
-	if err := w.afterFlush(func() error { return nil }); err != nil {
-		return err
+	empty := false
+	if err := w.afterFlush(func() error { empty = w.opts.NotIfEmpty && w.size == 0; return nil }); err != nil || empty {
+		return err // notifempty: no script runs either (as logrotate)
 	}
 	done := make(chan error, 1)
 	select {
@@ -274,9 +275,12 @@ func (w *Writer) rotationDone(err error) {
 	w.ioMu.Lock()
 	defer w.ioMu.Unlock()
 	w.rotBusy = false
+	if err == nil || errors.Is(err, ErrClosed) {
+		return
+	}
+	w.rotRetry = w.opts.Now().Add(rotateRetry)
 	if se := (*ScriptError)(nil); errors.As(err, &se) { // rename failures are counted where they happen
 		w.st.rotateErrors.Add(1)
-		w.rotRetry = w.opts.Now().Add(rotateRetry)
 	}
 }
 

@@ -412,3 +412,27 @@ func TestScriptsNotIfEmpty(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestScriptsTimeRotation: a rotation at a period boundary runs its
+// scripts (on the worker), with the date name as postrotate's $2.
+func TestScriptsTimeRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "h.log")
+	trace := filepath.Join(t.TempDir(), "trace")
+	clk := &fakeClock{t: time.Date(2026, 11, 21, 23, 59, 0, 0, time.UTC)}
+	w := mustNew(t, path, Options{Every: Daily, DateExt: true, FlushInterval: 2 * time.Millisecond, Now: clk.Now, Location: time.UTC,
+		Scripts: Scripts{PreRotate: "echo pre \"$1\" >> " + trace, PostRotate: "echo post \"$1\" \"$2\" >> " + trace}})
+	writeAll(t, w, []byte("before midnight\n"))
+	testkit.Eventually(t, "first flush", func() bool { b, _ := os.ReadFile(path); return len(b) > 0 })
+	clk.Set(time.Date(2026, 11, 22, 0, 0, 0, 1, time.UTC))
+	testkit.Eventually(t, "midnight rotation and its scripts", func() bool { return w.Stats().Scripts == 2 })
+	writeAll(t, w, []byte("after midnight\n"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(readOr(trace)), "pre "+path+"\npost "+path+" "+path+"-20261121\n"; got != want {
+		t.Errorf("trace %q, want %q", got, want)
+	}
+	wantContent(t, path+"-20261121", "before midnight\n")
+	wantContent(t, path, "after midnight\n")
+}

@@ -92,6 +92,11 @@ func compressFile(src string, p compressParams, stop *atomic.Bool) (dst string, 
 		return "", n, fmt.Errorf("rename compressed backup: %w", err)
 	}
 	syncDir(filepath.Dir(dst))
+	if p.preRemove != nil {
+		if err := p.preRemove(src); err != nil {
+			return dst, n, err
+		}
+	}
 	if err := os.Remove(src); err != nil {
 		return dst, n, fmt.Errorf("remove compressed source: %w", err)
 	}

@@ -45,7 +45,7 @@ type Rule struct {
 	Options  Options
 	File     string            // configuration file of the block
 	Line     int               // line of the block's `{`
-	Scripts  map[string]string // "postrotate" etc. → script text (never run)
+	Scripts  map[string]string // "postrotate" etc. → script text, as written (Options.Scripts has those that are run)
 }
 
 // Config is a parsed logrotate configuration.
@@ -123,7 +123,8 @@ func (p *parser) parse(r io.Reader, name string, depth int) error {
 		block    *ruleState // inside { }
 		patterns []string   // collected before {
 		patLine  int
-		script   string // inside a script: its keyword
+		patText  strings.Builder // the patterns' text as written (logrotate's $1 for shared scripts)
+		script   string          // inside a script: its keyword
 		body     strings.Builder
 		num      int
 	)
@@ -134,7 +135,9 @@ func (p *parser) parse(r io.Reader, name string, depth int) error {
 		if script != "" {
 			if text == "endscript" {
 				block.scripts[script] = body.String()
-				block.warn(ln, script+" script is not run: the writer rotates in-process and needs no signal or reload")
+				if IsReopenOnly(body.String()) {
+					block.warn(ln, script+" script is not run: it only tells a logging daemon to reopen its files, which the writer does by itself")
+				}
 				script = ""
 				body.Reset()
 			} else {
@@ -147,13 +150,14 @@ func (p *parser) parse(r io.Reader, name string, depth int) error {
 		}
 		if block != nil {
 			if text == "}" {
-				rule, err := block.finish(patterns, name, patLine)
+				rule, err := block.finish(patterns, patText.String(), name, patLine)
 				if err != nil {
 					return err
 				}
 				p.cfg.Rules = append(p.cfg.Rules, rule)
 				p.cfg.Warnings = append(p.cfg.Warnings, block.warnings...)
 				block, patterns = nil, nil
+				patText.Reset()
 				continue
 			}
 			toks, err := tokenize(ln)
@@ -194,6 +198,12 @@ func (p *parser) parse(r io.Reader, name string, depth int) error {
 			continue
 		}
 		// patterns, possibly ending with (or followed by a line holding) "{"
+		raw := strings.TrimLeft(sc.Text(), " \t")
+		if i := strings.IndexByte(raw, '{'); i >= 0 {
+			patText.WriteString(raw[:i])
+		} else {
+			patText.WriteString(raw + "\n")
+		}
 		for i, t := range toks {
 			if t == "{" {
 				if i != len(toks)-1 {

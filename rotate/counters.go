@@ -8,6 +8,7 @@ type counters struct {
 	rotations, compressed, compressedIn         atomic.Int64
 	removed                                     atomic.Int64
 	writeErrors, rotateErrors, backgroundErrors atomic.Int64
+	scripts, scriptErrors                       atomic.Int64
 }
 
 // Stats is a snapshot of a Writer's counters since New.
@@ -22,6 +23,8 @@ type Stats struct {
 	WriteErrors      int64 // failed write attempts (each retry counts)
 	RotateErrors     int64
 	BackgroundErrors int64 // compression, retention and rename errors in the worker
+	Scripts          int64 // logrotate scripts run (Options.Scripts)
+	ScriptErrors     int64 // scripts that failed (exit status, timeout, start)
 }
 
 // Stats returns the writer's counters.
@@ -37,5 +40,7 @@ func (w *Writer) Stats() Stats {
 		WriteErrors:      w.st.writeErrors.Load(),
 		RotateErrors:     w.st.rotateErrors.Load(),
 		BackgroundErrors: w.st.backgroundErrors.Load(),
+		Scripts:          w.st.scripts.Load(),
+		ScriptErrors:     w.st.scriptErrors.Load(),
 	}
 }

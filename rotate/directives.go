@@ -36,6 +36,7 @@ type ruleState struct {
 	keepSet  bool
 	inBlock  bool // a { } block, not the global section
 	scripts  map[string]string
+	shared   bool // sharedscripts
 	warnings []*Warning
 }
 
@@ -115,8 +116,8 @@ var directives = map[string]handler{
 	"notifempty":       flag(func(s *ruleState) { s.o.NotIfEmpty = true }),
 	"missingok":        flag(func(s *ruleState) { s.o.MissingOK = true }),
 	"nomissingok":      flag(func(s *ruleState) { s.o.MissingOK = false }),
-	"sharedscripts":    noEffect,
-	"nosharedscripts":  noEffect,
+	"sharedscripts":    flag(func(s *ruleState) { s.shared = true }),
+	"nosharedscripts":  flag(func(s *ruleState) { s.shared = false }),
 	"copytruncate":     ignored("copytruncate is not needed (the writer renames and reopens in-process, losing nothing); ignored"),
 	"copy":             ignored("copy is not needed in-process; ignored"),
 	"renamecopy":       ignored("renamecopy is not needed in-process; ignored"),
@@ -500,7 +501,7 @@ func checkOwner(ln line, d, owner, group string) error {
 }
 
 // finish turns the state into a Rule.
-func (s *ruleState) finish(patterns []string, file string, num int) (Rule, error) {
+func (s *ruleState) finish(patterns []string, patText, file string, num int) (Rule, error) {
 	ln := line{file: file, num: num}
 	o := s.o
 	switch s.crit {
@@ -532,5 +533,23 @@ func (s *ruleState) finish(patterns []string, file string, num int) (Rule, error
 	if o.DateExt {
 		s.warn(ln, "dateext: backups are named after the date their content starts (like dateyesterday), not the date of rotation")
 	}
+	o.Scripts = s.runScripts(patText)
 	return Rule{Patterns: patterns, Options: o, File: file, Line: num, Scripts: s.scripts}, nil
+}
+
+// runScripts returns the scripts the writer runs: all but those that only
+// tell a logging daemon to reopen.
+func (s *ruleState) runScripts(patText string) Scripts {
+	run := func(name string) string {
+		if text := s.scripts[name]; !IsReopenOnly(text) {
+			return text
+		}
+		return ""
+	}
+	sc := Scripts{FirstAction: run("firstaction"), PreRotate: run("prerotate"), PostRotate: run("postrotate"),
+		LastAction: run("lastaction"), PreRemove: run("preremove")}
+	if sc != (Scripts{}) {
+		sc.Shared, sc.Pattern = s.shared, patText
+	}
+	return sc
 }

@@ -108,9 +108,10 @@
 //
 // ParseConfig and LoadConfig read logrotate syntax; Config.OptionsFor finds
 // the Options for a path. Every logrotate 3.21 directive is recognised.
-// Directives that make no sense in-process (postrotate and the other scripts,
-// copytruncate, su, mail, shred) are accepted with a Warning and not acted
-// on; olddir, extension, addextension, `start` other than 1 and compression
+// Scripts are run (see Scripts below), except those that only tell a
+// logging daemon to reopen, which are a Warning. Directives that make no
+// sense in-process (copytruncate, su, mail, shred) are accepted with a
+// Warning and not acted on; olddir, extension, addextension, `start` other than 1 and compression
 // commands other than gzip/pigz/zstd are errors (ErrUnsupported); anything
 // else is ErrUnknownDirective. What `logrotate -d` rejects is rejected too,
 // at the same line (TestConfigVerdictsMatchLogrotate runs both on the same
@@ -122,6 +123,63 @@
 // other options give a Warning. Errors are *ConfigError with file and line.
 // logrotate's compiled defaults apply: no interval and no size means size 1M,
 // no `rotate` means no backup is kept.
+//
+// # Scripts
+//
+// A block's firstaction, prerotate, postrotate, lastaction and preremove
+// scripts reach the Writer as Options.Scripts, unless IsReopenOnly
+// recognises them as only telling a logging daemon (rsyslog, syslogd,
+// syslog-ng) to reopen or reload: Debian's /usr/lib/rsyslog/rsyslog-rotate
+// and haproxy's `[ ! -x ... ] || ...` around it, `invoke-rc.d rsyslog
+// rotate`, `service rsyslog rotate`, `systemctl kill -s HUP
+// rsyslog.service`, `systemctl reload rsyslog`, `kill -HUP $(cat
+// /var/run/rsyslogd.pid)` (or with `cat ...` in backquotes), `killall -HUP
+// rsyslogd`, joined by ; && || and newlines, with file
+// tests, `if TEST; then ...; fi`, `true` and output to /dev/null. The
+// Writer reopens by itself, so these are true no-ops and stay a Warning.
+// Anything else (another daemon, a variable, a pipe, a redirection to a
+// file, an unknown command) counts as real work and is run.
+//
+// A script runs as logrotate 3.21 runs it: `/bin/sh -c SCRIPT
+// logrotate_script ARGS` with the process's environment, current
+// directory, standard output and error (standard input is /dev/null).
+// A rotation with scripts runs on the backup worker, in logrotate's order
+// (TestScriptsLikeLogrotate compares the trace of every script, with an
+// `ls` at each point, with the real logrotate's):
+//
+//  1. firstaction, $1 = the block's patterns as written before `{`
+//     (logrotate passes that text, quotes and trailing blank included);
+//     if it fails, nothing more is done (not even lastaction).
+//  2. numbered backups: with delaycompress, NAME.1 is compressed; every
+//     backup is renamed one up, so NAME.1 is free.
+//  3. prerotate, $1 = the log file (the patterns with sharedscripts). If it
+//     fails, the file is not rotated this time: logged as logrotate does
+//     ("error running non-shared prerotate script for FILE of 'PATTERNS'")
+//     and returned by Rotate; size rotation is tried again a minute later.
+//     Unlike logrotate, which leaves them renamed (a gap at NAME.1), the
+//     backups get their names back.
+//  4. the rename (NAME.1, or the date name) and the new file.
+//  5. postrotate, $1 = the log file, $2 = the backup (with sharedscripts
+//     only $1 = the patterns). If it fails, this rotation's compression and
+//     removals are skipped (the next pass does them).
+//  6. compression, then removal of backups beyond the count; each removal,
+//     the compressed backup's source included, first runs preremove with
+//     $1 = that file, and a preremove that fails keeps the file ("Not
+//     removing this file"; retried by the worker; logrotate would
+//     overwrite it at its next run).
+//  7. lastaction, $1 = the patterns (also after a failed prerotate).
+//
+// Lines are not held while scripts run: they go on to the old file until
+// the rename (past MaxSize if need be) and to the new file after it, and
+// Write never waits for a script. Rotate waits for the whole sequence.
+// firstaction and lastaction run for each rotation of each file (logrotate
+// runs them once per block run, which is the same when one file of the
+// block is due). A script still running after Scripts.Timeout (default 5
+// minutes: logging does not wait for it, but rotation, compression and
+// retention of that file do) is sent SIGTERM with its process group, then
+// SIGKILL 5 seconds later, and counts as failed. Close waits for a running
+// script as for a compression: at most Options.CloseWait when it is set,
+// after which the script is ended.
 //
 // Differences from logrotate worth knowing: size limits are exact (a file is
 // rotated before a line would make it exceed MaxSize, not when logrotate's

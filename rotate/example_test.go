@@ -50,6 +50,6 @@ func ExampleParseConfig() {
 	o, ok := cfg.OptionsFor("/var/log/haproxy/haproxy.log")
 	fmt.Println(ok, o.Every, o.Keep, o.Compress, o.Mode, o.Owner, o.Group, o.NotIfEmpty)
 	// Output:
-	// haproxy:11: warning: postrotate script is not run: the writer rotates in-process and needs no signal or reload
+	// haproxy:11: warning: postrotate script is not run: it only tells a logging daemon to reopen its files, which the writer does by itself
 	// true daily 90 gzip -rw-r--r-- nobody nogroup true
 }

@@ -71,8 +71,16 @@ func (w *Writer) create(prevMode os.FileMode) (*os.File, error) {
 // rotateRetry, time rotation at the next boundary, so a lasting failure is
 // not attempted (and logged) at every write.
 func (w *Writer) rotateLocked(reason string) error {
+	_, err := w.rotateAs(reason, "")
+	return err
+}
+
+// rotateAs is rotateLocked with the backup's name ("": the date name, or a
+// pending name in numbered mode); it returns the name, "" if the file was
+// not rotated (notifempty).
+func (w *Writer) rotateAs(reason, to string) (string, error) {
 	if w.opts.NotIfEmpty && w.size == 0 {
-		return nil
+		return "", nil
 	}
 	var mode os.FileMode
 	if w.f != nil {
@@ -80,11 +88,12 @@ func (w *Writer) rotateLocked(reason string) error {
 			mode = fi.Mode()
 		}
 	}
-	var to string
 	var err error
-	if w.opts.DateExt {
+	switch {
+	case to != "":
+	case w.opts.DateExt:
 		to, err = w.nm.dateName(w.start)
-	} else {
+	default:
 		to = w.nm.pendingName(&w.pendSeq)
 	}
 	if err == nil {
@@ -98,15 +107,16 @@ func (w *Writer) rotateLocked(reason string) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		w.missing("rotation")
+		to = "" // nothing was rotated: a new file is opened
 	case err != nil:
 		w.st.rotateErrors.Add(1)
 		w.rotRetry = w.opts.Now().Add(rotateRetry)
 		if w.f == nil {
 			if oerr := w.open(mode, w.opts.Now()); oerr != nil {
-				return errors.Join(fmt.Errorf("rotate: rename %s: %w", w.path, err), oerr)
+				return "", errors.Join(fmt.Errorf("rotate: rename %s: %w", w.path, err), oerr)
 			}
 		}
-		return fmt.Errorf("rotate: rename %s: %w", w.path, err)
+		return "", fmt.Errorf("rotate: rename %s: %w", w.path, err)
 	}
 	old := w.f
 	w.f = nil
@@ -114,7 +124,7 @@ func (w *Writer) rotateLocked(reason string) error {
 		w.st.rotateErrors.Add(1)
 		w.rotRetry = w.opts.Now().Add(rotateRetry)
 		if old == nil {
-			return err
+			return "", err
 		}
 		// Keep writing the old file, under its own name again.
 		w.f = old
@@ -123,9 +133,9 @@ func (w *Writer) rotateLocked(reason string) error {
 		} else {
 			// The old file stays open under the backup name: still
 			// nothing is lost, and the next rotation tries again.
-			return errors.Join(err, fmt.Errorf("rotate: rename %s back: %w; writing on to %s", to, rerr, to))
+			return "", errors.Join(err, fmt.Errorf("rotate: rename %s back: %w; writing on to %s", to, rerr, to))
 		}
-		return fmt.Errorf("%w; writing on to the old file", err)
+		return "", fmt.Errorf("%w; writing on to the old file", err)
 	}
 	if old != nil {
 		if err := old.Close(); err != nil {
@@ -135,7 +145,7 @@ func (w *Writer) rotateLocked(reason string) error {
 	w.st.rotations.Add(1)
 	w.opts.Logger.Info("rotate: rotated", "file", w.path, "backup", to, "reason", reason)
 	w.wk.poke()
-	return nil
+	return to, nil
 }
 
 // rotateRetry is how long a failed size rotation waits before the next try.
@@ -218,7 +228,11 @@ func (w *Writer) tick() {
 	if !w.next.IsZero() && !now.Before(w.next) {
 		w.next = nextBoundary(w.opts.Every, w.opts.Weekday, now, w.opts.Location)
 		if w.opts.MinSize == 0 || w.size >= w.opts.MinSize {
-			if err := w.rotateLocked("time"); err != nil {
+			if w.opts.Scripts.rotating() {
+				if !w.opts.NotIfEmpty || w.size > 0 {
+					w.requestRotation("time")
+				}
+			} else if err := w.rotateLocked("time"); err != nil {
 				w.opts.Logger.Error("rotate: time rotation failed", "file", w.path, "err", err)
 			}
 		}

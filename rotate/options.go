@@ -191,6 +191,12 @@ type Options struct {
 	// compression leaves its source, which the next New compresses).
 	CloseWait time.Duration
 
+	// Scripts are logrotate scripts run at rotation (none by default).
+	// With a firstaction, prerotate, postrotate or lastaction script, a
+	// size or time rotation runs on the backup worker, as a sequence (see
+	// the package documentation); lines go on being written meanwhile.
+	Scripts Scripts
+
 	// Now is the clock. nil means time.Now.
 	Now func() time.Time
 

@@ -121,10 +121,11 @@ func newBlockEncoder(c Codec, level int) (blockEncoder, error) {
 // compressParams says how to compress a backup.
 type compressParams struct {
 	codec     Codec
-	level     int               // 0: the codec's default
-	workers   int               // 0: defaultConcurrency()
-	blockSize int               // 0: gzipBlockSize or zstdBlockSize (tests use small blocks)
-	mark      func(path string) // nil, or marks the complete temporary file as ours
+	level     int                     // 0: the codec's default
+	workers   int                     // 0: defaultConcurrency()
+	blockSize int                     // 0: gzipBlockSize or zstdBlockSize (tests use small blocks)
+	mark      func(path string)       // nil, or marks the complete temporary file as ours
+	preRemove func(path string) error // nil, or runs before the source is removed (an error keeps it)
 }
 
 // compressBlocks reads src to its end and writes the compressed stream to

@@ -1,6 +1,7 @@
 package rotate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,30 @@ type worker struct {
 	first    bool
 	failed   bool          // a step failed in the current round (owned by the running goroutine)
 	retryMin time.Duration // first retry delay after a failed round
+
+	// scripted rotations (Options.Scripts)
+	hooks  rotHooks
+	req    chan rotReq
+	exited chan struct{} // closed when run returns
+	ctx    context.Context
+	cancel context.CancelFunc // ends running scripts (Close after CloseWait)
+}
+
+// rotHooks are the Writer's side of a scripted rotation.
+type rotHooks struct {
+	// rename flushes complete lines, renames the log file to its backup
+	// name and creates a new one; it returns the backup's name, or "" when
+	// nothing was rotated (notifempty, writer closed).
+	rename func(reason string) (string, error)
+	// done ends a rotation request (err: it failed before the rename).
+	done func(err error)
+}
+
+// rotReq asks the worker for a scripted rotation; done (if not nil)
+// receives its result.
+type rotReq struct {
+	reason string
+	done   chan error
 }
 
 const (
@@ -43,9 +68,10 @@ const (
 	retryMaxFactor = 20
 )
 
-func startWorker(n *namer, o Options, st *counters) *worker {
+func startWorker(n *namer, o Options, st *counters, hooks rotHooks) *worker {
 	w := &worker{n: n, opts: o, log: o.Logger, st: st, kick: make(chan struct{}, 1), quit: make(chan struct{}), first: true,
-		retryMin: o.retryDelay}
+		retryMin: o.retryDelay, hooks: hooks, req: make(chan rotReq, 1), exited: make(chan struct{})}
+	w.ctx, w.cancel = context.WithCancel(context.Background())
 	if w.retryMin <= 0 {
 		w.retryMin = defaultRetryDelay
 	}
@@ -68,21 +94,24 @@ func (w *worker) poke() {
 // applies retention. An aborted compression leaves its source in place; the
 // next New for the same path compresses it.
 func (w *worker) close(wait time.Duration) {
+	stop := func() { w.stop.Store(true); w.cancel() }
 	switch {
 	case wait < 0:
-		w.stop.Store(true)
+		stop()
 	case wait > 0:
-		t := time.AfterFunc(wait, func() { w.stop.Store(true) })
+		t := time.AfterFunc(wait, stop)
 		defer t.Stop()
 	}
 	close(w.quit)
 	w.wg.Wait()
 	for w.pass() {
 	}
+	w.cancel()
 }
 
 func (w *worker) run() {
 	defer w.wg.Done()
+	defer close(w.exited)
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
@@ -91,6 +120,19 @@ func (w *worker) run() {
 		select {
 		case <-w.quit:
 			return
+		case r := <-w.req:
+			w.failed = false
+			err := w.sequence(r.reason)
+			if r.done != nil {
+				r.done <- err
+			}
+			// The sequence did the passes (or, after a failed
+			// postrotate, skipped them as logrotate does).
+			if w.failed {
+				delay = nextRetry(delay, w.retryMin)
+				retry.Reset(delay)
+			}
+			continue
 		case <-w.kick:
 			// After a failed round only the retry timer retries, unless a
 			// rotation left a new backup to name: the poke of a rotation
@@ -140,10 +182,67 @@ func (w *worker) pass() bool {
 		return false
 	}
 	for _, s := range stale {
-		w.remove(s, "stale temporary file")
+		w.remove(s, staleTemp)
 	}
-	var foreign map[string]bool // stems of backups another program made
-	mine := backups[:0:0]
+	backups, foreign := w.split(backups)
+	if len(pending) > 0 {
+		return w.shift(backups, pending, foreign)
+	}
+	backups = w.dedupe(backups)
+	keep := w.keepCount(backups)
+	if !w.scripted() {
+		// Removing first leaves nothing to compress that is about to go.
+		backups = w.prune(backups, keep)
+	}
+	if w.stop.Load() {
+		return false
+	}
+	last := keep
+	if w.scripted() {
+		// logrotate compresses a new backup even when the count then
+		// removes it (rotate 0): the preremove script sees NAME.1.gz.
+		last = len(backups)
+	}
+	for i := last - 1; i >= 0; i-- { // oldest first
+		b := backups[i]
+		if b.ext != "" || w.opts.Compress == NoCompression || (i == 0 && w.opts.DelayCompress) {
+			continue
+		}
+		return w.compress(b)
+	}
+	if w.scripted() {
+		// logrotate's order: compress the new backup, then remove
+		// those beyond the count (preremove scripts see it so).
+		w.prune(backups, keep)
+	}
+	return false
+}
+
+// compress compresses one backup; it reports false when the worker must
+// stop (aborted or failed).
+func (w *worker) compress(b backup) bool {
+	w.n.own.forget(b.path)
+	dst, n, err := compressFile(b.path, compressParams{codec: w.opts.Compress, level: w.opts.Level, workers: w.opts.CompressConcurrency, mark: w.n.own.mark, preRemove: w.preRemove}, &w.stop)
+	if errors.Is(err, errAborted) {
+		return false
+	}
+	if err != nil {
+		w.fail("compress", err)
+		return false
+	}
+	w.st.compressed.Add(1)
+	w.st.compressedIn.Add(n)
+	w.log.Info("rotate: compressed backup", "file", dst, "bytes", n)
+	return true
+}
+
+// scripted reports whether rotations run logrotate scripts.
+func (w *worker) scripted() bool { return w.opts.Scripts.rotating() }
+
+// split separates our backups from those another program made (foreign:
+// their stems).
+func (w *worker) split(backups []backup) (mine []backup, foreign map[string]bool) {
+	mine = backups[:0:0]
 	for _, b := range backups {
 		if b.foreign {
 			if foreign == nil {
@@ -154,35 +253,7 @@ func (w *worker) pass() bool {
 		}
 		mine = append(mine, b)
 	}
-	backups = mine
-	if len(pending) > 0 {
-		return w.shift(backups, pending, foreign)
-	}
-	backups = w.dedupe(backups)
-	backups = w.prune(backups)
-	if w.stop.Load() {
-		return false
-	}
-	for i := len(backups) - 1; i >= 0; i-- { // oldest first
-		b := backups[i]
-		if b.ext != "" || w.opts.Compress == NoCompression || (i == 0 && w.opts.DelayCompress) {
-			continue
-		}
-		w.n.own.forget(b.path)
-		dst, n, err := compressFile(b.path, compressParams{codec: w.opts.Compress, level: w.opts.Level, workers: w.opts.CompressConcurrency, mark: w.n.own.mark}, &w.stop)
-		if errors.Is(err, errAborted) {
-			return false
-		}
-		if err != nil {
-			w.fail("compress", err)
-			return false
-		}
-		w.st.compressed.Add(1)
-		w.st.compressedIn.Add(n)
-		w.log.Info("rotate: compressed backup", "file", dst, "bytes", n)
-		return true
-	}
-	return false
+	return mine, foreign
 }
 
 // shift gives pending numbered backups their final names: every existing
@@ -233,8 +304,9 @@ func (w *worker) dedupe(backups []backup) []backup {
 	return out
 }
 
-// prune removes backups beyond Keep and older than MaxAge.
-func (w *worker) prune(backups []backup) []backup {
+// keepCount is the number of backups (newest first) that Keep and
+// MaxAge keep.
+func (w *worker) keepCount(backups []backup) int {
 	keep := len(backups)
 	switch {
 	case w.opts.Keep < 0:
@@ -250,6 +322,11 @@ func (w *worker) prune(backups []backup) []backup {
 			}
 		}
 	}
+	return keep
+}
+
+// prune removes the backups after the first keep.
+func (w *worker) prune(backups []backup, keep int) []backup {
 	for _, b := range backups[keep:] {
 		w.remove(b.path, "retention")
 	}
@@ -257,6 +334,11 @@ func (w *worker) prune(backups []backup) []backup {
 }
 
 func (w *worker) remove(path, why string) {
+	if why != staleTemp {
+		if err := w.preRemove(path); err != nil {
+			return
+		}
+	}
 	w.n.own.forget(path)
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		w.fail("remove", err)
@@ -265,6 +347,10 @@ func (w *worker) remove(path, why string) {
 	w.st.removed.Add(1)
 	w.log.Info("rotate: removed backup", "file", path, "reason", why)
 }
+
+// staleTemp is the reason for removing a temporary file a crash left (not
+// a backup: no preremove script).
+const staleTemp = "stale temporary file"
 
 // fail logs and counts a failed step (logged first: once the counter shows
 // it, the log has it) and makes the worker retry later.

@@ -50,6 +50,9 @@ type Writer struct {
 	// rotRetry: after a failed size rotation, the next one is not tried
 	// before this time (the file is written on meanwhile).
 	rotRetry time.Time
+	// rotBusy: a rotation with scripts is asked of the worker and not
+	// over; the file is written on past MaxSize meanwhile.
+	rotBusy bool
 
 	wk       *worker
 	quit     chan struct{}
@@ -87,9 +90,11 @@ func New(path string, opts Options) (*Writer, error) {
 		w.start = fi.ModTime()
 	}
 	w.next = nextBoundary(o.Every, o.Weekday, now, o.Location)
-	w.wk = startWorker(w.nm, o, &w.st)
+	w.wk = startWorker(w.nm, o, &w.st, rotHooks{rename: w.scriptedRename, done: w.rotationDone})
 	if o.Every != None && w.size > 0 && periodKey(o.Every, o.Weekday, w.start.In(o.Location)) != periodKey(o.Every, o.Weekday, now.In(o.Location)) {
-		if err := w.rotateLocked("catch-up"); err != nil {
+		if o.Scripts.rotating() {
+			w.requestRotation("catch-up")
+		} else if err := w.rotateLocked("catch-up"); err != nil {
 			// The old file is still open: write on to it.
 			o.Logger.Error("rotate: catch-up rotation failed, writing on", "file", abs, "err", err)
 		}
@@ -199,8 +204,84 @@ func (w *Writer) Sync() error {
 
 // Rotate flushes complete lines and rotates now: the file becomes a backup
 // and a new file is created. With NotIfEmpty, an empty file is left alone.
+//
+// With Options.Scripts, Rotate runs the rotation's scripts and returns when
+// they are done (lines written meanwhile go to the old file, then the new
+// one); a firstaction or prerotate script that fails means no rotation and
+// its *ScriptError is returned.
 func (w *Writer) Rotate() error {
-	return w.afterFlush(func() error { return w.rotateLocked("request") })
+	if !w.opts.Scripts.rotating() {
+		return w.afterFlush(func() error { return w.rotateLocked("request") })
+	}
+	empty := false
+	if err := w.afterFlush(func() error { empty = w.opts.NotIfEmpty && w.size == 0; return nil }); err != nil || empty {
+		return err // notifempty: no script runs either (as logrotate)
+	}
+	done := make(chan error, 1)
+	select {
+	case w.wk.req <- rotReq{reason: "request", done: done}:
+	case <-w.wk.exited:
+		return ErrClosed
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-w.wk.exited:
+		select {
+		case err := <-done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+// requestRotation asks the worker for a rotation with scripts, unless one
+// is already under way. The caller holds ioMu (or is New).
+func (w *Writer) requestRotation(reason string) {
+	if w.rotBusy {
+		return
+	}
+	select {
+	case w.wk.req <- rotReq{reason: reason}:
+		w.rotBusy = true
+	default: // a Rotate request is queued: it rotates
+	}
+}
+
+// scriptedRename is the rename step of a rotation with scripts: it writes
+// complete lines to the old file, renames it to NAME.1 (the worker made
+// room) or its date name, and creates the new file. "" means nothing was
+// rotated (notifempty).
+func (w *Writer) scriptedRename(reason string) (string, error) {
+	w.ioMu.Lock()
+	defer w.ioMu.Unlock()
+	if w.isClosed() {
+		return "", ErrClosed
+	}
+	if err := w.flushLocked(false); err != nil {
+		return "", err
+	}
+	to := ""
+	if !w.opts.DateExt && !exists(w.nm.numbered(1)) {
+		to = w.nm.numbered(1)
+	}
+	return w.rotateAs(reason, to)
+}
+
+// rotationDone ends a rotation with scripts; after a failure, size
+// rotation is tried again after rotateRetry.
+func (w *Writer) rotationDone(err error) {
+	w.ioMu.Lock()
+	defer w.ioMu.Unlock()
+	w.rotBusy = false
+	if err == nil || errors.Is(err, ErrClosed) {
+		return
+	}
+	w.rotRetry = w.opts.Now().Add(rotateRetry)
+	if se := (*ScriptError)(nil); errors.As(err, &se) { // rename failures are counted where they happen
+		w.st.rotateErrors.Add(1)
+	}
 }
 
 // afterFlush writes every complete buffered line, then runs then, with
@@ -371,8 +452,11 @@ func (w *Writer) writeData(p []byte) (int, error) {
 			}
 		}
 		chunk := w.sizeChunk(p[done:])
-		if chunk == nil && w.opts.Now().Before(w.rotRetry) {
-			chunk = p[done:] // a rotation failed lately: write on, past MaxSize
+		if chunk == nil && (w.rotBusy || w.opts.Now().Before(w.rotRetry)) {
+			chunk = p[done:] // a rotation is under way or failed lately: write on, past MaxSize
+		} else if chunk == nil && w.opts.Scripts.rotating() {
+			w.requestRotation("size") // its scripts run on the worker
+			chunk = p[done:]
 		} else if chunk == nil { // the file is full: rotate first
 			if err := w.rotateLocked("size"); err != nil {
 				w.st.rotateErrors.Add(1)

@@ -37,9 +37,13 @@ func run(args []string, stdin io.Reader, stderr io.Writer, sig <-chan os.Signal)
 		case s := <-sig:
 			switch s {
 			case syscall.SIGUSR1:
-				if err := w.Rotate(); err != nil {
-					log.Error("rotate: rotation failed", "err", err)
-				}
+				// Off this loop: a rotation with logrotate scripts
+				// takes as long as they do, and SIGTERM must not wait.
+				go func() {
+					if err := w.Rotate(); err != nil && !errors.Is(err, rotate.ErrClosed) {
+						log.Error("rotate: rotation failed", "err", err)
+					}
+				}()
 			case syscall.SIGHUP:
 				if err := w.Reopen(); err != nil {
 					log.Error("rotate: reopen failed", "err", err)

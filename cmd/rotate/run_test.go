@@ -172,7 +172,7 @@ func TestConfigFileOptions(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "h.log")
 	conf := filepath.Join(dir, "h.conf")
-	testkit.WriteFile(t, conf, dir+"/*.log {\n  size 10\n  rotate 2\n  compress\n  delaycompress\n  postrotate\n    kill -HUP 1\n  endscript\n}\n")
+	testkit.WriteFile(t, conf, dir+"/*.log {\n  size 10\n  rotate 2\n  compress\n  delaycompress\n  postrotate\n    kill -HUP $(cat /run/rsyslogd.pid)\n  endscript\n}\n")
 	var stderr bytes.Buffer
 	in := strings.NewReader(strings.Repeat("0123456789abcdef\n", 5))
 	if code := run([]string{"-config", conf, path}, in, &stderr, nil); code != 0 {

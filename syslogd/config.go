@@ -47,10 +47,6 @@ type Config struct {
 	// allowUDP and allowTCP are the senders $AllowedSender permits;
 	// empty: any.
 	allowUDP, allowTCP []netip.Prefix
-	// tcpMaxSess is $InputTCPMaxSessions or imtcp's module maxSessions
-	// (0: rsyslog's default, DefaultTCPMaxSessions), for TCP inputs that
-	// set none.
-	tcpMaxSess int
 
 	// outputs builds the Sink of each forwarding action (omkafka), by its
 	// rule's synthetic Path.
@@ -126,10 +122,6 @@ type Input struct {
 	// Ruleset is the ruleset the input's messages go through (input's
 	// ruleset=, $InputUDPServerBindRuleset ...); "": the default one.
 	Ruleset string
-	// MaxSessions (TCP only) is the number of connections served at
-	// once (imtcp's maxSessions); 0: the module's, $InputTCPMaxSessions,
-	// or DefaultTCPMaxSessions.
-	MaxSessions int
 }
 
 // Rule is one selector line and its action.
@@ -905,7 +897,7 @@ func (p *cfgParser) legacy(line string, n int) error {
 		return p.allowedSender(name, arg, n)
 	case "inputtcpmaxsessions":
 		v, _ := splitSelector(strings.TrimSpace(arg))
-		return p.setCount(&p.c.tcpMaxSess, name, v, n)
+		return p.maxSessions(name, v, n)
 	case "maxopenfiles":
 		v, _ := splitSelector(strings.TrimSpace(arg))
 		return p.setCount(&p.c.Process.MaxOpenFiles, name, v, n)

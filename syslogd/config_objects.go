@@ -116,7 +116,7 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 			switch k {
 			case "load":
 			case "maxsessions":
-				if err := p.setCount(&p.c.tcpMaxSess, k, v, n); err != nil {
+				if err := p.maxSessions(k, v, n); err != nil {
 					return err
 				}
 			case "maxlisteners", "workerthreads", "starvationprotection.maxreads":
@@ -256,7 +256,7 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 			if in.Kind != TCP {
 				return p.errf(n, k, "imudp input parameter %q: %w", k, ErrUnsupported)
 			}
-			if err := p.setCount(&in.MaxSessions, k, v, n); err != nil {
+			if err := p.maxSessions(k, v, n); err != nil {
 				return err
 			}
 		default:

@@ -24,10 +24,6 @@ type Process struct {
 	MaxOpenFiles int
 }
 
-// DefaultTCPMaxSessions is rsyslog's imtcp maxSessions: connections past
-// it are closed at once.
-const DefaultTCPMaxSessions = 200
-
 // setCount sets *dst to the positive number v.
 func (p *cfgParser) setCount(dst *int, name, v string, n int) error {
 	c, err := strconv.Atoi(strings.TrimSpace(v))
@@ -35,6 +31,21 @@ func (p *cfgParser) setCount(dst *int, name, v string, n int) error {
 		return p.errf(n, name, "%q: want a positive number", v)
 	}
 	*dst = c
+	return nil
+}
+
+// maxSessions handles imtcp's maxSessions and $InputTCPMaxSessions: a
+// positive number, and a no-op. rsyslogd 8.2302 does not enforce it: it
+// served 230 connections at once with module(load="imtcp" maxSessions="5"),
+// 4 with input(... maxSessions="2") or $InputTCPMaxSessions 2, and
+// TestLiveRsyslogAccess checks that both serve a third session with 2.
+// syslogd serves every connection too.
+func (p *cfgParser) maxSessions(name, v string, n int) error {
+	var c int
+	if err := p.setCount(&c, name, v, n); err != nil {
+		return err
+	}
+	p.warn(n, "%s %s ignored: rsyslogd 8.2302 does not enforce it either (it serves every connection, as syslogd)", name, v)
 	return nil
 }
 

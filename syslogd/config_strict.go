@@ -335,7 +335,8 @@ func parseSender(s string) (netip.Prefix, error) {
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("host names and wildcards are not implemented, only addresses: %w", ErrUnsupported)
 	}
-	a = a.Unmap()
+	// A v4-mapped IPv6 address stays IPv6: it permits no IPv4 sender,
+	// as in rsyslogd (TestLiveRsyslogAccess).
 	n := a.BitLen()
 	if hasBits {
 		if n, err = strconv.Atoi(bits); err != nil || n < 0 || n > a.BitLen() {

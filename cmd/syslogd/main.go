@@ -146,6 +146,12 @@ func run(args []string, stderr io.Writer) int {
 		}
 		defer removePidFile(*pidFile)
 	}
+	// Every socket is bound: drop privileges as the configuration asks
+	// (files are opened at their first line, as the new user).
+	if err := applyProcess(s.Process(), log); err != nil {
+		fmt.Fprintln(stderr, "syslogd:", err)
+		return 1
+	}
 	u, t, x := s.Addrs()
 	log.Info("started", "udp", fmt.Sprint(u), "tcp", fmt.Sprint(t), "unix", fmt.Sprint(x), "files", len(s.Paths()))
 

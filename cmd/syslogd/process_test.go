@@ -26,29 +26,31 @@ func TestMain(m *testing.M) {
 }
 
 // TestLivePrivDrop: with $PrivDropToUser / $PrivDropToGroup (and their
-// RainerScript and numeric forms) syslogd ends with the same user, group
-// and supplementary groups as rsyslogd 8.2302 on the same configuration,
-// once it writes its first line (as the new user: the output directory is
-// writable by all). Needs root and rsyslogd.
+// RainerScript and numeric forms) and $MaxOpenFiles, syslogd ends with the
+// same user, group, supplementary groups and open-files limit as rsyslogd
+// 8.2302 on the same configuration, once it writes its first line (as the
+// new user: the output directory is writable by all). Needs root and
+// rsyslogd.
 func TestLivePrivDrop(t *testing.T) {
 	bin := testbin.Need(t, "rsyslogd")
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
-	for _, head := range []string{
-		"$PrivDropToUser nobody\n$PrivDropToGroup nogroup",
-		"$PrivDropToUser nobody", // the group stays root's, with nobody's groups
-		"$PrivDropToGroupID 65534",
-		`global(privDrop.user.id="65534" privDrop.group.name="nogroup")`,
+	for _, c := range []struct{ head, changed string }{
+		{"$PrivDropToUser nobody\n$PrivDropToGroup nogroup", "Uid: 65534"},
+		{"$PrivDropToUser nobody", "Uid: 65534"}, // the group stays root's, with nobody's groups
+		{"$PrivDropToGroupID 65534", "Gid: 65534"},
+		{`global(privDrop.user.id="65534" privDrop.group.name="nogroup")`, "Uid: 65534"},
+		{"$MaxOpenFiles 1234", "Max open files 1234 1234"},
 	} {
-		t.Run(strings.ReplaceAll(head, "\n", ";"), func(t *testing.T) {
-			want := privDropStatus(t, bin, head, "-n")
-			got := privDropStatus(t, os.Args[0], head)
+		t.Run(strings.ReplaceAll(c.head, "\n", ";"), func(t *testing.T) {
+			want := privDropStatus(t, bin, c.head, "-n")
+			got := privDropStatus(t, os.Args[0], c.head)
 			if got != want {
 				t.Errorf("syslogd:\n%s\nrsyslogd:\n%s", got, want)
 			}
-			if !strings.Contains(want, "65534") {
-				t.Errorf("rsyslogd dropped nothing:\n%s", want)
+			if !strings.Contains(want, c.changed) {
+				t.Errorf("rsyslogd's process lacks %q:\n%s", c.changed, want)
 			}
 		})
 	}
@@ -57,7 +59,7 @@ func TestLivePrivDrop(t *testing.T) {
 // privDropStatus runs prog (rsyslogd, or this binary as syslogd) with the
 // configuration head and a UDP input writing every message to a file,
 // waits until a datagram is in the file and returns the Uid, Gid and
-// Groups lines of the process's /proc status.
+// Groups lines of the process's /proc status and its open-files limit.
 func privDropStatus(t *testing.T, prog, head string, args ...string) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "privdrop")
@@ -101,6 +103,15 @@ func privDropStatus(t *testing.T, prog, head string, args ...string) string {
 	for _, l := range strings.Split(string(st), "\n") {
 		if k, v, ok := strings.Cut(l, ":"); ok && slices.Contains([]string{"Uid", "Gid", "Groups"}, k) {
 			lines = append(lines, k+": "+strings.Join(strings.Fields(v), " "))
+		}
+	}
+	limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(limits), "\n") {
+		if strings.HasPrefix(l, "Max open files") {
+			lines = append(lines, strings.Join(strings.Fields(l), " "))
 		}
 	}
 	return strings.Join(lines, "\n")

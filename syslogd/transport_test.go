@@ -120,12 +120,12 @@ func TestLocalSocketDirectives(t *testing.T) {
 		return cfg.Inputs
 	}
 	for conf, want := range map[string]string{
-		"$ModLoad imuxsock\n": "[{unix /dev/log 0 false  0}]",
-		"$ModLoad imuxsock\n$SystemLogSocketName /run/x.sock\n":            "[{unix /run/x.sock 0 false  0}]",
+		"$ModLoad imuxsock\n": "[{unix /dev/log 0 false }]",
+		"$ModLoad imuxsock\n$SystemLogSocketName /run/x.sock\n":            "[{unix /run/x.sock 0 false }]",
 		"$ModLoad imuxsock\n$OmitLocalLogging on\n":                        "[]",
-		"$OmitLocalLogging on\n$OmitLocalLogging off\n$ModLoad imuxsock\n": "[{unix /dev/log 0 false  0}]",
+		"$OmitLocalLogging on\n$OmitLocalLogging off\n$ModLoad imuxsock\n": "[{unix /dev/log 0 false }]",
 		"module(load=\"imuxsock\" SysSock.Use=\"off\")\n":                  "[]",
-		"module(load=\"imuxsock\" SysSock.Name=\"/run/y\")\n":              "[{unix /run/y 0 false  0}]",
+		"module(load=\"imuxsock\" SysSock.Name=\"/run/y\")\n":              "[{unix /run/y 0 false }]",
 		"$SystemLogSocketName /run/x.sock\n":                               "[]",
 	} {
 		if got := fmt.Sprint(inputs(conf)); got != want {

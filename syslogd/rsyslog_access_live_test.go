@@ -63,24 +63,10 @@ func TestLiveRsyslogAccess(t *testing.T) {
 
 	// syslogd, same configuration
 	sdir := t.TempDir()
-	cfg, err := ParseConfig("access.conf", []byte(conf(sdir, freeUDPPort(t), freeTCPPort(t))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Options{Config: cfg, LookupAddr: func(a netip.Addr) string { return a.String() },
-		Rotation: func(string) rotate.Options { return rotate.Options{} }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := runServer(t, s)
-	defer stop()
-	u, tc, _ := s.Addrs()
-	sc := dialUDP(t, u[0].String())
 	sout := filepath.Join(sdir, "out.log")
-	_, _ = sc.Write([]byte(rsyslogStarted))
-	if !waitFileHas(sout, "127.0.0.1 started", time.Now().Add(testkit.Timeout)) {
-		t.Fatal("syslogd did not write the start marker")
-	}
+	s, sc := startMarkedSyslogd(t, conf(sdir, freeUDPPort(t), freeTCPPort(t)), sout, "127.0.0.1 started",
+		func(a netip.Addr) string { return a.String() })
+	u, tc, _ := s.Addrs()
 	got := accessSends(t, sc, u[0].String(), tc[0].String(), sout)
 	testkit.EqualLines(t, "out.log after the start marker", []byte(got), []byte(want))
 	if st := s.Stats(); st.Denied != 2 {
@@ -147,6 +133,30 @@ func accessSends(t *testing.T, c net.Conn, udpAddr, tcpAddr, out string) string 
 	data := string(testfs.ReadFile(t, out))
 	_, after, _ := strings.Cut(data, "127.0.0.1 started\n")
 	return after
+}
+
+// startMarkedSyslogd starts syslogd on the configuration conf (senders
+// named by lookup), stopped at cleanup, sends it the start marker from
+// 127.0.0.1 and waits until out holds seen. It returns the server and the
+// connection the marker went by.
+func startMarkedSyslogd(t *testing.T, conf, out, seen string, lookup func(netip.Addr) string) (*Server, net.Conn) {
+	t.Helper()
+	cfg, err := ParseConfig("live.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Config: cfg, LookupAddr: lookup, Rotation: func(string) rotate.Options { return rotate.Options{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(runServer(t, s))
+	u, _, _ := s.Addrs()
+	c := dialUDP(t, u[0].String())
+	_, _ = c.Write([]byte(rsyslogStarted))
+	if !waitFileHas(out, seen, time.Now().Add(testkit.Timeout)) {
+		t.Fatal("syslogd did not write the start marker")
+	}
+	return s, c
 }
 
 // freeTCPPort is a TCP port of 127.0.0.1 free a moment ago.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
-	"github.com/haplog/haplog/rotate"
 )
 
 // fqdnConf logs the hostname and the sender's name of each message, from
@@ -37,7 +36,7 @@ func TestLiveRsyslogPreserveFQDN(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for unshare -mu")
 	}
-	unshare := testkitNeedPath(t, "unshare")
+	unshare := lookPathOrSkip(t, "unshare")
 	for _, head := range []string{"$PreserveFQDN off", "$PreserveFQDN on", "$LocalHostName my.host.name"} {
 		t.Run(head, func(t *testing.T) {
 			want := fqdnRsyslogd(t, bin, unshare, head)
@@ -47,8 +46,8 @@ func TestLiveRsyslogPreserveFQDN(t *testing.T) {
 	}
 }
 
-// testkitNeedPath returns the path of program name, skipping t without it.
-func testkitNeedPath(t *testing.T, name string) string {
+// lookPathOrSkip returns the path of program name, skipping t without it.
+func lookPathOrSkip(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -116,24 +115,9 @@ func fqdnSyslogd(t *testing.T, head string) []byte {
 	defer func() { osHostname = old }()
 	dir := t.TempDir()
 	conf := head + "\n" + strings.NewReplacer("DIR", dir, "PORT", "0").Replace(fqdnConf)
-	cfg, err := ParseConfig("fqdn.conf", []byte(conf))
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := map[netip.Addr]string{netip.MustParseAddr("127.0.0.1"): "localhost", netip.MustParseAddr("127.0.0.2"): "peer.example.org"}
-	s, err := New(Options{Config: cfg, LookupAddr: func(a netip.Addr) string { return names[a] },
-		Rotation: func(string) rotate.Options { return rotate.Options{} }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := runServer(t, s)
-	defer stop()
-	udp, _, _ := s.Addrs()
-	c := dialUDP(t, udp[0].String())
 	out := filepath.Join(dir, "out.log")
-	_, _ = c.Write([]byte(rsyslogStarted))
-	if !waitFileHas(out, " started", time.Now().Add(testkit.Timeout)) {
-		t.Fatal("syslogd did not write the start marker")
-	}
+	s, _ := startMarkedSyslogd(t, conf, out, " started", func(a netip.Addr) string { return names[a] })
+	udp, _, _ := s.Addrs()
 	return fqdnSend(t, udp[0].String(), filepath.Join(dir, "devlog"), out)
 }

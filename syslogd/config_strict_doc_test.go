@@ -24,6 +24,7 @@ var implementedDirectives = [][3]string{
 	{"$FileOwnerNum, $FileGroupNum, $DirOwnerNum, $DirGroupNum, fileOwnerNum ... (omfile, builtin:omfile)", "legacy, omfile", "implemented: numeric owners"},
 	{"global(umask)", "global", "implemented: as $Umask"},
 	{"$InputTCPMaxSessions, imtcp maxSessions (module, input)", "legacy, imtcp", "no-op: rsyslogd 8.2302 does not enforce it either (it served 230 connections with maxSessions=5; TestLiveRsyslogAccess)"},
+	{"threads, batchSize, schedulingPolicy, schedulingPriority, timeRequery (module imudp); maxListeners, workerThreads, starvationProtection.maxReads (module imtcp)", "module()", "no-op: how rsyslogd's threads read, not what they read"},
 	{"closeTimeout (omfile)", "omfile", "no-op with rsyslog's default (0 for file, 10 for dynaFile), refused otherwise"},
 	{"main_queue(queue.*)", "object", "as the queue parameters below"},
 	{"dyn_stats(), percentile_stats()", "object", "no-op: used only by dyn_inc()/percentile_observe(), which are refused"},

@@ -115,6 +115,9 @@ func run(args []string, stderr io.Writer) int {
 		for _, w := range cfg.Warnings {
 			fmt.Fprintln(stderr, w)
 		}
+		if cfg.Process != (syslogd.Process{}) {
+			fmt.Fprintf(stderr, "%s: once bound: %s\n", *conf, cfg.Process)
+		}
 		fmt.Fprintf(stderr, "%s: %d inputs, %d rules: OK\n", *conf, len(cfg.Inputs), len(cfg.Rules))
 		return 0
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,6 +35,18 @@ type Config struct {
 	// LocalHostname names the sender of messages from the local log socket
 	// ($LocalHostName, global(localHostname)); empty: the host's name.
 	LocalHostname string
+	// PreserveFQDN keeps the domain of the local host's name and of
+	// senders' names in the local domain ($PreserveFQDN,
+	// global(preserveFQDN)); off, as in rsyslog, they are cut to the
+	// first label.
+	PreserveFQDN bool
+	// Process is what the process does once its sockets are bound:
+	// drop privileges, raise its open-files limit (cmd/syslogd).
+	Process Process
+
+	// allowUDP and allowTCP are the senders $AllowedSender permits;
+	// empty: any.
+	allowUDP, allowTCP []netip.Prefix
 
 	// outputs builds the Sink of each forwarding action (omkafka), by its
 	// rule's synthetic Path.
@@ -733,6 +746,7 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 	// module parameters, not from the legacy $FileOwner ... directives,
 	// and its cache size is 10 whatever $DynaFileCacheSize says.
 	r.File, r.DynaCache = p.c.modFile, defaultDynaCache
+	closeTimeout := ""
 	for k, v := range params {
 		switch k {
 		case "type":
@@ -752,9 +766,26 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 			if err := p.fileAttr(&r.File, k, v, n); err != nil {
 				return err
 			}
+		case "fileownernum", "filegroupnum", "dirownernum", "dirgroupnum":
+			if err := p.fileAttrNum(&r.File, k, k, v, n); err != nil {
+				return err
+			}
+		case "closetimeout":
+			closeTimeout = v
 		default:
-			p.warn(n, "action parameter %s=%q ignored", k, v)
+			if ok, err := p.inertParam(k, v, n, true, omfileInert); ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			// rsyslogd refuses an unknown parameter too (the action is
+			// not loaded).
+			return p.errf(n, k, "omfile parameter %q: %w", k, ErrUnsupported)
 		}
+	}
+	if err := p.closeTimeout(r, closeTimeout, n); err != nil {
+		return err
 	}
 	switch {
 	case r.Path == "" && r.Dyna == "":
@@ -856,29 +887,33 @@ func (p *cfgParser) legacy(line string, n int) error {
 			return p.errf(n, name, "%w", err)
 		}
 		receiveFlags[key](&p.c.Receive, on)
+	case "preservefqdn":
+		on, err := legacyOnOff(arg)
+		if err != nil {
+			return p.errf(n, name, "%w", err)
+		}
+		p.c.PreserveFQDN = on
+	case "allowedsender":
+		return p.allowedSender(name, arg, n)
+	case "inputtcpmaxsessions":
+		v, _ := splitSelector(strings.TrimSpace(arg))
+		return p.maxSessions(name, v, n)
+	case "maxopenfiles":
+		v, _ := splitSelector(strings.TrimSpace(arg))
+		return p.setCount(&p.c.Process.MaxOpenFiles, name, v, n)
+	case "privdroptouser", "privdroptouserid", "privdroptogroup", "privdroptogroupid":
+		v, _ := splitSelector(strings.TrimSpace(arg))
+		return p.privDrop(strings.TrimPrefix(key, "privdropto"), name, v, n)
+	case "fileownernum", "filegroupnum", "dirownernum", "dirgroupnum":
+		v, _ := splitSelector(strings.TrimSpace(arg))
+		return p.fileAttrNum(&p.c.file, key, name, v, n)
 	default:
-		if ignorableLegacy(key) {
-			p.warn(n, "%s ignored (does not change where messages go)", name)
-			return nil
+		if ok, err := p.legacyInertDirective(key, name, arg, n); ok {
+			return err
 		}
 		return p.errf(n, name, "unknown directive: %w", ErrUnsupported)
 	}
 	return nil
-}
-
-var ignorablePrefixes = []string{"actionqueue", "mainmsgqueue", "workdirectory",
-	"privdropto", "actionfileenablesync", "imuxsock", "systemlogratelimit", "preservefqdn",
-	"allowedsender", "failonchownfailure",
-	"actionresumeinterval", "actionexeconlywhenpreviousissuspended", "abortonuncommittedconfig",
-	"maxopenfiles", "defaultnetstreamdriver", "udpserverrcvbufsize", "inputtcpmaxsessions"}
-
-func ignorableLegacy(key string) bool {
-	for _, p := range ignorablePrefixes {
-		if strings.HasPrefix(key, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // receiveFlags set the on/off reception options, by legacy directive

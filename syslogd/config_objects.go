@@ -79,8 +79,21 @@ func (p *cfgParser) object(name, line string, n int) error {
 			return p.include(f, n)
 		}
 		return p.errf(n, "include", "include without file=: %w", ErrUnsupported)
-	case "main_queue", "license", "timezone", "dyn_stats", "percentile_stats":
-		p.warn(n, "%s(...) ignored (does not change where messages go)", name)
+	case "main_queue":
+		for k, v := range params {
+			if e, ok := queueInert[strings.TrimPrefix(k, "queue.")]; ok && strings.HasPrefix(k, "queue.") {
+				if err := p.checkInert(e, k, v, n); err != nil {
+					return err
+				}
+				continue
+			}
+			return p.errf(n, k, "main_queue parameter %q: %w", k, ErrUnsupported)
+		}
+		return nil
+	case "dyn_stats", "percentile_stats":
+		// Used only by dyn_inc() and percentile_observe(), which the
+		// expressions refuse.
+		p.warn(n, "%s(...) ignored: used only by dyn_inc() and percentile_observe(), which syslogd refuses", name)
 		return nil
 	}
 	return p.errf(n, name, "%s(...): %w", name, ErrUnsupported)
@@ -88,7 +101,36 @@ func (p *cfgParser) object(name, line string, n int) error {
 
 func (p *cfgParser) loadModule(mod string, params map[string]string, n int) error {
 	switch strings.ToLower(mod) {
-	case "imudp", "imtcp":
+	case "imudp":
+		for k, v := range params {
+			switch k {
+			case "load":
+			case "threads", "batchsize", "schedulingpolicy", "schedulingpriority", "timerequery":
+				p.warn(n, "module imudp parameter %s=%q ignored: how rsyslogd's threads read, not what they read", k, v)
+			default:
+				return p.errf(n, k, "module imudp parameter %q: %w", k, ErrUnsupported)
+			}
+		}
+	case "imtcp":
+		for k, v := range params {
+			switch k {
+			case "load":
+			case "maxsessions":
+				if err := p.maxSessions(k, v, n); err != nil {
+					return err
+				}
+			case "maxlisteners", "workerthreads", "starvationprotection.maxreads":
+				p.warn(n, "module imtcp parameter %s=%q ignored: how rsyslogd's threads read, not what they read", k, v)
+			default:
+				if ok, err := p.inertParam(k, v, n, false, inputInert, tcpInert); ok {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				return p.errf(n, k, "module imtcp parameter %q: %w", k, ErrUnsupported)
+			}
+		}
 	case "imuxsock":
 		// The system socket is added when the configuration is complete:
 		// $OmitLocalLogging and $SystemLogSocketName may come later.
@@ -98,6 +140,19 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 		}
 		if params != nil && params["syssock.name"] != "" {
 			p.c.sysSock.path = params["syssock.name"]
+		}
+		for k, v := range params {
+			switch k {
+			case "load", "syssock.use", "syssock.name":
+				continue
+			}
+			e, ok := imuxsockModInert(k)
+			if !ok {
+				return p.errf(n, k, "module imuxsock parameter %q: %w", k, ErrUnsupported)
+			}
+			if err := p.checkInert(e, k, v, n); err != nil {
+				return err
+			}
 		}
 	case "imklog":
 		p.c.klog.load = true
@@ -120,8 +175,18 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 				if err := p.fileAttr(&p.c.modFile, k, v, n); err != nil {
 					return err
 				}
+			case "fileownernum", "filegroupnum", "dirownernum", "dirgroupnum":
+				if err := p.fileAttrNum(&p.c.modFile, k, k, v, n); err != nil {
+					return err
+				}
 			default:
-				p.warn(n, "module builtin:omfile parameter %s=%q ignored", k, v)
+				if ok, err := p.inertParam(k, v, n, false, omfileModInert); ok {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				return p.errf(n, k, "module builtin:omfile parameter %q: %w", k, ErrUnsupported)
 			}
 		}
 	case "omkafka", "imkafka": // see omkafka.go, imkafka.go
@@ -150,6 +215,19 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 		if in.Addr == "" {
 			return p.errf(n, "socket", "imuxsock input without socket=")
 		}
+		for k, v := range params {
+			switch k {
+			case "type", "socket", "ruleset":
+				continue
+			}
+			if ok, err := p.inertParam(k, v, n, false, uxInert); ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			return p.errf(n, k, "imuxsock input parameter %q: %w", k, ErrUnsupported)
+		}
 		p.addInput(in, n)
 		return nil
 	default:
@@ -174,8 +252,25 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 			in.RcvBuf = int(sz)
 		case "ruleset":
 			in.Ruleset = canonicalRuleset(v)
+		case "maxsessions":
+			if in.Kind != TCP {
+				return p.errf(n, k, "imudp input parameter %q: %w", k, ErrUnsupported)
+			}
+			if err := p.maxSessions(k, v, n); err != nil {
+				return err
+			}
 		default:
-			p.warn(n, "input parameter %s=%q ignored", k, v)
+			kind := udpInert
+			if in.Kind == TCP {
+				kind = tcpInert
+			}
+			if ok, err := p.inertParam(k, v, n, false, inputInert, kind); ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			return p.errf(n, k, "%s input parameter %q: %w", params["type"], k, ErrUnsupported)
 		}
 	}
 	p.addInput(in, n)
@@ -211,8 +306,38 @@ func (p *cfgParser) global(params map[string]string, n int) error {
 				return p.errf(n, k, "%w", err)
 			}
 			receiveFlags[strings.TrimPrefix(k, "parser.")](&p.c.Receive, on)
+		case "preservefqdn":
+			on, err := onOff(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			p.c.PreserveFQDN = on
+		case "umask":
+			m, err := strconv.ParseUint(v, 8, 32)
+			if err != nil || m > 0o777 {
+				return p.errf(n, k, "%q: want an octal mode such as 0022", v)
+			}
+			p.c.Umask = int(m)
+		case "privdrop.user.name", "privdrop.user.id", "privdrop.group.name", "privdrop.group.id":
+			kind := strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(k, "privdrop."), ".name"), ".", "")
+			if err := p.privDrop(kind, k, v, n); err != nil {
+				return err
+			}
+		case "privdrop.group.keepsupplemental":
+			on, err := onOff(v)
+			if err != nil {
+				return p.errf(n, k, "%w", err)
+			}
+			p.c.Process.KeepSupplemental = on
 		default:
-			p.warn(n, "global parameter %s=%q ignored", k, v)
+			if ok, err := p.inertParam(k, v, n, false, globalInert); ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			// rsyslogd refuses an unknown parameter too.
+			return p.errf(n, k, "global parameter %q: %w", k, ErrUnsupported)
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ type counters struct {
 	readErrors atomic.Uint64 // socket read errors
 	tcpConns   atomic.Uint64 // TCP connections accepted
 	tcpErrors  atomic.Uint64 // TCP framing errors (connection closed)
+	denied     atomic.Uint64 // datagrams and connections refused ($AllowedSender)
 	goneDrops  atomic.Uint64 // kernel drops of closed listeners
 }
 
@@ -27,6 +28,9 @@ type Stats struct {
 	ReadErrors uint64
 	TCPConns   uint64
 	TCPErrors  uint64
+	// Denied counts the datagrams and TCP connections of senders
+	// $AllowedSender does not permit (dropped, closed).
+	Denied uint64
 	// KernelDrops is the number of datagrams the kernel dropped because a
 	// socket's receive buffer was full (Linux only; 0 elsewhere).
 	KernelDrops uint64
@@ -41,7 +45,7 @@ func (s *Server) Stats() Stats {
 		Malformed: s.stats.malformed.Load(), Unrouted: s.stats.unrouted.Load(),
 		Written: s.stats.written.Load(), Dropped: s.stats.dropped.Load(),
 		ReadErrors: s.stats.readErrors.Load(), TCPConns: s.stats.tcpConns.Load(),
-		TCPErrors: s.stats.tcpErrors.Load(),
+		TCPErrors: s.stats.tcpErrors.Load(), Denied: s.stats.denied.Load(),
 	}
 	st.KernelDrops = s.stats.goneDrops.Load()
 	s.lmu.Lock()

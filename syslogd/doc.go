@@ -83,10 +83,25 @@
 // rsyslogd 8.2302 (rsyslog issue #5376): syslogd takes its first
 // character, as later rsyslog versions do. A reload applies new reception
 // options and maxMessageSize from the next batch each reader reads.
-// Directives that do not change where messages go (queues, work
-// directory...) are ignored with a warning; anything else unsupported
-// (global variables, variable subtrees, arrays, lookup tables, functions
-// other than those below, ruleset queues) is an error carrying file:line.
+// Strictness (docs/syslogd-directives.md has the table, checked by
+// TestDirectivesDoc): a directive or parameter that changes what is
+// written, where or when, a check, security or privileges works as in
+// rsyslogd 8.2302 or is an error carrying file:line (ErrUnsupported), at
+// -check and at start; only true no-ops (queue sizes and threads, the work
+// directory, buffering, rsyslogd's own messages, TLS files without a TLS
+// driver...) are accepted, with a warning saying why they change nothing,
+// and many only with their default value ($ActionFileEnableSync off,
+// zipLevel 0, queue.type other than Disk, closeTimeout's default...).
+// Unknown parameters of omfile, global(), inputs and modules are refused,
+// as rsyslogd refuses them. $AllowedSender (addresses and CIDR) drops the
+// datagrams and closes the TCP connections of other senders;
+// $PreserveFQDN names the local host by its full name (its first label
+// otherwise); $PrivDropToUser/Group(+ID), global(privDrop.*) and
+// $MaxOpenFiles are applied by cmd/syslogd once the sockets are bound
+// (Config.Process); $InputTCPMaxSessions/maxSessions are no-ops because
+// rsyslogd 8.2302 does not enforce them. Also errors with file:line: global
+// variables, variable subtrees, arrays, lookup tables, functions other than
+// those below, ruleset queues.
 // Properties: msg, rawmsg, rawmsg-after-pri,
 // hostname/source, fromhost, fromhost-ip, syslogtag, programname, procid,
 // msgid, app-name, structured-data, pri, pri-text, syslogfacility[-text],

@@ -224,7 +224,7 @@ func (s *Server) start(ctx context.Context, l *listener) {
 			case l.klog != nil:
 				s.readKlog(ctx, l.klog, l.in.PermitNonKernel)
 			case l.tcp != nil:
-				s.acceptTCP(ctx, l.tcp, l.key())
+				s.acceptTCP(ctx, l)
 			default:
 				s.readPackets(ctx, l.dg, l.key())
 			}
@@ -317,15 +317,24 @@ func (s *Server) readPackets(ctx context.Context, in *udpInput, key string) {
 		// batch takes its snapshot.
 		w.froms = w.froms[:0]
 		if in.udp != nil {
+			allow := s.snap.Load().cfg.allowUDP
 			for i := 0; i < n; i++ {
 				_, src := r.msg(i)
+				if !allowed(allow, src) {
+					w.froms = append(w.froms, sender{}) // not looked up: dropped below
+					continue
+				}
 				w.froms = append(w.froms, w.sender(src))
 			}
 		}
 		w.begin()
 		for i := 0; i < n; i++ {
-			b, _ := r.msg(i)
+			b, src := r.msg(i)
 			if in.udp != nil {
+				if !allowed(w.sn.cfg.allowUDP, src) {
+					w.s.stats.denied.Add(1) // $AllowedSender: dropped, as rsyslogd
+					continue
+				}
 				w.route(b, w.froms[i])
 			} else {
 				w.route(b, w.local)

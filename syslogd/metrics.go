@@ -30,6 +30,7 @@ func (s *Server) metricsText() string {
 	counter("syslogd_read_errors_total", "Socket read and accept errors.", st.ReadErrors)
 	counter("syslogd_kernel_drops_total", "Datagrams dropped by the kernel: receive buffer full.", st.KernelDrops)
 	counter("syslogd_tcp_connections_total", "TCP connections accepted.", st.TCPConns)
+	counter("syslogd_denied_total", "Datagrams and TCP connections refused ($AllowedSender).", st.Denied)
 	counter("syslogd_tcp_errors_total", "TCP connections closed on a framing error.", st.TCPErrors)
 	sinks := s.snap.Load().sinks
 	type fileStat struct {

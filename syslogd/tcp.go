@@ -126,7 +126,10 @@ func (f *FrameReader) nextLF() ([]byte, error) {
 	}
 }
 
-func (s *Server) acceptTCP(ctx context.Context, l net.Listener, key string) {
+// acceptTCP serves the connections of a TCP listener. A sender that
+// $AllowedSender does not permit is closed at once, as by rsyslogd's imtcp.
+func (s *Server) acceptTCP(ctx context.Context, ln *listener) {
+	l, key := ln.tcp, ln.key()
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -135,6 +138,13 @@ func (s *Server) acceptTCP(ctx context.Context, l net.Listener, key string) {
 			}
 			s.stats.readErrors.Add(1)
 			s.log.Error("accept", "err", err)
+			continue
+		}
+		cfg := s.snap.Load().cfg
+		if ap, err := netipAddrPort(c.RemoteAddr()); err == nil && !allowed(cfg.allowTCP, ap) {
+			s.stats.denied.Add(1)
+			s.log.Warn("tcp connection refused: sender not permitted by $AllowedSender", "peer", c.RemoteAddr().String())
+			_ = c.Close()
 			continue
 		}
 		s.connMu.Lock()

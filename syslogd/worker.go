@@ -70,11 +70,22 @@ func (w *worker) newParser(sn *snapshot) {
 			name = sn.cfg.LocalHostname
 		}
 		if name == "" {
-			name, _ = os.Hostname()
+			// rsyslogd names the host by its first label unless
+			// $PreserveFQDN is on. (Senders' names keep their domain
+			// either way: rsyslogd 8.2302 does not cut the local domain
+			// from them, TestLiveRsyslogPreserveFQDN.)
+			host, _ := osHostname()
+			name = host
+			if !sn.cfg.PreserveFQDN {
+				name, _, _ = strings.Cut(host, ".")
+			}
 		}
 		w.local = sender{name: []byte(name), ip: []byte("127.0.0.1")}
 	}
 }
+
+// osHostname is os.Hostname (tests replace it).
+var osHostname = os.Hostname
 
 // sender is a resolved peer: its name and textual address.
 type sender struct {

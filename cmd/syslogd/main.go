@@ -115,6 +115,9 @@ func run(args []string, stderr io.Writer) int {
 		for _, w := range cfg.Warnings {
 			fmt.Fprintln(stderr, w)
 		}
+		if cfg.Process != (syslogd.Process{}) {
+			fmt.Fprintf(stderr, "%s: once bound: %s\n", *conf, cfg.Process)
+		}
 		fmt.Fprintf(stderr, "%s: %d inputs, %d rules: OK\n", *conf, len(cfg.Inputs), len(cfg.Rules))
 		return 0
 	}
@@ -145,6 +148,12 @@ func run(args []string, stderr io.Writer) int {
 			return 1
 		}
 		defer removePidFile(*pidFile)
+	}
+	// Every socket is bound: drop privileges as the configuration asks
+	// (files are opened at their first line, as the new user).
+	if err := applyProcess(s.Process(), log); err != nil {
+		fmt.Fprintln(stderr, "syslogd:", err)
+		return 1
 	}
 	u, t, x := s.Addrs()
 	log.Info("started", "udp", fmt.Sprint(u), "tcp", fmt.Sprint(t), "unix", fmt.Sprint(x), "files", len(s.Paths()))

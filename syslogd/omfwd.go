@@ -149,7 +149,11 @@ func (p *cfgParser) fwdOutput(r *Rule, fp fwdParams, n int) error {
 		return err
 	}
 	r.Path = "omfwd:" + r.Pos
-	r.Template += lineSuffix
+	if fp.protocol != "udp" {
+		// A datagram is the rendering as it is; a TCP message is
+		// framed, one final line feed of the rendering dropped.
+		r.Template += lineSuffix
+	}
 	if p.c.outputs == nil {
 		p.c.outputs = map[string]func(*Server) (Sink, error){}
 	}
@@ -186,7 +190,7 @@ func newFwdOut(name string, fp fwdParams, log *slog.Logger) (*fwdOut, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	f := &fwdOut{queueInput: queueInput{name: name, q: q}, fp: fp, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	f := &fwdOut{queueInput: queueInput{name: name, q: q, keepLF: fp.protocol == "udp"}, fp: fp, log: log, stop: make(chan struct{}), done: make(chan struct{})}
 	registerAction(f)
 	go f.sender()
 	return f, nil

@@ -116,6 +116,9 @@ local1.* action(type="omfwd" target="127.0.0.1" port="UDPSINK" protocol="udp")
 local2.* action(type="omfwd" target="127.0.0.1" port="UDPSINK" protocol="udp" template="RSYSLOG_ForwardFormat")
 local3.* @127.0.0.1:UDPSINK;custom
 local4.* @@127.0.0.1:TCPSINK
+template(name="lf" type="string" string="%msg%\n")
+local5.* action(type="omfwd" target="127.0.0.1" port="UDPSINK" protocol="udp" template="lf")
+local6.* @@127.0.0.1:TCPSINK;lf
 `
 
 // fwdLiveBodies are the messages each form forwards (the PRI is
@@ -144,12 +147,12 @@ func TestLiveRsyslogForward(t *testing.T) {
 		tcp *streamSink
 	}
 	var msgs []string
-	for fac := 16; fac <= 20; fac++ {
+	for fac := 16; fac <= 22; fac++ {
 		for _, b := range fwdLiveBodies {
 			msgs = append(msgs, fmt.Sprintf("<%d>%s", fac*8+6, b))
 		}
 	}
-	udpCount := 4 * len(fwdLiveBodies)
+	udpCount := 5 * len(fwdLiveBodies)
 	// relay sends msgs on c one at a time, waiting for each to come out.
 	relay := func(t *testing.T, c net.Conn, sd side) {
 		for i, m := range msgs {

@@ -53,6 +53,29 @@
 # partitions.auto, a LinkedList action queue with queue.filename (rsyslog:
 # disk-assisted, in memory until the high watermark; syslogd: every message
 # journalled before it is produced), resumeRetryCount -1.
+#
+# Figures (2026-12-06, "Intel(R) Xeon(R) Processor" per /proc/cpuinfo, 2
+# vCPUs shared with other jobs, load 2.1-6.1 at the start of each of 3
+# runs; each line: run 1, 2, 3):
+#   outage, sender paused at the kill (PAUSE=1):
+#     rsyslogd    lost 1397 / 922 / 6143, dup 2 / 2 / 2, resume 1.63 /
+#                 1.26 / 1.13 s, last record 28.6 / 28.3 / 28.5 s;
+#                 archive: the same lost, dup 2
+#     syslogd     lost 0 / 71 / 117 (one run of numbers at the kill: what
+#                 its socket held, Recv-Q 165k / 90k / 147k B sampled
+#                 just before), dup 207 / 435 / 364, resume 0.11 / 0.11 /
+#                 0.13 s, last record 2.0 / 2.0 / 1.9 s; archive: the same
+#                 lost, dup 0
+#     syslogd-sa  lost 0 / 0 / 0, dup 486 / 374 / 897, resume 0.07 / 0.07
+#                 / 0.20 s, last record 2.0 s; archive: lost 0, dup 0
+#   throughput, 500,000 at the sender's full rate (msg/s on the topic,
+#   lost, CPU per delivered message):
+#     rsyslogd     203k / 115k / 70k, 36-62 % lost, 4.1-4.7 us
+#     syslogd      182k / 196k / 143k, 0 / 0 / 6.5 %, 2.6 / 3.1 / 2.3 us
+#     syslogd-sa   201k / 189k / 273k, 0 / 3.7 / 0 %, 2.3 / 3.4 / 2.5 us
+#     syslogd-file 336k / 336k / 385k, 0 %, 0.70 / 1.10 / 0.96 us
+#   (the sender shares the 2 vCPUs: msg/s is bounded by it; Kafka costs
+#   2.4-3.8x the file path's CPU per message, run by run)
 set -eu
 cd "$(dirname "$0")/.."
 N=${N:-200000}

@@ -68,6 +68,10 @@
 #                 lost, dup 0
 #     syslogd-sa  lost 0 / 0 / 0, dup 486 / 374 / 897, resume 0.07 / 0.07
 #                 / 0.20 s, last record 2.0 s; archive: lost 0, dup 0
+#   outage, sender running through the kill (PAUSE=0, one run, load 0.7):
+#     syslogd     lost 607 (one run of numbers: its socket's queue and
+#                 what was sent in the restart gap), dup 0
+#     syslogd-sa  lost 0, dup 235; archive: lost 0, dup 0
 #   throughput, 500,000 at the sender's full rate (msg/s on the topic,
 #   lost, CPU per delivered message):
 #     rsyslogd     203k / 115k / 70k, 36-62 % lost, 4.1-4.7 us
@@ -302,7 +306,7 @@ scenario() { # $1: receiver
 	read -r drained c < <(wait_settled "$N" 150 40)
 	drained=$(awk -v a="$tw" -v w="$drained" 'BEGIN{printf "%.1f", a+w}')
 	read -r lost dup total ranges < <(topic | tally "$N")
-	printf '%-10s outage: %d msgs at %d/s, 5 s broker cut, kill -9 + restart (sender paused %ss, Recv-Q %s B at the kill): topic: lost %d (seq %s), dup %d, %d records; resume %ss, last record %ss after the broker came back\n' \
+	printf '%-10s outage: %d msgs at %d/s, 5 s broker cut, kill -9 + restart (restart gap %ss, PAUSE=$PAUSE, Recv-Q %s B at the kill): topic: lost %d (seq %s), dup %d, %d records; resume %ss, last record %ss after the broker came back\n' \
 		"$name" "$N" "$RATE" "$gap" "${rq:-?}" "$lost" "$ranges" "$dup" "$total" "$resume" "$drained"
 	receiver_stop
 	archive "$name"

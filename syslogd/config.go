@@ -701,13 +701,17 @@ func (p *cfgParser) action(c cond, act string, n int) error {
 			path = strings.TrimSpace(path[:i])
 		}
 		r.Path = path
+	case act[0] == '@': // omfwd.go
+		if err := p.legacyForward(&r, act, n); err != nil {
+			return err
+		}
 	case strings.HasPrefix(act, usrMsgPrefix):
 		users, tmpl, _ := strings.Cut(act[len(usrMsgPrefix):], ";")
 		if err := p.usrMsgAction(&r, users, strings.TrimSpace(tmpl), n); err != nil {
 			return err
 		}
 	default:
-		return p.errf(n, "action", "%q: only files, :omusrmsg:, \"stop\" and \"~\" are supported: %w", act, ErrUnsupported)
+		return p.errf(n, "action", "%q: only files, @/@@ forwarding, :omusrmsg:, \"stop\" and \"~\" are supported: %w", act, ErrUnsupported)
 	}
 	if r.Dyna != "" {
 		p.dynaOutput(&r)

@@ -82,7 +82,11 @@ func TestConfigErrors(t *testing.T) {
 			t.Fatalf("%q: error %q, want prefix %q containing %q", conf, err, wantPos, wantText)
 		}
 	}
-	f("# c\nlocal0.* @@remote:514\n", "e.conf:2:", "only files")
+	f("# c\nlocal0.* |/run/pipe\n", "e.conf:2:", "only files")
+	f("local0.* @(z9)remote\n", "e.conf:1:", `option "z9"`)
+	f("local0.* @remote:99999\n", "e.conf:1:", "port")
+	f("local0.* @[::1\n", "e.conf:1:", "unterminated")
+	f("local0.* @\n", "e.conf:1:", "target")
 	f("\n\nlocal9.* /x\n", "e.conf:3:", `facility "local9"`)
 	f("local0.bogus /x\n", "e.conf:1:", `severity "bogus"`)
 	f("$Foo bar\n", "e.conf:1:", "unknown directive")
@@ -104,7 +108,7 @@ func TestConfigErrors(t *testing.T) {
 	f("$template T,\"%msg:::frobnicate%\"\n", "e.conf:1:", `option "frobnicate"`)
 	f("module(load=\"imfile\")\n", "e.conf:1:", "imfile")
 	f("\ninput(type=\"imudp\" port=\"514\" ruleset=\"r\")\n", "e.conf:2:", `ruleset "r" is not defined`)
-	f("local0.* action(type=\"omfwd\" target=\"x\")\n", "e.conf:1:", "omfwd")
+	f("local0.* action(type=\"omfwd\" target=\"x\" protocol=\"sctp\")\n", "e.conf:1:", "protocol")
 	f("template(name=\"x\" type=\"list\")\n", "e.conf:1:", "list")
 	f("local0.*\n", "e.conf:1:", "want a selector or filter followed by an action")
 	f("$RepeatedMsgReduction on\n", "e.conf:1:", "unsupported")

@@ -71,7 +71,7 @@
 // with rsyslog's WallFmt and StdUsrMsgFmt templates, unless one is
 // named, to every terminal utmp lists for those users (Options.Utmp),
 // opened non-blocking, in message and action order. Modules syslogd does
-// not have (immark, imjournal, omfwd...) are errors naming file:line.
+// not have (immark, imjournal, omrelp...) are errors naming file:line.
 // The reception options (ReceiveOptions: what rsyslog's parser does to a
 // message before reading its PRI) take "on" or "off" only, as in rsyslog,
 // and follow rsyslog 8.2302 byte for byte, oddities included: with
@@ -204,12 +204,35 @@
 // # Kafka, forwarding, action queues
 //
 // action(type="omkafka") (franz-go: idempotent producer, acks=all) and
-// action(type="omfwd" protocol="tcp") take rsyslog's parameters and its
+// action(type="omfwd") take rsyslog's parameters and its
 // queue.* / action.* parameters; with queue.filename every message is
 // journalled (package internal/dq) before it is sent and removed once the
 // broker (or, for omfwd, the write) acknowledged it, so a broker outage or
 // a kill -9 loses nothing journalled; each Kafka record carries a
-// haplog-id header. omkafka retries a failed connection or metadata
+// haplog-id header. The workers journal a batch (one write(2)) before
+// their next read of the socket: what syslogd holds at a kill -9 is at
+// most the one batch being routed, and what the socket holds goes with
+// the socket unless it was passed by socket activation (above).
+// Journal segments are written, not fsynced, per batch: a journalled
+// message survives the death of the process, and queue.syncQueueFiles="on"
+// fsyncs every batch to survive a power loss too (by default the journal
+// is fsynced in the background every 100 ms: at most that much is lost in
+// a power loss; internal/dq's BenchmarkAppendCommit measures each policy).
+//
+// omfwd sends over TCP (protocol="tcp", LF or RFC 6587 octet-counted
+// framing, TCP_Framing=) or UDP (protocol="udp", the default: one datagram
+// per message from an unconnected socket, as rsyslogd), with
+// RSYSLOG_TraditionalForwardFormat unless template= names another; the
+// legacy selector actions @host[:port] (UDP) and @@host[:port] (TCP;
+// @@(o)host octet-counted), [IPv6] in brackets, ;template, forward the
+// same way, with a memory queue (the $ActionQueue... directives are not
+// read). TCP messages leave the queue once written to a connection the
+// receiver had not closed; UDP has no acknowledgement, so a message
+// leaves the queue once sendto accepted it, and what the network or the
+// receiver drops after that is lost, queue or not, as with rsyslogd. A
+// sendto error keeps the message and retries; one too long for a
+// datagram is dropped and counted failed. The bytes match rsyslogd
+// 8.2302's (TestLiveRsyslogForward). omkafka retries a failed connection or metadata
 // request every quarter of action.resumeInterval, at most 250 ms, so it
 // resumes within a second of the broker coming back; records are not
 // compressed unless confParam compression.codec says so (librdkafka's
@@ -264,7 +287,7 @@
 // fileGroup, dirCreateMode, dirOwner, dirGroup, createDirs,
 // dynaFileCacheSize) instead.
 //
-// What syslogd does not do: omfwd over UDP, foreach, call_indirect,
+// What syslogd does not do: omfwd compression (@(z9)host) and target pools, foreach, call_indirect,
 // reload_lookup_table, ruleset queues, TLS, subtree and plugin templates. HAProxy's
 // "raw" and "iso" formats carry no PRI and are stored as user.notice, and
 // "short"/"timed" carry only a severity (facility kern), exactly as rsyslog

@@ -126,7 +126,7 @@ action(type="omfwd" target="` + host + `" port="` + port + `" protocol="tcp" TCP
 func TestOmfwdConfigErrors(t *testing.T) {
 	for _, c := range []struct{ conf, want string }{
 		{`action(type="omfwd" target="h" protocol="tcp" bogus="1")`, `test.conf:1: error: bogus`},
-		{`action(type="omfwd" target="h")`, `protocol`},
+		{`action(type="omfwd" target="h" protocol="sctp")`, `protocol`},
 		{`action(type="omfwd" protocol="tcp")`, `target`},
 		{`action(type="omfwd" target="h" protocol="tcp" TCP_Framing="x")`, `tcp_framing`},
 	} {

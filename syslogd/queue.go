@@ -337,9 +337,10 @@ func (m *memQueue) Close() error {
 // big-endian length, then the rendered message) to q and commits them
 // with one write. One final line feed of a rendering is not part of the
 // record (a template written for files ends in one; a record is a
-// message, not a line). It returns how many records could not be
+// message, not a line), unless keepLF (omfwd over UDP sends the rendering
+// as it is, as rsyslogd). It returns how many records could not be
 // appended and the last error.
-func appendRecords(q actionQueue, framed []byte) (dropped int, err error) {
+func appendRecords(q actionQueue, framed []byte, keepLF bool) (dropped int, err error) {
 	for b := framed; len(b) >= 4; {
 		n := int(binary.BigEndian.Uint32(b))
 		if n > len(b)-4 {
@@ -347,7 +348,7 @@ func appendRecords(q actionQueue, framed []byte) (dropped int, err error) {
 		}
 		rec := b[4 : 4+n]
 		b = b[4+n:]
-		if len(rec) > 0 && rec[len(rec)-1] == '\n' {
+		if len(rec) > 0 && rec[len(rec)-1] == '\n' && !keepLF {
 			rec = rec[:len(rec)-1]
 		}
 		if _, e := q.Append(rec); e != nil {
@@ -370,6 +371,7 @@ type queueInput struct {
 	name    string
 	q       actionQueue
 	mu      sync.Mutex // serialises Append+Commit
+	keepLF  bool       // records keep a final line feed (appendRecords)
 	enqDrop atomic.Uint64
 }
 
@@ -404,7 +406,7 @@ func (a *queueInput) Write(p []byte) (int, error) {
 func (a *queueInput) WriteRecords(framed []byte, n int) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	dropped, err := appendRecords(a.q, framed)
+	dropped, err := appendRecords(a.q, framed, a.keepLF)
 	a.enqDrop.Add(uint64(dropped))
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.name, err)

@@ -593,6 +593,7 @@ const (
 	TraditionalFileFormat    = `%TIMESTAMP% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\n`
 	FileFormat               = `%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg:::drop-last-lf%\n`
 	TraditionalForwardFormat = `<%PRI%>%TIMESTAMP% %HOSTNAME% %syslogtag:1:32%%msg:::sp-if-no-1st-sp%%msg%`
+	ForwardFormat            = `<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag:1:32%%msg:::sp-if-no-1st-sp%%msg%`
 	SyslogProtocol23Format   = `<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME% %APP-NAME% %PROCID% %MSGID% %STRUCTURED-DATA% %msg%\n`
 )
 
@@ -617,6 +618,7 @@ func builtinTemplates() map[string]string {
 		"RSYSLOG_TraditionalFileFormat":    TraditionalFileFormat,
 		"RSYSLOG_FileFormat":               FileFormat,
 		"RSYSLOG_TraditionalForwardFormat": TraditionalForwardFormat,
+		"RSYSLOG_ForwardFormat":            ForwardFormat,
 		"RSYSLOG_SyslogProtocol23Format":   SyslogProtocol23Format,
 		wallFmtName:                        wallFmt,
 		stdUsrMsgFmtName:                   stdUsrMsgFmt,

@@ -6,7 +6,10 @@
 //	kfakebroker [-addr 127.0.0.1:9092] [-topic logs] [-partitions 3]
 //
 // SIGUSR1 cuts the network (open connections are closed, new ones are
-// closed as soon as accepted); SIGUSR2 restores it, with the data.
+// closed as soon as accepted); SIGUSR2 restores it, with the data, and
+// the first produce request after that is reported ("resumed +S.SSSs":
+// seconds from the restore to the request, measured in the broker; the
+// time a producer took to send again).
 // SIGINT/SIGTERM stop it.
 package main
 
@@ -16,8 +19,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/haplog/haplog/internal/testkit"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func main() {
@@ -39,6 +44,13 @@ func main() {
 			b.Cut()
 			fmt.Println("cut")
 		case syscall.SIGUSR2:
+			t0 := time.Now()
+			c := b.Cluster()
+			c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+				fmt.Printf("resumed +%.3fs\n", time.Since(t0).Seconds())
+				c.DropControl()
+				return nil, nil, false
+			})
 			b.Restore()
 			fmt.Println("restored")
 		default:

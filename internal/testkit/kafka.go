@@ -61,6 +61,9 @@ func StartBroker(addr, topic string, partitions int32) (*Broker, error) {
 // Close stops the broker.
 func (b *Broker) Close() { b.c.Close() }
 
+// Cluster is the kfake cluster behind b (for its control functions).
+func (b *Broker) Cluster() *kfake.Cluster { return b.c }
+
 // Cut makes the broker unreachable.
 func (b *Broker) Cut() { b.ln.setDown(true) }
 

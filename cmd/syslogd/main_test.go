@@ -23,7 +23,7 @@ func TestCheckConfig(t *testing.T) {
 	good := filepath.Join(dir, "good.conf")
 	bad := filepath.Join(dir, "bad.conf")
 	testkit.WriteFile(t, good, "$template H,\"%msg%\\n\"\nlocal0.* "+dir+"/x.log;H\n")
-	testkit.WriteFile(t, bad, "# x\nlocal0.* @remote\n")
+	testkit.WriteFile(t, bad, "# x\nlocal0.* ^/bin/true\n")
 	var out bytes.Buffer
 	if rc := run([]string{"-check", "-f", good}, &out); rc != 0 {
 		t.Fatalf("good config: rc %d: %s", rc, out.String())

@@ -146,7 +146,11 @@ func (c *counters) avg(sum *atomic.Int64) int64 {
 func countRequest(s *session) {
 	c := &s.fe.ctr
 	c.reqTot.Add(1)
-	storeMax(&c.reqRateMax, c.reqRate.add(s.p.now().UnixNano()))
+	at := s.st.reqDone // read when the request head completed, just before
+	if at.IsZero() {
+		at = s.p.now()
+	}
+	storeMax(&c.reqRateMax, c.reqRate.add(at.UnixNano()))
 }
 
 // countStream updates the frontend, backend and server counters for the

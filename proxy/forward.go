@@ -54,7 +54,12 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 	srvKeep := be.cfg.ConnMode == config.ConnKeepAlive && s.fe.cfg.ConnMode == config.ConnKeepAlive
 	bodyless := !s.req.chunked && s.req.contentLength <= 0
 	n, err := 0, error(nil)
-	sent := s.p.now()
+	// The request goes out right after the connection was assigned
+	// (connect read the clock then, or at the reuse of the kept one).
+	sent := st.connected
+	if sent.IsZero() {
+		sent = s.p.now()
+	}
 	if err = sendRequest(s, be, srvKeep); err == nil {
 		n, err = readRespHead(s, be)
 	} else if errors.Is(err, errClientBodyStalled) {

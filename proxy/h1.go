@@ -30,6 +30,8 @@ type reader struct {
 	c    net.Conn
 	buf  []byte
 	r, w int
+	// fills counts the reads from the connection (fill).
+	fills int
 	// bp is the pooled buffer buf came from (put back by release).
 	bp *[]byte
 }
@@ -72,6 +74,7 @@ func (rd *reader) fill() (int, error) {
 		return 0, errHeadTooLarge
 	}
 	n, err := rd.c.Read(rd.buf[rd.w:])
+	rd.fills++
 	rd.w += n
 	return n, err
 }

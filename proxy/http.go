@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"strings"
+	"time"
 
 	"github.com/haplog/haplog/proxy/config"
 )
@@ -23,11 +24,17 @@ func serveHTTP(s *session) {
 		if !readRequest(s, first) {
 			return
 		}
+		s.ended = time.Time{}
 		keep := handleRequest(s)
 		if !keep || s.p.stopping.Load() {
 			return
 		}
-		base = s.p.now()
+		// The next stream starts where this one ended: the reading
+		// taken for its log line (a request answered without one,
+		// the monitor URI, reads the clock).
+		if base = s.ended; base.IsZero() {
+			base = s.p.now()
+		}
 	}
 }
 

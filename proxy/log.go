@@ -146,6 +146,7 @@ func logConnect(s *session) {
 // logStream fills the record and sends the line (end-of-stream logging).
 func logStream(s *session, end time.Time) {
 	st := &s.st
+	s.ended = end
 	// The queued streams handed the slot (st.wake) are woken later: by
 	// st.reset when the connection carries another request, else by the
 	// session's teardown once feconn and actconn no longer count it, as
@@ -173,5 +174,5 @@ func logStream(s *session, end time.Time) {
 	id := uniqueID(s)
 	fillRecord(s, end)
 	s.rec.UniqueID = id
-	s.fe.logs.sendRecord(s.fe, level, &s.rec)
+	s.fe.logs.sendRecordAt(s.fe, level, &s.rec, end)
 }

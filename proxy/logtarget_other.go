@@ -10,3 +10,10 @@ const (
 	unixLogSockFlags = 0
 	unixLogSendFlags = syscall.MSG_DONTWAIT
 )
+
+// sendDatagram sends b on the connected datagram socket fd without
+// blocking (MSG_DONTWAIT).
+func sendDatagram(fd uintptr, b []byte) error {
+	_, err := syscall.SendmsgN(int(fd), b, nil, nil, syscall.MSG_DONTWAIT)
+	return err
+}

@@ -46,7 +46,11 @@ func readRequest(s *session, first bool) bool {
 			return false
 		}
 	}
-	n, err := s.rd.readHead(dl, func() { st.first = s.p.now(); s.idle.Store(0) }, s.req.parseRequest)
+	// fills counts the reads after the first byte's: none when the
+	// whole head came with it, which then completed at that instant
+	// (no second clock reading, as haproxy's one date per poll loop).
+	fills := -1
+	n, err := s.rd.readHead(dl, func() { st.first = s.p.now(); s.idle.Store(0); fills = s.rd.fills }, s.req.parseRequest)
 	s.idle.Store(0)
 	if first && !st.first.IsZero() && s.fe.legacyLog() {
 		// haproxy 2.6 creates the stream, and logs "Connect from", when
@@ -55,7 +59,9 @@ func readRequest(s *session, first bool) bool {
 		logConnect(s)
 	}
 	if err == nil {
-		st.reqDone = s.p.now()
+		if st.reqDone = st.first; fills != s.rd.fills || st.first.IsZero() {
+			st.reqDone = s.p.now()
+		}
 		if err = checkBufferedBody(&s.req, s.rd.buf[s.rd.r+n:s.rd.w]); err == nil {
 			saveRequest(s)
 			s.rd.consume(n)

@@ -27,6 +27,9 @@ type session struct {
 	client netip.AddrPort
 	local  netip.AddrPort
 	accept time.Time
+	// ended is the end instant of the last stream logged (logStream):
+	// the start of the next stream of a keep-alive connection.
+	ended time.Time
 	// idle is 1 while waiting for the next request of a keep-alive
 	// connection (SoftStop may then close it).
 	idle atomic.Int32

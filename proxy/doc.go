@@ -94,8 +94,9 @@
 // termination states (CR/cR on a partial or late request, <BADREQ>, SH/sH/PH
 // before the response head, SD/CD/cD during the body). ReverseProxy also
 // rewrites messages in ways HAProxy does not. So the session code reads
-// heads into a fixed 16 KiB buffer (HAProxy's tune.bufsize), parses them in
-// place, forwards bodies by their framing (Content-Length, chunked or
+// heads into a buffer of tune.bufsize bytes (16 KiB by default; with
+// tune.maxrewrite and tune.http.maxhdr it bounds a head as HAProxy's HTX
+// buffer does), parses them in place, forwards bodies by their framing (Content-Length, chunked or
 // until close) and stamps each event with the monotonic clock. TCP mode is
 // a plain two-goroutine tunnel with inactivity timeouts.
 //

@@ -85,6 +85,7 @@ func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 		accept: at, txn: txn{wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr, reqBuf: reqBuf}}
 	s.req.hdrs, s.resp.hdrs = reqHdrs, respHdrs
 	s.req.msg.Headers, s.resp.msg.Headers = reqFields, respFields
+	s.req.lim, s.resp.lim = &fe.pl.tune.lim, &fe.pl.tune.lim
 	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk
 }
 
@@ -103,7 +104,7 @@ func (s *session) setServer(c net.Conn, srv *server) {
 	defer s.srvMu.Unlock()
 	s.srvConn, s.srvFor = c, srv
 	if s.srvRd == nil {
-		s.srvRd = s.srvRdBuf.reset(c)
+		s.srvRd = s.srvRdBuf.reset(c, s.pl.tune)
 	} else {
 		s.srvRd.c = c
 		s.srvRd.r, s.srvRd.w = 0, 0

@@ -63,20 +63,13 @@ func (b *tuneBackend) conn(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReaderSize(c, 1<<17)
-	var head bytes.Buffer
-	for {
-		ln, err := br.ReadSlice('\n')
-		head.Write(ln)
-		if err != nil {
-			return
-		}
-		if string(ln) == "\r\n" {
-			break
-		}
+	head, ok := readRawHead(br)
+	if !ok {
+		return
 	}
-	target := strings.Fields(head.String())[1]
+	target := strings.Fields(head)[1]
 	b.mu.Lock()
-	b.got[target] = head.String()
+	b.got[target] = head
 	b.mu.Unlock()
 	resp := b.resps[target]
 	if resp == nil {

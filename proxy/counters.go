@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"github.com/haplog/haplog/proxy/h1"
 	"sync/atomic"
 	"time"
 
@@ -228,6 +229,19 @@ func countStream(s *session, end time.Time) {
 	storeMax(&sv.sessRateMax, sv.sessRate.add(now))
 	sv.countTimes(tq, tc, tr, tt)
 	sv.countEnd(st.term, connErr, badResp)
+}
+
+// reqInSize is %U for a request: reqHTXSize plus a Connection header
+// left in the request (Connection: Upgrade), which HAProxy's HTX keeps
+// (measured on 2.6.12 with WebSocket requests).
+func reqInSize(h *head) int64 {
+	n := reqHTXSize(h)
+	for i := range h.hdrs {
+		if hd := &h.hdrs[i]; !hd.skip && !hd.del && h1.EqualFold(hd.name, "connection") {
+			n += int64(len(hd.name) + len(hd.value))
+		}
+	}
+	return n
 }
 
 // reqHTXSize is the size HAProxy counts for a request in its "bin"

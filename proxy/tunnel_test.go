@@ -136,10 +136,35 @@ type tunnelCase struct {
 	end             string
 }
 
+// tunnelBytesFormat is HAProxy's httplog format with %U (bytes read
+// from the client).
+const tunnelBytesFormat = formats.HTTPLogFormat + " %U"
+
+// TestTunnelBytesVsHAProxy (issue 10 §2): %U and %B of WebSocket and
+// CONNECT tunnels count the heads and the data relayed each way as
+// haproxy 2.6.12 counts them, data sent with the head and a larger
+// exchange included, whichever side closes.
+func TestTunnelBytesVsHAProxy(t *testing.T) {
+	cfg := strings.Replace(tunnelConfig, "    default_backend be\n", "    log-format \""+tunnelBytesFormat+"\"\n    default_backend be\n", 1)
+	big := strings.Repeat("0123456789", 300)
+	runTunnelCasesFormat(t, cfg, tunnelBytesFormat, 700*time.Millisecond, []tunnelCase{
+		{"ws-client-closes", wsRequest, "ping", len("HELLOping"), "client"},
+		{"ws-server-closes", wsRequest, "ping", len("HELLOping"), "server"},
+		{"ws-early-data", wsRequest + "early", "ping", len("HELLOearlyping"), "client"},
+		{"ws-big", wsRequest, big, len("HELLO" + big), "server"},
+		{"ws-refused", strings.Replace(wsRequest, "/ws", "/nows", 1), "", len("ok"), "client"},
+	})
+}
+
 // runTunnelCases runs each case through haproxy and the proxy on cfg
-// and compares what the client and the server received and the log line;
-// an idle tunnel must end after about idle.
+// and compares what the client and the server received and the log line
+// (httplog); an idle tunnel must end after about idle.
 func runTunnelCases(t *testing.T, cfg string, idle time.Duration, cases []tunnelCase) {
+	runTunnelCasesFormat(t, cfg, formats.HTTPLogFormat, idle, cases)
+}
+
+// runTunnelCasesFormat is runTunnelCases for lines of the given format.
+func runTunnelCasesFormat(t *testing.T, cfg, format string, idle time.Duration, cases []tunnelCase) {
 	origin := &tunnelOrigin{}
 	oaddr := testkit.Serve(t, origin.serve).String()
 	r := sideBySide(t, cfg, func(int) string { return oaddr })
@@ -201,7 +226,7 @@ func runTunnelCases(t *testing.T, cfg string, idle time.Duration, cases []tunnel
 			if c.end == "idle" && (waited[1] < idle*2/3 || waited[1] > idle+2*time.Second) {
 				t.Errorf("idle tunnel closed after %v (haproxy: %v), want about %v", waited[1], waited[0], idle)
 			}
-			sameShape(t, formats.HTTPLogFormat, [2]int{}, lines[1], lines[0], mask{acfc: true})
+			sameShape(t, format, [2]int{}, lines[1], lines[0], mask{acfc: true})
 		})
 	}
 }

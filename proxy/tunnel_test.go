@@ -153,6 +153,9 @@ func TestTunnelBytesVsHAProxy(t *testing.T) {
 		{"ws-early-data", wsRequest + "early", "ping", len("HELLOearlyping"), "client"},
 		{"ws-big", wsRequest, big, len("HELLO" + big), "server"},
 		{"ws-refused", strings.Replace(wsRequest, "/ws", "/nows", 1), "", len("ok"), "client"},
+		{"connect-client-closes", connectRequest, "ping", len("HELLOping"), "client"},
+		{"connect-big", connectRequest + "early", big, len("HELLOearly" + big), "client"},
+		{"connect-idle-timeout", connectRequest, "", len("HELLO"), "idle"},
 	})
 }
 

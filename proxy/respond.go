@@ -23,7 +23,9 @@ func skipBody(s *session) bool {
 		return true
 	}
 	c := s.conduit(s.rd, discardConn{}, s.fe.cfg.Timeouts.Client, 0)
-	return c.copyBody(h, false)
+	ok := c.copyBody(h, false)
+	s.st.bytesUp = c.payload
+	return ok
 }
 
 // writeReply sends a generated response. Like HAProxy's H1 output it

@@ -124,7 +124,7 @@ type stream struct {
 	uniqueID                                  string // %ID once generated (uniqueID)
 	status                                    int
 	bytesOut                                  int64
-	bytesUp                                   int64 // tunnel bytes from the client (in %U)
+	bytesUp                                   int64 // body or tunnel bytes read from the client (in %U)
 	term                                      termState
 	retries                                   int
 	redispatched                              bool

@@ -109,6 +109,10 @@
 //     payload (de-chunked). Generated responses (403, 503, 504, redirects,
 //     "http-request return") are counted the same way; the raw 400/408
 //     sent before a stream exists count 0, as in HAProxy.
+//   - %U counts the request head the same way (a Connection: Upgrade
+//     included), then the body bytes actually read from the client and,
+//     in a tunnel, every byte relayed from the client. TCP mode does not
+//     fill it yet.
 //   - %ac/%fc/%bc/%sc are read at log time after the stream released its
 //     server slot, so a lone request logs 1/1/0/0, as HAProxy does. A
 //     queued stream handed the freed slot is woken after the line is
@@ -177,7 +181,8 @@
 // In HTTP mode a 101 Switching Protocols (WebSocket or any Upgrade) or a
 // 2xx to CONNECT turns the connection into a two-way relay (tunnel.go)
 // governed by "timeout tunnel" (else timeout client/server), logged with
-// the response's status and every byte relayed to the client in %B.
+// the response's status and every byte relayed to the client in %B (and
+// from the client in %U).
 // The rows read counters.go: per frontend, backend and server counters
 // updated with atomics once per stream (countRequest when a request
 // arrives, countStream where it is logged) and by the health checks.

@@ -111,8 +111,7 @@
 //     sent before a stream exists count 0, as in HAProxy.
 //   - %U counts the request head the same way (a Connection: Upgrade
 //     included), then the body bytes actually read from the client and,
-//     in a tunnel, every byte relayed from the client. TCP mode does not
-//     fill it yet.
+//     in a tunnel (and in TCP mode), every byte relayed from the client.
 //   - %ac/%fc/%bc/%sc are read at log time after the stream released its
 //     server slot, so a lone request logs 1/1/0/0, as HAProxy does. A
 //     queued stream handed the freed slot is woken after the line is

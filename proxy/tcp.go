@@ -42,7 +42,7 @@ func serveTCP(s *session) {
 	}
 	t.run()
 	s.closeServer()
-	st.bytesOut = t.down.Load()
+	st.bytesOut, st.bytesUp = t.down.Load(), t.up.Load()
 	if t.cause != 0 {
 		st.term.set(t.cause, t.phase)
 	}

@@ -233,3 +233,35 @@ func runTunnelCasesFormat(t *testing.T, cfg, format string, idle time.Duration, 
 		})
 	}
 }
+
+// TestTCPBytesVsHAProxy: in TCP mode %U is every byte read from the
+// client and %B every byte sent to it, as haproxy 2.6.12 logs them.
+func TestTCPBytesVsHAProxy(t *testing.T) {
+	echo := testkit.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		io.WriteString(c, "HELLO")
+		io.Copy(c, c)
+	}).String()
+	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode tcp\n    log global\n" +
+		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ft %b/%s %B %U %ts\"\n    default_backend be\n" +
+		"backend be\n    server s1 ORIGIN\n"
+	r := sideBySide(t, cfg, func(int) string { return echo })
+	r.sink[0].next(t, `^fe `) // haproxy's line of the probe connection of its start
+	for _, send := range []string{"", "ping", strings.Repeat("0123456789", 500)} {
+		var lines [2]string
+		for who := range 2 {
+			c := r.dial(t, who)
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, send)
+			if _, err := io.ReadFull(c, make([]byte, len("HELLO")+len(send))); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			lines[who] = payload(r.sink[who].next(t, `^fe `))
+		}
+		if lines[0] != lines[1] {
+			t.Errorf("%d bytes sent: log line %q, haproxy %q", len(send), lines[1], lines[0])
+		}
+	}
+}

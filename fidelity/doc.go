@@ -16,7 +16,7 @@
 //     with a message when haproxy is missing or the proxy does not build;
 //     under CI that is a failure.
 //
-// For each scenario (http, tcp, clf, custom, rfc5424) the harness renders
+// For each scenario (http, tcp, clf, custom, rfc5424, edge) the harness renders
 // testdata/<scenario>.cfg.tmpl twice with free loopback ports, pointing
 // every `log` line at a UDP collector of the test, starts the in-process
 // backends of internal/testbackend (status/size/delay chosen by the query

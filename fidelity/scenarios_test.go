@@ -43,7 +43,7 @@ func mustFormat(src string, req, resp int) *lineFormat {
 
 func scenarios() []*scenario {
 	var out []*scenario
-	for _, sc := range []*scenario{httpScenario(), tcpScenario(), clfScenario(), customScenario(), rfc5424Scenario()} {
+	for _, sc := range []*scenario{httpScenario(), tcpScenario(), clfScenario(), customScenario(), rfc5424Scenario(), edgeScenario()} {
 		if sc != nil {
 			out = append(out, sc)
 		}
@@ -303,5 +303,35 @@ func rfc5424Scenario() *scenario {
 		startup: []string{`^Server be_down/d1 is DOWN`, `^backend be_down has no server available!`},
 		steps:   steps,
 		halog:   [][]string{{"-srv", "-H"}, {"-st"}, {"-tc"}},
+	}
+}
+
+// edgeLogFormat is fe_edge's log-format in edge.cfg.tmpl, unquoted.
+const edgeLogFormat = `%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %U %tsc %ID %{+Q}r`
+
+// edgeScenario gathers the logging cases of issue 10 §2 (each also has
+// a differential test in proxy/): a client closing mid-POST (-1/0/CD--),
+// unique-id-format/%ID and %U, a redirect's bytes, the stats page
+// without credentials, a TCP server refusing.
+func edgeScenario() *scenario {
+	post := "POST /p?st=200&sz=5 HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 1000\r\n\r\n" + strings.Repeat("x", 100)
+	steps := []step{
+		simple("get-unique-id", "fe_edge", get("/a?st=200&sz=10", hostWWW, uaCurl)),
+		simple("post-unique-id", "fe_edge", "POST /p?st=201&sz=5 HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"+strings.Repeat("x", 1000)),
+		{name: "client-closes-mid-post", fe: "fe_edge", lines: 1, run: func(c *client) { c.closeAfter("fe_edge", post, 300*time.Millisecond, false) }},
+		{name: "client-rst-mid-post", fe: "fe_edge", lines: 1, run: func(c *client) { c.closeAfter("fe_edge", post, 300*time.Millisecond, true) }},
+		simple("redirect", "fe_edge", get("/old/y", hostWWW)),
+		simple("redirect-http10", "fe_edge", "GET /old/z HTTP/1.0\r\n\r\n"),
+		simple("stats-no-credentials", "fe_edge", get("/admin/stats", hostWWW)),
+		simple("stats-bad-credentials", "fe_edge", get("/admin/stats", hostWWW, "Authorization: Basic YWRtaW46d3Jvbmc=")),
+		{name: "tcp-server-refuses", fe: "ft_refuse", lines: 1, run: func(c *client) { c.holdUntilClosed("ft_refuse", "data") }},
+	}
+	return &scenario{
+		name:    "edge",
+		tmpl:    "edge.cfg.tmpl",
+		loggers: map[string]framing{"main": frameLocal},
+		formats: map[string]*lineFormat{"": mustFormat(formats.HTTPLogFormat, 0, 0), "fe_edge": mustFormat(edgeLogFormat, 0, 0),
+			"ft_refuse": mustFormat(formats.TCPLogFormat, 0, 0)},
+		steps: steps,
 	}
 }

@@ -162,7 +162,7 @@ func (s *session) run() {
 		logConnect(s)
 	}
 	if s.fe.cfg.Mode == config.ModeHTTP {
-		s.rd = s.cliRd.reset(s.c)
+		s.rd = s.cliRd.reset(s.c, s.pl.tune)
 		serveHTTP(s)
 		return
 	}

@@ -162,7 +162,7 @@ func (c *conduit) copyEOF() bool {
 // extensions dropped, trailer names in lower case.
 func (c *conduit) copyChunked() bool {
 	var d h1.ChunkDecoder
-	d.Reset(&h1Limits)
+	d.Reset(&c.src.t.lim)
 	if err := probeChunks(d, c.src.buf[c.src.r:c.src.w]); err != nil {
 		c.fail = xferErr{sideSrc, err}
 		return false

@@ -379,7 +379,7 @@ func (z *compression) copyBody(c *conduit, h *head) bool {
 		return true
 	}
 	var d h1.ChunkDecoder
-	d.Reset(&h1Limits)
+	d.Reset(h.limits())
 	if h.chunked {
 		if !c.readChunked(&d, feed) {
 			return false

@@ -94,8 +94,9 @@
 // termination states (CR/cR on a partial or late request, <BADREQ>, SH/sH/PH
 // before the response head, SD/CD/cD during the body). ReverseProxy also
 // rewrites messages in ways HAProxy does not. So the session code reads
-// heads into a fixed 16 KiB buffer (HAProxy's tune.bufsize), parses them in
-// place, forwards bodies by their framing (Content-Length, chunked or
+// heads into a buffer of tune.bufsize bytes (16 KiB by default; with
+// tune.maxrewrite and tune.http.maxhdr it bounds a head as HAProxy's HTX
+// buffer does), parses them in place, forwards bodies by their framing (Content-Length, chunked or
 // until close) and stamps each event with the monotonic clock. TCP mode is
 // a plain two-goroutine tunnel with inactivity timeouts.
 //
@@ -108,6 +109,9 @@
 //     payload (de-chunked). Generated responses (403, 503, 504, redirects,
 //     "http-request return") are counted the same way; the raw 400/408
 //     sent before a stream exists count 0, as in HAProxy.
+//   - %U counts the request head the same way (a Connection: Upgrade
+//     included), then the body bytes actually read from the client and,
+//     in a tunnel (and in TCP mode), every byte relayed from the client.
 //   - %ac/%fc/%bc/%sc are read at log time after the stream released its
 //     server slot, so a lone request logs 1/1/0/0, as HAProxy does. A
 //     queued stream handed the freed slot is woken after the line is
@@ -176,7 +180,8 @@
 // In HTTP mode a 101 Switching Protocols (WebSocket or any Upgrade) or a
 // 2xx to CONNECT turns the connection into a two-way relay (tunnel.go)
 // governed by "timeout tunnel" (else timeout client/server), logged with
-// the response's status and every byte relayed to the client in %B.
+// the response's status and every byte relayed to the client in %B (and
+// from the client in %U).
 // The rows read counters.go: per frontend, backend and server counters
 // updated with atomics once per stream (countRequest when a request
 // arrives, countStream where it is logged) and by the health checks.

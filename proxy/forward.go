@@ -201,7 +201,9 @@ func sendRequest(s *session, be *backend, srvKeep bool) error {
 	if !h.chunked && h.contentLength <= 0 {
 		return nil
 	}
-	if !c.copyBody(h, false) {
+	ok := c.copyBody(h, false)
+	s.st.bytesUp = c.payload
+	if !ok {
 		if c.fail.side == sideSrc && h1.ReasonOf(c.fail.err) != 0 {
 			return errBadRequestBody
 		}

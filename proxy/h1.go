@@ -8,16 +8,35 @@ import (
 	"sync"
 	"time"
 
+	"github.com/haplog/haplog/proxy/config"
 	"github.com/haplog/haplog/proxy/h1"
 )
 
-// bufSize is the size of a connection's input buffer, HAProxy's default
-// tune.bufsize. A request or response head must fit in it.
-const bufSize = 16384
+// tune is a plan's tune.bufsize, tune.maxrewrite and tune.http.maxhdr,
+// provisioned once: the HTTP/1 parsing limits and the pool of
+// connection buffers of that size. A request or response head must fit
+// in a buffer.
+type tune struct {
+	lim  h1.Limits
+	size int
+	bufs *sync.Pool
+}
 
-// h1Limits are the HTTP/1 parsing limits: HAProxy's defaults for
-// tune.bufsize (bufSize), tune.maxrewrite and tune.http.maxhdr.
-var h1Limits = h1.LimitsFor(bufSize, 1024, 101)
+// defaultTune is HAProxy's defaults, for what runs without a plan.
+var defaultTune = newTune(config.Tune{BufSize: h1.DefaultBufSize, MaxRewrite: h1.DefaultMaxRewrite, MaxHdr: h1.DefaultMaxHeaders})
+
+// bufPools holds one buffer pool per buffer size, shared by the plans
+// (a reload with the same tune.bufsize keeps the buffers).
+var bufPools sync.Map // int -> *sync.Pool
+
+func newTune(t config.Tune) *tune {
+	size := t.BufSize
+	p, ok := bufPools.Load(size)
+	if !ok {
+		p, _ = bufPools.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
+	}
+	return &tune{lim: h1.LimitsFor(size, t.MaxRewrite, t.MaxHdr), size: size, bufs: p.(*sync.Pool)}
+}
 
 var (
 	errHeadTooLarge = errors.New("message head too large")
@@ -34,18 +53,20 @@ type reader struct {
 	fills int
 	// bp is the pooled buffer buf came from (put back by release).
 	bp *[]byte
+	// t is the plan's tune the buffer's size and pool come from.
+	t *tune
 }
 
-// readerBufs recycles connection buffers between sessions.
-var readerBufs = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
-
-// reset points rd, new or released, at c with an empty buffer taken from
-// the pool (none allocated when one is free).
-func (rd *reader) reset(c net.Conn) *reader {
-	if rd.bp == nil {
-		rd.bp = readerBufs.Get().(*[]byte)
+// reset points rd, new or released, at c with an empty buffer of t's
+// size taken from its pool (none allocated when one is free).
+func (rd *reader) reset(c net.Conn, t *tune) *reader {
+	if rd.bp != nil && rd.t != t {
+		rd.release()
 	}
-	*rd = reader{c: c, buf: (*rd.bp)[:bufSize], bp: rd.bp}
+	if rd.bp == nil {
+		rd.bp = t.bufs.Get().(*[]byte)
+	}
+	*rd = reader{c: c, buf: (*rd.bp)[:t.size], bp: rd.bp, t: t}
 	return rd
 }
 
@@ -55,9 +76,9 @@ func (rd *reader) release() {
 	if rd == nil || rd.bp == nil {
 		return
 	}
-	bp := rd.bp
+	bp, pool := rd.bp, rd.t.bufs
 	*rd = reader{}
-	readerBufs.Put(bp)
+	pool.Put(bp)
 }
 
 func (rd *reader) buffered() int { return rd.w - rd.r }
@@ -144,6 +165,17 @@ type head struct {
 	mustClose bool
 	// msg is the parsed message the fields above are copied from.
 	msg h1.Message
+	// lim are the plan's parsing limits (set with the session; nil is
+	// HAProxy's defaults).
+	lim *h1.Limits
+}
+
+// limits returns the limits the head is parsed with.
+func (h *head) limits() *h1.Limits {
+	if h.lim == nil {
+		return &defaultTune.lim
+	}
+	return h.lim
 }
 
 func (h *head) reset() {
@@ -176,7 +208,7 @@ func (h *head) lookup(name string) []byte {
 // hold more) in place with proxy/h1 and returns its length.
 func (h *head) parseRequest(b []byte) (int, error) {
 	h.reset()
-	n, err := h1.ParseRequest(b, &h.msg, &h1Limits)
+	n, err := h1.ParseRequest(b, &h.msg, h.limits())
 	if err != nil {
 		return 0, err
 	}
@@ -189,7 +221,7 @@ func (h *head) parseRequest(b []byte) (int, error) {
 // parseResponse parses a response head as parseRequest does.
 func (h *head) parseResponse(b []byte) (int, error) {
 	h.reset()
-	n, err := h1.ParseResponse(b, &h.msg, &h1Limits)
+	n, err := h1.ParseResponse(b, &h.msg, h.limits())
 	if err != nil {
 		return 0, err
 	}
@@ -250,7 +282,7 @@ func checkBufferedBody(h *head, b []byte) error {
 		return nil
 	}
 	var d h1.ChunkDecoder
-	d.Reset(&h1Limits)
+	d.Reset(h.limits())
 	return probeChunks(d, b)
 }
 

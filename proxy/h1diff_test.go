@@ -78,21 +78,10 @@ func (r *recorder) conn(c net.Conn) {
 	br := bufio.NewReaderSize(c, 65536)
 	for {
 		c.SetReadDeadline(time.Now().Add(3 * time.Second))
-		var head bytes.Buffer
-		for {
-			ln, err := br.ReadSlice('\n')
-			head.Write(ln)
-			if err != nil {
-				return
-			}
-			if len(ln) <= 2 && strings.TrimRight(string(ln), "\r\n") == "" {
-				break
-			}
-			if head.Len() > 1<<20 {
-				return
-			}
+		h, ok := readRawHead(br)
+		if !ok {
+			return
 		}
-		h := head.String()
 		m := xffRe.FindStringSubmatchIndex(h)
 		if m == nil {
 			return
@@ -123,6 +112,25 @@ func (r *recorder) conn(c net.Conn) {
 		}
 		if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"); err != nil {
 			return
+		}
+	}
+}
+
+// readRawHead reads a message head as received, up to and with the
+// empty line (false on an error or past 1 MiB).
+func readRawHead(br *bufio.Reader) (string, bool) {
+	var head bytes.Buffer
+	for {
+		ln, err := br.ReadSlice('\n')
+		head.Write(ln)
+		if err != nil {
+			return "", false
+		}
+		if len(ln) <= 2 && strings.TrimRight(string(ln), "\r\n") == "" {
+			return head.String(), true
+		}
+		if head.Len() > 1<<20 {
+			return "", false
 		}
 	}
 }

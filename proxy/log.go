@@ -62,6 +62,10 @@ func fillRecordAt(s *session, end time.Time) {
 		r.SrvConn = int(st.srv.cur.Load() - st.srv.pending.Load())
 		r.ServerAddr = st.srvAP
 	}
+	r.BytesIn = st.bytesUp
+	if s.reqStr != "" {
+		r.BytesIn += reqInSize(&s.req)
+	}
 	if st.badReq {
 		return // no request: HAProxy allocated no capture, the blocks vanish
 	}

@@ -31,6 +31,9 @@ type plan struct {
 	global  *sinkSet
 	// lim holds the per-proxy limits (frontend maxconn, fullconn).
 	lim limits
+	// tune is tune.bufsize, tune.maxrewrite and tune.http.maxhdr: the
+	// HTTP/1 limits and the buffers of every session of the plan.
+	tune *tune
 
 	// retired is closed when a reload replaced the plan: its accept loops
 	// and idle workers stop; gone is set then too (read per accept).
@@ -53,7 +56,7 @@ func (p *Proxy) provision(cfg *config.Config) (*plan, error) {
 			return nil, fmt.Errorf("proxy %q: Index %d at position %d of Config.Proxies (the configuration was not built by config.Parse)", pc.Name, pc.Index, i)
 		}
 	}
-	pl := &plan{cfg: cfg, lim: computeLimits(cfg, rlimitNofile()), retired: make(chan struct{}),
+	pl := &plan{cfg: cfg, lim: computeLimits(cfg, rlimitNofile()), tune: newTune(cfg.Global.Tune), retired: make(chan struct{}),
 		backends: make([]*backend, len(cfg.Proxies))}
 	pl.refs.Store(1)
 	var err error

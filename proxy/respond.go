@@ -23,7 +23,9 @@ func skipBody(s *session) bool {
 		return true
 	}
 	c := s.conduit(s.rd, discardConn{}, s.fe.cfg.Timeouts.Client, 0)
-	return c.copyBody(h, false)
+	ok := c.copyBody(h, false)
+	s.st.bytesUp = c.payload
+	return ok
 }
 
 // writeReply sends a generated response. Like HAProxy's H1 output it
@@ -178,7 +180,7 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	var ok bool
 	if cz != nil {
 		ok = c.write(w) && cz.copyBody(c, h)
-	} else if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= bufSize {
+	} else if cl := h.contentLength; !noBody && !h.chunked && cl > 0 && int64(s.srvRd.buffered()) >= cl && len(w)+int(cl) <= len(s.srvRd.buf) {
 		// The whole body is here: send head and body in one write, as
 		// HAProxy does. A client that closed (FIN) while waiting then
 		// still gets a clean "----" line, as with HAProxy; two writes

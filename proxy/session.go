@@ -88,6 +88,7 @@ func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 		accept: at, txn: txn{wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr, reqBuf: reqBuf}}
 	s.req.hdrs, s.resp.hdrs = reqHdrs, respHdrs
 	s.req.msg.Headers, s.resp.msg.Headers = reqFields, respFields
+	s.req.lim, s.resp.lim = &fe.pl.tune.lim, &fe.pl.tune.lim
 	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk
 }
 
@@ -106,7 +107,7 @@ func (s *session) setServer(c net.Conn, srv *server) {
 	defer s.srvMu.Unlock()
 	s.srvConn, s.srvFor = c, srv
 	if s.srvRd == nil {
-		s.srvRd = s.srvRdBuf.reset(c)
+		s.srvRd = s.srvRdBuf.reset(c, s.pl.tune)
 	} else {
 		s.srvRd.c = c
 		s.srvRd.r, s.srvRd.w = 0, 0
@@ -126,6 +127,7 @@ type stream struct {
 	uniqueID                                  string // %ID once generated (uniqueID)
 	status                                    int
 	bytesOut                                  int64
+	bytesUp                                   int64 // body or tunnel bytes read from the client (in %U)
 	term                                      termState
 	retries                                   int
 	redispatched                              bool

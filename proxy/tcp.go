@@ -11,9 +11,6 @@ import (
 	"time"
 )
 
-// tcpBufPool holds the copy buffers of TCP tunnels.
-var tcpBufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
-
 // serveTCP runs a mode tcp session: pick a server, connect, then tunnel
 // bytes both ways until both sides closed, a side aborted or a timeout
 // fired.
@@ -45,7 +42,7 @@ func serveTCP(s *session) {
 	}
 	t.run()
 	s.closeServer()
-	st.bytesOut = t.down.Load()
+	st.bytesOut, st.bytesUp = t.down.Load(), t.up.Load()
 	if t.cause != 0 {
 		st.term.set(t.cause, t.phase)
 	}
@@ -142,8 +139,9 @@ func (t *tunnel) aborted() bool {
 // inactivity timeout. srcAbort/srcTimeout/dstAbort are the termination
 // causes for the respective failures.
 func (t *tunnel) copy(dst, src net.Conn, count, readAct, writeAct *atomic.Int64, to time.Duration, srcAbort, srcTimeout, dstAbort termCause) {
-	bp := tcpBufPool.Get().(*[]byte)
-	defer tcpBufPool.Put(bp)
+	// A scratch buffer: its size does not show in what is forwarded.
+	bp := defaultTune.bufs.Get().(*[]byte)
+	defer defaultTune.bufs.Put(bp)
 	buf := *bp
 	for {
 		if to > 0 {

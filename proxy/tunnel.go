@@ -58,6 +58,7 @@ func relayTunnel(s *session, be *backend, head []byte) bool {
 		}
 		t.run()
 		st.bytesOut += t.down.Load()
+		st.bytesUp += t.up.Load()
 		if t.cause != 0 {
 			st.term.set(t.cause, t.phase)
 		}

@@ -131,10 +131,38 @@ type tunnelCase struct {
 	end             string
 }
 
+// tunnelBytesFormat is HAProxy's httplog format with %U (bytes read
+// from the client).
+const tunnelBytesFormat = formats.HTTPLogFormat + " %U"
+
+// TestTunnelBytesVsHAProxy (issue 10 §2): %U and %B of WebSocket and
+// CONNECT tunnels count the heads and the data relayed each way as
+// haproxy 2.6.12 counts them, data sent with the head and a larger
+// exchange included, whichever side closes.
+func TestTunnelBytesVsHAProxy(t *testing.T) {
+	cfg := strings.Replace(tunnelConfig, "    default_backend be\n", "    log-format \""+tunnelBytesFormat+"\"\n    default_backend be\n", 1)
+	big := strings.Repeat("0123456789", 300)
+	runTunnelCasesFormat(t, cfg, tunnelBytesFormat, 700*time.Millisecond, []tunnelCase{
+		{"ws-client-closes", wsRequest, "ping", len("HELLOping"), "client"},
+		{"ws-server-closes", wsRequest, "ping", len("HELLOping"), "server"},
+		{"ws-early-data", wsRequest + "early", "ping", len("HELLOearlyping"), "client"},
+		{"ws-big", wsRequest, big, len("HELLO" + big), "server"},
+		{"ws-refused", strings.Replace(wsRequest, "/ws", "/nows", 1), "", len("ok"), "client"},
+		{"connect-client-closes", connectRequest, "ping", len("HELLOping"), "client"},
+		{"connect-big", connectRequest + "early", big, len("HELLOearly" + big), "client"},
+		{"connect-idle-timeout", connectRequest, "", len("HELLO"), "idle"},
+	})
+}
+
 // runTunnelCases runs each case through haproxy and the proxy on cfg
-// and compares what the client and the server received and the log line;
-// an idle tunnel must end after about idle.
+// and compares what the client and the server received and the log line
+// (httplog); an idle tunnel must end after about idle.
 func runTunnelCases(t *testing.T, cfg string, idle time.Duration, cases []tunnelCase) {
+	runTunnelCasesFormat(t, cfg, formats.HTTPLogFormat, idle, cases)
+}
+
+// runTunnelCasesFormat is runTunnelCases for lines of the given format.
+func runTunnelCasesFormat(t *testing.T, cfg, format string, idle time.Duration, cases []tunnelCase) {
 	origin := &tunnelOrigin{}
 	oaddr := testkit.Serve(t, origin.serve).String()
 	r := sideBySide(t, cfg, func(int) string { return oaddr })
@@ -196,7 +224,39 @@ func runTunnelCases(t *testing.T, cfg string, idle time.Duration, cases []tunnel
 			if c.end == "idle" && (waited[1] < idle*2/3 || waited[1] > idle+2*time.Second) {
 				t.Errorf("idle tunnel closed after %v (haproxy: %v), want about %v", waited[1], waited[0], idle)
 			}
-			sameShape(t, formats.HTTPLogFormat, [2]int{}, lines[1], lines[0], mask{acfc: true})
+			sameShape(t, format, [2]int{}, lines[1], lines[0], mask{acfc: true})
 		})
+	}
+}
+
+// TestTCPBytesVsHAProxy: in TCP mode %U is every byte read from the
+// client and %B every byte sent to it, as haproxy 2.6.12 logs them.
+func TestTCPBytesVsHAProxy(t *testing.T) {
+	echo := testkit.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		io.WriteString(c, "HELLO")
+		io.Copy(c, c)
+	}).String()
+	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode tcp\n    log global\n" +
+		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ft %b/%s %B %U %ts\"\n    default_backend be\n" +
+		"backend be\n    server s1 ORIGIN\n"
+	r := sideBySide(t, cfg, func(int) string { return echo })
+	r.sink[0].next(t, `^fe `) // haproxy's line of the probe connection of its start
+	for _, send := range []string{"", "ping", strings.Repeat("0123456789", 500)} {
+		var lines [2]string
+		for who := range 2 {
+			c := r.dial(t, who)
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, send)
+			if _, err := io.ReadFull(c, make([]byte, len("HELLO")+len(send))); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			lines[who] = payload(r.sink[who].next(t, `^fe `))
+		}
+		if lines[0] != lines[1] {
+			t.Errorf("%d bytes sent: log line %q, haproxy %q", len(send), lines[1], lines[0])
+		}
 	}
 }

@@ -42,9 +42,6 @@ var globalRefused = map[string]string{
 	"fd-hard-limit":          "the descriptor limit is not capped",
 	"ssl-load-extra-files":   "certificate side files are always looked up as '<crt>.key'",
 	"ssl-load-extra-del-ext": "certificate side files are always looked up as '<crt>.key'",
-	"tune.bufsize":           "the buffer size is fixed",
-	"tune.http.maxhdr":       "the header count limit is fixed",
-	"tune.maxrewrite":        "the rewrite reserve is fixed",
 	"tune.http.cookielen":    "captured cookies are logged at their capture length",
 	"tune.http.logurilen":    "logged URIs are not truncated at that length",
 }
@@ -172,6 +169,8 @@ func (p *parser) globalLine(w []string) {
 			}
 			g.HardStopAfter = d
 		}
+	case "tune.bufsize", "tune.maxrewrite", "tune.http.maxhdr":
+		p.globalTune(w)
 	case "stats":
 		p.globalStats(w)
 	case "setenv", "presetenv", "unsetenv", "resetenv":

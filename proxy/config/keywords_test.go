@@ -33,7 +33,7 @@ const (
 // argCandidates are tried in order until one parses without a syntax
 // error (the keyword then counts as understood).
 var argCandidates = [][]string{
-	nil, {"1"}, {"x"}, {"/tmp"}, {"1s"}, {"TLSv1.2"}, {"none"}, {"http/1.1"}, {"x", "y"},
+	nil, {"1"}, {"16384"}, {"x"}, {"/tmp"}, {"1s"}, {"TLSv1.2"}, {"none"}, {"http/1.1"}, {"x", "y"},
 	{"Host", "len", "10"}, {"if", "TRUE"}, {"status", "200"}, {"x", "if", "TRUE"}, {"deny"},
 	{"local0"}, {"127.0.0.1:514", "local0"}, {"roundrobin"}, {"http"}, {"s", "127.0.0.1:80"},
 }

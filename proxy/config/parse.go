@@ -252,6 +252,7 @@ func (p *parser) startSection(w []string) bool {
 }
 
 func (p *parser) finish() (*Config, error) {
+	p.finishTune()
 	if p.nerr == 0 {
 		p.resolve()
 	}

@@ -39,6 +39,10 @@ type parser struct {
 	openFailed bool
 	// optName is the option being applied, for messages.
 	optName string
+	// bufsizeAt and maxhdrAt are where the last tune.bufsize and
+	// tune.http.maxhdr were set (checked once the whole configuration is
+	// read).
+	bufsizeAt, maxhdrAt diag.Pos
 }
 
 // proxyState is parse-time state of one proxy not kept in the model.
@@ -71,7 +75,7 @@ func newParser(o Options) *parser {
 }
 
 func defaultGlobal() Global {
-	return Global{LogTag: "haproxy", UID: -1, GID: -1}
+	return Global{LogTag: "haproxy", UID: -1, GID: -1, Tune: Tune{BufSize: 16384, MaxRewrite: 1024, MaxHdr: 101}}
 }
 
 // add records a diagnostic; alerts also become errors (err is the cause,

@@ -89,9 +89,25 @@ type Global struct {
 	SSLDefaultBind, SSLDefaultServer TLSOptions
 	// ZeroWarning makes warnings fatal, like -dW.
 	ZeroWarning bool
+	// Tune holds tune.bufsize, tune.maxrewrite and tune.http.maxhdr.
+	Tune Tune
 	// File and Line locate the first global section.
 	File string
 	Line int
+}
+
+// Tune are the buffer and header limits of the global section, with
+// HAProxy 2.6's defaults and adjustments applied.
+type Tune struct {
+	// BufSize is tune.bufsize (16384), rounded up to a multiple of 16
+	// as haproxy does on 64-bit machines.
+	BufSize int
+	// MaxRewrite is tune.maxrewrite (1024): the part of a buffer a head
+	// may not use, lowered to BufSize/2 when larger.
+	MaxRewrite int
+	// MaxHdr is tune.http.maxhdr (101): a head carries at most MaxHdr-1
+	// header fields (the start line counts as one).
+	MaxHdr int
 }
 
 // StatsSocket is one "stats socket" line.

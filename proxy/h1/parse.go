@@ -3,11 +3,20 @@ package h1
 import "bytes"
 
 // Limits bound what a message may contain. Each comes from the
-// configuration (HAProxy's tune.* settings).
+// configuration (HAProxy's tune.* settings); [LimitsFor] derives them.
 type Limits struct {
-	// MaxHead is the largest head accepted: tune.bufsize minus
-	// tune.maxrewrite (16384 - 1024 by default).
+	// MaxHead is the largest head, counted as HAProxy 2.6 stores it in
+	// its HTX buffer ([Message.HTXSize]): tune.bufsize minus
+	// tune.maxrewrite minus the 48-byte HTX header (16384-1024-48 by
+	// default). Measured on 2.6.12 for requests and responses with
+	// bufsize 4096 and 16384 and maxrewrite 0, 1024 and 2048 (capped at
+	// bufsize/2): one byte more is a 400 (request) or a 502 (response).
 	MaxHead int
+	// MaxRaw bounds the bytes a head takes on the wire: HAProxy's input
+	// buffer refuses an incomplete head once it holds tune.bufsize-64
+	// bytes (measured with bufsize 4096, 8192 and 16384, whatever
+	// maxrewrite).
+	MaxRaw int
 	// MaxHeaders is tune.http.maxhdr (101): a head carries at most
 	// MaxHeaders-1 fields, as in HAProxy, whose list keeps one slot for
 	// its end marker (measured: 100 fields rejected with the default).
@@ -16,31 +25,65 @@ type Limits struct {
 	// measured: 256 rejected).
 	MaxNameLen int
 	// MaxChunkLine bounds a chunk size line with its extensions and a
-	// trailer line.
+	// trailer line (tune.bufsize minus tune.maxrewrite).
 	MaxChunkLine int
 }
 
+// HAProxy 2.6's defaults for tune.bufsize, tune.maxrewrite and
+// tune.http.maxhdr.
+const (
+	DefaultBufSize    = 16384
+	DefaultMaxRewrite = 1024
+	DefaultMaxHeaders = 101
+)
+
+// htxHeader is the size of HAProxy's HTX buffer header (struct htx),
+// taken from every buffer before blocks are stored.
+const htxHeader = 48
+
 // DefaultLimits are HAProxy 2.6's defaults.
 func DefaultLimits() Limits {
-	return Limits{MaxHead: 16384 - 1024, MaxHeaders: 101, MaxNameLen: 255, MaxChunkLine: 16384 - 1024}
+	return LimitsFor(DefaultBufSize, DefaultMaxRewrite, DefaultMaxHeaders)
 }
 
 // LimitsFor returns the limits for tune.bufsize, tune.maxrewrite and
-// tune.http.maxhdr (0 keeps a default).
+// tune.http.maxhdr. A bufsize or maxhdr of 0 or less, or a negative
+// maxrewrite, keeps the default; maxrewrite is capped at bufsize/2 as
+// HAProxy does.
 func LimitsFor(bufsize, maxrewrite, maxhdr int) Limits {
-	l := DefaultLimits()
 	if bufsize <= 0 {
-		bufsize = 16384
+		bufsize = DefaultBufSize
 	}
-	if maxrewrite <= 0 || maxrewrite > bufsize/2 {
-		maxrewrite = min(1024, bufsize/2)
+	if maxrewrite < 0 {
+		maxrewrite = DefaultMaxRewrite
 	}
-	l.MaxHead = bufsize - maxrewrite
-	l.MaxChunkLine = l.MaxHead
-	if maxhdr > 0 {
-		l.MaxHeaders = maxhdr
+	maxrewrite = min(maxrewrite, bufsize/2)
+	if maxhdr <= 0 {
+		maxhdr = DefaultMaxHeaders
 	}
-	return l
+	return Limits{
+		MaxHead:      bufsize - maxrewrite - htxHeader,
+		MaxRaw:       bufsize - 64,
+		MaxHeaders:   maxhdr,
+		MaxNameLen:   255,
+		MaxChunkLine: bufsize - maxrewrite,
+	}
+}
+
+// HTXSize is the room the parsed head takes in HAProxy 2.6's HTX
+// buffer: an 8-byte block descriptor for the start line, each forwarded
+// field and the end of headers; the start line's 20-byte structure and
+// its three parts; each field's name and (trimmed) value; one byte for
+// the end of headers.
+func (m *Message) HTXSize() int {
+	// A request has Method and Target, a response Code and Reason.
+	n := 8 + 20 + len(m.Method) + len(m.Target) + len(m.Code) + len(m.Reason) + len(m.Version) + 8 + 1
+	for i := range m.Headers {
+		if h := &m.Headers[i]; !h.Skip {
+			n += 8 + len(h.Name) + len(h.Value)
+		}
+	}
+	return n
 }
 
 // Header is one header field. Name and Value point into the parsed
@@ -195,7 +238,7 @@ func checkPartial(b []byte, lim *Limits) error {
 			return fail(BadLineEnding)
 		}
 	}
-	if len(b) >= lim.MaxHead {
+	if len(b) >= lim.MaxRaw {
 		return fail(HeadTooLarge)
 	}
 	return ErrIncomplete
@@ -225,7 +268,7 @@ func (m *Message) parse(b []byte, lim *Limits, resp bool) (int, error) {
 	if end < 0 {
 		return 0, checkPartial(b[skip:], lim)
 	}
-	if end > lim.MaxHead {
+	if end >= lim.MaxRaw {
 		return 0, fail(HeadTooLarge)
 	}
 	ln, rest, err := line(b[skip : skip+end])
@@ -247,6 +290,9 @@ func (m *Message) parse(b []byte, lim *Limits, resp bool) (int, error) {
 		if err := m.checkRequest(); err != nil {
 			return 0, err
 		}
+	}
+	if m.HTXSize() > lim.MaxHead {
+		return 0, fail(HeadTooLarge)
 	}
 	return skip + end, nil
 }

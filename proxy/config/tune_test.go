@@ -1,0 +1,115 @@
+package config
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/haplog/haplog/internal/testbin"
+)
+
+// tuneCfg is a minimal configuration with global line g (line 2).
+func tuneCfg(g string) string {
+	return "global\n    " + g + "\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n" +
+		"    timeout connect 1s\nfrontend f\n    bind 127.0.0.1:18099\n    default_backend b\nbackend b\n    server s 127.0.0.1:1\n"
+}
+
+// tuneCases are global lines and the Tune they give (zero: refused).
+var tuneCases = []struct {
+	line string
+	want Tune
+}{
+	{"tune.bufsize 4096", Tune{4096, 1024, 101}},
+	{"tune.bufsize 4000", Tune{4000, 1024, 101}},
+	{"tune.bufsize 4001", Tune{4016, 1024, 101}}, // rounded up to 16
+	{"tune.bufsize 1000x", Tune{1008, 504, 101}}, // atol; maxrewrite capped at bufsize/2
+	{"tune.bufsize 352", Tune{352, 176, 101}},
+	{"tune.bufsize 0", Tune{}},
+	{"tune.bufsize -5", Tune{}},
+	{"tune.bufsize abc", Tune{}},
+	{"tune.bufsize", Tune{}},
+	{"tune.bufsize 4096 1", Tune{}},
+	{"tune.bufsize 2147483647", Tune{}}, // overflows the int once rounded
+	{"tune.maxrewrite 0", Tune{16384, 0, 101}},
+	{"tune.maxrewrite abc", Tune{16384, 0, 101}},
+	{"tune.maxrewrite 100000", Tune{16384, 8192, 101}},
+	{"tune.maxrewrite -1", Tune{}},
+	{"tune.maxrewrite", Tune{}},
+	{"tune.http.maxhdr 10", Tune{16384, 1024, 10}},
+	{"tune.http.maxhdr 10x", Tune{16384, 1024, 10}},
+	{"tune.http.maxhdr 32767", Tune{16384, 1024, 32767}},
+	{"tune.http.maxhdr 5", Tune{16384, 1024, 5}},
+	{"tune.http.maxhdr 4", Tune{}}, // the built-in error pages have 4 fields
+	{"tune.http.maxhdr 1", Tune{}},
+	{"tune.http.maxhdr 0", Tune{}},
+	{"tune.http.maxhdr 32768", Tune{}},
+	{"tune.http.maxhdr -1", Tune{}},
+	{"tune.http.maxhdr abc", Tune{}},
+	{"tune.http.maxhdr", Tune{}},
+	{"tune.http.maxhdr 10 20", Tune{}},
+}
+
+func TestTuneParse(t *testing.T) {
+	for _, tc := range tuneCases {
+		cfg, err := ParseReader("t.cfg", strings.NewReader(tuneCfg(tc.line)), nil)
+		switch {
+		case tc.want == Tune{} && err == nil:
+			t.Errorf("%q: accepted (%+v)", tc.line, cfg.Global.Tune)
+		case tc.want != Tune{} && err != nil:
+			t.Errorf("%q: %v", tc.line, err)
+		case tc.want != Tune{} && cfg.Global.Tune != tc.want:
+			t.Errorf("%q: %+v, want %+v", tc.line, cfg.Global.Tune, tc.want)
+		case err != nil && !strings.Contains(err.Error(), "t.cfg:2"):
+			t.Errorf("%q: error without file:line: %v", tc.line, err)
+		}
+	}
+	// A bufsize too small for the error pages is reported at its line
+	// once the whole configuration is read; a later line may raise it.
+	if _, err := ParseReader("t.cfg", strings.NewReader(tuneCfg("tune.bufsize 336")), nil); err == nil || !strings.Contains(err.Error(), "t.cfg:2") {
+		t.Errorf("tune.bufsize 336: %v", err)
+	}
+	if _, err := ParseReader("t.cfg", strings.NewReader(tuneCfg("tune.bufsize 336\n    tune.bufsize 4096")), nil); err != nil {
+		t.Errorf("tune.bufsize 336 then 4096: %v", err)
+	}
+}
+
+// TestTuneVsHAProxy: haproxy -c gives the same verdict and, for a line
+// it refuses, the same alert text at the same line.
+func TestTuneVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	lines := []string{"tune.bufsize 336", "tune.bufsize 100"}
+	for _, tc := range tuneCases {
+		lines = append(lines, tc.line)
+	}
+	for _, line := range lines {
+		path := filepath.Join(dir, "t.cfg")
+		if err := os.WriteFile(path, []byte(tuneCfg(line)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "-c", "-f", path)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		herr := cmd.Run()
+		ours := runOurCheck(path)
+		if (herr != nil) != (ours.exit != 0) {
+			t.Errorf("%q: haproxy %v, ours exit %d", line, herr, ours.exit)
+			continue
+		}
+		for _, d := range parseDiags(errb.String()) {
+			if d.loc == "" {
+				continue // the summary, or the error pages of a small bufsize (no location)
+			}
+			found := false
+			for _, o := range ours.diags {
+				found = found || o.level == d.level && o.loc == d.loc && o.text == d.text
+			}
+			if !found {
+				t.Errorf("%q: haproxy %s [%s] %q; ours %+v", line, d.level, d.loc, d.text, ours.diags)
+			}
+		}
+	}
+}

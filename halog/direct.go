@@ -23,8 +23,8 @@ const (
 	directTimers            // they read the timers
 )
 
-// directMode returns how the direct path applies to the run of c.
-func (c *config) directMode() directMode {
+// directWay returns how the direct path applies to the run of c.
+func (c *config) directWay() directMode {
 	if !c.directOK() {
 		return directOff
 	}

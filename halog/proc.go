@@ -105,7 +105,7 @@ func newConfig(o *Options, lf *lineFormat) *config {
 	case hSrv, hURL, hIP, hGraphs, hPctBy:
 		c.timers = true
 	}
-	c.direct = c.directMode()
+	c.direct = c.directWay()
 	return c
 }
 

@@ -81,13 +81,7 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	c := p.c
 	o := c.o
 	l := c.lf
-	var h int
-	if o.skipSet {
-		h = formats.FieldStart(line, 0, int(int32(5)+o.Skip))
-	} else {
-		h = formats.MessageStart(line)
-	}
-	msg := line[h:]
+	msg := c.body(line)
 	sp := p.spans
 	if _, ok, cut := l.rd.ReadSlots(msg, sp, l.upto); !ok || cut {
 		return false, false

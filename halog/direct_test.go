@@ -2,10 +2,8 @@ package halog
 
 import (
 	"bytes"
-	"errors"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"testing"
 )
 
@@ -54,18 +52,10 @@ func TestDirectMatchesRewrite(t *testing.T) {
 		for seed, in := range [][]byte{data, mutateLines(data, 1), mutateLines(data, 2)} {
 			for _, m := range modes {
 				run := func(direct bool) (string, string, directMode) {
-					o, err := Parse(append([]string{"-log-format", format}, strings.Fields(m)...))
-					if err != nil {
-						t.Fatal(err)
+					o, c := formatConfig(t, format, m)
+					if c == nil {
+						return "", "", directOff
 					}
-					lf, err := resolveFormat(o)
-					if err != nil {
-						if errors.Is(err, ErrMissingVar) {
-							return "", "", directOff
-						}
-						t.Fatal(err)
-					}
-					c := newConfig(o, lf)
 					if !direct {
 						c.direct = directOff
 					}

@@ -1,6 +1,10 @@
 package halog
 
-import "github.com/haplog/haplog/formats"
+import (
+	"encoding/binary"
+
+	"github.com/haplog/haplog/formats"
+)
 
 // The direct path: for the reports that read only a few values (-st,
 // -srv, -ic, -pct/-gt) and the filters on them (-H, -rt/-RT, -e/-E,
@@ -66,6 +70,14 @@ func (c *config) directOK() bool {
 
 // clean reports whether v can stand as (part of) a field: no byte <= ' '.
 func clean(v []byte) bool {
+	for ; len(v) >= 8; v = v[8:] {
+		// any byte < 0x21 (the high bit of its lane set by the borrow,
+		// not by the byte itself)
+		w := binary.LittleEndian.Uint64(v)
+		if (w-0x2121212121212121)&^w&0x8080808080808080 != 0 {
+			return false
+		}
+	}
 	for _, c := range v {
 		if c <= ' ' {
 			return false

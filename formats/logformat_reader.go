@@ -382,11 +382,18 @@ func fixed(line []byte, pos, n int) (s, e, next int) {
 func quotedSpan(line []byte, pos int, esc bool) (s, e, next int) {
 	s = pos + 1
 	if !esc {
-		i := bytes.IndexByte(line[s:], '"')
+		// values are short: the first bytes in a loop, then IndexByte
+		end := min(s+16, len(line))
+		for i := s; i < end; i++ {
+			if line[i] == '"' {
+				return s, i, i + 1
+			}
+		}
+		i := bytes.IndexByte(line[end:], '"')
 		if i < 0 {
 			return s, len(line), len(line)
 		}
-		return s, s + i, s + i + 1
+		return s, end + i, end + i + 1
 	}
 	e = s
 	for e < len(line) && line[e] != '"' {

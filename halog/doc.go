@@ -48,7 +48,13 @@
 // timer), copying the bytes of each value as logged (a list such as
 // %TR/%Tw/%Tc/%Tr/%Ta logged as halog's layout holds it in one copy), up to
 // the last field the selected report and filters read when that field is
-// before the captures, and read by the same code as a halog line. So every filter and
+// before the captures, and read by the same code as a halog line. The
+// reports -st, -srv, -ic, -pct, -gt and -c with the filters -H, -rt/-RT,
+// -e/-E, -hs/-HS take a direct path instead (direct.go): they read the
+// status, timers, server and client straight from the located values, for
+// every line whose rewrite would hold those values as its fields (complete,
+// no empty field or byte <= ' ' moving halog's field boundaries, the five
+// timers logged as one list); other lines are rewritten. So every filter and
 // report gives on a custom-format line exactly what halog gives on the
 // same request logged with option httplog (checked against the real halog
 // on generated traffic rendered in both formats), including bad requests

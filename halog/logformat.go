@@ -601,14 +601,7 @@ func appendDate(dst []byte, t time.Time) []byte {
 func (p *proc) message(line []byte) []byte {
 	p.orig = line
 	p.xlat = false
-	o := p.c.o
-	var h int
-	if o.skipSet {
-		h = formats.FieldStart(line, 0, int(int32(5)+o.Skip))
-	} else {
-		h = formats.MessageStart(line)
-	}
-	msg := line[h:]
+	msg := p.c.body(line)
 	p.msg = msg
 	lf := p.c.lf
 	if lf.identity {
@@ -621,6 +614,15 @@ func (p *proc) message(line []byte) []byte {
 	p.tbuf = b
 	p.xlat = true
 	return b
+}
+
+// body returns the message of line: after the syslog header (detected, or
+// the first -s + 4 fields).
+func (c *config) body(line []byte) []byte {
+	if c.o.skipSet {
+		return line[formats.FieldStart(line, 0, int(int32(5)+c.o.Skip)):]
+	}
+	return line[formats.MessageStart(line):]
 }
 
 // rawLen is the length of a '#XX'-encoded value before its encoding (every

@@ -41,6 +41,8 @@ type config struct {
 	timers bool
 	// lf reads lines of a -log-format (nil: halog's fixed layout)
 	lf *lineFormat
+	// direct: lines of lf are handled from their spans (see directLine)
+	direct directMode
 	// -pct-by: the httplog timer part (0-4), else -1 and the slot of the
 	// timer in lf
 	pctPart, pctSlot int
@@ -103,6 +105,7 @@ func newConfig(o *Options, lf *lineFormat) *config {
 	case hSrv, hURL, hIP, hGraphs, hPctBy:
 		c.timers = true
 	}
+	c.direct = c.directWay()
 	return c
 }
 
@@ -496,6 +499,17 @@ func (p *proc) countSrv(b []byte, acc, lineno int) {
 		p.r.parseErr++
 		return
 	}
+	p.srvTimers(s, neg)
+	st, ok := f.at(p.c.accN + offStatus)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	srvStatus(s, b[st])
+}
+
+// srvTimers adds the timers in p.tv (5 parts, neg: one is negative) to s.
+func (p *proc) srvTimers(s *srvStat, neg bool) {
 	if !neg {
 		s.nbOK++
 	}
@@ -507,13 +521,12 @@ func (p *proc) countSrv(b []byte, acc, lineno int) {
 		s.cumRT += uint64(p.tv[3])
 		s.nbRT++
 	}
-	st, ok := f.at(p.c.accN + offStatus)
-	if !ok {
-		p.truncated(b, lineno)
-		return
-	}
+}
+
+// srvStatus counts in s the status class whose first digit is d.
+func srvStatus(s *srvStat, d byte) {
 	cl := 0
-	if d := b[st] - '0'; d >= 1 && d <= 5 {
+	if d -= '0'; d >= 1 && d <= 5 {
 		cl = int(d)
 	}
 	s.st[cl]++
@@ -590,20 +603,8 @@ func (p *proc) countIP(b []byte, acc, lineno int) {
 	if _, ok := p.allTimers(b, an, lineno); !ok {
 		return
 	}
-	v := &p.tv
-	var st urlStat
-	st.req = 1
-	if v[0] < 0 || v[4] < 0 {
-		st.err = 1
-	}
-	if v[0] >= 0 {
-		st.ttot = uint64(int64(v[0]))
-		st.oktot = uint64(int64(v[0]))
-	} else {
-		st.ttot = uint64(int64(v[4]))
-	}
 	bp, _ := f.at(an + offBytes)
-	st.btot = uint64(int64(formats.ParseInt(b, bp)))
+	st := p.ipStat(formats.ParseInt(b, bp))
 	// the source field ends before the spaces preceding the accept field
 	s, _ := f.at(p.c.srcN)
 	e := acc - 1
@@ -620,18 +621,43 @@ func (p *proc) countIP(b []byte, acc, lineno int) {
 	p.agg.addURL(key, &st)
 }
 
+// ipStat returns the -ic statistics of one request of the timers in p.tv
+// and the byte count bytes.
+func (p *proc) ipStat(bytes int32) urlStat {
+	v := &p.tv
+	var st urlStat
+	st.req = 1
+	if v[0] < 0 || v[4] < 0 {
+		st.err = 1
+	}
+	if v[0] >= 0 {
+		st.ttot = uint64(int64(v[0]))
+		st.oktot = uint64(int64(v[0]))
+	} else {
+		st.ttot = uint64(int64(v[4]))
+	}
+	st.btot = uint64(int64(bytes))
+	return st
+}
+
 func (p *proc) graphs(b []byte, acc, lineno int) {
 	tp, ok := p.f.at(p.c.accN + offTime)
 	if !ok {
 		p.truncated(b, lineno)
 		return
 	}
-	v := &p.tv
 	n, neg := p.timers(b, tp)
 	if n < 5 {
 		p.r.parseErr++
 		return
 	}
+	p.graphTimers(b, neg)
+}
+
+// graphTimers adds the timers in p.tv (5 parts, neg: one is negative) of
+// line b to the -gt/-pct data.
+func (p *proc) graphTimers(b []byte, neg bool) {
+	v := &p.tv
 	a := p.agg
 	if neg {
 		if p.c.o.Graph {

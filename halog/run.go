@@ -410,14 +410,25 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 				line = line[:i]
 			}
 		}
-		if p.c.lf != nil {
-			line = p.message(line)
-		}
-		f.reset(line, need, needAll)
 		p.ls, p.le = s, e
 		s = e + 1
 		n++
-		if p.processLine(line, n) && limit >= 0 && p.lout >= int(limit) {
+		var out bool
+		if done := false; p.c.direct != directOff {
+			done, out = p.directLine(line, n)
+			if !done {
+				line = p.message(line)
+				f.reset(line, need, needAll)
+				out = p.processLine(line, n)
+			}
+		} else {
+			if p.c.lf != nil {
+				line = p.message(line)
+			}
+			f.reset(line, need, needAll)
+			out = p.processLine(line, n)
+		}
+		if out && limit >= 0 && p.lout >= int(limit) {
 			p.stop = true
 			r.stop = true
 			break

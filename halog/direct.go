@@ -1,0 +1,248 @@
+package halog
+
+import (
+	"encoding/binary"
+
+	"github.com/haplog/haplog/formats"
+)
+
+// The direct path: for the reports that read only a few values (-st,
+// -srv, -ic, -pct/-gt) and the filters on them (-H, -rt/-RT, -e/-E,
+// -hs/-HS), a line of a custom log-format is handled from the spans of its
+// values, without rewriting it into halog's layout and locating that
+// layout's fields again. It applies only when the rewrite's fields would
+// hold exactly those values: the line matches the format in full (not cut),
+// every value up to the last field read is non-empty where it is a whole
+// field and holds no byte <= ' ' (that would move halog's field
+// boundaries), and the 5 timers stand in the message as one
+// "TR/Tw/Tc/Tr/Ta" list. Any other line goes the rewrite's way, which is
+// the reference behaviour both paths must give.
+
+// directMode is how the direct path applies to a run.
+type directMode uint8
+
+const (
+	directOff    directMode = iota
+	directOn                // the handlers read no timers
+	directTimers            // they read the timers
+)
+
+// directWay returns how the direct path applies to the run of c.
+func (c *config) directWay() directMode {
+	if !c.directOK() {
+		return directOff
+	}
+	if c.timers || c.o.HTTPOnly || c.o.RespTime {
+		return directTimers
+	}
+	return directOn
+}
+
+// directOK reports whether the direct path can handle the run of c.
+func (c *config) directOK() bool {
+	o, l := c.o, c.lf
+	if l == nil || l.identity || l.tcp || o.Follow || o.HTML != "" || o.PctBy != "" ||
+		o.Queued || o.QueuedSrv || o.TermCode || o.TimeRange {
+		return false
+	}
+	for _, s := range []int{l.TR, l.Tw, l.Tc, l.Tr, l.Ta} {
+		if s < 0 {
+			return false
+		}
+	}
+	if (o.Errors || o.Status) && l.st < 0 {
+		return false
+	}
+	switch c.h {
+	case hCount:
+		return true
+	case hStatus:
+		return l.st >= 0
+	case hSrv:
+		return l.st >= 0 && l.b >= 0 && l.s >= 0
+	case hIP:
+		return l.ci >= 0 && l.bytes >= 0
+	case hGraphs:
+		return true
+	}
+	return false
+}
+
+// clean reports whether v can stand as (part of) a field: no byte <= ' '.
+func clean(v []byte) bool {
+	for ; len(v) >= 8; v = v[8:] {
+		// any byte < 0x21 (the high bit of its lane set by the borrow,
+		// not by the byte itself)
+		w := binary.LittleEndian.Uint64(v)
+		if (w-0x2121212121212121)&^w&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for _, c := range v {
+		if c <= ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// directLine handles line by the direct path. handled is false when the
+// line needs the rewrite; out reports, as processLine, whether it reached
+// the output handler.
+func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
+	c := p.c
+	o := c.o
+	l := c.lf
+	msg := c.body(line)
+	sp := p.spans
+	if _, ok, cut := l.rd.ReadSlots(msg, sp, l.upto); !ok || cut {
+		return false, false
+	}
+	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
+	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
+	// field 1: source:port
+	src := l.ci
+	if src < 0 {
+		src = l.srcIP
+	}
+	if has(src) && !clean(val(src)) || has(l.cp) && !clean(val(l.cp)) {
+		return false, false
+	}
+	// field 2: [date], whose first digit halog checks
+	var d0 byte = '0'
+	switch {
+	case has(l.tr):
+		d := val(l.tr)
+		if !clean(d) {
+			return false, false
+		}
+		d0 = d[0]
+	case has(l.t):
+		d := val(l.t)
+		if !clean(d) {
+			return false, false
+		}
+		d0 = d[0]
+	case has(l.trz) || has(l.tz):
+		z := l.trz
+		if !has(z) {
+			z = l.tz
+		}
+		d := val(z)
+		if !clean(d[:min(20, len(d))]) || has(l.ms) && !clean(val(l.ms)) {
+			return false, false
+		}
+		d0 = d[0]
+	case has(l.ts):
+		if has(l.ms) && !clean(val(l.ms)) {
+			return false, false
+		}
+	}
+	// field 3: the frontend, 4: backend/server
+	fe := l.ft
+	if !has(fe) {
+		fe = l.f
+	}
+	if has(fe) && (sp[fe].Start == sp[fe].End || !clean(val(fe))) ||
+		has(l.b) && !clean(val(l.b)) || has(l.s) && !clean(val(l.s)) {
+		return false, false
+	}
+	// field 5: the timers, as one list (when read)
+	ts, te := sp[l.TR].Start, sp[l.TR].End
+	if c.direct == directTimers {
+		if ts < 0 {
+			return false, false
+		}
+		for _, s := range [...]int{l.Tw, l.Tc, l.Tr, l.Ta} {
+			v := sp[s]
+			if v.Start < 0 || v.Start != te+1 || msg[te] != '/' {
+				return false, false
+			}
+			te = v.End
+		}
+	}
+	// field 6: the status, 7: the bytes
+	var stv []byte
+	if has(l.st) {
+		if stv = val(l.st); len(stv) == 0 || !clean(stv) {
+			return false, false
+		}
+	}
+	var bv []byte
+	if c.h == hIP {
+		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || has(l.cp) && hasColon(val(l.cp)) {
+			return false, false
+		}
+	}
+	// the values are those of the rewritten line's fields
+	p.orig = line
+	p.xlat = true
+	if d0-'0' > 3 {
+		p.r.parseErr++
+		return true, false
+	}
+	n, neg := 0, false
+	if c.direct == directTimers {
+		n, neg = formats.ParseTimers(msg[:te], int(ts), p.tv[:5])
+	}
+	if c.filters {
+		test := true
+		if o.HTTPOnly {
+			test = n >= 4
+		}
+		if o.RespTime {
+			if n < 4 {
+				p.r.parseErr++
+				return true, false
+			}
+			test = test && ((p.tv[3] >= o.RespTimeMin) != o.InvertRespTime)
+		}
+		if o.Errors || o.Status {
+			v := formats.ParseInt(stv, 0)
+			if o.Errors {
+				test = test && ((v < 0 || (v >= 500 && v <= 599)) != o.InvertErrors)
+			}
+			if o.Status {
+				test = test && ((v >= o.StatusMin && v <= o.StatusMax) != o.InvertStatus)
+			}
+		}
+		if test == o.Invert {
+			return true, false
+		}
+	} else if o.Invert {
+		return true, false
+	}
+	if c.timers && n < 5 {
+		p.r.parseErr++
+		return true, true
+	}
+	switch c.h {
+	case hCount:
+		p.lout++
+	case hStatus:
+		p.agg.status.add(formats.ParseInt(stv, 0), 1)
+	case hSrv:
+		k := append(p.tbuf[:0], val(l.b)...)
+		k = append(k, '/')
+		k = append(k, val(l.s)...)
+		p.tbuf = k
+		s := p.agg.server(k)
+		p.srvTimers(s, neg)
+		srvStatus(s, stv[0])
+	case hIP:
+		st := p.ipStat(formats.ParseInt(bv, 0))
+		p.agg.addURL(val(src), &st)
+	case hGraphs:
+		p.graphTimers(line, neg)
+	}
+	return true, true
+}
+
+func hasColon(b []byte) bool {
+	for _, c := range b {
+		if c == ':' {
+			return true
+		}
+	}
+	return false
+}

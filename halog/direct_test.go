@@ -1,0 +1,86 @@
+package halog
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"testing"
+)
+
+// mutateLines returns the lines of data, each cut, or with a byte
+// replaced by one of the bytes that move halog's fields or the format's
+// values (space, '/', ':', '"', a date digit), or a byte removed, or left
+// as is: lines the direct path must hand to the rewrite, or read the same.
+func mutateLines(data []byte, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var out []byte
+	for _, l := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		l = append([]byte(nil), l...)
+		if len(l) > 2 {
+			i := rng.IntN(len(l))
+			switch rng.IntN(6) {
+			case 0:
+				l = l[:i]
+			case 1:
+				l[i] = " /:\"7{-"[rng.IntN(7)]
+			case 2:
+				l = append(l[:i], l[i+1:]...)
+			case 3:
+				l = append(l[:i], append([]byte("  "), l[i:]...)...)
+			}
+		}
+		out = append(out, l...)
+		out = append(out, '\n')
+	}
+	return out
+}
+
+// TestDirectMatchesRewrite runs the reports of the direct path on custom
+// format lines, intact and mutated, with and without it: the output (and
+// the diagnostics) must be the same as through the rewrite.
+func TestDirectMatchesRewrite(t *testing.T) {
+	recs := genRecords(4000, 21)
+	modes := []string{"-st", "-srv", "-srv -H", "-ic", "-pct", "-gt", "-c -H", "-e -st", "-E -srv",
+		"-hs 400:499 -ic", "-rt 100 -pct", "-RT 50 -st", "-v -H -ic", "-v -st", "-m 100 -srv", "-H -c -m 7"}
+	used := 0
+	for _, format := range []string{issueFormat, fullFormat} {
+		_, customLog := writeLogs(t, recs, format)
+		data, err := os.ReadFile(customLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seed, in := range [][]byte{data, mutateLines(data, 1), mutateLines(data, 2)} {
+			for _, m := range modes {
+				run := func(direct bool) (string, string, directMode) {
+					o, c := formatConfig(t, format, m)
+					if c == nil {
+						return "", "", directOff
+					}
+					if !direct {
+						c.direct = directOff
+					}
+					var out, diag bytes.Buffer
+					if err := runText(o, c, bytes.NewReader(in), &out, &diag, &runStats{}); err != nil {
+						t.Fatal(err)
+					}
+					return out.String(), diag.String(), c.direct
+				}
+				gotOut, gotErr, d := run(true)
+				if d == directOff {
+					continue
+				}
+				used++
+				wantOut, wantErr, _ := run(false)
+				if gotOut != wantOut {
+					t.Errorf("%s on %.12s (input %d): stdout differs, %s", m, format, seed, firstDiff([]byte(gotOut), []byte(wantOut)))
+				}
+				if gotErr != wantErr {
+					t.Errorf("%s on %.12s (input %d): stderr differs, %s", m, format, seed, firstDiff([]byte(gotErr), []byte(wantErr)))
+				}
+			}
+		}
+	}
+	if used == 0 {
+		t.Fatal("no mode took the direct path: the test compares nothing")
+	}
+}

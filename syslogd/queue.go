@@ -197,6 +197,9 @@ func (m *memQueue) Append(p []byte) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.recs) >= m.size && !m.closed {
+		// Records appended before this one are not committed yet: let
+		// the reader have them, or nothing frees space.
+		m.cond.Broadcast()
 		t := time.AfterFunc(m.timeout, func() { m.mu.Lock(); m.cond.Broadcast(); m.mu.Unlock() })
 		deadline := time.Now().Add(m.timeout)
 		for len(m.recs) >= m.size && !m.closed && time.Now().Before(deadline) {
@@ -221,11 +224,17 @@ func (m *memQueue) Append(p []byte) (uint64, error) {
 	m.arena = append(m.arena, p...)
 	m.recs = append(m.recs, dq.Record{ID: id, Data: m.arena[n:len(m.arena):len(m.arena)]})
 	m.st.Enqueued++
-	m.cond.Broadcast()
 	return id, nil
 }
 
-func (m *memQueue) Commit() error { return nil }
+// Commit wakes the reader, once per batch of Appends (as dq does), not
+// once per record.
+func (m *memQueue) Commit() error {
+	m.mu.Lock()
+	m.cond.Broadcast()
+	m.mu.Unlock()
+	return nil
+}
 
 func (m *memQueue) Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Record, error) {
 	m.mu.Lock()

@@ -1,6 +1,10 @@
 package formats
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // Span locates one variable's value in a line: line[Start:End]. For a
 // quoted value (the Q flag) the span excludes the quotes. Start < 0 means
@@ -322,17 +326,33 @@ func (st *step) value(line []byte, pos int) (s, e, next int) {
 }
 
 // scanTo returns the offset of the first stop byte from line[pos], or
-// len(line) when there is none or stop < 0. Values are short: the first
-// bytes are compared in a loop before calling IndexByte.
+// len(line) when there is none or stop < 0.
 func scanTo(line []byte, pos, stop int) int {
 	if stop < 0 {
 		return len(line)
 	}
-	c := byte(stop)
-	end := min(pos+16, len(line))
-	for i := pos; i < end; i++ {
-		if line[i] == c {
-			return i
+	return indexFrom(line, pos, byte(stop))
+}
+
+// indexFrom returns the offset of the first c from line[pos], or
+// len(line). Values are short: the first 64 bytes are searched 8 at a
+// time in registers (no call), the rest by IndexByte.
+func indexFrom(line []byte, pos int, c byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	pat := ones * uint64(c)
+	end := min(pos+64, len(line))
+	for ; pos+8 <= end; pos += 8 {
+		// the bytes equal to c are the zero bytes of x; the lowest set
+		// bit of t is in the first of them (a borrow marks only bytes
+		// above a zero one)
+		x := binary.LittleEndian.Uint64(line[pos:]) ^ pat
+		if t := (x - ones) &^ x & highs; t != 0 {
+			return pos + bits.TrailingZeros64(t)/8
+		}
+	}
+	for ; pos < end; pos++ {
+		if line[pos] == c {
+			return pos
 		}
 	}
 	if end == len(line) {
@@ -382,18 +402,8 @@ func fixed(line []byte, pos, n int) (s, e, next int) {
 func quotedSpan(line []byte, pos int, esc bool) (s, e, next int) {
 	s = pos + 1
 	if !esc {
-		// values are short: the first bytes in a loop, then IndexByte
-		end := min(s+16, len(line))
-		for i := s; i < end; i++ {
-			if line[i] == '"' {
-				return s, i, i + 1
-			}
-		}
-		i := bytes.IndexByte(line[end:], '"')
-		if i < 0 {
-			return s, len(line), len(line)
-		}
-		return s, end + i, end + i + 1
+		e = indexFrom(line, s, '"')
+		return s, e, min(e+1, len(line))
 	}
 	e = s
 	for e < len(line) && line[e] != '"' {

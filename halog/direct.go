@@ -93,7 +93,7 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	c := p.c
 	o := c.o
 	l := c.lf
-	msg := p.body(line)
+	msg := c.body(line)
 	sp := p.spans
 	if _, ok, cut := l.rd.ReadSlots(msg, sp, l.upto); !ok || cut {
 		return false, false

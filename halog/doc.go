@@ -39,10 +39,7 @@
 // else the error lists them) selects the format of the lines. The syslog
 // header of each line is then detected on its own (RFC 3164 with or
 // without host, RFC 5424, a bare PRI or timestamp, none; formats.
-// MessageStart), unless -s is given; each worker remembers the shapes of
-// the last few headers (header.go) and finds the message of a line whose
-// header differs from one of them only in digits without detecting it
-// again, with the same result. The format is compiled by the proxy's
+// MessageStart), unless -s is given. The format is compiled by the proxy's
 // own compiler (formats.Compile) into a formats.Reader, which locates the
 // value of every variable of a line without copying (reading only up to
 // the last value the selected report and filters use, plus the date: -st

@@ -601,7 +601,7 @@ func appendDate(dst []byte, t time.Time) []byte {
 func (p *proc) message(line []byte) []byte {
 	p.orig = line
 	p.xlat = false
-	msg := p.body(line)
+	msg := p.c.body(line)
 	p.msg = msg
 	lf := p.c.lf
 	if lf.identity {
@@ -618,11 +618,11 @@ func (p *proc) message(line []byte) []byte {
 
 // body returns the message of line: after the syslog header (detected, or
 // the first -s + 4 fields).
-func (p *proc) body(line []byte) []byte {
-	if o := p.c.o; o.skipSet {
-		return line[formats.FieldStart(line, 0, int(int32(5)+o.Skip)):]
+func (c *config) body(line []byte) []byte {
+	if c.o.skipSet {
+		return line[formats.FieldStart(line, 0, int(int32(5)+c.o.Skip)):]
 	}
-	return line[p.hdr.start(line):]
+	return line[formats.MessageStart(line):]
 }
 
 // rawLen is the length of a '#XX'-encoded value before its encoding (every

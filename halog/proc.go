@@ -227,7 +227,6 @@ type proc struct {
 	tbuf  []byte
 	spans []formats.Span
 	msg   []byte // the message of the line (spans index it)
-	hdr   hdrCache
 	// exact values held by -pct-by (see pctBudget)
 	pctExact int
 }

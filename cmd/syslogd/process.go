@@ -48,14 +48,20 @@ func applyProcess(p syslogd.Process, log *slog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("privilege drop: user id %q: %w", p.UID, err)
 		}
+		// A user id without a name has no groups of its own: the
+		// supplementary groups become the current group alone.
+		// rsyslogd logs an error and keeps root's groups (which can
+		// hold adm, disk...): we do not keep them.
+		groups := []int{syscall.Getgid()}
 		if u, err := user.LookupId(p.UID); err == nil {
-			groups, err := initGroups("/etc/group", u.Username, syscall.Getgid())
-			if err != nil {
+			if groups, err = initGroups("/etc/group", u.Username, syscall.Getgid()); err != nil {
 				return fmt.Errorf("privilege drop: groups of user %s: %w", u.Username, err)
 			}
-			if err := syscall.Setgroups(groups); err != nil {
-				return fmt.Errorf("privilege drop: setgroups for user %s: %w", u.Username, err)
-			}
+		} else {
+			log.Warn("privilege drop: no user name for this id: the supplementary groups are the current group only", "uid", uid)
+		}
+		if err := syscall.Setgroups(groups); err != nil {
+			return fmt.Errorf("privilege drop: setgroups for user id %d: %w", uid, err)
 		}
 		if err := syscall.Setuid(uid); err != nil {
 			return fmt.Errorf("privilege drop: setuid(%d): %w", uid, err)

@@ -5,9 +5,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/haplog/haplog/internal/testbin"
@@ -44,8 +46,8 @@ func TestLivePrivDrop(t *testing.T) {
 		{"$MaxOpenFiles 1234", "Max open files 1234 1234"},
 	} {
 		t.Run(strings.ReplaceAll(c.head, "\n", ";"), func(t *testing.T) {
-			want := privDropStatus(t, bin, c.head, "-n")
-			got := privDropStatus(t, os.Args[0], c.head)
+			want := privDropStatus(t, bin, c.head, nil, "-n")
+			got := privDropStatus(t, os.Args[0], c.head, nil)
 			if got != want {
 				t.Errorf("syslogd:\n%s\nrsyslogd:\n%s", got, want)
 			}
@@ -56,11 +58,28 @@ func TestLivePrivDrop(t *testing.T) {
 	}
 }
 
-// privDropStatus runs prog (rsyslogd, or this binary as syslogd) with the
+// TestPrivDropUnnamedUID: a user id with no passwd entry does not keep the
+// starting process's supplementary groups (rsyslogd keeps them; started
+// from a shell with the adm group, it would keep adm).
+func TestPrivDropUnnamedUID(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := user.LookupId("54321"); err == nil {
+		t.Skip("uid 54321 has a name here")
+	}
+	got := privDropStatus(t, os.Args[0], "$PrivDropToUserID 54321", []uint32{4, 7})
+	if !strings.Contains(got, "Uid: 54321") || !strings.Contains(got, "Groups: 0\n") {
+		t.Errorf("want uid 54321 with the groups of gid 0 only:\n%s", got)
+	}
+}
+
+// privDropStatus runs prog (rsyslogd, or this binary as syslogd), started
+// with the supplementary groups groups (nil: this process's), with the
 // configuration head and a UDP input writing every message to a file,
 // waits until a datagram is in the file and returns the Uid, Gid and
 // Groups lines of the process's /proc status and its open-files limit.
-func privDropStatus(t *testing.T, prog, head string, args ...string) string {
+func privDropStatus(t *testing.T, prog, head string, groups []uint32, args ...string) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "privdrop")
 	if err != nil {
@@ -77,6 +96,9 @@ func privDropStatus(t *testing.T, prog, head string, args ...string) string {
 	testkit.WriteFile(t, conf, fmt.Sprintf("%s\nmodule(load=\"imudp\")\ninput(type=\"imudp\" address=\"127.0.0.1\" port=\"%s\")\n*.* %s\n", head, port, out))
 	cmd := exec.Command(prog, append(args, "-f", conf, "-i", filepath.Join(dir, "pid"))...)
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	if groups != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Groups: groups}}
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

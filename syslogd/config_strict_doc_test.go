@@ -19,7 +19,7 @@ const directivesDoc = "../docs/syslogd-directives.md"
 var implementedDirectives = [][3]string{
 	{"$PreserveFQDN, global(preserveFQDN)", "legacy, global", "implemented: the local host's name is its first label unless on; senders' names are kept whole, as rsyslogd 8.2302 does (TestLiveRsyslogPreserveFQDN)"},
 	{"$AllowedSender UDP or TCP, addr[/bits], ...", "legacy", "implemented for IPv4/IPv6 addresses and CIDR: datagrams of other senders dropped, their TCP connections closed (TestLiveRsyslogAccess); host names and wildcards refused; other protocols refused"},
-	{"$PrivDropToUser, $PrivDropToUserID, $PrivDropToGroup, $PrivDropToGroupID, global(privDrop.user.name/.id, privDrop.group.name/.id, privDrop.group.keepSupplemental)", "legacy, global", "implemented: dropped once every socket is bound, in rsyslogd's order (TestLivePrivDrop, cmd/syslogd); an unknown user or group is fatal (rsyslogd keeps root)"},
+	{"$PrivDropToUser, $PrivDropToUserID, $PrivDropToGroup, $PrivDropToGroupID, global(privDrop.user.name/.id, privDrop.group.name/.id, privDrop.group.keepSupplemental)", "legacy, global", "implemented: dropped once every socket is bound, in rsyslogd's order (TestLivePrivDrop, cmd/syslogd); an unknown user or group is fatal (rsyslogd keeps root); a user id with no name gets the current group as its only supplementary group (rsyslogd keeps the starting groups; TestPrivDropUnnamedUID)"},
 	{"$MaxOpenFiles", "legacy", "implemented: soft and hard RLIMIT_NOFILE at start (TestLivePrivDrop)"},
 	{"$FileOwnerNum, $FileGroupNum, $DirOwnerNum, $DirGroupNum, fileOwnerNum ... (omfile, builtin:omfile)", "legacy, omfile", "implemented: numeric owners"},
 	{"global(umask)", "global", "implemented: as $Umask"},

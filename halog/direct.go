@@ -1,6 +1,7 @@
 package halog
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/haplog/haplog/formats"
@@ -170,7 +171,7 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	}
 	var bv []byte
 	if c.h == hIP {
-		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || has(l.cp) && hasColon(val(l.cp)) {
+		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || has(l.cp) && bytes.IndexByte(val(l.cp), ':') >= 0 {
 			return false, false
 		}
 	}
@@ -236,13 +237,4 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 		p.graphTimers(line, neg)
 	}
 	return true, true
-}
-
-func hasColon(b []byte) bool {
-	for _, c := range b {
-		if c == ':' {
-			return true
-		}
-	}
-	return false
 }

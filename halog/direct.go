@@ -112,14 +112,12 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	// field 2: [date], whose first digit halog checks
 	var d0 byte = '0'
 	switch {
-	case has(l.tr):
-		d := val(l.tr)
-		if !clean(d) {
-			return false, false
+	case has(l.tr) || has(l.t):
+		z := l.tr
+		if !has(z) {
+			z = l.t
 		}
-		d0 = d[0]
-	case has(l.t):
-		d := val(l.t)
+		d := val(z)
 		if !clean(d) {
 			return false, false
 		}

@@ -271,24 +271,15 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 }
 
 // value delimits the variable of st at line[pos:] (not at the end of
-// line). It returns the value's bounds (s < 0: printed nothing) and the
+// line; opNum and opScan are delimited by ReadSlots itself). It returns the value's bounds (s < 0: printed nothing) and the
 // offset after it, or next < 0 when the line cannot hold it.
 func (st *step) value(line []byte, pos int) (s, e, next int) {
 	switch st.op {
-	case opNum:
-		e = numberEnd(line, pos, st.n != 0)
-		if e < 0 {
-			return -1, -1, -1
-		}
-		return pos, e, e
 	case opQuoted:
 		if line[pos] != '"' {
 			return -1, -1, -1
 		}
 		return quotedSpan(line, pos, st.n != 0)
-	case opScan:
-		e = scanTo(line, pos, int(st.stop))
-		return pos, e, e
 	case opAddr:
 		e := pos
 		for e < len(line) && isAddrByte(line[e]) {

@@ -1,6 +1,7 @@
 package halog
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/haplog/haplog/formats"
@@ -111,14 +112,12 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	// field 2: [date], whose first digit halog checks
 	var d0 byte = '0'
 	switch {
-	case has(l.tr):
-		d := val(l.tr)
-		if !clean(d) {
-			return false, false
+	case has(l.tr) || has(l.t):
+		z := l.tr
+		if !has(z) {
+			z = l.t
 		}
-		d0 = d[0]
-	case has(l.t):
-		d := val(l.t)
+		d := val(z)
 		if !clean(d) {
 			return false, false
 		}
@@ -170,7 +169,7 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	}
 	var bv []byte
 	if c.h == hIP {
-		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || has(l.cp) && hasColon(val(l.cp)) {
+		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || has(l.cp) && bytes.IndexByte(val(l.cp), ':') >= 0 {
 			return false, false
 		}
 	}
@@ -236,13 +235,4 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 		p.graphTimers(line, neg)
 	}
 	return true, true
-}
-
-func hasColon(b []byte) bool {
-	for _, c := range b {
-		if c == ':' {
-			return true
-		}
-	}
-	return false
 }

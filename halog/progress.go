@@ -7,7 +7,7 @@ import (
 )
 
 // isTTY reports whether w is a terminal (a variable for tests).
-var isTTY = func(w any) bool { return isTerminal(w) }
+var isTTY = isTerminal
 
 // progressEvery is the interval between two progress lines; the first is
 // shown after it too, so that small inputs show none.
@@ -17,7 +17,7 @@ var progressEvery = time.Second
 // rewritten in place on stderr.
 type progress struct {
 	w           io.Writer
-	start, last time.Time
+	last        time.Time
 	lines, size int64 // at the last line shown
 	shown       bool
 }
@@ -28,8 +28,7 @@ func newProgress(stderr io.Writer) *progress {
 	if !isTTY(stderr) {
 		return nil
 	}
-	now := time.Now()
-	return &progress{w: stderr, start: now, last: now}
+	return &progress{w: stderr, last: time.Now()}
 }
 
 // update shows the totals read so far (lines, bytes), at most once per

@@ -413,15 +413,11 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 		p.ls, p.le = s, e
 		s = e + 1
 		n++
-		var out bool
-		if done := false; p.c.direct != directOff {
+		done, out := false, false
+		if p.c.direct != directOff {
 			done, out = p.directLine(line, n)
-			if !done {
-				line = p.message(line)
-				f.reset(line, need, needAll)
-				out = p.processLine(line, n)
-			}
-		} else {
+		}
+		if !done {
 			if p.c.lf != nil {
 				line = p.message(line)
 			}

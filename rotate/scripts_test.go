@@ -436,3 +436,36 @@ func TestScriptsTimeRotation(t *testing.T) {
 	wantContent(t, path+"-20261121", "before midnight\n")
 	wantContent(t, path, "after midnight\n")
 }
+
+// TestPreremoveFailsAfterCompress: a preremove script that fails for a
+// compressed backup's source keeps the source beside the compressed file;
+// the compression is counted as done, the script as failed, and nothing as
+// a background (compression) error.
+func TestPreremoveFailsAfterCompress(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "h.log")
+	var log testfs.LockedBuffer
+	w := mustNew(t, path, Options{Keep: 5, Compress: Gzip, Logger: slog.New(slog.NewTextHandler(&log, nil)), retryDelay: time.Hour,
+		Scripts: Scripts{PreRemove: "exit 2"}})
+	writeAll(t, w, numberedLines(0, 3))
+	if err := w.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(testfs.Names(t, dir), " "); got != "h.log h.log.1 h.log.1.gz" {
+		t.Errorf("files %q", got)
+	}
+	wantContent(t, path+".1", string(numberedLines(0, 3)))
+	if got := testfs.ReadFile(t, path+".1.gz"); !bytes.Equal(got, numberedLines(0, 3)) {
+		t.Errorf("h.log.1.gz holds %q", got)
+	}
+	st := w.Stats()
+	if st.Compressed != 1 || st.BackgroundErrors != 0 || st.ScriptErrors == 0 {
+		t.Errorf("compressed %d, background errors %d, script errors %d; want 1, 0, >0\n%s", st.Compressed, st.BackgroundErrors, st.ScriptErrors, log.String())
+	}
+	if strings.Contains(log.String(), "background compress failed") {
+		t.Errorf("the preremove failure is logged as a compression failure:\n%s", log.String())
+	}
+}

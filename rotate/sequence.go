@@ -23,10 +23,7 @@ import (
 // names back.
 func (w *worker) sequence(reason string) (err error) {
 	sc := w.opts.Scripts
-	pat := sc.Pattern
-	if pat == "" {
-		pat = w.n.path
-	}
+	pat := w.scriptPattern()
 	defer func() { w.hooks.done(err) }()
 	if sc.FirstAction != "" {
 		if err := w.script("firstaction", sc.FirstAction, pat); err != nil {
@@ -103,6 +100,15 @@ func (w *worker) script(name, text string, args ...string) error {
 	return err
 }
 
+// scriptPattern is the block's pattern text scripts get as $1 (the log
+// file's path when there is none).
+func (w *worker) scriptPattern() string {
+	if p := w.opts.Scripts.Pattern; p != "" {
+		return p
+	}
+	return w.n.path
+}
+
 // preRemove runs the preremove script for path, if there is one; an error
 // means path must stay (logged as logrotate does; the worker retries later).
 func (w *worker) preRemove(path string) error {
@@ -112,12 +118,8 @@ func (w *worker) preRemove(path string) error {
 	}
 	err := w.script("preremove", sc.PreRemove, path)
 	if err != nil {
-		pat := sc.Pattern
-		if pat == "" {
-			pat = w.n.path
-		}
 		w.failed = true
-		w.log.Error(fmt.Sprintf("rotate: error running preremove script for %s of '%s'. Not removing this file.", path, pat), "err", err)
+		w.log.Error(fmt.Sprintf("rotate: error running preremove script for %s of '%s'. Not removing this file.", path, w.scriptPattern()), "err", err)
 	}
 	return err
 }
@@ -127,29 +129,26 @@ func (w *worker) preRemove(path string) error {
 // for the rotation (logrotate renames them before its prerotate script).
 // undo renames them back down.
 func (w *worker) makeRoom() (undo func(), err error) {
-	backups, pending, _, err := w.n.scan()
+	mine, pending, foreign, err := w.scanMine()
 	if err != nil {
 		return nil, err
 	}
-	mine, foreign := w.split(backups)
 	if len(pending) > 0 {
 		if !w.shift(mine, pending, foreign) {
 			return nil, errors.New("pending backups could not be numbered")
 		}
-		if backups, _, _, err = w.n.scan(); err != nil {
+		if mine, _, foreign, err = w.scanMine(); err != nil {
 			return nil, err
 		}
-		mine, foreign = w.split(backups)
 	}
 	if w.opts.DelayCompress && w.opts.Compress != NoCompression && len(mine) > 0 && mine[0].seq == 1 && mine[0].ext == "" {
 		// logrotate compresses the backup delaycompress left plain
 		// before it renames the backups up. If that fails (logged), it
 		// is renamed up plain and compressed by a later pass.
 		w.compress(mine[0])
-		if backups, _, _, err = w.n.scan(); err != nil {
+		if mine, _, foreign, err = w.scanMine(); err != nil {
 			return nil, err
 		}
-		mine, foreign = w.split(backups)
 	}
 	type move struct{ from, to string }
 	var done []move
@@ -160,22 +159,38 @@ func (w *worker) makeRoom() (undo func(), err error) {
 			}
 		}
 	}
+	taken := func(seq int) error {
+		if !foreign[w.n.numbered(seq)] {
+			return nil
+		}
+		undo()
+		return fmt.Errorf("%s is taken by a file this writer did not rotate (another program rotates %s too)", w.n.numbered(seq), w.n.path)
+	}
 	for i := len(mine) - 1; i >= 0; i-- { // highest number first
 		b := mine[i]
-		to := w.n.numbered(b.seq+1) + b.ext
-		if foreign[w.n.numbered(b.seq+1)] {
-			undo()
-			return nil, fmt.Errorf("%s is taken by a file this writer did not rotate (another program rotates %s too)", w.n.numbered(b.seq+1), w.n.path)
+		if err := taken(b.seq + 1); err != nil {
+			return nil, err
 		}
+		to := w.n.numbered(b.seq+1) + b.ext
 		if err := os.Rename(b.path, to); err != nil {
 			undo()
 			return nil, err
 		}
 		done = append(done, move{b.path, to})
 	}
-	if foreign[w.n.numbered(1)] {
-		undo()
-		return nil, fmt.Errorf("%s is taken by a file this writer did not rotate (another program rotates %s too)", w.n.numbered(1), w.n.path)
+	if err := taken(1); err != nil {
+		return nil, err
 	}
 	return undo, nil
+}
+
+// scanMine lists the backups, split into ours and the stems of those
+// another program made, and the pending ones.
+func (w *worker) scanMine() (mine, pending []backup, foreign map[string]bool, err error) {
+	backups, pending, _, err := w.n.scan()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	mine, foreign = w.split(backups)
+	return mine, pending, foreign, nil
 }

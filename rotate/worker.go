@@ -226,14 +226,18 @@ func (w *worker) compress(b backup) bool {
 	if errors.Is(err, errAborted) {
 		return false
 	}
-	if err != nil {
+	// A preremove script that failed for the source (logged and counted
+	// by preRemove) leaves it beside the compressed backup, which exists:
+	// not a compression failure.
+	var se *ScriptError
+	if err != nil && !errors.As(err, &se) {
 		w.fail("compress", err)
 		return false
 	}
 	w.st.compressed.Add(1)
 	w.st.compressedIn.Add(n)
 	w.log.Info("rotate: compressed backup", "file", dst, "bytes", n)
-	return true
+	return err == nil
 }
 
 // scripted reports whether rotations run logrotate scripts.

@@ -224,3 +224,41 @@ func TestProcessSignals(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigScriptRuns: a postrotate script that does real work (not only
+// a reopen) is run by the command at a SIGUSR1 rotation, with $1 the log
+// file and $2 its backup, and draws no "is not run" warning; nothing
+// written is lost.
+func TestConfigScriptRuns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "h.log")
+	trace := filepath.Join(t.TempDir(), "trace")
+	conf := testkit.WriteFile(t, filepath.Join(dir, "h.conf"),
+		path+" {\n  rotate 2\n  postrotate\n    echo \"$1 $2\" >> "+trace+"\n  endscript\n}\n")
+	pr, pw := io.Pipe()
+	sig := make(chan os.Signal, 1)
+	var stderr testfs.LockedBuffer
+	code := make(chan int, 1)
+	go func() { code <- run([]string{"-config", conf, path}, pr, &stderr, sig) }()
+	if _, err := io.WriteString(pw, "one\n"); err != nil {
+		t.Fatal(err)
+	}
+	sig <- syscall.SIGUSR1
+	testkit.Eventually(t, "the postrotate script has run", func() bool {
+		_, err := os.Stat(trace)
+		return err == nil
+	})
+	pw.Close()
+	if c := <-code; c != 0 {
+		t.Fatalf("exit %d: %s", c, stderr.String())
+	}
+	if got, want := string(testfs.ReadFile(t, trace)), path+" "+path+".1\n"; got != want {
+		t.Errorf("postrotate saw %q, want %q", got, want)
+	}
+	if all := string(testfs.ReadFile(t, path+".1")) + string(testfs.ReadFile(t, path)); all != "one\n" {
+		t.Errorf("h.log.1 then h.log hold %q, want \"one\\n\"", all)
+	}
+	if strings.Contains(stderr.String(), "is not run") {
+		t.Errorf("warned that the script is not run:\n%s", stderr.String())
+	}
+}

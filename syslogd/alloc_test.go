@@ -154,3 +154,23 @@ func BenchmarkRouteOnly(b *testing.B) {
 		w.handleFrom(line, from)
 	}
 }
+
+// TestDynaFileAllocs pins the routing of a datagram to a dynaFile whose
+// file is already open (render the name, find the file in the cache,
+// write) at zero allocations.
+func TestDynaFileAllocs(t *testing.T) {
+	s, sinks := countServer(t, "dyna.conf", "$template D,\"/x/%programname%.log\"\n$template M,\"%msg%\\n\"\nlocal0.* ?D;M\n")
+	w := s.newWorker(false)
+	from := netip.MustParseAddr("127.0.0.1")
+	w.handleFrom(haproxyLine, from) // open the file, fill the sender cache
+	allocs := testing.AllocsPerRun(1000, func() { w.handleFrom(haproxyLine, from) })
+	if allocs != 0 {
+		t.Fatalf("%v allocations per datagram, want 0", allocs)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if c := sinks.get("/x/haproxy.log"); c == nil || c.lines.Load() != 1002 {
+		t.Fatalf("/x/haproxy.log: %v, want 1002 lines", c)
+	}
+}

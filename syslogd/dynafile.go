@@ -73,6 +73,7 @@ func (d *dynaSink) WriteRecords(framed []byte, n int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var bad int
+	var first string // the first refused name, for the error
 	for len(framed) >= 8 {
 		total := int(binary.BigEndian.Uint32(framed))
 		plen := int(binary.BigEndian.Uint32(framed[4:]))
@@ -83,6 +84,9 @@ func (d *dynaSink) WriteRecords(framed []byte, n int) error {
 		if !ok {
 			if len(path) == 0 || path[0] != '/' {
 				// rsyslog refuses a relative or empty name too.
+				if bad == 0 {
+					first = string(path)
+				}
 				bad++
 				continue
 			}
@@ -93,7 +97,7 @@ func (d *dynaSink) WriteRecords(framed []byte, n int) error {
 		e.fs.write(line, 1)
 	}
 	if bad > 0 {
-		return &partialWrite{refused: bad, err: fmt.Errorf("dynaFile: %d file name(s) not absolute", bad)}
+		return &partialWrite{refused: bad, err: fmt.Errorf("dynaFile: %d file name(s) not absolute, the first %q", bad, first)}
 	}
 	return nil
 }

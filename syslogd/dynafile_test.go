@@ -1,7 +1,9 @@
 package syslogd
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -89,15 +91,17 @@ $DynaFileCacheSize 2
 }
 
 // TestDynaFileRefusedNames: in a batch, only the messages whose dynaFile
-// name is not absolute are dropped (and counted so); the others are
-// written.
+// name is not absolute are dropped (and counted so, the error naming the
+// first such name); the others are written.
 func TestDynaFileRefusedNames(t *testing.T) {
 	cfg, err := ParseConfig("d.conf", []byte("$template M,\"%msg%\\n\"\n$template D,\"%msg:2:100%\"\n*.* ?D;M\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var written countSink
+	var logged bytes.Buffer
 	s, err := New(Options{Config: cfg, UDP: []string{"127.0.0.1:0"}, TCP: []string{}, Unix: []string{},
+		Logger:     slog.New(slog.NewTextHandler(&logged, nil)),
 		LookupAddr: func(netip.Addr) string { return "localhost" },
 		Open:       func(string) (Sink, error) { return &written, nil }})
 	if err != nil {
@@ -119,6 +123,9 @@ func TestDynaFileRefusedNames(t *testing.T) {
 	}
 	if n := written.lines.Load(); n != 2 {
 		t.Errorf("%d lines in the files, want 2", n)
+	}
+	if !strings.Contains(logged.String(), `rel.log`) {
+		t.Errorf("the error does not name the refused file name rel.log: %q", logged.String())
 	}
 }
 

@@ -246,14 +246,7 @@ func (f *fwdOut) sender() {
 			}
 			ids = ids[:0]
 			for _, r := range recs {
-				if f.fp.framing == "octet-counted" {
-					bw.WriteString(strconv.Itoa(len(r.Data)))
-					bw.WriteByte(' ')
-					bw.Write(r.Data)
-				} else {
-					bw.Write(r.Data)
-					bw.WriteByte('\n')
-				}
+				writeFrame(bw, r.Data, f.fp.framing == "octet-counted")
 				ids = append(ids, r.ID)
 			}
 			if err := bw.Flush(); err != nil {
@@ -268,6 +261,24 @@ func (f *fwdOut) sender() {
 			break
 		}
 	}
+}
+
+// writeFrame writes one message to bw, octet-counted ("<length> <msg>")
+// or followed by a line feed, without allocating: the length is
+// formatted into bw's free space, not by strconv.Itoa. A write error
+// stays in bw for its next Flush.
+func writeFrame(bw *bufio.Writer, msg []byte, octet bool) {
+	if octet {
+		if bw.Available() < 20 { // room for any length
+			_ = bw.Flush()
+		}
+		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(len(msg)), 10))
+		bw.WriteByte(' ')
+		bw.Write(msg)
+		return
+	}
+	bw.Write(msg)
+	bw.WriteByte('\n')
 }
 
 // udpSender sends each record as one datagram from an unconnected socket

@@ -1,6 +1,8 @@
 package syslogd
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -134,5 +136,30 @@ func TestOmfwdConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err %v, want %q", c.conf, err, c.want)
 		}
+	}
+}
+
+// TestWriteFrameAllocs: omfwd frames a TCP message (octet-counted, with a
+// length of three digits, or line-feed terminated) without allocating,
+// and writes the bytes RFC 6587 says.
+func TestWriteFrameAllocs(t *testing.T) {
+	msg := bytes.Repeat([]byte("x"), 123)
+	var out bytes.Buffer
+	bw := bufio.NewWriterSize(&out, 1<<20)
+	for _, octet := range []bool{true, false} {
+		if a := testing.AllocsPerRun(100, func() { writeFrame(bw, msg, octet) }); a != 0 {
+			t.Errorf("octet %v: %v allocations per message, want 0", octet, a)
+		}
+	}
+	out.Reset()
+	bw = bufio.NewWriterSize(&out, 16) // less free space than a length may need
+	writeFrame(bw, []byte("<13>a b"), true)
+	writeFrame(bw, []byte("<13>c"), false)
+	writeFrame(bw, msg, true)
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "7 <13>a b<13>c\n123 "+string(msg); got != want {
+		t.Errorf("frames %q, want %q", got, want)
 	}
 }

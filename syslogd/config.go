@@ -993,14 +993,20 @@ func (p *cfgParser) fileAttr(a *FileAttrs, key, v string, n int) error {
 			return p.errf(n, key, "%q: want an octal mode such as 0755", v)
 		}
 		a.DirMode = os.FileMode(m)
-	case "fileowner":
-		a.Owner = v
-	case "filegroup":
-		a.Group = v
-	case "dirowner":
-		a.DirOwner = v
-	case "dirgroup":
-		a.DirGroup = v
+	case "fileowner", "filegroup", "dirowner", "dirgroup":
+		if err := ownerKnown(key, v); err != nil {
+			return p.errf(n, key, "%w", err)
+		}
+		switch key {
+		case "fileowner":
+			a.Owner = v
+		case "filegroup":
+			a.Group = v
+		case "dirowner":
+			a.DirOwner = v
+		default:
+			a.DirGroup = v
+		}
 	case "createdirs":
 		on, err := onOff(v)
 		if err != nil {

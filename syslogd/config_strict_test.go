@@ -71,6 +71,14 @@ func TestConfigStrictClassification(t *testing.T) {
 		{conf: "$FileOwnerNum 0", check: func(c *Config) bool { return c.file.Owner == "0" }},
 		{conf: "$DirGroupNum 4", check: func(c *Config) bool { return c.file.DirGroup == "4" }},
 		{conf: "$FileOwnerNum root", want: bad, text: "numeric id"},
+		// an owner or group the system does not know: rsyslogd -N1 exits 1
+		// ("ID for user 'x' could not be found"); found at the first write
+		// instead, every line of that file was dropped
+		{conf: "$FileOwner no-such-user-here", want: bad, text: `fileowner "no-such-user-here"`},
+		{conf: "$DirGroup no-such-group-here", want: bad, text: `dirgroup "no-such-group-here"`},
+		{conf: `*.* action(type="omfile" file="/x" fileGroup="no-such-group-here")`, want: bad, text: "no-such-group-here"},
+		{conf: "$FileOwnerNum 54321", want: bad, text: "54321"}, // no passwd entry: rotate could not chown to it
+		{conf: "$DirOwnerNum 54321", check: func(c *Config) bool { return c.file.DirOwner == "54321" }},
 		// action(type="omfile") parameters.
 		{conf: `*.* action(type="omfile" file="/x" zipLevel="0")`, want: warn, text: "not compressed"},
 		{conf: `*.* action(type="omfile" file="/x" zipLevel="6")`, want: fatal, text: "ziplevel"},

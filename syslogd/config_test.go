@@ -143,7 +143,7 @@ $FileCreateMode 0640
 $Umask 0027
 *.* /b
 module(load="builtin:omfile" fileCreateMode="0600")
-*.* action(type="omfile" file="/c" fileOwner="syslog")
+*.* action(type="omfile" file="/c" fileOwner="nobody")
 *.* action(type="omfile" file="/d" fileCreateMode="0604" fileGroup="users")
 `
 	cfg, err := ParseConfig("f.conf", []byte(conf))
@@ -153,7 +153,7 @@ module(load="builtin:omfile" fileCreateMode="0600")
 	want := map[string]FileAttrs{
 		"/a": {},
 		"/b": {Mode: 0o640, Owner: "root", Group: "adm"},
-		"/c": {Mode: 0o600, Owner: "syslog"},
+		"/c": {Mode: 0o600, Owner: "nobody"},
 		"/d": {Mode: 0o604, Group: "users"},
 	}
 	for _, r := range cfg.Rules {

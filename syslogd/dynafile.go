@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/haplog/haplog/rotate"
@@ -242,24 +243,62 @@ func makeDirsFor(path string, a FileAttrs, umask int) error {
 // dirOwner resolves $DirOwner and $DirGroup (names or numeric ids); -1:
 // unchanged.
 func dirOwner(a FileAttrs) (uid, gid int, err error) {
-	uid, err = lookupID(a.DirOwner, "$DirOwner", func(name string) (string, error) {
-		u, err := user.Lookup(name)
-		if err != nil {
-			return "", err
-		}
-		return u.Uid, nil
-	})
-	if err != nil {
+	if uid, err = lookupID(a.DirOwner, "$DirOwner", userID); err != nil {
 		return -1, -1, err
 	}
-	gid, err = lookupID(a.DirGroup, "$DirGroup", func(name string) (string, error) {
-		g, err := user.LookupGroup(name)
-		if err != nil {
-			return "", err
-		}
-		return g.Gid, nil
-	})
+	gid, err = lookupID(a.DirGroup, "$DirGroup", groupID)
 	return uid, gid, err
+}
+
+// userID is the id of the user named name.
+func userID(name string) (string, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return "", err
+	}
+	return u.Uid, nil
+}
+
+// groupID is the id of the group named name.
+func groupID(name string) (string, error) {
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		return "", err
+	}
+	return g.Gid, nil
+}
+
+// ownerKnown refuses, as rsyslogd -N1 does ("ID for user 'x' could not be
+// found"), an owner or group (key: fileowner, filegroup, dirowner,
+// dirgroup) this system does not know: found only at the first write, it
+// would drop every line of that file. A file's owner and group are set by
+// rotate, which takes a number only when it names an existing user or
+// group (as logrotate); a directory's take any number.
+func ownerKnown(key, v string) error {
+	group := strings.HasSuffix(key, "group")
+	look := userID
+	if group {
+		look = groupID
+	}
+	if _, err := lookupID(v, key, look); err != nil {
+		return err
+	}
+	if _, err := strconv.Atoi(v); err != nil || strings.HasPrefix(key, "dir") {
+		return nil
+	}
+	if _, err := look(v); err == nil { // a name made of digits
+		return nil
+	}
+	var err error
+	if group {
+		_, err = user.LookupGroupId(v)
+	} else {
+		_, err = user.LookupId(v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", key, v, err)
+	}
+	return nil
 }
 
 // lookupID returns -1 for an empty name, the number of a numeric one, and

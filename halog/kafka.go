@@ -40,14 +40,15 @@ type kafkaReader struct {
 	buf     []byte
 	off     int
 
-	mu       sync.Mutex
-	start    map[int32]int64           // log start offsets at startup
-	end      map[int32]int64           // end offsets at startup
-	assigned map[int32]bool            // partitions read (all without a group); true once the start offset is known
-	next     map[int32]int64           // per partition: offset of the next record to read (known starts)
-	counted  map[int32]kgo.EpochOffset // per partition: what was handed over (to commit)
-	joined   bool                      // without a group, or once the group assigned partitions
-	err      error
+	mu        sync.Mutex
+	start     map[int32]int64           // log start offsets at startup
+	end       map[int32]int64           // end offsets at startup
+	assigned  map[int32]bool            // partitions read (all without a group); true once the start offset is known
+	next      map[int32]int64           // per partition: offset of the next record to read (known starts)
+	counted   map[int32]kgo.EpochOffset // per partition: what was handed over (to commit)
+	joined    bool                      // without a group, or once the group assigned partitions
+	revokeErr error                     // a commit at a rebalance failed (set by the client's goroutine)
+	err       error
 }
 
 // openKafka connects to the brokers of o.Kafka and returns a reader of
@@ -184,8 +185,17 @@ func (r *kafkaReader) onOffsets(_ context.Context, m map[string]map[int32]kgo.Of
 	return m, nil
 }
 
+// onRevoked commits what was counted of the partitions the group takes
+// away. A failed commit ends the read (Read returns it): the next member
+// would count those records again.
 func (r *kafkaReader) onRevoked(ctx context.Context, cl *kgo.Client, m map[string][]int32) {
-	r.commitParts(ctx, m[r.topic])
+	if err := r.commitParts(ctx, m[r.topic]); err != nil {
+		r.mu.Lock()
+		if r.revokeErr == nil {
+			r.revokeErr = fmt.Errorf("-kafka %s: commit at a rebalance: %w", r.brokers, err)
+		}
+		r.mu.Unlock()
+	}
 	r.onLost(ctx, cl, m)
 }
 
@@ -217,6 +227,11 @@ func (r *kafkaReader) finished() bool {
 
 func (r *kafkaReader) Read(p []byte) (int, error) {
 	for r.off == len(r.buf) {
+		if r.err == nil {
+			r.mu.Lock()
+			r.err = r.revokeErr
+			r.mu.Unlock()
+		}
 		if r.err != nil {
 			return 0, r.err
 		}

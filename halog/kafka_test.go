@@ -298,3 +298,29 @@ func TestKafkaGroupSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestKafkaRevokeCommitError: a commit that fails when the group takes a
+// partition away ends the read with an error naming it (the next member
+// would count those records again); it was dropped.
+func TestKafkaRevokeCommitError(t *testing.T) {
+	b := testkit.NewBroker(t, "rev", 1)
+	produce(t, b.Addr, "rev", 1, []string{"a", "b"})
+	o, err := Parse([]string{"-st", "-kafka", b.Addr, "-topic", "rev", "-group", "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := openKafka(context.Background(), o, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kr.Close()
+	kr.mu.Lock()
+	kr.counted[0] = kgo.EpochOffset{Epoch: -1, Offset: 1}
+	kr.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the commit fails
+	kr.onRevoked(ctx, kr.cl, map[string][]int32{"rev": {0}})
+	if _, err := kr.Read(make([]byte, 64)); err == nil || !strings.Contains(err.Error(), "commit at a rebalance") {
+		t.Fatalf("Read after a failed commit at a rebalance: %v", err)
+	}
+}

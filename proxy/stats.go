@@ -286,6 +286,8 @@ func (p *Proxy) statsAction(form string) string {
 // form parameter into (LINESIZE, its terminating NUL included).
 const statsParamMax = 2048
 
+// serverByName returns the backend's first server called name, or nil
+// (the stats page's admin form and the CLI's "<backend>/<server>").
 func (b *backend) serverByName(name string) *server {
 	for _, s := range b.servers {
 		if s.cfg.Name == name {

@@ -185,13 +185,11 @@ func (cl *cliState) cliServer(w *bytes.Buffer, args []string) *server {
 		w.WriteString("No such backend.\n")
 		return nil
 	}
-	for _, s := range b.servers {
-		if s.cfg.Name == sn {
-			return s
-		}
+	s := b.serverByName(sn)
+	if s == nil {
+		w.WriteString("No such server.\n")
 	}
-	w.WriteString("No such server.\n")
-	return nil
+	return s
 }
 
 func (cl *cliState) cliSetServer(w *bytes.Buffer, args []string) {

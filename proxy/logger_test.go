@@ -37,7 +37,7 @@ backend be
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(p.closeSinks)
+	t.Cleanup(p.plan().closeSinks)
 	r := &formats.Record{
 		ClientAddr: netip.MustParseAddrPort("127.0.0.1:53874"), AcceptTime: time.Now(),
 		Frontend: "fe", Backend: "be", Server: "a1", Status: 200, BytesOut: 500,

@@ -42,7 +42,7 @@ backend be
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(p.closeSinks)
+	t.Cleanup(p.plan().closeSinks)
 	return p, p.plan().frontends[0]
 }
 

@@ -256,9 +256,6 @@ func (p *Proxy) removeSession(s *session) {
 	p.mu.Unlock()
 }
 
-// closeSinks closes the log sockets of the current plan.
-func (p *Proxy) closeSinks() { p.plan().closeSinks() }
-
 // logStopped emits HAProxy's soft-stop lines, one per proxy: as haproxy
 // 2.6.12 orders them (TestStopNoticesVsHAProxy in cmd/proxy), first the
 // proxies with a frontend (frontend, listen) in declaration order, as

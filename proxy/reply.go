@@ -73,10 +73,32 @@ func buildReply(code int, reason string, hdrs [][2]string, body string) reply {
 	return reply{status: code, raw: b, htx: int64(htx + len(body))}
 }
 
+// errorPage is the body of HAProxy's built-in error page for code.
+func errorPage(code int) string {
+	return "<html><body><h1>" + strconv.Itoa(code) + " " + reasonFor(code) + "</h1>\n" +
+		messages[code] + "\n</body></html>\n"
+}
+
+// authReply is HAProxy's 401 asking for Basic credentials of realm; the
+// page is left out of the body (not of its content-length) when withBody
+// is false (an answer to HEAD).
+func authReply(realm string, withBody bool) reply {
+	page := errorPage(401)
+	body := page
+	if !withBody {
+		body = ""
+	}
+	return buildReply(401, reasonFor(401), [][2]string{
+		{"content-length", strconv.Itoa(len(page))},
+		{"cache-control", "no-cache"},
+		{"content-type", "text/html"},
+		{"www-authenticate", `Basic realm="` + realm + `"`},
+	}, body)
+}
+
 // errorReply is HAProxy's built-in error page for code.
 func errorReply(code int) reply {
-	body := "<html><body><h1>" + strconv.Itoa(code) + " " + reasonFor(code) + "</h1>\n" +
-		messages[code] + "\n</body></html>\n"
+	body := errorPage(code)
 	return buildReply(code, reasonFor(code), [][2]string{
 		{"content-length", strconv.Itoa(len(body))},
 		{"cache-control", "no-cache"},
@@ -88,8 +110,7 @@ func errorReply(code int) reply {
 // before a stream exists: mixed-case headers and Connection: close; it is
 // not counted in %B.
 func rawErrorReply(code int) reply {
-	body := "<html><body><h1>" + strconv.Itoa(code) + " " + reasonFor(code) + "</h1>\n" +
-		messages[code] + "\n</body></html>\n"
+	body := errorPage(code)
 	raw := "HTTP/1.1 " + strconv.Itoa(code) + " " + reasonFor(code) + "\r\n" +
 		"Content-length: " + strconv.Itoa(len(body)) + "\r\n" +
 		"Cache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n" + body

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/haplog/haplog/formats"
@@ -78,13 +77,7 @@ func compileRuleList(pc *config.Proxy, rules []config.HTTPRule, kw string) ([]*h
 			if realm == "" {
 				realm = pc.Name
 			}
-			body := "<html><body><h1>401 Unauthorized</h1>\n" + messages[401] + "\n</body></html>\n"
-			out[i] = &hdrRule{auth: buildReply(401, "Unauthorized", [][2]string{
-				{"content-length", strconv.Itoa(len(body))},
-				{"cache-control", "no-cache"},
-				{"content-type", "text/html"},
-				{"www-authenticate", `Basic realm="` + realm + `"`},
-			}, body)}
+			out[i] = &hdrRule{auth: authReply(realm, true)}
 		case config.ActSetLogLevel:
 			hr := &hdrRule{quiet: r.Value == "silent"}
 			if !hr.quiet {

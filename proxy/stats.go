@@ -109,17 +109,7 @@ func statsUnauthorized(s *session, cfg *config.Stats, now time.Time, keep bool) 
 		realm = "HAProxy Statistics"
 	}
 	head := string(s.req.method) == "HEAD"
-	page := "<html><body><h1>401 Unauthorized</h1>\n" + messages[401] + "\n</body></html>\n"
-	body := page
-	if head {
-		body = ""
-	}
-	rep := buildReply(401, "Unauthorized", [][2]string{
-		{"content-length", strconv.Itoa(len(page))},
-		{"cache-control", "no-cache"},
-		{"content-type", "text/html"},
-		{"www-authenticate", `Basic realm="` + realm + `"`},
-	}, body)
+	rep := authReply(realm, !head)
 	st.queued, st.connected = now, now
 	st.term.set(causeLocal, phaseRequest)
 	st.status, st.bytesOut = 400, rep.htx+unsent400(head)
@@ -132,7 +122,7 @@ func statsUnauthorized(s *session, cfg *config.Stats, now time.Time, keep bool) 
 // (the errorfile form, with "Connection: close") when it is generated but
 // not sent.
 func unsent400(head bool) int64 {
-	page := "<html><body><h1>400 " + reasonFor(400) + "</h1>\n" + messages[400] + "\n</body></html>\n"
+	page := errorPage(400)
 	body := page
 	if head {
 		body = ""
@@ -296,6 +286,8 @@ func (p *Proxy) statsAction(form string) string {
 // form parameter into (LINESIZE, its terminating NUL included).
 const statsParamMax = 2048
 
+// serverByName returns the backend's first server called name, or nil
+// (the stats page's admin form and the CLI's "<backend>/<server>").
 func (b *backend) serverByName(name string) *server {
 	for _, s := range b.servers {
 		if s.cfg.Name == name {

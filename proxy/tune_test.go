@@ -30,7 +30,7 @@ type tuneCase struct {
 // tuneBackend records the head of each request it receives by its
 // target and answers with the response of the case named by the target.
 type tuneBackend struct {
-	ln    net.Listener
+	addr  *net.TCPAddr
 	resps map[string][]byte
 	mu    sync.Mutex
 	got   map[string]string
@@ -38,29 +38,15 @@ type tuneBackend struct {
 
 func newTuneBackend(t *testing.T, cases []tuneCase) *tuneBackend {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &tuneBackend{ln: ln, resps: map[string][]byte{}, got: map[string]string{}}
+	b := &tuneBackend{resps: map[string][]byte{}, got: map[string]string{}}
 	for _, c := range cases {
 		b.resps["/"+c.name] = c.resp
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go b.conn(c)
-		}
-	}()
+	b.addr = testkit.Serve(t, b.conn)
 	return b
 }
 
 func (b *tuneBackend) conn(c net.Conn) {
-	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReaderSize(c, 1<<17)
 	head, ok := readRawHead(br)
@@ -208,7 +194,7 @@ func TestTuneDifferential(t *testing.T) {
 				text := fmt.Sprintf("global\n    log 127.0.0.1:%d local0\n%sdefaults\n    mode http\n    log global\n    option httplog\n"+
 					"    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n    timeout http-request 500ms\n"+
 					"frontend fe\n    bind 127.0.0.1:%d\n    default_backend be\nbackend be\n    server s1 %s\n",
-					sink.port(), tc.global, port, be.ln.Addr())
+					sink.port(), tc.global, port, be.addr)
 				a := fmt.Sprintf("127.0.0.1:%d", port)
 				if ours {
 					runProxy(t, text)

@@ -1,11 +1,15 @@
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // where bits: in which sections a proxy keyword is allowed.
@@ -570,10 +574,46 @@ func (p *parser) kwErrorFile(px *Proxy, w []string) {
 		p.alertErr(p.line, err, "errorfile : error opening file '%s' (%v).", w[2], err)
 		return
 	}
+	if data, err = p.checkErrorFile(w[2], data); err != nil {
+		p.alertErr(p.line, ErrSyntax, "errorfile : '%s': %v", w[2], err)
+		return
+	}
 	if px.ErrorFiles == nil {
 		px.ErrorFiles = map[int]ErrorFile{}
 	}
 	px.ErrorFiles[code] = ErrorFile{Path: w[2], Data: data}
+}
+
+// checkErrorFile reads an errorfile's response as haproxy 2.6 loads it:
+// cut to tune.bufsize (with a warning), an HTTP/1 response head within
+// the limits, no chunked payload, a payload of the announced length. An
+// empty file is valid (the connection closes without an answer).
+func (p *parser) checkErrorFile(name string, data []byte) ([]byte, error) {
+	if len(data) == 0 {
+		return data, nil
+	}
+	tune := p.cfg.Global.Tune
+	if len(data) > tune.BufSize {
+		p.warnf(p.line, "custom error message file '%s' larger than %d bytes. Truncating.", name, tune.BufSize)
+		data = data[:tune.BufSize]
+	}
+	var m h1.Message
+	lim := h1.LimitsFor(tune.BufSize, 0, tune.MaxHdr)
+	n, err := h1.ParseResponse(bytes.Clone(data), &m, &lim)
+	if err != nil {
+		off := -2 // haproxy's offset for a head that does not end
+		if !errors.Is(err, h1.ErrIncomplete) {
+			off = h1.ErrorOffset(data)
+		}
+		return nil, fmt.Errorf("unable to parse headers (error offset: %d)", off)
+	}
+	if m.Chunked {
+		return nil, errors.New("chunk-encoded payload not supported")
+	}
+	if body := len(data) - n; m.ContentLength >= 0 && int64(body) != m.ContentLength {
+		return nil, fmt.Errorf("payload size does not match the announced content-length (%d != %d)", body, m.ContentLength)
+	}
+	return data, nil
 }
 
 func (p *parser) kwMonitorURI(px *Proxy, w []string) {

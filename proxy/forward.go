@@ -39,7 +39,7 @@ func forward(s *session, be *backend, keep bool) bool {
 		return exchange(s, be, keep, true)
 	case ce != connOK:
 		s.closeServer()
-		return connectFailed(s, ce)
+		return connectFailed(s, ce, keep)
 	}
 	s.closeServer()
 	s.setServer(conn, st.srv)
@@ -82,7 +82,7 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 		st.setBackend(be)
 		conn, ce := connect(s, context.Background(), st, &s.key, st.srv, nil)
 		if ce != connOK {
-			return connectFailed(s, ce)
+			return connectFailed(s, ce, keep)
 		}
 		s.setServer(conn, st.srv)
 		if err = sendRequest(s, be, srvKeep); err == nil {
@@ -134,7 +134,7 @@ var (
 func badRequestBody(s *session, be *backend) bool {
 	st := &s.st
 	st.term.set(causeProxy, phaseHeaders)
-	rep := s.fe.replies().get(400)
+	rep := s.reply(400)
 	st.status, st.bytesOut = 400, rep.htx+int64(len("connection")+len("close"))
 	s.closeServer()
 	writeReply(s, rep, false)

@@ -27,7 +27,7 @@ func applyRules(s *session, cr *compiledRules) (rep reply, handled bool, term te
 			if code == 0 {
 				code = 403
 			}
-			return s.fe.replies().get(code), true, causeProxy
+			return s.reply(code), true, causeProxy
 		case config.ActRedirect:
 			return redirectReply(r, s.req.uri, s.req.lookup("host")), true, causeLocal
 		case config.ActReturn:
@@ -73,6 +73,7 @@ func localReply(s *session, rep reply, term termCause, keep bool) bool {
 	st := &s.st
 	st.status = rep.status
 	st.term.set(term, phaseRequest)
+	keep = rep.keeps(keep)
 	ok := writeReply(s, rep, keep)
 	st.bytesOut = rep.htx
 	logStream(s, s.p.now())

@@ -32,13 +32,16 @@ func skipBody(s *session) bool {
 // carries "connection: close" when the connection ends after it (and
 // "connection: keep-alive" to an HTTP/1.0 client that keeps it).
 func writeReply(s *session, r reply, keep bool) bool {
+	if r.empty {
+		return false // an empty errorfile: no answer, the connection ends
+	}
 	s.c.SetWriteDeadline(deadline(s.p.opts.Now, s.fe.cfg.Timeouts.Client))
 	raw := r.raw
 	conn := ""
 	switch {
-	case !keep:
+	case !keep && !r.v10:
 		conn = "connection: close\r\n"
-	case !s.req.http11():
+	case keep && (r.v10 || !s.req.http11()):
 		conn = "connection: keep-alive\r\n"
 	}
 	if i := bytes.Index(raw, []byte("\r\n\r\n")); conn != "" && i >= 0 {
@@ -96,7 +99,7 @@ func serverFailed(s *session, be *backend, cause termCause, phase termPhase, cod
 		cause = causeDown
 	}
 	st.term.set(cause, phase)
-	rep := s.fe.replies().get(code)
+	rep := s.reply(code)
 	st.status, st.bytesOut = code, rep.htx
 	s.closeServer()
 	writeReply(s, rep, false)

@@ -1,0 +1,83 @@
+package proxy
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestErrorFileVsHAProxy: an errorfile is chosen (the backend's, else the
+// frontend's), sent, and logged as haproxy 2.6.12 does: its head
+// normalised (header names in lower case, its Connection header
+// replaced), the connection kept or closed as its head says, %B counted
+// as haproxy's HTX holds it, and the status logged the error's, not the
+// file's. Two requests are sent at once; a kept connection answers both.
+func TestErrorFileVsHAProxy(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"close10":  "HTTP/1.0 503 Service Unavailable\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n<html><body><h1>sorry</h1></body></html>\n",
+		"lf":       "HTTP/1.1 503 Busy\nX-Mixed-Case: Yes\nContent-Length: 5\n\nbusy\n",
+		"nolength": "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n",
+		"found":    "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n",
+		"length10": "HTTP/1.0 503 X\r\nContent-Length: 3\r\n\r\nabc",
+		"close11":  "HTTP/1.1 403 No\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno",
+		"empty":    "",
+		"noreason": "HTTP/1.1 503\r\nContent-Length: 0\r\n\r\n",
+	}
+	for name := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(files[name]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const head = "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n"
+	files["builtin"] = "" // no errorfile line: haproxy's own pages
+	for name := range files {
+		path := filepath.Join(dir, name)
+		for _, sit := range []struct{ name, cfg string }{
+			{"backend-no-server", "    default_backend be\nbackend be\n    errorfile 503 " + path + "\n"},
+			{"server-refuses", "    default_backend be\nbackend be\n    retries 0\n    server s1 127.0.0.1:1\n    errorfile 503 " + path + "\n"},
+			{"frontend-file", "    errorfile 503 " + path + "\n    default_backend be\nbackend be\n"},
+			{"backend-over-frontend", "    errorfile 503 /dev/null\n    default_backend be\nbackend be\n    errorfile 503 " + path + "\n"},
+			{"no-backend", "    errorfile 503 " + path + "\n"},
+			{"deny", "    errorfile 403 " + path + "\n    http-request deny\n    default_backend be\nbackend be\n"},
+			{"deny-in-backend", "    default_backend be\nbackend be\n    errorfile 403 " + path + "\n    http-request deny\n"},
+		} {
+			if name != "lf" && name != "builtin" && sit.name != "backend-no-server" && sit.name != "deny" {
+				continue // every situation for two files, two for the others
+			}
+			t.Run(name+"/"+sit.name, func(t *testing.T) {
+				cfg := head + sit.cfg
+				if name == "builtin" {
+					cfg = strings.ReplaceAll(cfg, "    errorfile 503 "+path+"\n", "")
+					cfg = strings.ReplaceAll(cfg, "    errorfile 403 "+path+"\n", "")
+				}
+				r := sideBySide(t, cfg, nil)
+				r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+				var got, lines [2]string
+				for who := range 2 {
+					conn := r.dial(t, who)
+					conn.SetDeadline(time.Now().Add(10 * time.Second))
+					io.WriteString(conn, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+					b, _ := io.ReadAll(conn)
+					conn.Close()
+					got[who] = string(b)
+					lines[who] = payload(r.sink[who].next(t, "."))
+					if strings.Count(got[who], "HTTP/1.") > 1 {
+						lines[who] += " | " + payload(r.sink[who].next(t, "."))
+					}
+				}
+				if got[0] != got[1] {
+					t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+				}
+				if lines[0] != lines[1] {
+					t.Errorf("log %q, haproxy %q", lines[1], lines[0])
+				}
+			})
+		}
+	}
+}

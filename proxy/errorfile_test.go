@@ -2,11 +2,14 @@ package proxy
 
 import (
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // TestErrorFileVsHAProxy: an errorfile is chosen (the backend's, else the
@@ -79,5 +82,60 @@ func TestErrorFileVsHAProxy(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestServerErrorKeepAliveVsHAProxy: after a 502 (a server that answers
+// garbage, or a response denied by http-response deny) or a 504, a
+// client that keeps its connection keeps it, as with haproxy 2.6.12; two
+// requests sent at once are both answered.
+func TestServerErrorKeepAliveVsHAProxy(t *testing.T) {
+	garbage := testkit.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		c.Read(make([]byte, 4096))
+		io.WriteString(c, "garbage\r\n\r\n")
+	}).String()
+	silent := testkit.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, c)
+	}).String()
+	ok := testkit.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		c.Read(make([]byte, 4096))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+	}).String()
+	for _, c := range []struct{ name, origin, extra string }{
+		{"502-garbage", garbage, ""},
+		{"504-timeout", silent, ""},
+		{"502-denied", ok, "    http-response deny\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+				"    timeout client 5s\n    timeout server 300ms\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+				"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n    default_backend be\n" +
+				"backend be\n" + c.extra + "    server s1 ORIGIN\n"
+			r := sideBySide(t, cfg, func(int) string { return c.origin })
+			r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+			var got, lines [2]string
+			for who := range 2 {
+				conn := r.dial(t, who)
+				conn.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(conn, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+				b, _ := io.ReadAll(conn)
+				conn.Close()
+				got[who] = string(b)
+				lines[who] = payload(r.sink[who].next(t, "."))
+				if strings.Count(got[who], "HTTP/1.") > 1 {
+					lines[who] += " | " + payload(r.sink[who].next(t, "."))
+				}
+			}
+			if got[0] != got[1] {
+				t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+			}
+			if lines[0] != lines[1] {
+				t.Errorf("log %q, haproxy %q", lines[1], lines[0])
+			}
+		})
 	}
 }

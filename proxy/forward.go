@@ -103,16 +103,16 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 		logStream(s, s.p.now())
 		return false
 	case isTimeout(err):
-		return serverFailed(s, be, causeServerTimeout, phaseHeaders, 504)
+		return serverFailed(s, be, causeServerTimeout, phaseHeaders, 504, keep, 0)
 	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage) || h1.ReasonOf(err) != 0:
-		return serverFailed(s, be, causeProxy, phaseHeaders, 502)
+		return serverFailed(s, be, causeProxy, phaseHeaders, 502, keep, 0)
 	case errors.Is(err, errClientGone):
 		st.term.set(causeClientAbort, phaseHeaders)
 		s.closeServer()
 		logStream(s, s.p.now())
 		return false
 	default:
-		return serverFailed(s, be, causeServerAbort, phaseHeaders, 502)
+		return serverFailed(s, be, causeServerAbort, phaseHeaders, 502, keep, 0)
 	}
 	st.header = s.p.now()
 	return relayResponse(s, be, keep, srvKeep, n)

@@ -92,20 +92,23 @@ func readRespHeadBy(s *session, be *backend, dl time.Time) (int, error) {
 }
 
 // serverFailed answers with a generated error, closes the server
-// connection and logs. It always reports false (the connection ends).
-func serverFailed(s *session, be *backend, cause termCause, phase termPhase, code int) bool {
+// connection and logs. The request went out whole, so a client that keeps
+// its connection keeps it, as with haproxy 2.6.12 (unless an errorfile's
+// head closes it); it reports whether the connection goes on.
+// prior is what %B already counts of the exchange (a denied response).
+func serverFailed(s *session, be *backend, cause termCause, phase termPhase, code int, keep bool, prior int64) bool {
 	st := &s.st
 	if s.killed.Load() {
 		cause = causeDown
 	}
 	st.term.set(cause, phase)
 	rep := s.reply(code)
-	st.status, st.bytesOut = code, rep.htx
+	st.status, st.bytesOut = code, prior+rep.htx
 	s.closeServer()
-	writeReply(s, rep, false)
+	keep = writeReply(s, rep, rep.keeps(keep))
 	st.finish()
 	logStream(s, s.p.now())
-	return false
+	return keep
 }
 
 // relayResponse forwards the response head and body to the client.
@@ -137,7 +140,7 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 			// HAProxy parses the body it holds before forwarding the
 			// head: a bad chunk there is a 502 PH--.
 			s.srvRd.consume(headLen)
-			return serverFailed(s, be, causeProxy, phaseHeaders, 502)
+			return serverFailed(s, be, causeProxy, phaseHeaders, 502, keep, 0)
 		}
 	}
 	if deny, code := responseRules(s, be); deny {
@@ -146,7 +149,18 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 			code = 502
 		}
 		st.header = time.Time{} // HAProxy logs Tr = -1 for a denied response
-		return serverFailed(s, be, causeProxy, phaseHeaders, code)
+		// haproxy's %B holds the denied response as it was received
+		// (head, and the body that came with it) before its error page
+		// (a chunked body's share is not counted here).
+		got := st.bytesOut
+		if !noBody && !h.chunked {
+			body := int64(s.srvRd.buffered())
+			if h.contentLength >= 0 {
+				body = min(body, h.contentLength)
+			}
+			got += body
+		}
+		return serverFailed(s, be, causeProxy, phaseHeaders, code, keep, got)
 	}
 	cz := startCompression(s, be, noBody) // compress.go; nil: sent as is
 	w := s.wbuf[:0]

@@ -85,6 +85,40 @@ func TestErrorFileVsHAProxy(t *testing.T) {
 	}
 }
 
+// TestErrorLocVsHAProxy: errorloc, errorloc302 and errorloc303 answer
+// the error with haproxy 2.6.12's redirect, logged as it logs it.
+func TestErrorLocVsHAProxy(t *testing.T) {
+	for _, kw := range []string{"errorloc 503 http://err.example/x?y=1", "errorloc302 503 /sorry", "errorloc303 403 /denied"} {
+		t.Run(strings.Fields(kw)[0], func(t *testing.T) {
+			cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+				"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+				"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n    default_backend be\n" +
+				"backend be\n    " + kw + "\n    http-request deny if { path /deny }\n"
+			r := sideBySide(t, cfg, nil)
+			r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+			var got, lines [2]string
+			for who := range 2 {
+				conn := r.dial(t, who)
+				conn.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(conn, "GET /deny HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+				b, _ := io.ReadAll(conn)
+				conn.Close()
+				got[who] = string(b)
+				lines[who] = payload(r.sink[who].next(t, "."))
+				if strings.Count(got[who], "HTTP/1.") > 1 {
+					lines[who] += " | " + payload(r.sink[who].next(t, "."))
+				}
+			}
+			if got[0] != got[1] {
+				t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+			}
+			if lines[0] != lines[1] {
+				t.Errorf("log %q, haproxy %q", lines[1], lines[0])
+			}
+		})
+	}
+}
+
 // TestServerErrorKeepAliveVsHAProxy: after a 502 (a server that answers
 // garbage, or a response denied by http-response deny) or a 504, a
 // client that keeps its connection keeps it, as with haproxy 2.6.12; two

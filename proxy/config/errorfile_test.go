@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,5 +89,42 @@ func TestErrorFileCheckVsHAProxy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestErrorLocCheckVsHAProxy: errorloc lines haproxy -c loads or refuses
+// are loaded or refused here, with its alert at the same line.
+func TestErrorLocCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	for i, line := range []string{"errorloc 503 http://x.example/e", "errorloc302 403 /e", "errorloc303 503 /e a b",
+		"errorloc 999 /e", "errorloc 503", "errorloc303 5x3 /e", "errorloc302"} {
+		cfg := filepath.Join(dir, "t"+strconv.Itoa(i)+".cfg")
+		text := "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
+			"frontend f\n    bind 127.0.0.1:18099\n    default_backend b\nbackend b\n    " + line + "\n"
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "-c", "-f", cfg)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		herr := cmd.Run()
+		ours := runOurCheck(cfg)
+		if (herr != nil) != (ours.exit != 0) {
+			t.Errorf("%q: haproxy %v %s; ours exit %d %+v", line, herr, errb.String(), ours.exit, ours.diags)
+			continue
+		}
+		for _, d := range parseDiags(errb.String()) {
+			if d.loc == "" {
+				continue // the summary lines
+			}
+			found := false
+			for _, o := range ours.diags {
+				found = found || o.level == d.level && o.loc == d.loc && o.text == d.text
+			}
+			if !found {
+				t.Errorf("%q: haproxy %s [%s] %q; ours %+v", line, d.level, d.loc, d.text, ours.diags)
+			}
+		}
 	}
 }

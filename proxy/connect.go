@@ -181,8 +181,9 @@ func connectFailed(s *session, ce connErr, keep bool) bool {
 	st.setTermConnErr(ce)
 	rep := s.reply(code)
 	st.status, st.bytesOut = code, rep.htx
+	keep = takeBufferedBody(s) && keep
 	keep = writeReply(s, rep, rep.keeps(keep))
 	st.finish()
 	logStream(s, s.p.now())
-	return keep && skipBody(s)
+	return keep
 }

@@ -173,3 +173,50 @@ func TestServerErrorKeepAliveVsHAProxy(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalReplyBodyVsHAProxy: a request answered without a server (a
+// deny, a redirect, no server in the backend) whose body has arrived whole
+// keeps a keep-alive connection, and %U counts its body, as haproxy
+// 2.6.12 does; one whose body is larger than what has arrived gets its
+// answer and the connection closes.
+func TestLocalReplyBodyVsHAProxy(t *testing.T) {
+	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %U %ts %b/%s %r\"\n" +
+		"    http-request deny if { path /deny }\n    http-request redirect location /x if { path /redirect }\n" +
+		"    http-request return status 200 content-type text/plain string ok if { path /return }\n" +
+		"    http-request auth realm r if { path /auth }\n" +
+		"    default_backend be\nbackend be\n"
+	r := sideBySide(t, cfg, nil)
+	r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+	next := "GET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+	for _, path := range []string{"/deny", "/redirect", "/return", "/auth", "/nosrv"} {
+		for _, c := range []struct{ name, req string }{
+			{"length", "POST " + path + " HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789"},
+			{"chunked", "POST " + path + " HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n"},
+			{"unsent-body", "POST " + path + " HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 100)},
+		} {
+			t.Run(path[1:]+"-"+c.name, func(t *testing.T) {
+				var got, lines [2]string
+				for who := range 2 {
+					conn := r.dial(t, who)
+					conn.SetDeadline(time.Now().Add(10 * time.Second))
+					io.WriteString(conn, c.req+next)
+					b, _ := io.ReadAll(conn)
+					conn.Close()
+					got[who] = string(b)
+					lines[who] = payload(r.sink[who].next(t, "."))
+					if strings.Count(got[who], "HTTP/1.") > 1 {
+						lines[who] += " | " + payload(r.sink[who].next(t, "."))
+					}
+				}
+				if got[0] != got[1] {
+					t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+				}
+				if lines[0] != lines[1] {
+					t.Errorf("log %q, haproxy %q", lines[1], lines[0])
+				}
+			})
+		}
+	}
+}

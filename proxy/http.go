@@ -71,9 +71,10 @@ func handleRequest(s *session) bool {
 		rep := s.reply(503)
 		st.status, st.bytesOut = 503, rep.htx
 		st.setTermConnErr(connNoSrv)
+		keep = takeBufferedBody(s) && keep
 		keep = writeReply(s, rep, rep.keeps(keep))
 		logStream(s, s.p.now())
-		return keep && skipBody(s)
+		return keep
 	}
 	st.setBackend(be)
 	if be.cfg.Cookie != nil {

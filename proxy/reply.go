@@ -22,6 +22,10 @@ type reply struct {
 	// and never close. empty is an empty errorfile: nothing is sent and
 	// the connection closes.
 	file, closes, v10, empty bool
+	// redirect marks a redirect rule's answer: haproxy 2.6 closes the
+	// connection after it when the request has a body, with a
+	// "connection: close" it counts in %B.
+	redirect bool
 }
 
 // keeps reports whether the client connection may stay open after r when
@@ -281,7 +285,9 @@ func redirectReply(rule *config.HTTPRule, uri, host []byte) reply {
 	if code == 302 || code == 303 || code == 307 {
 		hdrs = append(hdrs, [2]string{"cache-control", "no-cache"})
 	}
-	return buildReply(code, redirectReasons[code], hdrs, "")
+	rep := buildReply(code, redirectReasons[code], hdrs, "")
+	rep.redirect = true
+	return rep
 }
 
 var redirectReasons = map[int]string{301: "Moved Permanently", 302: "Found", 303: "See Other",

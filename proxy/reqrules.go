@@ -73,9 +73,13 @@ func localReply(s *session, rep reply, term termCause, keep bool) bool {
 	st := &s.st
 	st.status = rep.status
 	st.term.set(term, phaseRequest)
-	keep = rep.keeps(keep)
-	ok := writeReply(s, rep, keep)
+	keep = takeBufferedBody(s) && rep.keeps(keep)
 	st.bytesOut = rep.htx
+	if rep.redirect && (s.req.chunked || s.req.contentLength > 0) {
+		keep = false
+		st.bytesOut += int64(len("connection") + len("close"))
+	}
+	ok := writeReply(s, rep, keep)
 	logStream(s, s.p.now())
-	return ok && keep && skipBody(s)
+	return ok && keep
 }

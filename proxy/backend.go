@@ -101,6 +101,9 @@ type backend struct {
 	ctr    counters // stats counters (counters.go)
 	// rules are the backend's compiled http-request/response rules.
 	rules *compiledRules
+	// rep holds the backend's errorfiles (session.reply looks there
+	// first).
+	rep *replies
 
 	mu    sync.Mutex
 	queue []*waiter
@@ -114,7 +117,7 @@ type backend struct {
 }
 
 func newBackend(p *Proxy, pl *plan, cfg *config.Proxy) (*backend, error) {
-	b := &backend{p: p, pl: pl, cfg: cfg}
+	b := &backend{p: p, pl: pl, cfg: cfg, rep: newReplies(cfg)}
 	for _, sc := range cfg.Servers {
 		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
 		if sc.SSL {

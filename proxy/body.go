@@ -47,7 +47,9 @@ type conduit struct {
 	rto, wto time.Duration
 	// now is the proxy's clock (Proxy.now), for the deadlines.
 	now func() time.Time
-	// payload counts body bytes (de-chunked) moved.
+	// payload counts the body as HAProxy 2.6's HTX holds it: the data
+	// (de-chunked) and, for a chunked body, each trailer's name and value
+	// plus 1 for the end-of-trailers block (%U and %B count these).
 	payload int64
 	fail    xferErr
 	// vec and chunkHdr are writev's scratch: a chunk's header, data and
@@ -179,8 +181,11 @@ func (c *conduit) copyChunked() bool {
 		case h1.LastChunk:
 			ok = c.write(h1.AppendLastChunk(c.chunkHdr[:0]))
 		case h1.Trailer:
+			name, value := h1.TrailerField(p)
+			c.payload += int64(len(name) + len(value))
 			ok = c.writeTrailer(p)
 		case h1.End:
+			c.payload++ // HTX's EOT block
 			return c.write(crlf)
 		}
 		if !ok {

@@ -173,14 +173,17 @@ func (c *dialCtx) AfterFunc(func()) (stop func() bool) { return dialStop }
 // runs (the context is never cancelled), so stopping always succeeds.
 func dialStop() bool { return true }
 
-func connectFailed(s *session, ce connErr) bool {
+// connectFailed answers 503 and logs. A client that keeps its connection
+// keeps it, unless an errorfile's head closes it, as with haproxy 2.6.
+func connectFailed(s *session, ce connErr, keep bool) bool {
 	st := &s.st
 	code := 503
 	st.setTermConnErr(ce)
-	rep := s.fe.replies().get(code)
+	rep := s.reply(code)
 	st.status, st.bytesOut = code, rep.htx
-	writeReply(s, rep, false)
+	keep = takeBufferedBody(s) && keep
+	keep = writeReply(s, rep, rep.keeps(keep))
 	st.finish()
 	logStream(s, s.p.now())
-	return false
+	return keep
 }

@@ -39,7 +39,7 @@ func forward(s *session, be *backend, keep bool) bool {
 		return exchange(s, be, keep, true)
 	case ce != connOK:
 		s.closeServer()
-		return connectFailed(s, ce)
+		return connectFailed(s, ce, keep)
 	}
 	s.closeServer()
 	s.setServer(conn, st.srv)
@@ -82,7 +82,7 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 		st.setBackend(be)
 		conn, ce := connect(s, context.Background(), st, &s.key, st.srv, nil)
 		if ce != connOK {
-			return connectFailed(s, ce)
+			return connectFailed(s, ce, keep)
 		}
 		s.setServer(conn, st.srv)
 		if err = sendRequest(s, be, srvKeep); err == nil {
@@ -103,16 +103,16 @@ func exchange(s *session, be *backend, keep bool, reused bool) bool {
 		logStream(s, s.p.now())
 		return false
 	case isTimeout(err):
-		return serverFailed(s, be, causeServerTimeout, phaseHeaders, 504)
+		return serverFailed(s, be, causeServerTimeout, phaseHeaders, 504, keep, 0)
 	case errors.Is(err, errHeadTooLarge) || errors.Is(err, errBadMessage) || h1.ReasonOf(err) != 0:
-		return serverFailed(s, be, causeProxy, phaseHeaders, 502)
+		return serverFailed(s, be, causeProxy, phaseHeaders, 502, keep, 0)
 	case errors.Is(err, errClientGone):
 		st.term.set(causeClientAbort, phaseHeaders)
 		s.closeServer()
 		logStream(s, s.p.now())
 		return false
 	default:
-		return serverFailed(s, be, causeServerAbort, phaseHeaders, 502)
+		return serverFailed(s, be, causeServerAbort, phaseHeaders, 502, keep, 0)
 	}
 	st.header = s.p.now()
 	return relayResponse(s, be, keep, srvKeep, n)
@@ -134,7 +134,7 @@ var (
 func badRequestBody(s *session, be *backend) bool {
 	st := &s.st
 	st.term.set(causeProxy, phaseHeaders)
-	rep := s.fe.replies().get(400)
+	rep := s.reply(400)
 	st.status, st.bytesOut = 400, rep.htx+int64(len("connection")+len("close"))
 	s.closeServer()
 	writeReply(s, rep, false)

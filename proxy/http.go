@@ -67,12 +67,14 @@ func handleRequest(s *session) bool {
 	}
 	be := chooseBackend(s)
 	if be == nil {
-		rep := fe.replies().get(503)
+		// haproxy 2.6 serves it as a backend of no server: 503, SC--.
+		rep := s.reply(503)
 		st.status, st.bytesOut = 503, rep.htx
-		st.term.set(causeProxy, phaseRequest)
-		writeReply(s, rep, false)
+		st.setTermConnErr(connNoSrv)
+		keep = takeBufferedBody(s) && keep
+		keep = writeReply(s, rep, rep.keeps(keep))
 		logStream(s, s.p.now())
-		return false
+		return keep
 	}
 	st.setBackend(be)
 	if be.cfg.Cookie != nil {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"time"
 	"unsafe"
@@ -90,6 +91,11 @@ func readRequest(s *session, first bool) bool {
 		sendRaw(s, rejectReply(st.status))
 	default:
 		st.term.set(causeClientAbort, phaseRequest)
+		if errors.Is(err, io.EOF) {
+			// A client that closes its side before its head is whole
+			// can still read: haproxy answers 400 (logged CR--).
+			sendRaw(s, rejectReply(400))
+		}
 	}
 	if !(noData && s.fe.cfg.DontLogNull) {
 		logStream(s, s.p.now())

@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/haplog/haplog/proxy/config"
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // reply is a response the proxy generates itself.
@@ -14,7 +16,22 @@ type reply struct {
 	// htx is what HAProxy counts in %B for it (0 for the raw 400/408
 	// messages it sends before a stream exists).
 	htx int64
+	// file marks an errorfile's response: its own head decides whether
+	// the connection is kept (closes: a Connection: close, or no
+	// Content-Length), and an HTTP/1.0 one (v10) announces keep-alive
+	// and never close. empty is an empty errorfile: nothing is sent and
+	// the connection closes.
+	file, closes, v10, empty bool
+	// redirect marks a redirect rule's answer: haproxy 2.6 closes the
+	// connection after it when the request has a body, with a
+	// "connection: close" it counts in %B.
+	redirect bool
 }
+
+// keeps reports whether the client connection may stay open after r when
+// the client keeps it: haproxy 2.6 keeps it after its own pages and after
+// an errorfile whose head allows it (TestErrorFileVsHAProxy).
+func (r *reply) keeps(keep bool) bool { return keep && !r.closes }
 
 var reasonPhrases = map[int]string{
 	200: "OK", 400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -138,6 +155,25 @@ func newReplies(cfg *config.Proxy) *replies {
 	return r
 }
 
+// reply returns the answer for code as haproxy 2.6 picks it: the
+// backend's errorfile, else the frontend's errorfile or built-in page.
+func (s *session) reply(code int) reply {
+	if be := s.st.be; be != nil {
+		if r, ok := be.rep.file(code); ok {
+			return r
+		}
+	}
+	return s.fe.replies().get(code)
+}
+
+// file returns the errorfile reply for code, if the proxy has one.
+func (r *replies) file(code int) (reply, bool) {
+	if i := code - minReplyCode; i >= 0 && i < len(r.byCode) && r.byCode[i].file {
+		return r.byCode[i], true
+	}
+	return reply{}, false
+}
+
 func (r *replies) get(code int) reply {
 	if i := code - minReplyCode; i >= 0 && i < len(r.byCode) && r.byCode[i].status != 0 {
 		return r.byCode[i]
@@ -145,26 +181,74 @@ func (r *replies) get(code int) reply {
 	return errorReply(code)
 }
 
-// fileReply wraps an errorfile: sent as is, counted like a parsed message.
+// fileReply is an errorfile's response as haproxy 2.6 sends it: parsed
+// at load (proxy/config checked it), then written as its H1 output writes
+// any response: the start line as in the file, header names in lower
+// case, the Connection header replaced by what the connection does. %B
+// counts the start line, every header as in the file (Connection
+// included) and the payload; the log shows code, whatever the file's
+// status (TestErrorFileVsHAProxy).
 func fileReply(code int, data []byte) reply {
+	rep := reply{status: code, file: true}
+	if len(data) == 0 {
+		rep.empty, rep.closes = true, true
+		return rep
+	}
 	var h head
-	rep := reply{status: code, raw: data}
-	end := len(data)
-	for i := 0; i+1 < len(data); i++ {
-		if data[i] == '\n' && (data[i+1] == '\n' || (data[i+1] == '\r' && i+2 < len(data) && data[i+2] == '\n')) {
-			end = i + 2
-			if data[i+1] == '\r' {
-				end = i + 3
-			}
-			break
+	n, err := h.parseResponse(bytes.Clone(data))
+	if err != nil {
+		// Refused at load; a file changed since is sent as it is.
+		rep.raw, rep.closes = data, true
+		return rep
+	}
+	b := make([]byte, 0, len(data)+16)
+	b = append(b, h.version...)
+	b = append(b, ' ')
+	b = append(b, h.code...)
+	b = append(b, ' ')
+	b = append(b, h.reason...)
+	b = append(b, "\r\n"...)
+	htx := htxStartLine(len(h.version), len(h.code), len(h.reason))
+	for i := range h.hdrs {
+		hd := &h.hdrs[i]
+		if h1.EqualFold(hd.name, "connection") {
+			continue
+		}
+		for _, c := range hd.name {
+			b = append(b, lower(c))
+		}
+		b = append(b, ": "...)
+		b = append(b, hd.value...)
+		b = append(b, "\r\n"...)
+		htx += len(hd.name) + len(hd.value)
+	}
+	htx += connectionSize(data[:n])
+	b = append(b, "\r\n"...)
+	b = append(b, data[n:]...)
+	rep.raw, rep.htx = b, int64(htx+len(data)-n)
+	rep.closes = h.connClose || h.contentLength < 0
+	rep.v10 = !h.http11()
+	return rep
+}
+
+// connectionSize is what the Connection header lines of a head count in
+// HTX: name and value as written (the parser rewrites the value).
+func connectionSize(head []byte) int {
+	n := 0
+	for _, ln := range bytes.Split(head, []byte("\n")) {
+		name, value, ok := bytes.Cut(ln, []byte(":"))
+		if ok && h1.EqualFold(name, "connection") {
+			n += len(name) + len(bytes.Trim(value, " \t\r"))
 		}
 	}
-	// A copy: the parser normalises in place.
-	if _, err := h.parseResponse(append([]byte(nil), data[:end]...)); err == nil {
-		rep.status = h.status
-		rep.htx = int64(htxStartLine(len(h.version), len(h.code), len(h.reason)) + h.htxHdrs + len(data) - end)
+	return n
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
 	}
-	return rep
+	return c
 }
 
 // returnReply is the answer of an "http-request return" rule.
@@ -201,7 +285,9 @@ func redirectReply(rule *config.HTTPRule, uri, host []byte) reply {
 	if code == 302 || code == 303 || code == 307 {
 		hdrs = append(hdrs, [2]string{"cache-control", "no-cache"})
 	}
-	return buildReply(code, redirectReasons[code], hdrs, "")
+	rep := buildReply(code, redirectReasons[code], hdrs, "")
+	rep.redirect = true
+	return rep
 }
 
 var redirectReasons = map[int]string{301: "Moved Permanently", 302: "Found", 303: "See Other",

@@ -27,7 +27,7 @@ func applyRules(s *session, cr *compiledRules) (rep reply, handled bool, term te
 			if code == 0 {
 				code = 403
 			}
-			return s.fe.replies().get(code), true, causeProxy
+			return s.reply(code), true, causeProxy
 		case config.ActRedirect:
 			return redirectReply(r, s.req.uri, s.req.lookup("host")), true, causeLocal
 		case config.ActReturn:
@@ -73,8 +73,13 @@ func localReply(s *session, rep reply, term termCause, keep bool) bool {
 	st := &s.st
 	st.status = rep.status
 	st.term.set(term, phaseRequest)
-	ok := writeReply(s, rep, keep)
+	keep = takeBufferedBody(s) && rep.keeps(keep)
 	st.bytesOut = rep.htx
+	if rep.redirect && (s.req.chunked || s.req.contentLength > 0) {
+		keep = false
+		st.bytesOut += int64(len("connection") + len("close"))
+	}
+	ok := writeReply(s, rep, keep)
 	logStream(s, s.p.now())
-	return ok && keep && skipBody(s)
+	return ok && keep
 }

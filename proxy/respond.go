@@ -16,6 +16,58 @@ import (
 // http-response rules, send head and body to the client; generated
 // replies (errors, rule answers) are written here too.
 
+// takeBufferedBody consumes the request body of a request answered
+// without a server when the body is already whole in the input buffer,
+// counting it in %U, and reports whether it was. haproxy 2.6.12 keeps
+// the connection after such an answer only when it has received the
+// whole request; otherwise it counts what it holds and closes
+// (TestLocalReplyBodyVsHAProxy). A body it could not parse ends the
+// connection too.
+func takeBufferedBody(s *session) bool {
+	h := &s.req
+	if !h.chunked && h.contentLength <= 0 {
+		return true
+	}
+	b := s.rd.buf[s.rd.r:s.rd.w]
+	if !h.chunked {
+		n := min(int64(len(b)), h.contentLength)
+		s.st.bytesUp = n
+		if n < h.contentLength {
+			return false
+		}
+		s.rd.consume(int(n))
+		return true
+	}
+	var d h1.ChunkDecoder
+	d.Reset(h.limits())
+	var size int64
+	off := 0
+	for !d.Done() {
+		k, ev, p, err := d.Next(b[off:])
+		if err != nil {
+			return false
+		}
+		off += k
+		switch ev {
+		case h1.Data:
+			size += int64(len(p))
+		case h1.Trailer:
+			name, value := h1.TrailerField(p)
+			size += int64(len(name) + len(value))
+		case h1.End:
+			size++ // HTX's EOT block
+		case h1.NeedMore:
+			if k == 0 {
+				s.st.bytesUp = size
+				return false
+			}
+		}
+	}
+	s.st.bytesUp = size
+	s.rd.consume(off)
+	return true
+}
+
 // skipBody discards the request body of a request answered locally.
 func skipBody(s *session) bool {
 	h := &s.req
@@ -32,13 +84,16 @@ func skipBody(s *session) bool {
 // carries "connection: close" when the connection ends after it (and
 // "connection: keep-alive" to an HTTP/1.0 client that keeps it).
 func writeReply(s *session, r reply, keep bool) bool {
+	if r.empty {
+		return false // an empty errorfile: no answer, the connection ends
+	}
 	s.c.SetWriteDeadline(deadline(s.p.opts.Now, s.fe.cfg.Timeouts.Client))
 	raw := r.raw
 	conn := ""
 	switch {
-	case !keep:
+	case !keep && !r.v10:
 		conn = "connection: close\r\n"
-	case !s.req.http11():
+	case keep && (r.v10 || !s.req.http11()):
 		conn = "connection: keep-alive\r\n"
 	}
 	if i := bytes.Index(raw, []byte("\r\n\r\n")); conn != "" && i >= 0 {
@@ -89,20 +144,23 @@ func readRespHeadBy(s *session, be *backend, dl time.Time) (int, error) {
 }
 
 // serverFailed answers with a generated error, closes the server
-// connection and logs. It always reports false (the connection ends).
-func serverFailed(s *session, be *backend, cause termCause, phase termPhase, code int) bool {
+// connection and logs. The request went out whole, so a client that keeps
+// its connection keeps it, as with haproxy 2.6.12 (unless an errorfile's
+// head closes it); it reports whether the connection goes on.
+// prior is what %B already counts of the exchange (a denied response).
+func serverFailed(s *session, be *backend, cause termCause, phase termPhase, code int, keep bool, prior int64) bool {
 	st := &s.st
 	if s.killed.Load() {
 		cause = causeDown
 	}
 	st.term.set(cause, phase)
-	rep := s.fe.replies().get(code)
-	st.status, st.bytesOut = code, rep.htx
+	rep := s.reply(code)
+	st.status, st.bytesOut = code, prior+rep.htx
 	s.closeServer()
-	writeReply(s, rep, false)
+	keep = writeReply(s, rep, rep.keeps(keep))
 	st.finish()
 	logStream(s, s.p.now())
-	return false
+	return keep
 }
 
 // relayResponse forwards the response head and body to the client.
@@ -134,7 +192,7 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 			// HAProxy parses the body it holds before forwarding the
 			// head: a bad chunk there is a 502 PH--.
 			s.srvRd.consume(headLen)
-			return serverFailed(s, be, causeProxy, phaseHeaders, 502)
+			return serverFailed(s, be, causeProxy, phaseHeaders, 502, keep, 0)
 		}
 	}
 	if deny, code := responseRules(s, be); deny {
@@ -143,7 +201,18 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 			code = 502
 		}
 		st.header = time.Time{} // HAProxy logs Tr = -1 for a denied response
-		return serverFailed(s, be, causeProxy, phaseHeaders, code)
+		// haproxy's %B holds the denied response as it was received
+		// (head, and the body that came with it) before its error page
+		// (a chunked body's share is not counted here).
+		got := st.bytesOut
+		if !noBody && !h.chunked {
+			body := int64(s.srvRd.buffered())
+			if h.contentLength >= 0 {
+				body = min(body, h.contentLength)
+			}
+			got += body
+		}
+		return serverFailed(s, be, causeProxy, phaseHeaders, code, keep, got)
 	}
 	cz := startCompression(s, be, noBody) // compress.go; nil: sent as is
 	w := s.wbuf[:0]

@@ -1,11 +1,15 @@
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/haplog/haplog/proxy/h1"
 )
 
 // where bits: in which sections a proxy keyword is allowed.
@@ -85,9 +89,9 @@ var proxyKeywords = map[string]kw{
 	"email-alert":                 {inDB, false, (*parser).kwUnsupportedRule},
 	"load-server-state-from-file": {inDB, false, (*parser).kwUnsupportedRule},
 	"server-state-file-name":      {inDB, false, (*parser).kwIgnored},
-	"errorloc":                    {inDFBL, false, (*parser).kwUnsupportedRule},
-	"errorloc302":                 {inDFBL, false, (*parser).kwUnsupportedRule},
-	"errorloc303":                 {inDFBL, false, (*parser).kwUnsupportedRule},
+	"errorloc":                    {inDFBL, false, (*parser).kwErrorLoc},
+	"errorloc302":                 {inDFBL, false, (*parser).kwErrorLoc},
+	"errorloc303":                 {inDFBL, false, (*parser).kwErrorLoc},
 	"errorfiles":                  {inDFBL, false, (*parser).kwUnsupportedRule},
 	"http-error":                  {inDFBL, false, (*parser).kwUnsupportedRule},
 	"source":                      {inDB, false, (*parser).kwUnsupportedRule},
@@ -555,25 +559,95 @@ func (p *parser) kwCapture(px *Proxy, w []string) {
 // errorCodes are the status codes errorfile accepts.
 var errorCodes = []int{200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504}
 
+// errorCode reads an errorfile/errorloc status as haproxy does (C atol:
+// "503x" is 503) and reports whether it is one that can be replaced.
+func errorCode(s string) (int, bool) {
+	n := atol(s)
+	if n < 0 || n > 999 {
+		return int(max(min(n, 1<<31-1), -1<<31)), false
+	}
+	return int(n), slices.Contains(errorCodes, int(n))
+}
+
 func (p *parser) kwErrorFile(px *Proxy, w []string) {
 	if len(w) != 3 {
 		p.alertf(p.line, "'errorfile' expects <status_code> and <file> as arguments.")
 		return
 	}
-	code, err := parseUint(w[1])
-	if err != nil || !slices.Contains(errorCodes, code) {
-		p.alertErr(p.line, ErrSyntax, "errorfile : status code '%s' not handled.", w[1])
+	code, ok := errorCode(w[1])
+	if !ok {
+		p.alertErr(p.line, ErrSyntax, "errorfile : status code '%d' not handled.", code)
 		return
 	}
 	data, err := p.readFile(w[2])
 	if err != nil {
-		p.alertErr(p.line, err, "errorfile : error opening file '%s' (%v).", w[2], err)
+		p.alertErr(p.line, err, "errorfile : error opening file '%s'.", w[2])
+		return
+	}
+	if data, err = p.checkErrorFile(w[2], data); err != nil {
+		p.alertErr(p.line, ErrSyntax, "errorfile : '%s': %v", w[2], err)
 		return
 	}
 	if px.ErrorFiles == nil {
 		px.ErrorFiles = map[int]ErrorFile{}
 	}
 	px.ErrorFiles[code] = ErrorFile{Path: w[2], Data: data}
+}
+
+// kwErrorLoc is errorloc / errorloc302 / errorloc303: the error is
+// answered with a redirect to the URL, an errorfile haproxy 2.6 writes
+// itself (extra words are ignored, as haproxy ignores them).
+func (p *parser) kwErrorLoc(px *Proxy, w []string) {
+	if len(w) < 3 {
+		p.alertf(p.line, "%s : expects <status_code> and <url> as arguments.", w[0])
+		return
+	}
+	code, ok := errorCode(w[1])
+	if !ok {
+		p.alertErr(p.line, ErrSyntax, "%s : status code '%d' not handled.", w[0], code)
+		return
+	}
+	start := "HTTP/1.1 302 Found"
+	if w[0] == "errorloc303" {
+		start = "HTTP/1.1 303 See Other"
+	}
+	data := start + "\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: " + w[2] + "\r\n\r\n"
+	if px.ErrorFiles == nil {
+		px.ErrorFiles = map[int]ErrorFile{}
+	}
+	px.ErrorFiles[code] = ErrorFile{Data: []byte(data)}
+}
+
+// checkErrorFile reads an errorfile's response as haproxy 2.6 loads it:
+// cut to tune.bufsize (with a warning), an HTTP/1 response head within
+// the limits, no chunked payload, a payload of the announced length. An
+// empty file is valid (the connection closes without an answer).
+func (p *parser) checkErrorFile(name string, data []byte) ([]byte, error) {
+	if len(data) == 0 {
+		return data, nil
+	}
+	tune := p.cfg.Global.Tune
+	if len(data) > tune.BufSize {
+		p.warnf(p.line, "custom error message file '%s' larger than %d bytes. Truncating.", name, tune.BufSize)
+		data = data[:tune.BufSize]
+	}
+	var m h1.Message
+	lim := h1.LimitsFor(tune.BufSize, 0, tune.MaxHdr)
+	n, err := h1.ParseResponse(bytes.Clone(data), &m, &lim)
+	if err != nil {
+		off := -2 // haproxy's offset for a head that does not end
+		if !errors.Is(err, h1.ErrIncomplete) {
+			off = h1.ErrorOffset(data)
+		}
+		return nil, fmt.Errorf("unable to parse headers (error offset: %d)", off)
+	}
+	if m.Chunked {
+		return nil, errors.New("chunk-encoded payload not supported")
+	}
+	if body := len(data) - n; m.ContentLength >= 0 && int64(body) != m.ContentLength {
+		return nil, fmt.Errorf("payload size does not match the announced content-length (%d != %d)", body, m.ContentLength)
+	}
+	return data, nil
 }
 
 func (p *parser) kwMonitorURI(px *Proxy, w []string) {

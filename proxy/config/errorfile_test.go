@@ -1,0 +1,130 @@
+package config
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/haplog/haplog/internal/testbin"
+)
+
+// errorFileCases are errorfile contents: haproxy 2.6.12 loads them or
+// refuses them at -c. stricter marks the files we refuse and it loads:
+// a NUL in a header (refused by the later 2.6 releases, CVE-2023-25725)
+// and a status code of fewer than 3 digits.
+var errorFileCases = []struct {
+	name, data string
+	stricter   bool
+}{
+	{"ok", "HTTP/1.1 503 Busy\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nbusy", false},
+	{"empty", "", false},
+	{"lf-only", "HTTP/1.1 503 X\nA: b\n\n", false},
+	{"no-reason", "HTTP/1.1 503\r\n\r\n", false},
+	{"http10", "HTTP/1.0 503 X\r\nContent-Length: 3\r\n\r\nabc", false},
+	{"version-2", "HTTP/2.0 503 X\r\n\r\n", false},
+	{"two-spaces", "HTTP/1.1  503 X\r\n\r\n", false},
+	{"ctl-in-value", "HTTP/1.1 503 X\r\nA: b\x01c\r\n\r\n", false},
+	{"obs-fold", "HTTP/1.1 503 X\r\nA: b\r\n c\r\n\r\n", false},
+	{"fits-buffer", "HTTP/1.1 503 X\r\nContent-Length: 15000\r\n\r\n" + strings.Repeat("x", 15000), false},
+	{"garbage", "garbage\r\n\r\n", false},
+	{"no-head-end", "HTTP/1.1 503 X\r\nA: b\r\n", false},
+	{"lower-case-version", "http/1.1 503 X\r\n\r\n", false},
+	{"request", "GET / HTTP/1.1\r\n\r\n", false},
+	{"bad-code", "HTTP/1.1 5x3 X\r\n\r\n", false},
+	{"bad-name", "HTTP/1.1 503 X\r\nb@d: 1\r\n\r\n", false},
+	{"space-in-name", "HTTP/1.1 503 X\r\nA b: c\r\n\r\n", false},
+	{"no-colon", "HTTP/1.1 503 X\r\nnocolon\r\n\r\n", false},
+	{"bare-cr", "HTTP/1.1 503 X\r\nA: b\rc\r\n\r\n", false},
+	{"two-content-lengths", "HTTP/1.1 503 X\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", false},
+	{"short-payload", "HTTP/1.1 503 X\r\nContent-Length: 10\r\n\r\nabc", false},
+	{"chunked", "HTTP/1.1 503 X\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", false},
+	{"larger-than-buffer", "HTTP/1.1 503 X\r\nContent-Length: 20000\r\n\r\n" + strings.Repeat("x", 20000), false},
+	{"nul-in-value", "HTTP/1.1 503 X\r\nA: b\x00c\r\n\r\n", true},
+	{"two-digit-code", "HTTP/1.1 50 X\r\n\r\n", true},
+}
+
+// TestErrorFileVsHAProxy: haproxy -c and our check load or refuse the
+// same errorfiles, with the same alert (and warning) at the same line.
+func TestErrorFileCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	for _, tc := range errorFileCases {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, tc.name+".http")
+			cfg := filepath.Join(dir, tc.name+".cfg")
+			text := "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
+				"frontend f\n    bind 127.0.0.1:18099\n    default_backend b\nbackend b\n    errorfile 503 " + file + "\n"
+			if err := os.WriteFile(file, []byte(tc.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "-c", "-f", cfg)
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			herr := cmd.Run()
+			ours := runOurCheck(cfg)
+			if tc.stricter {
+				if herr != nil || ours.exit == 0 {
+					t.Errorf("want haproxy to load it (%v) and us to refuse it (exit %d)", herr, ours.exit)
+				}
+				return
+			}
+			if (herr != nil) != (ours.exit != 0) {
+				t.Fatalf("haproxy %v %s; ours exit %d %+v", herr, errb.String(), ours.exit, ours.diags)
+			}
+			for _, d := range parseDiags(errb.String()) {
+				found := false
+				for _, o := range ours.diags {
+					// haproxy's truncation warning names no line; ours does.
+					found = found || o.level == d.level && (o.loc == d.loc || d.loc == "") && o.text == d.text
+				}
+				if !found && !strings.Contains(d.text, "Error(s) found") && !strings.Contains(d.text, "Fatal errors") {
+					t.Errorf("haproxy %s [%s] %q; ours %+v", d.level, d.loc, d.text, ours.diags)
+				}
+			}
+		})
+	}
+}
+
+// TestErrorLocCheckVsHAProxy: errorloc lines haproxy -c loads or refuses
+// are loaded or refused here, with its alert at the same line.
+func TestErrorLocCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	for i, line := range []string{"errorloc 503 http://x.example/e", "errorloc302 403 /e", "errorloc303 503 /e a b",
+		"errorloc 999 /e", "errorloc 503", "errorloc303 5x3 /e", "errorloc302"} {
+		cfg := filepath.Join(dir, "t"+strconv.Itoa(i)+".cfg")
+		text := "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
+			"frontend f\n    bind 127.0.0.1:18099\n    default_backend b\nbackend b\n    " + line + "\n"
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "-c", "-f", cfg)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		herr := cmd.Run()
+		ours := runOurCheck(cfg)
+		if (herr != nil) != (ours.exit != 0) {
+			t.Errorf("%q: haproxy %v %s; ours exit %d %+v", line, herr, errb.String(), ours.exit, ours.diags)
+			continue
+		}
+		for _, d := range parseDiags(errb.String()) {
+			if d.loc == "" {
+				continue // the summary lines
+			}
+			found := false
+			for _, o := range ours.diags {
+				found = found || o.level == d.level && o.loc == d.loc && o.text == d.text
+			}
+			if !found {
+				t.Errorf("%q: haproxy %s [%s] %q; ours %+v", line, d.level, d.loc, d.text, ours.diags)
+			}
+		}
+	}
+}

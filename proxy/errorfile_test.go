@@ -1,0 +1,222 @@
+package proxy
+
+import (
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
+)
+
+// TestErrorFileVsHAProxy: an errorfile is chosen (the backend's, else the
+// frontend's), sent, and logged as haproxy 2.6.12 does: its head
+// normalised (header names in lower case, its Connection header
+// replaced), the connection kept or closed as its head says, %B counted
+// as haproxy's HTX holds it, and the status logged the error's, not the
+// file's. Two requests are sent at once; a kept connection answers both.
+func TestErrorFileVsHAProxy(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"close10":  "HTTP/1.0 503 Service Unavailable\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n<html><body><h1>sorry</h1></body></html>\n",
+		"lf":       "HTTP/1.1 503 Busy\nX-Mixed-Case: Yes\nContent-Length: 5\n\nbusy\n",
+		"nolength": "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\n",
+		"found":    "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n",
+		"length10": "HTTP/1.0 503 X\r\nContent-Length: 3\r\n\r\nabc",
+		"close11":  "HTTP/1.1 403 No\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno",
+		"empty":    "",
+		"noreason": "HTTP/1.1 503\r\nContent-Length: 0\r\n\r\n",
+	}
+	for name := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(files[name]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const head = "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n"
+	files["builtin"] = "" // no errorfile line: haproxy's own pages
+	for name := range files {
+		path := filepath.Join(dir, name)
+		for _, sit := range []struct{ name, cfg string }{
+			{"backend-no-server", "    default_backend be\nbackend be\n    errorfile 503 " + path + "\n"},
+			{"server-refuses", "    default_backend be\nbackend be\n    retries 0\n    server s1 127.0.0.1:1\n    errorfile 503 " + path + "\n"},
+			{"frontend-file", "    errorfile 503 " + path + "\n    default_backend be\nbackend be\n"},
+			{"backend-over-frontend", "    errorfile 503 /dev/null\n    default_backend be\nbackend be\n    errorfile 503 " + path + "\n"},
+			{"no-backend", "    errorfile 503 " + path + "\n"},
+			{"deny", "    errorfile 403 " + path + "\n    http-request deny\n    default_backend be\nbackend be\n"},
+			{"deny-in-backend", "    default_backend be\nbackend be\n    errorfile 403 " + path + "\n    http-request deny\n"},
+		} {
+			if name != "lf" && name != "builtin" && sit.name != "backend-no-server" && sit.name != "deny" {
+				continue // every situation for two files, two for the others
+			}
+			t.Run(name+"/"+sit.name, func(t *testing.T) {
+				cfg := head + sit.cfg
+				if name == "builtin" {
+					cfg = strings.ReplaceAll(cfg, "    errorfile 503 "+path+"\n", "")
+					cfg = strings.ReplaceAll(cfg, "    errorfile 403 "+path+"\n", "")
+				}
+				r := sideBySide(t, cfg, nil)
+				r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+				var got, lines [2]string
+				for who := range 2 {
+					conn := r.dial(t, who)
+					conn.SetDeadline(time.Now().Add(10 * time.Second))
+					io.WriteString(conn, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+					b, _ := io.ReadAll(conn)
+					conn.Close()
+					got[who] = string(b)
+					lines[who] = payload(r.sink[who].next(t, "."))
+					if strings.Count(got[who], "HTTP/1.") > 1 {
+						lines[who] += " | " + payload(r.sink[who].next(t, "."))
+					}
+				}
+				if got[0] != got[1] {
+					t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+				}
+				if lines[0] != lines[1] {
+					t.Errorf("log %q, haproxy %q", lines[1], lines[0])
+				}
+			})
+		}
+	}
+}
+
+// TestErrorLocVsHAProxy: errorloc, errorloc302 and errorloc303 answer
+// the error with haproxy 2.6.12's redirect, logged as it logs it.
+func TestErrorLocVsHAProxy(t *testing.T) {
+	for _, kw := range []string{"errorloc 503 http://err.example/x?y=1", "errorloc302 503 /sorry", "errorloc303 403 /denied"} {
+		t.Run(strings.Fields(kw)[0], func(t *testing.T) {
+			cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+				"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+				"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n    default_backend be\n" +
+				"backend be\n    " + kw + "\n    http-request deny if { path /deny }\n"
+			r := sideBySide(t, cfg, nil)
+			r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+			var got, lines [2]string
+			for who := range 2 {
+				conn := r.dial(t, who)
+				conn.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(conn, "GET /deny HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+				b, _ := io.ReadAll(conn)
+				conn.Close()
+				got[who] = string(b)
+				lines[who] = payload(r.sink[who].next(t, "."))
+				if strings.Count(got[who], "HTTP/1.") > 1 {
+					lines[who] += " | " + payload(r.sink[who].next(t, "."))
+				}
+			}
+			if got[0] != got[1] {
+				t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+			}
+			if lines[0] != lines[1] {
+				t.Errorf("log %q, haproxy %q", lines[1], lines[0])
+			}
+		})
+	}
+}
+
+// TestServerErrorKeepAliveVsHAProxy: after a 502 (a server that answers
+// garbage, or a response denied by http-response deny) or a 504, a
+// client that keeps its connection keeps it, as with haproxy 2.6.12; two
+// requests sent at once are both answered.
+func TestServerErrorKeepAliveVsHAProxy(t *testing.T) {
+	garbage := testkit.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		c.Read(make([]byte, 4096))
+		io.WriteString(c, "garbage\r\n\r\n")
+	}).String()
+	silent := testkit.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, c)
+	}).String()
+	ok := testkit.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		c.Read(make([]byte, 4096))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+	}).String()
+	for _, c := range []struct{ name, origin, extra string }{
+		{"502-garbage", garbage, ""},
+		{"504-timeout", silent, ""},
+		{"502-denied", ok, "    http-response deny\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+				"    timeout client 5s\n    timeout server 300ms\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+				"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n    default_backend be\n" +
+				"backend be\n" + c.extra + "    server s1 ORIGIN\n"
+			r := sideBySide(t, cfg, func(int) string { return c.origin })
+			r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+			var got, lines [2]string
+			for who := range 2 {
+				conn := r.dial(t, who)
+				conn.SetDeadline(time.Now().Add(10 * time.Second))
+				io.WriteString(conn, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+				b, _ := io.ReadAll(conn)
+				conn.Close()
+				got[who] = string(b)
+				lines[who] = payload(r.sink[who].next(t, "."))
+				if strings.Count(got[who], "HTTP/1.") > 1 {
+					lines[who] += " | " + payload(r.sink[who].next(t, "."))
+				}
+			}
+			if got[0] != got[1] {
+				t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+			}
+			if lines[0] != lines[1] {
+				t.Errorf("log %q, haproxy %q", lines[1], lines[0])
+			}
+		})
+	}
+}
+
+// TestLocalReplyBodyVsHAProxy: a request answered without a server (a
+// deny, a redirect, no server in the backend) whose body has arrived whole
+// keeps a keep-alive connection, and %U counts its body, as haproxy
+// 2.6.12 does; one whose body is larger than what has arrived gets its
+// answer and the connection closes.
+func TestLocalReplyBodyVsHAProxy(t *testing.T) {
+	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %U %ts %b/%s %r\"\n" +
+		"    http-request deny if { path /deny }\n    http-request redirect location /x if { path /redirect }\n" +
+		"    http-request return status 200 content-type text/plain string ok if { path /return }\n" +
+		"    http-request auth realm r if { path /auth }\n" +
+		"    default_backend be\nbackend be\n"
+	r := sideBySide(t, cfg, nil)
+	r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+	next := "GET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+	for _, path := range []string{"/deny", "/redirect", "/return", "/auth", "/nosrv"} {
+		for _, c := range []struct{ name, req string }{
+			{"length", "POST " + path + " HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789"},
+			{"chunked", "POST " + path + " HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n"},
+			{"unsent-body", "POST " + path + " HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 100)},
+		} {
+			t.Run(path[1:]+"-"+c.name, func(t *testing.T) {
+				var got, lines [2]string
+				for who := range 2 {
+					conn := r.dial(t, who)
+					conn.SetDeadline(time.Now().Add(10 * time.Second))
+					io.WriteString(conn, c.req+next)
+					b, _ := io.ReadAll(conn)
+					conn.Close()
+					got[who] = string(b)
+					lines[who] = payload(r.sink[who].next(t, "."))
+					if strings.Count(got[who], "HTTP/1.") > 1 {
+						lines[who] += " | " + payload(r.sink[who].next(t, "."))
+					}
+				}
+				if got[0] != got[1] {
+					t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+				}
+				if lines[0] != lines[1] {
+					t.Errorf("log %q, haproxy %q", lines[1], lines[0])
+				}
+			})
+		}
+	}
+}

@@ -375,3 +375,37 @@ backend be2
 		}
 	}
 }
+
+// "user"/"group" (global and on a stats socket) take a name from the
+// passwd and group databases, "uid"/"gid" (stats socket) a number.
+func TestUserGroupIDs(t *testing.T) {
+	src := "global\n    user root\n    group root\n" +
+		"    stats socket /tmp/a.sock uid 12 gid 34\n" +
+		"    stats socket /tmp/b.sock user root group root\n"
+	cfg, err := ParseReader("ids.cfg", strings.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := cfg.Global
+	if g.User != "root" || g.Group != "root" || g.UID != 0 || g.GID != 0 {
+		t.Errorf("global user/group %q %q %d %d", g.User, g.Group, g.UID, g.GID)
+	}
+	if len(g.StatsSockets) != 2 {
+		t.Fatalf("%d stats sockets", len(g.StatsSockets))
+	}
+	if s := g.StatsSockets[0]; s.UID != 12 || s.GID != 34 || s.User != "12" || s.Group != "34" {
+		t.Errorf("uid/gid socket %+v", s)
+	}
+	if s := g.StatsSockets[1]; s.UID != 0 || s.GID != 0 || s.User != "root" || s.Group != "root" {
+		t.Errorf("user/group socket %+v", s)
+	}
+	for _, bad := range []string{
+		"user haplog-no-such-user", "group haplog-no-such-group",
+		"stats socket /tmp/c.sock user haplog-no-such-user", "stats socket /tmp/c.sock group haplog-no-such-group",
+	} {
+		_, err := ParseReader("bad.cfg", strings.NewReader("global\n    "+bad+"\n"), nil)
+		if err == nil || !strings.Contains(err.Error(), "haplog-no-such-") {
+			t.Errorf("%q: err %v, want one naming the unknown name", bad, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -422,23 +423,12 @@ func (p *parser) envDirective(w []string) {
 			}
 			return base(n)
 		}
-	case "unsetenv":
-		names := w[1:]
+	case "unsetenv", "resetenv":
+		// unsetenv hides the names listed, resetenv all the others.
+		names, keep := w[1:], w[0] == "resetenv"
 		p.opts.Env = func(n string) (string, bool) {
-			for _, x := range names {
-				if x == n {
-					return "", false
-				}
-			}
-			return base(n)
-		}
-	case "resetenv":
-		keep := w[1:]
-		p.opts.Env = func(n string) (string, bool) {
-			for _, x := range keep {
-				if x == n {
-					return base(n)
-				}
+			if slices.Contains(names, n) == keep {
+				return base(n)
 			}
 			return "", false
 		}

@@ -409,3 +409,33 @@ func TestUserGroupIDs(t *testing.T) {
 		}
 	}
 }
+
+// unsetenv hides the variables it lists, resetenv all but those it lists
+// (HAProxy's management guide); an unset variable expands to nothing.
+func TestUnsetenvResetenv(t *testing.T) {
+	env := func(n string) (string, bool) {
+		switch n {
+		case "A":
+			return "1", true
+		case "B":
+			return "2", true
+		}
+		return "", false
+	}
+	for _, tc := range []struct{ directive, pidfile string }{
+		{"", "/p-1-2"},
+		{"unsetenv A", "/p--2"},
+		{"unsetenv A B", "/p--"},
+		{"resetenv A", "/p-1-"},
+		{"resetenv", "/p--"},
+	} {
+		src := "global\n    " + tc.directive + "\n    pidfile \"/p-${A}-${B}\"\n"
+		cfg, err := ParseReader("env.cfg", strings.NewReader(src), env)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.directive, err)
+		}
+		if cfg.Global.PidFile != tc.pidfile {
+			t.Errorf("%q: pidfile %q, want %q", tc.directive, cfg.Global.PidFile, tc.pidfile)
+		}
+	}
+}

@@ -254,22 +254,24 @@ func (p *cfgParser) checkInert(e inert, name, v string, n int) error {
 	return p.errf(n, name, "%q: %s: %w", v, e.no, ErrUnsupported)
 }
 
-// inertParam checks parameter key (lower case) of an object against the
-// tables given, in order; handled is false when none has it. An action's
-// queue.* parameters go to queueInert when queue is set.
-func (p *cfgParser) inertParam(key, v string, n int, queue bool, tables ...map[string]inert) (handled bool, err error) {
+// otherParam handles a parameter (key in lower case) that no case of an
+// object's own took: the tables given, in order, check it (an action's
+// queue.* parameters go to queueInert when queue is set); a key none of
+// them has is refused as an unsupported "what" ("omfile parameter"), as
+// rsyslogd refuses an unknown parameter.
+func (p *cfgParser) otherParam(what, key, v string, n int, queue bool, tables ...map[string]inert) error {
 	if k, ok := strings.CutPrefix(key, "queue."); ok && queue {
 		if e, ok := queueInert[k]; ok {
-			return true, p.checkInert(e, key, v, n)
+			return p.checkInert(e, key, v, n)
 		}
-		return false, nil
+		tables = nil
 	}
 	for _, t := range tables {
 		if e, ok := t[key]; ok {
-			return true, p.checkInert(e, key, v, n)
+			return p.checkInert(e, key, v, n)
 		}
 	}
-	return false, nil
+	return p.errf(n, key, "%s %q: %w", what, key, ErrUnsupported)
 }
 
 // legacyInertDirective checks a legacy directive (key in lower case without

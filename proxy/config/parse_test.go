@@ -439,3 +439,41 @@ func TestUnsetenvResetenv(t *testing.T) {
 		}
 	}
 }
+
+// A bind or server parameter accepted and ignored takes its argument, if
+// it has one, and the parameters after it still apply; without the
+// argument the line is refused.
+func TestIgnoredParamsTakeTheirArgument(t *testing.T) {
+	src := "frontend f\n    bind 127.0.0.1:8080 mss 1400 name web\n" +
+		"backend b\n    server s 127.0.0.1:80 pool-max-conn 5 weight 7 non-stick maxconn 9\n"
+	cfg, err := ParseReader("ign.cfg", strings.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := cfg.Frontends[0].Binds[0]; b.Name != "web" {
+		t.Errorf("bind name %q after 'mss 1400', want web", b.Name)
+	}
+	if s := cfg.Backends[0].Servers[0]; s.Weight != 7 || s.MaxConn != 9 {
+		t.Errorf("server weight %d maxconn %d after 'pool-max-conn 5', want 7 and 9", s.Weight, s.MaxConn)
+	}
+	var names []string
+	for _, w := range cfg.Warnings {
+		for _, kw := range []string{"'mss'", "'pool-max-conn'", "'non-stick'"} {
+			if strings.Contains(w.Error(), kw) {
+				names = append(names, kw)
+			}
+		}
+	}
+	if len(names) != 3 {
+		t.Errorf("warnings name %v, want mss, pool-max-conn and non-stick: %v", names, cfg.Warnings)
+	}
+	for bad, kw := range map[string]string{
+		"frontend f\n    bind 127.0.0.1:8080 mss\n":            "'mss'",
+		"backend b\n    server s 127.0.0.1:80 pool-max-conn\n": "'pool-max-conn'",
+	} {
+		_, err := ParseReader("bad.cfg", strings.NewReader(bad), nil)
+		if err == nil || !strings.Contains(err.Error(), "bad.cfg:2") || !strings.Contains(err.Error(), kw) {
+			t.Errorf("%q: err %v, want one at bad.cfg:2 naming %s", bad, err, kw)
+		}
+	}
+}

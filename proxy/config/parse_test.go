@@ -477,3 +477,43 @@ func TestIgnoredParamsTakeTheirArgument(t *testing.T) {
 		}
 	}
 }
+
+// http-request set-header/add-header take a name and a value, del-header a
+// name, set-path and set-log-level one value: another count is refused
+// ("expects exactly", as haproxy -c says).
+func TestHTTPRuleArgCounts(t *testing.T) {
+	const head = "defaults\n    mode http\nfrontend f\n    bind 127.0.0.1:8080\n    http-request "
+	for _, tc := range []struct {
+		rule        string
+		name, value string
+	}{
+		{"set-header X-A 1", "X-A", "1"},
+		{"add-header X-B 2", "X-B", "2"},
+		{"del-header X-C", "X-C", ""},
+		{"set-path /p", "", "/p"},
+		{"set-log-level silent", "", "silent"},
+		{"set-log-level info", "", "info"},
+	} {
+		cfg, err := ParseReader("r.cfg", strings.NewReader(head+tc.rule+"\n"), nil)
+		if err != nil {
+			t.Errorf("%q: %v", tc.rule, err)
+			continue
+		}
+		r := cfg.Frontends[0].HTTPRequestRules[0]
+		if r.Name != tc.name || r.Value != tc.value {
+			t.Errorf("%q: name %q value %q, want %q %q", tc.rule, r.Name, r.Value, tc.name, tc.value)
+		}
+	}
+	for _, rule := range []string{"set-header X-A", "add-header X-A", "del-header", "set-path", "set-log-level"} {
+		_, err := ParseReader("r.cfg", strings.NewReader(head+rule+"\n"), nil)
+		if err == nil || !strings.Contains(err.Error(), "expects exactly") {
+			t.Errorf("%q: err %v, want 'expects exactly'", rule, err)
+		}
+	}
+	// One argument too many is refused too (haproxy -c: it wants if/unless).
+	for _, rule := range []string{"set-header X-A 1 2", "del-header X-A X-B", "set-path /a /b", "set-log-level info err", "set-log-level nosuch"} {
+		if _, err := ParseReader("r.cfg", strings.NewReader(head+rule+"\n"), nil); err == nil {
+			t.Errorf("%q: no error", rule)
+		}
+	}
+}

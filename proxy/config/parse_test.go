@@ -486,8 +486,9 @@ func TestIgnoredParamsTakeTheirArgument(t *testing.T) {
 // name, set-path and set-log-level one value: another count is refused
 // ("expects exactly", as haproxy -c says).
 func TestHTTPRuleArgCounts(t *testing.T) {
-	const head = "defaults\n    mode http\nfrontend f\n    bind 127.0.0.1:8080\n    http-request "
-	for _, tc := range []struct {
+	const fe = "defaults\n    mode http\nfrontend f\n    bind 127.0.0.1:8080\n"
+	const head = fe + "    http-request "
+	good := []struct {
 		rule        string
 		name, value string
 	}{
@@ -497,15 +498,22 @@ func TestHTTPRuleArgCounts(t *testing.T) {
 		{"set-path /p", "", "/p"},
 		{"set-log-level silent", "", "silent"},
 		{"set-log-level info", "", "info"},
-	} {
-		cfg, err := ParseReader("r.cfg", strings.NewReader(head+tc.rule+"\n"), nil)
-		if err != nil {
-			t.Errorf("%q: %v", tc.rule, err)
-			continue
-		}
-		r := cfg.Frontends[0].HTTPRequestRules[0]
-		if r.Name != tc.name || r.Value != tc.value {
-			t.Errorf("%q: name %q value %q, want %q %q", tc.rule, r.Name, r.Value, tc.name, tc.value)
+	}
+	src := fe
+	for _, g := range good {
+		src += "    http-request " + g.rule + "\n"
+	}
+	cfg, err := ParseReader("r.cfg", strings.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := cfg.Frontends[0].HTTPRequestRules
+	if len(rules) != len(good) {
+		t.Fatalf("%d rules, want %d", len(rules), len(good))
+	}
+	for i, g := range good {
+		if rules[i].Name != g.name || rules[i].Value != g.value {
+			t.Errorf("%q: name %q value %q, want %q %q", g.rule, rules[i].Name, rules[i].Value, g.name, g.value)
 		}
 	}
 	for _, rule := range []string{"set-header X-A", "add-header X-A", "del-header", "set-path", "set-log-level"} {

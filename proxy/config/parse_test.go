@@ -529,3 +529,34 @@ func TestHTTPRuleArgCounts(t *testing.T) {
 		}
 	}
 }
+
+// Each "balance" algorithm sets its value and prints back as its keyword;
+// only "uri" takes arguments.
+func TestBalanceKeywords(t *testing.T) {
+	algos := []struct {
+		kw   string
+		want Balance
+	}{
+		{"roundrobin", BalanceRoundRobin}, {"static-rr", BalanceStaticRR}, {"leastconn", BalanceLeastConn},
+		{"first", BalanceFirst}, {"source", BalanceSource}, {"uri whole", BalanceURI},
+	}
+	src := "defaults\n    mode http\n"
+	for i, a := range algos {
+		src += "backend b" + string(rune('0'+i)) + "\n    balance " + a.kw + "\n"
+	}
+	cfg, err := ParseReader("b.cfg", strings.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range algos {
+		b := cfg.Backends[i].Balance
+		if b != a.want || b.String() != strings.Fields(a.kw)[0] {
+			t.Errorf("balance %s: %d %q, want %d", a.kw, b, b, a.want)
+		}
+	}
+	for _, bad := range []string{"leastconn whole", "hash", "nosuch"} {
+		if _, err := ParseReader("b.cfg", strings.NewReader("backend b\n    balance "+bad+"\n"), nil); err == nil {
+			t.Errorf("balance %s: no error", bad)
+		}
+	}
+}

@@ -68,6 +68,8 @@ func TestConfigStrictClassification(t *testing.T) {
 		{conf: "$PrivDropToUser root", check: func(c *Config) bool { return c.Process.UID == "0" && c.Process.GID == "" }},
 		{conf: "$PrivDropToGroupID 65534", check: func(c *Config) bool { return c.Process.GID == "65534" && c.Process.UID == "" }},
 		{conf: "$PrivDropToUser no-such-user-here", want: bad, text: "no-such-user-here"},
+		{conf: "$PrivDropToGroup no-such-group-here", want: bad, text: "group \"no-such-group-here\""},
+		{conf: "$PrivDropToGroup nogroup", check: func(c *Config) bool { return c.Process.GID == "65534" && c.Process.UID == "" }}, // a group, not a user name (base-passwd)
 		{conf: "$FileOwnerNum 0", check: func(c *Config) bool { return c.file.Owner == "0" }},
 		{conf: "$DirGroupNum 4", check: func(c *Config) bool { return c.file.DirGroup == "4" }},
 		{conf: "$FileOwnerNum root", want: bad, text: "numeric id"},

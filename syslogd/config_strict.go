@@ -254,22 +254,31 @@ func (p *cfgParser) checkInert(e inert, name, v string, n int) error {
 	return p.errf(n, name, "%q: %s: %w", v, e.no, ErrUnsupported)
 }
 
-// otherParam handles a parameter (key in lower case) that no case of an
-// object's own took: the tables given, in order, check it (an action's
-// queue.* parameters go to queueInert when queue is set); a key none of
-// them has is refused as an unsupported "what" ("omfile parameter"), as
-// rsyslogd refuses an unknown parameter.
-func (p *cfgParser) otherParam(what, key, v string, n int, queue bool, tables ...map[string]inert) error {
+// inertParam checks parameter key (lower case) of an object against the
+// tables given, in order; handled is false when none has it. An action's
+// queue.* parameters go to queueInert when queue is set.
+func (p *cfgParser) inertParam(key, v string, n int, queue bool, tables ...map[string]inert) (handled bool, err error) {
 	if k, ok := strings.CutPrefix(key, "queue."); ok && queue {
 		if e, ok := queueInert[k]; ok {
-			return p.checkInert(e, key, v, n)
+			return true, p.checkInert(e, key, v, n)
 		}
-		tables = nil
+		return false, nil
 	}
 	for _, t := range tables {
 		if e, ok := t[key]; ok {
-			return p.checkInert(e, key, v, n)
+			return true, p.checkInert(e, key, v, n)
 		}
+	}
+	return false, nil
+}
+
+// otherParam handles a parameter (key in lower case) that no case of an
+// object's own took: inertParam checks it against the tables; a key none
+// of them has is refused as an unsupported "what" ("omfile parameter"),
+// as rsyslogd refuses an unknown parameter.
+func (p *cfgParser) otherParam(what, key, v string, n int, queue bool, tables ...map[string]inert) error {
+	if ok, err := p.inertParam(key, v, n, queue, tables...); ok {
+		return err
 	}
 	return p.errf(n, key, "%s %q: %w", what, key, ErrUnsupported)
 }

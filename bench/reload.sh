@@ -20,28 +20,18 @@ port_fe=$((port_be + 1))
 demo=${DEMOBACKEND:-bin/demobackend}
 $demo -http a1=127.0.0.1:$port_be >/dev/null 2>&1 &
 echo $! >> $dir/pids
-cat > $dir/p.cfg <<CFG
-global
-    hard-stop-after 5s
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend fe
-    bind 127.0.0.1:$port_fe
-    default_backend be
-backend be
-    server a1 127.0.0.1:$port_be
-CFG
+# The configuration of cmd/proxy's master-worker tests; both proxies
+# expand the ports from the environment.
+cfg=$(dirname "$0")/../cmd/proxy/testdata/mw.cfg
+export FE=$port_fe BE=$port_be
 i=0
 until curl -s -o /dev/null http://127.0.0.1:$port_be/ || [ $i -ge 50 ]; do i=$((i+1)); sleep 0.1; done
 if [ "$mode" = -W ]; then
-    $bin -W -f $dir/p.cfg 2>$dir/err &
+    $bin -W -f $cfg 2>$dir/err &
     master=$!
     echo $master >> $dir/pids
 else
-    $bin -db -f $dir/p.cfg -p $dir/pid 2>$dir/err &
+    $bin -db -f $cfg -p $dir/pid 2>$dir/err &
     echo $! >> $dir/pids
 fi
 i=0
@@ -53,7 +43,7 @@ for n in 1 2 3 4 5 6 7 8 9 10; do
     if [ "$mode" = -W ]; then
         kill -USR2 $master
     else
-        $bin -db -f $dir/p.cfg -p $dir/pid -sf $(cat $dir/pid) 2>>$dir/err &
+        $bin -db -f $cfg -p $dir/pid -sf $(cat $dir/pid) 2>>$dir/err &
         echo $! >> $dir/pids
     fi
     sleep 1

@@ -777,15 +777,11 @@ func (p *cfgParser) omfile(r *Rule, params map[string]string, n int) error {
 		case "closetimeout":
 			closeTimeout = v
 		default:
-			if ok, err := p.inertParam(k, v, n, true, omfileInert); ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
 			// rsyslogd refuses an unknown parameter too (the action is
 			// not loaded).
-			return p.errf(n, k, "omfile parameter %q: %w", k, ErrUnsupported)
+			if err := p.otherParam("omfile parameter", k, v, n, true, omfileInert); err != nil {
+				return err
+			}
 		}
 	}
 	if err := p.closeTimeout(r, closeTimeout, n); err != nil {

@@ -122,13 +122,9 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 			case "maxlisteners", "workerthreads", "starvationprotection.maxreads":
 				p.warn(n, "module imtcp parameter %s=%q ignored: how rsyslogd's threads read, not what they read", k, v)
 			default:
-				if ok, err := p.inertParam(k, v, n, false, inputInert, tcpInert); ok {
-					if err != nil {
-						return err
-					}
-					continue
+				if err := p.otherParam("module imtcp parameter", k, v, n, false, inputInert, tcpInert); err != nil {
+					return err
 				}
-				return p.errf(n, k, "module imtcp parameter %q: %w", k, ErrUnsupported)
 			}
 		}
 	case "imuxsock":
@@ -180,13 +176,9 @@ func (p *cfgParser) loadModule(mod string, params map[string]string, n int) erro
 					return err
 				}
 			default:
-				if ok, err := p.inertParam(k, v, n, false, omfileModInert); ok {
-					if err != nil {
-						return err
-					}
-					continue
+				if err := p.otherParam("module builtin:omfile parameter", k, v, n, false, omfileModInert); err != nil {
+					return err
 				}
-				return p.errf(n, k, "module builtin:omfile parameter %q: %w", k, ErrUnsupported)
 			}
 		}
 	case "omkafka", "imkafka": // see omkafka.go, imkafka.go
@@ -220,13 +212,9 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 			case "type", "socket", "ruleset":
 				continue
 			}
-			if ok, err := p.inertParam(k, v, n, false, uxInert); ok {
-				if err != nil {
-					return err
-				}
-				continue
+			if err := p.otherParam("imuxsock input parameter", k, v, n, false, uxInert); err != nil {
+				return err
 			}
-			return p.errf(n, k, "imuxsock input parameter %q: %w", k, ErrUnsupported)
 		}
 		p.addInput(in, n)
 		return nil
@@ -264,13 +252,9 @@ func (p *cfgParser) input(params map[string]string, n int) error {
 			if in.Kind == TCP {
 				kind = tcpInert
 			}
-			if ok, err := p.inertParam(k, v, n, false, inputInert, kind); ok {
-				if err != nil {
-					return err
-				}
-				continue
+			if err := p.otherParam(params["type"]+" input parameter", k, v, n, false, inputInert, kind); err != nil {
+				return err
 			}
-			return p.errf(n, k, "%s input parameter %q: %w", params["type"], k, ErrUnsupported)
 		}
 	}
 	p.addInput(in, n)
@@ -330,14 +314,10 @@ func (p *cfgParser) global(params map[string]string, n int) error {
 			}
 			p.c.Process.KeepSupplemental = on
 		default:
-			if ok, err := p.inertParam(k, v, n, false, globalInert); ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
 			// rsyslogd refuses an unknown parameter too.
-			return p.errf(n, k, "global parameter %q: %w", k, ErrUnsupported)
+			if err := p.otherParam("global parameter", k, v, n, false, globalInert); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package syslogd
 
 import (
 	"fmt"
-	"os/user"
 	"strconv"
 	"strings"
 )
@@ -56,18 +55,15 @@ func (p *cfgParser) maxSessions(name, v string, n int) error {
 func (p *cfgParser) privDrop(kind, name, v string, n int) error {
 	var id string
 	switch kind {
-	case "user":
-		u, err := user.Lookup(v)
-		if err != nil {
-			return p.errf(n, name, "user %q: %w", v, err)
+	case "user", "group":
+		lookup := userID
+		if kind == "group" {
+			lookup = groupID
 		}
-		id = u.Uid
-	case "group":
-		g, err := user.LookupGroup(v)
-		if err != nil {
-			return p.errf(n, name, "group %q: %w", v, err)
+		var err error
+		if id, err = lookup(v); err != nil {
+			return p.errf(n, name, "%s %q: %w", kind, v, err)
 		}
-		id = g.Gid
 	case "userid", "groupid":
 		if i, err := strconv.Atoi(v); err != nil || i < 0 {
 			return p.errf(n, name, "%q: want a numeric id", v)

@@ -272,6 +272,17 @@ func (p *cfgParser) inertParam(key, v string, n int, queue bool, tables ...map[s
 	return false, nil
 }
 
+// otherParam handles a parameter (key in lower case) that no case of an
+// object's own took: inertParam checks it against the tables; a key none
+// of them has is refused as an unsupported "what" ("omfile parameter"),
+// as rsyslogd refuses an unknown parameter.
+func (p *cfgParser) otherParam(what, key, v string, n int, queue bool, tables ...map[string]inert) error {
+	if ok, err := p.inertParam(key, v, n, queue, tables...); ok {
+		return err
+	}
+	return p.errf(n, key, "%s %q: %w", what, key, ErrUnsupported)
+}
+
 // legacyInertDirective checks a legacy directive (key in lower case without
 // '$', name as written) against legacyInert and, for $MainMsgQueue... and
 // $ActionQueue..., queueInert; handled is false when neither has it.

@@ -68,6 +68,8 @@ func TestConfigStrictClassification(t *testing.T) {
 		{conf: "$PrivDropToUser root", check: func(c *Config) bool { return c.Process.UID == "0" && c.Process.GID == "" }},
 		{conf: "$PrivDropToGroupID 65534", check: func(c *Config) bool { return c.Process.GID == "65534" && c.Process.UID == "" }},
 		{conf: "$PrivDropToUser no-such-user-here", want: bad, text: "no-such-user-here"},
+		{conf: "$PrivDropToGroup no-such-group-here", want: bad, text: "group \"no-such-group-here\""},
+		{conf: "$PrivDropToGroup nogroup", check: func(c *Config) bool { return c.Process.GID == "65534" && c.Process.UID == "" }}, // a group, not a user name (base-passwd)
 		{conf: "$FileOwnerNum 0", check: func(c *Config) bool { return c.file.Owner == "0" }},
 		{conf: "$DirGroupNum 4", check: func(c *Config) bool { return c.file.DirGroup == "4" }},
 		{conf: "$FileOwnerNum root", want: bad, text: "numeric id"},
@@ -95,6 +97,7 @@ func TestConfigStrictClassification(t *testing.T) {
 		{conf: `*.* action(type="omfile" file="/x" action.execOnlyWhenPreviousIsSuspended="on")`, want: fatal, text: "failover"},
 		{conf: `*.* action(type="omfile" file="/x" action.errorFile="/e")`, want: fatal, text: "error file"},
 		{conf: `*.* action(type="omfile" file="/x" frobnicate="1")`, want: fatal, text: "frobnicate"},
+		{conf: `*.* action(type="omfile" file="/x" queue.frobnicate="1")`, want: fatal, text: "queue.frobnicate"}, // rsyslogd -N1: not known
 		{conf: `*.* action(type="omfile" file="/x" fileOwnerNum="0")`, check: func(c *Config) bool { return c.Rules[0].File.Owner == "0" }},
 		{conf: `module(load="builtin:omfile" fileGroupNum="4")`, check: func(c *Config) bool { return c.modFile.Group == "4" }},
 		{conf: `module(load="builtin:omfile" frobnicate="1")`, want: fatal, text: "frobnicate"},
@@ -118,6 +121,8 @@ func TestConfigStrictClassification(t *testing.T) {
 		{conf: `input(type="imtcp" port="5514" maxSessions="3")`, want: warn, text: "does not enforce it either"},
 		{conf: `input(type="imudp" port="5514" maxSessions="3")`, want: fatal, text: "maxsessions"},
 		{conf: `input(type="imudp" port="5514" frobnicate="1")`, want: fatal, text: "frobnicate"},
+		{conf: `input(type="imtcp" port="5514" frobnicate="1")`, want: fatal, text: "frobnicate"},
+		{conf: `module(load="imtcp" frobnicate="1")`, want: fatal, text: "frobnicate"},
 		{conf: `module(load="imtcp" maxSessions="7")`, want: warn, text: "does not enforce it either"},
 		{conf: `module(load="imuxsock" SysSock.RateLimit.Interval="0")`, want: warn, text: "no rate limit"},
 		{conf: `module(load="imuxsock" SysSock.RateLimit.Interval="5")`, want: fatal, text: "rate limiting"},

@@ -47,13 +47,8 @@ func TestLiveRsyslogAccess(t *testing.T) {
 	// rsyslogd
 	rdir := t.TempDir()
 	udp, tcp := freeUDPPort(t), freeTCPPort(t)
-	confPath := writeRsyslogConf(t, rdir, conf(rdir, udp, tcp))
-	checkRsyslogConf(t, bin, confPath)
-	c := startRsyslogd(t, bin, confPath, rdir, udp)
 	rout := filepath.Join(rdir, "out.log")
-	deadline := time.Now().Add(20 * time.Second)
-	probeRsyslogd(t, c, rout, deadline)
-	markRsyslogdStarted(t, c, rout, "127.0.0.1 started", deadline)
+	c, _ := startMarkedRsyslogd(t, bin, rdir, conf(rdir, udp, tcp), udp, rout, "127.0.0.1 started")
 	want := accessSends(t, c, fmt.Sprintf("127.0.0.1:%d", udp), fmt.Sprintf("127.0.0.1:%d", tcp), rout)
 	for _, refused := range []string{"udp-denied", "tcp-denied"} {
 		if strings.Contains(want, refused) {

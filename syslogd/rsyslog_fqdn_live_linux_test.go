@@ -60,24 +60,24 @@ func lookPathOrSkip(t *testing.T, name string) string {
 // then one on the local socket, and waits until out holds it.
 func fqdnSend(t *testing.T, udp, devlog, out string) []byte {
 	t.Helper()
-	d := net.Dialer{LocalAddr: &net.UDPAddr{IP: net.ParseIP("127.0.0.2")}}
-	c, err := d.Dial("udp", udp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, _ = c.Write([]byte("<13>t: from peer"))
-	if !waitFileHas(out, "from peer", time.Now().Add(testkit.Timeout)) {
-		t.Fatal("the datagram from 127.0.0.2 was not written")
-	}
-	u, err := net.Dial("unixgram", devlog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
-	_, _ = u.Write([]byte("<13>t: local-message"))
-	if !waitFileHas(out, "local-message", time.Now().Add(testkit.Timeout)) {
-		t.Fatal("the local message was not written")
+	for _, s := range []struct {
+		local         net.Addr
+		network, addr string
+		msg, what     string
+	}{
+		{&net.UDPAddr{IP: net.ParseIP("127.0.0.2")}, "udp", udp, "from peer", "the datagram from 127.0.0.2"},
+		{nil, "unixgram", devlog, "local-message", "the local message"},
+	} {
+		d := net.Dialer{LocalAddr: s.local}
+		c, err := d.Dial(s.network, s.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		_, _ = c.Write([]byte("<13>t: " + s.msg))
+		if !waitFileHas(out, s.msg, time.Now().Add(testkit.Timeout)) {
+			t.Fatalf("%s was not written", s.what)
+		}
 	}
 	data := testfs.ReadFile(t, out)
 	if i := strings.Index(string(data), " started\n"); i >= 0 {

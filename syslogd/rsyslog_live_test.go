@@ -2,6 +2,7 @@ package syslogd
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -191,4 +192,21 @@ func dropReceptionLines(got, want []byte) ([]byte, []byte) {
 		kg, kw = append(kg, g[i]), append(kw, w[i])
 	}
 	return []byte(strings.Join(kg, "\n")), []byte(strings.Join(kw, "\n"))
+}
+
+// startMarkedRsyslogd writes conf to dir, checks it with rsyslogd -N1,
+// starts rsyslogd there with its UDP input on port and returns a socket to
+// that input once rsyslogd has written to out, after its start-up probes,
+// the marker line containing seen, and the deadline (20 s from the start)
+// that this and what follows share.
+func startMarkedRsyslogd(t *testing.T, bin, dir, conf string, port int, out, seen string) (net.Conn, time.Time) {
+	t.Helper()
+	confPath := writeRsyslogConf(t, dir, conf)
+	checkRsyslogConf(t, bin, confPath)
+	c := startRsyslogd(t, bin, confPath, dir, port)
+	deadline := time.Now().Add(20 * time.Second)
+	probeRsyslogd(t, c, out, deadline)
+	// rsyslogd may still write a late probe: wait for a marker past them.
+	markRsyslogdStarted(t, c, out, seen, deadline)
+	return c, deadline
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/haplog/haplog/internal/testfs"
 	"github.com/haplog/haplog/internal/testkit"
@@ -55,15 +54,8 @@ func runRsyslogOptions(t *testing.T, bin, opts string) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	port := freeUDPPort(t)
-	confPath := writeRsyslogConf(t, dir, optionsConfFor(opts, dir, fmt.Sprint(port), dir))
-	checkRsyslogConf(t, bin, confPath)
-	c := startRsyslogd(t, bin, confPath, dir, port)
 	out := filepath.Join(dir, "out.log")
-	// Probe until rsyslogd writes; the probes are dropped from the file.
-	deadline := time.Now().Add(20 * time.Second)
-	probeRsyslogd(t, c, out, deadline)
-	// rsyslogd may still write a late probe: wait for a marker past them.
-	markRsyslogdStarted(t, c, out, "msg=[ started]", deadline)
+	c, deadline := startMarkedRsyslogd(t, bin, dir, optionsConfFor(opts, dir, fmt.Sprint(port), dir), port, out, "msg=[ started]")
 	start := testfs.ReadFile(t, out)
 	for i, d := range optionDatagrams {
 		_, _ = c.Write(d)

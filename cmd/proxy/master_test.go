@@ -71,20 +71,15 @@ func get(addr string) error {
 	return nil
 }
 
-func mwConfig(port, backend int) string {
-	return fmt.Sprintf(`global
-    hard-stop-after 5s
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend fe
-    bind 127.0.0.1:%d
-    default_backend be
-backend be
-    server a1 127.0.0.1:%d
-`, port, backend)
+// mwConfig is testdata/mw.cfg, which bench/reload.sh runs too, with its
+// frontend on port and its server on backend.
+func mwConfig(t *testing.T, port, backend int) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/mw.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReplacer("${FE}", strconv.Itoa(port), "${BE}", strconv.Itoa(backend)).Replace(string(b))
 }
 
 // mwRun is what a -Ws run looked like from systemd's side.
@@ -109,7 +104,7 @@ func playMasterWorker(t *testing.T, bin string, env []string) mwRun {
 	port := testkit.FreePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfgPath := filepath.Join(dir, "p.cfg")
-	good := mwConfig(port, backend.Addr().(*net.TCPAddr).Port)
+	good := mwConfig(t, port, backend.Addr().(*net.TCPAddr).Port)
 	testkit.WriteFile(t, cfgPath, good)
 	ns := sdtest.Listen(t, filepath.Join(dir, "notify"))
 	errf, err := os.Create(filepath.Join(dir, "stderr"))
@@ -290,7 +285,7 @@ func TestDaemonPidfile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			port := testkit.FreePort(t)
 			cfg := filepath.Join(dir, "p.cfg")
-			text := strings.Replace(mwConfig(port, bport), "global\n", "global\n"+tc.global, 1)
+			text := strings.Replace(mwConfig(t, port, bport), "global\n", "global\n"+tc.global, 1)
 			testkit.WriteFile(t, cfg, text)
 			pidfile := filepath.Join(dir, "pid")
 			os.Remove(pidfile)
@@ -366,8 +361,8 @@ func TestSystemdUnit(t *testing.T) {
 	dir := t.TempDir()
 	valid := filepath.Join(dir, "valid.cfg")
 	broken := filepath.Join(dir, "broken.cfg")
-	os.WriteFile(valid, []byte(mwConfig(8080, 8081)), 0o644)
-	os.WriteFile(broken, []byte(mwConfig(8080, 8081)+"    bogus-keyword\n"), 0o644)
+	os.WriteFile(valid, []byte(mwConfig(t, 8080, 8081)), 0o644)
+	os.WriteFile(broken, []byte(mwConfig(t, 8080, 8081)+"    bogus-keyword\n"), 0o644)
 	var checks []string
 	for _, l := range strings.Split(unit, "\n") {
 		if (strings.HasPrefix(l, "ExecStartPre=") || strings.HasPrefix(l, "ExecReload=")) && strings.Contains(l, " -c ") {
@@ -414,7 +409,7 @@ func TestMasterExitOnFailure(t *testing.T) {
 	play := func(bin string, env []string) (int, string) {
 		port := testkit.FreePort(t)
 		cfg := filepath.Join(t.TempDir(), "p.cfg")
-		os.WriteFile(cfg, []byte(mwConfig(port, 1)), 0o644)
+		os.WriteFile(cfg, []byte(mwConfig(t, port, 1)), 0o644)
 		errf, err := os.Create(cfg + ".stderr")
 		if err != nil {
 			t.Fatal(err)
@@ -505,7 +500,7 @@ func TestReloadInFlight(t *testing.T) {
 	port := testkit.FreePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cfg := filepath.Join(t.TempDir(), "p.cfg")
-	text := strings.Replace(mwConfig(port, backend.Addr().(*net.TCPAddr).Port), "hard-stop-after 5s", "hard-stop-after 1500ms", 1)
+	text := strings.Replace(mwConfig(t, port, backend.Addr().(*net.TCPAddr).Port), "hard-stop-after 5s", "hard-stop-after 1500ms", 1)
 	os.WriteFile(cfg, []byte(text), 0o644)
 	cmd := exec.Command(os.Args[0], "-W", "-q", "-f", cfg)
 	cmd.Env = append(os.Environ(), "HAPLOG_PROXY_MAIN=1")

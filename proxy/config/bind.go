@@ -64,6 +64,35 @@ func (p *parser) kwBind(px *Proxy, w []string) {
 	}
 }
 
+// otherParam handles keyword a[*i] of a bind or server line that the
+// line's own switch does not take: a TLS option (tlsOption), else one of
+// unsupp (refused) or of ignored (accepted with the warning warnf, which
+// names the keyword); in both tables the value says whether the keyword
+// takes an argument, which arg takes.
+func (p *parser) otherParam(tls *TLSOptions, a []string, i *int, arg func() (string, error), unsupp, ignored map[string]bool, warnf string) error {
+	kw := a[*i]
+	if ok, err := tlsOption(tls, a, i); ok {
+		return err
+	}
+	if takesArg, ok := unsupp[kw]; ok {
+		if takesArg {
+			_, _ = arg()
+		}
+		return unsupported("'%s' is not supported by this implementation", kw)
+	}
+	takesArg, ok := ignored[kw]
+	if !ok {
+		return fmt.Errorf("unknown keyword '%s'", kw)
+	}
+	if takesArg {
+		if _, err := arg(); err != nil {
+			return err
+		}
+	}
+	p.warnf(p.line, warnf, kw)
+	return nil
+}
+
 func (p *parser) bindParams(b *Bind, a []string) error {
 	for i := 0; i < len(a); i++ {
 		kw := a[i]
@@ -128,28 +157,11 @@ func (p *parser) bindParams(b *Bind, a []string) error {
 		case "defer-accept":
 			b.DeferAccept = true
 		default:
-			if ok, err := tlsOption(&b.TLSOptions, a, &i); ok {
-				if err != nil {
-					return err
-				}
-				continue
+			err := p.otherParam(&b.TLSOptions, a, &i, arg, bindUnsupported, bindIgnored,
+				"'bind' : parameter '%s' is accepted but ignored by this implementation.")
+			if err != nil {
+				return err
 			}
-			if takesArg, ok := bindUnsupported[kw]; ok {
-				if takesArg {
-					arg()
-				}
-				return unsupported("'%s' is not supported by this implementation", kw)
-			}
-			takesArg, ok := bindIgnored[kw]
-			if !ok {
-				return fmt.Errorf("unknown keyword '%s'", kw)
-			}
-			if takesArg {
-				if _, err := arg(); err != nil {
-					return err
-				}
-			}
-			p.warnf(p.line, "'bind' : parameter '%s' is accepted but ignored by this implementation.", kw)
 		}
 	}
 	if len(b.Crts) > 0 && !b.SSL {

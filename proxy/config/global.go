@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -139,23 +140,9 @@ func (p *parser) globalLine(w []string) {
 	case "chroot":
 		p.globalStr(w, &g.Chroot)
 	case "user":
-		if p.needArgs(w, 1, "a user name") {
-			uid, err := lookupUser(w[1])
-			if err != nil {
-				p.alertErr(p.line, ErrReference, "cannot find user id for '%s' (%v)", w[1], err)
-				return
-			}
-			g.User, g.UID = w[1], uid
-		}
+		p.globalOwner(w, "user", lookupUser, &g.User, &g.UID)
 	case "group":
-		if p.needArgs(w, 1, "a group name") {
-			gid, err := lookupGroup(w[1])
-			if err != nil {
-				p.alertErr(p.line, ErrReference, "cannot find group id for '%s' (%v)", w[1], err)
-				return
-			}
-			g.Group, g.GID = w[1], gid
-		}
+		p.globalOwner(w, "group", lookupGroup, &g.Group, &g.GID)
 	case "uid":
 		p.globalInt(w, &g.UID)
 	case "gid":
@@ -228,6 +215,37 @@ func (p *parser) globalInt(w []string, dst *int) {
 		return
 	}
 	*dst = n
+}
+
+// globalOwner sets global "user" or "group" (what) and its id, looked up
+// in the passwd or group database.
+func (p *parser) globalOwner(w []string, what string, lookup func(string) (int, error), name *string, id *int) {
+	if !p.needArgs(w, 1, "a "+what+" name") {
+		return
+	}
+	n, err := lookup(w[1])
+	if err != nil {
+		p.alertErr(p.line, ErrReference, "cannot find %s id for '%s' (%v)", what, w[1], err)
+		return
+	}
+	*name, *id = w[1], n
+}
+
+// ownerID is the id of a stats socket's owner: for kw "user" or "group"
+// (what) the name val looked up, for "uid" or "gid" val as a number.
+func ownerID(kw, val, what string, lookup func(string) (int, error)) (int, error) {
+	if kw == what {
+		id, err := lookup(val)
+		if err != nil {
+			return 0, fmt.Errorf("'%s' : unknown %s '%s'", kw, what, val)
+		}
+		return id, nil
+	}
+	id, err := strconv.Atoi(val)
+	if err != nil {
+		return 0, fmt.Errorf("'%s' : invalid %s '%s'", kw, kw, val)
+	}
+	return id, nil
 }
 
 func (p *parser) globalStr(w []string, dst *string) {
@@ -337,6 +355,7 @@ func (p *parser) statsSocketParams(s *StatsSocket, a []string) error {
 	for i := 0; i < len(a); i++ {
 		kw := a[i]
 		var val string
+		var err error
 		switch kw {
 		case "mode", "level", "user", "group", "uid", "gid", "expose-fd", "name", "severity-output", "maxconn", "process", "thread":
 			if i+1 >= len(a) {
@@ -359,26 +378,14 @@ func (p *parser) statsSocketParams(s *StatsSocket, a []string) error {
 			s.Level = val
 		case "user", "uid":
 			s.User = val
-			id, err := strconv.Atoi(val)
-			if kw == "user" {
-				if id, err = lookupUser(val); err != nil {
-					return fmt.Errorf("'user' : unknown user '%s'", val)
-				}
-			} else if err != nil {
-				return fmt.Errorf("'uid' : invalid uid '%s'", val)
+			if s.UID, err = ownerID(kw, val, "user", lookupUser); err != nil {
+				return err
 			}
-			s.UID = id
 		case "group", "gid":
 			s.Group = val
-			id, err := strconv.Atoi(val)
-			if kw == "group" {
-				if id, err = lookupGroup(val); err != nil {
-					return fmt.Errorf("'group' : unknown group '%s'", val)
-				}
-			} else if err != nil {
-				return fmt.Errorf("'gid' : invalid gid '%s'", val)
+			if s.GID, err = ownerID(kw, val, "group", lookupGroup); err != nil {
+				return err
 			}
-			s.GID = id
 		case "expose-fd":
 			if val != "listeners" {
 				return fmt.Errorf("'expose-fd' only supports 'listeners' (got '%s')", val)
@@ -416,23 +423,12 @@ func (p *parser) envDirective(w []string) {
 			}
 			return base(n)
 		}
-	case "unsetenv":
-		names := w[1:]
+	case "unsetenv", "resetenv":
+		// unsetenv hides the names listed, resetenv all the others.
+		names, keep := w[1:], w[0] == "resetenv"
 		p.opts.Env = func(n string) (string, bool) {
-			for _, x := range names {
-				if x == n {
-					return "", false
-				}
-			}
-			return base(n)
-		}
-	case "resetenv":
-		keep := w[1:]
-		p.opts.Env = func(n string) (string, bool) {
-			for _, x := range keep {
-				if x == n {
-					return base(n)
-				}
+			if slices.Contains(names, n) == keep {
+				return base(n)
 			}
 			return "", false
 		}

@@ -16,26 +16,25 @@ func osFileMode(m uint64) os.FileMode { return os.FileMode(m) }
 // "(errno:strerror)" after the name; a name that is simply absent gives
 // "(0:Success)".
 func lookupUser(name string) (int, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		if _, ok := err.(user.UnknownUserError); ok {
-			return 0, errSuccess
-		}
-		return 0, err
-	}
-	return strconv.Atoi(u.Uid)
+	return lookupID(name, user.Lookup, func(u *user.User) string { return u.Uid })
 }
 
 // lookupGroup returns the gid of a group name (getgrnam).
 func lookupGroup(name string) (int, error) {
-	g, err := user.LookupGroup(name)
-	if err != nil {
-		if _, ok := err.(user.UnknownGroupError); ok {
-			return 0, errSuccess
-		}
-		return 0, err
+	return lookupID(name, user.LookupGroup, func(g *user.Group) string { return g.Gid })
+}
+
+// lookupID looks name up and returns the numeric id that id reads from
+// the entry; errSuccess when there is no such entry.
+func lookupID[T any](name string, lookup func(string) (T, error), id func(T) string) (int, error) {
+	e, err := lookup(name)
+	switch err.(type) {
+	case nil:
+		return strconv.Atoi(id(e))
+	case user.UnknownUserError, user.UnknownGroupError:
+		return 0, errSuccess
 	}
-	return strconv.Atoi(g.Gid)
+	return 0, err
 }
 
 // errSuccess prints as HAProxy's "(0:Success)" for a name getpwnam did

@@ -375,3 +375,189 @@ backend be2
 		}
 	}
 }
+
+// "user"/"group" (global and on a stats socket) take a name from the
+// passwd and group databases, "uid"/"gid" (stats socket) a number.
+func TestUserGroupIDs(t *testing.T) {
+	src := "global\n    user root\n    group root\n" +
+		"    stats socket /tmp/a.sock uid 12 gid 34\n" +
+		"    stats socket /tmp/b.sock user root group root\n"
+	cfg, err := ParseReader("ids.cfg", strings.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := cfg.Global
+	if g.User != "root" || g.Group != "root" || g.UID != 0 || g.GID != 0 {
+		t.Errorf("global user/group %q %q %d %d", g.User, g.Group, g.UID, g.GID)
+	}
+	if len(g.StatsSockets) != 2 {
+		t.Fatalf("%d stats sockets", len(g.StatsSockets))
+	}
+	if s := g.StatsSockets[0]; s.UID != 12 || s.GID != 34 || s.User != "12" || s.Group != "34" {
+		t.Errorf("uid/gid socket %+v", s)
+	}
+	if s := g.StatsSockets[1]; s.UID != 0 || s.GID != 0 || s.User != "root" || s.Group != "root" {
+		t.Errorf("user/group socket %+v", s)
+	}
+	for bad, want := range map[string]string{
+		// haproxy 2.6.12 -c (testdata/check/unknown-owner.golden)
+		"user haplog-no-such-user":   "cannot find user id for 'haplog-no-such-user' (0:Success)",
+		"group haplog-no-such-group": "cannot find group id for 'haplog-no-such-group' (0:Success)",
+		// (haproxy says "unknown user name"/"unknown group name")
+		"stats socket /tmp/c.sock user haplog-no-such-user":   "haplog-no-such-user",
+		"stats socket /tmp/c.sock group haplog-no-such-group": "haplog-no-such-group",
+	} {
+		_, err := ParseReader("bad.cfg", strings.NewReader("global\n    "+bad+"\n"), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want %q", bad, err, want)
+		}
+	}
+}
+
+// unsetenv hides the variables it lists, resetenv all but those it lists
+// (HAProxy's management guide); an unset variable expands to nothing.
+func TestUnsetenvResetenv(t *testing.T) {
+	env := func(n string) (string, bool) {
+		switch n {
+		case "A":
+			return "1", true
+		case "B":
+			return "2", true
+		}
+		return "", false
+	}
+	for _, tc := range []struct{ directive, pidfile string }{
+		{"", "/p-1-2"},
+		{"unsetenv A", "/p--2"},
+		{"unsetenv A B", "/p--"},
+		{"resetenv A", "/p-1-"},
+		{"resetenv", "/p--"},
+	} {
+		src := "global\n    " + tc.directive + "\n    pidfile \"/p-${A}-${B}\"\n"
+		cfg, err := ParseReader("env.cfg", strings.NewReader(src), env)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.directive, err)
+		}
+		if cfg.Global.PidFile != tc.pidfile {
+			t.Errorf("%q: pidfile %q, want %q", tc.directive, cfg.Global.PidFile, tc.pidfile)
+		}
+	}
+}
+
+// A bind or server parameter accepted and ignored takes its argument, if
+// it has one, and the parameters after it still apply; without the
+// argument the line is refused.
+func TestIgnoredParamsTakeTheirArgument(t *testing.T) {
+	src := "frontend f\n    bind 127.0.0.1:8080 mss 1400 name web\n" +
+		"backend b\n    server s 127.0.0.1:80 pool-max-conn 5 weight 7 non-stick maxconn 9\n"
+	cfg, err := ParseReader("ign.cfg", strings.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := cfg.Frontends[0].Binds[0]; b.Name != "web" {
+		t.Errorf("bind name %q after 'mss 1400', want web", b.Name)
+	}
+	if s := cfg.Backends[0].Servers[0]; s.Weight != 7 || s.MaxConn != 9 {
+		t.Errorf("server weight %d maxconn %d after 'pool-max-conn 5', want 7 and 9", s.Weight, s.MaxConn)
+	}
+	var names []string
+	for _, w := range cfg.Warnings {
+		for _, kw := range []string{"'mss'", "'pool-max-conn'", "'non-stick'"} {
+			if strings.Contains(w.Error(), kw) {
+				names = append(names, kw)
+			}
+		}
+	}
+	if len(names) != 3 {
+		t.Errorf("warnings name %v, want mss, pool-max-conn and non-stick: %v", names, cfg.Warnings)
+	}
+	for bad, kw := range map[string]string{
+		"frontend f\n    bind 127.0.0.1:8080 mss\n":            "'mss'",
+		"backend b\n    server s 127.0.0.1:80 pool-max-conn\n": "'pool-max-conn'",
+	} {
+		_, err := ParseReader("bad.cfg", strings.NewReader(bad), nil)
+		if err == nil || !strings.Contains(err.Error(), "bad.cfg:2") || !strings.Contains(err.Error(), kw) {
+			t.Errorf("%q: err %v, want one at bad.cfg:2 naming %s", bad, err, kw)
+		}
+	}
+}
+
+// http-request set-header/add-header take a name and a value, del-header a
+// name, set-path and set-log-level one value: another count is refused
+// ("expects exactly", as haproxy -c says).
+func TestHTTPRuleArgCounts(t *testing.T) {
+	const fe = "defaults\n    mode http\nfrontend f\n    bind 127.0.0.1:8080\n"
+	const head = fe + "    http-request "
+	good := []struct {
+		rule        string
+		name, value string
+	}{
+		{"set-header X-A 1", "X-A", "1"},
+		{"add-header X-B 2", "X-B", "2"},
+		{"del-header X-C", "X-C", ""},
+		{"set-path /p", "", "/p"},
+		{"set-log-level silent", "", "silent"},
+		{"set-log-level info", "", "info"},
+	}
+	src := fe
+	for _, g := range good {
+		src += "    http-request " + g.rule + "\n"
+	}
+	cfg, err := ParseReader("r.cfg", strings.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := cfg.Frontends[0].HTTPRequestRules
+	if len(rules) != len(good) {
+		t.Fatalf("%d rules, want %d", len(rules), len(good))
+	}
+	for i, g := range good {
+		if rules[i].Name != g.name || rules[i].Value != g.value {
+			t.Errorf("%q: name %q value %q, want %q %q", g.rule, rules[i].Name, rules[i].Value, g.name, g.value)
+		}
+	}
+	// Too few arguments: "expects exactly" (haproxy -c too); one too many
+	// or a bad level: an error (haproxy -c: it wants if/unless).
+	for rule, want := range map[string]string{
+		"set-header X-A": "expects exactly", "add-header X-A": "expects exactly", "del-header": "expects exactly",
+		"set-path": "expects exactly", "set-log-level": "expects exactly",
+		"set-header X-A 1 2": "", "del-header X-A X-B": "", "set-path /a /b": "", "set-log-level info err": "",
+		"set-log-level nosuch": "",
+	} {
+		_, err := ParseReader("r.cfg", strings.NewReader(head+rule+"\n"), nil)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want one saying %q", rule, err, want)
+		}
+	}
+}
+
+// Each "balance" algorithm sets its value and prints back as its keyword;
+// only "uri" takes arguments.
+func TestBalanceKeywords(t *testing.T) {
+	algos := []struct {
+		kw   string
+		want Balance
+	}{
+		{"roundrobin", BalanceRoundRobin}, {"static-rr", BalanceStaticRR}, {"leastconn", BalanceLeastConn},
+		{"first", BalanceFirst}, {"source", BalanceSource}, {"uri whole", BalanceURI},
+	}
+	src := "defaults\n    mode http\n"
+	for i, a := range algos {
+		src += "backend b" + string(rune('0'+i)) + "\n    balance " + a.kw + "\n"
+	}
+	cfg, err := ParseReader("b.cfg", strings.NewReader(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range algos {
+		b := cfg.Backends[i].Balance
+		if b != a.want || b.String() != strings.Fields(a.kw)[0] {
+			t.Errorf("balance %s: %d %q, want %d", a.kw, b, b, a.want)
+		}
+	}
+	for _, bad := range []string{"leastconn whole", "hash", "nosuch"} {
+		if _, err := ParseReader("b.cfg", strings.NewReader("backend b\n    balance "+bad+"\n"), nil); err == nil {
+			t.Errorf("balance %s: no error", bad)
+		}
+	}
+}

@@ -731,23 +731,9 @@ func (p *parser) kwBalance(px *Proxy, w []string) {
 		return
 	}
 	algo := w[1]
+	i := slices.Index(balanceNames[:], algo)
 	switch {
-	case algo == "roundrobin":
-		px.Balance = BalanceRoundRobin
-	case algo == "static-rr":
-		px.Balance = BalanceStaticRR
-	case algo == "leastconn":
-		px.Balance = BalanceLeastConn
-	case algo == "first":
-		px.Balance = BalanceFirst
-	case algo == "source":
-		px.Balance = BalanceSource
-	case algo == "uri":
-		px.Balance = BalanceURI
-		if err := p.balanceURI(px, w[2:]); err != nil {
-			p.alertf(p.line, "'balance uri' : %v", err)
-		}
-		return
+	case i >= 0:
 	case algo == "random" || algo == "url_param" || algo == "rdp-cookie" ||
 		algo == "hash" || strings.HasPrefix(algo, "hdr(") || strings.HasPrefix(algo, "random(") ||
 		strings.HasPrefix(algo, "rdp-cookie("):
@@ -757,7 +743,12 @@ func (p *parser) kwBalance(px *Proxy, w []string) {
 		p.alertf(p.line, "'balance' only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hdr(name)', 'rdp-cookie(name)', 'random', 'hash' and 'first' options (got '%s').", algo)
 		return
 	}
-	if len(w) > 2 {
+	px.Balance = Balance(i)
+	if px.Balance == BalanceURI {
+		if err := p.balanceURI(px, w[2:]); err != nil {
+			p.alertf(p.line, "'balance uri' : %v", err)
+		}
+	} else if len(w) > 2 {
 		p.alertf(p.line, "'balance %s' : unexpected argument '%s'.", algo, w[2])
 	}
 }

@@ -70,18 +70,10 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 		if act == "add-header" {
 			r.Action = ActAddHeader
 		}
-		if len(args) != 2 {
-			err = fmt.Errorf("expects exactly 2 arguments")
-		} else {
-			r.Name, r.Value = args[0], args[1]
-		}
+		err = exactArgs(args, "", &r.Name, &r.Value)
 	case "del-header":
 		r.Action = ActDelHeader
-		if len(args) != 1 {
-			err = fmt.Errorf("expects exactly 1 argument (the '-m' option is not supported by this implementation)")
-		} else {
-			r.Name = args[0]
-		}
+		err = exactArgs(args, " (the '-m' option is not supported by this implementation)", &r.Name)
 	default:
 		if !req {
 			break
@@ -102,24 +94,15 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 			}
 		case "set-log-level":
 			r.Action = ActSetLogLevel
-			if len(args) != 1 {
-				err = errors.New("expects exactly 1 argument")
-			} else if args[0] != "silent" {
-				_, err = parseLevel(args[0])
-			}
-			if err == nil {
-				r.Value = args[0]
+			if err = exactArgs(args, "", &r.Value); err == nil && r.Value != "silent" {
+				_, err = parseLevel(r.Value) // the rule is dropped on an error
 			}
 		case "use-service":
 			r.Action = ActUseService
 			err = useServiceArgs(&r, args)
 		case "set-path":
 			r.Action = ActSetPath
-			if len(args) != 1 {
-				err = errors.New("expects exactly 1 argument")
-			} else {
-				r.Value = args[0]
-			}
+			err = exactArgs(args, "", &r.Value)
 		default:
 			act = "?" + act
 		}
@@ -146,6 +129,22 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 	cond, ok := p.optCond(px, condW, "an '"+w[0]+" "+act+"' condition")
 	r.Cond = cond
 	return r, ok
+}
+
+// exactArgs copies args to dst, one each, or refuses a count other than
+// len(dst) ("expects exactly N argument(s)" then note).
+func exactArgs(args []string, note string, dst ...*string) error {
+	if len(args) != len(dst) {
+		s := "s"
+		if len(dst) == 1 {
+			s = ""
+		}
+		return fmt.Errorf("expects exactly %d argument%s%s", len(dst), s, note)
+	}
+	for i, d := range dst {
+		*d = args[i]
+	}
+	return nil
 }
 
 func noArgs(a []string) error {

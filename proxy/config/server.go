@@ -214,29 +214,15 @@ func (p *parser) serverParams(s *Server, a []string, pxName string) error {
 		case "track", "redir", "source", "usesrc":
 			return fmt.Errorf("'%s' is not supported by this implementation", kw)
 		default:
-			if ok, terr := tlsOption(&s.TLSOptions, a, &i); ok {
-				if terr != nil {
-					return terr
-				}
-				continue
-			}
-			if takesArg, ok := serverUnsupported[kw]; ok {
-				if takesArg && i+1 < len(a) {
-					i++
-				}
-				return unsupported("'%s' is not supported by this implementation", kw)
-			}
-			takesArg, ok := serverIgnored[kw]
-			if !ok {
-				return fmt.Errorf("unknown keyword '%s'", kw)
-			}
-			if takesArg {
+			arg := func() (string, error) {
 				if i+1 >= len(a) {
-					return fmt.Errorf("'%s' expects an argument", kw)
+					return "", fmt.Errorf("'%s' expects an argument", kw)
 				}
 				i++
+				return a[i], nil
 			}
-			p.warnf(p.line, "server parameter '%s' is accepted but ignored by this implementation.", kw)
+			err = p.otherParam(&s.TLSOptions, a, &i, arg, serverUnsupported, serverIgnored,
+				"server parameter '%s' is accepted but ignored by this implementation.")
 		}
 		if err != nil {
 			return err

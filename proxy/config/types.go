@@ -215,19 +215,17 @@ const (
 	BalanceURI
 )
 
+// balanceNames are the HAProxy keywords of the algorithms ("balance"
+// reads them, String prints them).
+var balanceNames = [...]string{
+	BalanceRoundRobin: "roundrobin", BalanceStaticRR: "static-rr", BalanceLeastConn: "leastconn",
+	BalanceFirst: "first", BalanceSource: "source", BalanceURI: "uri",
+}
+
 // String returns the HAProxy keyword of b.
 func (b Balance) String() string {
-	switch b {
-	case BalanceStaticRR:
-		return "static-rr"
-	case BalanceLeastConn:
-		return "leastconn"
-	case BalanceFirst:
-		return "first"
-	case BalanceSource:
-		return "source"
-	case BalanceURI:
-		return "uri"
+	if int(b) < len(balanceNames) {
+		return balanceNames[b]
 	}
 	return "roundrobin"
 }

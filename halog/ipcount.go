@@ -1,0 +1,155 @@
+package halog
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/haplog/haplog/formats"
+)
+
+// The -ic fast path. With halog's fixed layout, no input filter, no -v and
+// no -m, -ic reads four fields of each line: the source address, the
+// accept date, the timers (the first and the last part) and the byte
+// count. ipChunk reads them straight from the field starts of the line,
+// the numbers eight bytes at a time, and hands any line that is not of the
+// usual shape (a parse error, a truncated line, a number of 8 digits or
+// more, a source without ':') to processLine, which then does exactly what
+// it does for every line without the fast path.
+
+// ipFields is the largest number of leading fields ipChunk locates: the
+// source address comes after Skip-1 header fields, the byte count is 6
+// fields after it.
+const ipFields = 16
+
+// ipDirect reports whether the lines of c can go through ipChunk.
+func (c *config) ipDirect() bool {
+	o := c.o
+	return c.h == hIP && c.lf == nil && !c.filters && !o.Invert && o.MaxLines < 0 &&
+		c.srcN >= 1 && c.srcN+1+offBytes <= ipFields
+}
+
+// ipChunk handles the lines of data (whole lines without NUL bytes) for
+// -ic and returns how many there were.
+func (p *proc) ipChunk(data []byte) int {
+	src := p.c.srcN - 1 // index of the source field in pos
+	acc, tim, byt := src+1, src+1+offTime, src+1+offBytes
+	var pos [ipFields]int32
+	n := 0
+	for s := 0; s < len(data); {
+		e := len(data)
+		if i := bytes.IndexByte(data[s:], '\n'); i >= 0 {
+			e = s + i
+		}
+		n++
+		line := data[s:e]
+		rest := data[s:] // the line, then the next lines: numbers end at its LF
+		if !p.ipLine(line, rest, pos[:byt+1], src, acc, tim, byt) {
+			p.ls, p.le = s, e
+			p.genericLine(line, n)
+		}
+		s = e + 1
+	}
+	return n
+}
+
+// ipLine counts line (rest: the line and what follows it in the chunk) if
+// it is of the usual shape, and reports whether it was. pos receives the
+// field starts; src, acc, tim and byt index the fields -ic reads.
+func (p *proc) ipLine(line, rest []byte, pos []int32, src, acc, tim, byt int) bool {
+	if formats.FieldIndex(line, 0, pos) < len(pos) {
+		return false
+	}
+	a := int(pos[acc])
+	if line[a] != '[' || line[a+1]-'0' > 3 {
+		return false
+	}
+	// the timers: the first part, then the fifth after the fourth '/'
+	t := int(pos[tim])
+	t0, _, ok := atoi8(rest, t)
+	if !ok {
+		return false
+	}
+	t4 := slash4(line, t)
+	if t4 < 0 {
+		return false
+	}
+	t4v, _, ok := atoi8(rest, t4)
+	if !ok {
+		return false
+	}
+	bv, _, ok := atoi8(rest, int(pos[byt]))
+	if !ok {
+		return false
+	}
+	// the address: the source field up to its last ':'
+	ss := int(pos[src])
+	c := bytes.LastIndexByte(line[ss:a], ':')
+	if c < 0 {
+		return false
+	}
+	p.tv[0], p.tv[4] = max(t0, -1), max(t4v, -1)
+	st := p.ipStat(bv)
+	p.agg.addURL(line[ss:ss+c], &st)
+	return true
+}
+
+// slash4 returns the start of the fifth part of the timer field at t in
+// line (after its fourth '/'), or -1 when the field has fewer than five
+// parts or a part that does not start with a byte above ' ' (halog's
+// timer parser stops there: such lines take the general path).
+func slash4(line []byte, t int) int {
+	k := 0
+	for i := t; i < len(line); i++ {
+		c := line[i]
+		if c <= ' ' {
+			return -1
+		}
+		if c == '/' {
+			if i+1 >= len(line) || line[i+1] <= ' ' {
+				return -1
+			}
+			if k++; k == 4 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// atoi8 reads at b[p] what formats.ParseInt reads (an optional '-', then
+// decimal digits up to the first other byte) when there are at most 7
+// digits and 8 bytes to read from there and past the '-': v, the offset
+// after the digits and true; false otherwise.
+func atoi8(b []byte, p int) (v int32, end int, ok bool) {
+	if p >= len(b) {
+		return 0, p, false
+	}
+	neg := b[p] == '-'
+	if neg {
+		p++
+	}
+	if p+8 > len(b) {
+		return 0, p, false
+	}
+	w := binary.LittleEndian.Uint64(b[p:])
+	t := w ^ 0x3030303030303030 // digits become 0..9, with a zero high nibble
+	// a byte is not a digit when its high nibble is set or its low nibble
+	// is above 9 (adding 6 carries into bit 4; no carry leaves the byte)
+	nd := t&0xf0f0f0f0f0f0f0f0 | (t&0x0f0f0f0f0f0f0f0f+0x0606060606060606)&0x1010101010101010
+	flags := ((nd&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | nd) & 0x8080808080808080
+	nd8 := bits.TrailingZeros64(flags) >> 3 // number of digits, 8 if all are
+	if nd8 == 8 {
+		return 0, p, false
+	}
+	// keep the digits, most significant in the lowest byte, and move
+	// them to the top so that the missing leading digits read as zeros
+	d := t << (64 - 8*uint(nd8)) // nd8 == 0 shifts everything out
+	d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
+	d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
+	v = int32(uint32(d * (10000<<32 + 1) >> 32))
+	if neg {
+		v = -v
+	}
+	return v, p + nd8, true
+}

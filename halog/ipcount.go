@@ -35,6 +35,11 @@ func (p *proc) ipChunk(data []byte) int {
 	src := p.c.srcN - 1 // index of the source field in pos
 	acc, tim, byt := src+1, src+1+offTime, src+1+offBytes
 	var pos [ipFields]int32
+	var batch [keyBatch]pendingKey
+	var sts [keyBatch]urlStat
+	flush := func(v *urlStat, i int) { v.add(&sts[i]) }
+	nb := 0
+	t := &p.agg.urls
 	n := 0
 	for s := 0; s < len(data); {
 		e := len(data)
@@ -44,54 +49,65 @@ func (p *proc) ipChunk(data []byte) int {
 		n++
 		line := data[s:e]
 		rest := data[s:] // the line, then the next lines: numbers end at its LF
-		if !p.ipLine(line, rest, pos[:byt+1], src, acc, tim, byt) {
+		key, st, ok := p.ipLine(line, rest, pos[:byt+1], src, acc, tim, byt)
+		switch {
+		case !ok:
 			p.ls, p.le = s, e
 			p.genericLine(line, n)
+		case t.len() < keyBatchFrom:
+			v, _ := t.get(key)
+			v.add(&st)
+		default:
+			batch[nb], sts[nb] = t.pending(key), st
+			if nb++; nb == keyBatch {
+				t.addBatch(batch[:nb], flush)
+				nb = 0
+			}
 		}
 		s = e + 1
 	}
+	t.addBatch(batch[:nb], flush)
 	return n
 }
 
-// ipLine counts line (rest: the line and what follows it in the chunk) if
-// it is of the usual shape, and reports whether it was. pos receives the
-// field starts; src, acc, tim and byt index the fields -ic reads.
-func (p *proc) ipLine(line, rest []byte, pos []int32, src, acc, tim, byt int) bool {
+// ipLine reads line (rest: the line and what follows it in the chunk) if
+// it is of the usual shape: its address and what it adds to it. pos
+// receives the field starts; src, acc, tim and byt index the fields -ic
+// reads.
+func (p *proc) ipLine(line, rest []byte, pos []int32, src, acc, tim, byt int) (key []byte, st urlStat, ok bool) {
 	if formats.FieldIndex(line, 0, pos) < len(pos) {
-		return false
+		return nil, st, false
 	}
 	a := int(pos[acc])
 	if line[a] != '[' || line[a+1]-'0' > 3 {
-		return false
+		return nil, st, false
 	}
 	// the timers: the first part, then the fifth after the fourth '/'
 	t := int(pos[tim])
 	t0, _, ok := atoi8(rest, t)
 	if !ok {
-		return false
+		return nil, st, false
 	}
 	t4 := slash4(line, t)
 	if t4 < 0 {
-		return false
+		return nil, st, false
 	}
 	t4v, _, ok := atoi8(rest, t4)
 	if !ok {
-		return false
+		return nil, st, false
 	}
 	bv, _, ok := atoi8(rest, int(pos[byt]))
 	if !ok {
-		return false
+		return nil, st, false
 	}
 	// the address: the source field up to its last ':'
 	ss := int(pos[src])
 	c := bytes.LastIndexByte(line[ss:a], ':')
 	if c < 0 {
-		return false
+		return nil, st, false
 	}
 	p.tv[0], p.tv[4] = max(t0, -1), max(t4v, -1)
-	st := p.ipStat(bv)
-	p.agg.addURL(line[ss:ss+c], &st)
-	return true
+	return line[ss : ss+c], p.ipStat(bv), true
 }
 
 // slash4 returns the start of the fifth part of the timer field at t in

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strconv"
 )
@@ -251,34 +252,44 @@ func (r *reporter) servers(a *aggregates) {
 	}
 }
 
+// urlRow is one row of the -u/-ic report: the sort value v, the first 16
+// bytes of the key (big-endian, zero-padded: when they differ they order
+// the keys as bytes.Compare does) and the entry. Rows hold no pointers, so
+// that sorting many of them moves 32 bytes and needs no write barrier.
 type urlRow struct {
-	key []byte
-	s   *urlStat
-	v   uint64
+	v, k0, k1 uint64
+	i         int
 }
 
 func (r *reporter) urls(o *Options, a *aggregates) {
-	rows := make([]urlRow, a.urls.len())
-	for i := range rows {
-		rows[i] = urlRow{key: a.urls.key(i), s: a.urls.val(i)}
-	}
+	t := &a.urls
+	rows := make([]urlRow, t.len())
 	byName := o.URL&URLByName != 0
-	if !byName {
-		for i := range rows {
-			rows[i].v = sortKey(o, rows[i].s)
+	for i := range rows {
+		k := t.key(i)
+		var pad [16]byte
+		copy(pad[:], k)
+		rows[i] = urlRow{k0: binary.BigEndian.Uint64(pad[:8]), k1: binary.BigEndian.Uint64(pad[8:]), i: i}
+		if !byName {
+			rows[i].v = sortKey(o, t.val(i))
 		}
 	}
+	// by value then key, both descending
 	slices.SortFunc(rows, func(x, y urlRow) int {
-		if !byName {
-			if c := cmp.Compare(y.v, x.v); c != 0 {
-				return c
-			}
+		if c := cmp.Compare(y.v, x.v); c != 0 {
+			return c
 		}
-		return bytes.Compare(y.key, x.key)
+		if c := cmp.Compare(y.k0, x.k0); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.k1, x.k1); c != 0 {
+			return c
+		}
+		return bytes.Compare(t.key(y.i), t.key(x.i))
 	})
 	r.w.WriteString("#req err ttot tavg oktot okavg bavg btot src\n")
 	for _, row := range rows {
-		s := row.s
+		s := t.val(row.i)
 		r.int(int64(int32(s.req)))
 		r.sp()
 		r.int(int64(int32(s.err)))
@@ -295,7 +306,7 @@ func (r *reporter) urls(o *Options, a *aggregates) {
 		r.sp()
 		r.uint(s.btot)
 		r.sp()
-		r.buf = append(r.buf, row.key...)
+		r.buf = append(r.buf, t.key(row.i)...)
 		r.buf = append(r.buf, '\n')
 		if r.row() {
 			return

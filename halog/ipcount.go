@@ -36,8 +36,8 @@ func (p *proc) ipChunk(data []byte) int {
 	acc, tim, byt := src+1, src+1+offTime, src+1+offBytes
 	var pos [ipFields]int32
 	var batch [keyBatch]pendingKey
-	var sts [keyBatch]urlStat
-	flush := func(v *urlStat, i int) { v.add(&sts[i]) }
+	var reqs [keyBatch]ipReq
+	flush := func(v *urlStat, i int) { v.addIP(reqs[i]) }
 	nb := 0
 	t := &p.agg.urls
 	n := 0
@@ -49,16 +49,16 @@ func (p *proc) ipChunk(data []byte) int {
 		n++
 		line := data[s:e]
 		rest := data[s:] // the line, then the next lines: numbers end at its LF
-		key, st, ok := p.ipLine(line, rest, pos[:byt+1], src, acc, tim, byt)
+		key, rq, ok := ipLine(line, rest, pos[:byt+1], src, acc, tim, byt)
 		switch {
 		case !ok:
 			p.ls, p.le = s, e
 			p.genericLine(line, n)
 		case t.len() < keyBatchFrom:
 			v, _ := t.get(key)
-			v.add(&st)
+			v.addIP(rq)
 		default:
-			batch[nb], sts[nb] = t.pending(key), st
+			batch[nb], reqs[nb] = t.pending(key), rq
 			if nb++; nb == keyBatch {
 				t.addBatch(batch[:nb], flush)
 				nb = 0
@@ -70,44 +70,63 @@ func (p *proc) ipChunk(data []byte) int {
 	return n
 }
 
+// ipReq is what one request adds to the -ic statistics of its address:
+// the first and the last timer (-1 when negative) and the byte count.
+type ipReq struct{ t0, t4, bytes int32 }
+
+// addIP adds one request to s, as adding ipStat's statistics of the same
+// timers and byte count does (it is built in place: a copied urlStat cost
+// a stall on every line).
+func (s *urlStat) addIP(r ipReq) {
+	s.req++
+	if r.t0 < 0 || r.t4 < 0 {
+		s.err++
+	}
+	if r.t0 >= 0 {
+		s.ttot += uint64(r.t0)
+		s.oktot += uint64(r.t0)
+	} else {
+		s.ttot += uint64(int64(r.t4))
+	}
+	s.btot += uint64(int64(r.bytes))
+}
+
 // ipLine reads line (rest: the line and what follows it in the chunk) if
-// it is of the usual shape: its address and what it adds to it. pos
-// receives the field starts; src, acc, tim and byt index the fields -ic
-// reads.
-func (p *proc) ipLine(line, rest []byte, pos []int32, src, acc, tim, byt int) (key []byte, st urlStat, ok bool) {
+// it is of the usual shape: its address and request. pos receives the
+// field starts; src, acc, tim and byt index the fields -ic reads.
+func ipLine(line, rest []byte, pos []int32, src, acc, tim, byt int) (key []byte, r ipReq, ok bool) {
 	if formats.FieldIndex(line, 0, pos) < len(pos) {
-		return nil, st, false
+		return nil, r, false
 	}
 	a := int(pos[acc])
 	if line[a] != '[' || line[a+1]-'0' > 3 {
-		return nil, st, false
+		return nil, r, false
 	}
 	// the timers: the first part, then the fifth after the fourth '/'
 	t := int(pos[tim])
-	t0, _, ok := atoi8(rest, t)
+	t0, ok := atoi8(rest, t)
 	if !ok {
-		return nil, st, false
+		return nil, r, false
 	}
 	t4 := slash4(line, t)
 	if t4 < 0 {
-		return nil, st, false
+		return nil, r, false
 	}
-	t4v, _, ok := atoi8(rest, t4)
+	t4v, ok := atoi8(rest, t4)
 	if !ok {
-		return nil, st, false
+		return nil, r, false
 	}
-	bv, _, ok := atoi8(rest, int(pos[byt]))
+	bv, ok := atoi8(rest, int(pos[byt]))
 	if !ok {
-		return nil, st, false
+		return nil, r, false
 	}
 	// the address: the source field up to its last ':'
 	ss := int(pos[src])
 	c := bytes.LastIndexByte(line[ss:a], ':')
 	if c < 0 {
-		return nil, st, false
+		return nil, r, false
 	}
-	p.tv[0], p.tv[4] = max(t0, -1), max(t4v, -1)
-	return line[ss : ss+c], p.ipStat(bv), true
+	return line[ss : ss+c], ipReq{max(t0, -1), max(t4v, -1), bv}, true
 }
 
 // slash4 returns the start of the fifth part of the timer field at t in
@@ -135,18 +154,18 @@ func slash4(line []byte, t int) int {
 
 // atoi8 reads at b[p] what formats.ParseInt reads (an optional '-', then
 // decimal digits up to the first other byte) when there are at most 7
-// digits and 8 bytes to read from there and past the '-': v, the offset
-// after the digits and true; false otherwise.
-func atoi8(b []byte, p int) (v int32, end int, ok bool) {
+// digits and 8 bytes to read from there and past the '-': v and true;
+// false otherwise.
+func atoi8(b []byte, p int) (v int32, ok bool) {
 	if p >= len(b) {
-		return 0, p, false
+		return 0, false
 	}
 	neg := b[p] == '-'
 	if neg {
 		p++
 	}
 	if p+8 > len(b) {
-		return 0, p, false
+		return 0, false
 	}
 	w := binary.LittleEndian.Uint64(b[p:])
 	t := w ^ 0x3030303030303030 // digits become 0..9, with a zero high nibble
@@ -156,7 +175,7 @@ func atoi8(b []byte, p int) (v int32, end int, ok bool) {
 	flags := ((nd&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | nd) & 0x8080808080808080
 	nd8 := bits.TrailingZeros64(flags) >> 3 // number of digits, 8 if all are
 	if nd8 == 8 {
-		return 0, p, false
+		return 0, false
 	}
 	// keep the digits, most significant in the lowest byte, and move
 	// them to the top so that the missing leading digits read as zeros
@@ -167,5 +186,5 @@ func atoi8(b []byte, p int) (v int32, end int, ok bool) {
 	if neg {
 		v = -v
 	}
-	return v, p + nd8, true
+	return v, true
 }

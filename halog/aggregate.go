@@ -156,9 +156,7 @@ func (a *aggregates) merge(o *aggregates) {
 		d.cumCT += s.cumCT
 		d.cumRT += s.cumRT
 	}
-	for j := range o.urls.len() {
-		a.addURL(o.urls.key(j), o.urls.val(j))
-	}
+	a.urls.addAll(&o.urls, (*urlStat).add)
 	for i := range a.gt {
 		if a.gt[i].dense != nil {
 			a.gt[i].merge(&o.gt[i])

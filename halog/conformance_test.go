@@ -2,7 +2,6 @@ package halog
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // caseDir holds the golden runs of the real halog 2.6 (see
@@ -62,31 +63,8 @@ func loadCases(t testing.TB) []golden {
 	return cases
 }
 
-// firstDiff describes the first differing line of got and want.
-func firstDiff(got, want []byte) string {
-	gl := bytes.SplitAfter(got, []byte("\n"))
-	wl := bytes.SplitAfter(want, []byte("\n"))
-	for i := 0; i < len(gl) || i < len(wl); i++ {
-		var g, w []byte
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if !bytes.Equal(g, w) {
-			return fmt.Sprintf("line %d:\n got: %q\nwant: %q", i+1, trunc(g), trunc(w))
-		}
-	}
-	return "identical"
-}
-
-func trunc(b []byte) []byte {
-	if len(b) > 300 {
-		return b[:300]
-	}
-	return b
-}
+// firstDiff describes how got and want differ (testkit.LineDiff).
+func firstDiff(got, want []byte) string { return testkit.LineDiff(got, want) }
 
 // runCase runs one golden case in process with the given parallelism and
 // block sizes (0 = defaults). With file set, stdin is the open file (which
@@ -123,15 +101,19 @@ func runCase(t *testing.T, g golden, file bool, workers, readSize, chunkSize int
 	}
 }
 
-// TestConformance runs every recorded halog case in process.
-func TestConformance(t *testing.T) {
+// runCases runs every recorded case in parallel subtests with runCase's
+// parameters.
+func runCases(t *testing.T, file bool, workers, readSize, chunkSize int) {
 	for _, g := range loadCases(t) {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel()
-			runCase(t, g, true, 0, 0, 0)
+			runCase(t, g, file, workers, readSize, chunkSize)
 		})
 	}
 }
+
+// TestConformance runs every recorded halog case in process.
+func TestConformance(t *testing.T) { runCases(t, true, 0, 0, 0) }
 
 // TestConformanceReader runs every case with the input read through
 // read(2) in default blocks, as from a pipe.
@@ -139,12 +121,7 @@ func TestConformanceReader(t *testing.T) {
 	if raceEnabled {
 		t.Skip("covered by TestConformanceSmallChunks under the race detector")
 	}
-	for _, g := range loadCases(t) {
-		t.Run(g.name, func(t *testing.T) {
-			t.Parallel()
-			runCase(t, g, false, 0, 0, 0)
-		})
-	}
+	runCases(t, false, 0, 0, 0)
 }
 
 // TestConformanceMappedSmallChunks runs every case on the mapped input cut
@@ -153,22 +130,10 @@ func TestConformanceMappedSmallChunks(t *testing.T) {
 	if raceEnabled {
 		t.Skip("covered by TestConformanceSmallChunks under the race detector")
 	}
-	for _, g := range loadCases(t) {
-		t.Run(g.name, func(t *testing.T) {
-			t.Parallel()
-			runCase(t, g, true, 3, 0, 1024)
-		})
-	}
+	runCases(t, true, 3, 0, 1024)
 }
 
 // TestConformanceSmallChunks runs every case again with tiny chunks and
 // several workers, so that the in-order merge of per-chunk output,
 // diagnostics and aggregates is exercised on every input.
-func TestConformanceSmallChunks(t *testing.T) {
-	for _, g := range loadCases(t) {
-		t.Run(g.name, func(t *testing.T) {
-			t.Parallel()
-			runCase(t, g, false, 3, MaxLine+1, 2048)
-		})
-	}
-}
+func TestConformanceSmallChunks(t *testing.T) { runCases(t, false, 3, MaxLine+1, 2048) }

@@ -23,6 +23,7 @@ import (
 	"github.com/haplog/haplog/halog"
 	"github.com/haplog/haplog/internal/genlog"
 	"github.com/haplog/haplog/internal/testbin"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // diffOutputs are the output selections the fuzzer picks from: every mode
@@ -265,7 +266,7 @@ func FuzzAgainstReference(f *testing.F) {
 			got := runCandidate(args, in, workers)
 			if got.exit != want.exit || !bytes.Equal(got.stdout, want.stdout) || !bytes.Equal(got.stderr, want.stderr) {
 				t.Fatalf("halog %q (workers %d) differs from the reference:\nexit %d, want %d\nstdout %s\nstderr %s",
-					args, workers, got.exit, want.exit, diffFirst(got.stdout, want.stdout), diffFirst(got.stderr, want.stderr))
+					args, workers, got.exit, want.exit, testkit.LineDiff(got.stdout, want.stdout), testkit.LineDiff(got.stderr, want.stderr))
 			}
 		}
 	})
@@ -299,22 +300,4 @@ func TestDiffHarnessDetects(t *testing.T) {
 	if got, ref := runCandidate(args, z.Bytes(), 1), runReference(t, bin, args, z.Bytes()); bytes.Equal(got.stdout, ref.stdout) {
 		t.Fatalf("gzip input: candidate and reference agree (%q): the comparison cannot see differences", got.stdout)
 	}
-}
-
-// diffFirst describes the first differing line of got and want.
-func diffFirst(got, want []byte) string {
-	gl, wl := bytes.SplitAfter(got, []byte("\n")), bytes.SplitAfter(want, []byte("\n"))
-	for i := 0; i < len(gl) || i < len(wl); i++ {
-		var g, w []byte
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if !bytes.Equal(g, w) {
-			return fmt.Sprintf("line %d: got %.300q, want %.300q", i+1, g, w)
-		}
-	}
-	return "identical"
 }

@@ -174,13 +174,19 @@
 // addresses an open-addressing table whose keys are copied once into an
 // arena (no per-key allocation, nothing for the GC to scan) and whose
 // entries are kept in pages of 4096, so that a table of 200k client
-// addresses grows without copying them. Per-chunk
+// addresses grows without copying them; once a table holds 16k keys it is
+// looked up 16 keys at a time, so that their cache misses overlap. -ic in
+// halog's fixed layout without filters, -v or -m reads its four fields
+// straight from the field starts (ipcount.go), the numbers and the slashes
+// of the timers 8 bytes at a time; a line of any other shape goes through
+// the general per-line code. Per-chunk
 // output lines and diagnostics ("Truncated line N:", "ERR:") are kept
 // with chunk-relative line numbers and written in input order by a
 // merger, so the output does not depend on scheduling. When -m can stop
 // the input early (line-printing modes, -c with filters, -pct/-gt, or
 // -m 0) a single worker processes the chunks in order. Reports are sorted
-// once at the end with halog's orders (spec §8). Per-line processing
+// once at the end with halog's orders (spec §8); the -u/-ic report of 16k
+// rows or more is sorted and formatted on the workers. Per-line processing
 // allocates nothing once the keys are known. -c without filters only
 // counts LFs, reading 1 MiB blocks (even from a regular file: reads into a
 // buffer that stays in the caches cost less CPU than faults on a mapping).

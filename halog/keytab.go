@@ -21,8 +21,9 @@ type keytab[V any] struct {
 	pages [][]keyEnt[V]
 	n     int // number of entries
 	arena []byte
-	shift uint8 // 64 - log2(len(slots))
-	last  int32 // entry of the last hit, -1 if none
+	shift uint8  // 64 - log2(len(slots))
+	last  int32  // entry of the last hit, -1 if none
+	sink  uint32 // receives the loads of touch
 	seed  uint64
 	mseed maphash.Seed
 }
@@ -120,7 +121,12 @@ func (t *keytab[V]) index(k []byte) (i int, isNew bool) {
 	if t.last >= 0 && t.match(t.ent(int(t.last)), k, w0, w1) {
 		return int(t.last), false
 	}
-	h := t.hash(k, w0, w1)
+	return t.indexHashed(k, w0, w1, t.hash(k, w0, w1))
+}
+
+// indexHashed is index for a key whose words (keyWords) and hash are
+// known, without the check of the last hit.
+func (t *keytab[V]) indexHashed(k []byte, w0, w1, h uint64) (i int, isNew bool) {
 	tag := uint32(h>>32) | 1
 	mask := uint64(len(t.slots) - 1)
 	for s := h >> t.shift; ; s = (s + 1) & mask {
@@ -145,6 +151,79 @@ func (t *keytab[V]) index(k []byte) (i int, isNew bool) {
 	t.last = int32(i)
 	return i, true
 }
+
+// touchSlot and touchEnt load the first slot of hash h and the entry it
+// points to, so that looking up a batch of keys in a table too big for the
+// caches overlaps their misses: touch every slot, then every entry, then
+// look the keys up.
+func (t *keytab[V]) touchSlot(h uint64) {
+	t.sink += t.slots[h>>t.shift].tag
+}
+
+func (t *keytab[V]) touchEnt(h uint64) {
+	if sl := t.slots[h>>t.shift]; sl.tag != 0 {
+		t.sink += uint32(t.ent(int(sl.ent)).w0)
+	}
+}
+
+// keyBatch is the number of keys addBatch looks up together.
+const keyBatch = 16
+
+// pendingKey is a key of a batch with its words and hash in some table.
+type pendingKey struct {
+	key    []byte
+	w0, w1 uint64
+	h      uint64
+}
+
+// pending returns k ready for addBatch.
+func (t *keytab[V]) pending(k []byte) pendingKey {
+	w0, w1 := keyWords(k)
+	return pendingKey{key: k, w0: w0, w1: w1, h: t.hash(k, w0, w1)}
+}
+
+// addBatch looks up the keys of batch (inserting the missing ones) with
+// their cache misses overlapped, and calls add with the value of each and
+// its index in batch.
+func (t *keytab[V]) addBatch(batch []pendingKey, add func(v *V, i int)) {
+	for i := range batch {
+		t.touchSlot(batch[i].h)
+	}
+	for i := range batch {
+		t.touchEnt(batch[i].h)
+	}
+	for i := range batch {
+		b := &batch[i]
+		j, _ := t.indexHashed(b.key, b.w0, b.w1, b.h)
+		add(t.val(j), i)
+	}
+}
+
+// addAll adds every entry of o to t with add (t and o may differ in size
+// and seed), in batches when t is too big for the caches.
+func (t *keytab[V]) addAll(o *keytab[V], add func(dst, src *V)) {
+	var batch [keyBatch]pendingKey
+	var vals [keyBatch]*V
+	flush := func(v *V, i int) { add(v, vals[i]) }
+	nb := 0
+	for j := range o.len() {
+		if t.len() < keyBatchFrom {
+			v, _ := t.get(o.key(j))
+			add(v, o.val(j))
+			continue
+		}
+		batch[nb], vals[nb] = t.pending(o.key(j)), o.val(j)
+		if nb++; nb == keyBatch {
+			t.addBatch(batch[:nb], flush)
+			nb = 0
+		}
+	}
+	t.addBatch(batch[:nb], flush)
+}
+
+// keyBatchFrom is the number of keys from which a table is looked up in
+// batches (below, its slots and entries stay in the caches).
+const keyBatchFrom = 1 << 14
 
 func (t *keytab[V]) place(h uint64, tag, ent uint32) {
 	mask := uint64(len(t.slots) - 1)

@@ -45,3 +45,32 @@ func TestKeytab(t *testing.T) {
 		}
 	}
 }
+
+// TestKeytabAddAll checks addAll (batched lookups once the table is big)
+// against Go maps, with tables on both sides of keyBatchFrom.
+func TestKeytabAddAll(t *testing.T) {
+	for _, n := range []int{100, 3 * keyBatchFrom} {
+		a, b := newKeytab[int](), newKeytab[int]()
+		want := map[string]int{}
+		for i := range n {
+			ka := fmt.Sprintf("10.%d.%d.1", i/256, i%256)
+			kb := fmt.Sprintf("10.%d.%d.1/%d", (i+n/2)/256, (i+n/2)%256, i%3)
+			v, _ := a.get([]byte(ka))
+			*v += i
+			want[ka] += i
+			v, _ = b.get([]byte(kb))
+			*v += 2 * i
+			want[kb] += 2 * i
+		}
+		a.addAll(&b, func(dst, src *int) { *dst += *src })
+		if a.len() != len(want) {
+			t.Fatalf("n=%d: %d keys, want %d", n, a.len(), len(want))
+		}
+		for i := range a.len() {
+			k := string(a.key(i))
+			if w, ok := want[k]; !ok || *a.val(i) != w {
+				t.Errorf("n=%d: %q = %d, want %d (present %v)", n, k, *a.val(i), w, ok)
+			}
+		}
+	}
+}

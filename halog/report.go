@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"encoding/binary"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 )
 
 // reporter writes the final report. linesOut is halog's lines_out counter,
@@ -251,56 +255,134 @@ func (r *reporter) servers(a *aggregates) {
 	}
 }
 
+// urlRow is one row of the -u/-ic report: the sort value v, the first 16
+// bytes of the key (big-endian, zero-padded: when they differ they order
+// the keys as bytes.Compare does) and the entry. Rows hold no pointers, so
+// that sorting many of them moves 32 bytes and needs no write barrier.
 type urlRow struct {
-	key []byte
-	s   *urlStat
-	v   uint64
+	v, k0, k1 uint64
+	i         int
 }
 
 func (r *reporter) urls(o *Options, a *aggregates) {
-	rows := make([]urlRow, a.urls.len())
-	for i := range rows {
-		rows[i] = urlRow{key: a.urls.key(i), s: a.urls.val(i)}
-	}
+	t := &a.urls
+	rows := make([]urlRow, t.len())
 	byName := o.URL&URLByName != 0
-	if !byName {
-		for i := range rows {
-			rows[i].v = sortKey(o, rows[i].s)
-		}
-	}
-	slices.SortFunc(rows, func(x, y urlRow) int {
+	for i := range rows {
+		k := t.key(i)
+		var pad [16]byte
+		copy(pad[:], k)
+		rows[i] = urlRow{k0: binary.BigEndian.Uint64(pad[:8]), k1: binary.BigEndian.Uint64(pad[8:]), i: i}
 		if !byName {
-			if c := cmp.Compare(y.v, x.v); c != 0 {
-				return c
-			}
-		}
-		return bytes.Compare(y.key, x.key)
-	})
-	r.w.WriteString("#req err ttot tavg oktot okavg bavg btot src\n")
-	for _, row := range rows {
-		s := row.s
-		r.int(int64(int32(s.req)))
-		r.sp()
-		r.int(int64(int32(s.err)))
-		r.sp()
-		r.uint(s.ttot)
-		r.sp()
-		r.uint(div64(s.ttot, uint64(s.req)))
-		r.sp()
-		r.uint(s.oktot)
-		r.sp()
-		r.uint(div64(s.oktot, uint64(s.req-s.err)))
-		r.sp()
-		r.uint(div64(s.btot, uint64(s.req)))
-		r.sp()
-		r.uint(s.btot)
-		r.sp()
-		r.buf = append(r.buf, row.key...)
-		r.buf = append(r.buf, '\n')
-		if r.row() {
-			return
+			rows[i].v = sortKey(o, t.val(i))
 		}
 	}
+	// by value then key, both descending
+	rows = sortRows(rows, func(x, y urlRow) int {
+		if c := cmp.Compare(y.v, x.v); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.k0, x.k0); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.k1, x.k1); c != 0 {
+			return c
+		}
+		return bytes.Compare(t.key(y.i), t.key(x.i))
+	}, reportWorkers(o, len(rows)))
+	r.w.WriteString("#req err ttot tavg oktot okavg bavg btot src\n")
+	// the rows up to -m, each counted in lines_out
+	n := len(rows)
+	if r.max >= 0 && n > 0 {
+		n = min(n, max(int(r.max)-int(r.linesOut), 1))
+	}
+	rows = rows[:n]
+	r.linesOut += int32(n)
+	// formatted by blocks, in parallel when there are many
+	const block = 4096
+	bufs := make([][]byte, (n+block-1)/block)
+	fill := func(b int) {
+		buf := bufs[b][:0]
+		for _, row := range rows[b*block : min(n, (b+1)*block)] {
+			buf = appendURLRow(buf, t.val(row.i), t.key(row.i))
+		}
+		bufs[b] = buf
+	}
+	if w := reportWorkers(o, n); w > 1 {
+		var next atomic.Int32
+		var wg sync.WaitGroup
+		for range w {
+			wg.Go(func() {
+				for b := int(next.Add(1) - 1); b < len(bufs); b = int(next.Add(1) - 1) {
+					fill(b)
+				}
+			})
+		}
+		wg.Wait()
+		for _, buf := range bufs {
+			r.w.Write(buf)
+		}
+		return
+	}
+	for b := range bufs {
+		fill(b)
+		r.w.Write(bufs[b])
+		if b+1 < len(bufs) {
+			bufs[b+1], bufs[b] = bufs[b], nil // reuse the buffer
+		}
+	}
+}
+
+// appendURLRow appends the -u/-ic report row of s and key to buf.
+func appendURLRow(buf []byte, s *urlStat, key []byte) []byte {
+	buf = strconv.AppendInt(buf, int64(int32(s.req)), 10)
+	buf = append(buf, ' ')
+	buf = strconv.AppendInt(buf, int64(int32(s.err)), 10)
+	for _, v := range [...]uint64{s.ttot, div64(s.ttot, uint64(s.req)), s.oktot,
+		div64(s.oktot, uint64(s.req-s.err)), div64(s.btot, uint64(s.req)), s.btot} {
+		buf = append(buf, ' ')
+		buf = strconv.AppendUint(buf, v, 10)
+	}
+	buf = append(buf, ' ')
+	buf = append(buf, key...)
+	return append(buf, '\n')
+}
+
+// reportWorkers is the number of goroutines that sort and format n report
+// rows: the workers of the run when n is large, else 1.
+func reportWorkers(o *Options, n int) int {
+	if n < 1<<14 {
+		return 1
+	}
+	if o.Workers > 0 {
+		return o.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// sortRows sorts rows by cmp, the two halves in parallel and merged when
+// workers > 1, and returns the sorted rows (rows or a new slice).
+func sortRows[T any](rows []T, cmp func(x, y T) int, workers int) []T {
+	if workers < 2 {
+		slices.SortFunc(rows, cmp)
+		return rows
+	}
+	h := len(rows) / 2
+	a, b := rows[:h], rows[h:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(a, cmp) })
+	slices.SortFunc(b, cmp)
+	wg.Wait()
+	out := make([]T, 0, len(rows))
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(b[0], a[0]) < 0 {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	out = append(out, a...)
+	return append(out, b...)
 }
 
 func div64(a, b uint64) uint64 {

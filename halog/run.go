@@ -393,12 +393,25 @@ func (e *engine) run(in io.Reader, mapped []byte) (*aggregates, error) {
 func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 	p.r = r
 	p.ext = ext
-	limit := p.c.o.MaxLines
 	start := p.lout
 	hasNUL := bytes.IndexByte(data, 0) >= 0
+	if !hasNUL && p.c.ipDirect() {
+		r.lines = p.ipChunk(data)
+	} else {
+		r.lines = p.lines(data, hasNUL)
+	}
+	r.size = len(data)
+	r.linesOut = p.lout - start
+	p.r = nil
+	p.ext = nil
+	p.orig = nil
+}
+
+// lines handles the lines of data one by one (hasNUL: data has a NUL
+// byte) and returns how many it read.
+func (p *proc) lines(data []byte, hasNUL bool) int {
+	limit := p.c.o.MaxLines
 	n := 0
-	need, needAll := p.c.need, p.c.needAll
-	f := &p.f
 	for s := 0; s < len(data); {
 		e := len(data)
 		if i := bytes.IndexByte(data[s:], '\n'); i >= 0 {
@@ -418,24 +431,26 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 			done, out = p.directLine(line, n)
 		}
 		if !done {
-			if p.c.lf != nil {
-				line = p.message(line)
-			}
-			f.reset(line, need, needAll)
-			out = p.processLine(line, n)
+			out = p.genericLine(line, n)
 		}
 		if out && limit >= 0 && p.lout >= int(limit) {
 			p.stop = true
-			r.stop = true
+			p.r.stop = true
 			break
 		}
 	}
-	r.lines = n
-	r.size = len(data)
-	r.linesOut = p.lout - start
-	p.r = nil
-	p.ext = nil
-	p.orig = nil
+	return n
+}
+
+// genericLine handles line (number n of the chunk, at p.ls:p.le, cut at its
+// first NUL) field by field and reports whether it reached the output
+// handler.
+func (p *proc) genericLine(line []byte, n int) bool {
+	if p.c.lf != nil {
+		line = p.message(line)
+	}
+	p.f.reset(line, p.c.need, p.c.needAll)
+	return p.processLine(line, n)
 }
 
 // run reads the input and sends chunks of whole lines to out until EOF, a

@@ -1,0 +1,235 @@
+package halog
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/haplog/haplog/formats"
+)
+
+// The -ic fast path. With halog's fixed layout, no input filter, no -v and
+// no -m, -ic reads four fields of each line: the source address, the
+// accept date, the timers (the first and the last part) and the byte
+// count. ipChunk reads them straight from the field starts of the line,
+// the numbers eight bytes at a time, and hands any line that is not of the
+// usual shape (a parse error, a truncated line, a number of 8 digits or
+// more, a source without ':') to processLine, which then does exactly what
+// it does for every line without the fast path.
+
+// ipFields is the largest number of leading fields ipChunk locates: the
+// source address comes after Skip-1 header fields, the byte count is 6
+// fields after it.
+const ipFields = 16
+
+// ipDirect reports whether the lines of c can go through ipChunk.
+func (c *config) ipDirect() bool {
+	o := c.o
+	return c.h == hIP && c.lf == nil && !c.filters && !o.Invert && o.MaxLines < 0 &&
+		c.srcN >= 1 && c.srcN+1+offBytes <= ipFields
+}
+
+// ipChunk handles the lines of data (whole lines without NUL bytes) for
+// -ic and returns how many there were.
+func (p *proc) ipChunk(data []byte) int {
+	src := p.c.srcN - 1 // index of the source field in pos
+	acc, tim, byt := src+1, src+1+offTime, src+1+offBytes
+	var pos [ipFields]int32
+	var batch [keyBatch]pendingKey
+	var reqs [keyBatch]ipReq
+	flush := func(v *urlStat, i int) { v.addIP(reqs[i]) }
+	nb := 0
+	t := &p.agg.urls
+	n := 0
+	for s := 0; s < len(data); {
+		e := len(data)
+		if i := bytes.IndexByte(data[s:], '\n'); i >= 0 {
+			e = s + i
+		}
+		n++
+		line := data[s:e]
+		rest := data[s:] // the line, then the next lines: numbers end at its LF
+		key, rq, ok := ipLine(line, rest, pos[:byt+1], src, acc, tim, byt)
+		switch {
+		case !ok:
+			p.ls, p.le = s, e
+			p.genericLine(line, n)
+		case t.len() < keyBatchFrom:
+			v, _ := t.get(key)
+			v.addIP(rq)
+		default:
+			batch[nb], reqs[nb] = t.pending(key), rq
+			if nb++; nb == keyBatch {
+				t.addBatch(batch[:nb], flush)
+				nb = 0
+			}
+		}
+		s = e + 1
+	}
+	t.addBatch(batch[:nb], flush)
+	return n
+}
+
+// ipReq is what one request adds to the -ic statistics of its address:
+// the first and the last timer (-1 when negative) and the byte count.
+type ipReq struct{ t0, t4, bytes int32 }
+
+// addIP adds one request to s, as adding ipStat's statistics of the same
+// timers and byte count does (it is built in place: a copied urlStat cost
+// a stall on every line).
+func (s *urlStat) addIP(r ipReq) {
+	s.req++
+	if r.t0 < 0 || r.t4 < 0 {
+		s.err++
+	}
+	if r.t0 >= 0 {
+		s.ttot += uint64(r.t0)
+		s.oktot += uint64(r.t0)
+	} else {
+		s.ttot += uint64(int64(r.t4))
+	}
+	s.btot += uint64(int64(r.bytes))
+}
+
+// ipLine reads line (rest: the line and what follows it in the chunk) if
+// it is of the usual shape: its address and request. pos receives the
+// field starts; src, acc, tim and byt index the fields -ic reads.
+func ipLine(line, rest []byte, pos []int32, src, acc, tim, byt int) (key []byte, r ipReq, ok bool) {
+	if formats.FieldIndex(line, 0, pos) < len(pos) {
+		return nil, r, false
+	}
+	a := int(pos[acc])
+	if line[a] != '[' || line[a+1]-'0' > 3 {
+		return nil, r, false
+	}
+	// the timers: the first part, then the fifth after the fourth '/'
+	t := int(pos[tim])
+	t0, ok := atoi8(rest, t)
+	if !ok {
+		return nil, r, false
+	}
+	t4 := slash4(line, t)
+	if t4 < 0 {
+		return nil, r, false
+	}
+	t4v, ok := atoi8(rest, t4)
+	if !ok {
+		return nil, r, false
+	}
+	bv, ok := atoi8(rest, int(pos[byt]))
+	if !ok {
+		return nil, r, false
+	}
+	// the address: the source field up to its last ':'
+	ss := int(pos[src])
+	c := lastColon(line, ss, a)
+	if c < 0 {
+		return nil, r, false
+	}
+	return line[ss:c], ipReq{max(t0, -1), max(t4v, -1), bv}, true
+}
+
+// slash4 returns the start of the fifth part of the timer field at t in
+// line (after its fourth '/'), or -1 when the field has fewer than five
+// parts or a part that does not start with a byte above ' ' (halog's
+// timer parser stops there: such lines take the general path). It reads
+// 8 bytes at a time: the positions of the slashes vary from line to line,
+// and a branch per slash was mispredicted.
+func slash4(line []byte, t int) int {
+	k := 4 // slashes still to find
+	i := t
+	for ; i+8 <= len(line); i += 8 {
+		w := binary.LittleEndian.Uint64(line[i:])
+		x := w ^ 0x2f2f2f2f2f2f2f2f
+		sl := ^((x&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | x) & 0x8080808080808080 // '/' bytes
+		end := ^(w&0x7f7f7f7f7f7f7f7f + 0x5f5f5f5f5f5f5f5f) &^ w & 0x8080808080808080 // bytes <= ' '
+		if end != 0 {
+			sl &= end&-end - 1 // the slashes before the end of the field
+		}
+		if c := bits.OnesCount64(sl); c >= k {
+			for ; k > 1; k-- {
+				sl &= sl - 1
+			}
+			j := i + bits.TrailingZeros64(sl)>>3 + 1
+			if j >= len(line) || line[j] <= ' ' {
+				return -1
+			}
+			return j
+		} else if end != 0 {
+			return -1
+		} else {
+			k -= c
+		}
+	}
+	for ; i < len(line); i++ {
+		c := line[i]
+		if c <= ' ' {
+			return -1
+		}
+		if c == '/' {
+			if i+1 >= len(line) || line[i+1] <= ' ' {
+				return -1
+			}
+			if k--; k == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// lastColon returns the offset of the last ':' in line[s:e], or -1,
+// reading 8 bytes at a time from the end (the port is short: usually the
+// first word has it).
+func lastColon(line []byte, s, e int) int {
+	i := e
+	for ; i-8 >= s; i -= 8 {
+		x := binary.LittleEndian.Uint64(line[i-8:]) ^ 0x3a3a3a3a3a3a3a3a
+		if f := ^((x&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | x) & 0x8080808080808080; f != 0 {
+			return i - 8 + (63-bits.LeadingZeros64(f))>>3
+		}
+	}
+	for i--; i >= s; i-- {
+		if line[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
+
+// atoi8 reads at b[p] what formats.ParseInt reads (an optional '-', then
+// decimal digits up to the first other byte) when there are at most 7
+// digits and 8 bytes to read from there and past the '-': v and true;
+// false otherwise.
+func atoi8(b []byte, p int) (v int32, ok bool) {
+	if p >= len(b) {
+		return 0, false
+	}
+	neg := b[p] == '-'
+	if neg {
+		p++
+	}
+	if p+8 > len(b) {
+		return 0, false
+	}
+	w := binary.LittleEndian.Uint64(b[p:])
+	t := w ^ 0x3030303030303030 // digits become 0..9, with a zero high nibble
+	// a byte is not a digit when its high nibble is set or its low nibble
+	// is above 9 (adding 6 carries into bit 4; no carry leaves the byte)
+	nd := t&0xf0f0f0f0f0f0f0f0 | (t&0x0f0f0f0f0f0f0f0f+0x0606060606060606)&0x1010101010101010
+	flags := ((nd&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | nd) & 0x8080808080808080
+	nd8 := bits.TrailingZeros64(flags) >> 3 // number of digits, 8 if all are
+	if nd8 == 8 {
+		return 0, false
+	}
+	// keep the digits, most significant in the lowest byte, and move
+	// them to the top so that the missing leading digits read as zeros
+	d := t << (64 - 8*uint(nd8)) // nd8 == 0 shifts everything out
+	d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
+	d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
+	v = int32(uint32(d * (10000<<32 + 1) >> 32))
+	if neg {
+		v = -v
+	}
+	return v, true
+}

@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -162,4 +163,76 @@ func BenchmarkReader(b *testing.B) {
 	for b.Loop() {
 		rd.Read(line, sp)
 	}
+}
+
+// readStepwise is ReadSlots as one step per node of the program (the
+// literals and separators one by one, no fused prefix): the reference the
+// fused reader must agree with.
+func readStepwise(r *Reader, line []byte, sp []Span, upto int) (n int, ok, cut bool) {
+	sp = sp[:r.nslots]
+	absent(sp)
+	prog := r.prog[:r.ends[min(max(upto, 0), r.nslots)]]
+	pos := 0
+	for i := range prog {
+		st := &prog[i]
+		if st.op == opSep || st.op == opText {
+			var done bool
+			if pos, ok, done = r.literals(line, pos, i, i+1); done {
+				return pos, ok, ok
+			}
+			continue
+		}
+		if pos >= len(line) {
+			if st.op == opCapBlock || st.op == opCapList {
+				continue
+			}
+			return pos, true, true
+		}
+		var s, e, next int
+		switch st.op {
+		case opNum:
+			e = numberEnd(line, pos, st.n != 0)
+			s, next = pos, e
+		case opScan:
+			e = scanTo(line, pos, int(st.stop))
+			s, next = pos, e
+		default:
+			s, e, next = st.value(line, pos)
+		}
+		if next < 0 {
+			return pos, false, false
+		}
+		if s >= 0 {
+			sp[st.slot] = Span{int32(s), int32(e)}
+		}
+		pos = next
+	}
+	return pos, true, false
+}
+
+// FuzzReaderFused checks that ReadSlots (literals matched 8 bytes at once)
+// returns what the step-by-step reading does, for every upto.
+func FuzzReaderFused(f *testing.F) {
+	f.Add(`%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`,
+		`10.0.0.1 [21/Nov/2026:08:00:00 +0000] GET "/index.html" "HTTP/1.1" 404 11657 {a|b} s2 be_api 6/0/1/250/266 14/36/28/9/0`)
+	f.Add(`%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`,
+		`10.0.0.1 [21/Nov/2026:08:00:00 +0000]  GET "/x"  "HTTP/1.1" 404 1 s2 be 6/0/1/250/266 1/2/3/4/`)
+	f.Add(HTTPLogFormat, `1.2.3.4:5 [21/Nov/2026:08:00:00.000] fe be/s 1/2/3/4/5 200 1 - - ---- 1/1/1/1/0 0/0 "GET /`)
+	f.Add(`%{+Q}r %ST %B %b:%s %tsc %TR/%Tw/%Tc/%Tr/%Ta %sq/%bq %ci:%cp [%tr] %ft %hr %hs %CC %CS`, `"GET / HTTP/1.1" 200 1 be:s ---- 1/2/3/4/5 0/0 1.2.3.4:5 [21/Nov/2026:08:00:00.000] fe`)
+	f.Add(`a long literal %ST and [[%B]] end`, `a long literal 200 and [[12]] end`)
+	f.Fuzz(func(t *testing.T, format, line string) {
+		fm, err := Compile(format)
+		if err != nil {
+			return
+		}
+		rd := fm.NewReader(1, -1)
+		got, want := make([]Span, rd.Slots()), make([]Span, rd.Slots())
+		for u := 0; u <= rd.Slots(); u++ {
+			n, ok, cut := rd.ReadSlots([]byte(line), got, u)
+			wn, wok, wcut := readStepwise(rd, []byte(line), want, u)
+			if n != wn || ok != wok || cut != wcut || !slices.Equal(got, want) {
+				t.Fatalf("%q on %q, upto %d: ReadSlots = %d %v %v %v, step by step %d %v %v %v", format, line, u, n, ok, cut, got, wn, wok, wcut, want)
+			}
+		}
+	})
 }

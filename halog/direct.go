@@ -8,7 +8,7 @@ import (
 )
 
 // The direct path: for the reports that read only a few values (-st,
-// -srv, -ic, -pct/-gt) and the filters on them (-H, -rt/-RT, -e/-E,
+// -srv, -ic, -pct/-gt, -u* with the request as %HM %HU %HV) and the filters on them (-H, -rt/-RT, -e/-E,
 // -hs/-HS), a line of a custom log-format is handled from the spans of its
 // values, without rewriting it into halog's layout and locating that
 // layout's fields again. It applies only when the rewrite's fields would
@@ -65,6 +65,9 @@ func (c *config) directOK() bool {
 		return l.ci >= 0 && l.bytes >= 0
 	case hGraphs:
 		return true
+	case hURL:
+		// the request from %HM "%HU" %HV (see directURL)
+		return l.r < 0 && l.hm >= 0 && l.hu >= 0 && l.hv >= 0 && l.bytes >= 0
 	}
 	return false
 }
@@ -167,9 +170,14 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 			return false, false
 		}
 	}
-	var bv []byte
-	if c.h == hIP {
-		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || has(l.cp) && bytes.IndexByte(val(l.cp), ':') >= 0 {
+	var bv, key []byte
+	if c.h == hIP || c.h == hURL {
+		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || c.h == hIP && has(l.cp) && bytes.IndexByte(val(l.cp), ':') >= 0 {
+			return false, false
+		}
+	}
+	if c.h == hURL {
+		if key = p.directURL(msg); key == nil {
 			return false, false
 		}
 	}
@@ -231,8 +239,68 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	case hIP:
 		st := p.ipStat(formats.ParseInt(bv, 0))
 		p.agg.addURL(val(src), &st)
+	case hURL:
+		st := p.urlStat(neg, formats.ParseInt(bv, 0))
+		p.agg.addURL(key, &st)
 	case hGraphs:
 		p.graphTimers(line, neg)
 	}
 	return true, true
+}
+
+// directURL returns the -u key of the message msg read into p.spans: the
+// URL of the request the rewrite writes ("%HM %HU %HV"), up to its query
+// unless -query, as halog finds it in the rewritten line. It returns nil
+// when halog would look elsewhere: a field between the byte count and the
+// request that is empty or holds a byte <= ' ', a capture block holding a
+// quote (halog takes the first field that starts with one for the
+// request), an empty or <BADREQ> method or URL, a method or URL with a byte
+// <= ' ', or no version after the URL (HTTP/0.9: the key would run into
+// the closing quote).
+func (p *proc) directURL(msg []byte) []byte {
+	l, sp := p.c.lf, p.spans
+	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
+	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
+	for _, s := range [...]int{l.cc, l.cs} {
+		if has(s) && (sp[s].Start == sp[s].End || !clean(val(s))) {
+			return nil
+		}
+	}
+	switch {
+	case has(l.tsc):
+		if v := val(l.tsc); len(v) == 0 || !clean(v[:min(4, len(v))]) {
+			return nil
+		}
+	case has(l.tsShort):
+		if !clean(val(l.tsShort)) {
+			return nil
+		}
+	}
+	for _, s := range [...]int{l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq} {
+		if has(s) && !clean(val(s)) {
+			return nil
+		}
+	}
+	for _, s := range [...]int{l.hr, l.hs} {
+		if has(s) && bytes.IndexByte(val(s), '"') >= 0 {
+			return nil
+		}
+	}
+	if !has(l.hm) || !has(l.hu) || !has(l.hv) {
+		return nil
+	}
+	m, u, v := val(l.hm), val(l.hu), val(l.hv)
+	if len(m) == 0 || len(u) == 0 || !clean(m) || !clean(u) || string(v) == "HTTP/0.9" ||
+		bytes.Equal(m, badReq) || bytes.Equal(u, badReq) {
+		return nil
+	}
+	if p.c.o.Query {
+		return u
+	}
+	for i, c := range u {
+		if c == '?' || c == ';' {
+			return u[:i]
+		}
+	}
+	return u
 }

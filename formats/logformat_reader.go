@@ -226,6 +226,21 @@ func (r *Reader) Slot(name string) int {
 	return -1
 }
 
+// Tight reports whether the values Read finds for slot never hold a byte
+// <= ' ' (a space or a control character), by the way it delimits them:
+// numbers and addresses, which end at the first byte that cannot be part
+// of them.
+func (r *Reader) Tight(slot int) bool {
+	if slot < 0 || slot >= r.nslots {
+		return false
+	}
+	switch r.vars[slot].op {
+	case opNum, opAddr:
+		return true
+	}
+	return false
+}
+
 // Read locates the values of line (one log message, without syslog header)
 // in sp, which must have at least Slots() elements. It returns the number
 // of bytes matched and ok false when the line does not match the format (a

@@ -211,7 +211,8 @@ func readStepwise(r *Reader, line []byte, sp []Span, upto int) (n int, ok, cut b
 }
 
 // FuzzReaderFused checks that ReadSlots (literals matched 8 bytes at once)
-// returns what the step-by-step reading does, for every upto.
+// returns what the step-by-step reading does, for every upto, and that the
+// values of a Tight slot hold no byte <= ' '.
 func FuzzReaderFused(f *testing.F) {
 	f.Add(`%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`,
 		`10.0.0.1 [21/Nov/2026:08:00:00 +0000] GET "/index.html" "HTTP/1.1" 404 11657 {a|b} s2 be_api 6/0/1/250/266 14/36/28/9/0`)
@@ -232,6 +233,11 @@ func FuzzReaderFused(f *testing.F) {
 			wn, wok, wcut := readStepwise(rd, []byte(line), want, u)
 			if n != wn || ok != wok || cut != wcut || !slices.Equal(got, want) {
 				t.Fatalf("%q on %q, upto %d: ReadSlots = %d %v %v %v, step by step %d %v %v %v", format, line, u, n, ok, cut, got, wn, wok, wcut, want)
+			}
+			for k, s := range got {
+				if v := s.Bytes([]byte(line)); rd.Tight(k) && bytes.ContainsFunc(v, func(r rune) bool { return r <= ' ' }) {
+					t.Fatalf("%q on %q: slot %d is tight but holds %q", format, line, k, v)
+				}
 			}
 		}
 	})

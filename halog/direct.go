@@ -104,12 +104,13 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	}
 	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
 	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
+	cleanv := func(slot int) bool { return l.tight[slot] || clean(val(slot)) }
 	// field 1: source:port
 	src := l.ci
 	if src < 0 {
 		src = l.srcIP
 	}
-	if has(src) && !clean(val(src)) || has(l.cp) && !clean(val(l.cp)) {
+	if has(src) && !cleanv(src) || has(l.cp) && !cleanv(l.cp) {
 		return false, false
 	}
 	// field 2: [date], whose first digit halog checks
@@ -131,12 +132,12 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 			z = l.tz
 		}
 		d := val(z)
-		if !clean(d[:min(20, len(d))]) || has(l.ms) && !clean(val(l.ms)) {
+		if !clean(d[:min(20, len(d))]) || has(l.ms) && !cleanv(l.ms) {
 			return false, false
 		}
 		d0 = d[0]
 	case has(l.ts):
-		if has(l.ms) && !clean(val(l.ms)) {
+		if has(l.ms) && !cleanv(l.ms) {
 			return false, false
 		}
 	}
@@ -145,8 +146,8 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	if !has(fe) {
 		fe = l.f
 	}
-	if has(fe) && (sp[fe].Start == sp[fe].End || !clean(val(fe))) ||
-		has(l.b) && !clean(val(l.b)) || has(l.s) && !clean(val(l.s)) {
+	if has(fe) && (sp[fe].Start == sp[fe].End || !cleanv(fe)) ||
+		has(l.b) && !cleanv(l.b) || has(l.s) && !cleanv(l.s) {
 		return false, false
 	}
 	// field 5: the timers, as one list (when read)
@@ -166,13 +167,13 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	// field 6: the status, 7: the bytes
 	var stv []byte
 	if has(l.st) {
-		if stv = val(l.st); len(stv) == 0 || !clean(stv) {
+		if stv = val(l.st); len(stv) == 0 || !cleanv(l.st) {
 			return false, false
 		}
 	}
 	var bv, key []byte
 	if c.h == hIP || c.h == hURL {
-		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || c.h == hIP && has(l.cp) && bytes.IndexByte(val(l.cp), ':') >= 0 {
+		if bv = val(l.bytes); len(bv) == 0 || !cleanv(l.bytes) || c.h == hIP && has(l.cp) && bytes.IndexByte(val(l.cp), ':') >= 0 {
 			return false, false
 		}
 	}
@@ -261,8 +262,9 @@ func (p *proc) directURL(msg []byte) []byte {
 	l, sp := p.c.lf, p.spans
 	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
 	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
+	cleanv := func(slot int) bool { return l.tight[slot] || clean(val(slot)) }
 	for _, s := range [...]int{l.cc, l.cs} {
-		if has(s) && (sp[s].Start == sp[s].End || !clean(val(s))) {
+		if has(s) && (sp[s].Start == sp[s].End || !cleanv(s)) {
 			return nil
 		}
 	}
@@ -272,12 +274,12 @@ func (p *proc) directURL(msg []byte) []byte {
 			return nil
 		}
 	case has(l.tsShort):
-		if !clean(val(l.tsShort)) {
+		if !cleanv(l.tsShort) {
 			return nil
 		}
 	}
 	for _, s := range [...]int{l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq} {
-		if has(s) && !clean(val(s)) {
+		if has(s) && !cleanv(s) {
 			return nil
 		}
 	}

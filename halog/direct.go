@@ -8,10 +8,11 @@ import (
 )
 
 // The direct path: for the reports that read only a few values (-st,
-// -srv, -ic, -pct/-gt, -u* with the request as %HM %HU %HV) and the filters on them (-H, -rt/-RT, -e/-E,
-// -hs/-HS), a line of a custom log-format is handled from the spans of its
-// values, without rewriting it into halog's layout and locating that
-// layout's fields again. It applies only when the rewrite's fields would
+// -srv, -ic, -pct/-gt, and -u* when the request is logged as %HM %HU %HV)
+// and the filters on them (-H, -rt/-RT, -e/-E, -hs/-HS), a line of a
+// custom log-format is handled from the spans of its values, without
+// rewriting it into halog's layout and locating that layout's fields
+// again. It applies only when the rewrite's fields would
 // hold exactly those values: the line matches the format in full (not cut),
 // every value up to the last field read is non-empty where it is a whole
 // field and holds no byte <= ' ' (that would move halog's field

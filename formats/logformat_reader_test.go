@@ -127,6 +127,9 @@ func TestMessageStart(t *testing.T) {
 	for _, h := range []string{
 		"Nov 21 08:00:00 lb1 haproxy[1234]: ",
 		"Nov  1 08:00:00 lb1 haproxy[1234]: ",
+		"Jan  1 08:00:00 loadbalancer-01.example.com haproxy-frontend[123456]: ",
+		"Dec 31 23:59:59 haproxy-frontend[123456]: ",
+		"<134>1 2026-11-21T08:00:00.017000+00:00 loadbalancer-01.example.com haproxy-frontend 123456 msgid-long - ",
 		"<134>Nov 21 08:00:00 haproxy[1234]: ",
 		"<134>1 2026-11-21T08:00:00.017000+00:00 lb1 haproxy 1234 - - ",
 		`<134>1 2026-11-21T08:00:00Z lb1 haproxy 1234 - [x@1 a="b \] c"] `,
@@ -241,4 +244,17 @@ func FuzzReaderFused(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestMonthIndex(t *testing.T) {
+	for i, m := range monthNames {
+		if got := monthIndex([]byte(m)); got != i {
+			t.Errorf("monthIndex(%q) = %d, want %d", m, got, i)
+		}
+	}
+	for _, m := range []string{"jan", "JAN", "Ja", "Janu", "Nav", "Dez", ""} {
+		if got := monthIndex([]byte(m)); got != -1 {
+			t.Errorf("monthIndex(%q) = %d, want -1", m, got)
+		}
+	}
 }

@@ -260,16 +260,9 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 	sp = sp[:r.nslots]
 	u := min(max(upto, 0), r.nslots)
 	pos := 0
-	for k := 0; ; k++ {
-		if k == r.nslots {
-			// the literals after the last variable
-			pos, ok, done := r.literals(line, pos, r.tail, len(r.prog))
-			if done {
-				return pos, ok, ok
-			}
-			return pos, true, false
-		}
-		v := &r.vars[k]
+	vars := r.vars[:u]
+	for k := range vars {
+		v := &vars[k]
 		// the literals before the variable: at once when the line holds
 		// them with every optional space (the usual case), else one by one
 		if v.mask != 0 && pos+8 <= len(line) && (binary.LittleEndian.Uint64(line[pos:pos+8])^v.pre)&v.mask == 0 {
@@ -280,11 +273,6 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 				absent(sp[k:])
 				return pos, ok, ok
 			}
-		}
-		if k == u {
-			// the variables from here on are not read
-			absent(sp[k:])
-			return pos, true, false
 		}
 		if pos >= len(line) {
 			sp[k] = Span{-1, -1}
@@ -320,6 +308,17 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 		}
 		pos = next
 	}
+	absent(sp[u:])
+	// the literals up to the next variable (not read), or to the end
+	from, to := r.tail, len(r.prog)
+	if u < r.nslots {
+		from, to = int(r.vars[u].from), int(r.vars[u].at)
+	}
+	pos, ok, done := r.literals(line, pos, from, to)
+	if done {
+		return pos, ok, ok
+	}
+	return pos, true, false
 }
 
 func absent(sp []Span) {

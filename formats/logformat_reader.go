@@ -128,10 +128,12 @@ type varStep struct {
 	op     opcode // prog[at]'s op, n and stop, at hand
 	n      int16
 	stop   int16
+	pat    uint64 // stop in every byte (opScan)
 }
 
 func newVarStep(lits []step, st step, from, at int) varStep {
-	v := varStep{from: int32(from), at: int32(at), op: st.op, n: st.n, stop: st.stop}
+	v := varStep{from: int32(from), at: int32(at), op: st.op, n: st.n, stop: st.stop,
+		pat: 0x0101010101010101 * uint64(byte(st.stop))}
 	var b []byte
 	for _, st := range lits {
 		if st.op == opSep {
@@ -293,7 +295,18 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 			e = numberEnd(line, pos, v.n != 0)
 			s, next = pos, e
 		case v.op == opScan:
-			e = scanTo(line, pos, int(v.stop))
+			// most values end within 8 bytes: those searched here in a
+			// register (see indexFrom), the others by indexFrom after them
+			if v.stop >= 0 && pos+8 <= len(line) {
+				x := binary.LittleEndian.Uint64(line[pos:pos+8]) ^ v.pat
+				if t := (x - 0x0101010101010101) &^ x & 0x8080808080808080; t != 0 {
+					e = pos + bits.TrailingZeros64(t)/8
+				} else {
+					e = indexFrom(line, pos+8, byte(v.stop))
+				}
+			} else {
+				e = scanTo(line, pos, int(v.stop))
+			}
 			s, next = pos, e
 		default:
 			s, e, next = r.prog[v.at].value(line, pos)

@@ -308,6 +308,9 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 				e = scanTo(line, pos, int(v.stop))
 			}
 			s, next = pos, e
+		case v.op == opFixed:
+			e = min(pos+int(v.n), len(line))
+			s, next = pos, e
 		default:
 			s, e, next = r.prog[v.at].value(line, pos)
 		}

@@ -380,9 +380,17 @@ func (p *parser) addr(ap *netip.AddrPort, fl uint8) error {
 	return nil
 }
 
-func isAddrByte(c byte) bool {
-	return isDigit(c) || c == ':' || c == '.' || (c|0x20 >= 'a' && c|0x20 <= 'f') || c == '-'
-}
+// isAddrByte reports whether c can be part of an address as the log shows
+// it: a digit, ':', '.', a hex letter or '-'. A table: addresses are read
+// on every line.
+func isAddrByte(c byte) bool { return addrBytes[c] }
+
+var addrBytes = func() (t [256]bool) {
+	for _, c := range []byte("0123456789:.abcdefABCDEF-") {
+		t[c] = true
+	}
+	return t
+}()
 
 func (p *parser) port(ap *netip.AddrPort, fl uint8) error {
 	if p.pos < len(p.line) && p.line[p.pos] == '-' || fl&flagQuote != 0 && p.pos < len(p.line) && p.line[p.pos] == '"' {

@@ -258,3 +258,13 @@ func TestMonthIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestIsAddrByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := b >= '0' && b <= '9' || b == ':' || b == '.' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' || b == '-'
+		if isAddrByte(b) != want {
+			t.Errorf("isAddrByte(%q) = %v, want %v", b, !want, want)
+		}
+	}
+}

@@ -311,6 +311,11 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 		case v.op == opFixed:
 			e = min(pos+int(v.n), len(line))
 			s, next = pos, e
+		case v.op == opAddr && v.stop != ':':
+			// an address not followed by a port (see step.value)
+			for e = pos; e < len(line) && isAddrByte(line[e]); e++ {
+			}
+			s, next = pos, e
 		default:
 			s, e, next = r.prog[v.at].value(line, pos)
 		}

@@ -380,9 +380,17 @@ func (p *parser) addr(ap *netip.AddrPort, fl uint8) error {
 	return nil
 }
 
-func isAddrByte(c byte) bool {
-	return isDigit(c) || c == ':' || c == '.' || (c|0x20 >= 'a' && c|0x20 <= 'f') || c == '-'
-}
+// isAddrByte reports whether c can be part of an address as the log shows
+// it: a digit, ':', '.', a hex letter or '-'. A table: addresses are read
+// on every line.
+func isAddrByte(c byte) bool { return addrBytes[c] }
+
+var addrBytes = func() (t [256]bool) {
+	for _, c := range []byte("0123456789:.abcdefABCDEF-") {
+		t[c] = true
+	}
+	return t
+}()
 
 func (p *parser) port(ap *netip.AddrPort, fl uint8) error {
 	if p.pos < len(p.line) && p.line[p.pos] == '-' || fl&flagQuote != 0 && p.pos < len(p.line) && p.line[p.pos] == '"' {
@@ -468,26 +476,40 @@ func digits(b []byte) (int, bool) {
 	return v, true
 }
 
+// monthIndex returns the month (0-11) named by b ("Jan"...), or -1: the
+// name packed by month3 and switched on (a few comparisons instead of up
+// to 12; month names are read on every line of a syslog file).
 func monthIndex(b []byte) int {
 	if len(b) != 3 {
 		return -1
 	}
-	k := month3(b[0], b[1], b[2])
-	for i, m := range monthKeys {
-		if k == m {
-			return i
-		}
+	switch month3(b[0], b[1], b[2]) {
+	case 'J'<<16 | 'a'<<8 | 'n':
+		return 0
+	case 'F'<<16 | 'e'<<8 | 'b':
+		return 1
+	case 'M'<<16 | 'a'<<8 | 'r':
+		return 2
+	case 'A'<<16 | 'p'<<8 | 'r':
+		return 3
+	case 'M'<<16 | 'a'<<8 | 'y':
+		return 4
+	case 'J'<<16 | 'u'<<8 | 'n':
+		return 5
+	case 'J'<<16 | 'u'<<8 | 'l':
+		return 6
+	case 'A'<<16 | 'u'<<8 | 'g':
+		return 7
+	case 'S'<<16 | 'e'<<8 | 'p':
+		return 8
+	case 'O'<<16 | 'c'<<8 | 't':
+		return 9
+	case 'N'<<16 | 'o'<<8 | 'v':
+		return 10
+	case 'D'<<16 | 'e'<<8 | 'c':
+		return 11
 	}
 	return -1
 }
-
-// monthKeys are the month names packed by month3, compared as integers
-// (month names are read on every line of a syslog file).
-var monthKeys = func() (k [12]uint32) {
-	for i, m := range monthNames {
-		k[i] = month3(m[0], m[1], m[2])
-	}
-	return k
-}()
 
 func month3(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }

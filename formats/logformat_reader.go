@@ -35,9 +35,14 @@ func (s Span) Bytes(line []byte) []byte {
 // and an IP address followed by ':' ends at its last ':'. Unlike Parse it
 // checks no value (numbers, dates): callers parse the bytes they need.
 type Reader struct {
-	f      *Format
-	prog   []step // the format compiled into a flat program, one step per node
-	ends   []int  // ends[u]: the steps ReadSlots runs for upto = u
+	f    *Format
+	prog []step // the format compiled into a flat program, one step per node
+	ends []int  // ends[u]: the steps ReadSlots runs for upto = u
+	// vars[k]: slot k's step and the literals and separators before it
+	// (prog[vars[k-1].at+1 : vars[k].at]), matched at once when they fit
+	// in 8 bytes and the line has every optional space
+	vars   []varStep
+	tail   int // prog[tail:] is the literals after the last variable
 	names  []string
 	first  [numVars]int16 // first slot of each variable, -1 if absent
 	nslots int
@@ -104,7 +109,48 @@ func (f *Format) NewReader(reqCaptures, respCaptures int) *Reader {
 		r.prog[i] = st
 	}
 	r.ends = append(r.ends, len(f.nodes))
+	from := 0
+	for _, at := range r.ends[:r.nslots] {
+		r.vars = append(r.vars, newVarStep(r.prog[from:at], r.prog[at], from, at))
+		from = at + 1
+	}
+	r.tail = from
 	return r
+}
+
+// varStep is one variable's step with the literals before it.
+type varStep struct {
+	pre    uint64 // the literals' bytes (separators as a space), little endian
+	mask   uint64 // the bytes of pre that count (0: no literal, or longer than 8)
+	from   int32  // prog[from:at] is the literals and separators
+	at     int32  // prog[at] is the variable's step
+	preLen int32
+	op     opcode // prog[at]'s op, n and stop, at hand
+	n      int16
+	stop   int16
+	pat    uint64 // stop in every byte (opScan)
+}
+
+func newVarStep(lits []step, st step, from, at int) varStep {
+	v := varStep{from: int32(from), at: int32(at), op: st.op, n: st.n, stop: st.stop,
+		pat: 0x0101010101010101 * uint64(byte(st.stop))}
+	var b []byte
+	for _, st := range lits {
+		if st.op == opSep {
+			b = append(b, ' ')
+		} else {
+			b = append(b, st.text...)
+		}
+	}
+	if len(b) == 0 || len(b) > 8 {
+		return v
+	}
+	for i, c := range b {
+		v.pre |= uint64(c) << (8 * i)
+		v.mask |= 0xff << (8 * i)
+	}
+	v.preLen = int32(len(b))
+	return v
 }
 
 // opOf returns the step that delimits the variable n (see Read's rules).
@@ -182,6 +228,21 @@ func (r *Reader) Slot(name string) int {
 	return -1
 }
 
+// Tight reports whether the values Read finds for slot never hold a byte
+// <= ' ' (a space or a control character), by the way it delimits them:
+// numbers and addresses, which end at the first byte that cannot be part
+// of them.
+func (r *Reader) Tight(slot int) bool {
+	if slot < 0 || slot >= r.nslots {
+		return false
+	}
+	switch r.vars[slot].op {
+	case opNum, opAddr:
+		return true
+	}
+	return false
+}
+
 // Read locates the values of line (one log message, without syslog header)
 // in sp, which must have at least Slots() elements. It returns the number
 // of bytes matched and ok false when the line does not match the format (a
@@ -199,73 +260,126 @@ func (r *Reader) Read(line []byte, sp []Span) (n int, ok, cut bool) {
 // caller that needs only those.
 func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut bool) {
 	sp = sp[:r.nslots]
+	u := min(max(upto, 0), r.nslots)
+	pos := 0
+	vars := r.vars[:u]
+	for k := range vars {
+		v := &vars[k]
+		// the literals before the variable: at once when the line holds
+		// them with every optional space (the usual case), else one by one
+		if v.mask != 0 && pos+8 <= len(line) && (binary.LittleEndian.Uint64(line[pos:pos+8])^v.pre)&v.mask == 0 {
+			pos += int(v.preLen)
+		} else if v.at > v.from {
+			var done bool
+			if pos, ok, done = r.literals(line, pos, int(v.from), int(v.at)); done {
+				absent(sp[k:])
+				return pos, ok, ok
+			}
+		}
+		if pos >= len(line) {
+			sp[k] = Span{-1, -1}
+			if v.op == opCapBlock || v.op == opCapList {
+				continue // they may print nothing
+			}
+			absent(sp[k+1:])
+			return pos, true, true
+		}
+		var s, e, next int
+		switch c := line[pos]; {
+		case v.op == opNum && c-'0' < 10 && v.n == 0: // the most frequent, delimited here
+			// a decimal number with no sign: numberEnd's digits
+			for e = pos + 1; e < len(line) && line[e]-'0' < 10; e++ {
+			}
+			s, next = pos, e
+		case v.op == opNum:
+			e = numberEnd(line, pos, v.n != 0)
+			s, next = pos, e
+		case v.op == opScan:
+			// most values end within 8 bytes: those searched here in a
+			// register (see indexFrom), the others by indexFrom after them
+			if v.stop >= 0 && pos+8 <= len(line) {
+				x := binary.LittleEndian.Uint64(line[pos:pos+8]) ^ v.pat
+				if t := (x - 0x0101010101010101) &^ x & 0x8080808080808080; t != 0 {
+					e = pos + bits.TrailingZeros64(t)/8
+				} else {
+					e = indexFrom(line, pos+8, byte(v.stop))
+				}
+			} else {
+				e = scanTo(line, pos, int(v.stop))
+			}
+			s, next = pos, e
+		case v.op == opFixed:
+			e = min(pos+int(v.n), len(line))
+			s, next = pos, e
+		case v.op == opAddr && v.stop != ':':
+			// an address not followed by a port (see step.value)
+			for e = pos; e < len(line) && isAddrByte(line[e]); e++ {
+			}
+			s, next = pos, e
+		default:
+			s, e, next = r.prog[v.at].value(line, pos)
+		}
+		if next < 0 {
+			absent(sp[k:])
+			return pos, false, false
+		}
+		sp[k] = Span{int32(s), int32(e)}
+		if s < 0 {
+			sp[k] = Span{-1, -1}
+		}
+		pos = next
+	}
+	absent(sp[u:])
+	// the literals up to the next variable (not read), or to the end
+	from, to := r.tail, len(r.prog)
+	if u < r.nslots {
+		from, to = int(r.vars[u].from), int(r.vars[u].at)
+	}
+	pos, ok, done := r.literals(line, pos, from, to)
+	if done {
+		return pos, ok, ok
+	}
+	return pos, true, false
+}
+
+func absent(sp []Span) {
 	for i := range sp {
 		sp[i] = Span{-1, -1}
 	}
-	prog := r.prog[:r.ends[min(max(upto, 0), r.nslots)]]
-	pos := 0
-	for i := range prog {
-		st := &prog[i]
-		switch st.op {
-		case opSep:
+}
+
+// literals matches the literals and separators prog[from:to] at pos. done
+// is set when the line ends in them (ok: cut short, else not matching).
+func (r *Reader) literals(line []byte, pos, from, to int) (_ int, ok, done bool) {
+	for i := from; i < to; i++ {
+		st := &r.prog[i]
+		if st.op == opSep {
 			if pos < len(line) && line[pos] == ' ' {
 				pos++
 			}
 			continue
-		case opText:
-			t := st.text
-			rest := line[pos:]
-			if len(t) <= 2 && len(rest) >= 2 {
-				// the usual literals (" ", "/", " [", "\" \""...) compared
-				// without calling memequal
-				if rest[0] != t[0] || len(t) == 2 && rest[1] != t[1] {
-					return pos, false, false
-				}
-				pos += len(t)
-				continue
-			}
-			if len(rest) < len(t) {
-				if string(rest) == t[:len(rest)] {
-					return len(line), true, true
-				}
-				return pos, false, false
-			}
-			if string(rest[:len(t)]) != t {
-				return pos, false, false
+		}
+		t := st.text
+		rest := line[pos:]
+		if len(t) <= 2 && len(rest) >= 2 {
+			// the usual literals (" ", "/", " [", "\" \""...) compared
+			// without calling memequal
+			if rest[0] != t[0] || len(t) == 2 && rest[1] != t[1] {
+				return pos, false, true
 			}
 			pos += len(t)
 			continue
 		}
-		if pos >= len(line) {
-			if st.op == opCapBlock || st.op == opCapList {
-				continue // they may print nothing
+		if len(rest) < len(t) {
+			if string(rest) == t[:len(rest)] {
+				return len(line), true, true
 			}
-			return pos, true, true
+			return pos, false, true
 		}
-		var s, e, next int
-		switch st.op {
-		case opNum: // the most frequent, delimited here
-			if c := line[pos]; c-'0' < 10 && st.n == 0 {
-				// a decimal number with no sign: numberEnd's digits
-				for e = pos + 1; e < len(line) && line[e]-'0' < 10; e++ {
-				}
-			} else {
-				e = numberEnd(line, pos, st.n != 0)
-			}
-			s, next = pos, e
-		case opScan:
-			e = scanTo(line, pos, int(st.stop))
-			s, next = pos, e
-		default:
-			s, e, next = st.value(line, pos)
+		if string(rest[:len(t)]) != t {
+			return pos, false, true
 		}
-		if next < 0 {
-			return pos, false, false
-		}
-		if s >= 0 {
-			sp[st.slot] = Span{int32(s), int32(e)}
-		}
-		pos = next
+		pos += len(t)
 	}
 	return pos, true, false
 }

@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -126,6 +127,9 @@ func TestMessageStart(t *testing.T) {
 	for _, h := range []string{
 		"Nov 21 08:00:00 lb1 haproxy[1234]: ",
 		"Nov  1 08:00:00 lb1 haproxy[1234]: ",
+		"Jan  1 08:00:00 loadbalancer-01.example.com haproxy-frontend[123456]: ",
+		"Dec 31 23:59:59 haproxy-frontend[123456]: ",
+		"<134>1 2026-11-21T08:00:00.017000+00:00 loadbalancer-01.example.com haproxy-frontend 123456 msgid-long - ",
 		"<134>Nov 21 08:00:00 haproxy[1234]: ",
 		"<134>1 2026-11-21T08:00:00.017000+00:00 lb1 haproxy 1234 - - ",
 		`<134>1 2026-11-21T08:00:00Z lb1 haproxy 1234 - [x@1 a="b \] c"] `,
@@ -161,5 +165,106 @@ func BenchmarkReader(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rd.Read(line, sp)
+	}
+}
+
+// readStepwise is ReadSlots as one step per node of the program (the
+// literals and separators one by one, no fused prefix): the reference the
+// fused reader must agree with.
+func readStepwise(r *Reader, line []byte, sp []Span, upto int) (n int, ok, cut bool) {
+	sp = sp[:r.nslots]
+	absent(sp)
+	prog := r.prog[:r.ends[min(max(upto, 0), r.nslots)]]
+	pos := 0
+	for i := range prog {
+		st := &prog[i]
+		if st.op == opSep || st.op == opText {
+			var done bool
+			if pos, ok, done = r.literals(line, pos, i, i+1); done {
+				return pos, ok, ok
+			}
+			continue
+		}
+		if pos >= len(line) {
+			if st.op == opCapBlock || st.op == opCapList {
+				continue
+			}
+			return pos, true, true
+		}
+		var s, e, next int
+		switch st.op {
+		case opNum:
+			e = numberEnd(line, pos, st.n != 0)
+			s, next = pos, e
+		case opScan:
+			e = scanTo(line, pos, int(st.stop))
+			s, next = pos, e
+		default:
+			s, e, next = st.value(line, pos)
+		}
+		if next < 0 {
+			return pos, false, false
+		}
+		if s >= 0 {
+			sp[st.slot] = Span{int32(s), int32(e)}
+		}
+		pos = next
+	}
+	return pos, true, false
+}
+
+// FuzzReaderFused checks that ReadSlots (literals matched 8 bytes at once)
+// returns what the step-by-step reading does, for every upto, and that the
+// values of a Tight slot hold no byte <= ' '.
+func FuzzReaderFused(f *testing.F) {
+	f.Add(`%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`,
+		`10.0.0.1 [21/Nov/2026:08:00:00 +0000] GET "/index.html" "HTTP/1.1" 404 11657 {a|b} s2 be_api 6/0/1/250/266 14/36/28/9/0`)
+	f.Add(`%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`,
+		`10.0.0.1 [21/Nov/2026:08:00:00 +0000]  GET "/x"  "HTTP/1.1" 404 1 s2 be 6/0/1/250/266 1/2/3/4/`)
+	f.Add(HTTPLogFormat, `1.2.3.4:5 [21/Nov/2026:08:00:00.000] fe be/s 1/2/3/4/5 200 1 - - ---- 1/1/1/1/0 0/0 "GET /`)
+	f.Add(`%{+Q}r %ST %B %b:%s %tsc %TR/%Tw/%Tc/%Tr/%Ta %sq/%bq %ci:%cp [%tr] %ft %hr %hs %CC %CS`, `"GET / HTTP/1.1" 200 1 be:s ---- 1/2/3/4/5 0/0 1.2.3.4:5 [21/Nov/2026:08:00:00.000] fe`)
+	f.Add(`a long literal %ST and [[%B]] end`, `a long literal 200 and [[12]] end`)
+	f.Fuzz(func(t *testing.T, format, line string) {
+		fm, err := Compile(format)
+		if err != nil {
+			return
+		}
+		rd := fm.NewReader(1, -1)
+		got, want := make([]Span, rd.Slots()), make([]Span, rd.Slots())
+		for u := 0; u <= rd.Slots(); u++ {
+			n, ok, cut := rd.ReadSlots([]byte(line), got, u)
+			wn, wok, wcut := readStepwise(rd, []byte(line), want, u)
+			if n != wn || ok != wok || cut != wcut || !slices.Equal(got, want) {
+				t.Fatalf("%q on %q, upto %d: ReadSlots = %d %v %v %v, step by step %d %v %v %v", format, line, u, n, ok, cut, got, wn, wok, wcut, want)
+			}
+			for k, s := range got {
+				if v := s.Bytes([]byte(line)); rd.Tight(k) && bytes.ContainsFunc(v, func(r rune) bool { return r <= ' ' }) {
+					t.Fatalf("%q on %q: slot %d is tight but holds %q", format, line, k, v)
+				}
+			}
+		}
+	})
+}
+
+func TestMonthIndex(t *testing.T) {
+	for i, m := range monthNames {
+		if got := monthIndex([]byte(m)); got != i {
+			t.Errorf("monthIndex(%q) = %d, want %d", m, got, i)
+		}
+	}
+	for _, m := range []string{"jan", "JAN", "Ja", "Janu", "Nav", "Dez", ""} {
+		if got := monthIndex([]byte(m)); got != -1 {
+			t.Errorf("monthIndex(%q) = %d, want -1", m, got)
+		}
+	}
+}
+
+func TestIsAddrByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := b >= '0' && b <= '9' || b == ':' || b == '.' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' || b == '-'
+		if isAddrByte(b) != want {
+			t.Errorf("isAddrByte(%q) = %v, want %v", b, !want, want)
+		}
 	}
 }

@@ -163,21 +163,20 @@ func ParsePRI(b []byte) (pri, n int, ok bool) {
 	if len(b) < 3 || b[0] != '<' {
 		return 0, 0, false
 	}
-	i := 1
-	for ; i < len(b) && i <= 4; i++ {
+	for i := 1; i < len(b) && i <= 4; i++ {
 		c := b[i]
 		if c == '>' {
-			break
+			if i == 1 || pri > 191 {
+				return 0, 0, false
+			}
+			return pri, i + 1, true
 		}
-		if c < '0' || c > '9' {
+		if c-'0' > 9 {
 			return 0, 0, false
 		}
 		pri = pri*10 + int(c-'0')
 	}
-	if i == 1 || i > 4 || i >= len(b) || b[i] != '>' || pri > 191 {
-		return 0, 0, false
-	}
-	return pri, i + 1, true
+	return 0, 0, false
 }
 
 // AppendPRI appends "<N>" for the given priority value.

@@ -8,10 +8,11 @@ import (
 )
 
 // The direct path: for the reports that read only a few values (-st,
-// -srv, -ic, -pct/-gt) and the filters on them (-H, -rt/-RT, -e/-E,
-// -hs/-HS), a line of a custom log-format is handled from the spans of its
-// values, without rewriting it into halog's layout and locating that
-// layout's fields again. It applies only when the rewrite's fields would
+// -srv, -ic, -pct/-gt, and -u* when the request is logged as %HM %HU %HV)
+// and the filters on them (-H, -rt/-RT, -e/-E, -hs/-HS), a line of a
+// custom log-format is handled from the spans of its values, without
+// rewriting it into halog's layout and locating that layout's fields
+// again. It applies only when the rewrite's fields would
 // hold exactly those values: the line matches the format in full (not cut),
 // every value up to the last field read is non-empty where it is a whole
 // field and holds no byte <= ' ' (that would move halog's field
@@ -65,6 +66,9 @@ func (c *config) directOK() bool {
 		return l.ci >= 0 && l.bytes >= 0
 	case hGraphs:
 		return true
+	case hURL:
+		// the request from %HM "%HU" %HV (see directURL)
+		return l.r < 0 && l.hm >= 0 && l.hu >= 0 && l.hv >= 0 && l.bytes >= 0
 	}
 	return false
 }
@@ -101,12 +105,13 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	}
 	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
 	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
+	cleanv := func(slot int) bool { return l.tight[slot] || clean(val(slot)) }
 	// field 1: source:port
 	src := l.ci
 	if src < 0 {
 		src = l.srcIP
 	}
-	if has(src) && !clean(val(src)) || has(l.cp) && !clean(val(l.cp)) {
+	if has(src) && !cleanv(src) || has(l.cp) && !cleanv(l.cp) {
 		return false, false
 	}
 	// field 2: [date], whose first digit halog checks
@@ -128,12 +133,12 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 			z = l.tz
 		}
 		d := val(z)
-		if !clean(d[:min(20, len(d))]) || has(l.ms) && !clean(val(l.ms)) {
+		if !clean(d[:min(20, len(d))]) || has(l.ms) && !cleanv(l.ms) {
 			return false, false
 		}
 		d0 = d[0]
 	case has(l.ts):
-		if has(l.ms) && !clean(val(l.ms)) {
+		if has(l.ms) && !cleanv(l.ms) {
 			return false, false
 		}
 	}
@@ -142,8 +147,8 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	if !has(fe) {
 		fe = l.f
 	}
-	if has(fe) && (sp[fe].Start == sp[fe].End || !clean(val(fe))) ||
-		has(l.b) && !clean(val(l.b)) || has(l.s) && !clean(val(l.s)) {
+	if has(fe) && (sp[fe].Start == sp[fe].End || !cleanv(fe)) ||
+		has(l.b) && !cleanv(l.b) || has(l.s) && !cleanv(l.s) {
 		return false, false
 	}
 	// field 5: the timers, as one list (when read)
@@ -163,13 +168,18 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	// field 6: the status, 7: the bytes
 	var stv []byte
 	if has(l.st) {
-		if stv = val(l.st); len(stv) == 0 || !clean(stv) {
+		if stv = val(l.st); len(stv) == 0 || !cleanv(l.st) {
 			return false, false
 		}
 	}
-	var bv []byte
-	if c.h == hIP {
-		if bv = val(l.bytes); len(bv) == 0 || !clean(bv) || has(l.cp) && bytes.IndexByte(val(l.cp), ':') >= 0 {
+	var bv, key []byte
+	if c.h == hIP || c.h == hURL {
+		if bv = val(l.bytes); len(bv) == 0 || !cleanv(l.bytes) || c.h == hIP && has(l.cp) && bytes.IndexByte(val(l.cp), ':') >= 0 {
+			return false, false
+		}
+	}
+	if c.h == hURL {
+		if key = p.directURL(msg); key == nil {
 			return false, false
 		}
 	}
@@ -231,8 +241,69 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	case hIP:
 		st := p.ipStat(formats.ParseInt(bv, 0))
 		p.agg.addURL(val(src), &st)
+	case hURL:
+		st := p.urlStat(neg, formats.ParseInt(bv, 0))
+		p.agg.addURL(key, &st)
 	case hGraphs:
 		p.graphTimers(line, neg)
 	}
 	return true, true
+}
+
+// directURL returns the -u key of the message msg read into p.spans: the
+// URL of the request the rewrite writes ("%HM %HU %HV"), up to its query
+// unless -query, as halog finds it in the rewritten line. It returns nil
+// when halog would look elsewhere: a field between the byte count and the
+// request that is empty or holds a byte <= ' ', a capture block holding a
+// quote (halog takes the first field that starts with one for the
+// request), an empty or <BADREQ> method or URL, a method or URL with a byte
+// <= ' ', or no version after the URL (HTTP/0.9: the key would run into
+// the closing quote).
+func (p *proc) directURL(msg []byte) []byte {
+	l, sp := p.c.lf, p.spans
+	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
+	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
+	cleanv := func(slot int) bool { return l.tight[slot] || clean(val(slot)) }
+	for _, s := range [...]int{l.cc, l.cs} {
+		if has(s) && (sp[s].Start == sp[s].End || !cleanv(s)) {
+			return nil
+		}
+	}
+	switch {
+	case has(l.tsc):
+		if v := val(l.tsc); len(v) == 0 || !clean(v[:min(4, len(v))]) {
+			return nil
+		}
+	case has(l.tsShort):
+		if !cleanv(l.tsShort) {
+			return nil
+		}
+	}
+	for _, s := range [...]int{l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq} {
+		if has(s) && !cleanv(s) {
+			return nil
+		}
+	}
+	for _, s := range [...]int{l.hr, l.hs} {
+		if has(s) && bytes.IndexByte(val(s), '"') >= 0 {
+			return nil
+		}
+	}
+	if !has(l.hm) || !has(l.hu) || !has(l.hv) {
+		return nil
+	}
+	m, u, v := val(l.hm), val(l.hu), val(l.hv)
+	if len(m) == 0 || len(u) == 0 || !clean(m) || !clean(u) || string(v) == "HTTP/0.9" ||
+		bytes.Equal(m, badReq) || bytes.Equal(u, badReq) {
+		return nil
+	}
+	if p.c.o.Query {
+		return u
+	}
+	for i, c := range u {
+		if c == '?' || c == ';' {
+			return u[:i]
+		}
+	}
+	return u
 }

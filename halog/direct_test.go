@@ -41,9 +41,13 @@ func mutateLines(data []byte, seed uint64) []byte {
 func TestDirectMatchesRewrite(t *testing.T) {
 	recs := genRecords(4000, 21)
 	modes := []string{"-st", "-srv", "-srv -H", "-ic", "-pct", "-gt", "-c -H", "-e -st", "-E -srv",
-		"-hs 400:499 -ic", "-rt 100 -pct", "-RT 50 -st", "-v -H -ic", "-v -st", "-m 100 -srv", "-H -c -m 7"}
-	used := 0
-	for _, format := range []string{issueFormat, fullFormat} {
+		"-hs 400:499 -ic", "-rt 100 -pct", "-RT 50 -st", "-v -H -ic", "-v -st", "-m 100 -srv", "-H -c -m 7",
+		"-u", "-uc -query", "-ua", "-ut", "-ue", "-hs 500:599 -u", "-v -H -u", "-rt 100 -uto", "-m 50 -u"}
+	// the request from %HM %HU %HV after every field halog's layout
+	// holds before it (-u's direct path checks them)
+	const reqFormat = `%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs "%HM %HU %HV"`
+	used := map[string]int{}
+	for _, format := range []string{issueFormat, fullFormat, reqFormat} {
 		_, customLog := writeLogs(t, recs, format)
 		data, err := os.ReadFile(customLog)
 		if err != nil {
@@ -69,7 +73,7 @@ func TestDirectMatchesRewrite(t *testing.T) {
 				if d == directOff {
 					continue
 				}
-				used++
+				used[m]++
 				wantOut, wantErr, _ := run(false)
 				if gotOut != wantOut {
 					t.Errorf("%s on %.12s (input %d): stdout differs, %s", m, format, seed, firstDiff([]byte(gotOut), []byte(wantOut)))
@@ -80,7 +84,9 @@ func TestDirectMatchesRewrite(t *testing.T) {
 			}
 		}
 	}
-	if used == 0 {
-		t.Fatal("no mode took the direct path: the test compares nothing")
+	for _, m := range modes {
+		if used[m] == 0 {
+			t.Errorf("%s never took the direct path: the test compares nothing for it", m)
+		}
 	}
 }

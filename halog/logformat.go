@@ -49,6 +49,9 @@ type lineFormat struct {
 	// filters read (the rewrite stops there), 0 for all
 	fields int
 	loc    *time.Location
+	// tight[slot]: the reader delimits the values of slot so that they
+	// never hold a byte <= ' ' (numbers, addresses)
+	tight []bool
 }
 
 // resolveFormat compiles the log format selected by -log-format or
@@ -86,6 +89,10 @@ func resolveFormat(o *Options) (*lineFormat, error) {
 	l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq = sl("ac"), sl("fc"), sl("bc"), sl("sc"), sl("rc"), sl("sq"), sl("bq")
 	l.hr, l.hs, l.r, l.hm, l.hu, l.hp, l.hv = sl("hr"), sl("hs"), sl("r"), sl("HM"), sl("HU"), sl("HP"), sl("HV")
 	l.tcp = l.TR < 0 && l.Tr < 0 && l.Ta < 0 && l.Tt >= 0
+	l.tight = make([]bool, rd.Slots())
+	for i := range l.tight {
+		l.tight[i] = rd.Tight(i)
+	}
 	if err := l.check(o); err != nil {
 		return nil, err
 	}

@@ -554,6 +554,19 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 	if !ok {
 		return
 	}
+	bp, _ := p.f.at(p.c.accN + offBytes)
+	st := p.urlStat(neg, formats.ParseInt(b, bp))
+	key, ok := p.urlKey(b)
+	if !ok {
+		p.truncated(b, lineno)
+		return
+	}
+	p.agg.addURL(key, &st)
+}
+
+// urlStat returns the -u statistics of one request of the timers in p.tv
+// (neg: one is negative) and the byte count bytes.
+func (p *proc) urlStat(neg bool, bytes int32) urlStat {
 	v := &p.tv
 	var st urlStat
 	st.req = 1
@@ -566,14 +579,8 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 	} else {
 		st.ttot = uint64(int64(v[4]))
 	}
-	bp, _ := p.f.at(p.c.accN + offBytes)
-	st.btot = uint64(int64(formats.ParseInt(b, bp)))
-	key, ok := p.urlKey(b)
-	if !ok {
-		p.truncated(b, lineno)
-		return
-	}
-	p.agg.addURL(key, &st)
+	st.btot = uint64(int64(bytes))
+	return st
 }
 
 // quoteField returns the first field from the field starting at start (or

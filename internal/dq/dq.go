@@ -96,6 +96,7 @@ type Queue struct {
 	pendEnd   uint64   // id after the last record in pend
 	spent     [][]byte // chunks ReadCopy consumed, free once copied out
 	free      [][]byte // write buffers for keepForRead to reuse
+	freeBytes int      // their capacity
 	maxPend   int      // bound of pendBytes
 	sinceCkpt int
 	dirty     bool // written, not fsynced
@@ -434,6 +435,7 @@ func (q *Queue) keepForRead() {
 	if k := len(q.free); k > 0 {
 		q.wbuf, q.free[k-1] = q.free[k-1][:0], nil
 		q.free = q.free[:k-1]
+		q.freeBytes -= cap(q.wbuf)
 	} else {
 		q.wbuf = make([]byte, 0, n+n/4)
 	}
@@ -517,10 +519,12 @@ func (q *Queue) ReadCopy(dst []Record, buf []byte, max int, stop <-chan struct{}
 	dst, err := q.read(dst, max, stop, true)
 	buf = CopyData(dst[n:], buf)
 	q.mu.Lock()
-	// Bounded: a burst's buffers go back to the garbage collector.
+	// Kept up to maxPend bytes, the most the pending chunks hold: a
+	// steady flow reuses them all.
 	for i, b := range q.spent {
-		if len(q.free) < 4 {
+		if q.freeBytes+cap(b) <= q.maxPend {
 			q.free = append(q.free, b)
+			q.freeBytes += cap(b)
 		}
 		q.spent[i] = nil
 	}

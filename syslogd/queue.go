@@ -231,12 +231,7 @@ func (m *memQueue) Append(p []byte) (uint64, error) {
 func (m *memQueue) AppendCommit(recs [][]byte) (dropped int, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, p := range recs {
-		if _, e := m.appendLocked(p); e != nil {
-			dropped++
-			err = e
-		}
-	}
+	dropped, err = dq.AppendEach(recs, m.appendLocked)
 	m.cond.Broadcast()
 	return dropped, err
 }

@@ -330,14 +330,22 @@ func (q *Queue) Append(p []byte) (uint64, error) {
 func (q *Queue) AppendCommit(recs [][]byte) (dropped int, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	dropped, err = AppendEach(recs, q.appendLocked)
+	if e := q.commitLocked(); e != nil {
+		return dropped, e
+	}
+	return dropped, err
+}
+
+// AppendEach calls add for each of recs (a queue's Append, its lock held
+// by the caller) and returns how many it refused and the last error: the
+// loop of an AppendCommit, dq's and syslogd's memory queue's.
+func AppendEach(recs [][]byte, add func([]byte) (uint64, error)) (dropped int, err error) {
 	for _, p := range recs {
-		if _, e := q.appendLocked(p); e != nil {
+		if _, e := add(p); e != nil {
 			dropped++
 			err = e
 		}
-	}
-	if e := q.commitLocked(); e != nil {
-		return dropped, e
 	}
 	return dropped, err
 }

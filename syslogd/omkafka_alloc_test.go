@@ -3,6 +3,7 @@ package syslogd
 import (
 	"bytes"
 	"log/slog"
+	"strconv"
 	"testing"
 
 	"github.com/haplog/haplog/internal/dq"
@@ -63,4 +64,19 @@ func recordID(r *kgo.Record) uint64 {
 		id = id*10 + uint64(c-'0')
 	}
 	return id
+}
+
+// TestNextID: the id after each of 0 to 120000 and around the largest
+// ids, as strconv formats it, after an instance prefix with digits.
+func TestNextID(t *testing.T) {
+	ids := []uint64{1<<64 - 3, 1e19 - 1}
+	for id := uint64(0); id < 120000; id++ {
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		v := nextID(strconv.AppendUint([]byte("m9z1-"), id, 10))
+		if want := "m9z1-" + strconv.FormatUint(id+1, 10); string(v) != want {
+			t.Fatalf("after %d: %q, want %q", id, v, want)
+		}
+	}
 }

@@ -210,12 +210,13 @@ func (f *fwdOut) sender() {
 		return
 	}
 	var recs []dq.Record
+	var buf []byte
 	var ids []uint64
 	var bw *bufio.Writer
 	addr := net.JoinHostPort(f.fp.target, f.fp.port)
 	for {
 		var err error
-		recs, err = f.q.Read(recs[:0], 1024, f.stop)
+		recs, buf, err = f.q.ReadCopy(recs[:0], buf[:0], 1024, f.stop)
 		if err != nil {
 			f.closeConn()
 			return
@@ -291,6 +292,7 @@ func writeFrame(bw *bufio.Writer, msg []byte, octet bool) {
 // datagram (EMSGSIZE) is dropped and counted failed.
 func (f *fwdOut) udpSender() {
 	var recs []dq.Record
+	var buf []byte
 	var conn *net.UDPConn
 	var dst netip.AddrPort
 	defer func() {
@@ -301,7 +303,7 @@ func (f *fwdOut) udpSender() {
 	addr := net.JoinHostPort(f.fp.target, f.fp.port)
 	for {
 		var err error
-		recs, err = f.q.Read(recs[:0], 1024, f.stop)
+		recs, buf, err = f.q.ReadCopy(recs[:0], buf[:0], 1024, f.stop)
 		if err != nil {
 			return
 		}

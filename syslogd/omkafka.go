@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/haplog/haplog/internal/dq"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -226,8 +227,11 @@ type kafkaOut struct {
 	stop   chan struct{}
 	done   chan struct{}
 	seq    atomic.Uint64
-	// batches are the free kafkaBatches.
-	batches sync.Pool
+	// free are the kafkaBatches no record of which is under way (a
+	// sync.Pool would drop them at each garbage collection, and a batch
+	// of 4096 records is a megabyte).
+	freeMu sync.Mutex
+	free   []*kafkaBatch
 
 	retry        time.Duration
 	sent, failed atomic.Uint64
@@ -294,56 +298,101 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 }
 
 // kafkaBatch holds the records sender made of one read from the queue
-// while franz-go has them. It goes back to kafkaOut.batches once the last
+// while franz-go has them. It goes back to kafkaOut.free once the last
 // of its records' promises returned (franz-go does not touch a record
 // after its promise), so a steady flow allocates no arrays.
+//
+// The records a broker acknowledged leave the queue together, with one
+// Ack (one lock) once every promise of the batch ran, not one per record.
 type kafkaBatch struct {
 	recs    []kgo.Record
 	hdrs    []kgo.RecordHeader
+	qids    []uint64 // queue id of each record
+	data    []byte   // the records' values (ReadCopy)
 	ids     []byte
+	done    []uint64     // queue ids to acknowledge, done[:ndone]
+	ndone   atomic.Int64 // slots of done taken
 	left    atomic.Int64 // records whose promise has not run yet
 	promise func(*kgo.Record, error)
 }
 
-// batch returns a kafkaBatch for n records, reused when one is free.
-func (k *kafkaOut) batch(n int) *kafkaBatch {
-	b, _ := k.batches.Get().(*kafkaBatch)
+// batch returns a kafkaBatch, reused when one is free.
+func (k *kafkaOut) batch() *kafkaBatch {
+	var b *kafkaBatch
+	k.freeMu.Lock()
+	if n := len(k.free); n > 0 {
+		b, k.free[n-1] = k.free[n-1], nil
+		k.free = k.free[:n-1]
+	}
+	k.freeMu.Unlock()
 	if b == nil {
 		b = &kafkaBatch{}
 		b.promise = func(r *kgo.Record, err error) {
-			k.promise(r, err)
+			if k.promise(r, err) {
+				// Each promise takes its own slot: no lock, whichever
+				// goroutine runs it; the last one reads them all
+				// after its Add.
+				b.done[b.ndone.Add(1)-1] = b.qids[b.index(r)]
+			}
 			if b.left.Add(-1) == 0 {
-				clear(b.recs) // drop the data; reset what franz-go set
-				k.batches.Put(b)
+				if n := b.ndone.Load(); n > 0 {
+					_ = k.q.Ack(b.done[:n]...)
+				}
+				clear(b.recs) // reset what franz-go set
+				k.putBatch(b)
 			}
 		}
 	}
+	return b
+}
+
+// kafkaReadMax is the most records sender reads from the queue at once.
+const kafkaReadMax = 4096
+
+// putBatch makes b free for batch.
+func (k *kafkaOut) putBatch(b *kafkaBatch) {
+	k.freeMu.Lock()
+	k.free = append(k.free, b)
+	k.freeMu.Unlock()
+}
+
+// records makes the Kafka records of recs in b: value, key, the id header
+// and the partition when it is set by the configuration.
+func (k *kafkaOut) records(b *kafkaBatch, recs []dq.Record, key []byte) {
+	n := len(recs)
 	if cap(b.recs) < n {
-		b.recs = make([]kgo.Record, n)
-		b.hdrs = make([]kgo.RecordHeader, n)
+		// At least twice the old size: the free batches soon all hold
+		// a full read, whichever of them a read gets.
+		c := max(n, min(2*cap(b.recs), kafkaReadMax))
+		b.recs = make([]kgo.Record, c)
+		b.hdrs = make([]kgo.RecordHeader, c)
+		b.qids = make([]uint64, c)
+		b.done = make([]uint64, c)
 	}
-	b.recs, b.hdrs = b.recs[:n], b.hdrs[:n]
+	b.recs, b.hdrs, b.qids, b.done = b.recs[:n], b.hdrs[:n], b.qids[:n], b.done[:n]
 	if need := n * (len(k.inst) + 21); cap(b.ids) < need {
 		b.ids = make([]byte, 0, need)
 	}
 	b.ids = b.ids[:0]
+	b.ndone.Store(0)
 	b.left.Store(int64(n))
-	return b
-}
 
-// records makes the Kafka records of recs in a kafkaBatch: value, key,
-// the id header and the partition when it is set by the configuration.
-func (k *kafkaOut) records(recs []dq.Record, key []byte) *kafkaBatch {
-	b := k.batch(len(recs))
 	// One timestamp per batch: franz-go would read the clock for each
 	// record without one (a tenth of the CPU per message).
-	now := time.Now()
+	now := time.Now().Truncate(time.Millisecond)
+	var prev []byte // the previous record's header value
 	for i, r := range recs {
 		start := len(b.ids)
-		b.ids = append(b.ids, k.inst...)
-		b.ids = append(b.ids, '-')
-		b.ids = strconv.AppendUint(b.ids, r.ID, 10)
-		b.hdrs[i] = kgo.RecordHeader{Key: IDHeader, Value: b.ids[start:len(b.ids):len(b.ids)]}
+		if i > 0 && r.ID == recs[i-1].ID+1 {
+			b.ids = nextID(append(b.ids, prev...))
+		} else {
+			b.ids = append(b.ids, k.inst...)
+			b.ids = append(b.ids, '-')
+			b.ids = strconv.AppendUint(b.ids, r.ID, 10)
+		}
+		prev = b.ids[start:len(b.ids):len(b.ids)]
+		b.hdrs[i] = kgo.RecordHeader{Key: IDHeader, Value: prev}
+		b.qids[i] = r.ID
 		rec := &b.recs[i]
 		rec.Value, rec.Key, rec.Headers, rec.Timestamp = r.Data, key, b.hdrs[i:i+1:i+1], now
 		switch {
@@ -353,7 +402,35 @@ func (k *kafkaOut) records(recs []dq.Record, key []byte) *kafkaBatch {
 			rec.Partition = int32(k.seq.Add(1) % uint64(k.kp.partNumber))
 		}
 	}
-	return b
+}
+
+// nextID adds one to the decimal number ending v (the id after the
+// previous one in a batch, where ids mostly follow each other: cheaper
+// than formatting it).
+func nextID(v []byte) []byte {
+	i := len(v) - 1
+	for ; i >= 0 && v[i] == '9'; i-- {
+		v[i] = '0'
+	}
+	if i >= 0 && v[i] >= '0' && v[i] < '9' {
+		v[i]++
+		return v
+	}
+	// All nines: one more digit, a 1 before the zeros.
+	v = append(v, '0')
+	copy(v[i+2:], v[i+1:len(v)-1])
+	v[i+1] = '1'
+	return v
+}
+
+// index is the position of r in b.recs: franz-go hands the promise the
+// pointer it was given, &b.recs[i].
+func (b *kafkaBatch) index(r *kgo.Record) int {
+	i := int((uintptr(unsafe.Pointer(r)) - uintptr(unsafe.Pointer(unsafe.SliceData(b.recs)))) / unsafe.Sizeof(*r))
+	if i < 0 || i >= len(b.recs) || &b.recs[i] != r {
+		panic("omkafka: promise for a record not of its batch")
+	}
+	return i
 }
 
 // sender produces what the queue holds, one kafkaBatch per read from the
@@ -366,39 +443,32 @@ func (k *kafkaOut) sender() {
 		key = []byte(k.kp.key)
 	}
 	for {
+		// The data are copied into the batch, which lives as long as
+		// franz-go has its records.
+		b := k.batch()
 		var err error
-		recs, err = k.q.Read(recs[:0], 4096, k.stop)
-		if err != nil {
-			return
-		}
-		if len(recs) == 0 {
+		recs, b.data, err = k.q.ReadCopy(recs[:0], b.data[:0], kafkaReadMax, k.stop)
+		if err != nil || len(recs) == 0 {
+			k.putBatch(b)
+			if err != nil {
+				return
+			}
 			continue
 		}
-		b := k.records(recs, key)
+		k.records(b, recs, key)
 		for i := range b.recs {
 			k.cl.Produce(k.ctx, &b.recs[i], b.promise)
 		}
-		clear(recs) // the records hold the data now
 	}
 }
 
-// recordID is the queue id in the id header of a record sender made.
-func recordID(r *kgo.Record) uint64 {
-	v := r.Headers[0].Value
-	i := bytes.LastIndexByte(v, '-')
-	var id uint64
-	for _, c := range v[i+1:] {
-		id = id*10 + uint64(c-'0')
-	}
-	return id
-}
-
-// promise is called by franz-go once a record is acknowledged or failed.
-func (k *kafkaOut) promise(r *kgo.Record, err error) {
+// promise is called by franz-go once a record is acknowledged or failed;
+// it reports whether the record is to leave the queue.
+func (k *kafkaOut) promise(r *kgo.Record, err error) bool {
 	switch {
 	case err == nil:
 		k.sent.Add(1)
-		_ = k.q.AckOne(recordID(r))
+		return true
 	case errors.Is(err, context.Canceled):
 		// Shutting down: the record stays queued.
 	case errors.Is(err, kerr.MessageTooLarge), errors.Is(err, kerr.RecordListTooLarge),
@@ -407,7 +477,7 @@ func (k *kafkaOut) promise(r *kgo.Record, err error) {
 		// it.
 		k.failed.Add(1)
 		k.log.Error("omkafka: record rejected", "action", k.name, "err", err)
-		_ = k.q.AckOne(recordID(r))
+		return true
 	default:
 		// Keep it: send everything unacknowledged again after
 		// action.resumeInterval (at most 1 s).
@@ -418,6 +488,7 @@ func (k *kafkaOut) promise(r *kgo.Record, err error) {
 			time.AfterFunc(k.retry, func() { k.suspended.Store(false); k.q.Rewind() })
 		}
 	}
+	return false
 }
 
 // Flush and Reopen have nothing to do: the queue is the buffer.

@@ -20,7 +20,13 @@ import (
 type actionQueue interface {
 	Append(p []byte) (uint64, error)
 	Commit() error
-	Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Record, error)
+	// AppendCommit appends recs and commits them under one lock; it
+	// returns how many could not be appended and the last error.
+	AppendCommit(recs [][]byte) (dropped int, err error)
+	// ReadCopy waits for records and appends up to max to dst, their
+	// data copied into buf (appended): valid until the caller reuses
+	// buf, whatever the queue does meanwhile.
+	ReadCopy(dst []dq.Record, buf []byte, max int, stop <-chan struct{}) ([]dq.Record, []byte, error)
 	Ack(ids ...uint64) error
 	AckOne(id uint64) error // Ack of one id, allocation-free through the interface
 	Rewind()
@@ -170,19 +176,41 @@ func (q *queueParams) open() (actionQueue, error) {
 
 // memQueue is a bounded in-memory queue with the acknowledgement semantics
 // of dq (LinkedList/FixedArray without queue.filename).
+//
+// Its records are a ring of (chunk, offset, length), the bytes in 64 KiB
+// chunks reused once every record in them is acknowledged: ReadCopy copies
+// what it hands out, so nothing outside holds a chunk, and a steady flow
+// allocates nothing and leaves the garbage collector no pointers to
+// follow per record.
 type memQueue struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
-	recs    []dq.Record // un-acknowledged, ids contiguous from base
-	base    uint64
-	acked   dq.AckSet // watermark base
-	arena   []byte    // the records' bytes are appended here
-	rpos    int
+	ents    []memEnt // ring; ents[head] is id base
+	head    int
+	n       int    // records in the ring, ids base to base+n-1
+	base    uint64 // every id below it is acknowledged
+	acked   dq.AckSet
+	chunks  [][]byte // chunk number chunk0+i; the last one is filled
+	chunk0  int
+	free    [][]byte // empty chunks to reuse
+	rpos    int      // offset from base of the next record to read
 	size    int
 	timeout time.Duration
 	closed  bool
 	st      dq.Stats
 }
+
+// memEnt is where a record's bytes are: chunks[chunk-chunk0][off:off+n].
+type memEnt struct {
+	chunk int
+	off   int32
+	n     int32
+}
+
+const (
+	memChunk = 64 << 10
+	memFree  = 256 // free chunks kept, 16 MiB
+)
 
 func newMemQueue(size int, timeout time.Duration) *memQueue {
 	m := &memQueue{size: size, timeout: timeout, base: 1}
@@ -196,13 +224,26 @@ func (m *memQueue) Instance() string { return "" }
 func (m *memQueue) Append(p []byte) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.recs) >= m.size && !m.closed {
+	return m.appendLocked(p)
+}
+
+// AppendCommit appends recs and wakes the reader, under one lock.
+func (m *memQueue) AppendCommit(recs [][]byte) (dropped int, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	dropped, err = dq.AppendEach(recs, m.appendLocked)
+	m.cond.Broadcast()
+	return dropped, err
+}
+
+func (m *memQueue) appendLocked(p []byte) (uint64, error) {
+	if m.n >= m.size && !m.closed {
 		// Records appended before this one are not committed yet: let
 		// the reader have them, or nothing frees space.
 		m.cond.Broadcast()
 		t := time.AfterFunc(m.timeout, func() { m.mu.Lock(); m.cond.Broadcast(); m.mu.Unlock() })
 		deadline := time.Now().Add(m.timeout)
-		for len(m.recs) >= m.size && !m.closed && time.Now().Before(deadline) {
+		for m.n >= m.size && !m.closed && time.Now().Before(deadline) {
 			m.cond.Wait()
 		}
 		t.Stop()
@@ -210,19 +251,33 @@ func (m *memQueue) Append(p []byte) (uint64, error) {
 	if m.closed {
 		return 0, dq.ErrClosed
 	}
-	if len(m.recs) >= m.size {
+	if m.n >= m.size {
 		return 0, dq.ErrFull
 	}
-	id := m.base + uint64(len(m.recs))
-	// Records are copied into an arena, a new one when it is full (the
-	// old one lives as long as records in it are in use): one
-	// allocation per 64 KiB of records, not one per record.
-	if cap(m.arena)-len(m.arena) < len(p) {
-		m.arena = make([]byte, 0, max(64<<10, len(p)))
+	if m.n == len(m.ents) {
+		// Grow the ring (to twice, at most the queue's size), in order.
+		ents := make([]memEnt, min(max(64, 2*len(m.ents)), m.size))
+		k := copy(ents, m.ents[m.head:])
+		copy(ents[k:], m.ents[:m.head])
+		m.ents, m.head = ents, 0
 	}
-	n := len(m.arena)
-	m.arena = append(m.arena, p...)
-	m.recs = append(m.recs, dq.Record{ID: id, Data: m.arena[n:len(m.arena):len(m.arena)]})
+	last := len(m.chunks) - 1
+	if last < 0 || cap(m.chunks[last])-len(m.chunks[last]) < len(p) {
+		var c []byte
+		if k := len(m.free); k > 0 && len(p) <= memChunk {
+			c, m.free[k-1] = m.free[k-1], nil
+			m.free = m.free[:k-1]
+		} else {
+			c = make([]byte, 0, max(memChunk, len(p)))
+		}
+		m.chunks = append(m.chunks, c)
+		last++
+	}
+	c := m.chunks[last]
+	m.ents[(m.head+m.n)%len(m.ents)] = memEnt{chunk: m.chunk0 + last, off: int32(len(c)), n: int32(len(p))}
+	m.chunks[last] = append(c, p...)
+	id := m.base + uint64(m.n)
+	m.n++
 	m.st.Enqueued++
 	return id, nil
 }
@@ -236,14 +291,14 @@ func (m *memQueue) Commit() error {
 	return nil
 }
 
-func (m *memQueue) Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Record, error) {
+func (m *memQueue) ReadCopy(dst []dq.Record, buf []byte, max int, stop <-chan struct{}) ([]dq.Record, []byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for m.rpos >= len(m.recs) && !m.closed {
+	for m.rpos >= m.n && !m.closed {
 		if stop != nil {
 			select {
 			case <-stop:
-				return dst, dq.ErrClosed
+				return dst, buf, dq.ErrClosed
 			default:
 			}
 			woke := make(chan struct{})
@@ -263,17 +318,22 @@ func (m *memQueue) Read(dst []dq.Record, max int, stop <-chan struct{}) ([]dq.Re
 		}
 	}
 	if m.closed {
-		return dst, dq.ErrClosed
+		return dst, buf, dq.ErrClosed
 	}
-	for n := 0; n < max && m.rpos < len(m.recs); m.rpos++ {
-		r := m.recs[m.rpos]
-		if m.acked.Has(r.ID) {
+	first := len(dst)
+	for n := 0; n < max && m.rpos < m.n; m.rpos++ {
+		id := m.base + uint64(m.rpos)
+		if m.acked.Has(id) {
 			continue
 		}
-		dst = append(dst, r)
+		e := m.ents[(m.head+m.rpos)%len(m.ents)]
+		c := m.chunks[e.chunk-m.chunk0]
+		dst = append(dst, dq.Record{ID: id, Data: c[e.off : e.off+e.n]})
 		n++
 	}
-	return dst, nil
+	// Copied under the lock: a chunk is reused once acknowledged.
+	buf = dq.CopyData(dst[first:], buf)
+	return dst, buf, nil
 }
 
 func (m *memQueue) Ack(ids ...uint64) error {
@@ -295,29 +355,45 @@ func (m *memQueue) AckOne(id uint64) error {
 }
 
 func (m *memQueue) ackLocked(id uint64) {
-	if id < m.base+uint64(len(m.recs)) && m.acked.Set(id) {
+	if id < m.base+uint64(m.n) && m.acked.Set(id) {
 		m.st.Acked++
 	}
 }
 
-// advanceLocked drops the acknowledged head.
+// advanceLocked drops the acknowledged head and frees the chunks before
+// the first record left.
 func (m *memQueue) advanceLocked() {
 	k := int(m.acked.Advance() - m.base)
-	if k > 0 {
-		clear(m.recs[:k])
-		// Reslice; copy down only once the dead head is large, so
-		// acknowledging costs O(1) amortised.
-		m.recs = m.recs[k:]
-		if cap(m.recs) > 2*len(m.recs)+1024 {
-			m.recs = append([]dq.Record(nil), m.recs...)
-		}
-		m.base += uint64(k)
-		m.rpos -= k
-		if m.rpos < 0 {
-			m.rpos = 0
-		}
-		m.cond.Broadcast()
+	if k <= 0 {
+		return
 	}
+	m.head = (m.head + k) % len(m.ents)
+	m.n -= k
+	m.base += uint64(k)
+	m.rpos = max(m.rpos-k, 0)
+	keep := len(m.chunks) - 1 // the chunk being filled
+	if m.n > 0 {
+		keep = m.ents[m.head].chunk - m.chunk0
+	}
+	if m.n == 0 && keep >= 0 {
+		m.chunks[keep] = m.chunks[keep][:0] // nothing in it is live
+	}
+	if keep > 0 {
+		for i, c := range m.chunks[:keep] {
+			// Up to memFree chunks are kept (a steady flow reuses
+			// them all); a burst's beyond that go back to the
+			// garbage collector.
+			if cap(c) == memChunk && len(m.free) < memFree {
+				m.free = append(m.free, c[:0])
+			}
+			m.chunks[i] = nil
+		}
+		rest := copy(m.chunks, m.chunks[keep:])
+		clear(m.chunks[rest:])
+		m.chunks = m.chunks[:rest]
+		m.chunk0 += keep
+	}
+	m.cond.Broadcast()
 }
 
 func (m *memQueue) Rewind() {
@@ -330,7 +406,7 @@ func (m *memQueue) Stats() dq.Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.st
-	s.Size = int64(len(m.recs) - m.acked.Len())
+	s.Size = int64(m.n - m.acked.Len())
 	return s
 }
 
@@ -342,45 +418,39 @@ func (m *memQueue) Close() error {
 	return nil
 }
 
-// appendRecords appends each record of a framed batch (a 4-byte
-// big-endian length, then the rendered message) to q and commits them
-// with one write. One final line feed of a rendering is not part of the
-// record (a template written for files ends in one; a record is a
-// message, not a line), unless keepLF (omfwd over UDP sends the rendering
-// as it is, as rsyslogd). It returns how many records could not be
-// appended and the last error.
-func appendRecords(q actionQueue, framed []byte, keepLF bool) (dropped int, err error) {
+// splitRecords appends to dst each record of a framed batch (a 4-byte
+// big-endian length, then the rendered message). One final line feed of a
+// rendering is not part of the record (a template written for files ends
+// in one; a record is a message, not a line), unless keepLF (omfwd over
+// UDP sends the rendering as it is, as rsyslogd). A bad frame ends the
+// batch: bad is 1 then, and err says why.
+func splitRecords(dst [][]byte, framed []byte, keepLF bool) (recs [][]byte, bad int, err error) {
 	for b := framed; len(b) >= 4; {
 		n := int(binary.BigEndian.Uint32(b))
 		if n > len(b)-4 {
-			return dropped + 1, fmt.Errorf("record of %d bytes, %d framed: %w", n, len(b)-4, errBadFrame)
+			return dst, 1, fmt.Errorf("record of %d bytes, %d framed: %w", n, len(b)-4, errBadFrame)
 		}
 		rec := b[4 : 4+n]
 		b = b[4+n:]
 		if len(rec) > 0 && rec[len(rec)-1] == '\n' && !keepLF {
 			rec = rec[:len(rec)-1]
 		}
-		if _, e := q.Append(rec); e != nil {
-			dropped++
-			err = e
-		}
+		dst = append(dst, rec)
 	}
-	if e := q.Commit(); e != nil {
-		return dropped, e
-	}
-	return dropped, err
+	return dst, 0, nil
 }
 
 var errBadFrame = errors.New("bad record framing")
 
 // queueInput is the enqueueing side of the queued actions (omkafka,
-// omfwd): Write and WriteRecords append to the action queue and commit
-// under one lock, counting the messages it refuses.
+// omfwd): Write and WriteRecords append a batch to the action queue and
+// commit it under one lock, counting the messages it refuses.
 type queueInput struct {
 	name    string
 	q       actionQueue
-	mu      sync.Mutex // serialises Append+Commit
-	keepLF  bool       // records keep a final line feed (appendRecords)
+	mu      sync.Mutex // serialises the batches; guards lines
+	lines   [][]byte   // the records of the batch being queued
+	keepLF  bool       // records keep a final line feed (splitRecords)
 	enqDrop atomic.Uint64
 }
 
@@ -388,7 +458,6 @@ type queueInput struct {
 func (a *queueInput) Write(p []byte) (int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var err error
 	for rest := p; len(rest) > 0; {
 		line := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
@@ -396,16 +465,10 @@ func (a *queueInput) Write(p []byte) (int, error) {
 		} else {
 			rest = nil
 		}
-		if _, e := a.q.Append(line); e != nil {
-			a.enqDrop.Add(1)
-			err = e
-		}
+		a.lines = append(a.lines, line)
 	}
-	if e := a.q.Commit(); e != nil {
-		return 0, e
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", a.name, err)
+	if err := a.queueLines(0, nil); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }
@@ -415,8 +478,22 @@ func (a *queueInput) Write(p []byte) (int, error) {
 func (a *queueInput) WriteRecords(framed []byte, n int) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	dropped, err := appendRecords(a.q, framed, a.keepLF)
-	a.enqDrop.Add(uint64(dropped))
+	var bad int
+	var err error
+	a.lines, bad, err = splitRecords(a.lines, framed, a.keepLF)
+	return a.queueLines(bad, err)
+}
+
+// queueLines appends and commits a.lines, counting bad records (and those
+// the queue refuses) as dropped; err is a framing error.
+func (a *queueInput) queueLines(bad int, err error) error {
+	dropped, e := a.q.AppendCommit(a.lines)
+	clear(a.lines) // they point into the caller's buffer
+	a.lines = a.lines[:0]
+	a.enqDrop.Add(uint64(dropped + bad))
+	if e != nil {
+		err = e
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.name, err)
 	}

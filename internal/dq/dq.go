@@ -93,8 +93,11 @@ type Queue struct {
 	acked     AckSet  // acknowledged ids at or above low
 	pend      []chunk // committed records not yet read, in memory
 	pendBytes int
-	pendEnd   uint64 // id after the last record in pend
-	maxPend   int    // bound of pendBytes
+	pendEnd   uint64   // id after the last record in pend
+	spent     [][]byte // chunks ReadCopy consumed, free once copied out
+	free      [][]byte // write buffers for keepForRead to reuse
+	freeBytes int      // their capacity
+	maxPend   int      // bound of pendBytes
 	sinceCkpt int
 	dirty     bool // written, not fsynced
 	closed    bool
@@ -315,11 +318,42 @@ func (q *Queue) segFor(id uint64) uint64 {
 // Append buffers one record and returns its id; it is written by the next
 // Commit and seen by Read only after that.
 func (q *Queue) Append(p []byte) (uint64, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.appendLocked(p)
+}
+
+// AppendCommit appends each of recs and commits them, under one lock (a
+// received batch costs one lock, not one per record). A record that
+// cannot be appended (ErrFull, too large) is counted in dropped, the
+// others are still appended; err is the last error.
+func (q *Queue) AppendCommit(recs [][]byte) (dropped int, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	dropped, err = AppendEach(recs, q.appendLocked)
+	if e := q.commitLocked(); e != nil {
+		return dropped, e
+	}
+	return dropped, err
+}
+
+// AppendEach calls add for each of recs (a queue's Append, its lock held
+// by the caller) and returns how many it refused and the last error: the
+// loop of an AppendCommit, dq's and syslogd's memory queue's.
+func AppendEach(recs [][]byte, add func([]byte) (uint64, error)) (dropped int, err error) {
+	for _, p := range recs {
+		if _, e := add(p); e != nil {
+			dropped++
+			err = e
+		}
+	}
+	return dropped, err
+}
+
+func (q *Queue) appendLocked(p []byte) (uint64, error) {
 	if len(p) > maxPayload {
 		return 0, fmt.Errorf("dq: record of %d bytes exceeds %d", len(p), maxPayload)
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
 		return 0, ErrClosed
 	}
@@ -406,12 +440,20 @@ func (q *Queue) keepForRead() {
 	q.pend = append(q.pend, chunk{first: q.committed, buf: q.wbuf})
 	q.pendBytes += n
 	q.pendEnd = q.next
-	q.wbuf = make([]byte, 0, n+n/4)
+	if k := len(q.free); k > 0 {
+		q.wbuf, q.free[k-1] = q.free[k-1][:0], nil
+		q.free = q.free[:k-1]
+		q.freeBytes -= cap(q.wbuf)
+	} else {
+		q.wbuf = make([]byte, 0, n+n/4)
+	}
 }
 
 // readPendLocked appends to dst up to max records from the in-memory
-// chunks, from q.rnext on; it returns how many it appended.
-func (q *Queue) readPendLocked(dst []Record, max int) ([]Record, int) {
+// chunks, from q.rnext on; it returns how many it appended. A chunk read
+// to its end goes to q.spent when keep (ReadCopy copies the records out,
+// then reuses it), to the garbage collector otherwise.
+func (q *Queue) readPendLocked(dst []Record, max int, keep bool) ([]Record, int) {
 	n := 0
 	for n < max && len(q.pend) > 0 && q.rnext >= q.pend[0].first {
 		c := &q.pend[0]
@@ -423,6 +465,9 @@ func (q *Queue) readPendLocked(dst []Record, max int) ([]Record, int) {
 		c.first = id + 1
 		if c.off >= len(c.buf) {
 			q.pendBytes -= len(c.buf)
+			if keep {
+				q.spent = append(q.spent, c.buf)
+			}
 			q.pend[0] = chunk{}
 			q.pend = q.pend[1:]
 		}
@@ -468,6 +513,53 @@ func (q *Queue) syncer() {
 func (q *Queue) Read(dst []Record, max int, stop <-chan struct{}) ([]Record, error) {
 	q.rmu.Lock()
 	defer q.rmu.Unlock()
+	return q.read(dst, max, stop, false)
+}
+
+// ReadCopy is Read with the records' data copied into buf (appended to
+// it; the records point there): they stay valid until the caller reuses
+// buf, and the queue reuses its write buffers instead of allocating one
+// per Commit.
+func (q *Queue) ReadCopy(dst []Record, buf []byte, max int, stop <-chan struct{}) ([]Record, []byte, error) {
+	q.rmu.Lock()
+	defer q.rmu.Unlock()
+	n := len(dst)
+	dst, err := q.read(dst, max, stop, true)
+	buf = CopyData(dst[n:], buf)
+	q.mu.Lock()
+	// Kept up to maxPend bytes, the most the pending chunks hold: a
+	// steady flow reuses them all.
+	for i, b := range q.spent {
+		if q.freeBytes+cap(b) <= q.maxPend {
+			q.free = append(q.free, b)
+			q.freeBytes += cap(b)
+		}
+		q.spent[i] = nil
+	}
+	q.spent = q.spent[:0]
+	q.mu.Unlock()
+	return dst, buf, err
+}
+
+// CopyData copies the data of recs into buf (appended, buf grown at most
+// once) and points the records there; it returns buf.
+func CopyData(recs []Record, buf []byte) []byte {
+	n := len(buf)
+	for _, r := range recs {
+		n += len(r.Data)
+	}
+	if n > cap(buf) {
+		buf = append(make([]byte, 0, n+n/4), buf...)
+	}
+	for i := range recs {
+		start := len(buf)
+		buf = append(buf, recs[i].Data...)
+		recs[i].Data = buf[start:len(buf):len(buf)]
+	}
+	return buf
+}
+
+func (q *Queue) read(dst []Record, max int, stop <-chan struct{}, keep bool) ([]Record, error) {
 	q.mu.Lock()
 	for q.rnext >= q.committed && !q.closed {
 		if stop != nil {
@@ -487,7 +579,7 @@ func (q *Queue) Read(dst []Record, max int, stop <-chan struct{}) ([]Record, err
 	limit := q.committed
 	if len(q.pend) > 0 && q.rnext >= q.pend[0].first {
 		// The reader is not behind: the records are in memory.
-		dst, _ = q.readPendLocked(dst, max)
+		dst, _ = q.readPendLocked(dst, max, keep)
 		// The file reader, if ever needed again, restarts at rnext.
 		if q.rf != nil {
 			_ = q.rf.Close()

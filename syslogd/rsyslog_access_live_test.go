@@ -116,9 +116,9 @@ func accessSends(t *testing.T, c net.Conn, udpAddr, tcpAddr, out string) string 
 	closed(denied, "sender 127.0.0.2")
 	c1 := from("tcp", "127.0.0.3", tcpAddr)
 	_, _ = c1.Write([]byte("<13>h t: tcp-1\n"))
+	wait("tcp-1") // two connections: their lines' order is the receiver's choice
 	c2 := from("tcp", "127.0.0.1", tcpAddr)
 	_, _ = c2.Write([]byte("<13>h t: tcp-2\n"))
-	wait("tcp-1")
 	wait("tcp-2")
 	c3 := from("tcp", "127.0.0.1", tcpAddr)
 	_, _ = c3.Write([]byte("<13>h t: tcp-3\n"))

@@ -1,6 +1,7 @@
 package syslogd
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"net"
@@ -21,12 +22,22 @@ import (
 // *.log file below the two output directories must be the same, name and
 // bytes. all names the file of the catch-all rule that receives the
 // probes; it must see every message of the port it listens on.
+// lineCount is the number of lines in file (0 when it cannot be read).
+func lineCount(file string) int {
+	b, _ := os.ReadFile(file)
+	return bytes.Count(b, []byte("\n"))
+}
+
 type diffCase struct {
 	conf  string
 	msgs  []diffMsg
 	all   string   // file (relative to OUTDIR) the readiness probes go to
 	want  []string // files rsyslogd must write (a case that writes none checks nothing)
 	ports int      // number of PORTn placeholders; 0: one (PORT)
+	// every names, for each port, a file (relative to OUTDIR) that gets
+	// one line for every message sent there; nil: all for PORT alone.
+	// rsyslogd is sent the next message once it wrote the last one.
+	every []string
 	// attrs: the mode, owner and group of every *.log file and
 	// directory below OUTDIR must be the same too.
 	attrs bool
@@ -84,13 +95,23 @@ func runRsyslogDiff(t *testing.T, dc diffCase) {
 	deadline := time.Now().Add(20 * time.Second)
 	probeRsyslogd(t, c, all, deadline)
 	markRsyslogdStarted(t, c, all, "started", deadline)
+	every := dc.every
+	if every == nil {
+		every = []string{dc.all}
+	}
 	for _, m := range dc.msgs {
 		conn := c
 		if m.port > 0 {
 			conn = others[m.port-1]
 		}
+		// rsyslogd's inputs are not ordered with each other, nor imudp
+		// across its batches: one message at a time.
+		f := filepath.Join(rdir, every[m.port])
+		n := lineCount(f)
 		_, _ = conn.Write([]byte(m.text))
-		time.Sleep(2 * time.Millisecond) // rsyslog's imudp is not ordered across batches otherwise
+		if !testkit.Poll(time.Until(deadline), func() bool { return lineCount(f) > n }) {
+			t.Fatalf("rsyslogd did not write %q to %s", m.text, every[m.port])
+		}
 	}
 	_, _ = c.Write([]byte("<13>h t: done"))
 	if !waitFileHas(all, "done", deadline) {

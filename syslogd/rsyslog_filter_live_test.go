@@ -8,6 +8,7 @@ const filterConf = `global(workDirectory="OUTDIR")
 module(load="imudp")
 input(type="imudp" address="127.0.0.1" port="PORT")
 $template T,"%syslogtag%|%msg%|%hostname%\n"
+*.* OUTDIR/every.log;T
 :msg, contains, "abc" OUTDIR/contains.log;T
 :msg, !contains, "abc" OUTDIR/ncontains.log;T
 :programname, isequal, "app" OUTDIR/isequal.log;T
@@ -58,5 +59,5 @@ var filterLogs = []string{"contains", "ncontains", "isequal", "nisequal", "start
 // TestLiveRsyslogFilters compares property filters, blocks, '&' and stop
 // with the installed rsyslogd's on the same datagrams.
 func TestLiveRsyslogFilters(t *testing.T) {
-	runRsyslogDiff(t, diffCase{conf: filterConf, msgs: udpMsgs(filterMsgs...), all: "all.log", want: logNames(filterLogs)})
+	runRsyslogDiff(t, diffCase{conf: filterConf, msgs: udpMsgs(filterMsgs...), all: "all.log", every: []string{"every.log"}, want: logNames(filterLogs)})
 }

@@ -7,6 +7,7 @@ import "testing"
 const ifConf = `module(load="imudp")
 input(type="imudp" address="127.0.0.1" port="PORT")
 $template T,"%syslogtag%|%msg%|%hostname%\n"
+*.* OUTDIR/every.log;T
 if $msg contains 'abc' then OUTDIR/if1.log;T
 if $programname == "app" and not ($hostname startswith "web") then OUTDIR/if2.log;T
 else OUTDIR/else2.log;T
@@ -28,5 +29,5 @@ var ifLogs = []string{"if1", "if2", "else2", "if3", "if3in", "else3", "if4", "if
 // TestLiveRsyslogIf compares RainerScript if/then/else with the installed
 // rsyslogd's on the same datagrams.
 func TestLiveRsyslogIf(t *testing.T) {
-	runRsyslogDiff(t, diffCase{conf: ifConf, msgs: udpMsgs(filterMsgs...), all: "all.log", want: logNames(ifLogs)})
+	runRsyslogDiff(t, diffCase{conf: ifConf, msgs: udpMsgs(filterMsgs...), all: "all.log", every: []string{"every.log"}, want: logNames(ifLogs)})
 }

@@ -135,6 +135,7 @@ func TestLiveRsyslogRulesets(t *testing.T) {
 		}
 	}
 	runRsyslogDiff(t, diffCase{conf: rulesetConf, msgs: msgs, all: "all.log", ports: 3,
+		every: []string{"all.log", "remote.log", "legacy.log"},
 		want: []string{"all.log", "common-first.log", "common-again.log", "common.log", "remote.log",
 			"remote-after.log", "default-after.log", "legacy.log"}})
 }

@@ -16,8 +16,11 @@ import (
 // goroutines runnable at the time have run (runtime.Gosched sends it to
 // the back of the run queue), so a line waits at most one round of the
 // scheduler and the lines of that round go out together; when the proxy
-// is idle a line leaves at once. The lines stay in order: any other send
-// to the sink (admin notices, sendRecord) first sends what is queued.
+// is idle a line leaves at once. The lines keep the order they were
+// logged in, with each other and with the lines sent at once (admin
+// notices, sendRecord), to any target: such a send first sends every
+// queue of the process (logOutput.flushQueues), as a request logged before
+// a server went down must reach the syslog daemon before the DOWN notice.
 
 const (
 	// logBatchMax is the most datagrams given to one system call.
@@ -39,12 +42,18 @@ type logBatch struct {
 	wake, done chan struct{}
 	closed     bool
 	out        *logOutput
+	s          *sink        // the queue's target
 	sc         batchScratch // the system call's vectors (logtarget_*.go)
 }
 
-func newLogBatch(o *logOutput) *logBatch {
-	return &logBatch{buf: make([]byte, 0, logBatchBytes), ends: make([]int, 0, logBatchLines),
-		wake: make(chan struct{}, 1), done: make(chan struct{}), out: o}
+// newLogBatch makes the queue of s and registers it with o.
+func newLogBatch(o *logOutput, s *sink) *logBatch {
+	q := &logBatch{buf: make([]byte, 0, logBatchBytes), ends: make([]int, 0, logBatchLines),
+		wake: make(chan struct{}, 1), done: make(chan struct{}), out: o, s: s}
+	o.qmu.Lock()
+	o.queues = append(o.queues, q)
+	o.qmu.Unlock()
+	return q
 }
 
 // queue adds the datagram b (copied) to s's queue and wakes the flusher
@@ -54,7 +63,7 @@ func (s *sink) queue(b []byte) {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
-		s.direct(b)
+		q.out.deliver(s, b)
 		return
 	}
 	if len(q.ends) == logBatchLines || len(q.buf)+len(b) > logBatchBytes {
@@ -113,13 +122,15 @@ func (s *sink) flushLocked() {
 	q.buf, q.ends = q.buf[:0], q.ends[:0]
 }
 
-// direct sends b at once, after what is queued.
-func (s *sink) direct(b []byte) {
-	q := s.batch
-	q.mu.Lock()
-	s.flushLocked()
-	q.out.deliver(s, b)
-	q.mu.Unlock()
+// flushQueues sends what every queue of the process holds.
+func (o *logOutput) flushQueues() {
+	o.qmu.Lock()
+	defer o.qmu.Unlock()
+	for _, q := range o.queues {
+		q.mu.Lock()
+		q.s.flushLocked()
+		q.mu.Unlock()
+	}
 }
 
 // closeBatch sends what is queued and stops the flusher; later lines are
@@ -130,11 +141,21 @@ func (s *sink) closeBatch() {
 		return
 	}
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return
 	}
 	s.flushLocked()
 	q.closed = true
 	close(q.done)
+	q.mu.Unlock()
+	o := q.out
+	o.qmu.Lock()
+	defer o.qmu.Unlock()
+	for i, x := range o.queues {
+		if x == q {
+			o.queues = append(o.queues[:i], o.queues[i+1:]...)
+			break
+		}
+	}
 }

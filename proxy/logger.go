@@ -87,7 +87,7 @@ func (o *logOutput) newSink(g *config.Global, t config.LogTarget, tag string) (*
 		return nil, err
 	}
 	s.conn, s.raw = c, raw
-	s.batch = newLogBatch(o)
+	s.batch = newLogBatch(o, s)
 	go s.flusher()
 	return s, nil
 }
@@ -145,6 +145,9 @@ func (set *sinkSet) send(level formats.Severity, msg []byte) {
 // sendAt is send with the syslog header dated now; with queue, a UDP
 // target's line is queued (sink.queue) rather than sent at once.
 func (set *sinkSet) sendAt(level formats.Severity, now time.Time, msg []byte, queue bool) {
+	if !queue {
+		set.p.out.flushQueues() // the queued lines were logged first
+	}
 	for _, s := range set.sinks {
 		if level > s.target.MaxLevel || !s.sample() {
 			continue
@@ -152,13 +155,10 @@ func (set *sinkSet) sendAt(level formats.Severity, now time.Time, msg []byte, qu
 		lv := max(level, s.target.MinLevel) // more severe levels are raised to MinLevel
 		bp := bufPool.Get().(*[]byte)
 		dgram := s.framer.Append((*bp)[:0], lv, now, msg)
-		switch {
-		case s.batch == nil:
-			set.p.out.deliver(s, dgram)
-		case queue:
+		if queue && s.batch != nil {
 			s.queue(dgram)
-		default:
-			s.direct(dgram)
+		} else {
+			set.p.out.deliver(s, dgram)
 		}
 		if cap(dgram) <= 64<<10 {
 			*bp = dgram[:0]

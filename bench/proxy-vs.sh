@@ -5,6 +5,11 @@
 #
 #   bench/proxy-vs.sh            # 10 s per run, wrk -t1 -c50
 #   DUR=30s CONNS=100 bench/proxy-vs.sh
+#   MODES=keepalive bench/proxy-vs.sh   # one mode only (keepalive, close)
+#
+# cpu/req is the user+system CPU time the proxy process (haproxy or ours)
+# spent during the run, from /proc/PID/stat, divided by the requests wrk
+# completed: microseconds per request, 10 ms clock-tick resolution.
 #
 # Each side gets one core's worth of threads: the proxy runs with
 # GOMAXPROCS=1 and HAProxy with "nbthread 1" (issue 10 §3). PROXY=<binary>
@@ -90,9 +95,11 @@ python3 "$WORK/count.py" $LOGH "$WORK/count-haproxy" & pids+=($!)
 python3 "$WORK/count.py" $LOGP "$WORK/count-proxy" & pids+=($!)
 cfg $PRX $LOGP >"$WORK/proxy.cfg"
 GOMAXPROCS=1 "$WORK/proxy" -q -f "$WORK/proxy.cfg" & pids+=($!)
+pid_proxy=$!
 if [ -n "$HAPROXY" ]; then
 	cfg $HAP $LOGH >"$WORK/haproxy.cfg"
 	"$HAPROXY" -db -f "$WORK/haproxy.cfg" & pids+=($!)
+	pid_haproxy=$!
 fi
 # wait until every listener accepts (haproxy can take a while on a busy box)
 for port in $BE $PRX ${HAPROXY:+$HAP}; do
@@ -103,24 +110,31 @@ for port in $BE $PRX ${HAPROXY:+$HAP}; do
 done
 
 count() { cat "$WORK/count-$1" 2>/dev/null || echo 0; }
+# cputicks PID -> utime+stime in clock ticks (fields 14 and 15 of stat;
+# the command name, field 2, is taken off first as it may hold spaces)
+cputicks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+TCK=$(getconf CLK_TCK)
 
 # run NAME PORT MODE -> prints one result row
 run() {
 	local name=$1 port=$2 mode=$3 hdr=()
 	[ "$mode" = close ] && hdr=(-H "Connection: close")
-	local before after out rps p99 reqs
+	local before after out rps p99 reqs pid="pid_$1" c0 c1
 	before=$(count "$name")
+	c0=$(cputicks "${!pid}")
 	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency "${hdr[@]}" "http://127.0.0.1:$port/?sz=100")
+	c1=$(cputicks "${!pid}")
 	sleep 1 # let the counter flush (it writes every 0.5 s of silence)
 	after=$(count "$name")
 	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
-	printf '%-8s %-10s %12s %10s %10s %10s\n' "$name" "$mode" "$rps" "$p99" "$reqs" "$((after - before))"
+	printf '%-8s %-10s %12s %10s %10s %10s %9s\n' "$name" "$mode" "$rps" "$p99" "$reqs" "$((after - before))" \
+		"$(awk -v t=$((c1 - c0)) -v hz="$TCK" -v n="$reqs" 'BEGIN { printf "%.1fus", n ? t * 1e6 / hz / n : 0 }')"
 }
 
-printf '%-8s %-10s %12s %10s %10s %10s\n' target mode req/s p99 requests logged
-for mode in keepalive close; do
+printf '%-8s %-10s %12s %10s %10s %10s %9s\n' target mode req/s p99 requests logged cpu/req
+for mode in ${MODES:-keepalive close}; do
 	if [ -n "$HAPROXY" ]; then run haproxy $HAP $mode; fi
 	run proxy $PRX $mode
 done

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/haplog/haplog/proxy/h1"
@@ -57,6 +58,10 @@ type conduit struct {
 	vec      [3][]byte
 	bufs     net.Buffers
 	chunkHdr [32]byte
+	// rc is dst's socket when write may first try a non-blocking send
+	// (rw its scratch); nil otherwise.
+	rc syscall.RawConn
+	rw *rawWrite
 }
 
 // conduit returns the session's transfer state set up for one transfer
@@ -64,6 +69,18 @@ type conduit struct {
 func (s *session) conduit(src *reader, dst net.Conn, rto, wto time.Duration) *conduit {
 	c := &s.xfer
 	*c = conduit{src: src, dst: dst, rto: rto, wto: wto, now: s.p.opts.Now}
+	switch {
+	case s.cliRC != nil && dst == s.raw && s.c == s.raw: // not under TLS
+		c.rc = s.cliRC
+	case s.srvRC != nil && dst == s.srvConn:
+		c.rc = s.srvRC
+	}
+	if c.rc != nil {
+		if s.rw == nil {
+			s.rw = newRawWrite()
+		}
+		c.rw = s.rw
+	}
 	return c
 }
 
@@ -79,6 +96,15 @@ func deadline(now func() time.Time, d time.Duration) time.Time {
 func (c *conduit) write(b []byte) bool {
 	if len(b) == 0 {
 		return true
+	}
+	if c.rc != nil {
+		// The write deadline matters only to a write that has to wait:
+		// what the socket takes at once goes without re-arming it (two
+		// clock readings and a timer update per write); the rest, and
+		// any error, take the path below, which sets it first.
+		if b = b[c.rw.send(c.rc, b):]; len(b) == 0 {
+			return true
+		}
 	}
 	if err := c.dst.SetWriteDeadline(deadline(c.now, c.wto)); err != nil {
 		c.fail = xferErr{sideDst, err}

@@ -48,7 +48,7 @@
 //
 //	type           file                  role
 //	health         check.go, admin.go    health checks, UP/DOWN, admin states, on-marked-down/up
-//	logOutput      logger.go             log targets, datagram send, notices, send alert
+//	logOutput      logger.go logbatch.go log targets, datagram send and queue, notices, send alert
 //	cliState       cli.go, cli_cmds.go   stats sockets and their commands
 //
 // The configuration is provisioned once into a plan (plan.go): every
@@ -139,7 +139,15 @@
 //
 // Sending a log line never blocks a request: datagrams are written with
 // MSG_DONTWAIT on a connected UDP socket; a full socket buffer drops the
-// line and counts it (Stats).
+// line and counts it (Stats). The request lines to a UDP target are queued
+// on it and leave together once the goroutines runnable at the time have
+// run (logbatch.go: one sendmmsg and one wake-up of the syslog daemon for
+// a scheduler round's lines instead of one each), in order, and before any
+// other line to that target.
+//
+// The request path's writes first send what the socket takes at once
+// without re-arming the write deadline (rawwrite.go), which only a write
+// that has to wait needs.
 //
 // # Rules, stats socket, client aborts
 //

@@ -178,5 +178,5 @@ func logStream(s *session, end time.Time) {
 	id := uniqueID(s)
 	fillRecord(s, end)
 	s.rec.UniqueID = id
-	s.fe.logs.sendRecordAt(s.fe, level, &s.rec, end)
+	s.fe.logs.sendRecordAt(s.fe, level, &s.rec, end, true)
 }

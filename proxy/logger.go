@@ -21,6 +21,8 @@ type sink struct {
 	fd     int         // for fd@N targets; -1 otherwise
 	ux     *unixTarget // for UNIX socket targets (logtarget_unix.go)
 	index  int         // 1-based position in its set, for error messages
+	// batch queues the request lines of a UDP target (logbatch.go).
+	batch *logBatch
 	// sampling state ("sample r:s")
 	mu      sync.Mutex
 	counter int
@@ -85,6 +87,8 @@ func (o *logOutput) newSink(g *config.Global, t config.LogTarget, tag string) (*
 		return nil, err
 	}
 	s.conn, s.raw = c, raw
+	s.batch = newLogBatch(o, s)
+	go s.flusher()
 	return s, nil
 }
 
@@ -93,6 +97,7 @@ func (set *sinkSet) close() {
 		return
 	}
 	for _, s := range set.sinks {
+		s.closeBatch()
 		if s.conn != nil {
 			s.conn.Close()
 		}
@@ -107,20 +112,22 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b 
 // logger of the set whose level filter lets it through.
 func (set *sinkSet) sendRecord(fe *frontend, level formats.Severity, r *formats.Record) {
 	if set != nil {
-		set.sendRecordAt(fe, level, r, set.p.now())
+		set.sendRecordAt(fe, level, r, set.p.now(), false)
 	}
 }
 
 // sendRecordAt is sendRecord with the syslog header dated now: the
 // request path passes the reading of the proxy's clock it already holds
-// (the stream's end), one clock read less per request.
-func (set *sinkSet) sendRecordAt(fe *frontend, level formats.Severity, r *formats.Record, now time.Time) {
+// (the stream's end), one clock read less per request. With queue, the
+// lines for UDP targets are queued for their flusher (logbatch.go)
+// instead of sent at once.
+func (set *sinkSet) sendRecordAt(fe *frontend, level formats.Severity, r *formats.Record, now time.Time, queue bool) {
 	if set == nil || len(set.sinks) == 0 {
 		return
 	}
 	bp := bufPool.Get().(*[]byte)
 	msg := fe.format.Append((*bp)[:0], r)
-	set.sendAt(level, now, msg)
+	set.sendAt(level, now, msg, queue)
 	if cap(msg) <= 64<<10 {
 		*bp = msg[:0]
 		bufPool.Put(bp)
@@ -132,11 +139,15 @@ func (set *sinkSet) send(level formats.Severity, msg []byte) {
 	if set == nil {
 		return
 	}
-	set.sendAt(level, set.p.now(), msg)
+	set.sendAt(level, set.p.now(), msg, false)
 }
 
-// sendAt is send with the syslog header dated now.
-func (set *sinkSet) sendAt(level formats.Severity, now time.Time, msg []byte) {
+// sendAt is send with the syslog header dated now; with queue, a UDP
+// target's line is queued (sink.queue) rather than sent at once.
+func (set *sinkSet) sendAt(level formats.Severity, now time.Time, msg []byte, queue bool) {
+	if !queue {
+		set.p.out.flushQueues() // the queued lines were logged first
+	}
 	for _, s := range set.sinks {
 		if level > s.target.MaxLevel || !s.sample() {
 			continue
@@ -144,7 +155,11 @@ func (set *sinkSet) sendAt(level formats.Severity, now time.Time, msg []byte) {
 		lv := max(level, s.target.MinLevel) // more severe levels are raised to MinLevel
 		bp := bufPool.Get().(*[]byte)
 		dgram := s.framer.Append((*bp)[:0], lv, now, msg)
-		set.p.out.deliver(s, dgram)
+		if queue && s.batch != nil {
+			s.queue(dgram)
+		} else {
+			set.p.out.deliver(s, dgram)
+		}
 		if cap(dgram) <= 64<<10 {
 			*bp = dgram[:0]
 			bufPool.Put(bp)

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"syscall"
 )
@@ -91,4 +92,7 @@ func strerror(e syscall.Errno) string {
 type logOutput struct {
 	p         *Proxy
 	alertOnce atomic.Bool // the send-failure ALERT was printed
+	// queues are the open queues of the UDP targets (logbatch.go).
+	qmu    sync.Mutex
+	queues []*logBatch
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/haplog/haplog/formats"
@@ -42,6 +43,11 @@ type session struct {
 	// with the session, their buffers pooled between connections.
 	cliRd, srvRdBuf reader
 	srvFor          *server
+	// cliRC and srvRC give the plain TCP client and server sockets to
+	// conduit.write's non-blocking first attempt (nil for TLS and other
+	// connections); rw is its scratch, kept with the session.
+	cliRC, srvRC syscall.RawConn
+	rw           *rawWrite
 	// killed is set when on-marked-down/up closed the server side
 	// (termination cause 'D'); see extcheck_shutdown.go.
 	killed atomic.Bool
@@ -82,7 +88,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 	reqHdrs, respHdrs := s.req.hdrs[:0], s.resp.hdrs[:0]
 	reqFields, respFields := s.req.msg.Headers[:0], s.resp.msg.Headers[:0]
-	wbuf, hbuf, sampleHdr, reqBuf := s.wbuf[:0], s.hbuf[:0], s.sampleHdr[:0], s.reqBuf[:0]
+	wbuf, hbuf, sampleHdr, reqBuf, rw := s.wbuf[:0], s.hbuf[:0], s.sampleHdr[:0], s.reqBuf[:0], s.rw
 	respCaps, reqCaps, wk := s.st.respCaps[:0], s.st.reqCaps[:0], s.st.wake[:0]
 	*s = session{p: fe.p, pl: fe.pl, fe: fe, c: c, raw: c, client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()),
 		accept: at, txn: txn{wbuf: wbuf, hbuf: hbuf, sampleHdr: sampleHdr, reqBuf: reqBuf}}
@@ -90,6 +96,7 @@ func (s *session) init(fe *frontend, c net.Conn, at time.Time) {
 	s.req.msg.Headers, s.resp.msg.Headers = reqFields, respFields
 	s.req.lim, s.resp.lim = &fe.pl.tune.lim, &fe.pl.tune.lim
 	s.st.respCaps, s.st.reqCaps, s.st.wake = respCaps, reqCaps, wk
+	s.rw, s.cliRC = rw, rawConnOf(c)
 }
 
 func (s *session) closeServer() {
@@ -97,7 +104,7 @@ func (s *session) closeServer() {
 	defer s.srvMu.Unlock()
 	if s.srvConn != nil {
 		s.srvConn.Close()
-		s.srvConn, s.srvFor = nil, nil // srvRd is kept for reuse
+		s.srvConn, s.srvFor, s.srvRC = nil, nil, nil // srvRd is kept for reuse
 	}
 }
 
@@ -105,7 +112,7 @@ func (s *session) setServer(c net.Conn, srv *server) {
 	s.st.srvAP = addrPort(c.RemoteAddr())
 	s.srvMu.Lock()
 	defer s.srvMu.Unlock()
-	s.srvConn, s.srvFor = c, srv
+	s.srvConn, s.srvFor, s.srvRC = c, srv, rawConnOf(c)
 	if s.srvRd == nil {
 		s.srvRd = s.srvRdBuf.reset(c, s.pl.tune)
 	} else {

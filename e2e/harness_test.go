@@ -141,7 +141,8 @@ func startBackends(t *testing.T) map[string]int {
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	ports := map[string]int{}
-	for _, name := range []string{"web1", "web2", "api1", "echo1", "dead"} {
+	ports["DEAD"] = testkit.RefusedPort(t) // bound, not listening: refused
+	for _, name := range []string{"web1", "web2", "api1", "echo1"} {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -149,9 +150,6 @@ func startBackends(t *testing.T) map[string]int {
 		ports[strings.ToUpper(name)] = l.Addr().(*net.TCPAddr).Port
 		var serve func(context.Context, net.Listener) error
 		switch name {
-		case "dead":
-			l.Close() // a port reserved, then freed: nothing listens
-			continue
 		case "echo1":
 			serve = (&testbackend.TCP{Mode: testbackend.Echo}).Serve
 		default:

@@ -108,13 +108,13 @@ func startEnv(t *testing.T) *env {
 	}
 	// The dead server and the flapping one (while down) are ports bound
 	// without a listener: refused, and nobody else can take them.
-	dp, releaseDead, err := deadPort()
+	dp, releaseDead, err := testkit.HoldUnlistened(0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(releaseDead)
 	e.dead = "127.0.0.1:" + strconv.Itoa(dp)
-	fp, releaseFlap, err := deadPort()
+	fp, releaseFlap, err := testkit.HoldUnlistened(0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,7 +503,7 @@ func (f *flapper) down() {
 	f.cancel()
 	<-f.done
 	f.cancel = nil
-	if r, err := holdPort(f.port); err == nil {
+	if _, r, err := testkit.HoldUnlistened(f.port); err == nil {
 		f.release = r
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/haplog/haplog/formats"
 	"github.com/haplog/haplog/internal/testbackend"
+	"github.com/haplog/haplog/internal/testkit"
 )
 
 // mustDial connects to address over TCP (within 5s), failing the test if
@@ -116,8 +117,7 @@ func startBackends(t testing.TB, ctx context.Context) map[int]int {
 		tb := &testbackend.TCP{Mode: m}
 		go tb.Serve(ctx, listen(20010+i))
 	}
-	dead := listen(20009) // reserve a port, then free it: nothing listens
-	dead.Close()
+	ports[20009] = testkit.RefusedPort(t) // bound, not listening: refused
 	return ports
 }
 

@@ -307,12 +307,7 @@ defaults
 // whether the client sent data or not (retries 1: its data has arrived
 // when the connection is closed), and the line is the same.
 func TestDifferentialTCPRefused(t *testing.T) {
-	dead, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := dead.Addr().String()
-	dead.Close() // nothing listens there now: connect is refused
+	deadAddr := "127.0.0.1:" + strconv.Itoa(testkit.RefusedPort(t))
 	r := sideBySide(t, tcpRefusedConfig, func(int) string { return deadAddr })
 	for _, data := range []string{"", "hello\n"} {
 		name := "silent"

@@ -33,7 +33,7 @@ backend be
 // when the client had sent data the proxy never forwarded; the proxy must
 // close it the same way, not with an RST.
 func TestTCPRefuseCloseVsHAProxy(t *testing.T) {
-	dead := testkit.FreePort(t)
+	dead := testkit.RefusedPort(t)
 	hb, ob := testkit.FreePort(t), testkit.FreePort(t)
 	cfg := func(b int) string {
 		s := strings.ReplaceAll(tcpRefuseConfig, "BINDPORT", strconv.Itoa(b))

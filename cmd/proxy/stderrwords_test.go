@@ -41,7 +41,14 @@ func maskState(s string) string {
 func playServerStates(t *testing.T, bin string) stateRun {
 	t.Helper()
 	sink := syslogSink(t)
-	fePort, srvPort := testkit.FreePort(t), testkit.FreePort(t)
+	fePort := testkit.FreePort(t)
+	// The server's port refuses (bound, not listening) until it listens
+	// there: no other test can take it meanwhile.
+	srvPort, release, err := testkit.HoldUnlistened(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
 	cfg := testkit.WriteFile(t, filepath.Join(t.TempDir(), "states.cfg"), fmt.Sprintf(`global
     log %s local0
 defaults
@@ -97,6 +104,7 @@ backend be
 		}
 	}
 	until(`has no server available`)
+	release()
 	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", srvPort))
 	if err != nil {
 		t.Fatal(err)

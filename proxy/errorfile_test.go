@@ -61,25 +61,7 @@ func TestErrorFileVsHAProxy(t *testing.T) {
 				}
 				r := sideBySide(t, cfg, nil)
 				r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
-				var got, lines [2]string
-				for who := range 2 {
-					conn := r.dial(t, who)
-					conn.SetDeadline(time.Now().Add(10 * time.Second))
-					io.WriteString(conn, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
-					b, _ := io.ReadAll(conn)
-					conn.Close()
-					got[who] = string(b)
-					lines[who] = payload(r.sink[who].next(t, "."))
-					if strings.Count(got[who], "HTTP/1.") > 1 {
-						lines[who] += " | " + payload(r.sink[who].next(t, "."))
-					}
-				}
-				if got[0] != got[1] {
-					t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
-				}
-				if lines[0] != lines[1] {
-					t.Errorf("log %q, haproxy %q", lines[1], lines[0])
-				}
+				sameAnswers(t, r, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
 			})
 		}
 	}
@@ -96,25 +78,7 @@ func TestErrorLocVsHAProxy(t *testing.T) {
 				"backend be\n    " + kw + "\n    http-request deny if { path /deny }\n"
 			r := sideBySide(t, cfg, nil)
 			r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
-			var got, lines [2]string
-			for who := range 2 {
-				conn := r.dial(t, who)
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				io.WriteString(conn, "GET /deny HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
-				b, _ := io.ReadAll(conn)
-				conn.Close()
-				got[who] = string(b)
-				lines[who] = payload(r.sink[who].next(t, "."))
-				if strings.Count(got[who], "HTTP/1.") > 1 {
-					lines[who] += " | " + payload(r.sink[who].next(t, "."))
-				}
-			}
-			if got[0] != got[1] {
-				t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
-			}
-			if lines[0] != lines[1] {
-				t.Errorf("log %q, haproxy %q", lines[1], lines[0])
-			}
+			sameAnswers(t, r, "GET /deny HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
 		})
 	}
 }
@@ -151,25 +115,7 @@ func TestServerErrorKeepAliveVsHAProxy(t *testing.T) {
 				"backend be\n" + c.extra + "    server s1 ORIGIN\n"
 			r := sideBySide(t, cfg, func(int) string { return c.origin })
 			r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
-			var got, lines [2]string
-			for who := range 2 {
-				conn := r.dial(t, who)
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				io.WriteString(conn, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
-				b, _ := io.ReadAll(conn)
-				conn.Close()
-				got[who] = string(b)
-				lines[who] = payload(r.sink[who].next(t, "."))
-				if strings.Count(got[who], "HTTP/1.") > 1 {
-					lines[who] += " | " + payload(r.sink[who].next(t, "."))
-				}
-			}
-			if got[0] != got[1] {
-				t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
-			}
-			if lines[0] != lines[1] {
-				t.Errorf("log %q, haproxy %q", lines[1], lines[0])
-			}
+			sameAnswers(t, r, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
 		})
 	}
 }
@@ -197,26 +143,34 @@ func TestLocalReplyBodyVsHAProxy(t *testing.T) {
 			{"unsent-body", "POST " + path + " HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 100)},
 		} {
 			t.Run(path[1:]+"-"+c.name, func(t *testing.T) {
-				var got, lines [2]string
-				for who := range 2 {
-					conn := r.dial(t, who)
-					conn.SetDeadline(time.Now().Add(10 * time.Second))
-					io.WriteString(conn, c.req+next)
-					b, _ := io.ReadAll(conn)
-					conn.Close()
-					got[who] = string(b)
-					lines[who] = payload(r.sink[who].next(t, "."))
-					if strings.Count(got[who], "HTTP/1.") > 1 {
-						lines[who] += " | " + payload(r.sink[who].next(t, "."))
-					}
-				}
-				if got[0] != got[1] {
-					t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
-				}
-				if lines[0] != lines[1] {
-					t.Errorf("log %q, haproxy %q", lines[1], lines[0])
-				}
+				sameAnswers(t, r, c.req+next)
 			})
 		}
+	}
+}
+
+// sameAnswers sends req on a new connection to haproxy and to the proxy,
+// reads until each closes, and requires the same bytes and the same log
+// lines (two when two answers came back).
+func sameAnswers(t *testing.T, r *sideRun, req string) {
+	t.Helper()
+	var got, lines [2]string
+	for who := range 2 {
+		conn := r.dial(t, who)
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(conn, req)
+		b, _ := io.ReadAll(conn)
+		conn.Close()
+		got[who] = string(b)
+		lines[who] = payload(r.sink[who].next(t, "."))
+		if strings.Count(got[who], "HTTP/1.") > 1 {
+			lines[who] += " | " + payload(r.sink[who].next(t, "."))
+		}
+	}
+	if got[0] != got[1] {
+		t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+	}
+	if lines[0] != lines[1] {
+		t.Errorf("log %q, haproxy %q", lines[1], lines[0])
 	}
 }

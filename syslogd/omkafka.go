@@ -274,8 +274,10 @@ func newKafkaOut(name string, kp kafkaParams, log *slog.Logger) (*kafkaOut, erro
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.AllowAutoTopicCreation(),
 	}
-	if kp.partFixed >= 0 || kp.partNumber > 0 {
-		opts = append(opts, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if kp.partFixed >= 0 || kp.partNumber > 0 || kp.key == "" {
+		// The partition of a read batch is chosen once by sender (see
+		// batchPartitioner); a key is hashed by franz-go's default.
+		opts = append(opts, kgo.RecordPartitioner(batchPartitioner{}))
 	}
 	opts = append(opts, kp.opts...)
 	cl, err := kgo.NewClient(opts...)
@@ -380,6 +382,7 @@ func (k *kafkaOut) records(b *kafkaBatch, recs []dq.Record, key []byte) {
 	// One timestamp per batch: franz-go would read the clock for each
 	// record without one (a tenth of the CPU per message).
 	now := time.Now().Truncate(time.Millisecond)
+	part := k.partition()
 	var prev []byte // the previous record's header value
 	for i, r := range recs {
 		start := len(b.ids)
@@ -395,13 +398,46 @@ func (k *kafkaOut) records(b *kafkaBatch, recs []dq.Record, key []byte) {
 		b.qids[i] = r.ID
 		rec := &b.recs[i]
 		rec.Value, rec.Key, rec.Headers, rec.Timestamp = r.Data, key, b.hdrs[i:i+1:i+1], now
-		switch {
-		case k.kp.partFixed >= 0:
-			rec.Partition = k.kp.partFixed
-		case k.kp.partNumber > 0:
-			rec.Partition = int32(k.seq.Add(1) % uint64(k.kp.partNumber))
-		}
+		rec.Partition = part
 	}
+}
+
+// partition is what sender puts in the Partition field of every record of
+// a read batch, for batchPartitioner: the fixed partition
+// (partitions.usefixed), the next of partitions.number in turn, or, by
+// default and with partitions.auto, the batch's number, which
+// batchPartitioner turns into the next of the topic's writable
+// partitions. One partition per batch instead of one per record
+// (rsyslog's omkafka turns per message) still spreads the flow evenly,
+// and lets franz-go append each record to the batch of the previous one.
+func (k *kafkaOut) partition() int32 {
+	switch {
+	case k.kp.partFixed >= 0:
+		return k.kp.partFixed
+	case k.kp.partNumber > 0:
+		return int32(k.seq.Add(1) % uint64(k.kp.partNumber))
+	}
+	return -1 - int32(k.seq.Add(1)&(1<<30-1))
+}
+
+// batchPartitioner is franz-go's partitioner for sender's records: a
+// Partition field >= 0 is the partition (a fixed one, or one of
+// partitions.number: it must exist, and records wait for it as rsyslog's
+// do); a negative one, -1 - the batch's number, picks in turn among the
+// topic's partitions that have a leader (from franz-go's metadata), so an
+// unavailable partition does not hold messages back. It keeps no state,
+// so franz-go takes no partitioner lock while buffering a record.
+type batchPartitioner struct{}
+
+func (batchPartitioner) ForTopic(string) kgo.TopicPartitioner { return batchPartitioner{} }
+
+func (batchPartitioner) RequiresConsistency(r *kgo.Record) bool { return r.Partition >= 0 }
+
+func (batchPartitioner) Partition(r *kgo.Record, n int) int {
+	if r.Partition >= 0 {
+		return int(r.Partition)
+	}
+	return int(-1-r.Partition) % n
 }
 
 // nextID adds one to the decimal number ending v (the id after the

@@ -75,20 +75,25 @@ func (c *config) directOK() bool {
 
 // clean reports whether v can stand as (part of) a field: no byte <= ' '.
 func clean(v []byte) bool {
-	for ; len(v) >= 8; v = v[8:] {
-		// any byte < 0x21 (the high bit of its lane set by the borrow,
-		// not by the byte itself)
+	if len(v) < 8 {
+		for _, c := range v {
+			if c <= ' ' {
+				return false
+			}
+		}
+		return true
+	}
+	// 8 bytes a word, the last word overlapping the one before it (any
+	// byte < 0x21 sets the high bit of its lane by the borrow, not by the
+	// byte itself)
+	const ones, highs = 0x2121212121212121, 0x8080808080808080
+	last := binary.LittleEndian.Uint64(v[len(v)-8:])
+	acc := (last - ones) &^ last
+	for ; len(v) > 8; v = v[8:] {
 		w := binary.LittleEndian.Uint64(v)
-		if (w-0x2121212121212121)&^w&0x8080808080808080 != 0 {
-			return false
-		}
+		acc |= (w - ones) &^ w
 	}
-	for _, c := range v {
-		if c <= ' ' {
-			return false
-		}
-	}
-	return true
+	return acc&highs == 0
 }
 
 // directLine handles line by the direct path. handled is false when the

@@ -90,3 +90,34 @@ func TestDirectMatchesRewrite(t *testing.T) {
 		}
 	}
 }
+
+// TestClean compares clean with a byte-by-byte reading of its rule on
+// every length up to 40 with each byte in turn set to a value around the
+// bounds (' ', '!', 0, 0x80, 0xa0, 0xff) on a background of '!' or 0xa1.
+func TestClean(t *testing.T) {
+	want := func(v []byte) bool {
+		for _, c := range v {
+			if c <= ' ' {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 0; n <= 40; n++ {
+		for _, bg := range []byte{'!', 0xa1} {
+			v := bytes.Repeat([]byte{bg}, n)
+			if !clean(v) {
+				t.Fatalf("clean(%q) = false", v)
+			}
+			for i := range v {
+				for _, c := range []byte{' ', '!', 0, 0x1f, 0x80, 0xa0, 0xff} {
+					v[i] = c
+					if got := clean(v); got != want(v) {
+						t.Fatalf("clean(%q) = %v", v, got)
+					}
+					v[i] = bg
+				}
+			}
+		}
+	}
+}

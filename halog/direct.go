@@ -269,7 +269,7 @@ func (p *proc) directURL(msg []byte) []byte {
 	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
 	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
 	cleanv := func(slot int) bool { return l.tight[slot] || clean(val(slot)) }
-	for _, s := range [...]int{l.cc, l.cs} {
+	for _, s := range l.urlWhole {
 		if has(s) && (sp[s].Start == sp[s].End || !cleanv(s)) {
 			return nil
 		}
@@ -284,12 +284,12 @@ func (p *proc) directURL(msg []byte) []byte {
 			return nil
 		}
 	}
-	for _, s := range [...]int{l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq} {
-		if has(s) && !cleanv(s) {
+	for _, s := range l.urlClean {
+		if has(s) && !clean(val(s)) {
 			return nil
 		}
 	}
-	for _, s := range [...]int{l.hr, l.hs} {
+	for _, s := range l.urlQuote {
 		if has(s) && bytes.IndexByte(val(s), '"') >= 0 {
 			return nil
 		}

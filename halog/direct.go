@@ -262,8 +262,8 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 // request that is empty or holds a byte <= ' ', a capture block holding a
 // quote (halog takes the first field that starts with one for the
 // request), an empty or <BADREQ> method or URL, a method or URL with a byte
-// <= ' ', or no version after the URL (HTTP/0.9: the key would run into
-// the closing quote).
+// <= ' ', or an HTTP/0.9 request line cut after the URL (no space after
+// it in the rewrite: the key would run into the closing quote).
 func (p *proc) directURL(msg []byte) []byte {
 	l, sp := p.c.lf, p.spans
 	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
@@ -298,7 +298,10 @@ func (p *proc) directURL(msg []byte) []byte {
 		return nil
 	}
 	m, u, v := val(l.hm), val(l.hu), val(l.hv)
-	if len(m) == 0 || len(u) == 0 || !clean(m) || !clean(u) || string(v) == "HTTP/0.9" ||
+	// HTTP/0.9: the rewrite ends the URL with a space, as %r does, unless
+	// the request line was cut there
+	if len(m) == 0 || len(u) == 0 || !clean(m) || !clean(u) ||
+		string(v) == "HTTP/0.9" && len(m)+1+rawLen(u) >= formats.RequestLineMax ||
 		bytes.Equal(m, badReq) || bytes.Equal(u, badReq) {
 		return nil
 	}

@@ -266,23 +266,26 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 	for k := range vars {
 		v := &vars[k]
 		// the literals before the variable: at once when the line holds
-		// them with every optional space (the usual case), else one by one
-		if v.mask != 0 && pos+8 <= len(line) && (binary.LittleEndian.Uint64(line[pos:pos+8])^v.pre)&v.mask == 0 {
-			pos += int(v.preLen)
-		} else if v.at > v.from {
-			var done bool
-			if pos, ok, done = r.literals(line, pos, int(v.from), int(v.at)); done {
-				absent(sp[k:])
-				return pos, ok, ok
+		// them with every optional space and a byte after them (the usual
+		// case), else one by one
+		if v.mask != 0 && pos+8 < len(line) && (binary.LittleEndian.Uint64(line[pos:pos+8])^v.pre)&v.mask == 0 {
+			pos += int(v.preLen) // at most 8: pos < len(line)
+		} else {
+			if v.at > v.from {
+				var done bool
+				if pos, ok, done = r.literals(line, pos, int(v.from), int(v.at)); done {
+					absent(sp[k:])
+					return pos, ok, ok
+				}
 			}
-		}
-		if pos >= len(line) {
-			sp[k] = Span{-1, -1}
-			if v.op == opCapBlock || v.op == opCapList {
-				continue // they may print nothing
+			if pos >= len(line) {
+				sp[k] = Span{-1, -1}
+				if v.op == opCapBlock || v.op == opCapList {
+					continue // they may print nothing
+				}
+				absent(sp[k+1:])
+				return pos, true, true
 			}
-			absent(sp[k+1:])
-			return pos, true, true
 		}
 		// the usual values end where the next part starts (e, always
 		// >= pos): stored at the end of the switch; the others (a

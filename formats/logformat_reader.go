@@ -266,34 +266,37 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 	for k := range vars {
 		v := &vars[k]
 		// the literals before the variable: at once when the line holds
-		// them with every optional space (the usual case), else one by one
-		if v.mask != 0 && pos+8 <= len(line) && (binary.LittleEndian.Uint64(line[pos:pos+8])^v.pre)&v.mask == 0 {
-			pos += int(v.preLen)
-		} else if v.at > v.from {
-			var done bool
-			if pos, ok, done = r.literals(line, pos, int(v.from), int(v.at)); done {
-				absent(sp[k:])
-				return pos, ok, ok
+		// them with every optional space and a byte after them (the usual
+		// case), else one by one
+		if v.mask != 0 && pos+8 < len(line) && (binary.LittleEndian.Uint64(line[pos:pos+8])^v.pre)&v.mask == 0 {
+			pos += int(v.preLen) // at most 8: pos < len(line)
+		} else {
+			if v.at > v.from {
+				var done bool
+				if pos, ok, done = r.literals(line, pos, int(v.from), int(v.at)); done {
+					absent(sp[k:])
+					return pos, ok, ok
+				}
+			}
+			if pos >= len(line) {
+				sp[k] = Span{-1, -1}
+				if v.op == opCapBlock || v.op == opCapList {
+					continue // they may print nothing
+				}
+				absent(sp[k+1:])
+				return pos, true, true
 			}
 		}
-		if pos >= len(line) {
-			sp[k] = Span{-1, -1}
-			if v.op == opCapBlock || v.op == opCapList {
-				continue // they may print nothing
-			}
-			absent(sp[k+1:])
-			return pos, true, true
-		}
-		var s, e, next int
+		// the usual values end where the next part starts (e, always
+		// >= pos): stored at the end of the switch; the others (a
+		// number with a sign or in hex, quoted strings, captures...)
+		// continue the loop themselves
+		var e int
 		switch c := line[pos]; {
 		case v.op == opNum && c-'0' < 10 && v.n == 0: // the most frequent, delimited here
 			// a decimal number with no sign: numberEnd's digits
 			for e = pos + 1; e < len(line) && line[e]-'0' < 10; e++ {
 			}
-			s, next = pos, e
-		case v.op == opNum:
-			e = numberEnd(line, pos, v.n != 0)
-			s, next = pos, e
 		case v.op == opScan:
 			// most values end within 8 bytes: those searched here in a
 			// register (see indexFrom), the others by indexFrom after them
@@ -307,27 +310,33 @@ func (r *Reader) ReadSlots(line []byte, sp []Span, upto int) (n int, ok, cut boo
 			} else {
 				e = scanTo(line, pos, int(v.stop))
 			}
-			s, next = pos, e
 		case v.op == opFixed:
 			e = min(pos+int(v.n), len(line))
-			s, next = pos, e
 		case v.op == opAddr && v.stop != ':':
 			// an address not followed by a port (see step.value)
 			for e = pos; e < len(line) && isAddrByte(line[e]); e++ {
 			}
-			s, next = pos, e
 		default:
-			s, e, next = r.prog[v.at].value(line, pos)
+			var s, next int
+			if v.op == opNum {
+				next = numberEnd(line, pos, v.n != 0)
+				s, e = pos, next
+			} else {
+				s, e, next = r.prog[v.at].value(line, pos)
+			}
+			if next < 0 {
+				absent(sp[k:])
+				return pos, false, false
+			}
+			sp[k] = Span{int32(s), int32(e)}
+			if s < 0 {
+				sp[k] = Span{-1, -1}
+			}
+			pos = next
+			continue
 		}
-		if next < 0 {
-			absent(sp[k:])
-			return pos, false, false
-		}
-		sp[k] = Span{int32(s), int32(e)}
-		if s < 0 {
-			sp[k] = Span{-1, -1}
-		}
-		pos = next
+		sp[k] = Span{int32(pos), int32(e)}
+		pos = e
 	}
 	absent(sp[u:])
 	// the literals up to the next variable (not read), or to the end

@@ -75,20 +75,25 @@ func (c *config) directOK() bool {
 
 // clean reports whether v can stand as (part of) a field: no byte <= ' '.
 func clean(v []byte) bool {
-	for ; len(v) >= 8; v = v[8:] {
-		// any byte < 0x21 (the high bit of its lane set by the borrow,
-		// not by the byte itself)
+	if len(v) < 8 {
+		for _, c := range v {
+			if c <= ' ' {
+				return false
+			}
+		}
+		return true
+	}
+	// 8 bytes a word, the last word overlapping the one before it (any
+	// byte < 0x21 sets the high bit of its lane by the borrow, not by the
+	// byte itself)
+	const ones, highs = 0x2121212121212121, 0x8080808080808080
+	last := binary.LittleEndian.Uint64(v[len(v)-8:])
+	acc := (last - ones) &^ last
+	for ; len(v) > 8; v = v[8:] {
 		w := binary.LittleEndian.Uint64(v)
-		if (w-0x2121212121212121)&^w&0x8080808080808080 != 0 {
-			return false
-		}
+		acc |= (w - ones) &^ w
 	}
-	for _, c := range v {
-		if c <= ' ' {
-			return false
-		}
-	}
-	return true
+	return acc&highs == 0
 }
 
 // directLine handles line by the direct path. handled is false when the
@@ -257,14 +262,14 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 // request that is empty or holds a byte <= ' ', a capture block holding a
 // quote (halog takes the first field that starts with one for the
 // request), an empty or <BADREQ> method or URL, a method or URL with a byte
-// <= ' ', or no version after the URL (HTTP/0.9: the key would run into
-// the closing quote).
+// <= ' ', or an HTTP/0.9 request line cut after the URL (no space after
+// it in the rewrite: the key would run into the closing quote).
 func (p *proc) directURL(msg []byte) []byte {
 	l, sp := p.c.lf, p.spans
 	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
 	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
 	cleanv := func(slot int) bool { return l.tight[slot] || clean(val(slot)) }
-	for _, s := range [...]int{l.cc, l.cs} {
+	for _, s := range l.urlWhole {
 		if has(s) && (sp[s].Start == sp[s].End || !cleanv(s)) {
 			return nil
 		}
@@ -279,12 +284,12 @@ func (p *proc) directURL(msg []byte) []byte {
 			return nil
 		}
 	}
-	for _, s := range [...]int{l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq} {
-		if has(s) && !cleanv(s) {
+	for _, s := range l.urlClean {
+		if has(s) && !clean(val(s)) {
 			return nil
 		}
 	}
-	for _, s := range [...]int{l.hr, l.hs} {
+	for _, s := range l.urlQuote {
 		if has(s) && bytes.IndexByte(val(s), '"') >= 0 {
 			return nil
 		}
@@ -293,7 +298,10 @@ func (p *proc) directURL(msg []byte) []byte {
 		return nil
 	}
 	m, u, v := val(l.hm), val(l.hu), val(l.hv)
-	if len(m) == 0 || len(u) == 0 || !clean(m) || !clean(u) || string(v) == "HTTP/0.9" ||
+	// HTTP/0.9: the rewrite ends the URL with a space, as %r does, unless
+	// the request line was cut there
+	if len(m) == 0 || len(u) == 0 || !clean(m) || !clean(u) ||
+		string(v) == "HTTP/0.9" && len(m)+1+rawLen(u) >= formats.RequestLineMax ||
 		bytes.Equal(m, badReq) || bytes.Equal(u, badReq) {
 		return nil
 	}

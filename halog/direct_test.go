@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/haplog/haplog/formats"
 )
 
 // mutateLines returns the lines of data, each cut, or with a byte
@@ -40,6 +43,16 @@ func mutateLines(data []byte, seed uint64) []byte {
 // the diagnostics) must be the same as through the rewrite.
 func TestDirectMatchesRewrite(t *testing.T) {
 	recs := genRecords(4000, 21)
+	// HTTP/0.9 request lines of every length around the cut after the
+	// URL (the rewrite then writes no space after it), with escapes
+	for i, n := 0, formats.RequestLineMax-8; n < formats.RequestLineMax+4; i, n = i+37, n+1 {
+		r := &recs[i]
+		r.Method, r.Version = "GET", ""
+		r.URI = "/a#b" + strings.Repeat("y", n-len("GET /a#b"))
+		if n%3 == 0 {
+			r.URI = "/" + strings.Repeat("z", n-len("GET /"))
+		}
+	}
 	modes := []string{"-st", "-srv", "-srv -H", "-ic", "-pct", "-gt", "-c -H", "-e -st", "-E -srv",
 		"-hs 400:499 -ic", "-rt 100 -pct", "-RT 50 -st", "-v -H -ic", "-v -st", "-m 100 -srv", "-H -c -m 7",
 		"-u", "-uc -query", "-ua", "-ut", "-ue", "-hs 500:599 -u", "-v -H -u", "-rt 100 -uto", "-m 50 -u"}
@@ -87,6 +100,37 @@ func TestDirectMatchesRewrite(t *testing.T) {
 	for _, m := range modes {
 		if used[m] == 0 {
 			t.Errorf("%s never took the direct path: the test compares nothing for it", m)
+		}
+	}
+}
+
+// TestClean compares clean with a byte-by-byte reading of its rule on
+// every length up to 40 with each byte in turn set to a value around the
+// bounds (' ', '!', 0, 0x80, 0xa0, 0xff) on a background of '!' or 0xa1.
+func TestClean(t *testing.T) {
+	want := func(v []byte) bool {
+		for _, c := range v {
+			if c <= ' ' {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 0; n <= 40; n++ {
+		for _, bg := range []byte{'!', 0xa1} {
+			v := bytes.Repeat([]byte{bg}, n)
+			if !clean(v) {
+				t.Fatalf("clean(%q) = false", v)
+			}
+			for i := range v {
+				for _, c := range []byte{' ', '!', 0, 0x1f, 0x80, 0xa0, 0xff} {
+					v[i] = c
+					if got := clean(v); got != want(v) {
+						t.Fatalf("clean(%q) = %v", v, got)
+					}
+					v[i] = bg
+				}
+			}
 		}
 	}
 }

@@ -52,6 +52,9 @@ type lineFormat struct {
 	// tight[slot]: the reader delimits the values of slot so that they
 	// never hold a byte <= ' ' (numbers, addresses)
 	tight []bool
+	// the slots of directURL's checks the format has: whole fields (%CC
+	// %CS), values that may hold a byte <= ' ' (of %ac..%bq), captures
+	urlWhole, urlClean, urlQuote []int
 }
 
 // resolveFormat compiles the log format selected by -log-format or
@@ -92,6 +95,21 @@ func resolveFormat(o *Options) (*lineFormat, error) {
 	l.tight = make([]bool, rd.Slots())
 	for i := range l.tight {
 		l.tight[i] = rd.Tight(i)
+	}
+	for _, s := range []int{l.cc, l.cs} {
+		if s >= 0 {
+			l.urlWhole = append(l.urlWhole, s)
+		}
+	}
+	for _, s := range []int{l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq} {
+		if s >= 0 && !l.tight[s] {
+			l.urlClean = append(l.urlClean, s)
+		}
+	}
+	for _, s := range []int{l.hr, l.hs} {
+		if s >= 0 {
+			l.urlQuote = append(l.urlQuote, s)
+		}
 	}
 	if err := l.check(o); err != nil {
 		return nil, err

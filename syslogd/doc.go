@@ -236,7 +236,12 @@
 // request every quarter of action.resumeInterval, at most 250 ms, so it
 // resumes within a second of the broker coming back; records are not
 // compressed unless confParam compression.codec says so (librdkafka's
-// default). input(type="imkafka") reads a topic in a consumer
+// default). Without key=, the partition is chosen once per batch read
+// from the queue (up to 4096 records), turning over the partitions that
+// have a leader (partitions.auto, the default) or over partitions.number
+// of them; rsyslogd's omkafka turns per message. partitions.usefixed pins
+// one; with key= franz-go hashes the key, as librdkafka does.
+// input(type="imkafka") reads a topic in a consumer
 // group, drops ids it already wrote and commits offsets after the write.
 // module(load="impstats") emits the action and queue counters, which are
 // also on MetricsHandler. Services (imkafka, impstats) start with Run

@@ -240,7 +240,9 @@
 // from the queue (up to 4096 records), turning over the partitions that
 // have a leader (partitions.auto, the default) or over partitions.number
 // of them; rsyslogd's omkafka turns per message. partitions.usefixed pins
-// one; with key= franz-go hashes the key, as librdkafka does.
+// one; with key= franz-go's key hash (murmur2, as Kafka's Java client)
+// chooses it, where librdkafka's default hashes with CRC32: a key may
+// land on another partition than with rsyslogd.
 // input(type="imkafka") reads a topic in a consumer
 // group, drops ids it already wrote and commits offsets after the write.
 // module(load="impstats") emits the action and queue counters, which are

@@ -36,7 +36,7 @@ defaults
     option httplog
     timeout connect 1s
     timeout client 1s
-    timeout server 1s
+    timeout server 5s
     timeout http-request 1s
     timeout http-keep-alive 300ms
 frontend fe

@@ -92,3 +92,31 @@ func TestErrorLocCheckVsHAProxy(t *testing.T) {
 		checkLikeHAProxy(t, bin, cfg, line, false)
 	}
 }
+
+// TestHTTPRuleCheckVsHAProxy: http-request/http-response lines haproxy -c
+// loads or refuses are loaded or refused here, with haproxy's words at
+// the same line ("error detected in frontend 'f' while parsing ...").
+// A redirect's words come in any order, as haproxy reads them.
+func TestHTTPRuleCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	for i, sec := range []string{"frontend f\n    bind 127.0.0.1:18099", "backend b", "listen l\n    bind 127.0.0.1:18098"} {
+		for j, line := range []string{
+			"http-request set-path", "http-request set-path a b", "http-response set-header X",
+			"http-request add-header", "http-request del-header", "http-request set-log-level",
+			"http-request set-log-level nosuch", "http-request auth realm", "http-request deny deny_status 999",
+			"http-request deny deny_status abc", "http-request deny deny_status 503x", "http-request deny status",
+			"http-request return status 99", "http-request redirect", "http-request redirect location",
+			"http-request redirect foo x", "http-request redirect code 301 location /x",
+			"http-request redirect location /x code 308",
+		} {
+			cfg := filepath.Join(dir, "r"+strconv.Itoa(i)+"-"+strconv.Itoa(j)+".cfg")
+			text := "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
+				sec + "\n    " + line + "\n"
+			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			checkLikeHAProxy(t, bin, cfg, strings.Fields(sec)[0]+": "+line, false)
+		}
+	}
+}

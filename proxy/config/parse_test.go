@@ -519,7 +519,7 @@ func TestHTTPRuleArgCounts(t *testing.T) {
 	// Too few arguments: "expects exactly" (haproxy -c too); one too many
 	// or a bad level: an error (haproxy -c: it wants if/unless).
 	for rule, want := range map[string]string{
-		"set-header X-A": "expects exactly", "add-header X-A": "expects exactly", "del-header": "expects exactly",
+		"set-header X-A": "expects exactly", "add-header X-A": "expects exactly", "del-header": "expects at least",
 		"set-path": "expects exactly", "set-log-level": "expects exactly",
 		"set-header X-A 1 2": "", "del-header X-A X-B": "", "set-path /a /b": "", "set-log-level info err": "",
 		"set-log-level nosuch": "",

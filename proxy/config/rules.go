@@ -73,7 +73,11 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 		err = exactArgs(args, "", &r.Name, &r.Value)
 	case "del-header":
 		r.Action = ActDelHeader
-		err = exactArgs(args, " (the '-m' option is not supported by this implementation)", &r.Name)
+		if len(args) == 0 {
+			err = errors.New("expects at least 1 argument")
+		} else {
+			err = exactArgs(args, " (the '-m' option is not supported by this implementation)", &r.Name)
+		}
 	default:
 		if !req {
 			break
@@ -87,22 +91,31 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 			err = p.returnArgs(&r, args)
 		case "auth":
 			r.Action = ActAuth
-			if len(args) == 2 && args[0] == "realm" {
+			switch {
+			case len(args) == 2 && args[0] == "realm":
 				r.Value = args[1]
-			} else if len(args) != 0 {
+			case len(args) == 1 && args[0] == "realm":
+				err = errors.New("missing realm value")
+			case len(args) != 0:
 				err = fmt.Errorf("expects [realm <realm>]")
 			}
 		case "set-log-level":
 			r.Action = ActSetLogLevel
-			if err = exactArgs(args, "", &r.Value); err == nil && r.Value != "silent" {
+			err = exactArgs(args, "", &r.Value)
+			if err == nil && r.Value != "silent" {
 				_, err = parseLevel(r.Value) // the rule is dropped on an error
+			}
+			if err != nil {
+				err = errors.New("expects exactly 1 argument (log level name or 'silent')")
 			}
 		case "use-service":
 			r.Action = ActUseService
 			err = useServiceArgs(&r, args)
 		case "set-path":
 			r.Action = ActSetPath
-			err = exactArgs(args, "", &r.Value)
+			if err = exactArgs(args, "", &r.Value); err != nil {
+				err = errors.New("expects exactly 1 argument <format>")
+			}
 		default:
 			act = "?" + act
 		}
@@ -123,13 +136,40 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 		return r, false
 	}
 	if err != nil {
-		p.alertErr(p.line, ErrSyntax, "'%s %s' : %v.", w[0], act, err)
+		p.alertErr(p.line, ErrSyntax, "error detected in %s '%s' while parsing '%s %s' rule : %v.", proxyKind(px), px.Name, w[0], act, err)
 		return r, false
 	}
 	cond, ok := p.optCond(px, condW, "an '"+w[0]+" "+act+"' condition")
 	r.Cond = cond
 	return r, ok
 }
+
+// proxyKind is how haproxy names a proxy's section in its messages.
+func proxyKind(px *Proxy) string {
+	switch px.Cap {
+	case CapFrontend:
+		return "frontend"
+	case CapBackend:
+		return "backend"
+	}
+	return "proxy"
+}
+
+// statusArg reads the status of deny/return as haproxy does (C atol:
+// "abc" is 0), within 200..599.
+func statusArg(v string) (int, error) {
+	n := atol(v)
+	if n < 200 || n > 599 {
+		return 0, haproxyWords("Unexpected status code '" + strconv.FormatInt(n, 10) + "'")
+	}
+	return int(n), nil
+}
+
+// haproxyWords is an error in haproxy's own words (capital letter
+// included).
+type haproxyWords string
+
+func (w haproxyWords) Error() string { return string(w) }
 
 // exactArgs copies args to dst, one each, or refuses a count other than
 // len(dst) ("expects exactly N argument(s)" then note).
@@ -157,13 +197,16 @@ func noArgs(a []string) error {
 func (p *parser) denyArgs(r *HTTPRule, a []string) error {
 	for i := 0; i < len(a); i++ {
 		if i+1 >= len(a) {
+			if a[i] == "deny_status" || a[i] == "status" {
+				return errors.New("'status' expects <status_code> as argument")
+			}
 			return fmt.Errorf("'%s' expects an argument", a[i])
 		}
 		switch a[i] {
 		case "deny_status", "status":
-			n, err := strconv.Atoi(a[i+1])
-			if err != nil || n < 200 || n > 599 {
-				return fmt.Errorf("invalid status code '%s'", a[i+1])
+			n, err := statusArg(a[i+1])
+			if err != nil {
+				return err
 			}
 			r.Status = n
 		case "content-type":
@@ -178,26 +221,23 @@ func (p *parser) denyArgs(r *HTTPRule, a []string) error {
 	return nil
 }
 
+// parseRedirect reads a redirect rule's words in any order, as haproxy
+// does: one of location/prefix/scheme with its value, and "code"; the
+// other options haproxy knows are refused.
 func parseRedirect(r *HTTPRule, a []string) error {
-	if len(a) < 2 {
-		return errors.New("expects 'location', 'prefix' or 'scheme' followed by a value")
-	}
-	switch a[0] {
-	case "location":
-		r.Redirect = RedirectLocation
-	case "prefix":
-		r.Redirect = RedirectPrefix
-	case "scheme":
-		r.Redirect = RedirectScheme
-	default:
-		return fmt.Errorf("expects 'location', 'prefix' or 'scheme' (got '%s')", a[0])
-	}
-	r.Location = a[1]
-	for i := 2; i < len(a); i++ {
-		switch a[i] {
+	typed := false
+	for i := 0; i < len(a); i++ {
+		switch kw := a[i]; kw {
+		case "location", "prefix", "scheme":
+			if i+1 >= len(a) {
+				return fmt.Errorf("missing argument for '%s'", kw)
+			}
+			r.Redirect = map[string]RedirectKind{"location": RedirectLocation, "prefix": RedirectPrefix, "scheme": RedirectScheme}[kw]
+			r.Location, typed = a[i+1], true
+			i++
 		case "code":
 			if i+1 >= len(a) {
-				return errors.New("'code' expects a status code")
+				return fmt.Errorf("missing argument for '%s'", kw)
 			}
 			n, err := strconv.Atoi(a[i+1])
 			if err != nil || (n != 301 && n != 302 && n != 303 && n != 307 && n != 308) {
@@ -205,9 +245,14 @@ func parseRedirect(r *HTTPRule, a []string) error {
 			}
 			r.Status = n
 			i++
+		case "set-cookie", "clear-cookie", "drop-query", "ignore-empty", "append-slash":
+			return fmt.Errorf("redirect option '%s' is not supported by this implementation (supported: code)", kw)
 		default:
-			return fmt.Errorf("redirect option '%s' is not supported by this implementation (supported: code)", a[i])
+			return fmt.Errorf("expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '%s')", kw)
 		}
+	}
+	if !typed {
+		return errors.New("redirection type expected ('prefix', 'location', or 'scheme')")
 	}
 	return nil
 }
@@ -220,9 +265,9 @@ func (p *parser) returnArgs(r *HTTPRule, a []string) error {
 		v := a[i+1]
 		switch a[i] {
 		case "status":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 200 || n > 599 {
-				return fmt.Errorf("invalid status code '%s'", v)
+			n, err := statusArg(v)
+			if err != nil {
+				return err
 			}
 			r.Status = n
 		case "content-type":

@@ -120,3 +120,21 @@ func TestHTTPRuleCheckVsHAProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsSocketCheckVsHAProxy: stats socket parameters haproxy -c loads
+// or refuses are loaded or refused here, in haproxy's words (its quotes
+// around a keyword's message included); uid and gid are read with atol.
+func TestStatsSocketCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	for i, params := range []string{"user nosuchuser", "group nosuchgrp", "user", "group", "level foo", "level",
+		"expose-fd foo", "mode 9z", "mode", "mode 0600x", "uid 12x", "gid abc", "uid", "mode 600 level admin uid 0"} {
+		cfg := filepath.Join(dir, "s"+strconv.Itoa(i)+".cfg")
+		text := "global\n    stats socket " + filepath.Join(dir, "sock"+strconv.Itoa(i)) + " " + params + "\n" +
+			"defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		checkLikeHAProxy(t, bin, cfg, params, false)
+	}
+}

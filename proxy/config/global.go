@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -232,20 +233,17 @@ func (p *parser) globalOwner(w []string, what string, lookup func(string) (int, 
 }
 
 // ownerID is the id of a stats socket's owner: for kw "user" or "group"
-// (what) the name val looked up, for "uid" or "gid" val as a number.
+// (what) the name val looked up, for "uid" or "gid" val read as haproxy
+// reads it (C atol: "12x" is 12, "abc" is 0).
 func ownerID(kw, val, what string, lookup func(string) (int, error)) (int, error) {
 	if kw == what {
 		id, err := lookup(val)
 		if err != nil {
-			return 0, fmt.Errorf("'%s' : unknown %s '%s'", kw, what, val)
+			return 0, kwErrorf("'%s' : unknown %s name '%s'", kw, what, val)
 		}
 		return id, nil
 	}
-	id, err := strconv.Atoi(val)
-	if err != nil {
-		return 0, fmt.Errorf("'%s' : invalid %s '%s'", kw, kw, val)
-	}
-	return id, nil
+	return int(atol(val)), nil
 }
 
 func (p *parser) globalStr(w []string, dst *string) {
@@ -348,6 +346,12 @@ func (p *parser) statsSocket(w []string) {
 			}
 		}
 	}
+	var kwe kwErr
+	if errors.As(err, &kwe) {
+		// haproxy quotes a keyword's own message.
+		p.alertErr(p.line, ErrSyntax, "'stats socket' : '%v'", err)
+		return
+	}
 	p.alertErr(p.line, ErrSyntax, "'stats socket' : %v", err)
 }
 
@@ -355,40 +359,44 @@ func (p *parser) statsSocketParams(s *StatsSocket, a []string) error {
 	for i := 0; i < len(a); i++ {
 		kw := a[i]
 		var val string
-		var err error
 		switch kw {
 		case "mode", "level", "user", "group", "uid", "gid", "expose-fd", "name", "severity-output", "maxconn", "process", "thread":
-			if i+1 >= len(a) {
-				return fmt.Errorf("'%s' : missing value", kw)
+			if i+1 < len(a) {
+				i++
+				val = a[i]
+			} else if err := missingSocketValue(kw); err != nil {
+				return err
 			}
-			i++
-			val = a[i]
 		}
 		switch kw {
 		case "mode":
 			m, err := strconv.ParseUint(val, 8, 32)
 			if err != nil {
-				return fmt.Errorf("'mode' : invalid octal mode '%s'", val)
+				return kwErrorf("'mode' : missing or invalid mode '%s' (octal integer expected)", val)
 			}
 			s.Mode = osFileMode(m)
 		case "level":
 			if val != "user" && val != "operator" && val != "admin" {
-				return fmt.Errorf("'level' only supports 'user', 'operator', and 'admin' (got '%s')", val)
+				return kwErrorf("'level' only supports 'user', 'operator', and 'admin' (got '%s')", val)
 			}
 			s.Level = val
 		case "user", "uid":
 			s.User = val
-			if s.UID, err = ownerID(kw, val, "user", lookupUser); err != nil {
+			id, err := ownerID(kw, val, "user", lookupUser)
+			if err != nil {
 				return err
 			}
+			s.UID = id
 		case "group", "gid":
 			s.Group = val
-			if s.GID, err = ownerID(kw, val, "group", lookupGroup); err != nil {
+			id, err := ownerID(kw, val, "group", lookupGroup)
+			if err != nil {
 				return err
 			}
+			s.GID = id
 		case "expose-fd":
 			if val != "listeners" {
-				return fmt.Errorf("'expose-fd' only supports 'listeners' (got '%s')", val)
+				return kwErrorf("'expose-fd' only supports 'listeners' (got '%s')", val)
 			}
 			s.ExposeFDListeners = true
 		case "name", "severity-output", "maxconn", "process", "thread":
@@ -399,6 +407,28 @@ func (p *parser) statsSocketParams(s *StatsSocket, a []string) error {
 	}
 	return nil
 }
+
+// missingSocketValue is haproxy's message for a stats socket keyword
+// given no value (nil for mode, which goes on to its own message).
+func missingSocketValue(kw string) error {
+	switch kw {
+	case "mode":
+		return nil
+	case "user", "group":
+		return kwErrorf("'%s' : missing %s name", kw, kw)
+	case "level":
+		return kwErrorf("'level' : missing level")
+	}
+	return kwErrorf("'%s' : missing value", kw)
+}
+
+// kwErr is the message of a stats socket keyword, which haproxy prints
+// quoted after "'stats socket' : ".
+type kwErr string
+
+func (e kwErr) Error() string { return string(e) }
+
+func kwErrorf(format string, a ...any) error { return kwErr(fmt.Sprintf(format, a...)) }
 
 // envDirective applies setenv/presetenv/unsetenv/resetenv to the parser's
 // view of the environment (the process environment is not modified).

@@ -138,3 +138,27 @@ func TestStatsSocketCheckVsHAProxy(t *testing.T) {
 		checkLikeHAProxy(t, bin, cfg, params, false)
 	}
 }
+
+// TestDefaultsRulesCheckVsHAProxy: http-request/http-response rules in a
+// defaults section are refused in an anonymous one, inherited from a named
+// one, refused to a listen section and to frontends and backends sharing
+// one, as haproxy -c does, in its words.
+func TestDefaultsRulesCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	const d = "    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	for i, text := range []string{
+		"defaults\n" + d + "    http-request deny if { path /x }\nfrontend f\n    bind 127.0.0.1:18099\n",
+		"defaults d\n" + d + "    http-request deny if { path /x }\n    http-response set-header X y\nfrontend f\n    bind 127.0.0.1:18099\n",
+		"defaults d\n" + d + "    http-request deny if { path /x }\nfrontend f from d\n    bind 127.0.0.1:18099\nbackend b from d\n",
+		"defaults d\n" + d + "    http-request deny if { path /x }\nlisten l\n    bind 127.0.0.1:18099\n",
+		"defaults d\n" + d + "    http-response set-header X y\nbackend b\nbackend c\n",
+		"defaults d\n" + d + "    http-request set-path\nbackend b\n",
+	} {
+		cfg := filepath.Join(dir, "d"+strconv.Itoa(i)+".cfg")
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		checkLikeHAProxy(t, bin, cfg, text, true)
+	}
+}

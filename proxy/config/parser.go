@@ -52,6 +52,9 @@ type proxyState struct {
 	defaultBackendLine            int
 	logFormatLine, forwardForLine int
 	defaultServer                 *Server
+	// rulesUsedBy: the sides (frontend, backend) of the proxies that
+	// inherit this defaults section's rules.
+	rulesUsedBy Cap
 }
 
 // pendingRef is a backend name to resolve once every proxy is known.

@@ -62,8 +62,8 @@ var proxyKeywords = map[string]kw{
 	"http-check":                  {inDB, false, (*parser).kwHTTPCheck},
 	"external-check":              {inDB, false, (*parser).kwExternalCheck},
 	"acl":                         {inFB, false, (*parser).kwACL},
-	"http-request":                {inFB, false, (*parser).kwHTTPRequest},
-	"http-response":               {inFB, false, (*parser).kwHTTPResponse},
+	"http-request":                {inDFBL, false, (*parser).kwHTTPRequest},
+	"http-response":               {inDFBL, false, (*parser).kwHTTPResponse},
 	"unique-id-format":            {inDF, false, (*parser).kwUniqueID},
 	"unique-id-header":            {inDF, false, (*parser).kwUniqueID},
 	"disabled":                    {inDFBL, false, func(_ *parser, px *Proxy, _ []string) { px.Disabled = true }},
@@ -190,8 +190,30 @@ func (p *parser) openProxy(w []string) {
 	}
 	if kind != "defaults" {
 		p.register(px, kind)
+		if base != nil {
+			p.inheritRules(base, px, kind)
+		}
 	}
 	p.cur = px
+}
+
+// inheritRules checks a proxy's use of a defaults section defining
+// http-request/http-response rules as haproxy 2.6 does: a listen section
+// may not, and frontends and backends may not share one.
+func (p *parser) inheritRules(d, px *Proxy, kind string) {
+	if len(d.HTTPRequestRules) == 0 && len(d.HTTPResponseRules) == 0 {
+		return
+	}
+	if kind == "listen" {
+		p.add(Alertf("", 0, "parsing [%s:%d]: a listen section cannot inherit from a defaults section defining TCP/HTTP rules.",
+			p.file, p.line), ErrSyntax)
+		return
+	}
+	ds := p.state[d]
+	if ds.rulesUsedBy |= px.Cap; ds.rulesUsedBy == CapFrontend|CapBackend {
+		p.add(Alertf("", 0, "parsing [%s:%d]: frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at %s:%d).",
+			p.file, p.line, d.File, d.Line), ErrSyntax)
+	}
 }
 
 func newDefaults() *Proxy {
@@ -239,7 +261,9 @@ func cloneProxy(d *Proxy) *Proxy {
 	px.Logs = slices.Clone(d.Logs)
 	px.ErrorFiles = maps.Clone(d.ErrorFiles)
 	px.Binds, px.Servers, px.UseBackends = nil, nil, nil
-	px.HTTPRequestRules, px.HTTPResponseRules = nil, nil
+	// A named defaults section's rules run before the proxy's own.
+	px.HTTPRequestRules = slices.Clone(d.HTTPRequestRules)
+	px.HTTPResponseRules = slices.Clone(d.HTTPResponseRules)
 	px.ACLs = nil
 	px.Captures = Captures{}
 	px.DefaultBackend = nil

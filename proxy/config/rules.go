@@ -21,7 +21,20 @@ var unsupportedHTTPActions = []string{
 	"set-priority-class", "set-priority-offset", "lua", "set-status",
 }
 
+// anonymousDefaults refuses rules in a defaults section without a name,
+// as haproxy does (a named one's rules are inherited).
+func (p *parser) anonymousDefaults(px *Proxy, w []string) bool {
+	if p.isDefaults(px) && px.Name == "" {
+		p.alertf(p.line, "'%s' not allowed in anonymous 'defaults' section.", w[0])
+		return true
+	}
+	return false
+}
+
 func (p *parser) kwHTTPRequest(px *Proxy, w []string) {
+	if p.anonymousDefaults(px, w) {
+		return
+	}
 	r, ok := p.httpRule(px, w, true)
 	if !ok {
 		return
@@ -31,6 +44,9 @@ func (p *parser) kwHTTPRequest(px *Proxy, w []string) {
 }
 
 func (p *parser) kwHTTPResponse(px *Proxy, w []string) {
+	if p.anonymousDefaults(px, w) {
+		return
+	}
 	r, ok := p.httpRule(px, w, false)
 	if ok {
 		px.HTTPResponseRules = append(px.HTTPResponseRules, r)
@@ -146,6 +162,9 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 
 // proxyKind is how haproxy names a proxy's section in its messages.
 func proxyKind(px *Proxy) string {
+	if px.Cap == CapFrontend|CapBackend && px.ID == 0 {
+		return "defaults" // not registered: a defaults section
+	}
 	switch px.Cap {
 	case CapFrontend:
 		return "frontend"

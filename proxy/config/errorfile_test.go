@@ -71,7 +71,7 @@ func TestErrorFileCheckVsHAProxy(t *testing.T) {
 				return
 			}
 			// haproxy's truncation warning names no line; ours does.
-			checkLikeHAProxy(t, bin, cfg, tc.name, true)
+			checkSameAsHAProxy(t, bin, cfg, tc.name)
 		})
 	}
 }
@@ -89,7 +89,7 @@ func TestErrorLocCheckVsHAProxy(t *testing.T) {
 		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		checkLikeHAProxy(t, bin, cfg, line, false)
+		checkSameAsHAProxy(t, bin, cfg, line)
 	}
 }
 
@@ -116,7 +116,7 @@ func TestHTTPRuleCheckVsHAProxy(t *testing.T) {
 			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			checkLikeHAProxy(t, bin, cfg, strings.Fields(sec)[0]+": "+line, false)
+			checkSameAsHAProxy(t, bin, cfg, strings.Fields(sec)[0]+": "+line)
 		}
 	}
 }
@@ -135,7 +135,7 @@ func TestStatsSocketCheckVsHAProxy(t *testing.T) {
 		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		checkLikeHAProxy(t, bin, cfg, params, false)
+		checkSameAsHAProxy(t, bin, cfg, params)
 	}
 }
 
@@ -159,6 +159,30 @@ func TestDefaultsRulesCheckVsHAProxy(t *testing.T) {
 		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		checkLikeHAProxy(t, bin, cfg, text, true)
+		checkSameAsHAProxy(t, bin, cfg, text)
+	}
+}
+
+// TestMissingTimeoutsVsHAProxy: haproxy warns about missing timeouts on a
+// backend side only when it has servers, and in tcp mode takes timeout
+// tunnel for timeout server; it names a listen section "proxy"; the same
+// warnings here, in its order.
+func TestMissingTimeoutsVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	for i, text := range []string{
+		"defaults\n    mode http\nbackend b\n",
+		"defaults\n    mode http\nbackend b\n    server s 127.0.0.1:1\n",
+		"defaults\n    mode tcp\n    timeout connect 1s\n    timeout tunnel 1s\nbackend b\n    server s 127.0.0.1:1\n",
+		"defaults\n    mode http\n    timeout connect 1s\n    timeout tunnel 1s\nbackend b\n    server s 127.0.0.1:1\n",
+		"defaults\n    mode http\n    timeout connect 1s\n    timeout server 1s\nlisten l\n    bind 127.0.0.1:18099\n",
+		"defaults\n    mode http\n    timeout client 1s\nlisten l\n    bind 127.0.0.1:18099\n",
+		"defaults\n    mode tcp\n    timeout client 1s\nlisten l\n    cookie X insert\n    server s 127.0.0.1:1 cookie a\n",
+	} {
+		cfg := filepath.Join(dir, "t"+strconv.Itoa(i)+".cfg")
+		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		checkSameAsHAProxy(t, bin, cfg, text)
 	}
 }

@@ -103,17 +103,21 @@ const missingTimeouts = "missing timeouts for %s '%s'.\n" +
 // fills derived fields.
 func (p *parser) checkProxy(px *Proxy) {
 	st := p.state[px]
-	kind := capName(px.Cap)
-	if px.Cap&CapFrontend != 0 && len(px.Binds) == 0 {
-		p.postWarn("%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.", kind, px.Name)
-	}
+	kind := proxyKind(px)
 	if px.Mode == ModeTCP && px.Cap&CapBackend != 0 && px.Cookie != nil {
 		p.postWarn("cookie will be ignored for %s '%s' (needs 'mode http').", kind, px.Name)
 		px.Cookie = nil
 	}
+	if px.Cap&CapFrontend != 0 && len(px.Binds) == 0 {
+		p.postWarn("%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.", kind, px.Name)
+	}
 	p.checkExternal(px)
+	// As haproxy 2.6: a backend side without servers is not checked,
+	// and in tcp mode timeout tunnel stands for timeout server.
 	t := px.Timeouts
-	if (px.Cap&CapFrontend != 0 && t.Client == 0) || (px.Cap&CapBackend != 0 && (t.Connect == 0 || t.Server == 0)) {
+	noServer := t.Server == 0 && (px.Mode == ModeHTTP || t.Tunnel == 0)
+	if (px.Cap&CapFrontend != 0 && t.Client == 0) ||
+		(px.Cap&CapBackend != 0 && len(px.Servers) > 0 && (t.Connect == 0 || noServer)) {
 		p.postWarn(missingTimeouts, kind, px.Name)
 	}
 	p.resolveLogStyle(px, st, kind)

@@ -103,16 +103,42 @@ func TestTuneVsHAProxy(t *testing.T) {
 // ours too, at any location.
 func checkLikeHAProxy(t *testing.T, bin, path, label string, locless bool) {
 	t.Helper()
+	compareWithHAProxy(t, bin, path, label, locless)
+}
+
+// checkSameAsHAProxy is checkLikeHAProxy, and every warning or alert of
+// ours must be haproxy's too (none more, the summary lines apart).
+func checkSameAsHAProxy(t *testing.T, bin, path, label string) {
+	t.Helper()
+	theirs, ours := compareWithHAProxy(t, bin, path, label, true)
+	for _, o := range ours {
+		summary := strings.Contains(o.text, "Error(s) found") || strings.Contains(o.text, "Fatal errors") ||
+			strings.Contains(o.text, "Warnings were found")
+		found := summary
+		for _, d := range theirs {
+			found = found || o.level == d.level && (o.loc == d.loc || d.loc == "") && o.text == d.text
+		}
+		if !found {
+			t.Errorf("%q: ours %s [%s] %q; haproxy %+v", label, o.level, o.loc, o.text, theirs)
+		}
+	}
+}
+
+// compareWithHAProxy runs both checks, compares as checkLikeHAProxy says
+// and returns both sides' diagnostics.
+func compareWithHAProxy(t *testing.T, bin, path, label string, locless bool) (theirs, oursDiags []diagLine) {
+	t.Helper()
 	cmd := exec.Command(bin, "-c", "-f", path)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	herr := cmd.Run()
 	ours := runOurCheck(path)
+	theirs, oursDiags = parseDiags(errb.String()), ours.diags
 	if (herr != nil) != (ours.exit != 0) {
 		t.Errorf("%q: haproxy %v %s; ours exit %d %+v", label, herr, errb.String(), ours.exit, ours.diags)
-		return
+		return theirs, oursDiags
 	}
-	for _, d := range parseDiags(errb.String()) {
+	for _, d := range theirs {
 		summary := strings.Contains(d.text, "Error(s) found") || strings.Contains(d.text, "Fatal errors")
 		if d.loc == "" && (!locless || summary) {
 			continue
@@ -125,4 +151,5 @@ func checkLikeHAProxy(t *testing.T, bin, path, label string, locless bool) {
 			t.Errorf("%q: haproxy %s [%s] %q; ours %+v", label, d.level, d.loc, d.text, ours.diags)
 		}
 	}
+	return theirs, oursDiags
 }

@@ -158,7 +158,14 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	}
 	// field 5: the timers, as one list (when read)
 	ts, te := sp[l.TR].Start, sp[l.TR].End
-	if c.direct == directTimers {
+	if c.direct == directTimers && l.timerList {
+		// the reader matched them as one list (the line is read in full,
+		// up to Ta at least)
+		if ts < 0 || sp[l.Ta].Start < 0 {
+			return false, false
+		}
+		te = sp[l.Ta].End
+	} else if c.direct == directTimers {
 		if ts < 0 {
 			return false, false
 		}

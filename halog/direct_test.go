@@ -59,8 +59,11 @@ func TestDirectMatchesRewrite(t *testing.T) {
 	// the request from %HM %HU %HV after every field halog's layout
 	// holds before it (-u's direct path checks them)
 	const reqFormat = `%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs "%HM %HU %HV"`
+	// the timers' first slots not one list (Ta's first is before them):
+	// the direct path checks their spans itself (lineFormat.timerList)
+	const splitFormat = "%Ta " + issueFormat
 	used := map[string]int{}
-	for _, format := range []string{issueFormat, fullFormat, reqFormat} {
+	for _, format := range []string{issueFormat, fullFormat, reqFormat, splitFormat} {
 		_, customLog := writeLogs(t, recs, format)
 		data, err := os.ReadFile(customLog)
 		if err != nil {

@@ -243,6 +243,20 @@ func (r *Reader) Tight(slot int) bool {
 	return false
 }
 
+// Joined reports whether the format puts the variables of slots k and k+1
+// one right after the other with exactly the literal lit between them, both
+// read as numbers. Then, in a line Read matches in full (ok and not cut),
+// the value of slot k+1 starts len(lit) bytes after the end of slot k's,
+// the bytes between being lit: a caller can take that without checking.
+func (r *Reader) Joined(k int, lit string) bool {
+	if k < 0 || k+1 >= r.nslots || r.vars[k].op != opNum || r.vars[k+1].op != opNum {
+		return false
+	}
+	v := r.vars[k+1]
+	lits := r.prog[v.from:v.at]
+	return len(lits) == 1 && lits[0].op == opText && lits[0].text == lit
+}
+
 // Read locates the values of line (one log message, without syslog header)
 // in sp, which must have at least Slots() elements. It returns the number
 // of bytes matched and ok false when the line does not match the format (a

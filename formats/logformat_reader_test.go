@@ -103,6 +103,9 @@ func TestReaderAllocs(t *testing.T) {
 func FuzzReader(f *testing.F) {
 	f.Add(`%ci [%trl] %HM "%HU" %hr %r %hrl`, `1.2.3.4 [21/Nov/2026:08:00:00 +0000] GET "/" {a} x`)
 	f.Add(HTTPLogFormat, `1.2.3.4:5 [21/Nov/2026:08:00:00.000] fe be/s 1/2/3/4/5 200 1 - - ---- 1/1/1/1/0 0/0 "GET /`)
+	f.Add(`%ci [%trl] %HM "%HU" "%HV" %ST %B %hr %s %b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc/%bc/%sc/%rc`,
+		`10.0.0.1 [21/Nov/2026:08:00:00 +0000] GET "/" "HTTP/1.1" 404 1 {a|b} s2 be 6/-1//250/266 14/36/28/9/0`)
+	f.Add(`%TR/%Tw/%{+X}Tc/%Tr %Ta`, `-1/+2/a/0x10/7 8`)
 	f.Fuzz(func(t *testing.T, format, line string) {
 		fm, err := Compile(format)
 		if err != nil {
@@ -110,9 +113,14 @@ func FuzzReader(f *testing.F) {
 		}
 		rd := fm.NewReader(1, -1)
 		sp := make([]Span, rd.Slots())
-		n, _, _ := rd.Read([]byte(line), sp)
+		n, ok, cut := rd.Read([]byte(line), sp)
 		if n < 0 || n > len(line) {
 			t.Fatalf("n = %d", n)
+		}
+		for k := 0; ok && !cut && k+1 < len(sp); k++ {
+			if rd.Joined(k, "/") && (sp[k].Start < 0 || sp[k+1].Start != sp[k].End+1 || line[sp[k].End] != '/') {
+				t.Fatalf("slots %d, %d joined by / but read as %v %v in %q", k, k+1, sp[k], sp[k+1], line)
+			}
 		}
 		for _, s := range sp {
 			if s.Present() && (s.Start > s.End || int(s.End) > len(line)) {
@@ -265,6 +273,33 @@ func TestIsAddrByte(t *testing.T) {
 		want := b >= '0' && b <= '9' || b == ':' || b == '.' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' || b == '-'
 		if isAddrByte(b) != want {
 			t.Errorf("isAddrByte(%q) = %v, want %v", b, !want, want)
+		}
+	}
+}
+
+func TestReaderJoined(t *testing.T) {
+	cases := []struct {
+		format string
+		k      int
+		lit    string
+		want   bool
+	}{
+		{"%TR/%Tw/%Tc/%Tr/%Ta", 0, "/", true},
+		{"%TR/%Tw/%Tc/%Tr/%Ta", 3, "/", true},
+		{"%TR/%Tw/%Tc/%Tr/%Ta", 4, "/", false}, // no slot 5
+		{"%TR/%Tw/%Tc/%Tr/%Ta", 0, "-", false},
+		{"%TR/%Tw %Tc", 1, "/", false}, // a separator
+		{"%TR//%Tw", 0, "/", false},    // another literal
+		{"%TR/%b", 0, "/", false},      // not a number
+		{"%ci [%trl] %TR/%Tw", 2, "/", true},
+	}
+	for _, c := range cases {
+		f, err := Compile(c.format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.NewReader(-1, -1).Joined(c.k, c.lit); got != c.want {
+			t.Errorf("%q: Joined(%d, %q) = %v, want %v", c.format, c.k, c.lit, got, c.want)
 		}
 	}
 }

@@ -158,7 +158,14 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	}
 	// field 5: the timers, as one list (when read)
 	ts, te := sp[l.TR].Start, sp[l.TR].End
-	if c.direct == directTimers {
+	if c.direct == directTimers && l.timerList {
+		// the reader matched them as one list (the line is read in full,
+		// up to Ta at least)
+		if ts < 0 || sp[l.Ta].Start < 0 {
+			return false, false
+		}
+		te = sp[l.Ta].End
+	} else if c.direct == directTimers {
 		if ts < 0 {
 			return false, false
 		}
@@ -197,7 +204,9 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	}
 	n, neg := 0, false
 	if c.direct == directTimers {
-		n, neg = formats.ParseTimers(msg[:te], int(ts), p.tv[:5])
+		if n = 5; !timerDigits(msg[ts:te], &p.tv) {
+			n, neg = formats.ParseTimers(msg[:te], int(ts), p.tv[:5])
+		}
 	}
 	if c.filters {
 		test := true
@@ -253,6 +262,30 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 		p.graphTimers(line, neg)
 	}
 	return true, true
+}
+
+// timerDigits parses b, the 5 timers' list, into tv when it is 5 parts of
+// digits only (the usual case), with what ParseTimers gives; false (tv
+// then undefined) for any other list: a sign, an empty last part, a part
+// past int32, whose ParseTimers's way differs.
+func timerDigits(b []byte, tv *[5]int32) bool {
+	if len(b) == 0 || b[len(b)-1] == '/' {
+		return false
+	}
+	n, v := 0, uint32(0)
+	for _, c := range b {
+		if d := uint32(c) - '0'; d <= 9 {
+			v = v*10 + d
+			continue
+		}
+		if c != '/' || n == 4 || int32(v) < 0 {
+			return false
+		}
+		tv[n] = int32(v)
+		n, v = n+1, 0
+	}
+	tv[4] = int32(v)
+	return n == 4 && int32(v) >= 0
 }
 
 // directURL returns the -u key of the message msg read into p.spans: the

@@ -2,8 +2,10 @@ package halog
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,8 +61,11 @@ func TestDirectMatchesRewrite(t *testing.T) {
 	// the request from %HM %HU %HV after every field halog's layout
 	// holds before it (-u's direct path checks them)
 	const reqFormat = `%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs "%HM %HU %HV"`
+	// the timers' first slots not one list (Ta's first is before them):
+	// the direct path checks their spans itself (lineFormat.timerList)
+	const splitFormat = "%Ta " + issueFormat
 	used := map[string]int{}
-	for _, format := range []string{issueFormat, fullFormat, reqFormat} {
+	for _, format := range []string{issueFormat, fullFormat, reqFormat, splitFormat} {
 		_, customLog := writeLogs(t, recs, format)
 		data, err := os.ReadFile(customLog)
 		if err != nil {
@@ -132,5 +137,48 @@ func TestClean(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTimerDigits compares timerDigits with formats.ParseTimers on every
+// list up to 7 bytes over digits, '/', signs and separators, and on parts
+// around int32's end: where it takes a list it gives ParseTimers's 5
+// values (none negative), and it takes every list of 5 non-empty digit parts
+// within int32.
+func TestTimerDigits(t *testing.T) {
+	check := func(b []byte) {
+		var got [5]int32
+		ok := timerDigits(b, &got)
+		var want [5]int32
+		n, neg := formats.ParseTimers(b, 0, want[:])
+		if ok && (n != 5 || neg || got != want) {
+			t.Fatalf("timerDigits(%q) = %v; ParseTimers: %d parts %v, neg %v", b, got, n, want, neg)
+		}
+		parts := bytes.Split(b, []byte{'/'})
+		plain := len(parts) == 5
+		for _, p := range parts {
+			v, err := strconv.ParseInt(string(p), 10, 64)
+			plain = plain && err == nil && p[0] != '+' && p[0] != '-' && v <= math.MaxInt32
+		}
+		if plain && !ok {
+			t.Fatalf("timerDigits(%q) refused a list of 5 digit parts", b)
+		}
+	}
+	const alpha = "09/-+ a"
+	var walk func(b []byte)
+	walk = func(b []byte) {
+		check(b)
+		if len(b) == 7 {
+			return
+		}
+		for i := 0; i < len(alpha); i++ {
+			walk(append(b, alpha[i]))
+		}
+	}
+	walk(nil)
+	for _, s := range []string{"1/2/3/4/5", "6/0/1/250/266", "2147483647/0/0/0/2147483647",
+		"2147483648/0/0/0/1", "1/0/0/0/2147483648", "4294967296/1/1/1/1", "1/1/1/1/99999999999",
+		"1//2/3/4", "/1/2/3/4", "1/2/3/4/", "1/2/3/4/5/6", "1/2/3/4"} {
+		check([]byte(s))
 	}
 }

@@ -49,6 +49,10 @@ type lineFormat struct {
 	// filters read (the rewrite stops there), 0 for all
 	fields int
 	loc    *time.Location
+	// timerList: the format writes the 5 timers as "TR/Tw/Tc/Tr/Ta", each
+	// read as a number (formats.Reader.Joined), so that a line read in
+	// full holds them as one list
+	timerList bool
 	// tight[slot]: the reader delimits the values of slot so that they
 	// never hold a byte <= ' ' (numbers, addresses)
 	tight []bool
@@ -92,6 +96,10 @@ func resolveFormat(o *Options) (*lineFormat, error) {
 	l.ac, l.fc, l.bc, l.sc, l.rc, l.sq, l.bq = sl("ac"), sl("fc"), sl("bc"), sl("sc"), sl("rc"), sl("sq"), sl("bq")
 	l.hr, l.hs, l.r, l.hm, l.hu, l.hp, l.hv = sl("hr"), sl("hs"), sl("r"), sl("HM"), sl("HU"), sl("HP"), sl("HV")
 	l.tcp = l.TR < 0 && l.Tr < 0 && l.Ta < 0 && l.Tt >= 0
+	l.timerList = l.TR >= 0 && l.Tw == l.TR+1 && l.Tc == l.TR+2 && l.Tr == l.TR+3 && l.Ta == l.TR+4
+	for k := l.TR; l.timerList && k < l.Ta; k++ {
+		l.timerList = rd.Joined(k, "/")
+	}
 	l.tight = make([]bool, rd.Slots())
 	for i := range l.tight {
 		l.tight[i] = rd.Tight(i)

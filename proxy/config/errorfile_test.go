@@ -80,16 +80,11 @@ func TestErrorFileCheckVsHAProxy(t *testing.T) {
 // are loaded or refused here, with its alert at the same line.
 func TestErrorLocCheckVsHAProxy(t *testing.T) {
 	bin := testbin.Need(t, "haproxy")
-	dir := t.TempDir()
-	for i, line := range []string{"errorloc 503 http://x.example/e", "errorloc302 403 /e", "errorloc303 503 /e a b",
+	for _, line := range []string{"errorloc 503 http://x.example/e", "errorloc302 403 /e", "errorloc303 503 /e a b",
 		"errorloc 999 /e", "errorloc 503", "errorloc303 5x3 /e", "errorloc302"} {
-		cfg := filepath.Join(dir, "t"+strconv.Itoa(i)+".cfg")
 		text := "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
 			"frontend f\n    bind 127.0.0.1:18099\n    default_backend b\nbackend b\n    " + line + "\n"
-		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		checkSameAsHAProxy(t, bin, cfg, line)
+		checkTextSameAsHAProxy(t, bin, text, line)
 	}
 }
 
@@ -99,9 +94,8 @@ func TestErrorLocCheckVsHAProxy(t *testing.T) {
 // A redirect's words come in any order, as haproxy reads them.
 func TestHTTPRuleCheckVsHAProxy(t *testing.T) {
 	bin := testbin.Need(t, "haproxy")
-	dir := t.TempDir()
-	for i, sec := range []string{"frontend f\n    bind 127.0.0.1:18099", "backend b", "listen l\n    bind 127.0.0.1:18098"} {
-		for j, line := range []string{
+	for _, sec := range []string{"frontend f\n    bind 127.0.0.1:18099", "backend b", "listen l\n    bind 127.0.0.1:18098"} {
+		for _, line := range []string{
 			"http-request set-path", "http-request set-path a b", "http-response set-header X",
 			"http-request add-header", "http-request del-header", "http-request set-log-level",
 			"http-request set-log-level nosuch", "http-request auth realm", "http-request deny deny_status 999",
@@ -110,13 +104,9 @@ func TestHTTPRuleCheckVsHAProxy(t *testing.T) {
 			"http-request redirect foo x", "http-request redirect code 301 location /x",
 			"http-request redirect location /x code 308",
 		} {
-			cfg := filepath.Join(dir, "r"+strconv.Itoa(i)+"-"+strconv.Itoa(j)+".cfg")
 			text := "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
 				sec + "\n    " + line + "\n"
-			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			checkSameAsHAProxy(t, bin, cfg, strings.Fields(sec)[0]+": "+line)
+			checkTextSameAsHAProxy(t, bin, text, strings.Fields(sec)[0]+": "+line)
 		}
 	}
 }
@@ -129,13 +119,9 @@ func TestStatsSocketCheckVsHAProxy(t *testing.T) {
 	dir := t.TempDir()
 	for i, params := range []string{"user nosuchuser", "group nosuchgrp", "user", "group", "level foo", "level",
 		"expose-fd foo", "mode 9z", "mode", "mode 0600x", "uid 12x", "gid abc", "uid", "mode 600 level admin uid 0"} {
-		cfg := filepath.Join(dir, "s"+strconv.Itoa(i)+".cfg")
 		text := "global\n    stats socket " + filepath.Join(dir, "sock"+strconv.Itoa(i)) + " " + params + "\n" +
 			"defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
-		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		checkSameAsHAProxy(t, bin, cfg, params)
+		checkTextSameAsHAProxy(t, bin, text, params)
 	}
 }
 
@@ -145,9 +131,8 @@ func TestStatsSocketCheckVsHAProxy(t *testing.T) {
 // one, as haproxy -c does, in its words.
 func TestDefaultsRulesCheckVsHAProxy(t *testing.T) {
 	bin := testbin.Need(t, "haproxy")
-	dir := t.TempDir()
 	const d = "    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
-	for i, text := range []string{
+	for _, text := range []string{
 		"defaults\n" + d + "    http-request deny if { path /x }\nfrontend f\n    bind 127.0.0.1:18099\n",
 		"defaults d\n" + d + "    http-request deny if { path /x }\n    http-response set-header X y\nfrontend f\n    bind 127.0.0.1:18099\n",
 		"defaults d\n" + d + "    http-request deny if { path /x }\nfrontend f from d\n    bind 127.0.0.1:18099\nbackend b from d\n",
@@ -155,11 +140,7 @@ func TestDefaultsRulesCheckVsHAProxy(t *testing.T) {
 		"defaults d\n" + d + "    http-response set-header X y\nbackend b\nbackend c\n",
 		"defaults d\n" + d + "    http-request set-path\nbackend b\n",
 	} {
-		cfg := filepath.Join(dir, "d"+strconv.Itoa(i)+".cfg")
-		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		checkSameAsHAProxy(t, bin, cfg, text)
+		checkTextSameAsHAProxy(t, bin, text, text)
 	}
 }
 
@@ -169,8 +150,7 @@ func TestDefaultsRulesCheckVsHAProxy(t *testing.T) {
 // warnings here, in its order.
 func TestMissingTimeoutsVsHAProxy(t *testing.T) {
 	bin := testbin.Need(t, "haproxy")
-	dir := t.TempDir()
-	for i, text := range []string{
+	for _, text := range []string{
 		"defaults\n    mode http\nbackend b\n",
 		"defaults\n    mode http\nbackend b\n    server s 127.0.0.1:1\n",
 		"defaults\n    mode tcp\n    timeout connect 1s\n    timeout tunnel 1s\nbackend b\n    server s 127.0.0.1:1\n",
@@ -179,10 +159,17 @@ func TestMissingTimeoutsVsHAProxy(t *testing.T) {
 		"defaults\n    mode http\n    timeout client 1s\nlisten l\n    bind 127.0.0.1:18099\n",
 		"defaults\n    mode tcp\n    timeout client 1s\nlisten l\n    cookie X insert\n    server s 127.0.0.1:1 cookie a\n",
 	} {
-		cfg := filepath.Join(dir, "t"+strconv.Itoa(i)+".cfg")
-		if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		checkSameAsHAProxy(t, bin, cfg, text)
+		checkTextSameAsHAProxy(t, bin, text, text)
 	}
+}
+
+// checkTextSameAsHAProxy writes the configuration text to a file and runs
+// checkSameAsHAProxy on it.
+func checkTextSameAsHAProxy(t *testing.T, bin, text, label string) {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "t.cfg")
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	checkSameAsHAProxy(t, bin, cfg, label)
 }

@@ -173,3 +173,14 @@ func checkTextSameAsHAProxy(t *testing.T, bin, text, label string) {
 	}
 	checkSameAsHAProxy(t, bin, cfg, label)
 }
+
+// TestRemovedOptionsVsHAProxy: options haproxy 2.6 no longer takes are
+// refused in its words ("option 'forceclose' is not supported any more
+// since HAProxy 2.0, ..."), "no option" too; forceclose was accepted.
+func TestRemovedOptionsVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	for _, line := range []string{"option forceclose", "no option forceclose", "option http-tunnel", "option http_proxy"} {
+		checkTextSameAsHAProxy(t, bin, "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n"+
+			"    timeout connect 1s\nbackend b\n    "+line+"\n    server s 127.0.0.1:1\n", line)
+	}
+}

@@ -33,6 +33,15 @@ func fallbackCheckOpt() opt {
 	}}
 }
 
+// removedOpt is an option haproxy 2.6 refuses, with its words: "not
+// supported any more since HAProxy " then why, in "option" and "no
+// option" alike.
+func removedOpt(why string) opt {
+	return opt{inDFBL, func(p *parser, _ *Proxy, _ bool, _ []string) {
+		p.add(Alertf("", 0, "parsing [%s:%d]: option '%s' is not supported any more since HAProxy %s", p.file, p.line, p.optName, why), ErrSyntax)
+	}}
+}
+
 var options = map[string]opt{
 	"httplog":             {inDF | inB, (*parser).optHTTPLog},
 	"tcplog":              {inDF | inB, (*parser).optHTTPLog},
@@ -51,18 +60,22 @@ var options = map[string]opt{
 	"forwardfor":          {inDFBL, (*parser).optForwardFor},
 	"http-server-close":   {inDFBL, connOpt(ConnServerClose)},
 	"httpclose":           {inDFBL, connOpt(ConnClose)},
-	"forceclose":          {inDFBL, connOpt(ConnClose)},
-	"http-keep-alive":     {inDFBL, connOpt(ConnKeepAlive)},
-	"httpchk":             {inDB, (*parser).optHTTPChk},
-	"external-check":      {inDB, (*parser).optExternalCheck},
-	"tcp-check":           fallbackCheckOpt(),
-	"ssl-hello-chk":       fallbackCheckOpt(),
-	"mysql-check":         fallbackCheckOpt(),
-	"pgsql-check":         fallbackCheckOpt(),
-	"redis-check":         fallbackCheckOpt(),
-	"smtpchk":             fallbackCheckOpt(),
-	"ldap-check":          fallbackCheckOpt(),
-	"spop-check":          fallbackCheckOpt(),
+	"forceclose":          removedOpt("2.0, please just remove it, or use 'option httpclose' if absolutely needed."),
+	"http-tunnel":         removedOpt("2.1, please just remove it, it shouldn't be needed."),
+	"http_proxy": removedOpt("2.5. This option stopped working in HAProxy 1.9 and usually had nasty side effects. " +
+		"It can be more reliably implemented with combinations of 'http-request set-dst' and 'http-request set-uri', " +
+		"and even 'http-request do-resolve' if DNS resolution is desired."),
+	"http-keep-alive": {inDFBL, connOpt(ConnKeepAlive)},
+	"httpchk":         {inDB, (*parser).optHTTPChk},
+	"external-check":  {inDB, (*parser).optExternalCheck},
+	"tcp-check":       fallbackCheckOpt(),
+	"ssl-hello-chk":   fallbackCheckOpt(),
+	"mysql-check":     fallbackCheckOpt(),
+	"pgsql-check":     fallbackCheckOpt(),
+	"redis-check":     fallbackCheckOpt(),
+	"smtpchk":         fallbackCheckOpt(),
+	"ldap-check":      fallbackCheckOpt(),
+	"spop-check":      fallbackCheckOpt(),
 
 	"http-pretend-keepalive":       ignoredOpt(inDFBL),
 	"http-no-delay":                ignoredOpt(inDFBL),

@@ -184,3 +184,39 @@ func TestRemovedOptionsVsHAProxy(t *testing.T) {
 			"    timeout connect 1s\nbackend b\n    "+line+"\n    server s 127.0.0.1:1\n", line)
 	}
 }
+
+// dhParams are 512-bit PEM DH parameters (openssl dhparam 512), for
+// ssl-dh-param-file.
+const dhParams = `-----BEGIN DH PARAMETERS-----
+MEYCQQDGCDkevVhNoJN8FzVGr4NCmFpmGaWLPYJEcaQbrqeoHxmYxzIb4RIwHlhF
+thCJCHm/7tWFi9Cm12UCesNy5mUHAgEC
+-----END DH PARAMETERS-----
+`
+
+// TestGlobalLinesVsHAProxy: global lines haproxy 2.6 refuses and we
+// accepted: "debug" (no longer a keyword) and an ssl-dh-param-file that is
+// missing or holds no DH parameters; a good file is accepted by both.
+func TestGlobalLinesVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	dir := t.TempDir()
+	good := filepath.Join(dir, "dh.pem")
+	if err := os.WriteFile(good, []byte(dhParams), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"debug", "ssl-dh-param-file " + filepath.Join(dir, "missing.pem"),
+		"ssl-dh-param-file " + filepath.Join(dir, "dh.pem"), "ssl-dh-param-file /etc/hostname"} {
+		text := "global\n    " + line + "\ndefaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+		checkTextLikeHAProxy(t, bin, text, line)
+	}
+}
+
+// checkTextLikeHAProxy is checkTextSameAsHAProxy where our warnings may
+// be more than haproxy's (a setting we accept and ignore says so).
+func checkTextLikeHAProxy(t *testing.T, bin, text, label string) {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "t.cfg")
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	checkLikeHAProxy(t, bin, cfg, label, true)
+}

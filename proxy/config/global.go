@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -18,9 +19,9 @@ var globalIgnored = map[string]bool{
 	"spread-checks": true, "max-spread-checks": true, "cpu-map": true, "description": true,
 	"node": true, "maxpipes": true, "maxzlibmem": true, "maxcomprate": true, "maxcompcpuusage": true,
 	"server-state-file": true, "server-state-base": true, "h1-case-adjust": true,
-	"h1-case-adjust-file": true, "quiet": true, "debug": true, "noepoll": true, "nopoll": true,
+	"h1-case-adjust-file": true, "quiet": true, "noepoll": true, "nopoll": true,
 	"nosplice": true, "nogetaddrinfo": true, "noreuseport": true, "busy-polling": true,
-	"set-dumpable": true, "strict-limits": true, "ssl-dh-param-file": true,
+	"set-dumpable": true, "strict-limits": true,
 	"pp2-never-send-local": true, "numa-cpu-mapping": true, "no-memory-trimming": true,
 	"thread-groups": true, "thread-group": true, "insecure-setuid-wanted": true,
 	"mworker-max-reloads": true, "localpeer": true, "expose-experimental-directives": true,
@@ -124,6 +125,8 @@ func (p *parser) globalLine(w []string) {
 		if err := parseDefaultOptions(o, w[1:], o == &g.SSLDefaultBind); err != nil {
 			p.alertErr(p.line, ErrUnsupported, "%s on global statement '%s'.", err, kw)
 		}
+	case "ssl-dh-param-file":
+		p.dhParamFile(w)
 	case "ulimit-n":
 		p.globalInt(w, &g.UlimitN)
 	case "daemon":
@@ -463,4 +466,20 @@ func (p *parser) envDirective(w []string) {
 			return "", false
 		}
 	}
+}
+
+// dhParamFile checks "ssl-dh-param-file" as haproxy 2.6 loads it: a file
+// holding PEM DH parameters, else an alert. The parameters themselves do
+// nothing here (Go's TLS has no DHE cipher suites), so a good file only
+// gets a warning.
+func (p *parser) dhParamFile(w []string) {
+	if !p.needArgs(w, 1, "a file name") {
+		return
+	}
+	data, err := p.readFile(w[1])
+	if err != nil || !bytes.Contains(data, []byte("-----BEGIN DH PARAMETERS-----")) {
+		p.alertErr(p.line, ErrSyntax, "'ssl-dh-param-file': unable to load DH parameters from file <%s>.", w[1])
+		return
+	}
+	p.warnf(p.line, "'ssl-dh-param-file' is accepted but ignored by this implementation.")
 }

@@ -84,6 +84,9 @@ func countServer(t testing.TB, file, text string) (*Server, *sinkSet) {
 // TestHandleAllocs pins the routing of a datagram (parse, route, render,
 // write to two files) at zero allocations.
 func TestHandleAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
 	s, sinks := benchServer(t)
 	w := s.newWorker(false)
 	from := netip.MustParseAddr("127.0.0.1")
@@ -107,6 +110,9 @@ func TestHandleAllocs(t *testing.T) {
 }
 
 func TestParseAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
 	p := NewParser(ParserOptions{Location: time.UTC})
 	var m Message
 	inputs := [][]byte{haproxyLine,
@@ -159,6 +165,9 @@ func BenchmarkRouteOnly(b *testing.B) {
 // file is already open (render the name, find the file in the cache,
 // write) at zero allocations.
 func TestDynaFileAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
 	s, sinks := countServer(t, "dyna.conf", "$template D,\"/x/%programname%.log\"\n$template M,\"%msg%\\n\"\nlocal0.* ?D;M\n")
 	w := s.newWorker(false)
 	from := netip.MustParseAddr("127.0.0.1")

@@ -78,6 +78,24 @@ type urlStat struct {
 	ttot, oktot, btot uint64
 }
 
+// addReq counts one request: its time t (or fallback, the total time,
+// when t is negative; only a t >= 0 counts as answered), whether it
+// failed and its byte count. -u and -ic differ only in the timer they
+// take for t and in what counts as a failure.
+func (s *urlStat) addReq(t, fallback int32, failed bool, bytes int32) {
+	s.req++
+	if failed {
+		s.err++
+	}
+	if t >= 0 {
+		s.ttot += uint64(t)
+		s.oktot += uint64(t)
+	} else {
+		s.ttot += uint64(int64(fallback))
+	}
+	s.btot += uint64(int64(bytes))
+}
+
 func (s *urlStat) add(o *urlStat) {
 	s.req += o.req
 	s.err += o.err

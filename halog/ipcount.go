@@ -77,19 +77,7 @@ type ipReq struct{ t0, t4, bytes int32 }
 // addIP adds one request to s, as adding ipStat's statistics of the same
 // timers and byte count does (it is built in place: a copied urlStat cost
 // a stall on every line).
-func (s *urlStat) addIP(r ipReq) {
-	s.req++
-	if r.t0 < 0 || r.t4 < 0 {
-		s.err++
-	}
-	if r.t0 >= 0 {
-		s.ttot += uint64(r.t0)
-		s.oktot += uint64(r.t0)
-	} else {
-		s.ttot += uint64(int64(r.t4))
-	}
-	s.btot += uint64(int64(r.bytes))
-}
+func (s *urlStat) addIP(r ipReq) { s.addReq(r.t0, r.t4, r.t0 < 0 || r.t4 < 0, r.bytes) }
 
 // ipLine reads line (rest: the line and what follows it in the chunk) if
 // it is of the usual shape: its address and request. pos receives the

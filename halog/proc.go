@@ -567,19 +567,8 @@ func (p *proc) countURL(b []byte, acc, lineno int) {
 // urlStat returns the -u statistics of one request of the timers in p.tv
 // (neg: one is negative) and the byte count bytes.
 func (p *proc) urlStat(neg bool, bytes int32) urlStat {
-	v := &p.tv
 	var st urlStat
-	st.req = 1
-	if neg {
-		st.err = 1
-	}
-	if v[3] >= 0 {
-		st.ttot = uint64(int64(v[3]))
-		st.oktot = uint64(int64(v[3]))
-	} else {
-		st.ttot = uint64(int64(v[4]))
-	}
-	st.btot = uint64(int64(bytes))
+	st.addReq(p.tv[3], p.tv[4], neg, bytes)
 	return st
 }
 
@@ -631,19 +620,8 @@ func (p *proc) countIP(b []byte, acc, lineno int) {
 // ipStat returns the -ic statistics of one request of the timers in p.tv
 // and the byte count bytes.
 func (p *proc) ipStat(bytes int32) urlStat {
-	v := &p.tv
 	var st urlStat
-	st.req = 1
-	if v[0] < 0 || v[4] < 0 {
-		st.err = 1
-	}
-	if v[0] >= 0 {
-		st.ttot = uint64(int64(v[0]))
-		st.oktot = uint64(int64(v[0]))
-	} else {
-		st.ttot = uint64(int64(v[4]))
-	}
-	st.btot = uint64(int64(bytes))
+	st.addReq(p.tv[0], p.tv[4], p.tv[0] < 0 || p.tv[4] < 0, bytes)
 	return st
 }
 

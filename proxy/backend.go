@@ -117,7 +117,7 @@ type backend struct {
 }
 
 func newBackend(p *Proxy, pl *plan, cfg *config.Proxy) (*backend, error) {
-	b := &backend{p: p, pl: pl, cfg: cfg, rep: newReplies(cfg)}
+	b := &backend{p: p, pl: pl, cfg: cfg, rep: newReplies(cfg, &pl.tune.fileLim)}
 	for _, sc := range cfg.Servers {
 		s := &server{cfg: sc, be: b, addr: net.JoinHostPort(sc.Addr.Host, strconv.Itoa(sc.Addr.Port))}
 		if sc.SSL {

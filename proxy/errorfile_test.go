@@ -174,3 +174,22 @@ func sameAnswers(t *testing.T, r *sideRun, req string) {
 		t.Errorf("log %q, haproxy %q", lines[1], lines[0])
 	}
 }
+
+// TestErrorFileBufsizeVsHAProxy: an errorfile whose head fits a larger
+// tune.bufsize (haproxy loads it into a whole buffer) is sent rewritten
+// as haproxy's output writes it, not raw: it is parsed with the limits it
+// was checked with at load.
+func TestErrorFileBufsizeVsHAProxy(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "big.http")
+	data := "HTTP/1.1 503 Big\r\nX-Big: " + strings.Repeat("b", 20000) + "\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbig"
+	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "global\n    log 127.0.0.1:LOGPORT local0\n    tune.bufsize 32768\ndefaults\n    mode http\n    log global\n" +
+		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n    default_backend be\n" +
+		"backend be\n    errorfile 503 " + file + "\n"
+	r := sideBySide(t, cfg, nil)
+	r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
+	sameAnswers(t, r, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n")
+}

@@ -81,7 +81,7 @@ type listenerMeta struct {
 }
 
 func newFrontend(p *Proxy, pl *plan, cfg *config.Proxy, logs *sinkSet) (*frontend, error) {
-	fe := &frontend{p: p, pl: pl, cfg: cfg, logs: logs, rep: newReplies(cfg), idle: make(chan accepted)}
+	fe := &frontend{p: p, pl: pl, cfg: cfg, logs: logs, rep: newReplies(cfg, &pl.tune.fileLim), idle: make(chan accepted)}
 	src := cfg.LogFormat
 	if cfg.LogStyle == config.LogDefault || src == "" {
 		src = formats.DefaultTCPLogFormat

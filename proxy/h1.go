@@ -17,9 +17,12 @@ import (
 // connection buffers of that size. A request or response head must fit
 // in a buffer.
 type tune struct {
-	lim  h1.Limits
-	size int
-	bufs *sync.Pool
+	lim h1.Limits
+	// fileLim parses errorfiles as proxy/config checked them at load:
+	// the whole buffer, no room kept for rewrites.
+	fileLim h1.Limits
+	size    int
+	bufs    *sync.Pool
 }
 
 // defaultTune is HAProxy's defaults, for what runs without a plan.
@@ -35,7 +38,8 @@ func newTune(t config.Tune) *tune {
 	if !ok {
 		p, _ = bufPools.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
 	}
-	return &tune{lim: h1.LimitsFor(size, t.MaxRewrite, t.MaxHdr), size: size, bufs: p.(*sync.Pool)}
+	return &tune{lim: h1.LimitsFor(size, t.MaxRewrite, t.MaxHdr), fileLim: h1.LimitsFor(size, 0, t.MaxHdr),
+		size: size, bufs: p.(*sync.Pool)}
 }
 
 var (

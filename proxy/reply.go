@@ -142,14 +142,15 @@ type replies struct {
 
 const minReplyCode = 200
 
-func newReplies(cfg *config.Proxy) *replies {
+// newReplies builds cfg's replies; lim parses its errorfiles.
+func newReplies(cfg *config.Proxy, lim *h1.Limits) *replies {
 	r := &replies{}
 	for code := range messages {
 		r.byCode[code-minReplyCode] = errorReply(code)
 	}
 	for code, ef := range cfg.ErrorFiles {
 		if code >= minReplyCode && code < minReplyCode+len(r.byCode) {
-			r.byCode[code-minReplyCode] = fileReply(code, ef.Data)
+			r.byCode[code-minReplyCode] = fileReply(code, ef.Data, lim)
 		}
 	}
 	return r
@@ -188,16 +189,18 @@ func (r *replies) get(code int) reply {
 // counts the start line, every header as in the file (Connection
 // included) and the payload; the log shows code, whatever the file's
 // status (TestErrorFileVsHAProxy).
-func fileReply(code int, data []byte) reply {
+func fileReply(code int, data []byte, lim *h1.Limits) reply {
 	rep := reply{status: code, file: true}
 	if len(data) == 0 {
 		rep.empty, rep.closes = true, true
 		return rep
 	}
-	var h head
+	h := head{lim: lim}
 	n, err := h.parseResponse(bytes.Clone(data))
 	if err != nil {
-		// Refused at load; a file changed since is sent as it is.
+		// proxy/config refuses such a file at load; a Config built in
+		// code may still hold one: sent as it is, and the connection
+		// closes after it.
 		rep.raw, rep.closes = data, true
 		return rep
 	}
@@ -214,12 +217,7 @@ func fileReply(code int, data []byte) reply {
 		if h1.EqualFold(hd.name, "connection") {
 			continue
 		}
-		for _, c := range hd.name {
-			b = append(b, lower(c))
-		}
-		b = append(b, ": "...)
-		b = append(b, hd.value...)
-		b = append(b, "\r\n"...)
+		b = h1.AppendHeader(b, hd.name, hd.value)
 		htx += len(hd.name) + len(hd.value)
 	}
 	htx += connectionSize(data[:n])
@@ -242,13 +240,6 @@ func connectionSize(head []byte) int {
 		}
 	}
 	return n
-}
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // returnReply is the answer of an "http-request return" rule.

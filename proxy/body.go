@@ -48,9 +48,8 @@ type conduit struct {
 	rto, wto time.Duration
 	// now is the proxy's clock (Proxy.now), for the deadlines.
 	now func() time.Time
-	// payload counts the body as HAProxy 2.6's HTX holds it: the data
-	// (de-chunked) and, for a chunked body, each trailer's name and value
-	// plus 1 for the end-of-trailers block (%U and %B count these).
+	// payload counts the body as HAProxy 2.6's HTX holds it (chunkHTX;
+	// %U and %B count it).
 	payload int64
 	fail    xferErr
 	// vec and chunkHdr are writev's scratch: a chunk's header, data and
@@ -200,24 +199,37 @@ func (c *conduit) copyChunked() bool {
 		if !ok {
 			return false
 		}
+		c.payload += chunkHTX(ev, p)
 		switch ev {
 		case h1.Data:
-			c.payload += int64(len(p))
 			ok = c.writev(h1.AppendChunkHeader(c.chunkHdr[:0], len(p)), p, crlf)
 		case h1.LastChunk:
 			ok = c.write(h1.AppendLastChunk(c.chunkHdr[:0]))
 		case h1.Trailer:
-			name, value := h1.TrailerField(p)
-			c.payload += int64(len(name) + len(value))
 			ok = c.writeTrailer(p)
 		case h1.End:
-			c.payload++ // HTX's EOT block
 			return c.write(crlf)
 		}
 		if !ok {
 			return false
 		}
 	}
+}
+
+// chunkHTX is what a chunked body's event p counts in HAProxy 2.6's HTX
+// (and so in %U and %B): the data, each trailer's name and value, and 1
+// for the end-of-trailers block.
+func chunkHTX(ev h1.ChunkEvent, p []byte) int64 {
+	switch ev {
+	case h1.Data:
+		return int64(len(p))
+	case h1.Trailer:
+		name, value := h1.TrailerField(p)
+		return int64(len(name) + len(value))
+	case h1.End:
+		return 1
+	}
+	return 0
 }
 
 // nextChunkEvent reads from the source until d yields an event other than

@@ -48,19 +48,10 @@ func takeBufferedBody(s *session) bool {
 			return false
 		}
 		off += k
-		switch ev {
-		case h1.Data:
-			size += int64(len(p))
-		case h1.Trailer:
-			name, value := h1.TrailerField(p)
-			size += int64(len(name) + len(value))
-		case h1.End:
-			size++ // HTX's EOT block
-		case h1.NeedMore:
-			if k == 0 {
-				s.st.bytesUp = size
-				return false
-			}
+		size += chunkHTX(ev, p)
+		if ev == h1.NeedMore && k == 0 {
+			s.st.bytesUp = size
+			return false
 		}
 	}
 	s.st.bytesUp = size

@@ -193,3 +193,31 @@ func TestErrorFileBufsizeVsHAProxy(t *testing.T) {
 	r.sink[0].next(t, `<BADREQ>`) // haproxy's line of the probe connection of its start
 	sameAnswers(t, r, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n")
 }
+
+// TestMonitorURIBodyVsHAProxy: a monitor-uri request whose body has not
+// arrived whole is answered with connection: close and the connection
+// ends, as haproxy 2.6.12 does (we read and dropped the whole body and
+// kept the connection); one whose body has arrived keeps it. haproxy logs
+// no monitor request, so answers alone are compared.
+func TestMonitorURIBodyVsHAProxy(t *testing.T) {
+	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    monitor-uri /health\n    default_backend be\nbackend be\n"
+	r := sideBySide(t, cfg, nil)
+	next := "GET /health HTTP/1.1\r\nHost: a\r\n\r\n"
+	for _, req := range []string{"POST /health HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789" + next,
+		"POST /health HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 100) + next} {
+		var got [2]string
+		for who := range 2 {
+			c := r.dial(t, who)
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, req)
+			b, _ := io.ReadAll(c)
+			c.Close()
+			got[who] = string(b)
+		}
+		if got[0] != got[1] {
+			t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])
+		}
+	}
+}

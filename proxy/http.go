@@ -50,8 +50,11 @@ func handleRequest(s *session) bool {
 		if fe.cfg.MonitorFail != nil && fe.cfg.MonitorFail.Eval(s) {
 			code = 503
 		}
-		rep := errorReply(code)
-		return writeReply(s, rep, keep) && keep && skipBody(s)
+		// Not logged (haproxy logs no monitor request); the connection
+		// is kept only when the body has arrived whole, as after any
+		// answer made here.
+		keep = takeBufferedBody(s) && keep
+		return writeReply(s, errorReply(code), keep) && keep
 	}
 	if rep, handled, term := applyRules(s, fe.rules); handled {
 		return localReply(s, rep, term, keep)

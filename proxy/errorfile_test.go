@@ -12,6 +12,12 @@ import (
 	"github.com/haplog/haplog/internal/testkit"
 )
 
+// sideConfig opens the configurations of this file's side-by-side tests:
+// logs to the sink, http mode, short timeouts and a 100ms keep-alive so
+// that a kept connection ends soon after its last answer.
+const sideConfig = "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
+	"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n"
+
 // TestErrorFileVsHAProxy: an errorfile is chosen (the backend's, else the
 // frontend's), sent, and logged as haproxy 2.6.12 does: its head
 // normalised (header names in lower case, its Connection header
@@ -35,9 +41,7 @@ func TestErrorFileVsHAProxy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	const head = "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
-		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
-		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n"
+	head := sideConfig + "frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n"
 	files["builtin"] = "" // no errorfile line: haproxy's own pages
 	for name := range files {
 		path := filepath.Join(dir, name)
@@ -72,8 +76,7 @@ func TestErrorFileVsHAProxy(t *testing.T) {
 func TestErrorLocVsHAProxy(t *testing.T) {
 	for _, kw := range []string{"errorloc 503 http://err.example/x?y=1", "errorloc302 503 /sorry", "errorloc303 403 /denied"} {
 		t.Run(strings.Fields(kw)[0], func(t *testing.T) {
-			cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
-				"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+			cfg := sideConfig +
 				"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n    default_backend be\n" +
 				"backend be\n    " + kw + "\n    http-request deny if { path /deny }\n"
 			r := sideBySide(t, cfg, nil)
@@ -109,8 +112,7 @@ func TestServerErrorKeepAliveVsHAProxy(t *testing.T) {
 		{"502-denied", ok, "    http-response deny\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
-				"    timeout client 5s\n    timeout server 300ms\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+			cfg := strings.Replace(sideConfig, "timeout server 5s", "timeout server 300ms", 1) +
 				"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n    default_backend be\n" +
 				"backend be\n" + c.extra + "    server s1 ORIGIN\n"
 			r := sideBySide(t, cfg, func(int) string { return c.origin })
@@ -126,8 +128,7 @@ func TestServerErrorKeepAliveVsHAProxy(t *testing.T) {
 // 2.6.12 does; one whose body is larger than what has arrived gets its
 // answer and the connection closes.
 func TestLocalReplyBodyVsHAProxy(t *testing.T) {
-	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
-		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+	cfg := sideConfig +
 		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %U %ts %b/%s %r\"\n" +
 		"    http-request deny if { path /deny }\n    http-request redirect location /x if { path /redirect }\n" +
 		"    http-request return status 200 content-type text/plain string ok if { path /return }\n" +
@@ -185,8 +186,7 @@ func TestErrorFileBufsizeVsHAProxy(t *testing.T) {
 	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := "global\n    log 127.0.0.1:LOGPORT local0\n    tune.bufsize 32768\ndefaults\n    mode http\n    log global\n" +
-		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n" +
+	cfg := strings.Replace(sideConfig, "local0\n", "local0\n    tune.bufsize 32768\n", 1) +
 		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %r\"\n    default_backend be\n" +
 		"backend be\n    errorfile 503 " + file + "\n"
 	r := sideBySide(t, cfg, nil)
@@ -200,8 +200,7 @@ func TestErrorFileBufsizeVsHAProxy(t *testing.T) {
 // kept the connection); one whose body has arrived keeps it. haproxy logs
 // no monitor request, so answers alone are compared.
 func TestMonitorURIBodyVsHAProxy(t *testing.T) {
-	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
-		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n    timeout http-keep-alive 100ms\n" +
+	cfg := sideConfig +
 		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    monitor-uri /health\n    default_backend be\nbackend be\n"
 	r := sideBySide(t, cfg, nil)
 	next := "GET /health HTTP/1.1\r\nHost: a\r\n\r\n"

@@ -136,8 +136,9 @@ func (p *parser) openProxy(w []string) {
 		p.alertf(p.line, "'%s' : unexpected argument '%s'.", kind, rest[0])
 	}
 	if kind != "defaults" && name == "" {
-		p.alertf(p.line, "'%s' expects <name> as argument.", kind)
-		name = "?"
+		p.alertf(p.line, "'%s' expects an <id> argument", kind)
+		p.stop(stopNow)
+		return
 	}
 	if err := checkProxyName(name); err != nil {
 		p.alertf(p.line, "%s '%s' : %v", kind, name, err)
@@ -146,7 +147,9 @@ func (p *parser) openProxy(w []string) {
 	if from != "" {
 		d, ok := p.named[from]
 		if !ok {
-			p.alertErr(p.line, ErrReference, "%s '%s' : defaults section '%s' not found.", kind, name, from)
+			p.alertErr(p.line, ErrReference, "defaults section '%s' not found for %s '%s'.", from, kind, name)
+			p.stop(stopNow)
+			return
 		} else {
 			base = d
 		}

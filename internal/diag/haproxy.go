@@ -43,7 +43,11 @@ func (d *Diag) HAProxy() string {
 //	[ALERT]    (4242) : config : parsing [haproxy.cfg:12] : unknown keyword 'tiemout' in 'defaults' section
 func WriteHAProxy(w io.Writer, pid int, d *Diag) {
 	lines := strings.Split(d.HAProxy(), "\n")
-	fmt.Fprintf(w, "%-10s (%d) : config : %s\n", "["+d.Severity.HAProxy()+"]", pid, lines[0])
+	sev := d.Severity.HAProxy()
+	if d.Alert {
+		sev = Error.HAProxy()
+	}
+	fmt.Fprintf(w, "%-10s (%d) : config : %s\n", "["+sev+"]", pid, lines[0])
 	cont := "   | "
 	if d.Tight {
 		cont = ""

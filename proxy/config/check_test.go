@@ -353,3 +353,24 @@ func TestStopVsHAProxy(t *testing.T) {
 		sameStderrAsHAProxy(t, bin, text, nil)
 	}
 }
+
+// TestDefaultsUseVsHAProxy: a defaults section both named by "from" and
+// used as the last one gets haproxy 2.6's non-fatal alert at each use that
+// mixes them; a name declared twice is refused where it is referenced.
+func TestDefaultsUseVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	const d = "    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	const fe = "frontend f from d\n    bind 127.0.0.1:18099\n"
+	for _, text := range []string{
+		"defaults d\n" + d + fe + "backend b\n",
+		"defaults d\n" + d + fe + "backend b\n    server s 127.0.0.1:1\nbackend c from d\n",
+		"defaults d\n" + d + "defaults e from d\n" + fe + "backend b from d\n",
+		"defaults d\n" + d + "frontend f\n    bind 127.0.0.1:18099\nbackend b from d\n",
+		"defaults d\n" + d + "defaults d\n" + d + fe,
+		"defaults d\n" + d + fe + "defaults d\n" + d + "backend b from d\n",
+		"defaults d\n" + d + "defaults d\n" + d + "defaults d\n" + d + fe + "backend b from d\n",
+		"defaults d\n" + d + "defaults d\n" + d + "frontend f\n    bind 127.0.0.1:18099\n",
+	} {
+		sameStderrAsHAProxy(t, bin, text, nil)
+	}
+}

@@ -24,7 +24,10 @@ type parser struct {
 	// copied into each new proxy.
 	defaults *Proxy
 	named    map[string]*Proxy // named defaults sections
-	byName   map[string][]*Proxy
+	// namedAt: where each named defaults section was declared, every time
+	// (a name declared twice is ambiguous once referenced).
+	namedAt map[string][]diag.Pos
+	byName  map[string][]*Proxy
 	// internal counts the proxies haproxy creates for itself that take an
 	// automatic id: the "GLOBAL" proxy of the first "stats socket" (1 or 0).
 	internal int
@@ -59,6 +62,9 @@ type proxyState struct {
 	// rulesUsedBy: the sides (frontend, backend) of the proxies that
 	// inherit this defaults section's rules.
 	rulesUsedBy Cap
+	// explicitRef, implicitRef: a defaults section is named by a "from",
+	// or used as the last one by a proxy without "from".
+	explicitRef, implicitRef bool
 }
 
 // pendingRef is a backend name to resolve once every proxy is known.
@@ -73,11 +79,12 @@ type pendingRef struct {
 
 func newParser(o Options) *parser {
 	return &parser{
-		opts:   o,
-		cfg:    &Config{Global: defaultGlobal()},
-		named:  map[string]*Proxy{},
-		byName: map[string][]*Proxy{},
-		state:  map[*Proxy]*proxyState{},
+		opts:    o,
+		cfg:     &Config{Global: defaultGlobal()},
+		named:   map[string]*Proxy{},
+		namedAt: map[string][]diag.Pos{},
+		byName:  map[string][]*Proxy{},
+		state:   map[*Proxy]*proxyState{},
 	}
 }
 

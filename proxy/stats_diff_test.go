@@ -546,16 +546,12 @@ func TestStatsRequestBodyVsHAProxy(t *testing.T) {
 	} {
 		var got [2]string
 		for who := range 2 {
-			c := r.dial(t, who)
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			io.WriteString(c, req)
-			b, _ := io.ReadAll(c)
-			c.Close()
+			b, _ := r.answerOf(t, who, req, 10*time.Second)
 			var sum []string
-			for _, m := range heads.FindAllStringSubmatch(string(b), -1) {
+			for _, m := range heads.FindAllStringSubmatch(b, -1) {
 				sum = append(sum, strings.ToLower(m[1]))
 			}
-			for range strings.Count(string(b), "HTTP/1.1 ") {
+			for range strings.Count(b, "HTTP/1.1 ") {
 				f := strings.Fields(payload(r.sink[who].next(t, `<STATS>`)))
 				if len(f) < 13 {
 					t.Fatalf("short log line %q", f)

@@ -70,13 +70,9 @@ func TestChunkedBytesVsHAProxy(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var lines [2]string
 			for who := range 2 {
-				conn := r.dial(t, who)
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				io.WriteString(conn, c.req)
-				if _, err := io.ReadAll(conn); err != nil {
+				if _, err := r.answerOf(t, who, c.req, 10*time.Second); err != nil {
 					t.Fatalf("%s: %v", []string{"haproxy", "proxy"}[who], err)
 				}
-				conn.Close()
 				lines[who] = payload(r.sink[who].next(t, ` POST$`))
 			}
 			if lines[0] != lines[1] {

@@ -157,12 +157,7 @@ func sameAnswers(t *testing.T, r *sideRun, req string) {
 	t.Helper()
 	var got, lines [2]string
 	for who := range 2 {
-		conn := r.dial(t, who)
-		conn.SetDeadline(time.Now().Add(10 * time.Second))
-		io.WriteString(conn, req)
-		b, _ := io.ReadAll(conn)
-		conn.Close()
-		got[who] = string(b)
+		got[who], _ = r.answerOf(t, who, req, 10*time.Second)
 		lines[who] = payload(r.sink[who].next(t, "."))
 		if strings.Count(got[who], "HTTP/1.") > 1 {
 			lines[who] += " | " + payload(r.sink[who].next(t, "."))
@@ -208,12 +203,7 @@ func TestMonitorURIBodyVsHAProxy(t *testing.T) {
 		"POST /health HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 100) + next} {
 		var got [2]string
 		for who := range 2 {
-			c := r.dial(t, who)
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			io.WriteString(c, req)
-			b, _ := io.ReadAll(c)
-			c.Close()
-			got[who] = string(b)
+			got[who], _ = r.answerOf(t, who, req, 10*time.Second)
 		}
 		if got[0] != got[1] {
 			t.Errorf("answer\n %q\nhaproxy\n %q", got[1], got[0])

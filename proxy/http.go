@@ -60,13 +60,13 @@ func handleRequest(s *session) bool {
 		return localReply(s, rep, term, keep)
 	}
 	if stats := fe.cfg.Stats; stats != nil && stats.Enable && strings.HasPrefix(s.uri(), statsURI(stats)) {
-		if lb := fe.route.self; lb != nil {
-			// A listen section answers its stats page in its frontend
-			// part, before any backend is assigned: HAProxy counts
-			// no backend connection (Proxy stats stopped ... BE: 0).
-			st.be = lb
-			return serveStats(s, lb, keep)
-		}
+		// A frontend or listen section answers its stats page before any
+		// backend is assigned: HAProxy counts no backend connection
+		// (Proxy stats stopped ... BE: 0) and logs the frontend's name
+		// as the backend's (fe fe/<STATS>); a listen section is its own
+		// backend.
+		st.be = fe.route.self
+		return serveStats(s, stats, keep)
 	}
 	be := chooseBackend(s)
 	if be == nil {
@@ -93,7 +93,7 @@ func handleRequest(s *session) bool {
 		}
 	}
 	if stats := be.cfg.Stats; stats != nil && stats.Enable && strings.HasPrefix(s.uri(), statsURI(stats)) {
-		return serveStats(s, be, keep)
+		return serveStats(s, be.cfg.Stats, keep)
 	}
 	return forward(s, be, keep)
 }

@@ -52,6 +52,19 @@ func sideBySide(t *testing.T, cfg string, origin func(who int) string) *sideRun 
 	return r
 }
 
+// answerOf sends req on a new connection to who (0 haproxy, 1 the
+// proxy) and returns all it answers until it closes (an error when it
+// has not within wait).
+func (r *sideRun) answerOf(t testing.TB, who int, req string, wait time.Duration) (string, error) {
+	t.Helper()
+	conn := r.dial(t, who)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(wait))
+	io.WriteString(conn, req)
+	b, err := io.ReadAll(conn)
+	return string(b), err
+}
+
 // dial connects to the frontend of who (0 haproxy, 1 the proxy).
 func (r *sideRun) dial(t testing.TB, who int) net.Conn {
 	t.Helper()

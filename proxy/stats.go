@@ -51,12 +51,11 @@ const maxStatsPost = 16384
 // serveStats answers a stats page request: the HTML page, ;csv, ;json,
 // or an admin POST (answered 303 to ;st=<code>). The log line has
 // HAProxy's shape: server <STATS>, LR--.
-func serveStats(s *session, be *backend, keep bool) bool {
+func serveStats(s *session, cfg *config.Stats, keep bool) bool {
 	st := &s.st
 	now := s.p.now()
 	st.srvName = "<STATS>"
 	s.fe.ctr.intercepted.Add(1)
-	cfg := be.cfg.Stats
 	var rep reply
 	if len(cfg.Auth) > 0 && !statsAuthorized(s, cfg) {
 		return statsUnauthorized(s, cfg, now, keep)
@@ -78,20 +77,35 @@ func serveStats(s *session, be *backend, keep bool) bool {
 	case opts.json:
 		body, ctype = s.p.statsJSON(now, opts.up, cfg.ShowLegends), "application/json"
 	default:
-		body, ctype = s.p.statsHTML(now, be, cfg, base, opts, statsAdmin(s, cfg)), "text/html"
+		body, ctype = s.p.statsHTML(now, cfg, base, opts, statsAdmin(s, cfg)), "text/html"
 	}
 	hdrs := [][2]string{{"cache-control", "no-cache"}, {"content-type", ctype}}
 	if cfg.Refresh > 0 && !opts.norefresh && !opts.csv && !opts.json {
 		hdrs = append(hdrs, [2]string{"refresh", strconv.Itoa(int(cfg.Refresh / time.Second))})
 	}
-	hdrs = append(hdrs, [2]string{"content-length", strconv.Itoa(len(body))})
+	if string(s.req.method) == "HEAD" {
+		// haproxy's answer to HEAD: the head alone, without a length.
+		body = ""
+	} else {
+		hdrs = append(hdrs, [2]string{"content-length", strconv.Itoa(len(body))})
+	}
 	rep = buildReply(200, "OK", hdrs, body)
+	return statsAnswer(s, rep, hdrs, keep)
+}
+
+// statsAnswer sends a stats answer, then, as haproxy's stats applet,
+// takes the request's body (until it ends or "timeout client") before the
+// request is logged: LR--, Ta counting the wait. The connection is kept
+// when the body ended.
+func statsAnswer(s *session, rep reply, hdrs [][2]string, keep bool) bool {
+	st := &s.st
 	st.term.set(causeLocal, phaseRequest)
 	captureReply(s, hdrs)
 	st.status, st.bytesOut = rep.status, rep.htx
 	ok := writeReply(s, rep, keep)
+	taken := skipBody(s)
 	logStream(s, s.p.now())
-	return ok && keep && skipBody(s)
+	return ok && keep && taken
 }
 
 // statsUnauthorized answers a stats request without valid credentials as
@@ -166,6 +180,10 @@ func (*bodyCollector) SetWriteDeadline(time.Time) error { return nil }
 // (no server selected), ERRP (bad backend or action), EXCD (form too
 // large), DENY (no "stats admin" for this request).
 func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep bool) bool {
+	if !statsAdmin(s, cfg) {
+		rep, hdrs := statsRedirect(cfg, base, opts, "DENY")
+		return statsAnswer(s, rep, hdrs, keep)
+	}
 	st := &s.st
 	col := &bodyCollector{limit: maxStatsPost}
 	h := &s.req
@@ -186,18 +204,24 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 		st.reqDone = s.p.now()
 		st.header = st.reqDone
 	}
-	code := "DENY"
+	var code string
 	switch {
 	case !okBody:
 		st.term.set(causeClientAbort, phaseRequest)
 		logStream(s, s.p.now())
 		return false
-	case !statsAdmin(s, cfg):
 	case col.over:
 		code = "EXCD"
 	default:
 		code = s.p.statsAction(string(col.buf))
 	}
+	rep, hdrs := statsRedirect(cfg, base, opts, code)
+	return statsAnswer(s, rep, hdrs, keep)
+}
+
+// statsRedirect is the 303 answering an admin form: back to the page
+// with ;st=<code>, and its headers.
+func statsRedirect(cfg *config.Stats, base string, opts statsOpts, code string) (reply, [][2]string) {
 	loc := base + ";st=" + code
 	if opts.norefresh && cfg.Refresh > 0 {
 		loc += ";norefresh"
@@ -206,13 +230,7 @@ func statsPost(s *session, cfg *config.Stats, base string, opts statsOpts, keep 
 		loc += ";up"
 	}
 	hdrs := [][2]string{{"cache-control", "no-cache"}, {"content-type", "text/plain"}, {"content-length", "0"}, {"location", loc}}
-	rep := buildReply(303, "See Other", hdrs, "")
-	st.term.set(causeLocal, phaseRequest)
-	captureReply(s, hdrs)
-	st.status, st.bytesOut = rep.status, rep.htx
-	ok := writeReply(s, rep, keep)
-	logStream(s, s.p.now())
-	return ok && keep
+	return buildReply(303, "See Other", hdrs, ""), hdrs
 }
 
 // statsAction runs one admin form and returns its st= code, as HAProxy

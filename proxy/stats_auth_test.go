@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"io"
 	"testing"
 	"time"
 
@@ -25,15 +24,10 @@ var statsAuthConfig = httpLogPreamble + statsListen
 func (r *sideRun) exchange(t *testing.T, req, re string) (raw, lines [2]string) {
 	t.Helper()
 	for who := 0; who < 2; who++ {
-		conn := r.dial(t, who)
-		io.WriteString(conn, req)
-		conn.SetReadDeadline(time.Now().Add(4 * time.Second))
-		b, err := io.ReadAll(conn)
-		conn.Close()
-		if err != nil {
+		var err error
+		if raw[who], err = r.answerOf(t, who, req, 4*time.Second); err != nil {
 			t.Errorf("%s: connection not closed: %v", []string{"haproxy", "proxy"}[who], err)
 		}
-		raw[who] = string(b)
 		lines[who] = payload(r.sink[who].next(t, re))
 	}
 	return raw, lines

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -514,6 +515,58 @@ func TestStatsDifferentialJSON(t *testing.T) {
 	for k := range got {
 		if _, ok := want[k]; !ok {
 			t.Errorf("%s: not in haproxy's output", k)
+		}
+	}
+}
+
+// TestStatsRequestBodyVsHAProxy: a frontend's stats page is served by the
+// frontend (fe fe/<STATS>; it went to the default backend), a POST without
+// admin rights is answered 303 ;st=DENY at once, HEAD gets the head alone,
+// and a request body is taken after the answer, as haproxy's stats applet
+// takes it: the connection is kept when the body ended, and otherwise the
+// request is logged LR-- once "timeout client" expired, then closed. The
+// answers' status lines, locations and connection headers, the number of
+// answers, and each log line but the byte count of a page (its content
+// differs) are compared.
+func TestStatsRequestBodyVsHAProxy(t *testing.T) {
+	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n    option httplog\n" +
+		"    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    stats enable\n    stats uri /stats\n    default_backend be\nbackend be\n"
+	r := sideBySide(t, cfg, nil)
+	next := "GET /stats;csv HTTP/1.1\r\nHost: a\r\n\r\n"
+	heads := regexp.MustCompile(`(?mi)^(HTTP/1\.1 .*|location: .*|connection: .*)\r$`)
+	for _, req := range []string{
+		"POST /stats HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789" + next,
+		"POST /stats HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 100),
+		"GET /stats;csv HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nabcde" + next,
+		"GET /stats;csv HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n" + next,
+		"GET /stats;csv HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nabcde" + next,
+		"GET /stats;csv HTTP/1.0\r\nHost: a\r\n\r\n",
+		"HEAD /stats HTTP/1.1\r\nHost: a\r\n\r\n" + next,
+	} {
+		var got [2]string
+		for who := range 2 {
+			b, _ := r.answerOf(t, who, req, 10*time.Second)
+			var sum []string
+			for _, m := range heads.FindAllStringSubmatch(b, -1) {
+				sum = append(sum, strings.ToLower(m[1]))
+			}
+			for range strings.Count(b, "HTTP/1.1 ") {
+				f := strings.Fields(payload(r.sink[who].next(t, `<STATS>`)))
+				if len(f) < 13 {
+					t.Fatalf("short log line %q", f)
+				}
+				if f[5] == "200" && f[11] != `"HEAD` {
+					f[6] = "(page)"
+				}
+				timers := strings.Split(f[4], "/")
+				ta, _ := strconv.Atoi(timers[len(timers)-1])
+				sum = append(sum, fmt.Sprintf("log %s waited=%v", strings.Join(append(f[2:4], f[5:]...), " "), ta >= 1000))
+			}
+			got[who] = strings.Join(sum, " | ")
+		}
+		if got[0] != got[1] {
+			t.Errorf("%q:\n ours    %s\n haproxy %s", req, got[1], got[0])
 		}
 	}
 }

@@ -110,7 +110,7 @@ var statsMessages = map[string][2]string{
 // columns (Queue, Session rate, Sessions, Bytes, Denied, Errors,
 // Warnings, Server); with "stats admin" the server rows get a checkbox
 // and each backend an action form.
-func (p *Proxy) statsHTML(now time.Time, _ *backend, cfg *config.Stats, base string, opts statsOpts, admin bool) string {
+func (p *Proxy) statsHTML(now time.Time, cfg *config.Stats, base string, opts statsOpts, admin bool) string {
 	var b strings.Builder
 	node := ""
 	if cfg.ShowNode != "" {

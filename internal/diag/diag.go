@@ -122,6 +122,14 @@ type Diag struct {
 	Msg string
 	// Err is the cause, if any; Unwrap returns it.
 	Err error
+	// Alert marks a Note that HAProxy prints as [ALERT] although it
+	// accepts the configuration (its non-fatal alerts); other formats
+	// ignore it.
+	Alert bool
+	// Tight marks the few HAProxy messages located as "parsing
+	// [FILE:LINE]: MSG", with no space before the colon (see
+	// [Diag.HAProxy]); other formats ignore it.
+	Tight bool
 }
 
 // String formats d as "FILE:LINE:COL: SEVERITY: DIRECTIVE: MESSAGE" (see

@@ -38,7 +38,7 @@ func (o CheckOptions) Check(stdout, stderr io.Writer, files []string) int {
 	}
 	p := newParser(o.Options)
 	for _, f := range files {
-		if p.parsePath(f); p.openFailed {
+		if p.parsePath(f); p.openFailed || p.stopped > 0 {
 			break
 		}
 	}
@@ -47,7 +47,7 @@ func (o CheckOptions) Check(stdout, stderr io.Writer, files []string) int {
 		diag.WriteHAProxy(stderr, o.PID, d)
 	}
 	if err != nil {
-		if p.zeroWarnAbort || p.openFailed {
+		if p.zeroWarnAbort || p.openFailed || p.stopped > 0 {
 			return 1
 		}
 		diag.WriteHAProxy(stderr, o.PID, Alertf("", 0, "Fatal errors found in configuration."))

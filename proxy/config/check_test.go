@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,15 +22,16 @@ type checkResult struct {
 	diags  []diagLine
 }
 
-// diagLine is one stderr message: level, location ("" if none), and its
-// first line of text (location prefix removed).
+// diagLine is one stderr message: level, location ("" if none; marked
+// when printed with no space before its colon, as haproxy prints a few),
+// and its first line of text (location prefix removed).
 type diagLine struct {
 	level, loc, text string
 }
 
 var (
 	diagRe = regexp.MustCompile(`^\[(NOTICE|WARNING|ALERT)\]\s+\(\d+\) : config : (.*)$`)
-	locRe  = regexp.MustCompile(`^(?:[Pp]arsing )?\[([^\]]+:\d+)\]\s?: (?:parsing \[[^\]]+\] : )?(.*)$`)
+	locRe  = regexp.MustCompile(`^(?:[Pp]arsing )?\[([^\]]+:\d+)\](\s?): (?:parsing \[[^\]]+\] : )?(.*)$`)
 )
 
 func parseDiags(stderr string) []diagLine {
@@ -41,7 +43,10 @@ func parseDiags(stderr string) []diagLine {
 		}
 		d := diagLine{level: m[1], text: m[2]}
 		if lm := locRe.FindStringSubmatch(m[2]); lm != nil {
-			d.loc, d.text = lm[1], lm[2]
+			d.loc, d.text = lm[1], lm[3]
+			if lm[2] == "" {
+				d.loc += " (no space before ':')" // haproxy's "parsing [f:l]: " form
+			}
 		}
 		if strings.Contains(d.text, "version is") || strings.Contains(d.text, "path to executable") {
 			continue
@@ -240,5 +245,132 @@ func TestCheckMasterWorkerNoListener(t *testing.T) {
 	o := CheckOptions{MasterWorker: true}
 	if code := o.Check(&out, &errb, []string{"testdata/check/no-listener.cfg"}); code != 0 {
 		t.Errorf("-W without listener: exit %d, want 0 (as haproxy -c -W)", code)
+	}
+}
+
+// pidRe is the process id haproxy and Check print in each message.
+var pidRe = regexp.MustCompile(`^(\[[A-Z]+\]) +\(\d+\) : `)
+
+// sameStderrAsHAProxy checks text with haproxy -c and with Check and
+// wants the same exit status and the same stderr byte for byte (each
+// message's pid and haproxy's version and path notices apart): the
+// locations with or without a space before the colon, the quoted line and
+// caret under a bad condition, the messages haproxy stops after.
+func sameStderrAsHAProxy(t *testing.T, bin, text string, env []string) {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "t.cfg")
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", "-f", cfg)
+	cmd.Env = env
+	var herr bytes.Buffer
+	cmd.Stderr = &herr
+	hcode := 0
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		hcode = ee.ExitCode()
+	}
+	lookup := func(k string) (string, bool) {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, k+"="); ok {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	var oerr bytes.Buffer
+	ocode := CheckOptions{Options: Options{Env: lookup}}.Check(&bytes.Buffer{}, &oerr, []string{cfg})
+	norm := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, "haproxy version is") || strings.Contains(l, "path to executable is") {
+				continue
+			}
+			out = append(out, pidRe.ReplaceAllString(l, "$1 "))
+		}
+		return strings.Join(out, "\n")
+	}
+	if h, o := norm(herr.String()), norm(oerr.String()); h != o || hcode != ocode {
+		t.Errorf("%q:\nhaproxy (exit %d):\n%s\nours (exit %d):\n%s", text, hcode, h, ocode, o)
+	}
+}
+
+// TestIfConditionVsHAProxy: .if conditions are evaluated as haproxy 2.6
+// evaluates them (&&, ||, !, parentheses, strtol numbers, predicate
+// arguments as its argument lists read them) and malformed ones are
+// refused in its words, at its position, with its caret.
+func TestIfConditionVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	env := []string{"SET=1", "EMPTY="}
+	for _, c := range []string{
+		"", "0", "1", "-1", "0x10", "00", "08", "0x", "1 && 0 || 1", "!!1", "! 1", "!(0)", "(1 || 0) && 0",
+		"((((1))))", "defined(SET)&&1", "defined(EMPTY)", "defined(NOPE)", "defined", "defined()", "streq",
+		"streq(a, b)", `streq("a b",x)`, "streq('a',a)", "streq(,)", `streq(a\\b,a\\b)`, `streq(a\tb,a` + "\t" + `b)`,
+		"strneq(a,b)", "version_atleast(abc)", "version_atleast(2.6.12)", "version_atleast(2.6.13)",
+		"version_before(2.6.12)", "version_before(2.7)", "feature(OPENSSL)", "feature(PROMEX)", "feature(OPENSS)",
+		// refused
+		"1 2", "1abc", "1 | 1", "1 &&", "1 ||", "1 &&& 1", "(1", "((1)", "!", "foo(1)", "strstr(abc,b)",
+		"enabled(POLL)", "defined(A", "defined(A,)", "defined(A,B", "streq(a)", "streq(a,b,c)", `streq(a\,b,a)`,
+		"version_atleast(2.4", "defined(SET) || bar", "feature(OPENSSL",
+	} {
+		sameStderrAsHAProxy(t, bin, "global\n    .if "+c+"\n    .notice yes\n    .elif 1\n    .notice no\n    .endif\n", env)
+	}
+}
+
+// TestStopVsHAProxy: after the errors haproxy reads no further past
+// (a refused http-request rule or condition, .alert, a malformed .if
+// block, a proxy without a name or with an unknown defaults section, an
+// unknown directive) nothing more is reported, as with haproxy; the
+// "Fatal errors" line is printed only where haproxy prints it.
+func TestStopVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	const d = "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	const more = "    http-request set-header X y z\n    bogus line\n.alert \"after\"\n"
+	for _, text := range []string{
+		"global\n.endif\n" + more,
+		"global\n.elif 1\n" + more,
+		"global\n.if 1\n.else\n.else\n.endif\n" + more,
+		"global\n.if 1\n.else\n.elif 1\n.endif\n" + more,
+		"global\n.if 1\n.else x\n.endif\n" + more,
+		"global\n.endif x\n" + more,
+		"global\n.if 1\n",
+		"global\n.if 0\n.if 1 2\n.endif\n.endif\n" + more,
+		"global\n.if 0\n.elif 1 2\n.endif\n" + more,
+		"global\n.if 1\n.elif 1 2\n.endif\n" + more,
+		"global\n    .foo x\n" + more,
+		"global\n    .notice a b\n    .warning w\n    .alert a\n" + more,
+		"frontend\n    bind 127.0.0.1:18099\n" + more,
+		"frontend f from nope\n" + more,
+		d + "frontend f\n    bind 127.0.0.1:18099\n    http-request deny foo\n" + more,
+		d + "frontend f\n    bind 127.0.0.1:18099\n    http-request deny if nosuchacl\n" + more,
+		d + "frontend f\n    bind 127.0.0.1:18099\n    http-response set-header X\n" + more,
+		d + "frontend f\n    bind 127.0.0.1:18099\n    http-request redirect location /x bar\n" + more,
+	} {
+		sameStderrAsHAProxy(t, bin, text, nil)
+	}
+}
+
+// TestDefaultsUseVsHAProxy: a defaults section both named by "from" and
+// used as the last one gets haproxy 2.6's non-fatal alert at each use that
+// mixes them; a name declared twice is refused where it is referenced.
+func TestDefaultsUseVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	const d = "    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	const fe = "frontend f from d\n    bind 127.0.0.1:18099\n"
+	for _, text := range []string{
+		"defaults d\n" + d + fe + "backend b\n",
+		"defaults d\n" + d + fe + "backend b\n    server s 127.0.0.1:1\nbackend c from d\n",
+		"defaults d\n" + d + "defaults e from d\n" + fe + "backend b from d\n",
+		"defaults d\n" + d + "frontend f\n    bind 127.0.0.1:18099\nbackend b from d\n",
+		"defaults d\n" + d + "defaults d\n" + d + fe,
+		"defaults d\n" + d + fe + "defaults d\n" + d + "backend b from d\n",
+		"defaults d\n" + d + "defaults d\n" + d + "defaults d\n" + d + fe + "backend b from d\n",
+		"defaults d\n" + d + "defaults d\n" + d + "frontend f\n    bind 127.0.0.1:18099\n",
+	} {
+		sameStderrAsHAProxy(t, bin, text, nil)
 	}
 }

@@ -7,7 +7,18 @@
 //   - The line syntax (Tokenize): comments, blanks, backslash escapes,
 //     double quotes with $VAR / ${VAR} / ${VAR-default} / ${VAR[*]}
 //     expansion, single quotes, and the conditional blocks .if / .elif /
-//     .else / .endif with .notice / .warning / .alert / .diag.
+//     .else / .endif with .notice / .warning / .alert / .diag. Conditions
+//     are haproxy 2.6's expressions (ifcond.go): &&, ||, !, parentheses,
+//     C integers and the predicates defined, feature, streq, strneq,
+//     version_atleast and version_before (against 2.6.12). feature() is
+//     true for what this implementation does (OPENSSL for TLS, PROMEX,
+//     THREAD, SLZ, EPOLL, POLL, ACCEPT4, GETADDRINFO), so LUA is false;
+//     openssl_version_* and ssllib_name_startswith are refused, TLS here
+//     not being OpenSSL.
+//   - Where haproxy stops reading (its ERR_ABORT: a refused http-request
+//     or http-response rule, .alert, a malformed conditional block, a
+//     proxy without a name or with an unknown "from"), no further line or
+//     file is read and -c prints what haproxy prints, no more.
 //   - Sections global, defaults (anonymous and named, "from"), frontend,
 //     backend and listen. userlist, peers, resolvers, mailers,
 //     http-errors, ring and cache sections are skipped with a warning

@@ -103,6 +103,16 @@ func TestHTTPRuleCheckVsHAProxy(t *testing.T) {
 			"http-request return status 99", "http-request redirect", "http-request redirect location",
 			"http-request redirect foo x", "http-request redirect code 301 location /x",
 			"http-request redirect location /x code 308",
+			// a word the action does not take where the condition goes
+			"http-request allow x", "http-response allow x", "http-request deny foo",
+			"http-request deny deny_status 403 foo", "http-response deny foo", "http-request set-header X y z",
+			"http-request add-header X y z", "http-response del-header A B", "http-request set-log-level info x",
+			"http-request return foo", "http-request return deny_status 403", "http-request auth foo",
+			"http-request auth realm x foo", "http-request use-service prometheus-exporter x",
+			// a reply's content-type without a body, a body without one
+			"http-request deny status 403 content-type text/plain",
+			"http-request return status 200 content-type text/plain", "http-request return status 200 string x",
+			"http-response deny status 502 string x", "http-request deny string x content-type text/plain",
 		} {
 			text := "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
 				sec + "\n    " + line + "\n"

@@ -140,3 +140,31 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIfCondition: any .if condition parses to a verdict or is refused
+// with a message whose caret falls within the quoted line; nothing panics
+// and the reading stops on a refusal.
+func FuzzIfCondition(f *testing.F) {
+	for _, c := range []string{"1 && 0 || 1", "!(defined(X) || streq(a,b))", "((1)", "defined(A,B", "streq(a\\,b,a)",
+		"version_atleast(2.4", "0x1f && !0", "1 &&& 1", "feature(OPENSSL"} {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, c string) {
+		if len(c) > 4096 || strings.ContainsAny(c, "\n\x00") {
+			return
+		}
+		p := newParser(Options{Env: func(string) (string, bool) { return "", false }})
+		p.file, p.line = "f", 1
+		p.evalIf([]string{".if", c})
+		if p.nerr == 0 {
+			return
+		}
+		if p.stopped != stopNow {
+			t.Fatalf("%q refused without stopping", c)
+		}
+		lines := strings.Split(p.all[len(p.all)-1].Msg, "\n")
+		if len(lines) != 3 || len(lines[2]) > len(lines[1])+1 || !strings.HasSuffix(lines[2], "^") {
+			t.Fatalf("%q: caret off the line: %q", c, lines)
+		}
+	})
+}

@@ -248,6 +248,7 @@ func (p *parser) optHTTPChk(px *Proxy, neg bool, a []string) {
 			if i := strings.IndexAny(hc.Version, "\r\n"); i >= 0 {
 				hc.Version, hc.Extra = a[2][:i], a[2][i:]
 				p.warnf(p.line, "'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.")
+				p.tighten()
 			}
 		}
 		if len(a) > 3 {

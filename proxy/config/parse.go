@@ -41,7 +41,7 @@ func Parse(files ...string) (*Config, error) {
 func (o Options) Parse(files ...string) (*Config, error) {
 	p := newParser(o)
 	for _, f := range files {
-		if p.parsePath(f); p.openFailed {
+		if p.parsePath(f); p.openFailed || p.stopped > 0 {
 			break // haproxy stops at the first file it cannot open
 		}
 	}
@@ -90,7 +90,9 @@ func (p *parser) parsePath(path string) {
 	}
 	sort.Strings(names) // byte order = C locale
 	for _, n := range names {
-		p.parseFile(filepath.Join(path, n))
+		if p.parseFile(filepath.Join(path, n)); p.stopped > 0 {
+			break
+		}
 	}
 }
 
@@ -133,13 +135,16 @@ func (p *parser) parseStream(name string, r io.Reader) error {
 	p.section = ""
 	p.cur = nil
 	p.conds = p.conds[:0]
+	p.fileStopped = false
 	errsBefore := p.nerr
 	br := bufio.NewReaderSize(r, 64*1024)
 	for {
 		raw, err := br.ReadString('\n')
 		if raw != "" {
 			p.line++
-			p.handleLine(strings.TrimRight(raw, "\n"))
+			if p.handleLine(strings.TrimRight(raw, "\n")); p.stopped > 0 || p.fileStopped {
+				break
+			}
 		}
 		if err == io.EOF {
 			break
@@ -149,8 +154,10 @@ func (p *parser) parseStream(name string, r io.Reader) error {
 		}
 	}
 	p.closeProxy()
-	if len(p.conds) > 0 {
-		p.alertf(p.conds[len(p.conds)-1].line, "missing '.endif' at end of file")
+	if len(p.conds) > 0 && p.stopped < stopNow {
+		p.alertf(p.line, "non-terminated '.if' block.")
+		p.tighten()
+		p.stop(stopNow)
 	}
 	if p.nerr > errsBefore {
 		p.add(Alertf("", 0, "Error(s) found in configuration file : %s", name), nil)
@@ -180,6 +187,7 @@ func (p *parser) handleLine(line string) {
 		if errors.As(err, &te) {
 			p.alertf(p.line, "%s at position %d:\n  %s\n  %s^", te.Msg, te.Pos+1, strings.TrimLeft(line, " \t"),
 				strings.Repeat(" ", max(0, te.Pos-(len(line)-len(strings.TrimLeft(line, " \t"))))))
+			p.tighten()
 		} else {
 			p.alertf(p.line, "%v", err)
 		}
@@ -252,7 +260,9 @@ func (p *parser) startSection(w []string) bool {
 }
 
 func (p *parser) finish() (*Config, error) {
-	p.finishTune()
+	if p.stopped == 0 {
+		p.finishTune()
+	}
 	if p.nerr == 0 {
 		p.resolve()
 	}

@@ -24,7 +24,10 @@ type parser struct {
 	// copied into each new proxy.
 	defaults *Proxy
 	named    map[string]*Proxy // named defaults sections
-	byName   map[string][]*Proxy
+	// namedAt: where each named defaults section was declared, every time
+	// (a name declared twice is ambiguous once referenced).
+	namedAt map[string][]diag.Pos
+	byName  map[string][]*Proxy
 	// internal counts the proxies haproxy creates for itself that take an
 	// automatic id: the "GLOBAL" proxy of the first "stats socket" (1 or 0).
 	internal int
@@ -37,6 +40,10 @@ type parser struct {
 	// openFailed: a configuration file could not be opened; haproxy
 	// reads no further file and prints no summary line.
 	openFailed bool
+	// stopped is set by the errors haproxy flags ERR_ABORT (see stop).
+	stopped stopLevel
+	// fileStopped: no further line of the current file is read.
+	fileStopped bool
 	// optName is the option being applied, for messages.
 	optName string
 	// bufsizeAt and maxhdrAt are where the last tune.bufsize and
@@ -55,6 +62,9 @@ type proxyState struct {
 	// rulesUsedBy: the sides (frontend, backend) of the proxies that
 	// inherit this defaults section's rules.
 	rulesUsedBy Cap
+	// explicitRef, implicitRef: a defaults section is named by a "from",
+	// or used as the last one by a proxy without "from".
+	explicitRef, implicitRef bool
 }
 
 // pendingRef is a backend name to resolve once every proxy is known.
@@ -69,11 +79,12 @@ type pendingRef struct {
 
 func newParser(o Options) *parser {
 	return &parser{
-		opts:   o,
-		cfg:    &Config{Global: defaultGlobal()},
-		named:  map[string]*Proxy{},
-		byName: map[string][]*Proxy{},
-		state:  map[*Proxy]*proxyState{},
+		opts:    o,
+		cfg:     &Config{Global: defaultGlobal()},
+		named:   map[string]*Proxy{},
+		namedAt: map[string][]diag.Pos{},
+		byName:  map[string][]*Proxy{},
+		state:   map[*Proxy]*proxyState{},
 	}
 }
 
@@ -112,6 +123,32 @@ func (p *parser) noticef(line int, format string, a ...any) {
 	p.add(diag.Pos{File: p.file, Line: line}.Notef("", format, a...), nil)
 }
 
+// stopLevel is how an error haproxy flags ERR_ABORT ends the reading.
+type stopLevel int
+
+const (
+	// stopAfterLine: no further line or file is read; the end-of-file
+	// checks (an unterminated .if) still run.
+	stopAfterLine stopLevel = iota + 1
+	// stopNow: nothing more is read or checked.
+	stopNow
+)
+
+// stop ends the reading after the current line as haproxy does after an
+// error it flags ERR_ABORT: no further line or file is read, nothing is
+// checked once the files are read, and -c prints no "Fatal errors found"
+// line.
+func (p *parser) stop(l stopLevel) {
+	p.stopped = max(p.stopped, l)
+}
+
+// tighten marks the last diagnostic as printed "parsing [f:l]: " (no
+// space before the colon), as haproxy's configuration parser prints a
+// few of its own.
+func (p *parser) tighten() {
+	p.all[len(p.all)-1].Tight = true
+}
+
 // at is line of the current file, or no position when line is 0.
 func (p *parser) at(line int) diag.Pos {
 	if line > 0 {
@@ -142,8 +179,16 @@ func (p *parser) directive(w []string) {
 		p.conds = append(p.conds, condFrame{line: p.line, parentActive: parent, active: ok, taken: ok})
 		return
 	case ".elif", ".else", ".endif":
+		if len(w) > 1 && w[0] != ".elif" {
+			p.alertf(p.line, "Unexpected argument '%s' for '%s'.", w[1], w[0])
+			p.tighten()
+			p.stop(stopAfterLine)
+			return
+		}
 		if len(p.conds) == 0 {
-			p.alertf(p.line, "'%s' with no matching '.if'", w[0])
+			p.alertf(p.line, "lone '%s' with no matching '.if'.", w[0])
+			p.tighten()
+			p.stop(stopNow)
 			return
 		}
 		f := &p.conds[len(p.conds)-1]
@@ -152,7 +197,9 @@ func (p *parser) directive(w []string) {
 			p.conds = p.conds[:len(p.conds)-1]
 		case ".else":
 			if f.sawElse {
-				p.alertf(p.line, "'.else' after '.else' is not permitted")
+				p.alertf(p.line, "'.else' after '.else' is not permitted.")
+				p.tighten()
+				p.stop(stopNow)
 				return
 			}
 			f.sawElse = true
@@ -160,7 +207,9 @@ func (p *parser) directive(w []string) {
 			f.taken = f.taken || f.active
 		case ".elif":
 			if f.sawElse {
-				p.alertf(p.line, "'.elif' after '.else' is not permitted")
+				p.alertf(p.line, "'.elif' after '.else' is not permitted.")
+				p.tighten()
+				p.stop(stopNow)
 				return
 			}
 			f.active = f.parentActive && !f.taken && p.evalIf(w)
@@ -177,71 +226,27 @@ func (p *parser) directive(w []string) {
 	}
 	if len(w) > 2 {
 		p.alertf(p.line, "Unexpected argument '%s' for '%s'. Use quotes if the message should contain spaces.", w[2], w[0])
+		p.tighten()
 		return
 	}
 	switch w[0] {
 	case ".notice", ".diag":
 		if w[0] == ".notice" {
 			p.noticef(p.line, "'%s'.", msg)
+			p.tighten()
 		}
 	case ".warning":
 		p.warnf(p.line, "'%s'.", msg)
+		p.tighten()
 	case ".alert":
 		p.alertf(p.line, "'%s'.", msg)
+		p.tighten()
+		p.stop(stopNow)
 	default:
-		p.alertf(p.line, "unknown directive '%s'", w[0])
+		p.alertf(p.line, "unknown directive '%s'.", w[0])
+		p.tighten()
+		p.fileStopped = true // haproxy reads no further line of the file
 	}
-}
-
-// evalIf evaluates the single term of an .if/.elif line: 0/1, defined(V),
-// streq(a,b), strneq(a,b), feature(x), version_atleast(v),
-// version_before(v).
-func (p *parser) evalIf(w []string) bool {
-	if len(w) < 2 {
-		p.alertf(p.line, "missing condition after '%s'", w[0])
-		return false
-	}
-	t := strings.Join(w[1:], " ")
-	neg := strings.HasPrefix(t, "!")
-	t = strings.TrimSpace(strings.TrimPrefix(t, "!"))
-	var res bool
-	switch {
-	case t == "0" || t == "":
-		res = false
-	case t == "1":
-		res = true
-	case strings.HasSuffix(t, ")") && strings.Contains(t, "("):
-		i := strings.IndexByte(t, '(')
-		fn, args := t[:i], strings.Split(t[i+1:len(t)-1], ",")
-		switch fn {
-		case "defined":
-			_, res = p.env(args[0])
-		case "streq", "strneq":
-			if len(args) != 2 {
-				p.alertf(p.line, "'%s' expects 2 arguments", fn)
-				return false
-			}
-			res = (args[0] == args[1]) == (fn == "streq")
-		case "feature":
-			res = false
-		case "version_atleast":
-			res = versionCmp("2.6.12", args[0]) >= 0
-		case "version_before":
-			res = versionCmp("2.6.12", args[0]) < 0
-		default:
-			p.alertf(p.line, "unknown conditional expression term '%s'", fn)
-			return false
-		}
-	default:
-		// Any other non-empty word that is a number is true if non-zero.
-		if n, err := parseUint(t); err == nil {
-			res = n != 0
-		} else {
-			p.alertf(p.line, "unparsable conditional expression '%s'", t)
-			return false
-		}
-	}
-	return res != neg
 }
 
 // versionCmp compares dotted numeric versions.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/haplog/haplog/internal/diag"
 	"github.com/haplog/haplog/proxy/h1"
 )
 
@@ -136,8 +137,9 @@ func (p *parser) openProxy(w []string) {
 		p.alertf(p.line, "'%s' : unexpected argument '%s'.", kind, rest[0])
 	}
 	if kind != "defaults" && name == "" {
-		p.alertf(p.line, "'%s' expects <name> as argument.", kind)
-		name = "?"
+		p.alertf(p.line, "'%s' expects an <id> argument", kind)
+		p.stop(stopNow)
+		return
 	}
 	if err := checkProxyName(name); err != nil {
 		p.alertf(p.line, "%s '%s' : %v", kind, name, err)
@@ -145,11 +147,20 @@ func (p *parser) openProxy(w []string) {
 	base := p.defaults
 	if from != "" {
 		d, ok := p.named[from]
+		if at := p.namedAt[from]; len(at) > 1 {
+			p.alertErr(p.line, ErrReference, "ambiguous defaults section name '%s' referenced by %s '%s' exists at least at %s:%d and %s:%d.",
+				from, kind, name, at[0].File, at[0].Line, at[1].File, at[1].Line)
+		}
 		if !ok {
-			p.alertErr(p.line, ErrReference, "%s '%s' : defaults section '%s' not found.", kind, name, from)
+			p.alertErr(p.line, ErrReference, "defaults section '%s' not found for %s '%s'.", from, kind, name)
+			p.stop(stopNow)
+			return
 		} else {
 			base = d
 		}
+	}
+	if base != nil && (from != "" || kind != "defaults") {
+		p.noteDefaultsUse(base, from != "")
 	}
 	var px *Proxy
 	if kind == "defaults" {
@@ -179,6 +190,7 @@ func (p *parser) openProxy(w []string) {
 		p.defaults = px
 		if name != "" {
 			p.named[name] = px
+			p.namedAt[name] = append(p.namedAt[name], diag.Pos{File: p.file, Line: p.line})
 		}
 		px.Cap = CapFrontend | CapBackend
 	case "frontend":
@@ -298,6 +310,24 @@ func clonePtr[T any](p *T, deep func(*T)) *T {
 
 // closeProxy ends the current proxy section.
 func (p *parser) closeProxy() { p.cur = nil }
+
+// noteDefaultsUse records that the proxy being opened uses the defaults
+// section d, named by "from" or not, and gives haproxy 2.6's non-fatal
+// alert once d is used both ways.
+func (p *parser) noteDefaultsUse(d *Proxy, explicit bool) {
+	ds := p.state[d]
+	if explicit {
+		ds.explicitRef = true
+	} else {
+		ds.implicitRef = true
+	}
+	if ds.explicitRef && ds.implicitRef {
+		n := p.at(p.line).Notef("", "defaults section '%s' (declared at %s:%d) is explicitly referenced by another proxy and implicitly used here. "+
+			"To avoid any ambiguity don't mix both usage. Add a last defaults section not explicitly used or always use explicit references.", d.Name, d.File, d.Line)
+		n.Alert = true
+		p.add(n, nil)
+	}
+}
 
 // proxyLine dispatches one line of a defaults/frontend/backend/listen.
 func (p *parser) proxyLine(w []string) {

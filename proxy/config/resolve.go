@@ -76,6 +76,7 @@ func (p *parser) resolveRef(r pendingRef) {
 		if r.what == "nbsrv" {
 			p.add(Alertf(r.file, r.line,
 				"unable to find backend '%s' referenced in arg 1 of ACL keyword 'nbsrv' in proxy '%s'.", r.name, r.px.Name), ErrReference)
+			p.tighten()
 		} else {
 			p.add(Alertf("", 0, "Proxy '%s': unable to find required use_backend: '%s'.", r.px.Name, r.name), ErrReference)
 		}

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -74,7 +75,7 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 	var err error
 	switch act {
 	case "allow":
-		r.Action, err = ActAllow, noArgs(args)
+		r.Action, err = ActAllow, extraAfter(args, 0)
 	case "deny":
 		r.Action, r.Status = ActDeny, 403
 		if !req {
@@ -86,13 +87,20 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 		if act == "add-header" {
 			r.Action = ActAddHeader
 		}
-		err = exactArgs(args, "", &r.Name, &r.Value)
+		if err = extraAfter(args, 2); err == nil {
+			err = exactArgs(args, "", &r.Name, &r.Value)
+		}
 	case "del-header":
 		r.Action = ActDelHeader
-		if len(args) == 0 {
+		switch {
+		case len(args) == 0:
 			err = errors.New("expects at least 1 argument")
-		} else {
-			err = exactArgs(args, " (the '-m' option is not supported by this implementation)", &r.Name)
+		case len(args) == 1 || args[1] != "-m":
+			if err = extraAfter(args, 1); err == nil {
+				r.Name = args[0]
+			}
+		default:
+			err = unsupportedErr("expects exactly 1 argument (the '-m' option is not supported by this implementation)")
 		}
 	default:
 		if !req {
@@ -108,15 +116,19 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 		case "auth":
 			r.Action = ActAuth
 			switch {
-			case len(args) == 2 && args[0] == "realm":
-				r.Value = args[1]
-			case len(args) == 1 && args[0] == "realm":
+			case len(args) == 0:
+			case args[0] != "realm":
+				err = extraWord(args[0])
+			case len(args) == 1:
 				err = errors.New("missing realm value")
-			case len(args) != 0:
-				err = fmt.Errorf("expects [realm <realm>]")
+			default:
+				r.Value, err = args[1], extraAfter(args, 2)
 			}
 		case "set-log-level":
 			r.Action = ActSetLogLevel
+			if err = extraAfter(args, 1); err != nil {
+				break
+			}
 			err = exactArgs(args, "", &r.Value)
 			if err == nil && r.Value != "silent" {
 				_, err = parseLevel(r.Value) // the rule is dropped on an error
@@ -149,16 +161,39 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 			}
 		}
 		p.alertErr(p.line, ErrUnknownKeyword, "'%s' expects 'allow', 'deny', 'redirect', 'return', 'auth', 'set-header', 'add-header', 'del-header', 'set-path', 'set-log-level', but got '%s'.", w[0], act)
+		p.tighten()
+		p.stop(stopNow)
+		return r, false
+	}
+	var extra extraWord
+	if errors.As(err, &extra) {
+		p.alertErr(p.line, ErrSyntax, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", w[0], act, string(extra))
+		p.tighten()
+		p.stop(stopNow)
 		return r, false
 	}
 	if err != nil {
-		p.alertErr(p.line, ErrSyntax, "error detected in %s '%s' while parsing '%s %s' rule : %v.", proxyKind(px), px.Name, w[0], act, err)
+		p.alertErr(p.line, causeOf(err, ErrSyntax), "error detected in %s '%s' while parsing '%s %s' rule : %v.", proxyKind(px), px.Name, w[0], act, err)
+		if !errors.Is(err, ErrUnsupported) {
+			p.stop(stopNow) // haproxy reads no further after a rule it refuses
+		}
 		return r, false
 	}
 	cond, ok := p.optCond(px, condW, "an '"+w[0]+" "+act+"' condition")
+	if !ok {
+		p.stop(stopNow)
+	}
 	r.Cond = cond
 	return r, ok
 }
+
+// unsupportedErr refuses what haproxy takes in a rule and this
+// implementation does not; errors.Is finds ErrUnsupported in it.
+type unsupportedErr string
+
+func (e unsupportedErr) Error() string { return string(e) }
+
+func (e unsupportedErr) Is(target error) bool { return target == ErrUnsupported }
 
 // proxyKind is how haproxy names a proxy's section in its messages.
 func proxyKind(px *Proxy) string {
@@ -206,20 +241,54 @@ func exactArgs(args []string, note string, dst ...*string) error {
 	return nil
 }
 
-func noArgs(a []string) error {
-	if len(a) > 0 {
-		return fmt.Errorf("unexpected argument '%s'", a[0])
+// extraWord is a word an action does not take where haproxy expects the
+// rule's if/unless: httpRule refuses the rule in haproxy's words,
+// "'http-request deny' expects either 'if' or 'unless' followed by a
+// condition but found 'foo'.".
+type extraWord string
+
+func (w extraWord) Error() string { return "unexpected word '" + string(w) + "'" }
+
+// extraAfter refuses a word after the n an action takes.
+func extraAfter(a []string, n int) error {
+	if len(a) > n {
+		return extraWord(a[n])
+	}
+	return nil
+}
+
+// replyWords are the words of haproxy's http reply (deny, return)
+// implemented here; replyOthers are its others, refused as not supported.
+// Any other word ends the action (extraWord).
+var (
+	replyWords  = []string{"status", "content-type", "string", "file"}
+	replyOthers = []string{"errorfile", "errorfiles", "default-errorfiles", "lf-file", "lf-string", "hdr"}
+)
+
+// replyWord sorts a[i] as denyArgs and returnArgs take it: nil for a word
+// of theirs (supported names the ones the caller implements), else the
+// error that refuses the rule.
+func replyWord(a []string, i int, supported string) error {
+	switch {
+	case slices.Contains(replyOthers, a[i]):
+		return unsupportedErr(fmt.Sprintf("'%s' is not supported by this implementation (supported: %s)", a[i], supported))
+	case !slices.Contains(replyWords, a[i]):
+		return extraWord(a[i])
+	case i+1 >= len(a):
+		return fmt.Errorf("'%s' expects an argument", a[i])
 	}
 	return nil
 }
 
 func (p *parser) denyArgs(r *HTTPRule, a []string) error {
 	for i := 0; i < len(a); i++ {
-		if i+1 >= len(a) {
-			if a[i] == "deny_status" || a[i] == "status" {
-				return errors.New("'status' expects <status_code> as argument")
-			}
-			return fmt.Errorf("'%s' expects an argument", a[i])
+		if (a[i] == "deny_status" || a[i] == "status") && i+1 >= len(a) {
+			return errors.New("'status' expects <status_code> as argument")
+		}
+		if a[i] == "deny_status" && i+1 < len(a) {
+			// deny's own word, taken before the reply's
+		} else if err := replyWord(a, i, "deny_status, content-type, string"); err != nil {
+			return err
 		}
 		switch a[i] {
 		case "deny_status", "status":
@@ -233,9 +302,22 @@ func (p *parser) denyArgs(r *HTTPRule, a []string) error {
 		case "string":
 			r.Body = []byte(a[i+1])
 		default:
-			return fmt.Errorf("unexpected argument '%s' (supported: deny_status, content-type, string)", a[i])
+			return unsupportedErr(fmt.Sprintf("'%s' is not supported by this implementation (supported: deny_status, content-type, string)", a[i]))
 		}
 		i++
+	}
+	return p.replyEnd(r)
+}
+
+// replyEnd checks a reply's content-type as haproxy does: one without a
+// body is dropped with a warning, a body without one is refused.
+func (p *parser) replyEnd(r *HTTPRule) error {
+	switch {
+	case r.ContentType != "" && len(r.Body) == 0:
+		p.warnf(p.line, "content-type '%s' ignored by the http reply because neither errorfile nor payload defined.", r.ContentType)
+		r.ContentType = ""
+	case len(r.Body) > 0 && r.ContentType == "":
+		return errors.New("a content type must be defined when non-empty payload is configured")
 	}
 	return nil
 }
@@ -265,7 +347,7 @@ func parseRedirect(r *HTTPRule, a []string) error {
 			r.Status = n
 			i++
 		case "set-cookie", "clear-cookie", "drop-query", "ignore-empty", "append-slash":
-			return fmt.Errorf("redirect option '%s' is not supported by this implementation (supported: code)", kw)
+			return unsupportedErr(fmt.Sprintf("redirect option '%s' is not supported by this implementation (supported: code)", kw))
 		default:
 			return fmt.Errorf("expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '%s')", kw)
 		}
@@ -278,8 +360,8 @@ func parseRedirect(r *HTTPRule, a []string) error {
 
 func (p *parser) returnArgs(r *HTTPRule, a []string) error {
 	for i := 0; i < len(a); i++ {
-		if i+1 >= len(a) {
-			return fmt.Errorf("'%s' expects an argument", a[i])
+		if err := replyWord(a, i, "status, content-type, string, file"); err != nil {
+			return err
 		}
 		v := a[i+1]
 		switch a[i] {
@@ -300,14 +382,11 @@ func (p *parser) returnArgs(r *HTTPRule, a []string) error {
 			}
 			r.Body = b
 		default:
-			return fmt.Errorf("'%s' is not supported by this implementation (supported: status, content-type, string, file)", a[i])
+			return unsupportedErr(fmt.Sprintf("'%s' is not supported by this implementation (supported: status, content-type, string, file)", a[i]))
 		}
 		i++
 	}
-	if len(r.Body) > 0 && r.ContentType == "" {
-		return errors.New("a 'content-type' is required with a body")
-	}
-	return nil
+	return p.replyEnd(r)
 }
 
 func (p *parser) kwStats(px *Proxy, w []string) {

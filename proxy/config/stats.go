@@ -30,7 +30,7 @@ func useServiceArgs(r *HTTPRule, args []string) error {
 	case len(args) == 0:
 		return errors.New("expects a service name")
 	case len(args) > 1:
-		return fmt.Errorf("unexpected argument '%s'", args[1])
+		return extraWord(args[1])
 	case strings.HasPrefix(args[0], "lua."):
 		return fmt.Errorf("'%s' : Lua services are not supported by this implementation: %w", args[0], ErrUnsupported)
 	case args[0] != ServicePrometheus:

@@ -25,6 +25,7 @@ TEXT ·scanNLAVX2(SB), NOSPLIT, $0-65
 	JGE  done
 
 block:
+	PREFETCHT0 4096(SI)(DI*1) // a page ahead: the hardware prefetchers stop at page ends
 	VMOVDQU  (SI)(DI*1), Y3
 	VPMINUB  Y3, Y2, Y2
 	VPCMPEQB Y1, Y3, Y3

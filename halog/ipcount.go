@@ -41,6 +41,7 @@ func (p *proc) ipChunk(data []byte) int {
 	var batch [keyBatch]pendingKey
 	var reqs [keyBatch]ipReq
 	var ends [nlBatch]int32 // LF offsets from base, ends[j:k] not yet read
+	var cache ipCache
 	base, j, k, nul := 0, 0, 0, false
 	flush := func(v *urlStat, i int) { v.addIP(reqs[i]) }
 	nb := 0
@@ -82,8 +83,7 @@ func (p *proc) ipChunk(data []byte) int {
 			p.ls, p.le = s, e
 			p.genericLine(line, n)
 		case t.len() < keyBatchFrom:
-			v, _ := t.get(key)
-			v.addIP(rq)
+			cache.get(t, key).addIP(rq)
 		default:
 			batch[nb], reqs[nb] = t.pending(key), rq
 			if nb++; nb == keyBatch {
@@ -100,6 +100,36 @@ func (p *proc) ipChunk(data []byte) int {
 // nlBatch is the number of lines whose ends ipChunk locates at once: about
 // 16 kB of typical lines, which stay in the L1 cache until they are read.
 const nlBatch = 64
+
+// ipCache is a direct-mapped cache of the keytab entries of the addresses
+// of up to 16 bytes last seen (IPv4 addresses always), for the tables
+// small enough to be looked up one by one: a hit costs one hash and one
+// comparison of the address's words and length (which identify its bytes,
+// see keyWords) instead of the table's probe.
+type ipCache [ipCacheSize]struct {
+	w0, w1 uint64
+	n      uint32 // the address's length + 1, 0 when the slot is empty
+	ent    int32
+}
+
+const ipCacheSize = 512 // a power of 2
+
+// get returns the value of key in t, inserting key if needed, as t.get does.
+func (c *ipCache) get(t *keytab[urlStat], key []byte) *urlStat {
+	if len(key) > 16 {
+		v, _ := t.get(key)
+		return v
+	}
+	w0, w1 := keyWords(key)
+	n := uint32(len(key)) + 1
+	h := (w0 ^ bits.RotateLeft64(w1, 27) ^ uint64(n)) * 0x9E3779B97F4A7C15
+	e := &c[h>>(64-bits.TrailingZeros(ipCacheSize))]
+	if e.w0 != w0 || e.w1 != w1 || e.n != n {
+		i, _ := t.index(key)
+		e.w0, e.w1, e.n, e.ent = w0, w1, n, int32(i)
+	}
+	return t.val(int(e.ent))
+}
 
 // ipReq is what one request adds to the -ic statistics of its address:
 // the first and the last timer (-1 when negative) and the byte count.
@@ -237,13 +267,15 @@ func atoi8(b []byte, p int) (v int32, ok bool) {
 	// is above 9 (adding 6 carries into bit 4; no carry leaves the byte)
 	nd := t&0xf0f0f0f0f0f0f0f0 | (t&0x0f0f0f0f0f0f0f0f+0x0606060606060606)&0x1010101010101010
 	flags := ((nd&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | nd) & 0x8080808080808080
-	nd8 := bits.TrailingZeros64(flags) >> 3 // number of digits, 8 if all are
-	if nd8 == 8 {
+	if flags == 0 { // 8 digits or more
 		return 0, false
 	}
+	nd8 := uint(bits.TrailingZeros64(flags)) >> 3 // number of digits
 	// keep the digits, most significant in the lowest byte, and move
 	// them to the top so that the missing leading digits read as zeros
-	d := t << (64 - 8*uint(nd8)) // nd8 == 0 shifts everything out
+	// (nd8 == 0 shifts everything out; the shift count is below 64 in
+	// two steps, so that none needs a test)
+	d := t << 1 << ((63 - 8*nd8) & 63)
 	d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
 	d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
 	v = int32(uint32(d * (10000<<32 + 1) >> 32))

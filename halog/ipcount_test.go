@@ -171,7 +171,21 @@ func TestIPChunkMatchesGeneral(t *testing.T) {
 	}
 	// a line without LF in many blocks of 32 bytes, then short lines
 	lengths = append(lengths, whole+strings.Repeat("y", 1000)+whole, "1", "", "2")
-	cases := map[string][]string{"edge": ipEdgeLines, "corpus": corpus, "mutated": mutated, "many": many, "lengths": lengths}
+	// ipCache: 3000 addresses of 1 to 20 bytes (keys above 16 bytes bypass
+	// it), many sharing their first or last 8 bytes or differing only in
+	// length, in random order, so that slots are evicted and reused
+	var cached []string
+	for i := range 6000 {
+		a := rng.IntN(3000)
+		addr := fmt.Sprintf("%d.0.0.%d", a%7, a/7)
+		if a%5 == 0 {
+			addr = fmt.Sprintf("2001:db8::%x:%x", a%7, a/7)
+		}
+		addr = addr[:min(len(addr), 1+a%20)]
+		cached = append(cached, fmt.Sprintf("Nov 21 08:00:00 lb1 haproxy[1]: %s:%d [21/Nov/2026:08:00:00.335] fe be/s %d/0/1/2/%d 200 %d - -",
+			addr, i, rng.IntN(20)-1, rng.IntN(5000)-1, rng.IntN(1<<20)))
+	}
+	cases := map[string][]string{"edge": ipEdgeLines, "corpus": corpus, "mutated": mutated, "many": many, "lengths": lengths, "cached": cached}
 	for name, lines := range cases {
 		for _, args := range [][]string{{"-ic"}, {"-ic", "-s", "2"}, {"-ic", "-q"}, {"-u", "-ic"}} {
 			for _, lf := range []string{"", "\n"} {

@@ -151,31 +151,45 @@ func ipLine(line, rest []byte, pos []int32, src, acc, tim, byt int) (key []byte,
 	if line[a] != '[' || line[a+1]-'0' > 3 {
 		return nil, r, false
 	}
-	// the timers: the first part, then the fifth after the fourth '/'
+	// the timers: the first part, then the fifth after the fourth '/'.
+	// Each number is what formats.ParseInt reads (an optional '-', then
+	// decimal digits up to the first other byte) when it has at most 7
+	// digits and there are 8 bytes to read past its '-'; the three are
+	// read at once, their computations interleaved.
 	t := int(pos[tim])
-	t0, ok := atoi8(rest, t)
-	if !ok {
-		return nil, r, false
-	}
 	t4 := slash4(line, t)
 	if t4 < 0 {
 		return nil, r, false
 	}
-	t4v, ok := atoi8(rest, t4)
-	if !ok {
+	w0, neg0, ok0 := numWord(rest, t)
+	w4, neg4, ok4 := numWord(rest, t4)
+	wb, negb, okb := numWord(rest, int(pos[byt]))
+	if !ok0 || !ok4 || !okb {
 		return nil, r, false
 	}
-	bv, ok := atoi8(rest, int(pos[byt]))
-	if !ok {
+	u0, ok0 := swarDigits(w0)
+	u4, ok4 := swarDigits(w4)
+	ub, okb := swarDigits(wb)
+	if !ok0 || !ok4 || !okb {
 		return nil, r, false
 	}
+	r = ipReq{sign(u0, neg0), sign(u4, neg4), sign(ub, negb)}
 	// the address: the source field up to its last ':'
 	ss := int(pos[src])
 	c := lastColon(line, ss, a)
 	if c < 0 {
 		return nil, r, false
 	}
-	return line[ss:c], ipReq{max(t0, -1), max(t4v, -1), bv}, true
+	r.t0, r.t4 = max(r.t0, -1), max(r.t4, -1)
+	return line[ss:c], r, true
+}
+
+// sign returns u, negated when neg.
+func sign(u uint32, neg bool) int32 {
+	if neg {
+		return -int32(u)
+	}
+	return int32(u)
 }
 
 // slash4 returns the start of the fifth part of the timer field at t in
@@ -246,41 +260,35 @@ func lastColon(line []byte, s, e int) int {
 	return -1
 }
 
-// atoi8 reads at b[p] what formats.ParseInt reads (an optional '-', then
-// decimal digits up to the first other byte) when there are at most 7
-// digits and 8 bytes to read from there and past the '-': v and true;
-// false otherwise.
-func atoi8(b []byte, p int) (v int32, ok bool) {
+// numWord returns the 8 bytes at b[p] (after a '-' there, neg) with the
+// digits turned into their values, or false when they are not all in b.
+func numWord(b []byte, p int) (t uint64, neg, ok bool) {
 	if p >= len(b) {
-		return 0, false
+		return 0, false, false
 	}
-	neg := b[p] == '-'
+	neg = b[p] == '-'
 	if neg {
 		p++
 	}
 	if p+8 > len(b) {
-		return 0, false
+		return 0, false, false
 	}
-	w := binary.LittleEndian.Uint64(b[p:])
-	t := w ^ 0x3030303030303030 // digits become 0..9, with a zero high nibble
+	return binary.LittleEndian.Uint64(b[p:]) ^ 0x3030303030303030, neg, true
+}
+
+// swarDigits returns the value of the leading digits of t (from numWord),
+// or false when all 8 bytes are digits.
+func swarDigits(t uint64) (v uint32, ok bool) {
 	// a byte is not a digit when its high nibble is set or its low nibble
 	// is above 9 (adding 6 carries into bit 4; no carry leaves the byte)
 	nd := t&0xf0f0f0f0f0f0f0f0 | (t&0x0f0f0f0f0f0f0f0f+0x0606060606060606)&0x1010101010101010
 	flags := ((nd&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | nd) & 0x8080808080808080
-	if flags == 0 { // 8 digits or more
-		return 0, false
-	}
-	nd8 := uint(bits.TrailingZeros64(flags)) >> 3 // number of digits
 	// keep the digits, most significant in the lowest byte, and move
 	// them to the top so that the missing leading digits read as zeros
-	// (nd8 == 0 shifts everything out; the shift count is below 64 in
-	// two steps, so that none needs a test)
-	d := t << 1 << ((63 - 8*nd8) & 63)
+	// (no digit shifts everything out; the shift count is below 64 in two
+	// steps, so that none needs a test)
+	d := t << 8 << ((63 - uint(bits.TrailingZeros64(flags|1<<63))) & 63)
 	d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
 	d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
-	v = int32(uint32(d * (10000<<32 + 1) >> 32))
-	if neg {
-		v = -v
-	}
-	return v, true
+	return uint32(d * (10000<<32 + 1) >> 32), flags != 0
 }

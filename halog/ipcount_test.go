@@ -101,10 +101,13 @@ var ipEdgeLines = []string{
 
 // TestIPChunkMatchesGeneral checks that the -ic fast path leaves the same
 // statistics, parse errors and diagnostics as the general per-line path
-// (checked against halog by the conformance runs) on edge lines, on the
-// test logs, on mutated copies of them and on more addresses than are
-// looked up one by one, with -s 1 and -s 2, and with the
-// last line with and without its LF (numbers at the very end of a chunk).
+// (checked against halog by the conformance runs) on edge lines (NUL
+// bytes among them), on the test logs, on mutated copies of them, on more
+// addresses than are looked up one by one, on addresses that evict each
+// other from ipCache, on lines of every length (LF at every place of
+// scanNL's blocks and batches) and on lines with mixed headers, with -s 1,
+// 2, 0 and -4, and with the last line with and without its LF (numbers at
+// the very end of a chunk).
 func TestIPChunkMatchesGeneral(t *testing.T) {
 	var corpus []string
 	corpus = append(corpus, ipEdgeLines...)
@@ -185,9 +188,21 @@ func TestIPChunkMatchesGeneral(t *testing.T) {
 		cached = append(cached, fmt.Sprintf("Nov 21 08:00:00 lb1 haproxy[1]: %s:%d [21/Nov/2026:08:00:00.335] fe be/s %d/0/1/2/%d 200 %d - -",
 			addr, i, rng.IntN(20)-1, rng.IntN(5000)-1, rng.IntN(1<<20)))
 	}
-	cases := map[string][]string{"edge": ipEdgeLines, "corpus": corpus, "mutated": mutated, "many": many, "lengths": lengths, "cached": cached}
+	// mixed headers: every other line without its syslog header, one in
+	// four with an RFC 5424 one
+	var mixed []string
+	for i, l := range append(append([]string{}, ipEdgeLines...), cached[:500]...) {
+		switch _, msg, _ := strings.Cut(l, ": "); i % 4 {
+		case 1, 3:
+			l = msg
+		case 2:
+			l = "<134>1 2026-11-21T08:00:00.335000+00:00 lb1 haproxy 1234 - - " + msg
+		}
+		mixed = append(mixed, l)
+	}
+	cases := map[string][]string{"edge": ipEdgeLines, "corpus": corpus, "mutated": mutated, "many": many, "lengths": lengths, "cached": cached, "mixed": mixed}
 	for name, lines := range cases {
-		for _, args := range [][]string{{"-ic"}, {"-ic", "-s", "2"}, {"-ic", "-q"}, {"-u", "-ic"}} {
+		for _, args := range [][]string{{"-ic"}, {"-ic", "-s", "2"}, {"-ic", "-s", "0"}, {"-ic", "-s", "-4"}, {"-ic", "-q"}, {"-u", "-ic"}} {
 			for _, lf := range []string{"", "\n"} {
 				data := []byte(strings.Join(lines, "\n") + lf)
 				t.Run(fmt.Sprintf("%s/%s/lf=%q", name, strings.Join(args, "_"), lf), func(t *testing.T) {

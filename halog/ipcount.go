@@ -11,11 +11,13 @@ import (
 // The -ic fast path. With halog's fixed layout, no input filter, no -v and
 // no -m, -ic reads four fields of each line: the source address, the
 // accept date, the timers (the first and the last part) and the byte
-// count. ipChunk reads them straight from the field starts of the line,
-// the numbers eight bytes at a time, and hands any line that is not of the
-// usual shape (a parse error, a truncated line, a number of 8 digits or
-// more, a source without ':') to processLine, which then does exactly what
-// it does for every line without the fast path.
+// count. ipChunk locates the ends of 64 lines at a time (scanNL), reads
+// the fields straight from the field starts of each line, the numbers
+// eight bytes at a time, finds the address's entry through a small cache
+// (ipCache), and hands any line that is not of the usual shape (a parse
+// error, a truncated line, a number of 8 digits or more, a source without
+// ':', a NUL byte) to processLine, which then does exactly what it does
+// for every line without the fast path.
 
 // ipFields is the largest number of leading fields ipChunk locates: the
 // source address comes after Skip-1 header fields, the byte count is 6
@@ -29,25 +31,53 @@ func (c *config) ipDirect() bool {
 		c.srcN >= 1 && c.srcN+1+offBytes <= ipFields
 }
 
-// ipChunk handles the lines of data (whole lines without NUL bytes) for
-// -ic and returns how many there were.
+// ipChunk handles the lines of data (whole lines) for -ic and returns how
+// many there were. The LF bytes are located a batch of lines at a time
+// (scanNL), which also tells whether the batch may hold a NUL byte: only
+// then is each line searched for one (a line is cut at its first NUL, as
+// lines does).
 func (p *proc) ipChunk(data []byte) int {
 	src := p.c.srcN - 1 // index of the source field in pos
 	acc, tim, byt := src+1, src+1+offTime, src+1+offBytes
 	var pos [ipFields]int32
 	var batch [keyBatch]pendingKey
 	var reqs [keyBatch]ipReq
+	var ends [nlBatch]int32 // LF offsets from base, ends[j:k] not yet read
+	var cache ipCache
+	base, j, k, nul := 0, 0, 0, false
 	flush := func(v *urlStat, i int) { v.addIP(reqs[i]) }
 	nb := 0
 	t := &p.agg.urls
 	n := 0
 	for s := 0; s < len(data); {
-		e := len(data)
-		if i := bytes.IndexByte(data[s:], '\n'); i >= 0 {
-			e = s + i
+		var e int
+		if j < k {
+			e = base + int(ends[j])
+			j++
+		} else {
+			var end int
+			base, j = s, 0
+			if k, end, nul = scanNL(data[s:], ends[:]); k > 0 {
+				continue
+			}
+			// no LF in the next whole blocks of 32 bytes: a long line or
+			// the last bytes of the chunk
+			e = len(data)
+			if i := bytes.IndexByte(data[s+end:], '\n'); i >= 0 {
+				e = s + end + i
+			}
+			nul = true
 		}
 		n++
 		line := data[s:e]
+		if nul {
+			if i := bytes.IndexByte(line, 0); i >= 0 {
+				p.ls, p.le = s, e
+				p.genericLine(line[:i], n)
+				s = e + 1
+				continue
+			}
+		}
 		rest := data[s:] // the line, then the next lines: numbers end at its LF
 		key, rq, ok := ipLine(line, rest, pos[:byt+1], src, acc, tim, byt)
 		switch {
@@ -55,8 +85,7 @@ func (p *proc) ipChunk(data []byte) int {
 			p.ls, p.le = s, e
 			p.genericLine(line, n)
 		case t.len() < keyBatchFrom:
-			v, _ := t.get(key)
-			v.addIP(rq)
+			cache.get(t, key).addIP(rq)
 		default:
 			batch[nb], reqs[nb] = t.pending(key), rq
 			if nb++; nb == keyBatch {
@@ -68,6 +97,40 @@ func (p *proc) ipChunk(data []byte) int {
 	}
 	t.addBatch(batch[:nb], flush)
 	return n
+}
+
+// nlBatch is the number of lines whose ends ipChunk locates at once: about
+// 16 kB of typical lines, which stay in the L1 cache until they are read.
+const nlBatch = 64
+
+// ipCache is a direct-mapped cache of the keytab entries of the addresses
+// of up to 16 bytes last seen (IPv4 addresses always), for the tables
+// small enough to be looked up one by one: a hit costs one hash and one
+// comparison of the address's words and length (which identify its bytes,
+// see keyWords) instead of the table's probe.
+type ipCache [ipCacheSize]struct {
+	w0, w1 uint64
+	n      uint32 // the address's length + 1, 0 when the slot is empty
+	ent    int32
+}
+
+const ipCacheSize = 512 // a power of 2
+
+// get returns the value of key in t, inserting key if needed, as t.get does.
+func (c *ipCache) get(t *keytab[urlStat], key []byte) *urlStat {
+	if len(key) > 16 {
+		v, _ := t.get(key)
+		return v
+	}
+	w0, w1 := keyWords(key)
+	n := uint32(len(key)) + 1
+	h := (w0 ^ bits.RotateLeft64(w1, 27) ^ uint64(n)) * 0x9E3779B97F4A7C15
+	e := &c[h>>(64-bits.TrailingZeros(ipCacheSize))]
+	if e.w0 != w0 || e.w1 != w1 || e.n != n {
+		i, _ := t.index(key)
+		e.w0, e.w1, e.n, e.ent = w0, w1, n, int32(i)
+	}
+	return t.val(int(e.ent))
 }
 
 // ipReq is what one request adds to the -ic statistics of its address:
@@ -90,31 +153,45 @@ func ipLine(line, rest []byte, pos []int32, src, acc, tim, byt int) (key []byte,
 	if line[a] != '[' || line[a+1]-'0' > 3 {
 		return nil, r, false
 	}
-	// the timers: the first part, then the fifth after the fourth '/'
+	// the timers: the first part, then the fifth after the fourth '/'.
+	// Each number is what formats.ParseInt reads (an optional '-', then
+	// decimal digits up to the first other byte) when it has at most 7
+	// digits and there are 8 bytes to read past its '-'; the three are
+	// read at once, their computations interleaved.
 	t := int(pos[tim])
-	t0, ok := atoi8(rest, t)
-	if !ok {
-		return nil, r, false
-	}
 	t4 := slash4(line, t)
 	if t4 < 0 {
 		return nil, r, false
 	}
-	t4v, ok := atoi8(rest, t4)
-	if !ok {
+	w0, neg0, ok0 := numWord(rest, t)
+	w4, neg4, ok4 := numWord(rest, t4)
+	wb, negb, okb := numWord(rest, int(pos[byt]))
+	if !ok0 || !ok4 || !okb {
 		return nil, r, false
 	}
-	bv, ok := atoi8(rest, int(pos[byt]))
-	if !ok {
+	u0, ok0 := swarDigits(w0)
+	u4, ok4 := swarDigits(w4)
+	ub, okb := swarDigits(wb)
+	if !ok0 || !ok4 || !okb {
 		return nil, r, false
 	}
+	r = ipReq{sign(u0, neg0), sign(u4, neg4), sign(ub, negb)}
 	// the address: the source field up to its last ':'
 	ss := int(pos[src])
 	c := lastColon(line, ss, a)
 	if c < 0 {
 		return nil, r, false
 	}
-	return line[ss:c], ipReq{max(t0, -1), max(t4v, -1), bv}, true
+	r.t0, r.t4 = max(r.t0, -1), max(r.t4, -1)
+	return line[ss:c], r, true
+}
+
+// sign returns u, negated when neg.
+func sign(u uint32, neg bool) int32 {
+	if neg {
+		return -int32(u)
+	}
+	return int32(u)
 }
 
 // slash4 returns the start of the fifth part of the timer field at t in
@@ -185,39 +262,35 @@ func lastColon(line []byte, s, e int) int {
 	return -1
 }
 
-// atoi8 reads at b[p] what formats.ParseInt reads (an optional '-', then
-// decimal digits up to the first other byte) when there are at most 7
-// digits and 8 bytes to read from there and past the '-': v and true;
-// false otherwise.
-func atoi8(b []byte, p int) (v int32, ok bool) {
+// numWord returns the 8 bytes at b[p] (after a '-' there, neg) with the
+// digits turned into their values, or false when they are not all in b.
+func numWord(b []byte, p int) (t uint64, neg, ok bool) {
 	if p >= len(b) {
-		return 0, false
+		return 0, false, false
 	}
-	neg := b[p] == '-'
+	neg = b[p] == '-'
 	if neg {
 		p++
 	}
 	if p+8 > len(b) {
-		return 0, false
+		return 0, false, false
 	}
-	w := binary.LittleEndian.Uint64(b[p:])
-	t := w ^ 0x3030303030303030 // digits become 0..9, with a zero high nibble
+	return binary.LittleEndian.Uint64(b[p:]) ^ 0x3030303030303030, neg, true
+}
+
+// swarDigits returns the value of the leading digits of t (from numWord),
+// or false when all 8 bytes are digits.
+func swarDigits(t uint64) (v uint32, ok bool) {
 	// a byte is not a digit when its high nibble is set or its low nibble
 	// is above 9 (adding 6 carries into bit 4; no carry leaves the byte)
 	nd := t&0xf0f0f0f0f0f0f0f0 | (t&0x0f0f0f0f0f0f0f0f+0x0606060606060606)&0x1010101010101010
 	flags := ((nd&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | nd) & 0x8080808080808080
-	nd8 := bits.TrailingZeros64(flags) >> 3 // number of digits, 8 if all are
-	if nd8 == 8 {
-		return 0, false
-	}
 	// keep the digits, most significant in the lowest byte, and move
 	// them to the top so that the missing leading digits read as zeros
-	d := t << (64 - 8*uint(nd8)) // nd8 == 0 shifts everything out
+	// (no digit shifts everything out; the shift count is below 64 in two
+	// steps, so that none needs a test)
+	d := t << 8 << ((63 - uint(bits.TrailingZeros64(flags|1<<63))) & 63)
 	d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
 	d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
-	v = int32(uint32(d * (10000<<32 + 1) >> 32))
-	if neg {
-		v = -v
-	}
-	return v, true
+	return uint32(d * (10000<<32 + 1) >> 32), flags != 0
 }

@@ -18,8 +18,8 @@ type ipOutcome struct {
 	diags    []diag
 }
 
-// runIP handles data (whole lines without NUL) with the -ic options args,
-// through ipChunk when fast, else through the general per-line path.
+// runIP handles data (whole lines) with the -ic options args, through
+// ipChunk when fast, else through the general per-line path.
 func runIP(t *testing.T, args []string, data []byte, fast bool) ipOutcome {
 	t.Helper()
 	o, err := Parse(args)
@@ -36,7 +36,7 @@ func runIP(t *testing.T, args []string, data []byte, fast bool) ipOutcome {
 	if fast {
 		r.lines = p.ipChunk(data)
 	} else {
-		r.lines = p.lines(data, false)
+		r.lines = p.lines(data, bytes.IndexByte(data, 0) >= 0)
 	}
 	out := ipOutcome{stats: map[string]urlStat{}, parseErr: r.parseErr, diag: string(r.diag), diags: r.diags}
 	for i := range p.agg.urls.len() {
@@ -88,15 +88,26 @@ var ipEdgeLines = []string{
 	"Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.5:1 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4/5 200 7\r",
 	"",
 	"x",
+	"Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.9:1 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4/5 200 7 - - \x00 after the fields",
+	"Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.9:1 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4/5 200 7\x00",
+	"Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.9:1 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4/5 200 7\x009 - -",
+	"Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.9:1 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4/5\x00 200 7",
+	"Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.9:1 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4\x00/5 200 7",
+	"Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.9:1\x00 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4/5 200 7",
+	"\x00Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.9:1 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4/5 200 7",
+	"\x00",
 	"Nov 21 08:00:00 lb1 haproxy[1]: 10.0.0.6:1 [21/Nov/2026:08:00:00.335] fe be/s 1/2/3/4/5 200 7",
 }
 
 // TestIPChunkMatchesGeneral checks that the -ic fast path leaves the same
 // statistics, parse errors and diagnostics as the general per-line path
-// (checked against halog by the conformance runs) on edge lines, on the
-// test logs, on mutated copies of them and on more addresses than are
-// looked up one by one, with -s 1 and -s 2, and with the
-// last line with and without its LF (numbers at the very end of a chunk).
+// (checked against halog by the conformance runs) on edge lines (NUL
+// bytes among them), on the test logs, on mutated copies of them, on more
+// addresses than are looked up one by one, on addresses that evict each
+// other from ipCache, on lines of every length (LF at every place of
+// scanNL's blocks and batches) and on lines with mixed headers, with -s 1,
+// 2, 0 and -4, and with the last line with and without its LF (numbers at
+// the very end of a chunk).
 func TestIPChunkMatchesGeneral(t *testing.T) {
 	var corpus []string
 	corpus = append(corpus, ipEdgeLines...)
@@ -110,18 +121,14 @@ func TestIPChunkMatchesGeneral(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, l := range strings.Split(string(b), "\n") {
-				if !strings.Contains(l, "\x00") {
-					corpus = append(corpus, l)
-				}
-			}
+			corpus = append(corpus, strings.Split(string(b), "\n")...)
 		}
 	}
 	if len(corpus) < 1000 {
 		t.Fatalf("only %d lines in the corpus", len(corpus))
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	const alphabet = " /:-[0123456789\t\r\n.x"
+	const alphabet = " /:-[0123456789\t\r\n.x\x00"
 	mutated := make([]string, 0, len(corpus))
 	for _, l := range corpus {
 		b := []byte(l)
@@ -152,9 +159,50 @@ func TestIPChunkMatchesGeneral(t *testing.T) {
 		}
 		many = append(many, l)
 	}
-	cases := map[string][]string{"edge": ipEdgeLines, "corpus": corpus, "mutated": mutated, "many": many}
+	// lines of every length from 0 to 140, cut from a valid one, each
+	// alone, with a NUL at its middle, or with the line after it: every
+	// place of the LF in a block of 32 bytes, and batches of LF offsets
+	// that run out between two lines and inside a block
+	var lengths []string
+	whole := ipEdgeLines[0] + strings.Repeat(" x", 40)
+	for n := range 141 {
+		l := whole[:n]
+		lengths = append(lengths, l, l, "")
+		if n > 0 {
+			lengths = append(lengths, l[:n/2]+"\x00"+l[n/2+1:])
+		}
+	}
+	// a line without LF in many blocks of 32 bytes, then short lines
+	lengths = append(lengths, whole+strings.Repeat("y", 1000)+whole, "1", "", "2")
+	// ipCache: 3000 addresses of 1 to 20 bytes (keys above 16 bytes bypass
+	// it), many sharing their first or last 8 bytes or differing only in
+	// length, in random order, so that slots are evicted and reused
+	var cached []string
+	for i := range 6000 {
+		a := rng.IntN(3000)
+		addr := fmt.Sprintf("%d.0.0.%d", a%7, a/7)
+		if a%5 == 0 {
+			addr = fmt.Sprintf("2001:db8::%x:%x", a%7, a/7)
+		}
+		addr = addr[:min(len(addr), 1+a%20)]
+		cached = append(cached, fmt.Sprintf("Nov 21 08:00:00 lb1 haproxy[1]: %s:%d [21/Nov/2026:08:00:00.335] fe be/s %d/0/1/2/%d 200 %d - -",
+			addr, i, rng.IntN(20)-1, rng.IntN(5000)-1, rng.IntN(1<<20)))
+	}
+	// mixed headers: every other line without its syslog header, one in
+	// four with an RFC 5424 one
+	var mixed []string
+	for i, l := range append(append([]string{}, ipEdgeLines...), cached[:500]...) {
+		switch _, msg, _ := strings.Cut(l, ": "); i % 4 {
+		case 1, 3:
+			l = msg
+		case 2:
+			l = "<134>1 2026-11-21T08:00:00.335000+00:00 lb1 haproxy 1234 - - " + msg
+		}
+		mixed = append(mixed, l)
+	}
+	cases := map[string][]string{"edge": ipEdgeLines, "corpus": corpus, "mutated": mutated, "many": many, "lengths": lengths, "cached": cached, "mixed": mixed}
 	for name, lines := range cases {
-		for _, args := range [][]string{{"-ic"}, {"-ic", "-s", "2"}, {"-ic", "-q"}, {"-u", "-ic"}} {
+		for _, args := range [][]string{{"-ic"}, {"-ic", "-s", "2"}, {"-ic", "-s", "0"}, {"-ic", "-s", "-4"}, {"-ic", "-q"}, {"-u", "-ic"}} {
 			for _, lf := range []string{"", "\n"} {
 				data := []byte(strings.Join(lines, "\n") + lf)
 				t.Run(fmt.Sprintf("%s/%s/lf=%q", name, strings.Join(args, "_"), lf), func(t *testing.T) {

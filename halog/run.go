@@ -394,11 +394,10 @@ func (p *proc) processChunk(data, ext []byte, r *chunkOut) {
 	p.r = r
 	p.ext = ext
 	start := p.lout
-	hasNUL := bytes.IndexByte(data, 0) >= 0
-	if !hasNUL && p.c.ipDirect() {
-		r.lines = p.ipChunk(data)
+	if p.c.ipDirect() {
+		r.lines = p.ipChunk(data) // finds the NUL bytes as it goes
 	} else {
-		r.lines = p.lines(data, hasNUL)
+		r.lines = p.lines(data, bytes.IndexByte(data, 0) >= 0)
 	}
 	r.size = len(data)
 	r.linesOut = p.lout - start

@@ -126,6 +126,10 @@ func (fe *frontend) worker(a accepted) {
 }
 
 func (s *session) run() {
+	if s.connRefused() {
+		s.c.Close()
+		return
+	}
 	p := s.p
 	p.actconn.Add(1)
 	s.fe.feconn.Add(1)

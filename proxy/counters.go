@@ -20,6 +20,7 @@ type counters struct {
 	reqTot, cliAbrt, srvAbrt    atomic.Int64
 	intercepted, connect, lbtot atomic.Int64
 	eint                        atomic.Int64
+	dcon                        atomic.Int64 // refused by tcp-request connection (frontends)
 	smax, qmax                  atomic.Int64
 	lastSess                    atomic.Int64 // unix ns of the last stream, 0 = never
 	qtMax, ctMax, rtMax, ttMax  atomic.Int64 // ms

@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"context"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,5 +149,51 @@ func TestDifferentialHTTP(t *testing.T) {
 			m.acfc = true
 			sameShape(t, formats.HTTPLogFormat, caps, got, want, m)
 		})
+	}
+}
+
+// TestTCPConnectionRulesVsHAProxy: "tcp-request connection" rules run on
+// each connection as it is accepted, the first whose condition holds
+// deciding: a refused connection gets no answer and no log line, an
+// accepted one is served, an ACL of a request fetch never matches there
+// (so "unless" it refuses). Connections come from three loopback
+// addresses; answers and log lines are compared with haproxy's.
+func TestTCPConnectionRulesVsHAProxy(t *testing.T) {
+	cfg := "global\n    log 127.0.0.1:LOGPORT local0\n" + httpDefaults + "    log global\n    option httplog\n    option dontlognull\n" +
+		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    acl p path /x\n" +
+		"    tcp-request connection accept if { src 127.0.0.3 }\n" +
+		"    tcp-request connection reject if { src 127.0.0.2 } || { src 127.0.0.3 }\n" +
+		"    tcp-request connection reject if p\n" +
+		"    tcp-request connection reject unless { src 127.0.0.0/8 } || { src 127.0.0.4 }\n" +
+		"    tcp-request connection reject unless p || { src_port 1:65535 }\n" +
+		"    http-request return status 200 content-type text/plain string ok\n"
+	r := sideBySide(t, cfg, nil)
+	var got [2]string
+	for who := range 2 {
+		var sum []string
+		for _, src := range []string{"127.0.0.2", "127.0.0.3", "127.0.0.1"} {
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
+			c, err := d.Dial("tcp", r.addr[who])
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+			b, _ := io.ReadAll(c)
+			c.Close()
+			status, _, _ := strings.Cut(string(b), "\r\n")
+			sum = append(sum, src+": "+status)
+		}
+		for range 2 {
+			f := strings.Fields(payload(r.sink[who].next(t, `"GET`)))
+			sum = append(sum, "log "+strings.Join([]string{f[0][:strings.IndexByte(f[0], ':')], f[2], f[3], f[5], f[9]}, " "))
+		}
+		got[who] = strings.Join(sum, " | ")
+	}
+	if !strings.HasPrefix(got[0], "127.0.0.2:  | 127.0.0.3: HTTP/1.1 200") {
+		t.Fatalf("haproxy did not refuse 127.0.0.2 and serve 127.0.0.3: %s", got[0])
+	}
+	if got[0] != got[1] {
+		t.Errorf("ours:\n %s\nhaproxy:\n %s", got[1], got[0])
 	}
 }

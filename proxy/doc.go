@@ -17,6 +17,7 @@
 //
 //	stage             file         entry point            what it does
 //	accept            accept.go    frontend.acceptLoop    slot (maxconn), accept, worker, session.run
+//	                  tcpconn.go   session.connRefused    tcp-request connection accept/reject (dcon)
 //	read request      readreq.go   readRequest            head within timeout http-request, 400/408, captures
 //	frontend rules    reqrules.go  applyRules             http-request rules: deny/redirect/return/auth, set-*
 //	backend choice    choose.go    chooseBackend          use_backend/default_backend, cookie persistence

@@ -107,7 +107,7 @@ func (p *Proxy) frontendRow(fe *frontend, t time.Time) *statsRow {
 	r.i(fConnRateMax, c.sessRateMax.Load())
 	r.i(fConnTot, fe.cum.Load())
 	r.i(fIntercepted, c.intercepted.Load())
-	r.i(fDcon, 0)
+	r.i(fDcon, c.dcon.Load())
 	r.i(fDses, 0)
 	r.i(fCacheLookups, 0)
 	r.i(fCacheHits, 0)

@@ -53,6 +53,9 @@ func WriteHAProxy(w io.Writer, pid int, d *Diag) {
 		cont = ""
 	}
 	for _, l := range lines[1:] {
+		if l == "" {
+			cont = "" // a message ending in a newline: an empty line
+		}
 		fmt.Fprintf(w, "%s%s\n", cont, l)
 	}
 }

@@ -155,7 +155,7 @@ flags:
 			case "-f":
 				lines, err := p.readLines(a[i])
 				if err != nil {
-					return nil, fmt.Errorf("failed to open pattern file <%s>: %w", a[i], err)
+					return nil, patternFileError{name: a[i], err: err}
 				}
 				values = append(values, lines...)
 			case "-m":
@@ -398,3 +398,15 @@ func (p *parser) parseCond(px *Proxy, w []string) (*Cond, error) {
 	c.Or = append(c.Or, group)
 	return c, nil
 }
+
+// patternFileError is a pattern file (-f) that could not be read: its
+// text is haproxy's ("failed to open pattern file <name>"), the cause is
+// kept for errors.Is/As.
+type patternFileError struct {
+	name string
+	err  error
+}
+
+func (e patternFileError) Error() string { return "failed to open pattern file <" + e.name + ">" }
+
+func (e patternFileError) Unwrap() error { return e.err }

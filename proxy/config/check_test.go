@@ -374,3 +374,35 @@ func TestDefaultsUseVsHAProxy(t *testing.T) {
 		sameStderrAsHAProxy(t, bin, text, nil)
 	}
 }
+
+// TestTCPRequestCheckVsHAProxy: tcp-request lines are read, refused and
+// warned about as haproxy 2.6 does (stderr byte for byte): connection
+// accept/reject with conditions, the ACLs that never match at that stage,
+// the sections it is allowed in, inheritance from a named defaults
+// section, and the forms not implemented here.
+func TestTCPRequestCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	const d = "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	const fe = "frontend f\n    bind 127.0.0.1:18099\n"
+	var texts []string
+	for _, r := range []string{"tcp-request connection reject", "tcp-request connection reject if { src 10.0.0.0/8 }",
+		"tcp-request connection foo", "tcp-request connection", "tcp-request connection reject if { path_beg /x }",
+		"tcp-request connection reject foo", "tcp-request connection reject unless { dst_port 18099 }",
+		"tcp-request foo reject", "tcp-request", "tcp-request connection reject if { req.hdr(host) x }",
+		"tcp-request connection reject if { ssl_fc }", "tcp-request connection accept if { src 127.0.0.1 } foo",
+		"tcp-request connection reject if { src -f /nonexistent/list }", "tcp-request connection reject unless TRUE",
+		"acl p path_beg /x\n    tcp-request connection reject if p",
+		"acl a src 10.0.0.1\n    acl a path /x\n    tcp-request connection reject if a",
+		"http-request deny if { path /x }\n    tcp-request connection reject if { src 10.1.1.1 }"} {
+		texts = append(texts, d+fe+"    "+r+"\n")
+	}
+	const named = "defaults d\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
+		"    tcp-request connection reject if { src 10.0.0.1 }\n"
+	texts = append(texts, d+"backend b\n    tcp-request connection reject\n", d+"    tcp-request connection reject\n"+fe,
+		d+"listen l\n    bind 127.0.0.1:18099\n    tcp-request connection reject if { path /x }\n",
+		named+"frontend f from d\n    bind 127.0.0.1:18099\nbackend b from d\n", named+"listen l from d\n    bind 127.0.0.1:18099\n",
+		named+"frontend f from d\n    bind 127.0.0.1:18099\n")
+	for _, text := range texts {
+		sameStderrAsHAProxy(t, bin, text, nil)
+	}
+}

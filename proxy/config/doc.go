@@ -15,6 +15,11 @@
 //     THREAD, SLZ, EPOLL, POLL, ACCEPT4, GETADDRINFO), so LUA is false;
 //     openssl_version_* and ssllib_name_startswith are refused, TLS here
 //     not being OpenSSL.
+//   - tcp-request connection accept and reject, with their conditions
+//     (tcprules.go); only addresses, ports, nbsrv and the constants have a
+//     value at that stage, and an ACL of other fetches is warned about, as
+//     haproxy warns (it never matches). Its other actions, tcp-request
+//     content, session and inspect-delay are refused.
 //   - Where haproxy stops reading (its ERR_ABORT: a refused http-request
 //     or http-response rule, .alert, a malformed conditional block, a
 //     proxy without a name or with an unknown "from"), no further line or

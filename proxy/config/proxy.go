@@ -71,7 +71,7 @@ var proxyKeywords = map[string]kw{
 	"enabled":                     {inDFBL, false, func(_ *parser, px *Proxy, _ []string) { px.Disabled = false }},
 	"description":                 {inFB, false, func(*parser, *Proxy, []string) {}},
 	"id":                          {inFB, false, (*parser).kwID},
-	"tcp-request":                 {inFB, false, (*parser).kwUnsupportedRule},
+	"tcp-request":                 {inDFBL, false, (*parser).kwTCPRequest},
 	"tcp-response":                {inB, false, (*parser).kwUnsupportedRule},
 	"tcp-check":                   {inDB, false, (*parser).kwUnsupportedRule},
 	"http-after-response":         {inFB, false, (*parser).kwUnsupportedRule},
@@ -213,18 +213,20 @@ func (p *parser) openProxy(w []string) {
 // http-request/http-response rules as haproxy 2.6 does: a listen section
 // may not, and frontends and backends may not share one.
 func (p *parser) inheritRules(d, px *Proxy, kind string) {
-	if len(d.HTTPRequestRules) == 0 && len(d.HTTPResponseRules) == 0 {
+	if len(d.HTTPRequestRules) == 0 && len(d.HTTPResponseRules) == 0 && len(d.TCPConnRules) == 0 {
 		return
 	}
 	if kind == "listen" {
 		p.add(Alertf("", 0, "parsing [%s:%d]: a listen section cannot inherit from a defaults section defining TCP/HTTP rules.",
 			p.file, p.line), ErrSyntax)
+		p.stop(stopNow)
 		return
 	}
 	ds := p.state[d]
 	if ds.rulesUsedBy |= px.Cap; ds.rulesUsedBy == CapFrontend|CapBackend {
 		p.add(Alertf("", 0, "parsing [%s:%d]: frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at %s:%d).",
 			p.file, p.line, d.File, d.Line), ErrSyntax)
+		p.stop(stopNow)
 	}
 }
 
@@ -276,6 +278,7 @@ func cloneProxy(d *Proxy) *Proxy {
 	// A named defaults section's rules run before the proxy's own.
 	px.HTTPRequestRules = slices.Clone(d.HTTPRequestRules)
 	px.HTTPResponseRules = slices.Clone(d.HTTPResponseRules)
+	px.TCPConnRules = slices.Clone(d.TCPConnRules)
 	px.ACLs = nil
 	px.Captures = Captures{}
 	px.DefaultBackend = nil

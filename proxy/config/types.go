@@ -263,6 +263,8 @@ type Proxy struct {
 	// http-response rules in order.
 	HTTPRequestRules  []HTTPRule
 	HTTPResponseRules []HTTPRule
+	// TCPConnRules are the tcp-request connection rules in order.
+	TCPConnRules []TCPConnRule
 	// MonitorURI is the monitor-uri (empty = none); MonitorFail the
 	// "monitor fail" condition (nil = none).
 	MonitorURI  string

@@ -9,7 +9,11 @@
 # Environment: N (200000) messages at RATE (20000)/s for the outage
 # scenario; NMAX (500000) messages at the sender's full rate for throughput;
 # SCENARIO and THROUGHPUT, the receivers of each part (all by default);
-# PAUSE=0 keeps the sender running through the kill (see 1.); UPORT, KPORT.
+# PAUSE=0 keeps the sender running through the kill (see 1.); UPORT, KPORT;
+# QUEUE=mem gives omkafka's action queue no queue.filename (rsyslog's
+# in-memory LinkedList action queue, queue.size 100000 so that a 500k
+# flood is not cut by the default 1000; a kill -9 loses what it holds):
+# the CPU per message of the memory queue against the file path.
 #
 # Receivers: rsyslogd; syslogd binding its UDP port itself; syslogd-sa,
 # syslogd socket-activated: bench/sockhold binds the port, passes it
@@ -88,6 +92,8 @@ NMAX=${NMAX:-500000}
 KPORT=${KPORT:-19092}
 UPORT=${UPORT:-5514}
 PAUSE=${PAUSE:-1}
+QUEUE=${QUEUE:-disk}
+case $QUEUE in disk | mem) ;; *) echo "kafka.sh: QUEUE=$QUEUE: want disk or mem" >&2; exit 1 ;; esac
 B=127.0.0.1:$KPORT
 for p in kcat /usr/sbin/rsyslogd; do
 	command -v "$p" >/dev/null || { echo "kafka.sh: $p is not installed" >&2; exit 1; }
@@ -106,7 +112,7 @@ go build -o "$work/bin/syslogd" ./cmd/syslogd
 go build -o "$work/bin/syslogload" ./cmd/syslogload
 go build -o "$work/bin/sockhold" ./bench/sockhold
 grep -m1 'model name' /proc/cpuinfo || true
-echo "cpus: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "cpus: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg), omkafka queue: $QUEUE"
 tck=$(getconf CLK_TCK)
 
 now() { date +%s.%N; }
@@ -144,9 +150,16 @@ input(type="imudp" address="127.0.0.1" port="$UPORT")
 module(load="omkafka")
 template(name="m" type="string" string="%msg%")
 action(type="omkafka" broker=["$B"] topic="logs" template="m" partitions.auto="on"
-       queue.type="LinkedList" queue.filename="kq" queue.spoolDirectory="$work/$1/spool"
+       queue.type="LinkedList" $(queue_params "$1")
        queue.saveOnShutdown="on" action.resumeRetryCount="-1")
 EOF
+}
+queue_params() { # $1: receiver name
+	if [ "$QUEUE" = mem ]; then
+		echo 'queue.size="100000"'
+	else
+		echo "queue.filename=\"kq\" queue.spoolDirectory=\"$work/$1/spool\""
+	fi
 }
 
 # receiver_start NAME: starts it, waits until its UDP port is bound.

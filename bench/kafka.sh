@@ -319,8 +319,8 @@ scenario() { # $1: receiver
 	read -r drained c < <(wait_settled "$N" 150 40)
 	drained=$(awk -v a="$tw" -v w="$drained" 'BEGIN{printf "%.1f", a+w}')
 	read -r lost dup total ranges < <(topic | tally "$N")
-	printf '%-10s outage: %d msgs at %d/s, 5 s broker cut, kill -9 + restart (restart gap %ss, PAUSE=$PAUSE, Recv-Q %s B at the kill): topic: lost %d (seq %s), dup %d, %d records; resume %ss, last record %ss after the broker came back\n' \
-		"$name" "$N" "$RATE" "$gap" "${rq:-?}" "$lost" "$ranges" "$dup" "$total" "$resume" "$drained"
+	printf '%-10s outage: %d msgs at %d/s, 5 s broker cut, kill -9 + restart (restart gap %ss, PAUSE=%s, Recv-Q %s B at the kill): topic: lost %d (seq %s), dup %d, %d records; resume %ss, last record %ss after the broker came back\n' \
+		"$name" "$N" "$RATE" "$gap" "$PAUSE" "${rq:-?}" "$lost" "$ranges" "$dup" "$total" "$resume" "$drained"
 	receiver_stop
 	archive "$name"
 	broker_stop

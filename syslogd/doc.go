@@ -237,7 +237,7 @@
 // resumes within a second of the broker coming back; records are not
 // compressed unless confParam compression.codec says so (librdkafka's
 // default). Without key=, the partition is chosen once per batch read
-// from the queue (up to 4096 records), turning over the partitions that
+// from the queue (up to 512 records), turning over the partitions that
 // have a leader (partitions.auto, the default) or over partitions.number
 // of them; rsyslogd's omkafka turns per message. partitions.usefixed pins
 // one; with key= franz-go's key hash (murmur2, as Kafka's Java client)

@@ -2,11 +2,14 @@ package syslogd
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/haplog/haplog/internal/dq"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -81,5 +84,43 @@ func TestNextID(t *testing.T) {
 		if want := "m9z1-" + strconv.FormatUint(id+1, 10); string(v) != want {
 			t.Fatalf("after %d: %q, want %q", id, v, want)
 		}
+	}
+}
+
+// TestKafkaBatchAck: once every promise of a batch ran, the records the
+// broker took and those it refused for good (too large) leave the queue
+// in one Ack; those that failed otherwise stay for the retry. Sent counts
+// the first, failed the other two.
+func TestKafkaBatchAck(t *testing.T) {
+	q := newMemQueue(1<<10, 0)
+	k := &kafkaOut{queueInput: queueInput{q: q}, log: slog.New(slog.DiscardHandler), inst: "i", kp: kafkaParams{partFixed: -1}, retry: time.Hour}
+	if _, err := k.Write([]byte("a\nb\nc\nd\ne\nf\n")); err != nil {
+		t.Fatal(err)
+	}
+	b := k.batch()
+	recs, data, err := q.ReadCopy(nil, nil, 10, nil)
+	if err != nil || len(recs) != 6 {
+		t.Fatalf("read %d records: %v", len(recs), err)
+	}
+	b.data = data
+	k.records(b, recs, nil)
+	// Out of order, as promises of several partitions may run.
+	errs := []error{nil, kerr.MessageTooLarge, errors.New("connection reset"), nil, nil, kerr.RecordListTooLarge}
+	for _, i := range []int{5, 2, 0, 4, 1, 3} {
+		if q.Stats().Size != 6 {
+			t.Fatalf("queue holds %d before the last promise, want 6", q.Stats().Size)
+		}
+		b.promise(&b.recs[i], errs[i])
+	}
+	if s, f, n := k.sent.Load(), k.failed.Load(), q.Stats().Size; s != 3 || f != 3 || n != 1 {
+		t.Fatalf("sent %d, failed %d, queued %d; want 3, 3, 1", s, f, n)
+	}
+	q.Rewind()
+	left, _, err := q.ReadCopy(nil, nil, 10, nil)
+	if err != nil || len(left) != 1 || string(left[0].Data) != "c" {
+		t.Fatalf("left in the queue: %d records (%v), want c alone", len(left), err)
+	}
+	if n := len(k.free); n != 1 {
+		t.Fatalf("%d free batches, want the batch back", n)
 	}
 }

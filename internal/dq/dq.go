@@ -369,8 +369,10 @@ func (q *Queue) appendLocked(p []byte) (uint64, error) {
 	hdr := q.wbuf[off : off+headerLen]
 	binary.LittleEndian.PutUint32(hdr[0:], uint32(len(p)))
 	binary.LittleEndian.PutUint64(hdr[8:], id)
-	binary.LittleEndian.PutUint32(hdr[4:], recordCRC(hdr[8:16], p))
 	q.wbuf = append(q.wbuf, p...)
+	// The id and the payload follow each other in wbuf: one CRC call
+	// over both (recordCRC's value).
+	binary.LittleEndian.PutUint32(q.wbuf[off+4:], crc32.Update(0, crcTable, q.wbuf[off+8:]))
 	q.st.Enqueued++
 	return id, nil
 }

@@ -127,6 +127,11 @@ func (fe *frontend) worker(a accepted) {
 
 func (s *session) run() {
 	if s.connRefused() {
+		// haproxy closes a refused connection with a single RST (no
+		// linger).
+		if l, ok := s.raw.(interface{ SetLinger(int) error }); ok {
+			l.SetLinger(0)
+		}
 		s.c.Close()
 		return
 	}

@@ -2,10 +2,13 @@ package proxy
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -154,7 +157,9 @@ func TestDifferentialHTTP(t *testing.T) {
 
 // TestTCPConnectionRulesVsHAProxy: "tcp-request connection" rules run on
 // each connection as it is accepted, the first whose condition holds
-// deciding: a refused connection gets no answer and no log line, an
+// deciding: a refused connection is reset (haproxy closes it without
+// linger, so the reset may even reach the connect) and gets no answer and
+// no log line, an
 // accepted one is served, an ACL of a request fetch never matches there
 // (so "unless" it refuses). Connections come from three loopback
 // addresses; answers and log lines are compared with haproxy's.
@@ -174,7 +179,10 @@ func TestTCPConnectionRulesVsHAProxy(t *testing.T) {
 		for _, src := range []string{"127.0.0.2", "127.0.0.3", "127.0.0.1"} {
 			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
 			c, err := d.Dial("tcp", r.addr[who])
-			if err != nil {
+			if errors.Is(err, syscall.ECONNRESET) {
+				sum = append(sum, src+": refused")
+				continue
+			} else if err != nil {
 				t.Fatal(err)
 			}
 			c.SetDeadline(time.Now().Add(10 * time.Second))
@@ -182,15 +190,27 @@ func TestTCPConnectionRulesVsHAProxy(t *testing.T) {
 			b, _ := io.ReadAll(c)
 			c.Close()
 			status, _, _ := strings.Cut(string(b), "\r\n")
+			if len(b) == 0 {
+				status = "refused" // reset, whether at the write or the read
+			}
 			sum = append(sum, src+": "+status)
 		}
+		// Nothing sent: the close itself is a reset (no linger), not a FIN.
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, Timeout: 5 * time.Second}
+		c, err := d.Dial("tcp", r.addr[who])
+		if err == nil {
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			_, err = io.ReadAll(c)
+			c.Close()
+		}
+		sum = append(sum, fmt.Sprintf("idle refused: reset=%v", errors.Is(err, syscall.ECONNRESET)))
 		for range 2 {
 			f := strings.Fields(payload(r.sink[who].next(t, `"GET`)))
 			sum = append(sum, "log "+strings.Join([]string{f[0][:strings.IndexByte(f[0], ':')], f[2], f[3], f[5], f[9]}, " "))
 		}
 		got[who] = strings.Join(sum, " | ")
 	}
-	if !strings.HasPrefix(got[0], "127.0.0.2:  | 127.0.0.3: HTTP/1.1 200") {
+	if !strings.HasPrefix(got[0], "127.0.0.2: refused | 127.0.0.3: HTTP/1.1 200") || !strings.Contains(got[0], "reset=true") {
 		t.Fatalf("haproxy did not refuse 127.0.0.2 and serve 127.0.0.3: %s", got[0])
 	}
 	if got[0] != got[1] {

@@ -210,3 +210,30 @@ func TestMonitorURIBodyVsHAProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectsVsHAProxy: http-request redirect's location is a log-format
+// string, the "redirect" directive's is taken as written and runs after
+// the http-request rules (a frontend's before the backend is chosen, a
+// backend's after its own rules); prefix and scheme redirects take the
+// request's path (absolute form too), with drop-query and append-slash as
+// haproxy applies them, and a prefix of "/" in the directive adds nothing.
+// The answer and the log line are compared with haproxy's for each.
+func TestRedirectsVsHAProxy(t *testing.T) {
+	cfg := sideConfig + "frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%ST %B %ts %b/%s %Tw/%Tc %r\"\n    option dontlognull\n" +
+		"    http-request redirect location /from-%ST-%HM code 301 if { path /lf }\n" +
+		"    http-request redirect prefix /p drop-query if { path_beg /dq }\n" +
+		"    http-request redirect prefix /p append-slash if { path_beg /as }\n" +
+		"    http-request redirect scheme https if { path_beg /sch }\n" +
+		"    http-request deny if { path /m }\n" +
+		"    redirect location /moved if { path /m } || { path /m2 }\n" +
+		"    redirect prefix / drop-query append-slash code 301 if { path_beg /old }\n" +
+		"    redirect prefix /pre code 307 if { path_beg /abs }\n" +
+		"    default_backend be\n" +
+		"backend be\n    http-request deny deny_status 410 if { path /b2 }\n" +
+		"    redirect location /be-moved if { path /b } || { path /b2 }\n"
+	r := sideBySide(t, cfg, nil)
+	for _, target := range []string{"/lf", "/dq/a?x=1", "/dq", "/as/a?x=1", "/as/", "/sch/a?q", "/m", "/m2",
+		"/old/a?b=c", "/old", "http://a.example/abs/x?y", "http://a.example", "/b", "/b2"} {
+		sameAnswers(t, r, "GET "+target+" HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n")
+	}
+}

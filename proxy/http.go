@@ -68,6 +68,9 @@ func handleRequest(s *session) bool {
 		st.be = fe.route.self
 		return serveStats(s, stats, keep)
 	}
+	if rep, ok := applyRedirects(s, fe.rules); ok {
+		return localReply(s, rep, causeLocal, keep)
+	}
 	be := chooseBackend(s)
 	if be == nil {
 		// haproxy 2.6 serves it as a backend of no server: 503, SC--.
@@ -94,6 +97,11 @@ func handleRequest(s *session) bool {
 	}
 	if stats := be.cfg.Stats; stats != nil && stats.Enable && strings.HasPrefix(s.uri(), statsURI(stats)) {
 		return serveStats(s, be.cfg.Stats, keep)
+	}
+	if be.rules != fe.rules {
+		if rep, ok := applyRedirects(s, be.rules); ok {
+			return localReply(s, rep, causeLocal, keep)
+		}
 	}
 	return forward(s, be, keep)
 }

@@ -260,25 +260,62 @@ func returnReply(rule *config.HTTPRule) reply {
 // byte in TestDifferentialRedirect): "scheme" keeps the Host and the URI,
 // and only the temporary codes (302, 303, 307) carry
 // "cache-control: no-cache".
-func redirectReply(rule *config.HTTPRule, uri, host []byte) reply {
+func redirectReply(rule *config.HTTPRule, loc, uri, host []byte) reply {
 	code := rule.Status
 	if code == 0 {
 		code = 302
 	}
-	loc := rule.Location
-	switch rule.Redirect {
-	case config.RedirectPrefix:
-		loc = rule.Location + string(uri)
-	case config.RedirectScheme:
-		loc = rule.Location + "://" + string(host) + string(uri)
-	}
-	hdrs := [][2]string{{"content-length", "0"}, {"location", loc}}
+	hdrs := [][2]string{{"content-length", "0"}, {"location", string(redirectLocation(nil, rule, loc, uri, host))}}
 	if code == 302 || code == 303 || code == 307 {
 		hdrs = append(hdrs, [2]string{"cache-control", "no-cache"})
 	}
 	rep := buildReply(code, redirectReasons[code], hdrs, "")
 	rep.redirect = true
 	return rep
+}
+
+// redirectLocation appends the Location of a redirect as haproxy 2.6
+// builds it: for prefix and scheme, the request's path (from its first
+// '/', the query string included unless drop-query; "/" when it has none)
+// after the prefix, or after scheme "://" Host; a prefix of "/" in the
+// "redirect" directive adds nothing (a redirect to the same site); then,
+// with append-slash, a '/' when the location does not end with one.
+func redirectLocation(dst []byte, rule *config.HTTPRule, loc, uri, host []byte) []byte {
+	if rule.Redirect == config.RedirectLocation {
+		return append(dst, loc...)
+	}
+	path := uriPathPart(uri)
+	if rule.DropQuery {
+		if i := bytes.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+	}
+	switch {
+	case rule.Redirect == config.RedirectScheme:
+		dst = append(append(append(dst, loc...), "://"...), host...)
+	case !rule.OldRedirect || string(loc) != "/":
+		dst = append(dst, loc...)
+	}
+	dst = append(dst, path...)
+	if rule.AppendSlash && len(dst) > 0 && dst[len(dst)-1] != '/' {
+		dst = append(dst, '/')
+	}
+	return dst
+}
+
+// uriPathPart is the path of a request target, query included: the target
+// itself in origin form, what follows the authority in absolute form, "/"
+// when there is none.
+func uriPathPart(uri []byte) []byte {
+	if len(uri) > 0 && uri[0] == '/' {
+		return uri
+	}
+	if i := bytes.Index(uri, []byte("://")); i >= 0 {
+		if j := bytes.IndexByte(uri[i+3:], '/'); j >= 0 {
+			return uri[i+3+j:]
+		}
+	}
+	return []byte("/")
 }
 
 var redirectReasons = map[int]string{301: "Moved Permanently", 302: "Found", 303: "See Other",

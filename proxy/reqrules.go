@@ -29,7 +29,9 @@ func applyRules(s *session, cr *compiledRules) (rep reply, handled bool, term te
 			}
 			return s.reply(code), true, causeProxy
 		case config.ActRedirect:
-			return redirectReply(r, s.req.uri, s.req.lookup("host")), true, causeLocal
+			if rep, ok := redirectRule(s, r, cr.req[i]); ok {
+				return rep, true, causeLocal
+			}
 		case config.ActReturn:
 			return returnReply(r), true, causeLocal
 		case config.ActAuth:
@@ -82,4 +84,29 @@ func localReply(s *session, rep reply, term termCause, keep bool) bool {
 	ok := writeReply(s, rep, keep)
 	logStream(s, s.p.now())
 	return ok && keep
+}
+
+// redirectRule renders redirect rule r (its location compiled in hr); ok
+// is false when the rule does not apply: ignore-empty and a location that
+// renders empty.
+func redirectRule(s *session, r *config.HTTPRule, hr *hdrRule) (reply, bool) {
+	loc := ruleValue(s, hr)
+	if len(loc) == 0 && r.IgnoreEmpty && r.Redirect == config.RedirectLocation && !r.OldRedirect {
+		return reply{}, false
+	}
+	return redirectReply(r, loc, s.req.uri, s.req.lookup("host")), true
+}
+
+// applyRedirects runs the proxy's "redirect" directives, which haproxy
+// runs after its http-request rules and its stats page: the first whose
+// condition holds answers.
+func applyRedirects(s *session, cr *compiledRules) (reply, bool) {
+	for i := range cr.redirCfg {
+		if r := &cr.redirCfg[i]; r.Cond.Eval(s) {
+			if rep, ok := redirectRule(s, r, cr.redir[i]); ok {
+				return rep, true
+			}
+		}
+	}
+	return reply{}, false
 }

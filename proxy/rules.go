@@ -33,6 +33,10 @@ type hdrRule struct {
 type compiledRules struct {
 	reqCfg, respCfg []config.HTTPRule
 	req, resp       []*hdrRule
+	// redirCfg are the proxy's "redirect" directives, redir their
+	// locations.
+	redirCfg []config.HTTPRule
+	redir    []*hdrRule
 }
 
 // compileRules compiles the header rules of pc. The error names the
@@ -44,6 +48,10 @@ func compileRules(pc *config.Proxy) (*compiledRules, error) {
 		return nil, err
 	}
 	if cr.resp, err = compileRuleList(pc, pc.HTTPResponseRules, "http-response"); err != nil {
+		return nil, err
+	}
+	cr.redirCfg = pc.Redirects
+	if cr.redir, err = compileRuleList(pc, pc.Redirects, "redirect"); err != nil {
 		return nil, err
 	}
 	return cr, nil
@@ -78,6 +86,17 @@ func compileRuleList(pc *config.Proxy, rules []config.HTTPRule, kw string) ([]*h
 				realm = pc.Name
 			}
 			out[i] = &hdrRule{auth: authReply(realm, true)}
+		case config.ActRedirect:
+			if r.OldRedirect {
+				out[i] = &hdrRule{lit: []byte(r.Location)} // taken as written
+				break
+			}
+			v, err := compileValue(r.Location)
+			if err != nil {
+				return nil, config.Alertf(r.File, r.Line,
+					"'%s redirect' : invalid location '%s': %v.", kw, r.Location, err)
+			}
+			out[i] = &hdrRule{lit: v.lit, fmt: v.fmt}
 		case config.ActSetLogLevel:
 			hr := &hdrRule{quiet: r.Value == "silent"}
 			if !hr.quiet {
@@ -143,6 +162,9 @@ func ruleValue(s *session, r *hdrRule) []byte {
 // ruleValueAppend renders a log-format value as of now.
 func ruleValueAppend(s *session, dst []byte, r *hdrRule) []byte {
 	fillRecordAt(s, s.p.now())
+	if s.rec.Status == 0 {
+		s.rec.Status = -1 // no response yet: haproxy's %ST is -1
+	}
 	return r.fmt.Append(dst, &s.rec)
 }
 

@@ -406,3 +406,24 @@ func TestTCPRequestCheckVsHAProxy(t *testing.T) {
 		sameStderrAsHAProxy(t, bin, text, nil)
 	}
 }
+
+// TestRedirectDirectiveCheckVsHAProxy: the "redirect" directive is read
+// and refused as haproxy 2.6 reads it (stderr byte for byte), its options
+// included, and dropped with haproxy's warning in mode tcp.
+func TestRedirectDirectiveCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	const d = "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	const fe = "frontend f\n    bind 127.0.0.1:18099\n"
+	var texts []string
+	for _, r := range []string{"redirect scheme https if !{ ssl_fc }", "redirect", "redirect foo", "redirect location",
+		"redirect location /x foo", "redirect prefix /p drop-query append-slash", "redirect location /x code 307",
+		"redirect location /x if { path /a", "redirect location /x unless { path /a }", "redirect location /x code 305",
+		"redirect location /x ignore-empty", "redirect prefix / code 301 if { path_beg /old } || { path /o }",
+		"mode tcp\n    redirect location /x", "http-request redirect location /x code 305"} {
+		texts = append(texts, d+fe+"    "+r+"\n")
+	}
+	texts = append(texts, d+"    redirect location /x\n"+fe, d+"backend b\n    redirect location /x\n")
+	for _, text := range texts {
+		sameStderrAsHAProxy(t, bin, text, nil)
+	}
+}

@@ -75,7 +75,7 @@ var proxyKeywords = map[string]kw{
 	"tcp-response":                {inB, false, (*parser).kwUnsupportedRule},
 	"tcp-check":                   {inDB, false, (*parser).kwUnsupportedRule},
 	"http-after-response":         {inFB, false, (*parser).kwUnsupportedRule},
-	"redirect":                    {inFB, false, (*parser).kwUnsupportedRule},
+	"redirect":                    {inFB, false, (*parser).kwRedirect},
 	"use-server":                  {inB, false, (*parser).kwUnsupportedRule},
 	"stick-table":                 {inFB, false, (*parser).kwUnsupportedRule},
 	"stick":                       {inB, false, (*parser).kwUnsupportedRule},

@@ -172,6 +172,10 @@ func (p *parser) dropHTTPOnly(px *Proxy, kind string) {
 		p.postWarn("'option forwardfor' ignored for %s '%s' as it requires HTTP mode.", kind, px.Name)
 		px.ForwardFor = nil
 	}
+	if len(px.Redirects) > 0 {
+		p.postWarn("'redirect' rules ignored for %s '%s' as they require HTTP mode.", kind, px.Name)
+		px.Redirects = nil
+	}
 	if len(px.HTTPRequestRules) > 0 {
 		p.postWarn("'http-request' rules ignored for %s '%s' as they require HTTP mode.", kind, px.Name)
 		px.HTTPRequestRules = nil

@@ -342,12 +342,18 @@ func parseRedirect(r *HTTPRule, a []string) error {
 			}
 			n, err := strconv.Atoi(a[i+1])
 			if err != nil || (n != 301 && n != 302 && n != 303 && n != 307 && n != 308) {
-				return fmt.Errorf("unsupported HTTP code '%s'", a[i+1])
+				return fmt.Errorf("'code': unsupported HTTP code '%s' (must be one of 301, 302, 303, 307 or 308)", a[i+1])
 			}
 			r.Status = n
 			i++
-		case "set-cookie", "clear-cookie", "drop-query", "ignore-empty", "append-slash":
-			return unsupportedErr(fmt.Sprintf("redirect option '%s' is not supported by this implementation (supported: code)", kw))
+		case "drop-query":
+			r.DropQuery = true
+		case "append-slash":
+			r.AppendSlash = true
+		case "ignore-empty":
+			r.IgnoreEmpty = true
+		case "set-cookie", "clear-cookie":
+			return unsupportedErr(fmt.Sprintf("redirect option '%s' is not supported by this implementation (supported: code, drop-query, append-slash, ignore-empty)", kw))
 		default:
 			return fmt.Errorf("expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '%s')", kw)
 		}
@@ -462,4 +468,24 @@ func (p *parser) kwStats(px *Proxy, w []string) {
 	default:
 		p.alertErr(p.line, ErrUnknownKeyword, "'stats' expects 'admin', 'auth', 'enable', 'hide-version', 'realm', 'refresh', 'scope', 'show-desc', 'show-legends', 'show-node' or 'uri' (got '%s').", w[1])
 	}
+}
+
+// kwRedirect reads the "redirect" directive: http-request redirect's words
+// and options, its location taken as written (not a log-format string).
+func (p *parser) kwRedirect(px *Proxy, w []string) {
+	args, condW := splitCond(w[1:])
+	r := HTTPRule{Action: ActRedirect, Status: 302, OldRedirect: true, File: p.file, Line: p.line}
+	err := parseRedirect(&r, args)
+	if err == nil && len(condW) > 1 {
+		if r.Cond, err = p.parseCond(px, condW[1:]); err == nil {
+			r.Cond.Unless = condW[0] == "unless"
+		} else {
+			err = fmt.Errorf("error in condition: %w", err)
+		}
+	}
+	if err != nil {
+		p.alertErr(p.line, causeOf(err, ErrSyntax), "error detected in %s '%s' while parsing redirect rule : %v.", proxyKind(px), px.Name, err)
+		return
+	}
+	px.Redirects = append(px.Redirects, r)
 }

@@ -263,6 +263,9 @@ type Proxy struct {
 	// http-response rules in order.
 	HTTPRequestRules  []HTTPRule
 	HTTPResponseRules []HTTPRule
+	// Redirects are the "redirect" directives, run after the http-request
+	// rules (and the stats page) of the same proxy.
+	Redirects []HTTPRule
 	// TCPConnRules are the tcp-request connection rules in order.
 	TCPConnRules []TCPConnRule
 	// MonitorURI is the monitor-uri (empty = none); MonitorFail the
@@ -441,9 +444,17 @@ type HTTPRule struct {
 	// add-header, del-header; Value is the path format for set-path, the
 	// level for set-log-level and the realm for auth.
 	Name, Value string
-	// Redirect is the redirect kind; Location its argument.
-	Redirect RedirectKind
-	Location string
+	// Redirect is the redirect kind; Location its argument: a log-format
+	// string for http-request redirect, taken as written for the older
+	// "redirect" directive (OldRedirect).
+	Redirect    RedirectKind
+	Location    string
+	OldRedirect bool
+	// DropQuery, AppendSlash and IgnoreEmpty are the redirect options of
+	// those names: the query string left out of a prefix or scheme
+	// redirect's path, a '/' added to a location not ending with one, the
+	// rule skipped when its location renders empty.
+	DropQuery, AppendSlash, IgnoreEmpty bool
 	// ContentType and Body: the "return" reply (Body read from the file
 	// for "file", or the "string" text).
 	ContentType string

@@ -237,3 +237,29 @@ func TestRedirectsVsHAProxy(t *testing.T) {
 		sameAnswers(t, r, "GET "+target+" HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n")
 	}
 }
+
+// TestHTTPRequestCaptureVsHAProxy: http-request capture adds a request
+// capture slot after those declared before it and fills it when the rule
+// runs (after the rules before it: a header they set is seen), with
+// haproxy's values: req.hdr the last comma-separated value, req.fhdr the
+// last line, nothing for an absent header or a rule whose condition
+// failed, everything cut to the slot's length. %hr and %hrl are compared.
+func TestHTTPRequestCaptureVsHAProxy(t *testing.T) {
+	cfg := sideConfig + "frontend fe\n    bind 127.0.0.1:BINDPORT\n    log-format \"%hr %hrl %r\"\n    option dontlognull\n" +
+		"    capture request header Host len 10\n" +
+		"    http-request capture req.hdr(X) len 20\n    http-request capture req.fhdr(X) len 20\n" +
+		"    capture request header X-A len 5\n" +
+		"    http-request capture hdr(Y) len 3\n    http-request capture req.hdr(Z) len 20\n" +
+		"    http-request capture url len 30\n    http-request capture method len 10\n" +
+		"    http-request capture query len 10\n    http-request capture src len 15\n" +
+		"    http-request capture path len 20 if { path /nomatch }\n" +
+		"    http-request set-header Y set-by-rule\n    http-request capture req.hdr(Y) len 20\n" +
+		"    http-request return status 200\n"
+	r := sideBySide(t, cfg, nil)
+	for _, req := range []string{
+		"GET /p/q?k=v&z HTTP/1.1\r\nHost: a.example\r\nX: a, b\r\nX: c, d\r\nY: yy\r\nX-A: aaaaaaaaa\r\nConnection: close\r\n\r\n",
+		"POST /nomatch HTTP/1.1\r\nHost: h\r\nX: single\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+	} {
+		sameAnswers(t, r, req)
+	}
+}

@@ -127,7 +127,11 @@ func saveRequest(s *session) {
 	st := &s.st
 	caps := s.fe.cfg.Captures
 	for _, c := range caps.Request {
-		st.reqCaps = append(st.reqCaps, captureValue(h.lookup(strings.ToLower(c.Name)), c.Len))
+		v := ""
+		if !c.ByRule { // an http-request capture slot is its rule's to fill
+			v = captureValue(h.lookup(strings.ToLower(c.Name)), c.Len)
+		}
+		st.reqCaps = append(st.reqCaps, v)
 	}
 	if caps.Cookie != nil {
 		st.reqCookie = findCookie(h, "cookie", caps.Cookie.Name, caps.Cookie.Len)

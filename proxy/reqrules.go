@@ -43,6 +43,8 @@ func applyRules(s *session, cr *compiledRules) (rep reply, handled bool, term te
 			s.st.level, s.st.levelSet = cr.req[i].level, !cr.req[i].quiet
 		case config.ActSetPath:
 			setPath(s, cr.req[i])
+		case config.ActCapture:
+			captureSample(s, r)
 		case config.ActUseService:
 			return serveService(s), true, causeLocal // promex.go
 		}
@@ -109,4 +111,34 @@ func applyRedirects(s *session, cr *compiledRules) (reply, bool) {
 		}
 	}
 	return reply{}, false
+}
+
+// captureSample runs an http-request capture rule: the sample, as haproxy
+// takes it (req.hdr: the last comma-separated value of the header's last
+// line, req.fhdr: its last line; nothing when absent), cut to the slot's
+// length, in its request capture slot.
+func captureSample(s *session, r *config.HTTPRule) {
+	f := &r.Sample
+	var v string
+	switch f.Kind {
+	case config.FetchHdr, config.FetchFHdr:
+		if lines := s.SampleHeader(f); len(lines) > 0 {
+			v = lines[len(lines)-1]
+			if f.Kind == config.FetchHdr {
+				if i := strings.LastIndexByte(v, ','); i >= 0 {
+					v = v[i+1:]
+				}
+				v = strings.Trim(v, " \t")
+			}
+		}
+	case config.FetchSrc:
+		if a, ok := s.SampleAddr(f); ok {
+			v = a.String()
+		}
+	default:
+		v, _ = s.SampleString(f)
+	}
+	if slot := r.CaptureSlot; slot < len(s.st.reqCaps) {
+		s.st.reqCaps[slot] = captureValue([]byte(v), s.fe.cfg.Captures.Request[slot].Len)
+	}
 }

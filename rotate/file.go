@@ -97,6 +97,8 @@ func (w *Writer) rotateAs(reason, to string) (string, error) {
 		to = w.nm.pendingName(&w.pendSeq)
 	}
 	if err == nil {
+		w.nm.stage.Lock()
+		defer w.nm.stage.Unlock()
 		// Marked ours before it gets a backup name, so that the backup
 		// worker never sees it unmarked.
 		w.nm.own.mark(w.path)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -119,6 +120,12 @@ type namer struct {
 	pend    *regexp.Regexp // numbered mode: pending names
 	fields  []byte
 	own     *ownership
+	// stage is held by a rotation from the rename of the file to its
+	// backup name until that name is final or undone (a failed create
+	// renames the backup back), and by the backup worker while it scans
+	// and moves pending backups: the worker never moves a backup whose
+	// rotation is being undone.
+	stage sync.Mutex
 }
 
 func newNamer(path string, o Options) *namer {

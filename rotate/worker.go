@@ -176,8 +176,10 @@ func nextRetry(d, first time.Duration) time.Duration {
 // pass does one round of housekeeping and compresses at most one file. It
 // reports whether more work may remain.
 func (w *worker) pass() bool {
+	w.n.stage.Lock()
 	backups, pending, stale, err := w.n.scan()
 	if err != nil {
+		w.n.stage.Unlock()
 		w.fail("scan", err)
 		return false
 	}
@@ -186,8 +188,10 @@ func (w *worker) pass() bool {
 	}
 	backups, foreign := w.split(backups)
 	if len(pending) > 0 {
+		defer w.n.stage.Unlock()
 		return w.shift(backups, pending, foreign)
 	}
+	w.n.stage.Unlock()
 	backups = w.dedupe(backups)
 	keep := w.keepCount(backups)
 	if !w.scripted() {

@@ -427,3 +427,20 @@ func TestRedirectDirectiveCheckVsHAProxy(t *testing.T) {
 		sameStderrAsHAProxy(t, bin, text, nil)
 	}
 }
+
+// TestHTTPRequestCaptureCheckVsHAProxy: http-request capture lines are read
+// and refused as haproxy 2.6 reads them (stderr byte for byte).
+func TestHTTPRequestCaptureCheckVsHAProxy(t *testing.T) {
+	bin := testbin.Need(t, "haproxy")
+	const d = "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	const fe = "frontend f\n    bind 127.0.0.1:18099\n"
+	var texts []string
+	for _, r := range []string{"", " req.hdr(x)", " req.hdr(x) len 0", " req.hdr(x) len abc", " foo(x) len 5",
+		" req.hdr(x) len 5 if { path /x }", " req.hdr(x) len 5 foo", " req.hdr(x) len 5 id 0", " res.hdr(x) len 5",
+		" src len 15", " len 5", " req.hdr(x) foo 5", " req.fhdr(User-Agent) len 64"} {
+		texts = append(texts, d+fe+"    http-request capture"+r+"\n")
+	}
+	for _, text := range append(texts, d+"backend b\n    http-request capture req.hdr(x) len 5\n") {
+		sameStderrAsHAProxy(t, bin, text, nil)
+	}
+}

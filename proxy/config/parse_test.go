@@ -76,8 +76,8 @@ func TestModelHTTPConformance(t *testing.T) {
 		t.Errorf("timeouts %+v retries %d", fe.Timeouts, fe.Retries)
 	}
 	c := fe.Captures
-	if c.Cookie == nil || c.Cookie.Name != "SRVID" || c.Cookie.Len != 32 || len(c.Request) != 2 || c.Request[1] != (HeaderCapture{"User-Agent", 64}) ||
-		len(c.Response) != 2 || c.Response[1] != (HeaderCapture{"Server", 24}) {
+	if c.Cookie == nil || c.Cookie.Name != "SRVID" || c.Cookie.Len != 32 || len(c.Request) != 2 || c.Request[1] != (HeaderCapture{Name: "User-Agent", Len: 64}) ||
+		len(c.Response) != 2 || c.Response[1] != (HeaderCapture{Name: "Server", Len: 24}) {
 		t.Errorf("captures %+v", c)
 	}
 	if len(fe.HTTPRequestRules) != 3 {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/textproto"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,6 +140,9 @@ func (p *parser) httpRule(px *Proxy, w []string, req bool) (HTTPRule, bool) {
 		case "use-service":
 			r.Action = ActUseService
 			err = useServiceArgs(&r, args)
+		case "capture":
+			r.Action = ActCapture
+			err = p.captureArgs(px, &r, args)
 		case "set-path":
 			r.Action = ActSetPath
 			if err = exactArgs(args, "", &r.Value); err != nil {
@@ -488,4 +492,61 @@ func (p *parser) kwRedirect(px *Proxy, w []string) {
 		return
 	}
 	px.Redirects = append(px.Redirects, r)
+}
+
+// captureFetches are the sample fetches http-request capture takes: the
+// values haproxy would store (req.hdr: the last comma-separated value,
+// req.fhdr: the last line).
+var captureFetches = map[string]FetchKind{"req.hdr": FetchHdr, "hdr": FetchHdr, "req.fhdr": FetchFHdr, "fhdr": FetchFHdr,
+	"path": FetchPath, "url": FetchURL, "method": FetchMethod, "query": FetchQuery, "src": FetchSrc}
+
+// captureArgs reads "http-request capture <sample> len <n>": a new request
+// capture slot of the proxy, filled by the rule when it runs. The id form
+// (declare capture) and samples with converters are refused as not
+// implemented.
+func (p *parser) captureArgs(px *Proxy, r *HTTPRule, a []string) error {
+	switch {
+	case len(a) < 3:
+		return errors.New("expects <expression> [ 'len' <length> | id <idx> ]")
+	case a[1] != "len" && a[1] != "id":
+		return fmt.Errorf("expects 'len' or 'id', found '%s'", a[1])
+	}
+	expr := a[0]
+	name, arg, hasArg := strings.Cut(expr, "(")
+	switch {
+	case p.isDefaults(px):
+		return unsupportedErr("'http-request capture' in a defaults section is not supported by this implementation")
+	case px.Cap&CapFrontend == 0:
+		return fmt.Errorf("proxy '%s' has no frontend capability", px.Name)
+	case strings.HasPrefix(name, "res.") || strings.HasPrefix(name, "capture.res"):
+		return fmt.Errorf("fetch method '%s' extracts information from 'HTTP response headers', none of which is available here", expr)
+	case a[1] == "id":
+		return unsupportedErr("'id' (declare capture) is not supported by this implementation (supported: len)")
+	case strings.Contains(expr, ","):
+		return unsupportedErr(fmt.Sprintf("sample converters ('%s') are not supported by this implementation", expr))
+	}
+	kind, ok := captureFetches[name]
+	if !ok {
+		if _, known := criteria[name]; !known {
+			return fmt.Errorf("unknown fetch method '%s'", name)
+		}
+		return unsupportedErr(fmt.Sprintf("fetch '%s' is not supported by this implementation in http-request capture", name))
+	}
+	if hasArg {
+		arg = strings.TrimSuffix(arg, ")")
+	}
+	if (kind == FetchHdr || kind == FetchFHdr) != (arg != "") {
+		return unsupportedErr(fmt.Sprintf("'%s' is not supported by this implementation in http-request capture (a header fetch takes a name, nothing else an argument)", expr))
+	}
+	n := atol(a[2])
+	if n <= 0 {
+		return errors.New("length must be > 0")
+	}
+	if err := extraAfter(a, 3); err != nil {
+		return err
+	}
+	r.Sample = Fetch{Kind: kind, Name: expr, Arg: arg, HeaderKey: textproto.CanonicalMIMEHeaderKey(arg)}
+	r.CaptureSlot = len(px.Captures.Request)
+	px.Captures.Request = append(px.Captures.Request, HeaderCapture{Name: expr, Len: int(n), ByRule: true})
+	return nil
 }

@@ -390,10 +390,13 @@ type Captures struct {
 	Cookie *CookieCapture
 }
 
-// HeaderCapture is a "capture request/response header" line.
+// HeaderCapture is a "capture request/response header" line, or the slot
+// of an "http-request capture" rule (ByRule: Name is then its sample
+// expression, and the rule fills the slot when it runs).
 type HeaderCapture struct {
-	Name string
-	Len  int
+	Name   string
+	Len    int
+	ByRule bool
 }
 
 // CookieCapture is a "capture cookie" line: Name is the cookie name prefix.
@@ -420,6 +423,9 @@ const (
 	// ActUseService hands the request to a service (Value: the only one
 	// supported is "prometheus-exporter").
 	ActUseService
+	// ActCapture stores a sample in request capture slot CaptureSlot
+	// (http-request capture <sample> len <n>).
+	ActCapture
 )
 
 // RedirectKind is the kind of a redirect rule.
@@ -444,6 +450,10 @@ type HTTPRule struct {
 	// add-header, del-header; Value is the path format for set-path, the
 	// level for set-log-level and the realm for auth.
 	Name, Value string
+	// CaptureSlot and Sample: the capture slot and the fetch of an
+	// http-request capture rule.
+	CaptureSlot int
+	Sample      Fetch
 	// Redirect is the redirect kind; Location its argument: a log-format
 	// string for http-request redirect, taken as written for the older
 	// "redirect" directive (OldRedirect).

@@ -59,9 +59,7 @@ func TestIdleServerCloseResetVsHAProxy(t *testing.T) {
 			ends <- "other: " + err.Error()
 		}
 	}).String()
-	cfg := "global\n    log 127.0.0.1:LOGPORT local0\ndefaults\n    mode http\n    log global\n" +
-		"    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n" +
-		"frontend fe\n    bind 127.0.0.1:BINDPORT\n    default_backend be\n" +
+	cfg := sideConfig + "frontend fe\n    bind 127.0.0.1:BINDPORT\n    default_backend be\n" +
 		"backend be\n    http-reuse never\n    server s1 ORIGIN\n"
 	r := sideBySide(t, cfg, func(int) string { return origin })
 	for _, uri := range []string{"/idle", "/until-close"} {

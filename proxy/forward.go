@@ -36,6 +36,7 @@ func forward(s *session, be *backend, keep bool) bool {
 	switch {
 	case ce == connReused:
 		st.srvAP = addrPort(s.srvConn.RemoteAddr())
+		s.setServerIdle(false)
 		return exchange(s, be, keep, true)
 	case ce != connOK:
 		s.closeServer()

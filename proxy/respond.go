@@ -272,6 +272,8 @@ func relayResponse(s *session, be *backend, keep, srvKeep bool, headLen int) boo
 	}
 	if !srvKeep {
 		s.closeServer()
+	} else {
+		s.setServerIdle(true)
 	}
 	st.finish()
 	end := s.p.now()

@@ -1,0 +1,174 @@
+package halog
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// The -srv way of the direct path. With a format that writes the 5 timers
+// as one list of decimal numbers ("%TR/%Tw/%Tc/%Tr/%Ta" followed by a
+// separator or nothing) after every other value -srv reads, the reader
+// stops before the timers and srvLine reads the list itself, in one loop:
+// when each part is an optional '-' and 1 to 7 digits, the reader would have found the same
+// spans and ParseTimers the same values (no sign but '-', no overflow),
+// and the line matches the format up to Ta. Any other line goes directLine's way.
+// The checks that keep halog's field boundaries (see directLine) are
+// those of the slots the format has, listed once per run.
+
+// srvFast is what srvLine reads, decided once per run (newSrvFast).
+type srvFast struct {
+	// clean: the slots whose values, when present, must hold no byte
+	// <= ' ' (those the reader does not delimit so)
+	clean []int
+	// nonEmpty: the slots whose values, when present, must not be empty
+	nonEmpty []int
+}
+
+// newSrvFast returns srvLine's plan for the run of c, nil when the run
+// cannot take it: -srv on the direct path with at most -H as a filter, a
+// format with the timers as one decimal list after every other value
+// directLine checks.
+func newSrvFast(c *config) *srvFast {
+	o, l := c.o, c.lf
+	if c.direct != directTimers || c.h != hSrv || !l.timerList || o.Invert ||
+		o.RespTime || o.Errors || o.Status || l.upto != l.Ta+1 || !l.rd.SepsAfter(l.Ta) {
+		return nil
+	}
+	for k := l.TR; k <= l.Ta; k++ {
+		if !l.rd.Decimal(k) {
+			return nil
+		}
+	}
+	for _, s := range []int{l.tr, l.t, l.trz, l.tz, l.ts, l.ms} {
+		if s >= l.TR {
+			return nil // the date after the timers: not read
+		}
+	}
+	src := l.ci
+	if src < 0 {
+		src = l.srcIP
+	}
+	fe := l.ft
+	if fe < 0 {
+		fe = l.f
+	}
+	f := &srvFast{}
+	for _, s := range []int{src, l.cp, fe, l.b, l.s, l.st} {
+		if s >= l.TR {
+			return nil // after the timers: not read
+		}
+		if s >= 0 && !l.tight[s] {
+			f.clean = append(f.clean, s)
+		}
+	}
+	for _, s := range []int{fe, l.st} {
+		if s >= 0 {
+			f.nonEmpty = append(f.nonEmpty, s)
+		}
+	}
+	return f
+}
+
+// srvLine handles line for -srv as directLine does, when it can (rest:
+// the line and what follows it in the input): handled is false when the
+// line needs directLine (or the rewrite).
+func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
+	c := p.c
+	l := c.lf
+	f := c.srv
+	msg := c.body(line)
+	sp := p.spans
+	pos, ok, cut := l.rd.ReadSlots(msg, sp, l.TR)
+	if !ok || cut {
+		return false, false
+	}
+	off := len(line) - len(msg)
+	neg, ok := timerList(rest[off:], len(msg), pos, &p.tv)
+	if !ok {
+		return false, false
+	}
+	for _, s := range f.clean {
+		if v := sp[s]; v.Start >= 0 && !clean(msg[v.Start:v.End]) {
+			return false, false
+		}
+	}
+	for _, s := range f.nonEmpty {
+		if v := sp[s]; v.Start >= 0 && v.Start == v.End {
+			return false, false
+		}
+	}
+	st, b, s := sp[l.st], sp[l.b], sp[l.s]
+	if st.Start < 0 || b.Start < 0 || s.Start < 0 {
+		return false, false
+	}
+	d0, ok := l.dateField(msg, sp)
+	if !ok {
+		return false, false
+	}
+	p.orig = line
+	p.xlat = true
+	if d0-'0' > 3 {
+		p.r.parseErr++
+		return true, false
+	}
+	// -H passes every line with its 5 timers
+	k := append(p.tbuf[:0], msg[b.Start:b.End]...)
+	k = append(k, '/')
+	k = append(k, msg[s.Start:s.End]...)
+	p.tbuf = k
+	srv := p.agg.server(k)
+	p.srvTimers(srv, neg)
+	srvStatus(srv, msg[st.Start])
+	return true, true
+}
+
+// timerList parses into tv the 5 timers of a line that start at
+// rest[pos], rest being the line's message up to end and then what
+// follows it in the input (a line feed, when there is more), when they
+// are 5 parts of an optional '-' and 1 to 7 digits joined by '/' (the
+// last one ends at any other byte or at end), as ParseTimers does: a
+// negative part as -1, and neg set. ok is false otherwise, and when a
+// part has fewer than 8 bytes to read after it in rest (tv is then
+// undefined).
+//
+// Each part's digits are read 8 bytes at a time: they end at the first
+// byte whose high nibble is not 3 or whose low nibble is above 9 (never
+// past end: the line feed is not a digit), and make the value by three
+// multiplications, moved to the top so that the missing leading digits
+// read as zeros.
+func timerList(rest []byte, end, pos int, tv *[5]int32) (neg, ok bool) {
+	for n := 0; n < 5; n++ {
+		if pos < 0 || pos >= end || end > len(rest) {
+			return false, false
+		}
+		minus := rest[pos] == '-'
+		if minus {
+			pos++
+		}
+		if pos+8 > len(rest) {
+			return false, false
+		}
+		t := binary.LittleEndian.Uint64(rest[pos:]) ^ 0x3030303030303030
+		nd := t&0xf0f0f0f0f0f0f0f0 | (t&0x0f0f0f0f0f0f0f0f+0x0606060606060606)&0x1010101010101010
+		flags := ((nd&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | nd) & 0x8080808080808080
+		k := bits.TrailingZeros64(flags) >> 3
+		if k == 0 || k == 8 {
+			return false, false
+		}
+		d := t << (64 - 8*uint(k))
+		d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
+		d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
+		v := int32(uint32(d * (10000<<32 + 1) >> 32))
+		if minus && v != 0 {
+			v, neg = -1, true
+		}
+		tv[n] = v
+		if pos += k; n < 4 {
+			if pos >= end || rest[pos] != '/' {
+				return false, false
+			}
+			pos++
+		}
+	}
+	return neg, true
+}

@@ -1,0 +1,129 @@
+package halog
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/haplog/haplog/formats"
+)
+
+// TestTimerList compares timerList with the format reader and ParseTimers
+// on random timer lists (parts of digits, signs, nothing, several
+// slashes, a space, 0 to 10 digits) in a line of issue 14's format tail:
+// where it takes a list, the reader must read the line as matching with
+// those 5 spans and ParseTimers give the same values; the lists it must
+// take or leave are checked by name.
+func TestTimerList(t *testing.T) {
+	f, err := formats.Compile("%b %TR/%Tw/%Tc/%Tr/%Ta %ac/%fc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := f.NewReader(-1, -1)
+	sp := make([]formats.Span, rd.Slots())
+	check := func(list, tail string) (ok bool) {
+		t.Helper()
+		msg := []byte("be " + list + tail)
+		rest := append(append([]byte(nil), msg...), "\nnext 1/2/3/4/5 line"...)
+		var tv [5]int32
+		neg, ok := timerList(rest, len(msg), 3, &tv)
+		if !ok {
+			return false
+		}
+		_, rok, cut := rd.ReadSlots(msg, sp, 6)
+		if !rok || cut || sp[1].Start != 3 {
+			t.Fatalf("%q: timerList takes it, the reader reads ok %v cut %v %v", msg, rok, cut, sp[1:6])
+		}
+		var want [5]int32
+		n, wneg := formats.ParseTimers(msg[:sp[5].End], 3, want[:])
+		if n != 5 || wneg != neg || want != tv {
+			t.Fatalf("%q: timerList %v neg %v, ParseTimers %d parts %v neg %v", msg, tv, neg, n, want, wneg)
+		}
+		return true
+	}
+	for _, c := range []struct {
+		list string
+		want bool
+	}{
+		{"6/0/1/250/266", true},
+		{"0/-1/-1/-1/1234567", true},
+		{"-0/0/0/0/0", true},
+		{"1/2/3/4/12345678", false}, // 8 digits
+		{"+1/2/3/4/5", false},
+		{"1//3/4/5", false},
+		{"1/2/3/4", false},
+		{"1/2/3/4/", false},
+		{"1/2/3/4/-", false},
+		{"1/2/3/4 5", false},
+		{"a/2/3/4/5", false},
+	} {
+		if got := check(c.list, " 1/2"); got != c.want {
+			t.Errorf("%q: timerList ok %v, want %v", c.list, got, c.want)
+		}
+	}
+	// the line may end right after the list, or 8 bytes after a part
+	if !check("1/2/3/4/5", "") || check("1/2/3/4/5", "x") != true {
+		t.Error("a list at the end of the line is not taken")
+	}
+	rng := rand.New(rand.NewPCG(14, 8))
+	taken := 0
+	for i := 0; i < 200000; i++ {
+		var b strings.Builder
+		for k := 0; k < 4+rng.IntN(3); k++ {
+			if k > 0 {
+				b.WriteByte("/////// -"[rng.IntN(9)])
+			}
+			if rng.IntN(8) == 0 {
+				b.WriteByte("-+x"[rng.IntN(3)])
+			}
+			for d := rng.IntN(11); d > 0; d-- {
+				b.WriteByte(byte('0' + rng.IntN(10)))
+			}
+		}
+		if check(b.String(), [...]string{"", " 1/2", "/7", "x"}[rng.IntN(4)]) {
+			taken++
+		}
+	}
+	if taken < 1000 {
+		t.Errorf("timerList took %d random lists: the comparison covers too few", taken)
+	}
+}
+
+// TestSrvLineTaken checks that issue 14's format takes srvLine for -srv
+// and -srv -H and that the comparison of TestDirectMatchesRewrite goes
+// through it: srvLine handles the intact lines of the generated log.
+func TestSrvLineTaken(t *testing.T) {
+	recs := genRecords(500, 3)
+	_, customLog := writeLogs(t, recs, issueFormat)
+	for _, m := range []string{"-srv", "-srv -H"} {
+		_, c := formatConfig(t, issueFormat, m)
+		if c == nil || c.srv == nil {
+			t.Fatalf("%s: no srvLine plan for issue 14's format", m)
+		}
+		p := newProc(c)
+		p.r = &chunkOut{}
+		data, err := os.ReadFile(customLog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		handled := 0
+		for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			if done, _ := p.srvLine(bytes.TrimSuffix(line, []byte("\n")), line); done {
+				handled++
+			}
+		}
+		if handled < len(recs)*9/10 {
+			t.Errorf("%s: srvLine handled %d of %d lines", m, handled, len(recs))
+		}
+	}
+	for _, m := range []string{"-srv -e", "-srv -v", "-st", "-srv -rt 10"} {
+		if _, c := formatConfig(t, issueFormat, m); c != nil && c.srv != nil {
+			t.Errorf("%s: srvLine planned, but it has no way for that run", m)
+		}
+	}
+}

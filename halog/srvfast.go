@@ -137,6 +137,9 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 // multiplications, moved to the top so that the missing leading digits
 // read as zeros.
 func timerList(rest []byte, end, pos int, tv *[5]int32) (neg, ok bool) {
+	if pos >= 0 && end <= len(rest) && pos+40 <= len(rest) && digitList(rest[pos:pos+40], end-pos, tv) {
+		return false, true
+	}
 	for n := 0; n < 5; n++ {
 		if pos < 0 || pos >= end || end > len(rest) {
 			return false, false
@@ -171,4 +174,48 @@ func timerList(rest []byte, end, pos int, tv *[5]int32) (neg, ok bool) {
 		}
 	}
 	return neg, true
+}
+
+// digitList parses into tv the list at the start of b (end: where the
+// line ends in b, the byte there not a digit) when it is 5 parts of 1 to 7
+// digits joined by '/' and ends within 32 bytes: the usual list, with no
+// sign. The ends of all its parts are found at once, in a mask of the
+// bytes that are not digits (a part ends at the next one), so that the
+// parts' values do not wait for each other.
+func digitList(b []byte, end int, tv *[5]int32) bool {
+	if len(b) < 40 {
+		return false
+	}
+	m := nonDigits(binary.LittleEndian.Uint64(b[0:])) |
+		nonDigits(binary.LittleEndian.Uint64(b[8:]))<<8 |
+		nonDigits(binary.LittleEndian.Uint64(b[16:]))<<16 |
+		nonDigits(binary.LittleEndian.Uint64(b[24:]))<<24
+	s := 0
+	for n := 0; n < 5; n++ {
+		e := bits.TrailingZeros32(m) // 32: none
+		k := e - s
+		if k < 1 || k > 7 || e >= 32 || n < 4 && (e >= end || b[e] != '/') {
+			return false
+		}
+		d := (binary.LittleEndian.Uint64(b[s:]) ^ 0x3030303030303030) << (64 - 8*uint(k))
+		d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
+		d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
+		tv[n] = int32(uint32(d * (10000<<32 + 1) >> 32))
+		m &= m - 1
+		s = e + 1
+	}
+	return true
+}
+
+// nonDigits returns the mask of the bytes of w (little endian) that are
+// not decimal digits: bit i for byte i. A byte is not a digit when, xored
+// with '0', its high nibble is set or its low nibble is above 9 (adding 6
+// carries into bit 4); the bytes' flags (their bit 7) are gathered into
+// the top byte by one multiplication, whose partial products never
+// overlap (no carries).
+func nonDigits(w uint64) uint32 {
+	t := w ^ 0x3030303030303030
+	nd := t&0xf0f0f0f0f0f0f0f0 | (t&0x0f0f0f0f0f0f0f0f+0x0606060606060606)&0x1010101010101010
+	flags := ((nd&0x7f7f7f7f7f7f7f7f + 0x7f7f7f7f7f7f7f7f) | nd) & 0x8080808080808080
+	return uint32(flags * 0x0002040810204081 >> 56)
 }

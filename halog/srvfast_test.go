@@ -26,9 +26,15 @@ func TestTimerList(t *testing.T) {
 	check := func(list, tail string) (ok bool) {
 		t.Helper()
 		msg := []byte("be " + list + tail)
+		// what follows the line: short, then long enough for digitList
 		rest := append(append([]byte(nil), msg...), "\nnext 1/2/3/4/5 line"...)
-		var tv [5]int32
+		var tv, tv2 [5]int32
 		neg, ok := timerList(rest, len(msg), 3, &tv)
+		rest = append(rest, "\n12/34/56/78/90 1/2/3/4/5 12345678901234567890"...)
+		neg2, ok2 := timerList(rest, len(msg), 3, &tv2)
+		if ok != ok2 || ok && (neg != neg2 || tv != tv2) {
+			t.Fatalf("%q: timerList %v %v %v with a short rest, %v %v %v with a long one", msg, ok, neg, tv, ok2, neg2, tv2)
+		}
 		if !ok {
 			return false
 		}
@@ -125,5 +131,33 @@ func TestSrvLineTaken(t *testing.T) {
 		if _, c := formatConfig(t, issueFormat, m); c != nil && c.srv != nil {
 			t.Errorf("%s: srvLine planned, but it has no way for that run", m)
 		}
+	}
+}
+
+// TestNonDigits compares nonDigits with a byte-by-byte reading on words of
+// random bytes, of digits with one byte from around the digits' bounds,
+// and every byte value in every lane.
+func TestNonDigits(t *testing.T) {
+	check := func(w uint64) {
+		t.Helper()
+		var want uint32
+		for i := 0; i < 8; i++ {
+			if c := byte(w >> (8 * i)); c < '0' || c > '9' {
+				want |= 1 << i
+			}
+		}
+		if got := nonDigits(w); got != want {
+			t.Fatalf("nonDigits(%#x) = %08b, want %08b", w, got, want)
+		}
+	}
+	for c := 0; c < 256; c++ {
+		for i := 0; i < 8; i++ {
+			check(0x3535353535353535&^(0xff<<(8*i)) | uint64(c)<<(8*i))
+			check(0x2f3a2f3a2f3a2f3a&^(0xff<<(8*i)) | uint64(c)<<(8*i))
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 100000; i++ {
+		check(rng.Uint64())
 	}
 }

@@ -3,6 +3,8 @@ package halog
 import (
 	"encoding/binary"
 	"math/bits"
+
+	"github.com/haplog/haplog/formats"
 )
 
 // The -srv way of the direct path. With a format that writes the 5 timers
@@ -112,14 +114,56 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 		return true, false
 	}
 	// -H passes every line with its 5 timers
+	srv := p.agg.servers.val(p.srvEntry(msg, rest[off:], b, s))
+	p.srvTimers(srv, neg)
+	srvStatus(srv, msg[st.Start])
+	return true, true
+}
+
+// srvSlot is one entry of srvEntry's cache: a backend and a server
+// name of up to 8 bytes each (as words, the bytes after them zero), their
+// lengths (lens: len(b) | len(s)<<8 | 1<<16; 0 for an empty slot) and the
+// entry of their key in the servers' table.
+type srvSlot struct {
+	b, s uint64
+	lens uint32
+	ent  int32
+}
+
+// srvCache maps the names of the servers seen to their entries, by a hash
+// of the names' words: most lines then find theirs without writing the
+// key "backend/server" and looking it up in the table.
+type srvCache [64]srvSlot
+
+// srvEntry returns the entry, in the servers' table, of the server whose
+// backend and server names are at b and s in msg (rest: msg and what
+// follows it in the input).
+func (p *proc) srvEntry(msg, rest []byte, b, s formats.Span) int {
+	lb, ls := int(b.End-b.Start), int(s.End-s.Start)
+	var e *srvSlot
+	var bw, sw uint64
+	var lens uint32
+	if lb <= 8 && ls <= 8 && int(b.Start)+8 <= len(rest) && int(s.Start)+8 <= len(rest) {
+		bw = binary.LittleEndian.Uint64(rest[b.Start:]) & (^uint64(0) >> (64 - 8*uint(lb)))
+		sw = binary.LittleEndian.Uint64(rest[s.Start:]) & (^uint64(0) >> (64 - 8*uint(ls)))
+		lens = uint32(lb | ls<<8 | 1<<16)
+		if p.srvc == nil {
+			p.srvc = new(srvCache)
+		}
+		e = &p.srvc[(bw*0x9E3779B97F4A7C15^sw*0xC2B2AE3D27D4EB4F)>>58]
+		if e.b == bw && e.s == sw && e.lens == lens {
+			return int(e.ent)
+		}
+	}
 	k := append(p.tbuf[:0], msg[b.Start:b.End]...)
 	k = append(k, '/')
 	k = append(k, msg[s.Start:s.End]...)
 	p.tbuf = k
-	srv := p.agg.server(k)
-	p.srvTimers(srv, neg)
-	srvStatus(srv, msg[st.Start])
-	return true, true
+	i, _ := p.agg.servers.index(k)
+	if e != nil {
+		*e = srvSlot{b: bw, s: sw, lens: lens, ent: int32(i)}
+	}
+	return i
 }
 
 // timerList parses into tv the 5 timers of a line that start at

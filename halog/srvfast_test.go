@@ -161,3 +161,115 @@ func TestNonDigits(t *testing.T) {
 		check(rng.Uint64())
 	}
 }
+
+// TestSrvCacheManyServers runs -srv on lines of many backends and
+// servers, with names of 0 to 12 bytes (some past the cache's 8), more
+// pairs than srvEntry's cache has slots: the report must be the one
+// directLine (no srvLine) and the rewrite give.
+func TestSrvCacheManyServers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	name := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcs_-.019XY"[rng.IntN(12)]
+		}
+		return string(b)
+	}
+	var bes, srvs []string
+	for i := 0; i < 40; i++ {
+		bes = append(bes, name(1+i%12))
+		srvs = append(srvs, name(i%13))
+	}
+	// names that differ only past 8 bytes, or only in length
+	bes = append(bes, "be_1234567", "be_1234568", "be_12345", "be_1234")
+	srvs = append(srvs, "srv_abcdX", "srv_abcdY", "srv_ab", "srv_a")
+	recs := genRecords(6000, 5)
+	for i := range recs {
+		recs[i].Backend = bes[rng.IntN(len(bes))]
+		if recs[i].Server != "" {
+			recs[i].Server = srvs[rng.IntN(len(srvs))]
+		}
+	}
+	_, customLog := writeLogs(t, recs, issueFormat)
+	in, err := os.ReadFile(customLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"-srv", "-srv -H"} {
+		run := func(way string) string {
+			o, c := formatConfig(t, issueFormat, m)
+			switch way {
+			case "directLine":
+				c.srv = nil
+			case "rewrite":
+				c.direct, c.srv = directOff, nil
+			}
+			if way == "srvLine" && c.srv == nil {
+				t.Fatalf("%s: no srvLine plan", m)
+			}
+			var out, diag bytes.Buffer
+			if err := runText(o, c, bytes.NewReader(in), &out, &diag, &runStats{}); err != nil {
+				t.Fatal(err)
+			}
+			return out.String() + diag.String()
+		}
+		got := run("srvLine")
+		if strings.Count(got, "\n") < 200 {
+			t.Fatalf("%s: %d lines of report: too few servers to fill the cache", m, strings.Count(got, "\n"))
+		}
+		for _, way := range []string{"directLine", "rewrite"} {
+			if want := run(way); got != want {
+				t.Errorf("%s: srvLine and %s differ: %s", m, way, firstDiff([]byte(got), []byte(want)))
+			}
+		}
+	}
+}
+
+// TestSrvEntry looks up random pairs of backend and server names, many
+// of the same lengths and sharing their first bytes (more than srvEntry's
+// cache holds), and checks that each lookup returns the entry of the key
+// "backend/server", cached or not.
+func TestSrvEntry(t *testing.T) {
+	_, c := formatConfig(t, issueFormat, "-srv")
+	p := newProc(c)
+	rng := rand.New(rand.NewPCG(3, 9))
+	name := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcs_-.019XY"[rng.IntN(12)]
+		}
+		return string(b)
+	}
+	// random names: consecutive ones would spread over the cache's slots
+	// without ever sharing one
+	bes := []string{"", "be_123456789", "be_123456780"}
+	for i := 0; i < 6; i++ {
+		bes = append(bes, name(1+i))
+	}
+	var srvs []string
+	for i := 0; i < 60; i++ {
+		srvs = append(srvs, name([...]int{2, 3, 9, 10}[i%4]))
+	}
+	hits := 0
+	for i := 0; i < 50000; i++ {
+		be, srv := bes[rng.IntN(len(bes))], srvs[rng.IntN(len(srvs))]
+		msg := []byte(be + " " + srv + " 1/2/3/4/5 0/0/0/0/0")
+		rest := msg
+		if i%2 == 0 {
+			rest = append(msg[:len(msg):len(msg)], "\nnext line"...)
+		}
+		b := formats.Span{Start: 0, End: int32(len(be))}
+		s := formats.Span{Start: int32(len(be) + 1), End: int32(len(be) + 1 + len(srv))}
+		n := p.agg.servers.len()
+		e := p.srvEntry(msg, rest, b, s)
+		if got, want := string(p.agg.servers.key(e)), be+"/"+srv; got != want {
+			t.Fatalf("lookup %d: srvEntry gives the entry of %q, want %q", i, got, want)
+		}
+		if p.agg.servers.len() == n {
+			hits++
+		}
+	}
+	if p.srvc == nil || hits < 40000 {
+		t.Errorf("cache %v, %d lookups of a known server: the test compares too little", p.srvc != nil, hits)
+	}
+}

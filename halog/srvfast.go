@@ -84,8 +84,8 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 	if !ok || cut {
 		return false, false
 	}
-	off := len(line) - len(msg)
-	neg, ok := timerList(rest[off:], len(msg), pos, &p.tv)
+	mrest := rest[len(line)-len(msg):] // msg, then what follows it
+	neg, ok := timerList(mrest, len(msg), pos, &p.tv)
 	if !ok {
 		return false, false
 	}
@@ -114,7 +114,7 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 		return true, false
 	}
 	// -H passes every line with its 5 timers
-	srv := p.agg.servers.val(p.srvEntry(msg, rest[off:], b, s))
+	srv := p.agg.servers.val(p.srvEntry(msg, mrest, b, s))
 	p.srvTimers(srv, neg)
 	srvStatus(srv, msg[st.Start])
 	return true, true
@@ -230,10 +230,14 @@ func digitList(b []byte, end int, tv *[5]int32) bool {
 	if len(b) < 40 {
 		return false
 	}
+	// the usual list ends within 16 bytes: the first 5 non-digits of
+	// the 32 are then those of the 16
 	m := nonDigits(binary.LittleEndian.Uint64(b[0:])) |
-		nonDigits(binary.LittleEndian.Uint64(b[8:]))<<8 |
-		nonDigits(binary.LittleEndian.Uint64(b[16:]))<<16 |
-		nonDigits(binary.LittleEndian.Uint64(b[24:]))<<24
+		nonDigits(binary.LittleEndian.Uint64(b[8:]))<<8
+	if bits.OnesCount32(m) < 5 {
+		m |= nonDigits(binary.LittleEndian.Uint64(b[16:]))<<16 |
+			nonDigits(binary.LittleEndian.Uint64(b[24:]))<<24
+	}
 	s := 0
 	for n := 0; n < 5; n++ {
 		e := bits.TrailingZeros32(m) // 32: none

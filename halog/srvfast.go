@@ -121,13 +121,13 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 }
 
 // srvSlot is one entry of srvEntry's cache: a backend and a server
-// name of up to 8 bytes each (as words, the bytes after them zero), their
+// name of up to 16 bytes each, as the words nameWords makes of them, their
 // lengths (lens: len(b) | len(s)<<8 | 1<<16; 0 for an empty slot) and the
 // entry of their key in the servers' table.
 type srvSlot struct {
-	b, s uint64
-	lens uint32
-	ent  int32
+	b0, b1, s0, s1 uint64
+	lens           uint32
+	ent            int32
 }
 
 // srvCache maps the names of the servers seen to their entries, by a hash
@@ -135,23 +135,36 @@ type srvSlot struct {
 // key "backend/server" and looking it up in the table.
 type srvCache [64]srvSlot
 
+// nameWords returns the words that, with its length, identify the value
+// at v in rest when it has up to 16 bytes and 8 to read from its start:
+// up to 8 bytes, they zero-padded and 0; more, its first 8 and its last 8.
+func nameWords(rest []byte, v formats.Span) (w0, w1 uint64, ok bool) {
+	n := int(v.End - v.Start)
+	if n > 16 || int(v.Start)+8 > len(rest) {
+		return 0, 0, false
+	}
+	w0 = binary.LittleEndian.Uint64(rest[v.Start:])
+	if n <= 8 {
+		return w0 & (^uint64(0) >> (64 - 8*uint(n))), 0, true
+	}
+	return w0, binary.LittleEndian.Uint64(rest[v.End-8:]), true
+}
+
 // srvEntry returns the entry, in the servers' table, of the server whose
 // backend and server names are at b and s in msg (rest: msg and what
 // follows it in the input).
 func (p *proc) srvEntry(msg, rest []byte, b, s formats.Span) int {
-	lb, ls := int(b.End-b.Start), int(s.End-s.Start)
+	b0, b1, okb := nameWords(rest, b)
+	s0, s1, oks := nameWords(rest, s)
 	var e *srvSlot
-	var bw, sw uint64
-	var lens uint32
-	if lb <= 8 && ls <= 8 && int(b.Start)+8 <= len(rest) && int(s.Start)+8 <= len(rest) {
-		bw = binary.LittleEndian.Uint64(rest[b.Start:]) & (^uint64(0) >> (64 - 8*uint(lb)))
-		sw = binary.LittleEndian.Uint64(rest[s.Start:]) & (^uint64(0) >> (64 - 8*uint(ls)))
-		lens = uint32(lb | ls<<8 | 1<<16)
+	lens := uint32(b.End-b.Start) | uint32(s.End-s.Start)<<8 | 1<<16
+	if okb && oks {
 		if p.srvc == nil {
 			p.srvc = new(srvCache)
 		}
-		e = &p.srvc[(bw*0x9E3779B97F4A7C15^sw*0xC2B2AE3D27D4EB4F)>>58]
-		if e.b == bw && e.s == sw && e.lens == lens {
+		h := b0*0x9E3779B97F4A7C15 ^ b1*0xD6E8FEB86659FD93 ^ s0*0xC2B2AE3D27D4EB4F ^ s1*0x165667B19E3779F9
+		e = &p.srvc[h>>58]
+		if e.b0 == b0 && e.s0 == s0 && e.b1 == b1 && e.s1 == s1 && e.lens == lens {
 			return int(e.ent)
 		}
 	}
@@ -161,7 +174,7 @@ func (p *proc) srvEntry(msg, rest []byte, b, s formats.Span) int {
 	p.tbuf = k
 	i, _ := p.agg.servers.index(k)
 	if e != nil {
-		*e = srvSlot{b: bw, s: sw, lens: lens, ent: int32(i)}
+		*e = srvSlot{b0: b0, b1: b1, s0: s0, s1: s1, lens: lens, ent: int32(i)}
 	}
 	return i
 }

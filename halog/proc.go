@@ -234,8 +234,9 @@ type proc struct {
 	msg   []byte // the message of the line (spans index it)
 	// exact values held by -pct-by (see pctBudget)
 	pctExact int
-	// srvLine's cache of server names (see srvEntry)
+	// srvLine's cache of server names (see srvEntry) and of headers
 	srvc *srvCache
+	hdr  formats.HeaderCache
 }
 
 func newProc(c *config) *proc {

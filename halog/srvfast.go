@@ -78,7 +78,12 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 	c := p.c
 	l := c.lf
 	f := c.srv
-	msg := c.body(line)
+	var msg []byte
+	if c.o.skipSet {
+		msg = c.body(line)
+	} else {
+		msg = line[p.hdr.MessageStart(line):] // c.body's
+	}
 	sp := p.spans
 	pos, ok, cut := l.rd.ReadSlots(msg, sp, l.TR)
 	if !ok || cut {

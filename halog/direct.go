@@ -103,7 +103,7 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	c := p.c
 	o := c.o
 	l := c.lf
-	msg := c.body(line)
+	msg := p.body(line)
 	sp := p.spans
 	if _, ok, cut := l.rd.ReadSlots(msg, sp, l.upto); !ok || cut {
 		return false, false

@@ -234,7 +234,8 @@ type proc struct {
 	msg   []byte // the message of the line (spans index it)
 	// exact values held by -pct-by (see pctBudget)
 	pctExact int
-	// srvLine's cache of server names (see srvEntry) and of headers
+	// srvLine's cache of server names (see srvEntry); the headers seen
+	// (see body)
 	srvc *srvCache
 	hdr  formats.HeaderCache
 }

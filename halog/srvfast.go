@@ -78,12 +78,7 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 	c := p.c
 	l := c.lf
 	f := c.srv
-	var msg []byte
-	if c.o.skipSet {
-		msg = c.body(line)
-	} else {
-		msg = line[p.hdr.MessageStart(line):] // c.body's
-	}
+	msg := p.body(line)
 	sp := p.spans
 	pos, ok, cut := l.rd.ReadSlots(msg, sp, l.TR)
 	if !ok || cut {

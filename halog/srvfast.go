@@ -84,8 +84,9 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 	if !ok || cut {
 		return false, false
 	}
-	mrest := rest[len(line)-len(msg):] // msg, then what follows it
-	neg, ok := timerList(mrest, len(msg), pos, &p.tv)
+	// msg, then what follows it; the timers srvTimers reads (Tc, Tr)
+	mrest := rest[len(line)-len(msg):]
+	neg, ok := timerList(mrest, len(msg), pos, &p.tv, 1<<2|1<<3)
 	if !ok {
 		return false, false
 	}
@@ -192,9 +193,11 @@ func (p *proc) srvEntry(msg, rest []byte, b, s formats.Span) int {
 // byte whose high nibble is not 3 or whose low nibble is above 9 (never
 // past end: the line feed is not a digit), and make the value by three
 // multiplications, moved to the top so that the missing leading digits
-// read as zeros.
-func timerList(rest []byte, end, pos int, tv *[5]int32) (neg, ok bool) {
-	if pos >= 0 && end <= len(rest) && pos+40 <= len(rest) && digitList(rest[pos:pos+40], end-pos, tv) {
+// read as zeros. The usual list (digitList) has the values of the parts
+// in want only (bit n for tv[n]; the others undefined): -srv reads Tc and
+// Tr.
+func timerList(rest []byte, end, pos int, tv *[5]int32, want uint8) (neg, ok bool) {
+	if pos >= 0 && end <= len(rest) && pos+40 <= len(rest) && digitList(rest[pos:pos+40], end-pos, tv, want) {
 		return false, true
 	}
 	for n := 0; n < 5; n++ {
@@ -238,8 +241,9 @@ func timerList(rest []byte, end, pos int, tv *[5]int32) (neg, ok bool) {
 // digits joined by '/' and ends within 32 bytes: the usual list, with no
 // sign. The ends of all its parts are found at once, in a mask of the
 // bytes that are not digits (a part ends at the next one), so that the
-// parts' values do not wait for each other.
-func digitList(b []byte, end int, tv *[5]int32) bool {
+// parts' values do not wait for each other. Only the parts in want (bit
+// n for tv[n]) have their values made.
+func digitList(b []byte, end int, tv *[5]int32, want uint8) bool {
 	if len(b) < 40 {
 		return false
 	}
@@ -258,10 +262,12 @@ func digitList(b []byte, end int, tv *[5]int32) bool {
 		if k < 1 || k > 7 || e >= 32 || n < 4 && (e >= end || b[e] != '/') {
 			return false
 		}
-		d := (binary.LittleEndian.Uint64(b[s:]) ^ 0x3030303030303030) << (64 - 8*uint(k))
-		d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
-		d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
-		tv[n] = int32(uint32(d * (10000<<32 + 1) >> 32))
+		if want&(1<<n) != 0 {
+			d := (binary.LittleEndian.Uint64(b[s:]) ^ 0x3030303030303030) << (64 - 8*uint(k))
+			d = d * (10<<8 + 1) >> 8 & 0x00ff00ff00ff00ff
+			d = d * (100<<16 + 1) >> 16 & 0x0000ffff0000ffff
+			tv[n] = int32(uint32(d * (10000<<32 + 1) >> 32))
+		}
 		m &= m - 1
 		s = e + 1
 	}

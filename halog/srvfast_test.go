@@ -29,11 +29,17 @@ func TestTimerList(t *testing.T) {
 		// what follows the line: short, then long enough for digitList
 		rest := append(append([]byte(nil), msg...), "\nnext 1/2/3/4/5 line"...)
 		var tv, tv2 [5]int32
-		neg, ok := timerList(rest, len(msg), 3, &tv)
+		neg, ok := timerList(rest, len(msg), 3, &tv, 0x1f)
 		rest = append(rest, "\n12/34/56/78/90 1/2/3/4/5 12345678901234567890"...)
-		neg2, ok2 := timerList(rest, len(msg), 3, &tv2)
+		neg2, ok2 := timerList(rest, len(msg), 3, &tv2, 0x1f)
 		if ok != ok2 || ok && (neg != neg2 || tv != tv2) {
 			t.Fatalf("%q: timerList %v %v %v with a short rest, %v %v %v with a long one", msg, ok, neg, tv, ok2, neg2, tv2)
+		}
+		// -srv's parts only (Tc, Tr): the same where it makes them
+		tv3 := [5]int32{-7, -7, -7, -7, -7}
+		neg3, ok3 := timerList(rest, len(msg), 3, &tv3, 1<<2|1<<3)
+		if ok3 != ok || ok && (neg3 != neg || tv3[2] != tv[2] || tv3[3] != tv[3]) {
+			t.Fatalf("%q: timerList of Tc, Tr %v %v %v, of all %v %v %v", msg, ok3, neg3, tv3, ok, neg, tv)
 		}
 		if !ok {
 			return false

@@ -173,10 +173,7 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 		}
 	}
 	// the values are those of the rewritten line's fields
-	p.orig = line
-	p.xlat = true
-	if d0-'0' > 3 {
-		p.r.parseErr++
+	if !p.spanRead(line, d0) {
 		return true, false
 	}
 	n, neg := 0, false
@@ -239,6 +236,19 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 		p.graphTimers(line, neg)
 	}
 	return true, true
+}
+
+// spanRead records that line is read from its spans, as the rewrite of
+// it would be, and reports false, counting a parse error, when halog
+// rejects its date (d0, its first byte, above '3').
+func (p *proc) spanRead(line []byte, d0 byte) bool {
+	p.orig = line
+	p.xlat = true
+	if d0-'0' > 3 {
+		p.r.parseErr++
+		return false
+	}
+	return true
 }
 
 // dateField returns the first byte of the date of msg, read into sp, that

@@ -108,10 +108,7 @@ func (p *proc) srvLine(line, rest []byte) (handled, out bool) {
 	if !ok {
 		return false, false
 	}
-	p.orig = line
-	p.xlat = true
-	if d0-'0' > 3 {
-		p.r.parseErr++
+	if !p.spanRead(line, d0) {
 		return true, false
 	}
 	// -H passes every line with its 5 timers

@@ -169,21 +169,15 @@ func TestNonDigits(t *testing.T) {
 }
 
 // TestSrvCacheManyServers runs -srv on lines of many backends and
-// servers, with names of 0 to 12 bytes (some past the cache's 8), more
+// servers, with names of 0 to 20 bytes (some past the cache's 16), more
 // pairs than srvEntry's cache has slots: the report must be the one
 // directLine (no srvLine) and the rewrite give.
 func TestSrvCacheManyServers(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	name := func(n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = "abcs_-.019XY"[rng.IntN(12)]
-		}
-		return string(b)
-	}
+	name := func(n int) string { return randName(rng, n) }
 	var bes, srvs []string
 	for i := 0; i < 40; i++ {
-		bes = append(bes, name(1+i%12))
+		bes = append(bes, name(1+i%20))
 		srvs = append(srvs, name(i%13))
 	}
 	// names that differ only past 8 bytes, or only in length
@@ -239,13 +233,7 @@ func TestSrvEntry(t *testing.T) {
 	_, c := formatConfig(t, issueFormat, "-srv")
 	p := newProc(c)
 	rng := rand.New(rand.NewPCG(3, 9))
-	name := func(n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = "abcs_-.019XY"[rng.IntN(12)]
-		}
-		return string(b)
-	}
+	name := func(n int) string { return randName(rng, n) }
 	// random names: consecutive ones would spread over the cache's slots
 	// without ever sharing one
 	bes := []string{"", "be_123456789", "be_123456780"}
@@ -288,4 +276,13 @@ func TestSrvEntry(t *testing.T) {
 	if p.srvc == nil || hits < 30000 {
 		t.Errorf("cache %v, %d lookups of a known server: the test compares too little", p.srvc != nil, hits)
 	}
+}
+
+// randName returns n random bytes of the ones server names hold.
+func randName(rng *rand.Rand, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = "abcs_-.019XY"[rng.IntN(12)]
+	}
+	return string(b)
 }

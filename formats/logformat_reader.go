@@ -257,6 +257,32 @@ func (r *Reader) Joined(k int, lit string) bool {
 	return len(lits) == 1 && lits[0].op == opText && lits[0].text == lit
 }
 
+// Decimal reports whether slot is read as a number written in decimal
+// (not %X): a value that starts with a digit is then the run of digits
+// from there.
+func (r *Reader) Decimal(slot int) bool {
+	return slot >= 0 && slot < r.nslots && r.vars[slot].op == opNum && r.vars[slot].n == 0
+}
+
+// SepsAfter reports whether the format has only separators (optional
+// spaces) after slot, up to the next variable or its end: a line read up
+// to slot (ReadSlots with upto = slot+1) matches whatever follows it.
+func (r *Reader) SepsAfter(slot int) bool {
+	if slot < 0 || slot >= r.nslots {
+		return false
+	}
+	to := len(r.prog)
+	if slot+1 < r.nslots {
+		to = int(r.vars[slot+1].at)
+	}
+	for _, st := range r.prog[r.vars[slot].at+1 : to] {
+		if st.op != opSep {
+			return false
+		}
+	}
+	return true
+}
+
 // Read locates the values of line (one log message, without syslog header)
 // in sp, which must have at least Slots() elements. It returns the number
 // of bytes matched and ok false when the line does not match the format (a

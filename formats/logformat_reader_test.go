@@ -122,6 +122,26 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("slots %d, %d joined by / but read as %v %v in %q", k, k+1, sp[k], sp[k+1], line)
 			}
 		}
+		for k, s := range sp {
+			// a decimal number that starts with a digit is its run of digits
+			if rd.Decimal(k) && s.Present() && s.Start < s.End && line[s.Start]-'0' < 10 {
+				e := int(s.Start)
+				for e < len(line) && line[e]-'0' < 10 {
+					e++
+				}
+				if int(s.End) != e {
+					t.Fatalf("decimal slot %d read as %v in %q, digits up to %d", k, s, line, e)
+				}
+			}
+			// read up to a present value followed by separators only: a match
+			if rd.SepsAfter(k) && s.Present() {
+				sp2 := make([]Span, rd.Slots())
+				if _, ok2, cut2 := rd.ReadSlots([]byte(line), sp2, k+1); !ok2 || cut2 || sp2[k] != s {
+					t.Fatalf("slot %d (%v) has only separators after it but ReadSlots(%d) gives ok %v cut %v %v in %q",
+						k, s, k+1, ok2, cut2, sp2[k], line)
+				}
+			}
+		}
 		for _, s := range sp {
 			if s.Present() && (s.Start > s.End || int(s.End) > len(line)) {
 				t.Fatalf("bad span %v in %q", s, line)
@@ -274,6 +294,34 @@ func TestIsAddrByte(t *testing.T) {
 		if isAddrByte(b) != want {
 			t.Errorf("isAddrByte(%q) = %v, want %v", b, !want, want)
 		}
+	}
+}
+
+func TestReaderDecimalSepsAfter(t *testing.T) {
+	f, err := Compile(`%ci %{+X}Tw %TR/%Ta %ac/%B %b "%s"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := f.NewReader(-1, -1)
+	for k, want := range []struct{ dec, seps bool }{
+		{false, true},  // %ci
+		{false, true},  // %Tw in hex
+		{true, false},  // %TR then "/"
+		{true, true},   // %Ta
+		{true, false},  // %ac then "/"
+		{true, true},   // %B
+		{false, false}, // %b then '"'
+		{false, false}, // %s then '"'
+	} {
+		if got := rd.Decimal(k); got != want.dec {
+			t.Errorf("Decimal(%d) = %v, want %v", k, got, want.dec)
+		}
+		if got := rd.SepsAfter(k); got != want.seps {
+			t.Errorf("SepsAfter(%d) = %v, want %v", k, got, want.seps)
+		}
+	}
+	if rd.Decimal(-1) || rd.Decimal(8) || rd.SepsAfter(-1) || rd.SepsAfter(8) {
+		t.Error("a slot out of range reads as decimal or followed by separators")
 	}
 }
 

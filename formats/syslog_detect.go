@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 )
@@ -120,4 +121,81 @@ func timestampLen(b []byte) int {
 		return e
 	}
 	return 0
+}
+
+// HeaderCache is MessageStart for a run of lines that mostly repeat a few
+// headers (one per host and program) but for their timestamps: it keeps
+// the last RFC 5424 and the last RFC 3164 header it met, and when a line
+// has the same bytes as one of them around its own timestamp, it returns
+// the offset those bytes give without reading them word by word. Only the
+// bytes MessageStart reads decide its result, and a kept header covers
+// all of them (the PRI and version before the timestamp, every byte after
+// it up to and including the first byte of the message), so the result is
+// MessageStart's for every line. A HeaderCache is for one goroutine; the
+// zero value is ready to use.
+type HeaderCache struct {
+	pre      [8]byte  // RFC 5424: "<PRI>1 "
+	tail     [64]byte // RFC 5424: after the timestamp's space
+	bsd      [64]byte // RFC 3164 without PRI: from the timestamp's end
+	preN     uint8
+	tailN    uint8
+	bsdN     uint8
+	bsdTSLen uint8 // the timestamp's length (timestampLen)
+}
+
+// MessageStart returns MessageStart(b).
+func (h *HeaderCache) MessageStart(b []byte) int {
+	if len(b) > 0 && b[0] == '<' {
+		if n := int(h.preN); n > 0 && len(b) > n && string(b[:n]) == string(h.pre[:n]) {
+			t := wordEnd(b, n)
+			if l := int(h.tailN); t+1+l <= len(b) && string(b[t+1:t+1+l]) == string(h.tail[:l]) {
+				return t + l
+			}
+		}
+		off := MessageStart(b)
+		h.learn5424(b, off)
+		return off
+	}
+	// no PRI: MessageStart's way from the timestamp
+	ts := timestampLen(b)
+	if ts == 0 {
+		return skipSpaces(b, 0)
+	}
+	if l := int(h.bsdN); ts == int(h.bsdTSLen) && ts+l <= len(b) && string(b[ts:ts+l]) == string(h.bsd[:l]) {
+		return ts + l - 1
+	}
+	off := MessageStart(b)
+	h.learn3164(b, ts, off)
+	return off
+}
+
+// learn5424 keeps the header of b, whose message starts at off, when it
+// is an RFC 5424 one read up to a byte of the message: its PRI and
+// version, then from the space after the timestamp to that byte.
+func (h *HeaderCache) learn5424(b []byte, off int) {
+	_, n, ok := ParsePRI(b)
+	if !ok || n+2 > len(h.pre) || len(b) <= n+1 || b[n] != '1' || b[n+1] != ' ' {
+		return
+	}
+	t := wordEnd(b, n+2)
+	if t >= off || off >= len(b) || off-t > len(h.tail) {
+		return
+	}
+	h.preN = uint8(copy(h.pre[:], b[:n+2]))
+	h.tailN = uint8(copy(h.tail[:], b[t+1:off+1]))
+}
+
+// learn3164 keeps the header of b, whose message starts at off, when it
+// is an RFC 3164 one without PRI (its timestamp ts bytes long) whose tag
+// ended in ':' (a byte other than a space between the timestamp and the
+// message: without a tag, off is right after the timestamp and its
+// spaces, MessageStart having read the words after it): from the
+// timestamp's end to the message's first byte.
+func (h *HeaderCache) learn3164(b []byte, ts, off int) {
+	if ts == 0 || ts >= off || off >= len(b) || off+1-ts > len(h.bsd) || ts > 255 ||
+		len(bytes.Trim(b[ts:off], " ")) == 0 {
+		return
+	}
+	h.bsdTSLen = uint8(ts)
+	h.bsdN = uint8(copy(h.bsd[:], b[ts:off+1]))
 }

@@ -103,7 +103,7 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 	c := p.c
 	o := c.o
 	l := c.lf
-	msg := c.body(line)
+	msg := p.body(line)
 	sp := p.spans
 	if _, ok, cut := l.rd.ReadSlots(msg, sp, l.upto); !ok || cut {
 		return false, false
@@ -120,32 +120,9 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 		return false, false
 	}
 	// field 2: [date], whose first digit halog checks
-	var d0 byte = '0'
-	switch {
-	case has(l.tr) || has(l.t):
-		z := l.tr
-		if !has(z) {
-			z = l.t
-		}
-		d := val(z)
-		if !clean(d) {
-			return false, false
-		}
-		d0 = d[0]
-	case has(l.trz) || has(l.tz):
-		z := l.trz
-		if !has(z) {
-			z = l.tz
-		}
-		d := val(z)
-		if !clean(d[:min(20, len(d))]) || has(l.ms) && !cleanv(l.ms) {
-			return false, false
-		}
-		d0 = d[0]
-	case has(l.ts):
-		if has(l.ms) && !cleanv(l.ms) {
-			return false, false
-		}
+	d0, ok := l.dateField(msg, sp)
+	if !ok {
+		return false, false
 	}
 	// field 3: the frontend, 4: backend/server
 	fe := l.ft
@@ -196,10 +173,7 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 		}
 	}
 	// the values are those of the rewritten line's fields
-	p.orig = line
-	p.xlat = true
-	if d0-'0' > 3 {
-		p.r.parseErr++
+	if !p.spanRead(line, d0) {
 		return true, false
 	}
 	n, neg := 0, false
@@ -262,6 +236,55 @@ func (p *proc) directLine(line []byte, lineno int) (handled, out bool) {
 		p.graphTimers(line, neg)
 	}
 	return true, true
+}
+
+// spanRead records that line is read from its spans, as the rewrite of
+// it would be, and reports false, counting a parse error, when halog
+// rejects its date (d0, its first byte, above '3').
+func (p *proc) spanRead(line []byte, d0 byte) bool {
+	p.orig = line
+	p.xlat = true
+	if d0-'0' > 3 {
+		p.r.parseErr++
+		return false
+	}
+	return true
+}
+
+// dateField returns the first byte of the date of msg, read into sp, that
+// halog checks ('0' when the format has none), and false when the date
+// would not stand as one field of halog's layout (a byte <= ' ').
+func (l *lineFormat) dateField(msg []byte, sp []formats.Span) (d0 byte, ok bool) {
+	val := func(slot int) []byte { return msg[sp[slot].Start:sp[slot].End] }
+	has := func(slot int) bool { return slot >= 0 && sp[slot].Start >= 0 }
+	cleanv := func(slot int) bool { return l.tight[slot] || clean(val(slot)) }
+	switch {
+	case has(l.tr) || has(l.t):
+		z := l.tr
+		if !has(z) {
+			z = l.t
+		}
+		d := val(z)
+		if !clean(d) {
+			return 0, false
+		}
+		return d[0], true
+	case has(l.trz) || has(l.tz):
+		z := l.trz
+		if !has(z) {
+			z = l.tz
+		}
+		d := val(z)
+		if !clean(d[:min(20, len(d))]) || has(l.ms) && !cleanv(l.ms) {
+			return 0, false
+		}
+		return d[0], true
+	case has(l.ts):
+		if has(l.ms) && !cleanv(l.ms) {
+			return 0, false
+		}
+	}
+	return '0', true
 }
 
 // timerDigits parses b, the 5 timers' list, into tv when it is 5 parts of

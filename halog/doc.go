@@ -39,7 +39,9 @@
 // else the error lists them) selects the format of the lines. The syslog
 // header of each line is then detected on its own (RFC 3164 with or
 // without host, RFC 5424, a bare PRI or timestamp, none; formats.
-// MessageStart), unless -s is given. The format is compiled by the proxy's
+// MessageStart, through a per-worker formats.HeaderCache that answers a
+// line repeating the last such header but for its timestamp), unless -s
+// is given. The format is compiled by the proxy's
 // own compiler (formats.Compile) into a formats.Reader, which locates the
 // value of every variable of a line without copying (reading only up to
 // the last value the selected report and filters use, plus the date: -st
@@ -54,7 +56,12 @@
 // status, timers, server and client straight from the located values, for
 // every line whose rewrite would hold those values as its fields (complete,
 // no empty field or byte <= ' ' moving halog's field boundaries, the five
-// timers logged as one list); other lines are rewritten. So every filter and
+// timers logged as one list); other lines are rewritten. -srv (alone or
+// with -H) on a format that logs the timers as one decimal list after the
+// other values it reads goes further (srvfast.go): the reader stops before
+// %TR, the list's parts are found at once in a mask of its non-digit bytes,
+// and the servers' entries come from a cache keyed by the names' bytes;
+// any line it cannot take goes the direct path's way. So every filter and
 // report gives on a custom-format line exactly what halog gives on the
 // same request logged with option httplog (checked against the real halog
 // on generated traffic rendered in both formats), including bad requests

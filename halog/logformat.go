@@ -634,7 +634,7 @@ func appendDate(dst []byte, t time.Time) []byte {
 func (p *proc) message(line []byte) []byte {
 	p.orig = line
 	p.xlat = false
-	msg := p.c.body(line)
+	msg := p.body(line)
 	p.msg = msg
 	lf := p.c.lf
 	if lf.identity {
@@ -656,6 +656,14 @@ func (c *config) body(line []byte) []byte {
 		return line[formats.FieldStart(line, 0, int(int32(5)+c.o.Skip)):]
 	}
 	return line[formats.MessageStart(line):]
+}
+
+// body is c.body through the worker's cache of headers (p.hdr).
+func (p *proc) body(line []byte) []byte {
+	if p.c.o.skipSet {
+		return p.c.body(line)
+	}
+	return line[p.hdr.MessageStart(line):]
 }
 
 // rawLen is the length of a '#XX'-encoded value before its encoding (every

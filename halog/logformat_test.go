@@ -151,7 +151,7 @@ func TestLogFormatNoAlloc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range append(allocModes, "-cc", "-Q -c") {
+		for _, m := range append(allocModes, "-cc", "-Q -c", "-srv -H") {
 			if _, c := formatConfig(t, format, m); c != nil {
 				checkNoAlloc(t, m+" on "+format, c, data)
 			}

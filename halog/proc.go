@@ -43,6 +43,8 @@ type config struct {
 	lf *lineFormat
 	// direct: lines of lf are handled from their spans (see directLine)
 	direct directMode
+	// srv: -srv's lines are read by srvLine first (see srvFast)
+	srv *srvFast
 	// -pct-by: the httplog timer part (0-4), else -1 and the slot of the
 	// timer in lf
 	pctPart, pctSlot int
@@ -106,6 +108,9 @@ func newConfig(o *Options, lf *lineFormat) *config {
 		c.timers = true
 	}
 	c.direct = c.directWay()
+	if c.direct != directOff {
+		c.srv = newSrvFast(c)
+	}
 	return c
 }
 
@@ -229,6 +234,10 @@ type proc struct {
 	msg   []byte // the message of the line (spans index it)
 	// exact values held by -pct-by (see pctBudget)
 	pctExact int
+	// srvLine's cache of server names (see srvEntry); the headers seen
+	// (see body)
+	srvc *srvCache
+	hdr  formats.HeaderCache
 }
 
 func newProc(c *config) *proc {

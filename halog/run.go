@@ -427,7 +427,12 @@ func (p *proc) lines(data []byte, hasNUL bool) int {
 		n++
 		done, out := false, false
 		if p.c.direct != directOff {
-			done, out = p.directLine(line, n)
+			if p.c.srv != nil {
+				done, out = p.srvLine(line, data[p.ls:])
+			}
+			if !done {
+				done, out = p.directLine(line, n)
+			}
 		}
 		if !done {
 			out = p.genericLine(line, n)

@@ -381,11 +381,9 @@ func TestDefaultsUseVsHAProxy(t *testing.T) {
 // the sections it is allowed in, inheritance from a named defaults
 // section, and the forms not implemented here.
 func TestTCPRequestCheckVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
-	const d = "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
-	const fe = "frontend f\n    bind 127.0.0.1:18099\n"
-	var texts []string
-	for _, r := range []string{"tcp-request connection reject", "tcp-request connection reject if { src 10.0.0.0/8 }",
+	const named = "defaults d\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
+		"    tcp-request connection reject if { src 10.0.0.1 }\n"
+	frontendLinesVsHAProxy(t, []string{"tcp-request connection reject", "tcp-request connection reject if { src 10.0.0.0/8 }",
 		"tcp-request connection foo", "tcp-request connection", "tcp-request connection reject if { path_beg /x }",
 		"tcp-request connection reject foo", "tcp-request connection reject unless { dst_port 18099 }",
 		"tcp-request foo reject", "tcp-request", "tcp-request connection reject if { req.hdr(host) x }",
@@ -393,54 +391,53 @@ func TestTCPRequestCheckVsHAProxy(t *testing.T) {
 		"tcp-request connection reject if { src -f /nonexistent/list }", "tcp-request connection reject unless TRUE",
 		"acl p path_beg /x\n    tcp-request connection reject if p",
 		"acl a src 10.0.0.1\n    acl a path /x\n    tcp-request connection reject if a",
-		"http-request deny if { path /x }\n    tcp-request connection reject if { src 10.1.1.1 }"} {
-		texts = append(texts, d+fe+"    "+r+"\n")
-	}
-	const named = "defaults d\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n" +
-		"    tcp-request connection reject if { src 10.0.0.1 }\n"
-	texts = append(texts, d+"backend b\n    tcp-request connection reject\n", d+"    tcp-request connection reject\n"+fe,
-		d+"listen l\n    bind 127.0.0.1:18099\n    tcp-request connection reject if { path /x }\n",
+		"http-request deny if { path /x }\n    tcp-request connection reject if { src 10.1.1.1 }"},
+		httpDefaults+"backend b\n    tcp-request connection reject\n", httpDefaults+"    tcp-request connection reject\n"+feLines,
+		httpDefaults+"listen l\n    bind 127.0.0.1:18099\n    tcp-request connection reject if { path /x }\n",
 		named+"frontend f from d\n    bind 127.0.0.1:18099\nbackend b from d\n", named+"listen l from d\n    bind 127.0.0.1:18099\n",
 		named+"frontend f from d\n    bind 127.0.0.1:18099\n")
-	for _, text := range texts {
-		sameStderrAsHAProxy(t, bin, text, nil)
-	}
 }
 
 // TestRedirectDirectiveCheckVsHAProxy: the "redirect" directive is read
 // and refused as haproxy 2.6 reads it (stderr byte for byte), its options
 // included, and dropped with haproxy's warning in mode tcp.
 func TestRedirectDirectiveCheckVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
-	const d = "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
-	const fe = "frontend f\n    bind 127.0.0.1:18099\n"
-	var texts []string
-	for _, r := range []string{"redirect scheme https if !{ ssl_fc }", "redirect", "redirect foo", "redirect location",
+	frontendLinesVsHAProxy(t, []string{"redirect scheme https if !{ ssl_fc }", "redirect", "redirect foo", "redirect location",
 		"redirect location /x foo", "redirect prefix /p drop-query append-slash", "redirect location /x code 307",
 		"redirect location /x if { path /a", "redirect location /x unless { path /a }", "redirect location /x code 305",
 		"redirect location /x ignore-empty", "redirect prefix / code 301 if { path_beg /old } || { path /o }",
-		"mode tcp\n    redirect location /x", "http-request redirect location /x code 305"} {
-		texts = append(texts, d+fe+"    "+r+"\n")
-	}
-	texts = append(texts, d+"    redirect location /x\n"+fe, d+"backend b\n    redirect location /x\n")
-	for _, text := range texts {
-		sameStderrAsHAProxy(t, bin, text, nil)
-	}
+		"mode tcp\n    redirect location /x", "http-request redirect location /x code 305"},
+		httpDefaults+"    redirect location /x\n"+feLines, httpDefaults+"backend b\n    redirect location /x\n")
 }
 
 // TestHTTPRequestCaptureCheckVsHAProxy: http-request capture lines are read
 // and refused as haproxy 2.6 reads them (stderr byte for byte).
 func TestHTTPRequestCaptureCheckVsHAProxy(t *testing.T) {
-	bin := testbin.Need(t, "haproxy")
-	const d = "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
-	const fe = "frontend f\n    bind 127.0.0.1:18099\n"
-	var texts []string
+	var lines []string
 	for _, r := range []string{"", " req.hdr(x)", " req.hdr(x) len 0", " req.hdr(x) len abc", " foo(x) len 5",
 		" req.hdr(x) len 5 if { path /x }", " req.hdr(x) len 5 foo", " req.hdr(x) len 5 id 0", " res.hdr(x) len 5",
 		" src len 15", " len 5", " req.hdr(x) foo 5", " req.fhdr(User-Agent) len 64"} {
-		texts = append(texts, d+fe+"    http-request capture"+r+"\n")
+		lines = append(lines, "http-request capture"+r)
 	}
-	for _, text := range append(texts, d+"backend b\n    http-request capture req.hdr(x) len 5\n") {
+	frontendLinesVsHAProxy(t, lines, httpDefaults+"backend b\n    http-request capture req.hdr(x) len 5\n")
+}
+
+// httpDefaults and feLines are the opening of the one-line -c checks: an
+// http defaults section with its timeouts, and a frontend.
+const (
+	httpDefaults = "defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	feLines      = "frontend f\n    bind 127.0.0.1:18099\n"
+)
+
+// frontendLinesVsHAProxy checks, with sameStderrAsHAProxy, each of lines
+// in a frontend after httpDefaults, then each configuration of whole.
+func frontendLinesVsHAProxy(t *testing.T, lines []string, whole ...string) {
+	t.Helper()
+	bin := testbin.Need(t, "haproxy")
+	for _, l := range lines {
+		sameStderrAsHAProxy(t, bin, httpDefaults+feLines+"    "+l+"\n", nil)
+	}
+	for _, text := range whole {
 		sameStderrAsHAProxy(t, bin, text, nil)
 	}
 }
